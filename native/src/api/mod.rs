@@ -1,0 +1,6 @@
+//! The N-API surface: thin `#[napi]` functions over the engine modules. Each
+//! takes the caller's reply buffer and position and returns the new position
+//! or a negative status code (`reply::code`).
+pub mod keys;
+pub mod server;
+pub mod strings;

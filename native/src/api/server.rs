@@ -1,0 +1,45 @@
+//! Engine-wide bindings: lifecycle, clock, memory, reply overflow.
+use crate::keyspace::{self, ks};
+use crate::reply;
+use napi::bindgen_prelude::BufferSlice;
+use napi_derive::napi;
+
+/// Creates a fresh keyspace with `databases` databases.
+#[napi]
+pub fn engine_init(databases: u32) {
+    keyspace::init(databases as usize);
+}
+
+/// Sets the clock used for expiry by the commands that follow (unix ms).
+#[napi]
+pub fn engine_set_clock(now_ms: f64) {
+    ks().now_ms = now_ms as i64;
+}
+
+/// Bytes allocated by the addon right now.
+#[napi]
+pub fn engine_used_memory() -> f64 {
+    crate::alloc::allocated_bytes() as f64
+}
+
+#[napi]
+pub fn engine_pending_len() -> u32 {
+    reply::pending_len() as u32
+}
+
+/// Copies a reply that did not fit (NOSPACE) into `buf` at `pos`.
+#[napi]
+pub fn engine_take_pending(mut buf: BufferSlice, pos: u32) -> i64 {
+    reply::take_pending(&mut buf, pos as usize)
+}
+
+/// One active expire cycle over every db, looking at up to `budget` entries per db.
+#[napi]
+pub fn engine_active_expire(budget: u32) -> u32 {
+    let k = ks();
+    let mut n = 0;
+    for db in 0..k.dbs.len() {
+        n += k.active_expire_db(db, budget as usize);
+    }
+    n as u32
+}

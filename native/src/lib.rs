@@ -1,0 +1,13 @@
+//! Nodis's native core: the keyspace, value types and encodings, and the byte
+//! crunching hot paths. JavaScript reaches it only through `api`.
+#[global_allocator]
+static GLOBAL: alloc::Counting = alloc::Counting;
+
+pub mod alloc;
+pub mod api;
+pub mod dict;
+pub mod keyspace;
+pub mod reply;
+pub mod sbytes;
+pub mod t_string;
+pub mod util;

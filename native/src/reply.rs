@@ -1,0 +1,140 @@
+//! RESP writing into a buffer that JavaScript owns (the connection batch's
+//! reply arena). If a reply does not fit, the whole reply of this call moves to
+//! a native overflow area and the call returns `NOSPACE`; JavaScript grows its
+//! buffer and copies it in with `takePending`. No Buffer is created in native code.
+use crate::util::fmt_i64;
+use std::cell::RefCell;
+
+/// Status codes returned instead of a position (all negative).
+pub mod code {
+    pub const NIL: i64 = -1;
+    pub const WRONGTYPE: i64 = -2;
+    pub const NOSPACE: i64 = -3;
+    pub const OK: i64 = -4;
+    pub const NOT_INT: i64 = -5;
+    pub const OVERFLOW: i64 = -6;
+    pub const NOT_FLOAT: i64 = -7;
+    pub const NAN_OR_INF: i64 = -8;
+    pub const TOO_BIG: i64 = -9;
+    pub const NO_KEY: i64 = -10;
+    pub const SYNTAX: i64 = -11;
+    pub const OUT_OF_RANGE: i64 = -12;
+}
+
+thread_local! {
+    static PENDING: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+pub struct Out<'a> {
+    buf: &'a mut [u8],
+    start: usize,
+    pos: usize,
+    spilled: Option<Vec<u8>>,
+    pub resp3: bool,
+}
+
+impl<'a> Out<'a> {
+    pub fn new(buf: &'a mut [u8], pos: usize) -> Out<'a> {
+        Out { buf, start: pos, pos, spilled: None, resp3: false }
+    }
+
+    #[inline]
+    pub fn raw(&mut self, bytes: &[u8]) {
+        if let Some(v) = self.spilled.as_mut() {
+            v.extend_from_slice(bytes);
+            return;
+        }
+        let end = self.pos + bytes.len();
+        if end <= self.buf.len() {
+            self.buf[self.pos..end].copy_from_slice(bytes);
+            self.pos = end;
+        } else {
+            let mut v = Vec::with_capacity((self.pos - self.start) + bytes.len() + 64);
+            v.extend_from_slice(&self.buf[self.start..self.pos]);
+            v.extend_from_slice(bytes);
+            self.spilled = Some(v);
+        }
+    }
+
+    fn header(&mut self, prefix: u8, n: i64) {
+        let mut tmp = [0u8; 24];
+        tmp[0] = prefix;
+        let mut digits = [0u8; 20];
+        let len = fmt_i64(n, &mut digits);
+        tmp[1..1 + len].copy_from_slice(&digits[..len]);
+        tmp[1 + len] = b'\r';
+        tmp[2 + len] = b'\n';
+        self.raw(&tmp[..3 + len]);
+    }
+
+    #[inline]
+    pub fn bulk(&mut self, s: &[u8]) {
+        self.header(b'$', s.len() as i64);
+        self.raw(s);
+        self.raw(b"\r\n");
+    }
+    pub fn int(&mut self, v: i64) {
+        self.header(b':', v);
+    }
+    pub fn array(&mut self, n: usize) {
+        self.header(b'*', n as i64);
+    }
+    pub fn null(&mut self) {
+        self.raw(if self.resp3 { b"_\r\n" } else { b"$-1\r\n" });
+    }
+    pub fn simple(&mut self, s: &[u8]) {
+        self.raw(b"+");
+        self.raw(s);
+        self.raw(b"\r\n");
+    }
+    /// The bulk of an integer value, formatted without allocating.
+    pub fn bulk_i64(&mut self, v: i64) {
+        let mut digits = [0u8; 20];
+        let len = fmt_i64(v, &mut digits);
+        self.bulk(&digits[..len]);
+    }
+
+    /// Ends the call: the new position, or NOSPACE with the reply in the overflow area.
+    pub fn finish(self) -> i64 {
+        match self.spilled {
+            None => self.pos as i64,
+            Some(v) => {
+                PENDING.with(|p| *p.borrow_mut() = v);
+                code::NOSPACE
+            }
+        }
+    }
+}
+
+/// Size of the reply waiting in the overflow area.
+pub fn pending_len() -> usize {
+    PENDING.with(|p| p.borrow().len())
+}
+
+/// Copies the waiting reply into `buf` at `pos`; returns the new position.
+pub fn take_pending(buf: &mut [u8], pos: usize) -> i64 {
+    PENDING.with(|p| {
+        let v = std::mem::take(&mut *p.borrow_mut());
+        buf[pos..pos + v.len()].copy_from_slice(&v);
+        (pos + v.len()) as i64
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn spills_whole_reply_when_full() {
+        let mut buf = [0u8; 8];
+        let mut o = Out::new(&mut buf, 2);
+        o.bulk(b"hello world");
+        assert_eq!(o.finish(), code::NOSPACE);
+        let mut big = [0u8; 64];
+        let end = take_pending(&mut big, 2) as usize;
+        assert_eq!(&big[2..end], b"$11\r\nhello world\r\n");
+        let mut o = Out::new(&mut big, 0);
+        o.int(-42);
+        assert_eq!(o.finish(), 6);
+        assert_eq!(&big[..6], b":-42\r\n");
+    }
+}

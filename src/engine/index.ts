@@ -1,0 +1,6 @@
+/** The typed door to the Rust addon. Nothing outside src/engine imports native code. */
+export * as strings from "./strings.js";
+export * as keys from "./keys.js";
+export * as server from "./server.js";
+export { Code, ERR } from "./codes.js";
+export { land, answer, reply } from "./land.js";

@@ -1,0 +1,2 @@
+/** A protocol violation: the server replies with `-ERR Protocol error: ...` and closes. */
+export class ProtocolError extends Error {}

@@ -1,0 +1,142 @@
+import { ProtocolError } from "./errors.js";
+import { splitInline } from "./inline.js";
+import { parseI64 } from "./numbers.js";
+
+const CR = 13;
+const LF = 10;
+/** Longest inline command or header line Redis accepts before it gives up. */
+const PROTO_INLINE_MAX_SIZE = 64 * 1024;
+/** Bulks larger than this are gathered chunk by chunk instead of re-concatenated. */
+const BIG_ARG = 32 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+export interface ParserLimits {
+  /** proto-max-bulk-len */
+  maxBulkLen: number;
+  /** Whether the client has authenticated (unauthenticated clients get small limits). */
+  authenticated: () => boolean;
+}
+
+/**
+ * Incremental RESP request parser: feed() it socket chunks, then call next()
+ * until it returns null. Arguments are Buffer views into the received data; a
+ * command split across chunks at any byte is reassembled.
+ */
+export class RequestParser {
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  private argc = -1; // -1: between commands
+  private args: Buffer[] = [];
+  private bulkLen = -1; // -1: expecting a $ header
+  private bigChunks: Buffer[] | null = null;
+  private bigHave = 0;
+
+  constructor(private readonly limits: ParserLimits) {}
+
+  /** Bytes received and not yet consumed (client-query-buffer-limit). */
+  get pending(): number {
+    return this.buf.length - this.pos + this.bigHave;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.bigChunks) {
+      this.bigChunks.push(chunk);
+      this.bigHave += chunk.length;
+      return;
+    }
+    if (this.pos >= this.buf.length) {
+      this.buf = chunk;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    }
+    this.pos = 0;
+  }
+
+  /** The next complete command, or null when more bytes are needed. Throws ProtocolError. */
+  next(): Buffer[] | null {
+    if (this.bigChunks) {
+      if (this.bigHave < this.bulkLen + 2) return null;
+      this.buf = Buffer.concat(this.bigChunks, this.bigHave);
+      this.pos = 0;
+      this.bigChunks = null;
+      this.bigHave = 0;
+    }
+    for (;;) {
+      if (this.argc < 0) {
+        if (this.pos >= this.buf.length) return null;
+        if (this.buf[this.pos] !== 42 /* '*' */) return this.inline();
+        const cr = this.lineEnd();
+        if (cr < 0) {
+          if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big mbulk count string");
+          return null;
+        }
+        const count = parseI64(this.buf, this.pos + 1, cr);
+        if (count === null || count > 2147483647) throw new ProtocolError("invalid multibulk length");
+        if (count > 10 && !this.limits.authenticated()) throw new ProtocolError("unauthenticated multibulk length");
+        this.pos = cr + 2;
+        if (count <= 0) continue; // empty command: ignored, as Redis does
+        this.argc = count;
+        this.args = [];
+      }
+      while (this.args.length < this.argc) {
+        if (this.bulkLen < 0) {
+          if (this.pos >= this.buf.length) return null;
+          if (this.buf[this.pos] !== 36 /* '$' */) {
+            throw new ProtocolError(`expected '$', got '${String.fromCharCode(this.buf[this.pos])}'`);
+          }
+          const cr = this.lineEnd();
+          if (cr < 0) {
+            if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big bulk count string");
+            return null;
+          }
+          const len = parseI64(this.buf, this.pos + 1, cr);
+          if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError("invalid bulk length");
+          if (len > 16384 && !this.limits.authenticated()) throw new ProtocolError("unauthenticated bulk length");
+          this.pos = cr + 2;
+          this.bulkLen = len;
+        }
+        const avail = this.buf.length - this.pos;
+        if (avail < this.bulkLen + 2) {
+          if (this.bulkLen >= BIG_ARG) {
+            // Gather the rest without re-copying what we have on every packet.
+            this.bigChunks = [this.buf.subarray(this.pos)];
+            this.bigHave = avail;
+            this.buf = EMPTY;
+            this.pos = 0;
+          }
+          return null;
+        }
+        const end = this.pos + this.bulkLen;
+        this.args.push(this.buf.subarray(this.pos, end));
+        this.pos = end + 2; // Redis does not check the trailing CRLF's bytes either
+        this.bulkLen = -1;
+      }
+      const args = this.args;
+      this.argc = -1;
+      this.args = [];
+      return args;
+    }
+  }
+
+  /** Index of the '\r' ending the header line at pos, once its '\n' has arrived too; else -1. */
+  private lineEnd(): number {
+    const cr = this.buf.indexOf(CR, this.pos);
+    if (cr < 0 || cr + 1 >= this.buf.length) return -1;
+    return cr;
+  }
+
+  private inline(): Buffer[] | null {
+    const nl = this.buf.indexOf(LF, this.pos);
+    if (nl < 0) {
+      if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big inline request");
+      return null;
+    }
+    let end = nl;
+    if (end > this.pos && this.buf[end - 1] === CR) end--;
+    const line = this.buf.subarray(this.pos, end);
+    this.pos = nl + 1;
+    const args = splitInline(line);
+    if (args.length === 0) return this.next();
+    return args;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The reply arena: replies for one read batch are written here and go out in
+ * one socket write. Native engine calls write into `buf` at `pos` directly.
+ * Methods follow RESP2/RESP3 by `resp`, as Redis's addReply* functions do.
+ */
+const CRLF = "\r\n";
+
+export class Reply {
+  buf: Buffer;
+  pos = 0;
+  resp: 2 | 3 = 2;
+
+  constructor(size = 64 * 1024) {
+    this.buf = Buffer.allocUnsafeSlow(size);
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafeSlow(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Hands out the bytes written so far (a copy) and empties the arena. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.pos = 0;
+    if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafeSlow(64 * 1024);
+    return out;
+  }
+
+  private ascii(s: string): void {
+    this.ensure(s.length);
+    this.pos += this.buf.write(s, this.pos, "latin1");
+  }
+
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  ok(): void {
+    this.ascii("+OK\r\n");
+  }
+  simple(s: string): void {
+    this.ascii("+" + s + CRLF);
+  }
+  /** An error reply; `msg` carries its code ("ERR ...", "WRONGTYPE ..."). Newlines become spaces. */
+  error(msg: string): void {
+    const clean = msg.replace(/[\r\n]/g, " ");
+    this.ensure(Buffer.byteLength(clean) + 3);
+    this.buf[this.pos++] = 45;
+    this.pos += this.buf.write(clean, this.pos);
+    this.buf[this.pos++] = 13;
+    this.buf[this.pos++] = 10;
+  }
+  int(n: number | bigint): void {
+    this.ascii(":" + n + CRLF);
+  }
+  bulk(v: Uint8Array | string): void {
+    if (typeof v === "string") {
+      const len = Buffer.byteLength(v);
+      this.ascii("$" + len + CRLF);
+      this.ensure(len + 2);
+      this.pos += this.buf.write(v, this.pos);
+      this.ascii(CRLF);
+      return;
+    }
+    this.ascii("$" + v.length + CRLF);
+    this.ensure(v.length + 2);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+    this.buf[this.pos++] = 13;
+    this.buf[this.pos++] = 10;
+  }
+  /** A null bulk ($-1 / _). */
+  nil(): void {
+    this.ascii(this.resp === 3 ? "_\r\n" : "$-1\r\n");
+  }
+  /** A null array (*-1 / _). */
+  nilArray(): void {
+    this.ascii(this.resp === 3 ? "_\r\n" : "*-1\r\n");
+  }
+  array(n: number): void {
+    this.ascii("*" + n + CRLF);
+  }
+  /** A map of n pairs (RESP3 %, RESP2 a flat array of 2n). */
+  map(n: number): void {
+    this.ascii(this.resp === 3 ? "%" + n + CRLF : "*" + 2 * n + CRLF);
+  }
+  set(n: number): void {
+    this.ascii(this.resp === 3 ? "~" + n + CRLF : "*" + n + CRLF);
+  }
+  push(n: number): void {
+    this.ascii(this.resp === 3 ? ">" + n + CRLF : "*" + n + CRLF);
+  }
+  bool(b: boolean): void {
+    this.ascii(this.resp === 3 ? (b ? "#t\r\n" : "#f\r\n") : b ? ":1\r\n" : ":0\r\n");
+  }
+  /** A double: RESP3 `,`; RESP2 a bulk string, in Redis 7.2's shortest form. */
+  double(d: number): void {
+    const s = formatDouble(d);
+    if (this.resp === 3) this.ascii("," + s + CRLF);
+    else this.bulk(s);
+  }
+  /** A verbatim string (RESP3 `=`, RESP2 bulk). */
+  verbatim(s: string, format = "txt"): void {
+    if (this.resp === 3) {
+      const len = Buffer.byteLength(s) + 4;
+      this.ascii("=" + len + CRLF + format + ":");
+      this.ensure(Buffer.byteLength(s) + 2);
+      this.pos += this.buf.write(s, this.pos);
+      this.ascii(CRLF);
+    } else this.bulk(s);
+  }
+  /** An array of bulk strings. */
+  bulks(items: (Uint8Array | string)[]): void {
+    this.array(items.length);
+    for (const it of items) this.bulk(it);
+  }
+}
+
+/** Doubles as Redis 7.2 prints them: shortest round-trip, inf/-inf/nan. */
+export function formatDouble(d: number): string {
+  if (d === Infinity) return "inf";
+  if (d === -Infinity) return "-inf";
+  if (Number.isNaN(d)) return "nan";
+  if (Object.is(d, -0)) return "-0";
+  const s = String(d);
+  // JS writes 1e+21; Redis's %.17g writes 1e+21 too, but small exponents as 1e-07.
+  return s.replace(/e([+-])(\d)$/, "e$10$2");
+}

@@ -1,0 +1,71 @@
+import type { CommandSpec, Ctx } from "../commands/types.js";
+import { unknownCommand, unknownSubcommand, wrongArity } from "../commands/errors.js";
+import type { Reply } from "../protocol/reply.js";
+import type { Client } from "./client.js";
+import type { Server } from "./server.js";
+
+/** Finds the table entry for argv (a subcommand when the command has them), or replies with the error. */
+export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec | null {
+  const name = argv[0].toString("latin1").toLowerCase();
+  let spec = server.commands.get(name);
+  if (!spec) {
+    r.error(unknownCommand(argv));
+    return null;
+  }
+  if (spec.subcommands) {
+    if (argv.length === 1) {
+      r.error(wrongArity(spec.name));
+      return null;
+    }
+    const sub = spec.subcommands.get(argv[1].toString("latin1").toLowerCase());
+    if (!sub) {
+      r.error(unknownSubcommand(argv[1], spec.name));
+      return null;
+    }
+    spec = sub;
+  }
+  if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
+    r.error(wrongArity(spec.name));
+    return null;
+  }
+  return spec;
+}
+
+/** Runs one command for `client`, writing its reply into `r`. */
+export function execute(server: Server, client: Client, argv: Buffer[], r: Reply): void {
+  const start = r.pos;
+  const spec = resolve(server, argv, r);
+  if (!spec) {
+    countError(server, r, start);
+    return;
+  }
+  if (!client.authenticated && !spec.flags.includes("no_auth")) {
+    r.error("NOAUTH Authentication required.");
+    server.stats.command(spec.name).rejected++;
+    countError(server, r, start);
+    return;
+  }
+  client.lastCommand = spec.name;
+  const ctx: Ctx = { client, argv, r, server, db: client.db };
+  const t0 = process.hrtime.bigint();
+  spec.handler(ctx);
+  const usec = Number(process.hrtime.bigint() - t0) / 1000;
+  const st = server.stats.command(spec.name);
+  st.calls++;
+  st.usec += usec;
+  server.stats.totalCommands++;
+  if (r.pos > start && r.buf[start] === 45 /* '-' */) {
+    st.failed++;
+    countError(server, r, start);
+  }
+  server.afterCommand(client, spec, argv, usec);
+}
+
+function countError(server: Server, r: Reply, start: number): void {
+  if (r.pos <= start || r.buf[start] !== 45) return;
+  server.stats.totalErrorReplies++;
+  let end = start + 1;
+  while (end < r.pos && r.buf[end] !== 32 && r.buf[end] !== 13) end++;
+  const code = r.buf.toString("latin1", start + 1, end);
+  server.stats.errors.set(code, (server.stats.errors.get(code) ?? 0) + 1);
+}

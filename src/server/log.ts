@@ -1,0 +1,39 @@
+import fs from "node:fs";
+
+const LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const;
+const MARK = [".", "-", "*", "#"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+export type Level = keyof typeof LEVELS;
+
+/** redis-server's log lines: `pid:M 23 Nov 2026 21:25:00.123 * message`. */
+export class Logger {
+  level: Level = "notice";
+  file = "";
+  role = "M";
+
+  debug(msg: string): void {
+    this.log("debug", msg);
+  }
+  verbose(msg: string): void {
+    this.log("verbose", msg);
+  }
+  notice(msg: string): void {
+    this.log("notice", msg);
+  }
+  warning(msg: string): void {
+    this.log("warning", msg);
+  }
+
+  log(level: Level, msg: string): void {
+    if (LEVELS[level] < LEVELS[this.level] || this.level === "nothing") return;
+    const line = `${process.pid}:${this.role} ${stamp(new Date())} ${MARK[LEVELS[level]]} ${msg}\n`;
+    if (this.file) fs.appendFileSync(this.file, line);
+    else process.stdout.write(line);
+  }
+}
+
+function stamp(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${p(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}

@@ -1,0 +1,33 @@
+/** Counters INFO stats/commandstats/errorstats report. */
+export class Stats {
+  totalConnections = 0;
+  totalCommands = 0;
+  rejectedConnections = 0;
+  netInputBytes = 0;
+  netOutputBytes = 0;
+  totalErrorReplies = 0;
+  /** Per command (full name): calls, microseconds, rejected, failed. */
+  commands = new Map<string, { calls: number; usec: number; rejected: number; failed: number }>();
+  /** Per error prefix (ERR, WRONGTYPE, ...). */
+  errors = new Map<string, number>();
+
+  reset(): void {
+    this.totalConnections = 0;
+    this.totalCommands = 0;
+    this.rejectedConnections = 0;
+    this.netInputBytes = 0;
+    this.netOutputBytes = 0;
+    this.totalErrorReplies = 0;
+    this.commands.clear();
+    this.errors.clear();
+  }
+
+  command(name: string) {
+    let c = this.commands.get(name);
+    if (!c) {
+      c = { calls: 0, usec: 0, rejected: 0, failed: 0 };
+      this.commands.set(name, c);
+    }
+    return c;
+  }
+}

@@ -1,0 +1,87 @@
+/** Test helpers: a real Nodis over TCP, raw sockets, and redis-server as the oracle. */
+import net from "node:net";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { startServer, type RunningServer } from "../../src/index.js";
+
+export async function startNodis(config: Record<string, string> = {}): Promise<RunningServer> {
+  return startServer({ port: 0, config });
+}
+
+/** Sends raw bytes and collects what comes back until `done(text)` is true or the socket closes. */
+export function rawExchange(
+  port: number,
+  payload: Buffer | string | (Buffer | string)[],
+  done: (received: string) => boolean = () => false,
+  timeoutMs = 3000,
+): Promise<{ data: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, "127.0.0.1");
+    let data = "";
+    let closed = false;
+    const finish = () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ data, closed });
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    sock.on("data", (d) => {
+      data += d.toString("latin1");
+      if (done(data)) finish();
+    });
+    sock.on("close", () => {
+      closed = true;
+      finish();
+    });
+    sock.on("error", () => {});
+    sock.on("connect", async () => {
+      const parts = Array.isArray(payload) ? payload : [payload];
+      for (const p of parts) {
+        sock.write(p);
+        if (parts.length > 1) await new Promise((r) => setTimeout(r, 5));
+      }
+    });
+  });
+}
+
+export function haveRedisServer(): boolean {
+  return spawnSync("redis-server", ["--version"]).status === 0;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts Debian's redis-server (the oracle) on a free port, no persistence. */
+export async function startRedis(extra: string[] = []): Promise<{ port: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const proc: ChildProcess = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--enable-debug-command", "yes", ...extra],
+    { stdio: "ignore" },
+  );
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    stop: () =>
+      new Promise((resolve) => {
+        proc.once("exit", () => resolve());
+        proc.kill("SIGKILL");
+      }),
+  };
+}
