@@ -4,10 +4,27 @@ import type { Reply } from "../protocol/reply.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 
+/** Command names as clients spell them ("SET", "set", "Set") to their entries, so the hot path skips lowercasing. */
+const spelled = new WeakMap<Map<string, CommandSpec>, Map<string, CommandSpec>>();
+
+function lookup(table: Map<string, CommandSpec>, raw: string): CommandSpec | undefined {
+  let cache = spelled.get(table);
+  if (!cache) {
+    cache = new Map();
+    spelled.set(table, cache);
+  }
+  let spec = cache.get(raw);
+  if (spec === undefined) {
+    spec = table.get(raw.toLowerCase());
+    // Only known names are remembered, so random names cannot grow the cache.
+    if (spec !== undefined && cache.size < 4096) cache.set(raw, spec);
+  }
+  return spec;
+}
+
 /** Finds the table entry for argv (a subcommand when the command has them), or replies with the error. */
 export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec | null {
-  const name = argv[0].toString("latin1").toLowerCase();
-  let spec = server.commands.get(name);
+  let spec = lookup(server.commands, argv[0].toString("latin1"));
   if (!spec) {
     r.error(unknownCommand(argv));
     return null;
@@ -47,9 +64,9 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
   }
   client.lastCommand = spec.name;
   const ctx: Ctx = { client, argv, r, server, db: client.db };
-  const t0 = process.hrtime.bigint();
+  const t0 = performance.now();
   spec.handler(ctx);
-  const usec = Number(process.hrtime.bigint() - t0) / 1000;
+  const usec = (performance.now() - t0) * 1000;
   const st = server.stats.command(spec.name);
   st.calls++;
   st.usec += usec;
