@@ -1,48 +1,128 @@
 #!/usr/bin/env node
-/** nodis-server: redis-server's command line over startServer(). */
-import { ConfigFileError, loadFromArgv } from "./config/load.js";
+/** nodis-server: redis-server's command line, start-up and shutdown over startServer(). */
+import fs from "node:fs";
+import { ConfigFileError, loadFromArgv, REDIS_VERSION, type CommandLine } from "./config/load.js";
+import { Logger } from "./server/log.js";
 import { startServer } from "./index.js";
-import type { Config } from "./config/config.js";
+
+const USAGE = `Usage: ./nodis-server [/path/to/redis.conf] [options] [-]
+       ./nodis-server - (read config from stdin)
+       ./nodis-server -v or --version
+       ./nodis-server -h or --help
+
+Examples:
+       ./nodis-server (run the server with default conf)
+       echo 'maxmemory 128mb' | ./nodis-server -
+       ./nodis-server /etc/redis/6379.conf
+       ./nodis-server --port 7777
+       ./nodis-server /etc/myredis.conf --loglevel verbose -
+       ./nodis-server /etc/myredis.conf --loglevel verbose
+
+`;
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  if (args[0] === "-v" || args[0] === "--version") {
-    console.log("Redis server v=7.2.4 sha=00000000:0 malloc=libc bits=64 build=nodis");
-    return;
-  }
-  let config: Config;
+  // Arguments as bytes (latin1 of their UTF-8), as redis-server sees them.
+  const args = process.argv.slice(2).map((a) => Buffer.from(a, "utf8").toString("latin1"));
+  let cl: CommandLine;
   try {
-    config = loadFromArgv(args);
+    cl = loadFromArgv(args);
   } catch (e) {
-    if (e instanceof ConfigFileError) {
-      process.stderr.write(e.render());
-      process.exit(1);
-    }
-    process.stderr.write(`${(e as Error).message}\n`);
+    process.stderr.write(e instanceof ConfigFileError ? e.render() : `${(e as Error).message}\n`);
     process.exit(1);
   }
-  const bind = config.get("bind").split(/\s+/)[0].replace(/^-/, "");
-  const host = bind === "*" ? "127.0.0.1" : bind;
-  const port = config.int("port");
+  if (cl.action === "version") {
+    process.stdout.write(`Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=0\n`);
+    process.exit(0);
+  }
+  if (cl.action === "help") {
+    process.stderr.write(USAGE);
+    process.exit(1);
+  }
+  const config = cl.config;
+
+  // Until the server exists Redis logs as a "child" (C).
+  const early = new Logger();
+  early.role = "C";
+  early.level = config.get("loglevel") as Logger["level"];
+  early.file = config.get("logfile");
+  if (cl.fromStdin) early.notice("Reading config from stdin");
+  early.notice("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+  early.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
+  if (!cl.hadArgs) {
+    early.warning(
+      "Warning: no config file specified, using the default config. In order to specify a config file use nodis-server /path/to/redis.conf",
+    );
+  } else {
+    early.notice("Configuration loaded");
+  }
+
   let running;
   try {
-    running = await startServer({ host, port, configObject: config });
+    running = await startServer({ configObject: config });
   } catch (e) {
-    process.stderr.write(`Could not create server TCP listening socket ${host}:${port}: ${(e as Error).message}\n`);
+    early.warning(`${(e as Error).message}, aborting.`);
     process.exit(1);
   }
   const { server } = running;
-  server.log.notice("oO0OoO0OoO0Oo Nodis is starting oO0OoO0OoO0Oo");
-  server.log.notice(`Redis version=7.2.4, bits=64, pid=${process.pid}, just started`);
-  server.log.notice(`Server initialized`);
-  server.log.notice(`Ready to accept connections tcp`);
-  const stop = (sig: string) => {
-    server.log.warning(`Received ${sig} scheduling shutdown...`);
+  const log = server.log;
+  const pidfile = config.get("pidfile");
+  if (pidfile) {
+    try {
+      fs.writeFileSync(pidfile, `${process.pid}\n`);
+    } catch {
+      // Redis carries on without its pid file.
+    }
+  }
+  if (config.bool("set-proc-title")) process.title = procTitle(config.get("proc-title-template"), config.get("bind"), running.port);
+  log.notice(`Running mode=standalone, port=${running.port}.`);
+  log.notice("Server initialized");
+  log.notice("Ready to accept connections tcp");
+  const maxmemory = config.int("maxmemory");
+  if (maxmemory > 0 && maxmemory < 1024 * 1024) {
+    log.warning(
+      `WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`,
+    );
+  }
+
+  let shuttingDown = false;
+  const onSignal = (sig: "SIGTERM" | "SIGINT") => {
+    if (shuttingDown && sig === "SIGINT") {
+      log.warning("You insist... exiting now.");
+      process.exit(1);
+    }
+    if (shuttingDown) {
+      log.warning(`Received ${sig} scheduling shutdown...`);
+      return;
+    }
+    shuttingDown = true;
+    log.warning(`Received ${sig} scheduling shutdown...`);
     server.shutdown();
   };
-  server.onShutdown = () => process.exit(0);
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  server.onShutdown = () => {
+    if (pidfile) {
+      log.notice("Removing the pid file.");
+      fs.rmSync(pidfile, { force: true });
+    }
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+}
+
+/** proc-title-template expanded as Redis does ({{ is a literal brace). */
+function procTitle(template: string, bind: string, port: number): string {
+  const vars: Record<string, string> = {
+    title: "nodis-server",
+    "listen-addr": `${bind.split(" ")[0] || "*"}:${port}`,
+    "server-mode": "",
+    "config-file": "-",
+    port: String(port),
+    "tls-port": "0",
+    unixsocket: "",
+  };
+  return template
+    .replace(/\{\{|\{([^}]*)\}/g, (m, name: string | undefined) => (m === "{{" ? "{" : (vars[name!] ?? "")))
+    .trim();
 }
 
 void main();

@@ -1,18 +1,23 @@
 /** Nodis as a library: start a server in this process. */
+import type net from "node:net";
 import { Config } from "./config/config.js";
-import { applyConfigText } from "./config/load.js";
+import { applyDirectives } from "./config/load.js";
+import { findParam } from "./config/table.js";
+import { Listeners } from "./server/listeners.js";
 import { Server } from "./server/server.js";
 
 export { Server } from "./server/server.js";
 export { Config } from "./config/config.js";
+export { ConfigFileError, loadFromArgv } from "./config/load.js";
 
 export interface StartOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
+  /** Address to listen on (default 127.0.0.1, or the `bind` directive when one is given). */
   host?: string;
-  /** Directives as redis.conf would give them, e.g. { "requirepass": "secret" }. */
-  config?: Record<string, string>;
-  /** A ready Config (the CLI passes the parsed command line); overrides `config`. */
+  /** Directives as redis.conf would give them, e.g. { requirepass: "secret", "maxmemory": "100mb" }. */
+  config?: Record<string, string | number>;
+  /** A ready Config (the CLI passes the parsed command line): its bind and port are used as given. */
   configObject?: Config;
 }
 
@@ -23,40 +28,75 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The parts of Server the listeners need (Server keeps them private). */
+interface ServerInternals {
+  accept(socket: net.Socket): void;
+  startTimer(): void;
+}
+
 let running: Server | null = null;
 
 /**
  * Starts a Nodis server in the calling process. The keyspace is native and
- * per process, so one server runs per process at a time.
+ * per process, so one server runs per process at a time. Throws a
+ * ConfigFileError for a bad directive and an Error when it cannot listen.
  */
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   if (running) throw new Error("a Nodis server is already running in this process");
   const config = opts.configObject ?? new Config();
-  if (opts.config) {
-    applyConfigText(
-      config,
-      Object.entries(opts.config)
-        .map(([k, v]) => `${k} "${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`)
-        .join("\n"),
-    );
-  }
+  if (opts.config) applyDirectives(config, opts.config);
+  const bindParam = findParam("bind")!;
+  if (opts.host !== undefined) config.setWords(bindParam, [opts.host]);
+  else if (!opts.configObject && config.get("bind") === bindParam.default) config.setWords(bindParam, ["127.0.0.1"]);
+  const port = opts.port ?? (opts.configObject || opts.config?.port !== undefined ? config.int("port") : 0);
+
   const server = new Server(config);
-  running = server;
-  const host = opts.host ?? "127.0.0.1";
-  const port = opts.port ?? 0;
-  try {
-    await server.listen(host, port);
-  } catch (e) {
-    running = null;
-    throw e;
+  config.warn = (msg) => server.log.warning(msg);
+  applyRenames(server, config);
+  const internals = server as unknown as ServerInternals;
+  const listeners = new Listeners(
+    (socket) => internals.accept(socket),
+    () => config.int("tcp-backlog"),
+    (msg) => server.log.warning(msg),
+  );
+  const addrs = () => config.get("bind").split(" ").filter(Boolean);
+  const failed = listeners.bind(addrs(), port);
+  if (failed) {
+    await new Promise((r) => setImmediate(r)); // let the socket report why (logged as a warning)
+    throw new Error(failed);
   }
-  return {
-    host,
-    port: server.port,
-    server,
-    close: async () => {
-      await server.close();
-      if (running === server) running = null;
-    },
+  running = server;
+  server.port = listeners.port;
+  server.host = listeners.host;
+  config.setWords(findParam("port")!, [String(listeners.port)]);
+  // CONFIG SET port / bind: listen anew, keeping the old sockets if that fails.
+  const rebind = (why: string) => () => {
+    if (listeners.bind(addrs(), config.int("port"))) return why;
+    server.port = listeners.port;
+    server.host = listeners.host;
+    return null;
   };
+  config.onApply("port", rebind("Unable to listen on this port. Check server logs."));
+  config.onApply("bind", rebind("Failed to bind to specified addresses."));
+  internals.startTimer();
+
+  // Closing the server (close() or SHUTDOWN) closes the listeners too.
+  const closeServer = server.close.bind(server);
+  server.close = () => {
+    const done = Promise.all([listeners.close(), closeServer()]).then(() => {
+      if (running === server) running = null;
+    });
+    return done;
+  };
+  return { host: listeners.host, port: listeners.port, server, close: () => server.close() };
+}
+
+/** rename-command from the config file: the command moves to its new name ("" removes it). */
+function applyRenames(server: Server, config: Config): void {
+  for (const [from, to] of config.renames) {
+    const spec = server.commands.get(from.toLowerCase());
+    if (!spec) throw new Error(`No such command in rename-command: ${from}`);
+    server.commands.delete(from.toLowerCase());
+    if (to !== "") server.commands.set(to.toLowerCase(), spec);
+  }
 }

@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 import path from "node:path";
 
 export default defineConfig({
-  root: path.resolve(__dirname, ".."),
+  root: path.resolve(import.meta.dirname, ".."),
   test: {
     include: ["test/**/*.test.ts"],
     // One Nodis per process: the keyspace is native and per process.

@@ -299,6 +299,62 @@ mod tests {
         }
     }
 
+    /// The SCAN guarantee as a property: for random interleavings of scan
+    /// steps with bursts of inserts and deletes (of keys other than the
+    /// stable ones), growing and shrinking the table many times, every stable
+    /// key is returned at least once.
+    #[test]
+    fn scan_guarantee_property() {
+        let mut seed = 0x1234_5678_9abc_def0u64;
+        let mut rnd = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..60 {
+            let mut d: Dict<()> = Dict::new();
+            let stable = 1 + rnd(300) as u32;
+            for i in 0..stable {
+                d.insert(&key(i), ());
+            }
+            let mut extra: Vec<u32> = Vec::new();
+            let mut next_extra = 1_000_000u32;
+            let mut seen = HashSet::new();
+            let mut cursor = 0;
+            let mut steps = 0;
+            loop {
+                cursor = d.scan_bucket(cursor, |k, _| {
+                    seen.insert(k.as_slice().to_vec());
+                });
+                steps += 1;
+                match rnd(4) {
+                    0 => {
+                        for _ in 0..rnd(600) {
+                            d.insert(&key(next_extra), ());
+                            extra.push(next_extra);
+                            next_extra += 1;
+                        }
+                    }
+                    1 => {
+                        let n = rnd(extra.len() as u64 + 1) as usize;
+                        for k in extra.drain(..n) {
+                            d.remove(&key(k));
+                        }
+                    }
+                    _ => {}
+                }
+                if cursor == 0 {
+                    break;
+                }
+                assert!(steps < 1_000_000, "round {round}: the scan does not terminate");
+            }
+            for i in 0..stable {
+                assert!(seen.contains(&key(i)), "round {round}: missing {i}");
+            }
+        }
+    }
+
     #[test]
     fn random_key_and_retain() {
         let mut d = Dict::new();

@@ -5,6 +5,7 @@ use crate::dict::Dict;
 use crate::sbytes::SBytes;
 use std::cell::UnsafeCell;
 
+#[derive(Clone)]
 pub enum Value {
     /// An integer-encoded string (OBJECT ENCODING `int`).
     Int(i64),
@@ -20,6 +21,14 @@ pub enum Kind {
     String = 0,
 }
 
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::String => "string",
+        }
+    }
+}
+
 impl Value {
     pub fn kind(&self) -> Kind {
         match self {
@@ -27,9 +36,7 @@ impl Value {
         }
     }
     pub fn type_name(&self) -> &'static str {
-        match self.kind() {
-            Kind::String => "string",
-        }
+        self.kind().name()
     }
     pub fn encoding(&self) -> &'static str {
         match self {
@@ -42,33 +49,68 @@ impl Value {
 
 pub struct Entry {
     pub value: Value,
-    /// Absolute unix time in ms, or -1 for none.
+    /// Absolute unix time in ms, or -1 for none. Change it through
+    /// `Keyspace::set_expire` / `Db::note_expire` so the expires index follows.
     pub expire: i64,
-    /// LRU clock (unix seconds, truncated) of the last access.
+    /// Under an LRU (or no) policy: unix seconds (truncated) of the last access.
+    /// Under an LFU policy: minutes (16 bits) << 8 | logarithmic counter, as Redis.
+    /// `Keyspace::lru_clock` gives the value for a fresh object in either mode.
     pub lru: u32,
 }
 
 #[derive(Default)]
 pub struct Db {
     pub dict: Dict<Entry>,
-    /// Number of keys with an expire.
+    /// Number of keys with an expire (kept in step by every writer).
     pub volatile: usize,
-    /// Where the active expire cycle resumes in this db.
+    /// The keys that have an expire: the active cycle samples these instead of
+    /// walking the whole keyspace (Redis's `db->expires`).
+    pub expires: Dict<()>,
+    /// Where the active expire cycle resumes in `expires`.
     pub expire_cursor: u64,
+    /// Where the fallback walk of `dict` resumes (see `active_expire_db`).
+    pub walk_cursor: u64,
+    /// Running estimate of the TTL (ms) of volatile keys (INFO keyspace avg_ttl).
+    pub avg_ttl: i64,
 }
 
 impl Db {
+    /// Keeps `volatile` and the expires index in step with an expire change of `key`.
+    #[inline]
+    pub fn note_expire(&mut self, key: &[u8], old: i64, new: i64) {
+        match (old >= 0, new >= 0) {
+            (false, true) => {
+                self.volatile += 1;
+                self.expires.insert(key, ());
+            }
+            (true, false) => {
+                self.volatile -= 1;
+                self.expires.remove(key);
+            }
+            _ => {}
+        }
+    }
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let (_, e) = self.dict.remove(key)?;
         if e.expire >= 0 {
             self.volatile -= 1;
+            self.expires.remove(key);
         }
         Some(e)
     }
+    /// Adds or replaces `key` with `entry` as it is (value, expire, LRU).
+    pub fn put(&mut self, key: &[u8], entry: Entry) {
+        let new = entry.expire;
+        let old = self.dict.insert(key, entry).map(|o| o.expire).unwrap_or(-1);
+        self.note_expire(key, old, new);
+    }
     pub fn clear(&mut self) {
         self.dict.clear();
+        self.expires.clear();
         self.volatile = 0;
         self.expire_cursor = 0;
+        self.walk_cursor = 0;
+        self.avg_ttl = 0;
     }
 }
 
@@ -78,7 +120,20 @@ pub struct Stats {
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub expired_stale_perc: f64,
+    /// Active expire cycles that stopped on their time limit.
+    pub expired_time_cap_reached_count: u64,
 }
+
+/// LFU parameters (maxmemory-policy *-lfu, lfu-log-factor, lfu-decay-time).
+#[derive(Clone, Copy)]
+pub struct Lfu {
+    pub enabled: bool,
+    pub log_factor: u32,
+    pub decay_time: u32,
+}
+
+/// The counter a new object starts with under LFU (Redis's LFU_INIT_VAL).
+pub const LFU_INIT_VAL: u32 = 5;
 
 pub struct Keyspace {
     pub dbs: Vec<Db>,
@@ -86,7 +141,23 @@ pub struct Keyspace {
     pub now_ms: i64,
     pub stats: Stats,
     pub active_expire: bool,
-    rng: u64,
+    pub lfu: Lfu,
+    /// When the current active expire cycle started (set at db 0).
+    pub(crate) cycle_start: Option<std::time::Instant>,
+    /// How long the current cycle may run (a share of the time between cycles).
+    pub(crate) cycle_limit: std::time::Duration,
+    pub(crate) rng: u64,
+}
+
+/// xorshift64*: the keyspace's cheap random source (sampling, RANDOMKEY, LFU).
+#[inline]
+pub(crate) fn next_rand(state: &mut u64) -> u64 {
+    let mut x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    x.wrapping_mul(0x2545_F491_4F6C_DD1D)
 }
 
 impl Keyspace {
@@ -98,23 +169,70 @@ impl Keyspace {
             now_ms: now_ms(),
             stats: Stats::default(),
             active_expire: true,
+            lfu: Lfu { enabled: false, log_factor: 10, decay_time: 1 },
+            cycle_start: None,
+            cycle_limit: std::time::Duration::from_millis(25),
             rng: 0x9E37_79B9_7F4A_7C15 ^ (now_ms() as u64),
         }
     }
 
     pub fn rand(&mut self) -> u64 {
-        // xorshift64*
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        next_rand(&mut self.rng)
+    }
+
+    /// The `lru` field of a fresh object: the LRU clock, or under LFU the
+    /// current minutes with the initial counter.
+    #[inline]
+    pub fn lru_clock(&self) -> u32 {
+        if self.lfu.enabled {
+            (self.lfu_minutes() << 8) | LFU_INIT_VAL
+        } else {
+            self.lru_seconds()
+        }
+    }
+
+    /// The LRU clock: unix seconds, truncated to 32 bits.
+    #[inline]
+    pub fn lru_seconds(&self) -> u32 {
+        (self.now_ms / 1000) as u32
     }
 
     #[inline]
-    pub fn lru_clock(&self) -> u32 {
-        (self.now_ms / 1000) as u32
+    fn lfu_minutes(&self) -> u32 {
+        ((self.now_ms / 60_000) & 0xFFFF) as u32
+    }
+
+    /// The LFU counter of `lru` after decay (Redis's LFUDecrAndReturn).
+    pub fn lfu_counter(&self, lru: u32) -> u32 {
+        let ldt = lru >> 8;
+        let counter = lru & 255;
+        let now = self.lfu_minutes();
+        let elapsed = if now >= ldt { now - ldt } else { 65535 - ldt + now };
+        let periods = if self.lfu.decay_time > 0 { elapsed / self.lfu.decay_time } else { 0 };
+        counter.saturating_sub(periods)
+    }
+
+    /// Records an access to an entry: LRU clock, or LFU decay and increment.
+    #[inline]
+    fn touch(lfu: Lfu, now_ms: i64, rng: &mut u64, e: &mut Entry) {
+        if !lfu.enabled {
+            e.lru = (now_ms / 1000) as u32;
+            return;
+        }
+        let minutes = ((now_ms / 60_000) & 0xFFFF) as u32;
+        let ldt = e.lru >> 8;
+        let elapsed = if minutes >= ldt { minutes - ldt } else { 65535 - ldt + minutes };
+        let periods = if lfu.decay_time > 0 { elapsed / lfu.decay_time } else { 0 };
+        let mut counter = (e.lru & 255).saturating_sub(periods);
+        if counter < 255 {
+            let base = counter.saturating_sub(LFU_INIT_VAL) as f64;
+            let p = 1.0 / (base * lfu.log_factor as f64 + 1.0);
+            let r = (next_rand(rng) >> 11) as f64 / (1u64 << 53) as f64;
+            if r < p {
+                counter += 1;
+            }
+        }
+        e.lru = (minutes << 8) | counter;
     }
 
     #[inline]
@@ -138,36 +256,57 @@ impl Keyspace {
         expired
     }
 
-    /// The live entry for `key` (expired keys are deleted), without touching LRU.
-    pub fn peek(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
-        self.expire_if_needed(db, key);
-        self.dbs[db].dict.get_mut(key)
-    }
-
-    /// A lookup on behalf of a command: deletes expired keys, updates LRU.
-    pub fn lookup(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
-        self.expire_if_needed(db, key);
-        let clock = self.lru_clock();
-        let e = self.dbs[db].dict.get_mut(key)?;
-        e.lru = clock;
+    /// The one lookup all others use: one hash probe; an expired key is
+    /// deleted and reported missing. `touch` records the access (LRU/LFU),
+    /// `count` updates keyspace hits/misses.
+    #[inline]
+    pub fn lookup_with(&mut self, db: usize, key: &[u8], touch: bool, count: bool) -> Option<&mut Entry> {
+        let now = self.now_ms;
+        let d = &mut self.dbs[db];
+        let found: Option<*mut Entry> = d.dict.get_mut(key).map(|e| e as *mut Entry);
+        let Some(p) = found else {
+            if count {
+                self.stats.keyspace_misses += 1;
+            }
+            return None;
+        };
+        // SAFETY: `p` points into `d.dict`, which is not touched again unless
+        // the entry is removed, after which `p` is never used.
+        let exp = unsafe { (*p).expire };
+        if exp >= 0 && exp <= now {
+            d.remove(key);
+            self.stats.expired_keys += 1;
+            if count {
+                self.stats.keyspace_misses += 1;
+            }
+            return None;
+        }
+        let e = unsafe { &mut *p };
+        if count {
+            self.stats.keyspace_hits += 1;
+        }
+        if touch {
+            Keyspace::touch(self.lfu, now, &mut self.rng, e);
+        }
         Some(e)
     }
 
+    /// The live entry for `key` (expired keys are deleted), without touching LRU.
+    #[inline]
+    pub fn peek(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        self.lookup_with(db, key, false, false)
+    }
+
+    /// A lookup on behalf of a command: deletes expired keys, updates LRU.
+    #[inline]
+    pub fn lookup(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
+        self.lookup_with(db, key, true, false)
+    }
+
     /// A lookup by a reading command: also counts keyspace hits and misses.
+    #[inline]
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
-        self.expire_if_needed(db, key);
-        let clock = self.lru_clock();
-        match self.dbs[db].dict.get_mut(key) {
-            Some(e) => {
-                self.stats.keyspace_hits += 1;
-                e.lru = clock;
-                Some(e)
-            }
-            None => {
-                self.stats.keyspace_misses += 1;
-                None
-            }
-        }
+        self.lookup_with(db, key, true, true)
     }
 
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
@@ -177,16 +316,7 @@ impl Keyspace {
     /// Sets a value, replacing any old one; `expire` -1 for none.
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, expire: i64) {
         let lru = self.lru_clock();
-        let d = &mut self.dbs[db];
-        let old = d.dict.insert(key, Entry { value, expire, lru });
-        if let Some(o) = old {
-            if o.expire >= 0 {
-                d.volatile -= 1;
-            }
-        }
-        if expire >= 0 {
-            d.volatile += 1;
-        }
+        self.dbs[db].put(key, Entry { value, expire, lru });
     }
 
     /// Replaces the value of an existing live key, keeping its TTL.
@@ -200,54 +330,15 @@ impl Keyspace {
         self.dbs[db].remove(key).is_some()
     }
 
-    /// Sets or clears the expire of an existing key. True if the key exists.
+    /// Sets or clears (-1) the expire of an existing key. True if the key exists.
     pub fn set_expire(&mut self, db: usize, key: &[u8], when: i64) -> bool {
         let d = &mut self.dbs[db];
-        match d.dict.get_mut(key) {
-            None => false,
-            Some(e) => {
-                match (e.expire >= 0, when >= 0) {
-                    (false, true) => d.volatile += 1,
-                    (true, false) => d.volatile -= 1,
-                    _ => {}
-                }
-                e.expire = when;
-                true
-            }
-        }
-    }
-
-    /// One pass of active expiry over db `db`: visits buckets until `budget`
-    /// entries have been looked at or the table wraps. Returns keys expired.
-    pub fn active_expire_db(&mut self, db: usize, budget: usize) -> usize {
-        let now = self.now_ms;
-        let d = &mut self.dbs[db];
-        if d.volatile == 0 {
-            return 0;
-        }
-        let mut cursor = d.expire_cursor;
-        let mut seen = 0;
-        let mut doomed: Vec<SBytes> = Vec::new();
-        loop {
-            cursor = d.dict.scan_bucket(cursor, |k, e| {
-                seen += 1;
-                if e.expire >= 0 && e.expire <= now {
-                    doomed.push(k.clone());
-                }
-            });
-            if cursor == 0 || seen >= budget {
-                break;
-            }
-        }
-        d.expire_cursor = cursor;
-        for k in &doomed {
-            d.remove(k.as_slice());
-        }
-        self.stats.expired_keys += doomed.len() as u64;
-        if seen > 0 {
-            self.stats.expired_stale_perc = doomed.len() as f64 / seen as f64;
-        }
-        doomed.len()
+        let old = match d.dict.get_mut(key) {
+            None => return false,
+            Some(e) => std::mem::replace(&mut e.expire, when),
+        };
+        d.note_expire(key, old, when);
+        true
     }
 }
 

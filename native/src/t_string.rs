@@ -1,13 +1,39 @@
 //! The string type: values, encodings (int / embstr / raw) and the string
-//! commands' semantics. Replies are written with `Out`; errors and nulls are
-//! returned as codes (see `reply::code`).
-use crate::keyspace::{Keyspace, Value};
+//! commands' semantics (Redis's t_string.c). Replies are written with `Out`;
+//! errors and nulls are returned as codes: the shared ones (`reply::code`) and
+//! this family's own (`scode`, mirrored in src/engine/strings.ts).
+use crate::keyspace::{Entry, Keyspace, Value};
+use crate::lcs;
 use crate::reply::{code, Out};
 use crate::sbytes::SBytes;
+use crate::t_string_float as ld;
 use crate::util::{fmt_i64, parse_i64};
+
+/// Status codes only string commands return (below the shared ones).
+pub mod scode {
+    /// "ERR invalid expire time in '<cmd>' command"
+    pub const INVALID_EXPIRE: i64 = -101;
+    /// "ERR decrement would overflow" (DECRBY of i64::MIN)
+    pub const DECR_OVERFLOW: i64 = -102;
+    /// "ERR offset is out of range" (SETRANGE)
+    pub const OFFSET_RANGE: i64 = -103;
+    /// "ERR The specified keys must contain string values" (LCS)
+    pub const LCS_WRONGTYPE: i64 = -104;
+    /// "ERR If you want both the length and indexes, please just use IDX."
+    pub const LCS_LEN_AND_IDX: i64 = -105;
+    /// "ERR String too long for LCS"
+    pub const LCS_TOO_LONG: i64 = -106;
+    /// "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+    pub const LCS_TOO_BIG: i64 = -107;
+    /// "ERR Insufficient memory, failed allocating transient memory for LCS"
+    pub const LCS_NO_MEMORY: i64 = -108;
+    /// LCS: the keys are strings, so the caller's own option error stands.
+    pub const LCS_OPTIONS: i64 = -109;
+}
 
 /// A string value as SET stores it: `int` when it is a canonical integer of at
 /// most 20 characters, otherwise the bytes (Redis's tryObjectEncoding).
+#[inline]
 pub fn encode(bytes: &[u8]) -> Value {
     if bytes.len() <= 20 {
         if let Some(v) = parse_i64(bytes) {
@@ -17,8 +43,9 @@ pub fn encode(bytes: &[u8]) -> Value {
     Value::Str(SBytes::new(bytes))
 }
 
-/// Calls `f` with the bytes of a string value.
+/// Calls `f` with the bytes of a string value (callers check `is_string` first).
 #[inline]
+#[allow(unreachable_patterns)]
 pub fn with_bytes<R>(v: &Value, f: impl FnOnce(&[u8]) -> R) -> R {
     match v {
         Value::Int(i) => {
@@ -28,6 +55,7 @@ pub fn with_bytes<R>(v: &Value, f: impl FnOnce(&[u8]) -> R) -> R {
         }
         Value::Str(s) => f(s.as_slice()),
         Value::Raw(r) => f(r),
+        _ => f(&[]),
     }
 }
 
@@ -35,20 +63,132 @@ pub fn to_vec(v: &Value) -> Vec<u8> {
     with_bytes(v, |b| b.to_vec())
 }
 
+#[inline]
 pub fn is_string(v: &Value) -> bool {
     matches!(v, Value::Int(_) | Value::Str(_) | Value::Raw(_))
 }
 
+/// Length of a string value in bytes.
+#[allow(unreachable_patterns)]
+pub fn str_len(v: &Value) -> usize {
+    match v {
+        Value::Int(i) => crate::util::i64_len(*i),
+        Value::Str(s) => s.len(),
+        Value::Raw(r) => r.len(),
+        _ => 0,
+    }
+}
+
 /// Writes a string value as a bulk reply.
 #[inline]
+#[allow(unreachable_patterns)]
 pub fn reply_value(out: &mut Out, v: &Value) {
     match v {
         Value::Int(i) => out.bulk_i64(*i),
         Value::Str(s) => out.bulk(s.as_slice()),
         Value::Raw(r) => out.bulk(r),
+        _ => out.null(),
     }
 }
 
+/// The value as a growable `raw` buffer (Redis's dbUnshareStringValue).
+fn make_raw(v: &mut Value) -> &mut Vec<u8> {
+    if !matches!(v, Value::Raw(_)) {
+        *v = Value::Raw(Box::new(to_vec(v)));
+    }
+    match v {
+        Value::Raw(r) => r,
+        _ => unreachable!(),
+    }
+}
+
+/// What a write does to the key's time to live.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ttl {
+    /// Remove it (plain SET, MSET, GETSET).
+    Clear,
+    /// Keep it (KEEPTTL, INCR, APPEND, ...).
+    Keep,
+    /// Set it to this absolute unix time in ms.
+    At(i64),
+}
+
+impl Keyspace {
+    /// Stores a string value (Redis's setKey): one hash probe when the key
+    /// exists (it is touched, as Redis's lookupKeyWrite does, and keeps its
+    /// LRU/LFU data), two when it is new. An expired key counts as absent.
+    #[inline]
+    pub fn store_str(&mut self, db: usize, key: &[u8], value: Value, ttl: Ttl) {
+        self.store_str_with(db, key, value, ttl, true)
+    }
+
+    /// `store_str`, touching the key only with `touch` (false when the
+    /// command's own lookup already did, so LFU counts one access).
+    #[inline]
+    pub fn store_str_with(&mut self, db: usize, key: &[u8], value: Value, ttl: Ttl, touch: bool) {
+        if let Some(e) = self.lookup_with(db, key, touch, false) {
+            let old = e.expire;
+            let new = match ttl {
+                Ttl::Clear => -1,
+                Ttl::Keep => old,
+                Ttl::At(t) => t,
+            };
+            e.value = value;
+            e.expire = new;
+            self.dbs[db].note_expire(key, old, new);
+            return;
+        }
+        let expire = match ttl {
+            Ttl::At(t) => t,
+            _ => -1,
+        };
+        let lru = self.lru_clock();
+        let d = &mut self.dbs[db];
+        d.dict.insert_new(SBytes::new(key), Entry { value, expire, lru });
+        d.note_expire(key, -1, expire);
+    }
+}
+
+/// The live string entry at `key` for a writing command (Redis's
+/// lookupKeyWrite + checkType): Ok(None) when absent, Err(WRONGTYPE) when not a string.
+fn lookup_string_write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&'a mut Entry>, i64> {
+    match ks.lookup(db, key) {
+        Some(e) if !is_string(&e.value) => Err(code::WRONGTYPE),
+        other => Ok(other),
+    }
+}
+
+pub const SET_NX: u32 = 1;
+pub const SET_XX: u32 = 2;
+pub const SET_GET: u32 = 4;
+pub const SET_KEEPTTL: u32 = 8;
+/// The expire argument is relative seconds / relative ms / unix seconds / unix ms.
+pub const SET_EX: u32 = 16;
+pub const SET_PX: u32 = 32;
+pub const SET_EXAT: u32 = 64;
+pub const SET_PXAT: u32 = 128;
+/// GETEX PERSIST.
+pub const GETEX_PERSIST: u32 = 256;
+const EXPIRE_UNITS: u32 = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
+
+/// An expire argument as an absolute time in ms, checked as Redis's
+/// getExpireMillisecondsOrReply: NOT_INT, or INVALID_EXPIRE when not positive
+/// or when the conversion overflows.
+pub fn expire_at(now_ms: i64, arg: &[u8], unit: u32) -> Result<i64, i64> {
+    let n = parse_i64(arg).ok_or(code::NOT_INT)?;
+    let seconds = unit & (SET_EX | SET_EXAT) != 0;
+    if n <= 0 || (seconds && n > i64::MAX / 1000) {
+        return Err(scode::INVALID_EXPIRE);
+    }
+    let ms = if seconds { n * 1000 } else { n };
+    if unit & (SET_EX | SET_PX) != 0 {
+        return ms.checked_add(now_ms).ok_or(scode::INVALID_EXPIRE);
+    }
+    Ok(ms)
+}
+
+/// GET: writes the bulk, or returns NIL / WRONGTYPE.
+#[inline]
 pub fn get(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
     match ks.lookup_read(db, key) {
         None => code::NIL,
@@ -60,126 +200,542 @@ pub fn get(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
     }
 }
 
-pub const SET_NX: u32 = 1;
-pub const SET_XX: u32 = 2;
-pub const SET_GET: u32 = 4;
-pub const SET_KEEPTTL: u32 = 8;
-
-/// SET with its options. `expire` is an absolute ms time or -1. Returns OK,
-/// NIL (condition not met, or GET of a missing key), WRONGTYPE (GET of a
-/// non-string), or 0 after writing the old value (GET).
-pub fn set(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8], flags: u32, expire: i64, out: &mut Out) -> i64 {
-    let (exists, old_expire) = match ks.lookup(db, key) {
-        None => (false, -1),
-        Some(e) => {
-            if flags & SET_GET != 0 {
-                if !is_string(&e.value) {
-                    return code::WRONGTYPE;
-                }
-                reply_value(out, &e.value);
-            }
-            (true, e.expire)
-        }
-    };
-    let replied = exists && flags & SET_GET != 0;
-    if (flags & SET_NX != 0 && exists) || (flags & SET_XX != 0 && !exists) {
-        return if replied { 0 } else { code::NIL };
+/// One key of MGET: the bulk, or NIL for a missing key or another type.
+#[inline]
+pub fn mget_one(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
+    match get(ks, db, key, out) {
+        code::WRONGTYPE => code::NIL,
+        c => c,
     }
-    let expire = if flags & SET_KEEPTTL != 0 { old_expire } else { expire };
-    ks.set(db, key, encode(val), expire);
-    if flags & SET_GET != 0 {
-        if replied { 0 } else { code::NIL }
+}
+
+/// Plain `SET key value` (and each pair of MSET): no options, clears the TTL.
+#[inline]
+pub fn set_plain(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8]) {
+    ks.store_str(db, key, encode(val), Ttl::Clear);
+}
+
+/// SET with its options (also SETNX, SETEX, PSETEX). `flags` are the SET_*
+/// bits; `expire` the expire argument when one of SET_EX/PX/EXAT/PXAT is set.
+/// Returns OK, NIL (condition not met, or GET of a missing key), an error
+/// code, or 0 after writing the old value (GET).
+pub fn set(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8], flags: u32, expire: &[u8], out: &mut Out) -> i64 {
+    let ttl = if flags & EXPIRE_UNITS != 0 {
+        match expire_at(ks.now_ms, expire, flags & EXPIRE_UNITS) {
+            Ok(t) => Ttl::At(t),
+            Err(c) => return c,
+        }
+    } else if flags & SET_KEEPTTL != 0 {
+        Ttl::Keep
+    } else {
+        Ttl::Clear
+    };
+    let get = flags & SET_GET != 0;
+    let exists = if get {
+        // As GET: counts a keyspace hit or miss, refuses other types.
+        match ks.lookup_read(db, key) {
+            None => false,
+            Some(e) if !is_string(&e.value) => return code::WRONGTYPE,
+            Some(e) => {
+                reply_value(out, &e.value);
+                true
+            }
+        }
+    } else if flags & (SET_NX | SET_XX) != 0 {
+        ks.lookup(db, key).is_some()
+    } else {
+        false
+    };
+    let done = if get && exists { 0 } else { code::NIL };
+    if (flags & SET_NX != 0 && exists) || (flags & SET_XX != 0 && !exists) {
+        return done;
+    }
+    // SET NX/XX looked the key up (and touched it) once already, as Redis does.
+    let touched = flags & (SET_NX | SET_XX) != 0 && !get;
+    ks.store_str_with(db, key, encode(val), ttl, !touched);
+    if get {
+        done
     } else {
         code::OK
     }
 }
 
-/// INCRBY/DECRBY/INCR/DECR: `delta` as given by the client.
+/// GETSET: the old value (or NIL), then SET without options.
+pub fn getset(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8], out: &mut Out) -> i64 {
+    set(ks, db, key, val, SET_GET, &[], out)
+}
+
+/// GETDEL: the value, then the key is deleted.
+pub fn getdel(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
+    let c = get(ks, db, key, out);
+    if c == 0 {
+        ks.delete(db, key);
+    }
+    c
+}
+
+/// GETEX: the value, then the TTL changes as `flags` say (an SET_EX/PX/EXAT/PXAT
+/// unit with `expire`, or GETEX_PERSIST). A missing key answers NIL before
+/// the expire argument is looked at, as Redis does.
+pub fn getex(ks: &mut Keyspace, db: usize, key: &[u8], flags: u32, expire: &[u8], out: &mut Out) -> i64 {
+    let now = ks.now_ms;
+    let Some(e) = ks.lookup_read(db, key) else { return code::NIL };
+    if !is_string(&e.value) {
+        return code::WRONGTYPE;
+    }
+    let unit = flags & EXPIRE_UNITS;
+    let when = if unit != 0 {
+        match expire_at(now, expire, unit) {
+            Ok(t) => Some(t),
+            Err(c) => return c,
+        }
+    } else {
+        None
+    };
+    reply_value(out, &e.value);
+    match when {
+        // An absolute time already past deletes the key.
+        Some(t) if unit & (SET_EXAT | SET_PXAT) != 0 && t <= now => {
+            ks.delete(db, key);
+        }
+        Some(t) => {
+            ks.set_expire(db, key, t);
+        }
+        None if flags & GETEX_PERSIST != 0 => {
+            ks.set_expire(db, key, -1);
+        }
+        None => {}
+    }
+    0
+}
+
+/// INCRBY/DECRBY/INCR/DECR: `delta` as given by the client; `negate` for DECR(BY).
 pub fn incr_by(ks: &mut Keyspace, db: usize, key: &[u8], delta: &[u8], negate: bool, out: &mut Out) -> i64 {
     let Some(mut d) = parse_i64(delta) else { return code::NOT_INT };
     if negate {
         if d == i64::MIN {
-            return code::OVERFLOW;
+            return scode::DECR_OVERFLOW;
         }
         d = -d;
     }
-    let current = match ks.lookup(db, key) {
-        None => 0,
-        Some(e) => match &e.value {
-            Value::Int(i) => *i,
-            v if is_string(v) => match with_bytes(v, parse_i64) {
-                Some(i) => i,
-                None => return code::NOT_INT,
-            },
-            _ => return code::WRONGTYPE,
-        },
+    let next = match lookup_string_write(ks, db, key) {
+        Err(c) => return c,
+        Ok(None) => {
+            ks.store_str(db, key, Value::Int(d), Ttl::Keep);
+            d
+        }
+        Ok(Some(e)) => {
+            let current = match &e.value {
+                Value::Int(i) => *i,
+                v => match with_bytes(v, parse_i64) {
+                    Some(i) => i,
+                    None => return code::NOT_INT,
+                },
+            };
+            let Some(next) = current.checked_add(d) else { return code::OVERFLOW };
+            // In place; the result is always `int` encoded.
+            e.value = Value::Int(next);
+            next
+        }
     };
-    let Some(next) = current.checked_add(d) else { return code::OVERFLOW };
-    match ks.lookup(db, key) {
-        Some(e) => e.value = Value::Int(next),
-        None => ks.set(db, key, Value::Int(next), -1),
-    }
     out.int(next);
     0
 }
 
+/// INCRBYFLOAT in long double arithmetic; the result is stored as a string
+/// (embstr/raw, as Redis stores it), and written as a bulk.
+pub fn incr_by_float(ks: &mut Keyspace, db: usize, key: &[u8], incr: &[u8], out: &mut Out) -> i64 {
+    let entry = match lookup_string_write(ks, db, key) {
+        Err(c) => return c,
+        Ok(e) => e,
+    };
+    let current = match &entry {
+        None => ld::parse(b"0"),
+        Some(e) => with_bytes(&e.value, ld::parse),
+    };
+    let (Some(current), Some(incr)) = (current, ld::parse(incr)) else { return code::NOT_FLOAT };
+    let sum = ld::add(current, incr);
+    if sum.is_nan_or_inf() {
+        return code::NAN_OR_INF;
+    }
+    let mut buf = [0u8; ld::MAX_CHARS];
+    let n = ld::format_human(sum, &mut buf);
+    let value = Value::Str(SBytes::new(&buf[..n]));
+    match entry {
+        Some(e) => e.value = value,
+        None => ks.store_str(db, key, value, Ttl::Keep),
+    }
+    out.bulk(&buf[..n]);
+    0
+}
+
+/// STRLEN: the length, 0 for a missing key, or WRONGTYPE.
 pub fn strlen(ks: &mut Keyspace, db: usize, key: &[u8]) -> i64 {
     match ks.lookup_read(db, key) {
         None => 0,
-        Some(e) => match &e.value {
-            Value::Int(i) => crate::util::i64_len(*i) as i64,
-            Value::Str(s) => s.len() as i64,
-            Value::Raw(r) => r.len() as i64,
-        },
+        Some(e) if !is_string(&e.value) => code::WRONGTYPE,
+        Some(e) => str_len(&e.value) as i64,
     }
+}
+
+/// Redis's checkStringLength: would `size + append` bytes exceed the limit?
+fn too_long(size: u64, append: u64, max_len: u64) -> bool {
+    size.checked_add(append).is_none_or(|t| t > max_len || t > i64::MAX as u64)
 }
 
 /// APPEND: the value becomes `raw` and grows in place. Returns the new length,
 /// or WRONGTYPE / TOO_BIG.
-pub fn append(ks: &mut Keyspace, db: usize, key: &[u8], suffix: &[u8], max_len: usize) -> i64 {
-    match ks.lookup(db, key) {
-        None => {
-            ks.set(db, key, Value::Raw(Box::new(suffix.to_vec())), -1);
+pub fn append(ks: &mut Keyspace, db: usize, key: &[u8], suffix: &[u8], max_len: u64) -> i64 {
+    match lookup_string_write(ks, db, key) {
+        Err(c) => c,
+        Ok(None) => {
+            ks.store_str(db, key, encode(suffix), Ttl::Keep);
             suffix.len() as i64
         }
-        Some(e) => {
-            if !is_string(&e.value) {
-                return code::WRONGTYPE;
-            }
-            let cur_len = with_bytes(&e.value, |b| b.len());
-            if cur_len + suffix.len() > max_len {
+        Ok(Some(e)) => {
+            if too_long(str_len(&e.value) as u64, suffix.len() as u64, max_len) {
                 return code::TOO_BIG;
             }
-            if !matches!(e.value, Value::Raw(_)) {
-                e.value = Value::Raw(Box::new(to_vec(&e.value)));
-            }
-            let Value::Raw(r) = &mut e.value else { unreachable!() };
+            let r = make_raw(&mut e.value);
             r.extend_from_slice(suffix);
             r.len() as i64
         }
     }
 }
 
+/// GETRANGE/SUBSTR with Redis's index rules; a missing key is an empty bulk.
+pub fn getrange(ks: &mut Keyspace, db: usize, key: &[u8], start: &[u8], end: &[u8], out: &mut Out) -> i64 {
+    let (Some(mut start), Some(mut end)) = (parse_i64(start), parse_i64(end)) else { return code::NOT_INT };
+    let e = match ks.lookup_read(db, key) {
+        None => {
+            out.bulk(b"");
+            return 0;
+        }
+        Some(e) if !is_string(&e.value) => return code::WRONGTYPE,
+        Some(e) => e,
+    };
+    with_bytes(&e.value, |s| {
+        let len = s.len() as i64;
+        if start < 0 && end < 0 && start > end {
+            out.bulk(b"");
+            return;
+        }
+        if start < 0 {
+            start += len;
+        }
+        if end < 0 {
+            end += len;
+        }
+        start = start.max(0);
+        end = end.max(0).min(len - 1);
+        if start > end || len == 0 {
+            out.bulk(b"");
+        } else {
+            out.bulk(&s[start as usize..=end as usize]);
+        }
+    });
+    0
+}
+
+/// SETRANGE: overwrites at `offset`, padding with zero bytes. Returns the new
+/// length or an error code.
+pub fn setrange(ks: &mut Keyspace, db: usize, key: &[u8], offset: &[u8], val: &[u8], max_len: u64) -> i64 {
+    let Some(offset) = parse_i64(offset) else { return code::NOT_INT };
+    if offset < 0 {
+        return scode::OFFSET_RANGE;
+    }
+    let offset = offset as u64;
+    match lookup_string_write(ks, db, key) {
+        Err(c) => c,
+        Ok(None) => {
+            if val.is_empty() {
+                return 0;
+            }
+            if too_long(offset, val.len() as u64, max_len) {
+                return code::TOO_BIG;
+            }
+            let mut r = vec![0u8; offset as usize + val.len()];
+            r[offset as usize..].copy_from_slice(val);
+            let n = r.len() as i64;
+            ks.store_str(db, key, Value::Raw(Box::new(r)), Ttl::Keep);
+            n
+        }
+        Ok(Some(e)) => {
+            let len = str_len(&e.value);
+            if val.is_empty() {
+                return len as i64;
+            }
+            if too_long(offset, val.len() as u64, max_len) {
+                return code::TOO_BIG;
+            }
+            let r = make_raw(&mut e.value);
+            let end = offset as usize + val.len();
+            if r.len() < end {
+                r.resize(end, 0);
+            }
+            r[offset as usize..end].copy_from_slice(val);
+            r.len() as i64
+        }
+    }
+}
+
+/// LCS reply modes.
+pub const LCS_STRING: u32 = 0;
+pub const LCS_LEN: u32 = 1;
+pub const LCS_IDX: u32 = 2;
+pub const LCS_WITHMATCHLEN: u32 = 4;
+/// The caller's option parsing failed: only the type check is left to do.
+pub const LCS_BAD_OPTIONS: u32 = 8;
+
+/// LCS key1 key2: `mode` from the LCS_* bits; `max_table` is proto-max-bulk-len.
+#[allow(clippy::too_many_arguments)]
+pub fn lcs(ks: &mut Keyspace, db: usize, k1: &[u8], k2: &[u8], mode: u32, min_match: u64, max_table: u64, out: &mut Out) -> i64 {
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    for (key, dst) in [(k1, &mut a), (k2, &mut b)] {
+        if let Some(e) = ks.lookup_read(db, key) {
+            if !is_string(&e.value) {
+                return scode::LCS_WRONGTYPE;
+            }
+            *dst = to_vec(&e.value);
+        }
+    }
+    if mode & LCS_BAD_OPTIONS != 0 {
+        return scode::LCS_OPTIONS;
+    }
+    let (len_only, idx) = (mode & LCS_LEN != 0, mode & LCS_IDX != 0);
+    if len_only && idx {
+        return scode::LCS_LEN_AND_IDX;
+    }
+    if a.len() as u64 >= u32::MAX as u64 - 1 || b.len() as u64 >= u32::MAX as u64 - 1 {
+        return scode::LCS_TOO_LONG;
+    }
+    let r = match lcs::lcs(&a, &b, !len_only, min_match, max_table) {
+        Ok(r) => r,
+        Err(lcs::LcsError::TooBig) => return scode::LCS_TOO_BIG,
+        Err(lcs::LcsError::NoMemory) => return scode::LCS_NO_MEMORY,
+    };
+    if idx {
+        let with_len = mode & LCS_WITHMATCHLEN != 0;
+        if out.resp3 {
+            out.raw(b"%2\r\n");
+        } else {
+            out.array(4);
+        }
+        out.bulk(b"matches");
+        out.array(r.ranges.len());
+        for m in &r.ranges {
+            out.array(if with_len { 3 } else { 2 });
+            out.array(2);
+            out.int(m.a.0 as i64);
+            out.int(m.a.1 as i64);
+            out.array(2);
+            out.int(m.b.0 as i64);
+            out.int(m.b.1 as i64);
+            if with_len {
+                out.int(m.len() as i64);
+            }
+        }
+        out.bulk(b"len");
+        out.int(r.len as i64);
+    } else if len_only {
+        out.int(r.len as i64);
+    } else {
+        out.bulk(&r.string);
+    }
+    0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run(f: impl FnOnce(&mut Out) -> i64) -> (i64, Vec<u8>) {
+        let mut buf = vec![0u8; 4096];
+        let mut o = Out::new(&mut buf, 0);
+        let c = f(&mut o);
+        let end = o.finish() as usize;
+        (c, buf[..end].to_vec())
+    }
+    fn ks() -> Keyspace {
+        let mut k = Keyspace::new(1);
+        k.now_ms = 1_000_000;
+        k
+    }
+    fn enc(k: &mut Keyspace, key: &[u8]) -> &'static str {
+        k.peek(0, key).unwrap().value.encoding()
+    }
+
     #[test]
     fn set_get_incr_append() {
-        let mut k = Keyspace::new(1);
-        let mut buf = [0u8; 128];
-        let mut o = Out::new(&mut buf, 0);
-        assert_eq!(set(&mut k, 0, b"a", b"12", 0, -1, &mut o), code::OK);
-        assert_eq!(k.peek(0, b"a").unwrap().value.encoding(), "int");
-        assert_eq!(incr_by(&mut k, 0, b"a", b"5", true, &mut o), 0);
-        assert_eq!(get(&mut k, 0, b"a", &mut o), 0);
-        let end = o.finish() as usize;
-        assert_eq!(&buf[..end], b":7\r\n$1\r\n7\r\n");
+        let mut k = ks();
+        assert_eq!(run(|o| set(&mut k, 0, b"a", b"12", 0, b"", o)).0, code::OK);
+        assert_eq!(enc(&mut k, b"a"), "int");
+        assert_eq!(run(|o| incr_by(&mut k, 0, b"a", b"5", true, o)), (0, b":7\r\n".to_vec()));
+        assert_eq!(run(|o| get(&mut k, 0, b"a", o)), (0, b"$1\r\n7\r\n".to_vec()));
         assert_eq!(append(&mut k, 0, b"a", b"xy", 100), 3);
-        assert_eq!(k.peek(0, b"a").unwrap().value.encoding(), "raw");
-        let mut o = Out::new(&mut buf, 0);
-        assert_eq!(incr_by(&mut k, 0, b"a", b"1", false, &mut o), code::NOT_INT);
-        assert_eq!(set(&mut k, 0, b"a", b"v", SET_NX | SET_GET, -1, &mut o), 0);
-        assert_eq!(o.finish(), 9);
-        assert_eq!(&buf[..9], b"$3\r\n7xy\r\n");
+        assert_eq!(enc(&mut k, b"a"), "raw");
+        assert_eq!(run(|o| incr_by(&mut k, 0, b"a", b"1", false, o)).0, code::NOT_INT);
+        assert_eq!(run(|o| set(&mut k, 0, b"a", b"v", SET_NX | SET_GET, b"", o)), (0, b"$3\r\n7xy\r\n".to_vec()));
+        assert_eq!(run(|o| incr_by(&mut k, 0, b"a", b"-9223372036854775808", true, o)).0, scode::DECR_OVERFLOW);
+    }
+
+    #[test]
+    fn encodings_follow_redis() {
+        let mut k = ks();
+        set_plain(&mut k, 0, b"i", b"-123");
+        set_plain(&mut k, 0, b"z", b"0123");
+        set_plain(&mut k, 0, b"e", &[b'x'; 44]);
+        set_plain(&mut k, 0, b"r", &[b'x'; 45]);
+        assert_eq!(enc(&mut k, b"i"), "int");
+        assert_eq!(enc(&mut k, b"z"), "embstr");
+        assert_eq!(enc(&mut k, b"e"), "embstr");
+        assert_eq!(enc(&mut k, b"r"), "raw");
+        // APPEND to a missing key encodes like SET; to an existing one makes it raw.
+        assert_eq!(append(&mut k, 0, b"n", b"42", 100), 2);
+        assert_eq!(enc(&mut k, b"n"), "int");
+        // INCR turns a raw numeric string back into an int.
+        append(&mut k, 0, b"n", b"1", 100);
+        assert_eq!(enc(&mut k, b"n"), "raw");
+        run(|o| incr_by(&mut k, 0, b"n", b"1", false, o));
+        assert_eq!(enc(&mut k, b"n"), "int");
+        // INCRBYFLOAT stores a string, never an int.
+        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"f", b"2", o)), (0, b"$1\r\n2\r\n".to_vec()));
+        assert_eq!(enc(&mut k, b"f"), "embstr");
+        // SETRANGE makes raw, but not when it writes nothing.
+        set_plain(&mut k, 0, b"s", b"1234");
+        assert_eq!(setrange(&mut k, 0, b"s", b"0", b"", 100), 4);
+        assert_eq!(enc(&mut k, b"s"), "int");
+        assert_eq!(setrange(&mut k, 0, b"s", b"5", b"2", 100), 6);
+        assert_eq!(enc(&mut k, b"s"), "raw");
+        assert_eq!(run(|o| get(&mut k, 0, b"s", o)).1, b"$6\r\n1234\x002\r\n");
+    }
+
+    #[test]
+    fn expire_arguments() {
+        let now = 1_000_000;
+        assert_eq!(expire_at(now, b"10", SET_EX), Ok(now + 10_000));
+        assert_eq!(expire_at(now, b"10", SET_PX), Ok(now + 10));
+        assert_eq!(expire_at(now, b"10", SET_EXAT), Ok(10_000));
+        assert_eq!(expire_at(now, b"10", SET_PXAT), Ok(10));
+        assert_eq!(expire_at(now, b"0", SET_EX), Err(scode::INVALID_EXPIRE));
+        assert_eq!(expire_at(now, b"-1", SET_PXAT), Err(scode::INVALID_EXPIRE));
+        assert_eq!(expire_at(now, b"x", SET_PX), Err(code::NOT_INT));
+        assert_eq!(expire_at(now, b"9223372036854775807", SET_EX), Err(scode::INVALID_EXPIRE));
+        assert_eq!(expire_at(now, b"9223372036854775", SET_EXAT), Ok(9_223_372_036_854_775_000));
+        assert_eq!(expire_at(now, b"9223372036854775807", SET_PX), Err(scode::INVALID_EXPIRE));
+        assert_eq!(expire_at(now, b"9223372036854775807", SET_PXAT), Ok(i64::MAX));
+    }
+
+    #[test]
+    fn ttl_handling() {
+        let mut k = ks();
+        run(|o| set(&mut k, 0, b"a", b"v", SET_PX, b"100", o));
+        assert_eq!(k.peek(0, b"a").unwrap().expire, 1_000_100);
+        assert_eq!(k.dbs[0].volatile, 1);
+        run(|o| set(&mut k, 0, b"a", b"w", SET_KEEPTTL, b"", o));
+        assert_eq!(k.peek(0, b"a").unwrap().expire, 1_000_100);
+        run(|o| incr_by_float(&mut k, 0, b"a", b"1", o)); // not a float: unchanged
+        set_plain(&mut k, 0, b"a", b"x");
+        assert_eq!(k.peek(0, b"a").unwrap().expire, -1);
+        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.dbs[0].expires.len(), 0);
+        // GETEX: EX sets, PERSIST clears, a past EXAT deletes.
+        assert_eq!(run(|o| getex(&mut k, 0, b"a", SET_EX, b"5", o)).1, b"$1\r\nx\r\n");
+        assert_eq!(k.peek(0, b"a").unwrap().expire, 1_005_000);
+        run(|o| getex(&mut k, 0, b"a", GETEX_PERSIST, b"", o));
+        assert_eq!(k.peek(0, b"a").unwrap().expire, -1);
+        assert_eq!(run(|o| getex(&mut k, 0, b"a", SET_EX, b"0", o)).0, scode::INVALID_EXPIRE);
+        assert_eq!(run(|o| getex(&mut k, 0, b"nokey", SET_EX, b"0", o)).0, code::NIL);
+        run(|o| getex(&mut k, 0, b"a", SET_EXAT, b"1", o));
+        assert!(!k.exists(0, b"a"));
+        // An expired key counts as absent for NX and is replaced.
+        run(|o| set(&mut k, 0, b"b", b"v", SET_PX, b"10", o));
+        k.now_ms += 20;
+        assert_eq!(run(|o| set(&mut k, 0, b"b", b"w", SET_NX, b"", o)).0, code::OK);
+        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.stats.expired_keys, 1);
+        // INCR and APPEND keep the TTL.
+        run(|o| set(&mut k, 0, b"c", b"1", SET_EX, b"100", o));
+        run(|o| incr_by(&mut k, 0, b"c", b"1", false, o));
+        append(&mut k, 0, b"c", b"0", 100);
+        assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (1, 1));
+        let now = k.now_ms;
+        assert_eq!(k.peek(0, b"c").unwrap().expire, now + 100_000);
+    }
+
+    #[test]
+    fn each_command_touches_the_key_as_often_as_redis() {
+        // With lfu-log-factor 0 every access increments the LFU counter.
+        let mut k = ks();
+        k.lfu = crate::keyspace::Lfu { enabled: true, log_factor: 0, decay_time: 1 };
+        let counter = |k: &mut Keyspace| k.peek(0, b"a").unwrap().lru & 255;
+        set_plain(&mut k, 0, b"a", b"1");
+        assert_eq!(counter(&mut k), crate::keyspace::LFU_INIT_VAL);
+        let steps: [(&str, u32); 6] = [("set", 1), ("set nx", 1), ("set xx", 1), ("set get", 2), ("incr", 1), ("get", 1)];
+        for (what, touches) in steps {
+            let before = counter(&mut k);
+            run(|o| match what {
+                "set" => set(&mut k, 0, b"a", b"2", 0, b"", o),
+                "set nx" => set(&mut k, 0, b"a", b"2", SET_NX, b"", o),
+                "set xx" => set(&mut k, 0, b"a", b"2", SET_XX, b"", o),
+                "set get" => set(&mut k, 0, b"a", b"2", SET_GET, b"", o),
+                "incr" => incr_by(&mut k, 0, b"a", b"1", false, o),
+                _ => get(&mut k, 0, b"a", o),
+            });
+            assert_eq!(counter(&mut k), before + touches, "{what}");
+        }
+    }
+
+    #[test]
+    fn getrange_setrange() {
+        let mut k = ks();
+        set_plain(&mut k, 0, b"s", b"Hello World");
+        let gr = |k: &mut Keyspace, a: &[u8], b: &[u8]| run(|o| getrange(k, 0, b"s", a, b, o)).1;
+        assert_eq!(gr(&mut k, b"0", b"3"), b"$4\r\nHell\r\n");
+        assert_eq!(gr(&mut k, b"-4", b"-1"), b"$4\r\norld\r\n");
+        assert_eq!(gr(&mut k, b"5", b"3"), b"$0\r\n\r\n");
+        assert_eq!(gr(&mut k, b"-1", b"-3"), b"$0\r\n\r\n");
+        assert_eq!(gr(&mut k, b"-5000", b"10000"), b"$11\r\nHello World\r\n");
+        assert_eq!(gr(&mut k, b"0", b"4294967297"), b"$11\r\nHello World\r\n");
+        assert_eq!(run(|o| getrange(&mut k, 0, b"s", b"a", b"1", o)).0, code::NOT_INT);
+        assert_eq!(run(|o| getrange(&mut k, 0, b"none", b"0", b"1", o)).1, b"$0\r\n\r\n");
+        assert_eq!(setrange(&mut k, 0, b"n", b"1", b"foo", 100), 4);
+        assert_eq!(run(|o| get(&mut k, 0, b"n", o)).1, b"$4\r\n\x00foo\r\n");
+        assert_eq!(setrange(&mut k, 0, b"m", b"0", b"", 100), 0);
+        assert!(!k.exists(0, b"m"));
+        assert_eq!(setrange(&mut k, 0, b"n", b"-1", b"x", 100), scode::OFFSET_RANGE);
+        assert_eq!(setrange(&mut k, 0, b"n", b"98", b"xyz", 100), code::TOO_BIG);
+        assert_eq!(setrange(&mut k, 0, b"n", b"9223372036854775807", b"xyz", 100), code::TOO_BIG);
+        assert_eq!(append(&mut k, 0, b"n", &[b'x'; 97], 100), code::TOO_BIG);
+    }
+
+    #[test]
+    fn incrbyfloat_like_redis() {
+        let mut k = ks();
+        set_plain(&mut k, 0, b"f", b"10.5");
+        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"f", b"0.1", o)).1, b"$4\r\n10.6\r\n");
+        set_plain(&mut k, 0, b"g", b" 11");
+        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"g", b"1", o)).0, code::NOT_FLOAT);
+        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"f", b"+inf", o)).0, code::NAN_OR_INF);
+        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"f", b"abc", o)).0, code::NOT_FLOAT);
+        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"f", b"-10.6", o)).1, b"$1\r\n0\r\n");
+    }
+
+    #[test]
+    fn lcs_replies() {
+        let mut k = ks();
+        set_plain(&mut k, 0, b"a", b"ohmytext");
+        set_plain(&mut k, 0, b"b", b"mynewtext");
+        let l = |k: &mut Keyspace, mode: u32, min: u64| run(|o| lcs(k, 0, b"a", b"b", mode, min, 1 << 20, o));
+        assert_eq!(l(&mut k, LCS_STRING, 0).1, b"$6\r\nmytext\r\n");
+        assert_eq!(l(&mut k, LCS_LEN, 0).1, b":6\r\n");
+        assert_eq!(
+            l(&mut k, LCS_IDX | LCS_WITHMATCHLEN, 4).1,
+            b"*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n$3\r\nlen\r\n:6\r\n".to_vec()
+        );
+        assert_eq!(l(&mut k, LCS_LEN | LCS_IDX, 0).0, scode::LCS_LEN_AND_IDX);
+        assert_eq!(l(&mut k, LCS_BAD_OPTIONS, 0).0, scode::LCS_OPTIONS);
+        assert_eq!(run(|o| lcs(&mut k, 0, b"a", b"b", 0, 0, 10, o)).0, scode::LCS_TOO_BIG);
     }
 }

@@ -1,9 +1,81 @@
-/** Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET, CLIENT. */
-import type { CommandDef } from "./types.js";
-import { DB_RANGE, NOT_INT } from "./errors.js";
+/** Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET (CLIENT is in client.ts). */
+import type { CommandDef, Ctx } from "./types.js";
+import { DB_RANGE, NOT_INT, SYNTAX } from "./errors.js";
 import { parseI64 } from "../protocol/numbers.js";
+import { REDIS_VERSION } from "../server/server.js";
+import { validClientAttr } from "../server/client.js";
+import { clientCommand, INVALID_NAME } from "./client.js";
 
 const CONN = "connection";
+const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+const PONG = Buffer.from("pong");
+const EMPTY = Buffer.alloc(0);
+
+/** Logs `user` in with `password`; replies with the error and returns false when refused. */
+function authenticate(c: Ctx, user: Buffer, password: Buffer): boolean {
+  const name = user.toString("latin1");
+  if (!c.server.auth.check(name, password)) {
+    c.r.error(WRONGPASS);
+    return false;
+  }
+  c.client.authenticated = true;
+  c.client.user = name;
+  return true;
+}
+
+/** HELLO [protover [AUTH username password] [SETNAME clientname]] */
+function hello(c: Ctx): void {
+  const { argv, r, client, server } = c;
+  let ver = 0;
+  let i = 1;
+  if (argv.length >= 2) {
+    const v = parseI64(argv[i++]);
+    if (v === null) return r.error("ERR Protocol version is not an integer or out of range");
+    if (v < 2 || v > 3) return r.error("NOPROTO unsupported protocol version");
+    ver = v;
+  }
+  let user: Buffer | null = null;
+  let pass: Buffer | null = null;
+  let name: Buffer | null = null;
+  for (; i < argv.length; i++) {
+    const more = argv.length - 1 - i;
+    const opt = argv[i].toString("latin1").toLowerCase();
+    if (opt === "auth" && more >= 2) {
+      user = argv[i + 1];
+      pass = argv[i + 2];
+      i += 2;
+    } else if (opt === "setname" && more >= 1) {
+      name = argv[++i];
+      if (!validClientAttr(name)) return r.error(INVALID_NAME);
+    } else {
+      return r.error(`ERR Syntax error in HELLO option '${argv[i].toString("latin1")}'`);
+    }
+  }
+  if (user && pass && !authenticate(c, user, pass)) return;
+  if (!client.authenticated) {
+    return r.error(
+      "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+    );
+  }
+  if (name) client.name = name.toString("latin1");
+  if (ver) client.resp = ver as 2 | 3;
+  r.resp = client.resp; // the reply already uses the new protocol
+  r.map(7);
+  r.bulk("server");
+  r.bulk("redis");
+  r.bulk("version");
+  r.bulk(REDIS_VERSION);
+  r.bulk("proto");
+  r.int(client.resp);
+  r.bulk("id");
+  r.int(client.id);
+  r.bulk("mode");
+  r.bulk("standalone");
+  r.bulk("role");
+  r.bulk(server.isReplica ? "replica" : "master");
+  r.bulk("modules");
+  r.array(0);
+}
 
 export const connectionCommands: CommandDef[] = [
   {
@@ -17,14 +89,19 @@ export const connectionCommands: CommandDef[] = [
     tips: "request_policy:all_shards response_policy:all_succeeded",
     handler: (c) => {
       if (c.argv.length > 2) return c.r.error("ERR wrong number of arguments for 'ping' command");
-      if (c.argv.length === 2) c.r.bulk(c.argv[1]);
+      if (c.client.resp === 2 && c.client.flags.size !== 0 && c.client.flags.has("pubsub")) {
+        // RESP2 subscribers get an array, as a pushed message would be.
+        c.r.array(2);
+        c.r.bulk(PONG);
+        c.r.bulk(c.argv.length === 2 ? c.argv[1] : EMPTY);
+      } else if (c.argv.length === 2) c.r.bulk(c.argv[1]);
       else c.r.simple("PONG");
     },
   },
   {
     name: "echo",
     arity: 2,
-    flags: "fast",
+    flags: "loading stale fast",
     acl: "fast connection",
     group: CONN,
     since: "1.0.0",
@@ -41,7 +118,7 @@ export const connectionCommands: CommandDef[] = [
     summary: "Changes the selected database.",
     handler: (c) => {
       const n = parseI64(c.argv[1]);
-      if (n === null) return c.r.error(NOT_INT);
+      if (n === null || n < -2147483648 || n > 2147483647) return c.r.error(NOT_INT);
       if (n < 0 || n >= c.server.config.int("databases")) return c.r.error(DB_RANGE);
       c.client.db = n;
       c.r.ok();
@@ -60,4 +137,59 @@ export const connectionCommands: CommandDef[] = [
       c.client.closeAfterReply = true;
     },
   },
+  {
+    name: "auth",
+    arity: -2,
+    flags: "noscript loading stale fast no_auth allow_busy",
+    acl: "fast connection",
+    group: CONN,
+    since: "1.0.0",
+    summary: "Authenticates the connection.",
+    complexity: "O(N) where N is the number of passwords defined for the user",
+    handler: (c) => {
+      const { argv, r } = c;
+      if (argv.length > 3) return r.error(SYNTAX);
+      if (argv.length === 2) {
+        if (c.server.auth.defaultNoPass()) {
+          return r.error(
+            "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+          );
+        }
+        if (authenticate(c, DEFAULT_USER, argv[1])) r.ok();
+        return;
+      }
+      if (authenticate(c, argv[1], argv[2])) r.ok();
+    },
+  },
+  {
+    name: "hello",
+    arity: -1,
+    flags: "noscript loading stale fast no_auth allow_busy",
+    acl: "fast connection",
+    group: CONN,
+    since: "6.0.0",
+    summary: "Handshakes with the Redis server.",
+    handler: hello,
+  },
+  {
+    name: "reset",
+    arity: 1,
+    flags: "noscript loading stale fast no_auth allow_busy",
+    acl: "fast connection",
+    group: CONN,
+    since: "6.2.0",
+    summary: "Resets the connection.",
+    handler: (c) => {
+      const f = c.client.flags;
+      if ((f.has("slave") && !f.has("monitor")) || f.has("master")) {
+        return c.r.error("ERR can only reset normal client connections");
+      }
+      c.server.resetClient(c.client);
+      c.r.resp = c.client.resp;
+      c.r.simple("RESET");
+    },
+  },
+  clientCommand,
 ];
+
+const DEFAULT_USER = Buffer.from("default");

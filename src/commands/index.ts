@@ -1,12 +1,21 @@
 import type { CommandDef, CommandSpec } from "./types.js";
 import { command } from "./types.js";
+import { configCommands } from "./config.js";
 import { connectionCommands } from "./connection.js";
 import { keyCommands } from "./keys.js";
 import { serverCommands } from "./server.js";
+import { infoCommands } from "./info.js";
+import { commandCommands } from "./command.js";
+import { debugCommands } from "./debug.js";
+import { slowlogCommands } from "./slowlog.js";
+import { latencyCommands } from "./latency.js";
+import { monitorCommands } from "./monitor.js";
 import { stringCommands } from "./strings.js";
+import { functionCommands } from "./functions.js";
 
 /** Every command family's definitions; the command table is built from these. */
-export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands];
+export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands,
+  infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

@@ -1,26 +1,87 @@
-/** The generic key family: DEL, EXISTS, EXPIRE, SCAN, ... Semantics in native/src/keyspace.rs. */
-import { keys } from "../engine/index.js";
-import type { CommandDef } from "./types.js";
+/**
+ * The generic key family: DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, RANDOMKEY,
+ * RENAME(NX), MOVE, COPY, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB; with the expiry
+ * commands (expire.ts), SCAN (scan.ts) and OBJECT (object.ts).
+ * Semantics in native/src/{keyspace,generic,expire}.rs.
+ */
+import { keys, answer } from "../engine/index.js";
+import { parseI64 } from "../protocol/numbers.js";
+import type { CommandDef, Ctx } from "./types.js";
+import { DB_RANGE, NOT_INT, SYNTAX } from "./errors.js";
+import { expireCommands } from "./expire.js";
+import { scanCommands } from "./scan.js";
+import { objectCommands, trackEvictionPolicy } from "./object.js";
 
 const GENERIC = "generic";
+const SAME_OBJECT = "ERR source and destination objects are the same";
 
-export const keyCommands: CommandDef[] = [
-  {
-    name: "del",
-    arity: -2,
-    flags: "write",
-    keys: [1, -1, 1],
-    acl: "keyspace write slow",
-    group: GENERIC,
-    since: "1.0.0",
-    summary: "Deletes one or more keys.",
-    complexity: "O(N) where N is the number of keys that will be removed.",
-    handler: (c) => {
-      let n = 0;
-      for (let i = 1; i < c.argv.length; i++) if (keys.del(c.db, c.argv[i])) n++;
-      c.r.int(n);
-    },
+/**
+ * A DB index argument as Redis's getIntFromObjectOrReply + selectDb check it:
+ * the index or the error text. `msg` replaces both integer errors (SWAPDB).
+ */
+export function parseDbIndex(c: Ctx, arg: Buffer, msg?: string): number | string {
+  const n = parseI64(arg);
+  if (n === null) return msg ?? NOT_INT;
+  if (n < -2147483648 || n > 2147483647) return msg ?? "ERR value is out of range, value must between -2147483648 and 2147483647";
+  if (n < 0 || n >= c.server.config.int("databases")) return DB_RANGE;
+  return n;
+}
+
+function clusterEnabled(c: Ctx): boolean {
+  return c.server.config.bool("cluster-enabled");
+}
+
+/** FLUSHDB/FLUSHALL's optional SYNC|ASYNC: lazy or not, or null for a syntax error. */
+function flushMode(c: Ctx): boolean | null {
+  if (c.argv.length === 1) return c.server.config.bool("lazyfree-lazy-user-flush");
+  if (c.argv.length === 2) {
+    const mode = c.argv[1].toString("latin1").toLowerCase();
+    if (mode === "sync") return false;
+    if (mode === "async") return true;
+  }
+  return null;
+}
+
+function countKeys(c: Ctx, test: (db: number, key: Buffer) => boolean): void {
+  let n = 0;
+  for (let i = 1; i < c.argv.length; i++) if (test(c.db, c.argv[i])) n++;
+  c.r.int(n);
+}
+
+const delDef = (name: string, since: string, summary: string, fast: boolean): CommandDef => ({
+  name,
+  arity: -2,
+  flags: fast ? "write fast" : "write",
+  keys: [1, -1, 1],
+  acl: fast ? "keyspace write fast" : "keyspace write slow",
+  group: GENERIC,
+  since,
+  summary,
+  complexity: "O(N) where N is the number of keys that will be removed.",
+  tips: "request_policy:multi_shard response_policy:agg_sum",
+  handler: (c) => countKeys(c, keys.del),
+});
+
+const renameDef = (name: string, nx: boolean, summary: string): CommandDef => ({
+  name,
+  arity: 3,
+  flags: nx ? "write fast" : "write",
+  keys: [1, 2, 1],
+  acl: nx ? "keyspace write fast" : "keyspace write slow",
+  group: GENERIC,
+  since: "1.0.0",
+  summary,
+  handler: (c) => {
+    const res = keys.rename(c.db, c.argv[1], c.argv[2], nx);
+    if (res >= 0) c.r.int(res);
+    else answer(c.r, res);
   },
+});
+
+const genericCommands: CommandDef[] = [
+  delDef("del", "1.0.0", "Deletes one or more keys.", false),
+  // Values are freed where they are dropped; large ones cost no more than DEL here.
+  delDef("unlink", "4.0.0", "Asynchronously deletes one or more keys.", true),
   {
     name: "exists",
     arity: -2,
@@ -30,10 +91,106 @@ export const keyCommands: CommandDef[] = [
     group: GENERIC,
     since: "1.0.0",
     summary: "Determines whether one or more keys exist.",
+    complexity: "O(N) where N is the number of keys to check.",
+    tips: "request_policy:multi_shard response_policy:agg_sum",
+    handler: (c) => countKeys(c, keys.existsRead),
+  },
+  {
+    name: "touch",
+    arity: -2,
+    flags: "readonly fast",
+    keys: [1, -1, 1],
+    acl: "keyspace read fast",
+    group: GENERIC,
+    since: "3.2.1",
+    summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
+    complexity: "O(N) where N is the number of keys that will be touched.",
+    tips: "request_policy:multi_shard response_policy:agg_sum",
+    handler: (c) => countKeys(c, keys.touch),
+  },
+  {
+    name: "type",
+    arity: 2,
+    flags: "readonly fast",
+    keys: [1, 1, 1],
+    acl: "keyspace read fast",
+    group: GENERIC,
+    since: "1.0.0",
+    summary: "Determines the type of value stored at a key.",
+    handler: (c) => c.r.simple(keys.type(c.db, c.argv[1])),
+  },
+  {
+    name: "keys",
+    arity: 2,
+    flags: "readonly",
+    acl: "keyspace read slow dangerous",
+    group: GENERIC,
+    since: "1.0.0",
+    summary: "Returns all key names that match a pattern.",
+    complexity:
+      "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+    tips: "request_policy:all_shards nondeterministic_output_order",
+    handler: (c) => answer(c.r, keys.keys(c.db, c.argv[1], c.r)),
+  },
+  {
+    name: "randomkey",
+    arity: 1,
+    flags: "readonly touches_arbitrary_keys",
+    acl: "keyspace read slow",
+    group: GENERIC,
+    since: "1.0.0",
+    summary: "Returns a random key name from the database.",
+    tips: "request_policy:all_shards response_policy:special nondeterministic_output",
+    handler: (c) => answer(c.r, keys.randomkey(c.db, c.r)),
+  },
+  renameDef("rename", false, "Renames a key and overwrites the destination."),
+  renameDef("renamenx", true, "Renames a key only when the target key name doesn't exist."),
+  {
+    name: "move",
+    arity: 3,
+    flags: "write fast",
+    keys: [1, 1, 1],
+    acl: "keyspace write fast",
+    group: GENERIC,
+    since: "1.0.0",
+    summary: "Moves a key to another database.",
     handler: (c) => {
-      let n = 0;
-      for (let i = 1; i < c.argv.length; i++) if (keys.exists(c.db, c.argv[i])) n++;
-      c.r.int(n);
+      if (clusterEnabled(c)) return c.r.error("ERR MOVE is not allowed in cluster mode");
+      const dst = parseDbIndex(c, c.argv[2]);
+      if (typeof dst === "string") return c.r.error(dst);
+      if (dst === c.db) return c.r.error(SAME_OBJECT);
+      c.r.int(keys.move(c.db, c.argv[1], dst) ? 1 : 0);
+    },
+  },
+  {
+    name: "copy",
+    arity: -3,
+    flags: "write denyoom",
+    keys: [1, 2, 1],
+    acl: "keyspace write slow",
+    group: GENERIC,
+    since: "6.2.0",
+    summary: "Copies the value of a key to a new key.",
+    complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+    handler: (c) => {
+      const { argv } = c;
+      let dstDb = c.db;
+      let replace = false;
+      for (let i = 3; i < argv.length; i++) {
+        const opt = argv[i].toString("latin1").toLowerCase();
+        if (opt === "replace") replace = true;
+        else if (opt === "db" && i + 1 < argv.length) {
+          const db = parseDbIndex(c, argv[++i]);
+          if (typeof db === "string") return c.r.error(db);
+          dstDb = db;
+        } else return c.r.error(SYNTAX);
+      }
+      if (clusterEnabled(c) && (c.db !== 0 || dstDb !== 0)) {
+        return c.r.error("ERR Copying to another database is not allowed in cluster mode");
+      }
+      const res = keys.copy(c.db, argv[1], dstDb, argv[2], replace);
+      if (res === keys.SAME_OBJECT) c.r.error(SAME_OBJECT);
+      else c.r.int(res);
     },
   },
   {
@@ -44,6 +201,7 @@ export const keyCommands: CommandDef[] = [
     group: "server",
     since: "1.0.0",
     summary: "Returns the number of keys in the database.",
+    tips: "request_policy:all_shards response_policy:agg_sum",
     handler: (c) => c.r.int(keys.dbsize(c.db)),
   },
   {
@@ -53,9 +211,14 @@ export const keyCommands: CommandDef[] = [
     acl: "keyspace write slow dangerous",
     group: "server",
     since: "1.0.0",
-    summary: "Removes all keys from the current database.",
+    summary: "Remove all keys from the current database.",
+    complexity: "O(N) where N is the number of keys in the selected database",
+    tips: "request_policy:all_shards response_policy:all_succeeded",
     handler: (c) => {
-      keys.flushdb(c.db);
+      const lazy = flushMode(c);
+      if (lazy === null) return c.r.error(SYNTAX);
+      trackEvictionPolicy(c.server);
+      keys.flushdb(c.db, lazy);
       c.r.ok();
     },
   },
@@ -67,9 +230,36 @@ export const keyCommands: CommandDef[] = [
     group: "server",
     since: "1.0.0",
     summary: "Removes all keys from all databases.",
+    complexity: "O(N) where N is the total number of keys in all databases",
+    tips: "request_policy:all_shards response_policy:all_succeeded",
     handler: (c) => {
-      keys.flushall();
+      const lazy = flushMode(c);
+      if (lazy === null) return c.r.error(SYNTAX);
+      trackEvictionPolicy(c.server);
+      keys.flushall(lazy);
+      c.r.ok();
+    },
+  },
+  {
+    name: "swapdb",
+    arity: 3,
+    flags: "write fast",
+    acl: "keyspace write fast dangerous",
+    group: "server",
+    since: "4.0.0",
+    summary: "Swaps two Redis databases.",
+    complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+    handler: (c) => {
+      if (clusterEnabled(c)) return c.r.error("ERR SWAPDB is not allowed in cluster mode");
+      const a = parseDbIndex(c, c.argv[1], "ERR invalid first DB index");
+      if (a === "ERR invalid first DB index") return c.r.error(a);
+      const b = parseDbIndex(c, c.argv[2], "ERR invalid second DB index");
+      if (b === "ERR invalid second DB index") return c.r.error(b);
+      if (typeof a === "string" || typeof b === "string") return c.r.error(DB_RANGE);
+      keys.swapdb(a, b);
       c.r.ok();
     },
   },
 ];
+
+export const keyCommands: CommandDef[] = [...genericCommands, ...expireCommands, ...scanCommands, ...objectCommands];

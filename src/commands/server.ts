@@ -1,7 +1,53 @@
-/** Server commands: INFO, CONFIG, COMMAND, DEBUG, SHUTDOWN, TIME, ... */
-import type { CommandDef } from "./types.js";
+/** Server commands: SHUTDOWN and TIME (INFO, COMMAND, DEBUG, SLOWLOG, LATENCY, MONITOR have their own modules). */
+import type { CommandDef, Ctx } from "./types.js";
+import { SYNTAX } from "./errors.js";
 
 const SERVER = "server";
+
+/**
+ * Saving on shutdown belongs to persistence; it registers here. Returns true
+ * when the dataset was saved.
+ */
+export const shutdownHooks: { save?: (c: Ctx) => boolean } = {};
+
+function shutdown(c: Ctx): void {
+  let save = false;
+  let nosave = false;
+  let now = false;
+  let force = false;
+  let abort = false;
+  for (const a of c.argv.slice(1)) {
+    const o = a.toString("latin1").toLowerCase();
+    if (o === "nosave") nosave = true;
+    else if (o === "save") save = true;
+    else if (o === "now") now = true;
+    else if (o === "force") force = true;
+    else if (o === "abort") abort = true;
+    else return c.r.error(SYNTAX);
+  }
+  if ((abort && (save || nosave || now || force)) || (save && nosave)) return c.r.error(SYNTAX);
+  // Shutdown here is immediate, so there is never one in progress to abort.
+  if (abort) return c.r.error("ERR No shutdown in progress.");
+  if (!now && c.client.flags.has("deny-blocking")) {
+    return c.r.error("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
+  }
+  const log = c.server.log;
+  const saveParams = c.server.config.get("save").trim() !== "";
+  if (save || (saveParams && !nosave)) {
+    if (shutdownHooks.save) {
+      log.notice("Saving the final RDB snapshot before exiting.");
+      if (!shutdownHooks.save(c) && !force) {
+        log.warning("Error trying to save the DB, can't exit.");
+        return c.r.error("ERR Errors trying to SHUTDOWN. Check logs.");
+      }
+    } else if (save && !force) {
+      // An explicit SAVE cannot be honoured without persistence: refuse, as Redis does when saving fails.
+      log.warning("Error trying to save the DB, can't exit. (this server has no RDB persistence yet)");
+      return c.r.error("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
+  }
+  c.server.shutdown();
+}
 
 export const serverCommands: CommandDef[] = [
   {
@@ -12,9 +58,13 @@ export const serverCommands: CommandDef[] = [
     group: SERVER,
     since: "1.0.0",
     summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.",
-    handler: (c) => {
-      c.server.shutdown();
+    complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+    docs: {
+      history: [
+        ["7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."],
+      ],
     },
+    handler: shutdown,
   },
   {
     name: "time",
@@ -26,8 +76,8 @@ export const serverCommands: CommandDef[] = [
     summary: "Returns the server time.",
     tips: "nondeterministic_output",
     handler: (c) => {
-      const us = BigInt(Date.now()) * 1000n + (process.hrtime.bigint() / 1000n) % 1000n;
-      c.r.bulks([String(us / 1000000n), String(us % 1000000n)]);
+      const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+      c.r.bulks([String(Math.floor(us / 1e6)), String(us % 1e6)]);
     },
   },
 ];

@@ -1,46 +1,109 @@
-/** The string family: GET, SET and friends. Semantics in native/src/t_string.rs. */
-import { strings, answer, Code } from "../engine/index.js";
+/**
+ * The string family (Redis 7.2's "string" group). Argument syntax is checked
+ * here; values, expiry arithmetic and replies are native (native/src/t_string.rs),
+ * one native call per key.
+ */
+import { strings, keys, answer, Code } from "../engine/index.js";
+import { StrCode, STR_ERR, invalidExpire } from "../engine/strings.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
-import { SYNTAX } from "./errors.js";
+import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
 
 const STR = "string";
+const ONE = Buffer.from("1");
 
-/** Parses SET's options; returns [flags, absolute expire ms or -1] or an error text. */
-function parseSetOptions(ctx: Ctx, from: number): [number, number] | string {
-  const { argv } = ctx;
-  let flags = 0;
-  let expire = -1;
-  let hasExpire = false;
-  for (let i = from; i < argv.length; i++) {
-    const opt = argv[i].toString("latin1").toUpperCase();
-    const next = i + 1 < argv.length ? argv[i + 1] : null;
-    if (opt === "NX" && !(flags & strings.SET_XX)) flags |= strings.SET_NX;
-    else if (opt === "XX" && !(flags & strings.SET_NX)) flags |= strings.SET_XX;
-    else if (opt === "GET") flags |= strings.SET_GET;
-    else if (opt === "KEEPTTL" && !hasExpire) flags |= strings.SET_KEEPTTL;
-    else if ((opt === "EX" || opt === "PX" || opt === "EXAT" || opt === "PXAT") && !hasExpire && !(flags & strings.SET_KEEPTTL) && next) {
-      const n = parseI64(next);
-      if (n === null) return "ERR value is not an integer or out of range";
-      const e = expireAt(opt, n, "set");
-      if (typeof e === "string") return e;
-      expire = e;
-      hasExpire = true;
-      i++;
-    } else return SYNTAX;
-  }
-  return [flags, expire];
+/**
+ * Answers a native result for command `name`: this family's own codes, then
+ * the shared ones (nil, OK, Redis's common errors).
+ */
+function reply(c: Ctx, code: number, name: string): void {
+  if (code >= -100) return answer(c.r, code);
+  if (code === StrCode.INVALID_EXPIRE) return c.r.error(invalidExpire(name));
+  c.r.error(STR_ERR[code] ?? `ERR internal engine code ${code}`);
 }
 
-/** Converts a relative/absolute seconds/ms amount to an absolute ms time, as SET/GETEX check it. */
-export function expireAt(unit: string, n: number, cmd: string): number | string {
-  const invalid = `ERR invalid expire time in '${cmd}' command`;
-  if (n <= 0) return invalid;
-  const ms = unit === "EX" || unit === "EXAT" ? n * 1000 : n;
-  if (!Number.isFinite(ms) || ms > 9223372036854775807) return invalid;
-  const abs = unit === "EX" || unit === "PX" ? Date.now() + ms : ms;
-  if (abs > 9223372036854775807) return invalid;
-  return abs;
+/** An integer result (APPEND, STRLEN, SETRANGE) or a code. */
+function replyInt(c: Ctx, n: number, name: string): void {
+  if (n >= 0) c.r.int(n);
+  else reply(c, n, name);
+}
+
+/**
+ * Is `arg` the option `word` (uppercase ASCII), ignoring case? Like Redis's
+ * C-string comparisons, the argument ends at a NUL byte.
+ */
+function isOpt(arg: Buffer, word: string): boolean {
+  const n = word.length;
+  if (arg.length < n || (arg.length > n && arg[n] !== 0)) return false;
+  for (let i = 0; i < n; i++) if ((arg[i] & 0xdf) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The expire unit an option names (EX/PX/EXAT/PXAT), or 0. */
+function expireUnit(arg: Buffer): number {
+  if (isOpt(arg, "EX")) return strings.SET_EX;
+  if (isOpt(arg, "PX")) return strings.SET_PX;
+  if (isOpt(arg, "EXAT")) return strings.SET_EXAT;
+  if (isOpt(arg, "PXAT")) return strings.SET_PXAT;
+  return 0;
+}
+
+/**
+ * Redis's parseExtendedStringArgumentsOrReply for SET (`forSet`) or GETEX:
+ * the flags and the expire argument, or null after a syntax error. Each
+ * option refuses the ones it conflicts with; the same option may repeat.
+ */
+let parsedExpire: Buffer | null = null;
+function parseExtended(argv: Buffer[], from: number, forSet: boolean): number | null {
+  let flags = 0;
+  parsedExpire = null;
+  for (let j = from; j < argv.length; j++) {
+    const opt = argv[j];
+    const hasNext = j + 1 < argv.length;
+    const unit = expireUnit(opt);
+    const ttlSet = flags & (strings.EXPIRE_UNITS | strings.SET_KEEPTTL | strings.GETEX_PERSIST);
+    if (forSet && isOpt(opt, "NX") && !(flags & strings.SET_XX)) flags |= strings.SET_NX;
+    else if (forSet && isOpt(opt, "XX") && !(flags & strings.SET_NX)) flags |= strings.SET_XX;
+    else if (forSet && isOpt(opt, "GET")) flags |= strings.SET_GET;
+    else if (forSet && isOpt(opt, "KEEPTTL") && !(ttlSet & ~strings.SET_KEEPTTL)) flags |= strings.SET_KEEPTTL;
+    else if (!forSet && isOpt(opt, "PERSIST") && !(ttlSet & ~strings.GETEX_PERSIST)) flags |= strings.GETEX_PERSIST;
+    else if (unit && hasNext && !(ttlSet & ~unit)) {
+      flags |= unit;
+      parsedExpire = argv[++j];
+    } else return null;
+  }
+  return flags;
+}
+
+/** SET, SETEX, PSETEX: native SET with flags; `name` for the expire error. */
+function setWith(c: Ctx, name: string, flags: number, expire: Buffer | null, val: Buffer): void {
+  reply(c, strings.set(c.db, c.argv[1], val, flags, expire, c.r), name);
+}
+
+/** Parses LCS's options into a mode and a minimum match length, or an error text. */
+function parseLcs(argv: Buffer[]): { mode: number; min: number; error: string | null } {
+  let mode = 0;
+  let min = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j];
+    if (isOpt(opt, "IDX")) mode |= strings.LCS_IDX;
+    else if (isOpt(opt, "LEN")) mode |= strings.LCS_LEN;
+    else if (isOpt(opt, "WITHMATCHLEN")) mode |= strings.LCS_WITHMATCHLEN;
+    else if (isOpt(opt, "MINMATCHLEN") && j + 1 < argv.length) {
+      const n = parseI64(argv[++j]);
+      if (n === null) return { mode, min, error: NOT_INT };
+      min = Math.max(n, 0);
+    } else return { mode, min, error: SYNTAX };
+  }
+  return { mode, min, error: null };
+}
+
+function getrange(c: Ctx): void {
+  reply(c, strings.getrange(c.db, c.argv[1], c.argv[2], c.argv[3], c.r), "getrange");
+}
+
+function maxBulkLen(c: Ctx): number {
+  return c.server.config.int("proto-max-bulk-len");
 }
 
 export const stringCommands: CommandDef[] = [
@@ -65,10 +128,164 @@ export const stringCommands: CommandDef[] = [
     since: "1.0.0",
     summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
     handler: (c) => {
-      const opts = parseSetOptions(c, 3);
-      if (typeof opts === "string") return c.r.error(opts);
-      answer(c.r, strings.set(c.db, c.argv[1], c.argv[2], opts[0], opts[1], c.r));
+      if (c.argv.length === 3) {
+        strings.setPlain(c.db, c.argv[1], c.argv[2]);
+        return c.r.ok();
+      }
+      const flags = parseExtended(c.argv, 3, true);
+      if (flags === null) return c.r.error(SYNTAX);
+      setWith(c, "set", flags, parsedExpire, c.argv[2]);
     },
+  },
+  {
+    name: "setnx",
+    arity: 3,
+    flags: "write denyoom fast",
+    keys: [1, 1, 1],
+    acl: "write string fast",
+    group: STR,
+    since: "1.0.0",
+    summary: "Set the string value of a key only when the key doesn't exist.",
+    handler: (c) => {
+      const code = strings.set(c.db, c.argv[1], c.argv[2], strings.SET_NX, null, c.r);
+      if (code === Code.OK) c.r.int(1);
+      else if (code === Code.NIL) c.r.int(0);
+      else reply(c, code, "setnx");
+    },
+  },
+  {
+    name: "setex",
+    arity: 4,
+    flags: "write denyoom",
+    keys: [1, 1, 1],
+    acl: "write string slow",
+    group: STR,
+    since: "2.0.0",
+    summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
+    handler: (c) => setWith(c, "setex", strings.SET_EX, c.argv[2], c.argv[3]),
+  },
+  {
+    name: "psetex",
+    arity: 4,
+    flags: "write denyoom",
+    keys: [1, 1, 1],
+    acl: "write string slow",
+    group: STR,
+    since: "2.6.0",
+    summary: "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
+    handler: (c) => setWith(c, "psetex", strings.SET_PX, c.argv[2], c.argv[3]),
+  },
+  {
+    name: "getset",
+    arity: 3,
+    flags: "write denyoom fast",
+    keys: [1, 1, 1],
+    acl: "write string fast",
+    group: STR,
+    since: "1.0.0",
+    summary: "Returns the previous string value of a key after setting it to a new value.",
+    handler: (c) => reply(c, strings.getset(c.db, c.argv[1], c.argv[2], c.r), "getset"),
+  },
+  {
+    name: "getdel",
+    arity: 2,
+    flags: "write fast",
+    keys: [1, 1, 1],
+    acl: "write string fast",
+    group: STR,
+    since: "6.2.0",
+    summary: "Returns the string value of a key after deleting the key.",
+    handler: (c) => reply(c, strings.getdel(c.db, c.argv[1], c.r), "getdel"),
+  },
+  {
+    name: "getex",
+    arity: -2,
+    flags: "write fast",
+    keys: [1, 1, 1],
+    acl: "write string fast",
+    group: STR,
+    since: "6.2.0",
+    summary: "Returns the string value of a key after setting its expiration time.",
+    handler: (c) => {
+      const flags = c.argv.length === 2 ? 0 : parseExtended(c.argv, 2, false);
+      if (flags === null) return c.r.error(SYNTAX);
+      reply(c, strings.getex(c.db, c.argv[1], flags, flags ? parsedExpire : null, c.r), "getex");
+    },
+  },
+  {
+    name: "mget",
+    arity: -2,
+    flags: "readonly fast",
+    keys: [1, -1, 1],
+    acl: "read string fast",
+    group: STR,
+    since: "1.0.0",
+    summary: "Atomically returns the string values of one or more keys.",
+    complexity: "O(N) where N is the number of keys to retrieve.",
+    handler: (c) => {
+      const { argv, r, db } = c;
+      r.array(argv.length - 1);
+      for (let i = 1; i < argv.length; i++) if (strings.mgetOne(db, argv[i], r) !== 0) r.nil();
+    },
+  },
+  {
+    name: "mset",
+    arity: -3,
+    flags: "write denyoom",
+    keys: [1, -1, 2],
+    acl: "write string slow",
+    group: STR,
+    since: "1.0.1",
+    summary: "Atomically creates or modifies the string values of one or more keys.",
+    complexity: "O(N) where N is the number of keys to set.",
+    handler: (c) => {
+      const { argv, db } = c;
+      if (argv.length % 2 === 0) return c.r.error(wrongArity("mset"));
+      for (let i = 1; i < argv.length; i += 2) strings.setPlain(db, argv[i], argv[i + 1]);
+      c.r.ok();
+    },
+  },
+  {
+    name: "msetnx",
+    arity: -3,
+    flags: "write denyoom",
+    keys: [1, -1, 2],
+    acl: "write string slow",
+    group: STR,
+    since: "1.0.1",
+    summary: "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+    complexity: "O(N) where N is the number of keys to set.",
+    handler: (c) => {
+      const { argv, db } = c;
+      if (argv.length % 2 === 0) return c.r.error(wrongArity("msetnx"));
+      for (let i = 1; i < argv.length; i += 2) if (keys.exists(db, argv[i])) return c.r.int(0);
+      for (let i = 1; i < argv.length; i += 2) strings.setPlain(db, argv[i], argv[i + 1]);
+      c.r.int(1);
+    },
+  },
+  {
+    name: "append",
+    arity: 3,
+    flags: "write denyoom fast",
+    keys: [1, 1, 1],
+    acl: "write string fast",
+    group: STR,
+    since: "2.0.0",
+    summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+    complexity:
+      "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+    handler: (c) => replyInt(c, strings.append(c.db, c.argv[1], c.argv[2], maxBulkLen(c)), "append"),
+  },
+  {
+    name: "strlen",
+    arity: 2,
+    flags: "readonly fast",
+    keys: [1, 1, 1],
+    acl: "read string fast",
+    group: STR,
+    since: "2.2.0",
+    summary: "Returns the length of a string value.",
+    handler: (c) => replyInt(c, strings.strlen(c.db, c.argv[1]), "strlen"),
   },
   {
     name: "incr",
@@ -101,7 +318,7 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "1.0.0",
     summary: "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
-    handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], c.argv[2], false, c.r)),
+    handler: (c) => reply(c, strings.incrBy(c.db, c.argv[1], c.argv[2], false, c.r), "incrby"),
   },
   {
     name: "decrby",
@@ -112,39 +329,74 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "1.0.0",
     summary: "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
-    handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], c.argv[2], true, c.r)),
+    handler: (c) => reply(c, strings.incrBy(c.db, c.argv[1], c.argv[2], true, c.r), "decrby"),
   },
   {
-    name: "strlen",
-    arity: 2,
-    flags: "readonly fast",
-    keys: [1, 1, 1],
-    acl: "read string fast",
-    group: STR,
-    since: "2.2.0",
-    summary: "Returns the length of a string value.",
-    handler: (c) => {
-      const n = strings.strlen(c.db, c.argv[1]);
-      if (n < 0) answer(c.r, n);
-      else c.r.int(n);
-    },
-  },
-  {
-    name: "append",
+    name: "incrbyfloat",
     arity: 3,
     flags: "write denyoom fast",
     keys: [1, 1, 1],
     acl: "write string fast",
     group: STR,
-    since: "2.0.0",
-    summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+    since: "2.6.0",
+    summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+    handler: (c) => reply(c, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r), "incrbyfloat"),
+  },
+  {
+    name: "getrange",
+    arity: 4,
+    flags: "readonly",
+    keys: [1, 1, 1],
+    acl: "read string slow",
+    group: STR,
+    since: "2.4.0",
+    summary: "Returns a substring of the string stored at a key.",
+    complexity:
+      "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+    handler: getrange,
+  },
+  {
+    name: "substr",
+    arity: 4,
+    flags: "readonly",
+    keys: [1, 1, 1],
+    acl: "read string slow",
+    group: STR,
+    since: "1.0.0",
+    summary: "Returns a substring from a string value.",
+    complexity:
+      "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+    handler: getrange,
+  },
+  {
+    name: "setrange",
+    arity: 4,
+    flags: "write denyoom",
+    keys: [1, 1, 1],
+    acl: "write string slow",
+    group: STR,
+    since: "2.2.0",
+    summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+    complexity:
+      "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+    handler: (c) => replyInt(c, strings.setrange(c.db, c.argv[1], c.argv[2], c.argv[3], maxBulkLen(c)), "setrange"),
+  },
+  {
+    name: "lcs",
+    arity: -3,
+    flags: "readonly",
+    keys: [1, 2, 1],
+    acl: "read string slow",
+    group: STR,
+    since: "7.0.0",
+    summary: "Finds the longest common substring.",
+    complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
     handler: (c) => {
-      const n = strings.append(c.db, c.argv[1], c.argv[2], c.server.config.int("proto-max-bulk-len"));
-      if (n < 0) answer(c.r, n);
-      else c.r.int(n);
+      const o = parseLcs(c.argv);
+      const mode = o.error === null ? o.mode : strings.LCS_BAD_OPTIONS;
+      const code = strings.lcs(c.db, c.argv[1], c.argv[2], mode, o.min, maxBulkLen(c), c.r);
+      if (code === StrCode.LCS_OPTIONS) c.r.error(o.error!);
+      else reply(c, code, "lcs");
     },
   },
 ];
-
-const ONE = Buffer.from("1");
-void Code;

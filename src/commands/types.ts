@@ -36,6 +36,44 @@ export interface CommandSpec {
   tips?: string[];
   handler: Handler;
   subcommands?: Map<string, CommandSpec>;
+  /** Redis 7 key specs (COMMAND INFO, GETKEYS); derived from the legacy range when not given. */
+  keySpecs: KeySpec[];
+  /** Finds the keys of commands whose keys move (movablekeys) where the specs cannot. */
+  getKeys?: (argv: Buffer[]) => number[];
+  /** COMMAND DOCS extras. */
+  docs?: CommandDocs;
+}
+
+/** A Redis 7 key spec (see Redis's commands/*.json "key_specs"). */
+export interface KeySpec {
+  /** RO RW OW RM access update insert delete not_key incomplete variable_flags */
+  flags: string[];
+  notes?: string;
+  begin: { index: number } | { keyword: string; startfrom: number } | "unknown";
+  find: { lastkey: number; keystep: number; limit: number } | { keynumidx: number; firstkey: number; keystep: number } | "unknown";
+}
+
+/** What COMMAND DOCS shows beyond summary/since/group/complexity. */
+export interface CommandDocs {
+  docFlags?: string[];
+  deprecatedSince?: string;
+  replacedBy?: string;
+  history?: [string, string][];
+  /** Argument descriptions as COMMAND DOCS replies them (name, type, token, flags, arguments, ...). */
+  args?: DocArg[];
+}
+
+export interface DocArg {
+  name: string;
+  type: "string" | "integer" | "double" | "key" | "pattern" | "unix-time" | "pure-token" | "oneof" | "block";
+  displayText?: string;
+  keySpecIndex?: number;
+  token?: string;
+  summary?: string;
+  since?: string;
+  deprecatedSince?: string;
+  flags?: ("optional" | "multiple" | "multiple_token")[];
+  arguments?: DocArg[];
 }
 
 export interface CommandDef {
@@ -54,6 +92,16 @@ export interface CommandDef {
   tips?: string;
   handler: Handler;
   subcommands?: CommandDef[];
+  /** Key specs; by default one is derived from `keys` and the read/write flags. */
+  keySpecs?: KeySpec[];
+  getKeys?: (argv: Buffer[]) => number[];
+  docs?: CommandDocs;
+}
+
+/** The key spec Redis would give a plain [first, last, step] range. */
+function rangeKeySpec(flags: string[], [first, last, step]: [number, number, number]): KeySpec {
+  const access = flags.includes("write") ? ["RW", "update"] : ["RO", "access"];
+  return { flags: access, begin: { index: first }, find: { lastkey: last < 0 ? last : last - first, keystep: step, limit: 0 } };
 }
 
 /** Builds a table entry from its compact definition. */
@@ -74,6 +122,9 @@ export function command(def: CommandDef, parent?: string): CommandSpec {
     complexity: def.complexity ?? "O(1)",
     tips: def.tips ? def.tips.split(" ").filter(Boolean) : undefined,
     handler: def.handler,
+    keySpecs: def.keySpecs ?? (def.keys && def.keys[0] > 0 ? [rangeKeySpec(def.flags?.split(" ") ?? [], def.keys)] : []),
+    getKeys: def.getKeys,
+    docs: def.docs,
   };
   if (def.subcommands) {
     spec.subcommands = new Map(def.subcommands.map((s) => [s.name.toLowerCase(), command(s, name)]));

@@ -1,18 +1,117 @@
 /** Typed bindings for type-independent key operations (native/src/api/keys.rs). */
 import { native } from "./addon.js";
+import { land } from "./land.js";
+import type { Reply } from "../protocol/reply.js";
 
+/** Codes of this family beyond engine/codes.ts (native/src/expire.rs, generic.rs). */
+export const INVALID_EXPIRE = -1001;
+export const SAME_OBJECT = -1002;
+
+export const EXPIRE_NX = 1;
+export const EXPIRE_XX = 2;
+export const EXPIRE_GT = 4;
+export const EXPIRE_LT = 8;
+
+export const OBJ_ENCODING = 0;
+export const OBJ_REFCOUNT = 1;
+export const OBJ_IDLETIME = 2;
+export const OBJ_FREQ = 3;
+
+/** DEL/UNLINK of one key: true if it existed. */
 export function del(db: number, key: Uint8Array): boolean {
   return native.keyDel(db, key);
 }
+/** Whether a live key exists, without counting a keyspace hit/miss or touching it. */
 export function exists(db: number, key: Uint8Array): boolean {
   return native.keyExists(db, key);
+}
+/** EXISTS's lookup: counts keyspace hits/misses, does not touch the key. */
+export function existsRead(db: number, key: Uint8Array): boolean {
+  return native.keyExistsRead(db, key);
+}
+/** TOUCH of one key: true if it exists; records the access. */
+export function touch(db: number, key: Uint8Array): boolean {
+  return native.keyTouch(db, key);
+}
+/** The type name of a key ("none" when missing). */
+export function type(db: number, key: Uint8Array): string {
+  return native.keyType(db, key);
 }
 export function dbsize(db: number): number {
   return native.keyDbsize(db);
 }
-export function flushdb(db: number): void {
-  native.keyFlushdb(db);
+/** Keys with an expire in `db`. */
+export function volatileCount(db: number): number {
+  return native.keyVolatile(db);
 }
-export function flushall(): void {
-  native.keyFlushall();
+/** Estimated average TTL (ms) of the volatile keys of `db`, as INFO keyspace reports it. */
+export function avgTtl(db: number): number {
+  return native.keyAvgTtl(db);
+}
+/** Empties a db; `lazy` frees a large one on a background thread. */
+export function flushdb(db: number, lazy = false): void {
+  native.keyFlushdb(db, lazy);
+}
+export function flushall(lazy = false): void {
+  native.keyFlushall(lazy);
+}
+export function swapdb(a: number, b: number): void {
+  native.keySwapdb(a, b);
+}
+
+/**
+ * The EXPIRE family: `when` as the client sent it; returns 1/0, or
+ * Code.NOT_INT / INVALID_EXPIRE. `mayDelete` false keeps past-due keys (replicas).
+ */
+export function expire(db: number, key: Uint8Array, when: Uint8Array, unitSeconds: boolean, relative: boolean, flags: number, mayDelete: boolean): number {
+  return native.keyExpire(db, key, when, unitSeconds, relative, flags, mayDelete);
+}
+/** TTL/PTTL/EXPIRETIME/PEXPIRETIME: writes the integer reply. */
+export function ttl(db: number, key: Uint8Array, ms: boolean, absolute: boolean, r: Reply): number {
+  return land(r, native.keyTtl(db, key, ms, absolute, r.buf, r.pos));
+}
+export function persist(db: number, key: Uint8Array): boolean {
+  return native.keyPersist(db, key);
+}
+
+/** KEYS pattern: writes the array of matching live keys. */
+export function keys(db: number, pattern: Uint8Array, r: Reply): number {
+  return land(r, native.keyKeys(db, pattern, r.buf, r.pos));
+}
+/** Whether a SCAN cursor parses as Redis's strtoul would ("-1" wraps, "" is 0). */
+export function scanCursorValid(cursor: Uint8Array): boolean {
+  return native.keyScanCursorValid(cursor);
+}
+const NONE = Buffer.alloc(0);
+/** SCAN with a valid cursor: writes [next cursor, keys]. */
+export function scan(db: number, cursor: Uint8Array, count: number, pattern: Uint8Array | null, typeName: Uint8Array | null, r: Reply): number {
+  return land(r, native.keyScan(db, cursor, count, pattern !== null, pattern ?? NONE, typeName ?? NONE, typeName !== null, r.buf, r.pos));
+}
+/** RANDOMKEY: writes a bulk, or returns Code.NIL. */
+export function randomkey(db: number, r: Reply): number {
+  return land(r, native.keyRandomkey(db, r.buf, r.pos));
+}
+/** RENAME/RENAMENX: Code.NO_KEY, Code.OK, or 1/0 for RENAMENX. */
+export function rename(db: number, src: Uint8Array, dst: Uint8Array, nx: boolean): number {
+  return native.keyRename(db, src, dst, nx);
+}
+export function move(db: number, key: Uint8Array, dst: number): boolean {
+  return native.keyMove(db, key, dst);
+}
+/** COPY: 1/0, or SAME_OBJECT. */
+export function copy(db: number, src: Uint8Array, dstDb: number, dst: Uint8Array, replace: boolean): number {
+  return native.keyCopy(db, src, dstDb, dst, replace);
+}
+/** OBJECT ENCODING/REFCOUNT/IDLETIME/FREQ (OBJ_*): writes the reply, or returns Code.NIL. */
+export function object(db: number, key: Uint8Array, what: number, r: Reply): number {
+  return land(r, native.keyObject(db, key, what, r.buf, r.pos));
+}
+/** Switches access tracking between LRU and LFU (maxmemory-policy *-lfu). */
+export function setLfu(enabled: boolean, logFactor: number, decayTime: number): void {
+  native.keySetLfu(enabled, logFactor, decayTime);
+}
+
+/** Redis's glob-style match (KEYS, SCAN MATCH, CONFIG GET): `*`, `?`, `[...]`, `\` escapes. */
+export function globMatch(pattern: Uint8Array, subject: Uint8Array, nocase: boolean): boolean {
+  return native.globMatch(pattern, subject, nocase);
 }

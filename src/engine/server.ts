@@ -6,7 +6,7 @@ export function init(databases: number): void {
 }
 /** The clock (unix ms) the following commands see for expiry. */
 export function setClock(nowMs: number): void {
-  native.engineSetClock(nowMs);
+  native.rawSetClock(nowMs);
 }
 export function usedMemory(): number {
   return native.engineUsedMemory();
@@ -14,4 +14,18 @@ export function usedMemory(): number {
 /** One active expire cycle; returns the number of keys expired. */
 export function activeExpire(budgetPerDb: number): number {
   return native.engineActiveExpire(budgetPerDb);
+}
+
+export type EngineStats = ReturnType<typeof native.engineStats>;
+/** The keyspace counters INFO stats shows (expired_keys, keyspace_hits/misses, ...). */
+export function stats(): EngineStats {
+  return native.engineStats();
+}
+/** CONFIG RESETSTAT's share: zeroes the native counters. */
+export function resetStats(): void {
+  native.engineResetStats();
+}
+/** One db's INFO keyspace numbers: keys, keys with an expire, average TTL estimate (ms). */
+export function dbInfo(db: number): { keys: number; expires: number; avgTtl: number } {
+  return { keys: native.keyDbsize(db), expires: native.keyVolatile(db), avgTtl: native.keyAvgTtl(db) };
 }

@@ -1,33 +1,120 @@
-/** Typed bindings for the string type (native/src/api/strings.rs). */
+/** Typed bindings for the string type (native/src/api/strings.rs, semantics in t_string.rs). */
 import { native } from "./addon.js";
 import { land } from "./land.js";
 import type { Reply } from "../protocol/reply.js";
 
+/** SET/GETEX flags (t_string::SET_*). */
 export const SET_NX = 1;
 export const SET_XX = 2;
 export const SET_GET = 4;
 export const SET_KEEPTTL = 8;
+/** Which unit the expire argument is in. */
+export const SET_EX = 16;
+export const SET_PX = 32;
+export const SET_EXAT = 64;
+export const SET_PXAT = 128;
+export const GETEX_PERSIST = 256;
+export const EXPIRE_UNITS = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
+
+/** LCS modes (t_string::LCS_*). */
+export const LCS_LEN = 1;
+export const LCS_IDX = 2;
+export const LCS_WITHMATCHLEN = 4;
+export const LCS_BAD_OPTIONS = 8;
+
+/** Status codes only string commands return (t_string::scode). */
+export const StrCode = {
+  INVALID_EXPIRE: -101,
+  DECR_OVERFLOW: -102,
+  OFFSET_RANGE: -103,
+  LCS_WRONGTYPE: -104,
+  LCS_LEN_AND_IDX: -105,
+  LCS_TOO_LONG: -106,
+  LCS_TOO_BIG: -107,
+  LCS_NO_MEMORY: -108,
+  LCS_OPTIONS: -109,
+} as const;
+
+/** Redis's texts for those codes (INVALID_EXPIRE names the command, see invalidExpire). */
+export const STR_ERR: Record<number, string> = {
+  [StrCode.DECR_OVERFLOW]: "ERR decrement would overflow",
+  [StrCode.OFFSET_RANGE]: "ERR offset is out of range",
+  [StrCode.LCS_WRONGTYPE]: "ERR The specified keys must contain string values",
+  [StrCode.LCS_LEN_AND_IDX]: "ERR If you want both the length and indexes, please just use IDX.",
+  [StrCode.LCS_TOO_LONG]: "ERR String too long for LCS",
+  [StrCode.LCS_TOO_BIG]: "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+  [StrCode.LCS_NO_MEMORY]: "ERR Insufficient memory, failed allocating transient memory for LCS",
+};
+
+export function invalidExpire(cmd: string): string {
+  return `ERR invalid expire time in '${cmd}' command`;
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /** GET: writes the bulk, or returns NIL / WRONGTYPE. */
 export function get(db: number, key: Uint8Array, r: Reply): number {
-  return land(r, native.strGet(db, key, r.buf, r.pos));
+  return land(r, native.rawStrGet(db, key, r.buf, r.pos));
 }
 
-/** SET with flags and an absolute expire time in ms (-1: none). */
-export function set(db: number, key: Uint8Array, val: Uint8Array, flags: number, expireAtMs: number, r: Reply): number {
-  return land(r, native.strSet(db, key, val, flags, expireAtMs, r.buf, r.pos));
+/** One key of MGET: writes the bulk, or returns NIL. */
+export function mgetOne(db: number, key: Uint8Array, r: Reply): number {
+  return land(r, native.rawStrMgetOne(db, key, r.buf, r.pos));
+}
+
+/** SET without options (and each MSET pair): always succeeds. */
+export function setPlain(db: number, key: Uint8Array, val: Uint8Array): void {
+  native.rawStrSetPlain(db, key, val);
+}
+
+/** SET with SET_* flags; `expire` is the expire argument when a unit flag is set. */
+export function set(db: number, key: Uint8Array, val: Uint8Array, flags: number, expire: Uint8Array | null, r: Reply): number {
+  return land(r, native.rawStrSet(db, key, val, flags, expire ?? EMPTY, r.buf, r.pos));
+}
+
+export function getset(db: number, key: Uint8Array, val: Uint8Array, r: Reply): number {
+  return land(r, native.strGetset(db, key, val, r.buf, r.pos));
+}
+
+export function getdel(db: number, key: Uint8Array, r: Reply): number {
+  return land(r, native.strGetdel(db, key, r.buf, r.pos));
+}
+
+/** GETEX with SET_EX/PX/EXAT/PXAT (and `expire`) or GETEX_PERSIST. */
+export function getex(db: number, key: Uint8Array, flags: number, expire: Uint8Array | null, r: Reply): number {
+  return land(r, native.strGetex(db, key, flags, expire ?? EMPTY, r.buf, r.pos));
 }
 
 /** INCRBY (or DECRBY with `negate`) by the client's decimal `delta`. */
 export function incrBy(db: number, key: Uint8Array, delta: Uint8Array, negate: boolean, r: Reply): number {
-  return land(r, native.strIncrBy(db, key, delta, negate, r.buf, r.pos));
+  return land(r, native.rawStrIncrBy(db, key, delta, negate, r.buf, r.pos));
 }
 
+/** INCRBYFLOAT in long double arithmetic, as Redis. */
+export function incrByFloat(db: number, key: Uint8Array, incr: Uint8Array, r: Reply): number {
+  return land(r, native.strIncrByFloat(db, key, incr, r.buf, r.pos));
+}
+
+/** STRLEN: the length or a negative code. */
 export function strlen(db: number, key: Uint8Array): number {
   return native.strStrlen(db, key);
 }
 
-/** APPEND: new length or a negative code. */
+/** APPEND: the new length or a negative code. */
 export function append(db: number, key: Uint8Array, suffix: Uint8Array, maxLen: number): number {
   return native.strAppend(db, key, suffix, maxLen);
+}
+
+export function getrange(db: number, key: Uint8Array, start: Uint8Array, end: Uint8Array, r: Reply): number {
+  return land(r, native.strGetrange(db, key, start, end, r.buf, r.pos));
+}
+
+/** SETRANGE: the new length or a negative code. */
+export function setrange(db: number, key: Uint8Array, offset: Uint8Array, val: Uint8Array, maxLen: number): number {
+  return native.strSetrange(db, key, offset, val, maxLen);
+}
+
+/** LCS with LCS_* `mode`; `maxTable` bounds the DP table (proto-max-bulk-len). */
+export function lcs(db: number, k1: Uint8Array, k2: Uint8Array, mode: number, minMatch: number, maxTable: number, r: Reply): number {
+  return land(r, native.strLcs(db, k1, k2, mode, minMatch, maxTable, r.resp === 3, r.buf, r.pos));
 }

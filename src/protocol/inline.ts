@@ -1,6 +1,8 @@
 import { ProtocolError } from "./errors.js";
 
 const HEX = /^[0-9a-fA-F]$/;
+/** C isspace(): Redis splits on these only (not on Latin-1 0xA0). */
+const SPACE = /[ \t\n\v\f\r]/;
 
 /**
  * Splits an inline command line as Redis's sdssplitargs does: spaces separate
@@ -12,7 +14,7 @@ export function splitArgs(line: string): Buffer[] | null {
   let i = 0;
   const n = line.length;
   for (;;) {
-    while (i < n && /\s/.test(line[i])) i++;
+    while (i < n && SPACE.test(line[i])) i++;
     if (i >= n) return out;
     let cur = "";
     let inDq = false;
@@ -30,7 +32,7 @@ export function splitArgs(line: string): Buffer[] | null {
           const e = line[i];
           cur += e === "n" ? "\n" : e === "r" ? "\r" : e === "t" ? "\t" : e === "b" ? "\b" : e === "a" ? "\x07" : e;
         } else if (c === '"') {
-          if (i + 1 < n && !/\s/.test(line[i + 1])) return null;
+          if (i + 1 < n && !SPACE.test(line[i + 1])) return null;
           done = true;
         } else {
           cur += c;
@@ -41,7 +43,7 @@ export function splitArgs(line: string): Buffer[] | null {
           i++;
           cur += "'";
         } else if (c === "'") {
-          if (i + 1 < n && !/\s/.test(line[i + 1])) return null;
+          if (i + 1 < n && !SPACE.test(line[i + 1])) return null;
           done = true;
         } else {
           cur += c;

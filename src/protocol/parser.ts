@@ -6,8 +6,8 @@ const CR = 13;
 const LF = 10;
 /** Longest inline command or header line Redis accepts before it gives up. */
 const PROTO_INLINE_MAX_SIZE = 64 * 1024;
-/** Bulks larger than this are gathered chunk by chunk instead of re-concatenated. */
-const BIG_ARG = 32 * 1024;
+/** Bulks at least this large that span reads are gathered chunk by chunk, then joined once. */
+const GATHER_ARG = 1024;
 const EMPTY = Buffer.alloc(0);
 
 export interface ParserLimits {
@@ -36,6 +36,22 @@ export class RequestParser {
   /** Bytes received and not yet consumed (client-query-buffer-limit). */
   get pending(): number {
     return this.buf.length - this.pos + this.bigHave;
+  }
+
+  /** Bytes in the query buffer including the commands of this batch already parsed (CLIENT LIST qbuf=). */
+  get received(): number {
+    return this.buf.length + this.bigHave;
+  }
+
+  /** Drops everything buffered (the client is gone). */
+  clear(): void {
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.argc = -1;
+    this.args = [];
+    this.bulkLen = -1;
+    this.bigChunks = null;
+    this.bigHave = 0;
   }
 
   feed(chunk: Buffer): void {
@@ -81,13 +97,14 @@ export class RequestParser {
       while (this.args.length < this.argc) {
         if (this.bulkLen < 0) {
           if (this.pos >= this.buf.length) return null;
-          if (this.buf[this.pos] !== 36 /* '$' */) {
-            throw new ProtocolError(`expected '$', got '${String.fromCharCode(this.buf[this.pos])}'`);
-          }
           const cr = this.lineEnd();
           if (cr < 0) {
             if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big bulk count string");
             return null;
+          }
+          // Like Redis, the header is judged once its whole line has arrived.
+          if (this.buf[this.pos] !== 36 /* '$' */) {
+            throw new ProtocolError(`expected '$', got '${String.fromCharCode(this.buf[this.pos])}'`);
           }
           const len = parseI64(this.buf, this.pos + 1, cr);
           if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError("invalid bulk length");
@@ -97,8 +114,9 @@ export class RequestParser {
         }
         const avail = this.buf.length - this.pos;
         if (avail < this.bulkLen + 2) {
-          if (this.bulkLen >= BIG_ARG) {
-            // Gather the rest without re-copying what we have on every packet.
+          if (this.bulkLen >= GATHER_ARG) {
+            // Gather the rest without re-copying what we have on every packet; nothing
+            // is allocated for the declared length up front.
             this.bigChunks = [this.buf.subarray(this.pos)];
             this.bigHave = avail;
             this.buf = EMPTY;
@@ -125,18 +143,21 @@ export class RequestParser {
     return cr;
   }
 
+  /** An inline command line, or null when its newline has not arrived; empty lines are skipped. */
   private inline(): Buffer[] | null {
-    const nl = this.buf.indexOf(LF, this.pos);
-    if (nl < 0) {
-      if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big inline request");
-      return null;
+    for (;;) {
+      const nl = this.buf.indexOf(LF, this.pos);
+      if (nl < 0) {
+        if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big inline request");
+        return null;
+      }
+      let end = nl;
+      if (end > this.pos && this.buf[end - 1] === CR) end--;
+      const line = this.buf.subarray(this.pos, end);
+      this.pos = nl + 1;
+      const args = splitInline(line);
+      if (args.length > 0) return args;
+      if (this.pos >= this.buf.length || this.buf[this.pos] === 42 /* '*' */) return this.next();
     }
-    let end = nl;
-    if (end > this.pos && this.buf[end - 1] === CR) end--;
-    const line = this.buf.subarray(this.pos, end);
-    this.pos = nl + 1;
-    const args = splitInline(line);
-    if (args.length === 0) return this.next();
-    return args;
   }
 }

@@ -1,6 +1,29 @@
 import type net from "node:net";
 import { RequestParser } from "../protocol/parser.js";
 
+/** CLIENT REPLY state bits (Redis's CLIENT_REPLY_OFF / _SKIP / _SKIP_NEXT). */
+export const REPLY_OFF = 1;
+export const REPLY_SKIP = 2;
+export const REPLY_SKIP_NEXT = 4;
+
+/** Client classes, as CLIENT LIST TYPE, CLIENT KILL TYPE and client-output-buffer-limit name them. */
+export type ClientType = "normal" | "slave" | "pubsub" | "master";
+
+/**
+ * Names other features put in `Client.flags`, with the letter CLIENT LIST shows
+ * for each, in Redis's order. "slave" with "monitor" shows as O.
+ */
+const FLAG_LETTERS: [string, string][] = [
+  ["master", "M"],
+  ["pubsub", "P"],
+  ["multi", "x"],
+  ["blocked", "b"], // also shown for `blocked` and postponed clients
+  ["tracking", "t"],
+  ["tracking-broken-redir", "R"],
+  ["tracking-bcast", "B"],
+  ["dirty-cas", "d"],
+];
+
 /** One connection's state: what CLIENT LIST shows and what dispatch consults. */
 export class Client {
   db = 0;
@@ -14,19 +37,53 @@ export class Client {
   lastInteraction = Date.now();
   /** Last command run, for CLIENT LIST's cmd= field. */
   lastCommand = "NULL";
-  /** Reply after this batch, then close (QUIT, protocol errors, CLIENT KILL). */
+  /** The command being run (CLIENT LIST's argv-mem for the calling client). */
+  argv: Buffer[] | null = null;
+  /** Reply after this batch, then close (QUIT, protocol errors, CLIENT KILL of itself). */
   closeAfterReply = false;
+  /** Being closed: output limits or CLIENT KILL (CLIENT LIST flag A). */
+  closeAsap = false;
   closed = false;
-  /** CLIENT REPLY ON|OFF|SKIP. */
-  replyMode: "on" | "off" | "skip" = "on";
+  /** CLIENT REPLY bits (REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT); 0 when replies are sent. */
+  replyFlags = 0;
   /** CLIENT NO-EVICT / NO-TOUCH. */
   noEvict = false;
   noTouch = false;
-  /** Free-form flags that other features attach (MULTI, pubsub, monitor, ...). */
+  /**
+   * Flags other features attach: "multi", "pubsub", "monitor", "slave", "master",
+   * "blocked", "tracking", "tracking-bcast", "tracking-broken-redir", "dirty-cas",
+   * "readonly" (cluster READONLY). CLIENT LIST and the client type read them.
+   */
   flags = new Set<string>();
+  /** Subscription counts, kept by pub/sub (CLIENT LIST sub= psub= ssub=). */
+  sub = 0;
+  psub = 0;
+  ssub = 0;
+  /** Commands queued in MULTI, or -1 outside one (kept by MULTI/EXEC). */
+  multiCount = -1;
+  /** Whether the queued transaction holds a write (CLIENT PAUSE WRITE holds its EXEC). */
+  multiWrites = false;
+  /** CLIENT TRACKING REDIRECT target, -1 when not tracking (kept by tracking). */
+  trackingRedirect = -1;
+  /**
+   * Set by a blocking command (BLPOP, WAIT, ...): the server runs none of this client's
+   * further commands until the blocking code clears it and calls `server.resume(client)`.
+   */
+  blocked = false;
+  /** CLIENT UNBLOCK: set by the blocking code while blocked; answers as a timeout or with -UNBLOCKED. */
+  unblock: ((withError: boolean) => void) | null = null;
+  /** A command held by CLIENT PAUSE until the pause ends. */
+  postponed: Buffer[] | null = null;
+  /** Input processing stopped on a big batch of replies; it goes on at the socket's 'drain'. */
+  outputWait = false;
+  /** When the output went over the soft limit of its class (ms), 0 when under. */
+  softLimitSince = 0;
+  /** Bytes of the last batch's replies (CLIENT LIST rbp=). */
+  lastBatchBytes = 0;
   readonly parser: RequestParser;
   readonly addr: string;
   readonly laddr: string;
+  readonly fd: number;
 
   constructor(
     readonly id: number,
@@ -40,7 +97,74 @@ export class Client {
       },
       authenticated: () => this.authenticated,
     });
-    this.addr = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
-    this.laddr = `${socket.localAddress ?? "?"}:${socket.localPort ?? 0}`;
+    this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
+    this.laddr = formatAddr(socket.localAddress, socket.localPort);
+    const handle = (socket as unknown as { _handle?: { fd?: number } })._handle;
+    this.fd = typeof handle?.fd === "number" ? handle.fd : -1;
   }
+
+  /** The class Redis puts the client in (getClientType). MONITOR clients are normal. */
+  type(): ClientType {
+    const f = this.flags;
+    if (f.size === 0) return "normal";
+    if (f.has("master")) return "master";
+    if (f.has("slave") && !f.has("monitor")) return "slave";
+    if (f.has("pubsub")) return "pubsub";
+    return "normal";
+  }
+
+  /** CLIENT LIST's flags= letters. */
+  flagLetters(): string {
+    let s = "";
+    const f = this.flags;
+    if (f.has("slave")) s += f.has("monitor") ? "O" : "S";
+    else if (f.has("monitor")) s += "O";
+    for (const [name, letter] of FLAG_LETTERS) {
+      if (f.has(name) || (letter === "b" && (this.blocked || this.postponed !== null))) s += letter;
+    }
+    if (this.closeAfterReply) s += "c";
+    if (f.has("unblocked")) s += "u";
+    if (this.closeAsap) s += "A";
+    if (f.has("readonly")) s += "r";
+    if (this.noEvict) s += "e";
+    if (this.noTouch) s += "T";
+    return s === "" ? "N" : s;
+  }
+
+  /**
+   * One CLIENT LIST / CLIENT INFO line (without the newline), fields in Redis 7.2's order.
+   * `current` is true for the client running the command (its query buffer still holds it).
+   */
+  info(now: number, current: boolean): string {
+    const qbuf = current ? this.parser.received : this.parser.pending;
+    let argvMem = 0;
+    if (current && this.argv) for (const a of this.argv) argvMem += a.length;
+    const omem = this.socket.writableLength;
+    const rbs = 16384;
+    const rbp = Math.min(this.lastBatchBytes, rbs);
+    const events = (this.socket.isPaused() ? "" : "r") + (omem > 0 ? "w" : "");
+    const totMem = qbuf + argvMem + omem + rbs + 2048;
+    return (
+      `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.fd} name=${this.name}` +
+      ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
+      ` flags=${this.flagLetters()} db=${this.db} sub=${this.sub} psub=${this.psub} ssub=${this.ssub}` +
+      ` multi=${this.multiCount} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=0` +
+      ` rbs=${rbs} rbp=${rbp} obl=0 oll=${omem > 0 ? 1 : 0} omem=${omem} tot-mem=${totMem}` +
+      ` events=${events} cmd=${this.lastCommand} user=${this.user} redir=${this.trackingRedirect}` +
+      ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
+    );
+  }
+}
+
+/** ip:port as Redis prints it: IPv6 in brackets, IPv4-mapped IPv6 as plain IPv4. */
+function formatAddr(ip: string | undefined, port: number | undefined): string {
+  if (!ip) return "?:0";
+  if (ip.startsWith("::ffff:") && ip.includes(".")) ip = ip.slice(7);
+  return ip.includes(":") ? `[${ip}]:${port ?? 0}` : `${ip}:${port ?? 0}`;
+}
+
+/** Client names and lib attributes: printable ASCII without spaces ('!'..'~'). */
+export function validClientAttr(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] < 33 || b[i] > 126) return false;
+  return true;
 }

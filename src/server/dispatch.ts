@@ -29,11 +29,8 @@ export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec |
     r.error(unknownCommand(argv));
     return null;
   }
-  if (spec.subcommands) {
-    if (argv.length === 1) {
-      r.error(wrongArity(spec.name));
-      return null;
-    }
+  // A container called alone is checked against its own arity (COMMAND runs; CONFIG is -2 and errors).
+  if (spec.subcommands && argv.length > 1) {
     const sub = spec.subcommands.get(argv[1].toString("latin1").toLowerCase());
     if (!sub) {
       r.error(unknownSubcommand(argv[1], spec.name));

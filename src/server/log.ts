@@ -6,7 +6,12 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 
 export type Level = keyof typeof LEVELS;
 
-/** redis-server's log lines: `pid:M 23 Nov 2026 21:25:00.123 * message`. */
+/**
+ * redis-server's log lines: `pid:M 23 Nov 2026 21:25:00.123 * message`, to
+ * stdout or appended to `logfile` (opened per line, as Redis does, so the file
+ * may be rotated away under it). The role is C before the server is set up,
+ * M for a master, S for a replica.
+ */
 export class Logger {
   level: Level = "notice";
   file = "";
@@ -28,8 +33,15 @@ export class Logger {
   log(level: Level, msg: string): void {
     if (LEVELS[level] < LEVELS[this.level] || this.level === "nothing") return;
     const line = `${process.pid}:${this.role} ${stamp(new Date())} ${MARK[LEVELS[level]]} ${msg}\n`;
-    if (this.file) fs.appendFileSync(this.file, line);
-    else process.stdout.write(line);
+    if (!this.file) {
+      process.stdout.write(line);
+      return;
+    }
+    try {
+      fs.appendFileSync(this.file, line);
+    } catch {
+      // Redis drops the line when the log file cannot be opened.
+    }
   }
 }
 

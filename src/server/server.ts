@@ -1,11 +1,12 @@
 import net from "node:net";
 import type { CommandSpec } from "../commands/types.js";
 import { buildCommandTable } from "../commands/index.js";
+import { installIntrospection } from "../commands/introspection.js";
 import { Config } from "../config/config.js";
 import * as engine from "../engine/index.js";
 import { ProtocolError } from "../protocol/errors.js";
 import { Reply } from "../protocol/reply.js";
-import { Client } from "./client.js";
+import { Client, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientType } from "./client.js";
 import { execute } from "./dispatch.js";
 import { Logger } from "./log.js";
 import { Stats } from "./stats.js";
@@ -15,8 +16,26 @@ export const REDIS_VERSION = "7.2.4";
 /** Hooks other features register to see every executed command (slowlog, MONITOR, ...). */
 export type CommandObserver = (client: Client, spec: CommandSpec, argv: Buffer[], usec: number) => void;
 
-/** Reading from a client pauses while this much of its output is unsent. */
+/** With no hard limit for its class, reading from a client pauses while this much of its output is unsent. */
 const OUTPUT_PAUSE_BYTES = 16 * 1024 * 1024;
+
+/** One client-output-buffer-limit class: bytes, bytes, seconds (0: no limit). */
+interface OutputLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+/**
+ * Who may log in. Until ACLs exist the only user is "default", whose password is
+ * `requirepass` (none: "nopass", any password is accepted). ACL replaces these.
+ */
+export interface Authenticator {
+  userExists(name: string): boolean;
+  /** Whether the default user needs no password. */
+  defaultNoPass(): boolean;
+  check(user: string, password: Buffer): boolean;
+}
 
 export class Server {
   readonly config: Config;
@@ -26,11 +45,30 @@ export class Server {
   readonly clients = new Map<number, Client>();
   readonly startedAt = Date.now();
   readonly observers: CommandObserver[] = [];
+  /** Called when a client is closed (pub/sub, blocking, WATCH clean up after it). */
+  readonly closeHooks: ((client: Client) => void)[] = [];
+  /** Called by RESET (discard MULTI, unsubscribe, tracking off, leave MONITOR). */
+  readonly resetHooks: ((client: Client) => void)[] = [];
+  /** Called on every cron tick (hz times a second): sampling, housekeeping. */
+  readonly cronHooks: (() => void)[] = [];
+  /** Clients whose command is held by CLIENT PAUSE, in arrival order (INFO blocked_clients). */
+  readonly postponedClients: Client[] = [];
+  /** Clients closed for client-output-buffer-limit / client-query-buffer-limit (INFO stats). */
+  outputLimitDisconnections = 0;
+  queryLimitDisconnections = 0;
+  auth: Authenticator;
+  /** Set by replication while this server is a replica (HELLO's role). */
+  isReplica = false;
   /** The shared reply arena for the batch being processed. */
   private readonly reply = new Reply();
   private nextClientId = 1;
   private net: net.Server | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** CLIENT PAUSE: end time (ms) and whether all commands or only writes are held; 0 when not paused. */
+  private pauseEnd = 0;
+  private pauseAll = false;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private outputLimits = new Map<ClientType, OutputLimit>();
   /** Set by SHUTDOWN or a signal; `closed` resolves when the server has stopped. */
   private closing: Promise<void> | null = null;
   /** Actual port after listen (port 0 picks a free one). */
@@ -44,11 +82,25 @@ export class Server {
     this.commands = buildCommandTable();
     this.log.level = config.get("loglevel") as Logger["level"];
     this.log.file = config.get("logfile");
+    this.auth = {
+      userExists: (name) => name === "default",
+      defaultNoPass: () => this.config.get("requirepass") === "",
+      check: (user, password) => {
+        if (user !== "default") return false;
+        const pass = this.config.get("requirepass");
+        return pass === "" || password.equals(Buffer.from(pass));
+      },
+    };
+    this.readOutputLimits();
     config.onChange((name, value) => {
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "hz") this.startTimer();
+      if (name === "client-output-buffer-limit") this.readOutputLimits();
+      // The default user became "nopass": nobody needs to authenticate any more.
+      if (name === "requirepass" && value === "") for (const c of this.clients.values()) c.authenticated = true;
     });
     engine.server.init(config.int("databases"));
+    installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
   }
 
   async listen(host: string, port: number): Promise<void> {
@@ -74,17 +126,29 @@ export class Server {
     this.timer.unref();
   }
 
-  /** Periodic work (Redis's serverCron): active expiry, client timeouts. */
+  /** Periodic work (Redis's serverCron): active expiry, idle timeouts, soft output limits. */
   private cron(): void {
-    engine.server.setClock(Date.now());
-    if (this.activeExpire) engine.server.activeExpire(20000);
-    const timeout = this.config.int("timeout");
-    if (timeout > 0) {
-      const now = Date.now();
-      for (const c of this.clients.values()) {
-        if (now - c.lastInteraction > timeout * 1000 && !c.flags.has("nonidle")) this.closeClient(c);
+    const now = Date.now();
+    engine.server.setClock(now);
+    // Keys do not expire while writes are paused (expiring is a write).
+    if (this.activeExpire && !this.isPaused()) engine.server.activeExpire(20000);
+    for (const h of this.cronHooks) h();
+    const timeout = this.config.int("timeout") * 1000;
+    for (const c of this.clients.values()) {
+      if (timeout > 0 && now - c.lastInteraction > timeout && this.mayTimeOut(c)) {
+        this.log.verbose("Closing idle client");
+        this.closeClient(c);
+        continue;
       }
+      if (c.softLimitSince !== 0 || c.socket.writableLength > 0) this.checkOutputLimits(c, false);
     }
+  }
+
+  /** Replicas, masters, blocked and pub/sub clients are never closed for idleness. */
+  private mayTimeOut(c: Client): boolean {
+    if (c.postponed || c.blocked) return false;
+    const f = c.flags;
+    return !(f.has("slave") || f.has("master") || f.has("blocked") || f.has("pubsub"));
   }
 
   /** DEBUG SET-ACTIVE-EXPIRE. */
@@ -100,12 +164,19 @@ export class Server {
     }
     const client = new Client(this.nextClientId++, socket, {
       maxBulkLen: () => this.config.int("proto-max-bulk-len"),
-      authRequired: this.config.get("requirepass") !== "",
+      authRequired: !this.auth.defaultNoPass(),
     });
     this.clients.set(client.id, client);
+    const keepalive = this.config.int("tcp-keepalive");
+    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
     socket.on("data", (chunk: Buffer) => this.onData(client, chunk));
     socket.on("drain", () => {
-      if (socket.isPaused() && !client.closed) socket.resume();
+      if (client.closed) return;
+      if (socket.isPaused()) socket.resume();
+      if (client.outputWait) {
+        client.outputWait = false;
+        if (!client.postponed && !client.blocked) this.processInput(client);
+      }
     });
     socket.on("error", () => this.closeClient(client));
     socket.on("close", () => this.closeClient(client));
@@ -116,55 +187,115 @@ export class Server {
     this.stats.netInputBytes += chunk.length;
     client.lastInteraction = Date.now();
     engine.server.setClock(client.lastInteraction);
-    const r = this.reply;
     const parser = client.parser;
     parser.feed(chunk);
+    if (parser.pending > this.config.int("client-query-buffer-limit")) {
+      const head = JSON.stringify(chunk.subarray(0, 64).toString("latin1"));
+      this.log.warning(
+        `Closing client that reached max query buffer length: ${client.info(Date.now(), false)} (qbuf initial bytes: ${head})`,
+      );
+      this.queryLimitDisconnections++;
+      this.closeClient(client);
+      return;
+    }
+    if (client.postponed || client.blocked || client.outputWait) return; // held: the input waits in the parser
+    this.processInput(client);
+  }
+
+  /** Runs every complete command buffered for `client`, then sends the replies in one write. */
+  private processInput(client: Client): void {
+    const r = this.reply;
+    const parser = client.parser;
     try {
-      for (;;) {
+      const held = client.postponed;
+      if (held) {
+        client.postponed = null;
+        if (this.mustPostpone(client, held)) {
+          this.postpone(client, held);
+          return;
+        }
+        this.run(client, held, r);
+      }
+      // A batch stops once its replies are big: the rest waits until the client reads them.
+      while (!client.closeAfterReply && !client.closed && !client.blocked) {
+        if (r.pos >= OUTPUT_PAUSE_BYTES) {
+          client.outputWait = true;
+          break;
+        }
         const argv = parser.next();
         if (argv === null) break;
-        r.resp = client.resp;
-        const mark = r.pos;
-        execute(this, client, argv, r);
-        if (client.replyMode !== "on") {
-          r.pos = mark; // CLIENT REPLY OFF/SKIP: drop what was written
-          if (client.replyMode === "skip") client.replyMode = "on";
-          if (client.flags.has("reply-skip-next")) {
-            client.flags.delete("reply-skip-next");
-            client.replyMode = "skip";
-          }
+        const name = argv[0];
+        if ((name.length === 4 || name.length === 5) && isCrossProtocolAttack(name)) {
+          this.securityWarning(client);
+          return;
         }
-        if (client.closeAfterReply || client.closed) break;
-      }
-      if (parser.pending > this.config.int("client-query-buffer-limit")) {
-        this.log.warning(`Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`);
-        r.pos = 0;
-        this.closeClient(client);
-        return;
+        if (this.pauseEnd !== 0 && this.mustPostpone(client, argv)) {
+          this.postpone(client, argv);
+          break;
+        }
+        this.run(client, argv, r);
       }
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
       r.error(`ERR Protocol error: ${e.message}`);
-      this.log.verbose(`Protocol error (${e.message}) from client: id=${client.id} addr=${client.addr}`);
+      this.log.verbose(`Protocol error (${e.message}) from client: ${client.info(Date.now(), false)}`);
       client.closeAfterReply = true;
     }
     this.flush(client);
   }
+
+  /** Executes one command, dropping its reply when CLIENT REPLY OFF/SKIP says so. */
+  private run(client: Client, argv: Buffer[], r: Reply): void {
+    r.resp = client.resp;
+    client.argv = argv;
+    const mark = r.pos;
+    execute(this, client, argv, r);
+    client.argv = null;
+    if (client.replyFlags !== 0) {
+      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) r.pos = mark;
+      client.replyFlags &= ~REPLY_SKIP;
+      if (client.replyFlags & REPLY_SKIP_NEXT) client.replyFlags = (client.replyFlags & ~REPLY_SKIP_NEXT) | REPLY_SKIP;
+    }
+  }
+
+  /** "POST" or "Host:" as a command: an HTTP request sent to us. Redis drops the connection. */
+  private securityWarning(client: Client): void {
+    const now = Date.now();
+    if (now - this.lastSecurityWarning > 60000) {
+      this.log.warning(
+        `Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection from ${client.addr} aborted.`,
+      );
+      this.lastSecurityWarning = now;
+    }
+    this.reply.pos = 0;
+    this.closeClient(client);
+  }
+  private lastSecurityWarning = 0;
 
   /** Sends what the batch wrote for `client` in one write. */
   private flush(client: Client): void {
     const r = this.reply;
     if (r.pos > 0 && !client.closed) {
       const out = r.take();
+      client.lastBatchBytes = out.length;
       this.stats.netOutputBytes += out.length;
       const more = client.socket.write(out);
-      if (!more && client.socket.writableLength > OUTPUT_PAUSE_BYTES) client.socket.pause();
+      this.checkOutputLimits(client, true);
+      if (client.outputWait && more && !client.closed) {
+        // Everything went out already: no 'drain' will come, go on with the input now.
+        client.outputWait = false;
+        setImmediate(() => {
+          if (!client.closed && !client.postponed && !client.blocked) this.processInput(client);
+        });
+      }
     } else {
       r.pos = 0;
     }
     if (client.closeAfterReply && !client.closed) {
-      client.socket.end();
+      const socket = client.socket;
       this.closeClient(client, false);
+      socket.end();
+      socket.once("finish", () => socket.destroy());
     }
   }
 
@@ -173,13 +304,153 @@ export class Server {
     if (client.closed) return;
     this.stats.netOutputBytes += bytes.length;
     client.socket.write(bytes);
+    this.checkOutputLimits(client, true);
+  }
+
+  /** Reads client-output-buffer-limit into per-class limits. */
+  private readOutputLimits(): void {
+    const words = this.config.get("client-output-buffer-limit").split(/\s+/);
+    for (let i = 0; i + 3 < words.length; i += 4) {
+      const cls = (words[i] === "replica" ? "slave" : words[i]) as ClientType;
+      this.outputLimits.set(cls, { hard: Number(words[i + 1]), soft: Number(words[i + 2]), softSeconds: Number(words[i + 3]) });
+    }
+  }
+
+  /**
+   * Redis's checkClientOutputBufferLimits: closes a client whose unsent output is over
+   * the hard limit of its class, or over the soft limit for longer than its seconds.
+   * Without limits, stops reading from the client until its output drains.
+   */
+  private checkOutputLimits(client: Client, fromWrite: boolean): void {
+    const used = client.socket.writableLength;
+    if (used === 0) {
+      client.softLimitSince = 0;
+      return;
+    }
+    let cls = client.type();
+    if (cls === "master") cls = "normal";
+    const lim = this.outputLimits.get(cls);
+    let over = false;
+    if (lim) {
+      if (lim.hard > 0 && used >= lim.hard) over = true;
+      if (lim.soft > 0 && used >= lim.soft) {
+        const now = Date.now();
+        if (client.softLimitSince === 0) client.softLimitSince = now;
+        else if (Math.floor((now - client.softLimitSince) / 1000) > lim.softSeconds) over = true;
+      } else client.softLimitSince = 0;
+    }
+    if (over) {
+      const what = fromWrite ? "scheduled to be closed ASAP" : "closed";
+      this.log.warning(`Client ${client.info(Date.now(), false)} ${what} for overcoming of output buffer limits.`);
+      this.outputLimitDisconnections++;
+      client.closeAsap = true;
+      this.closeClient(client);
+      return;
+    }
+    if ((used > OUTPUT_PAUSE_BYTES || client.outputWait) && !client.socket.isPaused()) client.socket.pause();
   }
 
   closeClient(client: Client, destroy = true): void {
     if (client.closed) return;
     client.closed = true;
     this.clients.delete(client.id);
+    client.parser.clear();
+    if (client.postponed) {
+      client.postponed = null;
+      const i = this.postponedClients.indexOf(client);
+      if (i >= 0) this.postponedClients.splice(i, 1);
+    }
+    for (const h of this.closeHooks) h(client);
     if (destroy) client.socket.destroy();
+  }
+
+  /** After a blocked client is released: runs the commands it received meanwhile. */
+  resume(client: Client): void {
+    setImmediate(() => {
+      if (!client.closed && !client.blocked && !client.postponed) this.processInput(client);
+    });
+  }
+
+  /** CLIENT KILL: closes another client now; the calling one after its reply. */
+  killClient(client: Client, caller: Client): void {
+    if (client === caller) client.closeAfterReply = true;
+    else this.closeClient(client);
+  }
+
+  /** RESET: the connection state of a fresh client (Redis's clearClientConnectionState). */
+  resetClient(client: Client): void {
+    for (const h of this.resetHooks) h(client);
+    client.flags.delete("monitor");
+    client.flags.delete("pubsub");
+    client.flags.delete("readonly");
+    client.db = 0;
+    client.resp = 2;
+    client.user = "default";
+    client.authenticated = this.auth.defaultNoPass();
+    client.name = "";
+    client.replyFlags &= ~(REPLY_OFF | REPLY_SKIP_NEXT);
+    client.noEvict = false;
+    client.noTouch = false;
+  }
+
+  // ---- CLIENT PAUSE -------------------------------------------------------------
+
+  /** Whether commands are being held now (a pause past its end is lifted here). */
+  isPaused(): boolean {
+    if (this.pauseEnd === 0) return false;
+    if (Date.now() < this.pauseEnd) return true;
+    this.unpause();
+    return false;
+  }
+
+  /**
+   * CLIENT PAUSE: hold all commands (or only writes) until `endMs`. A later pause keeps
+   * the later end time and the more restrictive mode, as Redis does.
+   */
+  pause(endMs: number, all: boolean): void {
+    if (endMs <= Date.now() && this.pauseEnd === 0) return;
+    const wasAll = this.pauseEnd !== 0 && this.pauseAll;
+    this.pauseAll = all || wasAll;
+    if (endMs > this.pauseEnd) this.pauseEnd = endMs;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => this.isPaused(), Math.max(0, this.pauseEnd - Date.now()) + 1);
+  }
+
+  /** CLIENT UNPAUSE (and the end of a pause): held clients run their commands, in order. */
+  unpause(): void {
+    this.pauseEnd = 0;
+    this.pauseAll = false;
+    if (this.pauseTimer) {
+      clearTimeout(this.pauseTimer);
+      this.pauseTimer = null;
+    }
+    if (this.postponedClients.length === 0) return;
+    const held = this.postponedClients.splice(0);
+    // Resume after the current command finishes, as Redis does in beforeSleep.
+    setImmediate(() => {
+      for (const c of held) if (!c.closed && c.postponed) this.processInput(c);
+    });
+  }
+
+  /** Whether the pause holds this command (checked only while paused). */
+  private mustPostpone(client: Client, argv: Buffer[]): boolean {
+    if (!this.isPaused() || client.flags.has("slave")) return false;
+    let spec = this.commands.get(argv[0].toString("latin1").toLowerCase());
+    if (!spec) return false; // errors are answered at once
+    if (spec.subcommands) {
+      spec = argv.length > 1 ? spec.subcommands.get(argv[1].toString("latin1").toLowerCase()) : undefined;
+      if (!spec) return false;
+    }
+    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return false;
+    if (!client.authenticated && !spec.flags.includes("no_auth")) return false;
+    if (this.pauseAll) return true;
+    if (spec.name === "exec") return client.multiWrites;
+    return spec.flags.includes("write") || spec.flags.includes("may_replicate");
+  }
+
+  private postpone(client: Client, argv: Buffer[]): void {
+    client.postponed = argv;
+    this.postponedClients.push(client);
   }
 
   afterCommand(client: Client, spec: CommandSpec, argv: Buffer[], usec: number): void {
@@ -191,6 +462,7 @@ export class Server {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       if (this.timer) clearInterval(this.timer);
+      if (this.pauseTimer) clearTimeout(this.pauseTimer);
       for (const c of [...this.clients.values()]) this.closeClient(c);
       await new Promise<void>((resolve) => (this.net ? this.net.close(() => resolve()) : resolve()));
     })();
@@ -204,3 +476,12 @@ export class Server {
     void this.close().then(() => this.onShutdown?.());
   }
 }
+
+/** Whether a command name is "post" or "host:" (any case), compared bytewise to stay allocation-free. */
+function isCrossProtocolAttack(name: Buffer): boolean {
+  const want = name.length === 4 ? POST : HOST;
+  for (let i = 0; i < want.length; i++) if ((name[i] | 0x20) !== want[i]) return false;
+  return true;
+}
+const POST = Buffer.from("post");
+const HOST = Buffer.from("host:");

@@ -58,4 +58,82 @@ describe("RequestParser", () => {
     expect(err("*3000000000\r\n")).toBe("invalid multibulk length");
     expect(err('set "foo\r\n')).toBe("unbalanced quotes in request");
   });
+
+  it("judges a bulk header only once its line is complete", () => {
+    const p = new RequestParser(limits);
+    p.feed(Buffer.from("*1\r\nfoo"));
+    expect(p.next()).toBeNull();
+    p.feed(Buffer.from("\r\n"));
+    expect(() => p.next()).toThrow("expected '$', got 'f'");
+  });
+
+  it("skips any number of empty lines without recursion", () => {
+    expect(parseAll([Buffer.from("\r\n".repeat(200000) + "PING\r\n")])).toEqual([["PING"]]);
+    expect(parseAll([Buffer.from("\n \r\n*0\r\n*-1\r\n\r\n*1\r\n$4\r\nPING\r\n")])).toEqual([["PING"]]);
+  });
+
+  it("splits inline arguments on C whitespace only", () => {
+    const p = new RequestParser(limits);
+    p.feed(Buffer.from("ECHO a\xa0b\tc\r\n", "latin1"));
+    expect(p.next()!.map((a) => a.toString("latin1"))).toEqual(["ECHO", "a\xa0b", "c"]);
+  });
+
+  it("holds only what arrived of a huge declared bulk", () => {
+    const p = new RequestParser(limits);
+    p.feed(Buffer.from("*2\r\n$3\r\nSET\r\n$400000000\r\nabc"));
+    expect(p.next()).toBeNull();
+    expect(p.pending).toBe(3);
+    p.feed(Buffer.alloc(1000));
+    expect(p.next()).toBeNull();
+    expect(p.pending).toBe(1003);
+    p.clear();
+    expect(p.pending).toBe(0);
+    p.feed(Buffer.from("*1\r\n$4\r\nPING\r\n"));
+    expect(p.next()!.map(String)).toEqual(["PING"]);
+  });
+
+  it("gathers a bulk sent one byte at a time without quadratic copying", () => {
+    const big = Buffer.alloc(300000, 97);
+    const full = Buffer.concat([Buffer.from(`*2\r\n$4\r\nECHO\r\n$${big.length}\r\n`), big, Buffer.from("\r\n*1\r\n$4\r\nPING\r\n")]);
+    const p = new RequestParser(limits);
+    const out: Buffer[][] = [];
+    const t0 = Date.now();
+    for (let i = 0; i < full.length; i++) {
+      p.feed(full.subarray(i, i + 1));
+      for (let a = p.next(); a; a = p.next()) out.push(a);
+    }
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(out.length).toBe(2);
+    expect(out[0][1].equals(big)).toBe(true);
+    expect(String(out[1][0])).toBe("PING");
+  });
+
+  it("counts the query buffer: received includes the parsed commands, pending does not", () => {
+    const p = new RequestParser(limits);
+    p.feed(Buffer.from("*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI"));
+    expect(p.next()!.map(String)).toEqual(["PING"]);
+    expect(p.received).toBe(24);
+    expect(p.pending).toBe(10);
+  });
+
+  it("rejects over-long lines and unauthenticated big requests", () => {
+    const err = (s: string, auth = true) => {
+      const p = new RequestParser({ maxBulkLen: 1024 * 1024, authenticated: () => auth });
+      p.feed(Buffer.from(s));
+      try {
+        while (p.next());
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    };
+    expect(err("x".repeat(65 * 1024))).toBe("too big inline request");
+    expect(err("*" + "1".repeat(65 * 1024))).toBe("too big mbulk count string");
+    expect(err("*1\r\n$" + "1".repeat(65 * 1024))).toBe("too big bulk count string");
+    expect(err("*1\r\n$1048577\r\n")).toBe("invalid bulk length");
+    expect(err("*1\r\n$1048576\r\n")).toBe("no error");
+    expect(err("*11\r\n", false)).toBe("unauthenticated multibulk length");
+    expect(err("*10\r\n$16385\r\n", false)).toBe("unauthenticated bulk length");
+    expect(err("*10\r\n$16384\r\n", false)).toBe("no error");
+  });
 });

@@ -25,7 +25,7 @@ describe("a real Nodis over TCP", () => {
   });
 
   it("answers node-redis", async () => {
-    const c = createClient({ RESP: 2, socket: { port: srv.port, host: "127.0.0.1" } });
+    const c = createClient({ socket: { port: srv.port, host: "127.0.0.1" } });
     await c.connect();
     expect(await c.set("nr", "1")).toBe("OK");
     expect(await c.get("nr")).toBe("1");

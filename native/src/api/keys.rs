@@ -1,6 +1,17 @@
-//! Key space commands' bindings.
+//! The generic key commands' bindings (semantics in keyspace.rs, expire.rs, generic.rs).
 use crate::keyspace::ks;
+use crate::reply::Out;
+use napi::bindgen_prelude::BufferSlice;
 use napi_derive::napi;
+
+#[inline]
+fn finish(out: Out, res: i64) -> i64 {
+    if res == 0 {
+        out.finish()
+    } else {
+        res
+    }
+}
 
 /// DEL/UNLINK of one key: true if it existed.
 #[napi]
@@ -8,9 +19,28 @@ pub fn key_del(db: u32, key: &[u8]) -> bool {
     ks().delete(db as usize, key)
 }
 
+/// Whether a live key exists (no stats, no access recorded).
 #[napi]
 pub fn key_exists(db: u32, key: &[u8]) -> bool {
     ks().exists(db as usize, key)
+}
+
+/// EXISTS of one key as the command does it: counts keyspace hits/misses, does not touch the key.
+#[napi]
+pub fn key_exists_read(db: u32, key: &[u8]) -> bool {
+    ks().exists_cmd(db as usize, key)
+}
+
+/// TOUCH of one key: true if it exists.
+#[napi]
+pub fn key_touch(db: u32, key: &[u8]) -> bool {
+    ks().touch_cmd(db as usize, key)
+}
+
+/// TYPE: the type name ("none" when missing).
+#[napi]
+pub fn key_type(db: u32, key: &[u8]) -> &'static str {
+    ks().type_cmd(db as usize, key)
 }
 
 #[napi]
@@ -18,14 +48,124 @@ pub fn key_dbsize(db: u32) -> u32 {
     ks().dbs[db as usize].dict.len() as u32
 }
 
+/// FLUSHDB; `lazy` frees a large db on a background thread.
 #[napi]
-pub fn key_flushdb(db: u32) {
-    ks().dbs[db as usize].clear();
+pub fn key_flushdb(db: u32, lazy: Option<bool>) {
+    ks().flush_db(db as usize, lazy.unwrap_or(false));
 }
 
 #[napi]
-pub fn key_flushall() {
-    for d in ks().dbs.iter_mut() {
-        d.clear();
+pub fn key_flushall(lazy: Option<bool>) {
+    let k = ks();
+    for db in 0..k.dbs.len() {
+        k.flush_db(db, lazy.unwrap_or(false));
     }
+}
+
+/// EXPIRE family: 1/0, or NOT_INT / INVALID_EXPIRE (-1001). `flags`: NX=1 XX=2 GT=4 LT=8.
+#[napi]
+pub fn key_expire(db: u32, key: &[u8], when: &[u8], unit_seconds: bool, relative: bool, flags: u32, may_delete: bool) -> i64 {
+    ks().expire_cmd(db as usize, key, when, unit_seconds, relative, flags, may_delete)
+}
+
+/// TTL / PTTL / EXPIRETIME / PEXPIRETIME: writes the integer reply.
+#[napi]
+pub fn key_ttl(db: u32, key: &[u8], ms: bool, absolute: bool, mut buf: BufferSlice, pos: u32) -> i64 {
+    let mut out = Out::new(&mut buf, pos as usize);
+    ks().ttl_cmd(db as usize, key, ms, absolute, &mut out);
+    out.finish()
+}
+
+#[napi]
+pub fn key_persist(db: u32, key: &[u8]) -> bool {
+    ks().persist(db as usize, key)
+}
+
+#[napi]
+pub fn key_keys(db: u32, pattern: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
+    let mut out = Out::new(&mut buf, pos as usize);
+    ks().keys_cmd(db as usize, pattern, &mut out);
+    out.finish()
+}
+
+/// Whether a SCAN cursor parses as Redis's (strtoul) would.
+#[napi]
+pub fn key_scan_cursor_valid(cursor: &[u8]) -> bool {
+    crate::generic::parse_cursor(cursor).is_some()
+}
+
+/// SCAN: `cursor` as the client sent it (validated with keyScanCursorValid),
+/// `count` >= 1; an empty `type_name` means no TYPE filter.
+#[napi]
+pub fn key_scan(db: u32, cursor: &[u8], count: f64, use_pattern: bool, pattern: &[u8], type_name: &[u8], use_type: bool, mut buf: BufferSlice, pos: u32) -> i64 {
+    let Some(cursor) = crate::generic::parse_cursor(cursor) else { return crate::reply::code::SYNTAX };
+    let mut out = Out::new(&mut buf, pos as usize);
+    let pattern = if use_pattern { Some(pattern) } else { None };
+    let type_name = if use_type { Some(type_name) } else { None };
+    ks().scan_cmd(db as usize, cursor, count as u64, pattern, type_name, &mut out);
+    out.finish()
+}
+
+#[napi]
+pub fn key_randomkey(db: u32, mut buf: BufferSlice, pos: u32) -> i64 {
+    let mut out = Out::new(&mut buf, pos as usize);
+    let res = ks().randomkey_cmd(db as usize, &mut out);
+    finish(out, res)
+}
+
+/// RENAME / RENAMENX: NO_KEY, OK, or 1/0 for RENAMENX.
+#[napi]
+pub fn key_rename(db: u32, src: &[u8], dst: &[u8], nx: bool) -> i64 {
+    ks().rename_cmd(db as usize, src, dst, nx)
+}
+
+#[napi]
+pub fn key_move(db: u32, key: &[u8], dst: u32) -> bool {
+    ks().move_cmd(db as usize, key, dst as usize)
+}
+
+/// COPY: 1/0, or SAME_OBJECT (-1002).
+#[napi]
+pub fn key_copy(db: u32, src: &[u8], dst_db: u32, dst: &[u8], replace: bool) -> i64 {
+    ks().copy_cmd(db as usize, src, dst_db as usize, dst, replace)
+}
+
+/// OBJECT ENCODING (0) / REFCOUNT (1) / IDLETIME (2) / FREQ (3): writes the reply or NIL.
+#[napi]
+pub fn key_object(db: u32, key: &[u8], what: u32, mut buf: BufferSlice, pos: u32) -> i64 {
+    let mut out = Out::new(&mut buf, pos as usize);
+    let res = ks().object_cmd(db as usize, key, what, &mut out);
+    finish(out, res)
+}
+
+#[napi]
+pub fn key_swapdb(a: u32, b: u32) {
+    ks().swap_dbs(a as usize, b as usize);
+}
+
+/// The eviction policy's LFU settings: under LFU, accesses update a
+/// logarithmic counter instead of the LRU clock (OBJECT FREQ).
+#[napi]
+pub fn key_set_lfu(enabled: bool, log_factor: u32, decay_time: u32) {
+    let k = ks();
+    k.lfu.enabled = enabled;
+    k.lfu.log_factor = log_factor;
+    k.lfu.decay_time = decay_time;
+}
+
+/// Keys with an expire in `db` (INFO keyspace `expires`) and their average TTL (ms).
+#[napi]
+pub fn key_volatile(db: u32) -> u32 {
+    ks().dbs[db as usize].volatile as u32
+}
+
+#[napi]
+pub fn key_avg_ttl(db: u32) -> f64 {
+    ks().dbs[db as usize].avg_ttl as f64
+}
+
+/// Redis's glob match (KEYS, SCAN MATCH, CONFIG GET, ...).
+#[napi]
+pub fn glob_match(pattern: &[u8], subject: &[u8], nocase: bool) -> bool {
+    crate::glob::matches(pattern, subject, nocase)
 }

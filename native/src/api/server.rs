@@ -10,10 +10,12 @@ pub fn engine_init(databases: u32) {
     keyspace::init(databases as usize);
 }
 
-/// Sets the clock used for expiry by the commands that follow (unix ms).
-#[napi]
-pub fn engine_set_clock(now_ms: f64) {
-    ks().now_ms = now_ms as i64;
+crate::raw_fn! {
+    /// rawSetClock(nowMs): the clock used for expiry by the commands that follow (unix ms).
+    fn raw_set_clock(a) {
+        ks().now_ms = a.f64(0) as i64;
+        std::ptr::null_mut()
+    }
 }
 
 /// Bytes allocated by the addon right now.

@@ -1,0 +1,53 @@
+/**
+ * End to end: redis-benchmark against redis-server and Nodis, one test at a
+ * time, alternating which server goes first, so drift in the machine's load
+ * hits both alike.
+ */
+import { spawnSync } from "node:child_process";
+import { machineLoad } from "./servers.mjs";
+
+/** Runs redis-benchmark once; returns requests per second. */
+export function redisBenchmark(port, test, requests, pipeline, clients = 50) {
+  const args = ["-h", "127.0.0.1", "-p", String(port), "-c", String(clients), "-n", String(requests), "-P", String(pipeline), "-t", test, "--csv"];
+  const t0 = Date.now();
+  const res = spawnSync("redis-benchmark", args, { encoding: "utf8", timeout: 120000 });
+  const seconds = (Date.now() - t0) / 1000;
+  // --csv: a header line, then "TEST","rps",...
+  const row = (res.stdout || "").split("\n").find((l) => /^"[A-Z]/.test(l));
+  if (res.status !== 0 || !row) throw new Error(`redis-benchmark ${args.join(" ")} failed: ${res.stderr || res.stdout}`);
+  return { rps: Number(JSON.parse(`[${row}]`)[1]), seconds };
+}
+
+/**
+ * For each test and pipeline depth, redis-benchmark against both servers.
+ * `requests(test, pipeline)` gives -n.
+ */
+export function runE2E(servers, { tests, pipelines, requests, log }) {
+  const rows = [];
+  let round = 0;
+  for (const pipeline of pipelines) {
+    for (const test of tests) {
+      const n = requests(test, pipeline);
+      const order = round++ % 2 === 0 ? ["redis", "nodis"] : ["nodis", "redis"];
+      // What the rest of the machine is doing just before (our servers are idle then).
+      const load = machineLoad();
+      const row = { test, pipeline, requests: n, clients: 50, cpuBusyBeforePct: load.cpuBusyPct, busyBefore: load.busy };
+      for (const kind of order) {
+        const r = redisBenchmark(servers[kind].port, test, n, pipeline);
+        row[kind] = r.rps;
+        row[`${kind}Seconds`] = r.seconds;
+      }
+      row.ratio = row.nodis / row.redis;
+      log(
+        `  ${test.padEnd(5)} -P ${String(pipeline).padEnd(2)}  redis ${fmt(row.redis)}  nodis ${fmt(row.nodis)}  nodis/redis ${row.ratio.toFixed(2)}` +
+          `   (other load before: ${load.cpuBusyPct}% cpu${load.busy.length ? `: ${load.busy.join(", ")}` : ""})`,
+      );
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+function fmt(rps) {
+  return `${Math.round(rps).toLocaleString("en-US").padStart(9)} ops/s`;
+}

@@ -1,0 +1,104 @@
+/**
+ * Microbenchmarks of the engine bindings (dist/engine over native/nodis.node)
+ * against a pure-TypeScript baseline doing the same work with a Map keyspace:
+ * the same argument Buffers in, the same RESP bytes out through the same Reply
+ * writer. So the native path's worth is a number (ns per command).
+ */
+import { Bench } from "tinybench";
+import { strings, server } from "../dist/engine/index.js";
+import { Reply } from "../dist/protocol/reply.js";
+import { parseI64 } from "../dist/protocol/numbers.js";
+
+const KEYS = 1000;
+const key = (p, i) => Buffer.from(`${p}:${String(i).padStart(12, "0")}`); // 16 bytes, like redis-benchmark's
+const setKeys = Array.from({ length: KEYS }, (_, i) => key("key", i));
+const ctrKeys = Array.from({ length: KEYS }, (_, i) => key("ctr", i));
+const value = Buffer.from("v".repeat(16));
+const ONE = Buffer.from("1");
+
+/** The SET path the server takes for a plain SET (setPlain where the engine has it). */
+const nativeSet = strings.setPlain
+  ? (k, v, r) => {
+      strings.setPlain(0, k, v);
+      r.ok();
+    }
+  : (k, v, r) => strings.set(0, k, v, 0, -1, r);
+
+/** The baseline: a Map from latin1 key strings to value copies (argv Buffers are views into the read buffer). */
+const map = new Map();
+const ts = {
+  set(k, v, r) {
+    map.set(k.toString("latin1"), Buffer.from(v));
+    r.ok();
+  },
+  get(k, r) {
+    const v = map.get(k.toString("latin1"));
+    if (v === undefined) r.nil();
+    else r.bulk(v);
+  },
+  incr(k, r) {
+    const name = k.toString("latin1");
+    const old = map.get(name);
+    const n = old === undefined ? 0 : parseI64(old);
+    if (n === null) return r.error("ERR value is not an integer or out of range");
+    const next = n + 1;
+    map.set(name, Buffer.from(String(next)));
+    r.int(next);
+  },
+};
+
+/** Runs each task over all KEYS keys per iteration; returns ns per command for each. */
+export async function runMicro({ timeMs = 700 } = {}) {
+  server.init(16);
+  server.setClock(Date.now());
+  const r = new Reply(1 << 20);
+  for (const k of setKeys) {
+    nativeSet(k, value, r);
+    ts.set(k, value, r);
+    r.pos = 0;
+  }
+  const tasks = {
+    "native SET": () => {
+      for (let i = 0; i < KEYS; i++) nativeSet(setKeys[i], value, r);
+    },
+    "ts-map SET": () => {
+      for (let i = 0; i < KEYS; i++) ts.set(setKeys[i], value, r);
+    },
+    "native GET": () => {
+      for (let i = 0; i < KEYS; i++) strings.get(0, setKeys[i], r);
+    },
+    "ts-map GET": () => {
+      for (let i = 0; i < KEYS; i++) ts.get(setKeys[i], r);
+    },
+    "native INCR": () => {
+      for (let i = 0; i < KEYS; i++) strings.incrBy(0, ctrKeys[i], ONE, false, r);
+    },
+    "ts-map INCR": () => {
+      for (let i = 0; i < KEYS; i++) ts.incr(ctrKeys[i], r);
+    },
+  };
+  // Same bytes out from both paths, or the comparison means nothing.
+  for (const op of ["SET", "GET"]) {
+    r.pos = 0;
+    tasks[`native ${op}`]();
+    const a = r.buf.toString("latin1", 0, r.pos);
+    r.pos = 0;
+    tasks[`ts-map ${op}`]();
+    if (a !== r.buf.toString("latin1", 0, r.pos)) throw new Error(`micro: native and ts-map ${op} replies differ`);
+  }
+  const bench = new Bench({ time: timeMs, warmup: true });
+  for (const [name, fn] of Object.entries(tasks)) {
+    bench.add(name, () => {
+      r.pos = 0;
+      fn();
+    });
+  }
+  await bench.run();
+  const out = {};
+  for (const t of bench.tasks) {
+    const res = t.result;
+    if (res.state !== "completed") throw new Error(`micro: ${t.name}: ${res.state} ${res.error ?? ""}`);
+    out[t.name] = { nsPerOp: (res.latency.mean * 1e6) / KEYS, rmePct: res.latency.rme, samples: res.latency.samplesCount };
+  }
+  return { keys: KEYS, valueBytes: value.length, results: out };
+}

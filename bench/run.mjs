@@ -1,0 +1,106 @@
+/**
+ * npm run bench: (a) engine microbenchmarks against a TypeScript Map baseline,
+ * (b) redis-benchmark against redis-server and Nodis side by side, (c) RSS of
+ * both after loading 1M keys. Runs the built dist/ and native/nodis.node
+ * (npm run build first). Prints a table and saves everything as JSON under
+ * bench/results/.
+ *
+ * NODIS_BENCH_SCALE=0.2 scales every request count (quick runs);
+ * NODIS_BENCH_ONLY=micro,e2e,memory picks parts.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { ROOT, have, machineLoad, startServer } from "./servers.mjs";
+import { runE2E } from "./e2e.mjs";
+import { measureMemory } from "./memory.mjs";
+
+const log = (s = "") => console.log(s);
+const scale = Number(process.env.NODIS_BENCH_SCALE ?? 1);
+const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory").split(","));
+
+for (const f of ["dist/cli.js", "dist/engine/index.js", "native/nodis.node"]) {
+  if (!fs.existsSync(path.join(ROOT, f))) {
+    console.error(`bench: ${f} is missing; run npm run build first`);
+    process.exit(1);
+  }
+}
+
+const haveRedis = have("redis-server");
+const haveBenchmark = have("redis-benchmark");
+const started = new Date();
+const result = {
+  startedAt: started.toISOString(),
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memTotalBytes: os.totalmem(),
+    node: process.version,
+    redisServer: haveRedis ? spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout.trim() : null,
+    loadBefore: machineLoad(),
+  },
+  notes: [],
+};
+const note = (s) => {
+  result.notes.push(s);
+  log(`note: ${s}`);
+};
+const lb = result.machine.loadBefore;
+log(`nodis bench, ${result.machine.cpus} cpus; before: load average ${lb.loadavg.join(" ")}, cpu ${lb.cpuBusyPct}% busy${lb.busy.length ? ` (${lb.busy.join(", ")})` : ""}`);
+if (!haveRedis) note("redis-server is not installed: Nodis is measured alone, without ratios");
+if (!haveBenchmark) note("redis-benchmark is not installed (redis-tools): the end-to-end part is skipped");
+
+if (only.has("micro")) {
+  log("\n(a) engine bindings vs a TypeScript Map keyspace, ns per command (1000 keys, 16-byte values):");
+  const { runMicro } = await import("./micro.mjs");
+  result.micro = await runMicro();
+  for (const op of ["SET", "GET", "INCR"]) {
+    const n = result.micro.results[`native ${op}`];
+    const t = result.micro.results[`ts-map ${op}`];
+    log(`  ${op.padEnd(5)} native ${n.nsPerOp.toFixed(0).padStart(5)} ns (±${n.rmePct.toFixed(1)}%)   ts-map ${t.nsPerOp.toFixed(0).padStart(5)} ns (±${t.rmePct.toFixed(1)}%)   ts-map/native ${(t.nsPerOp / n.nsPerOp).toFixed(2)}`);
+  }
+}
+
+if (only.has("e2e") && haveBenchmark) {
+  log("\n(b) redis-benchmark -c 50, alternating servers:");
+  const servers = { nodis: await startServer("nodis") };
+  if (haveRedis) servers.redis = await startServer("redis");
+  try {
+    // Sized for a few seconds per run at this machine's rates; MSET sets 10 keys per request.
+    const base = { 1: 500000, 16: 4000000 };
+    const requests = (test, p) => Math.max(1000, Math.round((base[p] * scale) / (test === "mset" ? 3 : 1)));
+    const kinds = haveRedis ? servers : { nodis: servers.nodis, redis: servers.nodis };
+    result.e2e = runE2E(kinds, { tests: ["set", "get", "incr", "mset"], pipelines: [1, 16], requests, log });
+    if (!haveRedis) for (const row of result.e2e) delete row.redis, delete row.ratio, delete row.redisSeconds;
+  } finally {
+    for (const s of Object.values(servers)) await s.stop();
+  }
+}
+
+if (only.has("memory")) {
+  const keys = Math.round(1000000 * Math.min(1, scale));
+  log(`\n(c) RSS after loading ${keys.toLocaleString("en-US")} keys with 16-byte values:`);
+  result.memory = [];
+  for (const kind of haveRedis ? ["redis", "nodis"] : ["nodis"]) {
+    const m = await measureMemory(kind, keys);
+    result.memory.push(m);
+    if (Math.abs(m.dbsize - keys) > keys * 0.01) note(`${kind} ended with DBSIZE ${m.dbsize}, not ${keys}`);
+    log(`  ${kind.padEnd(5)} DBSIZE ${m.dbsize}  RSS ${(m.rssBytes / 2 ** 20).toFixed(1)} MiB (empty ${(m.emptyRssBytes / 2 ** 20).toFixed(1)} MiB)  ${m.bytesPerKey.toFixed(1)} B/key  loaded in ${m.loadSeconds.toFixed(1)} s`);
+  }
+  if (result.memory.length === 2) {
+    const [r, n] = result.memory;
+    log(`  nodis/redis RSS ${(n.rssBytes / r.rssBytes).toFixed(2)}, per key ${(n.bytesPerKey / r.bytesPerKey).toFixed(2)}`);
+  }
+}
+
+result.machine.loadAfter = machineLoad();
+result.seconds = (Date.now() - started.getTime()) / 1000;
+const la = result.machine.loadAfter;
+log(`\nafter: load average ${la.loadavg.join(" ")}, cpu ${la.cpuBusyPct}% busy${la.busy.length ? ` (${la.busy.join(", ")})` : ""}`);
+const dir = path.join(ROOT, "bench/results");
+fs.mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `bench-${started.toISOString().replace(/[:.]/g, "-")}.json`);
+fs.writeFileSync(file, JSON.stringify(result, null, 2));
+fs.writeFileSync(path.join(dir, "latest.json"), JSON.stringify(result, null, 2));
+log(`took ${result.seconds.toFixed(0)} s; saved ${path.relative(ROOT, file)}`);

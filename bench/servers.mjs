@@ -1,0 +1,151 @@
+/**
+ * Servers for the bench: redis-server and a built Nodis (dist/cli.js) as child
+ * processes on free ports, plus what the bench asks of them over the wire
+ * (one command, a pipelined bulk load) and of /proc (RSS).
+ */
+import net from "node:net";
+import fs from "node:fs";
+import path from "node:path";
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export function have(cmd) {
+  return spawnSync(cmd, ["--version"]).status === 0;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, proc, name) {
+  for (let i = 0; i < 200; i++) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited with code ${proc.exitCode}`);
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${name} did not listen on ${port}`);
+}
+
+/** Starts `kind` ("redis" or "nodis") without persistence on a free port. */
+export async function startServer(kind) {
+  const port = await freePort();
+  const common = ["--port", String(port), "--save", "", "--appendonly", "no"];
+  const proc =
+    kind === "redis"
+      ? spawn("redis-server", [...common, "--bind", "127.0.0.1", "--daemonize", "no"], { stdio: "ignore" })
+      : spawn(process.execPath, [path.join(ROOT, "dist/cli.js"), ...common], { stdio: ["ignore", "ignore", "inherit"] });
+  await waitForPort(port, proc, kind);
+  return {
+    kind,
+    port,
+    pid: proc.pid,
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once("exit", () => resolve());
+        proc.kill("SIGKILL");
+      }),
+  };
+}
+
+/** Resident set size of a process in bytes (VmRSS). */
+export function rssBytes(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+function encode(argv) {
+  let s = `*${argv.length}\r\n`;
+  for (const a of argv) s += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  return s;
+}
+
+/**
+ * Sends `total` commands made by `makeCommand(i)` (arrays of strings),
+ * pipelined in chunks of `perChunk`, where every reply is one line (+OK, :n,
+ * -ERR). Resolves with the reply and error counts when all are answered.
+ */
+export function pipelineOneLineReplies(port, total, makeCommand, perChunk = 10000) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, "127.0.0.1");
+    let lines = 0;
+    let errors = 0;
+    let atLineStart = true;
+    let sent = 0;
+    const sendChunk = () => {
+      const n = Math.min(perChunk, total - sent);
+      let s = "";
+      for (let i = 0; i < n; i++) s += encode(makeCommand(sent + i));
+      sent += n;
+      sock.write(s);
+    };
+    sock.on("connect", sendChunk);
+    sock.on("data", (d) => {
+      for (let i = 0; i < d.length; i++) {
+        if (atLineStart && d[i] === 45 /* '-' */) errors++;
+        atLineStart = d[i] === 10;
+        if (atLineStart) lines++;
+      }
+      if (lines === sent) {
+        if (sent < total) sendChunk();
+        else {
+          sock.end();
+          resolve({ replies: lines, errors });
+        }
+      }
+    });
+    sock.on("error", reject);
+  });
+}
+
+/** One command, one reply line (e.g. DBSIZE -> ":1000000"). */
+export async function call(port, ...argv) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, "127.0.0.1", () => sock.write(encode(argv)));
+    let data = "";
+    sock.on("data", (d) => {
+      data += d.toString("latin1");
+      if (data.endsWith("\r\n")) {
+        sock.end();
+        resolve(data.slice(0, -2));
+      }
+    });
+    sock.on("error", reject);
+  });
+}
+
+/**
+ * What else the machine was doing: load average, CPU use over half a second
+ * (from top's second sample) and the processes using more than 5% of a CPU.
+ */
+export function machineLoad() {
+  const loadavg = fs.readFileSync("/proc/loadavg", "utf8").trim().split(" ").slice(0, 3).map(Number);
+  const top = spawnSync("top", ["-b", "-n", "2", "-d", "0.5", "-o", "%CPU", "-w", "200"], { encoding: "utf8" });
+  const lines = (top.stdout || "").split("\n");
+  const second = lines.slice(lines.findLastIndex((l) => l.startsWith("top -")));
+  const idle = /([\d.]+) id/.exec(second.find((l) => l.startsWith("%Cpu")) ?? "");
+  const head = second.findIndex((l) => /^\s*PID\s/.test(l));
+  const busy = [];
+  for (const l of head < 0 ? [] : second.slice(head + 1)) {
+    const f = l.trim().split(/\s+/);
+    if (f.length < 12 || Number(f[8]) < 5) continue;
+    busy.push(`${f.slice(11).join(" ")} ${f[8]}%`);
+  }
+  return { loadavg, cpuBusyPct: idle ? Math.round((100 - Number(idle[1])) * 10) / 10 : null, busy };
+}

@@ -1,0 +1,167 @@
+//! DEBUG and INFO bindings: dataset digests, low level object info, POPULATE,
+//! and the native keyspace statistics INFO reports. None of these are on a hot
+//! path, so they return plain JS values.
+use crate::digest::{self, Digest};
+use crate::keyspace::{ks, Entry, Value};
+use crate::sbytes::SBytes;
+use crate::t_string;
+use crate::util::parse_i64;
+use napi_derive::napi;
+
+/// DEBUG DIGEST: 40 hex digits.
+#[napi]
+pub fn debug_digest() -> String {
+    digest::hex(&digest::dataset_digest(ks()))
+}
+
+/// DEBUG DIGEST-VALUE of one key in `db` (zeros when missing; expired keys count).
+#[napi]
+pub fn debug_digest_value(db: u32, key: &[u8]) -> String {
+    let mut d: Digest = [0; 20];
+    if let Some(e) = ks().dbs[db as usize].dict.get(key) {
+        digest::value_digest(&mut d, e);
+    }
+    digest::hex(&d)
+}
+
+/// Bytes of an RDB length header (rdbSaveLen).
+fn rdb_len_size(len: usize) -> usize {
+    if len < 1 << 6 {
+        1
+    } else if len < 1 << 14 {
+        2
+    } else if len <= u32::MAX as usize {
+        5
+    } else {
+        9
+    }
+}
+
+/// Bytes of an integer in RDB's special int encoding, if it fits one (rdbEncodeInteger).
+fn rdb_int_size(v: i64) -> Option<usize> {
+    if (-(1 << 7)..(1 << 7)).contains(&v) {
+        Some(2)
+    } else if (-(1 << 15)..(1 << 15)).contains(&v) {
+        Some(3)
+    } else if (-(1i64 << 31)..(1i64 << 31)).contains(&v) {
+        Some(5)
+    } else {
+        None
+    }
+}
+
+/// The RDB-serialized length of a value (rdbSavedObjectLen), without LZF
+/// compression of strings longer than 20 bytes.
+fn serialized_len(e: &Entry) -> usize {
+    if let Value::Int(v) = e.value {
+        if let Some(n) = rdb_int_size(v) {
+            return n;
+        }
+    }
+    if t_string::is_string(&e.value) {
+        return t_string::with_bytes(&e.value, |b| {
+            if b.len() <= 11 {
+                if let Some(n) = parse_i64(b).and_then(rdb_int_size) {
+                    return n;
+                }
+            }
+            rdb_len_size(b.len()) + b.len()
+        });
+    }
+    0
+}
+
+/// DEBUG OBJECT key: Redis's status line, or None when the key does not exist.
+#[napi]
+pub fn debug_object(db: u32, key: &[u8]) -> Option<String> {
+    let k = ks();
+    let e = k.dbs[db as usize].dict.get(key)?;
+    let idle = if k.lfu.enabled { 0 } else { k.lru_seconds().wrapping_sub(e.lru) as u64 & 0xFFFF_FFFF };
+    Some(format!(
+        "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        &e.value as *const Value,
+        e.value.encoding(),
+        serialized_len(e),
+        e.lru & 0xFF_FFFF,
+        idle
+    ))
+}
+
+/// DEBUG POPULATE: creates `count` keys `<prefix>:<n>` holding `value:<n>`
+/// (cut or padded with zero bytes to `size` when size > 0); existing keys are kept.
+#[napi]
+pub fn debug_populate(db: u32, count: f64, prefix: &[u8], size: f64) {
+    let k = ks();
+    let db = db as usize;
+    let size = size as usize;
+    let mut key = Vec::with_capacity(prefix.len() + 21);
+    for j in 0..count as u64 {
+        key.clear();
+        key.extend_from_slice(prefix);
+        key.push(b':');
+        key.extend_from_slice(j.to_string().as_bytes());
+        if k.exists(db, &key) {
+            continue;
+        }
+        let mut val = format!("value:{}", j).into_bytes();
+        if size > 0 {
+            val.resize(size, 0);
+        }
+        k.set(db, &key, Value::Str(SBytes::new(&val)), -1);
+    }
+}
+
+/// The keyspace counters INFO stats reports.
+#[napi(object)]
+pub struct EngineStats {
+    pub expired_keys: f64,
+    pub expired_stale_perc: f64,
+    pub expired_time_cap_reached_count: f64,
+    pub keyspace_hits: f64,
+    pub keyspace_misses: f64,
+}
+
+#[napi]
+pub fn engine_stats() -> EngineStats {
+    let s = &ks().stats;
+    EngineStats {
+        expired_keys: s.expired_keys as f64,
+        expired_stale_perc: s.expired_stale_perc,
+        expired_time_cap_reached_count: s.expired_time_cap_reached_count as f64,
+        keyspace_hits: s.keyspace_hits as f64,
+        keyspace_misses: s.keyspace_misses as f64,
+    }
+}
+
+/// CONFIG RESETSTAT's share of the native counters.
+#[napi]
+pub fn engine_reset_stats() {
+    let s = &mut ks().stats;
+    s.expired_keys = 0;
+    s.expired_stale_perc = 0.0;
+    s.expired_time_cap_reached_count = 0;
+    s.keyspace_hits = 0;
+    s.keyspace_misses = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(v: Value) -> Entry {
+        Entry { value: v, expire: -1, lru: 0 }
+    }
+
+    #[test]
+    fn serialized_lengths_follow_rdb_encodings() {
+        assert_eq!(serialized_len(&entry(Value::Int(12))), 2);
+        assert_eq!(serialized_len(&entry(Value::Int(-300))), 3);
+        assert_eq!(serialized_len(&entry(Value::Int(100_000))), 5);
+        // beyond 32 bits: saved as the decimal string
+        assert_eq!(serialized_len(&entry(Value::Int(-99_999_999_999))), 1 + 12);
+        assert_eq!(serialized_len(&entry(Value::Str(SBytes::new(b"hello")))), 6);
+        // a short canonical integer held as bytes still saves as an int
+        assert_eq!(serialized_len(&entry(Value::Raw(Box::new(b"70000".to_vec())))), 5);
+        assert_eq!(serialized_len(&entry(Value::Str(SBytes::new(&[b'x'; 64])))), 2 + 64);
+    }
+}

@@ -1,0 +1,316 @@
+//! The generic key commands' semantics (Redis's db.c): KEYS, SCAN, RANDOMKEY,
+//! RENAME, MOVE, COPY, TYPE, TOUCH, OBJECT, SWAPDB, FLUSHDB.
+use crate::glob;
+use crate::keyspace::{next_rand, Db, Entry, Keyspace};
+use crate::reply::{code, Out};
+use crate::sbytes::SBytes;
+
+/// "ERR source and destination objects are the same" (answered by the TS wrapper).
+pub const SAME_OBJECT: i64 = -1002;
+
+/// What OBJECT reports.
+pub const OBJ_ENCODING: u32 = 0;
+pub const OBJ_REFCOUNT: u32 = 1;
+pub const OBJ_IDLETIME: u32 = 2;
+pub const OBJ_FREQ: u32 = 3;
+
+/// Redis's refcount of shared objects (OBJ_SHARED_REFCOUNT = INT_MAX).
+const SHARED_REFCOUNT: i64 = i32::MAX as i64;
+/// Integers below this are shared objects in Redis (OBJ_SHARED_INTEGERS).
+const SHARED_INTEGERS: i64 = 10_000;
+
+/// Redis's SCAN cursor parsing (strtoul base 10): an optional sign, digits,
+/// nothing else; "-1" wraps around; "" is 0; leading space or overflow fails.
+pub fn parse_cursor(s: &[u8]) -> Option<u64> {
+    if s.first().is_some_and(|c| c.is_ascii_whitespace() || *c == 0x0b) {
+        return None;
+    }
+    let (neg, digits) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() {
+        // strtoul parses nothing: the end pointer stays at the start, so only "" passes.
+        return if s.is_empty() { Some(0) } else { None };
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+impl Keyspace {
+    /// KEYS: every live key matching `pattern`, as an array.
+    pub fn keys_cmd(&self, db: usize, pattern: &[u8], out: &mut Out) {
+        let now = self.now_ms;
+        let all = pattern == b"*";
+        let found: Vec<&SBytes> = self.dbs[db]
+            .dict
+            .iter()
+            .filter(|(k, e)| {
+                (all || glob::matches(pattern, k.as_slice(), false)) && !(e.expire >= 0 && e.expire <= now)
+            })
+            .map(|(k, _)| k)
+            .collect();
+        out.array(found.len());
+        for k in found {
+            out.bulk(k.as_slice());
+        }
+    }
+
+    /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: one step of the
+    /// reverse-binary cursor over the buckets, at most `count` keys looked at
+    /// (and at most 10*count buckets), then filtered; expired keys are deleted.
+    pub fn scan_cmd(&mut self, db: usize, cursor: u64, count: u64, pattern: Option<&[u8]>, type_name: Option<&[u8]>, out: &mut Out) {
+        let pattern = pattern.filter(|p| *p != b"*");
+        let mut keys: Vec<SBytes> = Vec::new();
+        let mut sampled: u64 = 0;
+        let mut cursor = cursor;
+        let mut iterations = count.saturating_mul(10);
+        {
+            let dict = &self.dbs[db].dict;
+            loop {
+                cursor = dict.scan_bucket(cursor, |k, _| {
+                    sampled += 1;
+                    if pattern.map_or(true, |p| glob::matches(p, k.as_slice(), false)) {
+                        keys.push(k.clone());
+                    }
+                });
+                if cursor == 0 || iterations == 0 || sampled >= count {
+                    break;
+                }
+                iterations -= 1;
+            }
+        }
+        // Filter: expired keys are deleted on the way, others checked for their type.
+        keys.retain(|k| match self.lookup_with(db, k.as_slice(), false, type_name.is_some()) {
+            None => false,
+            Some(e) => type_name.map_or(true, |t| e.value.type_name().as_bytes().eq_ignore_ascii_case(t)),
+        });
+        out.array(2);
+        // Cursors returned are below the table size, so they fit an i64 (Redis prints them signed too).
+        out.bulk_i64(cursor as i64);
+        out.array(keys.len());
+        for k in &keys {
+            out.bulk(k.as_slice());
+        }
+    }
+
+    /// RANDOMKEY: a random live key (expired ones met on the way are deleted), or NIL.
+    pub fn randomkey_cmd(&mut self, db: usize, out: &mut Out) -> i64 {
+        loop {
+            let key = {
+                let Keyspace { dbs, rng, .. } = self;
+                match dbs[db].dict.random_key(|| next_rand(rng)) {
+                    None => return code::NIL,
+                    Some(k) => k.clone(),
+                }
+            };
+            if self.peek(db, key.as_slice()).is_some() {
+                out.bulk(key.as_slice());
+                return 0;
+            }
+        }
+    }
+
+    /// RENAME / RENAMENX. Returns NO_KEY, OK (RENAME), or 1/0 (RENAMENX).
+    pub fn rename_cmd(&mut self, db: usize, src: &[u8], dst: &[u8], nx: bool) -> i64 {
+        if self.lookup(db, src).is_none() {
+            return code::NO_KEY;
+        }
+        let done = if nx { 1 } else { code::OK };
+        if src == dst {
+            return if nx { 0 } else { code::OK };
+        }
+        if self.lookup(db, dst).is_some() {
+            if nx {
+                return 0;
+            }
+            self.dbs[db].remove(dst);
+        }
+        let d = &mut self.dbs[db];
+        let e = d.remove(src).expect("looked up above");
+        d.put(dst, e);
+        done
+    }
+
+    /// MOVE key db: true if moved (the key exists here and not there).
+    pub fn move_cmd(&mut self, db: usize, key: &[u8], dst: usize) -> bool {
+        if self.lookup(db, key).is_none() || self.lookup(dst, key).is_some() {
+            return false;
+        }
+        let e = self.dbs[db].remove(key).expect("looked up above");
+        self.dbs[dst].put(key, e);
+        true
+    }
+
+    /// COPY source destination [DB n] [REPLACE]: 1 if copied, 0 if the source is
+    /// missing or the destination exists (without REPLACE), or SAME_OBJECT.
+    pub fn copy_cmd(&mut self, db: usize, src: &[u8], dst_db: usize, dst: &[u8], replace: bool) -> i64 {
+        if db == dst_db && src == dst {
+            return SAME_OBJECT;
+        }
+        let (value, expire) = match self.lookup_read(db, src) {
+            None => return 0,
+            Some(e) => (e.value.clone(), e.expire),
+        };
+        if self.lookup(dst_db, dst).is_some() {
+            if !replace {
+                return 0;
+            }
+            self.dbs[dst_db].remove(dst);
+        }
+        let lru = self.lru_clock();
+        self.dbs[dst_db].put(dst, Entry { value, expire, lru });
+        1
+    }
+
+    /// TYPE: the type name, or "none".
+    pub fn type_cmd(&mut self, db: usize, key: &[u8]) -> &'static str {
+        match self.lookup_with(db, key, false, true) {
+            None => "none",
+            Some(e) => e.value.type_name(),
+        }
+    }
+
+    /// TOUCH of one key: true if it exists (its access time is updated).
+    pub fn touch_cmd(&mut self, db: usize, key: &[u8]) -> bool {
+        self.lookup_read(db, key).is_some()
+    }
+
+    /// EXISTS of one key: counts hits and misses, does not touch the key.
+    pub fn exists_cmd(&mut self, db: usize, key: &[u8]) -> bool {
+        self.lookup_with(db, key, false, true).is_some()
+    }
+
+    /// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ: writes the reply, or NIL.
+    pub fn object_cmd(&mut self, db: usize, key: &[u8], what: u32, out: &mut Out) -> i64 {
+        let now_secs = self.lru_seconds();
+        let Some(e) = self.lookup_with(db, key, false, true) else { return code::NIL };
+        let lru = e.lru;
+        match what {
+            OBJ_ENCODING => out.bulk(e.value.encoding().as_bytes()),
+            OBJ_REFCOUNT => out.int(match e.value {
+                crate::keyspace::Value::Int(i) if (0..SHARED_INTEGERS).contains(&i) => SHARED_REFCOUNT,
+                _ => 1,
+            }),
+            OBJ_IDLETIME => out.int(now_secs.wrapping_sub(lru) as i64),
+            _ => out.int(self.lfu_counter(lru) as i64),
+        }
+        0
+    }
+
+    /// SWAPDB: exchanges the contents of two databases.
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        self.dbs.swap(a, b);
+    }
+
+    /// FLUSHDB: empties a db; with `lazy` a large one is freed on a background thread.
+    pub fn flush_db(&mut self, db: usize, lazy: bool) {
+        let old = std::mem::take(&mut self.dbs[db]);
+        free_db(old, lazy);
+    }
+}
+
+/// Lazy freeing moves a detached db to a thread to drop; small ones are freed here.
+const LAZY_FREE_THRESHOLD: usize = 64;
+
+fn free_db(db: Db, lazy: bool) {
+    if !lazy || db.dict.len() <= LAZY_FREE_THRESHOLD {
+        drop(db);
+        return;
+    }
+    /// The detached db is reachable from nowhere else, so dropping it on
+    /// another thread cannot race with the main thread.
+    #[allow(dead_code)]
+    struct Detached(Db);
+    unsafe impl Send for Detached {}
+    let d = Detached(db);
+    std::thread::spawn(move || drop(d));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keyspace::Value;
+
+    #[test]
+    fn cursor_parsing_like_strtoul() {
+        assert_eq!(parse_cursor(b"0"), Some(0));
+        assert_eq!(parse_cursor(b""), Some(0));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551616"), None);
+        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"+7"), Some(7));
+        assert_eq!(parse_cursor(b"007"), Some(7));
+        for bad in [&b" 1"[..], b"1 ", b"1a", b"-", b"+", b"0x10", b"\t1"] {
+            assert_eq!(parse_cursor(bad), None, "{:?}", bad);
+        }
+    }
+
+    fn out_str(f: impl FnOnce(&mut Out)) -> String {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut o = Out::new(&mut buf, 0);
+        f(&mut o);
+        let n = o.finish() as usize;
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+
+    #[test]
+    fn rename_move_copy_keep_ttl() {
+        let mut k = Keyspace::new(2);
+        k.now_ms = 1_000;
+        k.set(0, b"a", Value::Int(1), 5_000);
+        assert_eq!(k.rename_cmd(0, b"a", b"b", false), code::OK);
+        assert_eq!(k.peek(0, b"b").unwrap().expire, 5_000);
+        assert!(k.peek(0, b"a").is_none());
+        assert_eq!(k.dbs[0].expires.len(), 1);
+        assert_eq!(k.rename_cmd(0, b"zz", b"b", false), code::NO_KEY);
+        assert!(k.move_cmd(0, b"b", 1));
+        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.dbs[1].volatile, 1);
+        assert_eq!(k.copy_cmd(1, b"b", 0, b"c", false), 1);
+        assert_eq!(k.peek(0, b"c").unwrap().expire, 5_000);
+        assert_eq!(k.copy_cmd(1, b"b", 1, b"b", false), SAME_OBJECT);
+        k.set(0, b"d", Value::Int(2), -1);
+        assert_eq!(k.copy_cmd(0, b"d", 0, b"c", false), 0);
+        assert_eq!(k.copy_cmd(0, b"d", 0, b"c", true), 1);
+        assert_eq!(k.peek(0, b"c").unwrap().expire, -1);
+        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.dbs[0].expires.len(), 0);
+    }
+
+    #[test]
+    fn keys_and_scan_skip_expired() {
+        let mut k = Keyspace::new(1);
+        k.now_ms = 1_000;
+        for i in 0..50 {
+            k.set(0, format!("k{i}").as_bytes(), Value::Int(i), if i % 2 == 0 { 1_500 } else { -1 });
+        }
+        k.now_ms = 2_000;
+        let s = out_str(|o| k.keys_cmd(0, b"k*", o));
+        assert!(s.starts_with("*25\r\n"), "{s}");
+        let mut seen = 0;
+        let mut cursor = 0;
+        loop {
+            let s = out_str(|o| k.scan_cmd(0, cursor, 7, Some(b"*"), None, o));
+            let lines: Vec<&str> = s.split("\r\n").collect();
+            cursor = lines[2].parse().unwrap();
+            seen += lines[3][1..].parse::<usize>().unwrap();
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen, 25);
+        assert_eq!(k.dbs[0].dict.len(), 25, "SCAN deleted the expired keys it met");
+        let s = out_str(|o| k.scan_cmd(0, 0, 1000, None, Some(b"STRING"), o));
+        assert!(s.ends_with("*25\r\n") || s.contains("*25\r\n"), "{s}");
+        let s = out_str(|o| k.scan_cmd(0, 0, 1000, None, Some(b"list"), o));
+        assert!(s.contains("*0\r\n"), "{s}");
+    }
+}

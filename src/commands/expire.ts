@@ -1,0 +1,90 @@
+/** Expiry commands: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST (native/src/expire.rs). */
+import { keys, Code } from "../engine/index.js";
+import type { CommandDef, Ctx, Handler } from "./types.js";
+import { NOT_INT } from "./errors.js";
+
+const GENERIC = "generic";
+
+/** Parses NX/XX/GT/LT after the time argument; returns the flags or Redis's error text. */
+function parseExpireFlags(argv: Buffer[]): number | string {
+  let flags = 0;
+  for (let i = 3; i < argv.length; i++) {
+    const opt = argv[i].toString("latin1").toLowerCase();
+    if (opt === "nx") flags |= keys.EXPIRE_NX;
+    else if (opt === "xx") flags |= keys.EXPIRE_XX;
+    else if (opt === "gt") flags |= keys.EXPIRE_GT;
+    else if (opt === "lt") flags |= keys.EXPIRE_LT;
+    else return `ERR Unsupported option ${argv[i].toString("latin1")}`;
+  }
+  if (flags & keys.EXPIRE_NX && flags & (keys.EXPIRE_XX | keys.EXPIRE_GT | keys.EXPIRE_LT)) {
+    return "ERR NX and XX, GT or LT options at the same time are not compatible";
+  }
+  if (flags & keys.EXPIRE_GT && flags & keys.EXPIRE_LT) {
+    return "ERR GT and LT options at the same time are not compatible";
+  }
+  return flags;
+}
+
+/** EXPIRE and friends: `unitSeconds` for EXPIRE/EXPIREAT, `relative` for EXPIRE/PEXPIRE. */
+function expireHandler(name: string, unitSeconds: boolean, relative: boolean): Handler {
+  return (c: Ctx) => {
+    const flags = parseExpireFlags(c.argv);
+    if (typeof flags === "string") return c.r.error(flags);
+    // A replica keeps keys whose time has passed: its master sends the DEL.
+    const res = keys.expire(c.db, c.argv[1], c.argv[2], unitSeconds, relative, flags, !c.server.isReplica);
+    if (res === Code.NOT_INT) c.r.error(NOT_INT);
+    else if (res === keys.INVALID_EXPIRE) c.r.error(`ERR invalid expire time in '${name}' command`);
+    else c.r.int(res);
+  };
+}
+
+function ttlHandler(ms: boolean, absolute: boolean): Handler {
+  return (c: Ctx) => void keys.ttl(c.db, c.argv[1], ms, absolute, c.r);
+}
+
+const expireDef = (name: string, since: string, summary: string, unitSeconds: boolean, relative: boolean): CommandDef => ({
+  name,
+  arity: -3,
+  flags: "write fast",
+  keys: [1, 1, 1],
+  acl: "keyspace write fast",
+  group: GENERIC,
+  since,
+  summary,
+  handler: expireHandler(name, unitSeconds, relative),
+});
+
+const ttlDef = (name: string, since: string, summary: string, ms: boolean, absolute: boolean): CommandDef => ({
+  name,
+  arity: 2,
+  flags: "readonly fast",
+  keys: [1, 1, 1],
+  acl: "keyspace read fast",
+  group: GENERIC,
+  since,
+  summary,
+  tips: absolute ? undefined : "nondeterministic_output",
+  handler: ttlHandler(ms, absolute),
+});
+
+export const expireCommands: CommandDef[] = [
+  expireDef("expire", "1.0.0", "Sets the expiration time of a key in seconds.", true, true),
+  expireDef("pexpire", "2.6.0", "Sets the expiration time of a key in milliseconds.", false, true),
+  expireDef("expireat", "1.2.0", "Sets the expiration time of a key to a Unix timestamp.", true, false),
+  expireDef("pexpireat", "2.6.0", "Sets the expiration time of a key to a Unix milliseconds timestamp.", false, false),
+  ttlDef("ttl", "1.0.0", "Returns the expiration time in seconds of a key.", false, false),
+  ttlDef("pttl", "2.6.0", "Returns the expiration time in milliseconds of a key.", true, false),
+  ttlDef("expiretime", "7.0.0", "Returns the expiration time of a key as a Unix timestamp.", false, true),
+  ttlDef("pexpiretime", "7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.", true, true),
+  {
+    name: "persist",
+    arity: 2,
+    flags: "write fast",
+    keys: [1, 1, 1],
+    acl: "keyspace write fast",
+    group: GENERIC,
+    since: "2.2.0",
+    summary: "Removes the expiration time of a key.",
+    handler: (c) => c.r.int(keys.persist(c.db, c.argv[1]) ? 1 : 0),
+  },
+];

@@ -1,0 +1,134 @@
+/**
+ * FUNCTION and FCALL over the function library. No scripting engine is built
+ * yet (Lua comes with the scripting issue), so the library is always empty:
+ * these commands answer exactly what Redis answers for an empty library, and
+ * FUNCTION LOAD is not offered until an engine exists.
+ */
+import type { CommandDef, Ctx } from "./types.js";
+
+const SCRIPTING = "scripting";
+
+function fcall(c: Ctx): void {
+  c.r.error("ERR Function not found");
+}
+
+export const functionCommands: CommandDef[] = [
+  {
+    name: "function",
+    arity: -2,
+    group: SCRIPTING,
+    since: "7.0.0",
+    summary: "A container for function commands.",
+    complexity: "Depends on subcommand.",
+    handler: () => {},
+    subcommands: [
+      {
+        name: "flush",
+        arity: -2,
+        flags: "write noscript",
+        acl: "write slow scripting",
+        group: SCRIPTING,
+        since: "7.0.0",
+        summary: "Deletes all libraries and functions.",
+        complexity: "O(N) where N is the number of functions deleted",
+        tips: "request_policy:all_shards response_policy:all_succeeded",
+        handler: (c) => {
+          if (c.argv.length > 3) return c.r.error("ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.");
+          const mode = c.argv[2]?.toString("latin1").toLowerCase();
+          if (mode !== undefined && mode !== "sync" && mode !== "async") {
+            return c.r.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+          }
+          c.r.ok();
+        },
+      },
+      {
+        name: "list",
+        arity: -2,
+        flags: "noscript",
+        acl: "slow scripting",
+        group: SCRIPTING,
+        since: "7.0.0",
+        summary: "Returns information about all libraries.",
+        complexity: "O(N) where N is the number of functions",
+        tips: "nondeterministic_output_order",
+        handler: (c) => {
+          let withCode = false;
+          let library = false;
+          for (let i = 2; i < c.argv.length; i++) {
+            const a = c.argv[i].toString("latin1").toLowerCase();
+            if (!withCode && a === "withcode") withCode = true;
+            else if (!library && a === "libraryname") {
+              if (i >= c.argv.length - 1) return c.r.error("ERR library name argument was not given");
+              library = true;
+              i++;
+            } else return c.r.error(`ERR Unknown argument ${c.argv[i].toString("latin1")}`);
+          }
+          c.r.array(0);
+        },
+      },
+      {
+        name: "delete",
+        arity: 3,
+        flags: "write noscript",
+        acl: "write slow scripting",
+        group: SCRIPTING,
+        since: "7.0.0",
+        summary: "Deletes a library and its functions.",
+        tips: "request_policy:all_shards response_policy:all_succeeded",
+        handler: (c) => c.r.error("ERR Library not found"),
+      },
+      {
+        name: "kill",
+        arity: 2,
+        flags: "noscript allow_busy",
+        acl: "slow scripting",
+        group: SCRIPTING,
+        since: "7.0.0",
+        summary: "Terminates a function during execution.",
+        tips: "request_policy:all_shards response_policy:one_succeeded",
+        handler: (c) => c.r.error("NOTBUSY No scripts in execution right now."),
+      },
+      {
+        name: "stats",
+        arity: 2,
+        flags: "noscript allow_busy",
+        acl: "slow scripting",
+        group: SCRIPTING,
+        since: "7.0.0",
+        summary: "Returns information about a function during execution.",
+        tips: "nondeterministic_output request_policy:all_shards response_policy:special",
+        handler: (c) => {
+          c.r.map(2);
+          c.r.bulk("running_script");
+          c.r.nil();
+          c.r.bulk("engines");
+          c.r.map(0);
+        },
+      },
+    ],
+  },
+  {
+    name: "fcall",
+    arity: -3,
+    flags: "noscript skip_monitor may_replicate no_mandatory_keys stale",
+    keys: [0, 0, 0],
+    acl: "slow scripting",
+    group: SCRIPTING,
+    since: "7.0.0",
+    summary: "Invokes a function.",
+    complexity: "Depends on the function that is executed.",
+    handler: fcall,
+  },
+  {
+    name: "fcall_ro",
+    arity: -3,
+    flags: "noscript stale skip_monitor no_mandatory_keys readonly",
+    keys: [0, 0, 0],
+    acl: "slow scripting",
+    group: SCRIPTING,
+    since: "7.0.0",
+    summary: "Invokes a read-only function.",
+    complexity: "Depends on the function that is executed.",
+    handler: fcall,
+  },
+];

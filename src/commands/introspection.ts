@@ -1,0 +1,192 @@
+/**
+ * Per-server state of the introspection features (INFO, SLOWLOG, LATENCY,
+ * MONITOR) and the one command observer and cron hook that feed them.
+ */
+import { randomBytes } from "node:crypto";
+import type { Server } from "../server/server.js";
+import type { Client } from "../server/client.js";
+import type { CommandSpec } from "./types.js";
+import { Histogram } from "./histogram.js";
+import { SlowLog } from "./slowlog.js";
+import { LatencyMonitor } from "./latency.js";
+import { feedMonitors } from "./monitor.js";
+import * as engine from "../engine/index.js";
+import { findParam } from "../config/table.js";
+
+/** Redis samples its instantaneous metrics every 100ms and averages 16 samples. */
+const SAMPLES = 16;
+
+export class Introspection {
+  readonly runId = randomBytes(20).toString("hex");
+  /** Replication ids (the replication feature may take these over). */
+  replid = randomBytes(20).toString("hex");
+  replid2 = "0".repeat(40);
+  peakMemory = 0;
+  readonly slowlog = new SlowLog();
+  readonly latency = new LatencyMonitor();
+  /** Per command latency (ns) for INFO latencystats and LATENCY HISTOGRAM. */
+  readonly histograms = new Map<CommandSpec, Histogram>();
+  readonly monitors = new Set<Client>();
+  /** Cached settings (config lookups are too slow for every command). */
+  latencyTracking = true;
+  slowerThan = 10000;
+  slowMax = 128;
+  latencyThreshold = 0;
+  private opsSamples = new Array<number>(SAMPLES).fill(0);
+  private inSamples = new Array<number>(SAMPLES).fill(0);
+  private outSamples = new Array<number>(SAMPLES).fill(0);
+  private sampleIdx = 0;
+  private last = { at: 0, ops: 0, inBytes: 0, outBytes: 0 };
+  cronRuns = 0;
+
+  sample(server: Server): void {
+    const now = Date.now();
+    const s = server.stats;
+    this.cronRuns++;
+    if (this.last.at !== 0 && now > this.last.at) {
+      const dt = now - this.last.at;
+      const i = this.sampleIdx;
+      this.opsSamples[i] = ((s.totalCommands - this.last.ops) * 1000) / dt;
+      this.inSamples[i] = ((s.netInputBytes - this.last.inBytes) * 1000) / dt;
+      this.outSamples[i] = ((s.netOutputBytes - this.last.outBytes) * 1000) / dt;
+      this.sampleIdx = (i + 1) % SAMPLES;
+    }
+    this.last = { at: now, ops: s.totalCommands, inBytes: s.netInputBytes, outBytes: s.netOutputBytes };
+    const used = usedMemory();
+    if (used > this.peakMemory) this.peakMemory = used;
+  }
+
+  opsPerSec(): number {
+    return Math.floor(avg(this.opsSamples));
+  }
+  inputKbps(): number {
+    return avg(this.inSamples) / 1024;
+  }
+  outputKbps(): number {
+    return avg(this.outSamples) / 1024;
+  }
+
+  resetStats(): void {
+    this.histograms.clear();
+    this.opsSamples.fill(0);
+    this.inSamples.fill(0);
+    this.outSamples.fill(0);
+    this.peakMemory = usedMemory();
+  }
+}
+
+function avg(a: number[]): number {
+  let t = 0;
+  for (const v of a) t += v;
+  return t / a.length;
+}
+
+/** used_memory: the addon's allocations plus the V8 heap in use. */
+export function usedMemory(): number {
+  return engine.server.usedMemory() + process.memoryUsage().heapUsed;
+}
+
+const states = new WeakMap<Server, Introspection>();
+
+export function introspection(server: Server): Introspection {
+  let st = states.get(server);
+  if (!st) {
+    st = new Introspection();
+    states.set(server, st);
+  }
+  return st;
+}
+
+/**
+ * The arguments MONITOR and the slow log show as "(redacted)", as each Redis
+ * command marks them (redactClientCommandArgument): passwords and ACL rules.
+ */
+export function redactedArgs(name: string, argv: Buffer[]): Set<number> | null {
+  const lower = (i: number) => argv[i].toString("latin1").toLowerCase();
+  const out = new Set<number>();
+  switch (name) {
+    case "auth":
+      for (let i = 1; i < argv.length; i++) out.add(i);
+      break;
+    case "acl|setuser":
+      for (let i = 2; i < argv.length; i++) out.add(i);
+      break;
+    case "hello":
+      for (let i = 2; i < argv.length; i++) {
+        const opt = lower(i);
+        if (opt === "auth" && i + 2 < argv.length) {
+          out.add(i + 1).add(i + 2);
+          i += 2;
+        } else if (opt === "setname") i++;
+      }
+      break;
+    case "migrate":
+      for (let i = 6; i < argv.length; i++) {
+        const opt = lower(i);
+        if (opt === "auth" && i + 1 < argv.length) out.add(++i);
+        else if (opt === "auth2" && i + 2 < argv.length) {
+          out.add(i + 1).add(i + 2);
+          i += 2;
+        } else if (opt === "keys") break;
+      }
+      break;
+    case "config|set":
+      for (let i = 2; i + 1 < argv.length; i += 2) {
+        if (findParam(argv[i].toString("latin1").toLowerCase())?.sensitive) out.add(i + 1);
+      }
+      break;
+    default:
+      return null;
+  }
+  return out.size > 0 ? out : null;
+}
+
+/** Sets up the observer and cron hook for `server`; called once from its constructor. */
+export function installIntrospection(server: Server): void {
+  const st = introspection(server);
+  const cfg = server.config;
+  const read = () => {
+    st.latencyTracking = cfg.bool("latency-tracking");
+    st.slowerThan = cfg.int("slowlog-log-slower-than");
+    st.slowMax = cfg.int("slowlog-max-len");
+    st.latencyThreshold = cfg.int("latency-monitor-threshold");
+    st.slowlog.trim(st.slowMax);
+  };
+  read();
+  cfg.onChange((name) => {
+    if (name.startsWith("slowlog-") || name.startsWith("latency-")) read();
+  });
+  server.cronHooks.push(() => st.sample(server));
+  const leaveMonitor = (c: Client) => {
+    if (st.monitors.delete(c)) {
+      c.flags.delete("monitor");
+      c.flags.delete("slave");
+    }
+  };
+  server.closeHooks.push(leaveMonitor);
+  server.resetHooks.push(leaveMonitor);
+  server.observers.push((client, spec, argv, usec) => {
+    if (st.latencyTracking) {
+      let h = st.histograms.get(spec);
+      if (!h) st.histograms.set(spec, (h = new Histogram()));
+      h.record(usec * 1000);
+    }
+    const flags = spec.flags;
+    if (st.monitors.size > 0 && !flags.includes("admin") && !flags.includes("skip_monitor")) {
+      feedMonitors(server, st.monitors, client, argv, redactedArgs(spec.name, argv));
+    }
+    if (st.slowerThan >= 0 && usec >= st.slowerThan && !flags.includes("skip_slowlog")) {
+      st.slowlog.add(client, argv, usec, st.slowMax, redactedArgs(spec.name, argv));
+    }
+    if (st.latencyThreshold > 0 && usec / 1000 >= st.latencyThreshold) {
+      st.latency.add(flags.includes("fast") ? "fast-command" : "command", Math.floor(usec / 1000));
+    }
+  });
+}
+
+/** CONFIG RESETSTAT: every statistic INFO shows goes back to zero. */
+export function resetStats(server: Server): void {
+  server.stats.reset();
+  engine.server.resetStats();
+  introspection(server).resetStats();
+}

@@ -1,0 +1,273 @@
+/** LATENCY: the latency monitor's event series and per-command histograms (Redis's latency.c). */
+import type { CommandDef, CommandSpec, Ctx } from "./types.js";
+import type { Server } from "../server/server.js";
+import type { Histogram } from "./histogram.js";
+import { introspection } from "./introspection.js";
+import { replyHelp } from "./help.js";
+
+/** Samples kept per event (LATENCY_TS_LEN). */
+const TS_LEN = 160;
+
+interface Series {
+  /** Ring of [unix seconds, ms]; time 0 marks an empty slot. */
+  samples: { time: number; latency: number }[];
+  idx: number;
+  max: number;
+}
+
+export class LatencyMonitor {
+  /** Event name to its series, in creation order. */
+  events = new Map<string, Series>();
+
+  /** latencyAddSample: one sample per second per event, keeping the highest. */
+  add(event: string, ms: number): void {
+    let ts = this.events.get(event);
+    if (!ts) {
+      ts = { samples: Array.from({ length: TS_LEN }, () => ({ time: 0, latency: 0 })), idx: 0, max: 0 };
+      this.events.set(event, ts);
+    }
+    const now = Math.floor(Date.now() / 1000);
+    if (ms > ts.max) ts.max = ms;
+    const prev = ts.samples[(ts.idx + TS_LEN - 1) % TS_LEN];
+    if (prev.time === now) {
+      if (ms > prev.latency) prev.latency = ms;
+      return;
+    }
+    ts.samples[ts.idx] = { time: now, latency: ms };
+    ts.idx = (ts.idx + 1) % TS_LEN;
+  }
+
+  /** The samples of a series, oldest first. */
+  history(ts: Series): { time: number; latency: number }[] {
+    const out = [];
+    for (let j = 0; j < TS_LEN; j++) {
+      const s = ts.samples[(ts.idx + j) % TS_LEN];
+      if (s.time !== 0) out.push(s);
+    }
+    return out;
+  }
+
+  reset(event: string | null): number {
+    let n = 0;
+    for (const name of [...this.events.keys()]) {
+      if (event === null || name.toLowerCase() === event.toLowerCase()) {
+        this.events.delete(name);
+        n++;
+      }
+    }
+    return n;
+  }
+}
+
+/** A command's table entry by full name ("get", "client|id"). */
+export function findCommand(server: Server, name: string): CommandSpec | undefined {
+  const [parent, sub] = name.toLowerCase().split("|", 2);
+  const spec = server.commands.get(parent);
+  if (sub === undefined) return spec;
+  return spec?.subcommands?.get(sub);
+}
+
+function replyCdf(c: Ctx, name: string, h: Histogram): void {
+  c.r.bulk(name);
+  c.r.map(2);
+  c.r.bulk("calls");
+  c.r.int(h.total);
+  c.r.bulk("histogram_usec");
+  const buckets = h.cumulative();
+  c.r.map(buckets.length);
+  for (const [usec, count] of buckets) {
+    c.r.int(usec);
+    c.r.int(count);
+  }
+}
+
+/** The graph LATENCY GRAPH draws: a header and one column per sample, 4 rows high. */
+function graph(event: string, ts: Series, samples: { time: number; latency: number }[]): string {
+  let min = 0;
+  let max = 0;
+  samples.forEach((s, i) => {
+    if (i === 0) min = max = s.latency;
+    max = Math.max(max, s.latency);
+    min = Math.min(min, s.latency);
+  });
+  let out = `${event} - high ${max} ms, low ${min} ms (all time high ${ts.max} ms)\n${"-".repeat(80)}\n`;
+  const cols = samples.slice(-80);
+  const rows = 4;
+  const levels = cols.map((s) => (max === min ? rows : Math.max(1, Math.round(((s.latency - min) / (max - min)) * rows))));
+  for (let row = rows; row >= 1; row--) {
+    out += levels.map((l) => (l >= row ? (l === row ? "_" : "|") : " ")).join("") + "\n";
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const labels = cols.map((s) => {
+    const e = now - s.time;
+    return e < 60 ? `${e}s` : e < 3600 ? `${Math.floor(e / 60)}m` : e < 86400 ? `${Math.floor(e / 3600)}h` : `${Math.floor(e / 86400)}d`;
+  });
+  const width = Math.max(0, ...labels.map((l) => l.length));
+  for (let i = 0; i < width; i++) out += labels.map((l) => l[i] ?? " ").join("") + "\n";
+  return out;
+}
+
+function doctor(server: Server): string {
+  const lm = introspection(server).latency;
+  if (lm.events.size === 0) {
+    return "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep better.\n";
+  }
+  let out = "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n";
+  let i = 1;
+  for (const [name, ts] of lm.events) {
+    const h = lm.history(ts);
+    const avg = h.length ? Math.floor(h.reduce((a, s) => a + s.latency, 0) / h.length) : 0;
+    out += `${i++}. ${name}: ${h.length} latency spikes (average ${avg}ms, mean deviation 0ms, period 0 sec). Worst all time event ${ts.max}ms.\n`;
+  }
+  out += "\nI have a few advices for you:\n\n- Check your slow log: SLOWLOG GET.\n";
+  return out;
+}
+
+const HELP = [
+  "DOCTOR",
+  "    Return a human readable latency analysis report.",
+  "GRAPH <event>",
+  "    Return an ASCII latency graph for the <event> class.",
+  "HISTORY <event>",
+  "    Return time-latency samples for the <event> class.",
+  "LATEST",
+  "    Return the latest latency samples for all events.",
+  "RESET [<event> ...]",
+  "    Reset latency data of one or more <event> classes.",
+  "    (default: reset all data for all event classes)",
+  "HISTOGRAM [COMMAND ...]",
+  "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+  "    If no commands are specified then all histograms are replied.",
+];
+
+const META = { group: "server", since: "2.8.13", flags: "admin noscript loading stale", acl: "admin slow dangerous" };
+
+export const latencyCommands: CommandDef[] = [
+  {
+    name: "latency",
+    arity: -2,
+    group: "server",
+    since: "2.8.13",
+    summary: "A container for latency diagnostics commands.",
+    complexity: "Depends on subcommand.",
+    handler: () => {},
+    subcommands: [
+      {
+        name: "history",
+        arity: 3,
+        ...META,
+        summary: "Returns timestamp-latency samples for an event.",
+        tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
+        handler: (c) => {
+          const lm = introspection(c.server).latency;
+          const ts = lm.events.get(c.argv[2].toString("latin1"));
+          const h = ts ? lm.history(ts) : [];
+          c.r.array(h.length);
+          for (const s of h) {
+            c.r.array(2);
+            c.r.int(s.time);
+            c.r.int(s.latency);
+          }
+        },
+      },
+      {
+        name: "latest",
+        arity: 2,
+        ...META,
+        summary: "Returns the latest latency samples for all events.",
+        tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
+        handler: (c) => {
+          const lm = introspection(c.server).latency;
+          c.r.array(lm.events.size);
+          for (const [name, ts] of lm.events) {
+            const last = ts.samples[(ts.idx + TS_LEN - 1) % TS_LEN];
+            c.r.array(4);
+            c.r.bulk(name);
+            c.r.int(last.time);
+            c.r.int(last.latency);
+            c.r.int(ts.max);
+          }
+        },
+      },
+      {
+        name: "reset",
+        arity: -2,
+        ...META,
+        summary: "Resets the latency data for one or more events.",
+        complexity: "O(1)",
+        tips: "request_policy:all_nodes response_policy:agg_sum",
+        handler: (c) => {
+          const lm = introspection(c.server).latency;
+          if (c.argv.length === 2) return c.r.int(lm.reset(null));
+          let n = 0;
+          for (const a of c.argv.slice(2)) n += lm.reset(a.toString("latin1"));
+          c.r.int(n);
+        },
+      },
+      {
+        name: "graph",
+        arity: 3,
+        ...META,
+        summary: "Returns a latency graph for an event.",
+        tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
+        handler: (c) => {
+          const lm = introspection(c.server).latency;
+          const name = c.argv[2].toString("latin1");
+          const ts = lm.events.get(name);
+          if (!ts) return c.r.error(`ERR No samples available for event '${name}'`);
+          c.r.verbatim(graph(name, ts, lm.history(ts)));
+        },
+      },
+      {
+        name: "doctor",
+        arity: 2,
+        ...META,
+        summary: "Returns a human-readable latency analysis report.",
+        tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
+        handler: (c) => c.r.verbatim(doctor(c.server)),
+      },
+      {
+        name: "histogram",
+        arity: -2,
+        ...META,
+        since: "7.0.0",
+        summary: "Returns the cumulative distribution of latencies of a subset or all commands.",
+        complexity: "O(N) where N is the number of commands with latency information being retrieved.",
+        tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
+        handler: (c) => {
+          const hs = introspection(c.server).histograms;
+          const picked: [string, Histogram][] = [];
+          const pick = (spec: CommandSpec) => {
+            const h = hs.get(spec);
+            if (h) picked.push([spec.name, h]);
+          };
+          if (c.argv.length === 2) {
+            for (const spec of c.server.commands.values()) {
+              pick(spec);
+              spec.subcommands?.forEach(pick);
+            }
+          } else {
+            for (const a of c.argv.slice(2)) {
+              const spec = findCommand(c.server, a.toString("latin1"));
+              if (!spec) continue;
+              pick(spec);
+              spec.subcommands?.forEach(pick);
+            }
+          }
+          c.r.map(picked.length);
+          for (const [name, h] of picked) replyCdf(c, name, h);
+        },
+      },
+      {
+        name: "help",
+        arity: 2,
+        flags: "loading stale",
+        acl: "slow",
+        group: "server",
+        since: "2.8.13",
+        summary: "Returns helpful text about the different subcommands.",
+        handler: (c) => replyHelp(c, HELP),
+      },
+    ],
+  },
+];

@@ -1,0 +1,115 @@
+/** OBJECT ENCODING / REFCOUNT / IDLETIME / FREQ / HELP (native/src/generic.rs `object_cmd`). */
+import { keys, answer, Code } from "../engine/index.js";
+import type { Server } from "../server/server.js";
+import type { CommandDef, Ctx } from "./types.js";
+
+const GENERIC = "generic";
+
+const LFU_SELECTED =
+  "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+const LFU_NOT_SELECTED =
+  "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+const HELP = [
+  "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "ENCODING <key>",
+  "    Return the kind of internal representation used in order to store the value",
+  "    associated with a <key>.",
+  "FREQ <key>",
+  "    Return the access frequency index of the <key>. The returned integer is",
+  "    proportional to the logarithm of the recent access frequency of the key.",
+  "IDLETIME <key>",
+  "    Return the idle time of the <key>, that is the approximated number of",
+  "    seconds elapsed since the last access to the key.",
+  "REFCOUNT <key>",
+  "    Return the number of references of the value associated with the specified",
+  "    <key>.",
+  "HELP",
+  "    Print this help.",
+];
+
+/** Servers whose maxmemory-policy changes are mirrored into the engine. */
+const tracked = new WeakSet<Server>();
+
+function lfuPolicy(server: Server): boolean {
+  return server.config.get("maxmemory-policy").includes("lfu");
+}
+
+/**
+ * Mirrors the LRU/LFU choice and the LFU parameters into the engine, now and on
+ * every later CONFIG SET. Called by OBJECT and FLUSHDB/FLUSHALL (the first
+ * commands a fresh client or test usually sends); the owner of maxmemory-policy
+ * may call engine.keys.setLfu from its apply hook instead.
+ */
+export function trackEvictionPolicy(server: Server): boolean {
+  const lfu = lfuPolicy(server);
+  if (!tracked.has(server)) {
+    tracked.add(server);
+    const apply = () => keys.setLfu(lfuPolicy(server), server.config.int("lfu-log-factor"), server.config.int("lfu-decay-time"));
+    apply();
+    server.config.onChange((name) => {
+      if (name === "maxmemory-policy" || name === "lfu-log-factor" || name === "lfu-decay-time") apply();
+      return undefined;
+    });
+  }
+  return lfu;
+}
+
+/** A subcommand that reports `what` about a key; nil for a missing key. */
+function report(what: number, needLfu: boolean | null) {
+  return (c: Ctx) => {
+    const lfu = trackEvictionPolicy(c.server);
+    if (needLfu !== null && lfu !== needLfu) {
+      // Redis looks the key up first: a missing key is nil even under the wrong policy.
+      if (!keys.existsRead(c.db, c.argv[2])) return c.r.nil();
+      return c.r.error(needLfu ? LFU_NOT_SELECTED : LFU_SELECTED);
+    }
+    const res = keys.object(c.db, c.argv[2], what, c.r);
+    if (res === Code.NIL) c.r.nil();
+    else answer(c.r, res);
+  };
+}
+
+const sub = (name: string, summary: string, since: string, what: number, needLfu: boolean | null): CommandDef => ({
+  name,
+  arity: 3,
+  flags: "readonly",
+  keys: [2, 2, 1],
+  acl: "keyspace read slow",
+  group: GENERIC,
+  since,
+  summary,
+  tips: "nondeterministic_output",
+  handler: report(what, needLfu),
+});
+
+export const objectCommands: CommandDef[] = [
+  {
+    name: "object",
+    arity: -2,
+    group: GENERIC,
+    since: "2.2.3",
+    summary: "A container for object introspection commands.",
+    complexity: "Depends on subcommand.",
+    handler: () => {},
+    subcommands: [
+      sub("encoding", "Returns the internal encoding of a Redis object.", "2.2.3", keys.OBJ_ENCODING, null),
+      sub("refcount", "Returns the reference count of a value of a key.", "2.2.3", keys.OBJ_REFCOUNT, null),
+      sub("idletime", "Returns the time since the last access to a Redis object.", "2.2.3", keys.OBJ_IDLETIME, false),
+      sub("freq", "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0", keys.OBJ_FREQ, true),
+      {
+        name: "help",
+        arity: 2,
+        flags: "loading stale",
+        acl: "keyspace slow",
+        group: GENERIC,
+        since: "6.2.0",
+        summary: "Returns helpful text about the different subcommands.",
+        handler: (c) => {
+          c.r.array(HELP.length);
+          for (const line of HELP) c.r.simple(line);
+        },
+      },
+    ],
+  },
+];

@@ -1,0 +1,19 @@
+/** Typed bindings for DEBUG (native/src/api/debug.rs). */
+import { native } from "./addon.js";
+
+/** DEBUG DIGEST: Redis's 40-hex-digit fingerprint of the whole dataset. */
+export function digest(): string {
+  return native.debugDigest();
+}
+/** DEBUG DIGEST-VALUE of one key (all zeros when it does not exist). */
+export function digestValue(db: number, key: Uint8Array): string {
+  return native.debugDigestValue(db, key);
+}
+/** DEBUG OBJECT's status line, or null when the key does not exist. */
+export function object(db: number, key: Uint8Array): string | null {
+  return native.debugObject(db, key);
+}
+/** DEBUG POPULATE: `count` keys `<prefix>:<n>`; `size` 0 keeps the natural value length. */
+export function populate(db: number, count: number, prefix: Uint8Array, size: number): void {
+  native.debugPopulate(db, count, prefix, size);
+}

@@ -1,0 +1,105 @@
+/** COMMAND and its subcommands, derived from the command table. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Redis from "ioredis";
+import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import type { RunningServer } from "../../src/index.js";
+import { RawConn } from "../server/raw-conn.js";
+
+let srv: RunningServer;
+let r: Redis;
+beforeAll(async () => {
+  srv = await startNodis();
+  r = new Redis({ port: srv.port, host: "127.0.0.1", enableReadyCheck: false });
+});
+afterAll(async () => {
+  r.disconnect();
+  await srv.close();
+});
+
+describe("COMMAND", () => {
+  it("lists the whole table, and COUNT agrees", async () => {
+    const all = (await r.call("command")) as unknown[][];
+    const count = (await r.call("command", "count")) as number;
+    expect(all.length).toBe(count);
+    expect(count).toBe(srv.server.commands.size);
+    const names = all.map((e) => e[0]);
+    expect(names).toContain("get");
+    expect(names).toContain("command");
+    for (const e of all) expect(e).toHaveLength(10);
+  });
+
+  it("gives COMMAND INFO entries of 10 elements with key specs and subcommands", async () => {
+    const [get, nosuch, slowlog] = (await r.call("command", "info", "get", "nosuch", "SLOWLOG")) as unknown[][];
+    expect(get.slice(0, 8)).toEqual(["get", 2, ["readonly", "fast"], 1, 1, 1, ["@read", "@string", "@fast"], []]);
+    expect(get[8]).toEqual([
+      ["flags", ["RO", "access"], "begin_search", ["type", "index", "spec", ["index", 1]], "find_keys", ["type", "range", "spec", ["lastkey", 0, "keystep", 1, "limit", 0]]],
+    ]);
+    expect(get[9]).toEqual([]);
+    expect(nosuch).toBeNull();
+    const subs = (slowlog[9] as unknown[][]).map((s) => s[0]).sort();
+    expect(subs).toEqual(["slowlog|get", "slowlog|help", "slowlog|len", "slowlog|reset"]);
+    const sub = (await r.call("command", "info", "slowlog|get")) as unknown[][];
+    expect(sub[0][0]).toBe("slowlog|get");
+    expect(sub[0][2]).toEqual(["admin", "loading", "stale"]);
+  });
+
+  // (7.0 gives GETKEYS arity -4; 7.2's -3 answers are asserted in the GETKEYS test below.)
+  it("matches redis-server's bytes for COMMAND INFO GET", async (ctx) => {
+    if (!haveRedisServer()) return ctx.skip();
+    const redis = await startRedis();
+    try {
+      for (const resp of ["2", "3"]) {
+        const a = await RawConn.open(srv.port);
+        const b = await RawConn.open(redis.port);
+        await a.call("HELLO", resp);
+        await b.call("HELLO", resp);
+        expect(await a.call("COMMAND", "INFO", "get", "nosuch")).toBe(await b.call("COMMAND", "INFO", "get", "nosuch"));
+        expect(await a.call("COMMAND", "GETKEYS", "get", "k")).toBe(await b.call("COMMAND", "GETKEYS", "get", "k"));
+        expect(await a.call("COMMAND", "COUNTX")).toBe(await b.call("COMMAND", "COUNTX"));
+        a.close();
+        b.close();
+      }
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it("extracts keys: GETKEYS and GETKEYSANDFLAGS", async () => {
+    expect(await r.call("command", "getkeys", "get", "k1")).toEqual(["k1"]);
+    expect(await r.call("command", "getkeys", "mset", "a", "1", "b", "2")).toEqual(["a", "b"]);
+    expect(await r.call("command", "getkeysandflags", "get", "k1")).toEqual([["k1", ["RO", "access"]]]);
+    await expect(r.call("command", "getkeys", "ping")).rejects.toThrow("ERR The command has no key arguments");
+    await expect(r.call("command", "getkeys", "nosuch", "x")).rejects.toThrow("ERR Invalid command specified");
+    await expect(r.call("command", "getkeys", "get")).rejects.toThrow("ERR Invalid number of arguments specified for command");
+  });
+
+  it("lists names, with FILTERBY PATTERN and ACLCAT", async () => {
+    const all = (await r.call("command", "list")) as string[];
+    expect(all).toContain("slowlog|get");
+    expect(all).toContain("get");
+    const slow = (await r.call("command", "list", "filterby", "pattern", "slow*")) as string[];
+    expect(slow.sort()).toEqual(["slowlog", "slowlog|get", "slowlog|help", "slowlog|len", "slowlog|reset"]);
+    const str = (await r.call("command", "list", "filterby", "aclcat", "string")) as string[];
+    expect(str).toContain("get");
+    expect(str).not.toContain("ping");
+    expect(await r.call("command", "list", "filterby", "module", "x")).toEqual([]);
+    await expect(r.call("command", "list", "filterby", "bogus", "x")).rejects.toThrow("ERR syntax error");
+  });
+
+  it("documents commands: DOCS", async () => {
+    const docs = (await r.call("command", "docs", "get", "nosuch", "shutdown")) as unknown[];
+    expect(docs[0]).toBe("get");
+    const get = docs[1] as unknown[];
+    expect(get.slice(0, 8)).toEqual(["summary", expect.any(String), "since", "1.0.0", "group", "string", "complexity", "O(1)"]);
+    expect(docs[2]).toBe("shutdown");
+    expect(docs[3]).toContain("history");
+    expect(docs).toHaveLength(4);
+  });
+
+  it("answers HELP and rejects unknown subcommands", async () => {
+    const help = (await r.call("command", "help")) as string[];
+    expect(help[0]).toBe("COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    expect(help[help.length - 2]).toBe("HELP");
+    await expect(r.call("command", "bogus")).rejects.toThrow("ERR unknown subcommand 'bogus'. Try COMMAND HELP.");
+  });
+});

@@ -1,0 +1,155 @@
+/** DEBUG: gating, DIGEST/DIGEST-VALUE (differential against redis-server), OBJECT, POPULATE, SLEEP, PROTOCOL. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Redis from "ioredis";
+import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import type { RunningServer } from "../../src/index.js";
+import { RawConn } from "../server/raw-conn.js";
+
+let srv: RunningServer;
+let r: Redis;
+beforeAll(async () => {
+  srv = await startNodis({ "enable-debug-command": "yes" });
+  r = new Redis({ port: srv.port, host: "127.0.0.1", enableReadyCheck: false });
+});
+afterAll(async () => {
+  r.disconnect();
+  await srv.close();
+});
+
+/** The same writes on both servers. */
+async function load(c: Redis): Promise<void> {
+  await c.flushall();
+  await c.set("a", "1");
+  await c.set("foo", "bar");
+  await c.set("neg", "-99999999999");
+  await c.set("big", "x".repeat(300));
+  await c.set("bin", Buffer.from([0, 1, 2, 255, 13, 10]));
+  await c.set("ttl", "v", "EX", 1000);
+  await c.append("grown", "abc");
+  await c.append("grown", "def");
+  await c.select(3);
+  await c.set("other", "db3");
+  await c.set("ttl3", "7", "PX", 500000);
+  await c.select(0);
+}
+
+describe("DEBUG", () => {
+  it("computes DIGEST and DIGEST-VALUE exactly as redis-server does", async (ctx) => {
+    if (!haveRedisServer()) return ctx.skip();
+    const redis = await startRedis();
+    const o = new Redis({ port: redis.port, host: "127.0.0.1", enableReadyCheck: false });
+    try {
+      await load(r);
+      await load(o);
+      const ours = await r.call("debug", "digest");
+      expect(ours).toMatch(/^[0-9a-f]{40}$/);
+      expect(ours).not.toBe("0".repeat(40));
+      expect(ours).toBe(await o.call("debug", "digest"));
+      const keys = ["a", "foo", "neg", "big", "bin", "ttl", "grown", "missing"];
+      expect(await r.call("debug", "digest-value", ...keys)).toEqual(await o.call("debug", "digest-value", ...keys));
+      // An expire changes the digest; removing it restores the earlier one.
+      await r.persist("ttl");
+      await o.persist("ttl");
+      expect(await r.call("debug", "digest")).toBe(await o.call("debug", "digest"));
+      expect(await r.call("debug", "digest")).not.toBe(ours);
+      await r.call("debug", "populate", "50", "p", "10");
+      await o.call("debug", "populate", "50", "p", "10");
+      expect(await r.call("debug", "digest")).toBe(await o.call("debug", "digest"));
+      await r.flushall();
+      await o.flushall();
+      expect(await r.call("debug", "digest")).toBe("0".repeat(40));
+      expect(await o.call("debug", "digest")).toBe("0".repeat(40));
+    } finally {
+      o.disconnect();
+      await redis.stop();
+    }
+  });
+
+  it("is refused unless enable-debug-command allows it", async () => {
+    srv.server.config.set("enable-debug-command", ["no"]);
+    try {
+      await expect(r.call("debug", "digest")).rejects.toThrow(
+        'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+      );
+    } finally {
+      srv.server.config.set("enable-debug-command", ["yes"]);
+    }
+    expect(await r.call("debug", "digest")).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("describes a value: OBJECT", async () => {
+    await r.set("n", "12");
+    await r.set("s", "hello");
+    await r.set("l", "y".repeat(50));
+    const n = (await r.call("debug", "object", "n")) as string;
+    expect(n).toMatch(/^Value at:0x[0-9a-f]+ refcount:1 encoding:int serializedlength:2 lru:\d+ lru_seconds_idle:\d+$/);
+    expect(await r.call("debug", "object", "s")).toMatch(/ encoding:embstr serializedlength:6 /);
+    expect(await r.call("debug", "object", "l")).toMatch(/ encoding:raw /);
+    await expect(r.call("debug", "object", "nokey")).rejects.toThrow("ERR no such key");
+  });
+
+  it("creates keys: POPULATE", async () => {
+    await r.flushall();
+    await r.set("key:1", "mine");
+    expect(await r.call("debug", "populate", "3")).toBe("OK");
+    expect(await r.dbsize()).toBe(3);
+    expect(await r.get("key:0")).toBe("value:0");
+    expect(await r.get("key:1")).toBe("mine");
+    await r.call("debug", "populate", "2", "pfx", "10");
+    expect(await r.getBuffer("pfx:1")).toEqual(Buffer.concat([Buffer.from("value:1"), Buffer.alloc(3)]));
+    await r.call("debug", "populate", "1", "short", "3");
+    expect(await r.get("short:0")).toBe("val");
+    await expect(r.call("debug", "populate", "-1")).rejects.toThrow("ERR value is out of range, must be positive");
+  });
+
+  it("blocks the server: SLEEP", async () => {
+    const t0 = Date.now();
+    expect(await r.call("debug", "sleep", "0.1")).toBe("OK");
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(95);
+    expect(await r.call("debug", "sleep", "0")).toBe("OK");
+  });
+
+  it("switches active expiry: SET-ACTIVE-EXPIRE", async () => {
+    await r.call("debug", "set-active-expire", "0");
+    expect(srv.server.activeExpire).toBe(false);
+    await r.call("debug", "set-active-expire", "1");
+    expect(srv.server.activeExpire).toBe(true);
+  });
+
+  it("replies each type: PROTOCOL in RESP2 and RESP3", async () => {
+    const c = await RawConn.open(srv.port);
+    expect(await c.call("DEBUG", "PROTOCOL", "bignum")).toBe("$37\r\n1234567999999999999999999999999999999\r\n");
+    expect(await c.call("DEBUG", "PROTOCOL", "map")).toBe("*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n");
+    expect(await c.call("DEBUG", "PROTOCOL", "push")).toBe("-ERR RESP2 is not supported by this command\r\n");
+    await c.call("HELLO", "3");
+    expect(await c.call("DEBUG", "PROTOCOL", "bignum")).toBe("(1234567999999999999999999999999999999\r\n");
+    expect(await c.call("DEBUG", "PROTOCOL", "double")).toBe(",3.141\r\n");
+    expect(await c.call("DEBUG", "PROTOCOL", "true")).toBe("#t\r\n");
+    expect(await c.call("DEBUG", "PROTOCOL", "null")).toBe("_\r\n");
+    expect(await c.call("DEBUG", "PROTOCOL", "verbatim")).toBe("=29\r\ntxt:This is a verbatim\nstring\r\n");
+    expect(await c.call("DEBUG", "PROTOCOL", "attrib")).toBe(
+      "|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n$39\r\nSome real reply following the attribute\r\n",
+    );
+    expect(await c.call("DEBUG", "PROTOCOL", "push")).toBe(">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n");
+    expect(await c.reply()).toBe("$40\r\nSome real reply following the push reply\r\n");
+    c.close();
+  });
+
+  it("changes the replication id: CHANGE-REPL-ID", async () => {
+    const id = (s: string) => /master_replid:(\w+)/.exec(s)![1];
+    const before = id(await r.info("replication"));
+    expect(await r.call("debug", "change-repl-id")).toBe("OK");
+    expect(id(await r.info("replication"))).not.toBe(before);
+  });
+
+  it("answers HELP, LOG and unknown subcommands as Redis", async () => {
+    const help = (await r.call("debug", "help")) as string[];
+    expect(help[0]).toBe("DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    expect(help).toContain("DIGEST-VALUE <key> [<key> ...]");
+    expect(await r.call("debug", "log", "hello")).toBe("OK");
+    await expect(r.call("debug", "bogus")).rejects.toThrow(
+      "ERR unknown subcommand or wrong number of arguments for 'bogus'. Try DEBUG HELP.",
+    );
+    await expect(r.call("debug")).rejects.toThrow("ERR wrong number of arguments for 'debug' command");
+  });
+});

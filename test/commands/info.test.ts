@@ -1,0 +1,148 @@
+/** INFO: sections, field names and counters clients read. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Redis from "ioredis";
+import { createClient } from "redis";
+import { startNodis } from "../helpers/nodis.js";
+import type { RunningServer } from "../../src/index.js";
+import { RawConn } from "../server/raw-conn.js";
+
+let srv: RunningServer;
+let r: Redis;
+beforeAll(async () => {
+  srv = await startNodis();
+  r = new Redis({ port: srv.port, host: "127.0.0.1", enableReadyCheck: false });
+});
+afterAll(async () => {
+  r.disconnect();
+  await srv.close();
+});
+
+/** field -> value of an INFO text. */
+function parse(info: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of info.split("\r\n")) {
+    const i = line.indexOf(":");
+    if (i > 0 && !line.startsWith("#")) m.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return m;
+}
+function titles(info: string): string[] {
+  return info.split("\r\n").filter((l) => l.startsWith("# "));
+}
+
+describe("INFO", () => {
+  it("gives the default sections with Redis's titles and blank lines between them", async () => {
+    const info = await r.info();
+    expect(titles(info)).toEqual([
+      "# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU", "# Modules", "# Errorstats", "# Cluster", "# Keyspace",
+    ]);
+    expect(info).toMatch(/^# Server\r\nredis_version:7\.2\.4\r\n/);
+    expect(info).toContain("\r\n\r\n# Clients\r\n");
+    expect(info.endsWith("\r\n")).toBe(true);
+    const f = parse(info);
+    expect(f.get("redis_mode")).toBe("standalone");
+    expect(f.get("process_id")).toBe(String(process.pid));
+    expect(f.get("tcp_port")).toBe(String(srv.port));
+    expect(f.get("loading")).toBe("0");
+    expect(f.get("role")).toBe("master");
+    expect(f.get("connected_slaves")).toBe("0");
+    expect(f.get("master_replid")).toMatch(/^[0-9a-f]{40}$/);
+    expect(f.get("run_id")).toMatch(/^[0-9a-f]{40}$/);
+    expect(f.get("maxmemory_policy")).toBe("noeviction");
+    expect(Number(f.get("used_memory"))).toBeGreaterThan(0);
+    expect(f.get("used_memory_human")).toMatch(/^\d+(\.\d\d[KMG])?B?$/);
+    expect(f.get("mem_fragmentation_ratio")).toMatch(/^\d+\.\d\d$/);
+    expect(f.get("cluster_enabled")).toBe("0");
+    expect(f.has("rejected_calls")).toBe(false);
+    expect(info).not.toContain("cmdstat_");
+  });
+
+  it("picks sections case-insensitively, several at once, without repeats", async () => {
+    const cpu = await r.info("CPU");
+    expect(titles(cpu)).toEqual(["# CPU"]);
+    expect(cpu).toMatch(/used_cpu_user:\d+\.\d{6}\r\n/);
+    const two = (await r.call("info", "keyspace", "server", "server")) as string;
+    expect(titles(two)).toEqual(["# Server", "# Keyspace"]);
+    const all = (await r.call("info", "cpu", "all")) as string;
+    expect(titles(all)).toContain("# Commandstats");
+    expect(titles(all)).toContain("# Latencystats");
+    expect(all.match(/used_cpu_user_children/g)).toHaveLength(1);
+    const everything = (await r.call("info", "everything")) as string;
+    expect(everything).toContain("rejected_calls=");
+    expect((await r.call("info", "nosuchsection")) as string).toBe("");
+  });
+
+  it("counts commands, errors, hits and misses", async () => {
+    await r.call("config", "resetstat");
+    await r.set("k", "v");
+    await r.get("k");
+    await r.get("nokey");
+    await expect(r.call("incr", "k")).rejects.toThrow();
+    await expect(r.call("nosuchcommand")).rejects.toThrow();
+    const f = parse((await r.call("info", "everything")) as string);
+    expect(f.get("cmdstat_set")).toMatch(/^calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=0$/);
+    expect(f.get("cmdstat_incr")).toMatch(/^calls=1,.*,rejected_calls=0,failed_calls=1$/);
+    expect(f.get("errorstat_ERR")).toBe("count=2");
+    expect(f.get("total_error_replies")).toBe("2");
+    expect(f.get("keyspace_hits")).toBe("1");
+    expect(f.get("keyspace_misses")).toBe("1");
+    expect(f.get("latency_percentiles_usec_set")).toMatch(/^p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}$/);
+  });
+
+  it("reports keys per db with expires", async () => {
+    await r.flushall();
+    await r.set("a", "1");
+    await r.set("b", "2", "EX", 100);
+    await r.select(2);
+    await r.set("c", "3");
+    await r.select(0);
+    const f = parse(await r.info("keyspace"));
+    expect(f.get("db0")).toMatch(/^keys=2,expires=1,avg_ttl=\d+$/);
+    expect(f.get("db2")).toBe("keys=1,expires=0,avg_ttl=0");
+    expect(f.has("db1")).toBe(false);
+  });
+
+  it("counts connections and connected clients", async () => {
+    const before = parse(await r.info("stats"));
+    const c = await RawConn.open(srv.port);
+    await c.call("PING");
+    const after = parse(await r.info());
+    expect(Number(after.get("total_connections_received"))).toBe(Number(before.get("total_connections_received")) + 1);
+    expect(after.get("connected_clients")).toBe("2");
+    c.close();
+  });
+
+  it("samples instantaneous_ops_per_sec from the cron", async () => {
+    for (let round = 0; round < 4; round++) {
+      await Promise.all(Array.from({ length: 300 }, () => r.ping()));
+      await new Promise((res) => setTimeout(res, 110));
+    }
+    const f = parse(await r.info("stats"));
+    expect(Number(f.get("instantaneous_ops_per_sec"))).toBeGreaterThan(0);
+    expect(Number(f.get("instantaneous_input_kbps"))).toBeGreaterThan(0);
+  });
+
+  it("answers RESP3 with a verbatim string", async () => {
+    const c = await RawConn.open(srv.port);
+    await c.call("HELLO", "3");
+    const reply = await c.call("INFO", "server");
+    expect(reply).toMatch(/^=\d+\r\ntxt:# Server\r\n/);
+    c.close();
+  });
+
+  it("lets ioredis and node-redis connect with their default ready checks", async () => {
+    const infoCalls = async () => Number(/cmdstat_info:calls=(\d+)/.exec((await r.call("info", "commandstats")) as string)?.[1] ?? 0);
+    const before = await infoCalls();
+    const io = new Redis({ port: srv.port, host: "127.0.0.1", lazyConnect: true });
+    await io.connect();
+    expect(io.status).toBe("ready");
+    // the ready check ran INFO (ours above adds one more)
+    expect(await infoCalls()).toBe(before + 2);
+    expect(await io.get("a")).toBe("1");
+    io.disconnect();
+    const nr = createClient({ socket: { port: srv.port, host: "127.0.0.1" } });
+    await nr.connect();
+    expect(await nr.info("server")).toContain("redis_version:7.2.4");
+    await nr.quit();
+  });
+});

@@ -1,0 +1,140 @@
+/** Client limits: query buffer, output buffer classes, slow readers, idle timeout. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNodis } from "../helpers/nodis.js";
+import type { RunningServer } from "../../src/index.js";
+import { RawConn } from "./raw-conn.js";
+
+let srv: RunningServer;
+beforeAll(async () => {
+  srv = await startNodis();
+});
+afterAll(async () => {
+  await srv.close();
+});
+
+const set = (name: string, ...words: string[]) => expect(srv.server.config.set(name, words)).toBeNull();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("client-query-buffer-limit", () => {
+  it("closes a client whose unparsed input passes the limit, without a reply", async () => {
+    set("client-query-buffer-limit", "1048576");
+    try {
+      const c = await RawConn.open(srv.port);
+      // A declared 2MB bulk (allowed by proto-max-bulk-len) that fills the query buffer.
+      c.write("*3\r\n$3\r\nSET\r\n$1\r\nq\r\n$2000000\r\n");
+      const chunk = Buffer.alloc(64 * 1024, 0x78);
+      for (let i = 0; i < 20 && !c.closed; i++) {
+        c.write(chunk);
+        await sleep(5);
+      }
+      expect(await c.waitClosed()).toBe(true);
+      expect(c.pendingText).toBe("");
+      const d = await RawConn.open(srv.port);
+      expect(await d.call("EXISTS", "q")).toBe(":0\r\n");
+      d.close();
+    } finally {
+      set("client-query-buffer-limit", "1gb");
+    }
+  });
+
+  it("lets a big argument under the limit through", async () => {
+    const c = await RawConn.open(srv.port);
+    const v = Buffer.alloc(2 * 1024 * 1024, 0x79);
+    c.send("SET", "q2", v);
+    expect(await c.reply(10000)).toBe("+OK\r\n");
+    c.close();
+  });
+});
+
+describe("client-output-buffer-limit", () => {
+  it("with normal 0 0 0, stops reading from a client that does not read its replies", async () => {
+    const c = await RawConn.open(srv.port);
+    const big = Buffer.alloc(1024 * 1024, 0x7a);
+    expect(await c.call("SET", "obig", big)).toMatch(/^\+OK/);
+    c.sock.pause(); // a slow reader
+    const get = Buffer.from("*2\r\n$3\r\nGET\r\n$4\r\nobig\r\n");
+    for (let i = 0; i < 200; i++) c.write(get);
+    await sleep(500);
+    const client = [...srv.server.clients.values()].at(-1)!;
+    // Output stopped growing near the pause threshold instead of reaching 200MB.
+    expect(client.socket.writableLength).toBeLessThan(64 * 1024 * 1024);
+    expect(client.socket.isPaused()).toBe(true);
+    // Reading again drains everything, in order.
+    let got = 0;
+    c.sock.resume();
+    for (; got < 200; got++) expect((await c.reply(10000)).length).toBe(1024 * 1024 + 12); // "$1048576\r\n" + value + CRLF
+    c.close();
+  });
+
+  it("closes a normal client over the hard limit", async () => {
+    set("client-output-buffer-limit", "normal", "2mb", "0", "0");
+    try {
+      const c = await RawConn.open(srv.port);
+      c.sock.pause();
+      const get = Buffer.from("*2\r\n$3\r\nGET\r\n$4\r\nobig\r\n");
+      for (let i = 0; i < 50; i++) c.write(get);
+      await sleep(300);
+      c.sock.resume();
+      expect(await c.waitClosed(5000)).toBe(true);
+      expect(srv.server.outputLimitDisconnections).toBeGreaterThan(0);
+    } finally {
+      set("client-output-buffer-limit", "normal", "0", "0", "0");
+    }
+  });
+
+  it("closes a client over the soft limit for longer than its seconds", async () => {
+    set("client-output-buffer-limit", "normal", "0", "1mb", "1");
+    try {
+      const c = await RawConn.open(srv.port);
+      c.sock.pause();
+      const get = Buffer.from("*2\r\n$3\r\nGET\r\n$4\r\nobig\r\n");
+      for (let i = 0; i < 10; i++) c.write(get);
+      await sleep(200);
+      expect(c.closed).toBe(false);
+      await sleep(2300);
+      c.sock.resume();
+      expect(await c.waitClosed(3000)).toBe(true);
+    } finally {
+      set("client-output-buffer-limit", "normal", "0", "0", "0");
+    }
+  });
+});
+
+describe("timeout", () => {
+  it("closes idle clients, not active ones", async () => {
+    set("timeout", "1");
+    try {
+      const idle = await RawConn.open(srv.port);
+      const busy = await RawConn.open(srv.port);
+      for (let i = 0; i < 6; i++) {
+        await sleep(400);
+        expect(await busy.call("PING")).toBe("+PONG\r\n");
+      }
+      expect(idle.closed).toBe(true);
+      expect(busy.closed).toBe(false);
+      busy.close();
+    } finally {
+      set("timeout", "0");
+    }
+  });
+});
+
+describe("replies for one read go out in one write", () => {
+  it("writes a pipeline's replies with one socket write", async () => {
+    const c = await RawConn.open(srv.port);
+    await c.call("PING");
+    const client = [...srv.server.clients.values()].at(-1)!;
+    const orig = client.socket.write.bind(client.socket);
+    let writes = 0;
+    client.socket.write = ((...a: Parameters<typeof orig>) => {
+      writes++;
+      return orig(...a);
+    }) as typeof client.socket.write;
+    c.write("PING\r\nPING\r\n*1\r\n$4\r\nPING\r\nECHO x\r\n");
+    let got = "";
+    for (let i = 0; i < 4; i++) got += await c.reply();
+    expect(got).toBe("+PONG\r\n+PONG\r\n+PONG\r\n$1\r\nx\r\n");
+    expect(writes).toBe(1);
+    c.close();
+  });
+});
