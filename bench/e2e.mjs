@@ -14,32 +14,44 @@ export function redisBenchmark(port, test, requests, pipeline, clients = 50) {
   const seconds = (Date.now() - t0) / 1000;
   // --csv: a header line, then "TEST","rps",...
   const row = (res.stdout || "").split("\n").find((l) => /^"[A-Z]/.test(l));
-  if (res.status !== 0 || !row) throw new Error(`redis-benchmark ${args.join(" ")} failed: ${res.stderr || res.stdout}`);
+  if (res.status !== 0 || !row) throw new Error(`redis-benchmark ${args.join(" ")} failed (${res.error?.message ?? `exit ${res.status}`}): ${res.stderr || res.stdout}`);
   return { rps: Number(JSON.parse(`[${row}]`)[1]), seconds };
 }
 
 /**
- * For each test and pipeline depth, redis-benchmark against both servers.
- * `requests(test, pipeline)` gives -n.
+ * For each test and pipeline depth, redis-benchmark against each of
+ * `servers` ({ redis, nodis }, or nodis alone). `requests(test, pipeline)` gives -n.
  */
-export function runE2E(servers, { tests, pipelines, requests, log }) {
+export async function runE2E(servers, { tests, pipelines, requests, log, note }) {
   const rows = [];
   let round = 0;
   for (const pipeline of pipelines) {
     for (const test of tests) {
       const n = requests(test, pipeline);
-      const order = round++ % 2 === 0 ? ["redis", "nodis"] : ["nodis", "redis"];
-      // What the rest of the machine is doing just before (our servers are idle then).
-      const load = machineLoad();
+      const kinds = Object.keys(servers);
+      const order = round++ % 2 === 0 ? kinds : [...kinds].reverse();
+      // What the rest of the machine is doing just before.
+      const load = machineLoad(Object.values(servers).map((s) => s.pid));
       const row = { test, pipeline, requests: n, clients: 50, cpuBusyBeforePct: load.cpuBusyPct, busyBefore: load.busy };
       for (const kind of order) {
-        const r = redisBenchmark(servers[kind].port, test, n, pipeline);
+        let r;
+        try {
+          r = redisBenchmark(servers[kind].port, test, n, pipeline);
+        } catch (e) {
+          await new Promise((resolve) => setTimeout(resolve, 200)); // let the exit event arrive
+          if (!servers[kind].exited) throw e;
+          // Something ended the server (a crash, or someone's cleanup): say so, start another, run again.
+          note(`${kind} (pid ${servers[kind].pid}) exited with ${servers[kind].exited} during ${test} -P ${pipeline}; restarted`);
+          servers[kind] = await servers[kind].restart();
+          r = redisBenchmark(servers[kind].port, test, n, pipeline);
+        }
         row[kind] = r.rps;
         row[`${kind}Seconds`] = r.seconds;
       }
-      row.ratio = row.nodis / row.redis;
+      if (row.redis) row.ratio = row.nodis / row.redis;
       log(
-        `  ${test.padEnd(5)} -P ${String(pipeline).padEnd(2)}  redis ${fmt(row.redis)}  nodis ${fmt(row.nodis)}  nodis/redis ${row.ratio.toFixed(2)}` +
+        `  ${test.padEnd(5)} -P ${String(pipeline).padEnd(2)}  ${row.redis ? `redis ${fmt(row.redis)}  ` : ""}nodis ${fmt(row.nodis)}` +
+          (row.redis ? `  nodis/redis ${row.ratio.toFixed(2)}` : "") +
           `   (other load before: ${load.cpuBusyPct}% cpu${load.busy.length ? `: ${load.busy.join(", ")}` : ""})`,
       );
       rows.push(row);

@@ -51,10 +51,13 @@ export async function startServer(kind) {
       ? spawn("redis-server", [...common, "--bind", "127.0.0.1", "--daemonize", "no"], { stdio: "ignore" })
       : spawn(process.execPath, [path.join(ROOT, "dist/cli.js"), ...common], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port, proc, kind);
-  return {
+  const srv = {
     kind,
     port,
     pid: proc.pid,
+    /** How it ended, when it did: "code 1" or "signal SIGTERM". */
+    exited: null,
+    restart: () => startServer(kind),
     stop: () =>
       new Promise((resolve) => {
         if (proc.exitCode !== null) return resolve();
@@ -62,6 +65,8 @@ export async function startServer(kind) {
         proc.kill("SIGKILL");
       }),
   };
+  proc.once("exit", (code, signal) => (srv.exited = signal ? `signal ${signal}` : `code ${code}`));
+  return srv;
 }
 
 /** Resident set size of a process in bytes (VmRSS). */
@@ -132,9 +137,10 @@ export async function call(port, ...argv) {
 
 /**
  * What else the machine was doing: load average, CPU use over half a second
- * (from top's second sample) and the processes using more than 5% of a CPU.
+ * (from top's second sample) and the processes, other than `ownPids`, using
+ * more than 5% of a CPU.
  */
-export function machineLoad() {
+export function machineLoad(ownPids = []) {
   const loadavg = fs.readFileSync("/proc/loadavg", "utf8").trim().split(" ").slice(0, 3).map(Number);
   const top = spawnSync("top", ["-b", "-n", "2", "-d", "0.5", "-o", "%CPU", "-w", "200"], { encoding: "utf8" });
   const lines = (top.stdout || "").split("\n");
@@ -144,7 +150,7 @@ export function machineLoad() {
   const busy = [];
   for (const l of head < 0 ? [] : second.slice(head + 1)) {
     const f = l.trim().split(/\s+/);
-    if (f.length < 12 || Number(f[8]) < 5) continue;
+    if (f.length < 12 || Number(f[8]) < 5 || ownPids.includes(Number(f[0]))) continue;
     busy.push(`${f.slice(11).join(" ")} ${f[8]}%`);
   }
   return { loadavg, cpuBusyPct: idle ? Math.round((100 - Number(idle[1])) * 10) / 10 : null, busy };

@@ -73,8 +73,13 @@ async function main(): Promise<void> {
       // Redis carries on without its pid file.
     }
   }
-  if (config.bool("set-proc-title")) process.title = procTitle(config.get("proc-title-template"), config.get("bind"), running.port);
-  log.notice(`Running mode=standalone, port=${running.port}.`);
+  if (config.bool("set-proc-title")) process.title = procTitle(config.get("proc-title-template"), config.get("bind"), running.port, config.file);
+  // The logo when asked for, or when logging to a terminal (Redis's rule).
+  if (config.bool("always-show-logo") || (config.get("logfile") === "" && process.stdout.isTTY)) {
+    log.raw("notice", logo(running.port));
+  } else {
+    log.notice(`Running mode=standalone, port=${running.port}.`);
+  }
   log.notice("Server initialized");
   log.notice("Ready to accept connections tcp");
   const maxmemory = config.int("maxmemory");
@@ -90,12 +95,9 @@ async function main(): Promise<void> {
       log.warning("You insist... exiting now.");
       process.exit(1);
     }
-    if (shuttingDown) {
-      log.warning(`Received ${sig} scheduling shutdown...`);
-      return;
-    }
+    log.fromHandler("warning", `Received ${sig} scheduling shutdown...`);
+    if (shuttingDown) return;
     shuttingDown = true;
-    log.warning(`Received ${sig} scheduling shutdown...`);
     server.shutdown();
   };
   server.onShutdown = () => {
@@ -109,13 +111,25 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => onSignal("SIGINT"));
 }
 
+/** Nodis's start-up banner, with the facts Redis's logo gives (tools look for "PID: n"). */
+function logo(port: number): string {
+  const facts = [
+    `Nodis (Redis ${REDIS_VERSION} compatible) 64 bit`,
+    "Running in standalone mode",
+    `Port: ${port}`,
+    `PID: ${process.pid}`,
+  ];
+  const art = ["   _  _         _ _    ", "  | \\| |___  __| (_)___", "  | .` / _ \\/ _` | (_-<", "  |_|\\_\\___/\\__,_|_/__/", ""];
+  return "\n" + art.map((a, i) => `${a.padEnd(28)}${facts[i] ?? ""}`.trimEnd()).join("\n") + "\n\n";
+}
+
 /** proc-title-template expanded as Redis does ({{ is a literal brace). */
-function procTitle(template: string, bind: string, port: number): string {
+function procTitle(template: string, bind: string, port: number, file: string | null): string {
   const vars: Record<string, string> = {
     title: "nodis-server",
     "listen-addr": `${bind.split(" ")[0] || "*"}:${port}`,
     "server-mode": "",
-    "config-file": "-",
+    "config-file": file ?? "-",
     port: String(port),
     "tls-port": "0",
     unixsocket: "",

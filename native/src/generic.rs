@@ -314,3 +314,63 @@ mod tests {
         assert!(s.contains("*0\r\n"), "{s}");
     }
 }
+
+#[cfg(test)]
+mod index_invariants {
+    use crate::expire::EXPIRE_NX;
+    use crate::keyspace::{Keyspace, Value};
+    use crate::reply::Out;
+
+    /// Random sequences of every command that moves keys or expires keeps the
+    /// expires index exactly the set of volatile keys, in every db.
+    #[test]
+    fn expires_index_matches_volatile_keys() {
+        let mut seed = 0xdead_beef_u64;
+        let mut rnd = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut k = Keyspace::new(3);
+        k.now_ms = 1_000_000;
+        let mut buf = vec![0u8; 1 << 20];
+        let mut max_volatile = 0;
+        for step in 0..50_000 {
+            let db = rnd(3) as usize;
+            let key = format!("k{}", rnd(200)).into_bytes();
+            let other = format!("k{}", rnd(200)).into_bytes();
+            let when = (k.now_ms + rnd(2_000) as i64 - 500).to_string().into_bytes();
+            match rnd(14) {
+                0 | 1 => k.set(db, &key, Value::Int(1), if rnd(2) == 0 { -1 } else { k.now_ms + rnd(1_000) as i64 }),
+                2 => drop(k.expire_cmd(db, &key, &when, false, false, rnd(2) as u32 * EXPIRE_NX, true)),
+                3 => drop(k.persist(db, &key)),
+                4 => drop(k.rename_cmd(db, &key, &other, rnd(2) == 0)),
+                5 => drop(k.move_cmd(db, &key, rnd(3) as usize)),
+                6 => drop(k.copy_cmd(db, &key, rnd(3) as usize, &other, rnd(2) == 0)),
+                7 => drop(k.delete(db, &key)),
+                8 => drop(k.active_expire_db(db, 50)),
+                9 => {
+                    let mut out = Out::new(&mut buf, 0);
+                    k.scan_cmd(db, rnd(64), 10, None, None, &mut out);
+                }
+                10 => drop(k.lookup_read(db, &key)),
+                11 if rnd(50) == 0 => k.flush_db(db, false),
+                12 if rnd(50) == 0 => k.swap_dbs(db, rnd(3) as usize),
+                _ => k.now_ms += rnd(20) as i64,
+            }
+            for (i, d) in k.dbs.iter().enumerate() {
+                let volatile: Vec<&[u8]> = d.dict.iter().filter(|(_, e)| e.expire >= 0).map(|(k, _)| k.as_slice()).collect();
+                max_volatile = max_volatile.max(volatile.len());
+                assert_eq!(volatile.len(), d.volatile, "step {step} db {i}: count");
+                assert_eq!(d.expires.len(), d.volatile, "step {step} db {i}: index size");
+                for key in volatile {
+                    assert!(d.expires.get(key).is_some(), "step {step} db {i}: {key:?} not indexed");
+                }
+            }
+        }
+        // The run did exercise volatile keys.
+        assert!(max_volatile > 10, "max volatile {max_volatile}");
+        assert!(k.stats.expired_keys > 100, "expired {}", k.stats.expired_keys);
+    }
+}

@@ -1,6 +1,9 @@
-//! The databases: keys to entries, expiry (lazy on access plus an active cycle),
-//! LRU clock and keyspace statistics. Values of each type live in their own
-//! module (`t_string.rs`, ...); this module only knows entries.
+//! The databases: keys to entries, an index of the keys that have an expire
+//! (for the active cycle in expire.rs; lazy expiry happens in `lookup_with`),
+//! the LRU/LFU access data and keyspace statistics. Values of each type live in
+//! their own module (`t_string.rs`, ...); this module only knows entries.
+//! Every change of an entry's `expire` goes through `Db::note_expire` (or
+//! `put`/`remove`/`Keyspace::set_expire`, which call it).
 use crate::dict::Dict;
 use crate::sbytes::SBytes;
 use std::cell::UnsafeCell;
@@ -61,7 +64,7 @@ pub struct Entry {
 #[derive(Default)]
 pub struct Db {
     pub dict: Dict<Entry>,
-    /// Number of keys with an expire (kept in step by every writer).
+    /// Number of keys with an expire (kept by `note_expire`).
     pub volatile: usize,
     /// The keys that have an expire: the active cycle samples these instead of
     /// walking the whole keyspace (Redis's `db->expires`).
@@ -140,7 +143,6 @@ pub struct Keyspace {
     /// The clock for this command batch (ms), set from JavaScript.
     pub now_ms: i64,
     pub stats: Stats,
-    pub active_expire: bool,
     pub lfu: Lfu,
     /// When the current active expire cycle started (set at db 0).
     pub(crate) cycle_start: Option<std::time::Instant>,
@@ -168,7 +170,6 @@ impl Keyspace {
             dbs,
             now_ms: now_ms(),
             stats: Stats::default(),
-            active_expire: true,
             lfu: Lfu { enabled: false, log_factor: 10, decay_time: 1 },
             cycle_start: None,
             cycle_limit: std::time::Duration::from_millis(25),
@@ -233,27 +234,6 @@ impl Keyspace {
             }
         }
         e.lru = (minutes << 8) | counter;
-    }
-
-    #[inline]
-    fn is_expired(&self, e: &Entry) -> bool {
-        e.expire >= 0 && e.expire <= self.now_ms
-    }
-
-    /// Deletes `key` if its time has passed. True if it was deleted.
-    fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
-        if self.dbs[db].volatile == 0 {
-            return false;
-        }
-        let expired = match self.dbs[db].dict.get(key) {
-            Some(e) => self.is_expired(e),
-            None => false,
-        };
-        if expired {
-            self.dbs[db].remove(key);
-            self.stats.expired_keys += 1;
-        }
-        expired
     }
 
     /// The one lookup all others use: one hash probe; an expired key is
@@ -325,9 +305,18 @@ impl Keyspace {
         self.set(db, key, value, expire);
     }
 
+    /// DEL of one key: true if a live key was removed (an expired one is
+    /// removed too, counted as expired, and reported absent). One hash probe.
     pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
-        self.expire_if_needed(db, key);
-        self.dbs[db].remove(key).is_some()
+        let now = self.now_ms;
+        match self.dbs[db].remove(key) {
+            None => false,
+            Some(e) if e.expire >= 0 && e.expire <= now => {
+                self.stats.expired_keys += 1;
+                false
+            }
+            Some(_) => true,
+        }
     }
 
     /// Sets or clears (-1) the expire of an existing key. True if the key exists.
@@ -392,6 +381,32 @@ mod tests {
         assert_eq!(k.stats.expired_keys, 2);
         assert!(k.exists(0, b"b"));
     }
+    #[test]
+    fn lfu_counter_grows_logarithmically_and_decays() {
+        let mut k = Keyspace::new(1);
+        k.now_ms = 10 * 60_000;
+        k.lfu = Lfu { enabled: true, log_factor: 10, decay_time: 1 };
+        k.set(0, b"f", Value::Int(1), -1);
+        let lru = k.peek(0, b"f").unwrap().lru;
+        assert_eq!(k.lfu_counter(lru), LFU_INIT_VAL);
+        for _ in 0..1000 {
+            k.lookup(0, b"f");
+        }
+        let lru = k.peek(0, b"f").unwrap().lru;
+        let hot = k.lfu_counter(lru);
+        // With log factor 10, 1000 hits give a counter well below 1000 (Redis: ~18).
+        assert!(hot > LFU_INIT_VAL + 3 && hot < 40, "counter {hot}");
+        // One decay period per minute without access.
+        k.now_ms += 3 * 60_000;
+        let lru = k.peek(0, b"f").unwrap().lru;
+        assert_eq!(k.lfu_counter(lru), hot - 3);
+        // Under LRU the field is the access time in seconds.
+        k.lfu.enabled = false;
+        k.lookup(0, b"f");
+        let secs = k.lru_seconds();
+        assert_eq!(k.peek(0, b"f").unwrap().lru, secs);
+    }
+
     #[test]
     fn sizes() {
         assert_eq!(std::mem::size_of::<Value>(), 24);

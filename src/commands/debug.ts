@@ -120,6 +120,9 @@ export const debugHooks: {
   replicate?: (c: Ctx, argv: Buffer[]) => void;
 } = {};
 
+/** Switches DEBUG sets for other features to read (scripting: SET-DISABLE-DENY-SCRIPTS). */
+export const debugFlags = { disableDenyScripts: false };
+
 /** Blocks the whole process, as Redis's nanosleep in DEBUG SLEEP does. */
 function sleepMs(ms: number): void {
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -285,15 +288,25 @@ function debug(c: Ctx): void {
       sub === "drop-cluster-packet-filter") &&
       argc === 3:
       return c.r.ok();
+    case sub === "set-disable-deny-scripts" && argc === 3:
+      debugFlags.disableDenyScripts = atoi(argv[2]) !== 0;
+      return c.r.ok();
     case sub === "replybuffer" && argc === 4:
       return c.r.ok();
+    case sub === "htstats" && argc >= 3: {
+      const db = parseI64(argv[2]);
+      if (db === null) return c.r.error(NOT_INT);
+      if (db < 0 || db >= c.server.config.int("databases")) return c.r.error("ERR Out of range database");
+      const full = argc >= 4 && argv[3].toString("latin1").toLowerCase() === "full";
+      return c.r.verbatim(engine.debug.htstats(db, full));
+    }
     case sub === "structsize" && argc === 2:
       return c.r.bulk("bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ");
     case (sub === "listpack" || sub === "quicklist") && (argc === 3 || argc === 4): {
       if (!engine.keys.exists(c.db, argv[2])) return c.r.error(NO_KEY);
       return c.r.error(sub === "listpack" ? "ERR Not a listpack encoded object." : "ERR Not a quicklist encoded object.");
     }
-    case sub === "stringmatch-len" || sub === "stringmatch-test":
+    case sub === "stringmatch-test" && argc === 2:
       return c.r.simple("Apparently Redis did not crash: test passed");
     case sub === "jmap":
       return c.r.ok();

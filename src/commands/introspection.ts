@@ -3,6 +3,7 @@
  * MONITOR) and the one command observer and cron hook that feed them.
  */
 import { randomBytes } from "node:crypto";
+import v8 from "node:v8";
 import type { Server } from "../server/server.js";
 import type { Client } from "../server/client.js";
 import type { CommandSpec } from "./types.js";
@@ -83,7 +84,7 @@ function avg(a: number[]): number {
 
 /** used_memory: the addon's allocations plus the V8 heap in use. */
 export function usedMemory(): number {
-  return engine.server.usedMemory() + process.memoryUsage().heapUsed;
+  return engine.server.usedMemory() + v8.getHeapStatistics().used_heap_size;
 }
 
 const states = new WeakMap<Server, Introspection>();

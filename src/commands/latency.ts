@@ -271,3 +271,12 @@ export const latencyCommands: CommandDef[] = [
     ],
   },
 ];
+
+/**
+ * For other features to report their latency events ("expire-cycle",
+ * "aof-fsync-always", "fork", ...): recorded when at or over latency-monitor-threshold.
+ */
+export function addLatencySample(server: Server, event: string, ms: number): void {
+  const st = introspection(server);
+  if (st.latencyThreshold > 0 && ms >= st.latencyThreshold) st.latency.add(event, Math.floor(ms));
+}

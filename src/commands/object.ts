@@ -2,6 +2,7 @@
 import { keys, answer, Code } from "../engine/index.js";
 import type { Server } from "../server/server.js";
 import type { CommandDef, Ctx } from "./types.js";
+import { replyHelp } from "./help.js";
 
 const GENERIC = "generic";
 
@@ -11,7 +12,6 @@ const LFU_NOT_SELECTED =
   "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
 const HELP = [
-  "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
   "ENCODING <key>",
   "    Return the kind of internal representation used in order to store the value",
   "    associated with a <key>.",
@@ -24,8 +24,6 @@ const HELP = [
   "REFCOUNT <key>",
   "    Return the number of references of the value associated with the specified",
   "    <key>.",
-  "HELP",
-  "    Print this help.",
 ];
 
 /** Servers whose maxmemory-policy changes are mirrored into the engine. */
@@ -105,10 +103,7 @@ export const objectCommands: CommandDef[] = [
         group: GENERIC,
         since: "6.2.0",
         summary: "Returns helpful text about the different subcommands.",
-        handler: (c) => {
-          c.r.array(HELP.length);
-          for (const line of HELP) c.r.simple(line);
-        },
+        handler: (c) => replyHelp(c, HELP),
       },
     ],
   },

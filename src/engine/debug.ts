@@ -17,3 +17,7 @@ export function object(db: number, key: Uint8Array): string | null {
 export function populate(db: number, count: number, prefix: Uint8Array, size: number): void {
   native.debugPopulate(db, count, prefix, size);
 }
+/** DEBUG HTSTATS: Redis's hash table statistics text for db's keys and expires. */
+export function htstats(db: number, full: boolean): string {
+  return native.debugHtstats(db, full);
+}

@@ -1,2 +1,12 @@
-/** A protocol violation: the server replies with `-ERR Protocol error: ...` and closes. */
-export class ProtocolError extends Error {}
+/**
+ * A protocol violation: the server replies with `-ERR Protocol error: <message>` and
+ * closes. `reason` is the shorter text Redis logs for it (setProtocolError).
+ */
+export class ProtocolError extends Error {
+  constructor(
+    message: string,
+    readonly reason: string = message,
+  ) {
+    super(message);
+  }
+}

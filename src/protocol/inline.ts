@@ -65,6 +65,6 @@ export function splitArgs(line: string): Buffer[] | null {
 
 export function splitInline(line: Buffer): Buffer[] {
   const args = splitArgs(line.toString("latin1"));
-  if (args === null) throw new ProtocolError("unbalanced quotes in request");
+  if (args === null) throw new ProtocolError("unbalanced quotes in request", "unbalanced quotes in inline request");
   return args;
 }

@@ -43,6 +43,20 @@ export class RequestParser {
     return this.buf.length + this.bigHave;
   }
 
+  /**
+   * What is left to parse, as Redis logs it with a protocol error: all of it when short,
+   * else its first and last 64 bytes; unprintable bytes as '.'.
+   */
+  sample(): string {
+    const rest = this.buf.subarray(this.pos);
+    const show = (b: Buffer) => b.toString("latin1").replace(/[^\x20-\x7e]/g, ".");
+    if (rest.length < 128) return `Query buffer during protocol error: '${show(rest)}'`;
+    return (
+      `Query buffer during protocol error: '${show(rest.subarray(0, 64))}' (... more ${rest.length - 128} bytes ...) ` +
+      `'${show(rest.subarray(rest.length - 64))}'`
+    );
+  }
+
   /** Drops everything buffered (the client is gone). */
   clear(): void {
     this.buf = EMPTY;
@@ -87,8 +101,8 @@ export class RequestParser {
           return null;
         }
         const count = parseI64(this.buf, this.pos + 1, cr);
-        if (count === null || count > 2147483647) throw new ProtocolError("invalid multibulk length");
-        if (count > 10 && !this.limits.authenticated()) throw new ProtocolError("unauthenticated multibulk length");
+        if (count === null || count > 2147483647) throw new ProtocolError("invalid multibulk length", "invalid mbulk count");
+        if (count > 10 && !this.limits.authenticated()) throw new ProtocolError("unauthenticated multibulk length", "unauth mbulk count");
         this.pos = cr + 2;
         if (count <= 0) continue; // empty command: ignored, as Redis does
         this.argc = count;
@@ -104,11 +118,11 @@ export class RequestParser {
           }
           // Like Redis, the header is judged once its whole line has arrived.
           if (this.buf[this.pos] !== 36 /* '$' */) {
-            throw new ProtocolError(`expected '$', got '${String.fromCharCode(this.buf[this.pos])}'`);
+            throw new ProtocolError(`expected '$', got '${String.fromCharCode(this.buf[this.pos])}'`, "expected $ but got something else");
           }
           const len = parseI64(this.buf, this.pos + 1, cr);
           if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError("invalid bulk length");
-          if (len > 16384 && !this.limits.authenticated()) throw new ProtocolError("unauthenticated bulk length");
+          if (len > 16384 && !this.limits.authenticated()) throw new ProtocolError("unauthenticated bulk length", "unauth bulk length");
           this.pos = cr + 2;
           this.bulkLen = len;
         }

@@ -68,6 +68,7 @@ export class Client {
   /**
    * Set by a blocking command (BLPOP, WAIT, ...): the server runs none of this client's
    * further commands until the blocking code clears it and calls `server.resume(client)`.
+   * Also set while CLIENT PAUSE holds a command (`postponed`), as Redis counts those blocked.
    */
   blocked = false;
   /** CLIENT UNBLOCK: set by the blocking code while blocked; answers as a timeout or with -UNBLOCKED. */

@@ -32,7 +32,22 @@ export class Logger {
 
   log(level: Level, msg: string): void {
     if (LEVELS[level] < LEVELS[this.level] || this.level === "nothing") return;
-    const line = `${process.pid}:${this.role} ${stamp(new Date())} ${MARK[LEVELS[level]]} ${msg}\n`;
+    this.write(`${process.pid}:${this.role} ${stamp(new Date())} ${MARK[LEVELS[level]]} ${msg}\n`);
+  }
+
+  /** Text written as it is, without the line prefix (Redis's LL_RAW: the start-up logo). */
+  raw(level: Level, text: string): void {
+    if (LEVELS[level] < LEVELS[this.level] || this.level === "nothing") return;
+    this.write(text);
+  }
+
+  /** Redis's serverLogFromHandler (signal handlers): `pid:signal-handler (unixtime) message`. */
+  fromHandler(level: Level, msg: string): void {
+    if (LEVELS[level] < LEVELS[this.level] || this.level === "nothing") return;
+    this.write(`${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) ${msg}\n`);
+  }
+
+  private write(line: string): void {
     if (!this.file) {
       process.stdout.write(line);
       return;

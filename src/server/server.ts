@@ -210,6 +210,7 @@ export class Server {
       const held = client.postponed;
       if (held) {
         client.postponed = null;
+        client.blocked = false;
         if (this.mustPostpone(client, held)) {
           this.postpone(client, held);
           return;
@@ -238,7 +239,9 @@ export class Server {
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
       r.error(`ERR Protocol error: ${e.message}`);
-      this.log.verbose(`Protocol error (${e.message}) from client: ${client.info(Date.now(), false)}`);
+      if (this.log.level === "verbose" || this.log.level === "debug") {
+        this.log.verbose(`Protocol error (${e.reason}) from client: ${client.info(Date.now(), false)}. ${parser.sample()}`);
+      }
       client.closeAfterReply = true;
     }
     this.flush(client);
@@ -249,7 +252,15 @@ export class Server {
     r.resp = client.resp;
     client.argv = argv;
     const mark = r.pos;
-    execute(this, client, argv, r);
+    try {
+      execute(this, client, argv, r);
+    } catch (e) {
+      // A bug in one command must not take the server (and every client) down.
+      r.pos = mark;
+      const what = e instanceof Error ? e.message : String(e);
+      this.log.warning(`Command '${argv[0].toString("latin1")}' failed: ${e instanceof Error ? e.stack : what}`);
+      r.error(`ERR internal error: ${what}`);
+    }
     client.argv = null;
     if (client.replyFlags !== 0) {
       if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) r.pos = mark;
@@ -380,7 +391,7 @@ export class Server {
   /** RESET: the connection state of a fresh client (Redis's clearClientConnectionState). */
   resetClient(client: Client): void {
     for (const h of this.resetHooks) h(client);
-    client.flags.delete("monitor");
+    if (client.flags.delete("monitor")) client.flags.delete("slave"); // MONITOR clients are marked as replicas too
     client.flags.delete("pubsub");
     client.flags.delete("readonly");
     client.db = 0;
@@ -448,8 +459,10 @@ export class Server {
     return spec.flags.includes("write") || spec.flags.includes("may_replicate");
   }
 
+  /** Holds `argv` until the pause ends; the client counts as blocked meanwhile, as in Redis. */
   private postpone(client: Client, argv: Buffer[]): void {
     client.postponed = argv;
+    client.blocked = true;
     this.postponedClients.push(client);
   }
 

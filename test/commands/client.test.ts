@@ -242,6 +242,57 @@ describe("CLIENT PAUSE", () => {
   });
 });
 
+describe("blocked clients (the hooks blocking commands use)", () => {
+  it("holds a blocked client's later commands, CLIENT UNBLOCK calls its hook, resume() runs the rest in order", async () => {
+    const admin = await RawConn.open(srv.port);
+    const b = await RawConn.open(srv.port);
+    const id = Number((await b.call("CLIENT", "ID")).slice(1, -2));
+    const target = srv.server.clients.get(id)!;
+    expect(await admin.call("CLIENT", "UNBLOCK", String(id))).toBe(":0\r\n");
+    // Simulate a blocking command: block, then answer when unblocked.
+    let how: boolean | null = null;
+    target.blocked = true;
+    target.unblock = (withError) => {
+      how = withError;
+      target.blocked = false;
+      target.unblock = null;
+      srv.server.writeTo(target, Buffer.from(withError ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" : "*-1\r\n"));
+      srv.server.resume(target);
+    };
+    b.send("PING", "held1");
+    b.send("PING", "held2");
+    expect(await b.hasReplyWithin(100)).toBe(false);
+    expect(fields(text(await admin.call("CLIENT", "LIST", "ID", String(id)))).flags).toBe("b");
+    expect(await admin.call("CLIENT", "UNBLOCK", String(id), "ERROR")).toBe(":1\r\n");
+    expect(how).toBe(true);
+    expect(await b.reply()).toBe("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+    expect(await b.reply()).toBe("$5\r\nheld1\r\n");
+    expect(await b.reply()).toBe("$5\r\nheld2\r\n");
+    admin.close();
+    b.close();
+  });
+
+  it("does not time out blocked or subscribed clients", async () => {
+    srv.server.config.set("timeout", ["1"]);
+    try {
+      const blocked = await RawConn.open(srv.port);
+      const sub = await RawConn.open(srv.port);
+      const idle = await RawConn.open(srv.port);
+      const ids = await Promise.all([blocked, sub].map(async (c) => Number((await c.call("CLIENT", "ID")).slice(1, -2))));
+      srv.server.clients.get(ids[0])!.blocked = true;
+      srv.server.clients.get(ids[1])!.flags.add("pubsub");
+      await new Promise((r) => setTimeout(r, 2300));
+      expect(idle.closed).toBe(true);
+      expect(blocked.closed).toBe(false);
+      expect(sub.closed).toBe(false);
+      blocked.close();
+      sub.close();
+    } finally {
+      srv.server.config.set("timeout", ["0"]);
+    }
+  });
+});
+
 describe("CLIENT HELP and unknown subcommands", () => {
   it("answers like Redis", async () => {
     const c = await RawConn.open(srv.port);

@@ -102,6 +102,26 @@ describe("DEBUG", () => {
     await expect(r.call("debug", "populate", "-1")).rejects.toThrow("ERR value is out of range, must be positive");
   });
 
+  it("describes the keyspace tables: HTSTATS", async () => {
+    await r.flushall();
+    expect(await r.call("debug", "htstats", "0")).toBe(
+      "[Dictionary HT]\nHash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n" +
+        "[Expires HT]\nHash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n",
+    );
+    await r.call("debug", "populate", "100");
+    await r.expire("key:1", 100);
+    const text = (await r.call("debug", "htstats", "0")) as string;
+    expect(text).toMatch(/^\[Dictionary HT\]\nHash table 0 stats \(main hash table\):\n table size: \d+\n number of elements: 100\n\[Expires HT\]\n/);
+    expect(text).toContain(" number of elements: 1\n");
+    const full = (await r.call("debug", "htstats", "0", "full")) as string;
+    const slots = Number(/different slots: (\d+)/.exec(full)![1]);
+    const dist = [...full.matchAll(/^ {3}(\d+): (\d+) \(/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+    // the chain-length distribution accounts for every element and every used slot
+    expect(dist.filter(([len]) => len > 0).reduce((a, [len, n]) => a + len * n, 0)).toBe(101);
+    expect(dist.filter(([len]) => len > 0).reduce((a, [, n]) => a + n, 0)).toBe(slots + 1);
+    await expect(r.call("debug", "htstats", "99")).rejects.toThrow("ERR Out of range database");
+  });
+
   it("blocks the server: SLEEP", async () => {
     const t0 = Date.now();
     expect(await r.call("debug", "sleep", "0.1")).toBe("OK");

@@ -230,6 +230,18 @@ async function run(cases: Case[]): Promise<void> {
 describe("generic key commands: exact replies", () => {
   for (const [name, cases] of Object.entries(CASES)) it(name, () => run(cases));
 
+  it("answers nulls the RESP3 way", async () => {
+    const r3 = await RespConnection.connect(srv.port);
+    try {
+      await r3.call("hello", "3");
+      await r3.call("flushall");
+      const replies = await r3.send([["object", "encoding", "nokey"], ["randomkey"], ["scan", "0"], ["ttl", "nokey"]]);
+      expect(replies.map((b) => b.toString("latin1"))).toEqual(["_\r\n", "_\r\n", "*2\r\n$1\r\n0\r\n*0\r\n", ":-2\r\n"]);
+    } finally {
+      r3.close();
+    }
+  });
+
   it("OBJECT HELP lists the subcommands as status lines", async () => {
     const reply = (await conn.call("object", "help")).toString("latin1");
     expect(reply.startsWith("*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n")).toBe(true);

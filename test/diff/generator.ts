@@ -65,6 +65,8 @@ export class Gen {
 
   value(): Arg {
     const r = this.rng;
+    // Now and then bigger than Nodis's 64 KB reply arena, for the replies that do not fit.
+    if (r.chance(0.005)) return this.alnum(8).repeat(r.range(8200, 17000));
     switch (r.int(6)) {
       case 0:
       case 1:
@@ -216,7 +218,9 @@ export const GENERATORS: readonly CommandGen[] = [
       "SETRANGE",
       g.key(),
       // Never an offset that would really build a 512 MB string; the too-big ones error out.
-      g.rng.chance(0.85) ? String(g.rng.range(0, 64)) : g.rng.pick(["-1", "536870912", "4294967296", "abc", ""]),
+      g.rng.chance(0.85)
+        ? String(g.rng.chance(0.03) ? g.rng.range(65000, 140000) : g.rng.range(0, 64))
+        : g.rng.pick(["-1", "536870912", "4294967296", "abc", ""]),
       g.rng.chance(0.1) ? "" : g.value(),
     ],
   },

@@ -12,27 +12,25 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { GENERATORS, generatorsNamed } from "./generator.js";
-import { describeRun, describeSequence, runSeed, type Ports, type RunResult } from "./harness.js";
+import { describeRun, describeSequence, replay, runSeed, type Ports, type RunResult } from "./harness.js";
 import { shrink } from "./shrink.js";
+import { KNOWN_BUGS, hitsKnownBug } from "./known-bugs.js";
 import { seedsFromEnv } from "./prng.js";
 
 /**
- * Commands Nodis answers exactly as Redis 7.2 does under the random generator.
- * The generator knows more (GENERATORS); those not listed here still differ:
- *  - select, move: a DB index beyond 32 bits gets "value is not an integer or
- *    out of range" where Redis says "value is out of range, value must between
- *    -2147483648 and 2147483647";
- *  - expiretime: after PEXPIREAT k 9223372036854775807 Redis answers
- *    9223372036854776 and Nodis -9223372036854775 (the seconds rounding overflows);
- *  - lpush, sadd, hset (they make the wrong-type cases): not in Nodis yet.
+ * The generators the runs use: those Nodis answers exactly as Redis 7.2 does.
+ * Not yet: lpush, sadd, hset (Nodis has no lists, sets or hashes yet), which
+ * are what make the wrong-type cases. Commands that hit a known bug are left
+ * out of the runs one by one (known-bugs.ts).
  */
 const ENABLED = [
   // strings
   "set", "get", "mget", "mset", "msetnx", "append", "strlen", "incr", "decr", "incrby", "decrby", "incrbyfloat",
   "getrange", "substr", "setrange", "getdel", "getex", "getset", "setnx", "setex", "psetex", "lcs",
-  // keys and expiry
+  // keys, databases and expiry
   "del", "unlink", "exists", "touch", "type", "expire", "pexpire", "expireat", "pexpireat", "persist", "ttl", "pttl",
-  "pexpiretime", "rename", "renamenx", "copy", "dbsize", "keys", "object|encoding", "flushdb",
+  "expiretime", "pexpiretime", "rename", "renamenx", "copy", "move", "select", "dbsize", "keys", "object|encoding",
+  "flushdb",
 ];
 
 const SEEDS = seedsFromEnv([20261123, 7, 4242, 99991, 31337, 5, 2718, 16180]);
@@ -74,12 +72,20 @@ describe.skipIf(!haveRedisServer())("differential: random string/key/expiry comm
   const commands = generatorsNamed(chosenNames());
   for (const seed of SEEDS) {
     it(`agrees on ${COUNT} commands from seed ${seed}`, async () => {
-      const r = await runSeed(ports, { seed, commands, count: COUNT });
+      const r = await runSeed(ports, { seed, commands, count: COUNT, skip: hitsKnownBug });
       if (r.mismatch) throw new Error(await explain(ports, r));
       console.log(describeRun(r));
       expect(r.sent).toBeGreaterThanOrEqual(COUNT);
       expect(r.digest).not.toMatch(/^DIFFERENT/);
     }, 60000);
+  }
+
+  for (const bug of KNOWN_BUGS) {
+    it(`known bug, left out of the runs: ${bug.what}`, async () => {
+      const { mismatch } = await replay(ports, bug.repro);
+      expect(mismatch, "fixed: delete it from known-bugs.ts so the runs cover it again").not.toBeNull();
+      expect(mismatch!.index).toBe(bug.repro.length - 1);
+    });
   }
 
   it.runIf(process.env.NODIS_DIFF_SURVEY)("survey: each generator alone, next to SET/GET/DEL", async () => {

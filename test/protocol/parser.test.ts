@@ -136,4 +136,20 @@ describe("RequestParser", () => {
     expect(err("*10\r\n$16385\r\n", false)).toBe("unauthenticated bulk length");
     expect(err("*10\r\n$16384\r\n", false)).toBe("no error");
   });
+
+  it("gives Redis's log reason and query buffer sample for protocol errors", () => {
+    const p = new RequestParser(limits);
+    p.feed(Buffer.from("*1\r\nfoo\x01\r\n"));
+    try {
+      p.next();
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ProtocolError).reason).toBe("expected $ but got something else");
+    }
+    expect(p.sample()).toBe("Query buffer during protocol error: 'foo...'");
+    const q = new RequestParser(limits);
+    q.feed(Buffer.from("*x" + "a".repeat(200) + "\r\n"));
+    expect(() => q.next()).toThrow("invalid multibulk length");
+    expect(q.sample()).toBe(`Query buffer during protocol error: '*x${"a".repeat(62)}' (... more 76 bytes ...) '${"a".repeat(62)}..'`);
+  });
 });

@@ -14,7 +14,7 @@ afterAll(async () => {
 
 describe("a real Nodis over TCP", () => {
   it("answers ioredis", async () => {
-    const r = new Redis({ port: srv.port, host: "127.0.0.1", enableReadyCheck: false });
+    const r = new Redis({ port: srv.port, host: "127.0.0.1" });
     expect(await r.ping()).toBe("PONG");
     expect(await r.set("k", "v")).toBe("OK");
     expect(await r.get("k")).toBe("v");

@@ -111,6 +111,56 @@ pub fn debug_populate(db: u32, count: f64, prefix: &[u8], size: f64) {
     }
 }
 
+/// Redis's dictGetStats text for one hash table (table 0, never rehashing here).
+fn ht_stats<V>(d: &crate::dict::Dict<V>, full: bool) -> String {
+    const VECTLEN: usize = 50;
+    let used = d.len();
+    if used == 0 {
+        return "Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n".to_string();
+    }
+    let size = d.bucket_count();
+    let mut s = format!("Hash table 0 stats (main hash table):\n table size: {}\n number of elements: {}\n", size, used);
+    if !full {
+        return s;
+    }
+    let mut clvector = [0usize; VECTLEN];
+    let (mut slots, mut maxchain, mut totchain) = (0usize, 0usize, 0usize);
+    let mut cursor = 0u64;
+    loop {
+        let mut chain = 0usize;
+        cursor = d.scan_bucket(cursor, |_, _| chain += 1);
+        clvector[chain.min(VECTLEN - 1)] += 1;
+        if chain > 0 {
+            slots += 1;
+            maxchain = maxchain.max(chain);
+            totchain += chain;
+        }
+        if cursor == 0 {
+            break;
+        }
+    }
+    s.push_str(&format!(
+        " different slots: {}\n max chain length: {}\n avg chain length (counted): {:.2}\n avg chain length (computed): {:.2}\n Chain length distribution:\n",
+        slots,
+        maxchain,
+        totchain as f32 / slots as f32,
+        used as f32 / slots as f32
+    ));
+    for (i, &n) in clvector.iter().enumerate().take(VECTLEN - 1) {
+        if n > 0 {
+            s.push_str(&format!("   {}: {} ({:.2}%)\n", i, n, (n as f32 / size as f32) * 100.0));
+        }
+    }
+    s
+}
+
+/// DEBUG HTSTATS: the keys and expires tables of `db`.
+#[napi]
+pub fn debug_htstats(db: u32, full: bool) -> String {
+    let d = &ks().dbs[db as usize];
+    format!("[Dictionary HT]\n{}[Expires HT]\n{}", ht_stats(&d.dict, full), ht_stats(&d.expires, full))
+}
+
 /// The keyspace counters INFO stats reports.
 #[napi(object)]
 pub struct EngineStats {
