@@ -5,7 +5,7 @@
  * writer. So the native path's worth is a number (ns per command).
  */
 import { Bench } from "tinybench";
-import { strings, server } from "../dist/engine/index.js";
+import { strings, server, answer } from "../dist/engine/index.js";
 import { Reply } from "../dist/protocol/reply.js";
 import { parseI64 } from "../dist/protocol/numbers.js";
 
@@ -16,13 +16,13 @@ const ctrKeys = Array.from({ length: KEYS }, (_, i) => key("ctr", i));
 const value = Buffer.from("v".repeat(16));
 const ONE = Buffer.from("1");
 
-/** The SET path the server takes for a plain SET (setPlain where the engine has it). */
-const nativeSet = strings.setPlain
-  ? (k, v, r) => {
-      strings.setPlain(0, k, v);
-      r.ok();
-    }
-  : (k, v, r) => strings.set(0, k, v, 0, -1, r);
+/** The path the server takes for a plain SET. */
+const nativeSet = (k, v, r) => {
+  strings.setPlain(0, k, v);
+  r.ok();
+};
+/** SET through strSet, the call with options that answers into the reply buffer (flags 0: plain). */
+const nativeStrSet = (k, v, r) => answer(r, strings.set(0, k, v, 0, null, r));
 
 /** The baseline: a Map from latin1 key strings to value copies (argv Buffers are views into the read buffer). */
 const map = new Map();
@@ -61,6 +61,9 @@ export async function runMicro({ timeMs = 700 } = {}) {
     "native SET": () => {
       for (let i = 0; i < KEYS; i++) nativeSet(setKeys[i], value, r);
     },
+    "native SET (strSet)": () => {
+      for (let i = 0; i < KEYS; i++) nativeStrSet(setKeys[i], value, r);
+    },
     "ts-map SET": () => {
       for (let i = 0; i < KEYS; i++) ts.set(setKeys[i], value, r);
     },
@@ -78,13 +81,17 @@ export async function runMicro({ timeMs = 700 } = {}) {
     },
   };
   // Same bytes out from both paths, or the comparison means nothing.
-  for (const op of ["SET", "GET"]) {
+  for (const [native, ts] of [
+    ["native SET", "ts-map SET"],
+    ["native SET (strSet)", "ts-map SET"],
+    ["native GET", "ts-map GET"],
+  ]) {
     r.pos = 0;
-    tasks[`native ${op}`]();
+    tasks[native]();
     const a = r.buf.toString("latin1", 0, r.pos);
     r.pos = 0;
-    tasks[`ts-map ${op}`]();
-    if (a !== r.buf.toString("latin1", 0, r.pos)) throw new Error(`micro: native and ts-map ${op} replies differ`);
+    tasks[ts]();
+    if (a !== r.buf.toString("latin1", 0, r.pos)) throw new Error(`micro: ${native} and ${ts} replies differ`);
   }
   const bench = new Bench({ time: timeMs, warmup: true });
   for (const [name, fn] of Object.entries(tasks)) {

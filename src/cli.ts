@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** nodis-server: redis-server's command line, start-up and shutdown over startServer(). */
 import fs from "node:fs";
+import { spawn } from "node:child_process";
 import { ConfigFileError, loadFromArgv, REDIS_VERSION, type CommandLine } from "./config/load.js";
 import { Logger } from "./server/log.js";
 import { startServer } from "./index.js";
@@ -24,8 +25,9 @@ async function main(): Promise<void> {
   // Arguments as bytes (latin1 of their UTF-8), as redis-server sees them.
   const args = process.argv.slice(2).map((a) => Buffer.from(a, "utf8").toString("latin1"));
   let cl: CommandLine;
+  let stdinText = "";
   try {
-    cl = loadFromArgv(args);
+    cl = loadFromArgv(args, () => (stdinText = fs.readFileSync(0, "latin1")));
   } catch (e) {
     process.stderr.write(e instanceof ConfigFileError ? e.render() : `${(e as Error).message}\n`);
     process.exit(1);
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const config = cl.config;
+  if (config.bool("daemonize") && process.env.NODIS_DAEMONIZED !== "1") daemonize(stdinText);
 
   // Until the server exists Redis logs as a "child" (C).
   const early = new Logger();
@@ -60,12 +63,14 @@ async function main(): Promise<void> {
   try {
     running = await startServer({ configObject: config });
   } catch (e) {
-    early.warning(`${(e as Error).message}, aborting.`);
+    const msg = (e as Error).message;
+    early.warning(msg.endsWith(".") ? msg : `${msg}, aborting.`);
     process.exit(1);
   }
   const { server } = running;
   const log = server.log;
-  const pidfile = config.get("pidfile");
+  // A daemon always has a pid file, Redis's default one unless set.
+  const pidfile = config.get("pidfile") || (config.bool("daemonize") ? "/var/run/redis.pid" : "");
   if (pidfile) {
     try {
       fs.writeFileSync(pidfile, `${process.pid}\n`);
@@ -73,7 +78,14 @@ async function main(): Promise<void> {
       // Redis carries on without its pid file.
     }
   }
-  if (config.bool("set-proc-title")) process.title = procTitle(config.get("proc-title-template"), config.get("bind"), running.port, config.file);
+  if (config.bool("set-proc-title")) {
+    const setTitle = () => {
+      process.title = procTitle(config.get("proc-title-template"), config.get("bind"), running.port, config.file);
+      return null;
+    };
+    setTitle();
+    config.onApply("proc-title", setTitle);
+  }
   // The logo when asked for, or when logging to a terminal (Redis's rule).
   if (config.bool("always-show-logo") || (config.get("logfile") === "" && process.stdout.isTTY)) {
     log.raw("notice", logo(running.port));
@@ -81,7 +93,8 @@ async function main(): Promise<void> {
     log.notice(`Running mode=standalone, port=${running.port}.`);
   }
   log.notice("Server initialized");
-  log.notice("Ready to accept connections tcp");
+  if (running.port !== 0) log.notice("Ready to accept connections tcp");
+  if (config.get("unixsocket") !== "") log.notice("Ready to accept connections unix");
   const maxmemory = config.int("maxmemory");
   if (maxmemory > 0 && maxmemory < 1024 * 1024) {
     log.warning(
@@ -109,6 +122,21 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   process.on("SIGINT", () => onSignal("SIGINT"));
+}
+
+/**
+ * daemonize yes: the server goes on in a detached child (same arguments, output
+ * to /dev/null, so logs need logfile) and this process exits 0, as Redis's fork.
+ */
+function daemonize(stdinText: string): never {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+    env: { ...process.env, NODIS_DAEMONIZED: "1" },
+  });
+  child.stdin!.end(stdinText);
+  child.unref();
+  process.exit(0);
 }
 
 /** Nodis's start-up banner, with the facts Redis's logo gives (tools look for "PID: n"). */

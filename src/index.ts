@@ -4,6 +4,8 @@ import { Config } from "./config/config.js";
 import { applyDirectives } from "./config/load.js";
 import { findParam } from "./config/table.js";
 import { Listeners } from "./server/listeners.js";
+import { OomScore } from "./server/oom.js";
+import { refuseIfProtected } from "./server/protected-mode.js";
 import { Server } from "./server/server.js";
 
 export { Server } from "./server/server.js";
@@ -11,7 +13,7 @@ export { Config } from "./config/config.js";
 export { ConfigFileError, loadFromArgv } from "./config/load.js";
 
 export interface StartOptions {
-  /** Port to listen on; 0 (the default) picks a free one. */
+  /** Port to listen on; 0 (the default) picks a free one. With configObject and no port, its "port" (0: no TCP, as redis-server). */
   port?: number;
   /** Address to listen on (default 127.0.0.1, or the `bind` directive when one is given). */
   host?: string;
@@ -45,6 +47,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   if (running) throw new Error("a Nodis server is already running in this process");
   const config = opts.configObject ?? new Config();
   if (opts.config) applyDirectives(config, opts.config);
+  if (!opts.configObject && config.bool("daemonize")) {
+    throw new Error("daemonize yes is for nodis-server: a library server runs in the calling process");
+  }
   const bindParam = findParam("bind")!;
   if (opts.host !== undefined) config.setWords(bindParam, [opts.host]);
   else if (!opts.configObject && config.get("bind") === bindParam.default) config.setWords(bindParam, ["127.0.0.1"]);
@@ -55,15 +60,32 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   applyRenames(server, config);
   const internals = server as unknown as ServerInternals;
   const listeners = new Listeners(
-    (socket) => internals.accept(socket),
+    (socket) => {
+      if (refuseIfProtected(socket, config.bool("protected-mode"), server.auth.defaultNoPass())) {
+        server.stats.rejectedConnections++;
+        return;
+      }
+      internals.accept(socket);
+    },
     () => config.int("tcp-backlog"),
     (msg) => server.log.warning(msg),
   );
   const addrs = () => config.get("bind").split(" ").filter(Boolean);
-  const failed = listeners.bind(addrs(), port);
+  // As redis-server, a given port 0 means no TCP listener (a free port is for library use).
+  const noTcp = opts.port === undefined && opts.configObject !== undefined && port === 0;
+  if (noTcp && config.get("unixsocket") === "") throw new Error("Configured to not listen anywhere, exiting.");
+  const failed = noTcp ? null : listeners.bind(addrs(), port);
   if (failed) {
     await new Promise((r) => setImmediate(r)); // let the socket report why (logged as a warning)
     throw new Error(failed);
+  }
+  const unixsocket = config.get("unixsocket");
+  if (unixsocket !== "") {
+    const err = listeners.bindUnix(unixsocket, config.int("unixsocketperm"));
+    if (err) {
+      await listeners.close();
+      throw new Error(err);
+    }
   }
   running = server;
   server.port = listeners.port;
@@ -78,6 +100,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   };
   config.onApply("port", rebind("Unable to listen on this port. Check server logs."));
   config.onApply("bind", rebind("Failed to bind to specified addresses."));
+  const oom = new OomScore(config, (msg) => server.log.warning(msg));
+  config.onApply("oom-score-adj", () => oom.apply());
+  oom.apply();
   internals.startTimer();
 
   // Closing the server (close() or SHUTDOWN) closes the listeners too.

@@ -64,6 +64,9 @@ describe("nodis-server", () => {
     const u = run(["--port", "1", "--no-such-directive", "x"]);
     expect(u.status).toBe(1);
     expect(u.stderr).toContain(">>> 'no-such-directive \"x\"'\nBad directive or wrong number of arguments\n");
+    const z = run(["--port", "0"]);
+    expect(z.status).toBe(1);
+    expect(z.stdout).toMatch(/# Configured to not listen anywhere, exiting\.\n$/);
     const n = run(["--appendonly", "yes"]);
     expect(n.status).toBe(1);
     expect(n.stderr).toContain("AOF persistence (appendonly yes) is not supported by Nodis yet");
@@ -143,6 +146,26 @@ describe("nodis-server", () => {
     proc.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(fs.existsSync(pidfile)).toBe(false);
+  });
+
+  it("daemonizes: the command exits 0 and the server goes on in the background", async () => {
+    const port = await freePort();
+    const pidfile = path.join(tmp, "daemon.pid");
+    const logfile = path.join(tmp, "daemon.log");
+    const r = run(["--port", String(port), "--bind", "127.0.0.1", "--daemonize", "yes", "--pidfile", pidfile, "--logfile", logfile]);
+    expect(r.status).toBe(0);
+    let pong = "";
+    for (let i = 0; i < 200 && pong !== "+PONG\r\n"; i++) {
+      pong = (await rawExchange(port, "PING\r\n", (d) => d.includes("\r\n"), 200)).data;
+      if (pong !== "+PONG\r\n") await new Promise((res) => setTimeout(res, 25));
+    }
+    expect(pong).toBe("+PONG\r\n");
+    const pid = Number(fs.readFileSync(pidfile, "utf8"));
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 200 && fs.existsSync(pidfile); i++) await new Promise((res) => setTimeout(res, 25));
+    expect(fs.existsSync(pidfile)).toBe(false);
+    expect(fs.readFileSync(logfile, "utf8")).toContain("Ready to accept connections tcp");
   });
 
   it("exits 1 when the port is taken", async () => {

@@ -1,5 +1,6 @@
 /** `import { startServer } from "nodis"`: one server per process, on a given or free port. */
 import fs from "node:fs";
+import netModule, { type Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -7,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import Redis from "ioredis";
 import { startServer, ConfigFileError } from "../src/index.js";
 import { freePort, rawExchange } from "./helpers/nodis.js";
+import { refuseIfProtected } from "../src/server/protected-mode.js";
 
 const ROOT = path.resolve(__dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nodis-lib-"));
@@ -40,12 +42,48 @@ describe("startServer", () => {
     await multi.close();
   });
 
+  it("listens on a unix socket with its permissions, removed on close", async () => {
+    const file = path.join(tmp, "nodis.sock");
+    const srv = await startServer({ config: { unixsocket: file, unixsocketperm: "700" } });
+    expect(fs.statSync(file).mode & 0o777).toBe(0o700);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const s = netModule.connect(file, () => s.write("PING\r\n"));
+      s.on("data", (d) => {
+        resolve(d.toString());
+        s.destroy();
+      });
+      s.on("error", reject);
+    });
+    expect(reply).toBe("+PONG\r\n");
+    await srv.close();
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
   it("rejects bad directives with the config file error", async () => {
     await expect(startServer({ config: { maxmemory: "lots" } })).rejects.toBeInstanceOf(ConfigFileError);
     await expect(startServer({ config: { "no-such-thing": "1" } })).rejects.toThrow("Bad directive or wrong number of arguments");
     // Nothing is left running after a failed start.
     const srv = await startServer();
     await srv.close();
+  });
+});
+
+describe("protected mode", () => {
+  const fake = (remoteAddress: string | undefined) => {
+    const sent: string[] = [];
+    const socket = { remoteAddress, end: (s: string) => sent.push(s) } as unknown as Socket;
+    return { socket, sent };
+  };
+  it("refuses remote clients only when on and without a password", () => {
+    const remote = fake("10.1.2.3");
+    expect(refuseIfProtected(remote.socket, true, true)).toBe(true);
+    expect(remote.sent[0].startsWith("-DENIED Redis is running in protected mode")).toBe(true);
+    expect(remote.sent[0].endsWith("in order for the server to start accepting connections from the outside.\r\n")).toBe(true);
+    expect(refuseIfProtected(fake("10.1.2.3").socket, false, true)).toBe(false);
+    expect(refuseIfProtected(fake("10.1.2.3").socket, true, false)).toBe(false);
+    for (const local of ["127.0.0.1", "127.5.5.5", "::1", "::ffff:127.0.0.1", undefined]) {
+      expect(refuseIfProtected(fake(local).socket, true, true), String(local)).toBe(false);
+    }
   });
 });
 

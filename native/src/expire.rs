@@ -123,24 +123,34 @@ impl Keyspace {
         let mut dropped = 0usize;
         loop {
             let r = sample_round(&mut self.dbs[db], now);
+            let gone = r.doomed.len();
             sampled += r.sampled;
-            deleted += r.deleted;
-            dropped += r.deleted + r.stale;
+            deleted += gone;
+            dropped += gone + r.stale;
+            for k in &r.doomed {
+                self.log_expired(db, k.as_slice());
+            }
             // Stale index entries count as expired here, so cleaning continues.
-            if r.sampled == 0 || (r.deleted + r.stale) * 100 <= r.sampled * ACCEPTABLE_STALE || sampled >= budget {
+            if r.sampled == 0 || (gone + r.stale) * 100 <= r.sampled * ACCEPTABLE_STALE || sampled >= budget {
                 break;
             }
             if Instant::now() >= deadline {
-                self.stats.expired_time_cap_reached_count += 1;
+                if !self.cycle_capped {
+                    self.cycle_capped = true;
+                    self.stats.expired_time_cap_reached_count += 1;
+                }
                 break;
             }
         }
         let d = &mut self.dbs[db];
         if d.volatile != d.expires.len() && sampled < budget && Instant::now() < deadline {
-            let (s, x) = walk_and_index(d, now, budget - sampled);
+            let (s, doomed) = walk_and_index(d, now, budget - sampled);
             sampled += s;
-            deleted += x;
-            dropped += x;
+            deleted += doomed.len();
+            dropped += doomed.len();
+            for k in &doomed {
+                self.log_expired(db, k.as_slice());
+            }
         }
         self.stats.expired_keys += deleted as u64;
         if sampled > 0 {
@@ -155,6 +165,7 @@ impl Keyspace {
         let interval = self.cycle_start.map(|s| now.duration_since(s)).unwrap_or(Duration::from_millis(100));
         self.cycle_limit = (interval * CYCLE_CPU_PERCENT / 100).clamp(CYCLE_MIN, CYCLE_MAX);
         self.cycle_start = Some(now);
+        self.cycle_capped = false;
     }
 
     fn cycle_deadline(&self) -> Instant {
@@ -207,18 +218,21 @@ fn sample_round(d: &mut Db, now: i64) -> Round {
         let avg = ttl_sum / ttl_n;
         d.avg_ttl = if d.avg_ttl == 0 { avg } else { (d.avg_ttl / 50) * 49 + avg / 50 };
     }
-    Round { sampled, deleted: doomed.len(), stale: stale.len() }
+    Round { sampled, doomed, stale: stale.len() }
 }
 
 struct Round {
     sampled: usize,
-    deleted: usize,
+    /// The keys deleted.
+    doomed: Vec<SBytes>,
+    /// Index entries dropped (key gone or no longer volatile).
     stale: usize,
 }
 
 /// Walks up to `budget` entries of the keyspace from the walk cursor: deletes
 /// expired keys and adds volatile keys missing from the expires index.
-fn walk_and_index(d: &mut Db, now: i64, budget: usize) -> (usize, usize) {
+/// Returns the entries seen and the keys deleted.
+fn walk_and_index(d: &mut Db, now: i64, budget: usize) -> (usize, Vec<SBytes>) {
     let mut doomed: Vec<SBytes> = Vec::new();
     let mut missing: Vec<SBytes> = Vec::new();
     let mut seen = 0;
@@ -250,7 +264,7 @@ fn walk_and_index(d: &mut Db, now: i64, budget: usize) -> (usize, usize) {
         d.expires.insert(k.as_slice(), ());
         d.remove(k.as_slice());
     }
-    (seen, doomed.len())
+    (seen, doomed)
 }
 
 #[cfg(test)]
@@ -339,6 +353,22 @@ mod tests {
         k.active_expire_db(0, 100_000);
         assert_ne!(k.dbs[0].expire_cursor, 0, "one quiet round ends the cycle before the index wraps");
         assert!(k.dbs[0].avg_ttl > 0);
+    }
+
+    #[test]
+    fn expired_log_records_every_path_only_when_on() {
+        let mut k = ks_with(0, 3, 1_500);
+        k.now_ms = 2_000;
+        assert!(k.peek(0, b"v:0").is_none());
+        assert!(k.expired_log.is_none());
+        k.expired_log = Some(Vec::new());
+        assert!(!k.delete(0, b"v:1"));
+        k.set(0, b"indexed", Value::Int(1), 1_000);
+        k.active_expire_db(0, 100);
+        let mut got: Vec<String> = k.expired_log.take().unwrap().iter().map(|(db, key)| format!("{db}:{key:?}")).collect();
+        got.sort();
+        assert_eq!(got, ["0:\"indexed\"", "0:\"v:1\"", "0:\"v:2\""]);
+        assert_eq!(k.stats.expired_keys, 4);
     }
 
     #[test]

@@ -135,6 +135,9 @@ pub struct Lfu {
     pub decay_time: u32,
 }
 
+/// At most this many expired keys wait in `Keyspace::expired_log`.
+pub const EXPIRED_LOG_MAX: usize = 1 << 20;
+
 /// The counter a new object starts with under LFU (Redis's LFU_INIT_VAL).
 pub const LFU_INIT_VAL: u32 = 5;
 
@@ -144,10 +147,15 @@ pub struct Keyspace {
     pub now_ms: i64,
     pub stats: Stats,
     pub lfu: Lfu,
+    /// Keys deleted because their time had passed, while someone listens
+    /// (keyspace notifications, propagation of the DEL); None: not recorded.
+    pub expired_log: Option<Vec<(u32, SBytes)>>,
     /// When the current active expire cycle started (set at db 0).
     pub(crate) cycle_start: Option<std::time::Instant>,
     /// How long the current cycle may run (a share of the time between cycles).
     pub(crate) cycle_limit: std::time::Duration,
+    /// Whether the current cycle has hit its time limit (counted once per cycle).
+    pub(crate) cycle_capped: bool,
     pub(crate) rng: u64,
 }
 
@@ -171,14 +179,27 @@ impl Keyspace {
             now_ms: now_ms(),
             stats: Stats::default(),
             lfu: Lfu { enabled: false, log_factor: 10, decay_time: 1 },
+            expired_log: None,
             cycle_start: None,
             cycle_limit: std::time::Duration::from_millis(25),
+            cycle_capped: false,
             rng: 0x9E37_79B9_7F4A_7C15 ^ (now_ms() as u64),
         }
     }
 
     pub fn rand(&mut self) -> u64 {
         next_rand(&mut self.rng)
+    }
+
+    /// Records a key deleted by expiry, when the log is on.
+    #[inline]
+    pub fn log_expired(&mut self, db: usize, key: &[u8]) {
+        if let Some(log) = self.expired_log.as_mut() {
+            // A listener that stopped draining must not grow memory without bound.
+            if log.len() < EXPIRED_LOG_MAX {
+                log.push((db as u32, SBytes::new(key)));
+            }
+        }
     }
 
     /// The `lru` field of a fresh object: the LRU clock, or under LFU the
@@ -256,6 +277,7 @@ impl Keyspace {
         if exp >= 0 && exp <= now {
             d.remove(key);
             self.stats.expired_keys += 1;
+            self.log_expired(db, key);
             if count {
                 self.stats.keyspace_misses += 1;
             }
@@ -313,6 +335,7 @@ impl Keyspace {
             None => false,
             Some(e) if e.expire >= 0 && e.expire <= now => {
                 self.stats.expired_keys += 1;
+                self.log_expired(db, key);
                 false
             }
             Some(_) => true,

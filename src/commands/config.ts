@@ -7,6 +7,7 @@ import { keys } from "../engine/index.js";
 import { allNames, findParam, type Param } from "../config/table.js";
 import { rewriteConfig } from "../config/rewrite.js";
 import { strerror } from "../config/special.js";
+import { isLocalSocket } from "../server/protected-mode.js";
 
 const SERVER = "server";
 const ADMIN = "admin noscript loading stale";
@@ -24,12 +25,6 @@ const HELP = [
 ];
 
 const latin1 = (b: Buffer) => b.toString("latin1");
-
-/** Loopback or unix socket: what enable-protected-configs "local" allows. */
-function isLocal(c: Ctx): boolean {
-  const a = c.client.socket.remoteAddress;
-  return a === undefined || a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.");
-}
 
 /** CONFIG GET: exact names as typed (hidden ones too), patterns over every name and alias. */
 function configGet(c: Ctx): void {
@@ -62,7 +57,7 @@ function configSet(c: Ctx): void {
   const pairs: [string, string][] = [];
   for (let i = 2; i < c.argv.length; i += 2) pairs.push([latin1(c.argv[i]), latin1(c.argv[i + 1])]);
   const loading = (c.server as { loading?: boolean }).loading === true;
-  const err = c.server.config.setMany(pairs, { local: isLocal(c), loading });
+  const err = c.server.config.setMany(pairs, { local: isLocalSocket(c.client.socket), loading });
   if (err) return c.r.error(err);
   c.r.ok();
 }

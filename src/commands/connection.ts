@@ -2,7 +2,7 @@
 import type { CommandDef, Ctx } from "./types.js";
 import { DB_RANGE, NOT_INT, SYNTAX } from "./errors.js";
 import { parseI64 } from "../protocol/numbers.js";
-import { REDIS_VERSION } from "../server/server.js";
+import { REDIS_VERSION } from "../config/load.js";
 import { validClientAttr } from "../server/client.js";
 import { clientCommand, INVALID_NAME } from "./client.js";
 

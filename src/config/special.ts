@@ -30,6 +30,15 @@ export interface SpecialDef {
 
 const WRONG_ARGS = "wrong number of arguments";
 
+/** The working directory, "" when it no longer exists (as getcwd failing in Redis). */
+function cwd(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return "";
+  }
+}
+
 /** strerror texts for the errno codes Node reports. */
 export function strerror(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code ?? "";
@@ -115,7 +124,7 @@ export const SPECIALS = {
   dir: {
     default: "",
     parse: (words) => (words.length !== 1 ? { error: WRONG_ARGS } : { value: words[0] }),
-    get: () => process.cwd(),
+    get: () => cwd(),
     commit: (value) => {
       try {
         process.chdir(value);
@@ -124,7 +133,8 @@ export const SPECIALS = {
         return strerror(e);
       }
     },
-    rewrite: (name) => [{ line: `${name} ${repr(process.cwd())}`, force: true }],
+    // No line when the directory is gone (getcwd fails), as Redis.
+    rewrite: (name) => (cwd() === "" ? [] : [{ line: `${name} ${repr(cwd())}`, force: true }]),
   },
   save: {
     default: "3600 1 300 100 60 10000",

@@ -6,6 +6,7 @@
  * how each type is parsed, shown and rewritten).
  */
 import { SPECIALS, type SpecialKind } from "./special.js";
+import { enumName } from "./values.js";
 
 export type ParamType = "bool" | "string" | "enum" | "numeric" | "special";
 
@@ -141,20 +142,6 @@ const special = (name: string, alias: string | null, f: string, kind: SpecialKin
   ...extra,
 });
 
-/** The enum name(s) CONFIG GET shows for a value (bit flags for multi-arg enums), as configEnumGetName. */
-export function enumName(values: [string, number][], v: number, bitflags: boolean): string {
-  const names: string[] = [];
-  let unmatched = v;
-  for (const [n, val] of values) {
-    if (v === val) return n;
-    if (bitflags && val && val === (unmatched & val)) {
-      names.push(n);
-      unmatched &= ~val;
-    }
-  }
-  return names.length === 0 || unmatched ? "unknown" : names.join(" ");
-}
-
 const notBuilt = (feature: string) => `${feature} is not supported by Nodis yet`;
 const refuseYes = (feature: string) => (v: string) => (v === "yes" ? notBuilt(feature) : undefined);
 const refuseNonEmpty = (feature: string) => (v: string) => (v !== "" ? notBuilt(feature) : undefined);
@@ -172,7 +159,7 @@ const validShutdownFlags = (v: string) =>
 export const PARAMS: Param[] = [
   /* Bool configs */
   bool("rdbchecksum", null, "I", true),
-  bool("daemonize", null, "I", false, { unsupported: refuseYes("daemonize") }),
+  bool("daemonize", null, "I", false),
   bool("io-threads-do-reads", null, "DI", false),
   bool("always-show-logo", null, "I", false),
   bool("protected-mode", null, "", true),
@@ -225,7 +212,7 @@ export const PARAMS: Param[] = [
 
   /* String configs */
   str("aclfile", null, "I", false, "", { unsupported: refuseNonEmpty("an ACL file (aclfile)") }),
-  str("unixsocket", null, "I", true, "", { unsupported: refuseNonEmpty("a unix socket (unixsocket)") }),
+  str("unixsocket", null, "I", true, ""),
   str("pidfile", null, "I", true, ""),
   str("replica-announce-ip", "slave-announce-ip", "", true, ""),
   str("masteruser", null, "S", true, ""),
@@ -291,7 +278,7 @@ export const PARAMS: Param[] = [
     8,
   ),
   enm("appendfsync", null, "", [["everysec", 2], ["always", 1], ["no", 0]], 2),
-  enm("oom-score-adj", null, "", [["no", 0], ["yes", 1], ["relative", 1], ["absolute", 2]], 0),
+  enm("oom-score-adj", null, "", [["no", 0], ["yes", 1], ["relative", 1], ["absolute", 2]], 0, { apply: "oom-score-adj" }),
   enm("acl-pubsub-default", null, "", [["allchannels", 1], ["resetchannels", 0]], 0),
   enm("sanitize-dump-payload", null, "D", [["no", 0], ["yes", 1], ["clients", 2]], 0),
   enm("enable-protected-configs", null, "I", YESNO_LOCAL, 0),
@@ -405,7 +392,7 @@ export const PARAMS: Param[] = [
   special("dir", null, "PL", "dir"),
   special("save", null, "M", "save"),
   special("client-output-buffer-limit", null, "M", "client-output-buffer-limit"),
-  special("oom-score-adj-values", null, "M", "oom-score-adj-values"),
+  special("oom-score-adj-values", null, "M", "oom-score-adj-values", { apply: "oom-score-adj" }),
   special("notify-keyspace-events", null, "", "notify-keyspace-events"),
   special("bind", null, "M", "bind", { apply: "bind" }),
   special("replicaof", "slaveof", "IM", "replicaof", {

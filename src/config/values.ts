@@ -4,7 +4,6 @@
  * util.c's number parsers. Integers are bigints: bounds reach 2^64-1.
  */
 import type { Param } from "./table.js";
-import { enumName } from "./table.js";
 import { specialDef, type FileState, type Parsed, type RewriteLine } from "./special.js";
 
 const I64_MIN = -9223372036854775808n;
@@ -64,6 +63,20 @@ export function repr(s: string): string {
     else out += "\\x" + (c & 0xff).toString(16).padStart(2, "0");
   }
   return out + '"';
+}
+
+/** The enum name(s) CONFIG GET shows for a value (bit flags for multi-arg enums), as configEnumGetName. */
+export function enumName(values: [string, number][], v: number, bitflags: boolean): string {
+  const names: string[] = [];
+  let unmatched = v;
+  for (const [n, val] of values) {
+    if (v === val) return n;
+    if (bitflags && val && val === (unmatched & val)) {
+      names.push(n);
+      unmatched &= ~val;
+    }
+  }
+  return names.length === 0 || unmatched ? "unknown" : names.join(" ");
 }
 
 /** The stored (CONFIG GET) form of a numeric value. */

@@ -9,6 +9,8 @@ const PROTO_INLINE_MAX_SIZE = 64 * 1024;
 /** Bulks at least this large that span reads are gathered chunk by chunk, then joined once. */
 const GATHER_ARG = 1024;
 const EMPTY = Buffer.alloc(0);
+/** What one parsed argument costs besides its bytes (a Buffer view and its slot). */
+const ARG_OVERHEAD = 96;
 
 export interface ParserLimits {
   /** proto-max-bulk-len */
@@ -30,12 +32,18 @@ export class RequestParser {
   private bulkLen = -1; // -1: expecting a $ header
   private bigChunks: Buffer[] | null = null;
   private bigHave = 0;
+  /**
+   * Memory held by the arguments parsed so far of an unfinished command (their bytes plus
+   * what a Buffer view costs), so client-query-buffer-limit also bounds a command of
+   * millions of tiny arguments.
+   */
+  private partial = 0;
 
   constructor(private readonly limits: ParserLimits) {}
 
   /** Bytes received and not yet consumed (client-query-buffer-limit). */
   get pending(): number {
-    return this.buf.length - this.pos + this.bigHave;
+    return this.buf.length - this.pos + this.bigHave + this.partial;
   }
 
   /** Bytes in the query buffer including the commands of this batch already parsed (CLIENT LIST qbuf=). */
@@ -66,6 +74,7 @@ export class RequestParser {
     this.bulkLen = -1;
     this.bigChunks = null;
     this.bigHave = 0;
+    this.partial = 0;
   }
 
   feed(chunk: Buffer): void {
@@ -140,12 +149,14 @@ export class RequestParser {
         }
         const end = this.pos + this.bulkLen;
         this.args.push(this.buf.subarray(this.pos, end));
+        this.partial += this.bulkLen + ARG_OVERHEAD;
         this.pos = end + 2; // Redis does not check the trailing CRLF's bytes either
         this.bulkLen = -1;
       }
       const args = this.args;
       this.argc = -1;
       this.args = [];
+      this.partial = 0;
       return args;
     }
   }

@@ -5,6 +5,7 @@
  * synchronous, so CONFIG SET port/bind can answer at once and keep the old
  * sockets when the new ones fail.
  */
+import fs from "node:fs";
 import net from "node:net";
 
 /**
@@ -48,9 +49,9 @@ export class Listeners {
   }
 
   /**
-   * Listens on `addrs` at `port` (0 with no listeners yet: a free port), replacing
-   * the current sockets only if every required address binds. Returns Redis's
-   * log-style reason on failure, null on success.
+   * Listens on `addrs` at `port` (0 with no listeners yet: a free port). On a new
+   * port the current sockets stay until every required address binds; on the same
+   * port they are closed first. Returns the reason on failure, null on success.
    */
   bind(addrs: string[], port: number): string | null {
     if (port === this.port && this.bound.length && addrs.join(" ") === this.addrs.join(" ")) return null;
@@ -61,6 +62,12 @@ export class Listeners {
       this.addrs = addrs;
       this.port = 0;
       return null;
+    }
+    // On the same port the old sockets would hold the addresses: close them first
+    // (as Redis does; a failure is rolled back by binding the old addresses again).
+    if (port === this.port && this.bound.length) {
+      this.closeAll(this.bound);
+      this.bound = [];
     }
     const fresh: Bound[] = [];
     let actual = port;
@@ -96,6 +103,30 @@ export class Listeners {
     return null;
   }
 
+  private unix: { path: string; srv: net.Server } | null = null;
+
+  /**
+   * Listens on a unix socket (unixsocket / unixsocketperm): an old socket file
+   * is removed first, the permissions applied when not 0. An error text or null.
+   */
+  bindUnix(file: string, perm: number): string | null {
+    fs.rmSync(file, { force: true });
+    const srv = net.createServer((s) => this.accept(s));
+    let why = "";
+    srv.on("error", (e: NodeJS.ErrnoException) => {
+      why = errnoText(e);
+      this.warn(`Failed opening Unix socket: ${why}`);
+    });
+    srv.listen({ path: file, backlog: this.backlog() });
+    if (!srv.listening) {
+      srv.close();
+      return `Failed opening Unix socket: ${file}`;
+    }
+    if (perm) fs.chmodSync(file, perm);
+    this.unix = { path: file, srv };
+    return null;
+  }
+
   private closeAll(list: Bound[]): void {
     for (const b of list) b.srv.close();
   }
@@ -104,6 +135,10 @@ export class Listeners {
   close(): Promise<void> {
     const list = this.bound;
     this.bound = [];
+    if (this.unix) {
+      list.push({ addr: this.unix.path, srv: this.unix.srv }); // closing removes the socket file
+      this.unix = null;
+    }
     return Promise.all(list.map((b) => new Promise<void>((resolve) => b.srv.close(() => resolve())))).then(() => {});
   }
 }

@@ -11,7 +11,8 @@ import { execute } from "./dispatch.js";
 import { Logger } from "./log.js";
 import { Stats } from "./stats.js";
 
-export const REDIS_VERSION = "7.2.4";
+/** The Redis version Nodis answers as (HELLO, INFO); defined once in the config loader. */
+export { REDIS_VERSION } from "../config/load.js";
 
 /** Hooks other features register to see every executed command (slowlog, MONITOR, ...). */
 export type CommandObserver = (client: Client, spec: CommandSpec, argv: Buffer[], usec: number) => void;

@@ -400,6 +400,44 @@ describe.skipIf(!haveRedisServer())("generic key commands against redis-server",
 
   for (const [name, cases] of Object.entries(CASES)) it(name, () => compare(cases.map(([argv]) => argv)));
 
+  it("random sequences of generic and expiry commands agree with Redis", async () => {
+    let s = 777;
+    const rnd = (n: number) => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return (s >>> 8) % n;
+    };
+    const key = () => `r${rnd(6)}`;
+    const db = () => String(rnd(3) + 9);
+    // Absolute times far in the future or in the past only: replies do not depend on the clock.
+    const when = () => ["4000000000", "4000000001", "3999999999", "1", "-5", "0", "x", "9223372036854775807"][rnd(8)];
+    const opt = () => [[], ["nx"], ["xx"], ["gt"], ["lt"], ["nx", "xx"], ["gt", "lt"], ["bad"]][rnd(8)];
+    const cmds: Arg[][] = [["select", "9"]];
+    for (let i = 0; i < 3000; i++) {
+      switch (rnd(20)) {
+        case 0: case 1: cmds.push(["set", key(), String(rnd(20000))]); break;
+        case 2: cmds.push(["del", key(), key()]); break;
+        case 3: cmds.push(["unlink", key()]); break;
+        case 4: cmds.push(["exists", key(), key(), key()]); break;
+        case 5: cmds.push(["rename", key(), key()]); break;
+        case 6: cmds.push(["renamenx", key(), key()]); break;
+        case 7: cmds.push(["copy", key(), key(), ...(rnd(2) ? ["db", db()] : []), ...(rnd(2) ? ["replace"] : [])]); break;
+        case 8: cmds.push(["move", key(), db()]); break;
+        case 9: cmds.push(["expireat", key(), when(), ...opt()]); break;
+        case 10: cmds.push(["pexpireat", key(), when() + "000", ...opt()]); break;
+        case 11: cmds.push(["expiretime", key()]); break;
+        case 12: cmds.push(["pexpiretime", key()]); break;
+        case 13: cmds.push(["persist", key()]); break;
+        case 14: cmds.push(["type", key()]); break;
+        case 15: cmds.push(["object", "encoding", key()]); break;
+        case 16: cmds.push(["select", db()]); break;
+        case 17: cmds.push(["dbsize"]); break;
+        case 18: cmds.push(["swapdb", db(), db()]); break;
+        default: cmds.push(["get", key()]);
+      }
+    }
+    await compare(cmds);
+  });
+
   it("KEYS over random patterns and names agrees with Redis", async () => {
     let s = 12345;
     const rnd = (n: number) => {

@@ -141,6 +141,21 @@ describe("CONFIG SET", () => {
     expect(await r.call("config", "set", "maxclients", "10000")).toBe("OK");
   });
 
+  it("sets this process's OOM score with oom-score-adj", async () => {
+    const file = "/proc/self/oom_score_adj";
+    if (!fs.existsSync(file)) return;
+    const before = fs.readFileSync(file, "utf8").trim();
+    expect(await r.call("config", "set", "oom-score-adj", "absolute", "oom-score-adj-values", "345 400 800")).toBe("OK");
+    expect(fs.readFileSync(file, "utf8").trim()).toBe("345");
+    expect(await r.call("config", "set", "oom-score-adj-values", "456 500 800")).toBe("OK");
+    expect(fs.readFileSync(file, "utf8").trim()).toBe("456");
+    // A failed CONFIG SET puts the old score back along with the old values.
+    await expect(r.call("config", "set", "oom-score-adj-values", "567 600 800", "maxmemory", "x")).rejects.toThrow("maxmemory");
+    expect(fs.readFileSync(file, "utf8").trim()).toBe("456");
+    expect(await r.call("config", "set", "oom-score-adj", "no", "oom-score-adj-values", "0 200 800")).toBe("OK");
+    if (process.getuid?.() === 0) expect(fs.readFileSync(file, "utf8").trim()).toBe(before);
+  });
+
   it("moves the listener with port, keeping it when the new port is taken", async () => {
     const taken = net.createServer().listen(0, "127.0.0.1");
     await new Promise((res) => taken.once("listening", res));
@@ -160,6 +175,22 @@ describe("CONFIG SET", () => {
     expect(old.data).toBe("");
     expect(await r.call("config", "set", "port", String(srv.port))).toBe("OK"); // the open connection still works
     expect(srv.server.port).toBe(srv.port);
+  });
+});
+
+describe("CONFIG SET bind", () => {
+  it("rebinds on the same port, and restores the old addresses when one fails", async () => {
+    const ping = async () => (await rawExchange(srv.port, "PING\r\n", (d) => d.includes("\r\n"))).data;
+    expect(await r.call("config", "set", "bind", "127.0.0.1 -::1")).toBe("OK");
+    expect(await ping()).toBe("+PONG\r\n");
+    // 192.0.2.1 (TEST-NET-1) is never a local address.
+    await expect(r.call("config", "set", "bind", "127.0.0.1 192.0.2.1")).rejects.toThrow(
+      "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.",
+    );
+    expect(await get("bind")).toEqual(["bind", "127.0.0.1 -::1"]);
+    expect(await ping()).toBe("+PONG\r\n");
+    expect(await r.call("config", "set", "bind", "127.0.0.1")).toBe("OK");
+    expect(await ping()).toBe("+PONG\r\n");
   });
 });
 

@@ -285,6 +285,20 @@ export const GENERATORS: readonly CommandGen[] = [
   { name: "select", arity: 2, weight: 2, gen: (g) => ["SELECT", g.db()] },
   { name: "dbsize", arity: 1, weight: 2, gen: () => ["DBSIZE"] },
   { name: "keys", arity: 2, weight: 2, gen: (g) => ["KEYS", g.pattern()] },
+  {
+    // Only whole scans from cursor 0 (a cursor's meaning is the implementation's own), or bad arguments.
+    name: "scan",
+    arity: -2,
+    weight: 1,
+    gen: (g) => [
+      "SCAN",
+      g.rng.chance(0.95) ? "0" : g.rng.pick(["abc", "1.5", ""]),
+      g.word("COUNT"),
+      g.rng.chance(0.95) ? "1000" : g.rng.pick(["0", "-1", "abc"]),
+      ...g.options([() => [g.word("MATCH"), g.pattern()], () => [g.word("TYPE"), g.rng.pick(["string", "list", "set", "none", "foo"])]], 2),
+    ],
+  },
+  { name: "swapdb", arity: 3, weight: 0.5, gen: (g) => ["SWAPDB", g.db(), g.db()] },
   { name: "object|encoding", arity: 3, weight: 1, gen: (g) => ["OBJECT", "ENCODING", g.key()] },
   {
     name: "flushdb",

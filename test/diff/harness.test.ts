@@ -182,6 +182,15 @@ describe("reply comparison", () => {
     expect(sameReply(["KEYS", "*"], x, b("*1\r\n$2\r\nk1\r\n"))).toBe(false);
   });
 
+  it("compares SCAN's keys as a set, and its cursor exactly", () => {
+    const scan = (cursor: string, keys: string[]) => b(`*2\r\n$${cursor.length}\r\n${cursor}\r\n*${keys.length}\r\n${keys.map((k) => `$${k.length}\r\n${k}\r\n`).join("")}`);
+    const argv = ["SCAN", "0", "COUNT", "1000"];
+    expect(sameReply(argv, scan("0", ["a", "b"]), scan("0", ["b", "a"]))).toBe(true);
+    expect(sameReply(argv, scan("0", ["a", "b"]), scan("0", ["a"]))).toBe(false);
+    expect(sameReply(argv, scan("0", ["a", "b"]), scan("7", ["b", "a"]))).toBe(false);
+    expect(sameReply(argv, b("-ERR invalid cursor\r\n"), b("-ERR syntax error\r\n"))).toBe(false);
+  });
+
   it("expects Redis 7.2's answer where redis-server 7.0 differs", () => {
     const list = expected72(["OBJECT", "ENCODING", "k"], b("$9\r\nquicklist\r\n"));
     expect(list.reply.toString()).toBe("$8\r\nlistpack\r\n");

@@ -12,6 +12,8 @@ import { DBS, KEY_POOL, generateRun, type CommandGen } from "./generator.js";
 export interface Ports {
   oracle: number;
   nodis: number;
+  /** The protocol the connections speak: 3 sends HELLO 3 first. */
+  resp?: 2 | 3;
 }
 
 export interface RunOptions {
@@ -60,6 +62,11 @@ interface Conns {
 export async function connectBoth(ports: Ports): Promise<Conns> {
   const oracle = await RespConnection.connect(ports.oracle);
   const nodis = await RespConnection.connect(ports.nodis);
+  if (ports.resp === 3) {
+    // The HELLO replies differ (version, client id); only that both switch matters.
+    const [o, n] = await Promise.all([oracle.call("HELLO", "3"), nodis.call("HELLO", "3")]);
+    if (o[0] !== 37 /* '%' */ || n[0] !== 37) throw new Error(`HELLO 3 failed: redis-server ${show(o)}, nodis ${show(n)}`);
+  }
   return {
     oracle,
     nodis,

@@ -2,11 +2,14 @@
  * Differential test: seeded random string, key and expiry commands against
  * Debian's redis-server (the oracle) and Nodis, compared reply by reply.
  *
- * Replay a failure with NODIS_DIFF_SEED=<seed> (or "1,2,3", or "random").
+ * Replay a failure with NODIS_DIFF_SEED=<seed> (or "1,2,3", or "random"); the
+ * first two seeds also run over RESP3.
  * NODIS_DIFF_COMMANDS=all (or a comma list) runs other generators than ENABLED;
  * NODIS_DIFF_SURVEY=1 runs each generator on its own and prints which agree.
  * NODIS_DIFF_PORT=<port> compares against a server already running there
- * instead of an in-process Nodis (another redis-server checks the harness itself).
+ * instead of an in-process Nodis (another redis-server checks the harness itself);
+ * NODIS_DIFF_ORACLE_PORT=<port> takes a running oracle (e.g. a Redis 7.2 of
+ * your own) instead of starting Debian's redis-server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
@@ -29,11 +32,13 @@ const ENABLED = [
   "getrange", "substr", "setrange", "getdel", "getex", "getset", "setnx", "setex", "psetex", "lcs",
   // keys, databases and expiry
   "del", "unlink", "exists", "touch", "type", "expire", "pexpire", "expireat", "pexpireat", "persist", "ttl", "pttl",
-  "expiretime", "pexpiretime", "rename", "renamenx", "copy", "move", "select", "dbsize", "keys", "object|encoding",
-  "flushdb",
+  "expiretime", "pexpiretime", "rename", "renamenx", "copy", "move", "select", "swapdb", "dbsize", "keys", "scan",
+  "object|encoding", "flushdb",
 ];
 
 const SEEDS = seedsFromEnv([20261123, 7, 4242, 99991, 31337, 5, 2718, 16180]);
+/** The seeds also run over RESP3 (HELLO 3): nulls, maps (LCS IDX) and the rest in RESP3 shapes. */
+const RESP3_SEEDS = SEEDS.slice(0, 2);
 const COUNT = Number(process.env.NODIS_DIFF_COUNT ?? 10000);
 /** Time to spend shrinking a failing sequence before reporting it. */
 const SHRINK_MS = Number(process.env.NODIS_DIFF_SHRINK_MS ?? 10000);
@@ -59,7 +64,8 @@ describe.skipIf(!haveRedisServer())("differential: random string/key/expiry comm
   let ports: Ports;
 
   beforeAll(async () => {
-    oracle = await startRedis();
+    const oraclePort = Number(process.env.NODIS_DIFF_ORACLE_PORT);
+    oracle = oraclePort ? { port: oraclePort, stop: async () => {} } : await startRedis();
     const external = Number(process.env.NODIS_DIFF_PORT);
     if (!external) nodis = await startNodis({ "enable-debug-command": "yes" });
     ports = { oracle: oracle.port, nodis: external || nodis!.port };
@@ -70,11 +76,13 @@ describe.skipIf(!haveRedisServer())("differential: random string/key/expiry comm
   });
 
   const commands = generatorsNamed(chosenNames());
-  for (const seed of SEEDS) {
-    it(`agrees on ${COUNT} commands from seed ${seed}`, async () => {
-      const r = await runSeed(ports, { seed, commands, count: COUNT, skip: hitsKnownBug });
-      if (r.mismatch) throw new Error(await explain(ports, r));
-      console.log(describeRun(r));
+  const runs = [...SEEDS.map((seed) => [seed, 2] as const), ...RESP3_SEEDS.map((seed) => [seed, 3] as const)];
+  for (const [seed, resp] of runs) {
+    it(`agrees on ${COUNT} commands from seed ${seed} over RESP${resp}`, async () => {
+      const target = { ...ports, resp };
+      const r = await runSeed(target, { seed, commands, count: COUNT, skip: hitsKnownBug });
+      if (r.mismatch) throw new Error(await explain(target, r));
+      console.log(`RESP${resp} ${describeRun(r)}`);
       expect(r.sent).toBeGreaterThanOrEqual(COUNT);
       expect(r.digest).not.toMatch(/^DIFFERENT/);
     }, 60000);

@@ -78,7 +78,7 @@ export function replyEnd(buf: Buffer, pos: number, end: number): number {
 
 /** Accumulates chunks and hands out whole replies, as Buffers holding their exact bytes. */
 export class ReplyReader {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private start = 0;
 
   push(chunk: Buffer): void {

@@ -37,6 +37,22 @@ describe("client-query-buffer-limit", () => {
     }
   });
 
+  it("also counts the parsed arguments of an unfinished command", async () => {
+    set("client-query-buffer-limit", "1048576");
+    try {
+      const c = await RawConn.open(srv.port);
+      c.write("*100000000\r\n");
+      const args = Buffer.from("$1\r\na\r\n".repeat(4096));
+      for (let i = 0; i < 40 && !c.closed; i++) {
+        c.write(args);
+        await sleep(5);
+      }
+      expect(await c.waitClosed()).toBe(true);
+    } finally {
+      set("client-query-buffer-limit", "1gb");
+    }
+  });
+
   it("lets a big argument under the limit through", async () => {
     const c = await RawConn.open(srv.port);
     const v = Buffer.alloc(2 * 1024 * 1024, 0x79);
@@ -96,6 +112,33 @@ describe("client-output-buffer-limit", () => {
       expect(await c.waitClosed(3000)).toBe(true);
     } finally {
       set("client-output-buffer-limit", "normal", "0", "0", "0");
+    }
+  });
+});
+
+describe("client-output-buffer-limit pubsub class", () => {
+  it("closes a subscriber that does not read pushed messages, not a normal client", async () => {
+    set("client-output-buffer-limit", "pubsub", "256kb", "0", "0");
+    try {
+      const sub = await RawConn.open(srv.port);
+      const normal = await RawConn.open(srv.port);
+      const ids = await Promise.all([sub, normal].map(async (c) => Number((await c.call("CLIENT", "ID")).slice(1, -2))));
+      const [cs, cn] = ids.map((id) => srv.server.clients.get(id)!);
+      cs.flags.add("pubsub");
+      expect(cs.type()).toBe("pubsub");
+      sub.sock.pause();
+      normal.sock.pause();
+      const msg = Buffer.alloc(64 * 1024, 0x6d);
+      for (let i = 0; i < 100 && !cs.closed; i++) {
+        srv.server.writeTo(cs, msg);
+        srv.server.writeTo(cn, msg);
+      }
+      expect(cs.closed).toBe(true);
+      expect(cn.closed).toBe(false);
+      normal.close();
+      sub.close();
+    } finally {
+      set("client-output-buffer-limit", "pubsub", "32mb", "8mb", "60");
     }
   });
 });

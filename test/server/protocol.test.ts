@@ -189,6 +189,11 @@ describe.runIf(haveRedisServer())("protocol errors match redis-server", () => {
     'ECHO "a\\"b" \'c\\\'d\'\r\n',
     'ECHO "abc"x\r\n',
     "PING\r\nHost: x\r\n",
+    "*1\r\n$0\r\n\r\n",
+    "*2\r\n$3\r\nGET\r\n$0\r\n\r\n",
+    "*1\r\n$4\r\nPINGxx*1\r\n$4\r\nPING\r\n",
+    "PING\n*1\r\n$4\r\nPING\r\nECHO   'a'  \"b\"\r\n",
+    "*2\r\n$4\r\nECHO\r\n$3\r\na\x00b\r\n",
   ];
   for (const input of inputs) {
     it(`same reply and close for ${JSON.stringify(input.slice(0, 40))}`, async () => {
