@@ -157,12 +157,18 @@ export class Server {
 
   private accept(socket: net.Socket): void {
     const maxclients = this.config.int("maxclients");
-    this.stats.totalConnections++;
     if (this.clients.size >= maxclients) {
       this.stats.rejectedConnections++;
       socket.end("-ERR max number of clients reached\r\n");
       return;
     }
+    // Without a password for the default user, protected mode serves the loopback interface only.
+    if (this.config.bool("protected-mode") && this.auth.defaultNoPass() && !isLoopback(socket.remoteAddress)) {
+      this.stats.rejectedConnections++;
+      socket.end(PROTECTED_MODE_DENIED);
+      return;
+    }
+    this.stats.totalConnections++;
     const client = new Client(this.nextClientId++, socket, {
       maxBulkLen: () => this.config.int("proto-max-bulk-len"),
       authRequired: !this.auth.defaultNoPass(),
@@ -499,3 +505,23 @@ function isCrossProtocolAttack(name: Buffer): boolean {
 }
 const POST = Buffer.from("post");
 const HOST = Buffer.from("host:");
+
+/** Whether a peer address is on the loopback interface (Redis's connIsLocal). */
+function isLoopback(ip: string | undefined): boolean {
+  if (!ip) return false;
+  if (ip.startsWith("::ffff:")) ip = ip.slice(7);
+  return ip.startsWith("127.") || ip === "::1";
+}
+
+const PROTECTED_MODE_DENIED =
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+  "In this mode connections are only accepted from the loopback interface. " +
+  "If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
+  "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface " +
+  "by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible " +
+  "from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+  "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected " +
+  "mode option to 'no', and then restarting the server. " +
+  "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+  "4) Set up an authentication password for the default user. " +
+  "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";

@@ -1,6 +1,8 @@
 /** Client limits: query buffer, output buffer classes, slow readers, idle timeout. */
+import net from "node:net";
+import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNodis } from "../helpers/nodis.js";
+import { rawExchange, startNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "./raw-conn.js";
 
@@ -179,5 +181,43 @@ describe("replies for one read go out in one write", () => {
     expect(got).toBe("+PONG\r\n+PONG\r\n+PONG\r\n$1\r\nx\r\n");
     expect(writes).toBe(1);
     c.close();
+  });
+});
+
+/** A non-loopback IPv4 address of this machine, if any. */
+const external = Object.values(os.networkInterfaces())
+  .flat()
+  .find((i) => i && i.family === "IPv4" && !i.internal)?.address;
+
+describe.runIf(external)("protected mode", () => {
+  it("denies non-loopback clients while the default user has no password", async () => {
+    set("bind", "127.0.0.1", external!);
+    try {
+      const denied = await new Promise<{ data: string; closed: boolean }>((resolve) => {
+        const sock = net.connect(srv.port, external!);
+        let data = "";
+        sock.on("data", (d) => (data += d.toString("latin1")));
+        sock.on("close", () => resolve({ data, closed: true }));
+        sock.on("error", () => {});
+      });
+      expect(denied.data).toMatch(/^-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user\. .* the outside\.\r\n$/);
+      expect(denied.closed).toBe(true);
+      set("protected-mode", "no");
+      const ok = await new Promise<string>((resolve) => {
+        const sock = net.connect(srv.port, external!, () => sock.write("PING\r\n"));
+        sock.on("data", (d) => {
+          resolve(d.toString("latin1"));
+          sock.destroy();
+        });
+        sock.on("error", () => {});
+      });
+      expect(ok).toBe("+PONG\r\n");
+      // Loopback clients are always served.
+      set("protected-mode", "yes");
+      expect((await rawExchange(srv.port, "PING\r\n", (d) => d.length >= 7)).data).toBe("+PONG\r\n");
+    } finally {
+      set("protected-mode", "yes");
+      set("bind", "127.0.0.1");
+    }
   });
 });
