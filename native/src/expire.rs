@@ -89,7 +89,9 @@ impl Keyspace {
             return;
         }
         let t = if absolute { e.expire } else { (e.expire - now).max(0) };
-        out.int(if ms { t } else { (t + 500) / 1000 });
+        // Rounded to seconds in 128 bits: Redis 7.2 answers 9223372036854776 for
+        // an expire at i64::MAX ms (its (ttl+500)/1000 does not wrap in practice).
+        out.int(if ms { t } else { ((t as i128 + 500) / 1000) as i64 });
     }
 
     /// PERSIST: true if an expire was removed.

@@ -85,11 +85,13 @@ export class Client {
   readonly addr: string;
   readonly laddr: string;
   readonly fd: number;
+  /** Connected over the unix socket (CLIENT LIST flag U). */
+  readonly unixSocket: boolean;
 
   constructor(
     readonly id: number,
     readonly socket: net.Socket,
-    opts: { maxBulkLen: () => number; authRequired: boolean },
+    opts: { maxBulkLen: () => number; authRequired: boolean; unixSocket?: string | null },
   ) {
     this.authenticated = !opts.authRequired;
     this.parser = new RequestParser({
@@ -98,8 +100,10 @@ export class Client {
       },
       authenticated: () => this.authenticated,
     });
-    this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
-    this.laddr = formatAddr(socket.localAddress, socket.localPort);
+    // Unix socket clients show the socket's path with port 0, as in Redis.
+    this.unixSocket = opts.unixSocket != null;
+    this.addr = this.unixSocket ? `${opts.unixSocket}:0` : formatAddr(socket.remoteAddress, socket.remotePort);
+    this.laddr = this.unixSocket ? this.addr : formatAddr(socket.localAddress, socket.localPort);
     const handle = (socket as unknown as { _handle?: { fd?: number } })._handle;
     this.fd = typeof handle?.fd === "number" ? handle.fd : -1;
   }
@@ -126,6 +130,7 @@ export class Client {
     if (this.closeAfterReply) s += "c";
     if (f.has("unblocked")) s += "u";
     if (this.closeAsap) s += "A";
+    if (this.unixSocket) s += "U";
     if (f.has("readonly")) s += "r";
     if (this.noEvict) s += "e";
     if (this.noTouch) s += "T";

@@ -172,6 +172,7 @@ export class Server {
     const client = new Client(this.nextClientId++, socket, {
       maxBulkLen: () => this.config.int("proto-max-bulk-len"),
       authRequired: !this.auth.defaultNoPass(),
+      unixSocket: socket.remoteAddress === undefined ? this.config.get("unixsocket") : null,
     });
     this.clients.set(client.id, client);
     const keepalive = this.config.int("tcp-keepalive");
@@ -197,7 +198,7 @@ export class Server {
     const parser = client.parser;
     parser.feed(chunk);
     if (parser.pending > this.config.int("client-query-buffer-limit")) {
-      const head = JSON.stringify(chunk.subarray(0, 64).toString("latin1"));
+      const head = repr(chunk.subarray(0, 64));
       this.log.warning(
         `Closing client that reached max query buffer length: ${client.info(Date.now(), false)} (qbuf initial bytes: ${head})`,
       );
@@ -506,8 +507,17 @@ function isCrossProtocolAttack(name: Buffer): boolean {
 const POST = Buffer.from("post");
 const HOST = Buffer.from("host:");
 
+/** Bytes quoted as Redis's sdscatrepr prints them in logs: "a\r\n\x00". */
+function repr(b: Buffer): string {
+  const ESC: Record<number, string> = { 10: "\\n", 13: "\\r", 9: "\\t", 7: "\\a", 8: "\\b", 34: '\\"', 92: "\\\\" };
+  let out = '"';
+  for (const c of b) out += ESC[c] ?? (c >= 32 && c < 127 ? String.fromCharCode(c) : "\\x" + c.toString(16).padStart(2, "0"));
+  return out + '"';
+}
+
 /** Whether a peer address is on the loopback interface (Redis's connIsLocal). */
 function isLoopback(ip: string | undefined): boolean {
+  if (ip === undefined) return true; // a unix socket
   if (!ip) return false;
   if (ip.startsWith("::ffff:")) ip = ip.slice(7);
   return ip.startsWith("127.") || ip === "::1";

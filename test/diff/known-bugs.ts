@@ -22,17 +22,6 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     hits: (argv) => is(argv[0], "SELECT") && argv.length === 2 && /^-?\d{11,19}$/.test(argv[1].toString()),
     repro: [["SELECT", "100000000000"]],
   },
-  {
-    what: "EXPIRETIME of a key expiring at 9223372036854775807 ms: Redis 9223372036854776, Nodis -9223372036854775 (the rounding to seconds overflows)",
-    hits: (argv) =>
-      (is(argv[0], "PEXPIREAT") && argv[2]?.toString() === "9223372036854775807") ||
-      argv.some((a, i) => is(a, "PXAT") && argv[i + 1]?.toString() === "9223372036854775807"), // SET, GETEX
-    repro: [
-      ["SET", "k", "v"],
-      ["PEXPIREAT", "k", "9223372036854775807"],
-      ["EXPIRETIME", "k"],
-    ],
-  },
 ];
 
 /** True when a generated command would run into a known bug. */
