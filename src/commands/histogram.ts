@@ -12,8 +12,11 @@ const MAX_SHIFT = 33;
 /** The bucket index of `v` (>= 1). */
 function indexOf(v: number): number {
   if (v < 256) return v;
-  const shift = Math.floor(Math.log2(v)) - 7;
-  return 256 + (shift - 1) * SUB + (Math.floor(v / 2 ** shift) - SUB);
+  // Integer bit tricks below 2^31 ns (every command but multi-second ones): this runs per command.
+  const small = v < 2147483648;
+  const shift = (small ? 31 - Math.clz32(v) : Math.floor(Math.log2(v))) - 7;
+  const top = small ? v >>> shift : Math.floor(v / 2 ** shift);
+  return 256 + (shift - 1) * SUB + (top - SUB);
 }
 
 /** The lowest value and the width of bucket `i`. */

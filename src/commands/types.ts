@@ -1,6 +1,7 @@
 import type { Reply } from "../protocol/reply.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
+import type { CommandStat } from "../server/stats.js";
 
 /** What a handler gets: who asked, the arguments (argv[0] is the name), where to reply. */
 export interface Ctx {
@@ -16,6 +17,8 @@ export type Handler = (ctx: Ctx) => void;
 
 /** One command (or subcommand) of the table: everything dispatch, COMMAND and ACL need. */
 export interface CommandSpec {
+  /** This server's INFO commandstats record for the command, looked up once (dispatch fills it). */
+  stat?: CommandStat;
   /** Lowercase name; subcommands are "parent|sub". */
   name: string;
   /** Redis arity: N exact, -N at least N (the name counts). */

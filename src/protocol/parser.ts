@@ -13,10 +13,8 @@ const EMPTY = Buffer.alloc(0);
 const ARG_OVERHEAD = 96;
 
 export interface ParserLimits {
-  /** proto-max-bulk-len */
+  /** proto-max-bulk-len (the server updates it in place on CONFIG SET). */
   maxBulkLen: number;
-  /** Whether the client has authenticated (unauthenticated clients get small limits). */
-  authenticated: () => boolean;
 }
 
 /**
@@ -39,7 +37,11 @@ export class RequestParser {
    */
   private partial = 0;
 
-  constructor(private readonly limits: ParserLimits) {}
+  constructor(
+    private readonly limits: ParserLimits,
+    /** Whether the client has authenticated (unauthenticated clients get small limits). */
+    private readonly authenticated: () => boolean = () => true,
+  ) {}
 
   /** Bytes received and not yet consumed (client-query-buffer-limit). */
   get pending(): number {
@@ -111,7 +113,7 @@ export class RequestParser {
         }
         const count = parseI64(this.buf, this.pos + 1, cr);
         if (count === null || count > 2147483647) throw new ProtocolError("invalid multibulk length", "invalid mbulk count");
-        if (count > 10 && !this.limits.authenticated()) throw new ProtocolError("unauthenticated multibulk length", "unauth mbulk count");
+        if (count > 10 && !this.authenticated()) throw new ProtocolError("unauthenticated multibulk length", "unauth mbulk count");
         this.pos = cr + 2;
         if (count <= 0) continue; // empty command: ignored, as Redis does
         this.argc = count;
@@ -131,7 +133,7 @@ export class RequestParser {
           }
           const len = parseI64(this.buf, this.pos + 1, cr);
           if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError("invalid bulk length");
-          if (len > 16384 && !this.limits.authenticated()) throw new ProtocolError("unauthenticated bulk length", "unauth bulk length");
+          if (len > 16384 && !this.authenticated()) throw new ProtocolError("unauthenticated bulk length", "unauth bulk length");
           this.pos = cr + 2;
           this.bulkLen = len;
         }
@@ -163,8 +165,12 @@ export class RequestParser {
 
   /** Index of the '\r' ending the header line at pos, once its '\n' has arrived too; else -1. */
   private lineEnd(): number {
-    const cr = this.buf.indexOf(CR, this.pos);
-    if (cr < 0 || cr + 1 >= this.buf.length) return -1;
+    // A plain loop: header lines are a few bytes, where Buffer#indexOf's call costs more.
+    const buf = this.buf;
+    const len = buf.length;
+    let cr = this.pos;
+    while (cr < len && buf[cr] !== CR) cr++;
+    if (cr + 1 >= len) return -1;
     return cr;
   }
 

@@ -91,15 +91,10 @@ export class Client {
   constructor(
     readonly id: number,
     readonly socket: net.Socket,
-    opts: { maxBulkLen: () => number; authRequired: boolean; unixSocket?: string | null },
+    opts: { limits: { maxBulkLen: number }; authRequired: boolean; unixSocket?: string | null },
   ) {
     this.authenticated = !opts.authRequired;
-    this.parser = new RequestParser({
-      get maxBulkLen() {
-        return opts.maxBulkLen();
-      },
-      authenticated: () => this.authenticated,
-    });
+    this.parser = new RequestParser(opts.limits, () => this.authenticated);
     // Unix socket clients show the socket's path with port 0, as in Redis.
     this.unixSocket = opts.unixSocket != null;
     this.addr = this.unixSocket ? `${opts.unixSocket}:0` : formatAddr(socket.remoteAddress, socket.remotePort);

@@ -46,6 +46,10 @@ export class Server {
   readonly clients = new Map<number, Client>();
   readonly startedAt = Date.now();
   readonly observers: CommandObserver[] = [];
+  /** Where the running command's time is measured from (performance.now() ms); see dispatch. */
+  commandClock = 0;
+  /** Config values the per-command path reads, kept as plain numbers (no table lookups). */
+  readonly hot = { maxBulkLen: 0, queryBufferLimit: 0 };
   /** Called when a client is closed (pub/sub, blocking, WATCH clean up after it). */
   readonly closeHooks: ((client: Client) => void)[] = [];
   /** Called by RESET (discard MULTI, unsubscribe, tracking off, leave MONITOR). */
@@ -93,7 +97,13 @@ export class Server {
       },
     };
     this.readOutputLimits();
+    const readHot = () => {
+      this.hot.maxBulkLen = config.int("proto-max-bulk-len");
+      this.hot.queryBufferLimit = config.int("client-query-buffer-limit");
+    };
+    readHot();
     config.onChange((name, value) => {
+      if (name === "proto-max-bulk-len" || name === "client-query-buffer-limit") readHot();
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "hz") this.startTimer();
       if (name === "client-output-buffer-limit") this.readOutputLimits();
@@ -170,7 +180,7 @@ export class Server {
     }
     this.stats.totalConnections++;
     const client = new Client(this.nextClientId++, socket, {
-      maxBulkLen: () => this.config.int("proto-max-bulk-len"),
+      limits: this.hot,
       authRequired: !this.auth.defaultNoPass(),
       unixSocket: socket.remoteAddress === undefined ? this.config.get("unixsocket") : null,
     });
@@ -197,7 +207,7 @@ export class Server {
     engine.server.setClock(client.lastInteraction);
     const parser = client.parser;
     parser.feed(chunk);
-    if (parser.pending > this.config.int("client-query-buffer-limit")) {
+    if (parser.pending > this.hot.queryBufferLimit) {
       const head = repr(chunk.subarray(0, 64));
       this.log.warning(
         `Closing client that reached max query buffer length: ${client.info(Date.now(), false)} (qbuf initial bytes: ${head})`,
@@ -213,6 +223,7 @@ export class Server {
   /** Runs every complete command buffered for `client`, then sends the replies in one write. */
   private processInput(client: Client): void {
     const r = this.reply;
+    this.commandClock = performance.now();
     const parser = client.parser;
     try {
       const held = client.postponed;

@@ -1,3 +1,11 @@
+/** One command's INFO commandstats counters. */
+export interface CommandStat {
+  calls: number;
+  usec: number;
+  rejected: number;
+  failed: number;
+}
+
 /** Counters INFO stats/commandstats/errorstats report. */
 export class Stats {
   totalConnections = 0;
@@ -7,7 +15,7 @@ export class Stats {
   netOutputBytes = 0;
   totalErrorReplies = 0;
   /** Per command (full name): calls, microseconds, rejected, failed. */
-  commands = new Map<string, { calls: number; usec: number; rejected: number; failed: number }>();
+  commands = new Map<string, CommandStat>();
   /** Per error prefix (ERR, WRONGTYPE, ...). */
   errors = new Map<string, number>();
 
@@ -18,11 +26,12 @@ export class Stats {
     this.netInputBytes = 0;
     this.netOutputBytes = 0;
     this.totalErrorReplies = 0;
-    this.commands.clear();
+    // Zeroed in place: command specs keep a reference to their record.
+    for (const c of this.commands.values()) c.calls = c.usec = c.rejected = c.failed = 0;
     this.errors.clear();
   }
 
-  command(name: string) {
+  command(name: string): CommandStat {
     let c = this.commands.get(name);
     if (!c) {
       c = { calls: 0, usec: 0, rejected: 0, failed: 0 };

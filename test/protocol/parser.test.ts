@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RequestParser } from "../../src/protocol/parser.js";
 import { ProtocolError } from "../../src/protocol/errors.js";
 
-const limits = { maxBulkLen: 512 * 1024 * 1024, authenticated: () => true };
+const limits = { maxBulkLen: 512 * 1024 * 1024 };
 
 function parseAll(chunks: Buffer[]): string[][] {
   const p = new RequestParser(limits);
@@ -120,7 +120,7 @@ describe("RequestParser", () => {
 
   it("rejects over-long lines and unauthenticated big requests", () => {
     const err = (s: string, auth = true) => {
-      const p = new RequestParser({ maxBulkLen: 1024 * 1024, authenticated: () => auth });
+      const p = new RequestParser({ maxBulkLen: 1024 * 1024 }, () => auth);
       p.feed(Buffer.from(s));
       try {
         while (p.next());
