@@ -128,6 +128,10 @@ export function command(def: CommandDef, parent?: string): CommandSpec {
     keySpecs: def.keySpecs ?? (def.keys && def.keys[0] > 0 ? [rangeKeySpec(def.flags?.split(" ") ?? [], def.keys)] : []),
     getKeys: def.getKeys,
     docs: def.docs,
+    // Every spec gets every field, in one order: dispatch reads specs of all
+    // commands at one site, which stays fast only while they share a shape.
+    subcommands: undefined,
+    stat: undefined,
   };
   if (def.subcommands) {
     spec.subcommands = new Map(def.subcommands.map((s) => [s.name.toLowerCase(), command(s, name)]));

@@ -24,6 +24,9 @@ export interface ParserLimits {
  */
 export class RequestParser {
   private buf: Buffer = EMPTY;
+  /** buf's memory, for argument views made without Buffer#subarray's checks. */
+  private mem: ArrayBuffer = EMPTY.buffer as ArrayBuffer;
+  private memOffset = 0;
   private pos = 0;
   private argc = -1; // -1: between commands
   private args: Buffer[] = [];
@@ -67,9 +70,16 @@ export class RequestParser {
     );
   }
 
+  /** Makes `buf` the buffer being parsed. */
+  private use(buf: Buffer): void {
+    this.buf = buf;
+    this.mem = buf.buffer as ArrayBuffer;
+    this.memOffset = buf.byteOffset;
+  }
+
   /** Drops everything buffered (the client is gone). */
   clear(): void {
-    this.buf = EMPTY;
+    this.use(EMPTY);
     this.pos = 0;
     this.argc = -1;
     this.args = [];
@@ -86,9 +96,9 @@ export class RequestParser {
       return;
     }
     if (this.pos >= this.buf.length) {
-      this.buf = chunk;
+      this.use(chunk);
     } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.use(Buffer.concat([this.buf.subarray(this.pos), chunk]));
     }
     this.pos = 0;
   }
@@ -97,7 +107,7 @@ export class RequestParser {
   next(): Buffer[] | null {
     if (this.bigChunks) {
       if (this.bigHave < this.bulkLen + 2) return null;
-      this.buf = Buffer.concat(this.bigChunks, this.bigHave);
+      this.use(Buffer.concat(this.bigChunks, this.bigHave));
       this.pos = 0;
       this.bigChunks = null;
       this.bigHave = 0;
@@ -144,13 +154,13 @@ export class RequestParser {
             // is allocated for the declared length up front.
             this.bigChunks = [this.buf.subarray(this.pos)];
             this.bigHave = avail;
-            this.buf = EMPTY;
+            this.use(EMPTY);
             this.pos = 0;
           }
           return null;
         }
         const end = this.pos + this.bulkLen;
-        this.args.push(this.buf.subarray(this.pos, end));
+        this.args.push(Buffer.from(this.mem, this.memOffset + this.pos, this.bulkLen));
         this.partial += this.bulkLen + ARG_OVERHEAD;
         this.pos = end + 2; // Redis does not check the trailing CRLF's bytes either
         this.bulkLen = -1;
