@@ -1,5 +1,4 @@
 /** Nodis as a library: start a server in this process. */
-import type net from "node:net";
 import { Config } from "./config/config.js";
 import { applyDirectives } from "./config/load.js";
 import { findParam } from "./config/table.js";
@@ -30,12 +29,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The parts of Server the listeners need (Server keeps them private). */
-interface ServerInternals {
-  accept(socket: net.Socket): void;
-  startTimer(): void;
-}
-
 let running: Server | null = null;
 
 /**
@@ -58,14 +51,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const server = new Server(config);
   config.warn = (msg) => server.log.warning(msg);
   applyRenames(server, config);
-  const internals = server as unknown as ServerInternals;
   const listeners = new Listeners(
     (socket) => {
       if (refuseIfProtected(socket, config.bool("protected-mode"), server.auth.defaultNoPass())) {
         server.stats.rejectedConnections++;
         return;
       }
-      internals.accept(socket);
+      server.accept(socket);
     },
     () => config.int("tcp-backlog"),
     (msg) => server.log.warning(msg),
@@ -103,7 +95,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const oom = new OomScore(config, (msg) => server.log.warning(msg));
   config.onApply("oom-score-adj", () => oom.apply());
   oom.apply();
-  internals.startTimer();
+  server.startTimer();
 
   // Closing the server (close() or SHUTDOWN) closes the listeners too.
   const closeServer = server.close.bind(server);

@@ -1,6 +1,7 @@
 /** Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET (CLIENT is in client.ts). */
+import { parseDbIndex } from "./keys.js";
 import type { CommandDef, Ctx } from "./types.js";
-import { DB_RANGE, NOT_INT, SYNTAX } from "./errors.js";
+import { SYNTAX } from "./errors.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { REDIS_VERSION } from "../config/load.js";
 import { validClientAttr } from "../server/client.js";
@@ -117,9 +118,8 @@ export const connectionCommands: CommandDef[] = [
     since: "1.0.0",
     summary: "Changes the selected database.",
     handler: (c) => {
-      const n = parseI64(c.argv[1]);
-      if (n === null || n < -2147483648 || n > 2147483647) return c.r.error(NOT_INT);
-      if (n < 0 || n >= c.server.config.int("databases")) return c.r.error(DB_RANGE);
+      const n = parseDbIndex(c, c.argv[1]);
+      if (typeof n === "string") return c.r.error(n);
       c.client.db = n;
       c.r.ok();
     },

@@ -67,7 +67,6 @@ export class Server {
   /** The shared reply arena for the batch being processed. */
   private readonly reply = new Reply();
   private nextClientId = 1;
-  private net: net.Server | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** CLIENT PAUSE: end time (ms) and whether all commands or only writes are held; 0 when not paused. */
   private pauseEnd = 0;
@@ -114,23 +113,8 @@ export class Server {
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
   }
 
-  async listen(host: string, port: number): Promise<void> {
-    const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.net = srv;
-    await new Promise<void>((resolve, reject) => {
-      srv.once("error", reject);
-      srv.listen({ host, port, backlog: this.config.int("tcp-backlog") }, () => {
-        srv.off("error", reject);
-        resolve();
-      });
-    });
-    const addr = srv.address() as net.AddressInfo;
-    this.port = addr.port;
-    this.host = host;
-    this.startTimer();
-  }
-
-  private startTimer(): void {
+  /** Starts (or restarts, after CONFIG SET hz) the periodic timer. */
+  startTimer(): void {
     if (this.timer) clearInterval(this.timer);
     const hz = Math.min(Math.max(this.config.int("hz"), 1), 500);
     this.timer = setInterval(() => this.cron(), Math.floor(1000 / hz));
@@ -165,7 +149,8 @@ export class Server {
   /** DEBUG SET-ACTIVE-EXPIRE. */
   activeExpire = true;
 
-  private accept(socket: net.Socket): void {
+  /** Takes a connection from a listener (src/server/listeners.ts). */
+  accept(socket: net.Socket): void {
     const maxclients = this.config.int("maxclients");
     if (this.clients.size >= maxclients) {
       this.stats.rejectedConnections++;
@@ -496,7 +481,6 @@ export class Server {
       if (this.timer) clearInterval(this.timer);
       if (this.pauseTimer) clearTimeout(this.pauseTimer);
       for (const c of [...this.clients.values()]) this.closeClient(c);
-      await new Promise<void>((resolve) => (this.net ? this.net.close(() => resolve()) : resolve()));
     })();
     return this.closing;
   }

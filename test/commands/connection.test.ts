@@ -55,7 +55,7 @@ describe("SELECT", () => {
     expect(await c.call("SELECT", "16")).toBe("-ERR DB index is out of range\r\n");
     expect(await c.call("SELECT", "-1")).toBe("-ERR DB index is out of range\r\n");
     expect(await c.call("SELECT", "x")).toBe("-ERR value is not an integer or out of range\r\n");
-    expect(await c.call("SELECT", "4294967296")).toBe("-ERR value is not an integer or out of range\r\n");
+    expect(await c.call("SELECT", "4294967296")).toBe("-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
     c.close();
   });
 });

@@ -14,15 +14,8 @@ export interface KnownBug {
   repro: Arg[][];
 }
 
-const is = (a: Arg | undefined, s: string) => a !== undefined && a.toString().toUpperCase() === s;
-
-export const KNOWN_BUGS: readonly KnownBug[] = [
-  {
-    what: "SELECT with a DB index beyond 32 bits: Nodis says 'value is not an integer or out of range', Redis 'value is out of range, value must between -2147483648 and 2147483647'",
-    hits: (argv) => is(argv[0], "SELECT") && argv.length === 2 && /^-?\d{11,19}$/.test(argv[1].toString()),
-    repro: [["SELECT", "100000000000"]],
-  },
-];
+/** None open: the SELECT range error and EXPIRETIME at the i64 limit, found by the random runs, are fixed. */
+export const KNOWN_BUGS: readonly KnownBug[] = [];
 
 /** True when a generated command would run into a known bug. */
 export function hitsKnownBug(argv: Arg[]): boolean {
