@@ -4,7 +4,6 @@ import { applyDirectives } from "./config/load.js";
 import { findParam } from "./config/table.js";
 import { Listeners } from "./server/listeners.js";
 import { OomScore } from "./server/oom.js";
-import { refuseIfProtected } from "./server/protected-mode.js";
 import { Server } from "./server/server.js";
 
 export { Server } from "./server/server.js";
@@ -52,13 +51,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   config.warn = (msg) => server.log.warning(msg);
   applyRenames(server, config);
   const listeners = new Listeners(
-    (socket) => {
-      if (refuseIfProtected(socket, config.bool("protected-mode"), server.auth.defaultNoPass())) {
-        server.stats.rejectedConnections++;
-        return;
-      }
-      server.accept(socket);
-    },
+    (socket) => server.accept(socket),
     () => config.int("tcp-backlog"),
     (msg) => server.log.warning(msg),
   );

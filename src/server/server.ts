@@ -10,6 +10,7 @@ import { Client, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientType } from 
 import { execute } from "./dispatch.js";
 import { Logger } from "./log.js";
 import { Stats } from "./stats.js";
+import { refuseIfProtected } from "./protected-mode.js";
 
 /** The Redis version Nodis answers as (HELLO, INFO); defined once in the config loader. */
 export { REDIS_VERSION } from "../config/load.js";
@@ -158,9 +159,8 @@ export class Server {
       return;
     }
     // Without a password for the default user, protected mode serves the loopback interface only.
-    if (this.config.bool("protected-mode") && this.auth.defaultNoPass() && !isLoopback(socket.remoteAddress)) {
+    if (refuseIfProtected(socket, this.config.bool("protected-mode"), this.auth.defaultNoPass())) {
       this.stats.rejectedConnections++;
-      socket.end(PROTECTED_MODE_DENIED);
       return;
     }
     this.stats.totalConnections++;
@@ -510,23 +510,3 @@ function repr(b: Buffer): string {
   return out + '"';
 }
 
-/** Whether a peer address is on the loopback interface (Redis's connIsLocal). */
-function isLoopback(ip: string | undefined): boolean {
-  if (ip === undefined) return true; // a unix socket
-  if (!ip) return false;
-  if (ip.startsWith("::ffff:")) ip = ip.slice(7);
-  return ip.startsWith("127.") || ip === "::1";
-}
-
-const PROTECTED_MODE_DENIED =
-  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
-  "In this mode connections are only accepted from the loopback interface. " +
-  "If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
-  "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface " +
-  "by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible " +
-  "from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
-  "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected " +
-  "mode option to 'no', and then restarting the server. " +
-  "3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
-  "4) Set up an authentication password for the default user. " +
-  "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";

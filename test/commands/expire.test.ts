@@ -6,14 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Redis from "ioredis";
-import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import { haveRedisServer, startNodis } from "../helpers/nodis.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
 import type { RunningServer } from "../../src/index.js";
 import { takeExpired, trackExpired } from "../../src/engine/keys.js";
+import { expectSameReplies, useOracle } from "../helpers/oracle.js";
 
 const OK = "+OK\r\n";
 const NIL = "$-1\r\n";
-const bulk = (s: string) => `$${Buffer.byteLength(s, "latin1")}\r\n${s}\r\n`;
 const int = (n: number | bigint | string) => `:${n}\r\n`;
 const err = (s: string) => `-${s}\r\n`;
 const NOT_INT = err("ERR value is not an integer or out of range");
@@ -270,22 +270,8 @@ describe("expiry commands: exact replies", () => {
 });
 
 describe.skipIf(!haveRedisServer())("expiry commands against redis-server", () => {
-  let oracle: { port: number; stop(): Promise<void> };
-  let oconn: RespConnection;
-  beforeAll(async () => {
-    oracle = await startRedis();
-    oconn = await RespConnection.connect(oracle.port);
-  });
-  afterAll(async () => {
-    oconn?.close();
-    await oracle?.stop();
-  });
+  const oracle = useOracle();
   for (const [name, cases] of Object.entries(CASES)) {
-    it(name, async () => {
-      for (const k of [conn, oconn]) await k.call("flushall");
-      const cmds = cases.map(([argv]) => argv);
-      const [mine, theirs] = await Promise.all([conn.send(cmds), oconn.send(cmds)]);
-      cmds.forEach((argv, i) => expect(show(mine[i]), argv.map(String).join(" ")).toBe(show(theirs[i])));
-    });
+    it(name, () => expectSameReplies(conn, oracle.conn, cases.map(([argv]) => argv)));
   }
 });

@@ -5,10 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Redis from "ioredis";
-import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import { haveRedisServer, startNodis } from "../helpers/nodis.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
 import type { RunningServer } from "../../src/index.js";
 import { globMatch } from "../../src/engine/keys.js";
+import { expectSameReplies, useOracle } from "../helpers/oracle.js";
 
 const OK = "+OK\r\n";
 const NIL = "$-1\r\n";
@@ -376,29 +377,9 @@ describe("globMatch (the binding CONFIG GET uses)", () => {
 });
 
 describe.skipIf(!haveRedisServer())("generic key commands against redis-server", () => {
-  let oracle: { port: number; stop(): Promise<void> };
-  let oconn: RespConnection;
-  beforeAll(async () => {
-    oracle = await startRedis();
-    oconn = await RespConnection.connect(oracle.port);
-  });
-  afterAll(async () => {
-    oconn?.close();
-    await oracle?.stop();
-  });
+  const oracle = useOracle();
 
-  async function compare(cmds: Arg[][]): Promise<void> {
-    for (const k of [conn, oconn]) {
-      await k.call("flushall");
-      await k.call("select", "0");
-    }
-    const [mine, theirs] = await Promise.all([conn.send(cmds), oconn.send(cmds)]);
-    cmds.forEach((argv, i) => {
-      expect(show(mine[i]), argv.map(String).join(" ")).toBe(show(theirs[i]));
-    });
-  }
-
-  for (const [name, cases] of Object.entries(CASES)) it(name, () => compare(cases.map(([argv]) => argv)));
+  for (const [name, cases] of Object.entries(CASES)) it(name, () => expectSameReplies(conn, oracle.conn, cases.map(([argv]) => argv)));
 
   it("random sequences of generic and expiry commands agree with Redis", async () => {
     let s = 777;
@@ -435,7 +416,7 @@ describe.skipIf(!haveRedisServer())("generic key commands against redis-server",
         default: cmds.push(["get", key()]);
       }
     }
-    await compare(cmds);
+    await expectSameReplies(conn, oracle.conn, cmds);
   });
 
   it("KEYS over random patterns and names agrees with Redis", async () => {
@@ -453,7 +434,7 @@ describe.skipIf(!haveRedisServer())("generic key commands against redis-server",
       names.push(k);
     }
     const setup: Arg[][] = [...new Set(names)].map((k) => ["set", Buffer.from(k, "latin1"), "1"]);
-    for (const k of [conn, oconn]) {
+    for (const k of [conn, oracle.conn]) {
       await k.call("flushall");
       await k.call("select", "0");
       await k.send(setup);
@@ -463,7 +444,7 @@ describe.skipIf(!haveRedisServer())("generic key commands against redis-server",
       const len = 1 + rnd(7);
       for (let j = 0; j < len; j++) p += alphabet[rnd(alphabet.length)];
       const pat = Buffer.from(p, "latin1");
-      const [a, b] = await Promise.all([conn.call("keys", pat), oconn.call("keys", pat)]);
+      const [a, b] = await Promise.all([conn.call("keys", pat), oracle.conn.call("keys", pat)]);
       const sorted = (buf: Buffer) => buf.toString("latin1").split("\r\n").slice(1).filter((l) => !l.startsWith("$")).sort().join(",");
       expect(sorted(a), `KEYS ${p}`).toBe(sorted(b));
     }

@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Redis from "ioredis";
-import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import { haveRedisServer, startNodis } from "../helpers/nodis.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
 import type { RunningServer } from "../../src/index.js";
+import { expectSameReplies, useOracle } from "../helpers/oracle.js";
 
 const err = (s: string) => `-${s}\r\n`;
 const EMPTY = "*2\r\n$1\r\n0\r\n*0\r\n";
@@ -187,31 +188,17 @@ describe("SCAN iterations", () => {
 });
 
 describe.skipIf(!haveRedisServer())("SCAN against redis-server", () => {
-  let oracle: { port: number; stop(): Promise<void> };
-  let oconn: RespConnection;
-  beforeAll(async () => {
-    oracle = await startRedis();
-    oconn = await RespConnection.connect(oracle.port);
-  });
-  afterAll(async () => {
-    oconn?.close();
-    await oracle?.stop();
-  });
+  const oracle = useOracle();
   for (const [name, cases] of Object.entries(CASES)) {
-    it(name, async () => {
-      for (const k of [conn, oconn]) await k.call("flushall");
-      const cmds = cases.map(([argv]) => argv);
-      const [mine, theirs] = await Promise.all([conn.send(cmds), oconn.send(cmds)]);
-      cmds.forEach((argv, i) => expect(show(mine[i]), argv.map(String).join(" ")).toBe(show(theirs[i])));
-    });
+    it(name, () => expectSameReplies(conn, oracle.conn, cases.map(([argv]) => argv)));
   }
   it("a single key is found with any valid cursor form", async () => {
-    for (const k of [conn, oconn]) {
+    for (const k of [conn, oracle.conn]) {
       await k.call("flushall");
       await k.call("set", "only", "v");
     }
     const cmds: Arg[][] = [["scan", "0"], ["scan", "0", "match", "o*"], ["scan", "0", "match", "x*"], ["scan", "0", "type", "string"], ["scan", "0", "type", "hash"]];
-    const [mine, theirs] = await Promise.all([conn.send(cmds), oconn.send(cmds)]);
+    const [mine, theirs] = await Promise.all([conn.send(cmds), oracle.conn.send(cmds)]);
     cmds.forEach((argv, i) => expect(show(mine[i]), argv.join(" ")).toBe(show(theirs[i])));
   });
 });

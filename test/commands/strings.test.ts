@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Redis from "ioredis";
-import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import { haveRedisServer, startNodis } from "../helpers/nodis.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
 import type { RunningServer } from "../../src/index.js";
+import { expectSameReplies, useOracle } from "../helpers/oracle.js";
 
 const OK = "+OK\r\n";
 const NIL = "$-1\r\n";
@@ -614,21 +615,12 @@ function fuzzCases(seed: number, n: number): Arg[][] {
 }
 
 describe.skipIf(!haveRedisServer())("string commands against redis-server", () => {
-  let oracle: { port: number; stop(): Promise<void> };
-  let oconn: RespConnection;
-  beforeAll(async () => {
-    oracle = await startRedis();
-    oconn = await RespConnection.connect(oracle.port);
-  });
-  afterAll(async () => {
-    oconn?.close();
-    await oracle?.stop();
-  });
+  const oracle = useOracle();
 
   /** Runs the commands on both servers from an empty keyspace and compares each reply's bytes. */
   async function compare(cmds: Arg[][]): Promise<void> {
-    for (const k of [conn, oconn]) await k.call("flushall");
-    const [mine, theirs] = await Promise.all([conn.send(cmds), oconn.send(cmds)]);
+    for (const k of [conn, oracle.conn]) await k.call("flushall");
+    const [mine, theirs] = await Promise.all([conn.send(cmds), oracle.conn.send(cmds)]);
     cmds.forEach((argv, i) => {
       const name = argv[0].toString().toLowerCase();
       const a = mine[i].toString("latin1");
@@ -653,8 +645,8 @@ describe.skipIf(!haveRedisServer())("string commands against redis-server", () =
   }
   it("gives the expected replies of every case table, including those needing other families", async () => {
     for (const cases of [...Object.values(CASES), ...Object.values(NEEDS_OTHERS)]) {
-      await oconn.call("flushall");
-      expectCases(cases, await runCases(oconn, cases));
+      await oracle.conn.call("flushall");
+      expectCases(cases, await runCases(oracle.conn, cases));
     }
   });
   it("random string commands (seeded)", async () => {
