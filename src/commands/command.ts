@@ -51,55 +51,29 @@ function replyKeySpecs(r: Reply, specs: KeySpec[]): void {
     r.bulk("flags");
     statusSet(r, ordered(ks.flags, KEY_FLAGS));
     r.bulk("begin_search");
-    r.map(2);
-    r.bulk("type");
-    if (ks.begin === "unknown") {
-      r.bulk("unknown");
-      r.bulk("spec");
-      r.map(0);
-    } else if ("index" in ks.begin) {
-      r.bulk("index");
-      r.bulk("spec");
-      r.map(1);
-      r.bulk("index");
-      r.int(ks.begin.index);
-    } else {
-      r.bulk("keyword");
-      r.bulk("spec");
-      r.map(2);
-      r.bulk("keyword");
-      r.bulk(ks.begin.keyword);
-      r.bulk("startfrom");
-      r.int(ks.begin.startfrom);
-    }
+    const b = ks.begin;
+    if (b === "unknown") typedSpec(r, "unknown", []);
+    else if ("index" in b) typedSpec(r, "index", [["index", b.index]]);
+    else typedSpec(r, "keyword", [["keyword", b.keyword], ["startfrom", b.startfrom]]);
     r.bulk("find_keys");
-    r.map(2);
-    r.bulk("type");
-    if (ks.find === "unknown") {
-      r.bulk("unknown");
-      r.bulk("spec");
-      r.map(0);
-    } else if ("lastkey" in ks.find) {
-      r.bulk("range");
-      r.bulk("spec");
-      r.map(3);
-      r.bulk("lastkey");
-      r.int(ks.find.lastkey);
-      r.bulk("keystep");
-      r.int(ks.find.keystep);
-      r.bulk("limit");
-      r.int(ks.find.limit);
-    } else {
-      r.bulk("keynum");
-      r.bulk("spec");
-      r.map(3);
-      r.bulk("keynumidx");
-      r.int(ks.find.keynumidx);
-      r.bulk("firstkey");
-      r.int(ks.find.firstkey);
-      r.bulk("keystep");
-      r.int(ks.find.keystep);
-    }
+    const f = ks.find;
+    if (f === "unknown") typedSpec(r, "unknown", []);
+    else if ("lastkey" in f) typedSpec(r, "range", [["lastkey", f.lastkey], ["keystep", f.keystep], ["limit", f.limit]]);
+    else typedSpec(r, "keynum", [["keynumidx", f.keynumidx], ["firstkey", f.firstkey], ["keystep", f.keystep]]);
+  }
+}
+
+/** A key spec part as Redis replies it: {type: <type>, spec: {<fields>}} (strings as bulks, numbers as integers). */
+function typedSpec(r: Reply, type: string, fields: [string, string | number][]): void {
+  r.map(2);
+  r.bulk("type");
+  r.bulk(type);
+  r.bulk("spec");
+  r.map(fields.length);
+  for (const [name, value] of fields) {
+    r.bulk(name);
+    if (typeof value === "number") r.int(value);
+    else r.bulk(value);
   }
 }
 
