@@ -180,7 +180,11 @@ impl Keyspace {
 
     /// TOUCH of one key: true if it exists (its access time is updated).
     pub fn touch_cmd(&mut self, db: usize, key: &[u8]) -> bool {
-        self.lookup_read(db, key).is_some()
+        // TOUCH records the access even for a NO-TOUCH client, as in Redis.
+        let no_touch = std::mem::replace(&mut self.no_touch, false);
+        let found = self.lookup_read(db, key).is_some();
+        self.no_touch = no_touch;
+        found
     }
 
     /// EXISTS of one key: counts hits and misses, does not touch the key.

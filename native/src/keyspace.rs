@@ -147,6 +147,9 @@ pub struct Keyspace {
     pub now_ms: i64,
     pub stats: Stats,
     pub lfu: Lfu,
+    /// CLIENT NO-TOUCH of the client whose command runs: lookups leave the
+    /// LRU/LFU data alone (TOUCH itself still touches).
+    pub no_touch: bool,
     /// Keys deleted because their time had passed, while someone listens
     /// (keyspace notifications, propagation of the DEL); None: not recorded.
     pub expired_log: Option<Vec<(u32, SBytes)>>,
@@ -179,6 +182,7 @@ impl Keyspace {
             now_ms: now_ms(),
             stats: Stats::default(),
             lfu: Lfu { enabled: false, log_factor: 10, decay_time: 1 },
+            no_touch: false,
             expired_log: None,
             cycle_start: None,
             cycle_limit: std::time::Duration::from_millis(25),
@@ -287,7 +291,7 @@ impl Keyspace {
         if count {
             self.stats.keyspace_hits += 1;
         }
-        if touch {
+        if touch && !self.no_touch {
             Keyspace::touch(self.lfu, now, &mut self.rng, e);
         }
         Some(e)

@@ -35,9 +35,8 @@ function lfuPolicy(server: Server): boolean {
 
 /**
  * Mirrors the LRU/LFU choice and the LFU parameters into the engine, now and on
- * every later CONFIG SET. Called by OBJECT and FLUSHDB/FLUSHALL (the first
- * commands a fresh client or test usually sends); the owner of maxmemory-policy
- * may call engine.keys.setLfu from its apply hook instead.
+ * every later CONFIG SET. The server installs it when it starts; OBJECT and
+ * FLUSHDB/FLUSHALL also call it, which is a no-op once installed.
  */
 export function trackEvictionPolicy(server: Server): boolean {
   const lfu = lfuPolicy(server);

@@ -1,6 +1,7 @@
 import type { CommandSpec, Ctx } from "../commands/types.js";
 import { unknownCommand, unknownSubcommand, wrongArity } from "../commands/errors.js";
 import type { Reply } from "../protocol/reply.js";
+import * as engine from "../engine/index.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 
@@ -69,6 +70,7 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     return;
   }
   client.lastCommand = spec.name;
+  engine.server.setNoTouch(client.noTouch);
   const ctx: Ctx = { client, argv, r, server, db: client.db };
   // One clock read per command: it starts where the previous one of the batch
   // ended (processInput sets the clock at the batch's start), so a command's time

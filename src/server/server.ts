@@ -10,6 +10,7 @@ import { Client, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientType } from 
 import { execute } from "./dispatch.js";
 import { Logger } from "./log.js";
 import { Stats } from "./stats.js";
+import { trackEvictionPolicy } from "../commands/object.js";
 import { refuseIfProtected } from "./protected-mode.js";
 
 /** The Redis version Nodis answers as (HELLO, INFO); defined once in the config loader. */
@@ -111,6 +112,7 @@ export class Server {
       if (name === "requirepass" && value === "") for (const c of this.clients.values()) c.authenticated = true;
     });
     engine.server.init(config.int("databases"));
+    trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
   }
 

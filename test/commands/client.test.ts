@@ -121,6 +121,31 @@ describe("CLIENT LIST and INFO", () => {
     expect(await c.call("CLIENT", "NO-TOUCH", "maybe")).toBe("-ERR syntax error\r\n");
     c.close();
   });
+
+  it("NO-TOUCH leaves a key's access data alone, except for TOUCH", async () => {
+    // Under LFU a new key's counter is 5 and its first access always raises it.
+    const c = await RawConn.open(srv.port);
+    expect(await c.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")).toBe("+OK\r\n");
+    try {
+      await c.call("SET", "nt", "v");
+      expect(await c.call("OBJECT", "FREQ", "nt")).toBe(":5\r\n");
+      await c.call("CLIENT", "NO-TOUCH", "ON");
+      await c.call("GET", "nt");
+      await c.call("SET", "nt", "w", "XX", "KEEPTTL", "GET");
+      expect(await c.call("OBJECT", "FREQ", "nt")).toBe(":5\r\n");
+      expect(await c.call("TOUCH", "nt")).toBe(":1\r\n");
+      expect(await c.call("OBJECT", "FREQ", "nt")).toBe(":6\r\n");
+      // Another client without NO-TOUCH is not affected by this one's mode.
+      const d = await RawConn.open(srv.port);
+      await d.call("SET", "nt2", "v");
+      await d.call("GET", "nt2");
+      expect(await d.call("OBJECT", "FREQ", "nt2")).toBe(":6\r\n");
+      d.close();
+    } finally {
+      await c.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+      c.close();
+    }
+  });
 });
 
 describe("CLIENT KILL", () => {

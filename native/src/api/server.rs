@@ -45,3 +45,9 @@ pub fn engine_active_expire(budget: u32) -> u32 {
     }
     n as u32
 }
+
+/// CLIENT NO-TOUCH of the client whose commands follow (set only when it changes).
+#[napi]
+pub fn engine_set_no_touch(on: bool) {
+    ks().no_touch = on;
+}
