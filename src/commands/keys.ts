@@ -6,6 +6,7 @@
  */
 import { keys, answer } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";
+import { rangeKeySpec } from "./types.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { DB_RANGE, NOT_INT, SYNTAX } from "./errors.js";
 import { expireCommands } from "./expire.js";
@@ -53,6 +54,7 @@ const delDef = (name: string, since: string, summary: string, fast: boolean): Co
   arity: -2,
   flags: fast ? "write fast" : "write",
   keys: [1, -1, 1],
+  keyFlags: "RM delete",
   acl: fast ? "keyspace write fast" : "keyspace write slow",
   group: GENERIC,
   since,
@@ -67,6 +69,7 @@ const renameDef = (name: string, nx: boolean, summary: string): CommandDef => ({
   arity: 3,
   flags: nx ? "write fast" : "write",
   keys: [1, 2, 1],
+  keySpecs: [rangeKeySpec("RW access delete", [1, 1, 1]), rangeKeySpec(nx ? "OW insert" : "OW update", [2, 2, 1])],
   acl: nx ? "keyspace write fast" : "keyspace write slow",
   group: GENERIC,
   since: "1.0.0",
@@ -87,6 +90,7 @@ const genericCommands: CommandDef[] = [
     arity: -2,
     flags: "readonly fast",
     keys: [1, -1, 1],
+    keyFlags: "RO",
     acl: "keyspace read fast",
     group: GENERIC,
     since: "1.0.0",
@@ -100,6 +104,7 @@ const genericCommands: CommandDef[] = [
     arity: -2,
     flags: "readonly fast",
     keys: [1, -1, 1],
+    keyFlags: "RO",
     acl: "keyspace read fast",
     group: GENERIC,
     since: "3.2.1",
@@ -113,6 +118,7 @@ const genericCommands: CommandDef[] = [
     arity: 2,
     flags: "readonly fast",
     keys: [1, 1, 1],
+    keyFlags: "RO",
     acl: "keyspace read fast",
     group: GENERIC,
     since: "1.0.0",
@@ -150,6 +156,7 @@ const genericCommands: CommandDef[] = [
     arity: 3,
     flags: "write fast",
     keys: [1, 1, 1],
+    keyFlags: "RW access update",
     acl: "keyspace write fast",
     group: GENERIC,
     since: "1.0.0",
@@ -167,6 +174,7 @@ const genericCommands: CommandDef[] = [
     arity: -3,
     flags: "write denyoom",
     keys: [1, 2, 1],
+    keySpecs: [rangeKeySpec("RO access", [1, 1, 1]), rangeKeySpec("OW update", [2, 2, 1])],
     acl: "keyspace write slow",
     group: GENERIC,
     since: "6.2.0",

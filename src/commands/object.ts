@@ -72,6 +72,7 @@ const sub = (name: string, summary: string, since: string, what: number, needLfu
   arity: 3,
   flags: "readonly",
   keys: [2, 2, 1],
+  keyFlags: "RO",
   acl: "keyspace read slow",
   group: GENERIC,
   since,

@@ -97,14 +97,39 @@ export interface CommandDef {
   subcommands?: CommandDef[];
   /** Key specs; by default one is derived from `keys` and the read/write flags. */
   keySpecs?: KeySpec[];
+  /** Flags of the key spec derived from `keys`, as Redis 7.2 lists them (e.g. "RW access update"); by default RW update / RO access. */
+  keyFlags?: string;
+  /** Notes of that derived key spec. */
+  keyNotes?: string;
   getKeys?: (argv: Buffer[]) => number[];
   docs?: CommandDocs;
 }
 
 /** The key spec Redis would give a plain [first, last, step] range. */
-function rangeKeySpec(flags: string[], [first, last, step]: [number, number, number]): KeySpec {
-  const access = flags.includes("write") ? ["RW", "update"] : ["RO", "access"];
-  return { flags: access, begin: { index: first }, find: { lastkey: last < 0 ? last : last - first, keystep: step, limit: 0 } };
+/** A key spec for keys at fixed positions: `index` given, then up to `lastkey` (relative, or -N from the end). */
+export function rangeKeySpec(flags: string, [first, last, step]: [number, number, number], notes?: string): KeySpec {
+  const spec: KeySpec = { flags: flags.split(" "), begin: { index: first }, find: { lastkey: last < 0 ? last : last - first, keystep: step, limit: 0 } };
+  if (notes) spec.notes = notes;
+  return spec;
+}
+
+function defaultKeySpecs(def: CommandDef): KeySpec[] {
+  if (!def.keys || def.keys[0] <= 0) return [];
+  const flags = def.keyFlags ?? (def.flags?.split(" ").includes("write") ? "RW update" : "RO access");
+  return [rangeKeySpec(flags, def.keys, def.keyNotes)];
+}
+
+/** ACL categories Redis derives from the flags (setImplicitACLCategories): write, read, admin, ..., and slow unless fast. */
+function implicitAcl(flags: string[], acl: string[]): string[] {
+  const out = new Set(acl);
+  if (flags.includes("write")) out.add("write");
+  if (flags.includes("readonly") && !out.has("scripting")) out.add("read");
+  if (flags.includes("admin")) out.add("admin").add("dangerous");
+  if (flags.includes("pubsub")) out.add("pubsub");
+  if (flags.includes("fast")) out.add("fast");
+  if (flags.includes("blocking")) out.add("blocking");
+  if (!out.has("fast")) out.add("slow");
+  return [...out];
 }
 
 /** Builds a table entry from its compact definition. */
@@ -118,14 +143,14 @@ export function command(def: CommandDef, parent?: string): CommandSpec {
     firstKey,
     lastKey,
     step,
-    acl: def.acl ? def.acl.split(" ").filter(Boolean) : [],
+    acl: implicitAcl(def.flags ? def.flags.split(" ") : [], def.acl ? def.acl.split(" ").filter(Boolean) : []),
     group: def.group,
     since: def.since,
     summary: def.summary,
     complexity: def.complexity ?? "O(1)",
     tips: def.tips ? def.tips.split(" ").filter(Boolean) : undefined,
     handler: def.handler,
-    keySpecs: def.keySpecs ?? (def.keys && def.keys[0] > 0 ? [rangeKeySpec(def.flags?.split(" ") ?? [], def.keys)] : []),
+    keySpecs: def.keySpecs ?? defaultKeySpecs(def),
     getKeys: def.getKeys,
     docs: def.docs,
     // Every spec gets every field, in one order: dispatch reads specs of all
