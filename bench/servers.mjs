@@ -45,10 +45,10 @@ async function waitForPort(port, proc, name) {
 /** Starts `kind` ("redis" or "nodis") without persistence on a free port. */
 export async function startServer(kind) {
   const port = await freePort();
-  const common = ["--port", String(port), "--save", "", "--appendonly", "no"];
+  const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
   const proc =
     kind === "redis"
-      ? spawn("redis-server", [...common, "--bind", "127.0.0.1", "--daemonize", "no"], { stdio: "ignore" })
+      ? spawn("redis-server", [...common, "--daemonize", "no"], { stdio: "ignore" })
       : spawn(process.execPath, [path.join(ROOT, "dist/cli.js"), ...common], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port, proc, kind);
   const srv = {
