@@ -1,17 +1,12 @@
 /** CLIENT subcommands: ID, names, LIST/INFO, KILL, PAUSE, REPLY, SETINFO, flags. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import Redis from "ioredis";
-import { startNodis } from "../helpers/nodis.js";
+import { useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 
 let srv: RunningServer;
-beforeAll(async () => {
-  srv = await startNodis();
-});
-afterAll(async () => {
-  await srv.close();
-});
+useNodis({}, {}, (f) => ({ srv } = f));
 
 const FIELDS =
   "id addr laddr fd name age idle flags db sub psub ssub multi qbuf qbuf-free argv-mem multi-mem rbs rbp obl oll omem tot-mem events cmd user redir resp lib-name lib-ver";

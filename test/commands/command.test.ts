@@ -1,20 +1,13 @@
 /** COMMAND and its subcommands, derived from the command table. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import Redis from "ioredis";
-import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import type Redis from "ioredis";
+import { describe, expect, it } from "vitest";
+import { haveRedisServer, useNodis, startRedis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 
 let srv: RunningServer;
 let r: Redis;
-beforeAll(async () => {
-  srv = await startNodis();
-  r = new Redis({ port: srv.port, host: "127.0.0.1", enableReadyCheck: false });
-});
-afterAll(async () => {
-  r.disconnect();
-  await srv.close();
-});
+useNodis({}, { r: true }, (f) => ({ srv, r } = f));
 
 describe("COMMAND", () => {
   it("lists the whole table, and COUNT agrees", async () => {

@@ -2,17 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Redis from "ioredis";
 import { createClient } from "redis";
-import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import { haveRedisServer, useNodis, startRedis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 
 let srv: RunningServer;
-beforeAll(async () => {
-  srv = await startNodis();
-});
-afterAll(async () => {
-  await srv.close();
-});
+useNodis({}, {}, (f) => ({ srv } = f));
 
 const bulk = (s: string) => `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
 

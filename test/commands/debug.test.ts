@@ -1,20 +1,13 @@
 /** DEBUG: gating, DIGEST/DIGEST-VALUE (differential against redis-server), OBJECT, POPULATE, SLEEP, PROTOCOL. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import Redis from "ioredis";
-import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import { haveRedisServer, useNodis, startRedis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 
 let srv: RunningServer;
 let r: Redis;
-beforeAll(async () => {
-  srv = await startNodis({ "enable-debug-command": "yes" });
-  r = new Redis({ port: srv.port, host: "127.0.0.1", enableReadyCheck: false });
-});
-afterAll(async () => {
-  r.disconnect();
-  await srv.close();
-});
+useNodis({ "enable-debug-command": "yes" }, { r: true }, (f) => ({ srv, r } = f));
 
 /** The same writes on both servers. */
 async function load(c: Redis): Promise<void> {

@@ -4,11 +4,10 @@
  * are never accessed again, also inside a large keyspace of persistent keys.
  * A differential block runs the time-independent cases against redis-server.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import Redis from "ioredis";
-import { haveRedisServer, startNodis } from "../helpers/nodis.js";
+import type Redis from "ioredis";
+import { describe, expect, it } from "vitest";
+import { haveRedisServer, useNodis } from "../helpers/nodis.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
-import type { RunningServer } from "../../src/index.js";
 import { takeExpired, trackExpired } from "../../src/engine/keys.js";
 import { expectSameReplies, useOracle } from "../helpers/oracle.js";
 
@@ -138,19 +137,9 @@ const CASES: Record<string, Case[]> = {
   ],
 };
 
-let srv: RunningServer;
 let conn: RespConnection;
 let r: Redis;
-beforeAll(async () => {
-  srv = await startNodis();
-  conn = await RespConnection.connect(srv.port);
-  r = new Redis(srv.port, { enableReadyCheck: false });
-});
-afterAll(async () => {
-  conn?.close();
-  r?.disconnect();
-  await srv?.close();
-});
+useNodis({}, { conn: true, r: true }, (f) => ({ conn, r } = f));
 
 describe("expiry commands: exact replies", () => {
   for (const [name, cases] of Object.entries(CASES)) {

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import Redis from "ioredis";
-import { startNodis } from "../helpers/nodis.js";
-import type { RunningServer } from "../../src/index.js";
+import type Redis from "ioredis";
+import { describe, expect, it } from "vitest";
+import { useNodis } from "../helpers/nodis.js";
 
-let srv: RunningServer;
 let r: Redis;
-beforeAll(async () => {
-  srv = await startNodis();
-  r = new Redis({ port: srv.port, host: "127.0.0.1", enableReadyCheck: false });
-});
-afterAll(async () => {
-  r.disconnect();
-  await srv.close();
-});
+useNodis({}, { r: true }, (f) => ({ r } = f));
 
 describe("FUNCTION over an empty library", () => {
   it("FLUSH accepts SYNC/ASYNC only", async () => {

@@ -1,21 +1,14 @@
 /** INFO: sections, field names and counters clients read. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import Redis from "ioredis";
 import { createClient } from "redis";
-import { startNodis } from "../helpers/nodis.js";
+import { useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 
 let srv: RunningServer;
 let r: Redis;
-beforeAll(async () => {
-  srv = await startNodis();
-  r = new Redis({ port: srv.port, host: "127.0.0.1", enableReadyCheck: false });
-});
-afterAll(async () => {
-  r.disconnect();
-  await srv.close();
-});
+useNodis({}, { r: true }, (f) => ({ srv, r } = f));
 
 /** field -> value of an INFO text. */
 function parse(info: string): Map<string, string> {

@@ -3,9 +3,9 @@
  * KEYS with Redis's glob rules, OBJECT, multi-db commands, and a differential
  * run of the same case tables against Debian's redis-server when installed.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import Redis from "ioredis";
-import { haveRedisServer, startNodis } from "../helpers/nodis.js";
+import { haveRedisServer, useNodis } from "../helpers/nodis.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
 import type { RunningServer } from "../../src/index.js";
 import { globMatch } from "../../src/engine/keys.js";
@@ -210,14 +210,7 @@ const CASES: Record<string, Case[]> = {
 
 let srv: RunningServer;
 let conn: RespConnection;
-beforeAll(async () => {
-  srv = await startNodis();
-  conn = await RespConnection.connect(srv.port);
-});
-afterAll(async () => {
-  conn?.close();
-  await srv?.close();
-});
+useNodis({}, { conn: true }, (f) => ({ srv, conn } = f));
 
 async function run(cases: Case[]): Promise<void> {
   await conn.call("flushall");

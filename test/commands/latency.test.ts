@@ -1,19 +1,10 @@
 /** LATENCY: event series (latency-monitor-threshold), LATEST/HISTORY/RESET/GRAPH/DOCTOR, HISTOGRAM. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import Redis from "ioredis";
-import { startNodis } from "../helpers/nodis.js";
-import type { RunningServer } from "../../src/index.js";
+import type Redis from "ioredis";
+import { describe, expect, it } from "vitest";
+import { useNodis } from "../helpers/nodis.js";
 
-let srv: RunningServer;
 let r: Redis;
-beforeAll(async () => {
-  srv = await startNodis({ "enable-debug-command": "yes" });
-  r = new Redis({ port: srv.port, host: "127.0.0.1", enableReadyCheck: false });
-});
-afterAll(async () => {
-  r.disconnect();
-  await srv.close();
-});
+useNodis({ "enable-debug-command": "yes" }, { r: true }, (f) => ({ r } = f));
 
 describe("LATENCY", () => {
   it("records nothing while latency-monitor-threshold is 0", async () => {

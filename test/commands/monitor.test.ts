@@ -1,16 +1,11 @@
 /** MONITOR: Redis's line format, redaction, admin commands hidden, leaving on close. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNodis } from "../helpers/nodis.js";
+import { describe, expect, it } from "vitest";
+import { useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 
 let srv: RunningServer;
-beforeAll(async () => {
-  srv = await startNodis();
-});
-afterAll(async () => {
-  await srv.close();
-});
+useNodis({}, {}, (f) => ({ srv } = f));
 
 describe("MONITOR", () => {
   it("streams every other client's commands in Redis's format", async () => {

@@ -3,11 +3,10 @@
  * against redis-server), full iterations with MATCH/COUNT/TYPE, and the SCAN
  * guarantee while the table grows and shrinks between calls.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import Redis from "ioredis";
-import { haveRedisServer, startNodis } from "../helpers/nodis.js";
+import type Redis from "ioredis";
+import { describe, expect, it } from "vitest";
+import { haveRedisServer, useNodis } from "../helpers/nodis.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
-import type { RunningServer } from "../../src/index.js";
 import { expectSameReplies, useOracle } from "../helpers/oracle.js";
 
 const err = (s: string) => `-${s}\r\n`;
@@ -54,19 +53,9 @@ const CASES: Record<string, Case[]> = {
   ],
 };
 
-let srv: RunningServer;
 let conn: RespConnection;
 let r: Redis;
-beforeAll(async () => {
-  srv = await startNodis();
-  conn = await RespConnection.connect(srv.port);
-  r = new Redis(srv.port, { enableReadyCheck: false });
-});
-afterAll(async () => {
-  conn?.close();
-  r?.disconnect();
-  await srv?.close();
-});
+useNodis({}, { conn: true, r: true }, (f) => ({ conn, r } = f));
 
 /** Runs a whole SCAN iteration, calling `between` after each step; returns every key seen. */
 async function scanAll(args: (string | number)[] = [], between?: (step: number) => Promise<void>): Promise<string[]> {

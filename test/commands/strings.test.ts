@@ -3,12 +3,12 @@
  * behaviour through a real client (ioredis), and a differential run of the
  * same commands against Debian's redis-server when it is installed.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import Redis from "ioredis";
-import { haveRedisServer, startNodis } from "../helpers/nodis.js";
+import { haveRedisServer, useNodis } from "../helpers/nodis.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
 import type { RunningServer } from "../../src/index.js";
-import { expectSameReplies, useOracle } from "../helpers/oracle.js";
+import { useOracle } from "../helpers/oracle.js";
 
 const OK = "+OK\r\n";
 const NIL = "$-1\r\n";
@@ -461,14 +461,7 @@ function expectCases(cases: Case[], got: string[]): void {
 
 let srv: RunningServer;
 let conn: RespConnection;
-beforeAll(async () => {
-  srv = await startNodis();
-  conn = await RespConnection.connect(srv.port);
-});
-afterAll(async () => {
-  conn?.close();
-  await srv?.close();
-});
+useNodis({}, { conn: true }, (f) => ({ srv, conn } = f));
 
 describe("string commands: exact replies", () => {
   for (const [name, cases] of Object.entries(CASES)) {

@@ -1,7 +1,10 @@
 /** Test helpers: a real Nodis over TCP, raw sockets, and redis-server as the oracle. */
 import net from "node:net";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { afterAll, beforeAll } from "vitest";
+import Redis from "ioredis";
 import { startServer, type RunningServer } from "../../src/index.js";
+import { RespConnection } from "../diff/resp.js";
 
 export async function startNodis(config: Record<string, string> = {}): Promise<RunningServer> {
   return startServer({ port: 0, config });
@@ -84,4 +87,38 @@ export async function startRedis(extra: string[] = []): Promise<{ port: number; 
         proc.kill("SIGKILL");
       }),
   };
+}
+
+export interface NodisFixture {
+  srv: RunningServer;
+  /** A raw RESP connection (exact reply bytes), when asked for. */
+  conn: RespConnection;
+  /** ioredis with its ready check off (each test states what it needs), when asked for. */
+  r: Redis;
+}
+
+/**
+ * Starts a Nodis for the enclosing file or describe block and, as `open` asks,
+ * a raw RESP connection and an ioredis client to it; `use` receives them (to
+ * assign to the file's variables). Everything is closed after the block.
+ */
+export function useNodis(
+  config: Record<string, string>,
+  open: { conn?: boolean; r?: boolean },
+  use: (f: NodisFixture) => void,
+): void {
+  let srv: RunningServer | undefined;
+  let conn: RespConnection | undefined;
+  let r: Redis | undefined;
+  beforeAll(async () => {
+    srv = await startNodis(config);
+    if (open.conn) conn = await RespConnection.connect(srv.port);
+    if (open.r) r = new Redis({ port: srv.port, host: "127.0.0.1", enableReadyCheck: false });
+    use({ srv, conn: conn as RespConnection, r: r as Redis });
+  });
+  afterAll(async () => {
+    conn?.close();
+    r?.disconnect();
+    await srv?.close();
+  });
 }

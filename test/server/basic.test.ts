@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import Redis from "ioredis";
 import { createClient } from "redis";
-import { startNodis, rawExchange } from "../helpers/nodis.js";
+import { useNodis, rawExchange } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 
 let srv: RunningServer;
-beforeAll(async () => {
-  srv = await startNodis();
-});
-afterAll(async () => {
-  await srv.close();
-});
+useNodis({}, {}, (f) => ({ srv } = f));
 
 describe("a real Nodis over TCP", () => {
   it("answers ioredis", async () => {

@@ -1,18 +1,13 @@
 /** Client limits: query buffer, output buffer classes, slow readers, idle timeout. */
 import net from "node:net";
 import os from "node:os";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rawExchange, startNodis } from "../helpers/nodis.js";
+import { describe, expect, it } from "vitest";
+import { rawExchange, useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "./raw-conn.js";
 
 let srv: RunningServer;
-beforeAll(async () => {
-  srv = await startNodis();
-});
-afterAll(async () => {
-  await srv.close();
-});
+useNodis({}, {}, (f) => ({ srv } = f));
 
 const set = (name: string, ...words: string[]) => expect(srv.server.config.set(name, words)).toBeNull();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,16 +1,11 @@
 /** Protocol edges over raw sockets: errors and closing, splits, pipelines, big bulks, limits. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { haveRedisServer, rawExchange, startNodis, startRedis } from "../helpers/nodis.js";
+import { haveRedisServer, rawExchange, useNodis, startRedis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "./raw-conn.js";
 
 let srv: RunningServer;
-beforeAll(async () => {
-  srv = await startNodis();
-});
-afterAll(async () => {
-  await srv.close();
-});
+useNodis({}, {}, (f) => ({ srv } = f));
 
 /** Malformed inputs and what Redis 7.2 answers before closing. */
 const MALFORMED: [string, string, string][] = [
