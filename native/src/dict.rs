@@ -1,7 +1,10 @@
 //! The keyspace hash table: chained buckets, a power-of-two bucket count and a
 //! reverse-binary SCAN cursor (as Redis's dict), so a key present for a whole
 //! SCAN is returned at least once even while the table grows or shrinks.
-//! Resizing is done in one step (there is only ever one table).
+//!
+//! Resizing is incremental, as in Redis: a second table is allocated and each
+//! write (and the server's cron, through `rehash_some`) moves a few buckets
+//! into it, so no single command pays for moving millions of entries.
 use crate::sbytes::SBytes;
 
 struct Node<V> {
@@ -10,13 +13,23 @@ struct Node<V> {
     next: Option<Box<Node<V>>>,
 }
 
+type Table<V> = Vec<Option<Box<Node<V>>>>;
+
 pub struct Dict<V> {
-    buckets: Vec<Option<Box<Node<V>>>>,
+    /// The main table; while rehashing, buckets below `rehash_idx` are empty.
+    t0: Table<V>,
+    /// The table being filled while rehashing; empty otherwise.
+    t1: Table<V>,
+    /// The next t0 bucket to move.
+    rehash_idx: usize,
     len: usize,
     hasher: ahash::RandomState,
 }
 
 const MIN_BUCKETS: usize = 4;
+/// Buckets moved by each write while rehashing (and how many empty ones it may skip per move).
+const STEP_BUCKETS: usize = 1;
+const EMPTY_VISITS: usize = 10;
 
 impl<V> Default for Dict<V> {
     fn default() -> Self {
@@ -24,9 +37,59 @@ impl<V> Default for Dict<V> {
     }
 }
 
+fn new_table<V>(size: usize) -> Table<V> {
+    let mut t = Vec::with_capacity(size);
+    t.resize_with(size, || None);
+    t
+}
+
+fn chain_find<'a, V>(mut cur: Option<&'a Node<V>>, key: &[u8]) -> Option<&'a Node<V>> {
+    while let Some(n) = cur {
+        if n.key.as_slice() == key {
+            return Some(n);
+        }
+        cur = n.next.as_deref();
+    }
+    None
+}
+
+fn chain_find_mut<'a, V>(mut cur: Option<&'a mut Node<V>>, key: &[u8]) -> Option<&'a mut Node<V>> {
+    while let Some(n) = cur {
+        if n.key.as_slice() == key {
+            return Some(n);
+        }
+        cur = n.next.as_deref_mut();
+    }
+    None
+}
+
+/// Unlinks the node with `key` from a chain.
+fn chain_remove<V>(head: &mut Option<Box<Node<V>>>, key: &[u8]) -> Option<Box<Node<V>>> {
+    let mut link = head;
+    loop {
+        match link {
+            None => return None,
+            Some(n) if n.key.as_slice() == key => {
+                let mut node = link.take().unwrap();
+                *link = node.next.take();
+                return Some(node);
+            }
+            Some(n) => link = &mut n.next,
+        }
+    }
+}
+
+fn for_each_in<V>(head: Option<&Node<V>>, f: &mut impl FnMut(&SBytes, &V)) {
+    let mut cur = head;
+    while let Some(n) = cur {
+        f(&n.key, &n.val);
+        cur = n.next.as_deref();
+    }
+}
+
 impl<V> Dict<V> {
     pub fn new() -> Self {
-        Dict { buckets: Vec::new(), len: 0, hasher: ahash::RandomState::new() }
+        Dict { t0: Vec::new(), t1: Vec::new(), rehash_idx: 0, len: 0, hasher: ahash::RandomState::new() }
     }
     #[inline]
     pub fn len(&self) -> usize {
@@ -36,28 +99,33 @@ impl<V> Dict<V> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// Buckets of the main table (DEBUG HTSTATS).
     pub fn bucket_count(&self) -> usize {
-        self.buckets.len()
+        self.t0.len()
+    }
+    /// Buckets of the table being filled, 0 when not rehashing (DEBUG HTSTATS).
+    pub fn rehash_target(&self) -> usize {
+        self.t1.len()
+    }
+    #[inline]
+    pub fn is_rehashing(&self) -> bool {
+        !self.t1.is_empty()
     }
     #[inline]
     fn hash(&self, key: &[u8]) -> usize {
         self.hasher.hash_one(key) as usize
-    }
-    #[inline]
-    fn index(&self, key: &[u8]) -> usize {
-        self.hash(key) & (self.buckets.len() - 1)
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&V> {
         if self.len == 0 {
             return None;
         }
-        let mut cur = self.buckets[self.index(key)].as_deref();
-        while let Some(n) = cur {
-            if n.key.as_slice() == key {
-                return Some(&n.val);
-            }
-            cur = n.next.as_deref();
+        let h = self.hash(key);
+        if let Some(n) = chain_find(self.t0[h & (self.t0.len() - 1)].as_deref(), key) {
+            return Some(&n.val);
+        }
+        if self.is_rehashing() {
+            return chain_find(self.t1[h & (self.t1.len() - 1)].as_deref(), key).map(|n| &n.val);
         }
         None
     }
@@ -66,13 +134,15 @@ impl<V> Dict<V> {
         if self.len == 0 {
             return None;
         }
-        let i = self.index(key);
-        let mut cur = self.buckets[i].as_deref_mut();
-        while let Some(n) = cur {
-            if n.key.as_slice() == key {
-                return Some(&mut n.val);
-            }
-            cur = n.next.as_deref_mut();
+        let h = self.hash(key);
+        let i0 = h & (self.t0.len() - 1);
+        // Two-phase to satisfy the borrow checker: find the table, then borrow it.
+        if chain_find(self.t0[i0].as_deref(), key).is_some() {
+            return chain_find_mut(self.t0[i0].as_deref_mut(), key).map(|n| &mut n.val);
+        }
+        if self.is_rehashing() {
+            let i1 = h & (self.t1.len() - 1);
+            return chain_find_mut(self.t1[i1].as_deref_mut(), key).map(|n| &mut n.val);
         }
         None
     }
@@ -88,12 +158,17 @@ impl<V> Dict<V> {
 
     /// Inserts a key known to be absent.
     pub fn insert_new(&mut self, key: SBytes, val: V) {
-        if self.len >= self.buckets.len() {
-            self.resize((self.len + 1).next_power_of_two().max(MIN_BUCKETS));
+        if self.t0.is_empty() {
+            self.t0 = new_table(MIN_BUCKETS);
+        } else if !self.is_rehashing() && self.len >= self.t0.len() {
+            self.start_rehash(self.t0.len() * 2);
         }
-        let i = self.index(key.as_slice());
-        let next = self.buckets[i].take();
-        self.buckets[i] = Some(Box::new(Node { key, val, next }));
+        self.rehash_step();
+        let h = self.hash(key.as_slice());
+        let t = if self.is_rehashing() { &mut self.t1 } else { &mut self.t0 };
+        let i = h & (t.len() - 1);
+        let next = t[i].take();
+        t[i] = Some(Box::new(Node { key, val, next }));
         self.len += 1;
     }
 
@@ -101,90 +176,145 @@ impl<V> Dict<V> {
         if self.len == 0 {
             return None;
         }
-        let i = self.index(key);
-        let mut link = &mut self.buckets[i];
-        loop {
-            match link {
-                None => return None,
-                Some(n) if n.key.as_slice() == key => {
-                    let mut node = link.take().unwrap();
-                    *link = node.next.take();
-                    self.len -= 1;
-                    self.maybe_shrink();
-                    return Some((node.key, node.val));
-                }
-                Some(n) => link = &mut n.next,
-            }
+        self.rehash_step();
+        let h = self.hash(key);
+        let i0 = h & (self.t0.len() - 1);
+        let mut node = chain_remove(&mut self.t0[i0], key);
+        if node.is_none() && self.is_rehashing() {
+            let i1 = h & (self.t1.len() - 1);
+            node = chain_remove(&mut self.t1[i1], key);
         }
+        let node = node?;
+        self.len -= 1;
+        self.maybe_shrink();
+        Some((node.key, node.val))
     }
 
     fn maybe_shrink(&mut self) {
-        let n = self.buckets.len();
-        if n > MIN_BUCKETS && self.len * 10 < n {
-            self.resize(self.len.next_power_of_two().max(MIN_BUCKETS));
+        let n = self.t0.len();
+        if !self.is_rehashing() && n > MIN_BUCKETS && self.len * 10 < n {
+            self.start_rehash(self.len.next_power_of_two().max(MIN_BUCKETS));
         }
     }
 
-    fn resize(&mut self, size: usize) {
-        let mut fresh: Vec<Option<Box<Node<V>>>> = Vec::with_capacity(size);
-        fresh.resize_with(size, || None);
-        let old = std::mem::replace(&mut self.buckets, fresh);
-        let mask = size - 1;
-        for mut head in old {
+    fn start_rehash(&mut self, size: usize) {
+        self.t1 = new_table(size);
+        self.rehash_idx = 0;
+    }
+
+    /// The per-write share of an ongoing rehash.
+    #[inline]
+    fn rehash_step(&mut self) {
+        if self.is_rehashing() {
+            self.rehash(STEP_BUCKETS);
+        }
+    }
+
+    /// Moves up to `buckets` non-empty buckets (visiting at most 10 empty ones
+    /// per bucket) from t0 to t1; true while more remain.
+    pub fn rehash(&mut self, buckets: usize) -> bool {
+        if !self.is_rehashing() {
+            return false;
+        }
+        let mask = self.t1.len() - 1;
+        let mut moved = 0;
+        let mut empty_visits = buckets * EMPTY_VISITS;
+        while moved < buckets && self.rehash_idx < self.t0.len() {
+            let mut head = self.t0[self.rehash_idx].take();
+            if head.is_none() {
+                self.rehash_idx += 1;
+                empty_visits -= 1;
+                if empty_visits == 0 {
+                    break;
+                }
+                continue;
+            }
             while let Some(mut n) = head {
                 head = n.next.take();
-                let i = self.hash(n.key.as_slice()) & mask;
-                n.next = self.buckets[i].take();
-                self.buckets[i] = Some(n);
+                let i = self.hasher.hash_one(n.key.as_slice()) as usize & mask;
+                n.next = self.t1[i].take();
+                self.t1[i] = Some(n);
             }
+            self.rehash_idx += 1;
+            moved += 1;
         }
+        if self.rehash_idx >= self.t0.len() {
+            self.t0 = std::mem::take(&mut self.t1);
+            self.rehash_idx = 0;
+            // A shrink that came due during this rehash starts now.
+            self.maybe_shrink();
+        }
+        self.is_rehashing()
+    }
+
+    /// The cron's share (Redis's tryResizeHashTables + activerehashing): starts
+    /// a shrink that was due while another resize ran, then moves up to
+    /// `buckets` buckets. True while a rehash is still under way.
+    pub fn rehash_some(&mut self, buckets: usize) -> bool {
+        self.maybe_shrink();
+        self.rehash(buckets);
+        self.is_rehashing()
     }
 
     pub fn clear(&mut self) {
         // Unlink iteratively so long chains do not recurse in Drop.
-        for b in self.buckets.iter_mut() {
-            let mut head = b.take();
-            while let Some(mut n) = head {
-                head = n.next.take();
+        for t in [&mut self.t0, &mut self.t1] {
+            for b in t.iter_mut() {
+                let mut head = b.take();
+                while let Some(mut n) = head {
+                    head = n.next.take();
+                }
             }
         }
-        self.buckets = Vec::new();
+        self.t0 = Vec::new();
+        self.t1 = Vec::new();
+        self.rehash_idx = 0;
         self.len = 0;
     }
 
-    /// Visits one bucket (all its entries) and returns the next cursor; 0 when done.
+    /// Visits the buckets at `cursor` (all their entries) and returns the next
+    /// cursor; 0 when done. While rehashing, the cursor's bucket in the smaller
+    /// table and all its expansions in the larger one are visited (Redis's dictScan).
     pub fn scan_bucket(&self, cursor: u64, mut f: impl FnMut(&SBytes, &V)) -> u64 {
         if self.len == 0 {
             return 0;
         }
-        let mask = (self.buckets.len() - 1) as u64;
-        let mut cur = self.buckets[(cursor & mask) as usize].as_deref();
-        while let Some(n) = cur {
-            f(&n.key, &n.val);
-            cur = n.next.as_deref();
+        let mut v = cursor;
+        if !self.is_rehashing() {
+            let m0 = (self.t0.len() - 1) as u64;
+            for_each_in(self.t0[(v & m0) as usize].as_deref(), &mut f);
+            v |= !m0;
+            return v.reverse_bits().wrapping_add(1).reverse_bits();
         }
-        let mut v = cursor | !mask;
-        v = v.reverse_bits();
-        v = v.wrapping_add(1);
-        v.reverse_bits()
+        let (small, big) = if self.t0.len() <= self.t1.len() { (&self.t0, &self.t1) } else { (&self.t1, &self.t0) };
+        let m0 = (small.len() - 1) as u64;
+        let m1 = (big.len() - 1) as u64;
+        for_each_in(small[(v & m0) as usize].as_deref(), &mut f);
+        loop {
+            for_each_in(big[(v & m1) as usize].as_deref(), &mut f);
+            v |= !m1;
+            v = v.reverse_bits().wrapping_add(1).reverse_bits();
+            if v & (m0 ^ m1) == 0 {
+                break;
+            }
+        }
+        v
     }
 
-    /// The keys of one bucket chosen by `pick` among the non-empty ones (for
-    /// RANDOMKEY and eviction/expiry sampling). `rand` yields random u64s.
+    /// A random key (RANDOMKEY, eviction and expiry sampling); `rand` yields random u64s.
     pub fn random_key(&self, mut rand: impl FnMut() -> u64) -> Option<&SBytes> {
         if self.len == 0 {
             return None;
         }
-        let mask = self.buckets.len() - 1;
+        let (n0, n1) = (self.t0.len(), self.t1.len());
         loop {
-            let i = rand() as usize & mask;
-            if let Some(head) = self.buckets[i].as_deref() {
+            // Buckets below rehash_idx in t0 are empty: skip them when drawing.
+            let span = n0 - self.rehash_idx + n1;
+            let i = self.rehash_idx + (rand() as usize % span);
+            let head = if i < n0 { self.t0[i].as_deref() } else { self.t1[i - n0].as_deref() };
+            if let Some(head) = head {
                 let mut count = 0;
-                let mut cur = Some(head);
-                while let Some(n) = cur {
-                    count += 1;
-                    cur = n.next.as_deref();
-                }
+                for_each_in(Some(head), &mut |_, _| count += 1);
                 let mut k = rand() as usize % count;
                 let mut cur = head;
                 while k > 0 {
@@ -197,7 +327,7 @@ impl<V> Dict<V> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&SBytes, &V)> {
-        self.buckets.iter().flat_map(|b| {
+        self.t0.iter().chain(self.t1.iter()).flat_map(|b| {
             let mut cur = b.as_deref();
             std::iter::from_fn(move || {
                 let n = cur?;
@@ -210,19 +340,21 @@ impl<V> Dict<V> {
     /// Keeps only the entries for which `keep` is true.
     pub fn retain(&mut self, mut keep: impl FnMut(&SBytes, &mut V) -> bool) {
         let mut removed = 0;
-        for b in self.buckets.iter_mut() {
-            let mut link = b;
-            loop {
-                let drop_it = match link {
-                    None => break,
-                    Some(n) => !keep(&n.key, &mut n.val),
-                };
-                if drop_it {
-                    let mut node = link.take().unwrap();
-                    *link = node.next.take();
-                    removed += 1;
-                } else {
-                    link = &mut link.as_mut().unwrap().next;
+        for t in [&mut self.t0, &mut self.t1] {
+            for b in t.iter_mut() {
+                let mut link = b;
+                loop {
+                    let drop_it = match link {
+                        None => break,
+                        Some(n) => !keep(&n.key, &mut n.val),
+                    };
+                    if drop_it {
+                        let mut node = link.take().unwrap();
+                        *link = node.next.take();
+                        removed += 1;
+                    } else {
+                        link = &mut link.as_mut().unwrap().next;
+                    }
                 }
             }
         }
@@ -260,9 +392,53 @@ mod tests {
             assert_eq!(d.remove(&key(i)).map(|x| x.1), Some(i));
         }
         assert_eq!(d.len(), 10);
-        assert!(d.bucket_count() <= 16);
+        // The shrink is incremental: finish it, then the table is small.
+        while d.rehash_some(100) {}
+        assert!(d.bucket_count() <= 16, "buckets {} target {}", d.bucket_count(), d.rehash_target());
         assert_eq!(d.get(&key(995)), Some(&995));
     }
+
+    /// Growing moves a bounded number of buckets per write, and every key stays
+    /// reachable (get, get_mut, remove, iter, random_key) at every step.
+    #[test]
+    fn rehash_is_incremental_and_keys_stay_reachable() {
+        let mut d = Dict::new();
+        for i in 0..4096 {
+            d.insert(&key(i), i);
+        }
+        while d.rehash_some(1000) {}
+        assert_eq!(d.bucket_count(), 4096);
+        // The next insert starts a grow to 8192 buckets, without moving them all.
+        d.insert(&key(4096), 4096);
+        assert!(d.is_rehashing());
+        assert_eq!(d.rehash_target(), 8192);
+        let mut steps = 0;
+        let mut s = 99u64;
+        let mut rng = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        while d.is_rehashing() {
+            for i in (0..=4096).step_by(97) {
+                assert_eq!(d.get(&key(i)), Some(&i), "key {i} at step {steps}");
+            }
+            assert_eq!(d.iter().count(), d.len());
+            let k = d.random_key(&mut rng).unwrap().as_slice().to_vec();
+            assert!(d.get(&k).is_some());
+            *d.get_mut(&key(7)).unwrap() += 0;
+            d.rehash_some(16);
+            steps += 1;
+        }
+        assert!(steps > 10, "the grow took {steps} steps");
+        assert_eq!(d.bucket_count(), 8192);
+        for i in 0..=4096 {
+            assert_eq!(d.remove(&key(i)).map(|x| x.1), Some(i));
+        }
+        assert!(d.is_empty());
+    }
+
 
     /// The SCAN guarantee: every key present for the whole scan is returned,
     /// while the table grows and shrinks between calls.

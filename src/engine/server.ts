@@ -40,3 +40,8 @@ export function setNoTouch(on: boolean): void {
   noTouch = on;
   native.engineSetNoTouch(on);
 }
+
+/** Incremental rehashing's share of a cron tick: up to `buckets` buckets per resizing table. */
+export function rehash(buckets: number): boolean {
+  return native.engineRehash(buckets);
+}

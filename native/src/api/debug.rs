@@ -111,7 +111,8 @@ pub fn debug_populate(db: u32, count: f64, prefix: &[u8], size: f64) {
     }
 }
 
-/// Redis's dictGetStats text for one hash table (table 0, never rehashing here).
+/// Redis's dictGetStats text for the main table. While a resize runs, the chains
+/// the SCAN cursor visits include the target table's (Redis prints it separately).
 fn ht_stats<V>(d: &crate::dict::Dict<V>, full: bool) -> String {
     const VECTLEN: usize = 50;
     let used = d.len();

@@ -51,3 +51,16 @@ pub fn engine_active_expire(budget: u32) -> u32 {
 pub fn engine_set_no_touch(on: bool) {
     ks().no_touch = on;
 }
+
+/// The cron's share of incremental rehashing (activerehashing): moves up to
+/// `buckets` buckets of each db's tables that are being resized. True while
+/// some table is still being rehashed.
+#[napi]
+pub fn engine_rehash(buckets: u32) -> bool {
+    let mut busy = false;
+    for d in ks().dbs.iter_mut() {
+        busy |= d.dict.rehash_some(buckets as usize);
+        busy |= d.expires.rehash_some(buckets as usize);
+    }
+    busy
+}
