@@ -4,6 +4,11 @@
  * Methods follow RESP2/RESP3 by `resp`, as Redis's addReply* functions do.
  */
 const CRLF = "\r\n";
+/** The most frequent fixed replies, copied as bytes (a string write costs more per call). */
+const OK = Buffer.from("+OK\r\n");
+const NIL2 = Buffer.from("$-1\r\n");
+const NIL_ARRAY2 = Buffer.from("*-1\r\n");
+const NULL3 = Buffer.from("_\r\n");
 
 export class Reply {
   buf: Buffer;
@@ -45,8 +50,17 @@ export class Reply {
     this.pos += b.length;
   }
 
+  /** Copies a short constant reply byte by byte. */
+  private fixed(b: Buffer): void {
+    this.ensure(b.length);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < b.length; i++) buf[pos++] = b[i];
+    this.pos = pos;
+  }
+
   ok(): void {
-    this.ascii("+OK\r\n");
+    this.fixed(OK);
   }
   simple(s: string): void {
     this.ascii("+" + s + CRLF);
@@ -61,6 +75,17 @@ export class Reply {
     this.buf[this.pos++] = 10;
   }
   int(n: number | bigint): void {
+    if (typeof n === "number" && n >= 0 && n < 10 && (n | 0) === n) {
+      // 0-9 (counts, booleans) without building a string.
+      this.ensure(4);
+      const buf = this.buf;
+      buf[this.pos] = 58;
+      buf[this.pos + 1] = 48 + n;
+      buf[this.pos + 2] = 13;
+      buf[this.pos + 3] = 10;
+      this.pos += 4;
+      return;
+    }
     this.ascii(":" + n + CRLF);
   }
   bulk(v: Uint8Array | string): void {
@@ -81,11 +106,11 @@ export class Reply {
   }
   /** A null bulk ($-1 / _). */
   nil(): void {
-    this.ascii(this.resp === 3 ? "_\r\n" : "$-1\r\n");
+    this.fixed(this.resp === 3 ? NULL3 : NIL2);
   }
   /** A null array (*-1 / _). */
   nilArray(): void {
-    this.ascii(this.resp === 3 ? "_\r\n" : "*-1\r\n");
+    this.fixed(this.resp === 3 ? NULL3 : NIL_ARRAY2);
   }
   array(n: number): void {
     this.ascii("*" + n + CRLF);

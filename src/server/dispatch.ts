@@ -1,7 +1,8 @@
+import { performance } from "node:perf_hooks";
 import type { CommandSpec, Ctx } from "../commands/types.js";
 import { unknownCommand, unknownSubcommand, wrongArity } from "../commands/errors.js";
 import type { Reply } from "../protocol/reply.js";
-import * as engine from "../engine/index.js";
+import { setNoTouch } from "../engine/server.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 
@@ -70,7 +71,7 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     return;
   }
   client.lastCommand = spec.name;
-  engine.server.setNoTouch(client.noTouch);
+  setNoTouch(client.noTouch);
   const ctx: Ctx = { client, argv, r, server, db: client.db };
   // One clock read per command: it starts where the previous one of the batch
   // ended (processInput sets the clock at the batch's start), so a command's time
