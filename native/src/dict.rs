@@ -136,15 +136,18 @@ impl<V> Dict<V> {
         }
         let h = self.hash(key);
         let i0 = h & (self.t0.len() - 1);
-        // Two-phase to satisfy the borrow checker: find the table, then borrow it.
-        if chain_find(self.t0[i0].as_deref(), key).is_some() {
+        if !self.is_rehashing() {
             return chain_find_mut(self.t0[i0].as_deref_mut(), key).map(|n| &mut n.val);
         }
-        if self.is_rehashing() {
-            let i1 = h & (self.t1.len() - 1);
-            return chain_find_mut(self.t1[i1].as_deref_mut(), key).map(|n| &mut n.val);
+        // While rehashing the key may be in either table. The pointer ends the
+        // first borrow so the second table can be searched (one pass over each chain).
+        if let Some(n) = chain_find_mut(self.t0[i0].as_deref_mut(), key) {
+            let v: *mut V = &mut n.val;
+            // SAFETY: `v` points into a node of t0, which nothing else touches before it is returned.
+            return Some(unsafe { &mut *v });
         }
-        None
+        let i1 = h & (self.t1.len() - 1);
+        chain_find_mut(self.t1[i1].as_deref_mut(), key).map(|n| &mut n.val)
     }
 
     /// Inserts or replaces; returns the previous value.
@@ -212,7 +215,7 @@ impl<V> Dict<V> {
 
     /// Moves up to `buckets` non-empty buckets (visiting at most 10 empty ones
     /// per bucket) from t0 to t1; true while more remain.
-    pub fn rehash(&mut self, buckets: usize) -> bool {
+    fn rehash(&mut self, buckets: usize) -> bool {
         if !self.is_rehashing() {
             return false;
         }

@@ -7,26 +7,21 @@ import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 
 /**
- * Command names as clients spell them ("SET", "set", "Set") to their entries, so the
- * hot path neither lowercases nor builds a string: names of up to 6 bytes are packed
- * into one exact number (length first, so "\0GET" is not "GET").
+ * The entry for a command name as the client spelled it ("SET", "set", "Set"),
+ * through the server's `spelled` cache, so the hot path neither lowercases nor
+ * builds a string: names of up to 6 bytes are packed into one exact number
+ * (length first, so "\0GET" is not "GET").
  */
-const spelled = new WeakMap<Map<string, CommandSpec>, Map<number | string, CommandSpec>>();
-
-function lookup(table: Map<string, CommandSpec>, name: Buffer): CommandSpec | undefined {
-  let cache = spelled.get(table);
-  if (!cache) {
-    cache = new Map();
-    spelled.set(table, cache);
-  }
+function lookup(server: Server, name: Buffer): CommandSpec | undefined {
   let key: number | string;
   if (name.length <= 6) {
     key = name.length;
     for (let i = 0; i < name.length; i++) key = key * 256 + name[i];
   } else key = name.toString("latin1");
+  const cache = server.spelled;
   let spec = cache.get(key);
   if (spec === undefined) {
-    spec = table.get(name.toString("latin1").toLowerCase());
+    spec = server.commands.get(name.toString("latin1").toLowerCase());
     // Only known names are remembered, so random names cannot grow the cache.
     if (spec !== undefined && cache.size < 4096) cache.set(key, spec);
   }
@@ -35,7 +30,7 @@ function lookup(table: Map<string, CommandSpec>, name: Buffer): CommandSpec | un
 
 /** Finds the table entry for argv (a subcommand when the command has them), or replies with the error. */
 export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec | null {
-  let spec = lookup(server.commands, argv[0]);
+  let spec = lookup(server, argv[0]);
   if (!spec) {
     r.error(unknownCommand(argv));
     return null;

@@ -46,6 +46,8 @@ export class Server {
   readonly log = new Logger();
   readonly stats = new Stats();
   readonly commands: Map<string, CommandSpec>;
+  /** Names as clients spell them to their entries (dispatch fills it as names are seen). */
+  readonly spelled = new Map<number | string, CommandSpec>();
   readonly clients = new Map<number, Client>();
   readonly startedAt = Date.now();
   readonly observers: CommandObserver[] = [];
