@@ -8,8 +8,29 @@ import type { CommandDef, Ctx } from "./types.js";
 
 const SCRIPTING = "scripting";
 
-function fcall(c: Ctx): void {
-  c.r.error("ERR Function not found");
+/** FCALL / FCALL_RO: the keys follow a count, and no function can be found yet. */
+function fcallDef(readonly: boolean): CommandDef {
+  const [access, words] = readonly ? ["RO access", "RO and ACCESS"] : ["RW access update", "RW and UPDATE"];
+  return {
+    name: readonly ? "fcall_ro" : "fcall",
+    arity: -3,
+    flags: readonly ? "noscript stale skip_monitor no_mandatory_keys readonly" : "noscript skip_monitor may_replicate no_mandatory_keys stale",
+    keys: [0, 0, 0],
+    keySpecs: [
+      {
+        flags: access.split(" "),
+        notes: `We cannot tell how the keys will be used so we assume the worst, ${words}`,
+        begin: { index: 2 },
+        find: { keynumidx: 0, firstkey: 1, keystep: 1 },
+      },
+    ],
+    acl: "slow scripting",
+    group: SCRIPTING,
+    since: "7.0.0",
+    summary: readonly ? "Invokes a read-only function." : "Invokes a function.",
+    complexity: "Depends on the function that is executed.",
+    handler: (c: Ctx) => c.r.error("ERR Function not found"),
+  };
 }
 
 export const functionCommands: CommandDef[] = [
@@ -107,30 +128,6 @@ export const functionCommands: CommandDef[] = [
       },
     ],
   },
-  {
-    name: "fcall",
-    arity: -3,
-    flags: "noscript skip_monitor may_replicate no_mandatory_keys stale",
-    keys: [0, 0, 0],
-    keySpecs: [{ flags: "RW access update".split(" "), notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", begin: { index: 2 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }],
-    acl: "slow scripting",
-    group: SCRIPTING,
-    since: "7.0.0",
-    summary: "Invokes a function.",
-    complexity: "Depends on the function that is executed.",
-    handler: fcall,
-  },
-  {
-    name: "fcall_ro",
-    arity: -3,
-    flags: "noscript stale skip_monitor no_mandatory_keys readonly",
-    keys: [0, 0, 0],
-    keySpecs: [{ flags: "RO access".split(" "), notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", begin: { index: 2 }, find: { keynumidx: 0, firstkey: 1, keystep: 1 } }],
-    acl: "slow scripting",
-    group: SCRIPTING,
-    since: "7.0.0",
-    summary: "Invokes a read-only function.",
-    complexity: "Depends on the function that is executed.",
-    handler: fcall,
-  },
+  fcallDef(false),
+  fcallDef(true),
 ];
