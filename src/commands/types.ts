@@ -11,6 +11,13 @@ export interface Ctx {
   server: Server;
   /** The database the client has selected. */
   db: number;
+  /**
+   * What to propagate when the command changed something (see server/call.ts):
+   * undefined propagates argv as it is; a handler sets its deterministic
+   * rewrite (SET ... EX to SET ... PXAT), or null to propagate nothing itself
+   * (EXEC: the commands it ran propagated themselves).
+   */
+  propagate: Buffer[] | null | undefined;
 }
 
 export type Handler = (ctx: Ctx) => void;

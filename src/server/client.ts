@@ -79,6 +79,9 @@ export class Client {
   outputWait = false;
   /** When the output went over the soft limit of its class (ms), 0 when under. */
   softLimitSince = 0;
+  /** Output written outside the client's own batch, waiting for the end of the event-loop turn (Server.writeTo). */
+  pendingOut: Buffer[] = [];
+  pendingBytes = 0;
   /** Bytes of the last batch's replies (CLIENT LIST rbp=). */
   lastBatchBytes = 0;
   readonly parser: RequestParser;
@@ -140,7 +143,7 @@ export class Client {
     const qbuf = current ? this.parser.received : this.parser.pending;
     let argvMem = 0;
     if (current && this.argv) for (const a of this.argv) argvMem += a.length;
-    const omem = this.socket.writableLength;
+    const omem = this.socket.writableLength + this.pendingBytes;
     const rbs = 16384;
     const rbp = Math.min(this.lastBatchBytes, rbs);
     const events = (this.socket.isPaused() ? "" : "r") + (omem > 0 ? "w" : "");

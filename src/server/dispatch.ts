@@ -1,5 +1,5 @@
-import { performance } from "node:perf_hooks";
-import type { CommandSpec, Ctx } from "../commands/types.js";
+import type { CommandSpec } from "../commands/types.js";
+import { call, countError } from "./call.js";
 import { unknownCommand, unknownSubcommand, wrongArity } from "../commands/errors.js";
 import type { Reply } from "../protocol/reply.js";
 import { setNoTouch } from "../engine/server.js";
@@ -51,7 +51,7 @@ export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec |
   return spec;
 }
 
-/** Runs one command for `client`, writing its reply into `r`. */
+/** Runs one command for `client`, writing its reply into `r`: resolves and checks it, then call(). */
 export function execute(server: Server, client: Client, argv: Buffer[], r: Reply): void {
   const start = r.pos;
   const spec = resolve(server, argv, r);
@@ -67,31 +67,5 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
   }
   client.lastCommand = spec.name;
   setNoTouch(client.noTouch);
-  const ctx: Ctx = { client, argv, r, server, db: client.db };
-  // One clock read per command: it starts where the previous one of the batch
-  // ended (processInput sets the clock at the batch's start), so a command's time
-  // includes parsing its arguments, a fraction of a microsecond.
-  const t0 = server.commandClock;
-  spec.handler(ctx);
-  const t1 = performance.now();
-  server.commandClock = t1;
-  const usec = (t1 - t0) * 1000;
-  const st = (spec.stat ??= server.stats.command(spec.name));
-  st.calls++;
-  st.usec += usec;
-  server.stats.totalCommands++;
-  if (r.pos > start && r.buf[start] === 45 /* '-' */) {
-    st.failed++;
-    countError(server, r, start);
-  }
-  server.afterCommand(client, spec, argv, usec);
-}
-
-function countError(server: Server, r: Reply, start: number): void {
-  if (r.pos <= start || r.buf[start] !== 45) return;
-  server.stats.totalErrorReplies++;
-  let end = start + 1;
-  while (end < r.pos && r.buf[end] !== 32 && r.buf[end] !== 13) end++;
-  const code = r.buf.toString("latin1", start + 1, end);
-  server.stats.errors.set(code, (server.stats.errors.get(code) ?? 0) + 1);
+  call(server, client, spec, argv, r);
 }

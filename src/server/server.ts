@@ -9,6 +9,7 @@ import { ProtocolError } from "../protocol/errors.js";
 import { Reply } from "../protocol/reply.js";
 import { Client, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientType } from "./client.js";
 import { execute } from "./dispatch.js";
+import { WritePath } from "./write-path.js";
 import { Logger } from "./log.js";
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
@@ -51,6 +52,13 @@ export class Server {
   readonly clients = new Map<number, Client>();
   readonly startedAt = Date.now();
   readonly observers: CommandObserver[] = [];
+  /** Where every change goes after its command (server/call.ts): WATCH, tracking, notifications, propagation. */
+  readonly writePath = new WritePath();
+  /** The client whose batch is being processed: output for it joins the batch's replies. */
+  current: Client | null = null;
+  /** Clients with output written outside their own batch, flushed once per event-loop turn. */
+  private readonly pendingClients = new Set<Client>();
+  private pendingFlushScheduled = false;
   /** Where the running command's time is measured from (performance.now() ms); see dispatch. */
   commandClock = 0;
   /** Config values the per-command path reads, kept as plain numbers (no table lookups). */
@@ -217,6 +225,7 @@ export class Server {
     const r = this.reply;
     this.commandClock = performance.now();
     const parser = client.parser;
+    this.current = client;
     try {
       const held = client.postponed;
       if (held) {
@@ -254,6 +263,8 @@ export class Server {
         this.log.verbose(`Protocol error (${e.reason}) from client: ${client.info(Date.now(), false)}. ${parser.sample()}`);
       }
       client.closeAfterReply = true;
+    } finally {
+      this.current = null;
     }
     this.flush(client);
   }
@@ -294,9 +305,10 @@ export class Server {
   }
   private lastSecurityWarning = 0;
 
-  /** Sends what the batch wrote for `client` in one write. */
+  /** Sends what the batch wrote for `client` in one write (after what was pending for it before the batch). */
   private flush(client: Client): void {
     const r = this.reply;
+    if (client.pendingBytes > 0) this.flushPendingOf(client);
     if (r.pos > 0 && !client.closed) {
       const out = r.take();
       client.lastBatchBytes = out.length;
@@ -321,11 +333,45 @@ export class Server {
     }
   }
 
-  /** Writes to a client outside its own batch (pub/sub messages, MONITOR, unblocked replies). */
+  /**
+   * Output for a client outside its own batch (pub/sub messages, invalidations,
+   * MONITOR lines, unblocked replies). For the client whose batch is running it
+   * joins that batch's replies, in order; for others it waits in the client's
+   * pending output, flushed for all clients once per event-loop turn (Redis's
+   * handleClientsWithPendingWrites), so it never overtakes earlier replies.
+   */
   writeTo(client: Client, bytes: Buffer): void {
     if (client.closed) return;
-    this.stats.netOutputBytes += bytes.length;
-    client.socket.write(bytes);
+    if (client === this.current) {
+      this.reply.raw(bytes);
+      return;
+    }
+    client.pendingOut.push(bytes);
+    client.pendingBytes += bytes.length;
+    this.pendingClients.add(client);
+    if (!this.pendingFlushScheduled) {
+      this.pendingFlushScheduled = true;
+      setImmediate(() => this.flushPending());
+    }
+    this.checkOutputLimits(client, true);
+  }
+
+  /** Writes every client's pending output (once per event-loop turn). */
+  private flushPending(): void {
+    this.pendingFlushScheduled = false;
+    for (const c of this.pendingClients) this.flushPendingOf(c);
+    this.pendingClients.clear();
+  }
+
+  private flushPendingOf(client: Client): void {
+    this.pendingClients.delete(client);
+    const parts = client.pendingOut;
+    const bytes = client.pendingBytes;
+    client.pendingOut = [];
+    client.pendingBytes = 0;
+    if (client.closed || bytes === 0) return;
+    this.stats.netOutputBytes += bytes;
+    client.socket.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes));
     this.checkOutputLimits(client, true);
   }
 
@@ -344,7 +390,7 @@ export class Server {
    * Without limits, stops reading from the client until its output drains.
    */
   private checkOutputLimits(client: Client, fromWrite: boolean): void {
-    const used = client.socket.writableLength;
+    const used = client.socket.writableLength + client.pendingBytes;
     if (used === 0) {
       client.softLimitSince = 0;
       return;
@@ -376,6 +422,9 @@ export class Server {
     if (client.closed) return;
     client.closed = true;
     this.clients.delete(client.id);
+    this.pendingClients.delete(client);
+    client.pendingOut = [];
+    client.pendingBytes = 0;
     client.parser.clear();
     if (client.postponed) {
       client.postponed = null;

@@ -1,0 +1,63 @@
+/**
+ * Running one command (Redis's call()): the handler, its statistics, then the
+ * write path: what the engine recorded while the command ran is drained once
+ * (WATCH and tracking see the modified keys, keyspace notifications go out) and,
+ * when the command changed something, its argv (or its deterministic rewrite)
+ * is propagated. Commands run by other commands (EXEC, scripts) go through here
+ * too: what they propagate is collected until the outermost call ends and then
+ * goes out as one unit, wrapped in MULTI/EXEC when it is more than one command.
+ */
+import { performance } from "node:perf_hooks";
+import type { CommandSpec, Ctx } from "../commands/types.js";
+import type { Reply } from "../protocol/reply.js";
+import type { Client } from "./client.js";
+import type { Server } from "./server.js";
+import { WritePath } from "./write-path.js";
+
+export { WritePath };
+
+/** Runs `spec` (already resolved, checked and allowed) for `client`, writing its reply into `r`. */
+export function call(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply): void {
+  const wp = server.writePath;
+  const start = r.pos;
+  const ctx: Ctx = { client, argv, r, server, db: client.db, propagate: undefined };
+  const dirty = wp.dirty();
+  wp.depth++;
+  // One clock read per command: it starts where the previous one of the batch
+  // ended (processInput sets the clock at the batch's start), so a command's time
+  // includes parsing its arguments, a fraction of a microsecond.
+  const t0 = server.commandClock;
+  try {
+    spec.handler(ctx);
+  } finally {
+    wp.depth--;
+  }
+  const t1 = performance.now();
+  server.commandClock = t1;
+  const usec = (t1 - t0) * 1000;
+  const st = (spec.stat ??= server.stats.command(spec.name));
+  st.calls++;
+  st.usec += usec;
+  server.stats.totalCommands++;
+  if (r.pos > start && r.buf[start] === 45 /* '-' */) {
+    st.failed++;
+    countError(server, r, start);
+  }
+  // The record is drained first: a lazily expired key's DEL goes out before the command.
+  if (wp.hasRecords()) wp.drain(client);
+  if (wp.dirty() !== dirty && ctx.propagate !== null && !spec.flags.includes("no_propagate")) {
+    wp.propagate(ctx.db, ctx.propagate ?? argv);
+  }
+  server.afterCommand(client, spec, argv, usec);
+  if (wp.depth === 0) wp.flushPropagation();
+}
+
+/** Counts an error reply (INFO errorstats) by its code, the word after '-'. */
+export function countError(server: Server, r: Reply, start: number): void {
+  if (r.pos <= start || r.buf[start] !== 45) return;
+  server.stats.totalErrorReplies++;
+  let end = start + 1;
+  while (end < r.pos && r.buf[end] !== 32 && r.buf[end] !== 13) end++;
+  const code = r.buf.toString("latin1", start + 1, end);
+  server.stats.errors.set(code, (server.stats.errors.get(code) ?? 0) + 1);
+}
