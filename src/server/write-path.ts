@@ -21,6 +21,14 @@ export type KeyspaceEventHook = (type: string, event: string, db: number, key: B
 /** One propagated unit: commands with the db each runs in. */
 export type PropagatedHook = (ops: PropagatedOp[]) => void;
 
+/**
+ * What a feature needs the engine to record: "keys" (modified keys: WATCH,
+ * tracking), "events" (keyspace events: notifications), "keymiss" (the `m`
+ * class: every missed lookup of a read), "propagation" (a consumer of propagated
+ * commands: replicas, the AOF).
+ */
+export type ListenKind = "keys" | "events" | "keymiss" | "propagation";
+
 export interface PropagatedOp {
   db: number;
   argv: Buffer[];
@@ -35,6 +43,16 @@ export class WritePath {
   readonly dbsSwapped: DbsSwappedHook[] = [];
   readonly keyspaceEvent: KeyspaceEventHook[] = [];
   readonly propagated: PropagatedHook[] = [];
+  private readonly listening: Record<ListenKind, number> = { keys: 0, events: 0, keymiss: 0, propagation: 0 };
+
+  /**
+   * A feature starts (`on`) or stops listening for `kind`; calls nest (one
+   * stop per start). The engine records changes only while somebody listens.
+   */
+  listen(kind: ListenKind, on: boolean): void {
+    this.listening[kind] = Math.max(0, this.listening[kind] + (on ? 1 : -1));
+  }
+
   /** Nesting of call(): EXEC and scripts run commands inside a command. */
   depth = 0;
   /** Changes counted by TypeScript-side commands (added to the engine's count). */
