@@ -1,13 +1,28 @@
 //! Expiry: the EXPIRE family's semantics, TTL queries, and the active expire
 //! cycle. Expired keys are also removed lazily on access (`Keyspace::lookup_with`).
 use crate::keyspace::{Db, Keyspace};
-use crate::reply::{code, Out};
+use crate::reply::{code, err, Out};
 use crate::sbytes::SBytes;
 use crate::util::parse_i64;
 use std::time::{Duration, Instant};
 
-/// "ERR invalid expire time in '<cmd>' command" (answered by the TS wrapper).
-pub const INVALID_EXPIRE: i64 = -1001;
+/// Why an expire argument (EXPIRE's, SET's EX, ...) is refused.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BadExpire {
+    NotInt,
+    /// Not positive where it must be, or out of range once converted.
+    Invalid,
+}
+
+impl BadExpire {
+    /// Writes Redis's error for command `cmd` (its lowercase name).
+    pub fn reply(self, out: &mut Out, cmd: &str) -> i64 {
+        match self {
+            BadExpire::NotInt => out.error(err::NOT_INT),
+            BadExpire::Invalid => out.error(&format!("ERR invalid expire time in '{cmd}' command")),
+        }
+    }
+}
 
 pub const EXPIRE_NX: u32 = 1;
 pub const EXPIRE_XX: u32 = 2;
@@ -28,53 +43,70 @@ const CYCLE_MAX: Duration = Duration::from_millis(25);
 /// Converts EXPIRE's argument to an absolute unix time in ms, with Redis's
 /// overflow checks: `unit_seconds` multiplies by 1000, `base` is added (the
 /// current time for the relative forms, 0 for the *AT forms).
-pub fn absolute_when(arg: &[u8], unit_seconds: bool, base: i64) -> Result<i64, i64> {
-    let mut when = parse_i64(arg).ok_or(code::NOT_INT)?;
+pub fn absolute_when(arg: &[u8], unit_seconds: bool, base: i64) -> Result<i64, BadExpire> {
+    let mut when = parse_i64(arg).ok_or(BadExpire::NotInt)?;
     if unit_seconds {
         if when > i64::MAX / 1000 || when < i64::MIN / 1000 {
-            return Err(INVALID_EXPIRE);
+            return Err(BadExpire::Invalid);
         }
         when *= 1000;
     }
     if when > i64::MAX - base {
-        return Err(INVALID_EXPIRE);
+        return Err(BadExpire::Invalid);
     }
     Ok(when + base)
 }
 
 impl Keyspace {
-    /// EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT. Returns 1 if the expire was set
+    /// EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT. Writes 1 if the expire was set
     /// (or the key deleted because the time has already passed), 0 if the key
-    /// is missing or a condition (NX/XX/GT/LT) failed, or NOT_INT / INVALID_EXPIRE.
+    /// is missing or a condition (NX/XX/GT/LT) failed, or the argument's error.
     /// `may_delete` is false on a replica, which keeps past-due keys for its master to delete.
-    pub fn expire_cmd(&mut self, db: usize, key: &[u8], arg: &[u8], unit_seconds: bool, relative: bool, flags: u32, may_delete: bool) -> i64 {
-        let base = if relative { self.now_ms } else { 0 };
-        let when = match absolute_when(arg, unit_seconds, base) {
-            Ok(w) => w,
-            Err(c) => return c,
+    #[allow(clippy::too_many_arguments)]
+    pub fn expire_cmd(&mut self, db: usize, key: &[u8], arg: &[u8], unit_seconds: bool, relative: bool, flags: u32, may_delete: bool, out: &mut Out) -> i64 {
+        let n = match self.expire_generic(db, key, arg, unit_seconds, relative, flags, may_delete) {
+            Ok(n) => n,
+            Err(bad) => {
+                let cmd = match (unit_seconds, relative) {
+                    (true, true) => "expire",
+                    (false, true) => "pexpire",
+                    (true, false) => "expireat",
+                    (false, false) => "pexpireat",
+                };
+                return bad.reply(out, cmd);
+            }
         };
+        out.int(n);
+        code::WRITTEN
+    }
+
+    /// expire_cmd's semantics: 1 or 0, or why the argument is refused.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn expire_generic(&mut self, db: usize, key: &[u8], arg: &[u8], unit_seconds: bool, relative: bool, flags: u32, may_delete: bool) -> Result<i64, BadExpire> {
+        let base = if relative { self.now_ms } else { 0 };
+        let when = absolute_when(arg, unit_seconds, base)?;
         let now = self.now_ms;
-        let Some(e) = self.lookup(db, key) else { return 0 };
+        let Some(e) = self.lookup(db, key) else { return Ok(0) };
         let current = e.expire;
         if flags & EXPIRE_NX != 0 && current != -1 {
-            return 0;
+            return Ok(0);
         }
         if flags & EXPIRE_XX != 0 && current == -1 {
-            return 0;
+            return Ok(0);
         }
         // No expire counts as an infinite TTL for GT and LT.
         if flags & EXPIRE_GT != 0 && (current == -1 || when <= current) {
-            return 0;
+            return Ok(0);
         }
         if flags & EXPIRE_LT != 0 && current != -1 && when >= current {
-            return 0;
+            return Ok(0);
         }
         if when <= now && may_delete {
             self.dbs[db].remove(key);
-            return 1;
+            return Ok(1);
         }
         self.set_expire(db, key, when.max(0));
-        1
+        Ok(1)
     }
 
     /// TTL / PTTL / EXPIRETIME / PEXPIRETIME: writes the integer reply.
@@ -290,9 +322,9 @@ mod tests {
     fn expire_arguments_like_redis() {
         assert_eq!(absolute_when(b"10", true, 1_000), Ok(11_000));
         assert_eq!(absolute_when(b"-5", false, 1_000), Ok(995));
-        assert_eq!(absolute_when(b"x", true, 0), Err(code::NOT_INT));
-        assert_eq!(absolute_when(b"9223372036854776", true, 0), Err(INVALID_EXPIRE));
-        assert_eq!(absolute_when(b"9223372036854775807", false, 1), Err(INVALID_EXPIRE));
+        assert_eq!(absolute_when(b"x", true, 0), Err(BadExpire::NotInt));
+        assert_eq!(absolute_when(b"9223372036854776", true, 0), Err(BadExpire::Invalid));
+        assert_eq!(absolute_when(b"9223372036854775807", false, 1), Err(BadExpire::Invalid));
         assert_eq!(absolute_when(b"9223372036854775807", false, 0), Ok(i64::MAX));
     }
 
@@ -300,20 +332,20 @@ mod tests {
     fn conditions_and_past_times() {
         let mut k = ks_with(0, 0, -1);
         k.set(0, b"a", Value::Int(1), -1);
-        assert_eq!(k.expire_cmd(0, b"a", b"5000", false, false, EXPIRE_XX, true), 0);
-        assert_eq!(k.expire_cmd(0, b"a", b"5000", false, false, EXPIRE_GT, true), 0);
-        assert_eq!(k.expire_cmd(0, b"a", b"5000", false, false, EXPIRE_NX, true), 1);
+        assert_eq!(k.expire_generic(0, b"a", b"5000", false, false, EXPIRE_XX, true), Ok(0));
+        assert_eq!(k.expire_generic(0, b"a", b"5000", false, false, EXPIRE_GT, true), Ok(0));
+        assert_eq!(k.expire_generic(0, b"a", b"5000", false, false, EXPIRE_NX, true), Ok(1));
         assert_eq!(k.dbs[0].expires.len(), 1);
-        assert_eq!(k.expire_cmd(0, b"a", b"4000", false, false, EXPIRE_GT, true), 0);
-        assert_eq!(k.expire_cmd(0, b"a", b"4000", false, false, EXPIRE_LT, true), 1);
+        assert_eq!(k.expire_generic(0, b"a", b"4000", false, false, EXPIRE_GT, true), Ok(0));
+        assert_eq!(k.expire_generic(0, b"a", b"4000", false, false, EXPIRE_LT, true), Ok(1));
         assert!(k.persist(0, b"a"));
         assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (0, 0));
         // In the past: deleted (or kept with the time set, on a replica).
-        assert_eq!(k.expire_cmd(0, b"a", b"500", false, false, 0, false), 1);
+        assert_eq!(k.expire_generic(0, b"a", b"500", false, false, 0, false), Ok(1));
         assert_eq!(k.dbs[0].dict.len(), 1);
-        assert_eq!(k.expire_cmd(0, b"a", b"-1", true, true, 0, true), 0, "already expired on the replica, so missing");
+        assert_eq!(k.expire_generic(0, b"a", b"-1", true, true, 0, true), Ok(0), "already expired on the replica, so missing");
         k.set(0, b"b", Value::Int(1), -1);
-        assert_eq!(k.expire_cmd(0, b"b", b"-1", true, true, 0, true), 1);
+        assert_eq!(k.expire_generic(0, b"b", b"-1", true, true, 0, true), Ok(1));
         assert!(k.peek(0, b"b").is_none());
         assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (0, 0));
     }

@@ -2,11 +2,11 @@
 //! RENAME, MOVE, COPY, TYPE, TOUCH, OBJECT, SWAPDB, FLUSHDB.
 use crate::glob;
 use crate::keyspace::{next_rand, Db, Entry, Keyspace};
-use crate::reply::{code, Out};
+use crate::reply::{code, err, Out};
 use crate::sbytes::SBytes;
 
-/// "ERR source and destination objects are the same" (answered by the TS wrapper).
-pub const SAME_OBJECT: i64 = -1002;
+/// COPY's (and MOVE's) error when source and destination are the same.
+pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 
 /// What OBJECT reports.
 pub const OBJ_ENCODING: u32 = 0;
@@ -118,25 +118,25 @@ impl Keyspace {
         }
     }
 
-    /// RENAME / RENAMENX. Returns NO_KEY, OK (RENAME), or 1/0 (RENAMENX).
-    pub fn rename_cmd(&mut self, db: usize, src: &[u8], dst: &[u8], nx: bool) -> i64 {
+    /// RENAME / RENAMENX. Returns OK (RENAME), 1/0 (RENAMENX), or Redis's error.
+    pub fn rename_cmd(&mut self, db: usize, src: &[u8], dst: &[u8], nx: bool) -> Result<i64, &'static str> {
         if self.lookup(db, src).is_none() {
-            return code::NO_KEY;
+            return Err(err::NO_KEY);
         }
         let done = if nx { 1 } else { code::OK };
         if src == dst {
-            return if nx { 0 } else { code::OK };
+            return Ok(if nx { 0 } else { code::OK });
         }
         if self.lookup(db, dst).is_some() {
             if nx {
-                return 0;
+                return Ok(0);
             }
             self.dbs[db].remove(dst);
         }
         let d = &mut self.dbs[db];
         let e = d.remove(src).expect("looked up above");
         d.put(dst, e);
-        done
+        Ok(done)
     }
 
     /// MOVE key db: true if moved (the key exists here and not there).
@@ -150,24 +150,24 @@ impl Keyspace {
     }
 
     /// COPY source destination [DB n] [REPLACE]: 1 if copied, 0 if the source is
-    /// missing or the destination exists (without REPLACE), or SAME_OBJECT.
-    pub fn copy_cmd(&mut self, db: usize, src: &[u8], dst_db: usize, dst: &[u8], replace: bool) -> i64 {
+    /// missing or the destination exists (without REPLACE), or Redis's error.
+    pub fn copy_cmd(&mut self, db: usize, src: &[u8], dst_db: usize, dst: &[u8], replace: bool) -> Result<i64, &'static str> {
         if db == dst_db && src == dst {
-            return SAME_OBJECT;
+            return Err(SAME_OBJECT);
         }
         let (value, expire) = match self.lookup_read(db, src) {
-            None => return 0,
+            None => return Ok(0),
             Some(e) => (e.value.clone(), e.expire),
         };
         if self.lookup(dst_db, dst).is_some() {
             if !replace {
-                return 0;
+                return Ok(0);
             }
             self.dbs[dst_db].remove(dst);
         }
         let lru = self.lru_clock();
         self.dbs[dst_db].put(dst, Entry { value, expire, lru });
-        1
+        Ok(1)
     }
 
     /// TYPE: the type name, or "none".
@@ -270,20 +270,20 @@ mod tests {
         let mut k = Keyspace::new(2);
         k.now_ms = 1_000;
         k.set(0, b"a", Value::Int(1), 5_000);
-        assert_eq!(k.rename_cmd(0, b"a", b"b", false), code::OK);
+        assert_eq!(k.rename_cmd(0, b"a", b"b", false), Ok(code::OK));
         assert_eq!(k.peek(0, b"b").unwrap().expire, 5_000);
         assert!(k.peek(0, b"a").is_none());
         assert_eq!(k.dbs[0].expires.len(), 1);
-        assert_eq!(k.rename_cmd(0, b"zz", b"b", false), code::NO_KEY);
+        assert_eq!(k.rename_cmd(0, b"zz", b"b", false), Err(err::NO_KEY));
         assert!(k.move_cmd(0, b"b", 1));
         assert_eq!(k.dbs[0].volatile, 0);
         assert_eq!(k.dbs[1].volatile, 1);
-        assert_eq!(k.copy_cmd(1, b"b", 0, b"c", false), 1);
+        assert_eq!(k.copy_cmd(1, b"b", 0, b"c", false), Ok(1));
         assert_eq!(k.peek(0, b"c").unwrap().expire, 5_000);
-        assert_eq!(k.copy_cmd(1, b"b", 1, b"b", false), SAME_OBJECT);
+        assert_eq!(k.copy_cmd(1, b"b", 1, b"b", false), Err(SAME_OBJECT));
         k.set(0, b"d", Value::Int(2), -1);
-        assert_eq!(k.copy_cmd(0, b"d", 0, b"c", false), 0);
-        assert_eq!(k.copy_cmd(0, b"d", 0, b"c", true), 1);
+        assert_eq!(k.copy_cmd(0, b"d", 0, b"c", false), Ok(0));
+        assert_eq!(k.copy_cmd(0, b"d", 0, b"c", true), Ok(1));
         assert_eq!(k.peek(0, b"c").unwrap().expire, -1);
         assert_eq!(k.dbs[0].volatile, 0);
         assert_eq!(k.dbs[0].expires.len(), 0);
@@ -347,7 +347,7 @@ mod index_invariants {
             let when = (k.now_ms + rnd(2_000) as i64 - 500).to_string().into_bytes();
             match rnd(14) {
                 0 | 1 => k.set(db, &key, Value::Int(1), if rnd(2) == 0 { -1 } else { k.now_ms + rnd(1_000) as i64 }),
-                2 => drop(k.expire_cmd(db, &key, &when, false, false, rnd(2) as u32 * EXPIRE_NX, true)),
+                2 => drop(k.expire_generic(db, &key, &when, false, false, rnd(2) as u32 * EXPIRE_NX, true)),
                 3 => drop(k.persist(db, &key)),
                 4 => drop(k.rename_cmd(db, &key, &other, rnd(2) == 0)),
                 5 => drop(k.move_cmd(db, &key, rnd(3) as usize)),

@@ -5,20 +5,34 @@
 use crate::util::fmt_i64;
 use std::cell::RefCell;
 
-/// Status codes returned instead of a position (all negative).
+/// Status codes returned instead of a position (all negative): only the
+/// outcomes TypeScript acts on. Errors are not codes: the semantics write
+/// Redis's text into the reply (`Out::error`). TypeScript reads these values
+/// from the addon (`CODE_*` in api/server.rs), so they are defined only here.
 pub mod code {
+    /// The reply is written (semantic functions return it; the binding then
+    /// returns the new position instead).
+    pub const WRITTEN: i64 = 0;
+    /// Nothing written: the answer is a null (RESP2 or RESP3 form, TypeScript's).
     pub const NIL: i64 = -1;
-    pub const WRONGTYPE: i64 = -2;
+    /// The reply did not fit the caller's buffer: it waits in the overflow area.
     pub const NOSPACE: i64 = -3;
+    /// Nothing written: the answer is +OK (or 1 for SETNX).
     pub const OK: i64 = -4;
-    pub const NOT_INT: i64 = -5;
-    pub const OVERFLOW: i64 = -6;
-    pub const NOT_FLOAT: i64 = -7;
-    pub const NAN_OR_INF: i64 = -8;
-    pub const TOO_BIG: i64 = -9;
-    pub const NO_KEY: i64 = -10;
-    pub const SYNTAX: i64 = -11;
-    pub const OUT_OF_RANGE: i64 = -12;
+    /// Nothing written: the checks that come first in Redis passed, and the
+    /// caller's own pending answer stands (LCS's option errors).
+    pub const CALLER: i64 = -13;
+}
+
+/// Redis's error texts that more than one command family writes.
+pub mod err {
+    pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+    pub const NOT_INT: &str = "ERR value is not an integer or out of range";
+    pub const SYNTAX: &str = "ERR syntax error";
+    pub const NO_KEY: &str = "ERR no such key";
+    pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
+    pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+    pub const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 }
 
 thread_local! {
@@ -94,6 +108,19 @@ impl<'a> Out<'a> {
         self.bulk(&digits[..len]);
     }
 
+    /// Writes an error reply (`text` is Redis's, prefix included, without
+    /// CRLF) in place of anything this call wrote, and returns `code::WRITTEN`:
+    /// `return out.error(err::WRONGTYPE)`.
+    #[cold]
+    pub fn error(&mut self, text: &str) -> i64 {
+        self.spilled = None;
+        self.pos = self.start;
+        self.raw(b"-");
+        self.raw(text.as_bytes());
+        self.raw(b"\r\n");
+        code::WRITTEN
+    }
+
     /// Ends the call: the new position, or NOSPACE with the reply in the overflow area.
     pub fn finish(self) -> i64 {
         match self.spilled {
@@ -136,5 +163,23 @@ mod tests {
         o.int(-42);
         assert_eq!(o.finish(), 6);
         assert_eq!(&big[..6], b":-42\r\n");
+    }
+
+    #[test]
+    fn an_error_replaces_what_the_call_wrote() {
+        let mut buf = [0u8; 64];
+        buf[0] = b'x';
+        let mut o = Out::new(&mut buf, 1);
+        o.bulk(b"partial");
+        assert_eq!(o.error(err::NO_KEY), code::WRITTEN);
+        let end = o.finish() as usize;
+        assert_eq!(&buf[..end], b"x-ERR no such key\r\n");
+        // Also after the reply had spilled to the overflow area.
+        let mut small = [0u8; 8];
+        let mut o = Out::new(&mut small, 0);
+        o.bulk(&[b'v'; 32]);
+        o.error("ERR x");
+        assert_eq!(o.finish(), 8);
+        assert_eq!(&small[..8], b"-ERR x\r\n");
     }
 }

@@ -1,35 +1,13 @@
 //! The string type: values, encodings (int / embstr / raw) and the string
-//! commands' semantics (Redis's t_string.c). Replies are written with `Out`;
-//! errors and nulls are returned as codes: the shared ones (`reply::code`) and
-//! this family's own (`scode`, mirrored in src/engine/strings.ts).
+//! commands' semantics (Redis's t_string.c). Replies, errors included, are
+//! written with `Out`; a null or +OK is returned as a code (`reply::code`).
 use crate::keyspace::{Entry, Keyspace, Value};
 use crate::lcs;
-use crate::reply::{code, Out};
+use crate::expire::BadExpire;
+use crate::reply::{code, err, Out};
 use crate::sbytes::SBytes;
 use crate::t_string_float as ld;
 use crate::util::{fmt_i64, parse_i64};
-
-/// Status codes only string commands return (below the shared ones).
-pub mod scode {
-    /// "ERR invalid expire time in '<cmd>' command"
-    pub const INVALID_EXPIRE: i64 = -101;
-    /// "ERR decrement would overflow" (DECRBY of i64::MIN)
-    pub const DECR_OVERFLOW: i64 = -102;
-    /// "ERR offset is out of range" (SETRANGE)
-    pub const OFFSET_RANGE: i64 = -103;
-    /// "ERR The specified keys must contain string values" (LCS)
-    pub const LCS_WRONGTYPE: i64 = -104;
-    /// "ERR If you want both the length and indexes, please just use IDX."
-    pub const LCS_LEN_AND_IDX: i64 = -105;
-    /// "ERR String too long for LCS"
-    pub const LCS_TOO_LONG: i64 = -106;
-    /// "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
-    pub const LCS_TOO_BIG: i64 = -107;
-    /// "ERR Insufficient memory, failed allocating transient memory for LCS"
-    pub const LCS_NO_MEMORY: i64 = -108;
-    /// LCS: the keys are strings, so the caller's own option error stands.
-    pub const LCS_OPTIONS: i64 = -109;
-}
 
 /// A string value as SET stores it: `int` when it is a canonical integer of at
 /// most 20 characters, otherwise the bytes (Redis's tryObjectEncoding).
@@ -150,10 +128,10 @@ impl Keyspace {
 }
 
 /// The live string entry at `key` for a writing command (Redis's
-/// lookupKeyWrite + checkType): Ok(None) when absent, Err(WRONGTYPE) when not a string.
-fn lookup_string_write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&'a mut Entry>, i64> {
+/// lookupKeyWrite + checkType): Ok(None) when absent, Err(WRONGTYPE's text) when not a string.
+fn lookup_string_write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Result<Option<&'a mut Entry>, &'static str> {
     match ks.lookup(db, key) {
-        Some(e) if !is_string(&e.value) => Err(code::WRONGTYPE),
+        Some(e) if !is_string(&e.value) => Err(err::WRONGTYPE),
         other => Ok(other),
     }
 }
@@ -169,33 +147,36 @@ pub const SET_EXAT: u32 = 64;
 pub const SET_PXAT: u32 = 128;
 /// GETEX PERSIST.
 pub const GETEX_PERSIST: u32 = 256;
+/// The command is SETEX / PSETEX, not SET (the expire error names it).
+pub const SET_FROM_SETEX: u32 = 512;
+pub const SET_FROM_PSETEX: u32 = 1024;
 const EXPIRE_UNITS: u32 = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
 
 /// An expire argument as an absolute time in ms, checked as Redis's
-/// getExpireMillisecondsOrReply: NOT_INT, or INVALID_EXPIRE when not positive
+/// getExpireMillisecondsOrReply: not an integer, or invalid when not positive
 /// or when the conversion overflows.
-pub fn expire_at(now_ms: i64, arg: &[u8], unit: u32) -> Result<i64, i64> {
-    let n = parse_i64(arg).ok_or(code::NOT_INT)?;
+pub fn expire_at(now_ms: i64, arg: &[u8], unit: u32) -> Result<i64, BadExpire> {
+    let n = parse_i64(arg).ok_or(BadExpire::NotInt)?;
     let seconds = unit & (SET_EX | SET_EXAT) != 0;
     if n <= 0 || (seconds && n > i64::MAX / 1000) {
-        return Err(scode::INVALID_EXPIRE);
+        return Err(BadExpire::Invalid);
     }
     let ms = if seconds { n * 1000 } else { n };
     if unit & (SET_EX | SET_PX) != 0 {
-        return ms.checked_add(now_ms).ok_or(scode::INVALID_EXPIRE);
+        return ms.checked_add(now_ms).ok_or(BadExpire::Invalid);
     }
     Ok(ms)
 }
 
-/// GET: writes the bulk, or returns NIL / WRONGTYPE.
+/// GET: writes the bulk or the WRONGTYPE error, or returns NIL.
 #[inline]
 pub fn get(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
     match ks.lookup_read(db, key) {
         None => code::NIL,
-        Some(e) if !is_string(&e.value) => code::WRONGTYPE,
+        Some(e) if !is_string(&e.value) => out.error(err::WRONGTYPE),
         Some(e) => {
             reply_value(out, &e.value);
-            0
+            code::WRITTEN
         }
     }
 }
@@ -203,9 +184,12 @@ pub fn get(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
 /// One key of MGET: the bulk, or NIL for a missing key or another type.
 #[inline]
 pub fn mget_one(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
-    match get(ks, db, key, out) {
-        code::WRONGTYPE => code::NIL,
-        c => c,
+    match ks.lookup_read(db, key) {
+        Some(e) if is_string(&e.value) => {
+            reply_value(out, &e.value);
+            code::WRITTEN
+        }
+        _ => code::NIL,
     }
 }
 
@@ -217,13 +201,16 @@ pub fn set_plain(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8]) {
 
 /// SET with its options (also SETNX, SETEX, PSETEX). `flags` are the SET_*
 /// bits; `expire` the expire argument when one of SET_EX/PX/EXAT/PXAT is set.
-/// Returns OK, NIL (condition not met, or GET of a missing key), an error
-/// code, or 0 after writing the old value (GET).
+/// Returns OK, NIL (condition not met, or GET of a missing key), or WRITTEN
+/// after writing the old value (GET) or an error.
 pub fn set(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8], flags: u32, expire: &[u8], out: &mut Out) -> i64 {
     let ttl = if flags & EXPIRE_UNITS != 0 {
         match expire_at(ks.now_ms, expire, flags & EXPIRE_UNITS) {
             Ok(t) => Ttl::At(t),
-            Err(c) => return c,
+            Err(bad) => {
+                let cmd = if flags & SET_FROM_SETEX != 0 { "setex" } else if flags & SET_FROM_PSETEX != 0 { "psetex" } else { "set" };
+                return bad.reply(out, cmd);
+            }
         }
     } else if flags & SET_KEEPTTL != 0 {
         Ttl::Keep
@@ -235,7 +222,7 @@ pub fn set(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8], flags: u32, exp
         // As GET: counts a keyspace hit or miss, refuses other types.
         match ks.lookup_read(db, key) {
             None => false,
-            Some(e) if !is_string(&e.value) => return code::WRONGTYPE,
+            Some(e) if !is_string(&e.value) => return out.error(err::WRONGTYPE),
             Some(e) => {
                 reply_value(out, &e.value);
                 true
@@ -267,11 +254,13 @@ pub fn getset(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8], out: &mut Ou
 
 /// GETDEL: the value, then the key is deleted.
 pub fn getdel(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
-    let c = get(ks, db, key, out);
-    if c == 0 {
-        ks.delete(db, key);
+    match ks.lookup_read(db, key) {
+        None => return code::NIL,
+        Some(e) if !is_string(&e.value) => return out.error(err::WRONGTYPE),
+        Some(e) => reply_value(out, &e.value),
     }
-    c
+    ks.delete(db, key);
+    code::WRITTEN
 }
 
 /// GETEX: the value, then the TTL changes as `flags` say (an SET_EX/PX/EXAT/PXAT
@@ -281,13 +270,13 @@ pub fn getex(ks: &mut Keyspace, db: usize, key: &[u8], flags: u32, expire: &[u8]
     let now = ks.now_ms;
     let Some(e) = ks.lookup_read(db, key) else { return code::NIL };
     if !is_string(&e.value) {
-        return code::WRONGTYPE;
+        return out.error(err::WRONGTYPE);
     }
     let unit = flags & EXPIRE_UNITS;
     let when = if unit != 0 {
         match expire_at(now, expire, unit) {
             Ok(t) => Some(t),
-            Err(c) => return c,
+            Err(bad) => return bad.reply(out, "getex"),
         }
     } else {
         None
@@ -311,15 +300,15 @@ pub fn getex(ks: &mut Keyspace, db: usize, key: &[u8], flags: u32, expire: &[u8]
 
 /// INCRBY/DECRBY/INCR/DECR: `delta` as given by the client; `negate` for DECR(BY).
 pub fn incr_by(ks: &mut Keyspace, db: usize, key: &[u8], delta: &[u8], negate: bool, out: &mut Out) -> i64 {
-    let Some(mut d) = parse_i64(delta) else { return code::NOT_INT };
+    let Some(mut d) = parse_i64(delta) else { return out.error(err::NOT_INT) };
     if negate {
         if d == i64::MIN {
-            return scode::DECR_OVERFLOW;
+            return out.error("ERR decrement would overflow");
         }
         d = -d;
     }
     let next = match lookup_string_write(ks, db, key) {
-        Err(c) => return c,
+        Err(e) => return out.error(e),
         Ok(None) => {
             ks.store_str(db, key, Value::Int(d), Ttl::Keep);
             d
@@ -329,34 +318,34 @@ pub fn incr_by(ks: &mut Keyspace, db: usize, key: &[u8], delta: &[u8], negate: b
                 Value::Int(i) => *i,
                 v => match with_bytes(v, parse_i64) {
                     Some(i) => i,
-                    None => return code::NOT_INT,
+                    None => return out.error(err::NOT_INT),
                 },
             };
-            let Some(next) = current.checked_add(d) else { return code::OVERFLOW };
+            let Some(next) = current.checked_add(d) else { return out.error(err::OVERFLOW) };
             // In place; the result is always `int` encoded.
             e.value = Value::Int(next);
             next
         }
     };
     out.int(next);
-    0
+    code::WRITTEN
 }
 
 /// INCRBYFLOAT in long double arithmetic; the result is stored as a string
 /// (embstr/raw, as Redis stores it), and written as a bulk.
 pub fn incr_by_float(ks: &mut Keyspace, db: usize, key: &[u8], incr: &[u8], out: &mut Out) -> i64 {
     let entry = match lookup_string_write(ks, db, key) {
-        Err(c) => return c,
+        Err(e) => return out.error(e),
         Ok(e) => e,
     };
     let current = match &entry {
         None => ld::parse(b"0"),
         Some(e) => with_bytes(&e.value, ld::parse),
     };
-    let (Some(current), Some(incr)) = (current, ld::parse(incr)) else { return code::NOT_FLOAT };
+    let (Some(current), Some(incr)) = (current, ld::parse(incr)) else { return out.error(err::NOT_FLOAT) };
     let sum = ld::add(current, incr);
     if sum.is_nan_or_inf() {
-        return code::NAN_OR_INF;
+        return out.error("ERR increment would produce NaN or Infinity");
     }
     let mut buf = [0u8; ld::MAX_CHARS];
     let n = ld::format_human(sum, &mut buf);
@@ -366,16 +355,17 @@ pub fn incr_by_float(ks: &mut Keyspace, db: usize, key: &[u8], incr: &[u8], out:
         None => ks.store_str(db, key, value, Ttl::Keep),
     }
     out.bulk(&buf[..n]);
-    0
+    code::WRITTEN
 }
 
 /// STRLEN: the length, 0 for a missing key, or WRONGTYPE.
-pub fn strlen(ks: &mut Keyspace, db: usize, key: &[u8]) -> i64 {
+pub fn strlen(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
     match ks.lookup_read(db, key) {
-        None => 0,
-        Some(e) if !is_string(&e.value) => code::WRONGTYPE,
-        Some(e) => str_len(&e.value) as i64,
+        None => out.int(0),
+        Some(e) if !is_string(&e.value) => return out.error(err::WRONGTYPE),
+        Some(e) => out.int(str_len(&e.value) as i64),
     }
+    code::WRITTEN
 }
 
 /// Redis's checkStringLength: would `size + append` bytes exceed the limit?
@@ -383,35 +373,37 @@ fn too_long(size: u64, append: u64, max_len: u64) -> bool {
     size.checked_add(append).is_none_or(|t| t > max_len || t > i64::MAX as u64)
 }
 
-/// APPEND: the value becomes `raw` and grows in place. Returns the new length,
+/// APPEND: the value becomes `raw` and grows in place. Writes the new length,
 /// or WRONGTYPE / TOO_BIG.
-pub fn append(ks: &mut Keyspace, db: usize, key: &[u8], suffix: &[u8], max_len: u64) -> i64 {
-    match lookup_string_write(ks, db, key) {
-        Err(c) => c,
+pub fn append(ks: &mut Keyspace, db: usize, key: &[u8], suffix: &[u8], max_len: u64, out: &mut Out) -> i64 {
+    let len = match lookup_string_write(ks, db, key) {
+        Err(e) => return out.error(e),
         Ok(None) => {
             ks.store_str(db, key, encode(suffix), Ttl::Keep);
             suffix.len() as i64
         }
         Ok(Some(e)) => {
             if too_long(str_len(&e.value) as u64, suffix.len() as u64, max_len) {
-                return code::TOO_BIG;
+                return out.error(err::TOO_BIG);
             }
             let r = make_raw(&mut e.value);
             r.extend_from_slice(suffix);
             r.len() as i64
         }
-    }
+    };
+    out.int(len);
+    code::WRITTEN
 }
 
 /// GETRANGE/SUBSTR with Redis's index rules; a missing key is an empty bulk.
 pub fn getrange(ks: &mut Keyspace, db: usize, key: &[u8], start: &[u8], end: &[u8], out: &mut Out) -> i64 {
-    let (Some(mut start), Some(mut end)) = (parse_i64(start), parse_i64(end)) else { return code::NOT_INT };
+    let (Some(mut start), Some(mut end)) = (parse_i64(start), parse_i64(end)) else { return out.error(err::NOT_INT) };
     let e = match ks.lookup_read(db, key) {
         None => {
             out.bulk(b"");
-            return 0;
+            return code::WRITTEN;
         }
-        Some(e) if !is_string(&e.value) => return code::WRONGTYPE,
+        Some(e) if !is_string(&e.value) => return out.error(err::WRONGTYPE),
         Some(e) => e,
     };
     with_bytes(&e.value, |s| {
@@ -434,25 +426,23 @@ pub fn getrange(ks: &mut Keyspace, db: usize, key: &[u8], start: &[u8], end: &[u
             out.bulk(&s[start as usize..=end as usize]);
         }
     });
-    0
+    code::WRITTEN
 }
 
-/// SETRANGE: overwrites at `offset`, padding with zero bytes. Returns the new
-/// length or an error code.
-pub fn setrange(ks: &mut Keyspace, db: usize, key: &[u8], offset: &[u8], val: &[u8], max_len: u64) -> i64 {
-    let Some(offset) = parse_i64(offset) else { return code::NOT_INT };
+/// SETRANGE: overwrites at `offset`, padding with zero bytes. Writes the new
+/// length or an error.
+pub fn setrange(ks: &mut Keyspace, db: usize, key: &[u8], offset: &[u8], val: &[u8], max_len: u64, out: &mut Out) -> i64 {
+    let Some(offset) = parse_i64(offset) else { return out.error(err::NOT_INT) };
     if offset < 0 {
-        return scode::OFFSET_RANGE;
+        return out.error("ERR offset is out of range");
     }
     let offset = offset as u64;
-    match lookup_string_write(ks, db, key) {
-        Err(c) => c,
+    let len = match lookup_string_write(ks, db, key) {
+        Err(e) => return out.error(e),
+        Ok(None) if val.is_empty() => 0,
         Ok(None) => {
-            if val.is_empty() {
-                return 0;
-            }
             if too_long(offset, val.len() as u64, max_len) {
-                return code::TOO_BIG;
+                return out.error(err::TOO_BIG);
             }
             let mut r = vec![0u8; offset as usize + val.len()];
             r[offset as usize..].copy_from_slice(val);
@@ -460,13 +450,10 @@ pub fn setrange(ks: &mut Keyspace, db: usize, key: &[u8], offset: &[u8], val: &[
             ks.store_str(db, key, Value::Raw(Box::new(r)), Ttl::Keep);
             n
         }
+        Ok(Some(e)) if val.is_empty() => str_len(&e.value) as i64,
         Ok(Some(e)) => {
-            let len = str_len(&e.value);
-            if val.is_empty() {
-                return len as i64;
-            }
             if too_long(offset, val.len() as u64, max_len) {
-                return code::TOO_BIG;
+                return out.error(err::TOO_BIG);
             }
             let r = make_raw(&mut e.value);
             let end = offset as usize + val.len();
@@ -476,7 +463,9 @@ pub fn setrange(ks: &mut Keyspace, db: usize, key: &[u8], offset: &[u8], val: &[
             r[offset as usize..end].copy_from_slice(val);
             r.len() as i64
         }
-    }
+    };
+    out.int(len);
+    code::WRITTEN
 }
 
 /// LCS reply modes.
@@ -495,25 +484,25 @@ pub fn lcs(ks: &mut Keyspace, db: usize, k1: &[u8], k2: &[u8], mode: u32, min_ma
     for (key, dst) in [(k1, &mut a), (k2, &mut b)] {
         if let Some(e) = ks.lookup_read(db, key) {
             if !is_string(&e.value) {
-                return scode::LCS_WRONGTYPE;
+                return out.error("ERR The specified keys must contain string values");
             }
             *dst = to_vec(&e.value);
         }
     }
     if mode & LCS_BAD_OPTIONS != 0 {
-        return scode::LCS_OPTIONS;
+        return code::CALLER;
     }
     let (len_only, idx) = (mode & LCS_LEN != 0, mode & LCS_IDX != 0);
     if len_only && idx {
-        return scode::LCS_LEN_AND_IDX;
+        return out.error("ERR If you want both the length and indexes, please just use IDX.");
     }
     if a.len() as u64 >= u32::MAX as u64 - 1 || b.len() as u64 >= u32::MAX as u64 - 1 {
-        return scode::LCS_TOO_LONG;
+        return out.error("ERR String too long for LCS");
     }
     let r = match lcs::lcs(&a, &b, !len_only, min_match, max_table) {
         Ok(r) => r,
-        Err(lcs::LcsError::TooBig) => return scode::LCS_TOO_BIG,
-        Err(lcs::LcsError::NoMemory) => return scode::LCS_NO_MEMORY,
+        Err(lcs::LcsError::TooBig) => return out.error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"),
+        Err(lcs::LcsError::NoMemory) => return out.error("ERR Insufficient memory, failed allocating transient memory for LCS"),
     };
     if idx {
         let with_len = mode & LCS_WITHMATCHLEN != 0;
@@ -543,7 +532,7 @@ pub fn lcs(ks: &mut Keyspace, db: usize, k1: &[u8], k2: &[u8], mode: u32, min_ma
     } else {
         out.bulk(&r.string);
     }
-    0
+    code::WRITTEN
 }
 
 #[cfg(test)]
@@ -573,11 +562,11 @@ mod tests {
         assert_eq!(enc(&mut k, b"a"), "int");
         assert_eq!(run(|o| incr_by(&mut k, 0, b"a", b"5", true, o)), (0, b":7\r\n".to_vec()));
         assert_eq!(run(|o| get(&mut k, 0, b"a", o)), (0, b"$1\r\n7\r\n".to_vec()));
-        assert_eq!(append(&mut k, 0, b"a", b"xy", 100), 3);
+        assert_eq!(run(|o| append(&mut k, 0, b"a", b"xy", 100, o)).1, b":3\r\n");
         assert_eq!(enc(&mut k, b"a"), "raw");
-        assert_eq!(run(|o| incr_by(&mut k, 0, b"a", b"1", false, o)).0, code::NOT_INT);
+        assert_eq!(run(|o| incr_by(&mut k, 0, b"a", b"1", false, o)).1, b"-ERR value is not an integer or out of range\r\n");
         assert_eq!(run(|o| set(&mut k, 0, b"a", b"v", SET_NX | SET_GET, b"", o)), (0, b"$3\r\n7xy\r\n".to_vec()));
-        assert_eq!(run(|o| incr_by(&mut k, 0, b"a", b"-9223372036854775808", true, o)).0, scode::DECR_OVERFLOW);
+        assert_eq!(run(|o| incr_by(&mut k, 0, b"a", b"-9223372036854775808", true, o)).1, b"-ERR decrement would overflow\r\n");
     }
 
     #[test]
@@ -592,10 +581,10 @@ mod tests {
         assert_eq!(enc(&mut k, b"e"), "embstr");
         assert_eq!(enc(&mut k, b"r"), "raw");
         // APPEND to a missing key encodes like SET; to an existing one makes it raw.
-        assert_eq!(append(&mut k, 0, b"n", b"42", 100), 2);
+        assert_eq!(run(|o| append(&mut k, 0, b"n", b"42", 100, o)).1, b":2\r\n");
         assert_eq!(enc(&mut k, b"n"), "int");
         // INCR turns a raw numeric string back into an int.
-        append(&mut k, 0, b"n", b"1", 100);
+        run(|o| append(&mut k, 0, b"n", b"1", 100, o));
         assert_eq!(enc(&mut k, b"n"), "raw");
         run(|o| incr_by(&mut k, 0, b"n", b"1", false, o));
         assert_eq!(enc(&mut k, b"n"), "int");
@@ -604,9 +593,9 @@ mod tests {
         assert_eq!(enc(&mut k, b"f"), "embstr");
         // SETRANGE makes raw, but not when it writes nothing.
         set_plain(&mut k, 0, b"s", b"1234");
-        assert_eq!(setrange(&mut k, 0, b"s", b"0", b"", 100), 4);
+        assert_eq!(run(|o| setrange(&mut k, 0, b"s", b"0", b"", 100, o)).1, b":4\r\n");
         assert_eq!(enc(&mut k, b"s"), "int");
-        assert_eq!(setrange(&mut k, 0, b"s", b"5", b"2", 100), 6);
+        assert_eq!(run(|o| setrange(&mut k, 0, b"s", b"5", b"2", 100, o)).1, b":6\r\n");
         assert_eq!(enc(&mut k, b"s"), "raw");
         assert_eq!(run(|o| get(&mut k, 0, b"s", o)).1, b"$6\r\n1234\x002\r\n");
     }
@@ -618,12 +607,12 @@ mod tests {
         assert_eq!(expire_at(now, b"10", SET_PX), Ok(now + 10));
         assert_eq!(expire_at(now, b"10", SET_EXAT), Ok(10_000));
         assert_eq!(expire_at(now, b"10", SET_PXAT), Ok(10));
-        assert_eq!(expire_at(now, b"0", SET_EX), Err(scode::INVALID_EXPIRE));
-        assert_eq!(expire_at(now, b"-1", SET_PXAT), Err(scode::INVALID_EXPIRE));
-        assert_eq!(expire_at(now, b"x", SET_PX), Err(code::NOT_INT));
-        assert_eq!(expire_at(now, b"9223372036854775807", SET_EX), Err(scode::INVALID_EXPIRE));
+        assert_eq!(expire_at(now, b"0", SET_EX), Err(BadExpire::Invalid));
+        assert_eq!(expire_at(now, b"-1", SET_PXAT), Err(BadExpire::Invalid));
+        assert_eq!(expire_at(now, b"x", SET_PX), Err(BadExpire::NotInt));
+        assert_eq!(expire_at(now, b"9223372036854775807", SET_EX), Err(BadExpire::Invalid));
         assert_eq!(expire_at(now, b"9223372036854775", SET_EXAT), Ok(9_223_372_036_854_775_000));
-        assert_eq!(expire_at(now, b"9223372036854775807", SET_PX), Err(scode::INVALID_EXPIRE));
+        assert_eq!(expire_at(now, b"9223372036854775807", SET_PX), Err(BadExpire::Invalid));
         assert_eq!(expire_at(now, b"9223372036854775807", SET_PXAT), Ok(i64::MAX));
     }
 
@@ -645,7 +634,7 @@ mod tests {
         assert_eq!(k.peek(0, b"a").unwrap().expire, 1_005_000);
         run(|o| getex(&mut k, 0, b"a", GETEX_PERSIST, b"", o));
         assert_eq!(k.peek(0, b"a").unwrap().expire, -1);
-        assert_eq!(run(|o| getex(&mut k, 0, b"a", SET_EX, b"0", o)).0, scode::INVALID_EXPIRE);
+        assert_eq!(run(|o| getex(&mut k, 0, b"a", SET_EX, b"0", o)).1, b"-ERR invalid expire time in 'getex' command\r\n");
         assert_eq!(run(|o| getex(&mut k, 0, b"nokey", SET_EX, b"0", o)).0, code::NIL);
         run(|o| getex(&mut k, 0, b"a", SET_EXAT, b"1", o));
         assert!(!k.exists(0, b"a"));
@@ -658,7 +647,7 @@ mod tests {
         // INCR and APPEND keep the TTL.
         run(|o| set(&mut k, 0, b"c", b"1", SET_EX, b"100", o));
         run(|o| incr_by(&mut k, 0, b"c", b"1", false, o));
-        append(&mut k, 0, b"c", b"0", 100);
+        run(|o| append(&mut k, 0, b"c", b"0", 100, o));
         assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (1, 1));
         let now = k.now_ms;
         assert_eq!(k.peek(0, b"c").unwrap().expire, now + 100_000);
@@ -698,16 +687,16 @@ mod tests {
         assert_eq!(gr(&mut k, b"-1", b"-3"), b"$0\r\n\r\n");
         assert_eq!(gr(&mut k, b"-5000", b"10000"), b"$11\r\nHello World\r\n");
         assert_eq!(gr(&mut k, b"0", b"4294967297"), b"$11\r\nHello World\r\n");
-        assert_eq!(run(|o| getrange(&mut k, 0, b"s", b"a", b"1", o)).0, code::NOT_INT);
+        assert_eq!(run(|o| getrange(&mut k, 0, b"s", b"a", b"1", o)).1, b"-ERR value is not an integer or out of range\r\n");
         assert_eq!(run(|o| getrange(&mut k, 0, b"none", b"0", b"1", o)).1, b"$0\r\n\r\n");
-        assert_eq!(setrange(&mut k, 0, b"n", b"1", b"foo", 100), 4);
+        assert_eq!(run(|o| setrange(&mut k, 0, b"n", b"1", b"foo", 100, o)).1, b":4\r\n");
         assert_eq!(run(|o| get(&mut k, 0, b"n", o)).1, b"$4\r\n\x00foo\r\n");
-        assert_eq!(setrange(&mut k, 0, b"m", b"0", b"", 100), 0);
+        assert_eq!(run(|o| setrange(&mut k, 0, b"m", b"0", b"", 100, o)).1, b":0\r\n");
         assert!(!k.exists(0, b"m"));
-        assert_eq!(setrange(&mut k, 0, b"n", b"-1", b"x", 100), scode::OFFSET_RANGE);
-        assert_eq!(setrange(&mut k, 0, b"n", b"98", b"xyz", 100), code::TOO_BIG);
-        assert_eq!(setrange(&mut k, 0, b"n", b"9223372036854775807", b"xyz", 100), code::TOO_BIG);
-        assert_eq!(append(&mut k, 0, b"n", &[b'x'; 97], 100), code::TOO_BIG);
+        assert_eq!(run(|o| setrange(&mut k, 0, b"n", b"-1", b"x", 100, o)).1, b"-ERR offset is out of range\r\n");
+        assert_eq!(run(|o| setrange(&mut k, 0, b"n", b"98", b"xyz", 100, o)).1, b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n");
+        assert_eq!(run(|o| setrange(&mut k, 0, b"n", b"9223372036854775807", b"xyz", 100, o)).1, b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n");
+        assert_eq!(run(|o| append(&mut k, 0, b"n", &[b'x'; 97], 100, o)).1, b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n");
     }
 
     #[test]
@@ -716,9 +705,9 @@ mod tests {
         set_plain(&mut k, 0, b"f", b"10.5");
         assert_eq!(run(|o| incr_by_float(&mut k, 0, b"f", b"0.1", o)).1, b"$4\r\n10.6\r\n");
         set_plain(&mut k, 0, b"g", b" 11");
-        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"g", b"1", o)).0, code::NOT_FLOAT);
-        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"f", b"+inf", o)).0, code::NAN_OR_INF);
-        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"f", b"abc", o)).0, code::NOT_FLOAT);
+        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"g", b"1", o)).1, b"-ERR value is not a valid float\r\n");
+        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"f", b"+inf", o)).1, b"-ERR increment would produce NaN or Infinity\r\n");
+        assert_eq!(run(|o| incr_by_float(&mut k, 0, b"f", b"abc", o)).1, b"-ERR value is not a valid float\r\n");
         assert_eq!(run(|o| incr_by_float(&mut k, 0, b"f", b"-10.6", o)).1, b"$1\r\n0\r\n");
     }
 
@@ -734,8 +723,8 @@ mod tests {
             l(&mut k, LCS_IDX | LCS_WITHMATCHLEN, 4).1,
             b"*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n$3\r\nlen\r\n:6\r\n".to_vec()
         );
-        assert_eq!(l(&mut k, LCS_LEN | LCS_IDX, 0).0, scode::LCS_LEN_AND_IDX);
-        assert_eq!(l(&mut k, LCS_BAD_OPTIONS, 0).0, scode::LCS_OPTIONS);
-        assert_eq!(run(|o| lcs(&mut k, 0, b"a", b"b", 0, 0, 10, o)).0, scode::LCS_TOO_BIG);
+        assert_eq!(l(&mut k, LCS_LEN | LCS_IDX, 0).1, b"-ERR If you want both the length and indexes, please just use IDX.\r\n");
+        assert_eq!(l(&mut k, LCS_BAD_OPTIONS, 0), (code::CALLER, vec![]));
+        assert_eq!(run(|o| lcs(&mut k, 0, b"a", b"b", 0, 0, 10, o)).1, b"-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len\r\n");
     }
 }

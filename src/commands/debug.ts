@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import type { CommandDef, Ctx } from "./types.js";
 import type { Server } from "../server/server.js";
-import { NOT_INT, NO_KEY } from "./errors.js";
+import { NOT_INT, NO_KEY, SYNTAX } from "./errors.js";
 import { parseI64 } from "../protocol/numbers.js";
 import * as engine from "../engine/index.js";
 import { introspection } from "./introspection.js";
@@ -310,6 +310,15 @@ function debug(c: Ctx): void {
       return c.r.simple("Apparently Redis did not crash: test passed");
     case sub === "jmap":
       return c.r.ok();
+    // Not Redis's: a test hook (not in HELP) proving that a panic in the Rust
+    // addon becomes "-ERR internal error ..." and the server keeps serving.
+    // RAW panics in a raw callback, NAPI in a #[napi] function.
+    case sub === "native-panic-test" && argc === 4: {
+      const kind = argv[2].toString("latin1").toLowerCase();
+      if (kind !== "raw" && kind !== "napi") return c.r.error(SYNTAX);
+      engine.debug.panicTest(kind, argv[3]);
+      return c.r.ok();
+    }
     default:
       return c.r.error(subcommandSyntaxError(c));
   }

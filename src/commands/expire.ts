@@ -1,7 +1,6 @@
 /** Expiry commands: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST (native/src/expire.rs). */
-import { keys, Code } from "../engine/index.js";
+import { keys } from "../engine/index.js";
 import type { CommandDef, Ctx, Handler } from "./types.js";
-import { NOT_INT } from "./errors.js";
 
 const GENERIC = "generic";
 
@@ -26,15 +25,12 @@ function parseExpireFlags(argv: Buffer[]): number | string {
 }
 
 /** EXPIRE and friends: `unitSeconds` for EXPIRE/EXPIREAT, `relative` for EXPIRE/PEXPIRE. */
-function expireHandler(name: string, unitSeconds: boolean, relative: boolean): Handler {
+function expireHandler(unitSeconds: boolean, relative: boolean): Handler {
   return (c: Ctx) => {
     const flags = parseExpireFlags(c.argv);
     if (typeof flags === "string") return c.r.error(flags);
     // A replica keeps keys whose time has passed: its master sends the DEL.
-    const res = keys.expire(c.db, c.argv[1], c.argv[2], unitSeconds, relative, flags, !c.server.isReplica);
-    if (res === Code.NOT_INT) c.r.error(NOT_INT);
-    else if (res === keys.INVALID_EXPIRE) c.r.error(`ERR invalid expire time in '${name}' command`);
-    else c.r.int(res);
+    keys.expire(c.db, c.argv[1], c.argv[2], unitSeconds, relative, flags, !c.server.isReplica, c.r);
   };
 }
 
@@ -51,7 +47,7 @@ const expireDef = (name: string, since: string, summary: string, unitSeconds: bo
   group: GENERIC,
   since,
   summary,
-  handler: expireHandler(name, unitSeconds, relative),
+  handler: expireHandler(unitSeconds, relative),
 });
 
 const ttlDef = (name: string, since: string, summary: string, ms: boolean, absolute: boolean): CommandDef => ({

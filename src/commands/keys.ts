@@ -74,11 +74,7 @@ const renameDef = (name: string, nx: boolean, summary: string): CommandDef => ({
   group: GENERIC,
   since: "1.0.0",
   summary,
-  handler: (c) => {
-    const res = keys.rename(c.db, c.argv[1], c.argv[2], nx);
-    if (res >= 0) c.r.int(res);
-    else answer(c.r, res);
-  },
+  handler: (c) => answer(c.r, keys.rename(c.db, c.argv[1], c.argv[2], nx, c.r)),
 });
 
 const genericCommands: CommandDef[] = [
@@ -196,9 +192,7 @@ const genericCommands: CommandDef[] = [
       if (clusterEnabled(c) && (c.db !== 0 || dstDb !== 0)) {
         return c.r.error("ERR Copying to another database is not allowed in cluster mode");
       }
-      const res = keys.copy(c.db, argv[1], dstDb, argv[2], replace);
-      if (res === keys.SAME_OBJECT) c.r.error(SAME_OBJECT);
-      else c.r.int(res);
+      answer(c.r, keys.copy(c.db, argv[1], dstDb, argv[2], replace, c.r));
     },
   },
   {

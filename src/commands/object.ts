@@ -1,5 +1,5 @@
 /** OBJECT ENCODING / REFCOUNT / IDLETIME / FREQ / HELP (native/src/generic.rs `object_cmd`). */
-import { keys, answer, Code } from "../engine/index.js";
+import { keys, answer } from "../engine/index.js";
 import type { Server } from "../server/server.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { replyHelp } from "./help.js";
@@ -61,9 +61,7 @@ function report(what: number, needLfu: boolean | null) {
       if (!keys.existsRead(c.db, c.argv[2])) return c.r.nil();
       return c.r.error(needLfu ? LFU_NOT_SELECTED : LFU_SELECTED);
     }
-    const res = keys.object(c.db, c.argv[2], what, c.r);
-    if (res === Code.NIL) c.r.nil();
-    else answer(c.r, res);
+    answer(c.r, keys.object(c.db, c.argv[2], what, c.r));
   };
 }
 

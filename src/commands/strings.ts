@@ -4,29 +4,12 @@
  * one native call per key.
  */
 import { strings, keys, answer, Code } from "../engine/index.js";
-import { StrCode, STR_ERR, invalidExpire } from "../engine/strings.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
 
 const STR = "string";
 const ONE = Buffer.from("1");
-
-/**
- * Answers a native result for command `name`: this family's own codes, then
- * the shared ones (nil, OK, Redis's common errors).
- */
-function reply(c: Ctx, code: number, name: string): void {
-  if (code >= -100) return answer(c.r, code);
-  if (code === StrCode.INVALID_EXPIRE) return c.r.error(invalidExpire(name));
-  c.r.error(STR_ERR[code] ?? `ERR internal engine code ${code}`);
-}
-
-/** An integer result (APPEND, STRLEN, SETRANGE) or a code. */
-function replyInt(c: Ctx, n: number, name: string): void {
-  if (n >= 0) c.r.int(n);
-  else reply(c, n, name);
-}
 
 /**
  * Is `arg` the option `word` (uppercase ASCII), ignoring case? Like Redis's
@@ -75,9 +58,9 @@ function parseExtended(argv: Buffer[], from: number, forSet: boolean): number | 
   return flags;
 }
 
-/** SET, SETEX, PSETEX: native SET with flags; `name` for the expire error. */
-function setWith(c: Ctx, name: string, flags: number, expire: Buffer | null, val: Buffer): void {
-  reply(c, strings.set(c.db, c.argv[1], val, flags, expire, c.r), name);
+/** SET, SETEX, PSETEX: native SET with flags (SET_FROM_* names the command in the expire error). */
+function setWith(c: Ctx, flags: number, expire: Buffer | null, val: Buffer): void {
+  answer(c.r, strings.set(c.db, c.argv[1], val, flags, expire, c.r));
 }
 
 /** Parses LCS's options into a mode and a minimum match length, or an error text. */
@@ -99,7 +82,7 @@ function parseLcs(argv: Buffer[]): { mode: number; min: number; error: string | 
 }
 
 function getrange(c: Ctx): void {
-  reply(c, strings.getrange(c.db, c.argv[1], c.argv[2], c.argv[3], c.r), "getrange");
+  answer(c.r, strings.getrange(c.db, c.argv[1], c.argv[2], c.argv[3], c.r));
 }
 
 function maxBulkLen(c: Ctx): number {
@@ -136,7 +119,7 @@ export const stringCommands: CommandDef[] = [
       }
       const flags = parseExtended(c.argv, 3, true);
       if (flags === null) return c.r.error(SYNTAX);
-      setWith(c, "set", flags, parsedExpire, c.argv[2]);
+      setWith(c, flags, parsedExpire, c.argv[2]);
     },
   },
   {
@@ -153,7 +136,7 @@ export const stringCommands: CommandDef[] = [
       const code = strings.set(c.db, c.argv[1], c.argv[2], strings.SET_NX, null, c.r);
       if (code === Code.OK) c.r.int(1);
       else if (code === Code.NIL) c.r.int(0);
-      else reply(c, code, "setnx");
+      else answer(c.r, code);
     },
   },
   {
@@ -166,7 +149,7 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "2.0.0",
     summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
-    handler: (c) => setWith(c, "setex", strings.SET_EX, c.argv[2], c.argv[3]),
+    handler: (c) => setWith(c, strings.SET_EX | strings.SET_FROM_SETEX, c.argv[2], c.argv[3]),
   },
   {
     name: "psetex",
@@ -178,7 +161,7 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "2.6.0",
     summary: "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
-    handler: (c) => setWith(c, "psetex", strings.SET_PX, c.argv[2], c.argv[3]),
+    handler: (c) => setWith(c, strings.SET_PX | strings.SET_FROM_PSETEX, c.argv[2], c.argv[3]),
   },
   {
     name: "getset",
@@ -190,7 +173,7 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "1.0.0",
     summary: "Returns the previous string value of a key after setting it to a new value.",
-    handler: (c) => reply(c, strings.getset(c.db, c.argv[1], c.argv[2], c.r), "getset"),
+    handler: (c) => answer(c.r, strings.getset(c.db, c.argv[1], c.argv[2], c.r)),
   },
   {
     name: "getdel",
@@ -202,7 +185,7 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "6.2.0",
     summary: "Returns the string value of a key after deleting the key.",
-    handler: (c) => reply(c, strings.getdel(c.db, c.argv[1], c.r), "getdel"),
+    handler: (c) => answer(c.r, strings.getdel(c.db, c.argv[1], c.r)),
   },
   {
     name: "getex",
@@ -218,7 +201,7 @@ export const stringCommands: CommandDef[] = [
     handler: (c) => {
       const flags = c.argv.length === 2 ? 0 : parseExtended(c.argv, 2, false);
       if (flags === null) return c.r.error(SYNTAX);
-      reply(c, strings.getex(c.db, c.argv[1], flags, flags ? parsedExpire : null, c.r), "getex");
+      answer(c.r, strings.getex(c.db, c.argv[1], flags, flags ? parsedExpire : null, c.r));
     },
   },
   {
@@ -289,7 +272,7 @@ export const stringCommands: CommandDef[] = [
     summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.",
     complexity:
       "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
-    handler: (c) => replyInt(c, strings.append(c.db, c.argv[1], c.argv[2], maxBulkLen(c)), "append"),
+    handler: (c) => answer(c.r, strings.append(c.db, c.argv[1], c.argv[2], maxBulkLen(c), c.r)),
   },
   {
     name: "strlen",
@@ -301,7 +284,7 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "2.2.0",
     summary: "Returns the length of a string value.",
-    handler: (c) => replyInt(c, strings.strlen(c.db, c.argv[1]), "strlen"),
+    handler: (c) => answer(c.r, strings.strlen(c.db, c.argv[1], c.r)),
   },
   {
     name: "incr",
@@ -337,7 +320,7 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "1.0.0",
     summary: "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
-    handler: (c) => reply(c, strings.incrBy(c.db, c.argv[1], c.argv[2], false, c.r), "incrby"),
+    handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], c.argv[2], false, c.r)),
   },
   {
     name: "decrby",
@@ -349,7 +332,7 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "1.0.0",
     summary: "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
-    handler: (c) => reply(c, strings.incrBy(c.db, c.argv[1], c.argv[2], true, c.r), "decrby"),
+    handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], c.argv[2], true, c.r)),
   },
   {
     name: "incrbyfloat",
@@ -361,7 +344,7 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "2.6.0",
     summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
-    handler: (c) => reply(c, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r), "incrbyfloat"),
+    handler: (c) => answer(c.r, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r)),
   },
   {
     name: "getrange",
@@ -400,7 +383,7 @@ export const stringCommands: CommandDef[] = [
     summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
     complexity:
       "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
-    handler: (c) => replyInt(c, strings.setrange(c.db, c.argv[1], c.argv[2], c.argv[3], maxBulkLen(c)), "setrange"),
+    handler: (c) => answer(c.r, strings.setrange(c.db, c.argv[1], c.argv[2], c.argv[3], maxBulkLen(c), c.r)),
   },
   {
     name: "lcs",
@@ -416,8 +399,8 @@ export const stringCommands: CommandDef[] = [
       const o = parseLcs(c.argv);
       const mode = o.error === null ? o.mode : strings.LCS_BAD_OPTIONS;
       const code = strings.lcs(c.db, c.argv[1], c.argv[2], mode, o.min, maxBulkLen(c), c.r);
-      if (code === StrCode.LCS_OPTIONS) c.r.error(o.error!);
-      else reply(c, code, "lcs");
+      if (code === Code.CALLER) c.r.error(o.error!);
+      else answer(c.r, code);
     },
   },
 ];

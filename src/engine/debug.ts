@@ -21,3 +21,12 @@ export function populate(db: number, count: number, prefix: Uint8Array, size: nu
 export function htstats(db: number, full: boolean): string {
   return native.debugHtstats(db, full);
 }
+/**
+ * Test hook (DEBUG NATIVE-PANIC-TEST): makes the addon panic with `message`
+ * inside a raw callback or a `#[napi]` function. The boundary turns the panic
+ * into a thrown Error; nothing else about the engine changes.
+ */
+export function panicTest(kind: "raw" | "napi", message: Uint8Array): void {
+  if (kind === "raw") native.rawDebugPanicTest(message);
+  else native.debugPanicTest(message);
+}

@@ -3,5 +3,5 @@ export * as strings from "./strings.js";
 export * as keys from "./keys.js";
 export * as server from "./server.js";
 export * as debug from "./debug.js";
-export { Code, ERR } from "./codes.js";
+export { Code } from "./codes.js";
 export { land, answer, reply } from "./land.js";

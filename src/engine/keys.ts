@@ -3,10 +3,6 @@ import { native } from "./addon.js";
 import { land } from "./land.js";
 import type { Reply } from "../protocol/reply.js";
 
-/** Codes of this family beyond engine/codes.ts (native/src/expire.rs, generic.rs). */
-export const INVALID_EXPIRE = -1001;
-export const SAME_OBJECT = -1002;
-
 export const EXPIRE_NX = 1;
 export const EXPIRE_XX = 2;
 export const EXPIRE_GT = 4;
@@ -60,11 +56,11 @@ export function swapdb(a: number, b: number): void {
 }
 
 /**
- * The EXPIRE family: `when` as the client sent it; returns 1/0, or
- * Code.NOT_INT / INVALID_EXPIRE. `mayDelete` false keeps past-due keys (replicas).
+ * The EXPIRE family: `when` as the client sent it; writes 1/0 or the error.
+ * `mayDelete` false keeps past-due keys (replicas).
  */
-export function expire(db: number, key: Uint8Array, when: Uint8Array, unitSeconds: boolean, relative: boolean, flags: number, mayDelete: boolean): number {
-  return native.keyExpire(db, key, when, unitSeconds, relative, flags, mayDelete);
+export function expire(db: number, key: Uint8Array, when: Uint8Array, unitSeconds: boolean, relative: boolean, flags: number, mayDelete: boolean, r: Reply): number {
+  return land(r, native.keyExpire(db, key, when, unitSeconds, relative, flags, mayDelete, r.buf, r.pos));
 }
 /** TTL/PTTL/EXPIRETIME/PEXPIRETIME: writes the integer reply. */
 export function ttl(db: number, key: Uint8Array, ms: boolean, absolute: boolean, r: Reply): number {
@@ -91,16 +87,16 @@ export function scan(db: number, cursor: Uint8Array, count: number, pattern: Uin
 export function randomkey(db: number, r: Reply): number {
   return land(r, native.keyRandomkey(db, r.buf, r.pos));
 }
-/** RENAME/RENAMENX: Code.NO_KEY, Code.OK, or 1/0 for RENAMENX. */
-export function rename(db: number, src: Uint8Array, dst: Uint8Array, nx: boolean): number {
-  return native.keyRename(db, src, dst, nx);
+/** RENAME/RENAMENX: returns Code.OK, or writes 1/0 (RENAMENX) or the error. */
+export function rename(db: number, src: Uint8Array, dst: Uint8Array, nx: boolean, r: Reply): number {
+  return land(r, native.keyRename(db, src, dst, nx, r.buf, r.pos));
 }
 export function move(db: number, key: Uint8Array, dst: number): boolean {
   return native.keyMove(db, key, dst);
 }
-/** COPY: 1/0, or SAME_OBJECT. */
-export function copy(db: number, src: Uint8Array, dstDb: number, dst: Uint8Array, replace: boolean): number {
-  return native.keyCopy(db, src, dstDb, dst, replace);
+/** COPY: writes 1/0 or the error. */
+export function copy(db: number, src: Uint8Array, dstDb: number, dst: Uint8Array, replace: boolean, r: Reply): number {
+  return land(r, native.keyCopy(db, src, dstDb, dst, replace, r.buf, r.pos));
 }
 /** OBJECT ENCODING/REFCOUNT/IDLETIME/FREQ (OBJ_*): writes the reply, or returns Code.NIL. */
 export function object(db: number, key: Uint8Array, what: number, r: Reply): number {

@@ -14,6 +14,9 @@ export const SET_PX = 32;
 export const SET_EXAT = 64;
 export const SET_PXAT = 128;
 export const GETEX_PERSIST = 256;
+/** The command is SETEX / PSETEX (the expire error names it). */
+export const SET_FROM_SETEX = 512;
+export const SET_FROM_PSETEX = 1024;
 export const EXPIRE_UNITS = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
 
 /** LCS modes (t_string::LCS_*). */
@@ -22,37 +25,15 @@ export const LCS_IDX = 2;
 export const LCS_WITHMATCHLEN = 4;
 export const LCS_BAD_OPTIONS = 8;
 
-/** Status codes only string commands return (t_string::scode). */
-export const StrCode = {
-  INVALID_EXPIRE: -101,
-  DECR_OVERFLOW: -102,
-  OFFSET_RANGE: -103,
-  LCS_WRONGTYPE: -104,
-  LCS_LEN_AND_IDX: -105,
-  LCS_TOO_LONG: -106,
-  LCS_TOO_BIG: -107,
-  LCS_NO_MEMORY: -108,
-  LCS_OPTIONS: -109,
-} as const;
-
-/** Redis's texts for those codes (INVALID_EXPIRE names the command, see invalidExpire). */
-export const STR_ERR: Record<number, string> = {
-  [StrCode.DECR_OVERFLOW]: "ERR decrement would overflow",
-  [StrCode.OFFSET_RANGE]: "ERR offset is out of range",
-  [StrCode.LCS_WRONGTYPE]: "ERR The specified keys must contain string values",
-  [StrCode.LCS_LEN_AND_IDX]: "ERR If you want both the length and indexes, please just use IDX.",
-  [StrCode.LCS_TOO_LONG]: "ERR String too long for LCS",
-  [StrCode.LCS_TOO_BIG]: "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
-  [StrCode.LCS_NO_MEMORY]: "ERR Insufficient memory, failed allocating transient memory for LCS",
-};
-
-export function invalidExpire(cmd: string): string {
-  return `ERR invalid expire time in '${cmd}' command`;
-}
-
 const EMPTY = Buffer.alloc(0);
 
-/** GET: writes the bulk, or returns NIL / WRONGTYPE. */
+/**
+ * Each function that takes the reply `r` writes the reply, Redis's error
+ * included, and returns 0, or returns the status code (Code.NIL, Code.OK) it
+ * leaves to the caller.
+ */
+
+/** GET: writes the bulk (or WRONGTYPE), or returns NIL. */
 export function get(db: number, key: Uint8Array, r: Reply): number {
   return land(r, native.rawStrGet(db, key, r.buf, r.pos));
 }
@@ -95,26 +76,29 @@ export function incrByFloat(db: number, key: Uint8Array, incr: Uint8Array, r: Re
   return land(r, native.strIncrByFloat(db, key, incr, r.buf, r.pos));
 }
 
-/** STRLEN: the length or a negative code. */
-export function strlen(db: number, key: Uint8Array): number {
-  return native.strStrlen(db, key);
+/** STRLEN: writes the length. */
+export function strlen(db: number, key: Uint8Array, r: Reply): number {
+  return land(r, native.strStrlen(db, key, r.buf, r.pos));
 }
 
-/** APPEND: the new length or a negative code. */
-export function append(db: number, key: Uint8Array, suffix: Uint8Array, maxLen: number): number {
-  return native.strAppend(db, key, suffix, maxLen);
+/** APPEND: writes the new length. */
+export function append(db: number, key: Uint8Array, suffix: Uint8Array, maxLen: number, r: Reply): number {
+  return land(r, native.strAppend(db, key, suffix, maxLen, r.buf, r.pos));
 }
 
 export function getrange(db: number, key: Uint8Array, start: Uint8Array, end: Uint8Array, r: Reply): number {
   return land(r, native.strGetrange(db, key, start, end, r.buf, r.pos));
 }
 
-/** SETRANGE: the new length or a negative code. */
-export function setrange(db: number, key: Uint8Array, offset: Uint8Array, val: Uint8Array, maxLen: number): number {
-  return native.strSetrange(db, key, offset, val, maxLen);
+/** SETRANGE: writes the new length. */
+export function setrange(db: number, key: Uint8Array, offset: Uint8Array, val: Uint8Array, maxLen: number, r: Reply): number {
+  return land(r, native.strSetrange(db, key, offset, val, maxLen, r.buf, r.pos));
 }
 
-/** LCS with LCS_* `mode`; `maxTable` bounds the DP table (proto-max-bulk-len). */
+/**
+ * LCS with LCS_* `mode`; `maxTable` bounds the DP table (proto-max-bulk-len).
+ * With LCS_BAD_OPTIONS it only checks the keys' types, then returns Code.CALLER.
+ */
 export function lcs(db: number, k1: Uint8Array, k2: Uint8Array, mode: number, minMatch: number, maxTable: number, r: Reply): number {
   return land(r, native.strLcs(db, k1, k2, mode, minMatch, maxTable, r.resp === 3, r.buf, r.pos));
 }

@@ -9,13 +9,13 @@ use crate::util::parse_i64;
 use napi_derive::napi;
 
 /// DEBUG DIGEST: 40 hex digits.
-#[napi]
+#[napi(catch_unwind)]
 pub fn debug_digest() -> String {
     digest::hex(&digest::dataset_digest(ks()))
 }
 
 /// DEBUG DIGEST-VALUE of one key in `db` (zeros when missing; expired keys count).
-#[napi]
+#[napi(catch_unwind)]
 pub fn debug_digest_value(db: u32, key: &[u8]) -> String {
     let mut d: Digest = [0; 20];
     if let Some(e) = ks().dbs[db as usize].dict.get(key) {
@@ -72,7 +72,7 @@ fn serialized_len(e: &Entry) -> usize {
 }
 
 /// DEBUG OBJECT key: Redis's status line, or None when the key does not exist.
-#[napi]
+#[napi(catch_unwind)]
 pub fn debug_object(db: u32, key: &[u8]) -> Option<String> {
     let k = ks();
     let e = k.dbs[db as usize].dict.get(key)?;
@@ -89,7 +89,7 @@ pub fn debug_object(db: u32, key: &[u8]) -> Option<String> {
 
 /// DEBUG POPULATE: creates `count` keys `<prefix>:<n>` holding `value:<n>`
 /// (cut or padded with zero bytes to `size` when size > 0); existing keys are kept.
-#[napi]
+#[napi(catch_unwind)]
 pub fn debug_populate(db: u32, count: f64, prefix: &[u8], size: f64) {
     let k = ks();
     let db = db as usize;
@@ -156,10 +156,22 @@ fn ht_stats<V>(d: &crate::dict::Dict<V>, full: bool) -> String {
 }
 
 /// DEBUG HTSTATS: the keys and expires tables of `db`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn debug_htstats(db: u32, full: bool) -> String {
     let d = &ks().dbs[db as usize];
     format!("[Dictionary HT]\n{}[Expires HT]\n{}", ht_stats(&d.dict, full), ht_stats(&d.expires, full))
+}
+
+/// Test hook of DEBUG NATIVE-PANIC-TEST RAW (`rawDebugPanicTest` in
+/// raw_table.rs): panics inside a raw callback, to prove the boundary holds.
+pub fn panic_test(message: &[u8]) {
+    panic!("{}", String::from_utf8_lossy(message));
+}
+
+/// Test hook of DEBUG NATIVE-PANIC-TEST NAPI: panics inside a `#[napi]` function.
+#[napi(catch_unwind)]
+pub fn debug_panic_test(message: &[u8]) {
+    panic!("{}", String::from_utf8_lossy(message));
 }
 
 /// The keyspace counters INFO stats reports.
@@ -172,7 +184,7 @@ pub struct EngineStats {
     pub keyspace_misses: f64,
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn engine_stats() -> EngineStats {
     let s = &ks().stats;
     EngineStats {
@@ -185,7 +197,7 @@ pub fn engine_stats() -> EngineStats {
 }
 
 /// CONFIG RESETSTAT's share of the native counters.
-#[napi]
+#[napi(catch_unwind)]
 pub fn engine_reset_stats() {
     let s = &mut ks().stats;
     s.expired_keys = 0;

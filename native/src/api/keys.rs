@@ -1,12 +1,12 @@
 //! The generic key commands' bindings (semantics in keyspace.rs, expire.rs, generic.rs).
 use crate::keyspace::ks;
-use crate::reply::Out;
+use crate::reply::{code, Out};
 use napi::bindgen_prelude::BufferSlice;
 use napi_derive::napi;
 
 #[inline]
 fn finish(out: Out, res: i64) -> i64 {
-    if res == 0 {
+    if res == code::WRITTEN {
         out.finish()
     } else {
         res
@@ -14,47 +14,47 @@ fn finish(out: Out, res: i64) -> i64 {
 }
 
 /// DEL/UNLINK of one key: true if it existed.
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_del(db: u32, key: &[u8]) -> bool {
     ks().delete(db as usize, key)
 }
 
 /// Whether a live key exists (no stats, no access recorded).
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_exists(db: u32, key: &[u8]) -> bool {
     ks().exists(db as usize, key)
 }
 
 /// EXISTS of one key as the command does it: counts keyspace hits/misses, does not touch the key.
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_exists_read(db: u32, key: &[u8]) -> bool {
     ks().exists_cmd(db as usize, key)
 }
 
 /// TOUCH of one key: true if it exists.
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_touch(db: u32, key: &[u8]) -> bool {
     ks().touch_cmd(db as usize, key)
 }
 
 /// TYPE: the type name ("none" when missing).
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_type(db: u32, key: &[u8]) -> &'static str {
     ks().type_cmd(db as usize, key)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_dbsize(db: u32) -> u32 {
     ks().dbs[db as usize].dict.len() as u32
 }
 
 /// FLUSHDB; `lazy` frees a large db on a background thread.
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_flushdb(db: u32, lazy: Option<bool>) {
     ks().flush_db(db as usize, lazy.unwrap_or(false));
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_flushall(lazy: Option<bool>) {
     let k = ks();
     for db in 0..k.dbs.len() {
@@ -62,26 +62,41 @@ pub fn key_flushall(lazy: Option<bool>) {
     }
 }
 
-/// EXPIRE family: 1/0, or NOT_INT / INVALID_EXPIRE (-1001). `flags`: NX=1 XX=2 GT=4 LT=8.
-#[napi]
-pub fn key_expire(db: u32, key: &[u8], when: &[u8], unit_seconds: bool, relative: bool, flags: u32, may_delete: bool) -> i64 {
-    ks().expire_cmd(db as usize, key, when, unit_seconds, relative, flags, may_delete)
+/// An integer reply, or Redis's error text, as a written reply.
+fn int_reply(buf: &mut [u8], pos: u32, res: Result<i64, &'static str>) -> i64 {
+    let mut out = Out::new(buf, pos as usize);
+    match res {
+        Ok(n) => out.int(n),
+        Err(e) => {
+            out.error(e);
+        }
+    }
+    out.finish()
+}
+
+/// EXPIRE family: writes 1/0 or the error. `flags`: NX=1 XX=2 GT=4 LT=8.
+#[napi(catch_unwind)]
+#[allow(clippy::too_many_arguments)]
+pub fn key_expire(db: u32, key: &[u8], when: &[u8], unit_seconds: bool, relative: bool, flags: u32, may_delete: bool, mut buf: BufferSlice, pos: u32) -> i64 {
+    let mut out = Out::new(&mut buf, pos as usize);
+    let res = ks().expire_cmd(db as usize, key, when, unit_seconds, relative, flags, may_delete, &mut out);
+    finish(out, res)
 }
 
 /// TTL / PTTL / EXPIRETIME / PEXPIRETIME: writes the integer reply.
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_ttl(db: u32, key: &[u8], ms: bool, absolute: bool, mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
     ks().ttl_cmd(db as usize, key, ms, absolute, &mut out);
     out.finish()
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_persist(db: u32, key: &[u8]) -> bool {
     ks().persist(db as usize, key)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_keys(db: u32, pattern: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
     ks().keys_cmd(db as usize, pattern, &mut out);
@@ -89,63 +104,70 @@ pub fn key_keys(db: u32, pattern: &[u8], mut buf: BufferSlice, pos: u32) -> i64 
 }
 
 /// Whether a SCAN cursor parses as Redis's (strtoul) would.
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_scan_cursor_valid(cursor: &[u8]) -> bool {
     crate::generic::parse_cursor(cursor).is_some()
 }
 
 /// SCAN: `cursor` as the client sent it (validated with keyScanCursorValid),
 /// `count` >= 1; an empty `type_name` means no TYPE filter.
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_scan(db: u32, cursor: &[u8], count: f64, use_pattern: bool, pattern: &[u8], type_name: &[u8], use_type: bool, mut buf: BufferSlice, pos: u32) -> i64 {
-    let Some(cursor) = crate::generic::parse_cursor(cursor) else { return crate::reply::code::SYNTAX };
     let mut out = Out::new(&mut buf, pos as usize);
+    let Some(cursor) = crate::generic::parse_cursor(cursor) else {
+        out.error("ERR invalid cursor");
+        return out.finish();
+    };
     let pattern = if use_pattern { Some(pattern) } else { None };
     let type_name = if use_type { Some(type_name) } else { None };
     ks().scan_cmd(db as usize, cursor, count as u64, pattern, type_name, &mut out);
     out.finish()
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_randomkey(db: u32, mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
     let res = ks().randomkey_cmd(db as usize, &mut out);
     finish(out, res)
 }
 
-/// RENAME / RENAMENX: NO_KEY, OK, or 1/0 for RENAMENX.
-#[napi]
-pub fn key_rename(db: u32, src: &[u8], dst: &[u8], nx: bool) -> i64 {
-    ks().rename_cmd(db as usize, src, dst, nx)
+/// RENAME / RENAMENX: OK, or writes 1/0 (RENAMENX) or the error.
+#[napi(catch_unwind)]
+pub fn key_rename(db: u32, src: &[u8], dst: &[u8], nx: bool, mut buf: BufferSlice, pos: u32) -> i64 {
+    match ks().rename_cmd(db as usize, src, dst, nx) {
+        Ok(code::OK) => code::OK,
+        res => int_reply(&mut buf, pos, res),
+    }
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_move(db: u32, key: &[u8], dst: u32) -> bool {
     ks().move_cmd(db as usize, key, dst as usize)
 }
 
-/// COPY: 1/0, or SAME_OBJECT (-1002).
-#[napi]
-pub fn key_copy(db: u32, src: &[u8], dst_db: u32, dst: &[u8], replace: bool) -> i64 {
-    ks().copy_cmd(db as usize, src, dst_db as usize, dst, replace)
+/// COPY: writes 1/0 or the error.
+#[napi(catch_unwind)]
+#[allow(clippy::too_many_arguments)]
+pub fn key_copy(db: u32, src: &[u8], dst_db: u32, dst: &[u8], replace: bool, mut buf: BufferSlice, pos: u32) -> i64 {
+    int_reply(&mut buf, pos, ks().copy_cmd(db as usize, src, dst_db as usize, dst, replace))
 }
 
 /// OBJECT ENCODING (0) / REFCOUNT (1) / IDLETIME (2) / FREQ (3): writes the reply or NIL.
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_object(db: u32, key: &[u8], what: u32, mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
     let res = ks().object_cmd(db as usize, key, what, &mut out);
     finish(out, res)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_swapdb(a: u32, b: u32) {
     ks().swap_dbs(a as usize, b as usize);
 }
 
 /// The eviction policy's LFU settings: under LFU, accesses update a
 /// logarithmic counter instead of the LRU clock (OBJECT FREQ).
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_set_lfu(enabled: bool, log_factor: u32, decay_time: u32) {
     let k = ks();
     k.lfu.enabled = enabled;
@@ -154,26 +176,26 @@ pub fn key_set_lfu(enabled: bool, log_factor: u32, decay_time: u32) {
 }
 
 /// Keys with an expire in `db` (INFO keyspace `expires`) and their average TTL (ms).
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_volatile(db: u32) -> u32 {
     ks().dbs[db as usize].volatile as u32
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_avg_ttl(db: u32) -> f64 {
     ks().dbs[db as usize].avg_ttl as f64
 }
 
 /// Starts (true) or stops recording keys deleted by expiry (lazy or active),
 /// for keyspace notifications and the propagation of their DEL.
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_track_expired(enabled: bool) {
     let k = ks();
     k.expired_log = if enabled { Some(k.expired_log.take().unwrap_or_default()) } else { None };
 }
 
 /// Bytes `key_take_expired` needs for the keys waiting in the expired log.
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_expired_bytes() -> u32 {
     ks().expired_log.as_ref().map_or(0, |l| l.iter().map(|(_, k)| 8 + k.len()).sum::<usize>()) as u32
 }
@@ -181,7 +203,7 @@ pub fn key_expired_bytes() -> u32 {
 /// Moves the waiting expired keys into `buf` as records of db (u32 LE), key
 /// length (u32 LE) and the key's bytes; those that do not fit stay. Returns
 /// the number of records written.
-#[napi]
+#[napi(catch_unwind)]
 pub fn key_take_expired(mut buf: BufferSlice) -> u32 {
     let Some(log) = ks().expired_log.as_mut() else { return 0 };
     let mut pos = 0;
@@ -202,7 +224,7 @@ pub fn key_take_expired(mut buf: BufferSlice) -> u32 {
 }
 
 /// Redis's glob match (KEYS, SCAN MATCH, CONFIG GET, ...).
-#[napi]
+#[napi(catch_unwind)]
 pub fn glob_match(pattern: &[u8], subject: &[u8], nocase: bool) -> bool {
     crate::glob::matches(pattern, subject, nocase)
 }

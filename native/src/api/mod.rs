@@ -1,8 +1,14 @@
-//! The N-API surface: thin `#[napi]` functions over the engine modules. Each
-//! takes the caller's reply buffer and position and returns the new position
-//! or a negative status code (`reply::code`).
+//! The N-API surface: thin bindings over the engine modules. Those that
+//! answer a command take the caller's reply buffer and position and return the
+//! new position (the reply, errors included, is written) or a negative status
+//! code for TypeScript to act on (`reply::code`: NIL, OK, NOSPACE, ...).
+//!
+//! Hot bindings are raw callbacks generated from `raw_table.rs` (see raw.rs);
+//! the others are `#[napi(catch_unwind)]` functions (build.rs refuses a
+//! `#[napi]` function without `catch_unwind`: a panic must become a JS error).
 pub mod debug;
 pub mod keys;
 pub mod raw;
+pub mod raw_types;
 pub mod server;
 pub mod strings;

@@ -4,39 +4,46 @@ use crate::reply;
 use napi::bindgen_prelude::BufferSlice;
 use napi_derive::napi;
 
-/// Creates a fresh keyspace with `databases` databases.
+// The status codes (reply::code) TypeScript reads, so they are defined once.
 #[napi]
+pub const CODE_NIL: i64 = reply::code::NIL;
+#[napi]
+pub const CODE_NOSPACE: i64 = reply::code::NOSPACE;
+#[napi]
+pub const CODE_OK: i64 = reply::code::OK;
+#[napi]
+pub const CODE_CALLER: i64 = reply::code::CALLER;
+
+/// Creates a fresh keyspace with `databases` databases.
+#[napi(catch_unwind)]
 pub fn engine_init(databases: u32) {
     keyspace::init(databases as usize);
 }
 
-crate::raw_fn! {
-    /// rawSetClock(nowMs): the clock used for expiry by the commands that follow (unix ms).
-    fn raw_set_clock(a) {
-        ks().now_ms = a.f64(0) as i64;
-        std::ptr::null_mut()
-    }
+/// rawSetClock (raw_table.rs): the clock used for expiry by the commands that follow (unix ms).
+pub fn set_clock(now_ms: f64) {
+    ks().now_ms = now_ms as i64;
 }
 
 /// Bytes allocated by the addon right now.
-#[napi]
+#[napi(catch_unwind)]
 pub fn engine_used_memory() -> f64 {
     crate::alloc::allocated_bytes() as f64
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn engine_pending_len() -> u32 {
     reply::pending_len() as u32
 }
 
 /// Copies a reply that did not fit (NOSPACE) into `buf` at `pos`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn engine_take_pending(mut buf: BufferSlice, pos: u32) -> i64 {
     reply::take_pending(&mut buf, pos as usize)
 }
 
 /// One active expire cycle over every db, looking at up to `budget` entries per db.
-#[napi]
+#[napi(catch_unwind)]
 pub fn engine_active_expire(budget: u32) -> u32 {
     let k = ks();
     let mut n = 0;
@@ -47,7 +54,7 @@ pub fn engine_active_expire(budget: u32) -> u32 {
 }
 
 /// CLIENT NO-TOUCH of the client whose commands follow (set only when it changes).
-#[napi]
+#[napi(catch_unwind)]
 pub fn engine_set_no_touch(on: bool) {
     ks().no_touch = on;
 }
@@ -55,7 +62,7 @@ pub fn engine_set_no_touch(on: bool) {
 /// The cron's share of incremental rehashing (activerehashing): moves up to
 /// `buckets` buckets of each db's tables that are being resized. True while
 /// some table is still being rehashed.
-#[napi]
+#[napi(catch_unwind)]
 pub fn engine_rehash(buckets: u32) -> bool {
     let mut busy = false;
     for d in ks().dbs.iter_mut() {

@@ -1,128 +1,125 @@
-//! String commands' bindings. Each returns the new reply position, a
-//! non-negative result for commands that answer an integer without writing,
-//! or a negative status code (`reply::code`, `t_string::scode`).
+//! String commands' bindings. Each returns the new reply position (the reply,
+//! or Redis's error, is written) or a negative status code (`reply::code`).
 use crate::keyspace::ks;
-use crate::reply::Out;
+use crate::reply::{code, Out};
 use crate::t_string;
 use napi::bindgen_prelude::BufferSlice;
 use napi_derive::napi;
 
-/// Ends a call that may have written a reply: 0 means "written".
-#[inline]
+/// Ends a call that may have written a reply.
+#[inline(always)]
 fn finish(out: Out, c: i64) -> i64 {
-    if c == 0 {
+    if c == code::WRITTEN {
         out.finish()
     } else {
         c
     }
 }
 
-// The hot path (GET, MGET, SET, MSET, INCR and friends) as raw N-API
-// callbacks (see api/raw.rs); their TypeScript types are in src/engine/addon.ts.
+// The hot path (GET, MGET, SET, MSET, INCR and friends): plain functions the
+// raw callbacks generated from raw_table.rs call (see api/raw.rs).
 
-crate::raw_fn! {
-    /// rawStrGet(db, key, buf, pos): GET.
-    fn raw_str_get(a) {
-        let mut out = Out::new(a.bytes_mut(2), a.u32(3) as usize);
-        let c = t_string::get(ks(), a.u32(0) as usize, a.bytes(1), &mut out);
-        a.ret_f64(finish(out, c) as f64)
-    }
+/// rawStrGet: GET.
+#[inline(always)]
+pub fn get(db: u32, key: &[u8], buf: &mut [u8], pos: u32) -> i64 {
+    let mut out = Out::new(buf, pos as usize);
+    let c = t_string::get(ks(), db as usize, key, &mut out);
+    finish(out, c)
 }
 
-crate::raw_fn! {
-    /// rawStrMgetOne(db, key, buf, pos): one key of MGET, the bulk or NIL
-    /// (missing key or another type).
-    fn raw_str_mget_one(a) {
-        let mut out = Out::new(a.bytes_mut(2), a.u32(3) as usize);
-        let c = t_string::mget_one(ks(), a.u32(0) as usize, a.bytes(1), &mut out);
-        a.ret_f64(finish(out, c) as f64)
-    }
+/// rawStrMgetOne: one key of MGET, the bulk or NIL (missing key or another type).
+#[inline(always)]
+pub fn mget_one(db: u32, key: &[u8], buf: &mut [u8], pos: u32) -> i64 {
+    let mut out = Out::new(buf, pos as usize);
+    let c = t_string::mget_one(ks(), db as usize, key, &mut out);
+    finish(out, c)
 }
 
-crate::raw_fn! {
-    /// rawStrSetPlain(db, key, value): `SET key value` without options, and
-    /// each pair of MSET.
-    fn raw_str_set_plain(a) {
-        t_string::set_plain(ks(), a.u32(0) as usize, a.bytes(1), a.bytes(2));
-        std::ptr::null_mut()
-    }
+/// rawStrSetPlain: `SET key value` without options, and each pair of MSET.
+#[inline(always)]
+pub fn set_plain(db: u32, key: &[u8], val: &[u8]) {
+    t_string::set_plain(ks(), db as usize, key, val);
 }
 
-crate::raw_fn! {
-    /// rawStrSet(db, key, value, flags, expire, buf, pos): SET with `flags`
-    /// (t_string::SET_*) and, when an expire unit flag is set, the expire
-    /// argument as the client gave it.
-    fn raw_str_set(a) {
-        let mut out = Out::new(a.bytes_mut(5), a.u32(6) as usize);
-        let c = t_string::set(ks(), a.u32(0) as usize, a.bytes(1), a.bytes(2), a.u32(3), a.bytes(4), &mut out);
-        a.ret_f64(finish(out, c) as f64)
-    }
+/// rawStrSet: SET with `flags` (t_string::SET_*) and, when an expire unit
+/// flag is set, the expire argument as the client gave it.
+#[inline(always)]
+pub fn set(db: u32, key: &[u8], val: &[u8], flags: u32, expire: &[u8], buf: &mut [u8], pos: u32) -> i64 {
+    let mut out = Out::new(buf, pos as usize);
+    let c = t_string::set(ks(), db as usize, key, val, flags, expire, &mut out);
+    finish(out, c)
 }
 
-crate::raw_fn! {
-    /// rawStrIncrBy(db, key, delta, negate, buf, pos): INCRBY, or DECRBY with `negate`.
-    fn raw_str_incr_by(a) {
-        let mut out = Out::new(a.bytes_mut(4), a.u32(5) as usize);
-        let c = t_string::incr_by(ks(), a.u32(0) as usize, a.bytes(1), a.bytes(2), a.bool(3), &mut out);
-        a.ret_f64(finish(out, c) as f64)
-    }
+/// rawStrIncrBy: INCRBY, or DECRBY with `negate`.
+#[inline(always)]
+pub fn incr_by(db: u32, key: &[u8], delta: &[u8], negate: bool, buf: &mut [u8], pos: u32) -> i64 {
+    let mut out = Out::new(buf, pos as usize);
+    let c = t_string::incr_by(ks(), db as usize, key, delta, negate, &mut out);
+    finish(out, c)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn str_getset(db: u32, key: &[u8], val: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
     let c = t_string::getset(ks(), db as usize, key, val, &mut out);
     finish(out, c)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn str_getdel(db: u32, key: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
     let c = t_string::getdel(ks(), db as usize, key, &mut out);
     finish(out, c)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn str_getex(db: u32, key: &[u8], flags: u32, expire: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
     let c = t_string::getex(ks(), db as usize, key, flags, expire, &mut out);
     finish(out, c)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn str_incr_by_float(db: u32, key: &[u8], incr: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
     let c = t_string::incr_by_float(ks(), db as usize, key, incr, &mut out);
     finish(out, c)
 }
 
-/// STRLEN: the length, or a negative code.
-#[napi]
-pub fn str_strlen(db: u32, key: &[u8]) -> i64 {
-    t_string::strlen(ks(), db as usize, key)
+/// STRLEN: writes the length or the error.
+#[napi(catch_unwind)]
+pub fn str_strlen(db: u32, key: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
+    let mut out = Out::new(&mut buf, pos as usize);
+    let c = t_string::strlen(ks(), db as usize, key, &mut out);
+    finish(out, c)
 }
 
-/// APPEND: the new length, or a negative code.
-#[napi]
-pub fn str_append(db: u32, key: &[u8], suffix: &[u8], max_len: f64) -> i64 {
-    t_string::append(ks(), db as usize, key, suffix, max_len as u64)
+/// APPEND: writes the new length or the error.
+#[napi(catch_unwind)]
+pub fn str_append(db: u32, key: &[u8], suffix: &[u8], max_len: f64, mut buf: BufferSlice, pos: u32) -> i64 {
+    let mut out = Out::new(&mut buf, pos as usize);
+    let c = t_string::append(ks(), db as usize, key, suffix, max_len as u64, &mut out);
+    finish(out, c)
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn str_getrange(db: u32, key: &[u8], start: &[u8], end: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
     let c = t_string::getrange(ks(), db as usize, key, start, end, &mut out);
     finish(out, c)
 }
 
-/// SETRANGE: the new length, or a negative code.
-#[napi]
-pub fn str_setrange(db: u32, key: &[u8], offset: &[u8], val: &[u8], max_len: f64) -> i64 {
-    t_string::setrange(ks(), db as usize, key, offset, val, max_len as u64)
+/// SETRANGE: writes the new length or the error.
+#[napi(catch_unwind)]
+#[allow(clippy::too_many_arguments)]
+pub fn str_setrange(db: u32, key: &[u8], offset: &[u8], val: &[u8], max_len: f64, mut buf: BufferSlice, pos: u32) -> i64 {
+    let mut out = Out::new(&mut buf, pos as usize);
+    let c = t_string::setrange(ks(), db as usize, key, offset, val, max_len as u64, &mut out);
+    finish(out, c)
 }
 
 /// LCS with `mode` (t_string::LCS_*); `max_table` is proto-max-bulk-len.
-#[napi]
+#[napi(catch_unwind)]
 #[allow(clippy::too_many_arguments)]
 pub fn str_lcs(db: u32, k1: &[u8], k2: &[u8], mode: u32, min_match: f64, max_table: f64, resp3: bool, mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);

@@ -1,0 +1,34 @@
+// The raw N-API bindings (the per-command hot path), one entry each:
+//
+//     /// doc
+//     jsName(arg: RustType, ...) -> RustType = path::to::function;
+//
+// This one table makes the `extern "C"` callbacks with typed argument
+// extraction (api/raw.rs), their registration on the addon's exports, and
+// their TypeScript declarations (native/raw.d.ts, written by build.rs). Types:
+// u32, f64, bool, &[u8] (a Uint8Array), &mut [u8] (a Uint8Array written into);
+// returns: i64, f64, bool, or none (undefined). The function is called with
+// the arguments in order and must not keep the slices.
+raw_bindings! {
+    /// The clock (unix ms) the commands that follow see for expiry.
+    rawSetClock(now_ms: f64) = crate::api::server::set_clock;
+
+    /// GET: writes the bulk into `buf` at `pos`; the new position, or NIL / NOSPACE.
+    rawStrGet(db: u32, key: &[u8], buf: &mut [u8], pos: u32) -> i64 = crate::api::strings::get;
+
+    /// One key of MGET: the bulk, or NIL (missing key or another type).
+    rawStrMgetOne(db: u32, key: &[u8], buf: &mut [u8], pos: u32) -> i64 = crate::api::strings::mget_one;
+
+    /// `SET key value` without options, and each pair of MSET.
+    rawStrSetPlain(db: u32, key: &[u8], val: &[u8]) = crate::api::strings::set_plain;
+
+    /// SET with `flags` (t_string::SET_*) and, when an expire unit flag is set,
+    /// the expire argument as the client gave it: OK, NIL or a written reply.
+    rawStrSet(db: u32, key: &[u8], val: &[u8], flags: u32, expire: &[u8], buf: &mut [u8], pos: u32) -> i64 = crate::api::strings::set;
+
+    /// INCRBY, or DECRBY with `negate`: writes the integer or the error.
+    rawStrIncrBy(db: u32, key: &[u8], delta: &[u8], negate: bool, buf: &mut [u8], pos: u32) -> i64 = crate::api::strings::incr_by;
+
+    /// Test hook (DEBUG NATIVE-PANIC-TEST RAW): panics with `message`.
+    rawDebugPanicTest(message: &[u8]) = crate::api::debug::panic_test;
+}
