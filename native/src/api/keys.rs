@@ -112,6 +112,7 @@ pub fn key_scan_cursor_valid(cursor: &[u8]) -> bool {
 /// SCAN: `cursor` as the client sent it (validated with keyScanCursorValid),
 /// `count` >= 1; an empty `type_name` means no TYPE filter.
 #[napi(catch_unwind)]
+#[allow(clippy::too_many_arguments)]
 pub fn key_scan(db: u32, cursor: &[u8], count: f64, use_pattern: bool, pattern: &[u8], type_name: &[u8], use_type: bool, mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
     let Some(cursor) = crate::generic::parse_cursor(cursor) else {
