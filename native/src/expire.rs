@@ -1,7 +1,7 @@
 //! Expiry: the EXPIRE family's semantics, TTL queries, and the active expire
 //! cycle. Expired keys are also removed lazily on access (`Keyspace::lookup_with`).
 use crate::keyspace::{Db, Keyspace};
-use crate::reply::{code, err, Out};
+use crate::reply::{err, Out};
 use crate::sbytes::SBytes;
 use crate::util::parse_i64;
 use std::time::{Duration, Instant};
@@ -21,6 +21,16 @@ impl BadExpire {
             BadExpire::NotInt => out.error(err::NOT_INT),
             BadExpire::Invalid => out.error(&format!("ERR invalid expire time in '{cmd}' command")),
         }
+    }
+}
+
+/// The name of the EXPIRE family command with these units, for its errors.
+pub fn expire_cmd_name(unit_seconds: bool, relative: bool) -> &'static str {
+    match (unit_seconds, relative) {
+        (true, true) => "expire",
+        (false, true) => "pexpire",
+        (true, false) => "expireat",
+        (false, false) => "pexpireat",
     }
 }
 
@@ -58,31 +68,11 @@ pub fn absolute_when(arg: &[u8], unit_seconds: bool, base: i64) -> Result<i64, B
 }
 
 impl Keyspace {
-    /// EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT. Writes 1 if the expire was set
+    /// EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT. Returns 1 if the expire was set
     /// (or the key deleted because the time has already passed), 0 if the key
-    /// is missing or a condition (NX/XX/GT/LT) failed, or the argument's error.
+    /// is missing or a condition (NX/XX/GT/LT) failed, or why the argument is refused.
     /// `may_delete` is false on a replica, which keeps past-due keys for its master to delete.
-    #[allow(clippy::too_many_arguments)]
-    pub fn expire_cmd(&mut self, db: usize, key: &[u8], arg: &[u8], unit_seconds: bool, relative: bool, flags: u32, may_delete: bool, out: &mut Out) -> i64 {
-        let n = match self.expire_generic(db, key, arg, unit_seconds, relative, flags, may_delete) {
-            Ok(n) => n,
-            Err(bad) => {
-                let cmd = match (unit_seconds, relative) {
-                    (true, true) => "expire",
-                    (false, true) => "pexpire",
-                    (true, false) => "expireat",
-                    (false, false) => "pexpireat",
-                };
-                return bad.reply(out, cmd);
-            }
-        };
-        out.int(n);
-        code::WRITTEN
-    }
-
-    /// expire_cmd's semantics: 1 or 0, or why the argument is refused.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn expire_generic(&mut self, db: usize, key: &[u8], arg: &[u8], unit_seconds: bool, relative: bool, flags: u32, may_delete: bool) -> Result<i64, BadExpire> {
+    pub fn expire_cmd(&mut self, db: usize, key: &[u8], arg: &[u8], unit_seconds: bool, relative: bool, flags: u32, may_delete: bool) -> Result<i64, BadExpire> {
         let base = if relative { self.now_ms } else { 0 };
         let when = absolute_when(arg, unit_seconds, base)?;
         let now = self.now_ms;
@@ -332,20 +322,20 @@ mod tests {
     fn conditions_and_past_times() {
         let mut k = ks_with(0, 0, -1);
         k.set(0, b"a", Value::Int(1), -1);
-        assert_eq!(k.expire_generic(0, b"a", b"5000", false, false, EXPIRE_XX, true), Ok(0));
-        assert_eq!(k.expire_generic(0, b"a", b"5000", false, false, EXPIRE_GT, true), Ok(0));
-        assert_eq!(k.expire_generic(0, b"a", b"5000", false, false, EXPIRE_NX, true), Ok(1));
+        assert_eq!(k.expire_cmd(0, b"a", b"5000", false, false, EXPIRE_XX, true), Ok(0));
+        assert_eq!(k.expire_cmd(0, b"a", b"5000", false, false, EXPIRE_GT, true), Ok(0));
+        assert_eq!(k.expire_cmd(0, b"a", b"5000", false, false, EXPIRE_NX, true), Ok(1));
         assert_eq!(k.dbs[0].expires.len(), 1);
-        assert_eq!(k.expire_generic(0, b"a", b"4000", false, false, EXPIRE_GT, true), Ok(0));
-        assert_eq!(k.expire_generic(0, b"a", b"4000", false, false, EXPIRE_LT, true), Ok(1));
+        assert_eq!(k.expire_cmd(0, b"a", b"4000", false, false, EXPIRE_GT, true), Ok(0));
+        assert_eq!(k.expire_cmd(0, b"a", b"4000", false, false, EXPIRE_LT, true), Ok(1));
         assert!(k.persist(0, b"a"));
         assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (0, 0));
         // In the past: deleted (or kept with the time set, on a replica).
-        assert_eq!(k.expire_generic(0, b"a", b"500", false, false, 0, false), Ok(1));
+        assert_eq!(k.expire_cmd(0, b"a", b"500", false, false, 0, false), Ok(1));
         assert_eq!(k.dbs[0].dict.len(), 1);
-        assert_eq!(k.expire_generic(0, b"a", b"-1", true, true, 0, true), Ok(0), "already expired on the replica, so missing");
+        assert_eq!(k.expire_cmd(0, b"a", b"-1", true, true, 0, true), Ok(0), "already expired on the replica, so missing");
         k.set(0, b"b", Value::Int(1), -1);
-        assert_eq!(k.expire_generic(0, b"b", b"-1", true, true, 0, true), Ok(1));
+        assert_eq!(k.expire_cmd(0, b"b", b"-1", true, true, 0, true), Ok(1));
         assert!(k.peek(0, b"b").is_none());
         assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (0, 0));
     }

@@ -347,7 +347,7 @@ mod index_invariants {
             let when = (k.now_ms + rnd(2_000) as i64 - 500).to_string().into_bytes();
             match rnd(14) {
                 0 | 1 => k.set(db, &key, Value::Int(1), if rnd(2) == 0 { -1 } else { k.now_ms + rnd(1_000) as i64 }),
-                2 => drop(k.expire_generic(db, &key, &when, false, false, rnd(2) as u32 * EXPIRE_NX, true)),
+                2 => drop(k.expire_cmd(db, &key, &when, false, false, rnd(2) as u32 * EXPIRE_NX, true)),
                 3 => drop(k.persist(db, &key)),
                 4 => drop(k.rename_cmd(db, &key, &other, rnd(2) == 0)),
                 5 => drop(k.move_cmd(db, &key, rnd(3) as usize)),

@@ -79,8 +79,13 @@ fn int_reply(buf: &mut [u8], pos: u32, res: Result<i64, &'static str>) -> i64 {
 #[allow(clippy::too_many_arguments)]
 pub fn key_expire(db: u32, key: &[u8], when: &[u8], unit_seconds: bool, relative: bool, flags: u32, may_delete: bool, mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
-    let res = ks().expire_cmd(db as usize, key, when, unit_seconds, relative, flags, may_delete, &mut out);
-    finish(out, res)
+    match ks().expire_cmd(db as usize, key, when, unit_seconds, relative, flags, may_delete) {
+        Ok(n) => out.int(n),
+        Err(bad) => {
+            bad.reply(&mut out, crate::expire::expire_cmd_name(unit_seconds, relative));
+        }
+    }
+    out.finish()
 }
 
 /// TTL / PTTL / EXPIRETIME / PEXPIRETIME: writes the integer reply.
