@@ -1,6 +1,7 @@
 //! The string type: values, encodings (int / embstr / raw) and the string
 //! commands' semantics (Redis's t_string.c). Replies, errors included, are
-//! written with `Out`; a null or +OK is returned as a code (`reply::code`).
+//! written with `Out` (the function returns 0, `code::WRITTEN`); a null or +OK
+//! is returned as a code (`reply::code`).
 use crate::keyspace::{Entry, Keyspace, Value};
 use crate::lcs;
 use crate::expire::BadExpire;
@@ -176,7 +177,7 @@ pub fn get(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
         Some(e) if !is_string(&e.value) => out.error(err::WRONGTYPE),
         Some(e) => {
             reply_value(out, &e.value);
-            code::WRITTEN
+            0
         }
     }
 }
@@ -328,7 +329,7 @@ pub fn incr_by(ks: &mut Keyspace, db: usize, key: &[u8], delta: &[u8], negate: b
         }
     };
     out.int(next);
-    code::WRITTEN
+    0
 }
 
 /// INCRBYFLOAT in long double arithmetic; the result is stored as a string
@@ -355,7 +356,7 @@ pub fn incr_by_float(ks: &mut Keyspace, db: usize, key: &[u8], incr: &[u8], out:
         None => ks.store_str(db, key, value, Ttl::Keep),
     }
     out.bulk(&buf[..n]);
-    code::WRITTEN
+    0
 }
 
 /// STRLEN: the length, 0 for a missing key, or WRONGTYPE.
@@ -401,7 +402,7 @@ pub fn getrange(ks: &mut Keyspace, db: usize, key: &[u8], start: &[u8], end: &[u
     let e = match ks.lookup_read(db, key) {
         None => {
             out.bulk(b"");
-            return code::WRITTEN;
+            return 0;
         }
         Some(e) if !is_string(&e.value) => return out.error(err::WRONGTYPE),
         Some(e) => e,
@@ -426,7 +427,7 @@ pub fn getrange(ks: &mut Keyspace, db: usize, key: &[u8], start: &[u8], end: &[u
             out.bulk(&s[start as usize..=end as usize]);
         }
     });
-    code::WRITTEN
+    0
 }
 
 /// SETRANGE: overwrites at `offset`, padding with zero bytes. Writes the new
@@ -532,7 +533,7 @@ pub fn lcs(ks: &mut Keyspace, db: usize, k1: &[u8], k2: &[u8], mode: u32, min_ma
     } else {
         out.bulk(&r.string);
     }
-    code::WRITTEN
+    0
 }
 
 #[cfg(test)]
