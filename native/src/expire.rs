@@ -16,6 +16,8 @@ pub enum BadExpire {
 
 impl BadExpire {
     /// Writes Redis's error for command `cmd` (its lowercase name).
+    #[cold]
+    #[inline(never)]
     pub fn reply(self, out: &mut Out, cmd: &str) -> i64 {
         match self {
             BadExpire::NotInt => out.error(err::NOT_INT),

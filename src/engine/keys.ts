@@ -3,15 +3,16 @@ import { native } from "./addon.js";
 import { land } from "./land.js";
 import type { Reply } from "../protocol/reply.js";
 
-export const EXPIRE_NX = 1;
-export const EXPIRE_XX = 2;
-export const EXPIRE_GT = 4;
-export const EXPIRE_LT = 8;
+/** EXPIRE's NX/XX/GT/LT (expire::EXPIRE_*) and OBJECT's subcommands (generic::OBJ_*), read from the addon. */
+export const EXPIRE_NX = native.KEY_EXPIRE_NX;
+export const EXPIRE_XX = native.KEY_EXPIRE_XX;
+export const EXPIRE_GT = native.KEY_EXPIRE_GT;
+export const EXPIRE_LT = native.KEY_EXPIRE_LT;
 
-export const OBJ_ENCODING = 0;
-export const OBJ_REFCOUNT = 1;
-export const OBJ_IDLETIME = 2;
-export const OBJ_FREQ = 3;
+export const OBJ_ENCODING = native.KEY_OBJ_ENCODING;
+export const OBJ_REFCOUNT = native.KEY_OBJ_REFCOUNT;
+export const OBJ_IDLETIME = native.KEY_OBJ_IDLETIME;
+export const OBJ_FREQ = native.KEY_OBJ_FREQ;
 
 /** DEL/UNLINK of one key: true if it existed. */
 export function del(db: number, key: Uint8Array): boolean {

@@ -3,27 +3,27 @@ import { native } from "./addon.js";
 import { land } from "./land.js";
 import type { Reply } from "../protocol/reply.js";
 
-/** SET/GETEX flags (t_string::SET_*). */
-export const SET_NX = 1;
-export const SET_XX = 2;
-export const SET_GET = 4;
-export const SET_KEEPTTL = 8;
+/** SET/GETEX flags (t_string::SET_*, read from the addon). */
+export const SET_NX = native.STR_SET_NX;
+export const SET_XX = native.STR_SET_XX;
+export const SET_GET = native.STR_SET_GET;
+export const SET_KEEPTTL = native.STR_SET_KEEPTTL;
 /** Which unit the expire argument is in. */
-export const SET_EX = 16;
-export const SET_PX = 32;
-export const SET_EXAT = 64;
-export const SET_PXAT = 128;
-export const GETEX_PERSIST = 256;
+export const SET_EX = native.STR_SET_EX;
+export const SET_PX = native.STR_SET_PX;
+export const SET_EXAT = native.STR_SET_EXAT;
+export const SET_PXAT = native.STR_SET_PXAT;
+export const GETEX_PERSIST = native.STR_GETEX_PERSIST;
 /** The command is SETEX / PSETEX (the expire error names it). */
-export const SET_FROM_SETEX = 512;
-export const SET_FROM_PSETEX = 1024;
+export const SET_FROM_SETEX = native.STR_SET_FROM_SETEX;
+export const SET_FROM_PSETEX = native.STR_SET_FROM_PSETEX;
 export const EXPIRE_UNITS = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
 
 /** LCS modes (t_string::LCS_*). */
-export const LCS_LEN = 1;
-export const LCS_IDX = 2;
-export const LCS_WITHMATCHLEN = 4;
-export const LCS_BAD_OPTIONS = 8;
+export const LCS_LEN = native.STR_LCS_LEN;
+export const LCS_IDX = native.STR_LCS_IDX;
+export const LCS_WITHMATCHLEN = native.STR_LCS_WITHMATCHLEN;
+export const LCS_BAD_OPTIONS = native.STR_LCS_BAD_OPTIONS;
 
 const EMPTY = Buffer.alloc(0);
 

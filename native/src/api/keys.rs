@@ -4,6 +4,24 @@ use crate::reply::{code, Out};
 use napi::bindgen_prelude::BufferSlice;
 use napi_derive::napi;
 
+// The flags TypeScript passes (expire::EXPIRE_*, generic::OBJ_*), exported so they are defined once.
+#[napi]
+pub const KEY_EXPIRE_NX: u32 = crate::expire::EXPIRE_NX;
+#[napi]
+pub const KEY_EXPIRE_XX: u32 = crate::expire::EXPIRE_XX;
+#[napi]
+pub const KEY_EXPIRE_GT: u32 = crate::expire::EXPIRE_GT;
+#[napi]
+pub const KEY_EXPIRE_LT: u32 = crate::expire::EXPIRE_LT;
+#[napi]
+pub const KEY_OBJ_ENCODING: u32 = crate::generic::OBJ_ENCODING;
+#[napi]
+pub const KEY_OBJ_REFCOUNT: u32 = crate::generic::OBJ_REFCOUNT;
+#[napi]
+pub const KEY_OBJ_IDLETIME: u32 = crate::generic::OBJ_IDLETIME;
+#[napi]
+pub const KEY_OBJ_FREQ: u32 = crate::generic::OBJ_FREQ;
+
 #[inline]
 fn finish(out: Out, res: i64) -> i64 {
     if res == code::WRITTEN {

@@ -6,6 +6,38 @@ use crate::t_string;
 use napi::bindgen_prelude::BufferSlice;
 use napi_derive::napi;
 
+// The flags TypeScript passes (t_string::SET_*, LCS_*), exported so they are defined once.
+#[napi]
+pub const STR_SET_NX: u32 = t_string::SET_NX;
+#[napi]
+pub const STR_SET_XX: u32 = t_string::SET_XX;
+#[napi]
+pub const STR_SET_GET: u32 = t_string::SET_GET;
+#[napi]
+pub const STR_SET_KEEPTTL: u32 = t_string::SET_KEEPTTL;
+#[napi]
+pub const STR_SET_EX: u32 = t_string::SET_EX;
+#[napi]
+pub const STR_SET_PX: u32 = t_string::SET_PX;
+#[napi]
+pub const STR_SET_EXAT: u32 = t_string::SET_EXAT;
+#[napi]
+pub const STR_SET_PXAT: u32 = t_string::SET_PXAT;
+#[napi]
+pub const STR_GETEX_PERSIST: u32 = t_string::GETEX_PERSIST;
+#[napi]
+pub const STR_SET_FROM_SETEX: u32 = t_string::SET_FROM_SETEX;
+#[napi]
+pub const STR_SET_FROM_PSETEX: u32 = t_string::SET_FROM_PSETEX;
+#[napi]
+pub const STR_LCS_LEN: u32 = t_string::LCS_LEN;
+#[napi]
+pub const STR_LCS_IDX: u32 = t_string::LCS_IDX;
+#[napi]
+pub const STR_LCS_WITHMATCHLEN: u32 = t_string::LCS_WITHMATCHLEN;
+#[napi]
+pub const STR_LCS_BAD_OPTIONS: u32 = t_string::LCS_BAD_OPTIONS;
+
 /// Ends a call that may have written a reply.
 #[inline(always)]
 fn finish(out: Out, c: i64) -> i64 {
