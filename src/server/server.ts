@@ -114,8 +114,10 @@ export class Server {
       this.hot.queryBufferLimit = config.int("client-query-buffer-limit");
     };
     readHot();
+    this.writePath.lazyExpire = config.bool("lazyfree-lazy-expire");
     config.onChange((name, value) => {
       if (name === "proto-max-bulk-len" || name === "client-query-buffer-limit") readHot();
+      if (name === "lazyfree-lazy-expire") this.writePath.lazyExpire = config.bool(name);
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "hz") this.startTimer();
       if (name === "client-output-buffer-limit") this.readOutputLimits();
@@ -141,6 +143,7 @@ export class Server {
     engine.server.setClock(now);
     // Keys do not expire while writes are paused (expiring is a write).
     if (this.activeExpire && !this.isPaused()) engine.server.activeExpire(20000);
+    if (this.writePath.hasRecords()) this.writePath.drain(null);
     // Tables being resized move 10k buckets per tick besides each write's share (~1 ms).
     if (this.config.bool("activerehashing")) engine.server.rehash(10000);
     for (const h of this.cronHooks) h();
