@@ -49,7 +49,11 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
   const prop = ctx.propagate;
   if (prop !== null && (wp.dirty() !== dirty || ctx.forcePropagate)) wp.propagate(ctx.db, prop ?? argv);
   server.afterCommand(client, spec, argv, usec);
-  if (wp.depth === 0) wp.flushPropagation(spec.name);
+  if (wp.depth === 0) {
+    wp.flushPropagation(spec.name);
+    const pushes = server.deferredPushes;
+    if (pushes.length > 0) for (const b of pushes.splice(0)) r.raw(b);
+  }
 }
 
 /** Counts an error reply (INFO errorstats) by its code, the word after '-'. */

@@ -56,6 +56,8 @@ export class Server {
   readonly writePath = new WritePath();
   /** The client whose batch is being processed: output for it joins the batch's replies. */
   current: Client | null = null;
+  /** Output for `current` made while its command runs: it follows the command's reply (call() appends it). */
+  readonly deferredPushes: Buffer[] = [];
   /** Clients with output written outside their own batch, flushed once per event-loop turn. */
   private readonly pendingClients = new Set<Client>();
   private pendingFlushScheduled = false;
@@ -346,7 +348,9 @@ export class Server {
   writeTo(client: Client, bytes: Buffer): void {
     if (client.closed) return;
     if (client === this.current) {
-      this.reply.raw(bytes);
+      // While its command runs, after that command's whole reply (EXEC's too), as Redis 7.2.
+      if (this.writePath.depth > 0) this.deferredPushes.push(bytes);
+      else this.reply.raw(bytes);
       return;
     }
     client.pendingOut.push(bytes);
