@@ -4,6 +4,7 @@ import type { Server } from "../server/server.js";
 import type { Histogram } from "./histogram.js";
 import { introspection } from "./introspection.js";
 import { replyHelp } from "./help.js";
+import { echo } from "./errors.js";
 
 /** Samples kept per event (LATENCY_TS_LEN). */
 const TS_LEN = 160;
@@ -214,7 +215,7 @@ export const latencyCommands: CommandDef[] = [
           const lm = introspection(c.server).latency;
           const name = c.argv[2].toString("latin1");
           const ts = lm.events.get(name);
-          if (!ts) return c.r.error(`ERR No samples available for event '${name}'`);
+          if (!ts) return c.r.error(echo`ERR No samples available for event '${c.argv[2]}'`);
           c.r.verbatim(graph(name, ts, lm.history(ts)));
         },
       },
