@@ -47,7 +47,9 @@ describe("nodis-server", () => {
   it("prints its version and usage", () => {
     const v = run(["--version"]);
     expect(v.status).toBe(0);
-    expect(v.stdout).toMatch(/^Redis server v=7\.2\.4 sha=/);
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../package.json"), "utf8"));
+    // redis-server's shape, naming Nodis, its version and the allocator under the addon's accounting.
+    expect(v.stdout).toBe(`Nodis server v=${pkg.version} sha=00000000:0 malloc=libc bits=64 build=0 redis_version=7.2.4\n`);
     const h = run(["-h"]);
     expect(h.status).toBe(1);
     expect(h.stderr).toContain("Usage: ./nodis-server [/path/to/redis.conf] [options] [-]");
@@ -82,7 +84,12 @@ describe("nodis-server", () => {
     expect(await s.exited).toBe(0);
     const lines = s.out().trimEnd().split("\n");
     for (const l of lines.filter((x) => !x.includes("signal-handler"))) expect(l).toMatch(LINE);
-    expect(lines.some((l) => /:C .* \* oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo$/.test(l))).toBe(true);
+    expect(lines.some((l) => /:C .* \* oO0OoO0OoO0Oo Nodis is starting oO0OoO0OoO0Oo$/.test(l))).toBe(true);
+    const version = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../package.json"), "utf8")).version;
+    const started = lines.find((l) => l.includes("just started"));
+    expect(started).toMatch(
+      new RegExp(`:C .* \\* Nodis version=${version.replace(/\./g, "\\.")}, redis_version=7\\.2\\.4, bits=64, commit=00000000, modified=0, pid=${s.proc.pid}, just started$`),
+    );
     expect(lines.some((l) => /:M .* \* Ready to accept connections tcp$/.test(l))).toBe(true);
     expect(lines.some((l) => /^\d+:signal-handler \(\d+\) Received SIGTERM scheduling shutdown\.\.\.$/.test(l))).toBe(true);
     expect(lines.some((l) => /# User requested shutdown\.\.\.$/.test(l))).toBe(true);
