@@ -9,7 +9,7 @@ import { splitArgs } from "../protocol/inline.js";
 import { Config } from "./config.js";
 import { findParam } from "./table.js";
 import { strerror, type FileState } from "./special.js";
-import { repr } from "./values.js";
+import { repr } from "./convert.js";
 import { REDIS_VERSION } from "../version.js";
 
 export { REDIS_VERSION };
