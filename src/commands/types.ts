@@ -92,9 +92,15 @@ export interface CommandDef {
   /** Notes of that derived key spec. */
   keyNotes?: string;
   getKeys?: (argv: Buffer[]) => number[];
-  /** COMMAND DOCS of a command Redis 7.2 does not have; Redis's commands take theirs from commands/docs. */
-  docs?: CommandDoc;
+  /**
+   * COMMAND DOCS of a command Redis 7.2 does not have (group required then);
+   * Redis's commands take theirs from commands/docs and this is ignored.
+   */
+  docs?: CommandDocs;
 }
+
+/** @deprecated COMMAND DOCS of a definition (see `CommandDef.docs`); Redis's commands' live in commands/docs. */
+export type CommandDocs = Partial<CommandDoc>;
 
 /** The key spec Redis would give a plain [first, last, step] range. */
 /** A key spec for keys at fixed positions: `index` given, then up to `lastkey` (relative, or -N from the end). */
@@ -125,8 +131,8 @@ function implicitAcl(flags: string[], acl: string[]): string[] {
 
 /** A command's COMMAND DOCS: Redis 7.2's from the docs data, else the definition's own. */
 function docsOf(name: string, def: CommandDef): CommandDoc {
-  const docs = COMMAND_DOCS.get(name) ?? def.docs;
-  if (!docs) throw new Error(`no COMMAND DOCS for '${name}': Redis 7.2 has no such command, so its definition must give \`docs\``);
+  const docs = COMMAND_DOCS.get(name) ?? (def.docs?.group ? (def.docs as CommandDoc) : undefined);
+  if (!docs) throw new Error(`no COMMAND DOCS for '${name}': Redis 7.2 has no such command, so its definition must give \`docs\` with a group`);
   return docs;
 }
 

@@ -402,6 +402,7 @@ describe("COMMAND DOCS", () => {
       const name = parent ? `${parent}|${def.name.toLowerCase()}` : def.name.toLowerCase();
       const doc = COMMAND_DOCS.get(name)!;
       for (const f of ["summary", "since", "group", "complexity"] as const) if (def[f] !== undefined) expect(def[f], `${name} ${f}`).toBe(doc[f]);
+      for (const [f, v] of Object.entries(def.docs ?? {})) expect(v, `${name} docs.${f}`).toEqual(doc[f as keyof typeof doc]);
       for (const s of def.subcommands ?? []) check(s, name);
     };
     for (const family of FAMILIES) for (const def of family) check(def);
