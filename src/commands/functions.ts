@@ -24,7 +24,6 @@ function fcallDef(readonly: boolean): CommandDef {
       },
     ],
     acl: "slow scripting",
-    summary: readonly ? "Invokes a read-only function." : "Invokes a function.",
     handler: (c: Ctx) => c.r.error("ERR Function not found"),
   };
 }

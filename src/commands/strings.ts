@@ -8,6 +8,7 @@ import { StrCode, STR_ERR, invalidExpire } from "../engine/strings.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
+import { asDel, asSet, getexRewrite, incrByFloatRewrite, setPxatRewrite, withoutGet } from "./propagation.js";
 
 const ONE = Buffer.from("1");
 
@@ -74,9 +75,11 @@ function parseExtended(argv: Buffer[], from: number, forSet: boolean): number | 
   return flags;
 }
 
-/** SET, SETEX, PSETEX: native SET with flags; `name` for the expire error. */
+/** SET, SETEX, PSETEX: native SET with flags; `name` for the expire error. Propagates as Redis rewrites them. */
 function setWith(c: Ctx, name: string, flags: number, expire: Buffer | null, val: Buffer): void {
   reply(c, strings.set(c.db, c.argv[1], val, flags, expire, c.r), name);
+  if (flags & (strings.SET_EX | strings.SET_PX | strings.SET_EXAT)) c.propagate = setPxatRewrite(c.argv[1], val);
+  else if (flags & strings.SET_GET && !(flags & strings.SET_PXAT)) c.propagate = withoutGet(c.argv);
 }
 
 /** Parses LCS's options into a mode and a minimum match length, or an error text. */
@@ -171,7 +174,10 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    handler: (c) => reply(c, strings.getset(c.db, c.argv[1], c.argv[2], c.r), "getset"),
+    handler: (c) => {
+      reply(c, strings.getset(c.db, c.argv[1], c.argv[2], c.r), "getset");
+      c.propagate = asSet(c.argv);
+    },
   },
   {
     name: "getdel",
@@ -180,7 +186,10 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access delete",
     acl: "write string fast",
-    handler: (c) => reply(c, strings.getdel(c.db, c.argv[1], c.r), "getdel"),
+    handler: (c) => {
+      reply(c, strings.getdel(c.db, c.argv[1], c.r), "getdel");
+      c.propagate = asDel(c.argv[1]);
+    },
   },
   {
     name: "getex",
@@ -194,6 +203,7 @@ export const stringCommands: CommandDef[] = [
       const flags = c.argv.length === 2 ? 0 : parseExtended(c.argv, 2, false);
       if (flags === null) return c.r.error(SYNTAX);
       reply(c, strings.getex(c.db, c.argv[1], flags, flags ? parsedExpire : null, c.r), "getex");
+      c.propagate = getexRewrite(c, (flags & strings.GETEX_PERSIST) !== 0);
     },
   },
   {
@@ -301,7 +311,11 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    handler: (c) => reply(c, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r), "incrbyfloat"),
+    handler: (c) => {
+      const start = c.r.pos;
+      reply(c, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r), "incrbyfloat");
+      if (c.r.buf[start] === 36 /* '$' */) c.propagate = incrByFloatRewrite(c.argv[1], bulkAt(c.r.buf, start));
+    },
   },
   {
     name: "getrange",
@@ -342,3 +356,11 @@ export const stringCommands: CommandDef[] = [
     },
   },
 ];
+
+/** The bytes of the bulk reply written at `start` ("$<len>\r\n<bytes>\r\n"), copied. */
+function bulkAt(buf: Buffer, start: number): Buffer {
+  let i = start + 1;
+  let len = 0;
+  while (buf[i] !== 13) len = len * 10 + (buf[i++] - 48);
+  return Buffer.from(buf.subarray(i + 2, i + 2 + len));
+}
