@@ -4,7 +4,9 @@
  * help built from it.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { haveRedisServer, startRedis, useNodis } from "../helpers/nodis.js";
 import { RawConn } from "../server/raw-conn.js";
@@ -472,6 +474,27 @@ describe("redis-cli help from our COMMAND DOCS", () => {
       const doc = COMMAND_DOCS.get(name)!;
       expect(help.get(cliName(name)), name).toContain(`summary:\x1b[0m ${doc.summary}\n`);
     }
+  });
+
+  it("passes redis-cli 7.2's own hint suite for the commands of the table", async (ctx) => {
+    const suite = "/tmp/redis-suite/tests/assets/test_cli_hint_suite.txt";
+    if (!existsSync(REDIS72_CLI) || !existsSync(suite)) return ctx.skip();
+    // Cases are lines `"<typed input>" "<expected hint>"`; keep those of commands we have.
+    const ours = readFileSync(suite, "latin1")
+      .split("\n")
+      .filter((l) => l.startsWith('"') && srv.server.commands.has(l.slice(1).split(" ")[0].toLowerCase()));
+    expect(ours.length).toBeGreaterThan(20);
+    const file = join(mkdtempSync(join(tmpdir(), "nodis-hints-")), "hints.txt");
+    writeFileSync(file, ours.join("\n") + "\n");
+    // Asynchronously: this Nodis runs in this process and must answer the cli.
+    const out = await new Promise<string>((resolve, reject) => {
+      const cli = spawn(REDIS72_CLI, ["-p", String(srv.port), "--test_hint_file", file]);
+      let text = "";
+      cli.stdout.on("data", (d) => (text += d.toString("latin1")));
+      cli.on("error", reject);
+      cli.on("close", () => resolve(text));
+    });
+    expect(out).toContain(`SUCCESS: ${ours.length}/${ours.length} passed`);
   });
 
   it("prints the same help for the table as against Redis 7.2.6", async (ctx) => {
