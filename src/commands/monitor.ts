@@ -8,9 +8,6 @@ export const monitorCommands: CommandDef[] = [
     arity: 1,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous",
-    group: "server",
-    since: "1.0.0",
-    summary: "Listens for all requests received by the server in real-time.",
     handler: (c) => {
       // Inside EXEC (or a script) a client must get one reply per command.
       if (c.client.flags.has("deny-blocking") || c.client.flags.has("multi")) {
