@@ -1,0 +1,108 @@
+/**
+ * MULTI/EXEC state of one server (Redis's multi.c, first half): the commands
+ * each client queued, which transactions a queue-time error doomed, and the
+ * WATCH table. Created on the first MULTI or WATCH, which also registers the
+ * hooks that keep it right: RESET and closing a connection discard the
+ * client's transaction; the write path reports changed keys, flushed and
+ * swapped dbs to WATCH.
+ *
+ * A client is in MULTI while `client.multiCount >= 0` (dispatch tests only
+ * that field) and its flags hold "multi" (CLIENT LIST x).
+ */
+import type { CommandSpec } from "../commands/types.js";
+import type { Client } from "../server/client.js";
+import type { Server } from "../server/server.js";
+import { DIRTY_CAS, WatchTable } from "./watch.js";
+
+export const MULTI_FLAG = "multi";
+
+export interface Queued {
+  spec: CommandSpec;
+  argv: Buffer[];
+}
+
+interface Transaction {
+  queue: Queued[];
+  /** A command was refused while queueing (Redis's CLIENT_DIRTY_EXEC): EXEC aborts. */
+  doomed: boolean;
+}
+
+export class Transactions {
+  readonly watch: WatchTable;
+  private readonly open = new Map<Client, Transaction>();
+
+  constructor(server: Server) {
+    const wp = server.writePath;
+    this.watch = new WatchTable(wp);
+    const forget = (c: Client) => this.discard(c);
+    server.resetHooks.push(forget);
+    server.closeHooks.push(forget);
+    wp.keyModified.push((db, key) => this.watch.touch(db, key));
+    wp.dbFlushed.push((db) => {
+      for (const d of db === -1 ? this.watch.dbs() : [db]) this.watch.touchAllInDb(d, null);
+    });
+    wp.dbsSwapped.push((a, b) => {
+      this.watch.touchAllInDb(a, b);
+      this.watch.touchAllInDb(b, a);
+    });
+  }
+
+  /** MULTI: the client starts queueing. */
+  begin(client: Client): void {
+    client.flags.add(MULTI_FLAG);
+    client.multiCount = 0;
+    client.multiWrites = false;
+    this.open.set(client, { queue: [], doomed: false });
+  }
+
+  /** Queues a checked command (nothing is kept once the transaction cannot run, as Redis). */
+  enqueue(client: Client, spec: CommandSpec, argv: Buffer[]): void {
+    const tx = this.open.get(client);
+    if (!tx || tx.doomed || client.flags.has(DIRTY_CAS)) return;
+    tx.queue.push({ spec, argv });
+    client.multiCount++;
+    if (!client.multiWrites && (spec.flags.includes("write") || spec.flags.includes("may_replicate"))) client.multiWrites = true;
+  }
+
+  /** A command was refused while queueing (Redis's flagTransaction). */
+  doom(client: Client): void {
+    const tx = this.open.get(client);
+    if (tx) tx.doomed = true;
+  }
+
+  isDoomed(client: Client): boolean {
+    return this.open.get(client)?.doomed ?? false;
+  }
+
+  /** What EXEC runs. */
+  queued(client: Client): Queued[] {
+    return this.open.get(client)?.queue ?? [];
+  }
+
+  /** Leaves MULTI, clears the dirty flags and unwatches (Redis's discardTransaction). */
+  discard(client: Client): void {
+    this.open.delete(client);
+    client.flags.delete(MULTI_FLAG);
+    client.flags.delete(DIRTY_CAS);
+    client.multiCount = -1;
+    client.multiWrites = false;
+    this.watch.unwatchAll(client);
+  }
+}
+
+const states = new WeakMap<Server, Transactions>();
+
+/** The server's transaction state, created (and its hooks registered) on first use. */
+export function transactions(server: Server): Transactions {
+  let st = states.get(server);
+  if (!st) {
+    st = new Transactions(server);
+    states.set(server, st);
+  }
+  return st;
+}
+
+/** The state if MULTI or WATCH was ever used on this server (nothing to clean up otherwise). */
+export function transactionsIfAny(server: Server): Transactions | undefined {
+  return states.get(server);
+}
