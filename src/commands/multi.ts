@@ -18,7 +18,7 @@ function exec(c: Ctx): void {
   if (client.multiCount < 0) return r.error("ERR EXEC without MULTI");
   const tx = transactions(server);
   // A watched key that expired since WATCH counts as changed.
-  if (tx.watch.anyExpired(client)) client.flags.add(DIRTY_CAS);
+  if (tx.watch.size() > 0 && tx.watch.anyExpired(client)) client.flags.add(DIRTY_CAS);
   if (tx.isDoomed(client)) {
     r.error(EXECABORT);
     return tx.discard(client);
@@ -30,7 +30,7 @@ function exec(c: Ctx): void {
   // The commands propagate themselves; call() wraps them in MULTI/EXEC.
   c.propagate = null;
   const queue = tx.queued(client);
-  tx.watch.unwatchAll(client);
+  if (tx.watch.size() > 0) tx.watch.unwatchAll(client);
   const denied = client.flags.has(DENY_BLOCKING);
   if (!denied) client.flags.add(DENY_BLOCKING);
   r.array(queue.length);

@@ -139,6 +139,11 @@ export class WatchTable {
     return [...this.byDb.keys()];
   }
 
+  /** How many (client, key) pairs are watched. */
+  size(): number {
+    return this.count;
+  }
+
   /** How many keys `client` watches. */
   watchedBy(client: Client): number {
     return this.byClient.get(client)?.length ?? 0;
