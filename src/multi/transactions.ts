@@ -40,13 +40,8 @@ export class Transactions {
     server.resetHooks.push(forget);
     server.closeHooks.push(forget);
     wp.keyModified.push((db, key) => this.watch.touch(db, key));
-    wp.dbFlushed.push((db) => {
-      for (const d of db === -1 ? this.watch.dbs() : [db]) this.watch.touchAllInDb(d, null);
-    });
-    wp.dbsSwapped.push((a, b) => {
-      this.watch.touchAllInDb(a, b);
-      this.watch.touchAllInDb(b, a);
-    });
+    wp.dbFlushed.push((db) => this.watch.flushed(db));
+    wp.dbsSwapped.push((a, b) => this.watch.swapped(a, b));
   }
 
   /** MULTI: the client starts queueing. */

@@ -4,6 +4,13 @@
  * its watchers "dirty-cas" (their next EXEC answers a null array). Keys that
  * were already expired (but still stored) when watched are remembered as
  * such: their deletion is no logical change, as Redis 7.2 treats them.
+ *
+ * The write path reports changes after the command that made them, so a
+ * flush arrives when the keys are gone. Redis touches only watched keys that
+ * were stored before the flush; each watched key therefore carries whether
+ * it is stored, read at WATCH and again after every change reported for it
+ * (every change to a stored key is reported, expiry included). A swap needs
+ * no such memory: after it, each db holds what the other held before.
  */
 import type { Client } from "../server/client.js";
 import type { WritePath } from "../server/write-path.js";
@@ -20,9 +27,17 @@ interface WatchedKey {
   expired: boolean;
 }
 
+/** One watched key of one db: its watchers, in WATCH order, and whether it is stored. */
+interface KeyWatch {
+  key: Buffer;
+  watchers: WatchedKey[];
+  /** Stored in the db (live or expired), as of the last change reported for it. */
+  stored: boolean;
+}
+
 export class WatchTable {
-  /** db -> key (latin1, so binary-safe) -> its watchers, in WATCH order. */
-  private readonly byDb = new Map<number, Map<string, WatchedKey[]>>();
+  /** db -> key (latin1, so binary-safe) -> its watch. */
+  private readonly byDb = new Map<number, Map<string, KeyWatch>>();
   /** client -> the keys it watches, in WATCH order. */
   private readonly byClient = new Map<Client, WatchedKey[]>();
   /** All watched (client, key) pairs: the engine records modified keys only while this is above 0. */
@@ -35,13 +50,17 @@ export class WatchTable {
     const id = key.toString("latin1");
     let keysOfDb = this.byDb.get(db);
     if (!keysOfDb) this.byDb.set(db, (keysOfDb = new Map()));
-    let watchers = keysOfDb.get(id);
-    if (watchers) {
-      for (const w of watchers) if (w.client === client) return;
-    } else keysOfDb.set(id, (watchers = []));
-    // A copy: the argument is a view into the client's input.
-    const wk: WatchedKey = { db, key: Buffer.from(key), client, expired: keys.watchState(db, key) === KEY_EXPIRED };
-    watchers.push(wk);
+    const state = keys.watchState(db, key);
+    let kw = keysOfDb.get(id);
+    if (kw) {
+      for (const w of kw.watchers) if (w.client === client) return;
+    } else {
+      // A copy: the argument is a view into the client's input.
+      kw = { key: Buffer.from(key), watchers: [], stored: state !== KEY_ABSENT };
+      keysOfDb.set(id, kw);
+    }
+    const wk: WatchedKey = { db, key: kw.key, client, expired: state === KEY_EXPIRED };
+    kw.watchers.push(wk);
     let mine = this.byClient.get(client);
     if (!mine) this.byClient.set(client, (mine = []));
     mine.push(wk);
@@ -56,7 +75,7 @@ export class WatchTable {
     for (const wk of mine) {
       const keysOfDb = this.byDb.get(wk.db)!;
       const id = wk.key.toString("latin1");
-      const watchers = keysOfDb.get(id)!;
+      const watchers = keysOfDb.get(id)!.watchers;
       watchers.splice(watchers.indexOf(wk), 1);
       if (watchers.length === 0) keysOfDb.delete(id);
     }
@@ -82,12 +101,13 @@ export class WatchTable {
    */
   touch(db: number, key: Buffer): void {
     if (this.count === 0) return;
-    const watchers = this.byDb.get(db)?.get(key.toString("latin1"));
-    if (!watchers) return;
+    const kw = this.byDb.get(db)?.get(key.toString("latin1"));
+    if (!kw) return;
+    const state = keys.watchState(db, key);
+    kw.stored = state !== KEY_ABSENT;
     const dirty: Client[] = [];
-    for (const wk of watchers) {
+    for (const wk of kw.watchers) {
       if (wk.expired) {
-        const state = keys.watchState(db, key);
         if (state === KEY_ABSENT) {
           wk.expired = false;
           continue;
@@ -103,40 +123,57 @@ export class WatchTable {
     }
   }
 
-  /**
-   * FLUSHDB/FLUSHALL (`replacedWith` null) and SWAPDB, before the db changes
-   * (Redis's touchAllWatchedKeysInDb): watchers of keys that exist in the
-   * emptied db, or (SWAPDB) in the db that replaces it, become dirty, except
-   * where a stale key is replaced by nothing or by another stale key.
-   */
-  touchAllInDb(emptied: number, replacedWith: number | null): void {
+  /** FLUSHDB (`db`) or FLUSHALL (-1), reported after the fact: the keys that were stored are touched. */
+  flushed(db: number): void {
     if (this.count === 0) return;
-    const keysOfDb = this.byDb.get(emptied);
-    if (!keysOfDb) return;
-    for (const watchers of keysOfDb.values()) {
-      const key = watchers[0].key;
-      const inEmptied = keys.watchState(emptied, key) !== KEY_ABSENT;
-      const other = replacedWith === null ? KEY_ABSENT : keys.watchState(replacedWith, key);
-      if (!inEmptied && other === KEY_ABSENT) continue;
-      for (const wk of watchers) {
-        if (wk.expired) {
-          if (other === KEY_ABSENT) {
-            wk.expired = false; // the stale key is gone: no logical change
-            continue;
-          }
-          if (other === KEY_EXPIRED) continue; // stale replaced by stale
-        } else if (!inEmptied && other === KEY_EXPIRED) {
-          wk.expired = true; // nothing replaced by a stale key
-          continue;
-        }
-        wk.client.flags.add(DIRTY_CAS);
+    for (const [d, keysOfDb] of this.byDb) {
+      if (db !== -1 && d !== db) continue;
+      for (const kw of keysOfDb.values()) {
+        if (kw.stored) this.touchInReplacedDb(kw, true, KEY_ABSENT);
+        kw.stored = false;
       }
     }
   }
 
-  /** Every db that has watched keys (FLUSHALL). */
-  dbs(): number[] {
-    return [...this.byDb.keys()];
+  /** SWAPDB a b, reported after the fact: each db now holds what the other held. */
+  swapped(a: number, b: number): void {
+    if (this.count === 0) return;
+    for (const [db, other] of [
+      [a, b],
+      [b, a],
+    ]) {
+      const keysOfDb = this.byDb.get(db);
+      if (!keysOfDb) continue;
+      for (const kw of keysOfDb.values()) {
+        const before = keys.watchState(other, kw.key) !== KEY_ABSENT;
+        const now = keys.watchState(db, kw.key);
+        if (before || now !== KEY_ABSENT) this.touchInReplacedDb(kw, before, now);
+        kw.stored = now !== KEY_ABSENT;
+      }
+    }
+  }
+
+  /**
+   * Redis's touchAllWatchedKeysInDb for one key whose db was emptied (and
+   * filled with another db's content, for SWAPDB): `wasStored` before, `now`
+   * its state after. Watchers become dirty, except where a stale key is
+   * replaced by nothing or by another stale key, or nothing by a stale key.
+   * They keep watching, as in Redis.
+   */
+  private touchInReplacedDb(kw: KeyWatch, wasStored: boolean, now: number): void {
+    for (const wk of kw.watchers) {
+      if (wk.expired) {
+        if (now === KEY_ABSENT) {
+          wk.expired = false; // the stale key is gone: no logical change
+          continue;
+        }
+        if (now === KEY_EXPIRED) continue; // stale replaced by stale
+      } else if (!wasStored && now === KEY_EXPIRED) {
+        wk.expired = true; // nothing replaced by a stale key
+        continue;
+      }
+      wk.client.flags.add(DIRTY_CAS);
+    }
   }
 
   /** How many (client, key) pairs are watched. */

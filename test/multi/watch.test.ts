@@ -34,6 +34,9 @@ const STALE = (key: string): Step[] => [[0, "debug set-active-expire 0"], [0, `s
 const SCENARIOS: Scenario[] = [
   { name: "a write from another client", steps: [[0, "set x 1"], [0, "watch x"], [1, "set x 2"], [0, "multi"], [0, "ping"], [0, "exec"]], execs: [NIL_ARRAY] },
   { name: "a write by the watcher itself", steps: [[0, "set x 1"], [0, "watch x"], [0, "incr x"], [0, "multi"], [0, "ping"], [0, "exec"]], execs: [NIL_ARRAY] },
+  { name: "another client's transaction", steps: [[0, "set x 1"], [0, "watch x"], [1, "multi"], [1, "incr x"], [1, "exec"], [0, "multi"], [0, "ping"], [0, "exec"]], execs: ["*1\r\n:2\r\n", NIL_ARRAY] },
+  { name: "MSET of one watched key among others", steps: [[0, "watch x"], [1, "mset a 1 x 2 b 3"], [0, "multi"], [0, "ping"], [0, "exec"]], execs: [NIL_ARRAY] },
+  { name: "RENAME onto a watched key", steps: [[0, "set a 1"], [0, "watch x"], [1, "rename a x"], [0, "multi"], [0, "ping"], [0, "exec"]], execs: [NIL_ARRAY] },
   { name: "a read does not break it", steps: [[0, "set x 1"], [0, "watch x"], [1, "get x"], [1, "exists x"], [0, "multi"], [0, "ping"], [0, "exec"]], execs: [PONG_EXEC] },
   { name: "creating a watched missing key", steps: [[0, "watch x"], [1, "set x 1"], [0, "multi"], [0, "ping"], [0, "exec"]], execs: [NIL_ARRAY] },
   { name: "deleting a watched key", steps: [[0, "set x 1"], [0, "watch x"], [1, "del x"], [0, "multi"], [0, "ping"], [0, "exec"]], execs: [NIL_ARRAY] },
@@ -88,6 +91,11 @@ const SCENARIOS: Scenario[] = [
     name: "a watched stale key deleted, then created",
     steps: [...STALE("x"), [0, "watch x"], [1, "exists x"], [0, "multi"], [0, "ping"], [0, "exec"], [0, "watch x"], [1, "set x 1"], [0, "multi"], [0, "ping"], [0, "exec"]],
     execs: [PONG_EXEC, NIL_ARRAY],
+  },
+  {
+    name: "FLUSHDB after the watched stale key was deleted does not; a key created since is touched",
+    steps: [...STALE("x"), [0, "watch x"], [1, "exists x"], [1, "flushdb"], [0, "multi"], [0, "ping"], [0, "exec"], [0, "watch y"], [0, "set z 1"], [1, "flushdb"], [0, "multi"], [0, "ping"], [0, "exec"]],
+    execs: [PONG_EXEC, PONG_EXEC],
   },
   { name: "FLUSHDB while watching a stale key does not", steps: [...STALE("x"), [0, "watch x"], [0, "flushdb"], [0, "multi"], [0, "ping"], [0, "exec"]], execs: [PONG_EXEC] },
   {
@@ -188,9 +196,7 @@ describe("propagation", () => {
   it("EXEC propagates its writes as one MULTI/EXEC unit, never itself", async () => {
     const units: string[][] = [];
     const hook = (ops: PropagatedOp[]) => units.push(ops.map((o) => `${o.db}:${o.argv.map((a) => a.toString()).join(" ")}`));
-    const wp = srv.server.writePath;
-    wp.propagated.push(hook);
-    wp.listen("propagation", true);
+    const stop = srv.server.writePath.onPropagate(hook);
     const c = await RespConnection.connect(srv.port);
     try {
       await c.send([["flushall"], ["set", "pre", "1"]]);
@@ -201,7 +207,7 @@ describe("propagation", () => {
         return [...units];
       };
       expect(await seq("multi", "set a 1", "get a", "select 2", "set b 2", "exec", "select 0")).toEqual([
-        ["0:MULTI", "0:set a 1", "2:set b 2", "2:EXEC"],
+        ["-1:MULTI", "0:set a 1", "2:set b 2", "-1:EXEC"],
       ]);
       expect(await seq("multi", "set a 2", "get a", "exec")).toEqual([["0:set a 2"]]);
       expect(await seq("multi", "get a", "exec")).toEqual([]);
@@ -210,8 +216,7 @@ describe("propagation", () => {
       expect(await seq("watch a", "set a 3", "multi", "set a 4", "exec")).toEqual([["0:set a 3"]]);
     } finally {
       c.close();
-      wp.propagated.splice(wp.propagated.indexOf(hook), 1);
-      wp.listen("propagation", false);
+      stop();
     }
   });
 });
