@@ -200,6 +200,27 @@ describe("transactions: exact replies", () => {
     other.close();
   });
 
+  it("CLIENT PAUSE WRITE holds an EXEC whose queue writes, not a read-only one", async () => {
+    const c = await RespConnection.connect(srv.port);
+    const admin = await RespConnection.connect(srv.port);
+    await run(c, ["flushall"]);
+    expect(await run(c, ["multi", "get a", "set a 1"])).toEqual([OK, QUEUED, QUEUED]);
+    const ro = await RespConnection.connect(srv.port);
+    expect(await run(ro, ["multi", "get a", "ping"])).toEqual([OK, QUEUED, QUEUED]);
+    await admin.call("client", "pause", "100000", "write");
+    expect(await run(ro, ["exec"])).toEqual([arr(NIL, PONG)]);
+    let done = false;
+    const held = c.send([["exec"]]).then((r) => ((done = true), r));
+    for (let i = 0; i < 20; i++) await admin.call("ping"); // turns of the event loop: the EXEC stays held
+    expect(done).toBe(false);
+    expect((await admin.call("get", "a")).toString()).toBe(NIL);
+    await admin.call("client", "unpause");
+    expect((await held)[0].toString()).toBe(arr(NIL, OK));
+    c.close();
+    ro.close();
+    admin.close();
+  });
+
   it("commandstats count the commands EXEC ran, and EXECABORT in errorstats", async () => {
     const c = await RespConnection.connect(srv.port);
     await run(c, ["config resetstat", "multi", "set a 1", "incr a", "exec", "multi", "nosuch", "exec"]);
