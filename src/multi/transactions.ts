@@ -49,13 +49,15 @@ export class Transactions {
     client.flags.add(MULTI_FLAG);
     client.multiCount = 0;
     client.multiWrites = false;
-    client.multiState = { queue: [], doomed: false };
+    // The state object is kept between transactions (one allocation per client, not per MULTI).
+    const st = (client.multiState ??= { queue: [], doomed: false });
+    st.doomed = false;
   }
 
   /** Queues a checked command (nothing is kept once the transaction cannot run, as Redis). */
   enqueue(client: Client, spec: CommandSpec, argv: Buffer[]): void {
     const tx = client.multiState;
-    if (!tx || tx.doomed || client.flags.has(DIRTY_CAS)) return;
+    if (!tx || client.multiCount < 0 || tx.doomed || client.flags.has(DIRTY_CAS)) return;
     tx.queue.push({ spec, argv });
     client.multiCount++;
     if (!client.multiWrites && (spec.flags.includes("write") || spec.flags.includes("may_replicate"))) client.multiWrites = true;
@@ -64,22 +66,22 @@ export class Transactions {
   /** A command was refused while queueing (Redis's flagTransaction). */
   doom(client: Client): void {
     const tx = client.multiState;
-    if (tx) tx.doomed = true;
+    if (tx && client.multiCount >= 0) tx.doomed = true;
   }
 
   isDoomed(client: Client): boolean {
-    return client.multiState?.doomed ?? false;
+    return client.multiCount >= 0 && client.multiState!.doomed;
   }
 
   /** What EXEC runs. */
   queued(client: Client): Queued[] {
-    return client.multiState?.queue ?? [];
+    return client.multiCount >= 0 ? client.multiState!.queue : [];
   }
 
   /** Leaves MULTI, clears the dirty flags and unwatches (Redis's discardTransaction). */
   discard(client: Client): void {
     if (client.multiCount >= 0) {
-      client.multiState = null;
+      client.multiState!.queue = []; // EXEC may still be iterating the old one
       client.flags.delete(MULTI_FLAG);
       client.multiCount = -1;
       client.multiWrites = false;

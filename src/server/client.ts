@@ -64,7 +64,7 @@ export class Client {
   multiCount = -1;
   /** Whether the queued transaction holds a write (CLIENT PAUSE WRITE holds its EXEC). */
   multiWrites = false;
-  /** The commands queued in MULTI, kept by src/multi (null outside MULTI). */
+  /** The commands queued in MULTI, kept by src/multi (null until the first MULTI). */
   multiState: MultiState | null = null;
   /** CLIENT TRACKING REDIRECT target, -1 when not tracking (kept by tracking). */
   trackingRedirect = -1;
