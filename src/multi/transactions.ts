@@ -92,14 +92,18 @@ export class Transactions {
 }
 
 const states = new WeakMap<Server, Transactions>();
+/** The last one looked up: a process runs one server, so the WeakMap is seldom consulted. */
+let last: { server: Server | null; state: Transactions | null } = { server: null, state: null };
 
 /** The server's transaction state, created (and its hooks registered) on first use. */
 export function transactions(server: Server): Transactions {
+  if (last.server === server) return last.state!;
   let st = states.get(server);
   if (!st) {
     st = new Transactions(server);
     states.set(server, st);
   }
+  last = { server, state: st };
   return st;
 }
 
