@@ -175,7 +175,7 @@ pub fn key_watch_state(db: u32, key: &[u8]) -> u32 {
     let now = k.now_ms;
     match k.dbs[db as usize].dict.get(key) {
         None => 0,
-        Some(e) if e.expire >= 0 && e.expire <= now => 2,
+        Some(e) if e.expire() >= 0 && e.expire() <= now => 2,
         Some(_) => 1,
     }
 }
