@@ -162,6 +162,21 @@ describe("transactions: exact replies", () => {
     c.close();
   });
 
+  it("a refused EXEC (NOAUTH) aborts with the refusal as its reason", async () => {
+    await conn.call("config", "set", "requirepass", "pw");
+    const c = await RespConnection.connect(srv.port);
+    try {
+      expect(await run(c, ["exec", "multi"])).toEqual([
+        err("EXECABORT Transaction discarded because of: NOAUTH Authentication required."),
+        err("NOAUTH Authentication required."),
+      ]);
+      expect(await run(c, ["auth pw", "multi", "set a 1", "exec"])).toEqual([OK, OK, QUEUED, arr(OK)]);
+    } finally {
+      await conn.call("config", "set", "requirepass", "");
+      c.close();
+    }
+  });
+
   it("RESP3: each reply as its command gives it, and a null for a dirty EXEC", async () => {
     const c = await RespConnection.connect(srv.port);
     await run(c, ["hello 3", "flushall"]);
