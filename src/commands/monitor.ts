@@ -11,7 +11,7 @@ export const monitorCommands: CommandDef[] = [
     handler: (c) => {
       // Inside EXEC (or a script) a client must get one reply per command.
       if (c.client.flags.has("deny-blocking") || c.client.flags.has("multi")) {
-        return c.r.error("MONITOR isn't allowed for DENY BLOCKING client");
+        return c.r.error("ERR MONITOR isn't allowed for DENY BLOCKING client");
       }
       if (c.client.flags.has("slave")) return; // already a replica or a monitor: no reply
       c.client.flags.add("slave");
