@@ -1,6 +1,7 @@
 //! The generic key commands' semantics (Redis's db.c): KEYS, SCAN, RANDOMKEY,
 //! RENAME, MOVE, COPY, TYPE, TOUCH, OBJECT, SWAPDB, FLUSHDB.
 use crate::glob;
+use crate::changes::Event;
 use crate::keyspace::{next_rand, Db, Entry, Keyspace};
 use crate::reply::{code, err, Out};
 use crate::sbytes::SBytes;
@@ -53,7 +54,7 @@ impl Keyspace {
             .dict
             .iter()
             .filter(|(k, e)| {
-                (all || glob::matches(pattern, k.as_slice(), false)) && !(e.expire >= 0 && e.expire <= now)
+                (all || glob::matches(pattern, k.as_slice(), false)) && !(e.expire() >= 0 && e.expire() <= now)
             })
             .map(|(k, _)| k)
             .collect();
@@ -136,6 +137,13 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         let e = d.remove(src).expect("looked up above");
         d.put(dst, e);
+        // Redis's order: dbAdd's `new`, both keys signalled, then the pair of events.
+        self.notify(db, dst, Event::New);
+        self.signal(db, src);
+        self.signal(db, dst);
+        self.notify(db, src, Event::RenameFrom);
+        self.notify(db, dst, Event::RenameTo);
+        self.add_dirty(1);
         Ok(done)
     }
 
@@ -146,6 +154,12 @@ impl Keyspace {
         }
         let e = self.dbs[db].remove(key).expect("looked up above");
         self.dbs[dst].put(key, e);
+        self.notify(dst, key, Event::New);
+        self.signal(db, key);
+        self.signal(dst, key);
+        self.notify(db, key, Event::MoveFrom);
+        self.notify(dst, key, Event::MoveTo);
+        self.add_dirty(1);
         true
     }
 
@@ -157,7 +171,7 @@ impl Keyspace {
         }
         let (value, expire) = match self.lookup_read(db, src) {
             None => return Ok(0),
-            Some(e) => (e.value.clone(), e.expire),
+            Some(e) => (e.value.clone(), e.expire()),
         };
         if self.lookup(dst_db, dst).is_some() {
             if !replace {
@@ -166,7 +180,9 @@ impl Keyspace {
             self.dbs[dst_db].remove(dst);
         }
         let lru = self.lru_clock();
-        self.dbs[dst_db].put(dst, Entry { value, expire, lru });
+        self.dbs[dst_db].put(dst, Entry::new(value, expire, lru));
+        self.notify(dst_db, dst, Event::New);
+        self.changed(dst_db, dst, Event::CopyTo);
         Ok(1)
     }
 
@@ -209,19 +225,38 @@ impl Keyspace {
         0
     }
 
-    /// SWAPDB: exchanges the contents of two databases.
+    /// SWAPDB: exchanges the contents of two databases (one dirty change).
     pub fn swap_dbs(&mut self, a: usize, b: usize) {
-        self.dbs.swap(a, b);
+        if a != b {
+            self.dbs.swap(a, b);
+            self.signal_swapped(a, b);
+        }
+        self.add_dirty(1);
     }
 
-    /// FLUSHDB: empties a db; with `lazy` a large one is freed on a background thread.
+    /// FLUSHDB: empties a db (a dirty change per key); with `lazy` a large one
+    /// is freed on the background thread.
     pub fn flush_db(&mut self, db: usize, lazy: bool) {
+        self.signal_flushed(db as i32);
+        self.empty_db(db, lazy);
+    }
+
+    /// FLUSHALL: empties every db, signalled once as Redis does.
+    pub fn flush_all(&mut self, lazy: bool) {
+        self.signal_flushed(-1);
+        for db in 0..self.dbs.len() {
+            self.empty_db(db, lazy);
+        }
+    }
+
+    fn empty_db(&mut self, db: usize, lazy: bool) {
         let old = std::mem::take(&mut self.dbs[db]);
+        self.add_dirty(old.dict.len() as u64);
         free_db(old, lazy);
     }
 }
 
-/// Lazy freeing moves a detached db to a thread to drop; small ones are freed here.
+/// Lazy freeing hands a detached db to the background thread; small ones are freed here.
 const LAZY_FREE_THRESHOLD: usize = 64;
 
 fn free_db(db: Db, lazy: bool) {
@@ -229,13 +264,7 @@ fn free_db(db: Db, lazy: bool) {
         drop(db);
         return;
     }
-    /// The detached db is reachable from nowhere else, so dropping it on
-    /// another thread cannot race with the main thread.
-    #[allow(dead_code)]
-    struct Detached(Db);
-    unsafe impl Send for Detached {}
-    let d = Detached(db);
-    std::thread::spawn(move || drop(d));
+    crate::lazyfree::free_later(Box::new(db));
 }
 
 #[cfg(test)]
@@ -271,21 +300,21 @@ mod tests {
         k.now_ms = 1_000;
         k.set(0, b"a", Value::Int(1), 5_000);
         assert_eq!(k.rename_cmd(0, b"a", b"b", false), Ok(code::OK));
-        assert_eq!(k.peek(0, b"b").unwrap().expire, 5_000);
+        assert_eq!(k.peek(0, b"b").unwrap().expire(), 5_000);
         assert!(k.peek(0, b"a").is_none());
         assert_eq!(k.dbs[0].expires.len(), 1);
         assert_eq!(k.rename_cmd(0, b"zz", b"b", false), Err(err::NO_KEY));
         assert!(k.move_cmd(0, b"b", 1));
-        assert_eq!(k.dbs[0].volatile, 0);
-        assert_eq!(k.dbs[1].volatile, 1);
+        assert_eq!(k.dbs[0].volatile(), 0);
+        assert_eq!(k.dbs[1].volatile(), 1);
         assert_eq!(k.copy_cmd(1, b"b", 0, b"c", false), Ok(1));
-        assert_eq!(k.peek(0, b"c").unwrap().expire, 5_000);
+        assert_eq!(k.peek(0, b"c").unwrap().expire(), 5_000);
         assert_eq!(k.copy_cmd(1, b"b", 1, b"b", false), Err(SAME_OBJECT));
         k.set(0, b"d", Value::Int(2), -1);
         assert_eq!(k.copy_cmd(0, b"d", 0, b"c", false), Ok(0));
         assert_eq!(k.copy_cmd(0, b"d", 0, b"c", true), Ok(1));
-        assert_eq!(k.peek(0, b"c").unwrap().expire, -1);
-        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.peek(0, b"c").unwrap().expire(), -1);
+        assert_eq!(k.dbs[0].volatile(), 0);
         assert_eq!(k.dbs[0].expires.len(), 0);
     }
 
@@ -364,10 +393,10 @@ mod index_invariants {
                 _ => k.now_ms += rnd(20) as i64,
             }
             for (i, d) in k.dbs.iter().enumerate() {
-                let volatile: Vec<&[u8]> = d.dict.iter().filter(|(_, e)| e.expire >= 0).map(|(k, _)| k.as_slice()).collect();
+                let volatile: Vec<&[u8]> = d.dict.iter().filter(|(_, e)| e.expire() >= 0).map(|(k, _)| k.as_slice()).collect();
                 max_volatile = max_volatile.max(volatile.len());
-                assert_eq!(volatile.len(), d.volatile, "step {step} db {i}: count");
-                assert_eq!(d.expires.len(), d.volatile, "step {step} db {i}: index size");
+                assert_eq!(volatile.len(), d.volatile(), "step {step} db {i}: count");
+                assert_eq!(d.expires.len(), d.volatile(), "step {step} db {i}: index size");
                 for key in volatile {
                     assert!(d.expires.get(key).is_some(), "step {step} db {i}: {key:?} not indexed");
                 }

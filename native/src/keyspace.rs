@@ -1,121 +1,13 @@
-//! The databases: keys to entries, an index of the keys that have an expire
-//! (for the active cycle in expire.rs; lazy expiry happens in `lookup_with`),
-//! the LRU/LFU access data and keyspace statistics. Values of each type live in
-//! their own module (`t_string.rs`, ...); this module only knows entries.
-//! Every change of an entry's `expire` goes through `Db::note_expire` (or
-//! `put`/`remove`/`Keyspace::set_expire`, which call it).
-use crate::dict::Dict;
+//! The keyspace: the databases (db.rs), lookups with lazy expiry, the
+//! LRU/LFU access data, keyspace statistics, and the change record of the
+//! write path (changes.rs). Values of each type live in their own module
+//! (`t_string.rs`, ...); the value model is object.rs.
+use crate::changes::{Change, Event, MAX_RECORDS, NO_EVENT};
+pub use crate::db::{Db, Entry};
+pub use crate::object::{Kind, Value};
 use crate::sbytes::SBytes;
+use crate::state::{self, Shared};
 use std::cell::UnsafeCell;
-
-#[derive(Clone)]
-pub enum Value {
-    /// An integer-encoded string (OBJECT ENCODING `int`).
-    Int(i64),
-    /// A string as SET creates it (`embstr` up to 44 bytes, `raw` above).
-    Str(SBytes),
-    /// A string grown in place by APPEND/SETRANGE (always `raw`).
-    Raw(Box<Vec<u8>>),
-}
-
-/// Redis's type names, in the order of their RDB type ids.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Kind {
-    String = 0,
-}
-
-impl Kind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::String => "string",
-        }
-    }
-}
-
-impl Value {
-    pub fn kind(&self) -> Kind {
-        match self {
-            Value::Int(_) | Value::Str(_) | Value::Raw(_) => Kind::String,
-        }
-    }
-    pub fn type_name(&self) -> &'static str {
-        self.kind().name()
-    }
-    pub fn encoding(&self) -> &'static str {
-        match self {
-            Value::Int(_) => "int",
-            Value::Str(s) if s.len() <= 44 => "embstr",
-            Value::Str(_) | Value::Raw(_) => "raw",
-        }
-    }
-}
-
-pub struct Entry {
-    pub value: Value,
-    /// Absolute unix time in ms, or -1 for none. Change it through
-    /// `Keyspace::set_expire` / `Db::note_expire` so the expires index follows.
-    pub expire: i64,
-    /// Under an LRU (or no) policy: unix seconds (truncated) of the last access.
-    /// Under an LFU policy: minutes (16 bits) << 8 | logarithmic counter, as Redis.
-    /// `Keyspace::lru_clock` gives the value for a fresh object in either mode.
-    pub lru: u32,
-}
-
-#[derive(Default)]
-pub struct Db {
-    pub dict: Dict<Entry>,
-    /// Number of keys with an expire (kept by `note_expire`).
-    pub volatile: usize,
-    /// The keys that have an expire: the active cycle samples these instead of
-    /// walking the whole keyspace (Redis's `db->expires`).
-    pub expires: Dict<()>,
-    /// Where the active expire cycle resumes in `expires`.
-    pub expire_cursor: u64,
-    /// Where the fallback walk of `dict` resumes (see `active_expire_db`).
-    pub walk_cursor: u64,
-    /// Running estimate of the TTL (ms) of volatile keys (INFO keyspace avg_ttl).
-    pub avg_ttl: i64,
-}
-
-impl Db {
-    /// Keeps `volatile` and the expires index in step with an expire change of `key`.
-    #[inline]
-    pub fn note_expire(&mut self, key: &[u8], old: i64, new: i64) {
-        match (old >= 0, new >= 0) {
-            (false, true) => {
-                self.volatile += 1;
-                self.expires.insert(key, ());
-            }
-            (true, false) => {
-                self.volatile -= 1;
-                self.expires.remove(key);
-            }
-            _ => {}
-        }
-    }
-    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let (_, e) = self.dict.remove(key)?;
-        if e.expire >= 0 {
-            self.volatile -= 1;
-            self.expires.remove(key);
-        }
-        Some(e)
-    }
-    /// Adds or replaces `key` with `entry` as it is (value, expire, LRU).
-    pub fn put(&mut self, key: &[u8], entry: Entry) {
-        let new = entry.expire;
-        let old = self.dict.insert(key, entry).map(|o| o.expire).unwrap_or(-1);
-        self.note_expire(key, old, new);
-    }
-    pub fn clear(&mut self) {
-        self.dict.clear();
-        self.expires.clear();
-        self.volatile = 0;
-        self.expire_cursor = 0;
-        self.walk_cursor = 0;
-        self.avg_ttl = 0;
-    }
-}
 
 #[derive(Default, Clone, Copy)]
 pub struct Stats {
@@ -135,9 +27,6 @@ pub struct Lfu {
     pub decay_time: u32,
 }
 
-/// At most this many expired keys wait in `Keyspace::expired_log`.
-pub const EXPIRED_LOG_MAX: usize = 1 << 20;
-
 /// The counter a new object starts with under LFU (Redis's LFU_INIT_VAL).
 pub const LFU_INIT_VAL: u32 = 5;
 
@@ -150,9 +39,10 @@ pub struct Keyspace {
     /// CLIENT NO-TOUCH of the client whose command runs: lookups leave the
     /// LRU/LFU data alone (TOUCH itself still touches).
     pub no_touch: bool,
-    /// Keys deleted because their time had passed, while someone listens
-    /// (keyspace notifications, propagation of the DEL); None: not recorded.
-    pub expired_log: Option<Vec<(u32, SBytes)>>,
+    /// What commands changed, while someone listens (changes.rs); drained by TypeScript.
+    pub changes: Vec<Change>,
+    /// The block shared with JavaScript: clock, NO-TOUCH, dirty count, what to record.
+    pub shared: Shared,
     /// When the current active expire cycle started (set at db 0).
     pub(crate) cycle_start: Option<std::time::Instant>,
     /// How long the current cycle may run (a share of the time between cycles).
@@ -183,7 +73,8 @@ impl Keyspace {
             stats: Stats::default(),
             lfu: Lfu { enabled: false, log_factor: 10, decay_time: 1 },
             no_touch: false,
-            expired_log: None,
+            changes: Vec::new(),
+            shared: Shared::new(),
             cycle_start: None,
             cycle_limit: std::time::Duration::from_millis(25),
             cycle_capped: false,
@@ -195,14 +86,99 @@ impl Keyspace {
         next_rand(&mut self.rng)
     }
 
-    /// Records a key deleted by expiry, when the log is on.
+    /// Takes the clock and NO-TOUCH from the shared block (each entry into the engine).
+    #[inline]
+    pub fn sync_from_shared(&mut self) {
+        let now = self.shared.get(state::NOW_MS);
+        if now > 0.0 {
+            self.now_ms = now as i64;
+        }
+        self.no_touch = self.shared.get(state::NO_TOUCH) != 0.0;
+    }
+
+    /// Whether key changes and events are recorded now.
+    #[inline]
+    pub fn recording(&self) -> bool {
+        self.shared.listen() & state::LISTEN_RECORD != 0
+    }
+
+    /// Counts `n` changes (Redis's server.dirty += n).
+    #[inline]
+    pub fn add_dirty(&mut self, n: u64) {
+        let d = self.shared.get(state::DIRTY);
+        self.shared.set(state::DIRTY, d + n as f64);
+    }
+
+    /// Tells TypeScript the absolute expire (ms) the command set, or
+    /// state::EXPIRE_DELETED: the propagated rewrite (PEXPIREAT, SET ... PXAT, DEL) uses it.
+    #[inline]
+    pub fn note_last_expire(&mut self, when: i64) {
+        self.shared.set_i64(state::LAST_EXPIRE, when);
+    }
+
+    /// The dirty count (changes since start).
+    pub fn dirty(&self) -> u64 {
+        self.shared.get(state::DIRTY) as u64
+    }
+
+    fn record(&mut self, c: Change) {
+        if self.changes.len() < MAX_RECORDS {
+            self.changes.push(c);
+            self.shared.set(state::RECORDS, self.changes.len() as f64);
+        }
+    }
+
+    /// A command changed `key` and Redis fires `ev` for it: one dirty change, the
+    /// key signalled (WATCH, tracking) and the event recorded.
+    #[inline]
+    pub fn changed(&mut self, db: usize, key: &[u8], ev: Event) {
+        self.add_dirty(1);
+        if self.recording() {
+            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: true });
+        }
+    }
+
+    /// An event alone (no dirty count, no signal): `new`, a second event of one change.
+    #[inline]
+    pub fn notify(&mut self, db: usize, key: &[u8], ev: Event) {
+        if self.recording() {
+            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: false });
+        }
+    }
+
+    /// A modified key without an event of its own (Redis's signalModifiedKey alone).
+    #[inline]
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if self.recording() {
+            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: NO_EVENT, modified: true });
+        }
+    }
+
+    /// A db emptied (-1: all), or two swapped: WATCH and tracking hear of it.
+    pub fn signal_flushed(&mut self, db: i32) {
+        if self.recording() {
+            self.record(Change::Flushed { db });
+        }
+    }
+    pub fn signal_swapped(&mut self, a: usize, b: usize) {
+        if self.recording() {
+            self.record(Change::Swapped { a: a as u32, b: b as u32 });
+        }
+    }
+
+    /// Hands the waiting records over (TypeScript drains them after each command).
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        self.shared.set(state::RECORDS, 0.0);
+        std::mem::take(&mut self.changes)
+    }
+
+    /// A key deleted because its time had passed (lazily or by the active
+    /// cycle): `expired` is fired, the key signalled, and TypeScript propagates
+    /// its DEL. Not a dirty change, as in Redis.
     #[inline]
     pub fn log_expired(&mut self, db: usize, key: &[u8]) {
-        if let Some(log) = self.expired_log.as_mut() {
-            // A listener that stopped draining must not grow memory without bound.
-            if log.len() < EXPIRED_LOG_MAX {
-                log.push((db as u32, SBytes::new(key)));
-            }
+        if self.recording() {
+            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Expired as u8, modified: true });
         }
     }
 
@@ -271,19 +247,19 @@ impl Keyspace {
         let found: Option<*mut Entry> = d.dict.get_mut(key).map(|e| e as *mut Entry);
         let Some(p) = found else {
             if count {
-                self.stats.keyspace_misses += 1;
+                self.miss(db, key);
             }
             return None;
         };
         // SAFETY: `p` points into `d.dict`, which is not touched again unless
         // the entry is removed, after which `p` is never used.
-        let exp = unsafe { (*p).expire };
+        let exp = unsafe { (*p).expire() };
         if exp >= 0 && exp <= now {
             d.remove(key);
             self.stats.expired_keys += 1;
             self.log_expired(db, key);
             if count {
-                self.stats.keyspace_misses += 1;
+                self.miss(db, key);
             }
             return None;
         }
@@ -295,6 +271,15 @@ impl Keyspace {
             Keyspace::touch(self.lfu, now, &mut self.rng, e);
         }
         Some(e)
+    }
+
+    /// A read lookup missed: counted, and `keymiss` fired when someone wants it.
+    #[cold]
+    fn miss(&mut self, db: usize, key: &[u8]) {
+        self.stats.keyspace_misses += 1;
+        if self.shared.listen() & state::LISTEN_KEYMISS != 0 {
+            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::KeyMiss as u8, modified: false });
+        }
     }
 
     /// The live entry for `key` (expired keys are deleted), without touching LRU.
@@ -322,39 +307,37 @@ impl Keyspace {
     /// Sets a value, replacing any old one; `expire` -1 for none.
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, expire: i64) {
         let lru = self.lru_clock();
-        self.dbs[db].put(key, Entry { value, expire, lru });
+        self.dbs[db].put(key, Entry::new(value, expire, lru));
     }
 
     /// Replaces the value of an existing live key, keeping its TTL.
     pub fn set_keep_ttl(&mut self, db: usize, key: &[u8], value: Value) {
-        let expire = self.peek(db, key).map(|e| e.expire).unwrap_or(-1);
+        let expire = self.peek(db, key).map(|e| e.expire()).unwrap_or(-1);
         self.set(db, key, value, expire);
     }
 
-    /// DEL of one key: true if a live key was removed (an expired one is
-    /// removed too, counted as expired, and reported absent). One hash probe.
+    /// DEL of one key: true if a live key was removed (`del` fired, one dirty
+    /// change); an expired one is removed too, as expired, and reported absent.
+    /// One hash probe.
     pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
         let now = self.now_ms;
         match self.dbs[db].remove(key) {
             None => false,
-            Some(e) if e.expire >= 0 && e.expire <= now => {
+            Some(e) if e.expire() >= 0 && e.expire() <= now => {
                 self.stats.expired_keys += 1;
                 self.log_expired(db, key);
                 false
             }
-            Some(_) => true,
+            Some(_) => {
+                self.changed(db, key, Event::Del);
+                true
+            }
         }
     }
 
     /// Sets or clears (-1) the expire of an existing key. True if the key exists.
     pub fn set_expire(&mut self, db: usize, key: &[u8], when: i64) -> bool {
-        let d = &mut self.dbs[db];
-        let old = match d.dict.get_mut(key) {
-            None => return false,
-            Some(e) => std::mem::replace(&mut e.expire, when),
-        };
-        d.note_expire(key, old, when);
-        true
+        self.dbs[db].set_expire(key, when).is_some()
     }
 }
 
@@ -383,7 +366,9 @@ pub fn ks() -> &'static mut Keyspace {
         if slot.is_none() {
             *slot = Some(Keyspace::new(16));
         }
-        slot.as_mut().unwrap()
+        let k = slot.as_mut().unwrap();
+        k.sync_from_shared();
+        k
     }
 }
 
@@ -397,14 +382,14 @@ mod tests {
         k.set(0, b"a", Value::Int(1), 1500);
         k.set(0, b"b", Value::Int(2), -1);
         k.set(0, b"c", Value::Int(3), 1200);
-        assert_eq!(k.dbs[0].volatile, 2);
+        assert_eq!(k.dbs[0].volatile(), 2);
         assert!(k.lookup(0, b"a").is_some());
         k.now_ms = 1300;
         assert_eq!(k.active_expire_db(0, 100), 1);
         assert!(k.exists(0, b"a"));
         k.now_ms = 1600;
         assert!(!k.exists(0, b"a"));
-        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.dbs[0].volatile(), 0);
         assert_eq!(k.stats.expired_keys, 2);
         assert!(k.exists(0, b"b"));
     }

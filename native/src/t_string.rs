@@ -2,6 +2,7 @@
 //! commands' semantics (Redis's t_string.c). Replies, errors included, are
 //! written with `Out` (the function returns 0, `code::WRITTEN`); a null or +OK
 //! is returned as a code (`reply::code`).
+use crate::changes::Event;
 use crate::keyspace::{Entry, Keyspace, Value};
 use crate::lcs;
 use crate::expire::BadExpire;
@@ -24,7 +25,6 @@ pub fn encode(bytes: &[u8]) -> Value {
 
 /// Calls `f` with the bytes of a string value (callers check `is_string` first).
 #[inline]
-#[allow(unreachable_patterns)]
 pub fn with_bytes<R>(v: &Value, f: impl FnOnce(&[u8]) -> R) -> R {
     match v {
         Value::Int(i) => {
@@ -34,7 +34,6 @@ pub fn with_bytes<R>(v: &Value, f: impl FnOnce(&[u8]) -> R) -> R {
         }
         Value::Str(s) => f(s.as_slice()),
         Value::Raw(r) => f(r),
-        _ => f(&[]),
     }
 }
 
@@ -48,25 +47,21 @@ pub fn is_string(v: &Value) -> bool {
 }
 
 /// Length of a string value in bytes.
-#[allow(unreachable_patterns)]
 pub fn str_len(v: &Value) -> usize {
     match v {
         Value::Int(i) => crate::util::i64_len(*i),
         Value::Str(s) => s.len(),
         Value::Raw(r) => r.len(),
-        _ => 0,
     }
 }
 
 /// Writes a string value as a bulk reply.
 #[inline]
-#[allow(unreachable_patterns)]
 pub fn reply_value(out: &mut Out, v: &Value) {
     match v {
         Value::Int(i) => out.bulk_i64(*i),
         Value::Str(s) => out.bulk(s.as_slice()),
         Value::Raw(r) => out.bulk(r),
-        _ => out.null(),
     }
 }
 
@@ -106,15 +101,17 @@ impl Keyspace {
     #[inline]
     pub fn store_str_with(&mut self, db: usize, key: &[u8], value: Value, ttl: Ttl, touch: bool) {
         if let Some(e) = self.lookup_with(db, key, touch, false) {
-            let old = e.expire;
+            let old = e.expire();
             let new = match ttl {
                 Ttl::Clear => -1,
                 Ttl::Keep => old,
                 Ttl::At(t) => t,
             };
             e.value = value;
-            e.expire = new;
-            self.dbs[db].note_expire(key, old, new);
+            // A second probe only when the TTL changes.
+            if new != old {
+                self.dbs[db].set_expire(key, new);
+            }
             return;
         }
         let expire = match ttl {
@@ -122,9 +119,8 @@ impl Keyspace {
             _ => -1,
         };
         let lru = self.lru_clock();
-        let d = &mut self.dbs[db];
-        d.dict.insert_new(SBytes::new(key), Entry { value, expire, lru });
-        d.note_expire(key, -1, expire);
+        self.dbs[db].add(key, Entry::new(value, expire, lru));
+        self.notify(db, key, Event::New);
     }
 }
 
@@ -198,6 +194,7 @@ pub fn mget_one(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 
 #[inline]
 pub fn set_plain(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8]) {
     ks.store_str(db, key, encode(val), Ttl::Clear);
+    ks.changed(db, key, Event::Set);
 }
 
 /// SET with its options (also SETNX, SETEX, PSETEX). `flags` are the SET_*
@@ -241,6 +238,11 @@ pub fn set(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8], flags: u32, exp
     // SET NX/XX looked the key up (and touched it) once already, as Redis does.
     let touched = flags & (SET_NX | SET_XX) != 0 && !get;
     ks.store_str_with(db, key, encode(val), ttl, !touched);
+    ks.changed(db, key, Event::Set);
+    if let Ttl::At(t) = ttl {
+        ks.notify(db, key, Event::Expire);
+        ks.note_last_expire(t);
+    }
     if get {
         done
     } else {
@@ -287,12 +289,18 @@ pub fn getex(ks: &mut Keyspace, db: usize, key: &[u8], flags: u32, expire: &[u8]
         // An absolute time already past deletes the key.
         Some(t) if unit & (SET_EXAT | SET_PXAT) != 0 && t <= now => {
             ks.delete(db, key);
+            ks.note_last_expire(crate::state::EXPIRE_DELETED);
         }
         Some(t) => {
             ks.set_expire(db, key, t);
+            ks.changed(db, key, Event::Expire);
+            ks.note_last_expire(t);
         }
         None if flags & GETEX_PERSIST != 0 => {
-            ks.set_expire(db, key, -1);
+            if ks.peek(db, key).is_some_and(|e| e.expire() >= 0) {
+                ks.set_expire(db, key, -1);
+                ks.changed(db, key, Event::Persist);
+            }
         }
         None => {}
     }
@@ -328,6 +336,7 @@ pub fn incr_by(ks: &mut Keyspace, db: usize, key: &[u8], delta: &[u8], negate: b
             next
         }
     };
+    ks.changed(db, key, Event::IncrBy);
     out.int(next);
     0
 }
@@ -355,6 +364,7 @@ pub fn incr_by_float(ks: &mut Keyspace, db: usize, key: &[u8], incr: &[u8], out:
         Some(e) => e.value = value,
         None => ks.store_str(db, key, value, Ttl::Keep),
     }
+    ks.changed(db, key, Event::IncrByFloat);
     out.bulk(&buf[..n]);
     0
 }
@@ -381,6 +391,7 @@ pub fn append(ks: &mut Keyspace, db: usize, key: &[u8], suffix: &[u8], max_len: 
         Err(e) => return out.error(e),
         Ok(None) => {
             ks.store_str(db, key, encode(suffix), Ttl::Keep);
+            ks.changed(db, key, Event::Append);
             suffix.len() as i64
         }
         Ok(Some(e)) => {
@@ -389,7 +400,9 @@ pub fn append(ks: &mut Keyspace, db: usize, key: &[u8], suffix: &[u8], max_len: 
             }
             let r = make_raw(&mut e.value);
             r.extend_from_slice(suffix);
-            r.len() as i64
+            let n = r.len() as i64;
+            ks.changed(db, key, Event::Append);
+            n
         }
     };
     out.int(len);
@@ -449,6 +462,7 @@ pub fn setrange(ks: &mut Keyspace, db: usize, key: &[u8], offset: &[u8], val: &[
             r[offset as usize..].copy_from_slice(val);
             let n = r.len() as i64;
             ks.store_str(db, key, Value::Raw(Box::new(r)), Ttl::Keep);
+            ks.changed(db, key, Event::SetRange);
             n
         }
         Ok(Some(e)) if val.is_empty() => str_len(&e.value) as i64,
@@ -462,7 +476,9 @@ pub fn setrange(ks: &mut Keyspace, db: usize, key: &[u8], offset: &[u8], val: &[
                 r.resize(end, 0);
             }
             r[offset as usize..end].copy_from_slice(val);
-            r.len() as i64
+            let n = r.len() as i64;
+            ks.changed(db, key, Event::SetRange);
+            n
         }
     };
     out.int(len);
@@ -621,20 +637,20 @@ mod tests {
     fn ttl_handling() {
         let mut k = ks();
         run(|o| set(&mut k, 0, b"a", b"v", SET_PX, b"100", o));
-        assert_eq!(k.peek(0, b"a").unwrap().expire, 1_000_100);
-        assert_eq!(k.dbs[0].volatile, 1);
+        assert_eq!(k.peek(0, b"a").unwrap().expire(), 1_000_100);
+        assert_eq!(k.dbs[0].volatile(), 1);
         run(|o| set(&mut k, 0, b"a", b"w", SET_KEEPTTL, b"", o));
-        assert_eq!(k.peek(0, b"a").unwrap().expire, 1_000_100);
+        assert_eq!(k.peek(0, b"a").unwrap().expire(), 1_000_100);
         run(|o| incr_by_float(&mut k, 0, b"a", b"1", o)); // not a float: unchanged
         set_plain(&mut k, 0, b"a", b"x");
-        assert_eq!(k.peek(0, b"a").unwrap().expire, -1);
-        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.peek(0, b"a").unwrap().expire(), -1);
+        assert_eq!(k.dbs[0].volatile(), 0);
         assert_eq!(k.dbs[0].expires.len(), 0);
         // GETEX: EX sets, PERSIST clears, a past EXAT deletes.
         assert_eq!(run(|o| getex(&mut k, 0, b"a", SET_EX, b"5", o)).1, b"$1\r\nx\r\n");
-        assert_eq!(k.peek(0, b"a").unwrap().expire, 1_005_000);
+        assert_eq!(k.peek(0, b"a").unwrap().expire(), 1_005_000);
         run(|o| getex(&mut k, 0, b"a", GETEX_PERSIST, b"", o));
-        assert_eq!(k.peek(0, b"a").unwrap().expire, -1);
+        assert_eq!(k.peek(0, b"a").unwrap().expire(), -1);
         assert_eq!(run(|o| getex(&mut k, 0, b"a", SET_EX, b"0", o)).1, b"-ERR invalid expire time in 'getex' command\r\n");
         assert_eq!(run(|o| getex(&mut k, 0, b"nokey", SET_EX, b"0", o)).0, code::NIL);
         run(|o| getex(&mut k, 0, b"a", SET_EXAT, b"1", o));
@@ -643,15 +659,15 @@ mod tests {
         run(|o| set(&mut k, 0, b"b", b"v", SET_PX, b"10", o));
         k.now_ms += 20;
         assert_eq!(run(|o| set(&mut k, 0, b"b", b"w", SET_NX, b"", o)).0, code::OK);
-        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.dbs[0].volatile(), 0);
         assert_eq!(k.stats.expired_keys, 1);
         // INCR and APPEND keep the TTL.
         run(|o| set(&mut k, 0, b"c", b"1", SET_EX, b"100", o));
         run(|o| incr_by(&mut k, 0, b"c", b"1", false, o));
         run(|o| append(&mut k, 0, b"c", b"0", 100, o));
-        assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (1, 1));
+        assert_eq!((k.dbs[0].volatile(), k.dbs[0].expires.len()), (1, 1));
         let now = k.now_ms;
-        assert_eq!(k.peek(0, b"c").unwrap().expire, now + 100_000);
+        assert_eq!(k.peek(0, b"c").unwrap().expire(), now + 100_000);
     }
 
     #[test]

@@ -12,10 +12,12 @@ import { latencyCommands } from "./latency.js";
 import { monitorCommands } from "./monitor.js";
 import { stringCommands } from "./strings.js";
 import { functionCommands } from "./functions.js";
+import { multiCommands } from "./multi.js";
 
 /** Every command family's definitions; the command table is built from these. */
 export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands,
-  infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands];
+  infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
+  multiCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

@@ -7,8 +7,8 @@ import { strings, keys, answer, Code } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
+import { asDel, asSet, getexRewrite, incrByFloatRewrite, setPxatRewrite, withoutGet } from "./propagation.js";
 
-const STR = "string";
 const ONE = Buffer.from("1");
 
 /**
@@ -58,9 +58,14 @@ function parseExtended(argv: Buffer[], from: number, forSet: boolean): number | 
   return flags;
 }
 
-/** SET, SETEX, PSETEX: native SET with flags (SET_FROM_* names the command in the expire error). */
+/**
+ * SET, SETEX, PSETEX: native SET with flags (SET_FROM_* names the command in
+ * the expire error). Propagates as Redis rewrites them.
+ */
 function setWith(c: Ctx, flags: number, expire: Buffer | null, val: Buffer): void {
   answer(c.r, strings.set(c.db, c.argv[1], val, flags, expire, c.r));
+  if (flags & (strings.SET_EX | strings.SET_PX | strings.SET_EXAT)) c.propagate = setPxatRewrite(c.argv[1], val);
+  else if (flags & strings.SET_GET && !(flags & strings.SET_PXAT)) c.propagate = withoutGet(c.argv);
 }
 
 /** Parses LCS's options into a mode and a minimum match length, or an error text. */
@@ -96,9 +101,6 @@ export const stringCommands: CommandDef[] = [
     flags: "readonly fast",
     keys: [1, 1, 1],
     acl: "read string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Returns the string value of a key.",
     handler: (c) => answer(c.r, strings.get(c.db, c.argv[1], c.r)),
   },
   {
@@ -109,9 +111,6 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "RW access update variable_flags",
     keyNotes: "RW and ACCESS due to the optional `GET` argument",
     acl: "write string slow",
-    group: STR,
-    since: "1.0.0",
-    summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
     handler: (c) => {
       if (c.argv.length === 3) {
         strings.setPlain(c.db, c.argv[1], c.argv[2]);
@@ -129,9 +128,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "OW insert",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Set the string value of a key only when the key doesn't exist.",
     handler: (c) => {
       const code = strings.set(c.db, c.argv[1], c.argv[2], strings.SET_NX, null, c.r);
       if (code === Code.OK) c.r.int(1);
@@ -146,9 +142,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "OW update",
     acl: "write string slow",
-    group: STR,
-    since: "2.0.0",
-    summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
     handler: (c) => setWith(c, strings.SET_EX | strings.SET_FROM_SETEX, c.argv[2], c.argv[3]),
   },
   {
@@ -158,9 +151,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "OW update",
     acl: "write string slow",
-    group: STR,
-    since: "2.6.0",
-    summary: "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
     handler: (c) => setWith(c, strings.SET_PX | strings.SET_FROM_PSETEX, c.argv[2], c.argv[3]),
   },
   {
@@ -170,10 +160,10 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Returns the previous string value of a key after setting it to a new value.",
-    handler: (c) => answer(c.r, strings.getset(c.db, c.argv[1], c.argv[2], c.r)),
+    handler: (c) => {
+      answer(c.r, strings.getset(c.db, c.argv[1], c.argv[2], c.r));
+      c.propagate = asSet(c.argv);
+    },
   },
   {
     name: "getdel",
@@ -182,10 +172,10 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access delete",
     acl: "write string fast",
-    group: STR,
-    since: "6.2.0",
-    summary: "Returns the string value of a key after deleting the key.",
-    handler: (c) => answer(c.r, strings.getdel(c.db, c.argv[1], c.r)),
+    handler: (c) => {
+      answer(c.r, strings.getdel(c.db, c.argv[1], c.r));
+      c.propagate = asDel(c.argv[1]);
+    },
   },
   {
     name: "getex",
@@ -195,13 +185,11 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "RW access update",
     keyNotes: "RW and UPDATE because it changes the TTL",
     acl: "write string fast",
-    group: STR,
-    since: "6.2.0",
-    summary: "Returns the string value of a key after setting its expiration time.",
     handler: (c) => {
       const flags = c.argv.length === 2 ? 0 : parseExtended(c.argv, 2, false);
       if (flags === null) return c.r.error(SYNTAX);
       answer(c.r, strings.getex(c.db, c.argv[1], flags, flags ? parsedExpire : null, c.r));
+      c.propagate = getexRewrite(c, (flags & strings.GETEX_PERSIST) !== 0);
     },
   },
   {
@@ -212,10 +200,6 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "RO access",
     tips: "request_policy:multi_shard",
     acl: "read string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Atomically returns the string values of one or more keys.",
-    complexity: "O(N) where N is the number of keys to retrieve.",
     handler: (c) => {
       const { argv, r, db } = c;
       r.array(argv.length - 1);
@@ -230,10 +214,6 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "OW update",
     tips: "request_policy:multi_shard response_policy:all_succeeded",
     acl: "write string slow",
-    group: STR,
-    since: "1.0.1",
-    summary: "Atomically creates or modifies the string values of one or more keys.",
-    complexity: "O(N) where N is the number of keys to set.",
     handler: (c) => {
       const { argv, db } = c;
       if (argv.length % 2 === 0) return c.r.error(wrongArity("mset"));
@@ -248,10 +228,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, -1, 2],
     keyFlags: "OW insert",
     acl: "write string slow",
-    group: STR,
-    since: "1.0.1",
-    summary: "Atomically modifies the string values of one or more keys only when all keys don't exist.",
-    complexity: "O(N) where N is the number of keys to set.",
     handler: (c) => {
       const { argv, db } = c;
       if (argv.length % 2 === 0) return c.r.error(wrongArity("msetnx"));
@@ -267,11 +243,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW insert",
     acl: "write string fast",
-    group: STR,
-    since: "2.0.0",
-    summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.",
-    complexity:
-      "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
     handler: (c) => answer(c.r, strings.append(c.db, c.argv[1], c.argv[2], maxBulkLen(c), c.r)),
   },
   {
@@ -281,9 +252,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RO",
     acl: "read string fast",
-    group: STR,
-    since: "2.2.0",
-    summary: "Returns the length of a string value.",
     handler: (c) => answer(c.r, strings.strlen(c.db, c.argv[1], c.r)),
   },
   {
@@ -293,9 +261,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
     handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], ONE, false, c.r)),
   },
   {
@@ -305,9 +270,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
     handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], ONE, true, c.r)),
   },
   {
@@ -317,9 +279,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
     handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], c.argv[2], false, c.r)),
   },
   {
@@ -329,9 +288,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
     handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], c.argv[2], true, c.r)),
   },
   {
@@ -341,10 +297,11 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "2.6.0",
-    summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
-    handler: (c) => answer(c.r, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r)),
+    handler: (c) => {
+      const start = c.r.pos;
+      answer(c.r, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r));
+      if (c.r.buf[start] === 36 /* '$' */) c.propagate = incrByFloatRewrite(c.argv[1], bulkAt(c.r.buf, start));
+    },
   },
   {
     name: "getrange",
@@ -352,11 +309,6 @@ export const stringCommands: CommandDef[] = [
     flags: "readonly",
     keys: [1, 1, 1],
     acl: "read string slow",
-    group: STR,
-    since: "2.4.0",
-    summary: "Returns a substring of the string stored at a key.",
-    complexity:
-      "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
     handler: getrange,
   },
   {
@@ -365,11 +317,6 @@ export const stringCommands: CommandDef[] = [
     flags: "readonly",
     keys: [1, 1, 1],
     acl: "read string slow",
-    group: STR,
-    since: "1.0.0",
-    summary: "Returns a substring from a string value.",
-    complexity:
-      "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
     handler: getrange,
   },
   {
@@ -378,11 +325,6 @@ export const stringCommands: CommandDef[] = [
     flags: "write denyoom",
     keys: [1, 1, 1],
     acl: "write string slow",
-    group: STR,
-    since: "2.2.0",
-    summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
-    complexity:
-      "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
     handler: (c) => answer(c.r, strings.setrange(c.db, c.argv[1], c.argv[2], c.argv[3], maxBulkLen(c), c.r)),
   },
   {
@@ -391,10 +333,6 @@ export const stringCommands: CommandDef[] = [
     flags: "readonly",
     keys: [1, 2, 1],
     acl: "read string slow",
-    group: STR,
-    since: "7.0.0",
-    summary: "Finds the longest common substring.",
-    complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
     handler: (c) => {
       const o = parseLcs(c.argv);
       const mode = o.error === null ? o.mode : strings.LCS_BAD_OPTIONS;
@@ -404,3 +342,11 @@ export const stringCommands: CommandDef[] = [
     },
   },
 ];
+
+/** The bytes of the bulk reply written at `start` ("$<len>\r\n<bytes>\r\n"), copied. */
+function bulkAt(buf: Buffer, start: number): Buffer {
+  let i = start + 1;
+  let len = 0;
+  while (buf[i] !== 13) len = len * 10 + (buf[i++] - 48);
+  return Buffer.from(buf.subarray(i + 2, i + 2 + len));
+}

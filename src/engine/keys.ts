@@ -22,6 +22,14 @@ export function del(db: number, key: Uint8Array): boolean {
 export function exists(db: number, key: Uint8Array): boolean {
   return native.keyExists(db, key);
 }
+/** Key states as WATCH sees them (keyWatchState). */
+export const KEY_ABSENT = 0;
+export const KEY_LIVE = 1;
+export const KEY_EXPIRED = 2;
+/** WATCH's look at a key, which does not expire it: KEY_ABSENT, KEY_LIVE, or KEY_EXPIRED (still stored, past its time). */
+export function watchState(db: number, key: Uint8Array): number {
+  return native.keyWatchState(db, key);
+}
 /** EXISTS's lookup: counts keyspace hits/misses, does not touch the key. */
 export function existsRead(db: number, key: Uint8Array): boolean {
   return native.keyExistsRead(db, key);
@@ -106,30 +114,6 @@ export function object(db: number, key: Uint8Array, what: number, r: Reply): num
 /** Switches access tracking between LRU and LFU (maxmemory-policy *-lfu). */
 export function setLfu(enabled: boolean, logFactor: number, decayTime: number): void {
   native.keySetLfu(enabled, logFactor, decayTime);
-}
-
-/**
- * Starts or stops recording the keys that expiry deletes (on access or by the
- * active cycle): keyspace notifications ("expired") and the propagation of
- * their DEL read them with takeExpired().
- */
-export function trackExpired(on: boolean): void {
-  native.keyTrackExpired(on);
-}
-/** The keys deleted by expiry since the last call, oldest first (empty when not tracking). */
-export function takeExpired(): { db: number; key: Buffer }[] {
-  const size = native.keyExpiredBytes();
-  if (size === 0) return [];
-  const buf = Buffer.allocUnsafe(size);
-  const n = native.keyTakeExpired(buf);
-  const out: { db: number; key: Buffer }[] = [];
-  for (let i = 0, pos = 0; i < n; i++) {
-    const db = buf.readUInt32LE(pos);
-    const len = buf.readUInt32LE(pos + 4);
-    out.push({ db, key: buf.subarray(pos + 8, pos + 8 + len) });
-    pos += 8 + len;
-  }
-  return out;
 }
 
 /** Redis's glob-style match (KEYS, SCAN MATCH, CONFIG GET): `*`, `?`, `[...]`, `\` escapes. */

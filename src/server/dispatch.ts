@@ -1,10 +1,11 @@
 import type { CommandSpec } from "../commands/types.js";
-import { call, countError } from "./call.js";
+import { call } from "./call.js";
 import { unknownCommand, unknownSubcommand, wrongArity } from "../commands/errors.js";
 import type { Reply } from "../protocol/reply.js";
 import { setNoTouch } from "../engine/server.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
+import { queueInMulti, refused } from "../multi/queue.js";
 
 /**
  * The entry for a command name as the client spelled it ("SET", "set", "Set"),
@@ -56,16 +57,18 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
   const start = r.pos;
   const spec = resolve(server, argv, r);
   if (!spec) {
-    countError(server, r, start);
+    refused(server, client, argv, r, start);
     return;
   }
   if (!client.authenticated && !spec.flags.includes("no_auth")) {
     r.error("NOAUTH Authentication required.");
     (spec.stat ??= server.stats.command(spec.name)).rejected++;
-    countError(server, r, start);
+    refused(server, client, argv, r, start);
     return;
   }
   client.lastCommand = spec.name;
+  // Inside MULTI commands are queued (src/multi); outside, this one test is all it costs.
+  if (client.multiCount >= 0 && queueInMulti(server, client, spec, argv, r)) return;
   setNoTouch(client.noTouch);
   call(server, client, spec, argv, r);
 }

@@ -11,4 +11,5 @@ pub mod keys;
 pub mod raw;
 pub mod raw_types;
 pub mod server;
+pub mod state;
 pub mod strings;
