@@ -5,6 +5,7 @@ import type { Reply } from "../protocol/reply.js";
 import { setNoTouch } from "../engine/server.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
+import { refusedWhileSubscribed } from "../pubsub/subscribed-mode.js";
 
 /**
  * The entry for a command name as the client spelled it ("SET", "set", "Set"),
@@ -59,13 +60,20 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     countError(server, r, start);
     return;
   }
-  if (!client.authenticated && !spec.flags.includes("no_auth")) {
-    r.error("NOAUTH Authentication required.");
-    (spec.stat ??= server.stats.command(spec.name)).rejected++;
-    countError(server, r, start);
-    return;
+  if (!client.authenticated && !spec.flags.includes("no_auth")) return reject(server, spec, r, start, "NOAUTH Authentication required.");
+  // RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET run (flags is empty for most clients).
+  if (client.flags.size !== 0 && client.resp === 2 && client.flags.has("pubsub")) {
+    const refused = refusedWhileSubscribed(spec);
+    if (refused !== null) return reject(server, spec, r, start, refused);
   }
   client.lastCommand = spec.name;
   setNoTouch(client.noTouch);
   call(server, client, spec, argv, r);
+}
+
+/** Refuses a resolved command before it runs: the error, counted as a rejected call. */
+function reject(server: Server, spec: CommandSpec, r: Reply, start: number, error: string): void {
+  r.error(error);
+  (spec.stat ??= server.stats.command(spec.name)).rejected++;
+  countError(server, r, start);
 }

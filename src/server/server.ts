@@ -59,6 +59,8 @@ export class Server {
   /** Clients with output written outside their own batch, flushed once per event-loop turn. */
   private readonly pendingClients = new Set<Client>();
   private pendingFlushScheduled = false;
+  /** Pushes written to the running client while its replies are off, kept past the dropped reply (see run()). */
+  private readonly mutedPushes: Buffer[] = [];
   /** Where the running command's time is measured from (performance.now() ms); see dispatch. */
   commandClock = 0;
   /** Config values the per-command path reads, kept as plain numbers (no table lookups). */
@@ -285,7 +287,10 @@ export class Server {
     }
     client.argv = null;
     if (client.replyFlags !== 0) {
-      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) r.pos = mark;
+      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) {
+        r.pos = mark;
+        for (const b of this.mutedPushes.splice(0)) r.raw(b);
+      }
       client.replyFlags &= ~REPLY_SKIP;
       if (client.replyFlags & REPLY_SKIP_NEXT) client.replyFlags = (client.replyFlags & ~REPLY_SKIP_NEXT) | REPLY_SKIP;
     }
@@ -343,7 +348,9 @@ export class Server {
   writeTo(client: Client, bytes: Buffer): void {
     if (client.closed) return;
     if (client === this.current) {
-      this.reply.raw(bytes);
+      // Pushes go out even when CLIENT REPLY OFF/SKIP drops the command's reply (Redis's CLIENT_PUSHING): see run().
+      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) this.mutedPushes.push(bytes);
+      else this.reply.raw(bytes);
       return;
     }
     client.pendingOut.push(bytes);
