@@ -59,8 +59,12 @@ export class Server {
   /** Clients with output written outside their own batch, flushed once per event-loop turn. */
   private readonly pendingClients = new Set<Client>();
   private pendingFlushScheduled = false;
-  /** Pushes written to the running client while its replies are off, kept past the dropped reply (see run()). */
-  private readonly mutedPushes: Buffer[] = [];
+  /**
+   * Output for the running client from its own command (PUBLISH to a channel it
+   * listens to, ...): sent after the command's whole reply (after EXEC's), and
+   * even when CLIENT REPLY OFF/SKIP drops that reply, as Redis's pending_push_messages.
+   */
+  private readonly currentPushes: Buffer[] = [];
   /** Where the running command's time is measured from (performance.now() ms); see dispatch. */
   commandClock = 0;
   /** Config values the per-command path reads, kept as plain numbers (no table lookups). */
@@ -287,13 +291,11 @@ export class Server {
     }
     client.argv = null;
     if (client.replyFlags !== 0) {
-      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) {
-        r.pos = mark;
-        for (const b of this.mutedPushes.splice(0)) r.raw(b);
-      }
+      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) r.pos = mark;
       client.replyFlags &= ~REPLY_SKIP;
       if (client.replyFlags & REPLY_SKIP_NEXT) client.replyFlags = (client.replyFlags & ~REPLY_SKIP_NEXT) | REPLY_SKIP;
     }
+    if (this.currentPushes.length !== 0) for (const b of this.currentPushes.splice(0)) r.raw(b);
   }
 
   /** "POST" or "Host:" as a command: an HTTP request sent to us. Redis drops the connection. */
@@ -341,16 +343,14 @@ export class Server {
   /**
    * Output for a client outside its own batch (pub/sub messages, invalidations,
    * MONITOR lines, unblocked replies). For the client whose batch is running it
-   * joins that batch's replies, in order; for others it waits in the client's
+   * joins that batch's replies after the running command's reply; for others it waits in the client's
    * pending output, flushed for all clients once per event-loop turn (Redis's
    * handleClientsWithPendingWrites), so it never overtakes earlier replies.
    */
   writeTo(client: Client, bytes: Buffer): void {
     if (client.closed) return;
     if (client === this.current) {
-      // Pushes go out even when CLIENT REPLY OFF/SKIP drops the command's reply (Redis's CLIENT_PUSHING): see run().
-      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) this.mutedPushes.push(bytes);
-      else this.reply.raw(bytes);
+      this.currentPushes.push(bytes);
       return;
     }
     client.pendingOut.push(bytes);
