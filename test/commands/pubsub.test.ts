@@ -240,6 +240,7 @@ describe("PUBSUB", () => {
     const help = (await r.pubsub("HELP")) as string[];
     expect(help[0]).toBe("PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
     expect(help).toHaveLength(14);
+    expect(help.slice(-2)).toEqual(["HELP", "    Print this help."]); // 7.2 ("Prints" in 7.0)
     await expect(r.pubsub("CHANNELS", "a", "b")).rejects.toThrow("ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.");
     await expect(r.pubsub("NUMPAT", "x")).rejects.toThrow("ERR wrong number of arguments for 'pubsub|numpat' command");
     await expect(r.pubsub("NOPE")).rejects.toThrow("ERR unknown subcommand 'NOPE'. Try PUBSUB HELP.");
