@@ -1,12 +1,13 @@
 /**
  * npm run bench: (a) engine microbenchmarks against a TypeScript Map baseline,
  * (b) redis-benchmark against redis-server and Nodis side by side, (c) RSS of
- * both after loading 1M keys. Runs the built dist/ and native/nodis.node
+ * both after loading 1M keys, (d) PUBLISH deliveries per second to 1 and 50
+ * subscribers, both servers. Runs the built dist/ and native/nodis.node
  * (npm run build first). Prints a table and saves everything as JSON under
  * bench/results/.
  *
  * NODIS_BENCH_SCALE=0.2 scales every request count (quick runs);
- * NODIS_BENCH_ONLY=micro,e2e,memory picks parts.
+ * NODIS_BENCH_ONLY=micro,e2e,memory,pubsub picks parts.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -15,10 +16,11 @@ import { spawnSync } from "node:child_process";
 import { ROOT, have, machineLoad, startServer } from "./servers.mjs";
 import { runE2E } from "./e2e.mjs";
 import { measureMemory } from "./memory.mjs";
+import { benchPubSub } from "./pubsub.mjs";
 
 const log = (s = "") => console.log(s);
 const scale = Number(process.env.NODIS_BENCH_SCALE ?? 1);
-const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory").split(","));
+const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory,pubsub").split(","));
 
 for (const f of ["dist/cli.js", "dist/engine/index.js", "native/nodis.node"]) {
   if (!fs.existsSync(path.join(ROOT, f))) {
@@ -94,6 +96,11 @@ if (only.has("memory")) {
     const [r, n] = result.memory;
     log(`  nodis/redis RSS ${(n.rssBytes / r.rssBytes).toFixed(2)}, per key ${(n.bytesPerKey / r.bytesPerKey).toFixed(2)}`);
   }
+}
+
+if (only.has("pubsub")) {
+  log("\n(d) PUBLISH to 1 and 50 subscribers, messages delivered per second (and the server's CPU per message):");
+  result.pubsub = await benchPubSub({ scale, log, header: false });
 }
 
 result.machine.loadAfter = machineLoad();

@@ -26,23 +26,24 @@ function bulk(s: string): Buffer {
 /**
  * One message as subscribers receive it: `message channel payload`,
  * `pmessage pattern channel payload` or `smessage channel payload`. The RESP2
- * frame is built at once, the RESP3 one only when a RESP3 subscriber needs it.
+ * frame is built at once (one allocation, lengths written as digits, no
+ * strings), the RESP3 one only when a RESP3 subscriber needs it.
  */
 export class MessageFrame {
   readonly resp2: Buffer;
   private push: Buffer | null = null;
 
   constructor(kind: Buffer, pattern: Buffer | null, channel: Buffer, message: Buffer) {
-    const n = pattern ? 4 : 3;
-    const heads = [`*${n}\r\n`, `$${channel.length}\r\n`, `$${message.length}\r\n`, pattern ? `$${pattern.length}\r\n` : ""];
-    let size = kind.length + channel.length + message.length + 4 + (pattern ? pattern.length + 2 : 0);
-    for (const h of heads) size += h.length;
+    const size = 4 + kind.length + (pattern ? bulkSize(pattern.length) : 0) + bulkSize(channel.length) + bulkSize(message.length);
     const out = Buffer.allocUnsafe(size);
-    let pos = out.write(heads[0], 0, "latin1");
-    pos += kind.copy(out, pos);
-    if (pattern) pos = part(out, pos, heads[3], pattern);
-    pos = part(out, pos, heads[1], channel);
-    part(out, pos, heads[2], message);
+    out[0] = 0x2a; // '*'
+    out[1] = pattern ? 0x34 : 0x33;
+    out[2] = 13;
+    out[3] = 10;
+    let pos = put(out, 4, kind);
+    if (pattern) pos = putBulk(out, pos, pattern);
+    pos = putBulk(out, pos, channel);
+    putBulk(out, pos, message);
     this.resp2 = out;
   }
 
@@ -57,9 +58,40 @@ export class MessageFrame {
   }
 }
 
-function part(out: Buffer, pos: number, head: string, body: Buffer): number {
-  pos += out.write(head, pos, "latin1");
-  pos += body.copy(out, pos);
+function digits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+/** `$<len>\r\n<bytes>\r\n`. */
+function bulkSize(len: number): number {
+  return 1 + digits(len) + 2 + len + 2;
+}
+
+/** Copies `src` at `pos` (a loop for short ones: cheaper than a native copy call). */
+function put(out: Buffer, pos: number, src: Uint8Array): number {
+  const n = src.length;
+  if (n > 32) out.set(src, pos);
+  else for (let i = 0; i < n; i++) out[pos + i] = src[i];
+  return pos + n;
+}
+
+function putBulk(out: Buffer, pos: number, body: Buffer): number {
+  out[pos++] = 0x24; // '$'
+  let len = body.length;
+  const end = pos + digits(len);
+  for (let i = end - 1; i >= pos; i--) {
+    out[i] = 0x30 + (len % 10);
+    len = Math.floor(len / 10);
+  }
+  pos = end;
+  out[pos++] = 13;
+  out[pos++] = 10;
+  pos = put(out, pos, body);
   out[pos++] = 13;
   out[pos++] = 10;
   return pos;
