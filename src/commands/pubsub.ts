@@ -40,9 +40,8 @@ function unsubscribe(kind: Kind) {
 /** PUBLISH / SPUBLISH: the receivers' count; propagated to replicas though nothing changed (Redis's forceCommandPropagation). */
 function publish(shard: boolean) {
   return (c: Ctx) => {
-    const n = pubsubOf(c.server).publish(c.argv[1], c.argv[2], shard);
-    c.server.writePath.propagate(c.db, c.argv);
-    c.r.int(n);
+    c.r.int(pubsubOf(c.server).publish(c.argv[1], c.argv[2], shard));
+    c.forcePropagate = true;
   };
 }
 

@@ -14,6 +14,8 @@ import { Logger } from "./log.js";
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
 import { refuseIfProtected } from "./protected-mode.js";
+import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
+import { publish } from "../pubsub/index.js";
 
 /** The Redis version Nodis answers as (HELLO, INFO); defined once in the config loader. */
 export { REDIS_VERSION } from "../config/load.js";
@@ -56,15 +58,11 @@ export class Server {
   readonly writePath = new WritePath();
   /** The client whose batch is being processed: output for it joins the batch's replies. */
   current: Client | null = null;
+  /** Output for `current` made while its command runs: it follows the command's reply (call() appends it). */
+  readonly deferredPushes: Buffer[] = [];
   /** Clients with output written outside their own batch, flushed once per event-loop turn. */
   private readonly pendingClients = new Set<Client>();
   private pendingFlushScheduled = false;
-  /**
-   * Output for the running client from its own command (PUBLISH to a channel it
-   * listens to, ...): sent after the command's whole reply (after EXEC's), and
-   * even when CLIENT REPLY OFF/SKIP drops that reply, as Redis's pending_push_messages.
-   */
-  private readonly currentPushes: Buffer[] = [];
   /** Where the running command's time is measured from (performance.now() ms); see dispatch. */
   commandClock = 0;
   /** Config values the per-command path reads, kept as plain numbers (no table lookups). */
@@ -120,8 +118,10 @@ export class Server {
       this.hot.queryBufferLimit = config.int("client-query-buffer-limit");
     };
     readHot();
+    this.writePath.lazyExpire = config.bool("lazyfree-lazy-expire");
     config.onChange((name, value) => {
       if (name === "proto-max-bulk-len" || name === "client-query-buffer-limit") readHot();
+      if (name === "lazyfree-lazy-expire") this.writePath.lazyExpire = config.bool(name);
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "hz") this.startTimer();
       if (name === "client-output-buffer-limit") this.readOutputLimits();
@@ -131,6 +131,7 @@ export class Server {
     engine.server.init(config.int("databases"));
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
+    installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
   }
 
   /** Starts (or restarts, after CONFIG SET hz) the periodic timer. */
@@ -147,6 +148,7 @@ export class Server {
     engine.server.setClock(now);
     // Keys do not expire while writes are paused (expiring is a write).
     if (this.activeExpire && !this.isPaused()) engine.server.activeExpire(20000);
+    if (this.writePath.hasRecords()) this.writePath.drain(null);
     // Tables being resized move 10k buckets per tick besides each write's share (~1 ms).
     if (this.config.bool("activerehashing")) engine.server.rehash(10000);
     for (const h of this.cronHooks) h();
@@ -291,11 +293,14 @@ export class Server {
     }
     client.argv = null;
     if (client.replyFlags !== 0) {
-      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) r.pos = mark;
+      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) {
+        r.pos = mark;
+        // Pushes go out even so (Redis's CLIENT_PUSHING): call() left them for here.
+        if (this.deferredPushes.length > 0) for (const b of this.deferredPushes.splice(0)) r.raw(b);
+      }
       client.replyFlags &= ~REPLY_SKIP;
       if (client.replyFlags & REPLY_SKIP_NEXT) client.replyFlags = (client.replyFlags & ~REPLY_SKIP_NEXT) | REPLY_SKIP;
     }
-    if (this.currentPushes.length !== 0) for (const b of this.currentPushes.splice(0)) r.raw(b);
   }
 
   /** "POST" or "Host:" as a command: an HTTP request sent to us. Redis drops the connection. */
@@ -343,14 +348,16 @@ export class Server {
   /**
    * Output for a client outside its own batch (pub/sub messages, invalidations,
    * MONITOR lines, unblocked replies). For the client whose batch is running it
-   * joins that batch's replies after the running command's reply; for others it waits in the client's
+   * joins that batch's replies, in order; for others it waits in the client's
    * pending output, flushed for all clients once per event-loop turn (Redis's
    * handleClientsWithPendingWrites), so it never overtakes earlier replies.
    */
   writeTo(client: Client, bytes: Buffer): void {
     if (client.closed) return;
     if (client === this.current) {
-      this.currentPushes.push(bytes);
+      // While its command runs, after that command's whole reply (EXEC's too), as Redis 7.2.
+      if (this.writePath.depth > 0) this.deferredPushes.push(bytes);
+      else this.reply.raw(bytes);
       return;
     }
     client.pendingOut.push(bytes);
