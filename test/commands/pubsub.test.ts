@@ -326,6 +326,24 @@ describe("delivery", () => {
     c.close();
   });
 
+  it("delivers keyspace notifications (published through publish())", async () => {
+    const { c } = await open(3);
+    await r.config("SET", "notify-keyspace-events", "KEg$");
+    try {
+      await c.call("PSUBSCRIBE", "__key*@0__:*");
+      // The command's own reply first, then the events it caused (7.2).
+      expect(await c.call("SET", "kn", "v")).toBe("+OK\r\n");
+      expect(await c.reply()).toBe(">4\r\n$8\r\npmessage\r\n$12\r\n__key*@0__:*\r\n$17\r\n__keyspace@0__:kn\r\n$3\r\nset\r\n");
+      expect(await c.reply()).toBe(">4\r\n$8\r\npmessage\r\n$12\r\n__key*@0__:*\r\n$18\r\n__keyevent@0__:set\r\n$2\r\nkn\r\n");
+      await r.del("kn");
+      expect(await c.reply()).toContain("__keyspace@0__:kn\r\n$3\r\ndel\r\n");
+      expect(await c.reply()).toContain("__keyevent@0__:del\r\n$2\r\nkn\r\n");
+    } finally {
+      await r.config("SET", "notify-keyspace-events", "");
+      c.close();
+    }
+  });
+
   it("propagates PUBLISH and SPUBLISH (to replicas) though they change nothing", async () => {
     const seen: string[] = [];
     const hook = (ops: { argv: Buffer[] }[]) => seen.push(...ops.map((o) => o.argv.map(String).join(" ")));
