@@ -72,6 +72,18 @@ async function publishRun(port, subscribers, total) {
       for (const s of subs) m = Math.min(m, s.received());
       return m;
     };
+    // A run that stops making progress (a subscriber dropped, a server gone) fails instead of hanging.
+    let progress = -1;
+    const watchdog = setInterval(() => {
+      const now = replies + slowest();
+      if (now === progress) {
+        clearInterval(watchdog);
+        pub.destroy();
+        for (const s of subs) s.sock.destroy();
+        reject(new Error(`no progress for 10 s (${replies} replies, slowest subscriber at ${slowest()} of ${total})`));
+      }
+      progress = now;
+    }, 10000);
     const pump = () => {
       while (sent < total && sent - replies < WINDOW && sent - slowest() < WINDOW) {
         pub.write(chunk);
@@ -79,6 +91,7 @@ async function publishRun(port, subscribers, total) {
       }
       if (replies >= total && slowest() >= total) {
         const seconds = (performance.now() - t0) / 1000;
+        clearInterval(watchdog);
         pub.destroy();
         for (const s of subs) s.sock.destroy();
         if (receiversSeen !== subscribers) return reject(new Error(`PUBLISH counted ${receiversSeen} receivers, not ${subscribers}`));
