@@ -291,27 +291,35 @@ describe("client state", () => {
 describe("delivery", () => {
   it("frames a message once per RESP version, whatever the number of subscribers", async () => {
     const subs = await Promise.all([open(2), open(2), open(3), open(3), open(2)]);
-    for (const s of subs) await s.c.call("SUBSCRIBE", "fan");
-    const written = new Map<number, Buffer>();
+    for (const s of subs) {
+      await s.c.call("SUBSCRIBE", "fan");
+      await s.c.call("PSUBSCRIBE", "f?n");
+    }
+    const written = new Map<number, Buffer[]>();
     const server = srv.server;
     const orig = server.writeTo;
     server.writeTo = (client, bytes) => {
-      written.set(client.id, bytes);
+      written.set(client.id, [...(written.get(client.id) ?? []), bytes]);
       orig.call(server, client, bytes);
     };
     try {
-      expect(await r.publish("fan", "out")).toBe(5);
+      expect(await r.publish("fan", "out")).toBe(10);
     } finally {
       server.writeTo = orig;
     }
-    const byResp = (resp: number) => subs.filter((s) => s.client.resp === resp).map((s) => written.get(s.client.id)!);
-    const [two, three] = [byResp(2), byResp(3)];
-    expect(new Set(two).size).toBe(1); // the same Buffer for every RESP2 subscriber
-    expect(new Set(three).size).toBe(1);
-    expect(two[0].toString()).toBe(msg2("fan", "out"));
-    expect(three[0].toString()).toBe(">" + msg2("fan", "out").slice(1));
+    const pmsg2 = "*4\r\n$8\r\npmessage\r\n$3\r\nf?n\r\n$3\r\nfan\r\n$3\r\nout\r\n";
+    for (const [i, want2] of [msg2("fan", "out"), pmsg2].entries()) {
+      // The same Buffer for every subscriber of one RESP version.
+      const byResp = (resp: number) => new Set(subs.filter((s) => s.client.resp === resp).map((s) => written.get(s.client.id)![i]));
+      const [two, three] = [[...byResp(2)], [...byResp(3)]];
+      expect(two).toHaveLength(1);
+      expect(three).toHaveLength(1);
+      expect(two[0].toString()).toBe(want2);
+      expect(three[0].toString()).toBe(">" + want2.slice(1));
+    }
     for (const s of subs) {
-      expect(await s.c.reply()).toBe(s.client.resp === 3 ? three[0].toString() : two[0].toString());
+      const want = written.get(s.client.id)!.map(String);
+      expect([await s.c.reply(), await s.c.reply()]).toEqual(want);
       s.c.close();
     }
   });
