@@ -1,10 +1,10 @@
 /** CLIENT and its subcommands: connection introspection and management. */
 import type { CommandDef, Ctx } from "./types.js";
-import { NOT_INT, SYNTAX } from "./errors.js";
+import { NOT_INT, SYNTAX, echo } from "./errors.js";
+import { subcommandSyntaxError } from "./help.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, validClientAttr, type Client, type ClientType } from "../server/client.js";
 
-const CONN = "connection";
 export const INVALID_NAME = "ERR Client names cannot contain spaces, newlines or special characters.";
 
 const HELP = [
@@ -99,7 +99,7 @@ function list(c: Ctx): void {
   let out = "";
   if (argv.length === 4 && word(argv[2]) === "type") {
     const type = clientType(argv[3]);
-    if (!type) return r.error(`ERR Unknown client type '${argv[3].toString("latin1")}'`);
+    if (!type) return r.error(echo`ERR Unknown client type '${argv[3]}'`);
     for (const cl of server.clients.values()) if (cl.type() === type) out += infoLine(c, cl, now);
   } else if (argv.length > 3 && word(argv[2]) === "id") {
     for (let i = 3; i < argv.length; i++) {
@@ -140,14 +140,14 @@ function kill(c: Ctx): void {
         id = n;
       } else if (opt === "type") {
         type = clientType(val);
-        if (!type) return r.error(`ERR Unknown client type '${val.toString("latin1")}'`);
+        if (!type) return r.error(echo`ERR Unknown client type '${val}'`);
       } else if (opt === "addr") {
         addr = val.toString("latin1");
       } else if (opt === "laddr") {
         laddr = val.toString("latin1");
       } else if (opt === "user") {
         user = val.toString("latin1");
-        if (!server.auth.userExists(user)) return r.error(`ERR No such user '${user}'`);
+        if (!server.auth.userExists(user)) return r.error(echo`ERR No such user '${val}'`);
       } else if (opt === "skipme") {
         const w = word(val);
         if (w !== "yes" && w !== "no") return r.error(SYNTAX);
@@ -193,12 +193,9 @@ function pause(c: Ctx): void {
   r.ok();
 }
 
-/** Redis's addReplySubcommandSyntaxError. */
-function subcommandSyntax(c: Ctx): string {
-  return `ERR unknown subcommand or wrong number of arguments for '${c.argv[1].toString("latin1").slice(0, 128)}'. Try CLIENT HELP.`;
-}
 
-const sub = (def: Omit<CommandDef, "group">): CommandDef => ({ group: CONN, ...def });
+/** A CLIENT subcommand (its group and docs come from the docs data, commands/docs). */
+const sub = (def: CommandDef): CommandDef => def;
 
 /** CLIENT's subcommands; tracking adds TRACKING, CACHING and TRACKINGINFO here. */
 export const clientSubcommands: CommandDef[] = [
@@ -207,8 +204,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "loading stale",
     acl: "slow connection",
-    since: "5.0.0",
-    summary: "Returns helpful text about the different subcommands.",
     handler: (c) => {
       c.r.array(HELP.length);
       for (const line of HELP) c.r.simple(line);
@@ -219,8 +214,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "5.0.0",
-    summary: "Returns the unique client ID of the connection.",
     handler: (c) => c.r.int(c.client.id),
   }),
   sub({
@@ -228,8 +221,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "6.2.0",
-    summary: "Returns information about the connection.",
     tips: "nondeterministic_output",
     handler: (c) => c.r.verbatim(infoLine(c, c.client, Date.now())),
   }),
@@ -238,9 +229,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: -2,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "2.4.0",
-    summary: "Lists open connections.",
-    complexity: "O(N) where N is the number of client connections",
     tips: "nondeterministic_output",
     handler: list,
   }),
@@ -249,9 +237,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: -3,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "2.4.0",
-    summary: "Terminates open connections.",
-    complexity: "O(N) where N is the number of client connections",
     handler: kill,
   }),
   sub({
@@ -259,8 +244,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 3,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "2.6.9",
-    summary: "Sets the connection name.",
     tips: "request_policy:all_nodes response_policy:all_succeeded",
     handler: (c) => {
       if (!validClientAttr(c.argv[2])) return c.r.error(INVALID_NAME);
@@ -273,8 +256,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "2.6.9",
-    summary: "Returns the name of the connection.",
     handler: (c) => (c.client.name === "" ? c.r.nil() : c.r.bulk(Buffer.from(c.client.name, "latin1"))),
   }),
   sub({
@@ -282,15 +263,13 @@ export const clientSubcommands: CommandDef[] = [
     arity: 4,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "7.2.0",
-    summary: "Sets information specific to the client or connection.",
     tips: "request_policy:all_nodes response_policy:all_succeeded",
     handler: (c) => {
       const attr = c.argv[2].toString("latin1");
       const which = attr.toLowerCase();
-      if (which !== "lib-name" && which !== "lib-ver") return c.r.error(`ERR Unrecognized option '${attr}'`);
+      if (which !== "lib-name" && which !== "lib-ver") return c.r.error(echo`ERR Unrecognized option '${c.argv[2]}'`);
       if (!validClientAttr(c.argv[3])) {
-        return c.r.error(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+        return c.r.error(echo`ERR ${c.argv[2]} cannot contain spaces, newlines or special characters.`);
       }
       const v = c.argv[3].toString("latin1");
       if (which === "lib-name") c.client.libName = v;
@@ -303,8 +282,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 3,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "3.2.0",
-    summary: "Instructs the server whether to reply to commands.",
     handler: (c) => {
       const cl = c.client;
       const mode = word(c.argv[2]);
@@ -322,8 +299,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 3,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "7.0.0",
-    summary: "Sets the client eviction mode of the connection.",
     handler: (c) => {
       const on = onOff(c.argv[2]);
       if (on === null) return c.r.error(SYNTAX);
@@ -336,8 +311,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 3,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "7.2.0",
-    summary: "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
     handler: (c) => {
       const on = onOff(c.argv[2]);
       if (on === null) return c.r.error(SYNTAX);
@@ -350,11 +323,9 @@ export const clientSubcommands: CommandDef[] = [
     arity: -3,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "3.0.0",
-    summary: "Suspends commands processing.",
     handler: (c) => {
       if (c.argv.length > 4) {
-        return c.r.error(subcommandSyntax(c));
+        return c.r.error(subcommandSyntaxError(c));
       }
       pause(c);
     },
@@ -364,9 +335,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "6.2.0",
-    summary: "Resumes processing commands from paused clients.",
-    complexity: "O(N) Where N is the number of paused clients",
     handler: (c) => {
       c.server.unpause();
       c.r.ok();
@@ -377,13 +345,10 @@ export const clientSubcommands: CommandDef[] = [
     arity: -3,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "5.0.0",
-    summary: "Unblocks a client blocked by a blocking command from a different connection.",
-    complexity: "O(log N) where N is the number of client connections",
     handler: (c) => {
       const { argv, r } = c;
       if (argv.length > 4) {
-        return r.error(subcommandSyntax(c));
+        return r.error(subcommandSyntaxError(c));
       }
       let withError = false;
       if (argv.length === 4) {
@@ -405,8 +370,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "6.0.0",
-    summary: "Returns the client ID to which the connection's tracking notifications are redirected.",
     handler: (c) => c.r.int(c.client.flags.has("tracking") ? c.client.trackingRedirect : -1),
   }),
 ];
@@ -415,10 +378,6 @@ export const clientCommand: CommandDef = {
   name: "client",
   arity: -2,
   flags: "",
-  group: CONN,
-  since: "2.4.0",
-  summary: "A container for client connection commands.",
-  complexity: "Depends on subcommand.",
   handler: () => {},
   subcommands: clientSubcommands,
 };

@@ -3,69 +3,10 @@ import type { CommandDef, CommandSpec, Ctx } from "./types.js";
 import type { Server } from "../server/server.js";
 import type { Histogram } from "./histogram.js";
 import { introspection } from "./introspection.js";
+import { TS_LEN, type Series } from "./latency-events.js";
+import { findCommand } from "./lookup.js";
 import { replyHelp } from "./help.js";
-
-/** Samples kept per event (LATENCY_TS_LEN). */
-const TS_LEN = 160;
-
-interface Series {
-  /** Ring of [unix seconds, ms]; time 0 marks an empty slot. */
-  samples: { time: number; latency: number }[];
-  idx: number;
-  max: number;
-}
-
-export class LatencyMonitor {
-  /** Event name to its series, in creation order. */
-  events = new Map<string, Series>();
-
-  /** latencyAddSample: one sample per second per event, keeping the highest. */
-  add(event: string, ms: number): void {
-    let ts = this.events.get(event);
-    if (!ts) {
-      ts = { samples: Array.from({ length: TS_LEN }, () => ({ time: 0, latency: 0 })), idx: 0, max: 0 };
-      this.events.set(event, ts);
-    }
-    const now = Math.floor(Date.now() / 1000);
-    if (ms > ts.max) ts.max = ms;
-    const prev = ts.samples[(ts.idx + TS_LEN - 1) % TS_LEN];
-    if (prev.time === now) {
-      if (ms > prev.latency) prev.latency = ms;
-      return;
-    }
-    ts.samples[ts.idx] = { time: now, latency: ms };
-    ts.idx = (ts.idx + 1) % TS_LEN;
-  }
-
-  /** The samples of a series, oldest first. */
-  history(ts: Series): { time: number; latency: number }[] {
-    const out = [];
-    for (let j = 0; j < TS_LEN; j++) {
-      const s = ts.samples[(ts.idx + j) % TS_LEN];
-      if (s.time !== 0) out.push(s);
-    }
-    return out;
-  }
-
-  reset(event: string | null): number {
-    let n = 0;
-    for (const name of [...this.events.keys()]) {
-      if (event === null || name.toLowerCase() === event.toLowerCase()) {
-        this.events.delete(name);
-        n++;
-      }
-    }
-    return n;
-  }
-}
-
-/** A command's table entry by full name ("get", "client|id"). */
-export function findCommand(server: Server, name: string): CommandSpec | undefined {
-  const [parent, sub] = name.toLowerCase().split("|", 2);
-  const spec = server.commands.get(parent);
-  if (sub === undefined) return spec;
-  return spec?.subcommands?.get(sub);
-}
+import { echo } from "./errors.js";
 
 function replyCdf(c: Ctx, name: string, h: Histogram): void {
   c.r.bulk(name);
@@ -140,23 +81,18 @@ const HELP = [
   "    If no commands are specified then all histograms are replied.",
 ];
 
-const META = { group: "server", since: "2.8.13", flags: "admin noscript loading stale", acl: "admin slow dangerous" };
+const META = { flags: "admin noscript loading stale", acl: "admin slow dangerous" };
 
 export const latencyCommands: CommandDef[] = [
   {
     name: "latency",
     arity: -2,
-    group: "server",
-    since: "2.8.13",
-    summary: "A container for latency diagnostics commands.",
-    complexity: "Depends on subcommand.",
     handler: () => {},
     subcommands: [
       {
         name: "history",
         arity: 3,
         ...META,
-        summary: "Returns timestamp-latency samples for an event.",
         tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
         handler: (c) => {
           const lm = introspection(c.server).latency;
@@ -174,7 +110,6 @@ export const latencyCommands: CommandDef[] = [
         name: "latest",
         arity: 2,
         ...META,
-        summary: "Returns the latest latency samples for all events.",
         tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
         handler: (c) => {
           const lm = introspection(c.server).latency;
@@ -193,8 +128,6 @@ export const latencyCommands: CommandDef[] = [
         name: "reset",
         arity: -2,
         ...META,
-        summary: "Resets the latency data for one or more events.",
-        complexity: "O(1)",
         tips: "request_policy:all_nodes response_policy:agg_sum",
         handler: (c) => {
           const lm = introspection(c.server).latency;
@@ -208,13 +141,12 @@ export const latencyCommands: CommandDef[] = [
         name: "graph",
         arity: 3,
         ...META,
-        summary: "Returns a latency graph for an event.",
         tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
         handler: (c) => {
           const lm = introspection(c.server).latency;
           const name = c.argv[2].toString("latin1");
           const ts = lm.events.get(name);
-          if (!ts) return c.r.error(`ERR No samples available for event '${name}'`);
+          if (!ts) return c.r.error(echo`ERR No samples available for event '${c.argv[2]}'`);
           c.r.verbatim(graph(name, ts, lm.history(ts)));
         },
       },
@@ -222,7 +154,6 @@ export const latencyCommands: CommandDef[] = [
         name: "doctor",
         arity: 2,
         ...META,
-        summary: "Returns a human-readable latency analysis report.",
         tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
         handler: (c) => c.r.verbatim(doctor(c.server)),
       },
@@ -230,9 +161,6 @@ export const latencyCommands: CommandDef[] = [
         name: "histogram",
         arity: -2,
         ...META,
-        since: "7.0.0",
-        summary: "Returns the cumulative distribution of latencies of a subset or all commands.",
-        complexity: "O(N) where N is the number of commands with latency information being retrieved.",
         tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
         handler: (c) => {
           const hs = introspection(c.server).histograms;
@@ -263,9 +191,6 @@ export const latencyCommands: CommandDef[] = [
         arity: 2,
         flags: "loading stale",
         acl: "slow",
-        group: "server",
-        since: "2.8.13",
-        summary: "Returns helpful text about the different subcommands.",
         handler: (c) => replyHelp(c, HELP),
       },
     ],
