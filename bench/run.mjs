@@ -2,12 +2,13 @@
  * npm run bench: (a) engine microbenchmarks against a TypeScript Map baseline,
  * (b) redis-benchmark against redis-server and Nodis side by side, (c) RSS of
  * both after loading 1M keys, (d) MULTI/SET/EXEC transactions per second on
- * both (bench/multi.mjs). Runs the built dist/ and native/nodis.node
+ * both (bench/multi.mjs), (e) PUBLISH deliveries per second to 1 and 50
+ * subscribers, both servers (bench/pubsub.mjs). Runs the built dist/ and native/nodis.node
  * (npm run build first). Prints a table and saves everything as JSON under
  * bench/results/.
  *
  * NODIS_BENCH_SCALE=0.2 scales every request count (quick runs);
- * NODIS_BENCH_ONLY=micro,e2e,memory,multi picks parts (npm run bench:multi: multi only).
+ * NODIS_BENCH_ONLY=micro,e2e,memory,multi,pubsub picks parts (npm run bench:multi, bench:pubsub: one part only).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -17,10 +18,11 @@ import { ROOT, have, machineLoad, startServer } from "./servers.mjs";
 import { runE2E } from "./e2e.mjs";
 import { measureMemory } from "./memory.mjs";
 import { runMulti } from "./multi.mjs";
+import { benchPubSub } from "./pubsub.mjs";
 
 const log = (s = "") => console.log(s);
 const scale = Number(process.env.NODIS_BENCH_SCALE ?? 1);
-const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory,multi").split(","));
+const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory,multi,pubsub").split(","));
 
 for (const f of ["dist/cli.js", "dist/engine/index.js", "native/nodis.node"]) {
   if (!fs.existsSync(path.join(ROOT, f))) {
@@ -108,6 +110,11 @@ if (only.has("multi")) {
   } finally {
     for (const s of Object.values(servers)) await s.stop();
   }
+}
+
+if (only.has("pubsub")) {
+  log("\n(e) PUBLISH to 1 and 50 subscribers, messages delivered per second (and the server's CPU per message):");
+  result.pubsub = await benchPubSub({ scale, log, header: false });
 }
 
 result.machine.loadAfter = machineLoad();

@@ -252,7 +252,8 @@ function getKeys(c: Ctx, withFlags: boolean): void {
   if (spec?.subcommands) spec = argv.length > 1 ? spec.subcommands.get(argv[1].toString("latin1").toLowerCase()) : undefined;
   if (!spec) return c.r.error("ERR Invalid command specified");
   const movable = spec.flags.includes("movablekeys") || isMovable(spec);
-  if (spec.keySpecs.length === 0 && !movable) return c.r.error("ERR The command has no key arguments");
+  // Specs marked not_key (shard channels) are not keys to GETKEYS.
+  if (spec.keySpecs.every((ks) => ks.flags.includes("not_key")) && !movable) return c.r.error("ERR The command has no key arguments");
   if ((spec.arity > 0 && spec.arity !== argv.length) || argv.length < -spec.arity) {
     return c.r.error("ERR Invalid number of arguments specified for command");
   }

@@ -6,6 +6,7 @@ import { setNoTouch } from "../engine/server.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 import { queueInMulti, refused } from "../multi/queue.js";
+import { refusedWhileSubscribed } from "../pubsub/subscribed-mode.js";
 
 /**
  * The entry for a command name as the client spelled it ("SET", "set", "Set"),
@@ -60,15 +61,22 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     refused(server, client, argv, r, start);
     return;
   }
-  if (!client.authenticated && !spec.flags.includes("no_auth")) {
-    r.error("NOAUTH Authentication required.");
-    (spec.stat ??= server.stats.command(spec.name)).rejected++;
-    refused(server, client, argv, r, start);
-    return;
+  if (!client.authenticated && !spec.flags.includes("no_auth")) return reject(server, client, spec, argv, r, start, "NOAUTH Authentication required.");
+  // RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET run (flags is empty for most clients).
+  if (client.flags.size !== 0 && client.resp === 2 && client.flags.has("pubsub")) {
+    const why = refusedWhileSubscribed(spec);
+    if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
   client.lastCommand = spec.name;
   // Inside MULTI commands are queued (src/multi); outside, this one test is all it costs.
   if (client.multiCount >= 0 && queueInMulti(server, client, spec, argv, r)) return;
   setNoTouch(client.noTouch);
   call(server, client, spec, argv, r);
+}
+
+/** Refuses a resolved command before it runs: the error, counted as a rejected call (and, in MULTI, failing the transaction). */
+function reject(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply, start: number, error: string): void {
+  r.error(error);
+  (spec.stat ??= server.stats.command(spec.name)).rejected++;
+  refused(server, client, argv, r, start);
 }
