@@ -2,6 +2,7 @@
 import type { CommandDef, Ctx } from "./types.js";
 import { NOT_INT, SYNTAX } from "./errors.js";
 import { parseI64 } from "../protocol/numbers.js";
+import { clientCachingCommand, clientGetredirCommand, clientTrackingCommand, clientTrackinginfoCommand } from "../tracking/commands.js";
 import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, validClientAttr, type Client, type ClientType } from "../server/client.js";
 
 const CONN = "connection";
@@ -401,13 +402,41 @@ export const clientSubcommands: CommandDef[] = [
     },
   }),
   sub({
+    name: "tracking",
+    arity: -3,
+    flags: "noscript loading stale",
+    acl: "slow connection",
+    since: "6.0.0",
+    summary: "Controls server-assisted client-side caching for the connection.",
+    complexity: "O(1). Some options may introduce additional complexity.",
+    handler: clientTrackingCommand,
+  }),
+  sub({
+    name: "caching",
+    arity: 3,
+    flags: "noscript loading stale",
+    acl: "slow connection",
+    since: "6.0.0",
+    summary: "Instructs the server whether to track the keys in the next request.",
+    handler: clientCachingCommand,
+  }),
+  sub({
     name: "getredir",
     arity: 2,
     flags: "noscript loading stale",
     acl: "slow connection",
     since: "6.0.0",
     summary: "Returns the client ID to which the connection's tracking notifications are redirected.",
-    handler: (c) => c.r.int(c.client.flags.has("tracking") ? c.client.trackingRedirect : -1),
+    handler: clientGetredirCommand,
+  }),
+  sub({
+    name: "trackinginfo",
+    arity: 2,
+    flags: "noscript loading stale",
+    acl: "slow connection",
+    since: "6.2.0",
+    summary: "Returns information about server-assisted client-side caching for the connection.",
+    handler: clientTrackinginfoCommand,
   }),
 ];
 
