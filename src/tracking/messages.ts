@@ -15,7 +15,7 @@ export function nullValue(resp: 2 | 3): Buffer {
   return resp === 3 ? NULL3 : NULL2;
 }
 const NULL3 = Buffer.from("_\r\n");
-const NULL2 = Buffer.from("*-1\r\n");
+const NULL2 = Buffer.from("$-1\r\n");
 
 /** An array of one key. */
 export function oneKeyValue(key: string): Buffer {
