@@ -151,11 +151,13 @@ export class Tracking {
    */
   private readonly afterCommand: CommandObserver = (client, spec, argv) => {
     const s = this.server;
-    const owner = s.current ?? client;
+    const depth = s.writePath.depth;
+    // A nested command (EXEC, a script) reads for the client that sent the outer one.
+    const owner = depth === 0 ? client : (s.current ?? client);
     if (owner.flags.has("tracking") && !owner.flags.has("tracking-bcast") && spec.flags.includes("readonly") && !RO_SCRIPTS.has(spec.name)) {
       this.rememberKeys(owner, spec, argv);
     }
-    if (s.writePath.depth !== 0) return;
+    if (depth !== 0) return;
     const st = this.state.get(client);
     // CACHING applies to the next command, or the next transaction (Redis's resetClient).
     if (st?.caching && !client.flags.has("multi") && !spec.name.startsWith("client")) st.caching = false;
