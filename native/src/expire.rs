@@ -1,5 +1,6 @@
 //! Expiry: the EXPIRE family's semantics, TTL queries, and the active expire
 //! cycle. Expired keys are also removed lazily on access (`Keyspace::lookup_with`).
+use crate::changes::Event;
 use crate::keyspace::{Db, Keyspace};
 use crate::reply::{code, Out};
 use crate::sbytes::SBytes;
@@ -71,9 +72,13 @@ impl Keyspace {
         }
         if when <= now && may_delete {
             self.dbs[db].remove(key);
+            self.changed(db, key, Event::Del);
+            self.note_last_expire(crate::state::EXPIRE_DELETED);
             return 1;
         }
         self.set_expire(db, key, when.max(0));
+        self.changed(db, key, Event::Expire);
+        self.note_last_expire(when.max(0));
         1
     }
 
@@ -97,7 +102,11 @@ impl Keyspace {
     /// PERSIST: true if an expire was removed.
     pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
         match self.lookup(db, key) {
-            Some(e) if e.expire >= 0 => self.set_expire(db, key, -1),
+            Some(e) if e.expire >= 0 => {
+                self.set_expire(db, key, -1);
+                self.changed(db, key, Event::Persist);
+                true
+            }
             _ => false,
         }
     }
@@ -358,19 +367,31 @@ mod tests {
     }
 
     #[test]
-    fn expired_log_records_every_path_only_when_on() {
+    fn expired_keys_are_recorded_on_every_path_only_when_listening() {
+        use crate::changes::Change;
         let mut k = ks_with(0, 3, 1_500);
         k.now_ms = 2_000;
         assert!(k.peek(0, b"v:0").is_none());
-        assert!(k.expired_log.is_none());
-        k.expired_log = Some(Vec::new());
+        assert!(k.changes.is_empty());
+        k.shared.set(crate::state::LISTEN, crate::state::LISTEN_RECORD as f64);
         assert!(!k.delete(0, b"v:1"));
         k.set(0, b"indexed", Value::Int(1), 1_000);
         k.active_expire_db(0, 100);
-        let mut got: Vec<String> = k.expired_log.take().unwrap().iter().map(|(db, key)| format!("{db}:{key:?}")).collect();
+        let mut got: Vec<String> = k
+            .take_changes()
+            .iter()
+            .map(|c| match c {
+                Change::Key { db, key, event, modified } => {
+                    assert_eq!((*event, *modified), (Event::Expired as u8, true));
+                    format!("{db}:{key:?}")
+                }
+                _ => panic!("not a key record"),
+            })
+            .collect();
         got.sort();
         assert_eq!(got, ["0:\"indexed\"", "0:\"v:1\"", "0:\"v:2\""]);
         assert_eq!(k.stats.expired_keys, 4);
+        assert_eq!(k.dirty(), 0, "expiry is not a dirty change");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The generic key commands' semantics (Redis's db.c): KEYS, SCAN, RANDOMKEY,
 //! RENAME, MOVE, COPY, TYPE, TOUCH, OBJECT, SWAPDB, FLUSHDB.
 use crate::glob;
+use crate::changes::Event;
 use crate::keyspace::{next_rand, Db, Entry, Keyspace};
 use crate::reply::{code, Out};
 use crate::sbytes::SBytes;
@@ -136,6 +137,13 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         let e = d.remove(src).expect("looked up above");
         d.put(dst, e);
+        // Redis's order: dbAdd's `new`, both keys signalled, then the pair of events.
+        self.notify(db, dst, Event::New);
+        self.signal(db, src);
+        self.signal(db, dst);
+        self.notify(db, src, Event::RenameFrom);
+        self.notify(db, dst, Event::RenameTo);
+        self.add_dirty(1);
         done
     }
 
@@ -146,6 +154,12 @@ impl Keyspace {
         }
         let e = self.dbs[db].remove(key).expect("looked up above");
         self.dbs[dst].put(key, e);
+        self.notify(dst, key, Event::New);
+        self.signal(db, key);
+        self.signal(dst, key);
+        self.notify(db, key, Event::MoveFrom);
+        self.notify(dst, key, Event::MoveTo);
+        self.add_dirty(1);
         true
     }
 
@@ -167,6 +181,8 @@ impl Keyspace {
         }
         let lru = self.lru_clock();
         self.dbs[dst_db].put(dst, Entry { value, expire, lru });
+        self.notify(dst_db, dst, Event::New);
+        self.changed(dst_db, dst, Event::CopyTo);
         1
     }
 
@@ -209,19 +225,38 @@ impl Keyspace {
         0
     }
 
-    /// SWAPDB: exchanges the contents of two databases.
+    /// SWAPDB: exchanges the contents of two databases (one dirty change).
     pub fn swap_dbs(&mut self, a: usize, b: usize) {
-        self.dbs.swap(a, b);
+        if a != b {
+            self.dbs.swap(a, b);
+            self.signal_swapped(a, b);
+        }
+        self.add_dirty(1);
     }
 
-    /// FLUSHDB: empties a db; with `lazy` a large one is freed on a background thread.
+    /// FLUSHDB: empties a db (a dirty change per key); with `lazy` a large one
+    /// is freed on the background thread.
     pub fn flush_db(&mut self, db: usize, lazy: bool) {
+        self.signal_flushed(db as i32);
+        self.empty_db(db, lazy);
+    }
+
+    /// FLUSHALL: empties every db, signalled once as Redis does.
+    pub fn flush_all(&mut self, lazy: bool) {
+        self.signal_flushed(-1);
+        for db in 0..self.dbs.len() {
+            self.empty_db(db, lazy);
+        }
+    }
+
+    fn empty_db(&mut self, db: usize, lazy: bool) {
         let old = std::mem::take(&mut self.dbs[db]);
+        self.add_dirty(old.dict.len() as u64);
         free_db(old, lazy);
     }
 }
 
-/// Lazy freeing moves a detached db to a thread to drop; small ones are freed here.
+/// Lazy freeing hands a detached db to the background thread; small ones are freed here.
 const LAZY_FREE_THRESHOLD: usize = 64;
 
 fn free_db(db: Db, lazy: bool) {
@@ -229,13 +264,7 @@ fn free_db(db: Db, lazy: bool) {
         drop(db);
         return;
     }
-    /// The detached db is reachable from nowhere else, so dropping it on
-    /// another thread cannot race with the main thread.
-    #[allow(dead_code)]
-    struct Detached(Db);
-    unsafe impl Send for Detached {}
-    let d = Detached(db);
-    std::thread::spawn(move || drop(d));
+    crate::lazyfree::free_later(Box::new(db));
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 //! their own module (`t_string.rs`, ...); this module only knows entries.
 //! Every change of an entry's `expire` goes through `Db::note_expire` (or
 //! `put`/`remove`/`Keyspace::set_expire`, which call it).
+use crate::changes::{Change, Event, MAX_RECORDS, NO_EVENT};
 use crate::dict::Dict;
 use crate::sbytes::SBytes;
+use crate::state::{self, Shared};
 use std::cell::UnsafeCell;
 
 #[derive(Clone)]
@@ -135,9 +137,6 @@ pub struct Lfu {
     pub decay_time: u32,
 }
 
-/// At most this many expired keys wait in `Keyspace::expired_log`.
-pub const EXPIRED_LOG_MAX: usize = 1 << 20;
-
 /// The counter a new object starts with under LFU (Redis's LFU_INIT_VAL).
 pub const LFU_INIT_VAL: u32 = 5;
 
@@ -150,9 +149,10 @@ pub struct Keyspace {
     /// CLIENT NO-TOUCH of the client whose command runs: lookups leave the
     /// LRU/LFU data alone (TOUCH itself still touches).
     pub no_touch: bool,
-    /// Keys deleted because their time had passed, while someone listens
-    /// (keyspace notifications, propagation of the DEL); None: not recorded.
-    pub expired_log: Option<Vec<(u32, SBytes)>>,
+    /// What commands changed, while someone listens (changes.rs); drained by TypeScript.
+    pub changes: Vec<Change>,
+    /// The block shared with JavaScript: clock, NO-TOUCH, dirty count, what to record.
+    pub shared: Shared,
     /// When the current active expire cycle started (set at db 0).
     pub(crate) cycle_start: Option<std::time::Instant>,
     /// How long the current cycle may run (a share of the time between cycles).
@@ -183,7 +183,8 @@ impl Keyspace {
             stats: Stats::default(),
             lfu: Lfu { enabled: false, log_factor: 10, decay_time: 1 },
             no_touch: false,
-            expired_log: None,
+            changes: Vec::new(),
+            shared: Shared::new(),
             cycle_start: None,
             cycle_limit: std::time::Duration::from_millis(25),
             cycle_capped: false,
@@ -195,14 +196,99 @@ impl Keyspace {
         next_rand(&mut self.rng)
     }
 
-    /// Records a key deleted by expiry, when the log is on.
+    /// Takes the clock and NO-TOUCH from the shared block (each entry into the engine).
+    #[inline]
+    pub fn sync_from_shared(&mut self) {
+        let now = self.shared.get(state::NOW_MS);
+        if now > 0.0 {
+            self.now_ms = now as i64;
+        }
+        self.no_touch = self.shared.get(state::NO_TOUCH) != 0.0;
+    }
+
+    /// Whether key changes and events are recorded now.
+    #[inline]
+    pub fn recording(&self) -> bool {
+        self.shared.listen() & state::LISTEN_RECORD != 0
+    }
+
+    /// Counts `n` changes (Redis's server.dirty += n).
+    #[inline]
+    pub fn add_dirty(&mut self, n: u64) {
+        let d = self.shared.get(state::DIRTY);
+        self.shared.set(state::DIRTY, d + n as f64);
+    }
+
+    /// Tells TypeScript the absolute expire (ms) the command set, or
+    /// state::EXPIRE_DELETED: the propagated rewrite (PEXPIREAT, SET ... PXAT, DEL) uses it.
+    #[inline]
+    pub fn note_last_expire(&mut self, when: i64) {
+        self.shared.set_i64(state::LAST_EXPIRE, when);
+    }
+
+    /// The dirty count (changes since start).
+    pub fn dirty(&self) -> u64 {
+        self.shared.get(state::DIRTY) as u64
+    }
+
+    fn record(&mut self, c: Change) {
+        if self.changes.len() < MAX_RECORDS {
+            self.changes.push(c);
+            self.shared.set(state::RECORDS, self.changes.len() as f64);
+        }
+    }
+
+    /// A command changed `key` and Redis fires `ev` for it: one dirty change, the
+    /// key signalled (WATCH, tracking) and the event recorded.
+    #[inline]
+    pub fn changed(&mut self, db: usize, key: &[u8], ev: Event) {
+        self.add_dirty(1);
+        if self.recording() {
+            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: true });
+        }
+    }
+
+    /// An event alone (no dirty count, no signal): `new`, a second event of one change.
+    #[inline]
+    pub fn notify(&mut self, db: usize, key: &[u8], ev: Event) {
+        if self.recording() {
+            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: false });
+        }
+    }
+
+    /// A modified key without an event of its own (Redis's signalModifiedKey alone).
+    #[inline]
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if self.recording() {
+            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: NO_EVENT, modified: true });
+        }
+    }
+
+    /// A db emptied (-1: all), or two swapped: WATCH and tracking hear of it.
+    pub fn signal_flushed(&mut self, db: i32) {
+        if self.recording() {
+            self.record(Change::Flushed { db });
+        }
+    }
+    pub fn signal_swapped(&mut self, a: usize, b: usize) {
+        if self.recording() {
+            self.record(Change::Swapped { a: a as u32, b: b as u32 });
+        }
+    }
+
+    /// Hands the waiting records over (TypeScript drains them after each command).
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        self.shared.set(state::RECORDS, 0.0);
+        std::mem::take(&mut self.changes)
+    }
+
+    /// A key deleted because its time had passed (lazily or by the active
+    /// cycle): `expired` is fired, the key signalled, and TypeScript propagates
+    /// its DEL. Not a dirty change, as in Redis.
     #[inline]
     pub fn log_expired(&mut self, db: usize, key: &[u8]) {
-        if let Some(log) = self.expired_log.as_mut() {
-            // A listener that stopped draining must not grow memory without bound.
-            if log.len() < EXPIRED_LOG_MAX {
-                log.push((db as u32, SBytes::new(key)));
-            }
+        if self.recording() {
+            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Expired as u8, modified: true });
         }
     }
 
@@ -271,7 +357,7 @@ impl Keyspace {
         let found: Option<*mut Entry> = d.dict.get_mut(key).map(|e| e as *mut Entry);
         let Some(p) = found else {
             if count {
-                self.stats.keyspace_misses += 1;
+                self.miss(db, key);
             }
             return None;
         };
@@ -283,7 +369,7 @@ impl Keyspace {
             self.stats.expired_keys += 1;
             self.log_expired(db, key);
             if count {
-                self.stats.keyspace_misses += 1;
+                self.miss(db, key);
             }
             return None;
         }
@@ -295,6 +381,15 @@ impl Keyspace {
             Keyspace::touch(self.lfu, now, &mut self.rng, e);
         }
         Some(e)
+    }
+
+    /// A read lookup missed: counted, and `keymiss` fired when someone wants it.
+    #[cold]
+    fn miss(&mut self, db: usize, key: &[u8]) {
+        self.stats.keyspace_misses += 1;
+        if self.shared.listen() & state::LISTEN_KEYMISS != 0 {
+            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::KeyMiss as u8, modified: false });
+        }
     }
 
     /// The live entry for `key` (expired keys are deleted), without touching LRU.
@@ -331,8 +426,9 @@ impl Keyspace {
         self.set(db, key, value, expire);
     }
 
-    /// DEL of one key: true if a live key was removed (an expired one is
-    /// removed too, counted as expired, and reported absent). One hash probe.
+    /// DEL of one key: true if a live key was removed (`del` fired, one dirty
+    /// change); an expired one is removed too, as expired, and reported absent.
+    /// One hash probe.
     pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
         let now = self.now_ms;
         match self.dbs[db].remove(key) {
@@ -342,7 +438,10 @@ impl Keyspace {
                 self.log_expired(db, key);
                 false
             }
-            Some(_) => true,
+            Some(_) => {
+                self.changed(db, key, Event::Del);
+                true
+            }
         }
     }
 
@@ -383,7 +482,9 @@ pub fn ks() -> &'static mut Keyspace {
         if slot.is_none() {
             *slot = Some(Keyspace::new(16));
         }
-        slot.as_mut().unwrap()
+        let k = slot.as_mut().unwrap();
+        k.sync_from_shared();
+        k
     }
 }
 

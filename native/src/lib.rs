@@ -5,15 +5,18 @@ static GLOBAL: alloc::Counting = alloc::Counting;
 
 pub mod alloc;
 pub mod api;
+pub mod changes;
 pub mod dict;
 pub mod digest;
 pub mod expire;
 pub mod generic;
 pub mod glob;
 pub mod keyspace;
+pub mod lazyfree;
 pub mod lcs;
 pub mod reply;
 pub mod sbytes;
+pub mod state;
 pub mod t_string;
 pub mod t_string_float;
 pub mod util;

@@ -2,6 +2,7 @@
 //! commands' semantics (Redis's t_string.c). Replies are written with `Out`;
 //! errors and nulls are returned as codes: the shared ones (`reply::code`) and
 //! this family's own (`scode`, mirrored in src/engine/strings.ts).
+use crate::changes::Event;
 use crate::keyspace::{Entry, Keyspace, Value};
 use crate::lcs;
 use crate::reply::{code, Out};
@@ -146,6 +147,7 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         d.dict.insert_new(SBytes::new(key), Entry { value, expire, lru });
         d.note_expire(key, -1, expire);
+        self.notify(db, key, Event::New);
     }
 }
 
@@ -213,6 +215,7 @@ pub fn mget_one(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 
 #[inline]
 pub fn set_plain(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8]) {
     ks.store_str(db, key, encode(val), Ttl::Clear);
+    ks.changed(db, key, Event::Set);
 }
 
 /// SET with its options (also SETNX, SETEX, PSETEX). `flags` are the SET_*
@@ -253,6 +256,11 @@ pub fn set(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8], flags: u32, exp
     // SET NX/XX looked the key up (and touched it) once already, as Redis does.
     let touched = flags & (SET_NX | SET_XX) != 0 && !get;
     ks.store_str_with(db, key, encode(val), ttl, !touched);
+    ks.changed(db, key, Event::Set);
+    if let Ttl::At(t) = ttl {
+        ks.notify(db, key, Event::Expire);
+        ks.note_last_expire(t);
+    }
     if get {
         done
     } else {
@@ -297,12 +305,18 @@ pub fn getex(ks: &mut Keyspace, db: usize, key: &[u8], flags: u32, expire: &[u8]
         // An absolute time already past deletes the key.
         Some(t) if unit & (SET_EXAT | SET_PXAT) != 0 && t <= now => {
             ks.delete(db, key);
+            ks.note_last_expire(crate::state::EXPIRE_DELETED);
         }
         Some(t) => {
             ks.set_expire(db, key, t);
+            ks.changed(db, key, Event::Expire);
+            ks.note_last_expire(t);
         }
         None if flags & GETEX_PERSIST != 0 => {
-            ks.set_expire(db, key, -1);
+            if ks.peek(db, key).is_some_and(|e| e.expire >= 0) {
+                ks.set_expire(db, key, -1);
+                ks.changed(db, key, Event::Persist);
+            }
         }
         None => {}
     }
@@ -338,6 +352,7 @@ pub fn incr_by(ks: &mut Keyspace, db: usize, key: &[u8], delta: &[u8], negate: b
             next
         }
     };
+    ks.changed(db, key, Event::IncrBy);
     out.int(next);
     0
 }
@@ -365,6 +380,7 @@ pub fn incr_by_float(ks: &mut Keyspace, db: usize, key: &[u8], incr: &[u8], out:
         Some(e) => e.value = value,
         None => ks.store_str(db, key, value, Ttl::Keep),
     }
+    ks.changed(db, key, Event::IncrByFloat);
     out.bulk(&buf[..n]);
     0
 }
@@ -390,6 +406,7 @@ pub fn append(ks: &mut Keyspace, db: usize, key: &[u8], suffix: &[u8], max_len: 
         Err(c) => c,
         Ok(None) => {
             ks.store_str(db, key, encode(suffix), Ttl::Keep);
+            ks.changed(db, key, Event::Append);
             suffix.len() as i64
         }
         Ok(Some(e)) => {
@@ -398,7 +415,9 @@ pub fn append(ks: &mut Keyspace, db: usize, key: &[u8], suffix: &[u8], max_len: 
             }
             let r = make_raw(&mut e.value);
             r.extend_from_slice(suffix);
-            r.len() as i64
+            let n = r.len() as i64;
+            ks.changed(db, key, Event::Append);
+            n
         }
     }
 }
@@ -458,6 +477,7 @@ pub fn setrange(ks: &mut Keyspace, db: usize, key: &[u8], offset: &[u8], val: &[
             r[offset as usize..].copy_from_slice(val);
             let n = r.len() as i64;
             ks.store_str(db, key, Value::Raw(Box::new(r)), Ttl::Keep);
+            ks.changed(db, key, Event::SetRange);
             n
         }
         Ok(Some(e)) => {
@@ -474,7 +494,9 @@ pub fn setrange(ks: &mut Keyspace, db: usize, key: &[u8], offset: &[u8], val: &[
                 r.resize(end, 0);
             }
             r[offset as usize..end].copy_from_slice(val);
-            r.len() as i64
+            let n = r.len() as i64;
+            ks.changed(db, key, Event::SetRange);
+            n
         }
     }
 }

@@ -2,6 +2,7 @@
 import { keys, Code } from "../engine/index.js";
 import type { CommandDef, Ctx, Handler } from "./types.js";
 import { NOT_INT } from "./errors.js";
+import { expireRewrite } from "./propagation.js";
 
 const GENERIC = "generic";
 
@@ -34,7 +35,10 @@ function expireHandler(name: string, unitSeconds: boolean, relative: boolean): H
     const res = keys.expire(c.db, c.argv[1], c.argv[2], unitSeconds, relative, flags, !c.server.isReplica);
     if (res === Code.NOT_INT) c.r.error(NOT_INT);
     else if (res === keys.INVALID_EXPIRE) c.r.error(`ERR invalid expire time in '${name}' command`);
-    else c.r.int(res);
+    else {
+      c.r.int(res);
+      if (res === 1) c.propagate = expireRewrite(c);
+    }
   };
 }
 

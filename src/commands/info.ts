@@ -181,7 +181,7 @@ const persistenceSection: Section = (s) => [
   "current_fork_perc:0.00",
   "current_save_keys_processed:0",
   "current_save_keys_total:0",
-  field(s, "rdb_changes_since_last_save", 0),
+  field(s, "rdb_changes_since_last_save", s.writePath.dirty() - s.writePath.dirtyAtLastSave),
   field(s, "rdb_bgsave_in_progress", 0),
   field(s, "rdb_last_save_time", Math.floor(s.startedAt / 1000)),
   field(s, "rdb_last_bgsave_status", "ok"),

@@ -227,6 +227,7 @@ const genericCommands: CommandDef[] = [
       if (lazy === null) return c.r.error(SYNTAX);
       trackEvictionPolicy(c.server);
       keys.flushdb(c.db, lazy);
+      c.forcePropagate = true; // even an empty db's FLUSHDB replicates, as Redis
       c.r.ok();
     },
   },
@@ -245,6 +246,7 @@ const genericCommands: CommandDef[] = [
       if (lazy === null) return c.r.error(SYNTAX);
       trackEvictionPolicy(c.server);
       keys.flushall(lazy);
+      c.forcePropagate = true;
       c.r.ok();
     },
   },

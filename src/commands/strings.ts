@@ -8,6 +8,7 @@ import { StrCode, STR_ERR, invalidExpire } from "../engine/strings.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
+import { asDel, asSet, getexRewrite, incrByFloatRewrite, setPxatRewrite, withoutGet } from "./propagation.js";
 
 const STR = "string";
 const ONE = Buffer.from("1");
@@ -75,9 +76,11 @@ function parseExtended(argv: Buffer[], from: number, forSet: boolean): number | 
   return flags;
 }
 
-/** SET, SETEX, PSETEX: native SET with flags; `name` for the expire error. */
+/** SET, SETEX, PSETEX: native SET with flags; `name` for the expire error. Propagates as Redis rewrites them. */
 function setWith(c: Ctx, name: string, flags: number, expire: Buffer | null, val: Buffer): void {
   reply(c, strings.set(c.db, c.argv[1], val, flags, expire, c.r), name);
+  if (flags & (strings.SET_EX | strings.SET_PX | strings.SET_EXAT)) c.propagate = setPxatRewrite(c.argv[1], val);
+  else if (flags & strings.SET_GET && !(flags & strings.SET_PXAT)) c.propagate = withoutGet(c.argv);
 }
 
 /** Parses LCS's options into a mode and a minimum match length, or an error text. */
@@ -190,7 +193,10 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "1.0.0",
     summary: "Returns the previous string value of a key after setting it to a new value.",
-    handler: (c) => reply(c, strings.getset(c.db, c.argv[1], c.argv[2], c.r), "getset"),
+    handler: (c) => {
+      reply(c, strings.getset(c.db, c.argv[1], c.argv[2], c.r), "getset");
+      c.propagate = asSet(c.argv);
+    },
   },
   {
     name: "getdel",
@@ -202,7 +208,10 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "6.2.0",
     summary: "Returns the string value of a key after deleting the key.",
-    handler: (c) => reply(c, strings.getdel(c.db, c.argv[1], c.r), "getdel"),
+    handler: (c) => {
+      reply(c, strings.getdel(c.db, c.argv[1], c.r), "getdel");
+      c.propagate = asDel(c.argv[1]);
+    },
   },
   {
     name: "getex",
@@ -219,6 +228,7 @@ export const stringCommands: CommandDef[] = [
       const flags = c.argv.length === 2 ? 0 : parseExtended(c.argv, 2, false);
       if (flags === null) return c.r.error(SYNTAX);
       reply(c, strings.getex(c.db, c.argv[1], flags, flags ? parsedExpire : null, c.r), "getex");
+      c.propagate = getexRewrite(c, (flags & strings.GETEX_PERSIST) !== 0);
     },
   },
   {
@@ -361,7 +371,11 @@ export const stringCommands: CommandDef[] = [
     group: STR,
     since: "2.6.0",
     summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
-    handler: (c) => reply(c, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r), "incrbyfloat"),
+    handler: (c) => {
+      const start = c.r.pos;
+      reply(c, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r), "incrbyfloat");
+      if (c.r.buf[start] === 36 /* '$' */) c.propagate = incrByFloatRewrite(c.argv[1], bulkAt(c.r.buf, start));
+    },
   },
   {
     name: "getrange",
@@ -421,3 +435,11 @@ export const stringCommands: CommandDef[] = [
     },
   },
 ];
+
+/** The bytes of the bulk reply written at `start` ("$<len>\r\n<bytes>\r\n"), copied. */
+function bulkAt(buf: Buffer, start: number): Buffer {
+  let i = start + 1;
+  let len = 0;
+  while (buf[i] !== 13) len = len * 10 + (buf[i++] - 48);
+  return Buffer.from(buf.subarray(i + 2, i + 2 + len));
+}

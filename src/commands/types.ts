@@ -18,6 +18,8 @@ export interface Ctx {
    * (EXEC: the commands it ran propagated themselves).
    */
   propagate: Buffer[] | null | undefined;
+  /** Propagate even without a change (Redis's forceCommandPropagation: FLUSHDB of an empty db). */
+  forcePropagate: boolean;
 }
 
 export type Handler = (ctx: Ctx) => void;

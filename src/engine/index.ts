@@ -3,5 +3,6 @@ export * as strings from "./strings.js";
 export * as keys from "./keys.js";
 export * as server from "./server.js";
 export * as debug from "./debug.js";
+export * as state from "./state.js";
 export { Code, ERR } from "./codes.js";
 export { land, answer, reply } from "./land.js";

@@ -111,30 +111,6 @@ export function setLfu(enabled: boolean, logFactor: number, decayTime: number): 
   native.keySetLfu(enabled, logFactor, decayTime);
 }
 
-/**
- * Starts or stops recording the keys that expiry deletes (on access or by the
- * active cycle): keyspace notifications ("expired") and the propagation of
- * their DEL read them with takeExpired().
- */
-export function trackExpired(on: boolean): void {
-  native.keyTrackExpired(on);
-}
-/** The keys deleted by expiry since the last call, oldest first (empty when not tracking). */
-export function takeExpired(): { db: number; key: Buffer }[] {
-  const size = native.keyExpiredBytes();
-  if (size === 0) return [];
-  const buf = Buffer.allocUnsafe(size);
-  const n = native.keyTakeExpired(buf);
-  const out: { db: number; key: Buffer }[] = [];
-  for (let i = 0, pos = 0; i < n; i++) {
-    const db = buf.readUInt32LE(pos);
-    const len = buf.readUInt32LE(pos + 4);
-    out.push({ db, key: buf.subarray(pos + 8, pos + 8 + len) });
-    pos += 8 + len;
-  }
-  return out;
-}
-
 /** Redis's glob-style match (KEYS, SCAN MATCH, CONFIG GET): `*`, `?`, `[...]`, `\` escapes. */
 export function globMatch(pattern: Uint8Array, subject: Uint8Array, nocase: boolean): boolean {
   return native.globMatch(pattern, subject, nocase);

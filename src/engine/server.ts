@@ -1,16 +1,12 @@
 /** Engine-wide bindings: lifecycle, clock, memory, expiry (native/src/api/server.rs). */
 import { native } from "./addon.js";
+import { setNoTouch } from "./state.js";
 
-/** The NO-TOUCH state last given to the addon (see setNoTouch). */
-let noTouch = false;
+export { setClock, setNoTouch } from "./state.js";
 
 export function init(databases: number): void {
   native.engineInit(databases);
-  noTouch = false; // a fresh keyspace starts touching
-}
-/** The clock (unix ms) the following commands see for expiry. */
-export function setClock(nowMs: number): void {
-  native.rawSetClock(nowMs);
+  setNoTouch(false); // a fresh keyspace starts touching
 }
 export function usedMemory(): number {
   return native.engineUsedMemory();
@@ -32,13 +28,6 @@ export function resetStats(): void {
 /** One db's INFO keyspace numbers: keys, keys with an expire, average TTL estimate (ms). */
 export function dbInfo(db: number): { keys: number; expires: number; avgTtl: number } {
   return { keys: native.keyDbsize(db), expires: native.keyVolatile(db), avgTtl: native.keyAvgTtl(db) };
-}
-
-/** CLIENT NO-TOUCH of the client about to run a command; crosses into the addon only on a change. */
-export function setNoTouch(on: boolean): void {
-  if (on === noTouch) return;
-  noTouch = on;
-  native.engineSetNoTouch(on);
 }
 
 /** Incremental rehashing's share of a cron tick: up to `buckets` buckets per resizing table. */

@@ -20,16 +20,18 @@ export { WritePath };
 export function call(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply): void {
   const wp = server.writePath;
   const start = r.pos;
-  const ctx: Ctx = { client, argv, r, server, db: client.db, propagate: undefined };
+  const ctx: Ctx = { client, argv, r, server, db: client.db, propagate: undefined, forcePropagate: false };
   const dirty = wp.dirty();
-  wp.depth++;
   // One clock read per command: it starts where the previous one of the batch
   // ended (processInput sets the clock at the batch's start), so a command's time
   // includes parsing its arguments, a fraction of a microsecond.
   const t0 = server.commandClock;
+  wp.depth++;
   try {
     spec.handler(ctx);
   } finally {
+    // The record is drained first: a lazily expired key's DEL goes out before the command.
+    if (wp.hasRecords()) wp.drain(client);
     wp.depth--;
   }
   const t1 = performance.now();
@@ -43,13 +45,15 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
     st.failed++;
     countError(server, r, start);
   }
-  // The record is drained first: a lazily expired key's DEL goes out before the command.
-  if (wp.hasRecords()) wp.drain(client);
-  if (wp.dirty() !== dirty && ctx.propagate !== null && !spec.flags.includes("no_propagate")) {
-    wp.propagate(ctx.db, ctx.propagate ?? argv);
-  }
+  // A change propagates argv, or the handler's rewrite of it.
+  const prop = ctx.propagate;
+  if (prop !== null && (wp.dirty() !== dirty || ctx.forcePropagate)) wp.propagate(ctx.db, prop ?? argv);
   server.afterCommand(client, spec, argv, usec);
-  if (wp.depth === 0) wp.flushPropagation();
+  if (wp.depth === 0) {
+    wp.flushPropagation(spec.name);
+    const pushes = server.deferredPushes;
+    if (pushes.length > 0) for (const b of pushes.splice(0)) r.raw(b);
+  }
 }
 
 /** Counts an error reply (INFO errorstats) by its code, the word after '-'. */

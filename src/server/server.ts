@@ -56,6 +56,8 @@ export class Server {
   readonly writePath = new WritePath();
   /** The client whose batch is being processed: output for it joins the batch's replies. */
   current: Client | null = null;
+  /** Output for `current` made while its command runs: it follows the command's reply (call() appends it). */
+  readonly deferredPushes: Buffer[] = [];
   /** Clients with output written outside their own batch, flushed once per event-loop turn. */
   private readonly pendingClients = new Set<Client>();
   private pendingFlushScheduled = false;
@@ -114,8 +116,10 @@ export class Server {
       this.hot.queryBufferLimit = config.int("client-query-buffer-limit");
     };
     readHot();
+    this.writePath.lazyExpire = config.bool("lazyfree-lazy-expire");
     config.onChange((name, value) => {
       if (name === "proto-max-bulk-len" || name === "client-query-buffer-limit") readHot();
+      if (name === "lazyfree-lazy-expire") this.writePath.lazyExpire = config.bool(name);
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "hz") this.startTimer();
       if (name === "client-output-buffer-limit") this.readOutputLimits();
@@ -141,6 +145,7 @@ export class Server {
     engine.server.setClock(now);
     // Keys do not expire while writes are paused (expiring is a write).
     if (this.activeExpire && !this.isPaused()) engine.server.activeExpire(20000);
+    if (this.writePath.hasRecords()) this.writePath.drain(null);
     // Tables being resized move 10k buckets per tick besides each write's share (~1 ms).
     if (this.config.bool("activerehashing")) engine.server.rehash(10000);
     for (const h of this.cronHooks) h();
@@ -343,7 +348,9 @@ export class Server {
   writeTo(client: Client, bytes: Buffer): void {
     if (client.closed) return;
     if (client === this.current) {
-      this.reply.raw(bytes);
+      // While its command runs, after that command's whole reply (EXEC's too), as Redis 7.2.
+      if (this.writePath.depth > 0) this.deferredPushes.push(bytes);
+      else this.reply.raw(bytes);
       return;
     }
     client.pendingOut.push(bytes);

@@ -12,6 +12,7 @@
  * listens, and GET/SET pay nothing otherwise.
  */
 import type { Client } from "./client.js";
+import { state } from "../engine/index.js";
 
 export type KeyModifiedHook = (db: number, key: Buffer, by: Client | null) => void;
 export type DbFlushedHook = (db: number) => void;
@@ -36,6 +37,10 @@ export interface PropagatedOp {
 
 const MULTI = [Buffer.from("MULTI")];
 const EXEC = [Buffer.from("EXEC")];
+const DEL = Buffer.from("DEL");
+const UNLINK = Buffer.from("UNLINK");
+/** Commands that may touch arbitrary keys (Redis's CMD_TOUCHES_ARBITRARY_KEYS): what their lookups expire is not wrapped in MULTI/EXEC. */
+const ARBITRARY_KEYS = new Set(["scan", "randomkey"]);
 
 export class WritePath {
   readonly keyModified: KeyModifiedHook[] = [];
@@ -50,34 +55,71 @@ export class WritePath {
    * stop per start). The engine records changes only while somebody listens.
    */
   listen(kind: ListenKind, on: boolean): void {
-    this.listening[kind] = Math.max(0, this.listening[kind] + (on ? 1 : -1));
+    const l = this.listening;
+    l[kind] = Math.max(0, l[kind] + (on ? 1 : -1));
+    const record = l.keys + l.events + l.propagation + l.keymiss > 0;
+    state.setListen((record ? state.LISTEN_RECORD : 0) | (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0));
   }
 
   /** Nesting of call(): EXEC and scripts run commands inside a command. */
   depth = 0;
-  /** Changes counted by TypeScript-side commands (added to the engine's count). */
-  private tsDirty = 0;
   /** Commands propagated by the running outermost call. */
   private ops: PropagatedOp[] = [];
+  /** The dirty count when the dataset was last saved (rdb_changes_since_last_save counts from it). */
+  dirtyAtLastSave = 0;
+  /** lazyfree-lazy-expire: expired keys propagate as UNLINK instead of DEL (kept by the server). */
+  lazyExpire = false;
 
   /** The number of changes since start (Redis's server.dirty): rdb_changes_since_last_save is its difference from the last save. */
   dirty(): number {
-    return this.tsDirty;
+    return state.dirty();
   }
 
   /** Counts changes a TypeScript-side command made (FUNCTION LOAD, ...). */
   addDirty(n: number): void {
-    this.tsDirty += n;
+    state.addDirty(n);
   }
 
   /** Whether the engine has recorded changes waiting to be drained. */
   hasRecords(): boolean {
-    return false;
+    return state.hasRecords();
   }
 
-  /** Delivers what the engine recorded to the hooks. `by` is the client whose command made the changes (null: the cron). */
+  /**
+   * Delivers what the engine recorded to the hooks, in order. `by` is the client
+   * whose command made the changes (null: the cron). An expired key's DEL is
+   * propagated here: with the command's own propagation when a command ran,
+   * alone when the cron expired it (Redis does not wrap active expiry in MULTI).
+   */
   drain(by: Client | null): void {
-    void by;
+    for (const c of state.takeChanges()) {
+      if (c.kind === "key") {
+        if (c.modified) for (const h of this.keyModified) h(c.db, c.key, by);
+        const ev = c.event;
+        if (ev === null) continue;
+        for (const h of this.keyspaceEvent) h(ev.type, ev.name, c.db, c.key);
+        if (ev.type === "x") {
+          this.propagate(c.db, [this.lazyExpire ? UNLINK : DEL, c.key]);
+          if (this.depth === 0) this.flushPropagation();
+        }
+      } else if (c.kind === "flushed") {
+        for (const h of this.dbFlushed) h(c.db);
+      } else {
+        for (const h of this.dbsSwapped) h(c.a, c.b);
+      }
+    }
+  }
+
+  /** Registers a consumer of propagated commands (AOF, replicas, tests) and starts the recording it needs. */
+  onPropagate(hook: PropagatedHook): () => void {
+    this.propagated.push(hook);
+    this.listen("propagation", true);
+    return () => {
+      const i = this.propagated.indexOf(hook);
+      if (i < 0) return;
+      this.propagated.splice(i, 1);
+      this.listen("propagation", false);
+    };
   }
 
   /**
@@ -90,12 +132,17 @@ export class WritePath {
     this.ops.push({ db, argv });
   }
 
-  /** Sends what the outermost call propagated: one op as it is, several wrapped in MULTI/EXEC. */
-  flushPropagation(): void {
+  /**
+   * Sends what the outermost call propagated (Redis's propagatePendingCommands):
+   * one op as it is, several wrapped in MULTI/EXEC (whose db is -1: no SELECT of
+   * their own), except after a command that touches arbitrary keys (`command`).
+   */
+  flushPropagation(command?: string): void {
     if (this.ops.length === 0) return;
     const ops = this.ops;
     this.ops = [];
-    const unit = ops.length === 1 ? ops : [{ db: ops[0].db, argv: MULTI }, ...ops, { db: ops[ops.length - 1].db, argv: EXEC }];
+    const wrap = ops.length > 1 && !(command !== undefined && ARBITRARY_KEYS.has(command));
+    const unit = wrap ? [{ db: -1, argv: MULTI }, ...ops, { db: -1, argv: EXEC }] : ops;
     for (const h of this.propagated) h(unit);
   }
 }

@@ -8,7 +8,6 @@ import type Redis from "ioredis";
 import { describe, expect, it } from "vitest";
 import { haveRedisServer, useNodis } from "../helpers/nodis.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
-import { takeExpired, trackExpired } from "../../src/engine/keys.js";
 import { expectSameReplies, useOracle } from "../helpers/oracle.js";
 
 const OK = "+OK\r\n";
@@ -208,30 +207,6 @@ describe("expiry commands: exact replies", () => {
     }
     expect(size).toBe(N);
     await r.flushall();
-  });
-
-  it("records the keys expiry deletes, lazily or actively, while tracking is on", async () => {
-    await r.flushall();
-    trackExpired(true);
-    try {
-      await r.set("lazy", "v", "PX", 30);
-      await r.set("active", "v", "PX", 30);
-      await r.set("deleted", "v", "PX", 30);
-      await r.set("kept", "v");
-      await sleep(40);
-      await r.get("lazy");
-      await r.del("deleted");
-      for (let i = 0; i < 40 && (await r.dbsize()) > 1; i++) await sleep(50);
-      const got = takeExpired().map((e) => `${e.db}:${e.key.toString()}`);
-      expect(got.sort()).toEqual(["0:active", "0:deleted", "0:lazy"]);
-      expect(takeExpired()).toEqual([]);
-    } finally {
-      trackExpired(false);
-    }
-    await r.set("later", "v", "PX", 1);
-    await sleep(10);
-    await r.get("later");
-    expect(takeExpired()).toEqual([]);
   });
 
   it("EXPIRE on a key then SET without options drops the TTL (not actively expired later)", async () => {

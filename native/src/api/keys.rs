@@ -56,10 +56,7 @@ pub fn key_flushdb(db: u32, lazy: Option<bool>) {
 
 #[napi]
 pub fn key_flushall(lazy: Option<bool>) {
-    let k = ks();
-    for db in 0..k.dbs.len() {
-        k.flush_db(db, lazy.unwrap_or(false));
-    }
+    ks().flush_all(lazy.unwrap_or(false));
 }
 
 /// EXPIRE family: 1/0, or NOT_INT / INVALID_EXPIRE (-1001). `flags`: NX=1 XX=2 GT=4 LT=8.
@@ -162,43 +159,6 @@ pub fn key_volatile(db: u32) -> u32 {
 #[napi]
 pub fn key_avg_ttl(db: u32) -> f64 {
     ks().dbs[db as usize].avg_ttl as f64
-}
-
-/// Starts (true) or stops recording keys deleted by expiry (lazy or active),
-/// for keyspace notifications and the propagation of their DEL.
-#[napi]
-pub fn key_track_expired(enabled: bool) {
-    let k = ks();
-    k.expired_log = if enabled { Some(k.expired_log.take().unwrap_or_default()) } else { None };
-}
-
-/// Bytes `key_take_expired` needs for the keys waiting in the expired log.
-#[napi]
-pub fn key_expired_bytes() -> u32 {
-    ks().expired_log.as_ref().map_or(0, |l| l.iter().map(|(_, k)| 8 + k.len()).sum::<usize>()) as u32
-}
-
-/// Moves the waiting expired keys into `buf` as records of db (u32 LE), key
-/// length (u32 LE) and the key's bytes; those that do not fit stay. Returns
-/// the number of records written.
-#[napi]
-pub fn key_take_expired(mut buf: BufferSlice) -> u32 {
-    let Some(log) = ks().expired_log.as_mut() else { return 0 };
-    let mut pos = 0;
-    let mut n = 0;
-    for (db, key) in log.iter() {
-        let k = key.as_slice();
-        if pos + 8 + k.len() > buf.len() {
-            break;
-        }
-        buf[pos..pos + 4].copy_from_slice(&db.to_le_bytes());
-        buf[pos + 4..pos + 8].copy_from_slice(&(k.len() as u32).to_le_bytes());
-        buf[pos + 8..pos + 8 + k.len()].copy_from_slice(k);
-        pos += 8 + k.len();
-        n += 1;
-    }
-    log.drain(..n);
-    n as u32
 }
 
 /// Redis's glob match (KEYS, SCAN MATCH, CONFIG GET, ...).

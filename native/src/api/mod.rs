@@ -5,4 +5,5 @@ pub mod debug;
 pub mod keys;
 pub mod raw;
 pub mod server;
+pub mod state;
 pub mod strings;

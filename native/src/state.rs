@@ -1,0 +1,84 @@
+//! The state block JavaScript and the engine share: a few f64 slots in a
+//! Buffer that JavaScript allocates once and registers (api/state.rs), so the
+//! per-command facts cross without a call: the clock and NO-TOUCH go in, the
+//! dirty count and the number of waiting change records come out.
+//! Without a registered block (Rust tests) each keyspace uses its own.
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+pub const SLOTS: usize = 8;
+/// The clock for the commands that follow, unix ms (JavaScript writes).
+pub const NOW_MS: usize = 0;
+/// Changes since start, Redis's server.dirty (both add to it).
+pub const DIRTY: usize = 1;
+/// Change records waiting to be drained (the engine writes).
+pub const RECORDS: usize = 2;
+/// What to record, LISTEN_* bits (JavaScript writes).
+pub const LISTEN: usize = 3;
+/// CLIENT NO-TOUCH of the client whose command runs, 0 or 1 (JavaScript writes).
+pub const NO_TOUCH: usize = 4;
+/// The absolute expire (unix ms, as i64 bits: JavaScript reads it through a
+/// BigInt64Array) the last command set, for its propagated rewrite; or EXPIRE_DELETED.
+pub const LAST_EXPIRE: usize = 5;
+/// LAST_EXPIRE when the command deleted the key instead (a time already past).
+pub const EXPIRE_DELETED: i64 = i64::MIN;
+
+/// Record key changes and keyspace events.
+pub const LISTEN_RECORD: u32 = 1;
+/// Also record `keymiss` events (every missed read lookup).
+pub const LISTEN_KEYMISS: u32 = 2;
+
+/// The block JavaScript registered, if any.
+static JS_BLOCK: AtomicPtr<f64> = AtomicPtr::new(std::ptr::null_mut());
+
+pub struct Shared {
+    ptr: *mut f64,
+    _own: Box<[f64; SLOTS]>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared::new()
+    }
+}
+
+impl Shared {
+    /// The registered block, or a block of its own.
+    pub fn new() -> Shared {
+        let mut own = Box::new([0f64; SLOTS]);
+        let js = JS_BLOCK.load(Ordering::Relaxed);
+        let ptr = if js.is_null() { own.as_mut_ptr() } else { js };
+        Shared { ptr, _own: own }
+    }
+
+    #[inline]
+    pub fn get(&self, slot: usize) -> f64 {
+        debug_assert!(slot < SLOTS);
+        unsafe { *self.ptr.add(slot) }
+    }
+
+    #[inline]
+    pub fn set(&mut self, slot: usize, v: f64) {
+        debug_assert!(slot < SLOTS);
+        unsafe { *self.ptr.add(slot) = v }
+    }
+
+    /// A slot holding an i64's bits.
+    #[inline]
+    pub fn set_i64(&mut self, slot: usize, v: i64) {
+        self.set(slot, f64::from_bits(v as u64));
+    }
+
+    #[inline]
+    pub fn listen(&self) -> u32 {
+        self.get(LISTEN) as u32
+    }
+}
+
+/// Registers JavaScript's block for every keyspace created from now on.
+///
+/// # Safety
+/// `ptr` must point to SLOTS f64s that stay allocated and in place for the
+/// life of the process (JavaScript keeps the Buffer referenced forever).
+pub unsafe fn register(ptr: *mut f64) {
+    JS_BLOCK.store(ptr, Ordering::Relaxed);
+}

@@ -1,0 +1,91 @@
+/**
+ * The state block shared with the engine (native/src/state.rs) and the drain
+ * of its change record (native/src/changes.rs). The clock and NO-TOUCH go in,
+ * the dirty count and the number of waiting records come out, all without a
+ * native call: they are slots of one Float64Array the engine reads and writes.
+ */
+import { native } from "./addon.js";
+
+const SLOTS = 8;
+const NOW_MS = 0;
+const DIRTY = 1;
+const RECORDS = 2;
+const LISTEN = 3;
+const NO_TOUCH = 4;
+const LAST_EXPIRE = 5;
+
+/** What the engine records: key changes and events; also `keymiss` events. */
+export const LISTEN_RECORD = 1;
+export const LISTEN_KEYMISS = 2;
+
+/** LAST_EXPIRE when the command deleted the key (a time already past) instead of setting it. */
+export const EXPIRE_DELETED = -(2n ** 63n);
+
+const slots = new Float64Array(SLOTS);
+const slots64 = new BigInt64Array(slots.buffer);
+// Registered once for the life of the process; `slots` is never released.
+native.engineRegisterState(Buffer.from(slots.buffer));
+
+/** The clock (unix ms) the following commands see for expiry. */
+export function setClock(nowMs: number): void {
+  slots[NOW_MS] = nowMs;
+}
+/** CLIENT NO-TOUCH of the client about to run a command. */
+export function setNoTouch(on: boolean): void {
+  slots[NO_TOUCH] = on ? 1 : 0;
+}
+/** Changes since start (Redis's server.dirty). */
+export function dirty(): number {
+  return slots[DIRTY];
+}
+/** Counts changes a TypeScript-side command made. */
+export function addDirty(n: number): void {
+  slots[DIRTY] += n;
+}
+/** Whether change records wait to be drained. */
+export function hasRecords(): boolean {
+  return slots[RECORDS] !== 0;
+}
+/** What the engine must record (LISTEN_* bits). */
+export function setListen(bits: number): void {
+  slots[LISTEN] = bits;
+}
+/** The absolute expire (unix ms) the last expire-setting command set, or EXPIRE_DELETED. */
+export function lastExpire(): bigint {
+  return slots64[LAST_EXPIRE];
+}
+
+/** A keyspace event as Redis names it, with its notify-keyspace-events class letter. */
+export interface EventInfo {
+  type: string;
+  name: string;
+}
+/** Every event the engine fires, by number. */
+export const EVENTS: readonly EventInfo[] = native.engineEventTable().map((s) => ({ type: s[0], name: s.slice(1) }));
+const NO_EVENT = 255;
+
+export type Change =
+  | { kind: "key"; db: number; key: Buffer; event: EventInfo | null; modified: boolean }
+  | { kind: "flushed"; db: number }
+  | { kind: "swapped"; a: number; b: number };
+
+/** Takes the waiting change records, oldest first. Keys are views of a fresh Buffer (safe to keep). */
+export function takeChanges(): Change[] {
+  const size = native.engineChangesBytes();
+  const buf = Buffer.allocUnsafe(size);
+  const n = native.engineTakeChanges(buf);
+  const out: Change[] = [];
+  for (let i = 0, pos = 0; i < n; i++) {
+    const kind = buf[pos];
+    const event = buf[pos + 1];
+    const x = buf.readUInt32LE(pos + 4);
+    const y = buf.readUInt32LE(pos + 8);
+    pos += 12;
+    if (kind <= 1) {
+      out.push({ kind: "key", db: x, key: buf.subarray(pos, pos + y), event: event === NO_EVENT ? null : EVENTS[event], modified: kind === 1 });
+      pos += y;
+    } else if (kind === 2) out.push({ kind: "flushed", db: x | 0 });
+    else out.push({ kind: "swapped", a: x, b: y });
+  }
+  return out;
+}
