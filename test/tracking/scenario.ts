@@ -16,15 +16,24 @@ export class Peer {
     private readonly names: Map<number, string>,
   ) {}
 
+  /** The commands sent whose replies are not read yet (GETREDIR's reply is an id). */
+  private sent: string[] = [];
+
   /** Sends a command without reading (its reply is read with read()). */
   send(...args: (string | number | Buffer)[]): void {
+    this.sent.push(args.slice(0, 2).map(String).join(" ").toLowerCase());
     this.raw.send(...args.map((a) => (typeof a === "number" ? String(a) : a)));
   }
 
-  /** Reads the next reply or push, records it and returns it (ids replaced). */
+  /** Reads the next reply or push, records it and returns it (ids replaced where replies hold them). */
   async read(timeoutMs = 3000): Promise<string> {
     let r = await this.raw.reply(timeoutMs);
-    for (const [id, name] of this.names) r = r.split(`:${id}\r\n`).join(`:<${name}>\r\n`);
+    const isPush = r.startsWith(">");
+    const cmd = isPush ? "" : (this.sent.shift() ?? "");
+    for (const [id, name] of this.names) {
+      for (const where of ["redirect\r\n", "tracking-redir-broken\r\n"]) r = r.split(`${where}:${id}\r\n`).join(`${where}:<${name}>\r\n`);
+      if (cmd === "client getredir" && r === `:${id}\r\n`) r = `:<${name}>\r\n`;
+    }
     this.log.push(`${this.name} ${JSON.stringify(r)}`);
     return r;
   }
