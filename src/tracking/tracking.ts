@@ -57,8 +57,6 @@ export class Tracking {
   /** Clients with tracking on (INFO tracking_clients). */
   clients = 0;
   private readonly state = new WeakMap<Client, ClientTracking>();
-  /** Messages for the client running a command nested in EXEC or a script: sent after the outermost command. */
-  private pending: [Client, Buffer][] = [];
   private broadcastScheduled = false;
   /** Rounds in a row the tracking table stayed over tracking-table-max-keys (the eviction effort grows with it). */
   private evictionRounds = 0;
@@ -146,8 +144,8 @@ export class Tracking {
   /**
    * After every command, nested ones too (Redis's call() and afterCommand):
    * remembers the keys a read-only command read for the client that sent it
-   * (the one running EXEC or the script); after the outermost command, sends
-   * what was held for it, clears CLIENT CACHING and keeps the table in its limit.
+   * (the one running EXEC or the script); after the outermost command, clears
+   * CLIENT CACHING and keeps the table in its limit.
    */
   private readonly afterCommand: CommandObserver = (client, spec, argv) => {
     const s = this.server;
@@ -161,11 +159,6 @@ export class Tracking {
     const st = this.state.get(client);
     // CACHING applies to the next command, or the next transaction (Redis's resetClient).
     if (st?.caching && !client.flags.has("multi") && !spec.name.startsWith("client")) st.caching = false;
-    if (this.pending.length > 0) {
-      const held = this.pending;
-      this.pending = [];
-      for (const [c, bytes] of held) s.writeTo(c, bytes);
-    }
     this.limitKeys();
   };
 
@@ -226,7 +219,7 @@ export class Tracking {
       const redir = this.server.clients.get(c.trackingRedirect);
       if (!redir) {
         c.flags.add("tracking-broken-redir");
-        if (c.resp > 2) this.deliver(c, redirBroken(c.trackingRedirect));
+        if (c.resp > 2) this.server.writeTo(c, redirBroken(c.trackingRedirect));
         return;
       }
       target = redir;
@@ -236,17 +229,8 @@ export class Tracking {
     if (target.resp > 2) head = PUSH_HEAD;
     else if (redirected && target.flags.has("pubsub")) head = PUBSUB_HEAD;
     else return;
-    this.deliver(target, Buffer.concat([head, value]));
-  }
-
-  /**
-   * Output for `c`: held while `c` runs a command nested in EXEC or a script, so
-   * it never lands inside that command's reply; otherwise after the reply of its
-   * running command, or in its pending output.
-   */
-  private deliver(c: Client, bytes: Buffer): void {
-    if (c === this.server.current && this.server.writePath.depth > 0) this.pending.push([c, bytes]);
-    else this.server.writeTo(c, bytes);
+    // For the client whose command runs, writeTo puts it after that command's whole reply.
+    this.server.writeTo(target, Buffer.concat([head, value]));
   }
 
   private scheduleBroadcast(): void {
