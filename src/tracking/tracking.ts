@@ -174,6 +174,7 @@ export class Tracking {
   }
 
   private readonly keyModified: KeyModifiedHook = (_db, key, by) => {
+    if (this.table.keyCount === 0 && this.table.prefixes.size === 0) return;
     this.invalidateKey(key.toString("latin1"), by, true);
   };
 
