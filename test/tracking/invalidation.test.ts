@@ -232,6 +232,26 @@ describe("what only Nodis is asked", () => {
     w.close();
   });
 
+  it("flags a client whose redirect client went away R in CLIENT LIST", async () => {
+    const a = await RawConn.open(srv.port);
+    const r = await RawConn.open(srv.port);
+    const w = await RawConn.open(srv.port);
+    const idr = (await r.call("CLIENT", "ID")).slice(1, -2);
+    await a.call("CLIENT", "TRACKING", "on", "REDIRECT", idr);
+    await a.call("GET", "broken");
+    r.close();
+    // Until the server has seen the close.
+    for (let i = 0; i < 300 && (await w.call("CLIENT", "LIST", "ID", idr)) !== "$0\r\n\r\n"; i++) await new Promise((res) => setTimeout(res, 10));
+    await w.call("SET", "broken", "1");
+    const info = await a.call("CLIENT", "INFO");
+    expect(info).toContain(" flags=tR ");
+    expect(info).toContain(` redir=${idr} `);
+    expect(await a.call("CLIENT", "TRACKING", "on", "REDIRECT", (await w.call("CLIENT", "ID")).slice(1, -2))).toBe("+OK\r\n");
+    expect(await a.call("CLIENT", "INFO")).toContain(" flags=t ");
+    a.close();
+    w.close();
+  });
+
   it("sends the invalidation of a key that expires", async () => {
     const a = await RawConn.open(srv.port);
     const w = await RawConn.open(srv.port);
