@@ -26,17 +26,9 @@ pub fn mix_digest(digest: &mut Digest, data: &[u8]) {
     *digest = sha1(digest);
 }
 
-/// Redis's OBJ_* type number of a value (not the RDB type id).
+/// Redis's OBJ_* type number of a value (not the RDB type id): `Kind` is numbered so.
 fn obj_type(e: &Entry) -> u32 {
-    match e.value.type_name() {
-        "string" => 0,
-        "list" => 1,
-        "set" => 2,
-        "zset" => 3,
-        "hash" => 4,
-        "stream" => 6,
-        _ => 5, // module
-    }
+    e.value.kind() as u32
 }
 
 /// Mixes one value (its type, contents and whether it has an expire) into
@@ -46,7 +38,7 @@ pub fn value_digest(digest: &mut Digest, e: &Entry) {
     if t_string::is_string(&e.value) {
         t_string::with_bytes(&e.value, |b| mix_digest(digest, b));
     }
-    if e.expire >= 0 {
+    if e.expire() >= 0 {
         xor_digest(digest, b"!!expire!!");
     }
 }

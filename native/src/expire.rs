@@ -56,7 +56,7 @@ impl Keyspace {
         };
         let now = self.now_ms;
         let Some(e) = self.lookup(db, key) else { return 0 };
-        let current = e.expire;
+        let current = e.expire();
         if flags & EXPIRE_NX != 0 && current != -1 {
             return 0;
         }
@@ -89,11 +89,11 @@ impl Keyspace {
             out.int(-2);
             return;
         };
-        if e.expire < 0 {
+        if e.expire() < 0 {
             out.int(-1);
             return;
         }
-        let t = if absolute { e.expire } else { (e.expire - now).max(0) };
+        let t = if absolute { e.expire() } else { (e.expire() - now).max(0) };
         // Rounded to seconds in 128 bits: Redis 7.2 answers 9223372036854776 for
         // an expire at i64::MAX ms (its (ttl+500)/1000 does not wrap in practice).
         out.int(if ms { t } else { ((t as i128 + 500) / 1000) as i64 });
@@ -102,7 +102,7 @@ impl Keyspace {
     /// PERSIST: true if an expire was removed.
     pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
         match self.lookup(db, key) {
-            Some(e) if e.expire >= 0 => {
+            Some(e) if e.expire() >= 0 => {
                 self.set_expire(db, key, -1);
                 self.changed(db, key, Event::Persist);
                 true
@@ -116,15 +116,13 @@ impl Keyspace {
     /// for db 0, 1, ... in turn each tick; db 0 starts a new cycle. Returns keys expired.
     ///
     /// It samples the expires index (20 keys a round, again while more than 10%
-    /// of a round had expired). Writers that bypass `Db::note_expire` leave keys
-    /// out of the index; `volatile` still counts them, so while the counts
-    /// disagree a bounded walk of the keyspace finds them and indexes them.
+    /// of a round had expired); `Db` keeps the index exactly the volatile keys.
     pub fn active_expire_db(&mut self, db: usize, budget: usize) -> usize {
         if db == 0 {
             self.start_expire_cycle();
         }
         let d = &self.dbs[db];
-        if d.volatile == 0 && d.expires.is_empty() {
+        if d.expires.is_empty() {
             return 0;
         }
         let deadline = self.cycle_deadline();
@@ -151,16 +149,6 @@ impl Keyspace {
                     self.stats.expired_time_cap_reached_count += 1;
                 }
                 break;
-            }
-        }
-        let d = &mut self.dbs[db];
-        if d.volatile != d.expires.len() && sampled < budget && Instant::now() < deadline {
-            let (s, doomed) = walk_and_index(d, now, budget - sampled);
-            sampled += s;
-            deleted += doomed.len();
-            dropped += doomed.len();
-            for k in &doomed {
-                self.log_expired(db, k.as_slice());
             }
         }
         self.stats.expired_keys += deleted as u64;
@@ -201,11 +189,11 @@ fn sample_round(d: &mut Db, now: i64) -> Round {
             cursor = d.expires.scan_bucket(cursor, |k, _| {
                 sampled += 1;
                 match dict.get(k.as_slice()) {
-                    Some(e) if e.expire >= 0 => {
-                        if e.expire <= now {
+                    Some(e) if e.expire() >= 0 => {
+                        if e.expire() <= now {
                             doomed.push(k.clone());
                         } else {
-                            ttl_sum = ttl_sum.saturating_add(e.expire - now);
+                            ttl_sum = ttl_sum.saturating_add(e.expire() - now);
                             ttl_n += 1;
                         }
                     }
@@ -240,48 +228,10 @@ struct Round {
     stale: usize,
 }
 
-/// Walks up to `budget` entries of the keyspace from the walk cursor: deletes
-/// expired keys and adds volatile keys missing from the expires index.
-/// Returns the entries seen and the keys deleted.
-fn walk_and_index(d: &mut Db, now: i64, budget: usize) -> (usize, Vec<SBytes>) {
-    let mut doomed: Vec<SBytes> = Vec::new();
-    let mut missing: Vec<SBytes> = Vec::new();
-    let mut seen = 0;
-    let mut cursor = d.walk_cursor;
-    {
-        let expires = &d.expires;
-        loop {
-            cursor = d.dict.scan_bucket(cursor, |k, e| {
-                seen += 1;
-                if e.expire >= 0 {
-                    if e.expire <= now {
-                        doomed.push(k.clone());
-                    } else if expires.get(k.as_slice()).is_none() {
-                        missing.push(k.clone());
-                    }
-                }
-            });
-            if cursor == 0 || seen >= budget {
-                break;
-            }
-        }
-    }
-    d.walk_cursor = cursor;
-    for k in &missing {
-        d.expires.insert(k.as_slice(), ());
-    }
-    for k in &doomed {
-        // Index it first so `remove` keeps the index and the count in step.
-        d.expires.insert(k.as_slice(), ());
-        d.remove(k.as_slice());
-    }
-    (seen, doomed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keyspace::{Entry, Value};
+    use crate::keyspace::Value;
 
     fn ks_with(persistent: usize, volatile: usize, expire: i64) -> Keyspace {
         let mut k = Keyspace::new(1);
@@ -316,7 +266,7 @@ mod tests {
         assert_eq!(k.expire_cmd(0, b"a", b"4000", false, false, EXPIRE_GT, true), 0);
         assert_eq!(k.expire_cmd(0, b"a", b"4000", false, false, EXPIRE_LT, true), 1);
         assert!(k.persist(0, b"a"));
-        assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (0, 0));
+        assert_eq!((k.dbs[0].volatile(), k.dbs[0].expires.len()), (0, 0));
         // In the past: deleted (or kept with the time set, on a replica).
         assert_eq!(k.expire_cmd(0, b"a", b"500", false, false, 0, false), 1);
         assert_eq!(k.dbs[0].dict.len(), 1);
@@ -324,7 +274,7 @@ mod tests {
         k.set(0, b"b", Value::Int(1), -1);
         assert_eq!(k.expire_cmd(0, b"b", b"-1", true, true, 0, true), 1);
         assert!(k.peek(0, b"b").is_none());
-        assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (0, 0));
+        assert_eq!((k.dbs[0].volatile(), k.dbs[0].expires.len()), (0, 0));
     }
 
     #[test]
@@ -335,7 +285,7 @@ mod tests {
         let n = k.active_expire_db(0, 1_000);
         assert_eq!(n, 200);
         assert_eq!(k.dbs[0].dict.len(), 100_000);
-        assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (0, 0));
+        assert_eq!((k.dbs[0].volatile(), k.dbs[0].expires.len()), (0, 0));
         assert_eq!(k.stats.expired_keys, 200);
     }
 
@@ -392,29 +342,5 @@ mod tests {
         assert_eq!(got, ["0:\"indexed\"", "0:\"v:1\"", "0:\"v:2\""]);
         assert_eq!(k.stats.expired_keys, 4);
         assert_eq!(k.dirty(), 0, "expiry is not a dirty change");
-    }
-
-    #[test]
-    fn writers_that_bypass_the_index_are_found_by_the_walk() {
-        let mut k = ks_with(5_000, 0, -1);
-        // As t_string::store_str does: an entry with an expire, counted in
-        // `volatile` but not put in the index.
-        for i in 0..50 {
-            let d = &mut k.dbs[0];
-            d.dict.insert(format!("raw:{i}").as_bytes(), Entry { value: Value::Int(1), expire: 1_500, lru: 0 });
-            d.volatile += 1;
-        }
-        // A stale index entry (its key lost the expire behind the index's back).
-        k.set(0, b"was-volatile", Value::Int(1), 9_000);
-        k.dbs[0].dict.get_mut(b"was-volatile").unwrap().expire = -1;
-        k.dbs[0].volatile -= 1;
-        k.now_ms = 2_000;
-        let mut total = 0;
-        for _ in 0..10 {
-            total += k.active_expire_db(0, 1_000);
-        }
-        assert_eq!(total, 50);
-        assert_eq!(k.dbs[0].dict.len(), 5_001);
-        assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (0, 0));
     }
 }

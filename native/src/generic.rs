@@ -54,7 +54,7 @@ impl Keyspace {
             .dict
             .iter()
             .filter(|(k, e)| {
-                (all || glob::matches(pattern, k.as_slice(), false)) && !(e.expire >= 0 && e.expire <= now)
+                (all || glob::matches(pattern, k.as_slice(), false)) && !(e.expire() >= 0 && e.expire() <= now)
             })
             .map(|(k, _)| k)
             .collect();
@@ -171,7 +171,7 @@ impl Keyspace {
         }
         let (value, expire) = match self.lookup_read(db, src) {
             None => return 0,
-            Some(e) => (e.value.clone(), e.expire),
+            Some(e) => (e.value.clone(), e.expire()),
         };
         if self.lookup(dst_db, dst).is_some() {
             if !replace {
@@ -180,7 +180,7 @@ impl Keyspace {
             self.dbs[dst_db].remove(dst);
         }
         let lru = self.lru_clock();
-        self.dbs[dst_db].put(dst, Entry { value, expire, lru });
+        self.dbs[dst_db].put(dst, Entry::new(value, expire, lru));
         self.notify(dst_db, dst, Event::New);
         self.changed(dst_db, dst, Event::CopyTo);
         1
@@ -300,21 +300,21 @@ mod tests {
         k.now_ms = 1_000;
         k.set(0, b"a", Value::Int(1), 5_000);
         assert_eq!(k.rename_cmd(0, b"a", b"b", false), code::OK);
-        assert_eq!(k.peek(0, b"b").unwrap().expire, 5_000);
+        assert_eq!(k.peek(0, b"b").unwrap().expire(), 5_000);
         assert!(k.peek(0, b"a").is_none());
         assert_eq!(k.dbs[0].expires.len(), 1);
         assert_eq!(k.rename_cmd(0, b"zz", b"b", false), code::NO_KEY);
         assert!(k.move_cmd(0, b"b", 1));
-        assert_eq!(k.dbs[0].volatile, 0);
-        assert_eq!(k.dbs[1].volatile, 1);
+        assert_eq!(k.dbs[0].volatile(), 0);
+        assert_eq!(k.dbs[1].volatile(), 1);
         assert_eq!(k.copy_cmd(1, b"b", 0, b"c", false), 1);
-        assert_eq!(k.peek(0, b"c").unwrap().expire, 5_000);
+        assert_eq!(k.peek(0, b"c").unwrap().expire(), 5_000);
         assert_eq!(k.copy_cmd(1, b"b", 1, b"b", false), SAME_OBJECT);
         k.set(0, b"d", Value::Int(2), -1);
         assert_eq!(k.copy_cmd(0, b"d", 0, b"c", false), 0);
         assert_eq!(k.copy_cmd(0, b"d", 0, b"c", true), 1);
-        assert_eq!(k.peek(0, b"c").unwrap().expire, -1);
-        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.peek(0, b"c").unwrap().expire(), -1);
+        assert_eq!(k.dbs[0].volatile(), 0);
         assert_eq!(k.dbs[0].expires.len(), 0);
     }
 
@@ -393,10 +393,10 @@ mod index_invariants {
                 _ => k.now_ms += rnd(20) as i64,
             }
             for (i, d) in k.dbs.iter().enumerate() {
-                let volatile: Vec<&[u8]> = d.dict.iter().filter(|(_, e)| e.expire >= 0).map(|(k, _)| k.as_slice()).collect();
+                let volatile: Vec<&[u8]> = d.dict.iter().filter(|(_, e)| e.expire() >= 0).map(|(k, _)| k.as_slice()).collect();
                 max_volatile = max_volatile.max(volatile.len());
-                assert_eq!(volatile.len(), d.volatile, "step {step} db {i}: count");
-                assert_eq!(d.expires.len(), d.volatile, "step {step} db {i}: index size");
+                assert_eq!(volatile.len(), d.volatile(), "step {step} db {i}: count");
+                assert_eq!(d.expires.len(), d.volatile(), "step {step} db {i}: index size");
                 for key in volatile {
                     assert!(d.expires.get(key).is_some(), "step {step} db {i}: {key:?} not indexed");
                 }

@@ -1,123 +1,13 @@
-//! The databases: keys to entries, an index of the keys that have an expire
-//! (for the active cycle in expire.rs; lazy expiry happens in `lookup_with`),
-//! the LRU/LFU access data and keyspace statistics. Values of each type live in
-//! their own module (`t_string.rs`, ...); this module only knows entries.
-//! Every change of an entry's `expire` goes through `Db::note_expire` (or
-//! `put`/`remove`/`Keyspace::set_expire`, which call it).
+//! The keyspace: the databases (db.rs), lookups with lazy expiry, the
+//! LRU/LFU access data, keyspace statistics, and the change record of the
+//! write path (changes.rs). Values of each type live in their own module
+//! (`t_string.rs`, ...); the value model is object.rs.
 use crate::changes::{Change, Event, MAX_RECORDS, NO_EVENT};
-use crate::dict::Dict;
+pub use crate::db::{Db, Entry};
+pub use crate::object::{Kind, Value};
 use crate::sbytes::SBytes;
 use crate::state::{self, Shared};
 use std::cell::UnsafeCell;
-
-#[derive(Clone)]
-pub enum Value {
-    /// An integer-encoded string (OBJECT ENCODING `int`).
-    Int(i64),
-    /// A string as SET creates it (`embstr` up to 44 bytes, `raw` above).
-    Str(SBytes),
-    /// A string grown in place by APPEND/SETRANGE (always `raw`).
-    Raw(Box<Vec<u8>>),
-}
-
-/// Redis's type names, in the order of their RDB type ids.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Kind {
-    String = 0,
-}
-
-impl Kind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::String => "string",
-        }
-    }
-}
-
-impl Value {
-    pub fn kind(&self) -> Kind {
-        match self {
-            Value::Int(_) | Value::Str(_) | Value::Raw(_) => Kind::String,
-        }
-    }
-    pub fn type_name(&self) -> &'static str {
-        self.kind().name()
-    }
-    pub fn encoding(&self) -> &'static str {
-        match self {
-            Value::Int(_) => "int",
-            Value::Str(s) if s.len() <= 44 => "embstr",
-            Value::Str(_) | Value::Raw(_) => "raw",
-        }
-    }
-}
-
-pub struct Entry {
-    pub value: Value,
-    /// Absolute unix time in ms, or -1 for none. Change it through
-    /// `Keyspace::set_expire` / `Db::note_expire` so the expires index follows.
-    pub expire: i64,
-    /// Under an LRU (or no) policy: unix seconds (truncated) of the last access.
-    /// Under an LFU policy: minutes (16 bits) << 8 | logarithmic counter, as Redis.
-    /// `Keyspace::lru_clock` gives the value for a fresh object in either mode.
-    pub lru: u32,
-}
-
-#[derive(Default)]
-pub struct Db {
-    pub dict: Dict<Entry>,
-    /// Number of keys with an expire (kept by `note_expire`).
-    pub volatile: usize,
-    /// The keys that have an expire: the active cycle samples these instead of
-    /// walking the whole keyspace (Redis's `db->expires`).
-    pub expires: Dict<()>,
-    /// Where the active expire cycle resumes in `expires`.
-    pub expire_cursor: u64,
-    /// Where the fallback walk of `dict` resumes (see `active_expire_db`).
-    pub walk_cursor: u64,
-    /// Running estimate of the TTL (ms) of volatile keys (INFO keyspace avg_ttl).
-    pub avg_ttl: i64,
-}
-
-impl Db {
-    /// Keeps `volatile` and the expires index in step with an expire change of `key`.
-    #[inline]
-    pub fn note_expire(&mut self, key: &[u8], old: i64, new: i64) {
-        match (old >= 0, new >= 0) {
-            (false, true) => {
-                self.volatile += 1;
-                self.expires.insert(key, ());
-            }
-            (true, false) => {
-                self.volatile -= 1;
-                self.expires.remove(key);
-            }
-            _ => {}
-        }
-    }
-    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let (_, e) = self.dict.remove(key)?;
-        if e.expire >= 0 {
-            self.volatile -= 1;
-            self.expires.remove(key);
-        }
-        Some(e)
-    }
-    /// Adds or replaces `key` with `entry` as it is (value, expire, LRU).
-    pub fn put(&mut self, key: &[u8], entry: Entry) {
-        let new = entry.expire;
-        let old = self.dict.insert(key, entry).map(|o| o.expire).unwrap_or(-1);
-        self.note_expire(key, old, new);
-    }
-    pub fn clear(&mut self) {
-        self.dict.clear();
-        self.expires.clear();
-        self.volatile = 0;
-        self.expire_cursor = 0;
-        self.walk_cursor = 0;
-        self.avg_ttl = 0;
-    }
-}
 
 #[derive(Default, Clone, Copy)]
 pub struct Stats {
@@ -363,7 +253,7 @@ impl Keyspace {
         };
         // SAFETY: `p` points into `d.dict`, which is not touched again unless
         // the entry is removed, after which `p` is never used.
-        let exp = unsafe { (*p).expire };
+        let exp = unsafe { (*p).expire() };
         if exp >= 0 && exp <= now {
             d.remove(key);
             self.stats.expired_keys += 1;
@@ -417,12 +307,12 @@ impl Keyspace {
     /// Sets a value, replacing any old one; `expire` -1 for none.
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, expire: i64) {
         let lru = self.lru_clock();
-        self.dbs[db].put(key, Entry { value, expire, lru });
+        self.dbs[db].put(key, Entry::new(value, expire, lru));
     }
 
     /// Replaces the value of an existing live key, keeping its TTL.
     pub fn set_keep_ttl(&mut self, db: usize, key: &[u8], value: Value) {
-        let expire = self.peek(db, key).map(|e| e.expire).unwrap_or(-1);
+        let expire = self.peek(db, key).map(|e| e.expire()).unwrap_or(-1);
         self.set(db, key, value, expire);
     }
 
@@ -433,7 +323,7 @@ impl Keyspace {
         let now = self.now_ms;
         match self.dbs[db].remove(key) {
             None => false,
-            Some(e) if e.expire >= 0 && e.expire <= now => {
+            Some(e) if e.expire() >= 0 && e.expire() <= now => {
                 self.stats.expired_keys += 1;
                 self.log_expired(db, key);
                 false
@@ -447,13 +337,7 @@ impl Keyspace {
 
     /// Sets or clears (-1) the expire of an existing key. True if the key exists.
     pub fn set_expire(&mut self, db: usize, key: &[u8], when: i64) -> bool {
-        let d = &mut self.dbs[db];
-        let old = match d.dict.get_mut(key) {
-            None => return false,
-            Some(e) => std::mem::replace(&mut e.expire, when),
-        };
-        d.note_expire(key, old, when);
-        true
+        self.dbs[db].set_expire(key, when).is_some()
     }
 }
 
@@ -498,14 +382,14 @@ mod tests {
         k.set(0, b"a", Value::Int(1), 1500);
         k.set(0, b"b", Value::Int(2), -1);
         k.set(0, b"c", Value::Int(3), 1200);
-        assert_eq!(k.dbs[0].volatile, 2);
+        assert_eq!(k.dbs[0].volatile(), 2);
         assert!(k.lookup(0, b"a").is_some());
         k.now_ms = 1300;
         assert_eq!(k.active_expire_db(0, 100), 1);
         assert!(k.exists(0, b"a"));
         k.now_ms = 1600;
         assert!(!k.exists(0, b"a"));
-        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.dbs[0].volatile(), 0);
         assert_eq!(k.stats.expired_keys, 2);
         assert!(k.exists(0, b"b"));
     }

@@ -46,7 +46,6 @@ pub fn encode(bytes: &[u8]) -> Value {
 
 /// Calls `f` with the bytes of a string value (callers check `is_string` first).
 #[inline]
-#[allow(unreachable_patterns)]
 pub fn with_bytes<R>(v: &Value, f: impl FnOnce(&[u8]) -> R) -> R {
     match v {
         Value::Int(i) => {
@@ -56,7 +55,6 @@ pub fn with_bytes<R>(v: &Value, f: impl FnOnce(&[u8]) -> R) -> R {
         }
         Value::Str(s) => f(s.as_slice()),
         Value::Raw(r) => f(r),
-        _ => f(&[]),
     }
 }
 
@@ -70,25 +68,21 @@ pub fn is_string(v: &Value) -> bool {
 }
 
 /// Length of a string value in bytes.
-#[allow(unreachable_patterns)]
 pub fn str_len(v: &Value) -> usize {
     match v {
         Value::Int(i) => crate::util::i64_len(*i),
         Value::Str(s) => s.len(),
         Value::Raw(r) => r.len(),
-        _ => 0,
     }
 }
 
 /// Writes a string value as a bulk reply.
 #[inline]
-#[allow(unreachable_patterns)]
 pub fn reply_value(out: &mut Out, v: &Value) {
     match v {
         Value::Int(i) => out.bulk_i64(*i),
         Value::Str(s) => out.bulk(s.as_slice()),
         Value::Raw(r) => out.bulk(r),
-        _ => out.null(),
     }
 }
 
@@ -128,15 +122,17 @@ impl Keyspace {
     #[inline]
     pub fn store_str_with(&mut self, db: usize, key: &[u8], value: Value, ttl: Ttl, touch: bool) {
         if let Some(e) = self.lookup_with(db, key, touch, false) {
-            let old = e.expire;
+            let old = e.expire();
             let new = match ttl {
                 Ttl::Clear => -1,
                 Ttl::Keep => old,
                 Ttl::At(t) => t,
             };
             e.value = value;
-            e.expire = new;
-            self.dbs[db].note_expire(key, old, new);
+            // A second probe only when the TTL changes.
+            if new != old {
+                self.dbs[db].set_expire(key, new);
+            }
             return;
         }
         let expire = match ttl {
@@ -144,9 +140,7 @@ impl Keyspace {
             _ => -1,
         };
         let lru = self.lru_clock();
-        let d = &mut self.dbs[db];
-        d.dict.insert_new(SBytes::new(key), Entry { value, expire, lru });
-        d.note_expire(key, -1, expire);
+        self.dbs[db].add(key, Entry::new(value, expire, lru));
         self.notify(db, key, Event::New);
     }
 }
@@ -313,7 +307,7 @@ pub fn getex(ks: &mut Keyspace, db: usize, key: &[u8], flags: u32, expire: &[u8]
             ks.note_last_expire(t);
         }
         None if flags & GETEX_PERSIST != 0 => {
-            if ks.peek(db, key).is_some_and(|e| e.expire >= 0) {
+            if ks.peek(db, key).is_some_and(|e| e.expire() >= 0) {
                 ks.set_expire(db, key, -1);
                 ks.changed(db, key, Event::Persist);
             }
@@ -653,20 +647,20 @@ mod tests {
     fn ttl_handling() {
         let mut k = ks();
         run(|o| set(&mut k, 0, b"a", b"v", SET_PX, b"100", o));
-        assert_eq!(k.peek(0, b"a").unwrap().expire, 1_000_100);
-        assert_eq!(k.dbs[0].volatile, 1);
+        assert_eq!(k.peek(0, b"a").unwrap().expire(), 1_000_100);
+        assert_eq!(k.dbs[0].volatile(), 1);
         run(|o| set(&mut k, 0, b"a", b"w", SET_KEEPTTL, b"", o));
-        assert_eq!(k.peek(0, b"a").unwrap().expire, 1_000_100);
+        assert_eq!(k.peek(0, b"a").unwrap().expire(), 1_000_100);
         run(|o| incr_by_float(&mut k, 0, b"a", b"1", o)); // not a float: unchanged
         set_plain(&mut k, 0, b"a", b"x");
-        assert_eq!(k.peek(0, b"a").unwrap().expire, -1);
-        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.peek(0, b"a").unwrap().expire(), -1);
+        assert_eq!(k.dbs[0].volatile(), 0);
         assert_eq!(k.dbs[0].expires.len(), 0);
         // GETEX: EX sets, PERSIST clears, a past EXAT deletes.
         assert_eq!(run(|o| getex(&mut k, 0, b"a", SET_EX, b"5", o)).1, b"$1\r\nx\r\n");
-        assert_eq!(k.peek(0, b"a").unwrap().expire, 1_005_000);
+        assert_eq!(k.peek(0, b"a").unwrap().expire(), 1_005_000);
         run(|o| getex(&mut k, 0, b"a", GETEX_PERSIST, b"", o));
-        assert_eq!(k.peek(0, b"a").unwrap().expire, -1);
+        assert_eq!(k.peek(0, b"a").unwrap().expire(), -1);
         assert_eq!(run(|o| getex(&mut k, 0, b"a", SET_EX, b"0", o)).0, scode::INVALID_EXPIRE);
         assert_eq!(run(|o| getex(&mut k, 0, b"nokey", SET_EX, b"0", o)).0, code::NIL);
         run(|o| getex(&mut k, 0, b"a", SET_EXAT, b"1", o));
@@ -675,15 +669,15 @@ mod tests {
         run(|o| set(&mut k, 0, b"b", b"v", SET_PX, b"10", o));
         k.now_ms += 20;
         assert_eq!(run(|o| set(&mut k, 0, b"b", b"w", SET_NX, b"", o)).0, code::OK);
-        assert_eq!(k.dbs[0].volatile, 0);
+        assert_eq!(k.dbs[0].volatile(), 0);
         assert_eq!(k.stats.expired_keys, 1);
         // INCR and APPEND keep the TTL.
         run(|o| set(&mut k, 0, b"c", b"1", SET_EX, b"100", o));
         run(|o| incr_by(&mut k, 0, b"c", b"1", false, o));
         append(&mut k, 0, b"c", b"0", 100);
-        assert_eq!((k.dbs[0].volatile, k.dbs[0].expires.len()), (1, 1));
+        assert_eq!((k.dbs[0].volatile(), k.dbs[0].expires.len()), (1, 1));
         let now = k.now_ms;
-        assert_eq!(k.peek(0, b"c").unwrap().expire, now + 100_000);
+        assert_eq!(k.peek(0, b"c").unwrap().expire(), now + 100_000);
     }
 
     #[test]

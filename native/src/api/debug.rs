@@ -200,7 +200,7 @@ mod tests {
     use super::*;
 
     fn entry(v: Value) -> Entry {
-        Entry { value: v, expire: -1, lru: 0 }
+        Entry::new(v, -1, 0)
     }
 
     #[test]

@@ -153,7 +153,7 @@ pub fn key_set_lfu(enabled: bool, log_factor: u32, decay_time: u32) {
 /// Keys with an expire in `db` (INFO keyspace `expires`) and their average TTL (ms).
 #[napi]
 pub fn key_volatile(db: u32) -> u32 {
-    ks().dbs[db as usize].volatile as u32
+    ks().dbs[db as usize].volatile() as u32
 }
 
 #[napi]
