@@ -175,15 +175,18 @@ export class Tracking {
 
   private readonly keyModified: KeyModifiedHook = (_db, key, by) => {
     if (this.table.keyCount === 0 && this.table.prefixes.size === 0) return;
-    this.invalidateKey(key.toString("latin1"), by, true);
+    this.invalidateKey(key.toString("latin1"), by, this.server.current);
   };
 
   /**
    * Redis's trackingInvalidateKey: every client that read `key` is told, once
    * (the key is forgotten until read again); BCAST clients of a matching prefix
-   * get it with the turn's batch. NOLOOP clients are not told of their own changes.
+   * get it with the turn's batch. NOLOOP clients are not told of their own
+   * changes: in BCAST mode of the keys `by` changed (null: expired, evicted), in
+   * normal mode when they are `self`, the client whose command runs (as Redis,
+   * even for a key its read expired); eviction from a full table has no `self`.
    */
-  private invalidateKey(key: string, by: Client | null, bcast: boolean): void {
+  private invalidateKey(key: string, by: Client | null, self: Client | null, bcast = true): void {
     const table = this.table;
     if (bcast && table.prefixes.size > 0 && table.rememberForBroadcast(key, by)) this.scheduleBroadcast();
     const ids = table.take(key);
@@ -193,7 +196,7 @@ export class Tracking {
     for (const id of ids) {
       const target = clients.get(id);
       if (!target || !target.flags.has("tracking") || target.flags.has("tracking-bcast")) continue;
-      if (target === by && this.state.get(target)?.noloop) continue;
+      if (target === self && this.state.get(target)?.noloop) continue;
       this.send(target, (value ??= oneKeyValue(key)));
     }
   }
@@ -283,7 +286,7 @@ export class Tracking {
     while (effort-- > 0) {
       const key = this.table.oldestKey();
       if (key === undefined) break;
-      this.invalidateKey(key, null, false);
+      this.invalidateKey(key, null, null, false);
       if (this.table.keyCount <= max) {
         this.evictionRounds = 0;
         return;

@@ -12,7 +12,7 @@ import { RawConn } from "../server/raw-conn.js";
 import { record, type Scene } from "./scenario.js";
 
 let srv: RunningServer;
-useNodis({}, {}, (f) => ({ srv } = f));
+useNodis({ "enable-debug-command": "yes" }, {}, (f) => ({ srv } = f));
 
 /** Plays `play` on Nodis and on redis-server and expects the same record. */
 async function same(play: (s: Scene) => Promise<void>): Promise<string[]> {
@@ -182,6 +182,38 @@ describe("invalidation messages", () => {
     });
     expect(log).toContain(`a ${JSON.stringify(push("a:1", "a:2"))}`);
     expect(log).toContain(`n ${JSON.stringify(push("a:1", "a:2", "b:1", "b:2", "c:1"))}`);
+  });
+
+  differential("a key expired by a read: BCAST NOLOOP clients are told, a normal NOLOOP reader is not", async () => {
+    const log = await same(async (s) => {
+      const a = await s.open("a");
+      const b = await s.open("b");
+      const c = await s.open("c");
+      await a.hello("3");
+      await b.hello("3");
+      await c.hello("3");
+      await a.call("FLUSHALL");
+      await a.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+      try {
+        await a.call("CLIENT", "TRACKING", "on", "BCAST", "NOLOOP", "PREFIX", "bc:");
+        await a.call("SET", "bc:k", "v", "PX", "1");
+        await new Promise((r) => setTimeout(r, 20));
+        await a.call("GET", "bc:k"); // expired by this read: changed by nobody
+        await a.read();
+        await b.call("CLIENT", "TRACKING", "on", "NOLOOP");
+        await c.call("CLIENT", "TRACKING", "on");
+        await b.call("SET", "j", "v", "PX", "50");
+        await b.call("GET", "j");
+        await c.call("GET", "j");
+        await new Promise((r) => setTimeout(r, 100));
+        await b.call("GET", "j"); // b's read expires it: b is not told, c is
+        await c.read();
+        await b.call("PING");
+      } finally {
+        await a.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+      }
+    });
+    expect(log).toContain(`a ${JSON.stringify(push("bc:k"))}`);
   });
 
   differential("REDIRECT to a RESP2 client in pub/sub mode: a message on __redis__:invalidate", async (ctx) => {
