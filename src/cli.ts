@@ -2,7 +2,9 @@
 /** nodis-server: redis-server's command line, start-up and shutdown over startServer(). */
 import fs from "node:fs";
 import { spawn } from "node:child_process";
-import { ConfigFileError, loadFromArgv, REDIS_VERSION, type CommandLine } from "./config/load.js";
+import { ConfigFileError, loadFromArgv, type CommandLine } from "./config/load.js";
+import { NODIS_VERSION, REDIS_VERSION } from "./version.js";
+import { server as engineServer } from "./engine/index.js";
 import { Logger } from "./server/log.js";
 import { startServer } from "./index.js";
 
@@ -33,7 +35,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (cl.action === "version") {
-    process.stdout.write(`Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=0\n`);
+    // redis-server's shape, naming Nodis; the Redis version it answers as comes last.
+    process.stdout.write(
+      `Nodis server v=${NODIS_VERSION} sha=00000000:0 malloc=${engineServer.ALLOCATOR} bits=64 build=0 redis_version=${REDIS_VERSION}\n`,
+    );
     process.exit(0);
   }
   if (cl.action === "help") {
@@ -49,8 +54,10 @@ async function main(): Promise<void> {
   early.level = config.get("loglevel") as Logger["level"];
   early.file = config.get("logfile");
   if (cl.fromStdin) early.notice("Reading config from stdin");
-  early.notice("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
-  early.notice(`Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
+  early.notice("oO0OoO0OoO0Oo Nodis is starting oO0OoO0OoO0Oo");
+  early.notice(
+    `Nodis version=${NODIS_VERSION}, redis_version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`,
+  );
   if (!cl.hadArgs) {
     early.warning(
       "Warning: no config file specified, using the default config. In order to specify a config file use nodis-server /path/to/redis.conf",
@@ -142,7 +149,7 @@ function daemonize(stdinText: string): never {
 /** Nodis's start-up banner, with the facts Redis's logo gives (tools look for "PID: n"). */
 function logo(port: number): string {
   const facts = [
-    `Nodis (Redis ${REDIS_VERSION} compatible) 64 bit`,
+    `Nodis ${NODIS_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit`,
     "Running in standalone mode",
     `Port: ${port}`,
     `PID: ${process.pid}`,

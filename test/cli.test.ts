@@ -6,6 +6,7 @@ import path from "node:path";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort, rawExchange } from "./helpers/nodis.js";
+import { until, waitFor } from "./helpers/wait.js";
 
 const CLI = path.resolve(__dirname, "../dist/cli.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nodis-cli-"));
@@ -36,10 +37,7 @@ async function start(args: string[], logfile?: string): Promise<Started> {
   proc.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
   const text = () => (logfile ? (fs.existsSync(logfile) ? fs.readFileSync(logfile, "utf8") : "") : out);
-  for (let i = 0; i < 200 && !text().includes("Ready to accept connections tcp"); i++) {
-    if (proc.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(() => proc.exitCode !== null || text().includes("Ready to accept connections tcp"), { everyMs: 25 });
   return { proc, out: text, exited };
 }
 
@@ -47,7 +45,9 @@ describe("nodis-server", () => {
   it("prints its version and usage", () => {
     const v = run(["--version"]);
     expect(v.status).toBe(0);
-    expect(v.stdout).toMatch(/^Redis server v=7\.2\.4 sha=/);
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../package.json"), "utf8"));
+    // redis-server's shape, naming Nodis, its version and the allocator under the addon's accounting.
+    expect(v.stdout).toBe(`Nodis server v=${pkg.version} sha=00000000:0 malloc=libc bits=64 build=0 redis_version=7.2.4\n`);
     const h = run(["-h"]);
     expect(h.status).toBe(1);
     expect(h.stderr).toContain("Usage: ./nodis-server [/path/to/redis.conf] [options] [-]");
@@ -82,7 +82,12 @@ describe("nodis-server", () => {
     expect(await s.exited).toBe(0);
     const lines = s.out().trimEnd().split("\n");
     for (const l of lines.filter((x) => !x.includes("signal-handler"))) expect(l).toMatch(LINE);
-    expect(lines.some((l) => /:C .* \* oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo$/.test(l))).toBe(true);
+    expect(lines.some((l) => /:C .* \* oO0OoO0OoO0Oo Nodis is starting oO0OoO0OoO0Oo$/.test(l))).toBe(true);
+    const version = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../package.json"), "utf8")).version;
+    const started = lines.find((l) => l.includes("just started"));
+    expect(started).toMatch(
+      new RegExp(`:C .* \\* Nodis version=${version.replace(/\./g, "\\.")}, redis_version=7\\.2\\.4, bits=64, commit=00000000, modified=0, pid=${s.proc.pid}, just started$`),
+    );
     expect(lines.some((l) => /:M .* \* Ready to accept connections tcp$/.test(l))).toBe(true);
     expect(lines.some((l) => /^\d+:signal-handler \(\d+\) Received SIGTERM scheduling shutdown\.\.\.$/.test(l))).toBe(true);
     expect(lines.some((l) => /# User requested shutdown\.\.\.$/.test(l))).toBe(true);
@@ -116,11 +121,8 @@ describe("nodis-server", () => {
     const quiet = path.join(tmp, "quiet.log");
     const qport = await freePort();
     const q = spawnServer(["--port", String(qport), "--bind", "127.0.0.1", "--logfile", quiet, "--loglevel", "warning"]);
-    for (let i = 0; i < 200; i++) {
-      const { data } = await rawExchange(qport, "PING\r\n", (d) => d.includes("\r\n"), 200);
-      if (data === "+PONG\r\n") break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const ping = () => rawExchange(qport, "PING\r\n", (d) => d.includes("\r\n"), 200).then((x) => x.data);
+    expect(await until(ping, (d) => d === "+PONG\r\n", { everyMs: 25 })).toBe("+PONG\r\n");
     q.proc.kill("SIGTERM");
     expect(await q.exited).toBe(0);
     const qtext = fs.readFileSync(quiet, "utf8");
@@ -138,7 +140,7 @@ describe("nodis-server", () => {
     let out = "";
     proc.stdout!.on("data", (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-    for (let i = 0; i < 200 && !out.includes("Ready to accept"); i++) await new Promise((r) => setTimeout(r, 25));
+    await waitFor(() => out.includes("Ready to accept"), { everyMs: 25 });
     expect(out).toContain("Reading config from stdin");
     expect(fs.readFileSync(pidfile, "utf8").trim()).toBe(String(proc.pid));
     const { data } = await rawExchange(port, "CONFIG GET maxclients\r\n", (d) => d.endsWith("123\r\n"));
@@ -154,16 +156,12 @@ describe("nodis-server", () => {
     const logfile = path.join(tmp, "daemon.log");
     const r = run(["--port", String(port), "--bind", "127.0.0.1", "--daemonize", "yes", "--pidfile", pidfile, "--logfile", logfile]);
     expect(r.status).toBe(0);
-    let pong = "";
-    for (let i = 0; i < 200 && pong !== "+PONG\r\n"; i++) {
-      pong = (await rawExchange(port, "PING\r\n", (d) => d.includes("\r\n"), 200)).data;
-      if (pong !== "+PONG\r\n") await new Promise((res) => setTimeout(res, 25));
-    }
-    expect(pong).toBe("+PONG\r\n");
+    const ping = () => rawExchange(port, "PING\r\n", (d) => d.includes("\r\n"), 200).then((x) => x.data);
+    expect(await until(ping, (d) => d === "+PONG\r\n", { everyMs: 25 })).toBe("+PONG\r\n");
     const pid = Number(fs.readFileSync(pidfile, "utf8"));
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, "SIGTERM");
-    for (let i = 0; i < 200 && fs.existsSync(pidfile); i++) await new Promise((res) => setTimeout(res, 25));
+    await waitFor(() => !fs.existsSync(pidfile), { everyMs: 25 });
     expect(fs.existsSync(pidfile)).toBe(false);
     expect(fs.readFileSync(logfile, "utf8")).toContain("Ready to accept connections tcp");
   });

@@ -1,6 +1,7 @@
 /** CLIENT and its subcommands: connection introspection and management. */
 import type { CommandDef, Ctx } from "./types.js";
-import { NOT_INT, SYNTAX } from "./errors.js";
+import { NOT_INT, SYNTAX, echo } from "./errors.js";
+import { subcommandSyntaxError } from "./help.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { clientCachingCommand, clientGetredirCommand, clientTrackingCommand, clientTrackinginfoCommand } from "../tracking/commands.js";
 import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, validClientAttr, type Client, type ClientType } from "../server/client.js";
@@ -100,7 +101,7 @@ function list(c: Ctx): void {
   let out = "";
   if (argv.length === 4 && word(argv[2]) === "type") {
     const type = clientType(argv[3]);
-    if (!type) return r.error(`ERR Unknown client type '${argv[3].toString("latin1")}'`);
+    if (!type) return r.error(echo`ERR Unknown client type '${argv[3]}'`);
     for (const cl of server.clients.values()) if (cl.type() === type) out += infoLine(c, cl, now);
   } else if (argv.length > 3 && word(argv[2]) === "id") {
     for (let i = 3; i < argv.length; i++) {
@@ -141,14 +142,14 @@ function kill(c: Ctx): void {
         id = n;
       } else if (opt === "type") {
         type = clientType(val);
-        if (!type) return r.error(`ERR Unknown client type '${val.toString("latin1")}'`);
+        if (!type) return r.error(echo`ERR Unknown client type '${val}'`);
       } else if (opt === "addr") {
         addr = val.toString("latin1");
       } else if (opt === "laddr") {
         laddr = val.toString("latin1");
       } else if (opt === "user") {
         user = val.toString("latin1");
-        if (!server.auth.userExists(user)) return r.error(`ERR No such user '${user}'`);
+        if (!server.auth.userExists(user)) return r.error(echo`ERR No such user '${val}'`);
       } else if (opt === "skipme") {
         const w = word(val);
         if (w !== "yes" && w !== "no") return r.error(SYNTAX);
@@ -194,10 +195,6 @@ function pause(c: Ctx): void {
   r.ok();
 }
 
-/** Redis's addReplySubcommandSyntaxError. */
-function subcommandSyntax(c: Ctx): string {
-  return `ERR unknown subcommand or wrong number of arguments for '${c.argv[1].toString("latin1").slice(0, 128)}'. Try CLIENT HELP.`;
-}
 
 const sub = (def: Omit<CommandDef, "group">): CommandDef => ({ group: CONN, ...def });
 
@@ -289,9 +286,9 @@ export const clientSubcommands: CommandDef[] = [
     handler: (c) => {
       const attr = c.argv[2].toString("latin1");
       const which = attr.toLowerCase();
-      if (which !== "lib-name" && which !== "lib-ver") return c.r.error(`ERR Unrecognized option '${attr}'`);
+      if (which !== "lib-name" && which !== "lib-ver") return c.r.error(echo`ERR Unrecognized option '${c.argv[2]}'`);
       if (!validClientAttr(c.argv[3])) {
-        return c.r.error(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+        return c.r.error(echo`ERR ${c.argv[2]} cannot contain spaces, newlines or special characters.`);
       }
       const v = c.argv[3].toString("latin1");
       if (which === "lib-name") c.client.libName = v;
@@ -355,7 +352,7 @@ export const clientSubcommands: CommandDef[] = [
     summary: "Suspends commands processing.",
     handler: (c) => {
       if (c.argv.length > 4) {
-        return c.r.error(subcommandSyntax(c));
+        return c.r.error(subcommandSyntaxError(c));
       }
       pause(c);
     },
@@ -384,7 +381,7 @@ export const clientSubcommands: CommandDef[] = [
     handler: (c) => {
       const { argv, r } = c;
       if (argv.length > 4) {
-        return r.error(subcommandSyntax(c));
+        return r.error(subcommandSyntaxError(c));
       }
       let withError = false;
       if (argv.length === 4) {

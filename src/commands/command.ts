@@ -3,7 +3,7 @@ import type { CommandDef, CommandSpec, Ctx, DocArg, KeySpec } from "./types.js";
 import type { Reply } from "../protocol/reply.js";
 import { SYNTAX } from "./errors.js";
 import { replyHelp } from "./help.js";
-import { findCommand } from "./latency.js";
+import { findCommand } from "./lookup.js";
 import { keys as engineKeys } from "../engine/index.js";
 
 /** The flags COMMAND shows, in Redis's order (may_replicate, sentinel, protected... are hidden). */

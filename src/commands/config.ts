@@ -58,7 +58,8 @@ function configSet(c: Ctx): void {
   for (let i = 2; i < c.argv.length; i += 2) pairs.push([latin1(c.argv[i]), latin1(c.argv[i + 1])]);
   const loading = (c.server as { loading?: boolean }).loading === true;
   const err = c.server.config.setMany(pairs, { local: isLocalSocket(c.client.socket), loading });
-  if (err) return c.r.error(err);
+  // Names are latin1 strings of the client's bytes: written back as those bytes.
+  if (err) return c.r.error([Buffer.from(err, "latin1")]);
   c.r.ok();
 }
 

@@ -1,7 +1,7 @@
 /** Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET (CLIENT is in client.ts). */
 import { parseDbIndex } from "./keys.js";
 import type { CommandDef, Ctx } from "./types.js";
-import { SYNTAX } from "./errors.js";
+import { SYNTAX, echo } from "./errors.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { REDIS_VERSION } from "../config/load.js";
 import { validClientAttr } from "../server/client.js";
@@ -49,7 +49,7 @@ function hello(c: Ctx): void {
       name = argv[++i];
       if (!validClientAttr(name)) return r.error(INVALID_NAME);
     } else {
-      return r.error(`ERR Syntax error in HELLO option '${argv[i].toString("latin1")}'`);
+      return r.error(echo`ERR Syntax error in HELLO option '${argv[i]}'`);
     }
   }
   if (user && pass && !authenticate(c, user, pass)) return;

@@ -262,7 +262,8 @@ function debug(c: Ctx): void {
     case sub === "leak" && argc === 3:
       return c.r.ok();
     case sub === "error" && argc === 3:
-      return c.r.error(argv[2].toString());
+      // The text as sent, NULs included (Redis copies the whole argument).
+      return c.r.error([argv[2]]);
     case sub === "reload": {
       const opts = { merge: false, flush: true, save: true };
       for (const a of argv.slice(2)) {

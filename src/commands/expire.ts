@@ -1,13 +1,14 @@
 /** Expiry commands: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST (native/src/expire.rs). */
 import { keys, Code } from "../engine/index.js";
 import type { CommandDef, Ctx, Handler } from "./types.js";
-import { NOT_INT } from "./errors.js";
+import { NOT_INT, echo } from "./errors.js";
+import type { ErrorText } from "../protocol/reply.js";
 import { expireRewrite } from "./propagation.js";
 
 const GENERIC = "generic";
 
 /** Parses NX/XX/GT/LT after the time argument; returns the flags or Redis's error text. */
-function parseExpireFlags(argv: Buffer[]): number | string {
+function parseExpireFlags(argv: Buffer[]): number | ErrorText {
   let flags = 0;
   for (let i = 3; i < argv.length; i++) {
     const opt = argv[i].toString("latin1").toLowerCase();
@@ -15,7 +16,7 @@ function parseExpireFlags(argv: Buffer[]): number | string {
     else if (opt === "xx") flags |= keys.EXPIRE_XX;
     else if (opt === "gt") flags |= keys.EXPIRE_GT;
     else if (opt === "lt") flags |= keys.EXPIRE_LT;
-    else return `ERR Unsupported option ${argv[i].toString("latin1")}`;
+    else return echo`ERR Unsupported option ${argv[i]}`;
   }
   if (flags & keys.EXPIRE_NX && flags & (keys.EXPIRE_XX | keys.EXPIRE_GT | keys.EXPIRE_LT)) {
     return "ERR NX and XX, GT or LT options at the same time are not compatible";
@@ -30,7 +31,7 @@ function parseExpireFlags(argv: Buffer[]): number | string {
 function expireHandler(name: string, unitSeconds: boolean, relative: boolean): Handler {
   return (c: Ctx) => {
     const flags = parseExpireFlags(c.argv);
-    if (typeof flags === "string") return c.r.error(flags);
+    if (typeof flags !== "number") return c.r.error(flags);
     // A replica keeps keys whose time has passed: its master sends the DEL.
     const res = keys.expire(c.db, c.argv[1], c.argv[2], unitSeconds, relative, flags, !c.server.isReplica);
     if (res === Code.NOT_INT) c.r.error(NOT_INT);

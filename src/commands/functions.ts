@@ -4,6 +4,7 @@
  * these commands answer exactly what Redis answers for an empty library, and
  * FUNCTION LOAD is not offered until an engine exists.
  */
+import { echo } from "./errors.js";
 import type { CommandDef, Ctx } from "./types.js";
 
 const SCRIPTING = "scripting";
@@ -82,7 +83,7 @@ export const functionCommands: CommandDef[] = [
               if (i >= c.argv.length - 1) return c.r.error("ERR library name argument was not given");
               library = true;
               i++;
-            } else return c.r.error(`ERR Unknown argument ${c.argv[i].toString("latin1")}`);
+            } else return c.r.error(echo`ERR Unknown argument ${c.argv[i]}`);
           }
           c.r.array(0);
         },

@@ -1,5 +1,7 @@
 /** Redis's addReplyHelp: the header, the command's lines, then HELP's own two lines, as status replies. */
 import type { Ctx } from "./types.js";
+import type { ErrorText } from "../protocol/reply.js";
+import { cstr } from "../protocol/reply.js";
 
 export function replyHelp(c: Ctx, lines: string[]): void {
   const name = c.argv[0].toString("latin1").toUpperCase();
@@ -11,7 +13,7 @@ export function replyHelp(c: Ctx, lines: string[]): void {
 }
 
 /** Redis's addReplySubcommandSyntaxError. */
-export function subcommandSyntaxError(c: Ctx): string {
+export function subcommandSyntaxError(c: Ctx): ErrorText {
   const name = c.argv[0].toString("latin1").toUpperCase();
-  return `ERR unknown subcommand or wrong number of arguments for '${c.argv[1].toString("latin1").slice(0, 128)}'. Try ${name} HELP.`;
+  return ["ERR unknown subcommand or wrong number of arguments for '", cstr(c.argv[1], 128), `'. Try ${name} HELP.`];
 }

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Server } from "../server/server.js";
 import type { CommandDef } from "./types.js";
-import { REDIS_VERSION } from "../server/server.js";
+import { NODIS_VERSION, REDIS_VERSION } from "../version.js";
 import * as engine from "../engine/index.js";
 import { introspection, usedMemory } from "./introspection.js";
 
@@ -51,6 +51,7 @@ const serverSection: Section = (s) => {
   const nowUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
   const lines = [
     `redis_version:${REDIS_VERSION}`,
+    `nodis_version:${NODIS_VERSION}`,
     "redis_git_sha1:00000000",
     "redis_git_dirty:0",
     "redis_build_id:0",
@@ -165,7 +166,7 @@ const memorySection: Section = (s) => {
     field(s, "mem_clients_normal", 0),
     "mem_cluster_links:0",
     field(s, "mem_aof_buffer", 0),
-    "mem_allocator:libc",
+    `mem_allocator:${engine.server.ALLOCATOR}`,
     "active_defrag_running:0",
     field(s, "lazyfree_pending_objects", 0),
     field(s, "lazyfreed_objects", 0),

@@ -8,9 +8,9 @@ import type { Server } from "../server/server.js";
 import type { Client } from "../server/client.js";
 import type { CommandSpec } from "./types.js";
 import { Histogram } from "./histogram.js";
-import { SlowLog } from "./slowlog.js";
-import { LatencyMonitor } from "./latency.js";
-import { feedMonitors } from "./monitor.js";
+import { SlowLog } from "./slowlog-store.js";
+import { LatencyMonitor } from "./latency-events.js";
+import { feedMonitors } from "./monitor-feed.js";
 import * as engine from "../engine/index.js";
 import { findParam } from "../config/table.js";
 

@@ -3,69 +3,10 @@ import type { CommandDef, CommandSpec, Ctx } from "./types.js";
 import type { Server } from "../server/server.js";
 import type { Histogram } from "./histogram.js";
 import { introspection } from "./introspection.js";
+import { TS_LEN, type Series } from "./latency-events.js";
+import { findCommand } from "./lookup.js";
 import { replyHelp } from "./help.js";
-
-/** Samples kept per event (LATENCY_TS_LEN). */
-const TS_LEN = 160;
-
-interface Series {
-  /** Ring of [unix seconds, ms]; time 0 marks an empty slot. */
-  samples: { time: number; latency: number }[];
-  idx: number;
-  max: number;
-}
-
-export class LatencyMonitor {
-  /** Event name to its series, in creation order. */
-  events = new Map<string, Series>();
-
-  /** latencyAddSample: one sample per second per event, keeping the highest. */
-  add(event: string, ms: number): void {
-    let ts = this.events.get(event);
-    if (!ts) {
-      ts = { samples: Array.from({ length: TS_LEN }, () => ({ time: 0, latency: 0 })), idx: 0, max: 0 };
-      this.events.set(event, ts);
-    }
-    const now = Math.floor(Date.now() / 1000);
-    if (ms > ts.max) ts.max = ms;
-    const prev = ts.samples[(ts.idx + TS_LEN - 1) % TS_LEN];
-    if (prev.time === now) {
-      if (ms > prev.latency) prev.latency = ms;
-      return;
-    }
-    ts.samples[ts.idx] = { time: now, latency: ms };
-    ts.idx = (ts.idx + 1) % TS_LEN;
-  }
-
-  /** The samples of a series, oldest first. */
-  history(ts: Series): { time: number; latency: number }[] {
-    const out = [];
-    for (let j = 0; j < TS_LEN; j++) {
-      const s = ts.samples[(ts.idx + j) % TS_LEN];
-      if (s.time !== 0) out.push(s);
-    }
-    return out;
-  }
-
-  reset(event: string | null): number {
-    let n = 0;
-    for (const name of [...this.events.keys()]) {
-      if (event === null || name.toLowerCase() === event.toLowerCase()) {
-        this.events.delete(name);
-        n++;
-      }
-    }
-    return n;
-  }
-}
-
-/** A command's table entry by full name ("get", "client|id"). */
-export function findCommand(server: Server, name: string): CommandSpec | undefined {
-  const [parent, sub] = name.toLowerCase().split("|", 2);
-  const spec = server.commands.get(parent);
-  if (sub === undefined) return spec;
-  return spec?.subcommands?.get(sub);
-}
+import { echo } from "./errors.js";
 
 function replyCdf(c: Ctx, name: string, h: Histogram): void {
   c.r.bulk(name);
@@ -214,7 +155,7 @@ export const latencyCommands: CommandDef[] = [
           const lm = introspection(c.server).latency;
           const name = c.argv[2].toString("latin1");
           const ts = lm.events.get(name);
-          if (!ts) return c.r.error(`ERR No samples available for event '${name}'`);
+          if (!ts) return c.r.error(echo`ERR No samples available for event '${c.argv[2]}'`);
           c.r.verbatim(graph(name, ts, lm.history(ts)));
         },
       },

@@ -209,6 +209,8 @@ export function splitMulti(p: Param, value: string): string[] {
 }
 
 function renderSetError(f: { arg: string; why: string | null; unknown?: boolean; loading?: boolean }): SetError {
+  // The name is the client's bytes (one latin1 char each), printed with %s: up to a NUL.
+  f = { ...f, arg: f.arg.split("\0", 1)[0] };
   if (f.loading) return "LOADING Redis is loading the dataset in memory";
   if (f.unknown) return `ERR Unknown option or number of arguments for CONFIG SET - '${f.arg}'`;
   if (f.why) return `ERR CONFIG SET failed (possibly related to argument '${f.arg}') - ${f.why}`;

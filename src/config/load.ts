@@ -9,9 +9,10 @@ import { splitArgs } from "../protocol/inline.js";
 import { Config } from "./config.js";
 import { findParam } from "./table.js";
 import { strerror, type FileState } from "./special.js";
-import { repr } from "./values.js";
+import { repr } from "./convert.js";
+import { REDIS_VERSION } from "../version.js";
 
-export const REDIS_VERSION = "7.2.4";
+export { REDIS_VERSION };
 
 export class ConfigFileError extends Error {
   constructor(

@@ -3,7 +3,7 @@
  * form and its own CONFIG REWRITE lines (config.c's set/get/rewrite functions
  * for dir, save, bind, client-output-buffer-limit, ...).
  */
-import { formatMemory, memtoull, repr, strtollFull } from "./values.js";
+import { formatMemory, memtoull, repr, strtollFull } from "./convert.js";
 
 export type Parsed = { value: string } | { error: string };
 /** One CONFIG REWRITE line and whether it must be written when the file lacks it. */

@@ -6,7 +6,7 @@
  * how each type is parsed, shown and rewritten).
  */
 import { SPECIALS, type SpecialKind } from "./special.js";
-import { enumName } from "./values.js";
+import { enumName } from "./convert.js";
 
 export type ParamType = "bool" | "string" | "enum" | "numeric" | "special";
 

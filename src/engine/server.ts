@@ -8,6 +8,13 @@ export function init(databases: number): void {
   native.engineInit(databases);
   setNoTouch(false); // a fresh keyspace starts touching
 }
+/**
+ * The allocator under the addon's memory accounting, named as Redis names its
+ * malloc (mem_allocator, --version): native/src/alloc.rs counts every
+ * allocation over Rust's System allocator, which is the C library's malloc.
+ */
+export const ALLOCATOR = "libc";
+
 export function usedMemory(): number {
   return native.engineUsedMemory();
 }

@@ -10,6 +10,19 @@ const NIL2 = Buffer.from("$-1\r\n");
 const NIL_ARRAY2 = Buffer.from("*-1\r\n");
 const NULL3 = Buffer.from("_\r\n");
 
+/** An error text: one string, or strings and byte parts (arguments echoed as sent). */
+export type ErrorText = string | readonly (string | Uint8Array)[];
+
+/**
+ * What C's `%s` (or `%.<max>s`) prints of an argument, as Redis formats its
+ * errors: the bytes up to the first NUL, at most `max` of them.
+ */
+export function cstr(arg: Uint8Array, max = Infinity): Uint8Array {
+  const nul = arg.indexOf(0);
+  const end = Math.min(nul < 0 ? arg.length : nul, max);
+  return end === arg.length ? arg : arg.subarray(0, end);
+}
+
 export class Reply {
   buf: Buffer;
   pos = 0;
@@ -65,14 +78,29 @@ export class Reply {
   simple(s: string): void {
     this.ascii("+" + s + CRLF);
   }
-  /** An error reply; `msg` carries its code ("ERR ...", "WRONGTYPE ..."). Newlines become spaces. */
-  error(msg: string): void {
-    const clean = msg.replace(/[\r\n]/g, " ");
-    this.ensure(Buffer.byteLength(clean) + 3);
-    this.buf[this.pos++] = 45;
-    this.pos += this.buf.write(clean, this.pos);
-    this.buf[this.pos++] = 13;
-    this.buf[this.pos++] = 10;
+  /**
+   * An error reply; `msg` carries its code ("ERR ...", "WRONGTYPE ..."). String
+   * parts are written as UTF-8, byte parts (a client's arguments) as they are, as
+   * Redis echoes them; CR and LF become spaces so the reply stays one line.
+   */
+  error(msg: ErrorText): void {
+    const parts = typeof msg === "string" ? [msg] : msg;
+    let len = 3;
+    for (const p of parts) len += typeof p === "string" ? Buffer.byteLength(p) : p.length;
+    this.ensure(len);
+    const buf = this.buf;
+    buf[this.pos++] = 45;
+    const from = this.pos;
+    for (const p of parts) {
+      if (typeof p === "string") this.pos += buf.write(p, this.pos);
+      else {
+        buf.set(p, this.pos);
+        this.pos += p.length;
+      }
+    }
+    for (let i = from; i < this.pos; i++) if (buf[i] === 13 || buf[i] === 10) buf[i] = 32;
+    buf[this.pos++] = 13;
+    buf[this.pos++] = 10;
   }
   int(n: number | bigint): void {
     if (typeof n === "number" && n >= 0 && n < 10 && (n | 0) === n) {

@@ -6,7 +6,7 @@ import { installIntrospection } from "../commands/introspection.js";
 import { Config } from "../config/config.js";
 import * as engine from "../engine/index.js";
 import { ProtocolError } from "../protocol/errors.js";
-import { Reply } from "../protocol/reply.js";
+import { Reply, cstr } from "../protocol/reply.js";
 import { Client, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientType } from "./client.js";
 import { execute } from "./dispatch.js";
 import { WritePath } from "./write-path.js";
@@ -263,7 +263,8 @@ export class Server {
       }
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      r.error(`ERR Protocol error: ${e.message}`);
+      // The message may hold a byte the client sent (latin1, one char each): as sent, and up to a NUL.
+      r.error(["ERR Protocol error: ", cstr(Buffer.from(e.message, "latin1"))]);
       if (this.log.level === "verbose" || this.log.level === "debug") {
         this.log.verbose(`Protocol error (${e.reason}) from client: ${client.info(Date.now(), false)}. ${parser.sample()}`);
       }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import Redis from "ioredis";
 import { useNodis } from "../helpers/nodis.js";
+import { until, waitFor } from "../helpers/wait.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 
@@ -251,11 +252,9 @@ describe("CLIENT PAUSE", () => {
     const w = await RawConn.open(srv.port);
     await admin.call("CLIENT", "PAUSE", "100000", "WRITE");
     w.send("SET", "gone", "1");
-    await new Promise((r) => setTimeout(r, 50));
-    expect(srv.server.postponedClients.length).toBe(1);
+    expect(await until(() => srv.server.postponedClients.length, (n) => n === 1)).toBe(1);
     w.close();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(srv.server.postponedClients.length).toBe(0);
+    expect(await until(() => srv.server.postponedClients.length, (n) => n === 0)).toBe(0);
     await admin.call("CLIENT", "UNPAUSE");
     expect(await admin.call("EXISTS", "gone")).toBe(":0\r\n");
     admin.close();
@@ -301,10 +300,11 @@ describe("blocked clients (the hooks blocking commands use)", () => {
       const ids = await Promise.all([blocked, sub].map(async (c) => Number((await c.call("CLIENT", "ID")).slice(1, -2))));
       srv.server.clients.get(ids[0])!.blocked = true;
       srv.server.clients.get(ids[1])!.flags.add("pubsub");
-      await new Promise((r) => setTimeout(r, 2300));
-      expect(idle.closed).toBe(true);
-      expect(blocked.closed).toBe(false);
-      expect(sub.closed).toBe(false);
+      // The idle client spoke last, so the cron pass that closes it has seen
+      // the other two idle for longer: they would be gone by then.
+      await idle.call("PING");
+      expect(await waitFor(() => idle.closed)).toBe(true);
+      expect(await waitFor(() => blocked.closed || sub.closed, { timeoutMs: 300 })).toBe(false);
       blocked.close();
       sub.close();
     } finally {

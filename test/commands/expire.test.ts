@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { haveRedisServer, useNodis } from "../helpers/nodis.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
 import { expectSameReplies, useOracle } from "../helpers/oracle.js";
+import { sleep, until } from "../helpers/wait.js";
 
 const OK = "+OK\r\n";
 const NIL = "$-1\r\n";
@@ -22,7 +23,6 @@ const GT_LT = err("ERR GT and LT options at the same time are not compatible");
 
 type Case = [Arg[], string];
 const c = (line: string, reply: string): Case => [line.split(" "), reply];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Cases whose replies do not depend on the clock (far-future or past times only). */
 const CASES: Record<string, Case[]> = {
@@ -138,7 +138,7 @@ const CASES: Record<string, Case[]> = {
 
 let conn: RespConnection;
 let r: Redis;
-useNodis({}, { conn: true, r: true }, (f) => ({ conn, r } = f));
+useNodis({ "enable-debug-command": "yes" }, { conn: true, r: true }, (f) => ({ conn, r } = f));
 
 describe("expiry commands: exact replies", () => {
   for (const [name, cases] of Object.entries(CASES)) {
@@ -151,40 +151,59 @@ describe("expiry commands: exact replies", () => {
 
   it("TTL rounds to the nearest second; PTTL and the *TIME forms agree", async () => {
     await r.set("t", "v");
-    const now = Date.now();
-    expect(await r.pexpire("t", 10_400)).toBe(1);
-    expect(await r.ttl("t")).toBe(10);
-    await r.pexpire("t", 10_600);
-    expect(await r.ttl("t")).toBe(11);
-    const pttl = await r.pttl("t");
-    expect(pttl).toBeGreaterThan(10_400);
-    expect(pttl).toBeLessThanOrEqual(10_600);
-    const at = await r.pexpiretime("t");
-    expect(Math.abs(at - (now + 10_600))).toBeLessThan(200);
-    expect(await r.expiretime("t")).toBe(Math.floor((at + 500) / 1000));
+    // One write: the commands of one read share the server's clock, so the
+    // remaining times are exact however slow the machine is.
+    const before = Date.now();
+    const replies = (
+      await conn.send([
+        ["pexpire", "t", "10400"],
+        ["ttl", "t"],
+        ["pexpire", "t", "10600"],
+        ["ttl", "t"],
+        ["pttl", "t"],
+        ["pexpiretime", "t"],
+        ["expiretime", "t"],
+      ])
+    ).map((b) => b.toString("latin1"));
+    const after = Date.now();
+    const num = (s: string) => Number(s.slice(1, -2));
+    expect(replies.slice(0, 4)).toEqual([int(1), int(10), int(1), int(11)]);
+    expect(num(replies[4])).toBeGreaterThan(10_400);
+    expect(num(replies[4])).toBeLessThanOrEqual(10_600);
+    const at = num(replies[5]);
+    expect(at).toBeGreaterThanOrEqual(before + 10_600);
+    expect(at).toBeLessThanOrEqual(after + 10_600);
+    expect(replies[6]).toBe(int(Math.floor((at + 500) / 1000)));
   });
 
   it("a key with a short TTL disappears on access (lazy) and from DBSIZE", async () => {
     await r.flushall();
     await r.set("x", "foo");
-    expect(await r.pexpire("x", 100)).toBe(1);
+    // Long enough that the next command still sees the key on a loaded machine.
+    expect(await r.pexpire("x", 1000)).toBe(1);
     expect(await r.get("x")).toBe("foo");
-    await sleep(150);
-    expect(await r.get("x")).toBeNull();
+    expect(await until(() => r.get("x"), (v) => v === null)).toBeNull();
     expect(await r.exists("x")).toBe(0);
     expect(await r.ttl("x")).toBe(-2);
   });
 
   it("the active cycle removes keys that are never accessed again", async () => {
     await r.flushall();
-    const p = r.pipeline();
-    for (let i = 0; i < 500; i++) p.set(`e:${i}`, "v", "PX", 100);
-    for (let i = 0; i < 500; i++) p.set(`x:${i}`, "v").pexpire(`x:${i}`, 100);
-    p.set("keep", "v");
-    await p.exec();
-    expect(await r.dbsize()).toBe(1001);
-    await sleep(1200);
-    expect(await r.dbsize()).toBe(1);
+    // The cycle is off while the keys are made, so all of them are counted
+    // however long that takes; DBSIZE counts keys without accessing them.
+    await r.call("debug", "set-active-expire", "0");
+    try {
+      const p = r.pipeline();
+      for (let i = 0; i < 500; i++) p.set(`e:${i}`, "v", "PX", 100);
+      for (let i = 0; i < 500; i++) p.set(`x:${i}`, "v").pexpire(`x:${i}`, 100);
+      p.set("keep", "v");
+      await p.exec();
+      expect(await r.dbsize()).toBe(1001);
+    } finally {
+      await r.call("debug", "set-active-expire", "1");
+    }
+    expect(await until(() => r.dbsize(), (n) => n === 1)).toBe(1);
+    expect(await r.exists("keep")).toBe(1);
   });
 
   it("the active cycle finds few volatile keys in a large keyspace", async () => {
@@ -199,13 +218,7 @@ describe("expiry commands: exact replies", () => {
     for (let i = 0; i < 300; i++) p.set(`v1:${i}`, "v").pexpire(`v1:${i}`, 50);
     for (let i = 0; i < 300; i++) p.psetex(`v2:${i}`, 50, "v");
     await p.exec();
-    const deadline = Date.now() + 4000;
-    let size = await r.dbsize();
-    while (size > N && Date.now() < deadline) {
-      await sleep(100);
-      size = await r.dbsize();
-    }
-    expect(size).toBe(N);
+    expect(await until(() => r.dbsize(), (size) => size <= N, { everyMs: 100 })).toBe(N);
     await r.flushall();
   });
 
@@ -221,13 +234,13 @@ describe("expiry commands: exact replies", () => {
 
   it("RENAME, MOVE and COPY carry the expire; expired sources are missing", async () => {
     await r.flushall();
-    await r.set("a", "v", "PX", 80);
+    // Long enough that the next commands still see the key on a loaded machine.
+    await r.set("a", "v", "PX", 1000);
     await r.copy("a", "b");
     expect(await r.pttl("b")).toBeGreaterThan(0);
     await r.rename("a", "c");
     expect(await r.pttl("c")).toBeGreaterThan(0);
-    await sleep(150);
-    expect(await r.exists("b", "c")).toBe(0);
+    expect(await until(() => r.exists("b", "c"), (n) => n === 0)).toBe(0);
     await expect(r.rename("c", "d")).rejects.toThrow("ERR no such key");
     expect(await r.copy("c", "d")).toBe(0);
   });

@@ -1,8 +1,10 @@
 /** INFO: sections, field names and counters clients read. */
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import Redis from "ioredis";
 import { createClient } from "redis";
 import { useNodis } from "../helpers/nodis.js";
+import { until } from "../helpers/wait.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 
@@ -23,13 +25,22 @@ function titles(info: string): string[] {
   return info.split("\r\n").filter((l) => l.startsWith("# "));
 }
 
+const PACKAGE_VERSION: string = JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+
 describe("INFO", () => {
+  it("says what it is: nodis_version (package.json's) beside redis_version, and the allocator", async () => {
+    const f = parse(await r.info("server"));
+    expect(f.get("redis_version")).toMatch(/^7\.2\.\d+$/);
+    expect(f.get("nodis_version")).toBe(PACKAGE_VERSION);
+    expect(parse(await r.info("memory")).get("mem_allocator")).toBe("libc");
+  });
+
   it("gives the default sections with Redis's titles and blank lines between them", async () => {
     const info = await r.info();
     expect(titles(info)).toEqual([
       "# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU", "# Modules", "# Errorstats", "# Cluster", "# Keyspace",
     ]);
-    expect(info).toMatch(/^# Server\r\nredis_version:7\.2\.4\r\n/);
+    expect(info).toMatch(/^# Server\r\nredis_version:7\.2\.4\r\nnodis_version:(\d+\.\d+\.\d+)\r\n/);
     expect(info).toContain("\r\n\r\n# Clients\r\n");
     expect(info.endsWith("\r\n")).toBe(true);
     const f = parse(info);
@@ -106,11 +117,15 @@ describe("INFO", () => {
   });
 
   it("samples instantaneous_ops_per_sec from the cron", async () => {
-    for (let round = 0; round < 4; round++) {
-      await Promise.all(Array.from({ length: 300 }, () => r.ping()));
-      await new Promise((res) => setTimeout(res, 110));
-    }
-    const f = parse(await r.info("stats"));
+    // Traffic until the cron (hz 10) has sampled some: however late it runs.
+    const f = await until(
+      async () => {
+        await Promise.all(Array.from({ length: 300 }, () => r.ping()));
+        return parse(await r.info("stats"));
+      },
+      (f) => Number(f.get("instantaneous_ops_per_sec")) > 0 && Number(f.get("instantaneous_input_kbps")) > 0,
+      { everyMs: 50 },
+    );
     expect(Number(f.get("instantaneous_ops_per_sec"))).toBeGreaterThan(0);
     expect(Number(f.get("instantaneous_input_kbps"))).toBeGreaterThan(0);
   });

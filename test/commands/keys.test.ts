@@ -314,7 +314,8 @@ describe("generic key commands: exact replies", () => {
     const t0 = Date.now();
     const reply = await conn.call("keys", "a*".repeat(40) + "b");
     expect(reply.toString()).toBe("*0\r\n");
-    expect(Date.now() - t0).toBeLessThan(1000);
+    // Backtracking would take hours; a loaded machine may still stall a second.
+    expect(Date.now() - t0).toBeLessThan(5000);
     // Nesting deeper than 1000 stars gives no match, as in Redis.
     await conn.call("set", "a".repeat(1100), "1");
     expect((await conn.call("keys", "*a".repeat(1100))).toString()).toBe("*0\r\n");

@@ -1,6 +1,7 @@
 /** MONITOR: Redis's line format, redaction, admin commands hidden, leaving on close. */
 import { describe, expect, it } from "vitest";
 import { useNodis } from "../helpers/nodis.js";
+import { until } from "../helpers/wait.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 
@@ -39,9 +40,9 @@ describe("MONITOR", () => {
     await c.call("ECHO", "x");
     expect(await mon.reply()).toMatch(/\] "ECHO" "x"\r\n$/);
     mon.close();
-    await new Promise((res) => setTimeout(res, 50));
+    // Until the server has seen the close.
+    expect(await until(() => c.call("CLIENT", "LIST"), (list) => !/flags=O /.test(list))).not.toMatch(/flags=O /);
     expect(await c.call("PING")).toBe("+PONG\r\n");
-    expect(await c.call("CLIENT", "LIST")).not.toMatch(/flags=O /);
     c.close();
   });
 });

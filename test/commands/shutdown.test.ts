@@ -1,6 +1,7 @@
 /** SHUTDOWN options and TIME. */
 import { afterEach, describe, expect, it } from "vitest";
 import { startNodis } from "../helpers/nodis.js";
+import { waitFor } from "../helpers/wait.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 
@@ -36,8 +37,7 @@ describe("SHUTDOWN", () => {
     expect(await c.waitClosed()).toBe(true);
     expect(c.pendingText).toBe("");
     expect(await other.waitClosed()).toBe(true);
-    await new Promise((res) => setTimeout(res, 20));
-    expect(stopped).toBe(true);
+    expect(await waitFor(() => stopped)).toBe(true);
   });
 
   it("TIME gives seconds and microseconds", async () => {

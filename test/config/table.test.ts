@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Config } from "../../src/config/config.js";
 import { PARAMS, findParam } from "../../src/config/table.js";
-import { formatMemory, memtoull, parseValue, repr, rewriteLines } from "../../src/config/values.js";
+import { parseValue, rewriteLines } from "../../src/config/values.js";
+import { formatMemory, memtoull, repr } from "../../src/config/convert.js";
 
 const parse = (name: string, ...words: string[]) => {
   const p = findParam(name)!;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll } from "vitest";
 import Redis from "ioredis";
 import { startServer, type RunningServer } from "../../src/index.js";
 import { RespConnection } from "../diff/resp.js";
+import { waitFor } from "./wait.js";
 
 export async function startNodis(config: Record<string, string> = {}): Promise<RunningServer> {
   return startServer({ port: 0, config });
@@ -68,17 +69,18 @@ export async function startRedis(extra: string[] = []): Promise<{ port: number; 
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--enable-debug-command", "yes", ...extra],
     { stdio: "ignore" },
   );
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, "127.0.0.1", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  // Until it accepts connections (a loaded machine may take seconds to start it).
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const s = net.connect(port, "127.0.0.1", () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on("error", () => resolve(false));
+      }),
+    { everyMs: 50 },
+  );
   return {
     port,
     stop: () =>

@@ -5,12 +5,12 @@ import { describe, expect, it } from "vitest";
 import { rawExchange, useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "./raw-conn.js";
+import { sleep, until, waitFor } from "../helpers/wait.js";
 
 let srv: RunningServer;
 useNodis({}, {}, (f) => ({ srv } = f));
 
 const set = (name: string, ...words: string[]) => expect(srv.server.config.set(name, words)).toBeNull();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("client-query-buffer-limit", () => {
   it("closes a client whose unparsed input passes the limit, without a reply", async () => {
@@ -67,11 +67,11 @@ describe("client-output-buffer-limit", () => {
     c.sock.pause(); // a slow reader
     const get = Buffer.from("*2\r\n$3\r\nGET\r\n$4\r\nobig\r\n");
     for (let i = 0; i < 200; i++) c.write(get);
-    await sleep(500);
     const client = [...srv.server.clients.values()].at(-1)!;
+    // Until the server stops reading from it (however long the GETs take here).
+    expect(await waitFor(() => client.socket.isPaused())).toBe(true);
     // Output stopped growing near the pause threshold instead of reaching 200MB.
     expect(client.socket.writableLength).toBeLessThan(64 * 1024 * 1024);
-    expect(client.socket.isPaused()).toBe(true);
     // Reading again drains everything, in order.
     let got = 0;
     c.sock.resume();
@@ -82,14 +82,15 @@ describe("client-output-buffer-limit", () => {
   it("closes a normal client over the hard limit", async () => {
     set("client-output-buffer-limit", "normal", "2mb", "0", "0");
     try {
+      const before = srv.server.outputLimitDisconnections;
       const c = await RawConn.open(srv.port);
       c.sock.pause();
       const get = Buffer.from("*2\r\n$3\r\nGET\r\n$4\r\nobig\r\n");
       for (let i = 0; i < 50; i++) c.write(get);
-      await sleep(300);
+      // The server closes it while it still does not read; then it sees the close.
+      expect(await until(() => srv.server.outputLimitDisconnections, (n) => n > before)).toBe(before + 1);
       c.sock.resume();
       expect(await c.waitClosed(5000)).toBe(true);
-      expect(srv.server.outputLimitDisconnections).toBeGreaterThan(0);
     } finally {
       set("client-output-buffer-limit", "normal", "0", "0", "0");
     }
@@ -98,15 +99,21 @@ describe("client-output-buffer-limit", () => {
   it("closes a client over the soft limit for longer than its seconds", async () => {
     set("client-output-buffer-limit", "normal", "0", "1mb", "1");
     try {
+      const before = srv.server.outputLimitDisconnections;
       const c = await RawConn.open(srv.port);
       c.sock.pause();
       const get = Buffer.from("*2\r\n$3\r\nGET\r\n$4\r\nobig\r\n");
       for (let i = 0; i < 10; i++) c.write(get);
-      await sleep(200);
-      expect(c.closed).toBe(false);
-      await sleep(2300);
+      const client = [...srv.server.clients.values()].at(-1)!;
+      // Over the soft limit, not yet closed: it gets its seconds.
+      expect(await waitFor(() => client.softLimitSince !== 0)).toBe(true);
+      const since = client.softLimitSince;
+      expect(client.closed).toBe(false);
+      // Closed by the cron once over the soft limit for more than a second (Redis's test: > soft seconds).
+      expect(await until(() => srv.server.outputLimitDisconnections, (n) => n > before)).toBe(before + 1);
+      expect(Date.now() - since).toBeGreaterThanOrEqual(2000);
       c.sock.resume();
-      expect(await c.waitClosed(3000)).toBe(true);
+      expect(await c.waitClosed(5000)).toBe(true);
     } finally {
       set("client-output-buffer-limit", "normal", "0", "0", "0");
     }
@@ -146,11 +153,15 @@ describe("timeout", () => {
     try {
       const idle = await RawConn.open(srv.port);
       const busy = await RawConn.open(srv.port);
-      for (let i = 0; i < 6; i++) {
-        await sleep(400);
-        expect(await busy.call("PING")).toBe("+PONG\r\n");
-      }
-      expect(idle.closed).toBe(true);
+      // The busy one speaks every 100ms until the idle one is closed.
+      const closed = await waitFor(
+        async () => {
+          expect(await busy.call("PING")).toBe("+PONG\r\n");
+          return idle.closed;
+        },
+        { everyMs: 100 },
+      );
+      expect(closed).toBe(true);
       expect(busy.closed).toBe(false);
       busy.close();
     } finally {

@@ -1,6 +1,7 @@
 /** Protocol edges over raw sockets: errors and closing, splits, pipelines, big bulks, limits. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveRedisServer, rawExchange, useNodis, startRedis } from "../helpers/nodis.js";
+import { until } from "../helpers/wait.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "./raw-conn.js";
 
@@ -130,8 +131,7 @@ describe("protocol parsing", () => {
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(50 * 1024 * 1024);
     const clients = srv.server.clients.size;
     c.close();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(srv.server.clients.size).toBe(clients - 1);
+    expect(await until(() => srv.server.clients.size, (n) => n === clients - 1)).toBe(clients - 1);
     const d = await RawConn.open(srv.port);
     expect(await d.call("EXISTS", "half")).toBe(":0\r\n");
     d.close();

@@ -97,7 +97,7 @@ export class RawConn {
   }
 
   /** The next whole reply as text; throws when none arrives in time. */
-  async reply(timeoutMs = 3000): Promise<string> {
+  async reply(timeoutMs = 10_000): Promise<string> {
     await this.until(() => replyEnd(this.buf, 0) >= 0, timeoutMs);
     const end = replyEnd(this.buf, 0);
     if (end < 0) throw new Error(`no reply (closed=${this.closed}, have ${JSON.stringify(this.buf.toString("latin1"))})`);
@@ -123,7 +123,7 @@ export class RawConn {
   }
 
   /** Resolves true once the server has closed the connection (false after the timeout). */
-  waitClosed(timeoutMs = 3000): Promise<boolean> {
+  waitClosed(timeoutMs = 10_000): Promise<boolean> {
     return this.until(() => this.closed, timeoutMs);
   }
 
