@@ -4,13 +4,11 @@
  * follow Redis 7.2's clientCommand, in its order.
  */
 import type { Ctx } from "../commands/types.js";
-import { NOT_INT, SYNTAX } from "../commands/errors.js";
+import { echo, NOT_INT, SYNTAX } from "../commands/errors.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { clientTracking, tracking, type TrackingOptions } from "./tracking.js";
 
 const word = (b: Buffer) => b.toString("latin1").toLowerCase();
-
-const OVERLAP = "Prefixes for a single client must not overlap.";
 
 /** CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p]... [OPTIN] [OPTOUT] [NOLOOP] */
 export function clientTrackingCommand(c: Ctx): void {
@@ -72,13 +70,13 @@ function checkPrefixes(c: Ctx, existing: Set<string> | null, prefixes: string[])
   for (let i = 0; i < prefixes.length; i++) {
     for (const old of have) {
       if (overlaps(old, prefixes[i])) {
-        c.r.error(`ERR Prefix '${cstr(prefixes[i])}' overlaps with an existing prefix '${cstr(old)}'. ${OVERLAP}`);
+        c.r.error(echo`ERR Prefix '${bytes(prefixes[i])}' overlaps with an existing prefix '${bytes(old)}'. Prefixes for a single client must not overlap.`);
         return false;
       }
     }
     for (let j = i + 1; j < prefixes.length; j++) {
       if (overlaps(prefixes[i], prefixes[j])) {
-        c.r.error(`ERR Prefix '${cstr(prefixes[i])}' overlaps with another provided prefix '${cstr(prefixes[j])}'. ${OVERLAP}`);
+        c.r.error(echo`ERR Prefix '${bytes(prefixes[i])}' overlaps with another provided prefix '${bytes(prefixes[j])}'. Prefixes for a single client must not overlap.`);
         return i !== 0;
       }
     }
@@ -86,11 +84,8 @@ function checkPrefixes(c: Ctx, existing: Set<string> | null, prefixes: string[])
   return true;
 }
 
-/** A prefix as Redis's %s prints it: up to its first NUL byte. */
-function cstr(s: string): string {
-  const nul = s.indexOf("\0");
-  return nul < 0 ? s : s.slice(0, nul);
-}
+/** A prefix's bytes (prefixes are kept as latin1 strings: one char per byte). */
+const bytes = (s: string) => Buffer.from(s, "latin1");
 
 /** CLIENT CACHING YES|NO */
 export function clientCachingCommand(c: Ctx): void {

@@ -8,17 +8,11 @@ import { createClient } from "redis";
 import { useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
+import { waitFor } from "../helpers/wait.js";
 
 let srv: RunningServer;
 useNodis({}, {}, (f) => ({ srv } = f));
 
-async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("condition not reached");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("node-redis client-side caching against Nodis", () => {
   it("serves repeated GETs from its cache and drops entries Nodis invalidates", async () => {
@@ -42,14 +36,14 @@ describe("node-redis client-side caching against Nodis", () => {
 
       // Another client changes csc:a: the push drops that entry only.
       await writer.call("SET", "csc:a", "2");
-      await until(() => csc.size() === 1);
+      expect(await waitFor(() => csc.size() === 1)).toBe(true);
       expect(await cached.get("csc:a")).toBe("2");
       expect(await cached.get("csc:b")).toBe("x");
       expect(csc.stats().hitCount).toBe(2);
 
       // FLUSHALL: the null invalidation empties the whole cache.
       await writer.call("FLUSHALL");
-      await until(() => csc.size() === 0);
+      expect(await waitFor(() => csc.size() === 0)).toBe(true);
       expect(await cached.get("csc:a")).toBeNull();
       expect(await cached.get("csc:b")).toBeNull();
     } finally {

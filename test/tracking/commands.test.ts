@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { haveRedisServer, startRedis, useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
+import { waitFor } from "../helpers/wait.js";
 import { record, type Scene } from "./scenario.js";
 
 let srv: RunningServer;
@@ -101,6 +102,11 @@ describe("CLIENT TRACKING options and errors", () => {
       await a.call("CLIENT", "TRACKINGINFO");
       await a.call("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "", "PREFIX", "z");
       await a.call("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", Buffer.from("p\0q"), "PREFIX", "p");
+      await a.call("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", Buffer.from([0xff, 0xfe, 0x0d]), "PREFIX", Buffer.from([0xff]));
+      await a.call("CLIENT", "TRACKING", "off");
+      await a.call("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", Buffer.from([0xc3, 0xa9, 0xff]));
+      await a.call("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", Buffer.from([0xc3]));
+      await a.call("CLIENT", "TRACKINGINFO");
       await a.call("CLIENT", "TRACKING", "off");
       await a.call("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", Buffer.from("p\0q"));
       await a.call("CLIENT", "TRACKINGINFO");
@@ -159,7 +165,7 @@ describe("tracking state shown elsewhere", () => {
     await c.call("GET", "k5"); // BCAST clients remember nothing
     expect(await info(c)).toMatchObject({ tracking_clients: "3", tracking_total_keys: "3", tracking_total_prefixes: "2" });
     c.close();
-    await until(async () => (await info(a)).tracking_total_prefixes === "0");
+    expect(await waitFor(async () => (await info(a)).tracking_total_prefixes === "0")).toBe(true);
     expect(await info(a)).toMatchObject({ tracking_clients: "2", tracking_total_keys: "3" });
     // RESET turns tracking off; with nobody tracking, the remembered keys are forgotten.
     expect(await b.call("RESET")).toBe("+RESET\r\n");
@@ -191,10 +197,3 @@ describe("tracking state shown elsewhere", () => {
   });
 });
 
-async function until(cond: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("condition not reached");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

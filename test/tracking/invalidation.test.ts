@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { haveRedisServer, startRedis, useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
+import { sleep, until } from "../helpers/wait.js";
 import { record, type Scene } from "./scenario.js";
 
 let srv: RunningServer;
@@ -197,15 +198,15 @@ describe("invalidation messages", () => {
       try {
         await a.call("CLIENT", "TRACKING", "on", "BCAST", "NOLOOP", "PREFIX", "bc:");
         await a.call("SET", "bc:k", "v", "PX", "1");
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20); // past the key's 1 ms
         await a.call("GET", "bc:k"); // expired by this read: changed by nobody
         await a.read();
         await b.call("CLIENT", "TRACKING", "on", "NOLOOP");
         await c.call("CLIENT", "TRACKING", "on");
-        await b.call("SET", "j", "v", "PX", "50");
+        await b.call("SET", "j", "v", "PX", "1000"); // long enough for the two reads on a busy machine
         await b.call("GET", "j");
         await c.call("GET", "j");
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(1100); // past the key's 1 s
         await b.call("GET", "j"); // b's read expires it: b is not told, c is
         await c.read();
         await b.call("PING");
@@ -273,7 +274,7 @@ describe("what only Nodis is asked", () => {
     await a.call("GET", "broken");
     r.close();
     // Until the server has seen the close.
-    for (let i = 0; i < 300 && (await w.call("CLIENT", "LIST", "ID", idr)) !== "$0\r\n\r\n"; i++) await new Promise((res) => setTimeout(res, 10));
+    expect(await until(() => w.call("CLIENT", "LIST", "ID", idr), (l) => l === "$0\r\n\r\n")).toBe("$0\r\n\r\n");
     await w.call("SET", "broken", "1");
     const info = await a.call("CLIENT", "INFO");
     expect(info).toContain(" flags=tR ");
