@@ -1,12 +1,14 @@
 /**
  * npm run bench: (a) engine microbenchmarks against a TypeScript Map baseline,
  * (b) redis-benchmark against redis-server and Nodis side by side, (c) RSS of
- * both after loading 1M keys. Runs the built dist/ and native/nodis.node
+ * both after loading 1M keys, (d) MULTI/SET/EXEC transactions per second on
+ * both (bench/multi.mjs), (e) PUBLISH deliveries per second to 1 and 50
+ * subscribers, both servers (bench/pubsub.mjs). Runs the built dist/ and native/nodis.node
  * (npm run build first). Prints a table and saves everything as JSON under
  * bench/results/.
  *
  * NODIS_BENCH_SCALE=0.2 scales every request count (quick runs);
- * NODIS_BENCH_ONLY=micro,e2e,memory picks parts.
+ * NODIS_BENCH_ONLY=micro,e2e,memory,multi,pubsub picks parts (npm run bench:multi, bench:pubsub: one part only).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -15,10 +17,12 @@ import { spawnSync } from "node:child_process";
 import { ROOT, have, machineLoad, startServer } from "./servers.mjs";
 import { runE2E } from "./e2e.mjs";
 import { measureMemory } from "./memory.mjs";
+import { runMulti } from "./multi.mjs";
+import { benchPubSub } from "./pubsub.mjs";
 
 const log = (s = "") => console.log(s);
 const scale = Number(process.env.NODIS_BENCH_SCALE ?? 1);
-const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory").split(","));
+const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory,multi,pubsub").split(","));
 
 for (const f of ["dist/cli.js", "dist/engine/index.js", "native/nodis.node"]) {
   if (!fs.existsSync(path.join(ROOT, f))) {
@@ -94,6 +98,23 @@ if (only.has("memory")) {
     const [r, n] = result.memory;
     log(`  nodis/redis RSS ${(n.rssBytes / r.rssBytes).toFixed(2)}, per key ${(n.bytesPerKey / r.bytesPerKey).toFixed(2)}`);
   }
+}
+
+if (only.has("multi")) {
+  log("\n(d) MULTI/SET/EXEC (and plain SET through the same client), 50 connections, -P requests in flight on each, alternating servers:");
+  const servers = { nodis: await startServer("nodis") };
+  if (haveRedis) servers.redis = await startServer("redis");
+  try {
+    const base = { 1: 200000, 16: 1500000 };
+    result.multi = await runMulti(servers, { pipelines: [1, 16], count: (w, p) => Math.max(1000, Math.round(base[p] * scale * (w === "SET" ? 2 : 1))), log });
+  } finally {
+    for (const s of Object.values(servers)) await s.stop();
+  }
+}
+
+if (only.has("pubsub")) {
+  log("\n(e) PUBLISH to 1 and 50 subscribers, messages delivered per second (and the server's CPU per message):");
+  result.pubsub = await benchPubSub({ scale, log, header: false });
 }
 
 result.machine.loadAfter = machineLoad();

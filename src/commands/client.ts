@@ -6,7 +6,6 @@ import { parseI64 } from "../protocol/numbers.js";
 import { clientCachingCommand, clientGetredirCommand, clientTrackingCommand, clientTrackinginfoCommand } from "../tracking/commands.js";
 import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, validClientAttr, type Client, type ClientType } from "../server/client.js";
 
-const CONN = "connection";
 export const INVALID_NAME = "ERR Client names cannot contain spaces, newlines or special characters.";
 
 const HELP = [
@@ -196,17 +195,16 @@ function pause(c: Ctx): void {
 }
 
 
-const sub = (def: Omit<CommandDef, "group">): CommandDef => ({ group: CONN, ...def });
+/** A CLIENT subcommand (its group and docs come from the docs data, commands/docs). */
+const sub = (def: CommandDef): CommandDef => def;
 
-/** CLIENT's subcommands; tracking adds TRACKING, CACHING and TRACKINGINFO here. */
+/** CLIENT's subcommands (TRACKING, CACHING, GETREDIR and TRACKINGINFO are handled in src/tracking). */
 export const clientSubcommands: CommandDef[] = [
   sub({
     name: "help",
     arity: 2,
     flags: "loading stale",
     acl: "slow connection",
-    since: "5.0.0",
-    summary: "Returns helpful text about the different subcommands.",
     handler: (c) => {
       c.r.array(HELP.length);
       for (const line of HELP) c.r.simple(line);
@@ -217,8 +215,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "5.0.0",
-    summary: "Returns the unique client ID of the connection.",
     handler: (c) => c.r.int(c.client.id),
   }),
   sub({
@@ -226,8 +222,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "6.2.0",
-    summary: "Returns information about the connection.",
     tips: "nondeterministic_output",
     handler: (c) => c.r.verbatim(infoLine(c, c.client, Date.now())),
   }),
@@ -236,9 +230,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: -2,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "2.4.0",
-    summary: "Lists open connections.",
-    complexity: "O(N) where N is the number of client connections",
     tips: "nondeterministic_output",
     handler: list,
   }),
@@ -247,9 +238,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: -3,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "2.4.0",
-    summary: "Terminates open connections.",
-    complexity: "O(N) where N is the number of client connections",
     handler: kill,
   }),
   sub({
@@ -257,8 +245,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 3,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "2.6.9",
-    summary: "Sets the connection name.",
     tips: "request_policy:all_nodes response_policy:all_succeeded",
     handler: (c) => {
       if (!validClientAttr(c.argv[2])) return c.r.error(INVALID_NAME);
@@ -271,8 +257,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "2.6.9",
-    summary: "Returns the name of the connection.",
     handler: (c) => (c.client.name === "" ? c.r.nil() : c.r.bulk(Buffer.from(c.client.name, "latin1"))),
   }),
   sub({
@@ -280,8 +264,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 4,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "7.2.0",
-    summary: "Sets information specific to the client or connection.",
     tips: "request_policy:all_nodes response_policy:all_succeeded",
     handler: (c) => {
       const attr = c.argv[2].toString("latin1");
@@ -301,8 +283,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 3,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "3.2.0",
-    summary: "Instructs the server whether to reply to commands.",
     handler: (c) => {
       const cl = c.client;
       const mode = word(c.argv[2]);
@@ -320,8 +300,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 3,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "7.0.0",
-    summary: "Sets the client eviction mode of the connection.",
     handler: (c) => {
       const on = onOff(c.argv[2]);
       if (on === null) return c.r.error(SYNTAX);
@@ -334,8 +312,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 3,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "7.2.0",
-    summary: "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
     handler: (c) => {
       const on = onOff(c.argv[2]);
       if (on === null) return c.r.error(SYNTAX);
@@ -348,8 +324,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: -3,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "3.0.0",
-    summary: "Suspends commands processing.",
     handler: (c) => {
       if (c.argv.length > 4) {
         return c.r.error(subcommandSyntaxError(c));
@@ -362,9 +336,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "6.2.0",
-    summary: "Resumes processing commands from paused clients.",
-    complexity: "O(N) Where N is the number of paused clients",
     handler: (c) => {
       c.server.unpause();
       c.r.ok();
@@ -375,9 +346,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: -3,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous connection",
-    since: "5.0.0",
-    summary: "Unblocks a client blocked by a blocking command from a different connection.",
-    complexity: "O(log N) where N is the number of client connections",
     handler: (c) => {
       const { argv, r } = c;
       if (argv.length > 4) {
@@ -403,9 +371,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: -3,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "6.0.0",
-    summary: "Controls server-assisted client-side caching for the connection.",
-    complexity: "O(1). Some options may introduce additional complexity.",
     handler: clientTrackingCommand,
   }),
   sub({
@@ -413,8 +378,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 3,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "6.0.0",
-    summary: "Instructs the server whether to track the keys in the next request.",
     handler: clientCachingCommand,
   }),
   sub({
@@ -422,8 +385,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "6.0.0",
-    summary: "Returns the client ID to which the connection's tracking notifications are redirected.",
     handler: clientGetredirCommand,
   }),
   sub({
@@ -431,8 +392,6 @@ export const clientSubcommands: CommandDef[] = [
     arity: 2,
     flags: "noscript loading stale",
     acl: "slow connection",
-    since: "6.2.0",
-    summary: "Returns information about server-assisted client-side caching for the connection.",
     handler: clientTrackinginfoCommand,
   }),
 ];
@@ -441,10 +400,6 @@ export const clientCommand: CommandDef = {
   name: "client",
   arity: -2,
   flags: "",
-  group: CONN,
-  since: "2.4.0",
-  summary: "A container for client connection commands.",
-  complexity: "Depends on subcommand.",
   handler: () => {},
   subcommands: clientSubcommands,
 };

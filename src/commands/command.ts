@@ -107,19 +107,20 @@ export function replyCommandInfo(r: Reply, spec: CommandSpec | undefined): void 
   }
 }
 
+/** Arguments as Redis's addReplyCommandArgList: a map each, fields in its order, display_text defaulting to the name. */
 function replyArgs(r: Reply, args: DocArg[]): void {
   r.array(args.length);
   for (const a of args) {
     const nested = a.type === "oneof" || a.type === "block";
-    let n = 2;
-    if (a.keySpecIndex !== undefined) n++;
-    if (a.token) n++;
-    if (a.summary) n++;
-    if (a.since) n++;
-    if (a.deprecatedSince) n++;
-    if (a.flags?.length) n++;
-    n++; // display_text or arguments
-    r.map(n);
+    r.map(
+      3 + // name, type, and display_text or arguments
+        (a.keySpecIndex !== undefined ? 1 : 0) +
+        (a.token ? 1 : 0) +
+        (a.summary ? 1 : 0) +
+        (a.since ? 1 : 0) +
+        (a.deprecatedSince ? 1 : 0) +
+        (a.flags?.length ? 1 : 0),
+    );
     r.bulk("name");
     r.bulk(a.name);
     r.bulk("type");
@@ -132,12 +133,10 @@ function replyArgs(r: Reply, args: DocArg[]): void {
       r.bulk("key_spec_index");
       r.int(a.keySpecIndex);
     }
-    for (const [k, v] of [["token", a.token], ["summary", a.summary], ["since", a.since], ["deprecated_since", a.deprecatedSince]] as const) {
-      if (v) {
-        r.bulk(k);
-        r.bulk(v);
-      }
-    }
+    optionalBulk(r, "token", a.token);
+    optionalBulk(r, "summary", a.summary);
+    optionalBulk(r, "since", a.since);
+    optionalBulk(r, "deprecated_since", a.deprecatedSince);
     if (a.flags?.length) {
       r.bulk("flags");
       statusSet(r, ordered(a.flags, ["optional", "multiple", "multiple_token"]));
@@ -149,38 +148,39 @@ function replyArgs(r: Reply, args: DocArg[]): void {
   }
 }
 
-/** One COMMAND DOCS value (a map). */
+function optionalBulk(r: Reply, name: string, value: string | undefined): void {
+  if (!value) return;
+  r.bulk(name);
+  r.bulk(value);
+}
+
+/** One COMMAND DOCS value, as Redis's addReplyCommandDocs: a map of the fields the command has. */
 function replyDocs(r: Reply, spec: CommandSpec): void {
-  const d = spec.docs ?? {};
-  let n = 4; // summary, since, group, complexity
-  if (d.docFlags?.length) n++;
-  if (d.deprecatedSince) n++;
-  if (d.replacedBy) n++;
-  if (d.history?.length) n++;
-  if (d.args) n++;
-  if (spec.subcommands) n++;
-  r.map(n);
-  r.bulk("summary");
-  r.bulk(spec.summary);
-  r.bulk("since");
-  r.bulk(spec.since);
+  const d = spec.docs;
+  r.map(
+    1 + // group, always there
+      (d.summary ? 1 : 0) +
+      (d.since ? 1 : 0) +
+      (d.complexity ? 1 : 0) +
+      (d.docFlags?.length ? 1 : 0) +
+      (d.deprecatedSince ? 1 : 0) +
+      (d.replacedBy ? 1 : 0) +
+      (d.history ? 1 : 0) +
+      (d.args ? 1 : 0) +
+      (spec.subcommands ? 1 : 0),
+  );
+  optionalBulk(r, "summary", d.summary);
+  optionalBulk(r, "since", d.since);
   r.bulk("group");
-  r.bulk(spec.group);
-  r.bulk("complexity");
-  r.bulk(spec.complexity);
+  r.bulk(d.group);
+  optionalBulk(r, "complexity", d.complexity);
   if (d.docFlags?.length) {
     r.bulk("doc_flags");
     statusSet(r, ordered(d.docFlags, ["deprecated", "syscmd"]));
   }
-  if (d.deprecatedSince) {
-    r.bulk("deprecated_since");
-    r.bulk(d.deprecatedSince);
-  }
-  if (d.replacedBy) {
-    r.bulk("replaced_by");
-    r.bulk(d.replacedBy);
-  }
-  if (d.history?.length) {
+  optionalBulk(r, "deprecated_since", d.deprecatedSince);
+  optionalBulk(r, "replaced_by", d.replacedBy);
+  if (d.history) {
     r.bulk("history");
     r.set(d.history.length);
     for (const [since, change] of d.history) r.bulks([since, change]);
@@ -252,7 +252,8 @@ function getKeys(c: Ctx, withFlags: boolean): void {
   if (spec?.subcommands) spec = argv.length > 1 ? spec.subcommands.get(argv[1].toString("latin1").toLowerCase()) : undefined;
   if (!spec) return c.r.error("ERR Invalid command specified");
   const movable = spec.flags.includes("movablekeys") || isMovable(spec);
-  if (spec.keySpecs.length === 0 && !movable) return c.r.error("ERR The command has no key arguments");
+  // Specs marked not_key (shard channels) are not keys to GETKEYS.
+  if (spec.keySpecs.every((ks) => ks.flags.includes("not_key")) && !movable) return c.r.error("ERR The command has no key arguments");
   if ((spec.arity > 0 && spec.arity !== argv.length) || argv.length < -spec.arity) {
     return c.r.error("ERR Invalid number of arguments specified for command");
   }
@@ -297,7 +298,7 @@ const HELP = [
   "    Return the keys and the access flags from a full Redis command.",
 ];
 
-const META = { group: "server", flags: "loading stale", acl: "slow connection" };
+const META = { flags: "loading stale", acl: "slow connection" };
 
 function replyAll(c: Ctx): void {
   const cmds = allCommands(c);
@@ -310,9 +311,6 @@ export const commandCommands: CommandDef[] = [
     name: "command",
     arity: -1,
     ...META,
-    since: "2.8.13",
-    summary: "Returns detailed information about all commands.",
-    complexity: "O(N) where N is the total number of Redis commands",
     tips: "nondeterministic_output_order",
     // COMMAND alone answers the whole table; dispatch sends argv[1] to a subcommand.
     handler: replyAll,
@@ -321,17 +319,12 @@ export const commandCommands: CommandDef[] = [
         name: "count",
         arity: 2,
         ...META,
-        since: "2.8.13",
-        summary: "Returns a count of commands.",
         handler: (c) => c.r.int(c.server.commands.size),
       },
       {
         name: "list",
         arity: -2,
         ...META,
-        since: "7.0.0",
-        summary: "Returns a list of command names.",
-        complexity: "O(N) where N is the total number of Redis commands",
         tips: "nondeterministic_output_order",
         handler: (c) => {
           let filter: ((s: CommandSpec) => boolean) | null = null;
@@ -360,9 +353,6 @@ export const commandCommands: CommandDef[] = [
         name: "info",
         arity: -2,
         ...META,
-        since: "2.8.13",
-        summary: "Returns information about one, multiple or all commands.",
-        complexity: "O(N) where N is the number of commands to look up",
         tips: "nondeterministic_output_order",
         handler: (c) => {
           if (c.argv.length === 2) return replyAll(c);
@@ -374,9 +364,6 @@ export const commandCommands: CommandDef[] = [
         name: "docs",
         arity: -2,
         ...META,
-        since: "7.0.0",
-        summary: "Returns documentary information about one, multiple or all commands.",
-        complexity: "O(N) where N is the number of commands to look up",
         tips: "nondeterministic_output_order",
         handler: (c) => {
           const specs =
@@ -394,26 +381,18 @@ export const commandCommands: CommandDef[] = [
         name: "getkeys",
         arity: -3,
         ...META,
-        since: "2.8.13",
-        summary: "Extracts the key names from an arbitrary command.",
-        complexity: "O(N) where N is the number of arguments to the command",
         handler: (c) => getKeys(c, false),
       },
       {
         name: "getkeysandflags",
         arity: -3,
         ...META,
-        since: "7.0.0",
-        summary: "Extracts the key names and access flags for an arbitrary command.",
-        complexity: "O(N) where N is the number of arguments to the command",
         handler: (c) => getKeys(c, true),
       },
       {
         name: "help",
         arity: 2,
         ...META,
-        since: "5.0.0",
-        summary: "Returns helpful text about the different subcommands.",
         handler: (c) => replyHelp(c, HELP),
       },
     ],

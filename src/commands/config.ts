@@ -9,7 +9,6 @@ import { rewriteConfig } from "../config/rewrite.js";
 import { strerror } from "../config/special.js";
 import { isLocalSocket } from "../server/protected-mode.js";
 
-const SERVER = "server";
 const ADMIN = "admin noscript loading stale";
 const ADMIN_ACL = "admin slow dangerous";
 
@@ -81,10 +80,6 @@ export const configCommands: CommandDef[] = [
   {
     name: "config",
     arity: -2,
-    group: SERVER,
-    since: "2.0.0",
-    summary: "A container for server configuration commands.",
-    complexity: "Depends on subcommand.",
     handler: () => {},
     subcommands: [
       {
@@ -92,10 +87,6 @@ export const configCommands: CommandDef[] = [
         arity: -3,
         flags: ADMIN,
         acl: ADMIN_ACL,
-        group: SERVER,
-        since: "2.0.0",
-        summary: "Returns the effective values of configuration parameters.",
-        complexity: "O(N) when N is the number of configuration parameters provided",
         handler: configGet,
       },
       {
@@ -103,10 +94,6 @@ export const configCommands: CommandDef[] = [
         arity: -4,
         flags: ADMIN,
         acl: ADMIN_ACL,
-        group: SERVER,
-        since: "2.0.0",
-        summary: "Sets configuration parameters in-flight.",
-        complexity: "O(N) when N is the number of configuration parameters provided",
         tips: "request_policy:all_nodes response_policy:all_succeeded",
         handler: configSet,
       },
@@ -115,9 +102,6 @@ export const configCommands: CommandDef[] = [
         arity: 2,
         flags: ADMIN,
         acl: ADMIN_ACL,
-        group: SERVER,
-        since: "2.0.0",
-        summary: "Resets the server's statistics.",
         tips: "request_policy:all_nodes response_policy:all_succeeded",
         handler: (c) => {
           resetStats(c.server);
@@ -129,9 +113,6 @@ export const configCommands: CommandDef[] = [
         arity: 2,
         flags: ADMIN,
         acl: ADMIN_ACL,
-        group: SERVER,
-        since: "2.8.0",
-        summary: "Persists the effective configuration to file.",
         tips: "request_policy:all_nodes response_policy:all_succeeded",
         handler: configRewrite,
       },
@@ -140,9 +121,6 @@ export const configCommands: CommandDef[] = [
         arity: 2,
         flags: "loading stale",
         acl: "slow",
-        group: SERVER,
-        since: "5.0.0",
-        summary: "Returns helpful text about the different subcommands.",
         handler: (c) => replyHelp(c, HELP),
       },
     ],

@@ -7,7 +7,6 @@ import { REDIS_VERSION } from "../config/load.js";
 import { validClientAttr } from "../server/client.js";
 import { clientCommand, INVALID_NAME } from "./client.js";
 
-const CONN = "connection";
 const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 const PONG = Buffer.from("pong");
 const EMPTY = Buffer.alloc(0);
@@ -84,9 +83,6 @@ export const connectionCommands: CommandDef[] = [
     arity: -1,
     flags: "fast",
     acl: "fast connection",
-    group: CONN,
-    since: "1.0.0",
-    summary: "Returns the server's liveliness response.",
     tips: "request_policy:all_shards response_policy:all_succeeded",
     handler: (c) => {
       if (c.argv.length > 2) return c.r.error("ERR wrong number of arguments for 'ping' command");
@@ -104,9 +100,6 @@ export const connectionCommands: CommandDef[] = [
     arity: 2,
     flags: "loading stale fast",
     acl: "fast connection",
-    group: CONN,
-    since: "1.0.0",
-    summary: "Returns the given string.",
     handler: (c) => c.r.bulk(c.argv[1]),
   },
   {
@@ -114,9 +107,6 @@ export const connectionCommands: CommandDef[] = [
     arity: 2,
     flags: "loading stale fast",
     acl: "fast connection",
-    group: CONN,
-    since: "1.0.0",
-    summary: "Changes the selected database.",
     handler: (c) => {
       const n = parseDbIndex(c, c.argv[1]);
       if (typeof n === "string") return c.r.error(n);
@@ -129,9 +119,6 @@ export const connectionCommands: CommandDef[] = [
     arity: -1,
     flags: "allow_busy noscript loading stale fast no_auth",
     acl: "fast connection",
-    group: CONN,
-    since: "1.0.0",
-    summary: "Closes the connection.",
     handler: (c) => {
       c.r.ok();
       c.client.closeAfterReply = true;
@@ -142,10 +129,6 @@ export const connectionCommands: CommandDef[] = [
     arity: -2,
     flags: "noscript loading stale fast no_auth allow_busy",
     acl: "fast connection",
-    group: CONN,
-    since: "1.0.0",
-    summary: "Authenticates the connection.",
-    complexity: "O(N) where N is the number of passwords defined for the user",
     handler: (c) => {
       const { argv, r } = c;
       if (argv.length > 3) return r.error(SYNTAX);
@@ -166,9 +149,6 @@ export const connectionCommands: CommandDef[] = [
     arity: -1,
     flags: "noscript loading stale fast no_auth allow_busy",
     acl: "fast connection",
-    group: CONN,
-    since: "6.0.0",
-    summary: "Handshakes with the Redis server.",
     handler: hello,
   },
   {
@@ -176,9 +156,6 @@ export const connectionCommands: CommandDef[] = [
     arity: 1,
     flags: "noscript loading stale fast no_auth allow_busy",
     acl: "fast connection",
-    group: CONN,
-    since: "6.2.0",
-    summary: "Resets the connection.",
     handler: (c) => {
       const f = c.client.flags;
       if ((f.has("slave") && !f.has("monitor")) || f.has("master")) {

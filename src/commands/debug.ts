@@ -322,11 +322,6 @@ export const debugCommands: CommandDef[] = [
     arity: -2,
     flags: "admin noscript loading stale protected",
     acl: "admin slow dangerous",
-    group: "server",
-    since: "1.0.0",
-    summary: "A container for debugging commands.",
-    complexity: "Depends on subcommand.",
-    docs: { docFlags: ["syscmd"] },
     handler: debug,
   },
 ];

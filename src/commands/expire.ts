@@ -5,7 +5,6 @@ import { NOT_INT, echo } from "./errors.js";
 import type { ErrorText } from "../protocol/reply.js";
 import { expireRewrite } from "./propagation.js";
 
-const GENERIC = "generic";
 
 /** Parses NX/XX/GT/LT after the time argument; returns the flags or Redis's error text. */
 function parseExpireFlags(argv: Buffer[]): number | ErrorText {
@@ -47,49 +46,40 @@ function ttlHandler(ms: boolean, absolute: boolean): Handler {
   return (c: Ctx) => void keys.ttl(c.db, c.argv[1], ms, absolute, c.r);
 }
 
-const expireDef = (name: string, since: string, summary: string, unitSeconds: boolean, relative: boolean): CommandDef => ({
+const expireDef = (name: string, unitSeconds: boolean, relative: boolean): CommandDef => ({
   name,
   arity: -3,
   flags: "write fast",
   keys: [1, 1, 1],
   acl: "keyspace write fast",
-  group: GENERIC,
-  since,
-  summary,
   handler: expireHandler(name, unitSeconds, relative),
 });
 
-const ttlDef = (name: string, since: string, summary: string, ms: boolean, absolute: boolean): CommandDef => ({
+const ttlDef = (name: string, ms: boolean, absolute: boolean): CommandDef => ({
   name,
   arity: 2,
   flags: "readonly fast",
   keys: [1, 1, 1],
   acl: "keyspace read fast",
-  group: GENERIC,
-  since,
-  summary,
   tips: absolute ? undefined : "nondeterministic_output",
   handler: ttlHandler(ms, absolute),
 });
 
 export const expireCommands: CommandDef[] = [
-  expireDef("expire", "1.0.0", "Sets the expiration time of a key in seconds.", true, true),
-  expireDef("pexpire", "2.6.0", "Sets the expiration time of a key in milliseconds.", false, true),
-  expireDef("expireat", "1.2.0", "Sets the expiration time of a key to a Unix timestamp.", true, false),
-  expireDef("pexpireat", "2.6.0", "Sets the expiration time of a key to a Unix milliseconds timestamp.", false, false),
-  ttlDef("ttl", "1.0.0", "Returns the expiration time in seconds of a key.", false, false),
-  ttlDef("pttl", "2.6.0", "Returns the expiration time in milliseconds of a key.", true, false),
-  ttlDef("expiretime", "7.0.0", "Returns the expiration time of a key as a Unix timestamp.", false, true),
-  ttlDef("pexpiretime", "7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.", true, true),
+  expireDef("expire", true, true),
+  expireDef("pexpire", false, true),
+  expireDef("expireat", true, false),
+  expireDef("pexpireat", false, false),
+  ttlDef("ttl", false, false),
+  ttlDef("pttl", true, false),
+  ttlDef("expiretime", false, true),
+  ttlDef("pexpiretime", true, true),
   {
     name: "persist",
     arity: 2,
     flags: "write fast",
     keys: [1, 1, 1],
     acl: "keyspace write fast",
-    group: GENERIC,
-    since: "2.2.0",
-    summary: "Removes the expiration time of a key.",
     handler: (c) => c.r.int(keys.persist(c.db, c.argv[1]) ? 1 : 0),
   },
 ];

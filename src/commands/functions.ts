@@ -7,7 +7,6 @@
 import { echo } from "./errors.js";
 import type { CommandDef, Ctx } from "./types.js";
 
-const SCRIPTING = "scripting";
 
 /** FCALL / FCALL_RO: the keys follow a count, and no function can be found yet. */
 function fcallDef(readonly: boolean): CommandDef {
@@ -26,10 +25,6 @@ function fcallDef(readonly: boolean): CommandDef {
       },
     ],
     acl: "slow scripting",
-    group: SCRIPTING,
-    since: "7.0.0",
-    summary: readonly ? "Invokes a read-only function." : "Invokes a function.",
-    complexity: "Depends on the function that is executed.",
     handler: (c: Ctx) => c.r.error("ERR Function not found"),
   };
 }
@@ -38,10 +33,6 @@ export const functionCommands: CommandDef[] = [
   {
     name: "function",
     arity: -2,
-    group: SCRIPTING,
-    since: "7.0.0",
-    summary: "A container for function commands.",
-    complexity: "Depends on subcommand.",
     handler: () => {},
     subcommands: [
       {
@@ -49,10 +40,6 @@ export const functionCommands: CommandDef[] = [
         arity: -2,
         flags: "write noscript",
         acl: "write slow scripting",
-        group: SCRIPTING,
-        since: "7.0.0",
-        summary: "Deletes all libraries and functions.",
-        complexity: "O(N) where N is the number of functions deleted",
         tips: "request_policy:all_shards response_policy:all_succeeded",
         handler: (c) => {
           if (c.argv.length > 3) return c.r.error("ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.");
@@ -68,10 +55,6 @@ export const functionCommands: CommandDef[] = [
         arity: -2,
         flags: "noscript",
         acl: "slow scripting",
-        group: SCRIPTING,
-        since: "7.0.0",
-        summary: "Returns information about all libraries.",
-        complexity: "O(N) where N is the number of functions",
         tips: "nondeterministic_output_order",
         handler: (c) => {
           let withCode = false;
@@ -93,9 +76,6 @@ export const functionCommands: CommandDef[] = [
         arity: 3,
         flags: "write noscript",
         acl: "write slow scripting",
-        group: SCRIPTING,
-        since: "7.0.0",
-        summary: "Deletes a library and its functions.",
         tips: "request_policy:all_shards response_policy:all_succeeded",
         handler: (c) => c.r.error("ERR Library not found"),
       },
@@ -104,9 +84,6 @@ export const functionCommands: CommandDef[] = [
         arity: 2,
         flags: "noscript allow_busy",
         acl: "slow scripting",
-        group: SCRIPTING,
-        since: "7.0.0",
-        summary: "Terminates a function during execution.",
         tips: "request_policy:all_shards response_policy:one_succeeded",
         handler: (c) => c.r.error("NOTBUSY No scripts in execution right now."),
       },
@@ -115,9 +92,6 @@ export const functionCommands: CommandDef[] = [
         arity: 2,
         flags: "noscript allow_busy",
         acl: "slow scripting",
-        group: SCRIPTING,
-        since: "7.0.0",
-        summary: "Returns information about a function during execution.",
         tips: "nondeterministic_output request_policy:all_shards response_policy:special",
         handler: (c) => {
           c.r.map(2);

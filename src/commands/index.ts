@@ -12,10 +12,13 @@ import { latencyCommands } from "./latency.js";
 import { monitorCommands } from "./monitor.js";
 import { stringCommands } from "./strings.js";
 import { functionCommands } from "./functions.js";
+import { multiCommands } from "./multi.js";
+import { pubsubCommands } from "./pubsub.js";
 
 /** Every command family's definitions; the command table is built from these. */
 export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands,
-  infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands];
+  infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
+  multiCommands, pubsubCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

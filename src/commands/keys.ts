@@ -13,7 +13,6 @@ import { expireCommands } from "./expire.js";
 import { scanCommands } from "./scan.js";
 import { objectCommands, trackEvictionPolicy } from "./object.js";
 
-const GENERIC = "generic";
 const SAME_OBJECT = "ERR source and destination objects are the same";
 
 /**
@@ -49,31 +48,24 @@ function countKeys(c: Ctx, test: (db: number, key: Buffer) => boolean): void {
   c.r.int(n);
 }
 
-const delDef = (name: string, since: string, summary: string, fast: boolean): CommandDef => ({
+const delDef = (name: string, fast: boolean): CommandDef => ({
   name,
   arity: -2,
   flags: fast ? "write fast" : "write",
   keys: [1, -1, 1],
   keyFlags: "RM delete",
   acl: fast ? "keyspace write fast" : "keyspace write slow",
-  group: GENERIC,
-  since,
-  summary,
-  complexity: "O(N) where N is the number of keys that will be removed.",
   tips: "request_policy:multi_shard response_policy:agg_sum",
   handler: (c) => countKeys(c, keys.del),
 });
 
-const renameDef = (name: string, nx: boolean, summary: string): CommandDef => ({
+const renameDef = (name: string, nx: boolean): CommandDef => ({
   name,
   arity: 3,
   flags: nx ? "write fast" : "write",
   keys: [1, 2, 1],
   keySpecs: [rangeKeySpec("RW access delete", [1, 1, 1]), rangeKeySpec(nx ? "OW insert" : "OW update", [2, 2, 1])],
   acl: nx ? "keyspace write fast" : "keyspace write slow",
-  group: GENERIC,
-  since: "1.0.0",
-  summary,
   handler: (c) => {
     const res = keys.rename(c.db, c.argv[1], c.argv[2], nx);
     if (res >= 0) c.r.int(res);
@@ -82,9 +74,9 @@ const renameDef = (name: string, nx: boolean, summary: string): CommandDef => ({
 });
 
 const genericCommands: CommandDef[] = [
-  delDef("del", "1.0.0", "Deletes one or more keys.", false),
+  delDef("del", false),
   // Values are freed where they are dropped; large ones cost no more than DEL here.
-  delDef("unlink", "4.0.0", "Asynchronously deletes one or more keys.", true),
+  delDef("unlink", true),
   {
     name: "exists",
     arity: -2,
@@ -92,10 +84,6 @@ const genericCommands: CommandDef[] = [
     keys: [1, -1, 1],
     keyFlags: "RO",
     acl: "keyspace read fast",
-    group: GENERIC,
-    since: "1.0.0",
-    summary: "Determines whether one or more keys exist.",
-    complexity: "O(N) where N is the number of keys to check.",
     tips: "request_policy:multi_shard response_policy:agg_sum",
     handler: (c) => countKeys(c, keys.existsRead),
   },
@@ -106,10 +94,6 @@ const genericCommands: CommandDef[] = [
     keys: [1, -1, 1],
     keyFlags: "RO",
     acl: "keyspace read fast",
-    group: GENERIC,
-    since: "3.2.1",
-    summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
-    complexity: "O(N) where N is the number of keys that will be touched.",
     tips: "request_policy:multi_shard response_policy:agg_sum",
     handler: (c) => countKeys(c, keys.touch),
   },
@@ -120,9 +104,6 @@ const genericCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RO",
     acl: "keyspace read fast",
-    group: GENERIC,
-    since: "1.0.0",
-    summary: "Determines the type of value stored at a key.",
     handler: (c) => c.r.simple(keys.type(c.db, c.argv[1])),
   },
   {
@@ -130,11 +111,6 @@ const genericCommands: CommandDef[] = [
     arity: 2,
     flags: "readonly",
     acl: "keyspace read slow dangerous",
-    group: GENERIC,
-    since: "1.0.0",
-    summary: "Returns all key names that match a pattern.",
-    complexity:
-      "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
     tips: "request_policy:all_shards nondeterministic_output_order",
     handler: (c) => answer(c.r, keys.keys(c.db, c.argv[1], c.r)),
   },
@@ -143,14 +119,11 @@ const genericCommands: CommandDef[] = [
     arity: 1,
     flags: "readonly touches_arbitrary_keys",
     acl: "keyspace read slow",
-    group: GENERIC,
-    since: "1.0.0",
-    summary: "Returns a random key name from the database.",
     tips: "request_policy:all_shards response_policy:special nondeterministic_output",
     handler: (c) => answer(c.r, keys.randomkey(c.db, c.r)),
   },
-  renameDef("rename", false, "Renames a key and overwrites the destination."),
-  renameDef("renamenx", true, "Renames a key only when the target key name doesn't exist."),
+  renameDef("rename", false),
+  renameDef("renamenx", true),
   {
     name: "move",
     arity: 3,
@@ -158,9 +131,6 @@ const genericCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "keyspace write fast",
-    group: GENERIC,
-    since: "1.0.0",
-    summary: "Moves a key to another database.",
     handler: (c) => {
       if (clusterEnabled(c)) return c.r.error("ERR MOVE is not allowed in cluster mode");
       const dst = parseDbIndex(c, c.argv[2]);
@@ -176,10 +146,6 @@ const genericCommands: CommandDef[] = [
     keys: [1, 2, 1],
     keySpecs: [rangeKeySpec("RO access", [1, 1, 1]), rangeKeySpec("OW update", [2, 2, 1])],
     acl: "keyspace write slow",
-    group: GENERIC,
-    since: "6.2.0",
-    summary: "Copies the value of a key to a new key.",
-    complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
     handler: (c) => {
       const { argv } = c;
       let dstDb = c.db;
@@ -206,9 +172,6 @@ const genericCommands: CommandDef[] = [
     arity: 1,
     flags: "readonly fast",
     acl: "keyspace read fast",
-    group: "server",
-    since: "1.0.0",
-    summary: "Returns the number of keys in the database.",
     tips: "request_policy:all_shards response_policy:agg_sum",
     handler: (c) => c.r.int(keys.dbsize(c.db)),
   },
@@ -217,10 +180,6 @@ const genericCommands: CommandDef[] = [
     arity: -1,
     flags: "write",
     acl: "keyspace write slow dangerous",
-    group: "server",
-    since: "1.0.0",
-    summary: "Remove all keys from the current database.",
-    complexity: "O(N) where N is the number of keys in the selected database",
     tips: "request_policy:all_shards response_policy:all_succeeded",
     handler: (c) => {
       const lazy = flushMode(c);
@@ -236,10 +195,6 @@ const genericCommands: CommandDef[] = [
     arity: -1,
     flags: "write",
     acl: "keyspace write slow dangerous",
-    group: "server",
-    since: "1.0.0",
-    summary: "Removes all keys from all databases.",
-    complexity: "O(N) where N is the total number of keys in all databases",
     tips: "request_policy:all_shards response_policy:all_succeeded",
     handler: (c) => {
       const lazy = flushMode(c);
@@ -255,10 +210,6 @@ const genericCommands: CommandDef[] = [
     arity: 3,
     flags: "write fast",
     acl: "keyspace write fast dangerous",
-    group: "server",
-    since: "4.0.0",
-    summary: "Swaps two Redis databases.",
-    complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
     handler: (c) => {
       if (clusterEnabled(c)) return c.r.error("ERR SWAPDB is not allowed in cluster mode");
       const a = parseDbIndex(c, c.argv[1], "ERR invalid first DB index");

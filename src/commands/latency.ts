@@ -81,23 +81,18 @@ const HELP = [
   "    If no commands are specified then all histograms are replied.",
 ];
 
-const META = { group: "server", since: "2.8.13", flags: "admin noscript loading stale", acl: "admin slow dangerous" };
+const META = { flags: "admin noscript loading stale", acl: "admin slow dangerous" };
 
 export const latencyCommands: CommandDef[] = [
   {
     name: "latency",
     arity: -2,
-    group: "server",
-    since: "2.8.13",
-    summary: "A container for latency diagnostics commands.",
-    complexity: "Depends on subcommand.",
     handler: () => {},
     subcommands: [
       {
         name: "history",
         arity: 3,
         ...META,
-        summary: "Returns timestamp-latency samples for an event.",
         tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
         handler: (c) => {
           const lm = introspection(c.server).latency;
@@ -115,7 +110,6 @@ export const latencyCommands: CommandDef[] = [
         name: "latest",
         arity: 2,
         ...META,
-        summary: "Returns the latest latency samples for all events.",
         tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
         handler: (c) => {
           const lm = introspection(c.server).latency;
@@ -134,8 +128,6 @@ export const latencyCommands: CommandDef[] = [
         name: "reset",
         arity: -2,
         ...META,
-        summary: "Resets the latency data for one or more events.",
-        complexity: "O(1)",
         tips: "request_policy:all_nodes response_policy:agg_sum",
         handler: (c) => {
           const lm = introspection(c.server).latency;
@@ -149,7 +141,6 @@ export const latencyCommands: CommandDef[] = [
         name: "graph",
         arity: 3,
         ...META,
-        summary: "Returns a latency graph for an event.",
         tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
         handler: (c) => {
           const lm = introspection(c.server).latency;
@@ -163,7 +154,6 @@ export const latencyCommands: CommandDef[] = [
         name: "doctor",
         arity: 2,
         ...META,
-        summary: "Returns a human-readable latency analysis report.",
         tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
         handler: (c) => c.r.verbatim(doctor(c.server)),
       },
@@ -171,9 +161,6 @@ export const latencyCommands: CommandDef[] = [
         name: "histogram",
         arity: -2,
         ...META,
-        since: "7.0.0",
-        summary: "Returns the cumulative distribution of latencies of a subset or all commands.",
-        complexity: "O(N) where N is the number of commands with latency information being retrieved.",
         tips: "nondeterministic_output request_policy:all_nodes response_policy:special",
         handler: (c) => {
           const hs = introspection(c.server).histograms;
@@ -204,9 +191,6 @@ export const latencyCommands: CommandDef[] = [
         arity: 2,
         flags: "loading stale",
         acl: "slow",
-        group: "server",
-        since: "2.8.13",
-        summary: "Returns helpful text about the different subcommands.",
         handler: (c) => replyHelp(c, HELP),
       },
     ],

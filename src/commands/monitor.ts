@@ -8,13 +8,10 @@ export const monitorCommands: CommandDef[] = [
     arity: 1,
     flags: "admin noscript loading stale",
     acl: "admin slow dangerous",
-    group: "server",
-    since: "1.0.0",
-    summary: "Listens for all requests received by the server in real-time.",
     handler: (c) => {
       // Inside EXEC (or a script) a client must get one reply per command.
       if (c.client.flags.has("deny-blocking") || c.client.flags.has("multi")) {
-        return c.r.error("MONITOR isn't allowed for DENY BLOCKING client");
+        return c.r.error("ERR MONITOR isn't allowed for DENY BLOCKING client");
       }
       if (c.client.flags.has("slave")) return; // already a replica or a monitor: no reply
       c.client.flags.add("slave");

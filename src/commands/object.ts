@@ -4,7 +4,6 @@ import type { Server } from "../server/server.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { replyHelp } from "./help.js";
 
-const GENERIC = "generic";
 
 const LFU_SELECTED =
   "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
@@ -67,16 +66,13 @@ function report(what: number, needLfu: boolean | null) {
   };
 }
 
-const sub = (name: string, summary: string, since: string, what: number, needLfu: boolean | null): CommandDef => ({
+const sub = (name: string, what: number, needLfu: boolean | null): CommandDef => ({
   name,
   arity: 3,
   flags: "readonly",
   keys: [2, 2, 1],
   keyFlags: "RO",
   acl: "keyspace read slow",
-  group: GENERIC,
-  since,
-  summary,
   tips: "nondeterministic_output",
   handler: report(what, needLfu),
 });
@@ -85,24 +81,17 @@ export const objectCommands: CommandDef[] = [
   {
     name: "object",
     arity: -2,
-    group: GENERIC,
-    since: "2.2.3",
-    summary: "A container for object introspection commands.",
-    complexity: "Depends on subcommand.",
     handler: () => {},
     subcommands: [
-      sub("encoding", "Returns the internal encoding of a Redis object.", "2.2.3", keys.OBJ_ENCODING, null),
-      sub("refcount", "Returns the reference count of a value of a key.", "2.2.3", keys.OBJ_REFCOUNT, null),
-      sub("idletime", "Returns the time since the last access to a Redis object.", "2.2.3", keys.OBJ_IDLETIME, false),
-      sub("freq", "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0", keys.OBJ_FREQ, true),
+      sub("encoding", keys.OBJ_ENCODING, null),
+      sub("refcount", keys.OBJ_REFCOUNT, null),
+      sub("idletime", keys.OBJ_IDLETIME, false),
+      sub("freq", keys.OBJ_FREQ, true),
       {
         name: "help",
         arity: 2,
         flags: "loading stale",
         acl: "keyspace slow",
-        group: GENERIC,
-        since: "6.2.0",
-        summary: "Returns helpful text about the different subcommands.",
         handler: (c) => replyHelp(c, HELP),
       },
     ],

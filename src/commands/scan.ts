@@ -15,11 +15,6 @@ export const scanCommands: CommandDef[] = [
     arity: -2,
     flags: "readonly touches_arbitrary_keys",
     acl: "keyspace read slow",
-    group: "generic",
-    since: "2.8.0",
-    summary: "Iterates over the key names in the database.",
-    complexity:
-      "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
     tips: "nondeterministic_output request_policy:special response_policy:special",
     handler: (c) => {
       const { argv } = c;

@@ -2,7 +2,6 @@
 import type { CommandDef, Ctx } from "./types.js";
 import { SYNTAX } from "./errors.js";
 
-const SERVER = "server";
 
 /**
  * Saving on shutdown belongs to persistence; it registers here. Returns true
@@ -55,15 +54,6 @@ export const serverCommands: CommandDef[] = [
     arity: -1,
     flags: "admin noscript loading stale no_multi allow_busy",
     acl: "admin slow dangerous",
-    group: SERVER,
-    since: "1.0.0",
-    summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.",
-    complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
-    docs: {
-      history: [
-        ["7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."],
-      ],
-    },
     handler: shutdown,
   },
   {
@@ -71,9 +61,6 @@ export const serverCommands: CommandDef[] = [
     arity: 1,
     flags: "loading stale fast",
     acl: "fast",
-    group: SERVER,
-    since: "2.6.0",
-    summary: "Returns the server time.",
     tips: "nondeterministic_output",
     handler: (c) => {
       const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);

@@ -17,15 +17,10 @@ const HELP = [
   "    Reset the slowlog.",
 ];
 
-const META = { group: "server", since: "2.2.12" };
-
 export const slowlogCommands: CommandDef[] = [
   {
     name: "slowlog",
     arity: -2,
-    ...META,
-    summary: "A container for slow log commands.",
-    complexity: "Depends on subcommand.",
     handler: () => {},
     subcommands: [
       {
@@ -33,9 +28,6 @@ export const slowlogCommands: CommandDef[] = [
         arity: -2,
         flags: "admin loading stale",
         acl: "admin slow dangerous",
-        ...META,
-        summary: "Returns the slow log's entries.",
-        complexity: "O(N) where N is the number of entries returned",
         tips: "request_policy:all_nodes nondeterministic_output",
         handler: (c) => {
           if (c.argv.length > 3) return c.r.error("ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.");
@@ -66,8 +58,6 @@ export const slowlogCommands: CommandDef[] = [
         arity: 2,
         flags: "admin loading stale",
         acl: "admin slow dangerous",
-        ...META,
-        summary: "Returns the number of entries in the slow log.",
         tips: "request_policy:all_nodes response_policy:agg_sum nondeterministic_output",
         handler: (c) => c.r.int(introspection(c.server).slowlog.entries.length),
       },
@@ -76,9 +66,6 @@ export const slowlogCommands: CommandDef[] = [
         arity: 2,
         flags: "admin loading stale",
         acl: "admin slow dangerous",
-        ...META,
-        summary: "Clears all entries from the slow log.",
-        complexity: "O(N) where N is the number of entries in the slowlog",
         tips: "request_policy:all_nodes response_policy:all_succeeded",
         handler: (c) => {
           introspection(c.server).slowlog.reset();
@@ -90,9 +77,6 @@ export const slowlogCommands: CommandDef[] = [
         arity: 2,
         flags: "loading stale",
         acl: "slow",
-        ...META,
-        since: "6.2.0",
-        summary: "Show helpful text about the different subcommands",
         handler: (c) => replyHelp(c, HELP),
       },
     ],

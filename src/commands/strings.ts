@@ -10,7 +10,6 @@ import type { CommandDef, Ctx } from "./types.js";
 import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
 import { asDel, asSet, getexRewrite, incrByFloatRewrite, setPxatRewrite, withoutGet } from "./propagation.js";
 
-const STR = "string";
 const ONE = Buffer.from("1");
 
 /**
@@ -116,9 +115,6 @@ export const stringCommands: CommandDef[] = [
     flags: "readonly fast",
     keys: [1, 1, 1],
     acl: "read string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Returns the string value of a key.",
     handler: (c) => answer(c.r, strings.get(c.db, c.argv[1], c.r)),
   },
   {
@@ -129,9 +125,6 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "RW access update variable_flags",
     keyNotes: "RW and ACCESS due to the optional `GET` argument",
     acl: "write string slow",
-    group: STR,
-    since: "1.0.0",
-    summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
     handler: (c) => {
       if (c.argv.length === 3) {
         strings.setPlain(c.db, c.argv[1], c.argv[2]);
@@ -149,9 +142,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "OW insert",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Set the string value of a key only when the key doesn't exist.",
     handler: (c) => {
       const code = strings.set(c.db, c.argv[1], c.argv[2], strings.SET_NX, null, c.r);
       if (code === Code.OK) c.r.int(1);
@@ -166,9 +156,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "OW update",
     acl: "write string slow",
-    group: STR,
-    since: "2.0.0",
-    summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
     handler: (c) => setWith(c, "setex", strings.SET_EX, c.argv[2], c.argv[3]),
   },
   {
@@ -178,9 +165,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "OW update",
     acl: "write string slow",
-    group: STR,
-    since: "2.6.0",
-    summary: "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
     handler: (c) => setWith(c, "psetex", strings.SET_PX, c.argv[2], c.argv[3]),
   },
   {
@@ -190,9 +174,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Returns the previous string value of a key after setting it to a new value.",
     handler: (c) => {
       reply(c, strings.getset(c.db, c.argv[1], c.argv[2], c.r), "getset");
       c.propagate = asSet(c.argv);
@@ -205,9 +186,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access delete",
     acl: "write string fast",
-    group: STR,
-    since: "6.2.0",
-    summary: "Returns the string value of a key after deleting the key.",
     handler: (c) => {
       reply(c, strings.getdel(c.db, c.argv[1], c.r), "getdel");
       c.propagate = asDel(c.argv[1]);
@@ -221,9 +199,6 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "RW access update",
     keyNotes: "RW and UPDATE because it changes the TTL",
     acl: "write string fast",
-    group: STR,
-    since: "6.2.0",
-    summary: "Returns the string value of a key after setting its expiration time.",
     handler: (c) => {
       const flags = c.argv.length === 2 ? 0 : parseExtended(c.argv, 2, false);
       if (flags === null) return c.r.error(SYNTAX);
@@ -239,10 +214,6 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "RO access",
     tips: "request_policy:multi_shard",
     acl: "read string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Atomically returns the string values of one or more keys.",
-    complexity: "O(N) where N is the number of keys to retrieve.",
     handler: (c) => {
       const { argv, r, db } = c;
       r.array(argv.length - 1);
@@ -257,10 +228,6 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "OW update",
     tips: "request_policy:multi_shard response_policy:all_succeeded",
     acl: "write string slow",
-    group: STR,
-    since: "1.0.1",
-    summary: "Atomically creates or modifies the string values of one or more keys.",
-    complexity: "O(N) where N is the number of keys to set.",
     handler: (c) => {
       const { argv, db } = c;
       if (argv.length % 2 === 0) return c.r.error(wrongArity("mset"));
@@ -275,10 +242,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, -1, 2],
     keyFlags: "OW insert",
     acl: "write string slow",
-    group: STR,
-    since: "1.0.1",
-    summary: "Atomically modifies the string values of one or more keys only when all keys don't exist.",
-    complexity: "O(N) where N is the number of keys to set.",
     handler: (c) => {
       const { argv, db } = c;
       if (argv.length % 2 === 0) return c.r.error(wrongArity("msetnx"));
@@ -294,11 +257,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW insert",
     acl: "write string fast",
-    group: STR,
-    since: "2.0.0",
-    summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.",
-    complexity:
-      "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
     handler: (c) => replyInt(c, strings.append(c.db, c.argv[1], c.argv[2], maxBulkLen(c)), "append"),
   },
   {
@@ -308,9 +266,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RO",
     acl: "read string fast",
-    group: STR,
-    since: "2.2.0",
-    summary: "Returns the length of a string value.",
     handler: (c) => replyInt(c, strings.strlen(c.db, c.argv[1]), "strlen"),
   },
   {
@@ -320,9 +275,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
     handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], ONE, false, c.r)),
   },
   {
@@ -332,9 +284,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
     handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], ONE, true, c.r)),
   },
   {
@@ -344,9 +293,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
     handler: (c) => reply(c, strings.incrBy(c.db, c.argv[1], c.argv[2], false, c.r), "incrby"),
   },
   {
@@ -356,9 +302,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "1.0.0",
-    summary: "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
     handler: (c) => reply(c, strings.incrBy(c.db, c.argv[1], c.argv[2], true, c.r), "decrby"),
   },
   {
@@ -368,9 +311,6 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    group: STR,
-    since: "2.6.0",
-    summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
     handler: (c) => {
       const start = c.r.pos;
       reply(c, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r), "incrbyfloat");
@@ -383,11 +323,6 @@ export const stringCommands: CommandDef[] = [
     flags: "readonly",
     keys: [1, 1, 1],
     acl: "read string slow",
-    group: STR,
-    since: "2.4.0",
-    summary: "Returns a substring of the string stored at a key.",
-    complexity:
-      "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
     handler: getrange,
   },
   {
@@ -396,11 +331,6 @@ export const stringCommands: CommandDef[] = [
     flags: "readonly",
     keys: [1, 1, 1],
     acl: "read string slow",
-    group: STR,
-    since: "1.0.0",
-    summary: "Returns a substring from a string value.",
-    complexity:
-      "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
     handler: getrange,
   },
   {
@@ -409,11 +339,6 @@ export const stringCommands: CommandDef[] = [
     flags: "write denyoom",
     keys: [1, 1, 1],
     acl: "write string slow",
-    group: STR,
-    since: "2.2.0",
-    summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
-    complexity:
-      "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
     handler: (c) => replyInt(c, strings.setrange(c.db, c.argv[1], c.argv[2], c.argv[3], maxBulkLen(c)), "setrange"),
   },
   {
@@ -422,10 +347,6 @@ export const stringCommands: CommandDef[] = [
     flags: "readonly",
     keys: [1, 2, 1],
     acl: "read string slow",
-    group: STR,
-    since: "7.0.0",
-    summary: "Finds the longest common substring.",
-    complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
     handler: (c) => {
       const o = parseLcs(c.argv);
       const mode = o.error === null ? o.mode : strings.LCS_BAD_OPTIONS;

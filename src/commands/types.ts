@@ -2,6 +2,9 @@ import type { Reply } from "../protocol/reply.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { CommandStat } from "../server/stats.js";
+import { COMMAND_DOCS, type CommandDoc } from "./docs/index.js";
+
+export type { CommandDoc, DocArg } from "./docs/index.js";
 
 /** What a handler gets: who asked, the arguments (argv[0] is the name), where to reply. */
 export interface Ctx {
@@ -40,10 +43,8 @@ export interface CommandSpec {
   step: number;
   /** ACL categories without the '@'. */
   acl: string[];
-  group: string;
-  since: string;
-  summary: string;
-  complexity: string;
+  /** COMMAND DOCS: summary, since, group, complexity, history, arguments... (from commands/docs). */
+  docs: CommandDoc;
   /** Redis's command tips (e.g. "nondeterministic_output"). */
   tips?: string[];
   handler: Handler;
@@ -52,8 +53,6 @@ export interface CommandSpec {
   keySpecs: KeySpec[];
   /** Finds the keys of commands whose keys move (movablekeys) where the specs cannot. */
   getKeys?: (argv: Buffer[]) => number[];
-  /** COMMAND DOCS extras. */
-  docs?: CommandDocs;
 }
 
 /** A Redis 7 key spec (see Redis's commands/*.json "key_specs"). */
@@ -65,29 +64,6 @@ export interface KeySpec {
   find: { lastkey: number; keystep: number; limit: number } | { keynumidx: number; firstkey: number; keystep: number } | "unknown";
 }
 
-/** What COMMAND DOCS shows beyond summary/since/group/complexity. */
-export interface CommandDocs {
-  docFlags?: string[];
-  deprecatedSince?: string;
-  replacedBy?: string;
-  history?: [string, string][];
-  /** Argument descriptions as COMMAND DOCS replies them (name, type, token, flags, arguments, ...). */
-  args?: DocArg[];
-}
-
-export interface DocArg {
-  name: string;
-  type: "string" | "integer" | "double" | "key" | "pattern" | "unix-time" | "pure-token" | "oneof" | "block";
-  displayText?: string;
-  keySpecIndex?: number;
-  token?: string;
-  summary?: string;
-  since?: string;
-  deprecatedSince?: string;
-  flags?: ("optional" | "multiple" | "multiple_token")[];
-  arguments?: DocArg[];
-}
-
 export interface CommandDef {
   name: string;
   arity: number;
@@ -97,9 +73,16 @@ export interface CommandDef {
   keys?: [number, number, number];
   /** Space separated ACL categories, without '@'. */
   acl?: string;
-  group: string;
-  since: string;
-  summary: string;
+  /**
+   * @deprecated The docs data (commands/docs) owns summary, since, group and
+   * complexity; these are ignored (a test checks any still given match it).
+   */
+  group?: string;
+  /** @deprecated see `group` */
+  since?: string;
+  /** @deprecated see `group` */
+  summary?: string;
+  /** @deprecated see `group` */
   complexity?: string;
   tips?: string;
   handler: Handler;
@@ -111,8 +94,15 @@ export interface CommandDef {
   /** Notes of that derived key spec. */
   keyNotes?: string;
   getKeys?: (argv: Buffer[]) => number[];
+  /**
+   * COMMAND DOCS of a command Redis 7.2 does not have (group required then);
+   * Redis's commands take theirs from commands/docs and this is ignored.
+   */
   docs?: CommandDocs;
 }
+
+/** @deprecated COMMAND DOCS of a definition (see `CommandDef.docs`); Redis's commands' live in commands/docs. */
+export type CommandDocs = Partial<CommandDoc>;
 
 /** The key spec Redis would give a plain [first, last, step] range. */
 /** A key spec for keys at fixed positions: `index` given, then up to `lastkey` (relative, or -N from the end). */
@@ -141,6 +131,13 @@ function implicitAcl(flags: string[], acl: string[]): string[] {
   return [...out];
 }
 
+/** A command's COMMAND DOCS: Redis 7.2's from the docs data, else the definition's own. */
+function docsOf(name: string, def: CommandDef): CommandDoc {
+  const docs = COMMAND_DOCS.get(name) ?? (def.docs?.group ? (def.docs as CommandDoc) : undefined);
+  if (!docs) throw new Error(`no COMMAND DOCS for '${name}': Redis 7.2 has no such command, so its definition must give \`docs\` with a group`);
+  return docs;
+}
+
 /** Builds a table entry from its compact definition. */
 export function command(def: CommandDef, parent?: string): CommandSpec {
   const name = parent ? `${parent}|${def.name.toLowerCase()}` : def.name.toLowerCase();
@@ -153,15 +150,11 @@ export function command(def: CommandDef, parent?: string): CommandSpec {
     lastKey,
     step,
     acl: implicitAcl(def.flags ? def.flags.split(" ") : [], def.acl ? def.acl.split(" ").filter(Boolean) : []),
-    group: def.group,
-    since: def.since,
-    summary: def.summary,
-    complexity: def.complexity ?? "O(1)",
+    docs: docsOf(name, def),
     tips: def.tips ? def.tips.split(" ").filter(Boolean) : undefined,
     handler: def.handler,
     keySpecs: def.keySpecs ?? defaultKeySpecs(def),
     getKeys: def.getKeys,
-    docs: def.docs,
     // Every spec gets every field, in one order: dispatch reads specs of all
     // commands at one site, which stays fast only while they share a shape.
     subcommands: undefined,

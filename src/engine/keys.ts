@@ -25,6 +25,14 @@ export function del(db: number, key: Uint8Array): boolean {
 export function exists(db: number, key: Uint8Array): boolean {
   return native.keyExists(db, key);
 }
+/** Key states as WATCH sees them (keyWatchState). */
+export const KEY_ABSENT = 0;
+export const KEY_LIVE = 1;
+export const KEY_EXPIRED = 2;
+/** WATCH's look at a key, which does not expire it: KEY_ABSENT, KEY_LIVE, or KEY_EXPIRED (still stored, past its time). */
+export function watchState(db: number, key: Uint8Array): number {
+  return native.keyWatchState(db, key);
+}
 /** EXISTS's lookup: counts keyspace hits/misses, does not touch the key. */
 export function existsRead(db: number, key: Uint8Array): boolean {
   return native.keyExistsRead(db, key);

@@ -10,7 +10,7 @@
 import { performance } from "node:perf_hooks";
 import type { CommandSpec, Ctx } from "../commands/types.js";
 import type { Reply } from "../protocol/reply.js";
-import type { Client } from "./client.js";
+import { REPLY_OFF, REPLY_SKIP, type Client } from "./client.js";
 import type { Server } from "./server.js";
 import { WritePath } from "./write-path.js";
 
@@ -52,7 +52,8 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
   if (wp.depth === 0) {
     wp.flushPropagation(spec.name);
     const pushes = server.deferredPushes;
-    if (pushes.length > 0) for (const b of pushes.splice(0)) r.raw(b);
+    // Under CLIENT REPLY OFF/SKIP the reply is dropped after this: the server's run() sends the pushes then.
+    if (pushes.length > 0 && (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) === 0) for (const b of pushes.splice(0)) r.raw(b);
   }
 }
 

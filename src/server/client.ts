@@ -1,5 +1,6 @@
 import type net from "node:net";
 import { RequestParser } from "../protocol/parser.js";
+import type { MultiState } from "../multi/transactions.js";
 
 /** CLIENT REPLY state bits (Redis's CLIENT_REPLY_OFF / _SKIP / _SKIP_NEXT). */
 export const REPLY_OFF = 1;
@@ -63,6 +64,8 @@ export class Client {
   multiCount = -1;
   /** Whether the queued transaction holds a write (CLIENT PAUSE WRITE holds its EXEC). */
   multiWrites = false;
+  /** The commands queued in MULTI, kept by src/multi (null until the first MULTI). */
+  multiState: MultiState | null = null;
   /** CLIENT TRACKING REDIRECT target, -1 when not tracking (kept by tracking). */
   trackingRedirect = -1;
   /**

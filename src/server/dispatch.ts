@@ -1,10 +1,12 @@
 import type { CommandSpec } from "../commands/types.js";
-import { call, countError } from "./call.js";
+import { call } from "./call.js";
 import { unknownCommand, unknownSubcommand, wrongArity } from "../commands/errors.js";
 import type { Reply } from "../protocol/reply.js";
 import { setNoTouch } from "../engine/server.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
+import { queueInMulti, refused } from "../multi/queue.js";
+import { refusedWhileSubscribed } from "../pubsub/subscribed-mode.js";
 
 /**
  * The entry for a command name as the client spelled it ("SET", "set", "Set"),
@@ -56,16 +58,25 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
   const start = r.pos;
   const spec = resolve(server, argv, r);
   if (!spec) {
-    countError(server, r, start);
+    refused(server, client, argv, r, start);
     return;
   }
-  if (!client.authenticated && !spec.flags.includes("no_auth")) {
-    r.error("NOAUTH Authentication required.");
-    (spec.stat ??= server.stats.command(spec.name)).rejected++;
-    countError(server, r, start);
-    return;
+  if (!client.authenticated && !spec.flags.includes("no_auth")) return reject(server, client, spec, argv, r, start, "NOAUTH Authentication required.");
+  // RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET run (flags is empty for most clients).
+  if (client.flags.size !== 0 && client.resp === 2 && client.flags.has("pubsub")) {
+    const why = refusedWhileSubscribed(spec);
+    if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
   client.lastCommand = spec.name;
+  // Inside MULTI commands are queued (src/multi); outside, this one test is all it costs.
+  if (client.multiCount >= 0 && queueInMulti(server, client, spec, argv, r)) return;
   setNoTouch(client.noTouch);
   call(server, client, spec, argv, r);
+}
+
+/** Refuses a resolved command before it runs: the error, counted as a rejected call (and, in MULTI, failing the transaction). */
+function reject(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply, start: number, error: string): void {
+  r.error(error);
+  (spec.stat ??= server.stats.command(spec.name)).rejected++;
+  refused(server, client, argv, r, start);
 }

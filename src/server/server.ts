@@ -14,6 +14,8 @@ import { Logger } from "./log.js";
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
 import { refuseIfProtected } from "./protected-mode.js";
+import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
+import { publish } from "../pubsub/index.js";
 
 /** The Redis version Nodis answers as (HELLO, INFO); defined once in the config loader. */
 export { REDIS_VERSION } from "../config/load.js";
@@ -129,6 +131,7 @@ export class Server {
     engine.server.init(config.int("databases"));
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
+    installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
   }
 
   /** Starts (or restarts, after CONFIG SET hz) the periodic timer. */
@@ -291,7 +294,11 @@ export class Server {
     }
     client.argv = null;
     if (client.replyFlags !== 0) {
-      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) r.pos = mark;
+      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) {
+        r.pos = mark;
+        // Pushes go out even so (Redis's CLIENT_PUSHING): call() left them for here.
+        if (this.deferredPushes.length > 0) for (const b of this.deferredPushes.splice(0)) r.raw(b);
+      }
       client.replyFlags &= ~REPLY_SKIP;
       if (client.replyFlags & REPLY_SKIP_NEXT) client.replyFlags = (client.replyFlags & ~REPLY_SKIP_NEXT) | REPLY_SKIP;
     }

@@ -61,11 +61,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts Debian's redis-server (the oracle) on a free port, no persistence. */
-export async function startRedis(extra: string[] = []): Promise<{ port: number; stop(): Promise<void> }> {
+/** Starts Debian's redis-server (the oracle; or the binary `bin`) on a free port, no persistence. */
+export async function startRedis(extra: string[] = [], bin = "redis-server"): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
   const proc: ChildProcess = spawn(
-    "redis-server",
+    bin,
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--enable-debug-command", "yes", ...extra],
     { stdio: "ignore" },
   );

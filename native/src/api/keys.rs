@@ -166,3 +166,16 @@ pub fn key_avg_ttl(db: u32) -> f64 {
 pub fn glob_match(pattern: &[u8], subject: &[u8], nocase: bool) -> bool {
     crate::glob::matches(pattern, subject, nocase)
 }
+
+/// WATCH's look at a key, which must not expire it: 0 absent, 1 live, 2 present
+/// but past its expire time (Redis's keyIsExpired on a key still in the dict).
+#[napi]
+pub fn key_watch_state(db: u32, key: &[u8]) -> u32 {
+    let k = ks();
+    let now = k.now_ms;
+    match k.dbs[db as usize].dict.get(key) {
+        None => 0,
+        Some(e) if e.expire() >= 0 && e.expire() <= now => 2,
+        Some(_) => 1,
+    }
+}

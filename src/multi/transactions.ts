@@ -1,0 +1,113 @@
+/**
+ * MULTI/EXEC state of one server (Redis's multi.c, first half): the commands
+ * each client queued, which transactions a queue-time error doomed, and the
+ * WATCH table. Created on the first MULTI or WATCH, which also registers the
+ * hooks that keep it right: RESET and closing a connection discard the
+ * client's transaction; the write path reports changed keys, flushed and
+ * swapped dbs to WATCH.
+ *
+ * A client is in MULTI while `client.multiCount >= 0` (dispatch tests only
+ * that field), its flags hold "multi" (CLIENT LIST x) and `client.multiState`
+ * holds the queue (a field, not a Map: setting and deleting an object-keyed
+ * Map entry per transaction costs ~250 ns).
+ */
+import type { CommandSpec } from "../commands/types.js";
+import type { Client } from "../server/client.js";
+import type { Server } from "../server/server.js";
+import { DIRTY_CAS, WatchTable } from "./watch.js";
+
+export const MULTI_FLAG = "multi";
+
+export interface Queued {
+  spec: CommandSpec;
+  argv: Buffer[];
+}
+
+/** A client's transaction while in MULTI (`client.multiState`). */
+export interface MultiState {
+  queue: Queued[];
+  /** A command was refused while queueing (Redis's CLIENT_DIRTY_EXEC): EXEC aborts. */
+  doomed: boolean;
+}
+
+export class Transactions {
+  readonly watch: WatchTable;
+
+  constructor(server: Server) {
+    const wp = server.writePath;
+    this.watch = new WatchTable(wp);
+    const forget = (c: Client) => this.discard(c);
+    server.resetHooks.push(forget);
+    server.closeHooks.push(forget);
+    wp.keyModified.push((db, key) => this.watch.touch(db, key));
+    wp.dbFlushed.push((db) => this.watch.flushed(db));
+    wp.dbsSwapped.push((a, b) => this.watch.swapped(a, b));
+  }
+
+  /** MULTI: the client starts queueing. */
+  begin(client: Client): void {
+    client.flags.add(MULTI_FLAG);
+    client.multiCount = 0;
+    client.multiWrites = false;
+    // The state object is kept between transactions (one allocation per client, not per MULTI).
+    const st = (client.multiState ??= { queue: [], doomed: false });
+    st.doomed = false;
+  }
+
+  /** Queues a checked command (nothing is kept once the transaction cannot run, as Redis). */
+  enqueue(client: Client, spec: CommandSpec, argv: Buffer[]): void {
+    const tx = client.multiState;
+    if (!tx || client.multiCount < 0 || tx.doomed || client.flags.has(DIRTY_CAS)) return;
+    tx.queue.push({ spec, argv });
+    client.multiCount++;
+    if (!client.multiWrites && (spec.flags.includes("write") || spec.flags.includes("may_replicate"))) client.multiWrites = true;
+  }
+
+  /** A command was refused while queueing (Redis's flagTransaction). */
+  doom(client: Client): void {
+    const tx = client.multiState;
+    if (tx && client.multiCount >= 0) tx.doomed = true;
+  }
+
+  isDoomed(client: Client): boolean {
+    return client.multiCount >= 0 && client.multiState!.doomed;
+  }
+
+  /** What EXEC runs. */
+  queued(client: Client): Queued[] {
+    return client.multiCount >= 0 ? client.multiState!.queue : [];
+  }
+
+  /** Leaves MULTI, clears the dirty flags and unwatches (Redis's discardTransaction). */
+  discard(client: Client): void {
+    if (client.multiCount >= 0) {
+      client.multiState!.queue = []; // EXEC may still be iterating the old one
+      client.flags.delete(MULTI_FLAG);
+      client.multiCount = -1;
+      client.multiWrites = false;
+    }
+    client.flags.delete(DIRTY_CAS); // set by a touch that also unwatched: the table may be empty
+    if (this.watch.size() > 0) this.watch.unwatchAll(client);
+  }
+}
+
+const states = new WeakMap<Server, Transactions>();
+/** The last one looked up: a process runs one server, so the WeakMap is seldom consulted. */
+let last: { server: Server | null; state: Transactions | null } = { server: null, state: null };
+
+/** The server's transaction state, created (and its hooks registered) on first use. */
+export function transactions(server: Server): Transactions {
+  if (last.server === server) return last.state!;
+  let st = states.get(server);
+  if (!st) {
+    st = new Transactions(server);
+    states.set(server, st);
+  }
+  last = { server, state: st };
+  return st;
+}
+
+/** The state if MULTI or WATCH was ever used on this server (nothing to clean up otherwise). */
+export function transactionsIfAny(server: Server): Transactions | undefined {
+  return states.get(server);
+}

@@ -1,0 +1,76 @@
+/**
+ * One kind of subscription (channels, patterns or shard channels): each name to
+ * its subscribers in subscription order, and each client to its names, so
+ * publishing finds the subscribers of a name at once and a client leaving finds
+ * its own names without a scan (Redis keeps the pair server.pubsub_channels and
+ * c->pubsub_channels).
+ */
+import type { Client } from "../server/client.js";
+
+/** A subscribed name and who listens to it. */
+export interface Subscribed {
+  /** The name's bytes (a copy: argv Buffers are views into the read chunk). */
+  readonly name: Buffer;
+  readonly clients: Set<Client>;
+}
+
+export class Registry {
+  /** Names (as latin1 strings, one char per byte) with at least one subscriber. */
+  readonly names = new Map<string, Subscribed>();
+  private readonly ofClient = new Map<Client, Map<string, Subscribed>>();
+
+  /** Subscribes `client` to `name`: false when it already was. */
+  add(client: Client, name: Buffer): boolean {
+    const key = name.toString("latin1");
+    let mine = this.ofClient.get(client);
+    if (mine?.has(key)) return false;
+    let entry = this.names.get(key);
+    if (!entry) {
+      entry = { name: Buffer.from(name), clients: new Set() };
+      this.names.set(key, entry);
+    }
+    entry.clients.add(client);
+    if (!mine) this.ofClient.set(client, (mine = new Map()));
+    mine.set(key, entry);
+    return true;
+  }
+
+  /** Unsubscribes `client` from `name`: false when it was not subscribed. A name nobody listens to is forgotten. */
+  remove(client: Client, name: Buffer): boolean {
+    return this.removeKey(client, name.toString("latin1"));
+  }
+
+  private removeKey(client: Client, key: string): boolean {
+    const mine = this.ofClient.get(client);
+    const entry = mine?.get(key);
+    if (!mine || !entry) return false;
+    mine.delete(key);
+    if (mine.size === 0) this.ofClient.delete(client);
+    entry.clients.delete(client);
+    if (entry.clients.size === 0) this.names.delete(key);
+    return true;
+  }
+
+  /** The names `client` is subscribed to, in subscription order (a copy: the caller may unsubscribe while walking it). */
+  namesOf(client: Client): Buffer[] {
+    const mine = this.ofClient.get(client);
+    if (!mine) return [];
+    return [...mine.values()].map((e) => e.name);
+  }
+
+  countOf(client: Client): number {
+    return this.ofClient.get(client)?.size ?? 0;
+  }
+
+  /** The subscribers of `name`, or undefined when nobody listens to it. */
+  get(name: Buffer): Subscribed | undefined {
+    return this.names.get(name.toString("latin1"));
+  }
+
+  /** Drops every subscription of `client`, without replies (RESET, a closed connection). */
+  dropClient(client: Client): void {
+    const mine = this.ofClient.get(client);
+    if (!mine) return;
+    for (const key of [...mine.keys()]) this.removeKey(client, key);
+  }
+}
