@@ -185,6 +185,38 @@ describe("invalidation messages", () => {
     expect(log).toContain(`n ${JSON.stringify(push("a:1", "a:2", "b:1", "b:2", "c:1"))}`);
   });
 
+  differential("MULTI/EXEC: messages to the client follow EXEC's whole reply; CLIENT CACHING covers the transaction", async () => {
+    const log = await same(async (s) => {
+      const a = await s.open("a");
+      const w = await s.open("w");
+      await a.hello("3");
+      await w.call("FLUSHALL");
+      await a.call("CLIENT", "TRACKING", "on");
+      await a.call("MSET", "a", "1", "b", "2");
+      await a.call("GET", "a");
+      await a.call("MULTI");
+      await a.call("INCR", "a");
+      await a.call("GET", "b");
+      await a.call("FLUSHDB");
+      await a.call("EXEC");
+      await a.read();
+      await a.read();
+      await a.call("CLIENT", "TRACKING", "off");
+      await a.call("CLIENT", "TRACKING", "on", "OPTIN");
+      await a.call("CLIENT", "CACHING", "yes");
+      await a.call("MULTI");
+      await a.call("GET", "x");
+      await a.call("GET", "y");
+      await a.call("EXEC");
+      await a.call("GET", "z"); // CACHING was for the transaction only
+      await w.call("MSET", "x", "1", "y", "1", "z", "1");
+      await a.read();
+      await a.read();
+      await a.call("PING");
+    });
+    expect(log).toContain(`a ${JSON.stringify(">2\r\n$10\r\ninvalidate\r\n_\r\n")}`);
+  });
+
   differential("a key expired by a read: BCAST NOLOOP clients are told, a normal NOLOOP reader is not", async () => {
     const log = await same(async (s) => {
       const a = await s.open("a");
