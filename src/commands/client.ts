@@ -3,6 +3,7 @@ import type { CommandDef, Ctx } from "./types.js";
 import { NOT_INT, SYNTAX, echo } from "./errors.js";
 import { subcommandSyntaxError } from "./help.js";
 import { parseI64 } from "../protocol/numbers.js";
+import { clientCachingCommand, clientGetredirCommand, clientTrackingCommand, clientTrackinginfoCommand } from "../tracking/commands.js";
 import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, validClientAttr, type Client, type ClientType } from "../server/client.js";
 
 export const INVALID_NAME = "ERR Client names cannot contain spaces, newlines or special characters.";
@@ -197,7 +198,7 @@ function pause(c: Ctx): void {
 /** A CLIENT subcommand (its group and docs come from the docs data, commands/docs). */
 const sub = (def: CommandDef): CommandDef => def;
 
-/** CLIENT's subcommands; tracking adds TRACKING, CACHING and TRACKINGINFO here. */
+/** CLIENT's subcommands (TRACKING, CACHING, GETREDIR and TRACKINGINFO are handled in src/tracking). */
 export const clientSubcommands: CommandDef[] = [
   sub({
     name: "help",
@@ -366,11 +367,32 @@ export const clientSubcommands: CommandDef[] = [
     },
   }),
   sub({
+    name: "tracking",
+    arity: -3,
+    flags: "noscript loading stale",
+    acl: "slow connection",
+    handler: clientTrackingCommand,
+  }),
+  sub({
+    name: "caching",
+    arity: 3,
+    flags: "noscript loading stale",
+    acl: "slow connection",
+    handler: clientCachingCommand,
+  }),
+  sub({
     name: "getredir",
     arity: 2,
     flags: "noscript loading stale",
     acl: "slow connection",
-    handler: (c) => c.r.int(c.client.flags.has("tracking") ? c.client.trackingRedirect : -1),
+    handler: clientGetredirCommand,
+  }),
+  sub({
+    name: "trackinginfo",
+    arity: 2,
+    flags: "noscript loading stale",
+    acl: "slow connection",
+    handler: clientTrackinginfoCommand,
   }),
 ];
 

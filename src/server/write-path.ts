@@ -87,15 +87,17 @@ export class WritePath {
 
   /**
    * Delivers what the engine recorded to the hooks, in order. `by` is the client
-   * whose command made the changes (null: the cron). An expired key's DEL is
+   * whose command made the changes (null: the cron); keyModified gets null for
+   * expired and evicted keys. An expired key's DEL is
    * propagated here: with the command's own propagation when a command ran,
    * alone when the cron expired it (Redis does not wrap active expiry in MULTI).
    */
   drain(by: Client | null): void {
     for (const c of state.takeChanges()) {
       if (c.kind === "key") {
-        if (c.modified) for (const h of this.keyModified) h(c.db, c.key, by);
         const ev = c.event;
+        // Expired and evicted keys were changed by no client (Redis's signalModifiedKey(NULL, ...)).
+        if (c.modified) for (const h of this.keyModified) h(c.db, c.key, ev !== null && (ev.type === "x" || ev.type === "e") ? null : by);
         if (ev === null) continue;
         for (const h of this.keyspaceEvent) h(ev.type, ev.name, c.db, c.key);
         if (ev.type === "x") {

@@ -1,0 +1,94 @@
+/**
+ * The server-side memory of client-side caching (Redis's TrackingTable and
+ * PrefixTable in tracking.c):
+ *   - the tracking table: each key a tracking client has read, with the ids of
+ *     the clients that may hold it (keys are not per db: Redis does the same);
+ *   - the prefix table of BCAST mode: each prefix with its clients and the keys
+ *     under it modified in the current event-loop turn (with their last modifier,
+ *     for NOLOOP).
+ * Keys and prefixes are kept as latin1 strings: one char per byte, so JS string
+ * order is byte order (the order of Redis's radix trees).
+ */
+import type { Client } from "../server/client.js";
+
+/** One BCAST prefix: its clients and the keys under it modified since the last broadcast. */
+export interface PrefixState {
+  clients: Set<Client>;
+  /** Key -> the client that modified it last (null: not a client: expiry, eviction). */
+  keys: Map<string, Client | null>;
+}
+
+export class TrackingTable {
+  /** Key -> ids of the clients that read it while tracking. */
+  private readonly keys = new Map<string, Set<number>>();
+  /** Ids stored over all keys (INFO tracking_total_items). */
+  totalItems = 0;
+  readonly prefixes = new Map<string, PrefixState>();
+
+  get keyCount(): number {
+    return this.keys.size;
+  }
+
+  /** Remembers that client `id` read `key`. */
+  remember(key: string, id: number): void {
+    let ids = this.keys.get(key);
+    if (!ids) this.keys.set(key, (ids = new Set()));
+    if (!ids.has(id)) {
+      ids.add(id);
+      this.totalItems++;
+    }
+  }
+
+  /** Forgets `key` and returns the ids that tracked it (undefined when none did). */
+  take(key: string): Set<number> | undefined {
+    const ids = this.keys.get(key);
+    if (!ids) return undefined;
+    this.keys.delete(key);
+    this.totalItems -= ids.size;
+    return ids;
+  }
+
+  /** The key tracked the longest (the eviction victim of tracking-table-max-keys). */
+  oldestKey(): string | undefined {
+    for (const k of this.keys.keys()) return k;
+    return undefined;
+  }
+
+  /** Forgets every tracked key (FLUSHDB/FLUSHALL, nobody tracking any more). */
+  clearKeys(): void {
+    this.keys.clear();
+    this.totalItems = 0;
+  }
+
+  /** Subscribes `c` to `prefix`; false when it already was. */
+  addPrefixClient(prefix: string, c: Client): boolean {
+    let ps = this.prefixes.get(prefix);
+    if (!ps) this.prefixes.set(prefix, (ps = { clients: new Set(), keys: new Map() }));
+    if (ps.clients.has(c)) return false;
+    ps.clients.add(c);
+    return true;
+  }
+
+  /** Unsubscribes `c` from `prefix`; the prefix goes when its last client does. */
+  removePrefixClient(prefix: string, c: Client): void {
+    const ps = this.prefixes.get(prefix);
+    if (!ps) return;
+    ps.clients.delete(c);
+    if (ps.clients.size === 0) this.prefixes.delete(prefix);
+  }
+
+  /**
+   * Records `key`, modified by `by`, under every prefix it starts with
+   * (trackingRememberKeyToBroadcast); returns whether any prefix matched.
+   */
+  rememberForBroadcast(key: string, by: Client | null): boolean {
+    let any = false;
+    for (const [prefix, ps] of this.prefixes) {
+      if (prefix.length > key.length || !key.startsWith(prefix)) continue;
+      ps.keys.delete(key); // re-inserted: the last modifier wins
+      ps.keys.set(key, by);
+      any = true;
+    }
+    return any;
+  }
+}
