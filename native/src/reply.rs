@@ -49,7 +49,7 @@ pub struct Out<'a> {
 
 impl<'a> Out<'a> {
     pub fn new(buf: &'a mut [u8], pos: usize) -> Out<'a> {
-        Out { buf, start: pos, pos, spilled: None, resp3: false }
+        Out { buf, start: pos, pos, spilled: None, resp3: crate::state::resp3() }
     }
 
     #[inline]

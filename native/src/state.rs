@@ -19,6 +19,8 @@ pub const NO_TOUCH: usize = 4;
 /// The absolute expire (unix ms, as i64 bits: JavaScript reads it through a
 /// BigInt64Array) the last command set, for its propagated rewrite; or EXPIRE_DELETED.
 pub const LAST_EXPIRE: usize = 5;
+/// The RESP version of the client whose command runs, 2 or 3 (JavaScript writes): replies take their shapes from it.
+pub const RESP: usize = 6;
 /// LAST_EXPIRE when the command deleted the key instead (a time already past).
 pub const EXPIRE_DELETED: i64 = i64::MIN;
 
@@ -72,6 +74,13 @@ impl Shared {
     pub fn listen(&self) -> u32 {
         self.get(LISTEN) as u32
     }
+}
+
+/// Whether the running command's client speaks RESP3 (false without a registered block).
+#[inline]
+pub fn resp3() -> bool {
+    let p = JS_BLOCK.load(Ordering::Relaxed);
+    !p.is_null() && unsafe { *p.add(RESP) } == 3.0
 }
 
 /// Registers JavaScript's block for every keyspace created from now on.

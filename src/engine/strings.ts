@@ -100,5 +100,5 @@ export function setrange(db: number, key: Uint8Array, offset: Uint8Array, val: U
  * With LCS_BAD_OPTIONS it only checks the keys' types, then returns Code.CALLER.
  */
 export function lcs(db: number, k1: Uint8Array, k2: Uint8Array, mode: number, minMatch: number, maxTable: number, r: Reply): number {
-  return land(r, native.strLcs(db, k1, k2, mode, minMatch, maxTable, r.resp === 3, r.buf, r.pos));
+  return land(r, native.strLcs(db, k1, k2, mode, minMatch, maxTable, r.buf, r.pos));
 }

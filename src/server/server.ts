@@ -281,6 +281,7 @@ export class Server {
   /** Executes one command, dropping its reply when CLIENT REPLY OFF/SKIP says so. */
   private run(client: Client, argv: Buffer[], r: Reply): void {
     r.resp = client.resp;
+    engine.server.setResp(client.resp);
     client.argv = argv;
     const mark = r.pos;
     try {

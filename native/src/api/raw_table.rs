@@ -10,9 +10,6 @@
 // returns: i64, f64, bool, or none (undefined). The function is called with
 // the arguments in order and must not keep the slices.
 raw_bindings! {
-    /// The clock (unix ms) the commands that follow see for expiry.
-    rawSetClock(now_ms: f64) = crate::api::server::set_clock;
-
     /// GET: writes the bulk into `buf` at `pos`; the new position, or NIL / NOSPACE.
     rawStrGet(db: u32, key: &[u8], buf: &mut [u8], pos: u32) -> i64 = crate::api::strings::get;
 

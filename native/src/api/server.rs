@@ -20,11 +20,6 @@ pub fn engine_init(databases: u32) {
     keyspace::init(databases as usize);
 }
 
-/// rawSetClock (raw_table.rs): the clock used for expiry by the commands that follow (unix ms).
-pub fn set_clock(now_ms: f64) {
-    ks().now_ms = now_ms as i64;
-}
-
 /// Bytes allocated by the addon right now.
 #[napi(catch_unwind)]
 pub fn engine_used_memory() -> f64 {
@@ -51,12 +46,6 @@ pub fn engine_active_expire(budget: u32) -> u32 {
         n += k.active_expire_db(db, budget as usize);
     }
     n as u32
-}
-
-/// CLIENT NO-TOUCH of the client whose commands follow (set only when it changes).
-#[napi(catch_unwind)]
-pub fn engine_set_no_touch(on: bool) {
-    ks().no_touch = on;
 }
 
 /// The cron's share of incremental rehashing (activerehashing): moves up to

@@ -150,12 +150,11 @@ pub fn str_setrange(db: u32, key: &[u8], offset: &[u8], val: &[u8], max_len: f64
     finish(out, c)
 }
 
-/// LCS with `mode` (t_string::LCS_*); `max_table` is proto-max-bulk-len.
+/// LCS with `mode` (t_string::LCS_*); `max_table` is proto-max-bulk-len. RESP3 (IDX's map) from the state block.
 #[napi(catch_unwind)]
 #[allow(clippy::too_many_arguments)]
-pub fn str_lcs(db: u32, k1: &[u8], k2: &[u8], mode: u32, min_match: f64, max_table: f64, resp3: bool, mut buf: BufferSlice, pos: u32) -> i64 {
+pub fn str_lcs(db: u32, k1: &[u8], k2: &[u8], mode: u32, min_match: f64, max_table: f64, mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
-    out.resp3 = resp3;
     let c = t_string::lcs(ks(), db as usize, k1, k2, mode, min_match as u64, max_table as u64, &mut out);
     finish(out, c)
 }
