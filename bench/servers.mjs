@@ -6,6 +6,7 @@
 import net from "node:net";
 import fs from "node:fs";
 import path from "node:path";
+import os from "node:os";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -45,7 +46,7 @@ async function waitForPort(port, proc, name) {
 /** Starts `kind` ("redis" or "nodis") without persistence on a free port. */
 export async function startServer(kind) {
   const port = await freePort();
-  const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", os.tmpdir()];
   const proc =
     kind === "redis"
       ? spawn("redis-server", [...common, "--daemonize", "no"], { stdio: "ignore" })

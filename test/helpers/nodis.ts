@@ -1,5 +1,8 @@
 /** Test helpers: a real Nodis over TCP, raw sockets, and redis-server as the oracle. */
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll } from "vitest";
 import Redis from "ioredis";
@@ -64,9 +67,11 @@ export async function freePort(): Promise<number> {
 /** Starts Debian's redis-server (the oracle; or the binary `bin`) on a free port, no persistence. */
 export async function startRedis(extra: string[] = [], bin = "redis-server"): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
+  // A directory of its own: no dump.rdb or appendonlydir left in the project (or loaded from it) by a test.
+  const dir = mkdtempSync(path.join(os.tmpdir(), "nodis-oracle-"));
   const proc: ChildProcess = spawn(
     bin,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--enable-debug-command", "yes", ...extra],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--enable-debug-command", "yes", "--dir", dir, ...extra],
     { stdio: "ignore" },
   );
   // Until it accepts connections (a loaded machine may take seconds to start it).
@@ -85,7 +90,10 @@ export async function startRedis(extra: string[] = [], bin = "redis-server"): Pr
     port,
     stop: () =>
       new Promise((resolve) => {
-        proc.once("exit", () => resolve());
+        proc.once("exit", () => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
         proc.kill("SIGKILL");
       }),
   };

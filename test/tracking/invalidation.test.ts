@@ -10,23 +10,13 @@ import { haveRedisServer, startRedis, useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 import { sleep, until } from "../helpers/wait.js";
-import { record, type Scene } from "./scenario.js";
+import { record, sameOnBoth, type Scene } from "./scenario.js";
 
 let srv: RunningServer;
 useNodis({ "enable-debug-command": "yes" }, {}, (f) => ({ srv } = f));
 
 /** Plays `play` on Nodis and on redis-server and expects the same record. */
-async function same(play: (s: Scene) => Promise<void>): Promise<string[]> {
-  const mine = await record(srv.port, play);
-  const redis = await startRedis();
-  try {
-    const theirs = await record(redis.port, play);
-    expect(mine).toEqual(theirs);
-  } finally {
-    await redis.stop();
-  }
-  return mine;
-}
+const same = (play: (s: Scene) => Promise<void>) => sameOnBoth(srv.port, play);
 
 const differential = haveRedisServer() ? it : it.skip;
 const push = (...keys: string[]) => `>2\r\n$10\r\ninvalidate\r\n*${keys.length}\r\n${keys.map((k) => `$${k.length}\r\n${k}\r\n`).join("")}`;

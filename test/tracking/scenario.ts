@@ -5,6 +5,8 @@
  * record. Client ids differ between servers, so each reply has the ids of the
  * scenario's connections replaced by their names.
  */
+import { expect } from "vitest";
+import { startRedis } from "../helpers/nodis.js";
 import { RawConn } from "../server/raw-conn.js";
 
 export class Peer {
@@ -84,4 +86,17 @@ export async function record(port: number, play: (s: Scene) => Promise<void>): P
     for (const p of peers) p.raw.close();
   }
   return log;
+}
+
+/** Plays `play` on the Nodis at `port` and on a fresh redis-server, expects the same record, and returns Nodis's. */
+export async function sameOnBoth(port: number, play: (s: Scene) => Promise<void>): Promise<string[]> {
+  const mine = await record(port, play);
+  const redis = await startRedis();
+  try {
+    const theirs = await record(redis.port, play);
+    expect(mine).toEqual(theirs);
+  } finally {
+    await redis.stop();
+  }
+  return mine;
 }
