@@ -120,6 +120,24 @@ describe("INFO", () => {
     expect(f.get("cmdstat_exec")).toMatch(/^calls=1,.*,rejected_calls=0,failed_calls=1$/);
   });
 
+  // Redis measures its event loop's busy time; Nodis takes Node's (event loop utilization).
+  it("measures event loop time: a running sum that RESETSTAT zeroes, and a per-turn average", async () => {
+    const stats = async () => parse((await r.call("info", "stats")) as string);
+    const num = (f: Map<string, string>, k: string) => Number(f.get(k));
+    for (let i = 0; i < 50; i++) await r.set(`el${i}`, "v");
+    const before = await stats();
+    expect(num(before, "eventloop_duration_sum")).toBeGreaterThan(0);
+    const later = await until(stats, (f) => num(f, "eventloop_duration_sum") > num(before, "eventloop_duration_sum"));
+    expect(num(later, "eventloop_duration_sum")).toBeGreaterThan(num(before, "eventloop_duration_sum"));
+    await r.call("config", "resetstat");
+    const reset = await stats();
+    expect(num(reset, "eventloop_duration_sum")).toBeLessThan(num(later, "eventloop_duration_sum"));
+    // The average per turn comes from cron samples (every 100 ms at hz 10).
+    const avg = await until(stats, (f) => num(f, "instantaneous_eventloop_duration_usec") > 0);
+    expect(num(avg, "instantaneous_eventloop_duration_usec")).toBeGreaterThan(0);
+    expect(num(avg, "instantaneous_eventloop_cycles_per_sec")).toBeGreaterThan(0);
+  });
+
   it("reports keys per db with expires", async () => {
     await r.flushall();
     await r.set("a", "1");
