@@ -242,6 +242,10 @@ export function commandKeys(spec: CommandSpec, argv: Buffer[]): { pos: number; f
     if (last >= argc) return null;
     for (let i = first; i <= last; i += step) out.push({ pos: i, flags: ks.flags });
   }
+  if (spec.keyFlagsOf) {
+    const flags = spec.keyFlagsOf(argv);
+    for (const k of out) k.flags = flags;
+  }
   return out;
 }
 

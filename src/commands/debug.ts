@@ -7,6 +7,8 @@ import { parseI64 } from "../protocol/numbers.js";
 import * as engine from "../engine/index.js";
 import { introspection } from "./introspection.js";
 import { replyHelp, subcommandSyntaxError } from "./help.js";
+import { rewriteConfig } from "../config/rewrite.js";
+import { strerror } from "../config/special.js";
 
 const HELP = [
   "AOF-FLUSH-SLEEP <microsec>",
@@ -307,6 +309,15 @@ function debug(c: Ctx): void {
       if (!engine.keys.exists(c.db, argv[2])) return c.r.error(NO_KEY);
       return c.r.error(sub === "listpack" ? "ERR Not a listpack encoded object." : "ERR Not a quicklist encoded object.");
     }
+    case sub === "config-rewrite-force-all" && argc === 2:
+      // Redis passes its NULL config file name on, and fopen answers EFAULT.
+      if (!c.server.config.file) return c.r.error("ERR CONFIG-REWRITE-FORCE-ALL failed: Bad address");
+      try {
+        rewriteConfig(c.server.config, true);
+      } catch (e) {
+        return c.r.error(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${strerror(e)}`);
+      }
+      return c.r.ok();
     case sub === "stringmatch-test" && argc === 2:
       return c.r.simple("Apparently Redis did not crash: test passed");
     case sub === "jmap":

@@ -210,7 +210,7 @@ const statsSection: Section = (s) => {
   const st = introspection(s);
   const x = s.stats;
   const n = engine.server.stats();
-  const cycles = st.cronRuns + x.totalCommands;
+  const cycles = st.loopCycles(s);
   return [
     `total_connections_received:${x.totalConnections}`,
     `total_commands_processed:${x.totalCommands}`,
@@ -263,10 +263,10 @@ const statsSection: Section = (s) => {
     "reply_buffer_shrinks:0",
     "reply_buffer_expands:0",
     `eventloop_cycles:${cycles}`,
-    `eventloop_duration_sum:${Math.floor(s.stats.totalCommands)}`,
+    `eventloop_duration_sum:${st.loopBusyUsec()}`,
     `eventloop_duration_cmd_sum:${Math.floor(commandUsec(s))}`,
     `instantaneous_eventloop_cycles_per_sec:${st.opsPerSec() + Math.min(Math.max(s.config.int("hz"), 1), 500)}`,
-    "instantaneous_eventloop_duration_usec:0",
+    `instantaneous_eventloop_duration_usec:${st.loopUsecPerCycle()}`,
     field(s, "acl_access_denied_auth", 0),
     field(s, "acl_access_denied_cmd", 0),
     field(s, "acl_access_denied_key", 0),

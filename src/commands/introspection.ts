@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import v8 from "node:v8";
+import { performance } from "node:perf_hooks";
 import type { Server } from "../server/server.js";
 import type { Client } from "../server/client.js";
 import type { CommandSpec } from "./types.js";
@@ -36,9 +37,22 @@ export class Introspection {
   private opsSamples = new Array<number>(SAMPLES).fill(0);
   private inSamples = new Array<number>(SAMPLES).fill(0);
   private outSamples = new Array<number>(SAMPLES).fill(0);
+  private loopSamples = new Array<number>(SAMPLES).fill(0);
   private sampleIdx = 0;
-  private last = { at: 0, ops: 0, inBytes: 0, outBytes: 0 };
+  private last = { at: 0, ops: 0, inBytes: 0, outBytes: 0, cycles: 0, busy: 0 };
   cronRuns = 0;
+  /** Node's event loop busy time (ms) at the last CONFIG RESETSTAT. */
+  private busyBase = performance.eventLoopUtilization().active;
+
+  /** eventloop_cycles: an estimate (Node does not count its loop's turns): cron runs plus commands. */
+  loopCycles(server: Server): number {
+    return this.cronRuns + server.stats.totalCommands;
+  }
+
+  /** eventloop_duration_sum: the time (µs) the event loop was busy, measured by Node. */
+  loopBusyUsec(): number {
+    return Math.floor((performance.eventLoopUtilization().active - this.busyBase) * 1000);
+  }
 
   sample(server: Server): void {
     const now = Date.now();
@@ -52,13 +66,23 @@ export class Introspection {
       this.outSamples[i] = ((s.netOutputBytes - this.last.outBytes) * 1000) / dt;
       this.sampleIdx = (i + 1) % SAMPLES;
     }
-    this.last = { at: now, ops: s.totalCommands, inBytes: s.netInputBytes, outBytes: s.netOutputBytes };
+    const cycles = this.loopCycles(server);
+    const busy = this.loopBusyUsec();
+    // Busy time per loop turn since the last sample (Redis's STATS_METRIC_EL_DURATION).
+    if (this.last.at !== 0 && cycles > this.last.cycles) {
+      this.loopSamples[(this.sampleIdx + SAMPLES - 1) % SAMPLES] = Math.max(0, busy - this.last.busy) / (cycles - this.last.cycles);
+    }
+    this.last = { at: now, ops: s.totalCommands, inBytes: s.netInputBytes, outBytes: s.netOutputBytes, cycles, busy };
     const used = usedMemory();
     if (used > this.peakMemory) this.peakMemory = used;
   }
 
   opsPerSec(): number {
     return Math.floor(avg(this.opsSamples));
+  }
+  /** instantaneous_eventloop_duration_usec. */
+  loopUsecPerCycle(): number {
+    return Math.floor(avg(this.loopSamples));
   }
   inputKbps(): number {
     return avg(this.inSamples) / 1024;
@@ -72,6 +96,8 @@ export class Introspection {
     this.opsSamples.fill(0);
     this.inSamples.fill(0);
     this.outSamples.fill(0);
+    this.loopSamples.fill(0);
+    this.busyBase = performance.eventLoopUtilization().active;
     this.peakMemory = usedMemory();
   }
 }

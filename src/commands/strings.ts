@@ -110,6 +110,9 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update variable_flags",
     keyNotes: "RW and ACCESS due to the optional `GET` argument",
+    // Redis's setGetKeys: the key is read only when GET is among the options.
+    keyFlagsOf: (argv) =>
+      argv.slice(3).some((a) => a.length === 3 && a.toString("latin1").toLowerCase() === "get") ? ["RW", "access", "update"] : ["OW", "update"],
     acl: "write string slow",
     handler: (c) => {
       if (c.argv.length === 3) {

@@ -53,6 +53,8 @@ export interface CommandSpec {
   keySpecs: KeySpec[];
   /** Finds the keys of commands whose keys move (movablekeys) where the specs cannot. */
   getKeys?: (argv: Buffer[]) => number[];
+  /** The key flags for these arguments, of a command whose key spec says variable_flags. */
+  keyFlagsOf?: (argv: Buffer[]) => string[];
 }
 
 /** A Redis 7 key spec (see Redis's commands/*.json "key_specs"). */
@@ -94,6 +96,8 @@ export interface CommandDef {
   /** Notes of that derived key spec. */
   keyNotes?: string;
   getKeys?: (argv: Buffer[]) => number[];
+  /** Key flags that depend on the arguments (a variable_flags key spec): Redis's getkeys_proc. */
+  keyFlagsOf?: (argv: Buffer[]) => string[];
   /**
    * COMMAND DOCS of a command Redis 7.2 does not have (group required then);
    * Redis's commands take theirs from commands/docs and this is ignored.
@@ -155,6 +159,7 @@ export function command(def: CommandDef, parent?: string): CommandSpec {
     handler: def.handler,
     keySpecs: def.keySpecs ?? defaultKeySpecs(def),
     getKeys: def.getKeys,
+    keyFlagsOf: def.keyFlagsOf,
     // Every spec gets every field, in one order: dispatch reads specs of all
     // commands at one site, which stays fast only while they share a shape.
     subcommands: undefined,

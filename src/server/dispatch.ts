@@ -48,6 +48,8 @@ export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec |
   }
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
     r.error(wrongArity(spec.name));
+    // A known command refused for its arity is a rejected call of it (Redis's rejectCommand).
+    (spec.stat ??= server.stats.command(spec.name)).rejected++;
     return null;
   }
   return spec;

@@ -128,6 +128,27 @@ describe("COMMAND", () => {
     await expect(r.call("command", "getkeys", "get")).rejects.toThrow("ERR Invalid number of arguments specified for command");
   });
 
+  // Redis 7.2.6's answers: SET's key spec says variable_flags, so its flags come from its
+  // options (setGetKeys): the key is read (RW access) only with GET.
+  it("gives SET's key flags by its options in GETKEYSANDFLAGS", async () => {
+    expect(await r.call("command", "getkeysandflags", "set", "k1", "v1")).toEqual([["k1", ["OW", "update"]]]);
+    expect(await r.call("command", "getkeysandflags", "set", "k1", "v1", "EX", "10")).toEqual([["k1", ["OW", "update"]]]);
+    expect(await r.call("command", "getkeysandflags", "set", "k1", "v1", "NX", "gEt")).toEqual([["k1", ["RW", "access", "update"]]]);
+    expect(await r.call("command", "getkeysandflags", "set", "k1", "get")).toEqual([["k1", ["OW", "update"]]]);
+    expect(await r.call("command", "getkeysandflags", "set", "k1", "v1", "gets")).toEqual([["k1", ["OW", "update"]]]);
+    expect(await r.call("command", "getkeysandflags", "mset", "k1", "v1", "k2", "v2")).toEqual([
+      ["k1", ["OW", "update"]],
+      ["k2", ["OW", "update"]],
+    ]);
+  });
+
+  // Redis 7.2.6: one level of subcommands only; a deeper name is no command.
+  it("finds no command for a name two levels deep", async () => {
+    expect(await r.call("command", "info", "config|get|key", "get|key", "config|get")).toEqual([null, null, expect.any(Array)]);
+    expect(await r.call("command", "docs", "config|get|key")).toEqual([]);
+    expect(await r.call("latency", "histogram", "config|get|key")).toEqual([]);
+  });
+
   it("lists names, with FILTERBY PATTERN and ACLCAT", async () => {
     const all = (await r.call("command", "list")) as string[];
     expect(all).toContain("slowlog|get");

@@ -93,6 +93,51 @@ describe("INFO", () => {
     expect(f.get("latency_percentiles_usec_set")).toMatch(/^p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}$/);
   });
 
+  // Redis 7.2.6's answers: a known command refused for its arity (or in MULTI) counts as a
+  // rejected call of it; unknown commands and subcommands count for no command.
+  it("counts arity refusals as rejected calls of the command", async () => {
+    await r.call("config", "resetstat");
+    await expect(r.call("set", "k")).rejects.toThrow("ERR wrong number of arguments for 'set' command");
+    await expect(r.call("config", "set")).rejects.toThrow("ERR wrong number of arguments for 'config|set' command");
+    await expect(r.call("config", "nosuch")).rejects.toThrow();
+    await r.set("k1", "v1");
+    let f = parse((await r.call("info", "commandstats")) as string);
+    expect(f.get("cmdstat_set")).toMatch(/^calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=1,failed_calls=0$/);
+    expect(f.get("cmdstat_config|set")).toBe("calls=0,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=0");
+    expect([...f.keys()].filter((k) => k.startsWith("cmdstat_config")).sort()).toEqual(["cmdstat_config|resetstat", "cmdstat_config|set"]);
+    await r.call("config", "resetstat");
+    const m = new Redis(srv.port, "127.0.0.1", { lazyConnect: true });
+    try {
+      await m.connect();
+      const tx = m.multi();
+      tx.call("get");
+      await expect(tx.exec()).rejects.toThrow("EXECABORT");
+    } finally {
+      m.disconnect();
+    }
+    f = parse((await r.call("info", "commandstats")) as string);
+    expect(f.get("cmdstat_get")).toBe("calls=0,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=0");
+    expect(f.get("cmdstat_exec")).toMatch(/^calls=1,.*,rejected_calls=0,failed_calls=1$/);
+  });
+
+  // Redis measures its event loop's busy time; Nodis takes Node's (event loop utilization).
+  it("measures event loop time: a running sum that RESETSTAT zeroes, and a per-turn average", async () => {
+    const stats = async () => parse((await r.call("info", "stats")) as string);
+    const num = (f: Map<string, string>, k: string) => Number(f.get(k));
+    for (let i = 0; i < 50; i++) await r.set(`el${i}`, "v");
+    const before = await stats();
+    expect(num(before, "eventloop_duration_sum")).toBeGreaterThan(0);
+    const later = await until(stats, (f) => num(f, "eventloop_duration_sum") > num(before, "eventloop_duration_sum"));
+    expect(num(later, "eventloop_duration_sum")).toBeGreaterThan(num(before, "eventloop_duration_sum"));
+    await r.call("config", "resetstat");
+    const reset = await stats();
+    expect(num(reset, "eventloop_duration_sum")).toBeLessThan(num(later, "eventloop_duration_sum"));
+    // The average per turn comes from cron samples (every 100 ms at hz 10).
+    const avg = await until(stats, (f) => num(f, "instantaneous_eventloop_duration_usec") > 0);
+    expect(num(avg, "instantaneous_eventloop_duration_usec")).toBeGreaterThan(0);
+    expect(num(avg, "instantaneous_eventloop_cycles_per_sec")).toBeGreaterThan(0);
+  });
+
   it("reports keys per db with expires", async () => {
     await r.flushall();
     await r.set("a", "1");
