@@ -10,8 +10,6 @@ import type { CommandDef, Ctx } from "./types.js";
 const GROUP = "transactions";
 const FLAGS = "noscript loading stale fast allow_busy";
 const EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
-/** Set while EXEC runs: commands that need a reply of their own (MONITOR, blocking ones) refuse. */
-const DENY_BLOCKING = "deny-blocking";
 
 function exec(c: Ctx): void {
   const { client, server, r } = c;
@@ -31,8 +29,9 @@ function exec(c: Ctx): void {
   c.propagate = null;
   const queue = tx.queued(client);
   if (tx.watch.size() > 0) tx.watch.unwatchAll(client);
-  const denied = client.flags.has(DENY_BLOCKING);
-  if (!denied) client.flags.add(DENY_BLOCKING);
+  // Commands that need a reply of their own (MONITOR, blocking ones) refuse while EXEC runs.
+  const denied = client.denyBlocking;
+  client.denyBlocking = true;
   r.array(queue.length);
   try {
     for (const q of queue) {
@@ -48,7 +47,7 @@ function exec(c: Ctx): void {
       }
     }
   } finally {
-    if (!denied) client.flags.delete(DENY_BLOCKING);
+    client.denyBlocking = denied;
     tx.discard(client);
   }
 }

@@ -5,7 +5,7 @@
  * a command refused while queueing dooms the transaction; a refused EXEC
  * aborts it, naming the refusal.
  */
-import type { CommandSpec } from "../commands/types.js";
+import { CMD_NO_MULTI, type CommandSpec } from "../commands/types.js";
 import { countError } from "../server/call.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
@@ -24,7 +24,7 @@ const RUN_NOW = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
  * now (false).
  */
 export function queueInMulti(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply): boolean {
-  if (spec.flags.includes("no_multi")) {
+  if ((spec.bits & CMD_NO_MULTI) !== 0) {
     const start = r.pos;
     r.error(NOT_IN_MULTI);
     (spec.stat ??= server.stats.command(spec.name)).rejected++;

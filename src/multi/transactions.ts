@@ -6,17 +6,15 @@
  * client's transaction; the write path reports changed keys, flushed and
  * swapped dbs to WATCH.
  *
- * A client is in MULTI while `client.multiCount >= 0` (dispatch tests only
- * that field), its flags hold "multi" (CLIENT LIST x) and `client.multiState`
- * holds the queue (a field, not a Map: setting and deleting an object-keyed
- * Map entry per transaction costs ~250 ns).
+ * A client is in MULTI while `client.multiCount >= 0` (dispatch and CLIENT
+ * LIST's x test only that field) and `client.multiState` holds the queue (a
+ * field, not a Map: setting and deleting an object-keyed Map entry per
+ * transaction costs ~250 ns; a "multi" entry in `client.flags` cost ~60).
  */
-import type { CommandSpec } from "../commands/types.js";
+import { CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import { DIRTY_CAS, WatchTable } from "./watch.js";
-
-export const MULTI_FLAG = "multi";
 
 export interface Queued {
   spec: CommandSpec;
@@ -46,7 +44,6 @@ export class Transactions {
 
   /** MULTI: the client starts queueing. */
   begin(client: Client): void {
-    client.flags.add(MULTI_FLAG);
     client.multiCount = 0;
     client.multiWrites = false;
     // The state object is kept between transactions (one allocation per client, not per MULTI).
@@ -60,7 +57,7 @@ export class Transactions {
     if (!tx || client.multiCount < 0 || tx.doomed || client.flags.has(DIRTY_CAS)) return;
     tx.queue.push({ spec, argv });
     client.multiCount++;
-    if (!client.multiWrites && (spec.flags.includes("write") || spec.flags.includes("may_replicate"))) client.multiWrites = true;
+    if ((spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) client.multiWrites = true;
   }
 
   /** A command was refused while queueing (Redis's flagTransaction). */
@@ -82,7 +79,6 @@ export class Transactions {
   discard(client: Client): void {
     if (client.multiCount >= 0) {
       client.multiState!.queue = []; // EXEC may still be iterating the old one
-      client.flags.delete(MULTI_FLAG);
       client.multiCount = -1;
       client.multiWrites = false;
     }

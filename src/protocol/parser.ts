@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { ProtocolError } from "./errors.js";
 import { splitInline } from "./inline.js";
 import { parseI64 } from "./numbers.js";
@@ -11,6 +12,15 @@ const GATHER_ARG = 1024;
 const EMPTY = Buffer.alloc(0);
 /** What one parsed argument costs besides its bytes (a Buffer view and its slot). */
 const ARG_OVERHEAD = 96;
+
+/**
+ * An argument: a Buffer view into the received bytes, made by a plain
+ * typed-array constructor. Buffer.from(arrayBuffer, offset, length) checks its
+ * arguments in JavaScript first and costs twice as much, and this runs for
+ * every argument. Instances are Buffers (Buffer.isBuffer, every Buffer method).
+ */
+class ArgView extends Uint8Array {}
+Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 
 export interface ParserLimits {
   /** proto-max-bulk-len (the server updates it in place on CONFIG SET). */
@@ -160,7 +170,7 @@ export class RequestParser {
           return null;
         }
         const end = this.pos + this.bulkLen;
-        this.args.push(Buffer.from(this.mem, this.memOffset + this.pos, this.bulkLen));
+        this.args.push(new ArgView(this.mem, this.memOffset + this.pos, this.bulkLen) as Buffer);
         this.partial += this.bulkLen + ARG_OVERHEAD;
         this.pos = end + 2; // Redis does not check the trailing CRLF's bytes either
         this.bulkLen = -1;
