@@ -2,6 +2,7 @@ import type { Reply } from "../protocol/reply.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { CommandStat } from "../server/stats.js";
+import type { Histogram } from "./histogram.js";
 import { COMMAND_DOCS, type CommandDoc } from "./docs/index.js";
 
 export type { CommandDoc, DocArg } from "./docs/index.js";
@@ -68,6 +69,10 @@ export interface CommandSpec {
   flags: string[];
   /** The flags the per-command path tests, as CMD_* bits (computed once from `flags`, not searched per command). */
   bits: number;
+  /** Whether MULTI queues the command (1) or runs it at once (2); src/multi works it out on first sight (0). */
+  inMulti: number;
+  /** This server's latency histogram for the command (LATENCY HISTOGRAM), kept by introspection; null until it first runs. */
+  latency: Histogram | null;
   /** Legacy key positions: first, last (-1: last argument), step. */
   firstKey: number;
   lastKey: number;
@@ -179,6 +184,8 @@ export function command(def: CommandDef, parent?: string): CommandSpec {
     arity: def.arity,
     flags,
     bits: flagBits(flags),
+    inMulti: 0,
+    latency: null,
     firstKey,
     lastKey,
     step,

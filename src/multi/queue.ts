@@ -17,6 +17,9 @@ export const NOT_IN_MULTI = "ERR Command not allowed inside a transaction";
 
 /** The commands that run at once inside MULTI, as in processCommand. */
 const RUN_NOW = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+/** `CommandSpec.inMulti` values. */
+const QUEUES = 1;
+const RUNS_NOW = 2;
 
 /**
  * For a client in MULTI, after the command passed the checks before it:
@@ -32,7 +35,8 @@ export function queueInMulti(server: Server, client: Client, spec: CommandSpec, 
     transactions(server).doom(client);
     return true;
   }
-  if (RUN_NOW.has(spec.name)) return false;
+  const mode = spec.inMulti !== 0 ? spec.inMulti : (spec.inMulti = RUN_NOW.has(spec.name) ? RUNS_NOW : QUEUES);
+  if (mode === RUNS_NOW) return false;
   transactions(server).enqueue(client, spec, argv);
   r.raw(QUEUED);
   return true;

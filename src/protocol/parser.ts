@@ -40,6 +40,8 @@ export class RequestParser {
   private pos = 0;
   private argc = -1; // -1: between commands
   private args: Buffer[] = [];
+  /** How many of the command's `argc` arguments `args` holds. */
+  private argi = 0;
   private bulkLen = -1; // -1: expecting a $ header
   private bigChunks: Buffer[] | null = null;
   private bigHave = 0;
@@ -93,6 +95,7 @@ export class RequestParser {
     this.pos = 0;
     this.argc = -1;
     this.args = [];
+    this.argi = 0;
     this.bulkLen = -1;
     this.bigChunks = null;
     this.bigHave = 0;
@@ -122,76 +125,88 @@ export class RequestParser {
       this.bigChunks = null;
       this.bigHave = 0;
     }
+    // The position and the bulk being read are kept in locals while parsing and
+    // stored back wherever this returns or throws (protocol errors log from `pos`).
     for (;;) {
+      const buf = this.buf;
+      let pos = this.pos;
       if (this.argc < 0) {
-        if (this.pos >= this.buf.length) return null;
-        if (this.buf[this.pos] !== 42 /* '*' */) return this.inline();
-        const cr = this.lineEnd();
+        if (pos >= buf.length) return null;
+        if (buf[pos] !== 42 /* '*' */) return this.inline();
+        const cr = lineEnd(buf, pos);
         if (cr < 0) {
-          if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big mbulk count string");
+          if (buf.length - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big mbulk count string");
           return null;
         }
-        const count = parseI64(this.buf, this.pos + 1, cr);
+        const count = headerNumber(buf, pos + 1, cr);
         if (count === null || count > 2147483647) throw new ProtocolError("invalid multibulk length", "invalid mbulk count");
         if (count > 10 && !this.authenticated()) throw new ProtocolError("unauthenticated multibulk length", "unauth mbulk count");
-        this.pos = cr + 2;
+        this.pos = pos = cr + 2;
         if (count <= 0) continue; // empty command: ignored, as Redis does
         this.argc = count;
-        this.args = [];
+        // Sized up front when small (a [] pushed to reserves 17 slots); a large declared count grows as arguments arrive.
+        this.args = count <= 64 ? new Array<Buffer>(count) : [];
+        this.argi = 0;
       }
-      while (this.args.length < this.argc) {
-        if (this.bulkLen < 0) {
-          if (this.pos >= this.buf.length) return null;
-          const cr = this.lineEnd();
+      const args = this.args;
+      const argc = this.argc;
+      let argi = this.argi;
+      let bulkLen = this.bulkLen;
+      while (argi < argc) {
+        if (bulkLen < 0) {
+          if (pos >= buf.length) return this.pause(pos, argi, bulkLen);
+          const cr = lineEnd(buf, pos);
           if (cr < 0) {
-            if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big bulk count string");
+            this.pause(pos, argi, bulkLen);
+            if (buf.length - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big bulk count string");
             return null;
           }
           // Like Redis, the header is judged once its whole line has arrived.
-          if (this.buf[this.pos] !== 36 /* '$' */) {
-            throw new ProtocolError(`expected '$', got '${String.fromCharCode(this.buf[this.pos])}'`, "expected $ but got something else");
+          if (buf[pos] !== 36 /* '$' */) {
+            this.pause(pos, argi, bulkLen);
+            throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`, "expected $ but got something else");
           }
-          const len = parseI64(this.buf, this.pos + 1, cr);
-          if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError("invalid bulk length");
-          if (len > 16384 && !this.authenticated()) throw new ProtocolError("unauthenticated bulk length", "unauth bulk length");
-          this.pos = cr + 2;
-          this.bulkLen = len;
+          const len = headerNumber(buf, pos + 1, cr);
+          if (len === null || len < 0 || len > this.limits.maxBulkLen || (len > 16384 && !this.authenticated())) {
+            this.pause(pos, argi, bulkLen);
+            if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError("invalid bulk length");
+            throw new ProtocolError("unauthenticated bulk length", "unauth bulk length");
+          }
+          pos = cr + 2;
+          bulkLen = len;
         }
-        const avail = this.buf.length - this.pos;
-        if (avail < this.bulkLen + 2) {
-          if (this.bulkLen >= GATHER_ARG) {
+        const avail = buf.length - pos;
+        if (avail < bulkLen + 2) {
+          this.pause(pos, argi, bulkLen);
+          if (bulkLen >= GATHER_ARG) {
             // Gather the rest without re-copying what we have on every packet; nothing
             // is allocated for the declared length up front.
-            this.bigChunks = [this.buf.subarray(this.pos)];
+            this.bigChunks = [buf.subarray(pos)];
             this.bigHave = avail;
             this.use(EMPTY);
             this.pos = 0;
           }
           return null;
         }
-        const end = this.pos + this.bulkLen;
-        this.args.push(new ArgView(this.mem, this.memOffset + this.pos, this.bulkLen) as Buffer);
-        this.partial += this.bulkLen + ARG_OVERHEAD;
-        this.pos = end + 2; // Redis does not check the trailing CRLF's bytes either
-        this.bulkLen = -1;
+        args[argi++] = new ArgView(this.mem, this.memOffset + pos, bulkLen) as Buffer;
+        this.partial += bulkLen + ARG_OVERHEAD;
+        pos += bulkLen + 2; // Redis does not check the trailing CRLF's bytes either
+        bulkLen = -1;
       }
-      const args = this.args;
+      this.pos = pos;
+      this.bulkLen = -1;
       this.argc = -1;
-      this.args = [];
       this.partial = 0;
       return args;
     }
   }
 
-  /** Index of the '\r' ending the header line at pos, once its '\n' has arrived too; else -1. */
-  private lineEnd(): number {
-    // A plain loop: header lines are a few bytes, where Buffer#indexOf's call costs more.
-    const buf = this.buf;
-    const len = buf.length;
-    let cr = this.pos;
-    while (cr < len && buf[cr] !== CR) cr++;
-    if (cr + 1 >= len) return -1;
-    return cr;
+  /** Keeps where parsing stopped inside a command (more bytes needed, or an error about to be thrown); null. */
+  private pause(pos: number, argi: number, bulkLen: number): null {
+    this.pos = pos;
+    this.argi = argi;
+    this.bulkLen = bulkLen;
+    return null;
   }
 
   /** An inline command line, or null when its newline has not arrived; empty lines are skipped. */
@@ -211,4 +226,27 @@ export class RequestParser {
       if (this.pos >= this.buf.length || this.buf[this.pos] === 42 /* '*' */) return this.next();
     }
   }
+}
+
+/** Index of the '\r' ending the header line at `pos`, once its '\n' has arrived too; else -1. */
+function lineEnd(buf: Buffer, pos: number): number {
+  // A plain loop: header lines are a few bytes, where Buffer#indexOf's call costs more.
+  const len = buf.length;
+  let cr = pos;
+  while (cr < len && buf[cr] !== CR) cr++;
+  if (cr + 1 >= len) return -1;
+  return cr;
+}
+
+/** A header's number on [from, cr): short plain ones read here, anything else by parseI64's rules. */
+function headerNumber(buf: Buffer, from: number, cr: number): number | null {
+  const n = cr - from;
+  if (n < 1 || n > 9 || (buf[from] === 48 && n > 1)) return parseI64(buf, from, cr);
+  let v = 0;
+  for (let i = from; i < cr; i++) {
+    const c = buf[i] - 48;
+    if (c < 0 || c > 9) return parseI64(buf, from, cr);
+    v = v * 10 + c;
+  }
+  return v;
 }
