@@ -16,16 +16,19 @@ import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import { DIRTY_CAS, WatchTable } from "./watch.js";
 
-export interface Queued {
-  spec: CommandSpec;
-  argv: Buffer[];
-}
-
-/** A client's transaction while in MULTI (`client.multiState`). */
+/**
+ * A client's transaction while in MULTI (`client.multiState`): the first
+ * `client.multiCount` slots of `specs` and `argvs` are the queued commands.
+ * The arrays are kept from one transaction to the next (their slots cleared
+ * after EXEC, so no argument outlives it): no object or array per command.
+ */
 export interface MultiState {
-  queue: Queued[];
+  specs: (CommandSpec | null)[];
+  argvs: (Buffer[] | null)[];
   /** A command was refused while queueing (Redis's CLIENT_DIRTY_EXEC): EXEC aborts. */
   doomed: boolean;
+  /** EXEC is running this transaction's commands (the slots are in use). */
+  running: boolean;
 }
 
 export class Transactions {
@@ -47,7 +50,9 @@ export class Transactions {
     client.multiCount = 0;
     client.multiWrites = false;
     // The state object is kept between transactions (one allocation per client, not per MULTI).
-    const st = (client.multiState ??= { queue: [], doomed: false });
+    let st = client.multiState;
+    // MULTI inside EXEC runs (it is never queued) and fails as nested: a fresh state only if that ever changes.
+    if (st === null || st.running) st = client.multiState = { specs: [], argvs: [], doomed: false, running: false };
     st.doomed = false;
   }
 
@@ -55,8 +60,9 @@ export class Transactions {
   enqueue(client: Client, spec: CommandSpec, argv: Buffer[]): void {
     const tx = client.multiState;
     if (!tx || client.multiCount < 0 || tx.doomed || client.flags.has(DIRTY_CAS)) return;
-    tx.queue.push({ spec, argv });
-    client.multiCount++;
+    const i = client.multiCount++;
+    tx.specs[i] = spec;
+    tx.argvs[i] = argv;
     if ((spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) client.multiWrites = true;
   }
 
@@ -70,20 +76,26 @@ export class Transactions {
     return client.multiCount >= 0 && client.multiState!.doomed;
   }
 
-  /** What EXEC runs. */
-  queued(client: Client): Queued[] {
-    return client.multiCount >= 0 ? client.multiState!.queue : [];
-  }
 
   /** Leaves MULTI, clears the dirty flags and unwatches (Redis's discardTransaction). */
   discard(client: Client): void {
     if (client.multiCount >= 0) {
-      client.multiState!.queue = []; // EXEC may still be iterating the old one
+      const st = client.multiState!;
+      // While EXEC runs, it clears the slots it is reading when it is done.
+      if (!st.running) clearSlots(st, client.multiCount);
       client.multiCount = -1;
       client.multiWrites = false;
     }
     client.flags.delete(DIRTY_CAS); // set by a touch that also unwatched: the table may be empty
     if (this.watch.size() > 0) this.watch.unwatchAll(client);
+  }
+}
+
+/** Drops the queued commands' references (their arguments are views into received data). */
+export function clearSlots(st: MultiState, n: number): void {
+  for (let i = 0; i < n; i++) {
+    st.specs[i] = null;
+    st.argvs[i] = null;
   }
 }
 
