@@ -12,6 +12,9 @@ const GATHER_ARG = 1024;
 const EMPTY = Buffer.alloc(0);
 /** What one parsed argument costs besides its bytes (a Buffer view and its slot). */
 const ARG_OVERHEAD = 96;
+/** Command names are kept for reuse up to this length, this many per client. */
+const NAME_MAX = 16;
+const NAMES_KEPT = 4;
 
 /**
  * An argument: a Buffer view into the received bytes, made by a plain
@@ -42,6 +45,9 @@ export class RequestParser {
   private args: Buffer[] = [];
   /** How many of the command's `argc` arguments `args` holds. */
   private argi = 0;
+  /** Command names (argv[0]) this client sent lately, reused (see commandName). */
+  private readonly names: Buffer[] = [];
+  private nextName = 0;
   private bulkLen = -1; // -1: expecting a $ header
   private bigChunks: Buffer[] | null = null;
   private bigHave = 0;
@@ -188,7 +194,8 @@ export class RequestParser {
           }
           return null;
         }
-        args[argi++] = new ArgView(this.mem, this.memOffset + pos, bulkLen) as Buffer;
+        args[argi] = argi === 0 && bulkLen <= NAME_MAX ? this.commandName(buf, pos, bulkLen) : (new ArgView(this.mem, this.memOffset + pos, bulkLen) as Buffer);
+        argi++;
         this.partial += bulkLen + ARG_OVERHEAD;
         pos += bulkLen + 2; // Redis does not check the trailing CRLF's bytes either
         bulkLen = -1;
@@ -199,6 +206,27 @@ export class RequestParser {
       this.partial = 0;
       return args;
     }
+  }
+
+  /**
+   * argv[0]: a copy of a name this client sent lately when the bytes are the
+   * same (commands repeat: no view made per command name), else a new copy
+   * that replaces the oldest of the few kept. Nothing writes into arguments.
+   */
+  private commandName(buf: Buffer, pos: number, len: number): Buffer {
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i];
+      if (n.length !== len) continue;
+      let j = 0;
+      while (j < len && n[j] === buf[pos + j]) j++;
+      if (j === len) return n;
+    }
+    const copy = Buffer.allocUnsafe(len);
+    for (let j = 0; j < len; j++) copy[j] = buf[pos + j];
+    if (names.length < NAMES_KEPT) names.push(copy);
+    else names[this.nextName++ % NAMES_KEPT] = copy;
+    return copy;
   }
 
   /** Keeps where parsing stopped inside a command (more bytes needed, or an error about to be thrown); null. */
