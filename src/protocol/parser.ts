@@ -10,6 +10,7 @@ const PROTO_INLINE_MAX_SIZE = 64 * 1024;
 /** Bulks at least this large that span reads are gathered chunk by chunk, then joined once. */
 const GATHER_ARG = 1024;
 const EMPTY = Buffer.alloc(0);
+const NO_ARGS: Buffer[] = [];
 /** What one parsed argument costs besides its bytes (a Buffer view and its slot). */
 const ARG_OVERHEAD = 96;
 /** Command names are kept for reuse up to this length, this many per client. */
@@ -42,7 +43,8 @@ export class RequestParser {
   private memOffset = 0;
   private pos = 0;
   private argc = -1; // -1: between commands
-  private args: Buffer[] = [];
+  /** The arguments of a command whose bytes have not all arrived yet. */
+  private args: Buffer[] = NO_ARGS;
   /** How many of the command's `argc` arguments `args` holds. */
   private argi = 0;
   /** Command names (argv[0]) this client sent lately, reused (see commandName). */
@@ -100,7 +102,7 @@ export class RequestParser {
     this.use(EMPTY);
     this.pos = 0;
     this.argc = -1;
-    this.args = [];
+    this.args = NO_ARGS;
     this.argi = 0;
     this.bulkLen = -1;
     this.bigChunks = null;
@@ -136,6 +138,11 @@ export class RequestParser {
     for (;;) {
       const buf = this.buf;
       let pos = this.pos;
+      // A command parsed in one go never stores its argv in the parser (a young object into an old one costs a write barrier).
+      let args: Buffer[];
+      let argi = 0;
+      let bulkLen = -1;
+      let partial = 0;
       if (this.argc < 0) {
         if (pos >= buf.length) return null;
         if (buf[pos] !== 42 /* '*' */) return this.inline();
@@ -151,30 +158,31 @@ export class RequestParser {
         if (count <= 0) continue; // empty command: ignored, as Redis does
         this.argc = count;
         // Sized up front when small (a [] pushed to reserves 17 slots); a large declared count grows as arguments arrive.
-        this.args = count <= 64 ? new Array<Buffer>(count) : [];
-        this.argi = 0;
+        args = count <= 64 ? new Array<Buffer>(count) : [];
+      } else {
+        args = this.args;
+        argi = this.argi;
+        bulkLen = this.bulkLen;
+        partial = this.partial;
       }
-      const args = this.args;
       const argc = this.argc;
-      let argi = this.argi;
-      let bulkLen = this.bulkLen;
       while (argi < argc) {
         if (bulkLen < 0) {
-          if (pos >= buf.length) return this.pause(pos, argi, bulkLen);
+          if (pos >= buf.length) return this.pause(pos, args, argi, bulkLen, partial);
           const cr = lineEnd(buf, pos);
           if (cr < 0) {
-            this.pause(pos, argi, bulkLen);
+            this.pause(pos, args, argi, bulkLen, partial);
             if (buf.length - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big bulk count string");
             return null;
           }
           // Like Redis, the header is judged once its whole line has arrived.
           if (buf[pos] !== 36 /* '$' */) {
-            this.pause(pos, argi, bulkLen);
+            this.pause(pos, args, argi, bulkLen, partial);
             throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`, "expected $ but got something else");
           }
           const len = headerNumber(buf, pos + 1, cr);
           if (len === null || len < 0 || len > this.limits.maxBulkLen || (len > 16384 && !this.authenticated())) {
-            this.pause(pos, argi, bulkLen);
+            this.pause(pos, args, argi, bulkLen, partial);
             if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError("invalid bulk length");
             throw new ProtocolError("unauthenticated bulk length", "unauth bulk length");
           }
@@ -183,7 +191,7 @@ export class RequestParser {
         }
         const avail = buf.length - pos;
         if (avail < bulkLen + 2) {
-          this.pause(pos, argi, bulkLen);
+          this.pause(pos, args, argi, bulkLen, partial);
           if (bulkLen >= GATHER_ARG) {
             // Gather the rest without re-copying what we have on every packet; nothing
             // is allocated for the declared length up front.
@@ -196,7 +204,7 @@ export class RequestParser {
         }
         args[argi] = argi === 0 && bulkLen <= NAME_MAX ? this.commandName(buf, pos, bulkLen) : (new ArgView(this.mem, this.memOffset + pos, bulkLen) as Buffer);
         argi++;
-        this.partial += bulkLen + ARG_OVERHEAD;
+        partial += bulkLen + ARG_OVERHEAD;
         pos += bulkLen + 2; // Redis does not check the trailing CRLF's bytes either
         bulkLen = -1;
       }
@@ -204,6 +212,7 @@ export class RequestParser {
       this.bulkLen = -1;
       this.argc = -1;
       this.partial = 0;
+      this.args = NO_ARGS;
       return args;
     }
   }
@@ -230,10 +239,12 @@ export class RequestParser {
   }
 
   /** Keeps where parsing stopped inside a command (more bytes needed, or an error about to be thrown); null. */
-  private pause(pos: number, argi: number, bulkLen: number): null {
+  private pause(pos: number, args: Buffer[], argi: number, bulkLen: number, partial: number): null {
     this.pos = pos;
+    this.args = args;
     this.argi = argi;
     this.bulkLen = bulkLen;
+    this.partial = partial;
     return null;
   }
 
