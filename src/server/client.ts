@@ -38,8 +38,6 @@ export class Client {
   lastInteraction = Date.now();
   /** Last command run, for CLIENT LIST's cmd= field. */
   lastCommand = "NULL";
-  /** The command being run (CLIENT LIST's argv-mem for the calling client). */
-  argv: Buffer[] | null = null;
   /** Reply after this batch, then close (QUIT, protocol errors, CLIENT KILL of itself). */
   closeAfterReply = false;
   /** Being closed: output limits or CLIENT KILL (CLIENT LIST flag A). */
@@ -147,12 +145,13 @@ export class Client {
 
   /**
    * One CLIENT LIST / CLIENT INFO line (without the newline), fields in Redis 7.2's order.
-   * `current` is true for the client running the command (its query buffer still holds it).
+   * `current` is true for the client running the command (its query buffer still holds it),
+   * `argv` that command's arguments (argv-mem).
    */
-  info(now: number, current: boolean): string {
+  info(now: number, current: boolean, argv: Buffer[] | null = null): string {
     const qbuf = current ? this.parser.received : this.parser.pending;
     let argvMem = 0;
-    if (current && this.argv) for (const a of this.argv) argvMem += a.length;
+    if (current && argv) for (const a of argv) argvMem += a.length;
     const omem = this.socket.writableLength + this.pendingBytes;
     const rbs = 16384;
     const rbp = Math.min(this.lastBatchBytes, rbs);

@@ -282,7 +282,6 @@ export class Server {
   /** Executes one command, dropping its reply when CLIENT REPLY OFF/SKIP says so. */
   private run(client: Client, argv: Buffer[], r: Reply): void {
     r.resp = client.resp;
-    client.argv = argv;
     const mark = r.pos;
     try {
       execute(this, client, argv, r);
@@ -293,7 +292,6 @@ export class Server {
       this.log.warning(`Command '${argv[0].toString("latin1")}' failed: ${e instanceof Error ? e.stack : what}`);
       r.error(`ERR internal error: ${what}`);
     }
-    client.argv = null;
     if (client.replyFlags !== 0) {
       if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) {
         r.pos = mark;
