@@ -21,7 +21,7 @@ function exec(c: Ctx): void {
     r.error(EXECABORT);
     return tx.discard(client);
   }
-  if (client.flags.has(DIRTY_CAS)) {
+  if (client.flags.size !== 0 && client.flags.has(DIRTY_CAS)) {
     r.nilArray();
     return tx.discard(client);
   }

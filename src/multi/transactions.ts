@@ -59,7 +59,7 @@ export class Transactions {
   /** Queues a checked command (nothing is kept once the transaction cannot run, as Redis). */
   enqueue(client: Client, spec: CommandSpec, argv: Buffer[]): void {
     const tx = client.multiState;
-    if (!tx || client.multiCount < 0 || tx.doomed || client.flags.has(DIRTY_CAS)) return;
+    if (!tx || client.multiCount < 0 || tx.doomed || (client.flags.size !== 0 && client.flags.has(DIRTY_CAS))) return;
     const i = client.multiCount++;
     tx.specs[i] = spec;
     tx.argvs[i] = argv;
@@ -86,7 +86,7 @@ export class Transactions {
       client.multiCount = -1;
       client.multiWrites = false;
     }
-    client.flags.delete(DIRTY_CAS); // set by a touch that also unwatched: the table may be empty
+    if (client.flags.size !== 0) client.flags.delete(DIRTY_CAS); // set by a touch that also unwatched: the table may be empty
     if (this.watch.size() > 0) this.watch.unwatchAll(client);
   }
 }
