@@ -146,12 +146,13 @@ export class RequestParser {
       if (this.argc < 0) {
         if (pos >= buf.length) return null;
         if (buf[pos] !== 42 /* '*' */) return this.inline();
-        const cr = lineEnd(buf, pos);
+        const plain = scanHeader(buf, pos);
+        const cr = lineCr;
         if (cr < 0) {
           if (buf.length - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big mbulk count string");
           return null;
         }
-        const count = headerNumber(buf, pos + 1, cr);
+        const count = plain >= 0 ? plain : parseI64(buf, pos + 1, cr);
         if (count === null || count > 2147483647) throw new ProtocolError("invalid multibulk length", "invalid mbulk count");
         if (count > 10 && !this.authenticated()) throw new ProtocolError("unauthenticated multibulk length", "unauth mbulk count");
         this.pos = pos = cr + 2;
@@ -169,7 +170,8 @@ export class RequestParser {
       while (argi < argc) {
         if (bulkLen < 0) {
           if (pos >= buf.length) return this.pause(pos, args, argi, bulkLen, partial);
-          const cr = lineEnd(buf, pos);
+          const plain = scanHeader(buf, pos);
+          const cr = lineCr;
           if (cr < 0) {
             this.pause(pos, args, argi, bulkLen, partial);
             if (buf.length - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big bulk count string");
@@ -180,7 +182,7 @@ export class RequestParser {
             this.pause(pos, args, argi, bulkLen, partial);
             throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`, "expected $ but got something else");
           }
-          const len = headerNumber(buf, pos + 1, cr);
+          const len = plain >= 0 ? plain : parseI64(buf, pos + 1, cr);
           if (len === null || len < 0 || len > this.limits.maxBulkLen || (len > 16384 && !this.authenticated())) {
             this.pause(pos, args, argi, bulkLen, partial);
             if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError("invalid bulk length");
@@ -267,25 +269,33 @@ export class RequestParser {
   }
 }
 
-/** Index of the '\r' ending the header line at `pos`, once its '\n' has arrived too; else -1. */
-function lineEnd(buf: Buffer, pos: number): number {
+/** Where scanHeader found the header line's '\r' (-1: the line has not all arrived, its '\n' included). */
+let lineCr = -1;
+
+/**
+ * Scans the header line at `pos` (its type byte, then the number) in one pass:
+ * sets `lineCr`, and returns the number when it is plain (1-9 digits, no sign,
+ * no leading zero), else -1 (the caller reads it by parseI64's rules).
+ */
+function scanHeader(buf: Buffer, pos: number): number {
   // A plain loop: header lines are a few bytes, where Buffer#indexOf's call costs more.
   const len = buf.length;
-  let cr = pos;
-  while (cr < len && buf[cr] !== CR) cr++;
-  if (cr + 1 >= len) return -1;
-  return cr;
-}
-
-/** A header's number on [from, cr): short plain ones read here, anything else by parseI64's rules. */
-function headerNumber(buf: Buffer, from: number, cr: number): number | null {
-  const n = cr - from;
-  if (n < 1 || n > 9 || (buf[from] === 48 && n > 1)) return parseI64(buf, from, cr);
+  let i = pos + 1;
   let v = 0;
-  for (let i = from; i < cr; i++) {
-    const c = buf[i] - 48;
-    if (c < 0 || c > 9) return parseI64(buf, from, cr);
-    v = v * 10 + c;
+  let plain = true;
+  for (; i < len; i++) {
+    const c = buf[i];
+    if (c === CR) break;
+    const d = c - 48;
+    if (d < 0 || d > 9) plain = false;
+    else v = v * 10 + d;
   }
+  if (i + 1 >= len) {
+    lineCr = -1;
+    return -1;
+  }
+  lineCr = i;
+  const n = i - pos - 1;
+  if (!plain || n < 1 || n > 9 || (n > 1 && buf[pos + 1] === 48)) return -1;
   return v;
 }
