@@ -58,6 +58,8 @@ export class Reply {
   }
 
   raw(b: Uint8Array): void {
+    // Short ones (+QUEUED, small pushes) byte by byte: TypedArray#set costs more than the copy.
+    if (b.length <= 16) return this.fixed(b);
     this.ensure(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
@@ -83,7 +85,7 @@ export class Reply {
   }
 
   /** Copies a short constant reply byte by byte. */
-  private fixed(b: Buffer): void {
+  private fixed(b: Uint8Array): void {
     this.ensure(b.length);
     const buf = this.buf;
     let pos = this.pos;
