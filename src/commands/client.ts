@@ -85,7 +85,7 @@ function clientType(b: Buffer): ClientType | null {
 }
 
 function infoLine(c: Ctx, target: Client, now: number): string {
-  return target.info(now, target === c.client) + "\n";
+  return target.info(now, target === c.client, c.argv) + "\n";
 }
 
 /** ON|OFF for a boolean client setting, or a syntax error (null). */

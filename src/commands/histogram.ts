@@ -19,6 +19,12 @@ function indexOf(v: number): number {
   return 256 + (shift - 1) * SUB + (top - SUB);
 }
 
+/** indexOf for 256 <= v < 2^31. */
+function smallIndex(v: number): number {
+  const shift = 24 - Math.clz32(v); // (31 - clz32) - 7
+  return 256 + (shift - 1) * SUB + ((v >>> shift) - SUB);
+}
+
 /** The lowest value and the width of bucket `i`. */
 function bucket(i: number): [number, number] {
   if (i < 256) return [i, 1];
@@ -32,8 +38,9 @@ export class Histogram {
   private counts = new Float64Array(256 + MAX_SHIFT * SUB);
 
   record(ns: number): void {
-    const v = Math.min(Math.max(Math.round(ns), 1), MAX_NS);
-    this.counts[indexOf(v)]++;
+    // Every command records here: below 2^31 ns (2 s) rounding and the bucket are integer operations.
+    const v = ns >= 2147483647 ? Math.min(Math.round(ns), MAX_NS) : ns >= 1 ? (ns + 0.5) | 0 : 1;
+    this.counts[v < 256 ? v : v < 2147483648 ? smallIndex(v) : indexOf(v)] += 1;
     this.total++;
   }
 

@@ -7,7 +7,7 @@ import v8 from "node:v8";
 import { performance } from "node:perf_hooks";
 import type { Server } from "../server/server.js";
 import type { Client } from "../server/client.js";
-import type { CommandSpec } from "./types.js";
+import { CMD_ADMIN, CMD_FAST, CMD_SKIP_MONITOR, CMD_SKIP_SLOWLOG, type CommandSpec } from "./types.js";
 import { Histogram } from "./histogram.js";
 import { SlowLog } from "./slowlog-store.js";
 import { LatencyMonitor } from "./latency-events.js";
@@ -92,6 +92,7 @@ export class Introspection {
   }
 
   resetStats(): void {
+    for (const spec of this.histograms.keys()) spec.latency = null;
     this.histograms.clear();
     this.opsSamples.fill(0);
     this.inSamples.fill(0);
@@ -194,19 +195,19 @@ export function installIntrospection(server: Server): void {
   server.resetHooks.push(leaveMonitor);
   server.observers.push((client, spec, argv, usec) => {
     if (st.latencyTracking) {
-      let h = st.histograms.get(spec);
-      if (!h) st.histograms.set(spec, (h = new Histogram()));
+      let h = spec.latency;
+      if (h === null) st.histograms.set(spec, (h = spec.latency = new Histogram()));
       h.record(usec * 1000);
     }
-    const flags = spec.flags;
-    if (st.monitors.size > 0 && !flags.includes("admin") && !flags.includes("skip_monitor")) {
+    const bits = spec.bits;
+    if (st.monitors.size > 0 && (bits & (CMD_ADMIN | CMD_SKIP_MONITOR)) === 0) {
       feedMonitors(server, st.monitors, client, argv, redactedArgs(spec.name, argv));
     }
-    if (st.slowerThan >= 0 && usec >= st.slowerThan && !flags.includes("skip_slowlog")) {
+    if (st.slowerThan >= 0 && usec >= st.slowerThan && (bits & CMD_SKIP_SLOWLOG) === 0) {
       st.slowlog.add(client, argv, usec, st.slowMax, redactedArgs(spec.name, argv));
     }
     if (st.latencyThreshold > 0 && usec / 1000 >= st.latencyThreshold) {
-      st.latency.add(flags.includes("fast") ? "fast-command" : "command", Math.floor(usec / 1000));
+      st.latency.add((bits & CMD_FAST) !== 0 ? "fast-command" : "command", Math.floor(usec / 1000));
     }
   });
 }

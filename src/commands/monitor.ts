@@ -10,7 +10,7 @@ export const monitorCommands: CommandDef[] = [
     acl: "admin slow dangerous",
     handler: (c) => {
       // Inside EXEC (or a script) a client must get one reply per command.
-      if (c.client.flags.has("deny-blocking") || c.client.flags.has("multi")) {
+      if (c.client.denyBlocking || c.client.multiCount >= 0) {
         return c.r.error("ERR MONITOR isn't allowed for DENY BLOCKING client");
       }
       if (c.client.flags.has("slave")) return; // already a replica or a monitor: no reply

@@ -2,16 +2,14 @@
  * Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH (Redis's multi.c). The
  * state lives in src/multi; queueing happens in dispatch (src/multi/queue.ts).
  */
-import { call } from "../server/call.js";
-import { transactions, transactionsIfAny } from "../multi/transactions.js";
+import { call, endedWithNestedCall } from "../server/call.js";
+import { clearSlots, transactions, transactionsIfAny } from "../multi/transactions.js";
 import { DIRTY_CAS } from "../multi/watch.js";
 import type { CommandDef, Ctx } from "./types.js";
 
 const GROUP = "transactions";
 const FLAGS = "noscript loading stale fast allow_busy";
 const EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
-/** Set while EXEC runs: commands that need a reply of their own (MONITOR, blocking ones) refuse. */
-const DENY_BLOCKING = "deny-blocking";
 
 function exec(c: Ctx): void {
   const { client, server, r } = c;
@@ -23,34 +21,45 @@ function exec(c: Ctx): void {
     r.error(EXECABORT);
     return tx.discard(client);
   }
-  if (client.flags.has(DIRTY_CAS)) {
+  if (client.flags.size !== 0 && client.flags.has(DIRTY_CAS)) {
     r.nilArray();
     return tx.discard(client);
   }
   // The commands propagate themselves; call() wraps them in MULTI/EXEC.
   c.propagate = null;
-  const queue = tx.queued(client);
+  const st = client.multiState!;
+  const n = client.multiCount;
   if (tx.watch.size() > 0) tx.watch.unwatchAll(client);
-  const denied = client.flags.has(DENY_BLOCKING);
-  if (!denied) client.flags.add(DENY_BLOCKING);
-  r.array(queue.length);
+  // Commands that need a reply of their own (MONITOR, blocking ones) refuse while EXEC runs.
+  const denied = client.denyBlocking;
+  client.denyBlocking = true;
+  st.running = true;
+  r.array(n);
+  let lastRan = false;
   try {
-    for (const q of queue) {
+    for (let i = 0; i < n; i++) {
+      const argv = st.argvs[i]!;
       const mark = r.pos;
+      lastRan = false;
       try {
-        call(server, client, q.spec, q.argv, r);
+        call(server, client, st.specs[i]!, argv, r);
+        lastRan = true;
       } catch (e) {
         // One reply per queued command, whatever happens to one of them.
         r.pos = mark;
         const what = e instanceof Error ? e.message : String(e);
-        server.log.warning(`Command '${q.argv[0].toString("latin1")}' failed in EXEC: ${e instanceof Error ? e.stack : what}`);
+        server.log.warning(`Command '${argv[0].toString("latin1")}' failed in EXEC: ${e instanceof Error ? e.stack : what}`);
         r.error(`ERR internal error: ${what}`);
       }
     }
   } finally {
-    if (!denied) client.flags.delete(DENY_BLOCKING);
+    client.denyBlocking = denied;
     tx.discard(client);
+    st.running = false;
+    clearSlots(st, n);
   }
+  // What is left after the last command is a few field writes: EXEC's time ends with that command's.
+  if (lastRan) endedWithNestedCall();
 }
 
 export const multiCommands: CommandDef[] = [

@@ -25,8 +25,7 @@ const HELP = [
 /** SUBSCRIBE-like commands: refused to clients that need one reply per command (inside EXEC only SSUBSCRIBE is). */
 function subscribe(kind: Kind, name: string) {
   return (c: Ctx) => {
-    const f = c.client.flags;
-    if (f.size !== 0 && f.has("deny-blocking") && (kind === "shard" || !f.has("multi"))) {
+    if (c.client.denyBlocking && (kind === "shard" || c.client.multiCount < 0)) {
       return c.r.error(`ERR ${name} isn't allowed for a DENY BLOCKING client`);
     }
     pubsubOf(c.server).subscribe(c.client, kind, c.argv.slice(1), c.r);

@@ -27,7 +27,7 @@ function shutdown(c: Ctx): void {
   if ((abort && (save || nosave || now || force)) || (save && nosave)) return c.r.error(SYNTAX);
   // Shutdown here is immediate, so there is never one in progress to abort.
   if (abort) return c.r.error("ERR No shutdown in progress.");
-  if (!now && c.client.flags.has("deny-blocking")) {
+  if (!now && c.client.denyBlocking) {
     return c.r.error("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
   }
   const log = c.server.log;

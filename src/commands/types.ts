@@ -2,6 +2,7 @@ import type { Reply } from "../protocol/reply.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { CommandStat } from "../server/stats.js";
+import type { Histogram } from "./histogram.js";
 import { COMMAND_DOCS, type CommandDoc } from "./docs/index.js";
 
 export type { CommandDoc, DocArg } from "./docs/index.js";
@@ -27,6 +28,35 @@ export interface Ctx {
 
 export type Handler = (ctx: Ctx) => void;
 
+/** `CommandSpec.bits`: the flags dispatch, MULTI, CLIENT PAUSE and the observers test per command. */
+export const CMD_WRITE = 1;
+export const CMD_MAY_REPLICATE = 2;
+export const CMD_NO_AUTH = 4;
+export const CMD_NO_MULTI = 8;
+export const CMD_ADMIN = 16;
+export const CMD_SKIP_MONITOR = 32;
+export const CMD_SKIP_SLOWLOG = 64;
+export const CMD_FAST = 128;
+const FLAG_BITS = new Map<string, number>([
+  ["write", CMD_WRITE],
+  ["may_replicate", CMD_MAY_REPLICATE],
+  ["no_auth", CMD_NO_AUTH],
+  ["no_multi", CMD_NO_MULTI],
+  ["admin", CMD_ADMIN],
+  ["skip_monitor", CMD_SKIP_MONITOR],
+  ["skip_slowlog", CMD_SKIP_SLOWLOG],
+  ["fast", CMD_FAST],
+]);
+/** What CLIENT PAUSE WRITE holds and what makes a transaction a writing one. */
+export const CMD_WRITE_OR_MAY_REPLICATE = CMD_WRITE | CMD_MAY_REPLICATE;
+
+/** The CMD_* bits of a flag list. */
+export function flagBits(flags: readonly string[]): number {
+  let bits = 0;
+  for (const f of flags) bits |= FLAG_BITS.get(f) ?? 0;
+  return bits;
+}
+
 /** One command (or subcommand) of the table: everything dispatch, COMMAND and ACL need. */
 export interface CommandSpec {
   /** This server's INFO commandstats record for the command, looked up once (dispatch fills it). */
@@ -37,6 +67,12 @@ export interface CommandSpec {
   arity: number;
   /** Redis command flags: write, readonly, denyoom, admin, pubsub, noscript, blocking, loading, stale, skip_monitor, skip_slowlog, fast, no_auth, may_replicate, no_mandatory_keys, no_multi, allow_busy, ... */
   flags: string[];
+  /** The flags the per-command path tests, as CMD_* bits (computed once from `flags`, not searched per command). */
+  bits: number;
+  /** Whether MULTI queues the command (1) or runs it at once (2); src/multi works it out on first sight (0). */
+  inMulti: number;
+  /** This server's latency histogram for the command (LATENCY HISTOGRAM), kept by introspection; null until it first runs. */
+  latency: Histogram | null;
   /** Legacy key positions: first, last (-1: last argument), step. */
   firstKey: number;
   lastKey: number;
@@ -146,10 +182,14 @@ function docsOf(name: string, def: CommandDef): CommandDoc {
 export function command(def: CommandDef, parent?: string): CommandSpec {
   const name = parent ? `${parent}|${def.name.toLowerCase()}` : def.name.toLowerCase();
   const [firstKey, lastKey, step] = def.keys ?? [0, 0, 0];
+  const flags = def.flags ? def.flags.split(" ").filter(Boolean) : [];
   const spec: CommandSpec = {
     name,
     arity: def.arity,
-    flags: def.flags ? def.flags.split(" ").filter(Boolean) : [],
+    flags,
+    bits: flagBits(flags),
+    inMulti: 0,
+    latency: null,
     firstKey,
     lastKey,
     step,

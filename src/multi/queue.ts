@@ -5,7 +5,7 @@
  * a command refused while queueing dooms the transaction; a refused EXEC
  * aborts it, naming the refusal.
  */
-import type { CommandSpec } from "../commands/types.js";
+import { CMD_NO_MULTI, type CommandSpec } from "../commands/types.js";
 import { countError } from "../server/call.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
@@ -17,6 +17,9 @@ export const NOT_IN_MULTI = "ERR Command not allowed inside a transaction";
 
 /** The commands that run at once inside MULTI, as in processCommand. */
 const RUN_NOW = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+/** `CommandSpec.inMulti` values. */
+const QUEUES = 1;
+const RUNS_NOW = 2;
 
 /**
  * For a client in MULTI, after the command passed the checks before it:
@@ -24,7 +27,7 @@ const RUN_NOW = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
  * now (false).
  */
 export function queueInMulti(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply): boolean {
-  if (spec.flags.includes("no_multi")) {
+  if ((spec.bits & CMD_NO_MULTI) !== 0) {
     const start = r.pos;
     r.error(NOT_IN_MULTI);
     (spec.stat ??= server.stats.command(spec.name)).rejected++;
@@ -32,7 +35,8 @@ export function queueInMulti(server: Server, client: Client, spec: CommandSpec, 
     transactions(server).doom(client);
     return true;
   }
-  if (RUN_NOW.has(spec.name)) return false;
+  const mode = spec.inMulti !== 0 ? spec.inMulti : (spec.inMulti = RUN_NOW.has(spec.name) ? RUNS_NOW : QUEUES);
+  if (mode === RUNS_NOW) return false;
   transactions(server).enqueue(client, spec, argv);
   r.raw(QUEUED);
   return true;

@@ -6,28 +6,29 @@
  * client's transaction; the write path reports changed keys, flushed and
  * swapped dbs to WATCH.
  *
- * A client is in MULTI while `client.multiCount >= 0` (dispatch tests only
- * that field), its flags hold "multi" (CLIENT LIST x) and `client.multiState`
- * holds the queue (a field, not a Map: setting and deleting an object-keyed
- * Map entry per transaction costs ~250 ns).
+ * A client is in MULTI while `client.multiCount >= 0` (dispatch and CLIENT
+ * LIST's x test only that field) and `client.multiState` holds the queue (a
+ * field, not a Map: setting and deleting an object-keyed Map entry per
+ * transaction costs ~250 ns; a "multi" entry in `client.flags` cost ~60).
  */
-import type { CommandSpec } from "../commands/types.js";
+import { CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import { DIRTY_CAS, WatchTable } from "./watch.js";
 
-export const MULTI_FLAG = "multi";
-
-export interface Queued {
-  spec: CommandSpec;
-  argv: Buffer[];
-}
-
-/** A client's transaction while in MULTI (`client.multiState`). */
+/**
+ * A client's transaction while in MULTI (`client.multiState`): the first
+ * `client.multiCount` slots of `specs` and `argvs` are the queued commands.
+ * The arrays are kept from one transaction to the next (their slots cleared
+ * after EXEC, so no argument outlives it): no object or array per command.
+ */
 export interface MultiState {
-  queue: Queued[];
+  specs: (CommandSpec | null)[];
+  argvs: (Buffer[] | null)[];
   /** A command was refused while queueing (Redis's CLIENT_DIRTY_EXEC): EXEC aborts. */
   doomed: boolean;
+  /** EXEC is running this transaction's commands (the slots are in use). */
+  running: boolean;
 }
 
 export class Transactions {
@@ -46,21 +47,23 @@ export class Transactions {
 
   /** MULTI: the client starts queueing. */
   begin(client: Client): void {
-    client.flags.add(MULTI_FLAG);
     client.multiCount = 0;
     client.multiWrites = false;
     // The state object is kept between transactions (one allocation per client, not per MULTI).
-    const st = (client.multiState ??= { queue: [], doomed: false });
+    let st = client.multiState;
+    // MULTI inside EXEC runs (it is never queued) and fails as nested: a fresh state only if that ever changes.
+    if (st === null || st.running) st = client.multiState = { specs: [], argvs: [], doomed: false, running: false };
     st.doomed = false;
   }
 
   /** Queues a checked command (nothing is kept once the transaction cannot run, as Redis). */
   enqueue(client: Client, spec: CommandSpec, argv: Buffer[]): void {
     const tx = client.multiState;
-    if (!tx || client.multiCount < 0 || tx.doomed || client.flags.has(DIRTY_CAS)) return;
-    tx.queue.push({ spec, argv });
-    client.multiCount++;
-    if (!client.multiWrites && (spec.flags.includes("write") || spec.flags.includes("may_replicate"))) client.multiWrites = true;
+    if (!tx || client.multiCount < 0 || tx.doomed || (client.flags.size !== 0 && client.flags.has(DIRTY_CAS))) return;
+    const i = client.multiCount++;
+    tx.specs[i] = spec;
+    tx.argvs[i] = argv;
+    if ((spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) client.multiWrites = true;
   }
 
   /** A command was refused while queueing (Redis's flagTransaction). */
@@ -73,21 +76,26 @@ export class Transactions {
     return client.multiCount >= 0 && client.multiState!.doomed;
   }
 
-  /** What EXEC runs. */
-  queued(client: Client): Queued[] {
-    return client.multiCount >= 0 ? client.multiState!.queue : [];
-  }
 
   /** Leaves MULTI, clears the dirty flags and unwatches (Redis's discardTransaction). */
   discard(client: Client): void {
     if (client.multiCount >= 0) {
-      client.multiState!.queue = []; // EXEC may still be iterating the old one
-      client.flags.delete(MULTI_FLAG);
+      const st = client.multiState!;
+      // While EXEC runs, it clears the slots it is reading when it is done.
+      if (!st.running) clearSlots(st, client.multiCount);
       client.multiCount = -1;
       client.multiWrites = false;
     }
-    client.flags.delete(DIRTY_CAS); // set by a touch that also unwatched: the table may be empty
+    if (client.flags.size !== 0) client.flags.delete(DIRTY_CAS); // set by a touch that also unwatched: the table may be empty
     if (this.watch.size() > 0) this.watch.unwatchAll(client);
+  }
+}
+
+/** Drops the queued commands' references (their arguments are views into received data). */
+export function clearSlots(st: MultiState, n: number): void {
+  for (let i = 0; i < n; i++) {
+    st.specs[i] = null;
+    st.argvs[i] = null;
   }
 }
 

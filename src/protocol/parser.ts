@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { ProtocolError } from "./errors.js";
 import { splitInline } from "./inline.js";
 import { parseI64 } from "./numbers.js";
@@ -9,8 +10,21 @@ const PROTO_INLINE_MAX_SIZE = 64 * 1024;
 /** Bulks at least this large that span reads are gathered chunk by chunk, then joined once. */
 const GATHER_ARG = 1024;
 const EMPTY = Buffer.alloc(0);
+const NO_ARGS: Buffer[] = [];
 /** What one parsed argument costs besides its bytes (a Buffer view and its slot). */
 const ARG_OVERHEAD = 96;
+/** Command names are kept for reuse up to this length, this many per client. */
+const NAME_MAX = 16;
+const NAMES_KEPT = 4;
+
+/**
+ * An argument: a Buffer view into the received bytes, made by a plain
+ * typed-array constructor. Buffer.from(arrayBuffer, offset, length) checks its
+ * arguments in JavaScript first and costs twice as much, and this runs for
+ * every argument. Instances are Buffers (Buffer.isBuffer, every Buffer method).
+ */
+class ArgView extends Uint8Array {}
+Object.setPrototypeOf(ArgView.prototype, Buffer.prototype);
 
 export interface ParserLimits {
   /** proto-max-bulk-len (the server updates it in place on CONFIG SET). */
@@ -29,7 +43,13 @@ export class RequestParser {
   private memOffset = 0;
   private pos = 0;
   private argc = -1; // -1: between commands
-  private args: Buffer[] = [];
+  /** The arguments of a command whose bytes have not all arrived yet. */
+  private args: Buffer[] = NO_ARGS;
+  /** How many of the command's `argc` arguments `args` holds. */
+  private argi = 0;
+  /** Command names (argv[0]) this client sent lately, reused (see commandName). */
+  private readonly names: Buffer[] = [];
+  private nextName = 0;
   private bulkLen = -1; // -1: expecting a $ header
   private bigChunks: Buffer[] | null = null;
   private bigHave = 0;
@@ -82,7 +102,8 @@ export class RequestParser {
     this.use(EMPTY);
     this.pos = 0;
     this.argc = -1;
-    this.args = [];
+    this.args = NO_ARGS;
+    this.argi = 0;
     this.bulkLen = -1;
     this.bigChunks = null;
     this.bigHave = 0;
@@ -112,76 +133,121 @@ export class RequestParser {
       this.bigChunks = null;
       this.bigHave = 0;
     }
+    // The position and the bulk being read are kept in locals while parsing and
+    // stored back wherever this returns or throws (protocol errors log from `pos`).
     for (;;) {
+      const buf = this.buf;
+      let pos = this.pos;
+      // A command parsed in one go never stores its argv in the parser (a young object into an old one costs a write barrier).
+      let args: Buffer[];
+      let argi = 0;
+      let bulkLen = -1;
+      let partial = 0;
       if (this.argc < 0) {
-        if (this.pos >= this.buf.length) return null;
-        if (this.buf[this.pos] !== 42 /* '*' */) return this.inline();
-        const cr = this.lineEnd();
+        if (pos >= buf.length) return null;
+        if (buf[pos] !== 42 /* '*' */) return this.inline();
+        const plain = scanHeader(buf, pos);
+        const cr = lineCr;
         if (cr < 0) {
-          if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big mbulk count string");
+          if (buf.length - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big mbulk count string");
           return null;
         }
-        const count = parseI64(this.buf, this.pos + 1, cr);
+        const count = plain >= 0 ? plain : parseI64(buf, pos + 1, cr);
         if (count === null || count > 2147483647) throw new ProtocolError("invalid multibulk length", "invalid mbulk count");
         if (count > 10 && !this.authenticated()) throw new ProtocolError("unauthenticated multibulk length", "unauth mbulk count");
-        this.pos = cr + 2;
+        this.pos = pos = cr + 2;
         if (count <= 0) continue; // empty command: ignored, as Redis does
         this.argc = count;
-        this.args = [];
+        // Sized up front when small (a [] pushed to reserves 17 slots); a large declared count grows as arguments arrive.
+        args = count <= 64 ? new Array<Buffer>(count) : [];
+      } else {
+        args = this.args;
+        argi = this.argi;
+        bulkLen = this.bulkLen;
+        partial = this.partial;
       }
-      while (this.args.length < this.argc) {
-        if (this.bulkLen < 0) {
-          if (this.pos >= this.buf.length) return null;
-          const cr = this.lineEnd();
+      const argc = this.argc;
+      while (argi < argc) {
+        if (bulkLen < 0) {
+          if (pos >= buf.length) return this.pause(pos, args, argi, bulkLen, partial);
+          const plain = scanHeader(buf, pos);
+          const cr = lineCr;
           if (cr < 0) {
-            if (this.buf.length - this.pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big bulk count string");
+            this.pause(pos, args, argi, bulkLen, partial);
+            if (buf.length - pos > PROTO_INLINE_MAX_SIZE) throw new ProtocolError("too big bulk count string");
             return null;
           }
           // Like Redis, the header is judged once its whole line has arrived.
-          if (this.buf[this.pos] !== 36 /* '$' */) {
-            throw new ProtocolError(`expected '$', got '${String.fromCharCode(this.buf[this.pos])}'`, "expected $ but got something else");
+          if (buf[pos] !== 36 /* '$' */) {
+            this.pause(pos, args, argi, bulkLen, partial);
+            throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`, "expected $ but got something else");
           }
-          const len = parseI64(this.buf, this.pos + 1, cr);
-          if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError("invalid bulk length");
-          if (len > 16384 && !this.authenticated()) throw new ProtocolError("unauthenticated bulk length", "unauth bulk length");
-          this.pos = cr + 2;
-          this.bulkLen = len;
+          const len = plain >= 0 ? plain : parseI64(buf, pos + 1, cr);
+          if (len === null || len < 0 || len > this.limits.maxBulkLen || (len > 16384 && !this.authenticated())) {
+            this.pause(pos, args, argi, bulkLen, partial);
+            if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError("invalid bulk length");
+            throw new ProtocolError("unauthenticated bulk length", "unauth bulk length");
+          }
+          pos = cr + 2;
+          bulkLen = len;
         }
-        const avail = this.buf.length - this.pos;
-        if (avail < this.bulkLen + 2) {
-          if (this.bulkLen >= GATHER_ARG) {
+        const avail = buf.length - pos;
+        if (avail < bulkLen + 2) {
+          this.pause(pos, args, argi, bulkLen, partial);
+          if (bulkLen >= GATHER_ARG) {
             // Gather the rest without re-copying what we have on every packet; nothing
             // is allocated for the declared length up front.
-            this.bigChunks = [this.buf.subarray(this.pos)];
+            this.bigChunks = [buf.subarray(pos)];
             this.bigHave = avail;
             this.use(EMPTY);
             this.pos = 0;
           }
           return null;
         }
-        const end = this.pos + this.bulkLen;
-        this.args.push(Buffer.from(this.mem, this.memOffset + this.pos, this.bulkLen));
-        this.partial += this.bulkLen + ARG_OVERHEAD;
-        this.pos = end + 2; // Redis does not check the trailing CRLF's bytes either
-        this.bulkLen = -1;
+        args[argi] = argi === 0 && bulkLen <= NAME_MAX ? this.commandName(buf, pos, bulkLen) : (new ArgView(this.mem, this.memOffset + pos, bulkLen) as Buffer);
+        argi++;
+        partial += bulkLen + ARG_OVERHEAD;
+        pos += bulkLen + 2; // Redis does not check the trailing CRLF's bytes either
+        bulkLen = -1;
       }
-      const args = this.args;
+      this.pos = pos;
+      this.bulkLen = -1;
       this.argc = -1;
-      this.args = [];
       this.partial = 0;
+      this.args = NO_ARGS;
       return args;
     }
   }
 
-  /** Index of the '\r' ending the header line at pos, once its '\n' has arrived too; else -1. */
-  private lineEnd(): number {
-    // A plain loop: header lines are a few bytes, where Buffer#indexOf's call costs more.
-    const buf = this.buf;
-    const len = buf.length;
-    let cr = this.pos;
-    while (cr < len && buf[cr] !== CR) cr++;
-    if (cr + 1 >= len) return -1;
-    return cr;
+  /**
+   * argv[0]: a copy of a name this client sent lately when the bytes are the
+   * same (commands repeat: no view made per command name), else a new copy
+   * that replaces the oldest of the few kept. Nothing writes into arguments.
+   */
+  private commandName(buf: Buffer, pos: number, len: number): Buffer {
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i];
+      if (n.length !== len) continue;
+      let j = 0;
+      while (j < len && n[j] === buf[pos + j]) j++;
+      if (j === len) return n;
+    }
+    const copy = Buffer.allocUnsafe(len);
+    for (let j = 0; j < len; j++) copy[j] = buf[pos + j];
+    if (names.length < NAMES_KEPT) names.push(copy);
+    else names[this.nextName++ % NAMES_KEPT] = copy;
+    return copy;
+  }
+
+  /** Keeps where parsing stopped inside a command (more bytes needed, or an error about to be thrown); null. */
+  private pause(pos: number, args: Buffer[], argi: number, bulkLen: number, partial: number): null {
+    this.pos = pos;
+    this.args = args;
+    this.argi = argi;
+    this.bulkLen = bulkLen;
+    this.partial = partial;
+    return null;
   }
 
   /** An inline command line, or null when its newline has not arrived; empty lines are skipped. */
@@ -201,4 +267,35 @@ export class RequestParser {
       if (this.pos >= this.buf.length || this.buf[this.pos] === 42 /* '*' */) return this.next();
     }
   }
+}
+
+/** Where scanHeader found the header line's '\r' (-1: the line has not all arrived, its '\n' included). */
+let lineCr = -1;
+
+/**
+ * Scans the header line at `pos` (its type byte, then the number) in one pass:
+ * sets `lineCr`, and returns the number when it is plain (1-9 digits, no sign,
+ * no leading zero), else -1 (the caller reads it by parseI64's rules).
+ */
+function scanHeader(buf: Buffer, pos: number): number {
+  // A plain loop: header lines are a few bytes, where Buffer#indexOf's call costs more.
+  const len = buf.length;
+  let i = pos + 1;
+  let v = 0;
+  let plain = true;
+  for (; i < len; i++) {
+    const c = buf[i];
+    if (c === CR) break;
+    const d = c - 48;
+    if (d < 0 || d > 9) plain = false;
+    else v = v * 10 + d;
+  }
+  if (i + 1 >= len) {
+    lineCr = -1;
+    return -1;
+  }
+  lineCr = i;
+  const n = i - pos - 1;
+  if (!plain || n < 1 || n > 9 || (n > 1 && buf[pos + 1] === 48)) return -1;
+  return v;
 }

@@ -58,13 +58,34 @@ export class Reply {
   }
 
   raw(b: Uint8Array): void {
+    // Short ones (+QUEUED, small pushes) byte by byte: TypedArray#set costs more than the copy.
+    if (b.length <= 16) return this.fixed(b);
     this.ensure(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
 
+  /**
+   * A type byte, a count and CRLF ("*3\r\n", "$5\r\n"), digits written as bytes:
+   * a header per array or bulk, where building and writing a string cost ~100 ns.
+   */
+  private header(type: number, n: number): void {
+    if (n < 0 || n > 0x7fffffff || (n | 0) !== n) return this.ascii(String.fromCharCode(type) + n + CRLF);
+    this.ensure(13);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = type;
+    let digits = 1;
+    for (let m = n; m >= 10; m = (m / 10) | 0) digits++;
+    pos += digits;
+    for (let i = pos - 1, m = n; i >= pos - digits; i--, m = (m / 10) | 0) buf[i] = 48 + (m % 10);
+    buf[pos++] = 13;
+    buf[pos++] = 10;
+    this.pos = pos;
+  }
+
   /** Copies a short constant reply byte by byte. */
-  private fixed(b: Buffer): void {
+  private fixed(b: Uint8Array): void {
     this.ensure(b.length);
     const buf = this.buf;
     let pos = this.pos;
@@ -125,7 +146,7 @@ export class Reply {
       this.ascii(CRLF);
       return;
     }
-    this.ascii("$" + v.length + CRLF);
+    this.header(36, v.length);
     this.ensure(v.length + 2);
     this.buf.set(v, this.pos);
     this.pos += v.length;
@@ -141,17 +162,18 @@ export class Reply {
     this.fixed(this.resp === 3 ? NULL3 : NIL_ARRAY2);
   }
   array(n: number): void {
-    this.ascii("*" + n + CRLF);
+    this.header(42, n);
   }
   /** A map of n pairs (RESP3 %, RESP2 a flat array of 2n). */
   map(n: number): void {
-    this.ascii(this.resp === 3 ? "%" + n + CRLF : "*" + 2 * n + CRLF);
+    if (this.resp === 3) this.header(37, n);
+    else this.header(42, 2 * n);
   }
   set(n: number): void {
-    this.ascii(this.resp === 3 ? "~" + n + CRLF : "*" + n + CRLF);
+    this.header(this.resp === 3 ? 126 : 42, n);
   }
   push(n: number): void {
-    this.ascii(this.resp === 3 ? ">" + n + CRLF : "*" + n + CRLF);
+    this.header(this.resp === 3 ? 62 : 42, n);
   }
   bool(b: boolean): void {
     this.ascii(this.resp === 3 ? (b ? "#t\r\n" : "#f\r\n") : b ? ":1\r\n" : ":0\r\n");

@@ -16,6 +16,17 @@ import { WritePath } from "./write-path.js";
 
 export { WritePath };
 
+/**
+ * Set by a handler whose last act was a nested call() (EXEC): its time then
+ * ends where that call's did, without another clock read (~30 ns a read).
+ */
+let endedByNestedCall = false;
+
+/** Tells call() that the running handler's work ended with the nested call() it just made. */
+export function endedWithNestedCall(): void {
+  endedByNestedCall = true;
+}
+
 /** Runs `spec` (already resolved, checked and allowed) for `client`, writing its reply into `r`. */
 export function call(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply): void {
   const wp = server.writePath;
@@ -27,6 +38,7 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
   // includes parsing its arguments, a fraction of a microsecond.
   const t0 = server.commandClock;
   wp.depth++;
+  endedByNestedCall = false;
   try {
     spec.handler(ctx);
   } finally {
@@ -34,8 +46,11 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
     if (wp.hasRecords()) wp.drain(client);
     wp.depth--;
   }
-  const t1 = performance.now();
-  server.commandClock = t1;
+  let t1: number;
+  if (endedByNestedCall) {
+    endedByNestedCall = false;
+    t1 = server.commandClock;
+  } else server.commandClock = t1 = performance.now();
   const usec = (t1 - t0) * 1000;
   const st = (spec.stat ??= server.stats.command(spec.name));
   st.calls++;

@@ -17,7 +17,7 @@ export type ClientType = "normal" | "slave" | "pubsub" | "master";
 const FLAG_LETTERS: [string, string][] = [
   ["master", "M"],
   ["pubsub", "P"],
-  ["multi", "x"],
+  ["multi", "x"], // shown while multiCount >= 0 (not a member of `flags`)
   ["blocked", "b"], // also shown for `blocked` and postponed clients
   ["tracking", "t"],
   ["tracking-broken-redir", "R"],
@@ -38,8 +38,6 @@ export class Client {
   lastInteraction = Date.now();
   /** Last command run, for CLIENT LIST's cmd= field. */
   lastCommand = "NULL";
-  /** The command being run (CLIENT LIST's argv-mem for the calling client). */
-  argv: Buffer[] | null = null;
   /** Reply after this batch, then close (QUIT, protocol errors, CLIENT KILL of itself). */
   closeAfterReply = false;
   /** Being closed: output limits or CLIENT KILL (CLIENT LIST flag A). */
@@ -51,17 +49,24 @@ export class Client {
   noEvict = false;
   noTouch = false;
   /**
-   * Flags other features attach: "multi", "pubsub", "monitor", "slave", "master",
+   * Flags other features attach: "pubsub", "monitor", "slave", "master",
    * "blocked", "tracking", "tracking-bcast", "tracking-broken-redir", "dirty-cas",
    * "readonly" (cluster READONLY). CLIENT LIST and the client type read them.
+   * Transaction state, set and cleared per transaction, has fields of its own
+   * (`multiCount`, `denyBlocking`): a Set entry added and deleted per command costs.
    */
   flags = new Set<string>();
   /** Subscription counts, kept by pub/sub (CLIENT LIST sub= psub= ssub=). */
   sub = 0;
   psub = 0;
   ssub = 0;
-  /** Commands queued in MULTI, or -1 outside one (kept by MULTI/EXEC). */
+  /** Commands queued in MULTI, or -1 outside one (kept by MULTI/EXEC); CLIENT LIST flag x while >= 0. */
   multiCount = -1;
+  /**
+   * Set while EXEC runs the client's commands (Redis's CLIENT_DENY_BLOCKING): commands
+   * that need a reply of their own (MONITOR, blocking ones, SUBSCRIBE outside MULTI) refuse.
+   */
+  denyBlocking = false;
   /** Whether the queued transaction holds a write (CLIENT PAUSE WRITE holds its EXEC). */
   multiWrites = false;
   /** The commands queued in MULTI, kept by src/multi (null until the first MULTI). */
@@ -126,7 +131,7 @@ export class Client {
     if (f.has("slave")) s += f.has("monitor") ? "O" : "S";
     else if (f.has("monitor")) s += "O";
     for (const [name, letter] of FLAG_LETTERS) {
-      if (f.has(name) || (letter === "b" && (this.blocked || this.postponed !== null))) s += letter;
+      if (f.has(name) || (letter === "x" && this.multiCount >= 0) || (letter === "b" && (this.blocked || this.postponed !== null))) s += letter;
     }
     if (this.closeAfterReply) s += "c";
     if (f.has("unblocked")) s += "u";
@@ -140,12 +145,13 @@ export class Client {
 
   /**
    * One CLIENT LIST / CLIENT INFO line (without the newline), fields in Redis 7.2's order.
-   * `current` is true for the client running the command (its query buffer still holds it).
+   * `current` is true for the client running the command (its query buffer still holds it),
+   * `argv` that command's arguments (argv-mem).
    */
-  info(now: number, current: boolean): string {
+  info(now: number, current: boolean, argv: Buffer[] | null = null): string {
     const qbuf = current ? this.parser.received : this.parser.pending;
     let argvMem = 0;
-    if (current && this.argv) for (const a of this.argv) argvMem += a.length;
+    if (current && argv) for (const a of argv) argvMem += a.length;
     const omem = this.socket.writableLength + this.pendingBytes;
     const rbs = 16384;
     const rbp = Math.min(this.lastBatchBytes, rbs);

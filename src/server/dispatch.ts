@@ -1,5 +1,6 @@
-import type { CommandSpec } from "../commands/types.js";
+import { CMD_NO_AUTH, type CommandSpec } from "../commands/types.js";
 import { call } from "./call.js";
+import { CommandNames } from "./command-names.js";
 import { unknownCommand, unknownSubcommand, wrongArity } from "../commands/errors.js";
 import type { Reply } from "../protocol/reply.js";
 import { setNoTouch } from "../engine/server.js";
@@ -8,31 +9,10 @@ import type { Server } from "./server.js";
 import { queueInMulti, refused } from "../multi/queue.js";
 import { refusedWhileSubscribed } from "../pubsub/subscribed-mode.js";
 
-/**
- * The entry for a command name as the client spelled it ("SET", "set", "Set"),
- * through the server's `spelled` cache, so the hot path neither lowercases nor
- * builds a string: names of up to 6 bytes are packed into one exact number
- * (length first, so "\0GET" is not "GET").
- */
-function lookup(server: Server, name: Buffer): CommandSpec | undefined {
-  let key: number | string;
-  if (name.length <= 6) {
-    key = name.length;
-    for (let i = 0; i < name.length; i++) key = key * 256 + name[i];
-  } else key = name.toString("latin1");
-  const cache = server.spelled;
-  let spec = cache.get(key);
-  if (spec === undefined) {
-    spec = server.commands.get(name.toString("latin1").toLowerCase());
-    // Only known names are remembered, so random names cannot grow the cache.
-    if (spec !== undefined && cache.size < 4096) cache.set(key, spec);
-  }
-  return spec;
-}
-
 /** Finds the table entry for argv (a subcommand when the command has them), or replies with the error. */
 export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec | null {
-  let spec = lookup(server, argv[0]);
+  // Made on first use: rename-command changes the table before any client connects.
+  let spec = (server.commandNames ??= new CommandNames(server.commands)).get(argv[0]);
   if (!spec) {
     r.error(unknownCommand(argv));
     return null;
@@ -63,7 +43,7 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     refused(server, client, argv, r, start);
     return;
   }
-  if (!client.authenticated && !spec.flags.includes("no_auth")) return reject(server, client, spec, argv, r, start, "NOAUTH Authentication required.");
+  if (!client.authenticated && (spec.bits & CMD_NO_AUTH) === 0) return reject(server, client, spec, argv, r, start, "NOAUTH Authentication required.");
   // RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET run (flags is empty for most clients).
   if (client.flags.size !== 0 && client.resp === 2 && client.flags.has("pubsub")) {
     const why = refusedWhileSubscribed(spec);

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import net from "node:net";
-import type { CommandSpec } from "../commands/types.js";
+import { CMD_NO_AUTH, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { buildCommandTable } from "../commands/index.js";
 import { installIntrospection } from "../commands/introspection.js";
 import { Config } from "../config/config.js";
@@ -9,6 +9,7 @@ import { ProtocolError } from "../protocol/errors.js";
 import { Reply, cstr } from "../protocol/reply.js";
 import { Client, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientType } from "./client.js";
 import { execute } from "./dispatch.js";
+import type { CommandNames } from "./command-names.js";
 import { WritePath } from "./write-path.js";
 import { Logger } from "./log.js";
 import { Stats } from "./stats.js";
@@ -49,8 +50,8 @@ export class Server {
   readonly log = new Logger();
   readonly stats = new Stats();
   readonly commands: Map<string, CommandSpec>;
-  /** Names as clients spell them to their entries (dispatch fills it as names are seen). */
-  readonly spelled = new Map<number | string, CommandSpec>();
+  /** Names as clients spell them to their entries (dispatch makes it on first use). */
+  commandNames: CommandNames | null = null;
   readonly clients = new Map<number, Client>();
   readonly startedAt = Date.now();
   readonly observers: CommandObserver[] = [];
@@ -282,7 +283,6 @@ export class Server {
   private run(client: Client, argv: Buffer[], r: Reply): void {
     r.resp = client.resp;
     engine.server.setResp(client.resp);
-    client.argv = argv;
     const mark = r.pos;
     try {
       execute(this, client, argv, r);
@@ -293,7 +293,6 @@ export class Server {
       this.log.warning(`Command '${argv[0].toString("latin1")}' failed: ${e instanceof Error ? e.stack : what}`);
       r.error(`ERR internal error: ${what}`);
     }
-    client.argv = null;
     if (client.replyFlags !== 0) {
       if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) {
         r.pos = mark;
@@ -529,10 +528,10 @@ export class Server {
       if (!spec) return false;
     }
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return false;
-    if (!client.authenticated && !spec.flags.includes("no_auth")) return false;
+    if (!client.authenticated && (spec.bits & CMD_NO_AUTH) === 0) return false;
     if (this.pauseAll) return true;
     if (spec.name === "exec") return client.multiWrites;
-    return spec.flags.includes("write") || spec.flags.includes("may_replicate");
+    return (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0;
   }
 
   /** Holds `argv` until the pause ends; the client counts as blocked meanwhile, as in Redis. */

@@ -158,7 +158,7 @@ export class Tracking {
     if (depth !== 0) return;
     const st = this.state.get(client);
     // CACHING applies to the next command, or the next transaction (Redis's resetClient).
-    if (st?.caching && !client.flags.has("multi") && !spec.name.startsWith("client")) st.caching = false;
+    if (st?.caching && client.multiCount < 0 && !spec.name.startsWith("client")) st.caching = false;
     this.limitKeys();
   };
 

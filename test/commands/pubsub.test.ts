@@ -176,13 +176,16 @@ describe("replies", () => {
 
   it("refuses (S)SUBSCRIBE to a client that needs one reply per command", async () => {
     const { c, client } = await open();
-    client.flags.add("deny-blocking");
+    client.denyBlocking = true; // as scripts will be
     expect(await c.call("SUBSCRIBE", "d")).toBe("-ERR SUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n");
     expect(await c.call("PSUBSCRIBE", "d")).toBe("-ERR PSUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n");
     expect(await c.call("SSUBSCRIBE", "d")).toBe("-ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n");
-    client.flags.add("multi"); // inside a transaction SUBSCRIBE is let through, SSUBSCRIBE is not
-    expect(await c.call("SSUBSCRIBE", "d")).toBe("-ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n");
-    expect(await c.call("SUBSCRIBE", "d")).toBe("*3\r\n$9\r\nsubscribe\r\n$1\r\nd\r\n:1\r\n");
+    client.denyBlocking = false;
+    // EXEC denies blocking; inside a transaction SUBSCRIBE is let through, SSUBSCRIBE is not.
+    expect(await c.call("MULTI")).toBe("+OK\r\n");
+    expect(await c.call("SSUBSCRIBE", "d")).toBe("+QUEUED\r\n");
+    expect(await c.call("SUBSCRIBE", "d")).toBe("+QUEUED\r\n");
+    expect(await c.call("EXEC")).toBe("*2\r\n-ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nd\r\n:1\r\n");
     c.close();
   });
 
