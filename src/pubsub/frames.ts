@@ -4,7 +4,9 @@
  * subscribe/unsubscribe confirmations. RESP3 frames are pushes (`>`), RESP2
  * ones arrays (`*`); both are otherwise the same bytes.
  */
+import { Buffer } from "node:buffer";
 import type { Reply } from "../protocol/reply.js";
+import { COPIED_OUTPUT_MAX } from "../server/output.js";
 
 /** Bulk strings of the frames' first elements, as Redis's shared objects. */
 export const KIND = {
@@ -23,19 +25,35 @@ function bulk(s: string): Buffer {
   return Buffer.from(`$${s.length}\r\n${s}\r\n`, "latin1");
 }
 
+/** Where frames are built: the server's output arena (Server.outputSpace) for the short ones. */
+export interface FrameSpace {
+  outputSpace(n: number): Buffer;
+}
+
+/** Frames at least this long get a Buffer of their own (Server.writeTo writes them as they are). */
+const ARENA_FRAME_MAX = COPIED_OUTPUT_MAX;
+
 /**
  * One message as subscribers receive it: `message channel payload`,
  * `pmessage pattern channel payload` or `smessage channel payload`. The RESP2
- * frame is built at once (one allocation, lengths written as digits, no
- * strings), the RESP3 one only when a RESP3 subscriber needs it.
+ * frame is built at once (lengths written as digits, no strings), straight
+ * into the server's output arena when it is short, so every subscriber's
+ * pending output refers to the same bytes; the RESP3 one only when a RESP3
+ * subscriber needs it.
  */
 export class MessageFrame {
   readonly resp2: Buffer;
   private push: Buffer | null = null;
 
-  constructor(kind: Buffer, pattern: Buffer | null, channel: Buffer, message: Buffer) {
+  constructor(
+    private readonly space: FrameSpace,
+    kind: Buffer,
+    pattern: Buffer | null,
+    channel: Buffer,
+    message: Buffer,
+  ) {
     const size = 4 + kind.length + (pattern ? bulkSize(pattern.length) : 0) + bulkSize(channel.length) + bulkSize(message.length);
-    const out = Buffer.allocUnsafe(size);
+    const out = size < ARENA_FRAME_MAX ? space.outputSpace(size) : Buffer.allocUnsafe(size);
     out[0] = 0x2a; // '*'
     out[1] = pattern ? 0x34 : 0x33;
     out[2] = 13;
@@ -51,8 +69,11 @@ export class MessageFrame {
   for(resp: 2 | 3): Buffer {
     if (resp === 2) return this.resp2;
     if (this.push === null) {
-      this.push = Buffer.from(this.resp2);
-      this.push[0] = 0x3e; // '>'
+      const n = this.resp2.length;
+      const push = n < ARENA_FRAME_MAX ? this.space.outputSpace(n) : Buffer.allocUnsafe(n);
+      this.resp2.copy(push);
+      push[0] = 0x3e; // '>'
+      this.push = push;
     }
     return this.push;
   }

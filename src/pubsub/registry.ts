@@ -6,6 +6,7 @@
  * c->pubsub_channels).
  */
 import type { Client } from "../server/client.js";
+import { Buffer } from "node:buffer";
 
 /** A subscribed name and who listens to it. */
 export interface Subscribed {
@@ -17,6 +18,11 @@ export interface Subscribed {
 export class Registry {
   /** Names (as latin1 strings, one char per byte) with at least one subscriber. */
   readonly names = new Map<string, Subscribed>();
+  /**
+   * The same entries by a hash of the name's bytes (those sharing a hash in one
+   * list), so PUBLISH finds its channel without making a string of it.
+   */
+  private readonly byHash = new Map<number, Subscribed[]>();
   private readonly ofClient = new Map<Client, Map<string, Subscribed>>();
 
   /** Subscribes `client` to `name`: false when it already was. */
@@ -28,6 +34,10 @@ export class Registry {
     if (!entry) {
       entry = { name: Buffer.from(name), clients: new Set() };
       this.names.set(key, entry);
+      const h = hashBytes(name);
+      const same = this.byHash.get(h);
+      if (same) same.push(entry);
+      else this.byHash.set(h, [entry]);
     }
     entry.clients.add(client);
     if (!mine) this.ofClient.set(client, (mine = new Map()));
@@ -47,7 +57,13 @@ export class Registry {
     mine.delete(key);
     if (mine.size === 0) this.ofClient.delete(client);
     entry.clients.delete(client);
-    if (entry.clients.size === 0) this.names.delete(key);
+    if (entry.clients.size === 0) {
+      this.names.delete(key);
+      const h = hashBytes(entry.name);
+      const same = this.byHash.get(h)!;
+      if (same.length === 1) this.byHash.delete(h);
+      else same.splice(same.indexOf(entry), 1);
+    }
     return true;
   }
 
@@ -64,7 +80,10 @@ export class Registry {
 
   /** The subscribers of `name`, or undefined when nobody listens to it. */
   get(name: Buffer): Subscribed | undefined {
-    return this.names.get(name.toString("latin1"));
+    const same = this.byHash.get(hashBytes(name));
+    if (same === undefined) return undefined;
+    for (let i = 0; i < same.length; i++) if (sameBytes(same[i].name, name)) return same[i];
+    return undefined;
   }
 
   /** Drops every subscription of `client`, without replies (RESET, a closed connection). */
@@ -73,4 +92,19 @@ export class Registry {
     if (!mine) return;
     for (const key of [...mine.keys()]) this.removeKey(client, key);
   }
+}
+
+/** FNV-1a of the bytes, kept to 30 bits (a small integer V8 hashes as it is). */
+function hashBytes(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return h & 0x3fffffff;
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  if (n > 32) return a.equals(b);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

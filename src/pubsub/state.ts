@@ -72,7 +72,7 @@ export class PubSub {
     if (reg.names.size !== 0) {
       const subs = reg.get(channel);
       if (subs) {
-        const frame = new MessageFrame(shard ? KIND.smessage : KIND.message, null, channel, message);
+        const frame = new MessageFrame(server, shard ? KIND.smessage : KIND.message, null, channel, message);
         for (const c of subs.clients) {
           server.writeTo(c, frame.for(c.resp));
           receivers++;
@@ -81,7 +81,7 @@ export class PubSub {
     }
     if (!shard && this.patterns.names.size !== 0) {
       forEachMatch(this.patterns, channel, (p) => {
-        const frame = new MessageFrame(KIND.pmessage, p.name, channel, message);
+        const frame = new MessageFrame(server, KIND.pmessage, p.name, channel, message);
         for (const c of p.clients) {
           server.writeTo(c, frame.for(c.resp));
           receivers++;
