@@ -6,6 +6,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { Reply } from "../protocol/reply.js";
+import type { Client } from "../server/client.js";
 import { COPIED_OUTPUT_MAX } from "../server/output.js";
 
 /** Bulk strings of the frames' first elements, as Redis's shared objects. */
@@ -25,57 +26,84 @@ function bulk(s: string): Buffer {
   return Buffer.from(`$${s.length}\r\n${s}\r\n`, "latin1");
 }
 
-/** Where frames are built: the server's output arena (Server.outputSpace) for the short ones. */
-export interface FrameSpace {
-  outputSpace(n: number): Buffer;
+/** What frames are built in and sent through: the server (Server.outputSpace / writeTo). */
+export interface FrameOutput {
+  outputSpace(n: number): number;
+  outputArena(): Buffer;
+  writeTo(client: Client, bytes: Buffer, start: number, end: number): void;
 }
 
-/** Frames at least this long get a Buffer of their own (Server.writeTo writes them as they are). */
-const ARENA_FRAME_MAX = COPIED_OUTPUT_MAX;
+/**
+ * The first part of the frames of messages for one subscribed name: `*3`,
+ * `message` (or `smessage`) and the channel for a channel; `*4`, `pmessage`
+ * and the pattern for a pattern. Made once per name (Registry).
+ */
+export function frameHead(kind: Buffer, name: Buffer): Buffer {
+  const pattern = kind === KIND.pmessage;
+  const out = Buffer.allocUnsafe(4 + kind.length + bulkSize(name.length));
+  out[0] = 0x2a; // '*'
+  out[1] = pattern ? 0x34 : 0x33;
+  out[2] = 13;
+  out[3] = 10;
+  putBulk(out, put(out, 4, kind), name);
+  return out;
+}
 
 /**
- * One message as subscribers receive it: `message channel payload`,
- * `pmessage pattern channel payload` or `smessage channel payload`. The RESP2
- * frame is built at once (lengths written as digits, no strings), straight
- * into the server's output arena when it is short, so every subscriber's
- * pending output refers to the same bytes; the RESP3 one only when a RESP3
- * subscriber needs it.
+ * One message as its receivers get it: a name's frame head, then (for a
+ * pattern) the channel, then the payload. The RESP2 frame is built once,
+ * straight into the server's output arena when it is short (a Buffer of its
+ * own when not), so every receiver's pending output refers to the same bytes;
+ * the RESP3 push (`>` for `*`) is made from it when a RESP3 receiver needs it.
  */
 export class MessageFrame {
-  readonly resp2: Buffer;
+  private readonly buf: Buffer;
+  private readonly start: number;
+  private readonly end: number;
   private push: Buffer | null = null;
+  private pushStart = 0;
 
   constructor(
-    private readonly space: FrameSpace,
-    kind: Buffer,
-    pattern: Buffer | null,
-    channel: Buffer,
+    private readonly out: FrameOutput,
+    head: Buffer,
+    channel: Buffer | null,
     message: Buffer,
   ) {
-    const size = 4 + kind.length + (pattern ? bulkSize(pattern.length) : 0) + bulkSize(channel.length) + bulkSize(message.length);
-    const out = size < ARENA_FRAME_MAX ? space.outputSpace(size) : Buffer.allocUnsafe(size);
-    out[0] = 0x2a; // '*'
-    out[1] = pattern ? 0x34 : 0x33;
-    out[2] = 13;
-    out[3] = 10;
-    let pos = put(out, 4, kind);
-    if (pattern) pos = putBulk(out, pos, pattern);
-    pos = putBulk(out, pos, channel);
-    putBulk(out, pos, message);
-    this.resp2 = out;
+    const size = head.length + (channel ? bulkSize(channel.length) : 0) + bulkSize(message.length);
+    let buf: Buffer;
+    let pos = 0;
+    if (size < COPIED_OUTPUT_MAX) {
+      pos = out.outputSpace(size);
+      buf = out.outputArena();
+    } else buf = Buffer.allocUnsafe(size);
+    this.buf = buf;
+    this.start = pos;
+    this.end = pos + size;
+    buf.set(head, pos);
+    pos += head.length;
+    if (channel) pos = putBulk(buf, pos, channel);
+    putBulk(buf, pos, message);
   }
 
-  /** The bytes for a client speaking `resp`. */
-  for(resp: 2 | 3): Buffer {
-    if (resp === 2) return this.resp2;
-    if (this.push === null) {
-      const n = this.resp2.length;
-      const push = n < ARENA_FRAME_MAX ? this.space.outputSpace(n) : Buffer.allocUnsafe(n);
-      this.resp2.copy(push);
-      push[0] = 0x3e; // '>'
-      this.push = push;
+  /** Sends the message to `client`, in its protocol. */
+  deliver(client: Client): void {
+    if (client.resp === 2) this.out.writeTo(client, this.buf, this.start, this.end);
+    else {
+      if (this.push === null) this.makePush();
+      this.out.writeTo(client, this.push!, this.pushStart, this.pushStart + this.end - this.start);
     }
-    return this.push;
+  }
+
+  private makePush(): void {
+    const size = this.end - this.start;
+    let push: Buffer;
+    if (size < COPIED_OUTPUT_MAX) {
+      this.pushStart = this.out.outputSpace(size);
+      push = this.out.outputArena();
+    } else push = Buffer.allocUnsafe(size);
+    this.buf.copy(push, this.pushStart, this.start, this.end);
+    push[this.pushStart] = 0x3e; // '>'
+    this.push = push;
   }
 }
 

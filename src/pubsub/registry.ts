@@ -7,15 +7,21 @@
  */
 import type { Client } from "../server/client.js";
 import { Buffer } from "node:buffer";
+import { frameHead } from "./frames.js";
 
 /** A subscribed name and who listens to it. */
 export interface Subscribed {
   /** The name's bytes (a copy: argv Buffers are views into the read chunk). */
   readonly name: Buffer;
   readonly clients: Set<Client>;
+  /** The start of the frame of every message for this name (frames.ts). */
+  readonly head: Buffer;
 }
 
 export class Registry {
+  /** `kind`: the first element of the frames of messages for these names (message, pmessage, smessage). */
+  constructor(private readonly kind: Buffer) {}
+
   /** Names (as latin1 strings, one char per byte) with at least one subscriber. */
   readonly names = new Map<string, Subscribed>();
   /**
@@ -32,7 +38,7 @@ export class Registry {
     if (mine?.has(key)) return false;
     let entry = this.names.get(key);
     if (!entry) {
-      entry = { name: Buffer.from(name), clients: new Set() };
+      entry = { name: Buffer.from(name), clients: new Set(), head: frameHead(this.kind, name) };
       this.names.set(key, entry);
       const h = hashBytes(name);
       const same = this.byHash.get(h);

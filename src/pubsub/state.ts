@@ -18,9 +18,9 @@ const SUBSCRIBE_KIND = { channel: KIND.subscribe, pattern: KIND.psubscribe, shar
 const UNSUBSCRIBE_KIND = { channel: KIND.unsubscribe, pattern: KIND.punsubscribe, shard: KIND.sunsubscribe };
 
 export class PubSub {
-  readonly channels = new Registry();
-  readonly patterns = new Registry();
-  readonly shard = new Registry();
+  readonly channels = new Registry(KIND.message);
+  readonly patterns = new Registry(KIND.pmessage);
+  readonly shard = new Registry(KIND.smessage);
 
   constructor(private readonly server: Server) {
     const forget = (c: Client) => this.forget(c);
@@ -72,18 +72,18 @@ export class PubSub {
     if (reg.names.size !== 0) {
       const subs = reg.get(channel);
       if (subs) {
-        const frame = new MessageFrame(server, shard ? KIND.smessage : KIND.message, null, channel, message);
+        const frame = new MessageFrame(server, subs.head, null, message);
         for (const c of subs.clients) {
-          server.writeTo(c, frame.for(c.resp));
+          frame.deliver(c);
           receivers++;
         }
       }
     }
     if (!shard && this.patterns.names.size !== 0) {
       forEachMatch(this.patterns, channel, (p) => {
-        const frame = new MessageFrame(server, KIND.pmessage, p.name, channel, message);
+        const frame = new MessageFrame(server, p.head, channel, message);
         for (const c of p.clients) {
-          server.writeTo(c, frame.for(c.resp));
+          frame.deliver(c);
           receivers++;
         }
       });

@@ -40,17 +40,12 @@ export class OutputArena {
   /** A socket holds a slice of `buf`: it must not be overwritten. */
   pinned = false;
 
-  /** A view of `n` free bytes for the caller to fill, or null when they do not fit. */
-  space(n: number): Buffer | null {
+  /** The offset of `n` free bytes for the caller to fill, or -1 when they do not fit. */
+  space(n: number): number {
     const start = this.pos;
-    if (start + n > this.buf.length) return null;
+    if (start + n > this.buf.length) return -1;
     this.pos = start + n;
-    return this.buf.subarray(start, start + n);
-  }
-
-  /** Whether `b` is a view into the current arena (its bytes need no copy). */
-  holds(b: Buffer): boolean {
-    return b.buffer === this.buf.buffer;
+    return start;
   }
 
   /** Starts over in the same memory (end of turn, nothing pending) unless a socket still holds part of it. */

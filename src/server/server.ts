@@ -352,21 +352,23 @@ export class Server {
 
   /**
    * Output for a client outside its own batch (pub/sub messages, invalidations,
-   * MONITOR lines, unblocked replies). For the client whose batch is running it
-   * joins that batch's replies, in order; for others it waits in the client's
-   * pending output, flushed for all clients once per event-loop turn (Redis's
-   * handleClientsWithPendingWrites), so it never overtakes earlier replies.
-   * Output shorter than COPIED_OUTPUT_MAX is copied at once (the caller may
-   * reuse its buffer); longer output goes to the socket now, after what is
-   * pending, and must not change afterwards.
+   * MONITOR lines, unblocked replies): bytes[start, end). For the client whose
+   * batch is running it joins that batch's replies, in order; for others it
+   * waits in the client's pending output, flushed for all clients once per
+   * event-loop turn (Redis's handleClientsWithPendingWrites), so it never
+   * overtakes earlier replies. Bytes in the output arena (see outputSpace) are
+   * not copied; other output shorter than COPIED_OUTPUT_MAX is copied at once
+   * (the caller may reuse its buffer); longer output goes to the socket now,
+   * after what is pending, and must not change afterwards.
    */
-  writeTo(client: Client, bytes: Buffer): void {
+  writeTo(client: Client, bytes: Buffer, start = 0, end = bytes.length): void {
     if (client.closed) return;
-    const n = bytes.length;
+    const n = end - start;
     if (client === this.current) {
+      const part = n === bytes.length ? bytes : bytes.subarray(start, end);
       // While its command runs, after that command's whole reply (EXEC's too), as Redis 7.2.
-      if (this.writePath.depth > 0) this.deferredPushes.push(n < COPIED_OUTPUT_MAX ? Buffer.from(bytes) : bytes);
-      else this.reply.raw(bytes);
+      if (this.writePath.depth > 0) this.deferredPushes.push(n < COPIED_OUTPUT_MAX ? Buffer.from(part) : part);
+      else this.reply.raw(part);
       return;
     }
     const before = client.pendingBytes;
@@ -374,21 +376,18 @@ export class Server {
       if (before > 0) this.flushPendingOf(client);
       if (client.closed) return;
       this.stats.netOutputBytes += n;
-      client.socket.write(bytes);
+      client.socket.write(n === bytes.length ? bytes : bytes.subarray(start, end));
       this.checkOutputLimits(client, true);
       return;
     }
-    const arena = this.arena;
-    let start: number;
-    if (arena.holds(bytes)) start = bytes.byteOffset;
-    else {
-      const to = this.outputSpace(n);
-      if (n <= 16) for (let i = 0; i < n; i++) to[i] = bytes[i];
-      else to.set(bytes);
-      start = to.byteOffset;
+    let at = start;
+    if (bytes !== this.arena.buf) {
+      at = this.outputSpace(n);
+      const to = this.arena.buf;
+      if (n <= 16) for (let i = 0; i < n; i++) to[at + i] = bytes[start + i];
+      else bytes.copy(to, at, start, end);
     }
-    const ranges = (client.pendingOut ??= new PendingRanges());
-    ranges.add(start, start + n);
+    (client.pendingOut ??= new PendingRanges()).add(at, at + n);
     const after = before + n;
     client.pendingBytes = after;
     if (before === 0) {
@@ -403,19 +402,25 @@ export class Server {
   }
 
   /**
-   * `n` bytes of the output arena for a caller to fill and then hand to
-   * writeTo (for one client or many) without a copy; n < COPIED_OUTPUT_MAX.
-   * Valid until writeTo is given something else or the turn ends.
+   * Where a caller may build `n` bytes (n < COPIED_OUTPUT_MAX) of output, to
+   * hand to writeTo for one client or many without a copy: their offset in
+   * `outputArena()`, valid until the turn ends or something else is given to
+   * writeTo (then the arena may be a new one: it is read after this call).
    */
-  outputSpace(n: number): Buffer {
-    let to = this.arena.space(n);
-    if (to === null) {
+  outputSpace(n: number): number {
+    let at = this.arena.space(n);
+    if (at < 0) {
       // The arena is full: what is pending goes now, and the turn goes on in a new one.
       this.flushPending();
       this.arena.renew();
-      to = this.arena.space(n)!;
+      at = this.arena.space(n);
     }
-    return to;
+    return at;
+  }
+
+  /** The output arena's memory (see outputSpace). */
+  outputArena(): Buffer {
+    return this.arena.buf;
   }
 
   /** Writes every client's pending output. */
@@ -439,7 +444,7 @@ export class Server {
     this.stats.netOutputBytes += n;
     const out = client.pendingOut!.take(this.arena, n);
     const socket = client.socket;
-    if (!this.arena.holds(out)) socket.write(out);
+    if (out.buffer !== this.arena.buf.buffer) socket.write(out);
     else if (socket.writableLength > 0) {
       // Backed up already: its own copy, so a slow client does not keep the arena alive.
       socket.write(Buffer.from(out));
