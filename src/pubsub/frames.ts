@@ -50,69 +50,52 @@ export function frameHead(kind: Buffer, name: Buffer): Buffer {
 }
 
 /**
- * One message as its receivers get it: a name's frame head, then (for a
- * pattern) the channel, then the payload. The RESP2 frame is built once,
- * straight into the server's output arena when it is short (a Buffer of its
- * own when not), so every receiver's pending output refers to the same bytes;
- * the RESP3 push (`>` for `*`) is made from it when a RESP3 receiver needs it.
+ * Sends one message to `clients` and returns how many: a name's frame head,
+ * then (for a pattern) the channel, then the payload. The RESP2 frame is built
+ * once, straight into the server's output arena when it is short (a Buffer of
+ * its own when not), so every receiver's pending output refers to the same
+ * bytes; the RESP3 push (`>` for `*`) is made from it when a RESP3 receiver
+ * needs it.
  */
-export class MessageFrame {
-  private readonly buf: Buffer;
-  private readonly start: number;
-  private readonly end: number;
-  private push: Buffer | null = null;
-  private pushStart = 0;
-
-  constructor(
-    private readonly out: FrameOutput,
-    head: Buffer,
-    channel: Buffer | null,
-    message: Buffer,
-  ) {
-    const size = head.length + (channel ? bulkSize(channel.length) : 0) + bulkSize(message.length);
-    let buf: Buffer;
-    let pos = 0;
-    if (size < COPIED_OUTPUT_MAX) {
-      pos = out.outputSpace(size);
-      buf = out.outputArena();
-    } else buf = Buffer.allocUnsafe(size);
-    this.buf = buf;
-    this.start = pos;
-    this.end = pos + size;
-    buf.set(head, pos);
-    pos += head.length;
-    if (channel) pos = putBulk(buf, pos, channel);
-    putBulk(buf, pos, message);
-  }
-
-  /** Sends the message to `client`, in its protocol. */
-  deliver(client: Client): void {
-    if (client.resp === 2) this.out.writeTo(client, this.buf, this.start, this.end);
+export function sendMessage(out: FrameOutput, head: Buffer, channel: Buffer | null, message: Buffer, clients: Set<Client>): number {
+  const size = head.length + (channel ? bulkSize(channel.length) : 0) + bulkSize(message.length);
+  let buf: Buffer;
+  let start = 0;
+  if (size < COPIED_OUTPUT_MAX) {
+    start = out.outputSpace(size);
+    buf = out.outputArena();
+  } else buf = Buffer.allocUnsafe(size);
+  buf.set(head, start);
+  let pos = start + head.length;
+  if (channel) pos = putBulk(buf, pos, channel);
+  putBulk(buf, pos, message);
+  let push: Buffer | null = null;
+  let pushStart = 0;
+  let n = 0;
+  for (const c of clients) {
+    if (c.resp === 2) out.writeTo(c, buf, start, start + size);
     else {
-      if (this.push === null) this.makePush();
-      this.out.writeTo(client, this.push!, this.pushStart, this.pushStart + this.end - this.start);
+      if (push === null) {
+        if (size < COPIED_OUTPUT_MAX) {
+          pushStart = out.outputSpace(size);
+          push = out.outputArena();
+        } else push = Buffer.allocUnsafe(size);
+        buf.copy(push, pushStart, start, start + size);
+        push[pushStart] = 0x3e; // '>'
+      }
+      out.writeTo(c, push, pushStart, pushStart + size);
     }
+    n++;
   }
-
-  private makePush(): void {
-    const size = this.end - this.start;
-    let push: Buffer;
-    if (size < COPIED_OUTPUT_MAX) {
-      this.pushStart = this.out.outputSpace(size);
-      push = this.out.outputArena();
-    } else push = Buffer.allocUnsafe(size);
-    this.buf.copy(push, this.pushStart, this.start, this.end);
-    push[this.pushStart] = 0x3e; // '>'
-    this.push = push;
-  }
+  return n;
 }
 
 function digits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  let d = 4;
+  for (n = Math.floor(n / 10000); n > 0; n = Math.floor(n / 10)) d++;
   return d;
 }
 

@@ -7,7 +7,7 @@
 import { Reply } from "../protocol/reply.js";
 import { REPLY_OFF, REPLY_SKIP, type Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
-import { KIND, MessageFrame, writeConfirmation } from "./frames.js";
+import { KIND, sendMessage, writeConfirmation } from "./frames.js";
 import { forEachMatch } from "./patterns.js";
 import { Registry } from "./registry.js";
 
@@ -71,21 +71,11 @@ export class PubSub {
     const reg = shard ? this.shard : this.channels;
     if (reg.names.size !== 0) {
       const subs = reg.get(channel);
-      if (subs) {
-        const frame = new MessageFrame(server, subs.head, null, message);
-        for (const c of subs.clients) {
-          frame.deliver(c);
-          receivers++;
-        }
-      }
+      if (subs) receivers += sendMessage(server, subs.head, null, message, subs.clients);
     }
     if (!shard && this.patterns.names.size !== 0) {
       forEachMatch(this.patterns, channel, (p) => {
-        const frame = new MessageFrame(server, p.head, channel, message);
-        for (const c of p.clients) {
-          frame.deliver(c);
-          receivers++;
-        }
+        receivers += sendMessage(server, p.head, channel, message, p.clients);
       });
     }
     return receivers;
