@@ -112,7 +112,7 @@ async function publishRun(port, subscribers, total) {
   });
 }
 
-/** For 1 and 50 subscribers, PUBLISH deliveries per second on each of `servers` ({ redis, nodis } or nodis alone). */
+/** For 1 and 50 subscribers (or `counts`), PUBLISH deliveries per second on each of `servers` ({ redis, nodis } or nodis alone). */
 export async function runPubSub(servers, { scale = 1, log = console.log, counts = [1, 50] } = {}) {
   const rows = [];
   let round = 0;
