@@ -112,11 +112,11 @@ async function publishRun(port, subscribers, total) {
   });
 }
 
-/** For 1 and 50 subscribers, PUBLISH deliveries per second on each of `servers` ({ redis, nodis } or nodis alone). */
-export async function runPubSub(servers, { scale = 1, log = console.log } = {}) {
+/** For 1 and 50 subscribers (or `counts`), PUBLISH deliveries per second on each of `servers` ({ redis, nodis } or nodis alone). */
+export async function runPubSub(servers, { scale = 1, log = console.log, counts = [1, 50] } = {}) {
   const rows = [];
   let round = 0;
-  for (const subscribers of [1, 50]) {
+  for (const subscribers of counts) {
     // About 1M deliveries per run with 50 subscribers, 500k messages with one.
     const total = Math.max(CHUNK, Math.round(((subscribers === 1 ? 500000 : 20000) * scale) / CHUNK) * CHUNK);
     const kinds = Object.keys(servers);

@@ -1,4 +1,4 @@
-import { Buffer } from "node:buffer";
+import { Buffer } from "node:buffer"; // not the global: its getter costs on every argument
 import { ProtocolError } from "./errors.js";
 import { splitInline } from "./inline.js";
 import { parseI64 } from "./numbers.js";

@@ -4,7 +4,10 @@
  * subscribe/unsubscribe confirmations. RESP3 frames are pushes (`>`), RESP2
  * ones arrays (`*`); both are otherwise the same bytes.
  */
+import { Buffer } from "node:buffer";
 import type { Reply } from "../protocol/reply.js";
+import type { Client } from "../server/client.js";
+import { COPIED_OUTPUT_MAX } from "../server/output.js";
 
 /** Bulk strings of the frames' first elements, as Redis's shared objects. */
 export const KIND = {
@@ -23,47 +26,76 @@ function bulk(s: string): Buffer {
   return Buffer.from(`$${s.length}\r\n${s}\r\n`, "latin1");
 }
 
+/** What frames are built in and sent through: the server (Server.outputSpace / writeTo). */
+export interface FrameOutput {
+  outputSpace(n: number): number;
+  outputArena(): Buffer;
+  writeTo(client: Client, bytes: Buffer, start: number, end: number): void;
+}
+
 /**
- * One message as subscribers receive it: `message channel payload`,
- * `pmessage pattern channel payload` or `smessage channel payload`. The RESP2
- * frame is built at once (one allocation, lengths written as digits, no
- * strings), the RESP3 one only when a RESP3 subscriber needs it.
+ * The first part of the frames of messages for one subscribed name: `*3`,
+ * `message` (or `smessage`) and the channel for a channel; `*4`, `pmessage`
+ * and the pattern for a pattern. Made once per name (Registry).
  */
-export class MessageFrame {
-  readonly resp2: Buffer;
-  private push: Buffer | null = null;
+export function frameHead(kind: Buffer, name: Buffer): Buffer {
+  const pattern = kind === KIND.pmessage;
+  const out = Buffer.allocUnsafe(4 + kind.length + bulkSize(name.length));
+  out[0] = 0x2a; // '*'
+  out[1] = pattern ? 0x34 : 0x33;
+  out[2] = 13;
+  out[3] = 10;
+  putBulk(out, put(out, 4, kind), name);
+  return out;
+}
 
-  constructor(kind: Buffer, pattern: Buffer | null, channel: Buffer, message: Buffer) {
-    const size = 4 + kind.length + (pattern ? bulkSize(pattern.length) : 0) + bulkSize(channel.length) + bulkSize(message.length);
-    const out = Buffer.allocUnsafe(size);
-    out[0] = 0x2a; // '*'
-    out[1] = pattern ? 0x34 : 0x33;
-    out[2] = 13;
-    out[3] = 10;
-    let pos = put(out, 4, kind);
-    if (pattern) pos = putBulk(out, pos, pattern);
-    pos = putBulk(out, pos, channel);
-    putBulk(out, pos, message);
-    this.resp2 = out;
-  }
-
-  /** The bytes for a client speaking `resp`. */
-  for(resp: 2 | 3): Buffer {
-    if (resp === 2) return this.resp2;
-    if (this.push === null) {
-      this.push = Buffer.from(this.resp2);
-      this.push[0] = 0x3e; // '>'
+/**
+ * Sends one message to `clients` and returns how many: a name's frame head,
+ * then (for a pattern) the channel, then the payload. The RESP2 frame is built
+ * once, straight into the server's output arena when it is short (a Buffer of
+ * its own when not), so every receiver's pending output refers to the same
+ * bytes; the RESP3 push (`>` for `*`) is made from it when a RESP3 receiver
+ * needs it.
+ */
+export function sendMessage(out: FrameOutput, head: Buffer, channel: Buffer | null, message: Buffer, clients: Set<Client>): number {
+  const size = head.length + (channel ? bulkSize(channel.length) : 0) + bulkSize(message.length);
+  let buf: Buffer;
+  let start = 0;
+  if (size < COPIED_OUTPUT_MAX) {
+    start = out.outputSpace(size);
+    buf = out.outputArena();
+  } else buf = Buffer.allocUnsafe(size);
+  buf.set(head, start);
+  let pos = start + head.length;
+  if (channel) pos = putBulk(buf, pos, channel);
+  putBulk(buf, pos, message);
+  let push: Buffer | null = null;
+  let pushStart = 0;
+  let n = 0;
+  for (const c of clients) {
+    if (c.resp === 2) out.writeTo(c, buf, start, start + size);
+    else {
+      if (push === null) {
+        if (size < COPIED_OUTPUT_MAX) {
+          pushStart = out.outputSpace(size);
+          push = out.outputArena();
+        } else push = Buffer.allocUnsafe(size);
+        buf.copy(push, pushStart, start, start + size);
+        push[pushStart] = 0x3e; // '>'
+      }
+      out.writeTo(c, push, pushStart, pushStart + size);
     }
-    return this.push;
+    n++;
   }
+  return n;
 }
 
 function digits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  let d = 4;
+  for (n = Math.floor(n / 10000); n > 0; n = Math.floor(n / 10)) d++;
   return d;
 }
 

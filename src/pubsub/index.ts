@@ -15,6 +15,7 @@ const states = new WeakMap<Server, PubSub>();
 
 /** The pub/sub state of `server` (made, with its RESET and disconnection hooks, on first use). */
 export function pubsubOf(server: Server): PubSub {
+  if (server === last?.server) return last.state;
   let st = states.get(server);
   if (!st) {
     st = new PubSub(server);
@@ -24,12 +25,15 @@ export function pubsubOf(server: Server): PubSub {
     infoProviders.set("pubsub_patterns", (s) => states.get(s)?.patterns.names.size ?? 0);
     infoProviders.set("pubsubshard_channels", (s) => states.get(s)?.shard.names.size ?? 0);
   }
+  last = { server, state: st };
   return st;
 }
+/** The last server asked about (one per process, save in tests): PUBLISH skips the WeakMap. */
+let last: { server: Server; state: PubSub } | null = null;
 
 /** PUBLISH: sends `message` to the subscribers of `channel` and of the patterns it matches; returns the receivers. */
 export function publish(server: Server, channel: Buffer, message: Buffer): number {
-  const st = states.get(server);
+  const st = server === last?.server ? last.state : states.get(server);
   return st ? st.publish(channel, message, false) : 0;
 }
 

@@ -6,17 +6,29 @@
  * c->pubsub_channels).
  */
 import type { Client } from "../server/client.js";
+import { Buffer } from "node:buffer";
+import { frameHead } from "./frames.js";
 
 /** A subscribed name and who listens to it. */
 export interface Subscribed {
   /** The name's bytes (a copy: argv Buffers are views into the read chunk). */
   readonly name: Buffer;
   readonly clients: Set<Client>;
+  /** The start of the frame of every message for this name (frames.ts). */
+  readonly head: Buffer;
 }
 
 export class Registry {
+  /** `kind`: the first element of the frames of messages for these names (message, pmessage, smessage). */
+  constructor(private readonly kind: Buffer) {}
+
   /** Names (as latin1 strings, one char per byte) with at least one subscriber. */
   readonly names = new Map<string, Subscribed>();
+  /**
+   * The same entries by a hash of the name's bytes (those sharing a hash in one
+   * list), so PUBLISH finds its channel without making a string of it.
+   */
+  private readonly byHash = new Map<number, Subscribed[]>();
   private readonly ofClient = new Map<Client, Map<string, Subscribed>>();
 
   /** Subscribes `client` to `name`: false when it already was. */
@@ -26,8 +38,12 @@ export class Registry {
     if (mine?.has(key)) return false;
     let entry = this.names.get(key);
     if (!entry) {
-      entry = { name: Buffer.from(name), clients: new Set() };
+      entry = { name: Buffer.from(name), clients: new Set(), head: frameHead(this.kind, name) };
       this.names.set(key, entry);
+      const h = hashBytes(name);
+      const same = this.byHash.get(h);
+      if (same) same.push(entry);
+      else this.byHash.set(h, [entry]);
     }
     entry.clients.add(client);
     if (!mine) this.ofClient.set(client, (mine = new Map()));
@@ -47,7 +63,13 @@ export class Registry {
     mine.delete(key);
     if (mine.size === 0) this.ofClient.delete(client);
     entry.clients.delete(client);
-    if (entry.clients.size === 0) this.names.delete(key);
+    if (entry.clients.size === 0) {
+      this.names.delete(key);
+      const h = hashBytes(entry.name);
+      const same = this.byHash.get(h)!;
+      if (same.length === 1) this.byHash.delete(h);
+      else same.splice(same.indexOf(entry), 1);
+    }
     return true;
   }
 
@@ -64,7 +86,10 @@ export class Registry {
 
   /** The subscribers of `name`, or undefined when nobody listens to it. */
   get(name: Buffer): Subscribed | undefined {
-    return this.names.get(name.toString("latin1"));
+    const same = this.byHash.get(hashBytes(name));
+    if (same === undefined) return undefined;
+    for (let i = 0; i < same.length; i++) if (sameBytes(same[i].name, name)) return same[i];
+    return undefined;
   }
 
   /** Drops every subscription of `client`, without replies (RESET, a closed connection). */
@@ -73,4 +98,19 @@ export class Registry {
     if (!mine) return;
     for (const key of [...mine.keys()]) this.removeKey(client, key);
   }
+}
+
+/** FNV-1a of the bytes, kept to 30 bits (a small integer V8 hashes as it is). */
+function hashBytes(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return h & 0x3fffffff;
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  if (n > 32) return a.equals(b);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

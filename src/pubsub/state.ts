@@ -7,7 +7,7 @@
 import { Reply } from "../protocol/reply.js";
 import { REPLY_OFF, REPLY_SKIP, type Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
-import { KIND, MessageFrame, writeConfirmation } from "./frames.js";
+import { KIND, sendMessage, writeConfirmation } from "./frames.js";
 import { forEachMatch } from "./patterns.js";
 import { Registry } from "./registry.js";
 
@@ -18,9 +18,9 @@ const SUBSCRIBE_KIND = { channel: KIND.subscribe, pattern: KIND.psubscribe, shar
 const UNSUBSCRIBE_KIND = { channel: KIND.unsubscribe, pattern: KIND.punsubscribe, shard: KIND.sunsubscribe };
 
 export class PubSub {
-  readonly channels = new Registry();
-  readonly patterns = new Registry();
-  readonly shard = new Registry();
+  readonly channels = new Registry(KIND.message);
+  readonly patterns = new Registry(KIND.pmessage);
+  readonly shard = new Registry(KIND.smessage);
 
   constructor(private readonly server: Server) {
     const forget = (c: Client) => this.forget(c);
@@ -71,21 +71,11 @@ export class PubSub {
     const reg = shard ? this.shard : this.channels;
     if (reg.names.size !== 0) {
       const subs = reg.get(channel);
-      if (subs) {
-        const frame = new MessageFrame(shard ? KIND.smessage : KIND.message, null, channel, message);
-        for (const c of subs.clients) {
-          server.writeTo(c, frame.for(c.resp));
-          receivers++;
-        }
-      }
+      if (subs) receivers += sendMessage(server, subs.head, null, message, subs.clients);
     }
     if (!shard && this.patterns.names.size !== 0) {
       forEachMatch(this.patterns, channel, (p) => {
-        const frame = new MessageFrame(KIND.pmessage, p.name, channel, message);
-        for (const c of p.clients) {
-          server.writeTo(c, frame.for(c.resp));
-          receivers++;
-        }
+        receivers += sendMessage(server, p.head, channel, message, p.clients);
       });
     }
     return receivers;

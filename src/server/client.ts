@@ -1,6 +1,7 @@
 import type net from "node:net";
 import { RequestParser } from "../protocol/parser.js";
 import type { MultiState } from "../multi/transactions.js";
+import type { PendingRanges } from "./output.js";
 
 /** CLIENT REPLY state bits (Redis's CLIENT_REPLY_OFF / _SKIP / _SKIP_NEXT). */
 export const REPLY_OFF = 1;
@@ -87,8 +88,8 @@ export class Client {
   outputWait = false;
   /** When the output went over the soft limit of its class (ms), 0 when under. */
   softLimitSince = 0;
-  /** Output written outside the client's own batch, waiting for the end of the event-loop turn (Server.writeTo). */
-  pendingOut: Buffer[] = [];
+  /** Output written outside the client's own batch, waiting for the end of the event-loop turn (Server.writeTo, server/output.ts). */
+  pendingOut: PendingRanges | null = null;
   pendingBytes = 0;
   /** Bytes of the last batch's replies (CLIENT LIST rbp=). */
   lastBatchBytes = 0;

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import net from "node:net";
 import { CMD_NO_AUTH, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
@@ -12,6 +13,7 @@ import { execute } from "./dispatch.js";
 import type { CommandNames } from "./command-names.js";
 import { WritePath } from "./write-path.js";
 import { Logger } from "./log.js";
+import { COPIED_OUTPUT_MAX, LIMIT_CHECK_STEP_BITS, OutputArena, PendingRanges } from "./output.js";
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
 import { refuseIfProtected } from "./protected-mode.js";
@@ -64,6 +66,8 @@ export class Server {
   /** Clients with output written outside their own batch, flushed once per event-loop turn. */
   private readonly pendingClients = new Set<Client>();
   private pendingFlushScheduled = false;
+  /** The bytes of pending output (server/output.ts). */
+  private readonly arena = new OutputArena();
   /** Where the running command's time is measured from (performance.now() ms); see dispatch. */
   commandClock = 0;
   /** Config values the per-command path reads, kept as plain numbers (no table lookups). */
@@ -348,45 +352,106 @@ export class Server {
 
   /**
    * Output for a client outside its own batch (pub/sub messages, invalidations,
-   * MONITOR lines, unblocked replies). For the client whose batch is running it
-   * joins that batch's replies, in order; for others it waits in the client's
-   * pending output, flushed for all clients once per event-loop turn (Redis's
-   * handleClientsWithPendingWrites), so it never overtakes earlier replies.
+   * MONITOR lines, unblocked replies): bytes[start, end). For the client whose
+   * batch is running it joins that batch's replies, in order; for others it
+   * waits in the client's pending output, flushed for all clients once per
+   * event-loop turn (Redis's handleClientsWithPendingWrites), so it never
+   * overtakes earlier replies. Bytes in the output arena (see outputSpace) are
+   * not copied; other output shorter than COPIED_OUTPUT_MAX is copied at once
+   * (the caller may reuse its buffer); longer output goes to the socket now,
+   * after what is pending, and must not change afterwards.
    */
-  writeTo(client: Client, bytes: Buffer): void {
+  writeTo(client: Client, bytes: Buffer, start = 0, end = bytes.length): void {
     if (client.closed) return;
+    const n = end - start;
     if (client === this.current) {
+      const part = n === bytes.length ? bytes : bytes.subarray(start, end);
       // While its command runs, after that command's whole reply (EXEC's too), as Redis 7.2.
-      if (this.writePath.depth > 0) this.deferredPushes.push(bytes);
-      else this.reply.raw(bytes);
+      if (this.writePath.depth > 0) this.deferredPushes.push(n < COPIED_OUTPUT_MAX ? Buffer.from(part) : part);
+      else this.reply.raw(part);
       return;
     }
-    client.pendingOut.push(bytes);
-    client.pendingBytes += bytes.length;
-    this.pendingClients.add(client);
-    if (!this.pendingFlushScheduled) {
-      this.pendingFlushScheduled = true;
-      setImmediate(() => this.flushPending());
+    const before = client.pendingBytes;
+    if (n >= COPIED_OUTPUT_MAX) {
+      if (before > 0) this.flushPendingOf(client);
+      if (client.closed) return;
+      this.stats.netOutputBytes += n;
+      client.socket.write(n === bytes.length ? bytes : bytes.subarray(start, end));
+      this.checkOutputLimits(client, true);
+      return;
     }
-    this.checkOutputLimits(client, true);
+    let at = start;
+    if (bytes !== this.arena.buf) {
+      at = this.outputSpace(n);
+      const to = this.arena.buf;
+      if (n <= 16) for (let i = 0; i < n; i++) to[at + i] = bytes[start + i];
+      else bytes.copy(to, at, start, end);
+    }
+    (client.pendingOut ??= new PendingRanges()).add(at, at + n);
+    const after = before + n;
+    client.pendingBytes = after;
+    if (before === 0) {
+      this.pendingClients.add(client);
+      if (!this.pendingFlushScheduled) {
+        this.pendingFlushScheduled = true;
+        setImmediate(this.endOfTurn);
+      }
+    }
+    // The limits are checked at each flush, and here each time another 16 KB is pending: at most that much over them.
+    if (before >>> LIMIT_CHECK_STEP_BITS !== after >>> LIMIT_CHECK_STEP_BITS) this.checkOutputLimits(client, true);
   }
 
-  /** Writes every client's pending output (once per event-loop turn). */
+  /**
+   * Where a caller may build `n` bytes (n < COPIED_OUTPUT_MAX) of output, to
+   * hand to writeTo for one client or many without a copy: their offset in
+   * `outputArena()`, valid until the turn ends or something else is given to
+   * writeTo (then the arena may be a new one: it is read after this call).
+   */
+  outputSpace(n: number): number {
+    let at = this.arena.space(n);
+    if (at < 0) {
+      // The arena is full: what is pending goes now, and the turn goes on in a new one.
+      this.flushPending();
+      this.arena.renew();
+      at = this.arena.space(n);
+    }
+    return at;
+  }
+
+  /** The output arena's memory (see outputSpace). */
+  outputArena(): Buffer {
+    return this.arena.buf;
+  }
+
+  /** Writes every client's pending output. */
   private flushPending(): void {
     this.pendingFlushScheduled = false;
     for (const c of this.pendingClients) this.flushPendingOf(c);
     this.pendingClients.clear();
   }
 
+  /** Once per event-loop turn with pending output (Redis's handleClientsWithPendingWrites). */
+  private readonly endOfTurn = () => {
+    this.flushPending();
+    this.arena.reuse();
+  };
+
   private flushPendingOf(client: Client): void {
     this.pendingClients.delete(client);
-    const parts = client.pendingOut;
-    const bytes = client.pendingBytes;
-    client.pendingOut = [];
+    const n = client.pendingBytes;
+    if (client.closed || n === 0) return;
     client.pendingBytes = 0;
-    if (client.closed || bytes === 0) return;
-    this.stats.netOutputBytes += bytes;
-    client.socket.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes));
+    this.stats.netOutputBytes += n;
+    const out = client.pendingOut!.take(this.arena, n);
+    const socket = client.socket;
+    if (out.buffer !== this.arena.buf.buffer) socket.write(out);
+    else if (socket.writableLength > 0) {
+      // Backed up already: its own copy, so a slow client does not keep the arena alive.
+      socket.write(Buffer.from(out));
+    } else {
+      socket.write(out);
+      if (socket.writableLength > 0) this.arena.pinned = true;
+    }
     this.checkOutputLimits(client, true);
   }
 
@@ -438,7 +503,7 @@ export class Server {
     client.closed = true;
     this.clients.delete(client.id);
     this.pendingClients.delete(client);
-    client.pendingOut = [];
+    client.pendingOut = null;
     client.pendingBytes = 0;
     client.parser.clear();
     if (client.postponed) {

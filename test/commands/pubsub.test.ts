@@ -298,12 +298,16 @@ describe("delivery", () => {
       await s.c.call("SUBSCRIBE", "fan");
       await s.c.call("PSUBSCRIBE", "f?n");
     }
-    const written = new Map<number, Buffer[]>();
+    // What each client was handed: the memory and offset (the same ones: one frame), and a copy of the bytes.
+    const written = new Map<number, { where: string; bytes: string }[]>();
+    const memory = new Map<ArrayBufferLike, number>();
     const server = srv.server;
     const orig = server.writeTo;
-    server.writeTo = (client, bytes) => {
-      written.set(client.id, [...(written.get(client.id) ?? []), bytes]);
-      orig.call(server, client, bytes);
+    server.writeTo = (client, bytes, start = 0, end = bytes.length) => {
+      if (!memory.has(bytes.buffer)) memory.set(bytes.buffer, memory.size);
+      const where = `${memory.get(bytes.buffer)}@${bytes.byteOffset + start}`;
+      written.set(client.id, [...(written.get(client.id) ?? []), { where, bytes: bytes.toString("latin1", start, end) }]);
+      orig.call(server, client, bytes, start, end);
     };
     try {
       expect(await r.publish("fan", "out")).toBe(10);
@@ -312,16 +316,16 @@ describe("delivery", () => {
     }
     const pmsg2 = "*4\r\n$8\r\npmessage\r\n$3\r\nf?n\r\n$3\r\nfan\r\n$3\r\nout\r\n";
     for (const [i, want2] of [msg2("fan", "out"), pmsg2].entries()) {
-      // The same Buffer for every subscriber of one RESP version.
-      const byResp = (resp: number) => new Set(subs.filter((s) => s.client.resp === resp).map((s) => written.get(s.client.id)![i]));
-      const [two, three] = [[...byResp(2)], [...byResp(3)]];
-      expect(two).toHaveLength(1);
-      expect(three).toHaveLength(1);
-      expect(two[0].toString()).toBe(want2);
-      expect(three[0].toString()).toBe(">" + want2.slice(1));
+      // The same bytes for every subscriber of one RESP version.
+      const byResp = (resp: number) => subs.filter((s) => s.client.resp === resp).map((s) => written.get(s.client.id)![i]);
+      const [two, three] = [byResp(2), byResp(3)];
+      expect(new Set(two.map((w) => w.where)).size).toBe(1);
+      expect(new Set(three.map((w) => w.where)).size).toBe(1);
+      for (const w of two) expect(w.bytes).toBe(want2);
+      for (const w of three) expect(w.bytes).toBe(">" + want2.slice(1));
     }
     for (const s of subs) {
-      const want = written.get(s.client.id)!.map(String);
+      const want = written.get(s.client.id)!.map((w) => w.bytes);
       expect([await s.c.reply(), await s.c.reply()]).toEqual(want);
       s.c.close();
     }
