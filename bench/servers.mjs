@@ -46,7 +46,9 @@ async function waitForPort(port, proc, name) {
 /** Starts `kind` ("redis" or "nodis") without persistence on a free port. */
 export async function startServer(kind) {
   const port = await freePort();
-  const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", os.tmpdir()];
+  // A fresh directory: nothing left by another run (a dump.rdb) is loaded, nothing is left in the project.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `nodis-bench-${kind}-`));
+  const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
   const proc =
     kind === "redis"
       ? spawn("redis-server", [...common, "--daemonize", "no"], { stdio: "ignore" })
