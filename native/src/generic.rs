@@ -137,13 +137,7 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         let e = d.remove(src).expect("looked up above");
         d.put(dst, e);
-        // Redis's order: dbAdd's `new`, both keys signalled, then the pair of events.
-        self.notify(db, dst, Event::New);
-        self.signal(db, src);
-        self.signal(db, dst);
-        self.notify(db, src, Event::RenameFrom);
-        self.notify(db, dst, Event::RenameTo);
-        self.add_dirty(1);
+        self.relocated((db, src, Event::RenameFrom), (db, dst, Event::RenameTo));
         Ok(done)
     }
 
@@ -154,13 +148,19 @@ impl Keyspace {
         }
         let e = self.dbs[db].remove(key).expect("looked up above");
         self.dbs[dst].put(key, e);
-        self.notify(dst, key, Event::New);
-        self.signal(db, key);
-        self.signal(dst, key);
-        self.notify(db, key, Event::MoveFrom);
-        self.notify(dst, key, Event::MoveTo);
-        self.add_dirty(1);
+        self.relocated((db, key, Event::MoveFrom), (dst, key, Event::MoveTo));
         true
+    }
+
+    /// What RENAME and MOVE record, in Redis's order: dbAdd's `new` for the
+    /// destination, both keys signalled, the pair of events, one dirty change.
+    fn relocated(&mut self, (from_db, from, from_ev): (usize, &[u8], Event), (to_db, to, to_ev): (usize, &[u8], Event)) {
+        self.notify(to_db, to, Event::New);
+        self.signal(from_db, from);
+        self.signal(to_db, to);
+        self.notify(from_db, from, from_ev);
+        self.notify(to_db, to, to_ev);
+        self.add_dirty(1);
     }
 
     /// COPY source destination [DB n] [REPLACE]: 1 if copied, 0 if the source is

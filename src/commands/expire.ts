@@ -32,10 +32,8 @@ function expireHandler(unitSeconds: boolean, relative: boolean): Handler {
     const flags = parseExpireFlags(c.argv);
     if (typeof flags !== "number") return c.r.error(flags);
     // A replica keeps keys whose time has passed: its master sends the DEL.
-    const start = c.r.pos;
     keys.expire(c.db, c.argv[1], c.argv[2], unitSeconds, relative, flags, !c.server.isReplica, c.r);
-    // The engine wrote ":1" (set, or deleted as already past), ":0" or an error.
-    if (c.r.buf[start] === 58 /* ':' */ && c.r.buf[start + 1] === 49 /* '1' */) c.propagate = expireRewrite(c);
+    c.propagate = expireRewrite; // used only after a change (the expire set, or the key deleted as past)
   };
 }
 

@@ -1,11 +1,12 @@
 /**
  * Redis's deterministic rewrites of commands for propagation (AOF, replicas):
  * relative times become absolute, so a replay anywhere, any time, gives the
- * same data. Handlers set `ctx.propagate` with these; call() uses it only when
- * the command changed something.
+ * same data. Handlers name one in `ctx.propagate`; call() runs it only when
+ * the command changed something and something consumes propagation, so the
+ * rewrite costs nothing otherwise.
  */
 import { state } from "../engine/index.js";
-import type { Ctx } from "./types.js";
+import type { Ctx, Rewrite } from "./types.js";
 
 const SET = Buffer.from("SET");
 const DEL = Buffer.from("DEL");
@@ -26,40 +27,42 @@ function expiredDel(c: Ctx, key: Buffer): Buffer[] {
 }
 
 /** EXPIRE/PEXPIRE/EXPIREAT: PEXPIREAT key ms [options], or the DEL when the time had passed. PEXPIREAT stays as sent. */
-export function expireRewrite(c: Ctx): Buffer[] | undefined {
+export const expireRewrite: Rewrite = (c) => {
   if (state.lastExpire() === state.EXPIRE_DELETED) return expiredDel(c, c.argv[1]);
   if (c.argv[0].length === 9 && c.argv[0].toString("latin1").toLowerCase() === "pexpireat") return undefined;
   return [PEXPIREAT, c.argv[1], lastExpireArg(), ...c.argv.slice(3)];
-}
+};
 
-/** GETEX: PEXPIREAT key ms, PERSIST key, or the DEL when an absolute time had passed. */
-export function getexRewrite(c: Ctx, persist: boolean): Buffer[] {
-  if (persist) return [PERSIST, c.argv[1]];
-  if (state.lastExpire() === state.EXPIRE_DELETED) return expiredDel(c, c.argv[1]);
-  return [PEXPIREAT, c.argv[1], lastExpireArg()];
-}
+/** GETEX with an expire: PEXPIREAT key ms, or the DEL when an absolute time had passed. */
+export const getexRewrite: Rewrite = (c) =>
+  state.lastExpire() === state.EXPIRE_DELETED ? expiredDel(c, c.argv[1]) : [PEXPIREAT, c.argv[1], lastExpireArg()];
 
-/** SET with EX/PX/EXAT (and SETEX, PSETEX): SET key value PXAT ms. */
-export function setPxatRewrite(key: Buffer, value: Buffer): Buffer[] {
-  return [SET, key, value, PXAT, lastExpireArg()];
-}
+/** GETEX PERSIST: PERSIST key. */
+export const getexPersistRewrite: Rewrite = (c) => [PERSIST, c.argv[1]];
+
+/** SET with EX/PX/EXAT: SET key value PXAT ms. */
+export const setPxatRewrite: Rewrite = (c) => [SET, c.argv[1], c.argv[2], PXAT, lastExpireArg()];
+
+/** SETEX, PSETEX (value third): SET key value PXAT ms. */
+export const setexPxatRewrite: Rewrite = (c) => [SET, c.argv[1], c.argv[3], PXAT, lastExpireArg()];
 
 /** SET ... GET without an expire: the same SET without its GET arguments. */
-export function withoutGet(argv: Buffer[]): Buffer[] {
-  return argv.filter((a, j) => j < 3 || !(a.length === 3 && (a[0] | 0x20) === 0x67 && (a[1] | 0x20) === 0x65 && (a[2] | 0x20) === 0x74));
-}
+export const withoutGet: Rewrite = (c) =>
+  c.argv.filter((a, j) => j < 3 || !(a.length === 3 && (a[0] | 0x20) === 0x67 && (a[1] | 0x20) === 0x65 && (a[2] | 0x20) === 0x74));
 
 /** GETSET key value: SET key value. */
-export function asSet(argv: Buffer[]): Buffer[] {
-  return [SET, argv[1], argv[2]];
-}
+export const asSet: Rewrite = (c) => [SET, c.argv[1], c.argv[2]];
 
 /** GETDEL key: DEL key. */
-export function asDel(key: Buffer): Buffer[] {
-  return [DEL, key];
-}
+export const asDel: Rewrite = (c) => [DEL, c.argv[1]];
 
-/** INCRBYFLOAT: SET key <new value> KEEPTTL, so float formatting never differs on replay. */
-export function incrByFloatRewrite(key: Buffer, value: Buffer): Buffer[] {
-  return [SET, key, value, KEEPTTL];
+/** INCRBYFLOAT: SET key <new value> KEEPTTL (the bulk it replied at `replyStart`), so float formatting never differs on replay. */
+export const incrByFloatRewrite: Rewrite = (c, replyStart) => [SET, c.argv[1], bulkAt(c.r.buf, replyStart), KEEPTTL];
+
+/** The bytes of the bulk reply written at `start` ("$<len>\r\n<bytes>\r\n"), copied. */
+function bulkAt(buf: Buffer, start: number): Buffer {
+  let i = start + 1;
+  let len = 0;
+  while (buf[i] !== 13) len = len * 10 + (buf[i++] - 48);
+  return Buffer.from(buf.subarray(i + 2, i + 2 + len));
 }

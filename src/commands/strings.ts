@@ -7,7 +7,7 @@ import { strings, keys, answer, Code } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
-import { asDel, asSet, getexRewrite, incrByFloatRewrite, setPxatRewrite, withoutGet } from "./propagation.js";
+import { asDel, asSet, getexPersistRewrite, getexRewrite, incrByFloatRewrite, setexPxatRewrite, setPxatRewrite, withoutGet } from "./propagation.js";
 
 const ONE = Buffer.from("1");
 
@@ -64,8 +64,8 @@ function parseExtended(argv: Buffer[], from: number, forSet: boolean): number | 
  */
 function setWith(c: Ctx, flags: number, expire: Buffer | null, val: Buffer): void {
   answer(c.r, strings.set(c.db, c.argv[1], val, flags, expire, c.r));
-  if (flags & (strings.SET_EX | strings.SET_PX | strings.SET_EXAT)) c.propagate = setPxatRewrite(c.argv[1], val);
-  else if (flags & strings.SET_GET && !(flags & strings.SET_PXAT)) c.propagate = withoutGet(c.argv);
+  if (flags & (strings.SET_EX | strings.SET_PX | strings.SET_EXAT)) c.propagate = val === c.argv[2] ? setPxatRewrite : setexPxatRewrite;
+  else if (flags & strings.SET_GET && !(flags & strings.SET_PXAT)) c.propagate = withoutGet;
 }
 
 /** Parses LCS's options into a mode and a minimum match length, or an error text. */
@@ -165,7 +165,7 @@ export const stringCommands: CommandDef[] = [
     acl: "write string fast",
     handler: (c) => {
       answer(c.r, strings.getset(c.db, c.argv[1], c.argv[2], c.r));
-      c.propagate = asSet(c.argv);
+      c.propagate = asSet;
     },
   },
   {
@@ -177,7 +177,7 @@ export const stringCommands: CommandDef[] = [
     acl: "write string fast",
     handler: (c) => {
       answer(c.r, strings.getdel(c.db, c.argv[1], c.r));
-      c.propagate = asDel(c.argv[1]);
+      c.propagate = asDel;
     },
   },
   {
@@ -192,7 +192,7 @@ export const stringCommands: CommandDef[] = [
       const flags = c.argv.length === 2 ? 0 : parseExtended(c.argv, 2, false);
       if (flags === null) return c.r.error(SYNTAX);
       answer(c.r, strings.getex(c.db, c.argv[1], flags, flags ? parsedExpire : null, c.r));
-      c.propagate = getexRewrite(c, (flags & strings.GETEX_PERSIST) !== 0);
+      c.propagate = flags & strings.GETEX_PERSIST ? getexPersistRewrite : getexRewrite;
     },
   },
   {
@@ -301,9 +301,8 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "RW access update",
     acl: "write string fast",
     handler: (c) => {
-      const start = c.r.pos;
       answer(c.r, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r));
-      if (c.r.buf[start] === 36 /* '$' */) c.propagate = incrByFloatRewrite(c.argv[1], bulkAt(c.r.buf, start));
+      c.propagate = incrByFloatRewrite; // used only after a change: the reply is then the new value
     },
   },
   {
@@ -345,11 +344,3 @@ export const stringCommands: CommandDef[] = [
     },
   },
 ];
-
-/** The bytes of the bulk reply written at `start` ("$<len>\r\n<bytes>\r\n"), copied. */
-function bulkAt(buf: Buffer, start: number): Buffer {
-  let i = start + 1;
-  let len = 0;
-  while (buf[i] !== 13) len = len * 10 + (buf[i++] - 48);
-  return Buffer.from(buf.subarray(i + 2, i + 2 + len));
-}

@@ -17,16 +17,20 @@ export interface Ctx {
   db: number;
   /**
    * What to propagate when the command changed something (see server/call.ts):
-   * undefined propagates argv as it is; a handler sets its deterministic
-   * rewrite (SET ... EX to SET ... PXAT), or null to propagate nothing itself
-   * (EXEC: the commands it ran propagated themselves).
+   * undefined propagates argv as it is; a handler names its deterministic
+   * rewrite (SET ... EX to SET ... PXAT, commands/propagation.ts), run only when
+   * something consumes propagation; null propagates nothing itself (EXEC: the
+   * commands it ran propagated themselves).
    */
-  propagate: Buffer[] | null | undefined;
+  propagate: Rewrite | null | undefined;
   /** Propagate even without a change (Redis's forceCommandPropagation: FLUSHDB of an empty db). */
   forcePropagate: boolean;
 }
 
 export type Handler = (ctx: Ctx) => void;
+
+/** A command's argv as propagated, built after it ran (`replyStart`: where its reply begins); undefined: argv as sent. */
+export type Rewrite = (ctx: Ctx, replyStart: number) => Buffer[] | undefined;
 
 /** `CommandSpec.bits`: the flags dispatch, MULTI, CLIENT PAUSE and the observers test per command. */
 export const CMD_WRITE = 1;

@@ -43,10 +43,6 @@ export function setResp(resp: 2 | 3): void {
 export function dirty(): number {
   return slots[DIRTY];
 }
-/** Counts changes a TypeScript-side command made. */
-export function addDirty(n: number): void {
-  slots[DIRTY] += n;
-}
 /** Whether change records wait to be drained. */
 export function hasRecords(): boolean {
   return slots[RECORDS] !== 0;

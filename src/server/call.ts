@@ -10,7 +10,7 @@
 import { performance } from "node:perf_hooks";
 import type { CommandSpec, Ctx } from "../commands/types.js";
 import type { Reply } from "../protocol/reply.js";
-import { REPLY_OFF, REPLY_SKIP, type Client } from "./client.js";
+import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 import { WritePath } from "./write-path.js";
 
@@ -60,16 +60,13 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
     st.failed++;
     countError(server, r, start);
   }
-  // A change propagates argv, or the handler's rewrite of it.
+  // A change propagates argv, or the handler's rewrite of it (built only when someone consumes it).
   const prop = ctx.propagate;
-  if (prop !== null && (wp.dirty() !== dirty || ctx.forcePropagate)) wp.propagate(ctx.db, prop ?? argv);
-  server.afterCommand(client, spec, argv, usec);
-  if (wp.depth === 0) {
-    wp.flushPropagation(spec.name);
-    const pushes = server.deferredPushes;
-    // Under CLIENT REPLY OFF/SKIP the reply is dropped after this: the server's run() sends the pushes then.
-    if (pushes.length > 0 && (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) === 0) for (const b of pushes.splice(0)) r.raw(b);
+  if (prop !== null && wp.propagating() && (wp.dirty() !== dirty || ctx.forcePropagate)) {
+    wp.propagate(ctx.db, (prop === undefined ? undefined : prop(ctx, start)) ?? argv);
   }
+  server.afterCommand(client, spec, argv, usec);
+  if (wp.depth === 0) wp.flushPropagation(spec.name);
 }
 
 /** Counts an error reply (INFO errorstats) by its code, the word after '-'. */

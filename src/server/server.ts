@@ -61,7 +61,7 @@ export class Server {
   readonly writePath = new WritePath();
   /** The client whose batch is being processed: output for it joins the batch's replies. */
   current: Client | null = null;
-  /** Output for `current` made while its command runs: it follows the command's reply (call() appends it). */
+  /** Output for `current` made while its command runs: it follows the command's reply (run() appends it). */
   readonly deferredPushes: Buffer[] = [];
   /** Clients with output written outside their own batch, flushed once per event-loop turn. */
   private readonly pendingClients = new Set<Client>();
@@ -298,14 +298,13 @@ export class Server {
       r.error(`ERR internal error: ${what}`);
     }
     if (client.replyFlags !== 0) {
-      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) {
-        r.pos = mark;
-        // Pushes go out even so (Redis's CLIENT_PUSHING): call() left them for here.
-        if (this.deferredPushes.length > 0) for (const b of this.deferredPushes.splice(0)) r.raw(b);
-      }
+      if (client.replyFlags & (REPLY_OFF | REPLY_SKIP)) r.pos = mark;
       client.replyFlags &= ~REPLY_SKIP;
       if (client.replyFlags & REPLY_SKIP_NEXT) client.replyFlags = (client.replyFlags & ~REPLY_SKIP_NEXT) | REPLY_SKIP;
     }
+    // Pushes made for this client while its command ran follow its whole reply, and go out even
+    // under CLIENT REPLY OFF/SKIP (Redis's pending_push_messages and CLIENT_PUSHING).
+    if (this.deferredPushes.length > 0) for (const b of this.deferredPushes.splice(0)) r.raw(b);
   }
 
   /** "POST" or "Host:" as a command: an HTTP request sent to us. Redis drops the connection. */

@@ -75,11 +75,6 @@ export class WritePath {
     return state.dirty();
   }
 
-  /** Counts changes a TypeScript-side command made (FUNCTION LOAD, ...). */
-  addDirty(n: number): void {
-    state.addDirty(n);
-  }
-
   /** Whether the engine has recorded changes waiting to be drained. */
   hasRecords(): boolean {
     return state.hasRecords();
@@ -112,6 +107,11 @@ export class WritePath {
     }
   }
 
+  /** Whether anything consumes propagated commands. */
+  propagating(): boolean {
+    return this.propagated.length !== 0;
+  }
+
   /** Registers a consumer of propagated commands (AOF, replicas, tests) and starts the recording it needs. */
   onPropagate(hook: PropagatedHook): () => void {
     this.propagated.push(hook);
@@ -130,7 +130,7 @@ export class WritePath {
    * cron after its expiry).
    */
   propagate(db: number, argv: Buffer[]): void {
-    if (this.propagated.length === 0) return;
+    if (!this.propagating()) return;
     this.ops.push({ db, argv });
   }
 
