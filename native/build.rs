@@ -11,7 +11,7 @@ use std::path::Path;
 
 #[path = "src/api/raw_types.rs"]
 mod raw_types;
-use raw_types::{camel, TsType};
+use raw_types::{camel, Argv, TsType};
 
 /// The table's entries as TypeScript declarations.
 macro_rules! raw_bindings {

@@ -63,6 +63,10 @@ pub enum Change {
     Flushed { db: i32 },
     /// SWAPDB a b.
     Swapped { a: u32, b: u32 },
+    /// What the command propagates instead of its argv (Redis's alsoPropagate
+    /// with the command's own propagation prevented): SPOP as SREM, a served
+    /// BLPOP as LPOP, HINCRBYFLOAT as HSET, ... One command may record several.
+    Propagate { db: u32, argv: Vec<Vec<u8>> },
 }
 
 /// Record kinds on the wire to TypeScript (see `encode`).
@@ -70,6 +74,7 @@ pub const REC_KEY: u8 = 0;
 pub const REC_KEY_MODIFIED: u8 = 1;
 pub const REC_FLUSHED: u8 = 2;
 pub const REC_SWAPPED: u8 = 3;
+pub const REC_PROPAGATE: u8 = 4;
 
 /// At most this many records wait: a listener that stopped draining must not grow memory without bound.
 pub const MAX_RECORDS: usize = 1 << 20;
@@ -79,18 +84,34 @@ impl Change {
     pub fn encoded_len(&self) -> usize {
         12 + match self {
             Change::Key { key, .. } => key.len(),
+            Change::Propagate { argv, .. } => argv.iter().map(|a| 4 + a.len()).sum(),
             _ => 0,
         }
     }
 
-    /// Header: kind, event, then db and key length (Key), db (Flushed, as i32), a and b (Swapped).
+    /// Header: kind, event, then db and key length (Key), db (Flushed, as i32),
+    /// a and b (Swapped), db and argc (Propagate, then each argument as a u32 LE
+    /// length and its bytes).
     pub fn encode(&self, out: &mut [u8]) {
+        if let Change::Propagate { db, argv } = self {
+            out[..4].copy_from_slice(&[REC_PROPAGATE, NO_EVENT, 0, 0]);
+            out[4..8].copy_from_slice(&db.to_le_bytes());
+            out[8..12].copy_from_slice(&(argv.len() as u32).to_le_bytes());
+            let mut pos = 12;
+            for a in argv {
+                out[pos..pos + 4].copy_from_slice(&(a.len() as u32).to_le_bytes());
+                out[pos + 4..pos + 4 + a.len()].copy_from_slice(a);
+                pos += 4 + a.len();
+            }
+            return;
+        }
         let (kind, event, x, y, key): (u8, u8, u32, u32, &[u8]) = match self {
             Change::Key { db, key, event, modified } => {
                 (if *modified { REC_KEY_MODIFIED } else { REC_KEY }, *event, *db, key.len() as u32, key.as_slice())
             }
             Change::Flushed { db } => (REC_FLUSHED, NO_EVENT, *db as u32, 0, &[]),
             Change::Swapped { a, b } => (REC_SWAPPED, NO_EVENT, *a, *b, &[]),
+            Change::Propagate { .. } => unreachable!(),
         };
         out[0] = kind;
         out[1] = event;

@@ -37,6 +37,8 @@ pub fn value_digest(digest: &mut Digest, e: &Entry) {
     mix_digest(digest, &obj_type(e).to_be_bytes());
     if t_string::is_string(&e.value) {
         t_string::with_bytes(&e.value, |b| mix_digest(digest, b));
+    } else {
+        e.value.digest_contents(digest);
     }
     if e.expire() >= 0 {
         xor_digest(digest, b"!!expire!!");

@@ -166,6 +166,22 @@ impl Keyspace {
         }
     }
 
+    /// The command propagates `argv` in `db` in place of its own argv (Redis's
+    /// alsoPropagate after preventCommandPropagation): call it once per command
+    /// to propagate, in order. Recorded only while something consumes propagation.
+    pub fn also_propagate(&mut self, db: usize, argv: &[&[u8]]) {
+        if self.shared.listen() & state::LISTEN_PROPAGATE != 0 {
+            let argv = argv.iter().map(|a| a.to_vec()).collect();
+            self.record(Change::Propagate { db: db as u32, argv });
+        }
+    }
+
+    /// Whether `also_propagate` records anything now (to skip building its argv).
+    #[inline]
+    pub fn propagating(&self) -> bool {
+        self.shared.listen() & state::LISTEN_PROPAGATE != 0
+    }
+
     /// Hands the waiting records over (TypeScript drains them after each command).
     pub fn take_changes(&mut self) -> Vec<Change> {
         self.shared.set(state::RECORDS, 0.0);

@@ -12,6 +12,14 @@ pub enum Value {
     Str(SBytes),
     /// A string grown in place by APPEND/SETRANGE (always `raw`).
     Raw(Box<Vec<u8>>),
+    /// A list (t_list.rs owns its encodings: listpack, quicklist).
+    List(Box<crate::t_list::List>),
+    /// A set (t_set.rs: intset, listpack, hashtable).
+    Set(Box<crate::t_set::Set>),
+    /// A sorted set (t_zset.rs: listpack, skiplist).
+    ZSet(Box<crate::t_zset::ZSet>),
+    /// A hash (t_hash.rs: listpack, hashtable; field TTLs).
+    Hash(Box<crate::t_hash::Hash>),
 }
 
 /// The types, numbered as Redis numbers them (OBJ_STRING = 0, OBJ_LIST = 1,
@@ -21,6 +29,10 @@ pub enum Value {
 #[repr(u8)]
 pub enum Kind {
     String = 0,
+    List = 1,
+    Set = 2,
+    ZSet = 3,
+    Hash = 4,
 }
 
 impl Kind {
@@ -28,6 +40,10 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::String => "string",
+            Kind::List => "list",
+            Kind::Set => "set",
+            Kind::ZSet => "zset",
+            Kind::Hash => "hash",
         }
     }
 }
@@ -36,6 +52,10 @@ impl Value {
     pub fn kind(&self) -> Kind {
         match self {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => Kind::String,
+            Value::List(_) => Kind::List,
+            Value::Set(_) => Kind::Set,
+            Value::ZSet(_) => Kind::ZSet,
+            Value::Hash(_) => Kind::Hash,
         }
     }
     pub fn type_name(&self) -> &'static str {
@@ -47,6 +67,35 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(s) if s.len() <= 44 => "embstr",
             Value::Str(_) | Value::Raw(_) => "raw",
+            Value::List(l) => l.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
+            Value::Hash(h) => h.encoding(),
+        }
+    }
+
+    /// Mixes a collection's contents into `digest` as Redis's xorObjectDigest
+    /// does (strings are mixed by digest.rs itself).
+    pub fn digest_contents(&self, digest: &mut crate::digest::Digest) {
+        match self {
+            Value::Int(_) | Value::Str(_) | Value::Raw(_) => {}
+            Value::List(l) => l.digest(digest),
+            Value::Set(s) => s.digest(digest),
+            Value::ZSet(z) => z.digest(digest),
+            Value::Hash(h) => h.digest(digest),
+        }
+    }
+
+    /// The work freeing this value takes, as Redis's lazyfreeGetFreeEffort
+    /// counts it (elements or nodes; 1 for a string): above 64 it is freed by
+    /// the lazyfree thread.
+    pub fn free_effort(&self) -> usize {
+        match self {
+            Value::Int(_) | Value::Str(_) | Value::Raw(_) => 1,
+            Value::List(l) => l.free_effort(),
+            Value::Set(s) => s.free_effort(),
+            Value::ZSet(z) => z.free_effort(),
+            Value::Hash(h) => h.free_effort(),
         }
     }
 }

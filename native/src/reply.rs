@@ -22,6 +22,12 @@ pub mod code {
     /// Nothing written: the checks that come first in Redis passed, and the
     /// caller's own pending answer stands (LCS's option errors).
     pub const CALLER: i64 = -13;
+    /// Nothing written: a blocking command found nothing to serve and would
+    /// block (TypeScript blocks the client, or answers a null array inside
+    /// MULTI and scripts). The command changed nothing.
+    pub const BLOCK: i64 = -14;
+    /// Nothing written: the answer is a null array (`*-1` in RESP2, `_` in RESP3).
+    pub const NIL_ARRAY: i64 = -15;
 }
 
 /// Redis's error texts that more than one command family writes.
@@ -92,6 +98,42 @@ impl<'a> Out<'a> {
     }
     pub fn array(&mut self, n: usize) {
         self.header(b'*', n as i64);
+    }
+    /// A map header of `n` pairs: `%n` in RESP3, an array of 2n in RESP2.
+    pub fn map(&mut self, n: usize) {
+        if self.resp3 {
+            self.header(b'%', n as i64)
+        } else {
+            self.header(b'*', 2 * n as i64)
+        }
+    }
+    /// A set header: `~n` in RESP3, an array in RESP2.
+    pub fn set(&mut self, n: usize) {
+        self.header(if self.resp3 { b'~' } else { b'*' }, n as i64)
+    }
+    /// A null array: `*-1` in RESP2, `_` in RESP3.
+    pub fn null_array(&mut self) {
+        self.raw(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
+    }
+    /// A double: `,` in RESP3, a bulk in RESP2, in Redis's shortest form
+    /// (`util::fmt_double`: inf, -inf, nan as Redis prints them).
+    pub fn double(&mut self, v: f64) {
+        let mut b = [0u8; 32];
+        let n = crate::util::fmt_double(v, &mut b);
+        if self.resp3 {
+            self.raw(b",");
+            self.raw(&b[..n]);
+            self.raw(b"\r\n");
+        } else {
+            self.bulk(&b[..n]);
+        }
+    }
+    /// Bytes written by this call so far.
+    pub fn written(&self) -> usize {
+        match &self.spilled {
+            Some(v) => v.len(),
+            None => self.pos - self.start,
+        }
     }
     pub fn null(&mut self) {
         self.raw(if self.resp3 { b"_\r\n" } else { b"$-1\r\n" });

@@ -28,6 +28,8 @@ pub const EXPIRE_DELETED: i64 = i64::MIN;
 pub const LISTEN_RECORD: u32 = 1;
 /// Also record `keymiss` events (every missed read lookup).
 pub const LISTEN_KEYMISS: u32 = 2;
+/// Also record what commands propagate in place of their argv (`Keyspace::also_propagate`).
+pub const LISTEN_PROPAGATE: u32 = 4;
 
 /// The block JavaScript registered, if any.
 static JS_BLOCK: AtomicPtr<f64> = AtomicPtr::new(std::ptr::null_mut());

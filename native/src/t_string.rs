@@ -34,6 +34,7 @@ pub fn with_bytes<R>(v: &Value, f: impl FnOnce(&[u8]) -> R) -> R {
         }
         Value::Str(s) => f(s.as_slice()),
         Value::Raw(r) => f(r),
+        _ => unreachable!("not a string"),
     }
 }
 
@@ -52,6 +53,7 @@ pub fn str_len(v: &Value) -> usize {
         Value::Int(i) => crate::util::i64_len(*i),
         Value::Str(s) => s.len(),
         Value::Raw(r) => r.len(),
+        _ => unreachable!("not a string"),
     }
 }
 
@@ -62,6 +64,7 @@ pub fn reply_value(out: &mut Out, v: &Value) {
         Value::Int(i) => out.bulk_i64(*i),
         Value::Str(s) => out.bulk(s.as_slice()),
         Value::Raw(r) => out.bulk(r),
+        _ => unreachable!("not a string"),
     }
 }
 

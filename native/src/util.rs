@@ -88,6 +88,25 @@ pub fn fmt_f64_human(v: f64) -> Vec<u8> {
     format!("{}", v).into_bytes()
 }
 
+/// A double as Redis 7.2 prints it in replies (addReplyDouble / d2string:
+/// the shortest form that reads back to the same value; `inf`, `-inf`, `nan`).
+/// Writes into `buf` (32 bytes are enough) and returns the length.
+/// TODO(zsets): exact Redis form for exponents (fpconv_dtoa's output).
+pub fn fmt_double(v: f64, buf: &mut [u8; 32]) -> usize {
+    let s: String = if v.is_nan() {
+        "nan".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "inf".into() } else { "-inf".into() }
+    } else if v == 0.0 {
+        if v.is_sign_negative() { "-0".into() } else { "0".into() }
+    } else {
+        format!("{}", v)
+    };
+    let n = s.len().min(32);
+    buf[..n].copy_from_slice(&s.as_bytes()[..n]);
+    n
+}
+
 /// Digits in the decimal form of `v` (STRLEN of an int-encoded string).
 pub fn i64_len(v: i64) -> usize {
     let mut b = [0u8; 20];

@@ -14,11 +14,20 @@ import { stringCommands } from "./strings.js";
 import { functionCommands } from "./functions.js";
 import { multiCommands } from "./multi.js";
 import { pubsubCommands } from "./pubsub.js";
+import { listCommands } from "./lists.js";
+import { hashCommands } from "./hashes.js";
+import { setCommands } from "./sets.js";
+import { zsetCommands } from "./zsets.js";
+import { bitmapCommands } from "./bitmaps.js";
+import { hyperloglogCommands } from "./hyperloglog.js";
+import { geoCommands } from "./geo.js";
+import { sortCommands } from "./sort.js";
 
 /** Every command family's definitions; the command table is built from these. */
 export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands,
   infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
-  multiCommands, pubsubCommands];
+  multiCommands, pubsubCommands, listCommands, hashCommands, setCommands, zsetCommands, bitmapCommands,
+  hyperloglogCommands, geoCommands, sortCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

@@ -15,4 +15,8 @@ export const Code = {
   OK: native.CODE_OK,
   /** Nothing written: the caller's own pending answer stands (LCS's option errors). */
   CALLER: native.CODE_CALLER,
+  /** Nothing written, nothing changed: a blocking command would block (src/server/blocking). */
+  BLOCK: native.CODE_BLOCK,
+  /** Nothing written: the answer is a null array (RESP2 `*-1`, RESP3 `_`). */
+  NIL_ARRAY: native.CODE_NIL_ARRAY,
 } as const;

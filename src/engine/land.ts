@@ -25,6 +25,7 @@ export function answer(r: Reply, code: number): void {
   if (code === 0) return;
   if (code === Code.NIL) return r.nil();
   if (code === Code.OK) return r.ok();
+  if (code === Code.NIL_ARRAY) return r.nilArray();
   // A code this caller does not handle is a bug: the server answers "ERR internal error".
   throw new Error(`unexpected engine status code ${code}`);
 }

@@ -18,6 +18,7 @@ const RESP = 6;
 /** What the engine records: key changes and events; also `keymiss` events. */
 export const LISTEN_RECORD = 1;
 export const LISTEN_KEYMISS = 2;
+export const LISTEN_PROPAGATE = 4;
 
 /** LAST_EXPIRE when the command deleted the key (a time already past) instead of setting it. */
 export const EXPIRE_DELETED = -(2n ** 63n);
@@ -68,7 +69,9 @@ const NO_EVENT = 255;
 export type Change =
   | { kind: "key"; db: number; key: Buffer; event: EventInfo | null; modified: boolean }
   | { kind: "flushed"; db: number }
-  | { kind: "swapped"; a: number; b: number };
+  | { kind: "swapped"; a: number; b: number }
+  /** What the command propagates in place of its argv (Keyspace::also_propagate). */
+  | { kind: "propagate"; db: number; argv: Buffer[] };
 
 /** Takes the waiting change records, oldest first. Keys are views of a fresh Buffer (safe to keep). */
 export function takeChanges(): Change[] {
@@ -86,7 +89,16 @@ export function takeChanges(): Change[] {
       out.push({ kind: "key", db: x, key: buf.subarray(pos, pos + y), event: event === NO_EVENT ? null : EVENTS[event], modified: kind === 1 });
       pos += y;
     } else if (kind === 2) out.push({ kind: "flushed", db: x | 0 });
-    else out.push({ kind: "swapped", a: x, b: y });
+    else if (kind === 3) out.push({ kind: "swapped", a: x, b: y });
+    else {
+      const argv: Buffer[] = new Array(y);
+      for (let j = 0; j < y; j++) {
+        const len = buf.readUInt32LE(pos);
+        argv[j] = buf.subarray(pos + 4, pos + 4 + len);
+        pos += 4 + len;
+      }
+      out.push({ kind: "propagate", db: x, argv });
+    }
   }
   return out;
 }

@@ -38,6 +38,7 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
   // includes parsing its arguments, a fraction of a microsecond.
   const t0 = server.commandClock;
   wp.depth++;
+  wp.rewritten = false;
   endedByNestedCall = false;
   try {
     spec.handler(ctx);
@@ -62,7 +63,8 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
   }
   // A change propagates argv, or the handler's rewrite of it (built only when someone consumes it).
   const prop = ctx.propagate;
-  if (prop !== null && wp.propagating() && (wp.dirty() !== dirty || ctx.forcePropagate)) {
+  if (wp.rewritten) wp.rewritten = false;
+  else if (prop !== null && wp.propagating() && (wp.dirty() !== dirty || ctx.forcePropagate)) {
     wp.propagate(ctx.db, (prop === undefined ? undefined : prop(ctx, start)) ?? argv);
   }
   server.afterCommand(client, spec, argv, usec);

@@ -58,9 +58,11 @@ export class WritePath {
     const l = this.listening;
     l[kind] = Math.max(0, l[kind] + (on ? 1 : -1));
     const record = l.keys + l.events + l.propagation + l.keymiss > 0;
-    state.setListen((record ? state.LISTEN_RECORD : 0) | (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0));
+    state.setListen((record ? state.LISTEN_RECORD : 0) | (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0) | (l.propagation > 0 ? state.LISTEN_PROPAGATE : 0));
   }
 
+  /** The running command recorded its own propagation (call() then propagates no argv for it). */
+  rewritten = false;
   /** Nesting of call(): EXEC and scripts run commands inside a command. */
   depth = 0;
   /** Commands propagated by the running outermost call. */
@@ -99,6 +101,9 @@ export class WritePath {
           this.propagate(c.db, [this.lazyExpire ? UNLINK : DEL, c.key]);
           if (this.depth === 0) this.flushPropagation();
         }
+      } else if (c.kind === "propagate") {
+        this.propagate(c.db, c.argv);
+        this.rewritten = true;
       } else if (c.kind === "flushed") {
         for (const h of this.dbFlushed) h(c.db);
       } else {

@@ -10,6 +10,7 @@ import { useNodis } from "../helpers/nodis.js";
 import type { RespConnection } from "../diff/resp.js";
 import type { Server } from "../../src/server/server.js";
 import type { PropagatedOp } from "../../src/server/write-path.js";
+import { FAMILY_SAMPLES } from "./write-samples/index.js";
 
 let conn: RespConnection;
 let server: Server;
@@ -213,6 +214,8 @@ const WRITE_SAMPLES: Record<string, string[][]> = {
   // Functions are not keys: they count and propagate once the scripting issue gives them a library to change.
   "function|flush": [],
   "function|delete": [],
+  // The data type families keep theirs in write-samples/.
+  ...FAMILY_SAMPLES,
 };
 
 describe("every write command goes through the write path", () => {

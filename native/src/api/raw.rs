@@ -14,7 +14,7 @@
 //! `-ERR internal error ...`); every `#[napi]` function does the same through
 //! `#[napi(catch_unwind)]`, which build.rs requires of each one. This needs
 //! `panic = "unwind"` (the default) in every profile.
-use super::raw_types::TsType;
+use super::raw_types::{Argv, TsType};
 use napi::bindgen_prelude::{Env, JsValue, Object, Result};
 use napi::sys;
 use napi_derive::napi;
@@ -75,6 +75,25 @@ impl<'a> FromArg<'a> for &'a mut [u8] {
     unsafe fn from_arg(env: sys::napi_env, v: sys::napi_value) -> Option<&'a mut [u8]> {
         let (p, len) = buffer_info(env, v)?;
         Some(if p.is_null() || len == 0 { &mut [] } else { std::slice::from_raw_parts_mut(p, len) })
+    }
+}
+
+impl<'a> FromArg<'a> for Argv<'a> {
+    #[inline(always)]
+    unsafe fn from_arg(env: sys::napi_env, v: sys::napi_value) -> Option<Argv<'a>> {
+        let mut n = 0u32;
+        if sys::napi_get_array_length(env, v, &mut n) != sys::Status::napi_ok {
+            return None;
+        }
+        let mut out = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            let mut el = null_mut();
+            if sys::napi_get_element(env, v, i, &mut el) != sys::Status::napi_ok {
+                return None;
+            }
+            out.push(<&[u8]>::from_arg(env, el)?);
+        }
+        Some(Argv(out))
     }
 }
 

@@ -26,6 +26,11 @@ raw_bindings! {
     /// INCRBY, or DECRBY with `negate`: writes the integer or the error.
     rawStrIncrBy(db: u32, key: &[u8], delta: &[u8], negate: bool, buf: &mut [u8], pos: u32) -> i64 = crate::api::strings::incr_by;
 
+    /// Runs engine command `cmd` (its position in command.rs's table, named by
+    /// engineCommandNames) over the client's argv: the new position (its reply
+    /// written), or a status code (NIL, OK, BLOCK, ...).
+    rawCommand(cmd: u32, db: u32, argv: Argv, buf: &mut [u8], pos: u32) -> i64 = crate::api::commands::run;
+
     /// Test hook (DEBUG NATIVE-PANIC-TEST RAW): panics with `message`.
     rawDebugPanicTest(message: &[u8]) = crate::api::debug::panic_test;
 }

@@ -27,9 +27,18 @@ impl TsType for &[u8] {
 impl TsType for &mut [u8] {
     const TS: &'static str = "Uint8Array";
 }
+/// A command's arguments: a JS array of Buffers / Uint8Arrays (read only).
+impl TsType for Argv<'_> {
+    const TS: &'static str = "Uint8Array[]";
+}
 impl TsType for () {
     const TS: &'static str = "void";
 }
+
+/// A command's arguments as the engine reads them: views of the JS array's
+/// Buffers, valid for the call (argv[0] is the command name).
+#[allow(dead_code)] // read by the crate; build.rs only names it
+pub struct Argv<'a>(pub Vec<&'a [u8]>);
 
 /// `snake_case` as `camelCase` (argument names in the declarations).
 pub fn camel(name: &str) -> String {

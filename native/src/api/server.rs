@@ -13,6 +13,10 @@ pub const CODE_NOSPACE: i64 = reply::code::NOSPACE;
 pub const CODE_OK: i64 = reply::code::OK;
 #[napi]
 pub const CODE_CALLER: i64 = reply::code::CALLER;
+#[napi]
+pub const CODE_BLOCK: i64 = reply::code::BLOCK;
+#[napi]
+pub const CODE_NIL_ARRAY: i64 = reply::code::NIL_ARRAY;
 
 /// Creates a fresh keyspace with `databases` databases.
 #[napi(catch_unwind)]

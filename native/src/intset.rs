@@ -1,0 +1,2 @@
+//! Redis's intset byte layout (intset.c).
+//! Skeleton: filled in by the data types work.

@@ -1,0 +1,2 @@
+//! The quicklist: a list of listpack nodes, inner nodes LZF-compressed (quicklist.c).
+//! Skeleton: filled in by the data types work.

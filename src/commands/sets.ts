@@ -1,0 +1,8 @@
+/**
+ * The set family (Redis 7.2's "set" group): the table's definitions; the
+ * semantics run in the engine (native/src), one native call per command.
+ * Skeleton: filled in by the data types work.
+ */
+import type { CommandDef } from "./types.js";
+
+export const setCommands: CommandDef[] = [];
