@@ -50,6 +50,45 @@ events! {
     Expired = "expired", EXPIRED;
     Evicted = "evicted", EVICTED;
     KeyMiss = "keymiss", KEY_MISS;
+    // The data types' events (Redis's names, per family).
+    LPush = "lpush", LIST;
+    RPush = "rpush", LIST;
+    LPop = "lpop", LIST;
+    RPop = "rpop", LIST;
+    LInsert = "linsert", LIST;
+    LSet = "lset", LIST;
+    LRem = "lrem", LIST;
+    LTrim = "ltrim", LIST;
+    SortStore = "sortstore", LIST;
+    HSet = "hset", HASH;
+    HDel = "hdel", HASH;
+    HIncrBy = "hincrby", HASH;
+    HIncrByFloat = "hincrbyfloat", HASH;
+    HExpire = "hexpire", HASH;
+    HExpired = "hexpired", HASH;
+    HPersist = "hpersist", HASH;
+    SAdd = "sadd", SET;
+    SRem = "srem", SET;
+    SPop = "spop", SET;
+    SInterStore = "sinterstore", SET;
+    SUnionStore = "sunionstore", SET;
+    SDiffStore = "sdiffstore", SET;
+    ZAdd = "zadd", ZSET;
+    ZIncr = "zincr", ZSET;
+    ZRem = "zrem", ZSET;
+    ZRemRangeByRank = "zremrangebyrank", ZSET;
+    ZRemRangeByScore = "zremrangebyscore", ZSET;
+    ZRemRangeByLex = "zremrangebylex", ZSET;
+    ZInterStore = "zinterstore", ZSET;
+    ZUnionStore = "zunionstore", ZSET;
+    ZDiffStore = "zdiffstore", ZSET;
+    ZRangeStore = "zrangestore", ZSET;
+    ZPopMin = "zpopmin", ZSET;
+    ZPopMax = "zpopmax", ZSET;
+    GeoSearchStore = "geosearchstore", ZSET;
+    GeoRadiusStore = "georadiusstore", ZSET;
+    SetBit = "setbit", STRING;
+    PfAdd = "pfadd", STRING;
 }
 
 /// No event: a record that only signals a modified key.
