@@ -28,3 +28,9 @@ pub fn engine_command_names() -> Vec<String> {
 pub fn engine_list_config(fill: i32, compress_depth: i32) {
     crate::t_list::set_config(fill, compress_depth);
 }
+
+/// DEBUG QUICKLIST-PACKED-THRESHOLD: false when the size is refused.
+#[napi(catch_unwind)]
+pub fn engine_list_packed_threshold(bytes: f64) -> bool {
+    bytes >= 0.0 && crate::quicklist::set_packed_threshold(bytes as u64)
+}
