@@ -404,7 +404,7 @@ fn srandmember_count(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out
             e.with_bytes(|b| picked.insert(b, ()));
         }
         while picked.len() > count {
-            let k = picked.random_key(|| crate::keyspace::next_rand(rng)).unwrap().as_slice().to_vec();
+            let k = picked.fair_random_key(|| crate::keyspace::next_rand(rng)).unwrap().as_slice().to_vec();
             picked.remove(&k);
         }
     } else {
