@@ -741,6 +741,11 @@ impl Quicklist {
         }
     }
 
+    /// (nodes, fill, compress depth, uncompressed bytes of all nodes): DEBUG OBJECT's facts.
+    pub fn debug_info(&self) -> (usize, i32, usize, usize) {
+        (self.nodes.len(), self.fill, self.compress, self.nodes.iter().map(|n| n.sz).sum())
+    }
+
     /// How many nodes are compressed (tests, DEBUG).
     pub fn compressed_nodes(&self) -> usize {
         self.nodes.iter().filter(|n| n.is_compressed()).count()
