@@ -78,12 +78,16 @@ pub fn debug_object(db: u32, key: &[u8]) -> Option<String> {
     let e = k.dbs[db as usize].dict.get(key)?;
     let idle = if k.lfu.enabled { 0 } else { k.lru_seconds().wrapping_sub(e.lru) as u64 & 0xFFFF_FFFF };
     Some(format!(
-        "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{}",
         &e.value as *const Value,
         e.value.encoding(),
         serialized_len(e),
         e.lru & 0xFF_FFFF,
-        idle
+        idle,
+        match &e.value {
+            Value::List(l) => l.debug_extra(),
+            _ => String::new(),
+        }
     ))
 }
 
