@@ -130,10 +130,12 @@ export class Server {
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "hz") this.startTimer();
       if (name === "client-output-buffer-limit") this.readOutputLimits();
+      if (engine.server.ENGINE_LIMITS.includes(name)) engine.server.setLimit(name, config.int(name));
       // The default user became "nopass": nobody needs to authenticate any more.
       if (name === "requirepass" && value === "") for (const c of this.clients.values()) c.authenticated = true;
     });
     engine.server.init(config.int("databases"));
+    for (const name of engine.server.ENGINE_LIMITS) engine.server.setLimit(name, config.int(name));
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
     installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
