@@ -417,41 +417,21 @@ pub(super) fn hrandfield_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: 
     let mut seed = ks.rand();
     let mut rand = move || next_rand(&mut seed);
     let header = |out: &mut Out, n: usize| out.array(if withvalues && !out.resp3 { n * 2 } else { n });
-    let pairs: Vec<(FieldValue<'_>, FieldValue<'_>)> = match h.table() {
-        Some(t) if !uniq || count == 1 || count < size => {
-            // CASE 1 (with repetitions) and CASES 3-4 (unique, fewer than the hash) on a table.
-            header(out, if uniq { count.min(size) } else { count });
-            if !uniq || count == 1 {
-                for _ in 0..count {
-                    let (k, v) = t.random(&mut rand).unwrap();
-                    reply_pair(out, FieldValue::Str(k), FieldValue::Str(v), withvalues);
-                }
-            } else if count * 3 > size {
-                let mut all = t.pairs();
-                while all.len() > count {
-                    let i = (rand() % all.len() as u64) as usize;
-                    all.swap_remove(i);
-                }
-                for (k, v) in all {
-                    reply_pair(out, FieldValue::Str(k), FieldValue::Str(v), withvalues);
-                }
-            } else {
-                let mut seen = std::collections::HashSet::with_capacity(count);
-                while seen.len() < count {
-                    let (k, v) = t.random(&mut rand).unwrap();
-                    if seen.insert(k.as_ptr()) {
-                        reply_pair(out, FieldValue::Str(k), FieldValue::Str(v), withvalues);
-                    }
-                }
-            }
-            return code::WRITTEN;
+    // Every pair once, then uniform draws (a table's random bucket would favour
+    // fields alone in theirs: Redis draws fairly, dictGetFairRandomKey).
+    let mut pairs: Vec<(FieldValue<'_>, FieldValue<'_>)> = Vec::with_capacity(size);
+    h.for_each_entry(|k, v, _| pairs.push((k, v)));
+    if h.table().is_some() && uniq && count < size {
+        // CASES 3 and 4 of a table: `count` distinct fields in random order.
+        header(out, count);
+        for i in 0..count {
+            let j = i + (rand() % (size - i) as u64) as usize;
+            pairs.swap(i, j);
+            let (k, v) = pairs[i];
+            reply_pair(out, k, v, withvalues);
         }
-        _ => {
-            let mut all = Vec::with_capacity(size);
-            h.for_each_entry(|k, v, _| all.push((k, v)));
-            all
-        }
-    };
+        return code::WRITTEN;
+    }
     if !uniq || count == 1 {
         header(out, count);
         for _ in 0..count {

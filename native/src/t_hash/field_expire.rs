@@ -143,16 +143,16 @@ enum SetEx {
 }
 
 /// Sets the expire of one field (hashTypeSetEx) under condition `cond`;
-/// `when` NO_TTL persists it (HGETEX PERSIST).
-fn set_field_expire(ks: &mut Keyspace, db: usize, key: &[u8], h: &mut Hash, field: &[u8], when: i64, cond: u32) -> SetEx {
+/// `when` None persists it (HGETEX PERSIST).
+fn set_field_expire(ks: &mut Keyspace, db: usize, key: &[u8], h: &mut Hash, field: &[u8], when: Option<i64>, cond: u32) -> SetEx {
     let Some(prev) = h.expire_of(field) else { return SetEx::NoField };
-    if when == NO_TTL {
+    let Some(when) = when else {
         if prev == NO_TTL {
             return SetEx::Unmet;
         }
         h.set_expire(field, NO_TTL);
         return SetEx::Set;
-    }
+    };
     if prev == NO_TTL {
         // A field without a TTL counts as never expiring: LT holds, GT and XX do not.
         if cond & (XX | GT) != 0 {
@@ -215,7 +215,7 @@ fn hexpire_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, 
     let mut set: Vec<&[u8]> = Vec::new();
     let mut deleted = 0;
     for f in fields {
-        let r = set_field_expire(ks, db, key, h, f, when, cond);
+        let r = set_field_expire(ks, db, key, h, f, Some(when), cond);
         match r {
             SetEx::Set => set.push(f),
             SetEx::Deleted => deleted += 1,
@@ -470,7 +470,7 @@ pub(super) fn hgetex_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
             Got::Value(v) => {
                 reply_value(out, v);
                 if flag != 0 {
-                    match set_field_expire(ks, db, key, h, f, when, 0) {
+                    match set_field_expire(ks, db, key, h, f, (flag != PERSIST).then_some(when), 0) {
                         SetEx::Set => updated.push(f),
                         SetEx::Deleted => deleted += 1,
                         _ => {}
@@ -620,7 +620,7 @@ pub(super) fn hsetex_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
             h.set(p[0], p[1], keep);
             fields_set = true;
             if flags & EXPIRES != 0 {
-                match set_field_expire(ks, db, key, h, p[0], when, 0) {
+                match set_field_expire(ks, db, key, h, p[0], Some(when), 0) {
                     SetEx::Set => updated += 1,
                     SetEx::Deleted => deleted += 1,
                     _ => {}
@@ -628,18 +628,6 @@ pub(super) fn hsetex_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
             }
         }
         ks.add_dirty(count as u64);
-        if deleted > 0 {
-            // Only the HDELs (recorded above) go out, not the command.
-        } else if flags & EXPIRES != 0 && flags & PXAT == 0 {
-            let when_arg = i64_to_vec(when);
-            let mut p: Vec<&[u8]> = argv.to_vec();
-            p[when_at - 1] = b"PXAT";
-            p[when_at] = &when_arg;
-            ks.also_propagate(db, &p);
-        } else if expired > 0 {
-            // Lazily expired fields' HDELs went out first: the command follows them.
-            ks.also_propagate(db, argv);
-        }
         out.int(1);
     } else {
         out.int(0);
@@ -658,6 +646,20 @@ pub(super) fn hsetex_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
     }
     if settle(ks, db, key, h) {
         ks.notify(db, key, Event::Del);
+    }
+    // What goes out: with fields deleted (a time already past) only their HDELs,
+    // recorded above; EX/PX/EXAT as PXAT; after lazily expired fields' HDELs the
+    // command follows them.
+    if fields_set && deleted == 0 {
+        if flags & EXPIRES != 0 && flags & PXAT == 0 {
+            let when_arg = i64_to_vec(when);
+            let mut p: Vec<&[u8]> = argv.to_vec();
+            p[when_at - 1] = b"PXAT";
+            p[when_at] = &when_arg;
+            ks.also_propagate(db, &p);
+        } else if expired > 0 {
+            ks.also_propagate(db, argv);
+        }
     }
     code::WRITTEN
 }

@@ -169,9 +169,4 @@ impl Table {
         let v = self.map.get(k.as_slice())?;
         Some((k.as_slice(), v.as_slice()))
     }
-
-    /// Every field and value (HRANDFIELD's "remove random elements" strategy).
-    pub fn pairs(&self) -> Vec<(&[u8], &[u8])> {
-        self.map.iter().map(|(k, v)| (k.as_slice(), v.as_slice())).collect()
-    }
 }
