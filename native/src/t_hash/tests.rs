@@ -339,7 +339,7 @@ fn hrandfield_and_hscan_shapes() {
         }
         assert_eq!(seen.len(), n as usize);
     }
-    assert_eq!(cmd(&mut k, &["HRANDFIELD", "h", "-9223372036854775808"]), "-ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807\r\n");
+    assert_eq!(cmd(&mut k, &["HRANDFIELD", "h", "-9223372036854775808"]), "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n");
     assert_eq!(cmd(&mut k, &["HRANDFIELD", "h", "-9223372036854770000", "WITHVALUES"]), "-ERR value is out of range\r\n");
     assert_eq!(cmd(&mut k, &["HRANDFIELD", "h", "1", "WITHVALUE"]), "-ERR syntax error\r\n");
     assert_eq!(cmd(&mut k, &["HSCAN", "h", "x"]), "-ERR invalid cursor\r\n");
