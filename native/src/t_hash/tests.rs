@@ -346,3 +346,9 @@ fn hrandfield_and_hscan_shapes() {
     assert_eq!(cmd(&mut k, &["HSCAN", "nokey", "0", "COUNT", "0"]), "*2\r\n$1\r\n0\r\n*0\r\n");
     assert_eq!(cmd(&mut k, &["HSCAN", "h", "0", "COUNT", "0"]), "-ERR syntax error\r\n");
 }
+
+#[test]
+fn a_small_hash_is_one_listpack_behind_one_pointer() {
+    // Value::Hash boxes a Hash: as small as the listpack's Vec (no tag word).
+    assert_eq!(std::mem::size_of::<Hash>(), 24);
+}
