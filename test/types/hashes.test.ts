@@ -7,51 +7,13 @@
  *
  * NODIS_DIFF_SEED replays seeds, as in test/diff/random.test.ts.
  */
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveRedisServer, startNodis, startRedis, useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
-import { ReplyReader, RespConnection, encodeCommand, show, type Arg } from "../diff/resp.js";
+import { RespConnection, show, type Arg } from "../diff/resp.js";
+import { Subscriber } from "../helpers/subscriber.js";
 import { Prng, seedsFromEnv } from "../diff/prng.js";
 import type { PropagatedOp } from "../../src/server/write-path.js";
-
-/** A connection in subscribed mode that keeps every message it receives. */
-class Subscriber {
-  readonly messages: string[] = [];
-  private reader = new ReplyReader();
-  private constructor(private sock: net.Socket) {
-    sock.on("data", (d) => {
-      this.reader.push(d);
-      for (let m = this.reader.next(); m; m = this.reader.next()) this.messages.push(m.toString("latin1"));
-    });
-    sock.on("error", () => {});
-  }
-  static async open(port: number, ...argv: Arg[]): Promise<Subscriber> {
-    const sock = net.connect(port, "127.0.0.1");
-    await new Promise((r) => sock.once("connect", r));
-    const s = new Subscriber(sock);
-    sock.write(encodeCommand(argv));
-    await s.until((m) => m.length > 0);
-    return s;
-  }
-  async until(done: (m: string[]) => boolean): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!done(this.messages)) {
-      if (Date.now() > deadline) throw new Error(`subscriber: timed out with ${this.messages.length} messages`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  /** The messages after the subscription's confirmation, as [channel, payload]. */
-  events(): [string, string][] {
-    return this.messages.slice(1).map((m) => {
-      const parts = m.split("\r\n");
-      return [parts[6], parts[8]];
-    });
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
 
 async function poll(cond: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
