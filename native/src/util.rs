@@ -2,6 +2,8 @@
 
 /// fpconv's Grisu2 text of a double (Redis 7.2's score text).
 pub mod dtoa;
+/// glibc's strtod, Redis's string2d, "%.17g".
+pub mod strtod;
 
 /// Redis's `string2ll`: optional '-', no '+', no spaces, no leading zeros
 /// (except "0" itself), must fit in i64.
