@@ -20,7 +20,7 @@ use crate::digest::{mix_digest, xor_digest, Digest};
 use crate::listpack::{Listpack, LpEntry};
 use crate::sbytes::SBytes;
 use crate::skiplist::{LexRange, NodeId, ScoreRange, Skiplist};
-use crate::util::{dtoa, fmt_double, strtod};
+use crate::util::{double_as_i64, dtoa, fmt_double, fmt_i64, strtod};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod cmds;
@@ -139,9 +139,13 @@ pub(crate) enum Pos {
     Sl(NodeId),
 }
 
-/// The text a score is stored as in a listpack (d2string).
+/// The text a score is stored as in a listpack (zzlInsertAt: an integer when
+/// double2ll takes it, so -0 is stored as 0; else d2string).
 fn score_text(score: f64, buf: &mut [u8; 32]) -> usize {
-    fmt_double(score, buf)
+    match double_as_i64(score) {
+        Some(l) => fmt_i64(l, (&mut buf[..20]).try_into().expect("20 bytes")),
+        None => fmt_double(score, buf),
+    }
 }
 
 /// zzlStrtod: a listpack score stored as a string.
@@ -550,7 +554,8 @@ impl ZSet {
     /// `reverse`), skipping `offset`, at most `limit` of them (negative: all).
     /// Returns how many `f` got.
     pub fn range_by_score(&self, r: &ScoreRange, offset: i64, limit: i64, reverse: bool, mut f: impl FnMut(&[u8], f64)) -> usize {
-        if offset > 0 && offset as usize >= self.len() {
+        // A negative offset walks off the end in Redis: nothing.
+        if offset < 0 || (offset > 0 && offset as usize >= self.len()) {
             return 0;
         }
         let mut p = self.edge_in_range(r, reverse);
@@ -582,6 +587,9 @@ impl ZSet {
 
     /// Members in the lex range, as `range_by_score`.
     pub fn range_by_lex(&self, r: &LexRange, offset: i64, limit: i64, reverse: bool, mut f: impl FnMut(&[u8], f64)) -> usize {
+        if offset < 0 {
+            return 0;
+        }
         let mut p = self.edge_in_lex(r, reverse);
         let mut offset = offset;
         while let Some(q) = p {
