@@ -7,8 +7,6 @@
  */
 import { engineHandler } from "./engine-command.js";
 import { rangeKeySpec, type CommandDef, type KeySpec } from "./types.js";
-import { zsets } from "../engine/index.js";
-import type { Server } from "../server/server.js";
 
 /** One key at argv[1]. */
 function def(name: string, arity: number, flags: string, keyFlags: string, tips?: string): CommandDef {
@@ -105,15 +103,3 @@ export const zsetCommands: CommandDef[] = [
   },
 ];
 
-/** The zset configs the engine reads (the ziplist names are aliases). */
-const ZSET_CONFIGS = new Set(["zset-max-listpack-entries", "zset-max-listpack-value"]);
-
-/** Mirrors zset-max-listpack-entries / -value into the engine, now and on every CONFIG SET. */
-export function trackZsetConfig(server: Server): void {
-  const apply = () => zsets.setConfig(server.config.int("zset-max-listpack-entries"), server.config.int("zset-max-listpack-value"));
-  apply();
-  server.config.onChange((name) => {
-    if (ZSET_CONFIGS.has(name)) apply();
-    return undefined;
-  });
-}

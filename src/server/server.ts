@@ -16,7 +16,6 @@ import { Logger } from "./log.js";
 import { COPIED_OUTPUT_MAX, LIMIT_CHECK_STEP_BITS, OutputArena, PendingRanges } from "./output.js";
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
-import { trackZsetConfig } from "../commands/zsets.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
@@ -136,7 +135,6 @@ export class Server {
     });
     engine.server.init(config.int("databases"));
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
-    trackZsetConfig(this); // zset-max-listpack-entries, zset-max-listpack-value
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
     installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
   }

@@ -23,8 +23,3 @@ pub fn engine_command_names() -> Vec<String> {
     crate::command::table().iter().map(|c| c.name.to_string()).collect()
 }
 
-/// zset-max-listpack-entries and zset-max-listpack-value (t_zset.rs reads them).
-#[napi(catch_unwind)]
-pub fn engine_zset_config(max_entries: f64, max_value: f64) {
-    crate::t_zset::set_config(max_entries as usize, max_value as usize);
-}
