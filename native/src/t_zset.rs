@@ -21,7 +21,6 @@ use crate::listpack::{Listpack, LpEntry};
 use crate::sbytes::SBytes;
 use crate::skiplist::{LexRange, NodeId, ScoreRange, Skiplist};
 use crate::util::{double_as_i64, dtoa, fmt_double, fmt_i64, strtod};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod cmds;
 mod pop;
@@ -30,19 +29,13 @@ mod setops;
 
 pub use cmds::COMMANDS;
 
-static MAX_ENTRIES: AtomicUsize = AtomicUsize::new(128);
-static MAX_VALUE: AtomicUsize = AtomicUsize::new(64);
-
-/// zset-max-listpack-entries and zset-max-listpack-value (CONFIG SET reaches here).
-pub fn set_config(max_entries: usize, max_value: usize) {
-    MAX_ENTRIES.store(max_entries, Ordering::Relaxed);
-    MAX_VALUE.store(max_value, Ordering::Relaxed);
-}
+/// zset-max-listpack-entries (the engine settings table).
 pub fn max_entries() -> usize {
-    MAX_ENTRIES.load(Ordering::Relaxed)
+    crate::config::get().zset_max_listpack_entries.max(0) as usize
 }
+/// zset-max-listpack-value.
 pub fn max_value() -> usize {
-    MAX_VALUE.load(Ordering::Relaxed)
+    crate::config::get().zset_max_listpack_value.max(0) as usize
 }
 
 /// Redis's listpack safety limit (LISTPACK_MAX_SAFETY_SIZE): a listpack never grows past 1GB.

@@ -22,4 +22,3 @@ pub fn run(cmd: u32, db: u32, argv: Argv, buf: &mut [u8], pos: u32) -> i64 {
 pub fn engine_command_names() -> Vec<String> {
     crate::command::table().iter().map(|c| c.name.to_string()).collect()
 }
-
