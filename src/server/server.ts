@@ -16,6 +16,7 @@ import { Logger } from "./log.js";
 import { COPIED_OUTPUT_MAX, LIMIT_CHECK_STEP_BITS, OutputArena, PendingRanges } from "./output.js";
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
+import { trackListConfig } from "../commands/lists.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
@@ -140,6 +141,7 @@ export class Server {
       if (engine.engineConfig.NAMES.includes(name)) engine.engineConfig.set(name, config.int(name));
     });
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
+    trackListConfig(this); // list-max-listpack-size, list-compress-depth
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
     installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
   }
