@@ -731,8 +731,10 @@ impl ZSet {
                 (lp.get(ep).to_vec(), lp_score(lp, lp.next(ep).expect("zset listpack pair")))
             }
             ZSet::Skiplist(s) => {
-                let k = s.dict.random_key(&mut *rand).expect("zset member");
-                (k.as_slice().to_vec(), s.score(k.as_slice()).unwrap_or(0.0))
+                // A uniform rank: as fair as Redis's dictGetFairRandomKey, in O(log n).
+                let rank = (rand() % s.zsl.len() as u64) as usize + 1;
+                let id = s.zsl.by_rank(rank).expect("zset member");
+                (s.zsl.ele(id).to_vec(), s.zsl.score(id))
             }
         }
     }
