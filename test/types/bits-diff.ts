@@ -7,21 +7,26 @@ import net from "node:net";
 import { afterAll, beforeAll, expect } from "vitest";
 import { ReplyReader, RespConnection, encodeCommand, show, type Arg } from "../diff/resp.js";
 import { startRedis, useNodis } from "../helpers/nodis.js";
+import type { Server } from "../../src/server/server.js";
 
 export interface Pair {
   readonly nodis: RespConnection;
   readonly redis: RespConnection;
   readonly nodisPort: number;
   readonly redisPort: number;
+  /** The in-process Nodis (its write path, for what commands propagate). */
+  readonly server: Server;
 }
 
 /** Nodis and the oracle for the enclosing describe block. */
 export function usePair(): Pair {
   let conn: RespConnection;
   let port = 0;
+  let server: Server;
   useNodis({ "enable-debug-command": "yes" }, { conn: true }, (f) => {
     conn = f.conn;
     port = f.srv.port;
+    server = f.srv.server;
   });
   let oracle: { port: number; stop(): Promise<void> } | undefined;
   let oconn: RespConnection | undefined;
@@ -45,6 +50,9 @@ export function usePair(): Pair {
     },
     get redisPort() {
       return oracle?.port ?? 0;
+    },
+    get server() {
+      return server;
     },
   };
 }
@@ -112,4 +120,16 @@ export async function sameEvents(p: Pair, cmds: Arg[][]): Promise<string[]> {
   cmds.forEach((argv, i) => expect(show(replies[0][i]), argv.map(String).join(" ")).toBe(show(replies[1][i])));
   expect(mine).toEqual(theirs);
   return mine;
+}
+
+/** What the commands propagate (each unit as "ARG ARG ..."), from Nodis's write path. */
+export async function propagatedBy(p: Pair, cmds: Arg[][]): Promise<string[]> {
+  const units: string[] = [];
+  const stop = p.server.writePath.onPropagate((ops) => units.push(...ops.map((o) => o.argv.map((a) => a.toString("latin1")).join(" "))));
+  try {
+    for (const c of cmds) await p.nodis.call(...c);
+  } finally {
+    stop();
+  }
+  return units;
 }
