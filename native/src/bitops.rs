@@ -9,15 +9,6 @@ use crate::keyspace::{Entry, Keyspace, Value};
 use crate::reply::{code, err, Out};
 use crate::t_string::{is_string, make_raw, with_bytes, Ttl};
 use crate::util::parse_i64;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// proto-max-bulk-len: bit offsets address at most this many bytes (set from
-/// the config by TypeScript, `engineSetConfig`).
-static MAX_BULK_LEN: AtomicU64 = AtomicU64::new(512 * 1024 * 1024);
-
-pub fn set_max_bulk_len(v: u64) {
-    MAX_BULK_LEN.store(v, Ordering::Relaxed);
-}
 
 const BAD_OFFSET: &str = "ERR bit offset is not an integer or out of range";
 const BAD_TYPE: &str = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
@@ -43,7 +34,7 @@ fn bit_offset(arg: &[u8], hash_bits: u64) -> Result<u64, ()> {
     if hash {
         off = off.wrapping_mul(hash_bits as i64);
     }
-    if off < 0 || (off as u64 >> 3) >= MAX_BULK_LEN.load(Ordering::Relaxed) {
+    if off < 0 || (off as u64 >> 3) >= crate::config::get().proto_max_bulk_len as u64 {
         return Err(());
     }
     Ok(off as u64)

@@ -13,7 +13,6 @@ use crate::command::Cmd;
 use crate::keyspace::{Entry, Keyspace, Value};
 use crate::reply::{code, err, Out};
 use crate::t_string::{is_string, make_raw};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const HDR: usize = 16;
 const P: u32 = 14;
@@ -33,15 +32,9 @@ const SEED: u32 = 0xadc8_3b19;
 const NOT_HLL: &str = "WRONGTYPE Key is not a valid HyperLogLog string value.";
 const CORRUPT: &str = "INVALIDOBJ Corrupted HLL object detected";
 
-/// hll-sparse-max-bytes (set from the config by TypeScript, `engineSetConfig`).
-static SPARSE_MAX_BYTES: AtomicUsize = AtomicUsize::new(3000);
-
-pub fn set_sparse_max_bytes(v: usize) {
-    SPARSE_MAX_BYTES.store(v, Ordering::Relaxed);
-}
-
+/// hll-sparse-max-bytes (the engine settings table, config.rs).
 fn sparse_max_bytes() -> usize {
-    SPARSE_MAX_BYTES.load(Ordering::Relaxed)
+    crate::config::get().hll_sparse_max_bytes.max(0) as usize
 }
 
 /// MurmurHash2, 64-bit version (Austin Appleby), as Redis uses it.

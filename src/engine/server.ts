@@ -41,8 +41,3 @@ export function dbInfo(db: number): { keys: number; expires: number; avgTtl: num
 export function rehash(buckets: number): boolean {
   return native.engineRehash(buckets);
 }
-
-/** Mirrors a config parameter the engine's commands read (native `engineSetConfig`). */
-export function setConfig(name: string, value: number): void {
-  native.engineSetConfig(name, value);
-}

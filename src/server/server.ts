@@ -16,7 +16,6 @@ import { Logger } from "./log.js";
 import { COPIED_OUTPUT_MAX, LIMIT_CHECK_STEP_BITS, OutputArena, PendingRanges } from "./output.js";
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
-import { mirrorEngineParams } from "../config/engine-params.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
@@ -135,7 +134,6 @@ export class Server {
       if (name === "requirepass" && value === "") for (const c of this.clients.values()) c.authenticated = true;
     });
     engine.server.init(config.int("databases"));
-    mirrorEngineParams(config); // parameters the engine's commands read (proto-max-bulk-len, ...)
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
     installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));

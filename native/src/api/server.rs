@@ -64,15 +64,3 @@ pub fn engine_rehash(buckets: u32) -> bool {
     }
     busy
 }
-
-/// Mirrors a config parameter the engine's commands read (Redis's name; see
-/// src/config/engine-params.ts). False for a name the engine does not use.
-#[napi(catch_unwind)]
-pub fn engine_set_config(name: String, value: f64) -> bool {
-    match name.as_str() {
-        "proto-max-bulk-len" => crate::bitops::set_max_bulk_len(value as u64),
-        "hll-sparse-max-bytes" => crate::hyperloglog::set_sparse_max_bytes(value as usize),
-        _ => return false,
-    }
-    true
-}
