@@ -134,6 +134,11 @@ export class Server {
       if (name === "requirepass" && value === "") for (const c of this.clients.values()) c.authenticated = true;
     });
     engine.server.init(config.int("databases"));
+    // The encodings' thresholds (list-max-listpack-size, ...): the engine keeps a copy.
+    for (const name of engine.engineConfig.NAMES) engine.engineConfig.set(name, config.int(name));
+    config.onChange((name) => {
+      if (engine.engineConfig.NAMES.includes(name)) engine.engineConfig.set(name, config.int(name));
+    });
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
     installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));

@@ -64,3 +64,15 @@ pub fn engine_rehash(buckets: u32) -> bool {
     }
     busy
 }
+
+/// The config names whose values the engine reads (config.rs).
+#[napi(catch_unwind)]
+pub fn engine_config_names() -> Vec<String> {
+    crate::config::NAMES.iter().map(|s| s.to_string()).collect()
+}
+
+/// Sets an engine setting by its config name (its integer value).
+#[napi(catch_unwind)]
+pub fn engine_set_config(name: String, value: i64) -> bool {
+    crate::config::set(&name, value)
+}
