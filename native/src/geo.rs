@@ -341,19 +341,19 @@ impl Shape {
 // ---- the sorted set underneath (t_zset.rs) ----
 
 /// A member's score.
-fn zscore(_z: &ZSet, _member: &[u8]) -> Option<f64> {
-    None // STUB(zsets)
+fn zscore(z: &ZSet, member: &[u8]) -> Option<f64> {
+    z.score(member)
 }
 
 /// Members with min <= score < max, ascending (score, then member).
 fn zrange(z: &ZSet, min: f64, max: f64, f: impl FnMut(&[u8], f64)) {
-    let _ = (z, min, max, f); // STUB(zsets)
+    let r = crate::skiplist::ScoreRange { min, max, minex: false, maxex: true };
+    z.range_by_score(&r, 0, -1, false, f);
 }
 
 /// A sorted set from distinct (member, score) pairs, encoded as Redis would (listpack when small).
 fn zbuild(pairs: Vec<(Vec<u8>, f64)>) -> ZSet {
-    let _ = pairs;
-    unimplemented!("STUB(zsets)")
+    ZSet::from_pairs(pairs)
 }
 
 // ---- replies ----
@@ -399,21 +399,9 @@ fn is_word(a: &[u8], w: &str) -> bool {
     a.eq_ignore_ascii_case(w.as_bytes())
 }
 
-/// Redis's string2d: strtod over the whole argument, no leading space, no
-/// NaN, no overflow or underflow.
+/// Redis's string2d (getDoubleFromObject).
 fn parse_double(a: &[u8]) -> Option<f64> {
-    let v = crate::util::parse_f64(a)?;
-    let s = std::str::from_utf8(a).ok()?.to_ascii_lowercase();
-    if v.is_infinite() && !s.contains("inf") {
-        return None;
-    }
-    if v == 0.0 && s.bytes().any(|c| (b'1'..=b'9').contains(&c)) && !s.contains('x') {
-        let mantissa = s.split('e').next().unwrap_or("");
-        if mantissa.bytes().any(|c| (b'1'..=b'9').contains(&c)) {
-            return None;
-        }
-    }
-    Some(v)
+    crate::util::strtod::string2d(a)
 }
 
 /// Longitude then latitude, checked against the limits (extractLongLatOrReply).
