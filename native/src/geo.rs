@@ -122,13 +122,15 @@ fn area_center(a: &Area) -> [f64; 2] {
 }
 
 /// A score as C converts a double to uint64_t on x86-64 (scores of members
-/// GEOADD did not write may be anything).
+/// GEOADD did not write may be anything): cvttsd2si, whose out-of-range
+/// answer is i64::MIN, with 2^63 taken off first for large values.
 fn score_bits(score: f64) -> u64 {
     const TWO63: f64 = 9_223_372_036_854_775_808.0;
+    let cvtt = |x: f64| if (-TWO63..TWO63).contains(&x) { x as i64 } else { i64::MIN };
     if score < TWO63 {
-        score as i64 as u64
+        cvtt(score) as u64
     } else {
-        ((score - TWO63) as i64 as u64) ^ (1u64 << 63)
+        (cvtt(score - TWO63) as u64) ^ (1u64 << 63)
     }
 }
 
