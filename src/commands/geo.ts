@@ -10,16 +10,6 @@ function storeSpec(keyword: string, from: number): KeySpec {
   return { flags: ["OW", "update"], begin: { keyword, startfrom: from }, find: { lastkey: 0, keystep: 1, limit: 0 } };
 }
 
-/** Redis's georadiusGetKeys: the source, and the last STORE/STOREDIST destination from argv[5] on. */
-function georadiusKeys(argv: Buffer[]): number[] {
-  let stored = -1;
-  for (let i = 5; i < argv.length; i++) {
-    const a = argv[i].toString("latin1").toLowerCase();
-    if ((a === "store" || a === "storedist") && i + 1 < argv.length) stored = ++i;
-  }
-  return stored < 0 ? [1] : [1, stored];
-}
-
 function georadiusDef(name: string, arity: number, storeFrom: number): CommandDef {
   return {
     name,
@@ -27,7 +17,6 @@ function georadiusDef(name: string, arity: number, storeFrom: number): CommandDe
     flags: "write denyoom",
     keys: [1, 1, 1],
     keySpecs: [rangeKeySpec("RO access", [1, 1, 1]), storeSpec("STORE", storeFrom), storeSpec("STOREDIST", storeFrom)],
-    getKeys: georadiusKeys,
     acl: "write geo slow",
     handler: engineHandler(name),
   };
