@@ -621,6 +621,114 @@ fn points_in_shape(z: &ZSet, shape: &Shape, limit: usize) -> Vec<Point> {
     found
 }
 
+/// Redis's pqsort (Bentley and McIlroy's quicksort that only recurses into
+/// the parts overlapping elements `lrange..=rrange`): those end up sorted, in
+/// the order Redis leaves equal elements, which a stable sort would not give.
+fn pqsort<T>(v: &mut [T], cmp: &impl Fn(&T, &T) -> i32, lrange: usize, rrange: usize) {
+    let outside = |start: usize, len: usize| (lrange < start && rrange < start) || (lrange >= start + len && rrange >= start + len);
+    let med3 = |v: &[T], a: usize, b: usize, c: usize| {
+        if cmp(&v[a], &v[b]) < 0 {
+            if cmp(&v[b], &v[c]) < 0 {
+                b
+            } else if cmp(&v[a], &v[c]) < 0 {
+                c
+            } else {
+                a
+            }
+        } else if cmp(&v[b], &v[c]) > 0 {
+            b
+        } else if cmp(&v[a], &v[c]) < 0 {
+            a
+        } else {
+            c
+        }
+    };
+    fn vecswap<T>(v: &mut [T], a: usize, b: usize, n: usize) {
+        for i in 0..n {
+            v.swap(a + i, b + i);
+        }
+    }
+    fn run<T>(v: &mut [T], mut a: usize, mut n: usize, cmp: &impl Fn(&T, &T) -> i32, med3: &impl Fn(&[T], usize, usize, usize) -> usize, outside: &impl Fn(usize, usize) -> bool) {
+        loop {
+            if n < 7 {
+                for pm in a + 1..a + n {
+                    let mut pl = pm;
+                    while pl > a && cmp(&v[pl - 1], &v[pl]) > 0 {
+                        v.swap(pl, pl - 1);
+                        pl -= 1;
+                    }
+                }
+                return;
+            }
+            let mut pm = a + n / 2;
+            if n > 7 {
+                let mut pl = a;
+                let mut pn = a + n - 1;
+                if n > 40 {
+                    let d = n / 8;
+                    pl = med3(v, pl, pl + d, pl + 2 * d);
+                    pm = med3(v, pm - d, pm, pm + d);
+                    pn = med3(v, pn - 2 * d, pn - d, pn);
+                }
+                pm = med3(v, pl, pm, pn);
+            }
+            v.swap(a, pm);
+            let (mut pa, mut pb) = (a + 1, a + 1);
+            let (mut pc, mut pd) = (a + n - 1, a + n - 1);
+            loop {
+                while pb <= pc {
+                    let c = cmp(&v[pb], &v[a]);
+                    if c > 0 {
+                        break;
+                    }
+                    if c == 0 {
+                        v.swap(pa, pb);
+                        pa += 1;
+                    }
+                    pb += 1;
+                }
+                while pb <= pc {
+                    let c = cmp(&v[pc], &v[a]);
+                    if c < 0 {
+                        break;
+                    }
+                    if c == 0 {
+                        v.swap(pc, pd);
+                        pd -= 1;
+                    }
+                    pc -= 1;
+                }
+                if pb > pc {
+                    break;
+                }
+                v.swap(pb, pc);
+                pb += 1;
+                pc -= 1;
+            }
+            let pn = a + n;
+            let r = (pa - a).min(pb - pa);
+            vecswap(v, a, pb - r, r);
+            let r = (pd - pc).min(pn - pd - 1);
+            vecswap(v, pb, pn - r, r);
+            let r = pb - pa;
+            if r > 1 && !outside(a, r) {
+                run(v, a, r, cmp, med3, outside);
+            }
+            let r = pd - pc;
+            if r > 1 {
+                a = pn - r;
+                n = r;
+                if !outside(a, n) {
+                    continue;
+                }
+            }
+            return;
+        }
+    }
+    let n = v.len();
+    run(v, 0, n, cmp, &med3, &outside);
+}
+
 /// GEORADIUS, GEORADIUSBYMEMBER (and _RO), GEOSEARCH, GEOSEARCHSTORE.
 fn search_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, kind: Search) -> i64 {
     let src = if kind == Search::SearchStore { 2 } else { 1 };
@@ -786,11 +894,22 @@ fn search_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, k
         return code::WRITTEN;
     }
     let returned = if count == 0 { found.len() } else { found.len().min(count as usize) };
-    // glibc's qsort (a merge sort) keeps equal distances in their found order.
-    match sort {
-        Sort::Asc => found.sort_by(|a, b| a.dist.partial_cmp(&b.dist).unwrap_or(std::cmp::Ordering::Equal)),
-        Sort::Desc => found.sort_by(|a, b| b.dist.partial_cmp(&a.dist).unwrap_or(std::cmp::Ordering::Equal)),
-        Sort::None => {}
+    if sort != Sort::None {
+        let desc = sort == Sort::Desc;
+        let cmp = |a: &Point, b: &Point| {
+            let c = if a.dist > b.dist { 1 } else if a.dist == b.dist { 0 } else { -1 };
+            if desc {
+                -c
+            } else {
+                c
+            }
+        };
+        if returned == found.len() {
+            // glibc's qsort (a merge sort) keeps equal distances in their found order.
+            found.sort_by(|a, b| cmp(a, b).cmp(&0));
+        } else {
+            pqsort(&mut found, &cmp, 0, returned - 1);
+        }
     }
     found.truncate(returned);
     for p in &mut found {
@@ -891,6 +1010,21 @@ mod tests {
         let c = decode_score(3479447370796909.0).unwrap();
         assert_eq!(fmt_distance(distance(p[0], p[1], c[0], c[1])), "166274.1516");
         assert_eq!(fmt_distance(distance(p[0], p[1], c[0], c[1]) / 1000.0), "166.2742");
+    }
+
+    #[test]
+    fn pqsort_sorts_the_asked_range() {
+        let mut seed = 7u64;
+        for n in [1usize, 5, 7, 8, 30, 41, 200, 1000] {
+            for _ in 0..20 {
+                let mut v: Vec<u32> = (0..n).map(|_| (crate::keyspace::next_rand(&mut seed) % 50) as u32).collect();
+                let mut sorted = v.clone();
+                sorted.sort();
+                let k = (crate::keyspace::next_rand(&mut seed) as usize) % n;
+                pqsort(&mut v, &|a: &u32, b: &u32| (*a as i32) - (*b as i32), 0, k);
+                assert_eq!(v[..=k], sorted[..=k], "n {n} k {k}");
+            }
+        }
     }
 
     #[test]

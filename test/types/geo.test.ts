@@ -100,6 +100,17 @@ describe.skipIf(!haveRedisServer())("geo against redis-server", () => {
     expect(await scores("r6")).toEqual(["Catania", "56.4412578701582", "Palermo", "190.44242984775784", "edge2", "279.7403417843143", "edge1", "279.7404521356343"]);
   });
 
+  it("equal distances come out in Redis's order: stable for full sorts, its partial quicksort for COUNT", async () => {
+    const r = new Prng(8);
+    const add: Arg[] = ["GEOADD", "t"];
+    for (let i = 0; i < 120; i++) add.push(String(10 + r.int(4) * 0.001), String(10 + r.int(3) * 0.001), `p${i}`);
+    const cmds: Arg[][] = [add];
+    for (const count of ["1", "2", "5", "7", "8", "13", "40", "41", "60", "119", "120", "500"]) {
+      for (const dir of ["ASC", "DESC"]) cmds.push(["GEORADIUS", "t", "10", "10", "100", "km", "COUNT", count, dir], ["GEOSEARCH", "t", "FROMLONLAT", "10.001", "10.001", "BYBOX", "50", "50", "km", "COUNT", count, dir, "WITHDIST"]);
+    }
+    await sameReplies(p, cmds);
+  });
+
   it("keyspace events and propagation: GEOADD as zadd/ZADD, stores as georadiusstore/geosearchstore", async () => {
     const events = await sameEvents(p, [
       SICILY, ["GEOADD", "Sicily", "13.361389", "38.115556", "Palermo"], ["GEOADD", "Sicily", "XX", "1", "1", "nope"], ["GEOSEARCHSTORE", "d", "Sicily", "FROMMEMBER", "Palermo", "BYRADIUS", "300", "km"],
