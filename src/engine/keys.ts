@@ -38,6 +38,10 @@ export function existsRead(db: number, key: Uint8Array): boolean {
 export function touch(db: number, key: Uint8Array): boolean {
   return native.keyTouch(db, key);
 }
+/** The type name of a live key, without expiring, counting or touching it ("none" when missing or expired). */
+export function liveType(db: number, key: Uint8Array): string {
+  return native.keyLiveType(db, key);
+}
 /** The type name of a key ("none" when missing). */
 export function type(db: number, key: Uint8Array): string {
   return native.keyType(db, key);

@@ -55,6 +55,19 @@ pub fn key_touch(db: u32, key: &[u8]) -> bool {
     ks().touch_cmd(db as usize, key)
 }
 
+/// The type of a live key without any effect (no expiry, stats or touch:
+/// Redis's LOOKUP_NOEFFECTS): "none" when missing or past its expire time.
+/// Blocked clients are served only when their key has the type they wait for.
+#[napi(catch_unwind)]
+pub fn key_live_type(db: u32, key: &[u8]) -> &'static str {
+    let k = ks();
+    let now = k.now_ms;
+    match k.dbs[db as usize].dict.get(key) {
+        Some(e) if !(e.expire() >= 0 && e.expire() <= now) => e.value.type_name(),
+        _ => "none",
+    }
+}
+
 /// TYPE: the type name ("none" when missing).
 #[napi(catch_unwind)]
 pub fn key_type(db: u32, key: &[u8]) -> &'static str {
