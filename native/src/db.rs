@@ -70,11 +70,12 @@ impl Db {
         self.index_expire(key, -1, expire);
     }
 
-    /// Adds or replaces `key` with `entry` as it is (value, expire, LRU).
-    pub fn put(&mut self, key: &[u8], entry: Entry) {
+    /// Adds or replaces `key` with `entry` as it is (value, expire, LRU); the replaced entry, if any.
+    pub fn put(&mut self, key: &[u8], entry: Entry) -> Option<Entry> {
         let new = entry.expire;
-        let old = self.dict.insert(key, entry).map(|o| o.expire).unwrap_or(-1);
-        self.index_expire(key, old, new);
+        let replaced = self.dict.insert(key, entry);
+        self.index_expire(key, replaced.as_ref().map(|o| o.expire).unwrap_or(-1), new);
+        replaced
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {

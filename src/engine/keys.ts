@@ -14,9 +14,17 @@ export const OBJ_REFCOUNT = native.KEY_OBJ_REFCOUNT;
 export const OBJ_IDLETIME = native.KEY_OBJ_IDLETIME;
 export const OBJ_FREQ = native.KEY_OBJ_FREQ;
 
-/** DEL/UNLINK of one key: true if it existed. */
-export function del(db: number, key: Uint8Array): boolean {
-  return native.keyDel(db, key);
+/** DEL/UNLINK of one key: true if it existed. `lazy` frees a big value on the lazyfree thread (default: lazyfree-lazy-user-del). */
+export function del(db: number, key: Uint8Array, lazy?: boolean): boolean {
+  return native.keyDel(db, key, lazy);
+}
+/** The lazyfree-lazy-server-del, -expire and -user-del configs. */
+export function setLazyfree(serverDel: boolean, expire: boolean, userDel: boolean): void {
+  native.keySetLazyfree(serverDel, expire, userDel);
+}
+/** [lazyfree_pending_objects, lazyfreed_objects]. */
+export function lazyfreeStats(): number[] {
+  return native.keyLazyfreeStats();
 }
 /** Whether a live key exists, without counting a keyspace hit/miss or touching it. */
 export function exists(db: number, key: Uint8Array): boolean {

@@ -17,6 +17,7 @@ import { Logger } from "./log.js";
 import { COPIED_OUTPUT_MAX, LIMIT_CHECK_STEP_BITS, OutputArena, PendingRanges } from "./output.js";
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
+import { trackLazyfree } from "../commands/lazyfree.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
@@ -138,6 +139,7 @@ export class Server {
     });
     engine.server.init(config.int("databases"));
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
+    trackLazyfree(this); // which deletions free big values on the lazyfree thread
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
     installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
     this.closeHooks.push((c) => this.blocking.clientClosed(c));

@@ -205,6 +205,7 @@ pub fn engine_reset_stats() {
     s.expired_time_cap_reached_count = 0;
     s.keyspace_hits = 0;
     s.keyspace_misses = 0;
+    crate::lazyfree::reset_freed();
 }
 
 #[cfg(test)]
