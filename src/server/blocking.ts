@@ -71,15 +71,20 @@ export function blockOrAnswer(c: Ctx): void {
   const spec = server.commandNames?.get(c.argv[0]);
   const type = spec ? waitedType(spec) : null;
   if (!spec || type === null) return c.r.nilArray();
-  blockForKeys(c, spec, { keys: waitedKeys(spec, c.argv), type, deadline: deadlineOf(spec, c.argv) });
+  blockForKeys(c, { keys: waitedKeys(spec, c.argv), type, deadline: deadlineOf(spec, c.argv) }, spec);
 }
 
 /**
- * Blocks the client of `c` (running `spec`) on `req`'s keys (Redis's
- * blockForKeys); inside MULTI or a script it answers the null array instead.
+ * Blocks the client of `c` on `req`'s keys (Redis's blockForKeys); inside
+ * MULTI or a script it answers the null array instead. The command (`spec`,
+ * by default the one argv[0] names) runs again with `c.argv` when a key is
+ * ready: a command that must run again differently rewrites c.argv before
+ * blocking (XREAD's `$` becomes the last ID, as Redis rewrites its argv).
  */
-export function blockForKeys(c: Ctx, spec: CommandSpec, req: BlockRequest): void {
+export function blockForKeys(c: Ctx, req: BlockRequest, spec?: CommandSpec): void {
   if (c.client.denyBlocking) return c.r.nilArray();
+  spec ??= c.server.commandNames?.get(c.argv[0]);
+  if (!spec) return c.r.nilArray();
   c.server.blocking.block(c.client, spec, c.argv, c.db, req);
 }
 
@@ -322,24 +327,28 @@ export class Blocking {
     const w = this.waiters.get(client);
     if (!w) return;
     w.timer = null;
-    this.answerAndRelease(w, false);
+    this.answerAndRelease(w, null);
   }
 
   /** CLIENT UNBLOCK: as a timeout, or with the UNBLOCKED error. */
   private unblockByCommand(client: Client, withError: boolean): void {
     const w = this.waiters.get(client);
-    if (w) this.answerAndRelease(w, withError);
+    if (w) this.answerAndRelease(w, withError ? UNBLOCKED : null);
   }
 
-  /** Ends a wait without running the command again: answers, counts the call (Redis's updateStatsOnUnblock), lets the client go on. */
-  private answerAndRelease(w: Waiter, withError: boolean): void {
+  /**
+   * Ends a wait without running the command again: answers the null array or
+   * `error`, counts the call (Redis's updateStatsOnUnblock), lets the client go on.
+   */
+  private answerAndRelease(w: Waiter, error: string | null): void {
+    const withError = error !== null;
     const { client, spec, argv } = w;
     this.release(w);
     this.finish(w);
     const r = this.reply;
     r.pos = 0;
     r.resp = client.resp;
-    if (withError) r.error(UNBLOCKED);
+    if (error !== null) r.error(error);
     else r.nilArray();
     const server = this.server;
     if (withError) countError(server, r, 0);
@@ -358,6 +367,17 @@ export class Blocking {
     }
     server.writeTo(client, r.take());
     server.resume(client);
+  }
+
+  /**
+   * Ends every wait with an error and closes the clients after it (Redis's
+   * disconnectAllBlockedClients, when a master becomes a replica).
+   */
+  disconnectAll(): void {
+    for (const w of [...this.waiters.values()]) {
+      this.answerAndRelease(w, "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
+      w.client.closeAfterReply = true;
+    }
   }
 
   /** A blocked client disconnected: it leaves its keys' lines (nothing is answered or counted). */

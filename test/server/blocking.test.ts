@@ -46,7 +46,7 @@ function installBgetdel(s: Server): void {
         return;
       }
       const secs = Number(c.argv[c.argv.length - 1].toString());
-      blockForKeys(c, spec, { keys, type: "string", deadline: secs > 0 ? Date.now() + Math.ceil(secs * 1000) : 0 });
+      blockForKeys(c, { keys, type: "string", deadline: secs > 0 ? Date.now() + Math.ceil(secs * 1000) : 0 }, spec);
     },
   };
   s.commands.set("bgetdel", spec);
