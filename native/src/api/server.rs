@@ -64,3 +64,10 @@ pub fn engine_rehash(buckets: u32) -> bool {
     }
     busy
 }
+
+/// Hands a config parameter the engine's types read (their encodings'
+/// thresholds, ...) to the family that owns it; false if none does.
+#[napi(catch_unwind)]
+pub fn engine_set_config(name: String, value: i64) -> bool {
+    crate::t_set::set_config(&name, value)
+}
