@@ -272,3 +272,165 @@ describe("blocking machinery (test-only BGETDEL)", () => {
     expect(await reply).toBe("*2 $1 k $1 v");
   });
 });
+
+describe("blocking list pops", () => {
+  it("BLPOP is woken by LPUSH and RPUSH from another client", async () => {
+    const b = await client();
+    let reply = start(b, "BLPOP", "l", "0");
+    await blockedClients(1);
+    await conn.call("LPUSH", "l", "x");
+    expect(await reply).toBe("*2 $1 l $1 x");
+    reply = start(b, "BRPOP", "l1", "l2", "0");
+    await blockedClients(1);
+    await conn.call("RPUSH", "l2", "a", "b");
+    expect(await reply).toBe("*2 $2 l2 $1 b");
+    expect(show(await conn.call("LRANGE", "l2", "0", "-1"))).toBe("*1 $1 a");
+  });
+
+  it("propagates a served BLPOP as the pop it did, after the push", async () => {
+    const units: string[][] = [];
+    const stop = server.writePath.onPropagate((ops: PropagatedOp[]) => units.push(ops.map((o) => o.argv.map((a) => a.toString()).join(" "))));
+    try {
+      const b = await client();
+      const reply = start(b, "BLPOP", "l", "0");
+      await blockedClients(1);
+      await conn.call("RPUSH", "l", "a", "b");
+      expect(await reply).toBe("*2 $1 l $1 a");
+      expect(units).toEqual([["RPUSH l a b"], ["LPOP l"]]);
+    } finally {
+      stop();
+    }
+  });
+
+  it("serves waiters first come first served, one element each", async () => {
+    const [a, b, c] = [await client(), await client(), await client()];
+    const ra = start(a, "BLPOP", "l", "0");
+    await blockedClients(1);
+    const rb = start(b, "BLPOP", "l", "0");
+    await blockedClients(2);
+    const rc = start(c, "BLPOP", "l", "0");
+    await blockedClients(3);
+    await conn.call("RPUSH", "l", "1", "2");
+    expect([await ra, await rb]).toEqual(["*2 $1 l $1 1", "*2 $1 l $1 2"]);
+    expect(await info("blocked_clients")).toBe("1");
+    await conn.call("RPUSH", "l", "3");
+    expect(await rc).toBe("*2 $1 l $1 3");
+  });
+
+  it("is woken by RENAME, MOVE and MULTI/EXEC", async () => {
+    const b = await client();
+    let reply = start(b, "BLPOP", "l", "0");
+    await blockedClients(1);
+    await conn.call("RPUSH", "src", "r1", "r2");
+    await conn.call("RENAME", "src", "l");
+    expect(await reply).toBe("*2 $1 l $2 r1");
+    await conn.call("DEL", "l");
+
+    reply = start(b, "BLPOP", "l", "0");
+    await blockedClients(1);
+    await conn.send([["SELECT", "1"], ["RPUSH", "l", "m"], ["MOVE", "l", "0"], ["SELECT", "0"]]);
+    expect(await reply).toBe("*2 $1 l $1 m");
+
+    reply = start(b, "BLPOP", "l", "0");
+    await blockedClients(1);
+    const r = await conn.send([["MULTI"], ["RPUSH", "l", "t1"], ["LPOP", "l"], ["RPUSH", "l", "t2"], ["EXEC"]]);
+    expect(show(r[4])).toBe("*3 :1 $2 t1 :1");
+    // The waiter sees the state after the whole transaction.
+    expect(await reply).toBe("*2 $1 l $2 t2");
+  });
+
+  it("stays blocked while the key is another type, and is served once it is a list again", async () => {
+    const b = await client();
+    const reply = start(b, "BLPOP", "k", "0");
+    await blockedClients(1);
+    await conn.call("SET", "k", "string");
+    await conn.call("SADD", "k2", "m");
+    await conn.call("RENAME", "k2", "k");
+    expect(await info("blocked_clients")).toBe("1");
+    await conn.call("DEL", "k");
+    await conn.call("LPUSH", "k", "v");
+    expect(await reply).toBe("*2 $1 k $1 v");
+  });
+
+  it("BRPOPLPUSH to a destination of another type answers WRONGTYPE when served and leaves the element", async () => {
+    const b = await client();
+    await conn.call("SET", "dst", "string");
+    const reply = start(b, "BRPOPLPUSH", "src", "dst", "0");
+    await blockedClients(1);
+    await conn.call("RPUSH", "src", "e");
+    expect(await reply).toMatch(/^-WRONGTYPE/);
+    expect(show(await conn.call("LRANGE", "src", "0", "-1"))).toBe("*1 $1 e");
+  });
+
+  it("a served BLMOVE feeds the next waiter at once, before the pusher's next command", async () => {
+    const units: string[][] = [];
+    const stop = server.writePath.onPropagate((ops: PropagatedOp[]) => units.push(ops.map((o) => o.argv.map((a) => a.toString()).join(" "))));
+    try {
+      const [a, b, c] = [await client(), await client(), await client()];
+      const ra = start(a, "BLMOVE", "src", "dst", "LEFT", "RIGHT", "0");
+      await blockedClients(1);
+      const rb = start(b, "BLMOVE", "dst", "src", "RIGHT", "LEFT", "0");
+      await blockedClients(2);
+      const rc = c.send([["SET", "k1", "v1"], ["LPUSH", "src", "dummy"], ["SET", "k2", "v2"]]);
+      expect((await rc).map(show)).toEqual(["+OK", ":1", "+OK"]);
+      expect([await ra, await rb]).toEqual(["$5 dummy", "$5 dummy"]);
+      expect(units).toEqual([["SET k1 v1"], ["LPUSH src dummy"], ["LMOVE src dst LEFT RIGHT"], ["LMOVE dst src RIGHT LEFT"], ["SET k2 v2"]]);
+    } finally {
+      stop();
+    }
+  });
+
+  it("BLPOP times out with the null array, counted once; BLMPOP and BRPOPLPUSH too", async () => {
+    const b = await client();
+    expect(show(await b.call("BLPOP", "l", "0.01"))).toBe("*-1");
+    expect(show(await b.call("BLMPOP", "0.01", "1", "l", "LEFT"))).toBe("*-1");
+    expect(show(await b.call("BRPOPLPUSH", "l", "d", "0.01"))).toBe("*-1");
+    await b.call("HELLO", "3");
+    expect(show(await b.call("BLPOP", "l", "0.01"))).toBe("_");
+    expect(await info("cmdstat_blpop")).toMatch(/^calls=2,/);
+  });
+
+  it("BLPOP inside MULTI answers the null array without blocking", async () => {
+    const r = await conn.send([["MULTI"], ["BLPOP", "l", "0"], ["BRPOPLPUSH", "l", "d", "0"], ["EXEC"]]);
+    expect(show(r[3])).toBe("*2 *-1 *-1");
+  });
+
+  it("the pipelined commands behind a BLPOP wait, and a BLPOP among them blocks again", async () => {
+    const b = await client();
+    const replies = b.send([["BLPOP", "l", "0"], ["LPUSH", "l", "mine"], ["BLPOP", "l2", "0"], ["PING"]]);
+    await blockedClients(1);
+    await conn.call("RPUSH", "l", "first");
+    await blockedClients(1);
+    expect(show(await conn.call("LRANGE", "l", "0", "-1"))).toBe("*1 $4 mine");
+    await conn.call("RPUSH", "l2", "second");
+    expect((await replies).map(show)).toEqual(["*2 $1 l $5 first", ":1", "*2 $2 l2 $6 second", "+PONG"]);
+  });
+
+  it("SWAPDB wakes a client whose key now exists in its db", async () => {
+    const b = await client();
+    await b.call("SELECT", "9");
+    const reply = start(b, "BRPOP", "k", "0");
+    await blockedClients(1);
+    await conn.send([["SELECT", "1"], ["RPUSH", "k", "hello"], ["SELECT", "0"]]);
+    await conn.call("SWAPDB", "1", "9");
+    expect(await reply).toBe("*2 $1 k $5 hello");
+  });
+
+  it("slowlog and commandstats see a blocked command once, when it completes; MONITOR when it first runs", async () => {
+    await conn.call("CONFIG", "SET", "slowlog-log-slower-than", "0");
+    try {
+      await conn.call("SLOWLOG", "RESET");
+      const b = await client();
+      const reply = start(b, "BLPOP", "l", "0");
+      await blockedClients(1);
+      expect(show(await conn.call("SLOWLOG", "GET"))).not.toMatch(/blpop/i);
+      await conn.call("LPUSH", "l", "1");
+      await reply;
+      const log = show(await conn.call("SLOWLOG", "GET"));
+      expect(log.match(/BLPOP/g)?.length).toBe(1);
+      expect(await info("cmdstat_blpop")).toMatch(/^calls=1,/);
+    } finally {
+      await conn.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+    }
+  });
+});
