@@ -406,6 +406,27 @@ describe("blocking list pops", () => {
     expect((await replies).map(show)).toEqual(["*2 $1 l $5 first", ":1", "*2 $2 l2 $6 second", "+PONG"]);
   });
 
+  it("a key that expired before its waiter runs again: the pop deletes it (DEL propagated) and blocks again with its first deadline", async () => {
+    const units: string[][] = [];
+    const stop = server.writePath.onPropagate((ops: PropagatedOp[]) => units.push(ops.map((o) => o.argv.map((a) => a.toString().replace(/^\d{13}$/, "<ms>")).join(" "))));
+    await conn.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    try {
+      const b = await client();
+      const started = Date.now();
+      const reply = start(b, "BRPOP", "k", "1");
+      await blockedClients(1);
+      await conn.send([["MULTI"], ["RPUSH", "k", "hello"], ["PEXPIRE", "k", "100"], ["DEBUG", "SLEEP", "0.2"], ["EXEC"]]);
+      expect(show(await conn.call("CLIENT", "LIST"))).toMatch(/flags=b /);
+      expect(await reply).toBe("*-1");
+      // The timeout counts from the first run (Redis's #13004): well under two seconds.
+      expect(Date.now() - started).toBeLessThan(1900);
+      expect(units).toEqual([["MULTI", "RPUSH k hello", "PEXPIREAT k <ms>", "EXEC"], ["DEL k"]]);
+    } finally {
+      stop();
+      await conn.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
+  });
+
   it("SWAPDB wakes a client whose key now exists in its db", async () => {
     const b = await client();
     await b.call("SELECT", "9");
