@@ -59,7 +59,27 @@ pub fn value_size(v: &Value, samples: usize) -> usize {
         // Grown by APPEND/SETRANGE: the room it has, as sds's greedy growth leaves it.
         Value::Raw(b) => ROBJ + sds_size(b.capacity()),
         Value::Set(s) => set_size(s, samples),
-        Value::List(_) | Value::ZSet(_) | Value::Hash(_) => ROBJ,
+        Value::List(l) => list_size(l, samples),
+        Value::ZSet(_) | Value::Hash(_) => ROBJ,
+    }
+}
+
+/// sizeof(quicklist), sizeof(quicklistNode).
+const QUICKLIST: usize = 40;
+const QUICKLIST_NODE: usize = 40;
+
+fn list_size(l: &crate::t_list::List, samples: usize) -> usize {
+    use crate::t_list::List;
+    match l {
+        List::Listpack(lp) => ROBJ + usable_size(lp.bytes_len()),
+        List::Quicklist(q) => {
+            let (mut sum, mut n) = (0, 0);
+            for b in q.node_blocks().take(samples) {
+                sum += QUICKLIST_NODE + usable_size(b.alloc_len());
+                n += 1;
+            }
+            ROBJ + QUICKLIST + scaled(sum, n, q.node_count())
+        }
     }
 }
 
