@@ -139,14 +139,10 @@ export class Server {
       if (name === "requirepass" && value === "") for (const c of this.clients.values()) c.authenticated = true;
     });
     engine.server.init(config.int("databases"));
-    // The parameters the engine's types read (encoding thresholds): at start and on each change.
-    const toEngine = (name: string) => {
-      const v = config.get(name);
-      engine.server.setConfig(name, v === "yes" ? 1 : v === "no" ? 0 : config.int(name));
-    };
-    for (const name of engine.server.ENGINE_CONFIGS) toEngine(name);
+    // The encodings' thresholds (list-max-listpack-size, ...): the engine keeps a copy.
+    for (const name of engine.engineConfig.NAMES) engine.engineConfig.set(name, config.int(name));
     config.onChange((name) => {
-      if (engine.server.ENGINE_CONFIGS.includes(name)) toEngine(name);
+      if (engine.engineConfig.NAMES.includes(name)) engine.engineConfig.set(name, config.int(name));
     });
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
     trackLazyfree(this); // which deletions free big values on the lazyfree thread

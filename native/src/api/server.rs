@@ -65,9 +65,14 @@ pub fn engine_rehash(buckets: u32) -> bool {
     busy
 }
 
-/// Hands a config parameter the engine's types read (their encodings'
-/// thresholds, ...) to the family that owns it; false if none does.
+/// The config names whose values the engine reads (config.rs).
+#[napi(catch_unwind)]
+pub fn engine_config_names() -> Vec<String> {
+    crate::config::NAMES.iter().map(|s| s.to_string()).collect()
+}
+
+/// Sets an engine setting by its config name (its integer value).
 #[napi(catch_unwind)]
 pub fn engine_set_config(name: String, value: i64) -> bool {
-    crate::t_set::set_config(&name, value)
+    crate::config::set(&name, value)
 }
