@@ -145,6 +145,10 @@ impl Keyspace {
         if db == 0 {
             self.start_expire_cycle();
         }
+        // Hash fields first, as Redis interleaves them (they are indexed by time: cheap).
+        if !self.dbs[db].hexpires.is_empty() {
+            self.active_expire_hash_fields(db, crate::t_hash::field_expire::FIELDS_PER_CYCLE);
+        }
         let d = &self.dbs[db];
         if d.expires.is_empty() {
             return 0;
