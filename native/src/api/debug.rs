@@ -78,6 +78,23 @@ fn serialized_len(e: &Entry) -> usize {
     match &e.value {
         v if t_string::is_string(v) => t_string::with_bytes(v, rdb_string_len),
         Value::List(l) => list_serialized_len(l),
+        Value::ZSet(z) => match z.listpack() {
+            Some(lp) => rdb_string_len(lp.as_bytes()),
+            None => {
+                // RDB_TYPE_ZSET_2: each member, then its score as a binary double.
+                let mut n = rdb_len_size(z.len());
+                z.for_each(|m, _| n += rdb_string_len(m) + 8);
+                n
+            }
+        },
+        Value::Hash(h) => {
+            if h.encoding() != "hashtable" {
+                return rdb_string_len(hash_listpack(h).as_bytes());
+            }
+            let mut n = rdb_len_size(h.len());
+            h.for_each(|f, v| n += rdb_string_len(f) + rdb_string_len(v));
+            n
+        }
         Value::Set(s) => match s.compact_bytes() {
             Some(b) => rdb_string_len(b),
             None => {
@@ -88,6 +105,27 @@ fn serialized_len(e: &Entry) -> usize {
         },
         _ => 0,
     }
+}
+
+/// A listpack-encoded hash's listpack, as Redis holds it (field, value[,
+/// expire] for each field, in order): rebuilt from the entries, whose
+/// encoding in a listpack depends on nothing else.
+pub fn hash_listpack(h: &crate::t_hash::Hash) -> crate::listpack::Listpack {
+    use crate::listpack::LpEntry;
+    let with_ttl = h.encoding() == "listpackex";
+    let mut lp = crate::listpack::Listpack::new();
+    let mut put = |lp: &mut crate::listpack::Listpack, e: LpEntry<'_>| match e {
+        LpEntry::Int(v) => lp.push_back_i64(v),
+        LpEntry::Str(b) => lp.push_back(b),
+    };
+    h.for_each_entry(|f, v, expire| {
+        put(&mut lp, f);
+        put(&mut lp, v);
+        if with_ttl {
+            lp.push_back_i64(expire);
+        }
+    });
+    lp
 }
 
 /// A list is saved as a quicklist (RDB_TYPE_LIST_QUICKLIST_2): the node count,

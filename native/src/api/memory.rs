@@ -60,7 +60,8 @@ pub fn value_size(v: &Value, samples: usize) -> usize {
         Value::Raw(b) => ROBJ + sds_size(b.capacity()),
         Value::Set(s) => set_size(s, samples),
         Value::List(l) => list_size(l, samples),
-        Value::ZSet(_) | Value::Hash(_) => ROBJ,
+        Value::ZSet(z) => zset_size(z, samples),
+        Value::Hash(h) => hash_size(h, samples),
     }
 }
 
@@ -81,6 +82,52 @@ fn list_size(l: &crate::t_list::List, samples: usize) -> usize {
             ROBJ + QUICKLIST + scaled(sum, n, q.node_count())
         }
     }
+}
+
+/// The buckets Redis's dict has for `len` entries grown one by one (4 at
+/// least, doubled when full): for tables whose bucket count is their own.
+fn grown_buckets(len: usize) -> usize {
+    len.next_power_of_two().max(4)
+}
+
+/// sizeof(zset), sizeof(zskiplist), and the header node's 32 levels (a node
+/// is ele, score, backward: 24 bytes, and 16 per level).
+const ZSET: usize = 16;
+const ZSKIPLIST: usize = 32;
+const ZSKIPLIST_HEADER: usize = 24 + 32 * 16;
+/// A node's expected size: its levels are random (one more with p = 1/4),
+/// 4/3 on average; malloc gives exactly 24 + 16 * level for each.
+const ZSKIPLIST_NODE_AVG: f64 = 24.0 + 16.0 * 4.0 / 3.0;
+
+fn zset_size(z: &crate::t_zset::ZSet, samples: usize) -> usize {
+    if let Some(lp) = z.listpack() {
+        return ROBJ + usable_size(lp.bytes_len());
+    }
+    let (mut sum, mut n) = (0, 0);
+    let mut f = |m: &[u8]| {
+        if n < samples {
+            sum += sds_size(m.len()) + DICT_ENTRY;
+            n += 1;
+        }
+    };
+    z.for_each(|m, _| f(m));
+    let len = z.len();
+    let nodes = if n == 0 { 0 } else { (ZSKIPLIST_NODE_AVG * len as f64) as usize };
+    ROBJ + ZSET + ZSKIPLIST + table_overhead(grown_buckets(len)) + usable_size(ZSKIPLIST_HEADER) + scaled(sum, n, len) + nodes
+}
+
+fn hash_size(h: &crate::t_hash::Hash, samples: usize) -> usize {
+    if h.encoding() != "hashtable" {
+        return ROBJ + usable_size(crate::api::debug::hash_listpack(h).bytes_len());
+    }
+    let (mut sum, mut n) = (0, 0);
+    h.for_each(|f, v| {
+        if n < samples {
+            sum += sds_size(f.len()) + sds_size(v.len()) + DICT_ENTRY;
+            n += 1;
+        }
+    });
+    ROBJ + table_overhead(grown_buckets(h.len())) + scaled(sum, n, h.len())
 }
 
 fn set_size(s: &crate::t_set::Set, samples: usize) -> usize {
