@@ -85,16 +85,16 @@ fn lookup_by_pattern(ks: &mut Keyspace, db: usize, pattern: &[u8], elem: &[u8]) 
     }
 }
 
-/// A live field of a hash (the hash type's accessor: `Hash::get`, once the
-/// hash type lands; the skeleton has no fields).
-fn hash_field(_h: &crate::t_hash::Hash, _field: &[u8]) -> Option<Vec<u8>> {
-    None
+/// A live field of a hash.
+fn hash_field(h: &crate::t_hash::Hash, field: &[u8]) -> Option<Vec<u8>> {
+    h.get(field)
 }
 
-/// The members of a sorted set, by ascending score (`ZSet::for_each`, once
-/// the sorted set type lands; the skeleton has no members).
-fn zset_members(_z: &crate::t_zset::ZSet) -> Vec<Vec<u8>> {
-    Vec::new()
+/// The members of a sorted set, by ascending score (then member).
+fn zset_members(z: &crate::t_zset::ZSet) -> Vec<Vec<u8>> {
+    let mut v = Vec::with_capacity(z.len());
+    z.for_each(|m, _| v.push(m.to_vec()));
+    v
 }
 
 /// Elements of a list, head to tail.
