@@ -178,7 +178,7 @@ fn sort_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, rea
         ZSet,
     }
     // The elements, and for lists and sorted sets their natural order.
-    let (kind, all): (Kind, Vec<Vec<u8>>) = match ks.lookup_read(db, argv[1]).map(|e| &e.value) {
+    let (kind, all): (Kind, Vec<Vec<u8>>) = match ks.lookup_read(db, argv[1]).map(|e| &mut e.value) {
         None => (Kind::List, Vec::new()),
         Some(Value::List(l)) => (Kind::List, list_members(l)),
         Some(Value::Set(s)) => {
@@ -186,7 +186,13 @@ fn sort_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, rea
             s.for_each(|m| v.push(m.to_vec()));
             (Kind::Set, v)
         }
-        Some(Value::ZSet(z)) => (Kind::ZSet, zset_members(z)),
+        Some(Value::ZSet(z)) => {
+            // Redis 7.2 sorts a sorted set through its skiplist, converting a listpack one for good.
+            if z.encoding() == "listpack" {
+                z.to_skiplist();
+            }
+            (Kind::ZSet, zset_members(z))
+        }
         Some(_) => return out.error(err::WRONGTYPE),
     };
     // An unsorted set would come out in its hash order: sorted when stored, so replicas agree.
