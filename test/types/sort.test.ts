@@ -10,63 +10,33 @@
  * answer. NODIS_ORACLE_BIN=path uses another oracle binary; NODIS_DIFF_SEED replays seeds.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import { haveRedisServer } from "../helpers/nodis.js";
+import { useServerPair } from "../helpers/pair.js";
 import { Subscriber } from "../helpers/subscriber.js";
-import { RespConnection, replyEnd, show, type Arg } from "../diff/resp.js";
+import { show, type Arg } from "../diff/resp.js";
+import { arrayElements } from "../diff/compare.js";
 import { Prng, seedsFromEnv } from "../diff/prng.js";
-import type { RunningServer } from "../../src/index.js";
 
-const ORACLE_BIN = process.env.NODIS_ORACLE_BIN ?? "redis-server";
 const SEEDS = seedsFromEnv([3, 4242, 65537]);
 const STEPS = Number(process.env.NODIS_DIFF_COUNT ?? 300);
 
 /** An array reply's elements sorted, for replies in a set's own order. */
 function asSet(b: Buffer): string {
-  if (b[0] !== 42) return show(b);
-  const headEnd = b.indexOf(10) + 1;
-  const n = Number(b.toString("latin1", 1, headEnd - 2));
-  const out: string[] = [];
-  let p = headEnd;
-  for (let i = 0; i < n; i++) {
-    const e = replyEnd(b, p, b.length);
-    out.push(show(b.subarray(p, e)));
-    p = e;
-  }
-  return `*${n} ${out.sort().join(" ")}`;
+  const els = arrayElements(b);
+  return els ? `*${els.length} ${els.map((e) => show(e)).sort().join(" ")}` : show(b);
 }
 
 describe.skipIf(!haveRedisServer())("SORT against redis-server", () => {
-  let nodis: RunningServer;
-  let oracle: { port: number; stop(): Promise<void> };
-  let mine: RespConnection;
-  let theirs: RespConnection;
-  let is72 = false;
-
-  beforeAll(async () => {
-    oracle = await startRedis(["--notify-keyspace-events", "KEA"], ORACLE_BIN);
-    nodis = await startNodis({ "enable-debug-command": "yes", "notify-keyspace-events": "KEA" });
-    mine = await RespConnection.connect(nodis.port);
-    theirs = await RespConnection.connect(oracle.port);
-    is72 = (await theirs.call("INFO", "server")).toString().includes("redis_version:7.2.");
-  });
-  afterAll(async () => {
-    mine?.close();
-    theirs?.close();
-    await nodis?.close();
-    await oracle?.stop();
-  });
+  const pair = useServerPair();
 
   /** How a reply compares: exactly, as a set, or (a slice of a hash order) by its length. */
   type Mode = "exact" | "set" | "count";
   async function same(cmds: Arg[][], mode: (argv: Arg[]) => Mode = () => "exact"): Promise<void> {
-    for (const k of [mine, theirs]) {
-      await k.call("FLUSHALL");
-      await k.call("SELECT", "0");
-    }
-    const [a, b] = await Promise.all([mine.send(cmds), theirs.send(cmds)]);
+    await pair.reset();
+    const [a, b] = await Promise.all([pair.mine.send(cmds), pair.theirs.send(cmds)]);
     cmds.forEach((argv, i) => {
       const what = `#${i} ${argv.map(String).join(" ")}`;
-      const m = is72 && mode(argv) !== "exact" && !String(argv[1]).startsWith("z") ? "exact" : mode(argv);
+      const m = pair.is72 && mode(argv) !== "exact" && !String(argv[1]).startsWith("z") ? "exact" : mode(argv);
       if (m === "set") expect(asSet(a[i]), what).toBe(asSet(b[i]));
       else if (m === "count") expect(asSet(a[i]).split(" ")[0], what).toBe(asSet(b[i]).split(" ")[0]);
       else expect(show(a[i]), what).toBe(show(b[i]));
@@ -137,7 +107,7 @@ describe.skipIf(!haveRedisServer())("SORT against redis-server", () => {
   });
 
   it("STORE: the list, its events (new, sortstore; del for nothing) and its encoding as Redis 7.2 makes it", async () => {
-    const subs = await Promise.all([oracle.port, nodis.port].map((p) => Subscriber.open(p, "PSUBSCRIBE", "__key*@*__:*")));
+    const subs = await Promise.all([pair.oracle.port, pair.nodis.port].map((p) => Subscriber.open(p, "PSUBSCRIBE", "__key*@*__:*")));
     try {
       await same([
         ...DATA,
@@ -145,7 +115,7 @@ describe.skipIf(!haveRedisServer())("SORT against redis-server", () => {
         ["SORT", "ws", "BY", "nosort", "GET", "#", "GET", "w_*", "STORE", "d"], ["LRANGE", "d", "0", "-1"], ["SORT", "l", "LIMIT", "0", "0", "STORE", "d"],
         ["SORT", "l", "STORE", "x1", "STORE", "x2"], ["EXISTS", "x1", "x2"], ["EXPIRE", "x2", "100"], ["SORT", "l", "STORE", "x2"], ["TTL", "x2"],
       ]);
-      for (const c of [theirs, mine]) await c.call("PUBLISH", "__keyspace@99__:end", "x");
+      for (const c of [pair.theirs, pair.mine]) await c.call("PUBLISH", "__keyspace@99__:end", "x");
       for (const s of subs) await s.until((m) => m.some((x) => x.includes("__keyspace@99__:end")));
       const names = subs[1].events().map((e) => e[1]);
       expect(subs[1].events()).toEqual(subs[0].events());
@@ -156,7 +126,7 @@ describe.skipIf(!haveRedisServer())("SORT against redis-server", () => {
     }
     // Redis 7.2 stores small results as listpacks, big ones as quicklists (7.0: always quicklist).
     const big = Array.from({ length: 5000 }, (_, i) => String(i));
-    for (const conn of is72 ? [mine, theirs] : [mine]) {
+    for (const conn of pair.is72 ? [pair.mine, pair.theirs] : [pair.mine]) {
       await conn.call("FLUSHALL");
       await conn.call("RPUSH", "small", "3", "1", "2");
       await conn.call("RPUSH", "big", ...big);
