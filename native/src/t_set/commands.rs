@@ -88,13 +88,19 @@ const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
 fn sadd_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     let key = argv[1];
     let members = &argv[2..];
-    match as_set(ks.lookup(db, key)) {
+    let added = match as_set(ks.lookup(db, key)) {
         Err(()) => return out.error(err::WRONGTYPE),
-        Ok(Some(s)) => s.maybe_convert(members.len()),
-        Ok(None) => add_key(ks, db, key, Set::create(members[0], members.len())),
-    }
-    let (set, _) = set_and_rng(ks, db, key);
-    let added = members.iter().filter(|m| set.add(m)).count();
+        Ok(Some(set)) => {
+            set.maybe_convert(members.len());
+            members.iter().filter(|m| set.add(m)).count()
+        }
+        Ok(None) => {
+            let mut set = Set::create(members[0], members.len());
+            let added = members.iter().filter(|m| set.add(m)).count();
+            add_key(ks, db, key, set);
+            added
+        }
+    };
     if added > 0 {
         ks.changed(db, key, Event::SAdd);
         ks.add_dirty(added as u64 - 1);
