@@ -577,13 +577,13 @@ fn sdiffstore_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -
 
 /// SCAN's options over a collection (Redis's scanGenericCommand for a key):
 /// COUNT (at least 1) and MATCH; anything else is a syntax error.
-pub(crate) struct ScanOpts<'a> {
-    pub count: usize,
+struct ScanOpts<'a> {
+    count: usize,
     /// None when absent or "*".
-    pub pattern: Option<&'a [u8]>,
+    pattern: Option<&'a [u8]>,
 }
 
-pub(crate) fn parse_scan_opts<'a>(argv: &[&'a [u8]], mut i: usize) -> Result<ScanOpts<'a>, String> {
+fn parse_scan_opts<'a>(argv: &[&'a [u8]], mut i: usize) -> Result<ScanOpts<'a>, String> {
     let mut o = ScanOpts { count: 10, pattern: None };
     while i < argv.len() {
         let more = argv.len() - i;
@@ -605,7 +605,7 @@ pub(crate) fn parse_scan_opts<'a>(argv: &[&'a [u8]], mut i: usize) -> Result<Sca
 
 /// One step of SCAN over a collection's hash table: at most `count`
 /// elements looked at (and at most 10*count buckets), as Redis's dictScan loop.
-pub(crate) fn scan_table<V>(d: &Dict<V>, mut cursor: u64, o: &ScanOpts, mut f: impl FnMut(&[u8], &V)) -> u64 {
+fn scan_table<V>(d: &Dict<V>, mut cursor: u64, o: &ScanOpts, mut f: impl FnMut(&[u8], &V)) -> u64 {
     let mut sampled = 0usize;
     let mut iterations = o.count.saturating_mul(10);
     loop {
