@@ -381,6 +381,13 @@ describe("sets: what random commands guarantee", () => {
       expect(members(await conn.call("SPOP", "s", String(n + 3))).sort()).toEqual([...all].sort());
       expect(units).toEqual([["DEL s"]]);
       expect(text(await conn.call("EXISTS", "s"))).toBe(":0");
+      // UNLINK under lazyfree-lazy-server-del.
+      await conn.call("CONFIG", "SET", "lazyfree-lazy-server-del", "yes");
+      await fill(kind, n);
+      units = [];
+      await conn.call("SPOP", "s", String(n));
+      await conn.call("CONFIG", "SET", "lazyfree-lazy-server-del", "no");
+      expect(units).toEqual([["UNLINK s"]]);
     });
 
     it(`SRANDMEMBER (${kind}): distinct with a positive count, repeats with a negative one`, async () => {

@@ -270,9 +270,9 @@ fn spop_count(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i6
         ks.changed(db, key, Event::SPop);
         ks.add_dirty(size as u64 - 1);
         remove_emptied(ks, db, key);
-        // Redis propagates UNLINK instead under lazyfree-lazy-server-del (not an engine setting yet).
         if ks.propagating() {
-            ks.also_propagate(db, &[b"DEL", key]);
+            let del: &[u8] = if crate::config::get().lazyfree_lazy_server_del != 0 { b"UNLINK" } else { b"DEL" };
+            ks.also_propagate(db, &[del, key]);
         }
         return code::WRITTEN;
     }
