@@ -13,7 +13,9 @@ export function redisBenchmark(port, test, requests, pipeline, clients = 50) {
   const res = spawnSync("redis-benchmark", args, { encoding: "utf8", timeout: 120000 });
   const seconds = (Date.now() - t0) / 1000;
   // --csv: a header line, then "TEST","rps",...
-  const row = (res.stdout || "").split("\n").find((l) => /^"[A-Z]/.test(l));
+  // The test's own row: LRANGE_* runs an LPUSH first to fill the list, and prints its row too.
+  const name = `"${test.toUpperCase()}`;
+  const row = (res.stdout || "").split("\n").find((l) => l.startsWith(name));
   if (res.status !== 0 || !row) throw new Error(`redis-benchmark ${args.join(" ")} failed (${res.error?.message ?? `exit ${res.status}`}): ${res.stderr || res.stdout}`);
   return { rps: Number(JSON.parse(`[${row}]`)[1]), seconds };
 }
@@ -50,7 +52,7 @@ export async function runE2E(servers, { tests, pipelines, requests, log, note })
       }
       if (row.redis) row.ratio = row.nodis / row.redis;
       log(
-        `  ${test.padEnd(5)} -P ${String(pipeline).padEnd(2)}  ${row.redis ? `redis ${fmt(row.redis)}  ` : ""}nodis ${fmt(row.nodis)}` +
+        `  ${test.padEnd(10)} -P ${String(pipeline).padEnd(2)}  ${row.redis ? `redis ${fmt(row.redis)}  ` : ""}nodis ${fmt(row.nodis)}` +
           (row.redis ? `  nodis/redis ${row.ratio.toFixed(2)}` : "") +
           `   (other load before: ${load.cpuBusyPct}% cpu${load.busy.length ? `: ${load.busy.join(", ")}` : ""})`,
       );

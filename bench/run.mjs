@@ -17,6 +17,7 @@ import { spawnSync } from "node:child_process";
 import { ROOT, have, machineLoad, startServer } from "./servers.mjs";
 import { runE2E } from "./e2e.mjs";
 import { measureMemory } from "./memory.mjs";
+import { measureTypeMemory } from "./memory-types.mjs";
 import { runMulti } from "./multi.mjs";
 import { benchPubSub } from "./pubsub.mjs";
 
@@ -78,7 +79,10 @@ if (only.has("e2e") && haveBenchmark) {
     // Sized for a few seconds per run at this machine's rates; MSET sets 10 keys per request.
     const base = { 1: 600000, 16: 5000000 };
     const requests = (test, p) => Math.max(1000, Math.round((base[p] * scale) / (test === "mset" ? 3 : 1)));
-    result.e2e = await runE2E(servers, { tests: ["set", "get", "incr", "mset"], pipelines: [1, 16], requests, log, note });
+    const tests = ["set", "get", "incr", "mset", "lpush", "rpop", "sadd", "spop", "hset", "zadd", "zpopmin", "lrange_100", "lrange_600"];
+    // LRANGE replies are 100 and 600 elements: fewer requests keep each run a few seconds.
+    const sized = (test, p) => Math.max(1000, Math.round(requests(test, p) / (test === "lrange_600" ? 20 : test === "lrange_100" ? 5 : 1)));
+    result.e2e = await runE2E(servers, { tests, pipelines: [1, 16], requests: sized, log, note });
   } finally {
     for (const s of Object.values(servers)) await s.stop();
   }
@@ -97,6 +101,22 @@ if (only.has("memory")) {
   if (result.memory.length === 2) {
     const [r, n] = result.memory;
     log(`  nodis/redis RSS ${(n.rssBytes / r.rssBytes).toFixed(2)}, per key ${(n.bytesPerKey / r.bytesPerKey).toFixed(2)}`);
+  }
+}
+
+if (only.has("memory")) {
+  const count = Math.round(100000 * Math.min(1, scale));
+  log(`\n(c2) used_memory and RSS after loading ${count.toLocaleString("en-US")} hashes of 10 fields, and as many sorted sets of 10 members:`);
+  result.typeMemory = [];
+  for (const shape of ["hash", "zset"]) {
+    const row = {};
+    for (const kind of haveRedis ? ["redis", "nodis"] : ["nodis"]) {
+      const m = await measureTypeMemory(kind, shape, count);
+      result.typeMemory.push(m);
+      row[kind] = m;
+      log(`  ${shape} ${kind.padEnd(5)} ${m.encoding.padEnd(10)} used ${(m.usedBytes / 2 ** 20).toFixed(1)} MiB  RSS ${(m.rssBytes / 2 ** 20).toFixed(1)} MiB  (${(m.usedBytes / count).toFixed(0)} B per value)`);
+    }
+    if (row.redis) log(`  ${shape} nodis/redis used_memory ${(row.nodis.usedBytes / row.redis.usedBytes).toFixed(2)}, RSS ${(row.nodis.rssBytes / row.redis.rssBytes).toFixed(2)}`);
   }
 }
 

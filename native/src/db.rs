@@ -75,16 +75,17 @@ impl Db {
         self.index_expire(key, -1, expire);
     }
 
-    /// Adds or replaces `key` with `entry` as it is (value, expire, LRU).
-    pub fn put(&mut self, key: &[u8], entry: Entry) {
+    /// Adds or replaces `key` with `entry` as it is (value, expire, LRU); the replaced entry, if any.
+    pub fn put(&mut self, key: &[u8], entry: Entry) -> Option<Entry> {
         let new = entry.expire;
         let filed = FieldExpires::filed_of(&entry.value);
-        let old = self.dict.insert(key, entry);
-        if let Some(o) = &old {
+        let replaced = self.dict.insert(key, entry);
+        if let Some(o) = &replaced {
             self.hexpires.removed(key, FieldExpires::filed_of(&o.value));
         }
         self.hexpires.added(key, filed);
-        self.index_expire(key, old.map(|o| o.expire).unwrap_or(-1), new);
+        self.index_expire(key, replaced.as_ref().map(|o| o.expire).unwrap_or(-1), new);
+        replaced
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {

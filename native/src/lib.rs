@@ -8,6 +8,7 @@ pub mod api;
 pub mod bitops;
 pub mod changes;
 pub mod command;
+pub mod config;
 pub mod db;
 pub mod dict;
 pub mod digest;

@@ -1,5 +1,10 @@
 //! Number parsing and formatting with Redis's exact rules.
 
+/// fpconv's Grisu2 text of a double (Redis 7.2's score text).
+pub mod dtoa;
+/// glibc's strtod, Redis's string2d, "%.17g".
+pub mod strtod;
+
 /// Redis's `string2ll`: optional '-', no '+', no spaces, no leading zeros
 /// (except "0" itself), must fit in i64.
 pub fn parse_i64(s: &[u8]) -> Option<i64> {
@@ -88,23 +93,33 @@ pub fn fmt_f64_human(v: f64) -> Vec<u8> {
     format!("{}", v).into_bytes()
 }
 
-/// A double as Redis 7.2 prints it in replies (addReplyDouble / d2string:
-/// the shortest form that reads back to the same value; `inf`, `-inf`, `nan`).
-/// Writes into `buf` (32 bytes are enough) and returns the length.
-/// TODO(zsets): exact Redis form for exponents (fpconv_dtoa's output).
+/// A double as Redis 7.2 prints it in replies (d2string: integers in
+/// +-2^62 as integers, others as fpconv's Grisu2 text, see `dtoa`; `inf`,
+/// `-inf`, `nan`, `-0`). Writes into `buf` and returns the length.
 pub fn fmt_double(v: f64, buf: &mut [u8; 32]) -> usize {
-    let s: String = if v.is_nan() {
-        "nan".into()
-    } else if v.is_infinite() {
-        if v > 0.0 { "inf".into() } else { "-inf".into() }
-    } else if v == 0.0 {
-        if v.is_sign_negative() { "-0".into() } else { "0".into() }
+    let mut s = Vec::with_capacity(32);
+    if v.is_nan() {
+        s.extend_from_slice(b"nan");
+    } else if v.is_infinite() || v == 0.0 {
+        dtoa::dtoa(v, &mut s);
+    } else if let Some(l) = double_as_i64(v) {
+        return fmt_i64(l, (&mut buf[..20]).try_into().unwrap());
     } else {
-        format!("{}", v)
-    };
+        dtoa::dtoa(v, &mut s);
+    }
     let n = s.len().min(32);
-    buf[..n].copy_from_slice(&s.as_bytes()[..n]);
+    buf[..n].copy_from_slice(&s[..n]);
     n
+}
+
+/// Redis's double2ll: `v` as an i64 when it is integral and within +-(2^63-1)/2.
+pub fn double_as_i64(v: f64) -> Option<i64> {
+    const HALF: f64 = (i64::MAX / 2) as f64;
+    if !(-HALF..=HALF).contains(&v) {
+        return None;
+    }
+    let l = v as i64;
+    (l as f64 == v).then_some(l)
 }
 
 /// Digits in the decimal form of `v` (STRLEN of an int-encoded string).
@@ -140,5 +155,28 @@ mod tests {
         assert_eq!(fmt_f64_human(3.0), b"3");
         assert_eq!(fmt_f64_human(-0.0), b"0");
         assert_eq!(fmt_f64_human(1e21), b"1000000000000000000000");
+    }
+}
+
+#[cfg(test)]
+mod double_oracle {
+    /// Compares with a file of `input reply` lines produced by a Redis 7.2
+    /// (ZADD then ZSCORE), when one is given in NODIS_DOUBLE_ORACLE.
+    #[test]
+    fn matches_redis_72_replies() {
+        let Ok(path) = std::env::var("NODIS_DOUBLE_ORACLE") else { return };
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut bad = 0;
+        for line in text.lines() {
+            let (input, want) = line.split_once(' ').unwrap();
+            let v: f64 = input.parse().unwrap();
+            let mut b = [0u8; 32];
+            let n = super::fmt_double(v, &mut b);
+            if &b[..n] != want.as_bytes() {
+                bad += 1;
+                eprintln!("{input}: {} != {want}", String::from_utf8_lossy(&b[..n]));
+            }
+        }
+        assert_eq!(bad, 0);
     }
 }

@@ -75,9 +75,9 @@ fn listpack_until_the_limits_then_a_table() {
     assert_eq!(hash(&mut k, "d").encoding(), "hashtable");
     // HINCRBY's result is checked against the value limit too.
     cmd(&mut k, &["HSET", "n", "f", "1"]);
-    set_limit("hash-max-listpack-value", 2);
+    crate::config::set("hash-max-listpack-value", 2);
     cmd(&mut k, &["HINCRBY", "n", "f", "1000"]);
-    set_limit("hash-max-listpack-value", 64);
+    crate::config::set("hash-max-listpack-value", 64);
     assert_eq!(hash(&mut k, "n").encoding(), "hashtable");
 }
 
