@@ -58,3 +58,9 @@ fn scores_stored_as_redis_text() {
     let v: Vec<Vec<u8>> = lp.iter().map(|e| e.to_vec()).collect();
     assert_eq!(v, vec![b"a".to_vec(), b"1.5".to_vec(), b"c".to_vec(), b"3".to_vec(), b"b".to_vec(), b"1e+20".to_vec()]);
 }
+
+#[test]
+fn sizes() {
+    // The value a key holds is boxed: keep the box small.
+    assert_eq!(std::mem::size_of::<ZSet>(), 24);
+}
