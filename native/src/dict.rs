@@ -329,6 +329,37 @@ impl<V> Dict<V> {
         }
     }
 
+    /// A uniformly random key (SRANDMEMBER, SPOP, as Redis's
+    /// dictGetFairRandomKey): `random_key` favours keys in short chains;
+    /// this draws a bucket and a chain position below a cap and retries on
+    /// a miss, so every key is equally likely (the cap grows past any longer
+    /// chain it meets).
+    pub fn fair_random_key(&self, mut rand: impl FnMut() -> u64) -> Option<&SBytes> {
+        if self.len == 0 {
+            return None;
+        }
+        let (n0, n1) = (self.t0.len(), self.t1.len());
+        let span = n0 - self.rehash_idx + n1;
+        let mut cap = 4;
+        loop {
+            let i = self.rehash_idx + (rand() as usize % span);
+            let mut cur = if i < n0 { self.t0[i].as_deref() } else { self.t1[i - n0].as_deref() };
+            let mut k = rand() as usize % cap;
+            let mut depth = 0;
+            while let Some(n) = cur {
+                if k == 0 {
+                    return Some(&n.key);
+                }
+                k -= 1;
+                depth += 1;
+                cur = n.next.as_deref();
+            }
+            if depth > cap {
+                cap = depth.next_power_of_two();
+            }
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&SBytes, &V)> {
         self.t0.iter().chain(self.t1.iter()).flat_map(|b| {
             let mut cur = b.as_deref();
@@ -530,6 +561,33 @@ mod tests {
             }
             for i in 0..stable {
                 assert!(seen.contains(&key(i)), "round {round}: missing {i}");
+            }
+        }
+    }
+
+    /// Every key equally likely, whatever the chains (and during a rehash).
+    #[test]
+    fn fair_random_key_is_uniform() {
+        let mut s = 0x5eedu64;
+        let mut rng = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for n in [10u32, 37] {
+            let mut d = Dict::new();
+            for i in 0..n {
+                d.insert(&key(i), ());
+            }
+            let mut hits = std::collections::HashMap::new();
+            let draws = 20_000 * n as usize;
+            for _ in 0..draws {
+                *hits.entry(d.fair_random_key(&mut rng).unwrap().as_slice().to_vec()).or_insert(0usize) += 1;
+            }
+            assert_eq!(hits.len(), n as usize);
+            for (k, h) in hits {
+                assert!((18_000..22_000).contains(&h), "{:?}: {h}", String::from_utf8_lossy(&k));
             }
         }
     }

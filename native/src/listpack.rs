@@ -512,8 +512,8 @@ impl Listpack {
         }
     }
 
-    /// Makes room for `additional` more bytes at once (a command about to
-    /// insert several entries: one allocation instead of one per entry).
+    /// Makes room for `additional` more bytes of entries at once (a command
+    /// adding several entries then grows its allocation once, not per entry).
     pub fn reserve(&mut self, additional: usize) {
         self.buf.reserve_exact(additional);
     }

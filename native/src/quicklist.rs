@@ -741,9 +741,42 @@ impl Quicklist {
         }
     }
 
+    /// (nodes, fill, compress depth, uncompressed bytes of all nodes): DEBUG OBJECT's facts.
+    pub fn debug_info(&self) -> (usize, i32, usize, usize) {
+        (self.nodes.len(), self.fill, self.compress, self.nodes.iter().map(|n| n.sz).sum())
+    }
+
     /// How many nodes are compressed (tests, DEBUG).
     pub fn compressed_nodes(&self) -> usize {
         self.nodes.iter().filter(|n| n.is_compressed()).count()
+    }
+
+    /// Each node's data as Redis holds it, head first (MEMORY USAGE samples
+    /// their sizes, DEBUG OBJECT's serializedlength their RDB form).
+    pub fn node_blocks(&self) -> impl Iterator<Item = NodeBlock<'_>> + '_ {
+        self.nodes.iter().map(|n| match &n.data {
+            Data::Packed(lp) => NodeBlock::Packed(lp.as_bytes()),
+            Data::Plain(v) => NodeBlock::Plain(v),
+            Data::Lzf { bytes, plain } => NodeBlock::Lzf { bytes, raw_len: n.sz, plain: *plain },
+        })
+    }
+}
+
+/// One quicklist node's data (see `Quicklist::node_blocks`).
+pub enum NodeBlock<'a> {
+    Packed(&'a [u8]),
+    Plain(&'a [u8]),
+    /// A compressed node: its LZF bytes and the uncompressed length.
+    Lzf { bytes: &'a [u8], raw_len: usize, plain: bool },
+}
+
+impl NodeBlock<'_> {
+    /// The bytes Redis allocates for it (a quicklistLZF is 4 bytes + the compressed ones).
+    pub fn alloc_len(&self) -> usize {
+        match self {
+            NodeBlock::Packed(b) | NodeBlock::Plain(b) => b.len(),
+            NodeBlock::Lzf { bytes, .. } => 4 + bytes.len(),
+        }
     }
 }
 

@@ -15,7 +15,6 @@ use crate::intset::Intset;
 use crate::listpack::{Listpack, LpEntry};
 use crate::sbytes::SBytes;
 use crate::util::parse_i64;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod algebra;
 mod commands;
@@ -26,33 +25,17 @@ pub use commands::COMMANDS;
 /// An element as the encodings hold it: an integer (intset, listpack) or bytes.
 pub type Elem<'a> = LpEntry<'a>;
 
-/// The conversion thresholds (CONFIG SET set-max-*), read on every add.
-static MAX_INTSET_ENTRIES: AtomicUsize = AtomicUsize::new(512);
-static MAX_LISTPACK_ENTRIES: AtomicUsize = AtomicUsize::new(128);
-static MAX_LISTPACK_VALUE: AtomicUsize = AtomicUsize::new(64);
-
-/// Sets one of the set family's config parameters; false if `name` is not one.
-pub fn set_config(name: &str, value: i64) -> bool {
-    let v = value.max(0) as usize;
-    match name {
-        "set-max-intset-entries" => MAX_INTSET_ENTRIES.store(v, Ordering::Relaxed),
-        "set-max-listpack-entries" => MAX_LISTPACK_ENTRIES.store(v, Ordering::Relaxed),
-        "set-max-listpack-value" => MAX_LISTPACK_VALUE.store(v, Ordering::Relaxed),
-        "lazyfree-lazy-server-del" => commands::set_lazy_server_del(value != 0),
-        _ => return false,
-    }
-    true
-}
-
 /// set-max-intset-entries, capped at 2^30 as Redis's intsetMaxEntries.
 fn intset_max() -> usize {
-    MAX_INTSET_ENTRIES.load(Ordering::Relaxed).min(1 << 30)
+    (crate::config::get().set_max_intset_entries.max(0) as usize).min(1 << 30)
 }
+/// set-max-listpack-entries.
 fn listpack_max_entries() -> usize {
-    MAX_LISTPACK_ENTRIES.load(Ordering::Relaxed)
+    crate::config::get().set_max_listpack_entries.max(0) as usize
 }
+/// set-max-listpack-value.
 fn listpack_max_value() -> usize {
-    MAX_LISTPACK_VALUE.load(Ordering::Relaxed)
+    crate::config::get().set_max_listpack_value.max(0) as usize
 }
 
 /// A listpack may not grow past 1 GB (Redis's lpSafeToAdd).

@@ -69,7 +69,7 @@ pub fn reply_value(out: &mut Out, v: &Value) {
 }
 
 /// The value as a growable `raw` buffer (Redis's dbUnshareStringValue).
-fn make_raw(v: &mut Value) -> &mut Vec<u8> {
+pub fn make_raw(v: &mut Value) -> &mut Vec<u8> {
     if !matches!(v, Value::Raw(_)) {
         *v = Value::Raw(Box::new(to_vec(v)));
     }
@@ -110,11 +110,12 @@ impl Keyspace {
                 Ttl::Keep => old,
                 Ttl::At(t) => t,
             };
-            e.value = value;
+            let replaced = std::mem::replace(&mut e.value, value);
             // A second probe only when the TTL changes.
             if new != old {
                 self.dbs[db].set_expire(key, new);
             }
+            crate::lazyfree::discard(replaced, self.lazy.server_del);
             return;
         }
         let expire = match ttl {

@@ -41,13 +41,3 @@ export function dbInfo(db: number): { keys: number; expires: number; avgTtl: num
 export function rehash(buckets: number): boolean {
   return native.engineRehash(buckets);
 }
-
-/**
- * The config parameters the engine's types read (encoding thresholds, ...):
- * the server hands each one over at start and on every change.
- */
-export const ENGINE_CONFIGS = ["set-max-intset-entries", "set-max-listpack-entries", "set-max-listpack-value", "lazyfree-lazy-server-del"];
-/** Hands one of ENGINE_CONFIGS to the engine (booleans as 0/1). */
-export function setConfig(name: string, value: number): boolean {
-  return native.engineSetConfig(name, value);
-}

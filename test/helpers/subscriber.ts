@@ -1,4 +1,4 @@
-/** A connection that sent one command (PSUBSCRIBE, MONITOR, ...) and keeps every message it receives after it. */
+/** A connection in subscribed mode that keeps every message it receives (keyspace notification tests). */
 import net from "node:net";
 import { ReplyReader, encodeCommand, type Arg } from "../diff/resp.js";
 
@@ -12,7 +12,6 @@ export class Subscriber {
     });
     sock.on("error", () => {});
   }
-  /** Connects, sends `argv` and waits for its first reply. */
   static async open(port: number, ...argv: Arg[]): Promise<Subscriber> {
     const sock = net.connect(port, "127.0.0.1");
     await new Promise((r) => sock.once("connect", r));
@@ -21,13 +20,19 @@ export class Subscriber {
     await s.until((m) => m.length > 0);
     return s;
   }
-  /** Polls until `done` holds for the messages so far (20 s at most). */
   async until(done: (m: Buffer[]) => boolean): Promise<void> {
     const deadline = Date.now() + 20_000;
     while (!done(this.messages)) {
       if (Date.now() > deadline) throw new Error(`subscriber: timed out with ${this.messages.length} messages`);
       await new Promise((r) => setTimeout(r, 5));
     }
+  }
+  /** The pmessages after the subscription's confirmation, as [channel, payload]. */
+  events(): [string, string][] {
+    return this.messages.slice(1).map((m) => {
+      const parts = m.toString("latin1").split("\r\n");
+      return [parts[6], parts[8]];
+    });
   }
   close(): void {
     this.sock.destroy();

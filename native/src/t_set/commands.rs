@@ -12,14 +12,6 @@ use crate::keyspace::{Entry, Keyspace, Value};
 use crate::listpack::LpEntry;
 use crate::reply::{code, err, Out};
 use crate::util::parse_i64;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// lazyfree-lazy-server-del: SPOP of a whole set propagates UNLINK instead of DEL.
-static LAZY_SERVER_DEL: AtomicBool = AtomicBool::new(false);
-
-pub(crate) fn set_lazy_server_del(on: bool) {
-    LAZY_SERVER_DEL.store(on, Ordering::Relaxed);
-}
 
 /// The set in a looked-up entry: Ok(None) when missing, Err when of another type.
 fn as_set(e: Option<&mut Entry>) -> Result<Option<&mut Set>, ()> {
@@ -272,9 +264,9 @@ fn spop_count(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i6
         ks.changed(db, key, Event::SPop);
         ks.add_dirty(size as u64 - 1);
         remove_emptied(ks, db, key);
+        // Redis propagates UNLINK instead under lazyfree-lazy-server-del (not an engine setting yet).
         if ks.propagating() {
-            let del: &[u8] = if LAZY_SERVER_DEL.load(Ordering::Relaxed) { b"UNLINK" } else { b"DEL" };
-            ks.also_propagate(db, &[del, key]);
+            ks.also_propagate(db, &[b"DEL", key]);
         }
         return code::WRITTEN;
     }
@@ -404,7 +396,7 @@ fn srandmember_count(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out
             e.with_bytes(|b| picked.insert(b, ()));
         }
         while picked.len() > count {
-            let k = picked.random_key(|| crate::keyspace::next_rand(rng)).unwrap().as_slice().to_vec();
+            let k = picked.fair_random_key(|| crate::keyspace::next_rand(rng)).unwrap().as_slice().to_vec();
             picked.remove(&k);
         }
     } else {

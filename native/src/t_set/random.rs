@@ -38,7 +38,7 @@ impl Set {
                 let p = lp.seek(below(rng, lp.len()) as i64).expect("a non-empty listpack");
                 lp.get(p)
             }
-            Set::Table(d) => LpEntry::Str(d.random_key(|| next_rand(rng)).expect("a non-empty set").as_slice()),
+            Set::Table(d) => LpEntry::Str(d.fair_random_key(|| next_rand(rng)).expect("a non-empty set").as_slice()),
         }
     }
 
