@@ -180,3 +180,29 @@ fn both_encodings_agree() {
         assert_eq!(c.listpack().unwrap().as_bytes(), a.listpack().unwrap().as_bytes());
     }
 }
+
+/// Engine bytes per sorted set of 10 members, as the memory bench loads them
+/// (`cargo test --release zset_memory -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn zset_memory_per_key() {
+    use crate::keyspace::Keyspace;
+    use crate::reply::Out;
+    let mut ks = Keyspace::new(1);
+    let mut buf = vec![0u8; 256];
+    let before = crate::alloc::allocated_bytes();
+    let n = 100_000;
+    for i in 0..n {
+        let key = format!("zset:{:08}", i);
+        let mut args: Vec<Vec<u8>> = vec![b"ZADD".to_vec(), key.into_bytes()];
+        for m in 0..10 {
+            args.push(((i * 7 + m * 13) % 1000).to_string().into_bytes());
+            args.push(format!("member{m}").into_bytes());
+        }
+        let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+        let mut out = Out::new(&mut buf, 0);
+        (cmds::COMMANDS[0].f)(&mut ks, 0, &argv, &mut out);
+    }
+    let used = crate::alloc::allocated_bytes() - before;
+    eprintln!("{} bytes per key ({} keys)", used as f64 / n as f64, n);
+}
