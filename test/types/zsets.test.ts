@@ -418,6 +418,35 @@ describe("sorted sets: random and blocking commands, propagation", () => {
     expect(await run("ZMPOP", "1", "z", "MIN")).toEqual(["*-1", []]);
   });
 
+  it("the propagated stream of ZMPOP/BZMPOP runs, as the upstream replication tests state it", async () => {
+    await conn.call("FLUSHALL");
+    units = [];
+    const cmds = [
+      ["ZADD", "a", "1", "one", "2", "two", "3", "three"],
+      ["ZMPOP", "1", "a", "MIN"],
+      ["ZMPOP", "1", "a", "MAX", "COUNT", "1"],
+      ["ZMPOP", "2", "a", "b", "MIN", "COUNT", "10"],
+      ["ZMPOP", "2", "a", "b", "MAX", "COUNT", "10"],
+      ["ZADD", "b", "1", "one", "2", "two", "3", "three"],
+      ["ZMPOP", "2", "a", "b", "MIN", "COUNT", "2"],
+      ["ZADD", "a", "4", "four", "5", "five"],
+      ["BZMPOP", "0", "2", "a", "b", "MAX", "COUNT", "10"],
+      ["BZPOPMIN", "a", "b", "0"],
+    ];
+    for (const c of cmds) await conn.call(...c);
+    expect(units.flat()).toEqual([
+      "ZADD a 1 one 2 two 3 three",
+      "ZPOPMIN a 1",
+      "ZPOPMAX a 1",
+      "ZPOPMIN a 1",
+      "ZADD b 1 one 2 two 3 three",
+      "ZPOPMIN b 2",
+      "ZADD a 4 four 5 five",
+      "ZPOPMAX a 2",
+      "ZPOPMIN b",
+    ]);
+  });
+
   it("blocking pops check their timeout before anything else, as Redis", async () => {
     await fill("listpack", 3);
     for (const [t, err] of [
