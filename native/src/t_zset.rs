@@ -388,6 +388,19 @@ impl ZSet {
         }
     }
 
+    /// Removes the member at `p` (a position from `first_pos`/`last_pos`...).
+    pub(crate) fn remove_at(&mut self, p: Pos) {
+        match (self, p) {
+            (ZSet::Listpack(lp), Pos::Lp(ep)) => lp_delete(lp, ep),
+            (ZSet::Skiplist(s), Pos::Sl(id)) => {
+                let (score, ele) = (s.zsl.score(id), SBytes::new(s.zsl.ele(id)));
+                s.dict.remove(ele.as_slice());
+                s.zsl.delete(score, ele.as_slice());
+            }
+            _ => {}
+        }
+    }
+
     /// zsetRank: the 0-based rank (from the top with `reverse`) and the score.
     pub fn rank(&self, ele: &[u8], reverse: bool) -> Option<(usize, f64)> {
         let len = self.len();
