@@ -836,13 +836,12 @@ impl ZSet {
     /// Mixes the contents into `digest` as Redis's xorObjectDigest does: each
     /// member's digest is its bytes then its score as fpconv prints it, xored in.
     pub fn digest(&self, digest: &mut Digest) {
-        let mut text = Vec::with_capacity(32);
+        let mut text = [0u8; 32];
         self.for_each(|m, score| {
             let mut ed = [0u8; 20];
             mix_digest(&mut ed, m);
-            text.clear();
-            dtoa::dtoa(score, &mut text);
-            mix_digest(&mut ed, &text);
+            let n = dtoa::dtoa(score, &mut text);
+            mix_digest(&mut ed, &text[..n]);
             xor_digest(digest, &ed);
         });
     }
