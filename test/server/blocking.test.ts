@@ -455,3 +455,33 @@ describe("blocking list pops", () => {
     }
   });
 });
+
+describe("blocking sorted set pops", () => {
+  it("BZPOPMIN/BZPOPMAX/BZMPOP are woken by ZADD, and time out with the null array", async () => {
+    const b = await client();
+    let reply = start(b, "BZPOPMIN", "z", "0");
+    await blockedClients(1);
+    await conn.call("ZADD", "z", "2", "b", "1", "a");
+    expect(await reply).toBe("*3 $1 z $1 a $1 1");
+    reply = start(b, "BZMPOP", "0", "2", "z0", "z2", "MAX", "COUNT", "3");
+    await blockedClients(1);
+    await conn.call("ZADD", "z2", "5", "x", "6", "y");
+    expect(await reply).toBe("*2 $2 z2 *2 *2 $1 y $1 6 *2 $1 x $1 5");
+    expect(show(await b.call("BZPOPMAX", "nz", "0.01"))).toBe("*-1");
+    await b.call("HELLO", "3");
+    expect(show(await b.call("BZPOPMAX", "nz", "0.01"))).toBe("_");
+  });
+
+  it("a key waited on by a list pop and a zset pop serves the one its new type suits", async () => {
+    const [a, b] = [await client(), await client()];
+    const ra = start(a, "BZPOPMIN", "k", "0");
+    await blockedClients(1);
+    const rb = start(b, "BLPOP", "k", "0");
+    await blockedClients(2);
+    await conn.call("RPUSH", "k", "v");
+    expect(await rb).toBe("*2 $1 k $1 v");
+    expect(await info("blocked_clients")).toBe("1");
+    await conn.call("ZADD", "k", "3", "m");
+    expect(await ra).toBe("*3 $1 k $1 m $1 3");
+  });
+});
