@@ -746,6 +746,14 @@ impl Quicklist {
         self.nodes.iter().filter(|n| n.is_compressed()).count()
     }
 
+    /// list-max-listpack-size and list-compress-depth as this list was made with (DEBUG OBJECT).
+    pub fn fill(&self) -> i32 {
+        self.fill
+    }
+    pub fn compress_depth(&self) -> usize {
+        self.compress
+    }
+
     /// Each node's data as Redis holds it, head first (MEMORY USAGE samples
     /// their sizes, DEBUG OBJECT's serializedlength their RDB form).
     pub fn node_blocks(&self) -> impl Iterator<Item = NodeBlock<'_>> + '_ {
@@ -766,6 +774,14 @@ pub enum NodeBlock<'a> {
 }
 
 impl NodeBlock<'_> {
+    /// The node's uncompressed size (node->sz).
+    pub fn raw_len(&self) -> usize {
+        match self {
+            NodeBlock::Packed(b) | NodeBlock::Plain(b) => b.len(),
+            NodeBlock::Lzf { raw_len, .. } => *raw_len,
+        }
+    }
+
     /// The bytes Redis allocates for it (a quicklistLZF is 4 bytes + the compressed ones).
     pub fn alloc_len(&self) -> usize {
         match self {

@@ -148,6 +148,23 @@ fn list_serialized_len(l: &crate::t_list::List) -> usize {
     }
 }
 
+/// DEBUG OBJECT's extra fields for a quicklist: nodes, average entries per
+/// node, its fill and compression settings, the nodes' uncompressed bytes.
+fn quicklist_fields(v: &Value) -> String {
+    let Value::List(l) = v else { return String::new() };
+    let crate::t_list::List::Quicklist(q) = l.as_ref() else { return String::new() };
+    let nodes = q.node_count();
+    let raw: usize = q.node_blocks().map(|b| b.raw_len()).sum();
+    format!(
+        " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
+        nodes,
+        q.len() as f64 / nodes as f64,
+        q.fill(),
+        (q.compress_depth() != 0) as u8,
+        raw
+    )
+}
+
 /// DEBUG OBJECT key: Redis's status line, or None when the key does not exist.
 #[napi(catch_unwind)]
 pub fn debug_object(db: u32, key: &[u8]) -> Option<String> {
@@ -155,12 +172,13 @@ pub fn debug_object(db: u32, key: &[u8]) -> Option<String> {
     let e = k.dbs[db as usize].dict.get(key)?;
     let idle = if k.lfu.enabled { 0 } else { k.lru_seconds().wrapping_sub(e.lru) as u64 & 0xFFFF_FFFF };
     Some(format!(
-        "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{}",
         &e.value as *const Value,
         e.value.encoding(),
         serialized_len(e),
         e.lru & 0xFF_FFFF,
-        idle
+        idle,
+        quicklist_fields(&e.value)
     ))
 }
 
