@@ -741,17 +741,14 @@ impl Quicklist {
         }
     }
 
+    /// (nodes, fill, compress depth, uncompressed bytes of all nodes): DEBUG OBJECT's facts.
+    pub fn debug_info(&self) -> (usize, i32, usize, usize) {
+        (self.nodes.len(), self.fill, self.compress, self.nodes.iter().map(|n| n.sz).sum())
+    }
+
     /// How many nodes are compressed (tests, DEBUG).
     pub fn compressed_nodes(&self) -> usize {
         self.nodes.iter().filter(|n| n.is_compressed()).count()
-    }
-
-    /// list-max-listpack-size and list-compress-depth as this list was made with (DEBUG OBJECT).
-    pub fn fill(&self) -> i32 {
-        self.fill
-    }
-    pub fn compress_depth(&self) -> usize {
-        self.compress
     }
 
     /// Each node's data as Redis holds it, head first (MEMORY USAGE samples
@@ -774,14 +771,6 @@ pub enum NodeBlock<'a> {
 }
 
 impl NodeBlock<'_> {
-    /// The node's uncompressed size (node->sz).
-    pub fn raw_len(&self) -> usize {
-        match self {
-            NodeBlock::Packed(b) | NodeBlock::Plain(b) => b.len(),
-            NodeBlock::Lzf { raw_len, .. } => *raw_len,
-        }
-    }
-
     /// The bytes Redis allocates for it (a quicklistLZF is 4 bytes + the compressed ones).
     pub fn alloc_len(&self) -> usize {
         match self {

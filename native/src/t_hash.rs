@@ -11,7 +11,6 @@
 use crate::command::Cmd;
 use crate::digest::{mix_digest, xor_digest, Digest};
 use crate::listpack::{Listpack, LpEntry};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod access;
 mod commands;
@@ -21,27 +20,15 @@ mod table;
 pub use field_expire::FieldExpires;
 use table::Table;
 
-static MAX_LISTPACK_ENTRIES: AtomicUsize = AtomicUsize::new(512);
-static MAX_LISTPACK_VALUE: AtomicUsize = AtomicUsize::new(64);
-
-/// Sets an encoding threshold from the config table; false if `name` is not the hash's.
-pub fn set_limit(name: &str, value: usize) -> bool {
-    let slot = match name {
-        "hash-max-listpack-entries" => &MAX_LISTPACK_ENTRIES,
-        "hash-max-listpack-value" => &MAX_LISTPACK_VALUE,
-        _ => return false,
-    };
-    slot.store(value, Ordering::Relaxed);
-    true
-}
-
+/// hash-max-listpack-entries (config.rs).
 #[inline]
 fn max_entries() -> usize {
-    MAX_LISTPACK_ENTRIES.load(Ordering::Relaxed)
+    crate::config::get().hash_max_listpack_entries as usize
 }
+/// hash-max-listpack-value.
 #[inline]
 fn max_value() -> usize {
-    MAX_LISTPACK_VALUE.load(Ordering::Relaxed)
+    crate::config::get().hash_max_listpack_value as usize
 }
 
 /// A listpack may not grow past this (Redis's LISTPACK_MAX_SAFETY_SIZE).
@@ -287,6 +274,14 @@ impl Hash {
         }
         if lp_bytes + sum > LISTPACK_MAX_SAFETY_SIZE {
             self.convert_to_table();
+            return;
+        }
+        // The entries the command may add, allocated in one step.
+        let need: usize = args.iter().map(|a| Listpack::entry_fits(a)).sum();
+        match &mut self.enc {
+            Enc::Listpack(lp) => lp.reserve(need),
+            Enc::ListpackEx(x) => x.lp.reserve(need + args.len() / 2),
+            Enc::Table(_) => {}
         }
     }
 

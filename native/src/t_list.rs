@@ -96,6 +96,18 @@ impl List {
         }
     }
 
+    /// What DEBUG OBJECT adds for a quicklist (node count, average fill, fill,
+    /// compression, uncompressed bytes); nothing for a listpack.
+    pub fn debug_extra(&self) -> String {
+        let List::Quicklist(q) = self else { return String::new() };
+        let (nodes, fill, compress, sz) = q.debug_info();
+        format!(
+            " ql_nodes:{nodes} ql_avg_node:{:.2} ql_listpack_max:{fill} ql_compressed:{} ql_uncompressed_size:{sz}",
+            q.len() as f64 / nodes as f64,
+            (compress != 0) as u8
+        )
+    }
+
     /// Growing (listTypeTryConvertListpack): a listpack about to take
     /// `add_len` elements of `add_bytes` becomes a quicklist when over the limits.
     pub fn try_grow(&mut self, add_bytes: usize, add_len: usize) {

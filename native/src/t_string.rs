@@ -69,7 +69,7 @@ pub fn reply_value(out: &mut Out, v: &Value) {
 }
 
 /// The value as a growable `raw` buffer (Redis's dbUnshareStringValue).
-fn make_raw(v: &mut Value) -> &mut Vec<u8> {
+pub fn make_raw(v: &mut Value) -> &mut Vec<u8> {
     if !matches!(v, Value::Raw(_)) {
         *v = Value::Raw(Box::new(to_vec(v)));
     }

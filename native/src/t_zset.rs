@@ -631,10 +631,16 @@ impl ZSet {
     pub fn count_in_range(&self, r: &ScoreRange) -> usize {
         match self {
             ZSet::Skiplist(s) => {
-                let (Some(a), Some(b)) = (s.zsl.first_in_range(r), s.zsl.last_in_range(r)) else { return 0 };
-                let ra = s.zsl.rank(s.zsl.score(a), s.zsl.ele(a)).unwrap_or(0);
-                let rb = s.zsl.rank(s.zsl.score(b), s.zsl.ele(b)).unwrap_or(0);
-                rb + 1 - ra
+                // As Redis counts: from the first member's rank, less what follows the last.
+                let Some(a) = s.zsl.first_in_range(r) else { return 0 };
+                let len = s.zsl.len();
+                let ra = s.zsl.rank(s.zsl.score(a), s.zsl.ele(a)).unwrap_or(1);
+                let mut n = len - (ra - 1);
+                if let Some(b) = s.zsl.last_in_range(r) {
+                    let rb = s.zsl.rank(s.zsl.score(b), s.zsl.ele(b)).unwrap_or(len);
+                    n = n.wrapping_sub(len - rb);
+                }
+                n
             }
             ZSet::Listpack(_) => self.range_by_score(r, 0, -1, false, |_, _| {}),
         }
@@ -644,10 +650,16 @@ impl ZSet {
     pub fn count_in_lex(&self, r: &LexRange) -> usize {
         match self {
             ZSet::Skiplist(s) => {
-                let (Some(a), Some(b)) = (s.zsl.first_in_lex_range(r), s.zsl.last_in_lex_range(r)) else { return 0 };
-                let ra = s.zsl.rank(s.zsl.score(a), s.zsl.ele(a)).unwrap_or(0);
-                let rb = s.zsl.rank(s.zsl.score(b), s.zsl.ele(b)).unwrap_or(0);
-                rb + 1 - ra
+                // As Redis counts: from the first member's rank, less what follows the last.
+                let Some(a) = s.zsl.first_in_lex_range(r) else { return 0 };
+                let len = s.zsl.len();
+                let ra = s.zsl.rank(s.zsl.score(a), s.zsl.ele(a)).unwrap_or(1);
+                let mut n = len - (ra - 1);
+                if let Some(b) = s.zsl.last_in_lex_range(r) {
+                    let rb = s.zsl.rank(s.zsl.score(b), s.zsl.ele(b)).unwrap_or(len);
+                    n = n.wrapping_sub(len - rb);
+                }
+                n
             }
             ZSet::Listpack(_) => self.range_by_lex(r, 0, -1, false, |_, _| {}),
         }
@@ -731,8 +743,10 @@ impl ZSet {
                 (lp.get(ep).to_vec(), lp_score(lp, lp.next(ep).expect("zset listpack pair")))
             }
             ZSet::Skiplist(s) => {
-                let k = s.dict.random_key(&mut *rand).expect("zset member");
-                (k.as_slice().to_vec(), s.score(k.as_slice()).unwrap_or(0.0))
+                // A uniform rank: as fair as Redis's dictGetFairRandomKey, in O(log n).
+                let rank = (rand() % s.zsl.len() as u64) as usize + 1;
+                let id = s.zsl.by_rank(rank).expect("zset member");
+                (s.zsl.ele(id).to_vec(), s.zsl.score(id))
             }
         }
     }

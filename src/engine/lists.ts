@@ -5,3 +5,8 @@ import { native } from "./addon.js";
 export function setConfig(fill: number, compressDepth: number): void {
   native.engineListConfig(fill, compressDepth);
 }
+
+/** DEBUG QUICKLIST-PACKED-THRESHOLD: elements of `bytes` or more get plain nodes (0: the 1 GB default); false when refused. */
+export function setPackedThreshold(bytes: number): boolean {
+  return native.engineListPackedThreshold(bytes);
+}

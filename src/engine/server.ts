@@ -18,12 +18,6 @@ export const ALLOCATOR = "libc";
 export function usedMemory(): number {
   return native.engineUsedMemory();
 }
-/** The config parameters the engine's encodings read (the types' listpack thresholds). */
-export const ENGINE_LIMITS: readonly string[] = ["hash-max-listpack-entries", "hash-max-listpack-value"];
-/** Mirrors an encoding threshold (one of ENGINE_LIMITS) into the engine. */
-export function setLimit(name: string, value: number): void {
-  native.engineSetLimit(name, value);
-}
 /** One active expire cycle; returns the number of keys expired. */
 export function activeExpire(budgetPerDb: number): number {
   return native.engineActiveExpire(budgetPerDb);

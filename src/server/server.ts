@@ -135,7 +135,6 @@ export class Server {
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "hz") this.startTimer();
       if (name === "client-output-buffer-limit") this.readOutputLimits();
-      if (engine.server.ENGINE_LIMITS.includes(name)) engine.server.setLimit(name, config.int(name));
       // The default user became "nopass": nobody needs to authenticate any more.
       if (name === "requirepass" && value === "") for (const c of this.clients.values()) c.authenticated = true;
     });
@@ -145,7 +144,6 @@ export class Server {
     config.onChange((name) => {
       if (engine.engineConfig.NAMES.includes(name)) engine.engineConfig.set(name, config.int(name));
     });
-    for (const name of engine.server.ENGINE_LIMITS) engine.server.setLimit(name, config.int(name));
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
     trackLazyfree(this); // which deletions free big values on the lazyfree thread
     trackListConfig(this); // list-max-listpack-size, list-compress-depth

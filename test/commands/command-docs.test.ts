@@ -482,7 +482,8 @@ describe("redis-cli help from our COMMAND DOCS", () => {
     // Cases are lines `"<typed input>" "<expected hint>"`; keep those of commands we have.
     const ours = readFileSync(suite, "latin1")
       .split("\n")
-      .filter((l) => l.startsWith('"') && srv.server.commands.has(l.slice(1).split(" ")[0].toLowerCase()));
+      // (redis-cli skips a malformed case: the suite's GEORADIUS "-2.345" line has a stray `""`.)
+      .filter((l) => /^"[^"]*" "[^"]*"$/.test(l) && srv.server.commands.has(l.slice(1).split(" ")[0].toLowerCase()));
     expect(ours.length).toBeGreaterThan(20);
     const file = join(mkdtempSync(join(tmpdir(), "nodis-hints-")), "hints.txt");
     writeFileSync(file, ours.join("\n") + "\n");

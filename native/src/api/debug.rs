@@ -114,7 +114,7 @@ pub fn hash_listpack(h: &crate::t_hash::Hash) -> crate::listpack::Listpack {
     use crate::listpack::LpEntry;
     let with_ttl = h.encoding() == "listpackex";
     let mut lp = crate::listpack::Listpack::new();
-    let mut put = |lp: &mut crate::listpack::Listpack, e: LpEntry<'_>| match e {
+    let put = |lp: &mut crate::listpack::Listpack, e: LpEntry<'_>| match e {
         LpEntry::Int(v) => lp.push_back_i64(v),
         LpEntry::Str(b) => lp.push_back(b),
     };
@@ -148,23 +148,6 @@ fn list_serialized_len(l: &crate::t_list::List) -> usize {
     }
 }
 
-/// DEBUG OBJECT's extra fields for a quicklist: nodes, average entries per
-/// node, its fill and compression settings, the nodes' uncompressed bytes.
-fn quicklist_fields(v: &Value) -> String {
-    let Value::List(l) = v else { return String::new() };
-    let crate::t_list::List::Quicklist(q) = l.as_ref() else { return String::new() };
-    let nodes = q.node_count();
-    let raw: usize = q.node_blocks().map(|b| b.raw_len()).sum();
-    format!(
-        " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
-        nodes,
-        q.len() as f64 / nodes as f64,
-        q.fill(),
-        (q.compress_depth() != 0) as u8,
-        raw
-    )
-}
-
 /// DEBUG OBJECT key: Redis's status line, or None when the key does not exist.
 #[napi(catch_unwind)]
 pub fn debug_object(db: u32, key: &[u8]) -> Option<String> {
@@ -178,7 +161,10 @@ pub fn debug_object(db: u32, key: &[u8]) -> Option<String> {
         serialized_len(e),
         e.lru & 0xFF_FFFF,
         idle,
-        quicklist_fields(&e.value)
+        match &e.value {
+            Value::List(l) => l.debug_extra(),
+            _ => String::new(),
+        }
     ))
 }
 

@@ -76,11 +76,3 @@ pub fn engine_config_names() -> Vec<String> {
 pub fn engine_set_config(name: String, value: i64) -> bool {
     crate::config::set(&name, value)
 }
-
-/// An encoding threshold from the config table (hash-max-listpack-entries,
-/// ...): false if no type of the engine has one by that name.
-#[napi(catch_unwind)]
-pub fn engine_set_limit(name: String, value: f64) -> bool {
-    let v = if value >= usize::MAX as f64 { usize::MAX } else { value.max(0.0) as usize };
-    crate::t_hash::set_limit(&name, v)
-}

@@ -387,7 +387,7 @@ pub(super) fn hrandfield_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: 
     }
     let Some(l) = parse_i64(argv[2]) else { return out.error(err::NOT_INT) };
     if l == i64::MIN {
-        return out.error("ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807");
+        return out.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
     }
     let withvalues = argv.len() == 4 && argv[3].eq_ignore_ascii_case(b"withvalues");
     if argv.len() > 4 || (argv.len() == 4 && !withvalues) {
@@ -503,16 +503,18 @@ pub(super) fn hscan_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
             }
         }),
         Some(t) => {
-            // Redis counts both the fields and the values it collected against COUNT.
+            // COUNT bounds the fields looked at (and ten times as many buckets).
             let mut left = count.saturating_mul(10);
+            let mut sampled = 0u64;
             next = cursor;
             loop {
                 next = t.scan_bucket(next, |k, v, ttl| {
+                    sampled += 1;
                     if live(ttl) {
                         found.push((k.to_vec(), v.to_vec()));
                     }
                 });
-                if next == 0 || left == 0 || (found.len() * 2) as u64 >= count {
+                if next == 0 || left == 0 || sampled >= count {
                     break;
                 }
                 left -= 1;

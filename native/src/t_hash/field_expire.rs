@@ -179,6 +179,14 @@ fn fields_arg(argv: &[&[u8]], at: usize, count_err: &str, out: &mut Out) -> Resu
     numfields(argv, at + 1, count_err, out)
 }
 
+/// The start of the commands of the form `key FIELDS numfields field...`:
+/// the hash (None when missing) and the number of fields, or the error written.
+fn key_and_fields<'a>(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, read: bool) -> Result<(Option<&'a mut Hash>, usize), i64> {
+    let h = hash_at(ks, db, argv[1], read).map_err(|_| out.error(err::WRONGTYPE))?;
+    let n = fields_arg(argv, 2, "ERR Number of fields must be a positive integer", out)?;
+    Ok((h, n))
+}
+
 /// HEXPIRE / HPEXPIRE / HEXPIREAT / HPEXPIREAT key time [NX|XX|GT|LT] FIELDS numfields field...
 fn hexpire_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, cmd: &str, seconds: bool, relative: bool) -> i64 {
     let key = argv[1];
@@ -266,13 +274,8 @@ pub(super) fn hpexpireat_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: 
 
 /// HTTL / HPTTL / HEXPIRETIME / HPEXPIRETIME key FIELDS numfields field...
 fn httl_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, ms: bool, relative: bool) -> i64 {
-    let key = argv[1];
-    let h = match hash_at(ks, db, key, true) {
-        Err(_) => return out.error(err::WRONGTYPE),
-        Ok(h) => h,
-    };
-    let n = match fields_arg(argv, 2, "ERR Number of fields must be a positive integer", out) {
-        Ok(n) => n,
+    let (h, n) = match key_and_fields(ks, db, argv, out, true) {
+        Ok(x) => x,
         Err(c) => return c,
     };
     let now = ks.now_ms;
@@ -307,12 +310,8 @@ pub(super) fn hpexpiretime_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out
 /// HPERSIST key FIELDS numfields field...
 pub(super) fn hpersist_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     let key = argv[1];
-    let h = match hash_at(ks, db, key, false) {
-        Err(_) => return out.error(err::WRONGTYPE),
-        Ok(h) => h,
-    };
-    let n = match fields_arg(argv, 2, "ERR Number of fields must be a positive integer", out) {
-        Ok(n) => n,
+    let (h, n) = match key_and_fields(ks, db, argv, out, false) {
+        Ok(x) => x,
         Err(c) => return c,
     };
     let now = ks.now_ms;
@@ -347,12 +346,8 @@ pub(super) fn hpersist_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &m
 /// HGETDEL key FIELDS numfields field...: the values, and the fields deleted.
 pub(super) fn hgetdel_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     let key = argv[1];
-    let h = match hash_at(ks, db, key, false) {
-        Err(_) => return out.error(err::WRONGTYPE),
-        Ok(h) => h,
-    };
-    let n = match fields_arg(argv, 2, "ERR Number of fields must be a positive integer", out) {
-        Ok(n) => n,
+    let (h, n) = match key_and_fields(ks, db, argv, out, false) {
+        Ok(x) => x,
         Err(c) => return c,
     };
     out.array(n);

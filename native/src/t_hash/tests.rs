@@ -75,9 +75,9 @@ fn listpack_until_the_limits_then_a_table() {
     assert_eq!(hash(&mut k, "d").encoding(), "hashtable");
     // HINCRBY's result is checked against the value limit too.
     cmd(&mut k, &["HSET", "n", "f", "1"]);
-    set_limit("hash-max-listpack-value", 2);
+    crate::config::set("hash-max-listpack-value", 2);
     cmd(&mut k, &["HINCRBY", "n", "f", "1000"]);
-    set_limit("hash-max-listpack-value", 64);
+    crate::config::set("hash-max-listpack-value", 64);
     assert_eq!(hash(&mut k, "n").encoding(), "hashtable");
 }
 
@@ -339,10 +339,16 @@ fn hrandfield_and_hscan_shapes() {
         }
         assert_eq!(seen.len(), n as usize);
     }
-    assert_eq!(cmd(&mut k, &["HRANDFIELD", "h", "-9223372036854775808"]), "-ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807\r\n");
+    assert_eq!(cmd(&mut k, &["HRANDFIELD", "h", "-9223372036854775808"]), "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n");
     assert_eq!(cmd(&mut k, &["HRANDFIELD", "h", "-9223372036854770000", "WITHVALUES"]), "-ERR value is out of range\r\n");
     assert_eq!(cmd(&mut k, &["HRANDFIELD", "h", "1", "WITHVALUE"]), "-ERR syntax error\r\n");
     assert_eq!(cmd(&mut k, &["HSCAN", "h", "x"]), "-ERR invalid cursor\r\n");
     assert_eq!(cmd(&mut k, &["HSCAN", "nokey", "0", "COUNT", "0"]), "*2\r\n$1\r\n0\r\n*0\r\n");
     assert_eq!(cmd(&mut k, &["HSCAN", "h", "0", "COUNT", "0"]), "-ERR syntax error\r\n");
+}
+
+#[test]
+fn a_small_hash_is_one_listpack_behind_one_pointer() {
+    // Value::Hash boxes a Hash: as small as the listpack's Vec (no tag word).
+    assert_eq!(std::mem::size_of::<Hash>(), 24);
 }

@@ -124,8 +124,7 @@ fn parse_mpop<'a>(argv: &[&'a [u8]], idx: usize) -> Result<(Vec<&'a [u8]>, bool,
     const NUMKEYS: &str = "ERR numkeys should be greater than 0";
     let numkeys = match parse_long(argv[idx]) {
         Ok(n) if n >= 1 => n as usize,
-        Ok(_) => return Err(NUMKEYS),
-        Err(e) => return Err(e),
+        _ => return Err(NUMKEYS),
     };
     let where_idx = idx.saturating_add(numkeys).saturating_add(1);
     if where_idx >= argv.len() {
