@@ -132,6 +132,11 @@ pub(crate) enum Pos {
     Sl(NodeId),
 }
 
+/// Sorts (member, score) pairs as a sorted set orders them: by score, then member.
+pub fn sort_pairs(pairs: &mut [(Vec<u8>, f64)]) {
+    pairs.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.0.cmp(&b.0)));
+}
+
 /// The text a score is stored as in a listpack (zzlInsertAt: an integer when
 /// double2ll takes it, so -0 is stored as 0; else d2string).
 fn score_text(score: f64, buf: &mut [u8; 32]) -> usize {
@@ -204,7 +209,7 @@ impl ZSet {
     pub fn from_pairs(mut pairs: Vec<(Vec<u8>, f64)>) -> ZSet {
         let maxlen = pairs.iter().map(|p| p.0.len()).max().unwrap_or(0);
         let total: usize = pairs.iter().map(|p| p.0.len()).sum();
-        pairs.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.0.cmp(&b.0)));
+        sort_pairs(&mut pairs);
         if pairs.len() <= max_entries() && maxlen <= max_value() && total < LISTPACK_MAX_SAFE {
             let mut lp = Listpack::new();
             let mut text = [0u8; 32];
