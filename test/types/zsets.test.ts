@@ -281,6 +281,8 @@ describe.skipIf(!haveRedisServer())("sorted sets against redis-server", () => {
     const opts = () => r.pick([[], ["NX"], ["XX"], ["GT"], ["LT"], ["CH"], ["XX", "GT", "CH"], ["NX", "CH"]]);
     const cmds: Arg[][] = [["SET", "str", "v"], ["SADD", "s", "a", "b", "m1", "7"]];
     for (let i = 0; i < STEPS; i++) {
+      // Checkpoints: every key's encoding, compared too.
+      if (i % 50 === 49) for (const k of ["z0", "z1", "z2", "z3", "zl"]) cmds.push(["OBJECT", "ENCODING", k]);
       const pick = r.int(100);
       if (pick < 20) cmds.push(["ZADD", zkey(), ...opts(), ...pairs(r.range(1, 4))]);
       else if (pick < 23) cmds.push(["ZADD", zkey(), ...pairs(r.range(60, 140))]);
@@ -334,6 +336,7 @@ describe.skipIf(!haveRedisServer())("sorted sets against redis-server", () => {
           const what = `seed ${seed} #${i}: ${argv.slice(0, 8).map(String).join(" ")}`;
           if (String(argv[0]).toLowerCase() === "zscan") expect(scanAsSet(a[i]), what).toBe(scanAsSet(b[i]));
           else expect(show(a[i]), what).toBe(show(b[i]));
+          if (String(argv[0]) === "OBJECT") seenEncodings.add(text(a[i]));
         });
         expect(show(await mine.call("DEBUG", "DIGEST"))).toBe(show(await theirs.call("DEBUG", "DIGEST")));
         for (const k of ["z0", "z1", "z2", "z3", "zl"]) {
