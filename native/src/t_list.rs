@@ -11,6 +11,7 @@ use crate::keyspace::{Entry, Keyspace, Value};
 use crate::listpack::{Listpack, LpEntry};
 use crate::quicklist::{self, exceeds_limit, node_limit, Elem, Quicklist};
 use crate::reply::{code, err, Out};
+use crate::t_string_float;
 use crate::util::{parse_f64, parse_i64};
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -371,7 +372,7 @@ fn parse_where(a: &[u8], out: &mut Out) -> Result<bool, i64> {
 
 /// getTimeoutFromObjectOrReply in seconds: the absolute deadline (ms), 0 for none.
 pub fn parse_timeout(a: &[u8], now_ms: i64) -> Result<i64, &'static str> {
-    let v = parse_f64(a).ok_or("ERR timeout is not a float or out of range")?;
+    let v = timeout_seconds(a).ok_or("ERR timeout is not a float or out of range")?;
     let ms = v * 1000.0;
     if ms > i64::MAX as f64 {
         return Err("ERR timeout is out of range");
@@ -387,6 +388,19 @@ pub fn parse_timeout(a: &[u8], now_ms: i64) -> Result<i64, &'static str> {
         return Ok(t + now_ms);
     }
     Ok(0)
+}
+
+/// The seconds of a timeout: what strtold accepts (string2ld: hex floats
+/// too), as an f64 (below ~1e-321 seconds that reads as 0, Redis's long double as 1 ms).
+fn timeout_seconds(a: &[u8]) -> Option<f64> {
+    let ld = t_string_float::parse(a)?;
+    if let Some(v) = parse_f64(a) {
+        return Some(v);
+    }
+    // strtold's own forms (hex): through its decimal printing.
+    let mut buf = [0u8; t_string_float::MAX_CHARS];
+    let n = t_string_float::format_human(ld, &mut buf);
+    std::str::from_utf8(&buf[..n]).ok()?.parse().ok()
 }
 
 fn timeout_arg(ks: &Keyspace, a: &[u8], out: &mut Out) -> Result<i64, i64> {

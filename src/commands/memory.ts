@@ -3,7 +3,7 @@ import type { CommandDef, Ctx } from "./types.js";
 import { replyHelp } from "./help.js";
 import { SYNTAX } from "./errors.js";
 import { parseI64 } from "../protocol/numbers.js";
-import { native } from "../engine/addon.js";
+import * as engine from "../engine/index.js";
 import { keys } from "../engine/index.js";
 import { introspection, usedMemory } from "./introspection.js";
 
@@ -39,8 +39,8 @@ function usage(c: Ctx): void {
       j++;
     } else return r.error(SYNTAX);
   }
-  const bytes = native.keyMemoryUsage(c.db, argv[2], samples);
-  if (bytes === null || bytes === undefined) return r.nil();
+  const bytes = keys.memoryUsage(c.db, argv[2], samples);
+  if (bytes === null) return r.nil();
   r.int(bytes);
 }
 
@@ -114,13 +114,15 @@ export const memoryCommands: CommandDef[] = [
     name: "memory",
     arity: -2,
     handler: () => {},
+    // In the order Redis 7.2 lists them (COMMAND INFO).
     subcommands: [
-      sub({ name: "doctor", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: (c) => c.r.verbatim(usedMemory() < 5 * 1024 * 1024 ? DOCTOR_EMPTY : DOCTOR_FINE) }),
-      sub({ name: "help", flags: "loading stale", acl: "slow", handler: (c) => replyHelp(c, HELP) }),
+      sub({ name: "stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: stats }),
       sub({ name: "malloc-stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: (c) => c.r.bulk("Stats not supported for the current allocator") }),
       sub({ name: "purge", tips: "request_policy:all_shards response_policy:all_succeeded", acl: "slow", handler: (c) => c.r.ok() }),
-      sub({ name: "stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: stats }),
+      sub({ name: "help", flags: "loading stale", acl: "slow", handler: (c) => replyHelp(c, HELP) }),
       { name: "usage", arity: -3, flags: "readonly", keys: [2, 2, 1], keyFlags: "RO", acl: "read slow", handler: usage },
+      // The dataset (the engine's memory, not V8's heap) under 5 MB counts as empty, as used_memory does in Redis.
+      sub({ name: "doctor", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: (c) => c.r.verbatim(engine.server.usedMemory() < 5 * 1024 * 1024 ? DOCTOR_EMPTY : DOCTOR_FINE) }),
     ],
   },
 ];

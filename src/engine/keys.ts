@@ -22,6 +22,10 @@ export function del(db: number, key: Uint8Array, lazy?: boolean): boolean {
 export function setLazyfree(serverDel: boolean, expire: boolean, userDel: boolean): void {
   native.keySetLazyfree(serverDel, expire, userDel);
 }
+/** MEMORY USAGE: bytes for the key and its value (nested values: `samples` sampled, 0 all), or null when missing. */
+export function memoryUsage(db: number, key: Uint8Array, samples: number): number | null {
+  return native.keyMemoryUsage(db, key, samples) ?? null;
+}
 /** [lazyfree_pending_objects, lazyfreed_objects]. */
 export function lazyfreeStats(): number[] {
   return native.keyLazyfreeStats();

@@ -50,6 +50,8 @@ interface Waiter {
   nokey: boolean;
   deadline: number;
   timer: NodeJS.Timeout | null;
+  /** Whether it is on its keys' lines now (not while its command runs again). */
+  waiting: boolean;
 }
 
 /** The UNBLOCKED error CLIENT UNBLOCK ... ERROR answers. */
@@ -155,13 +157,14 @@ export class Blocking {
   block(client: Client, spec: CommandSpec, argv: Buffer[], db: number, req: BlockRequest): void {
     const again = this.rerunning !== null && this.rerunning.client === client ? this.rerunning : null;
     const keys = [...new Set(req.keys.map((k) => k.toString("latin1")))];
-    const w: Waiter = again ?? { client, spec, argv, db, keys, type: req.type, nokey: req.unblockOnNokey === true, deadline: req.deadline, timer: null };
+    const w: Waiter = again ?? { client, spec, argv, db, keys, type: req.type, nokey: req.unblockOnNokey === true, deadline: req.deadline, timer: null, waiting: false };
     if (again) {
       // Run again and blocked again: same deadline, and at the end of each key's line (as Redis).
       w.keys = keys;
       w.argv = argv;
     }
     this.waiters.set(client, w);
+    w.waiting = true;
     let perDb = this.byKey.get(db);
     if (!perDb) this.byKey.set(db, (perDb = new Map()));
     for (const k of keys) {
@@ -185,6 +188,8 @@ export class Blocking {
 
   /** Takes `client` off its keys' lines (the waiter itself stays while its command runs again). */
   private release(w: Waiter): void {
+    if (!w.waiting) return;
+    w.waiting = false;
     const perDb = this.byKey.get(w.db);
     const nk = this.nokey.get(w.db);
     for (const k of w.keys) {

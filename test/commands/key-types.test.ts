@@ -120,6 +120,7 @@ describe("MEMORY USAGE and DEBUG OBJECT's serializedlength, as a libc-built Redi
       if (usageAll !== null) expect(show(await conn.call("MEMORY", "USAGE", key, "SAMPLES", "0")), key).toBe(`:${usageAll}`);
       expect(show(await conn.call("DEBUG", "OBJECT", key)), key).toMatch(new RegExp(` serializedlength:${serialized} `));
     }
+    expect(show(await conn.call("DEBUG", "OBJECT", "bl"))).toMatch(/ ql_nodes:2 ql_avg_node:150.00 ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:11004$/);
     expect(show(await conn.call("MEMORY", "USAGE", "nokey"))).toBe("$-1");
     expect(show(await conn.call("MEMORY", "USAGE", "l", "SAMPLES", "-1"))).toBe("-ERR syntax error");
     expect(show(await conn.call("MEMORY", "USAGE", "l", "SAMPLES", "x"))).toBe("-ERR value is not an integer or out of range");

@@ -24,12 +24,22 @@ useNodis({ "enable-debug-command": "yes" }, { conn: true }, (f) => {
   port = f.srv.port;
 });
 
-/** BGETDEL key [key ...] timeout: [key, value] of the first string key, deleted; blocks while there is none. */
+/** How many times BGETDEL's handler ran (first runs and runs again). */
+let bgetdelRuns = 0;
+
+/**
+ * BGETDEL key [key ...] timeout: [key, value] of the first string key, deleted;
+ * blocks while there is none. BGETDELNK also wants to hear of its keys'
+ * deletion (as XREADGROUP does).
+ */
 function installBgetdel(s: Server): void {
+  for (const [name, nokey] of [["bgetdel", false], ["bgetdelnk", true]] as const) installOne(s, name, nokey);
+}
+function installOne(s: Server, name: string, unblockOnNokey: boolean): void {
   const base = s.commands.get("getdel")!;
   const spec: CommandSpec = {
     ...base,
-    name: "bgetdel",
+    name,
     arity: -3,
     flags: ["write", "blocking"],
     stat: undefined,
@@ -37,6 +47,7 @@ function installBgetdel(s: Server): void {
     lastKey: -2,
     keySpecs: [{ flags: ["RW", "access", "delete"], begin: { index: 1 }, find: { lastkey: -2, keystep: 1, limit: 0 } }],
     handler: (c) => {
+      bgetdelRuns++;
       const keys = c.argv.slice(1, -1);
       for (const k of keys) {
         if (engine.keys.liveType(c.db, k) !== "string") continue;
@@ -46,10 +57,10 @@ function installBgetdel(s: Server): void {
         return;
       }
       const secs = Number(c.argv[c.argv.length - 1].toString());
-      blockForKeys(c, { keys, type: "string", deadline: secs > 0 ? Date.now() + Math.ceil(secs * 1000) : 0 }, spec);
+      blockForKeys(c, { keys, type: "string", deadline: secs > 0 ? Date.now() + Math.ceil(secs * 1000) : 0, unblockOnNokey }, spec);
     },
   };
-  s.commands.set("bgetdel", spec);
+  s.commands.set(name, spec);
   s.commandNames = null;
 }
 
@@ -263,6 +274,32 @@ describe("blocking machinery (test-only BGETDEL)", () => {
     expect(show(await conn.call("GET", "k"))).toBe("$1 v");
   });
 
+  it("a waiter that asked for it runs again when its key is deleted or changes type; others do not", async () => {
+    const [a, b] = [await client(), await client()];
+    await conn.call("RPUSH", "k", "list");
+    const ra = start(a, "BGETDELNK", "k", "0");
+    await blockedClients(1);
+    const rb = start(b, "BGETDEL", "k", "0");
+    await blockedClients(2);
+    expect(await info("total_blocking_keys")).toBe("1");
+    expect(await info("total_blocking_keys_on_nokey")).toBe("1");
+    let runs = bgetdelRuns;
+    await conn.call("DEL", "k");
+    // Only the first waiter ran again (and blocked again: no string yet).
+    expect(await until(() => bgetdelRuns, (n) => n === runs + 1)).toBe(runs + 1);
+    await conn.call("SADD", "k", "set");
+    runs = bgetdelRuns;
+    await conn.call("FLUSHDB");
+    expect(await until(() => bgetdelRuns, (n) => n === runs + 1)).toBe(runs + 1);
+    expect(await info("blocked_clients")).toBe("2");
+    // Re-blocked at the end of the line: the plain waiter is served first now.
+    await conn.call("SET", "k", "v1");
+    expect(await rb).toBe("*2 $1 k $2 v1");
+    await conn.call("SET", "k", "v2");
+    expect(await ra).toBe("*2 $1 k $2 v2");
+    expect(await info("total_blocking_keys_on_nokey")).toBe("0");
+  });
+
   it("answers RESP3 clients in RESP3 when served", async () => {
     const b = await client();
     await b.call("HELLO", "3");
@@ -453,5 +490,35 @@ describe("blocking list pops", () => {
     } finally {
       await conn.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
     }
+  });
+});
+
+describe("blocking sorted set pops", () => {
+  it("BZPOPMIN/BZPOPMAX/BZMPOP are woken by ZADD, and time out with the null array", async () => {
+    const b = await client();
+    let reply = start(b, "BZPOPMIN", "z", "0");
+    await blockedClients(1);
+    await conn.call("ZADD", "z", "2", "b", "1", "a");
+    expect(await reply).toBe("*3 $1 z $1 a $1 1");
+    reply = start(b, "BZMPOP", "0", "2", "z0", "z2", "MAX", "COUNT", "3");
+    await blockedClients(1);
+    await conn.call("ZADD", "z2", "5", "x", "6", "y");
+    expect(await reply).toBe("*2 $2 z2 *2 *2 $1 y $1 6 *2 $1 x $1 5");
+    expect(show(await b.call("BZPOPMAX", "nz", "0.01"))).toBe("*-1");
+    await b.call("HELLO", "3");
+    expect(show(await b.call("BZPOPMAX", "nz", "0.01"))).toBe("_");
+  });
+
+  it("a key waited on by a list pop and a zset pop serves the one its new type suits", async () => {
+    const [a, b] = [await client(), await client()];
+    const ra = start(a, "BZPOPMIN", "k", "0");
+    await blockedClients(1);
+    const rb = start(b, "BLPOP", "k", "0");
+    await blockedClients(2);
+    await conn.call("RPUSH", "k", "v");
+    expect(await rb).toBe("*2 $1 k $1 v");
+    expect(await info("blocked_clients")).toBe("1");
+    await conn.call("ZADD", "k", "3", "m");
+    expect(await ra).toBe("*3 $1 k $1 m $1 3");
   });
 });

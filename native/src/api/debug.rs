@@ -114,7 +114,7 @@ pub fn hash_listpack(h: &crate::t_hash::Hash) -> crate::listpack::Listpack {
     use crate::listpack::LpEntry;
     let with_ttl = h.encoding() == "listpackex";
     let mut lp = crate::listpack::Listpack::new();
-    let mut put = |lp: &mut crate::listpack::Listpack, e: LpEntry<'_>| match e {
+    let put = |lp: &mut crate::listpack::Listpack, e: LpEntry<'_>| match e {
         LpEntry::Int(v) => lp.push_back_i64(v),
         LpEntry::Str(b) => lp.push_back(b),
     };
