@@ -125,6 +125,9 @@ pub enum Added {
 #[derive(Debug, PartialEq, Eq)]
 pub struct NanScore;
 
+/// A member and its score's text, as ZSCAN returns them.
+pub type ScanPair = (Vec<u8>, Vec<u8>);
+
 /// A position in either encoding (a listpack member's offset, or a node).
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Pos {
@@ -794,7 +797,7 @@ impl ZSet {
 
     /// One step of ZSCAN: the pairs it returns (member, score text) and the
     /// next cursor. A listpack is returned whole (cursor 0).
-    pub fn scan(&self, cursor: u64, count: u64, mut keep: impl FnMut(&[u8]) -> bool) -> (u64, Vec<(Vec<u8>, Vec<u8>)>) {
+    pub fn scan(&self, cursor: u64, count: u64, mut keep: impl FnMut(&[u8]) -> bool) -> (u64, Vec<ScanPair>) {
         let mut found = Vec::new();
         match self {
             ZSet::Listpack(lp) => {

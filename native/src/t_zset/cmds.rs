@@ -611,7 +611,7 @@ fn zscan_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64
             return out.error(err::SYNTAX);
         }
     }
-    let (next, found) = z.scan(cursor, count, |m| pattern.map_or(true, |p| glob::matches(p, m, false)));
+    let (next, found) = z.scan(cursor, count, |m| pattern.is_none_or(|p| glob::matches(p, m, false)));
     out.array(2);
     out.bulk_i64(next as i64);
     out.array(found.len() * 2);
