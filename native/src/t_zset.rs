@@ -125,11 +125,19 @@ pub enum Added {
 #[derive(Debug, PartialEq, Eq)]
 pub struct NanScore;
 
+/// A member and its score's text, as ZSCAN returns them.
+pub type ScanPair = (Vec<u8>, Vec<u8>);
+
 /// A position in either encoding (a listpack member's offset, or a node).
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Pos {
     Lp(usize),
     Sl(NodeId),
+}
+
+/// Sorts (member, score) pairs as a sorted set orders them: by score, then member.
+pub fn sort_pairs(pairs: &mut [(Vec<u8>, f64)]) {
+    pairs.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.0.cmp(&b.0)));
 }
 
 /// The text a score is stored as in a listpack (zzlInsertAt: an integer when
@@ -204,7 +212,7 @@ impl ZSet {
     pub fn from_pairs(mut pairs: Vec<(Vec<u8>, f64)>) -> ZSet {
         let maxlen = pairs.iter().map(|p| p.0.len()).max().unwrap_or(0);
         let total: usize = pairs.iter().map(|p| p.0.len()).sum();
-        pairs.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.0.cmp(&b.0)));
+        sort_pairs(&mut pairs);
         if pairs.len() <= max_entries() && maxlen <= max_value() && total < LISTPACK_MAX_SAFE {
             let mut lp = Listpack::new();
             let mut text = [0u8; 32];
@@ -789,7 +797,7 @@ impl ZSet {
 
     /// One step of ZSCAN: the pairs it returns (member, score text) and the
     /// next cursor. A listpack is returned whole (cursor 0).
-    pub fn scan(&self, cursor: u64, count: u64, mut keep: impl FnMut(&[u8]) -> bool) -> (u64, Vec<(Vec<u8>, Vec<u8>)>) {
+    pub fn scan(&self, cursor: u64, count: u64, mut keep: impl FnMut(&[u8]) -> bool) -> (u64, Vec<ScanPair>) {
         let mut found = Vec::new();
         match self {
             ZSet::Listpack(lp) => {

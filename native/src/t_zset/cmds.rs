@@ -99,9 +99,8 @@ pub(super) fn zset_write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Res
 }
 
 /// After a write that changed `key` `n` times (n >= 1): the event, n dirty
-/// changes, and the key's deletion (with `del`) when the set was emptied.
-pub(super) fn wrote(ks: &mut Keyspace, db: usize, key: &[u8], ev: Event, n: usize) {
-    let emptied = matches!(ks.peek(db, key).map(|e| &e.value), Some(Value::ZSet(z)) if z.is_empty());
+/// changes, and the key's deletion (with `del`) when it `emptied` the set.
+pub(super) fn wrote(ks: &mut Keyspace, db: usize, key: &[u8], ev: Event, n: usize, emptied: bool) {
     if emptied {
         ks.dbs[db].remove(key);
     }
@@ -206,69 +205,86 @@ fn zadd_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, inc
             None => return out.error(err::NOT_FLOAT),
         }
     }
-    let mut created = false;
-    match zset_write(ks, db, key) {
+    // One key lookup: an existing set is added to in place, a new one built, then added to the db.
+    let tally = match zset_write(ks, db, key) {
         Err(e) => return out.error(e),
+        Ok(Some(z)) => {
+            z.maybe_convert(elements);
+            add_pairs(z, &scores, pairs, flags)
+        }
         Ok(None) => {
             if flags.xx {
-                return reply_zadd(out, flags.incr, ch, 0, 0, 0, 0.0);
+                return reply_zadd(out, flags.incr, ch, &Tally::default());
             }
-            let z = ZSet::new_for(elements, pairs[1].len());
+            let mut z = ZSet::new_for(elements, pairs[1].len());
+            let tally = add_pairs(&mut z, &scores, pairs, flags);
             let lru = ks.lru_clock();
             ks.dbs[db].add(key, crate::keyspace::Entry::new(Value::ZSet(Box::new(z)), -1, lru));
-            created = true;
+            ks.notify(db, key, Event::New);
+            tally
         }
-        Ok(Some(z)) => z.maybe_convert(elements),
+    };
+    if tally.added + tally.updated > 0 {
+        wrote(ks, db, key, if flags.incr { Event::ZIncr } else { Event::ZAdd }, tally.added + tally.updated, false);
     }
-    let Some(Value::ZSet(z)) = ks.peek(db, key).map(|e| &mut e.value) else { unreachable!() };
-    if elements > 1 {
+    if tally.nan {
+        return out.error("ERR resulting score is not a number (NaN)");
+    }
+    reply_zadd(out, flags.incr, ch, &tally)
+}
+
+/// What ZADD's pairs did.
+#[derive(Default)]
+struct Tally {
+    added: usize,
+    updated: usize,
+    /// Pairs not refused by NX/XX/GT/LT.
+    processed: usize,
+    /// The last pair's score after it (ZADD INCR's reply).
+    score: f64,
+    /// A pair stopped on a NaN score.
+    nan: bool,
+}
+
+/// zsetAdd over each (score, member) pair, in order, stopping at a NaN.
+fn add_pairs(z: &mut ZSet, scores: &[f64], pairs: &[&[u8]], flags: AddFlags) -> Tally {
+    let mut t = Tally::default();
+    if scores.len() > 1 {
         z.reserve_for(pairs);
     }
-    let (mut added, mut updated, mut processed) = (0, 0, 0);
-    let mut score = 0.0;
-    let mut nan = false;
-    for j in 0..elements {
-        match z.add(scores[j], pairs[2 * j + 1], flags) {
+    for (j, &score) in scores.iter().enumerate() {
+        match z.add(score, pairs[2 * j + 1], flags) {
             Err(_) => {
-                nan = true;
+                t.nan = true;
                 break;
             }
             Ok((r, s)) => {
                 match r {
-                    Added::New => added += 1,
-                    Added::Updated => updated += 1,
+                    Added::New => t.added += 1,
+                    Added::Updated => t.updated += 1,
                     _ => {}
                 }
                 if r != Added::Nop {
-                    processed += 1;
+                    t.processed += 1;
                 }
-                score = s;
+                t.score = s;
             }
         }
     }
-    if elements > 1 {
+    if scores.len() > 1 {
         z.done_adding();
     }
-    if created {
-        ks.notify(db, key, Event::New);
-    }
-    if added + updated > 0 {
-        wrote(ks, db, key, if flags.incr { Event::ZIncr } else { Event::ZAdd }, added + updated);
-    }
-    if nan {
-        return out.error("ERR resulting score is not a number (NaN)");
-    }
-    reply_zadd(out, flags.incr, ch, added, updated, processed, score)
+    t
 }
 
-fn reply_zadd(out: &mut Out, incr: bool, ch: bool, added: usize, updated: usize, processed: usize, score: f64) -> i64 {
+fn reply_zadd(out: &mut Out, incr: bool, ch: bool, t: &Tally) -> i64 {
     if incr {
-        if processed == 0 {
+        if t.processed == 0 {
             return code::NIL;
         }
-        out.double(score);
+        out.double(t.score);
     } else {
-        out.int(if ch { added + updated } else { added } as i64);
+        out.int(if ch { t.added + t.updated } else { t.added } as i64);
     }
     code::WRITTEN
 }
@@ -293,7 +309,8 @@ fn zrem_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 
         }
     }
     if deleted > 0 {
-        wrote(ks, db, key, Event::ZRem, deleted);
+        let emptied = z.is_empty();
+        wrote(ks, db, key, Event::ZRem, deleted, emptied);
     }
     out.int(deleted as i64);
     code::WRITTEN
@@ -451,7 +468,8 @@ fn zremrange_generic(ks: &mut Keyspace, db: usize, key: &[u8], range: RemRange, 
         RemRange::Lex(r) => (z.delete_range_by_lex(&r), Event::ZRemRangeByLex),
     };
     if deleted > 0 {
-        wrote(ks, db, key, ev, deleted);
+        let emptied = z.is_empty();
+        wrote(ks, db, key, ev, deleted, emptied);
     }
     out.int(deleted as i64);
     code::WRITTEN
@@ -593,7 +611,7 @@ fn zscan_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64
             return out.error(err::SYNTAX);
         }
     }
-    let (next, found) = z.scan(cursor, count, |m| pattern.map_or(true, |p| glob::matches(p, m, false)));
+    let (next, found) = z.scan(cursor, count, |m| pattern.is_none_or(|p| glob::matches(p, m, false)));
     out.array(2);
     out.bulk_i64(next as i64);
     out.array(found.len() * 2);

@@ -102,7 +102,8 @@ fn pop(
         out.double(score);
         z.remove_at(p);
     }
-    wrote(ks, db, key, if max { Event::ZPopMax } else { Event::ZPopMin }, n);
+    let emptied = z.is_empty();
+    wrote(ks, db, key, if max { Event::ZPopMax } else { Event::ZPopMin }, n, emptied);
     Ok(Some((i, n)))
 }
 

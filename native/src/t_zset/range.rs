@@ -126,11 +126,16 @@ fn zrange_generic(
         Ok(z) => z.map(|z| &*z),
     };
     if let Some(dst) = store {
-        let mut pairs: Vec<(Vec<u8>, f64)> = Vec::new();
+        // Built as Redis builds it: created for the known length (ranks) or
+        // empty, then each member added in range order, converting on the way.
+        let hint = if let Some(z) = z { rank_len(z, &range) } else { 0 };
+        let mut result = ZSet::new_for(hint, 0);
         if let Some(z) = z {
-            walk(z, &range, offset, limit, reverse, |m, s| pairs.push((m.to_vec(), s)));
+            walk(z, &range, offset, limit, reverse, |m, s| {
+                result.insert(m, s);
+            });
         }
-        store_result(ks, db, dst, ZSet::from_pairs(pairs), Event::ZRangeStore, out);
+        store_result(ks, db, dst, result, Event::ZRangeStore, out);
         return code::WRITTEN;
     }
     let Some(z) = z else {

@@ -254,18 +254,21 @@ fn generic(
             }
         }
     }
-    let z = ZSet::from_pairs(result);
     if let Some(dst) = dst {
         let ev = match op {
             Op::Union => Event::ZUnionStore,
             Op::Inter => Event::ZInterStore,
             Op::Diff => Event::ZDiffStore,
         };
-        store_result(ks, db, dst, z, ev, out);
+        store_result(ks, db, dst, ZSet::from_pairs(result), ev, out);
         return code::WRITTEN;
     }
-    reply_members_len(out, z.len(), withscores);
-    z.for_each(|m, s| reply_member(out, m, s, withscores));
+    // Replied from Redis's result skiplist: in order, scores as computed (-0 included).
+    super::sort_pairs(&mut result);
+    reply_members_len(out, result.len(), withscores);
+    for (m, s) in &result {
+        reply_member(out, m, *s, withscores);
+    }
     code::WRITTEN
 }
 

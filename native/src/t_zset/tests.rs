@@ -206,3 +206,24 @@ fn zset_memory_per_key() {
     let used = crate::alloc::allocated_bytes() - before;
     eprintln!("{} bytes per key ({} keys)", used as f64 / n as f64, n);
 }
+
+#[test]
+fn timeouts_and_score_ranges_parse_as_redis() {
+    use super::cmds::parse_score_range;
+    use super::pop::check_timeout;
+    let now = 1_700_000_000_000;
+    assert_eq!(check_timeout(b"0", now), Ok(()));
+    assert_eq!(check_timeout(b"0.5", now), Ok(()));
+    assert_eq!(check_timeout(b"-0.0001", now), Ok(())); // ceil(-0.1 ms) is 0: block forever
+    assert_eq!(check_timeout(b"-1", now), Err("ERR timeout is negative"));
+    assert_eq!(check_timeout(b"abc", now), Err("ERR timeout is not a float or out of range"));
+    assert_eq!(check_timeout(b" 1", now), Err("ERR timeout is not a float or out of range"));
+    assert_eq!(check_timeout(b"inf", now), Err("ERR timeout is out of range"));
+    assert_eq!(check_timeout(b"9223372036854775", now), Err("ERR timeout is out of range"));
+    let r = parse_score_range(b"(1.5", b"+inf").unwrap();
+    assert_eq!((r.min, r.minex, r.max, r.maxex), (1.5, true, f64::INFINITY, false));
+    assert_eq!(parse_score_range(b"", b"(").map(|r| (r.min, r.max, r.maxex)), Some((0.0, 0.0, true)));
+    assert!(parse_score_range(b"nan", b"1").is_none());
+    assert!(parse_score_range(b"1x", b"1").is_none());
+    assert!(parse_score_range(b"1", b"((2").is_none());
+}
