@@ -494,11 +494,12 @@ fn geoadd_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i6
         zargv.push(s);
         zargv.push(t[2]);
     }
-    let Some(zadd) = crate::command::table().iter().find(|c| c.name == "zadd") else {
+    static ZADD: std::sync::OnceLock<Option<crate::command::CmdFn>> = std::sync::OnceLock::new();
+    let Some(zadd) = *ZADD.get_or_init(|| crate::command::table().iter().find(|c| c.name == "zadd").map(|c| c.f)) else {
         return out.error("ERR ZADD is not available");
     };
     let dirty = ks.dirty();
-    let c = (zadd.f)(ks, db, &zargv, out);
+    let c = zadd(ks, db, &zargv, out);
     if ks.dirty() != dirty && ks.propagating() {
         ks.also_propagate(db, &zargv);
     }
