@@ -8,6 +8,7 @@
 use crate::dict::Dict;
 use crate::object::Value;
 use crate::sbytes::SBytes;
+use crate::t_hash::FieldExpires;
 
 pub struct Entry {
     pub value: Value,
@@ -40,6 +41,9 @@ pub struct Db {
     pub expire_cursor: u64,
     /// Running estimate of the TTL (ms) of volatile keys (INFO keyspace avg_ttl).
     pub avg_ttl: i64,
+    /// The hashes with field TTLs, by their earliest (Redis's `db->hexpires`):
+    /// filed here as keys come and go, refiled by the hash commands.
+    pub hexpires: FieldExpires,
 }
 
 impl Db {
@@ -66,19 +70,27 @@ impl Db {
     #[inline]
     pub fn add(&mut self, key: &[u8], entry: Entry) {
         let expire = entry.expire;
+        self.hexpires.added(key, FieldExpires::filed_of(&entry.value));
         self.dict.insert_new(SBytes::new(key), entry);
         self.index_expire(key, -1, expire);
     }
 
-    /// Adds or replaces `key` with `entry` as it is (value, expire, LRU).
-    pub fn put(&mut self, key: &[u8], entry: Entry) {
+    /// Adds or replaces `key` with `entry` as it is (value, expire, LRU); the replaced entry, if any.
+    pub fn put(&mut self, key: &[u8], entry: Entry) -> Option<Entry> {
         let new = entry.expire;
-        let old = self.dict.insert(key, entry).map(|o| o.expire).unwrap_or(-1);
-        self.index_expire(key, old, new);
+        let filed = FieldExpires::filed_of(&entry.value);
+        let replaced = self.dict.insert(key, entry);
+        if let Some(o) = &replaced {
+            self.hexpires.removed(key, FieldExpires::filed_of(&o.value));
+        }
+        self.hexpires.added(key, filed);
+        self.index_expire(key, replaced.as_ref().map(|o| o.expire).unwrap_or(-1), new);
+        replaced
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let (_, e) = self.dict.remove(key)?;
+        self.hexpires.removed(key, FieldExpires::filed_of(&e.value));
         if e.expire >= 0 {
             self.expires.remove(key);
         }
@@ -95,6 +107,7 @@ impl Db {
     pub fn clear(&mut self) {
         self.dict.clear();
         self.expires.clear();
+        self.hexpires.clear();
         self.expire_cursor = 0;
         self.avg_ttl = 0;
     }

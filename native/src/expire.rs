@@ -95,7 +95,7 @@ impl Keyspace {
             return Ok(0);
         }
         if when <= now && may_delete {
-            self.dbs[db].remove(key);
+            self.remove_value(db, key, self.lazy.server_del);
             self.changed(db, key, Event::Del);
             self.note_last_expire(crate::state::EXPIRE_DELETED);
             return Ok(1);
@@ -145,6 +145,10 @@ impl Keyspace {
         if db == 0 {
             self.start_expire_cycle();
         }
+        // Hash fields first, as Redis interleaves them (they are indexed by time: cheap).
+        if !self.dbs[db].hexpires.is_empty() {
+            self.active_expire_hash_fields(db, crate::t_hash::field_expire::FIELDS_PER_CYCLE);
+        }
         let d = &self.dbs[db];
         if d.expires.is_empty() {
             return 0;
@@ -155,7 +159,7 @@ impl Keyspace {
         let mut deleted = 0usize;
         let mut dropped = 0usize;
         loop {
-            let r = sample_round(&mut self.dbs[db], now);
+            let r = sample_round(&mut self.dbs[db], now, self.lazy.expire);
             let gone = r.doomed.len();
             sampled += r.sampled;
             deleted += gone;
@@ -199,7 +203,7 @@ impl Keyspace {
 /// Samples about KEYS_PER_LOOP keys of the expires index from its cursor,
 /// deleting the expired ones and dropping index entries whose key is gone or
 /// no longer volatile.
-fn sample_round(d: &mut Db, now: i64) -> Round {
+fn sample_round(d: &mut Db, now: i64, lazy: bool) -> Round {
     let mut doomed: Vec<SBytes> = Vec::new();
     let mut stale: Vec<SBytes> = Vec::new();
     let mut sampled = 0;
@@ -235,7 +239,9 @@ fn sample_round(d: &mut Db, now: i64) -> Round {
         d.expires.remove(k.as_slice());
     }
     for k in &doomed {
-        d.remove(k.as_slice());
+        if let Some(e) = d.remove(k.as_slice()) {
+            crate::lazyfree::discard(e.value, lazy);
+        }
     }
     if ttl_n > 0 {
         let avg = ttl_sum / ttl_n;

@@ -132,7 +132,7 @@ impl Keyspace {
             if nx {
                 return Ok(0);
             }
-            self.dbs[db].remove(dst);
+            self.remove_value(db, dst, self.lazy.server_del);
         }
         let d = &mut self.dbs[db];
         let e = d.remove(src).expect("looked up above");
@@ -177,7 +177,7 @@ impl Keyspace {
             if !replace {
                 return Ok(0);
             }
-            self.dbs[dst_db].remove(dst);
+            self.remove_value(dst_db, dst, self.lazy.server_del);
         }
         let lru = self.lru_clock();
         self.dbs[dst_db].put(dst, Entry::new(value, expire, lru));
@@ -257,14 +257,13 @@ impl Keyspace {
 }
 
 /// Lazy freeing hands a detached db to the background thread; small ones are freed here.
-const LAZY_FREE_THRESHOLD: usize = 64;
-
 fn free_db(db: Db, lazy: bool) {
-    if !lazy || db.dict.len() <= LAZY_FREE_THRESHOLD {
+    if !lazy || db.dict.len() <= crate::lazyfree::LAZYFREE_THRESHOLD {
         drop(db);
         return;
     }
-    crate::lazyfree::free_later(Box::new(db));
+    let n = db.dict.len();
+    crate::lazyfree::free_later(Box::new(db), n);
 }
 
 #[cfg(test)]

@@ -50,6 +50,16 @@ pub struct Keyspace {
     /// Whether the current cycle has hit its time limit (counted once per cycle).
     pub(crate) cycle_capped: bool,
     pub(crate) rng: u64,
+    /// Which deletions free big values on the lazyfree thread (lazyfree-lazy-* configs).
+    pub lazy: LazyFree,
+}
+
+/// lazyfree-lazy-server-del (implicit deletes and overwrites), -expire (expired keys), -user-del (DEL).
+#[derive(Default, Clone, Copy)]
+pub struct LazyFree {
+    pub server_del: bool,
+    pub expire: bool,
+    pub user_del: bool,
 }
 
 /// xorshift64*: the keyspace's cheap random source (sampling, RANDOMKEY, LFU).
@@ -79,6 +89,7 @@ impl Keyspace {
             cycle_limit: std::time::Duration::from_millis(25),
             cycle_capped: false,
             rng: 0x9E37_79B9_7F4A_7C15 ^ (now_ms() as u64),
+            lazy: LazyFree::default(),
         }
     }
 
@@ -271,7 +282,9 @@ impl Keyspace {
         // the entry is removed, after which `p` is never used.
         let exp = unsafe { (*p).expire() };
         if exp >= 0 && exp <= now {
-            d.remove(key);
+            if let Some(e) = d.remove(key) {
+                crate::lazyfree::discard(e.value, self.lazy.expire);
+            }
             self.stats.expired_keys += 1;
             self.log_expired(db, key);
             if count {
@@ -323,7 +336,21 @@ impl Keyspace {
     /// Sets a value, replacing any old one; `expire` -1 for none.
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, expire: i64) {
         let lru = self.lru_clock();
-        self.dbs[db].put(key, Entry::new(value, expire, lru));
+        if let Some(old) = self.dbs[db].put(key, Entry::new(value, expire, lru)) {
+            crate::lazyfree::discard(old.value, self.lazy.server_del);
+        }
+    }
+
+    /// Removes a key's entry (no event, no dirty change: the caller records
+    /// what it means), freeing its value lazily when `lazy` and costly.
+    pub fn remove_value(&mut self, db: usize, key: &[u8], lazy: bool) -> bool {
+        match self.dbs[db].remove(key) {
+            Some(e) => {
+                crate::lazyfree::discard(e.value, lazy);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Replaces the value of an existing live key, keeping its TTL.
@@ -336,15 +363,23 @@ impl Keyspace {
     /// change); an expired one is removed too, as expired, and reported absent.
     /// One hash probe.
     pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
+        self.delete_freeing(db, key, self.lazy.server_del)
+    }
+
+    /// `delete`, with the value freed on the lazyfree thread when `lazy` and
+    /// costly to free (UNLINK, DEL under lazyfree-lazy-user-del).
+    pub fn delete_freeing(&mut self, db: usize, key: &[u8], lazy: bool) -> bool {
         let now = self.now_ms;
         match self.dbs[db].remove(key) {
             None => false,
             Some(e) if e.expire() >= 0 && e.expire() <= now => {
+                crate::lazyfree::discard(e.value, self.lazy.expire);
                 self.stats.expired_keys += 1;
                 self.log_expired(db, key);
                 false
             }
-            Some(_) => {
+            Some(e) => {
+                crate::lazyfree::discard(e.value, lazy);
                 self.changed(db, key, Event::Del);
                 true
             }

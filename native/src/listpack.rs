@@ -512,6 +512,19 @@ impl Listpack {
         }
     }
 
+    /// Makes room for `additional` more bytes of entries at once (a command
+    /// adding several entries then grows its allocation once, not per entry).
+    pub fn reserve(&mut self, additional: usize) {
+        self.buf.reserve_exact(additional);
+    }
+
+    /// Gives back the spare capacity `reserve` left unused.
+    pub fn shrink_to_fit(&mut self) {
+        if self.buf.capacity() > self.buf.len() {
+            self.buf.shrink_to_fit();
+        }
+    }
+
     /// Heap bytes this listpack holds (its allocation).
     pub fn alloc_size(&self) -> usize {
         self.buf.capacity()

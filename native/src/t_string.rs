@@ -110,11 +110,12 @@ impl Keyspace {
                 Ttl::Keep => old,
                 Ttl::At(t) => t,
             };
-            e.value = value;
+            let replaced = std::mem::replace(&mut e.value, value);
             // A second probe only when the TTL changes.
             if new != old {
                 self.dbs[db].set_expire(key, new);
             }
+            crate::lazyfree::discard(replaced, self.lazy.server_del);
             return;
         }
         let expire = match ttl {

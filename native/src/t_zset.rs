@@ -276,6 +276,29 @@ impl ZSet {
         *self = ZSet::Listpack(lp);
     }
 
+    /// About to add the (score, member) pairs: a listpack makes room for all
+    /// of them at once (`done_adding` gives back what was not used).
+    pub fn reserve_for(&mut self, pairs: &[&[u8]]) {
+        if let ZSet::Listpack(lp) = self {
+            let mut text = [0u8; 32];
+            let mut extra = 0;
+            for p in pairs.chunks(2) {
+                if let [score, member] = p {
+                    let n = strtod::string2d(score).map_or(0, |s| score_text(s, &mut text));
+                    extra += Listpack::entry_fits(member) + Listpack::entry_fits(&text[..n]);
+                }
+            }
+            lp.reserve(extra);
+        }
+    }
+
+    /// After adding: no spare capacity kept.
+    pub fn done_adding(&mut self) {
+        if let ZSet::Listpack(lp) = self {
+            lp.shrink_to_fit();
+        }
+    }
+
     /// zsetTypeMaybeConvert: about to add up to `size_hint` members.
     pub fn maybe_convert(&mut self, size_hint: usize) {
         if matches!(self, ZSet::Listpack(_)) && size_hint > max_entries() {
@@ -362,6 +385,19 @@ impl ZSet {
                 None => false,
             },
             ZSet::Skiplist(s) => s.remove(ele),
+        }
+    }
+
+    /// Removes the member at `p` (a position from `first_pos`/`last_pos`...).
+    pub(crate) fn remove_at(&mut self, p: Pos) {
+        match (self, p) {
+            (ZSet::Listpack(lp), Pos::Lp(ep)) => lp_delete(lp, ep),
+            (ZSet::Skiplist(s), Pos::Sl(id)) => {
+                let (score, ele) = (s.zsl.score(id), SBytes::new(s.zsl.ele(id)));
+                s.dict.remove(ele.as_slice());
+                s.zsl.delete(score, ele.as_slice());
+            }
+            _ => {}
         }
     }
 
@@ -631,10 +667,16 @@ impl ZSet {
     pub fn count_in_range(&self, r: &ScoreRange) -> usize {
         match self {
             ZSet::Skiplist(s) => {
-                let (Some(a), Some(b)) = (s.zsl.first_in_range(r), s.zsl.last_in_range(r)) else { return 0 };
-                let ra = s.zsl.rank(s.zsl.score(a), s.zsl.ele(a)).unwrap_or(0);
-                let rb = s.zsl.rank(s.zsl.score(b), s.zsl.ele(b)).unwrap_or(0);
-                rb + 1 - ra
+                // As Redis counts: from the first member's rank, less what follows the last.
+                let Some(a) = s.zsl.first_in_range(r) else { return 0 };
+                let len = s.zsl.len();
+                let ra = s.zsl.rank(s.zsl.score(a), s.zsl.ele(a)).unwrap_or(1);
+                let mut n = len - (ra - 1);
+                if let Some(b) = s.zsl.last_in_range(r) {
+                    let rb = s.zsl.rank(s.zsl.score(b), s.zsl.ele(b)).unwrap_or(len);
+                    n = n.wrapping_sub(len - rb);
+                }
+                n
             }
             ZSet::Listpack(_) => self.range_by_score(r, 0, -1, false, |_, _| {}),
         }
@@ -644,10 +686,16 @@ impl ZSet {
     pub fn count_in_lex(&self, r: &LexRange) -> usize {
         match self {
             ZSet::Skiplist(s) => {
-                let (Some(a), Some(b)) = (s.zsl.first_in_lex_range(r), s.zsl.last_in_lex_range(r)) else { return 0 };
-                let ra = s.zsl.rank(s.zsl.score(a), s.zsl.ele(a)).unwrap_or(0);
-                let rb = s.zsl.rank(s.zsl.score(b), s.zsl.ele(b)).unwrap_or(0);
-                rb + 1 - ra
+                // As Redis counts: from the first member's rank, less what follows the last.
+                let Some(a) = s.zsl.first_in_lex_range(r) else { return 0 };
+                let len = s.zsl.len();
+                let ra = s.zsl.rank(s.zsl.score(a), s.zsl.ele(a)).unwrap_or(1);
+                let mut n = len - (ra - 1);
+                if let Some(b) = s.zsl.last_in_lex_range(r) {
+                    let rb = s.zsl.rank(s.zsl.score(b), s.zsl.ele(b)).unwrap_or(len);
+                    n = n.wrapping_sub(len - rb);
+                }
+                n
             }
             ZSet::Listpack(_) => self.range_by_lex(r, 0, -1, false, |_, _| {}),
         }
@@ -731,8 +779,10 @@ impl ZSet {
                 (lp.get(ep).to_vec(), lp_score(lp, lp.next(ep).expect("zset listpack pair")))
             }
             ZSet::Skiplist(s) => {
-                let k = s.dict.random_key(&mut *rand).expect("zset member");
-                (k.as_slice().to_vec(), s.score(k.as_slice()).unwrap_or(0.0))
+                // A uniform rank: as fair as Redis's dictGetFairRandomKey, in O(log n).
+                let rank = (rand() % s.zsl.len() as u64) as usize + 1;
+                let id = s.zsl.by_rank(rank).expect("zset member");
+                (s.zsl.ele(id).to_vec(), s.zsl.score(id))
             }
         }
     }
@@ -786,13 +836,12 @@ impl ZSet {
     /// Mixes the contents into `digest` as Redis's xorObjectDigest does: each
     /// member's digest is its bytes then its score as fpconv prints it, xored in.
     pub fn digest(&self, digest: &mut Digest) {
-        let mut text = Vec::with_capacity(32);
+        let mut text = [0u8; 32];
         self.for_each(|m, score| {
             let mut ed = [0u8; 20];
             mix_digest(&mut ed, m);
-            text.clear();
-            dtoa::dtoa(score, &mut text);
-            mix_digest(&mut ed, &text);
+            let n = dtoa::dtoa(score, &mut text);
+            mix_digest(&mut ed, &text[..n]);
             xor_digest(digest, &ed);
         });
     }

@@ -203,7 +203,7 @@ function replyDocs(r: Reply, spec: CommandSpec): void {
 export function commandKeys(spec: CommandSpec, argv: Buffer[]): { pos: number; flags: string[] }[] | null {
   if (spec.getKeys) {
     const flags = spec.keySpecs[0]?.flags ?? [];
-    return spec.getKeys(argv).map((pos) => ({ pos, flags }));
+    return spec.getKeys(argv).map((k) => (typeof k === "number" ? { pos: k, flags } : k));
   }
   const out: { pos: number; flags: string[] }[] = [];
   const argc = argv.length;

@@ -9,6 +9,7 @@ import { introspection } from "./introspection.js";
 import { replyHelp, subcommandSyntaxError } from "./help.js";
 import { rewriteConfig } from "../config/rewrite.js";
 import { strerror } from "../config/special.js";
+import { memtoull } from "../config/convert.js";
 
 const HELP = [
   "AOF-FLUSH-SLEEP <microsec>",
@@ -284,8 +285,14 @@ function debug(c: Ctx): void {
     case sub === "replicate" && argc >= 3:
       debugHooks.replicate?.(c, argv.slice(2));
       return c.r.ok();
-    case (sub === "quicklist-packed-threshold" ||
-      sub === "set-skip-checksum-validation" ||
+    case sub === "quicklist-packed-threshold" && argc === 3: {
+      const sz = memtoull(argv[2].toString("latin1"));
+      if (sz === null || sz > 0xffffffffn || !engine.lists.setPackedThreshold(Number(sz))) {
+        return c.r.error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+      }
+      return c.r.ok();
+    }
+    case (sub === "set-skip-checksum-validation" ||
       sub === "aof-flush-sleep" ||
       sub === "pause-cron" ||
       sub === "drop-cluster-packet-filter") &&
@@ -307,6 +314,9 @@ function debug(c: Ctx): void {
       return c.r.bulk("bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ");
     case (sub === "listpack" || sub === "quicklist") && (argc === 3 || argc === 4): {
       if (!engine.keys.exists(c.db, argv[2])) return c.r.error(NO_KEY);
+      // Redis prints the structure on its stdout; the reply is all a client sees.
+      const encoding = / encoding:(\S+)/.exec(engine.debug.object(c.db, argv[2]) ?? "")?.[1];
+      if (encoding === sub) return c.r.simple(sub === "listpack" ? "Listpack structure printed on stdout" : "Quicklist structure printed on stdout");
       return c.r.error(sub === "listpack" ? "ERR Not a listpack encoded object." : "ERR Not a quicklist encoded object.");
     }
     case sub === "config-rewrite-force-all" && argc === 2:

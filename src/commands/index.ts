@@ -22,12 +22,13 @@ import { bitmapCommands } from "./bitmaps.js";
 import { hyperloglogCommands } from "./hyperloglog.js";
 import { geoCommands } from "./geo.js";
 import { sortCommands } from "./sort.js";
+import { memoryCommands } from "./memory.js";
 
 /** Every command family's definitions; the command table is built from these. */
 export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands,
   infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
   multiCommands, pubsubCommands, listCommands, hashCommands, setCommands, zsetCommands, bitmapCommands,
-  hyperloglogCommands, geoCommands, sortCommands];
+  hyperloglogCommands, geoCommands, sortCommands, memoryCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

@@ -194,15 +194,17 @@ export function installIntrospection(server: Server): void {
   server.closeHooks.push(leaveMonitor);
   server.resetHooks.push(leaveMonitor);
   server.observers.push((client, spec, argv, usec) => {
-    if (st.latencyTracking) {
+    if (st.latencyTracking && !client.blocked) {
       let h = spec.latency;
       if (h === null) st.histograms.set(spec, (h = spec.latency = new Histogram()));
       h.record(usec * 1000);
     }
     const bits = spec.bits;
-    if (st.monitors.size > 0 && (bits & (CMD_ADMIN | CMD_SKIP_MONITOR)) === 0) {
+    // A blocked command is shown to MONITOR when it first runs, and measured when it completes.
+    if (st.monitors.size > 0 && (bits & (CMD_ADMIN | CMD_SKIP_MONITOR)) === 0 && !client.reprocessing) {
       feedMonitors(server, st.monitors, client, argv, redactedArgs(spec.name, argv));
     }
+    if (client.blocked) return;
     if (st.slowerThan >= 0 && usec >= st.slowerThan && (bits & CMD_SKIP_SLOWLOG) === 0) {
       st.slowlog.add(client, argv, usec, st.slowMax, redactedArgs(spec.name, argv));
     }

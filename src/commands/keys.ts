@@ -56,8 +56,11 @@ const delDef = (name: string, fast: boolean): CommandDef => ({
   keyFlags: "RM delete",
   acl: fast ? "keyspace write fast" : "keyspace write slow",
   tips: "request_policy:multi_shard response_policy:agg_sum",
-  handler: (c) => countKeys(c, keys.del),
+  // UNLINK frees big values on the lazyfree thread; DEL does under lazyfree-lazy-user-del (set in the engine).
+  handler: fast ? (c) => countKeys(c, unlinkOne) : (c) => countKeys(c, delOne),
 });
+const delOne = (db: number, key: Buffer) => keys.del(db, key);
+const unlinkOne = (db: number, key: Buffer) => keys.del(db, key, true);
 
 const renameDef = (name: string, nx: boolean): CommandDef => ({
   name,
@@ -71,7 +74,6 @@ const renameDef = (name: string, nx: boolean): CommandDef => ({
 
 const genericCommands: CommandDef[] = [
   delDef("del", false),
-  // Values are freed where they are dropped; large ones cost no more than DEL here.
   delDef("unlink", true),
   {
     name: "exists",

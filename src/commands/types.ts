@@ -91,8 +91,8 @@ export interface CommandSpec {
   subcommands?: Map<string, CommandSpec>;
   /** Redis 7 key specs (COMMAND INFO, GETKEYS); derived from the legacy range when not given. */
   keySpecs: KeySpec[];
-  /** Finds the keys of commands whose keys move (movablekeys) where the specs cannot. */
-  getKeys?: (argv: Buffer[]) => number[];
+  /** Finds the keys of commands whose keys move (movablekeys) where the specs cannot: positions, or positions with their own flags. */
+  getKeys?: (argv: Buffer[]) => (number | { pos: number; flags: string[] })[];
   /** The key flags for these arguments, of a command whose key spec says variable_flags. */
   keyFlagsOf?: (argv: Buffer[]) => string[];
 }
@@ -135,7 +135,7 @@ export interface CommandDef {
   keyFlags?: string;
   /** Notes of that derived key spec. */
   keyNotes?: string;
-  getKeys?: (argv: Buffer[]) => number[];
+  getKeys?: (argv: Buffer[]) => (number | { pos: number; flags: string[] })[];
   /** Key flags that depend on the arguments (a variable_flags key spec): Redis's getkeys_proc. */
   keyFlagsOf?: (argv: Buffer[]) => string[];
   /**

@@ -2,6 +2,7 @@
 export * as strings from "./strings.js";
 export * as commands from "./commands.js";
 export * as engineConfig from "./config.js";
+export * as lists from "./lists.js";
 export * as keys from "./keys.js";
 export * as server from "./server.js";
 export * as debug from "./debug.js";

@@ -14,9 +14,21 @@ export const OBJ_REFCOUNT = native.KEY_OBJ_REFCOUNT;
 export const OBJ_IDLETIME = native.KEY_OBJ_IDLETIME;
 export const OBJ_FREQ = native.KEY_OBJ_FREQ;
 
-/** DEL/UNLINK of one key: true if it existed. */
-export function del(db: number, key: Uint8Array): boolean {
-  return native.keyDel(db, key);
+/** DEL/UNLINK of one key: true if it existed. `lazy` frees a big value on the lazyfree thread (default: lazyfree-lazy-user-del). */
+export function del(db: number, key: Uint8Array, lazy?: boolean): boolean {
+  return native.keyDel(db, key, lazy);
+}
+/** The lazyfree-lazy-server-del, -expire and -user-del configs. */
+export function setLazyfree(serverDel: boolean, expire: boolean, userDel: boolean): void {
+  native.keySetLazyfree(serverDel, expire, userDel);
+}
+/** MEMORY USAGE: bytes for the key and its value (nested values: `samples` sampled, 0 all), or null when missing. */
+export function memoryUsage(db: number, key: Uint8Array, samples: number): number | null {
+  return native.keyMemoryUsage(db, key, samples) ?? null;
+}
+/** [lazyfree_pending_objects, lazyfreed_objects]. */
+export function lazyfreeStats(): number[] {
+  return native.keyLazyfreeStats();
 }
 /** Whether a live key exists, without counting a keyspace hit/miss or touching it. */
 export function exists(db: number, key: Uint8Array): boolean {
@@ -37,6 +49,10 @@ export function existsRead(db: number, key: Uint8Array): boolean {
 /** TOUCH of one key: true if it exists; records the access. */
 export function touch(db: number, key: Uint8Array): boolean {
   return native.keyTouch(db, key);
+}
+/** The type name of a live key, without expiring, counting or touching it ("none" when missing or expired). */
+export function liveType(db: number, key: Uint8Array): string {
+  return native.keyLiveType(db, key);
 }
 /** The type name of a key ("none" when missing). */
 export function type(db: number, key: Uint8Array): string {

@@ -52,14 +52,23 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
     endedByNestedCall = false;
     t1 = server.commandClock;
   } else server.commandClock = t1 = performance.now();
-  const usec = (t1 - t0) * 1000;
-  const st = (spec.stat ??= server.stats.command(spec.name));
-  st.calls++;
-  st.usec += usec;
-  server.stats.totalCommands++;
-  if (r.pos > start && r.buf[start] === 45 /* '-' */) {
-    st.failed++;
-    countError(server, r, start);
+  let usec = (t1 - t0) * 1000;
+  if (client.blocked) {
+    // The command blocked its client (server/blocking.ts): it is counted once, when it completes.
+    client.blockedUsec += usec;
+  } else {
+    if (client.blockedUsec !== 0) {
+      usec += client.blockedUsec;
+      client.blockedUsec = 0;
+    }
+    const st = (spec.stat ??= server.stats.command(spec.name));
+    st.calls++;
+    st.usec += usec;
+    server.stats.totalCommands++;
+    if (r.pos > start && r.buf[start] === 45 /* '-' */) {
+      st.failed++;
+      countError(server, r, start);
+    }
   }
   // A change propagates argv, or the handler's rewrite of it (built only when someone consumes it).
   const prop = ctx.propagate;
@@ -68,7 +77,11 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
     wp.propagate(ctx.db, (prop === undefined ? undefined : prop(ctx, start)) ?? argv);
   }
   server.afterCommand(client, spec, argv, usec);
-  if (wp.depth === 0) wp.flushPropagation(spec.name);
+  if (wp.depth === 0) {
+    wp.flushPropagation(spec.name);
+    // Clients blocked on keys this command (or transaction) made ready run now (Redis's handleClientsBlockedOnKeys).
+    if (server.blocking.hasReady) server.blocking.serveReady();
+  }
 }
 
 /** Counts an error reply (INFO errorstats) by its code, the word after '-'. */

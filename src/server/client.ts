@@ -82,6 +82,10 @@ export class Client {
   blocked = false;
   /** CLIENT UNBLOCK: set by the blocking code while blocked; answers as a timeout or with -UNBLOCKED. */
   unblock: ((withError: boolean) => void) | null = null;
+  /** Time (µs) a blocked command ran before it blocked: counted with the call when it completes (Redis's c->duration). */
+  blockedUsec = 0;
+  /** Set while a blocked command runs again or ends without running (MONITOR saw it already). */
+  reprocessing = false;
   /** A command held by CLIENT PAUSE until the pause ends. */
   postponed: Buffer[] | null = null;
   /** Input processing stopped on a big batch of replies; it goes on at the socket's 'drain'. */

@@ -12,10 +12,13 @@ import { Client, REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, type ClientType } from 
 import { execute } from "./dispatch.js";
 import type { CommandNames } from "./command-names.js";
 import { WritePath } from "./write-path.js";
+import { Blocking } from "./blocking.js";
 import { Logger } from "./log.js";
 import { COPIED_OUTPUT_MAX, LIMIT_CHECK_STEP_BITS, OutputArena, PendingRanges } from "./output.js";
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
+import { trackLazyfree } from "../commands/lazyfree.js";
+import { trackListConfig } from "../commands/lists.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
@@ -59,6 +62,8 @@ export class Server {
   readonly observers: CommandObserver[] = [];
   /** Where every change goes after its command (server/call.ts): WATCH, tracking, notifications, propagation. */
   readonly writePath = new WritePath();
+  /** Blocked clients and the keys they wait on (server/blocking.ts). */
+  readonly blocking: Blocking = new Blocking(this);
   /** The client whose batch is being processed: output for it joins the batch's replies. */
   current: Client | null = null;
   /** Output for `current` made while its command runs: it follows the command's reply (run() appends it). */
@@ -86,8 +91,8 @@ export class Server {
   auth: Authenticator;
   /** Set by replication while this server is a replica (HELLO's role). */
   isReplica = false;
-  /** The shared reply arena for the batch being processed. */
-  private readonly reply = new Reply();
+  /** The shared reply arena for the batch being processed (runFor lends it out for a moment). */
+  private reply = new Reply();
   private nextClientId = 1;
   private timer: NodeJS.Timeout | null = null;
   /** CLIENT PAUSE: end time (ms) and whether all commands or only writes are held; 0 when not paused. */
@@ -135,13 +140,18 @@ export class Server {
     });
     engine.server.init(config.int("databases"));
     // The encodings' thresholds (list-max-listpack-size, ...): the engine keeps a copy.
-    for (const name of engine.engineConfig.NAMES) engine.engineConfig.set(name, config.int(name));
+    // yes/no parameters go over as 1/0.
+    const engineValue = (name: string) => (config.get(name) === "yes" ? 1 : config.get(name) === "no" ? 0 : config.int(name));
+    for (const name of engine.engineConfig.NAMES) engine.engineConfig.set(name, engineValue(name));
     config.onChange((name) => {
-      if (engine.engineConfig.NAMES.includes(name)) engine.engineConfig.set(name, config.int(name));
+      if (engine.engineConfig.NAMES.includes(name)) engine.engineConfig.set(name, engineValue(name));
     });
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
+    trackLazyfree(this); // which deletions free big values on the lazyfree thread
+    trackListConfig(this); // list-max-listpack-size, list-compress-depth
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
     installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
+    this.closeHooks.push((c) => this.blocking.clientClosed(c));
   }
 
   /** Starts (or restarts, after CONFIG SET hz) the periodic timer. */
@@ -310,6 +320,42 @@ export class Server {
     // Pushes made for this client while its command ran follow its whole reply, and go out even
     // under CLIENT REPLY OFF/SKIP (Redis's pending_push_messages and CLIENT_PUSHING).
     if (this.deferredPushes.length > 0) for (const b of this.deferredPushes.splice(0)) r.raw(b);
+  }
+
+  /**
+   * Runs `fn`, a command of `client` outside the client's own batch (a blocked
+   * command run again), as if its batch were running: `fn` writes the reply into
+   * `r`, output made for the client meanwhile (pushes) follows it, and the whole
+   * joins the client's pending output. The running batch's state is put back after.
+   */
+  runFor(client: Client, r: Reply, fn: () => void): void {
+    const prevCurrent = this.current;
+    const prevReply = this.reply;
+    const prevPushes = this.deferredPushes.splice(0);
+    this.current = client;
+    this.reply = r;
+    r.pos = 0;
+    r.resp = client.resp;
+    engine.server.setResp(client.resp);
+    engine.server.setNoTouch(client.noTouch);
+    try {
+      fn();
+    } catch (e) {
+      const what = e instanceof Error ? e.message : String(e);
+      this.log.warning(`Command run for a blocked client failed: ${e instanceof Error ? e.stack : what}`);
+      r.error(`ERR internal error: ${what}`);
+    } finally {
+      if (client.replyFlags & REPLY_OFF) r.pos = 0;
+      if (this.deferredPushes.length > 0) for (const b of this.deferredPushes.splice(0)) r.raw(b);
+      this.current = prevCurrent;
+      this.reply = prevReply;
+      for (const b of prevPushes) this.deferredPushes.push(b);
+      if (prevCurrent) {
+        engine.server.setResp(prevCurrent.resp);
+        engine.server.setNoTouch(prevCurrent.noTouch);
+      }
+    }
+    if (r.pos > 0) this.writeTo(client, r.take());
   }
 
   /** "POST" or "Host:" as a command: an HTTP request sent to us. Redis drops the connection. */

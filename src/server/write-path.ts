@@ -104,6 +104,8 @@ export class WritePath {
       } else if (c.kind === "propagate") {
         this.propagate(c.db, c.argv);
         this.rewritten = true;
+        // Outside a command (the cron's expiry of hash fields), each goes out on its own.
+        if (this.depth === 0) this.flushPropagation();
       } else if (c.kind === "flushed") {
         for (const h of this.dbFlushed) h(c.db);
       } else {

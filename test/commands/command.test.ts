@@ -63,9 +63,13 @@ describe("COMMAND", () => {
    * checked against a Redis 7.2.6 by hand; containers are left out because their
    * subcommand order is a hash order Redis randomises per start.
    */
+  /** COMMAND INFO of a name the server does not know (RESP2, RESP3). */
+  const NO_SUCH_COMMAND = new Set(["*1\r\n$-1\r\n", "*1\r\n*-1\r\n", "*1\r\n_\r\n"]);
   const DIFFERS_IN_72 = new Set([
     "client|no-touch", "client|setinfo", "client|setname", "command|getkeys", "command|getkeysandflags",
     "config|resetstat", "config|rewrite", "latency|reset", "msetnx", "randomkey", "scan",
+    // 7.0 flags these noscript; 7.2 lets scripts call them (they do not block there).
+    "blpop", "brpop", "blmove", "brpoplpush",
   ]);
 
   it("matches redis-server's COMMAND INFO bytes for every command and subcommand it has", async (ctx) => {
@@ -83,7 +87,7 @@ describe("COMMAND", () => {
       for (const name of names) {
         if (DIFFERS_IN_72.has(name)) continue;
         const theirs = await b.call("COMMAND", "INFO", name);
-        if (theirs === "*1\r\n*-1\r\n") continue; // not in 7.0
+        if (NO_SUCH_COMMAND.has(theirs)) continue; // not in 7.0
         expect(await a.call("COMMAND", "INFO", name), name).toBe(theirs);
         compared++;
       }
@@ -108,7 +112,10 @@ describe("COMMAND", () => {
         for (const spec of srv.server.commands.values()) {
           // A container's subcommands come in Redis's hash order, so containers are compared one subcommand at a time.
           for (const name of spec.subcommands ? [...spec.subcommands.keys()].map((s) => `${spec.name}|${s}`) : [spec.name]) {
-            expect(await a.call("COMMAND", "INFO", name), `${name} RESP${resp}`).toBe(await b.call("COMMAND", "INFO", name));
+            const theirs = await b.call("COMMAND", "INFO", name);
+            // Commands 7.2 lacks (the field TTL commands of Redis 7.4/8) are checked by their family's tests.
+            if (NO_SUCH_COMMAND.has(theirs)) continue;
+            expect(await a.call("COMMAND", "INFO", name), `${name} RESP${resp}`).toBe(theirs);
           }
         }
         a.close();

@@ -10,47 +10,19 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
-import { ReplyReader, encodeCommand, show, type Arg } from "../diff/resp.js";
+import { encodeCommand, show, type Arg } from "../diff/resp.js";
+import { Subscriber } from "../helpers/subscriber.js";
 import { generatorsNamed } from "../diff/generator.js";
 import { describeRun, runSeed, type Ports } from "../diff/harness.js";
 import { seedsFromEnv } from "../diff/prng.js";
-
-/** A connection in subscribed mode that keeps every message it receives. */
-class Subscriber {
-  readonly messages: Buffer[] = [];
-  private reader = new ReplyReader();
-  private constructor(private sock: net.Socket) {
-    sock.on("data", (d) => {
-      this.reader.push(d);
-      for (let m = this.reader.next(); m; m = this.reader.next()) this.messages.push(m);
-    });
-    sock.on("error", () => {});
-  }
-  static async open(port: number, ...argv: Arg[]): Promise<Subscriber> {
-    const sock = net.connect(port, "127.0.0.1");
-    await new Promise((r) => sock.once("connect", r));
-    const s = new Subscriber(sock);
-    sock.write(encodeCommand(argv));
-    await s.until((m) => m.length > 0);
-    return s;
-  }
-  async until(done: (m: Buffer[]) => boolean): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!done(this.messages)) {
-      if (Date.now() > deadline) throw new Error(`subscriber: timed out with ${this.messages.length} messages`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
 
 /** Commands with keyspace events, and the reads that expire keys lazily. */
 const COMMANDS = [
   "set", "get", "mset", "msetnx", "append", "incr", "decr", "incrby", "decrby", "incrbyfloat", "setrange", "getdel",
   "getex", "getset", "setnx", "setex", "psetex", "del", "unlink", "exists", "expire", "pexpire", "expireat",
   "pexpireat", "persist", "rename", "renamenx", "copy", "move", "select", "swapdb", "flushdb",
+  // the collection types' events, and `del` when one empties
+  "lpush", "rpush", "lpop", "rpop", "sadd", "srem", "hset", "hdel", "hincrby", "zadd", "zrem", "zincrby",
 ];
 const SEEDS = seedsFromEnv([11, 2026, 777]);
 const COUNT = Number(process.env.NODIS_DIFF_COUNT ?? 3000);

@@ -50,25 +50,102 @@ fn rdb_int_size(v: i64) -> Option<usize> {
     }
 }
 
-/// The RDB-serialized length of a value (rdbSavedObjectLen), without LZF
-/// compression of strings longer than 20 bytes.
+/// The bytes rdbSaveRawString writes for `b` (rdbcompression on): an integer
+/// encoding when it is one, LZF when that saves at least 4 bytes of a string
+/// over 20 bytes, else the length and the bytes.
+fn rdb_string_len(b: &[u8]) -> usize {
+    if b.len() <= 11 {
+        if let Some(n) = parse_i64(b).and_then(rdb_int_size) {
+            return n;
+        }
+    }
+    if b.len() > 20 {
+        if let Some(c) = crate::lzf::compress(b, b.len() - 4) {
+            return 1 + rdb_len_size(c.len()) + rdb_len_size(b.len()) + c.len();
+        }
+    }
+    rdb_len_size(b.len()) + b.len()
+}
+
+/// The RDB-serialized length of a value (rdbSavedObjectLen), as Redis 7.2
+/// saves each encoding: compact encodings as one string, tables element by element.
 fn serialized_len(e: &Entry) -> usize {
     if let Value::Int(v) = e.value {
         if let Some(n) = rdb_int_size(v) {
             return n;
         }
     }
-    if t_string::is_string(&e.value) {
-        return t_string::with_bytes(&e.value, |b| {
-            if b.len() <= 11 {
-                if let Some(n) = parse_i64(b).and_then(rdb_int_size) {
-                    return n;
-                }
+    match &e.value {
+        v if t_string::is_string(v) => t_string::with_bytes(v, rdb_string_len),
+        Value::List(l) => list_serialized_len(l),
+        Value::ZSet(z) => match z.listpack() {
+            Some(lp) => rdb_string_len(lp.as_bytes()),
+            None => {
+                // RDB_TYPE_ZSET_2: each member, then its score as a binary double.
+                let mut n = rdb_len_size(z.len());
+                z.for_each(|m, _| n += rdb_string_len(m) + 8);
+                n
             }
-            rdb_len_size(b.len()) + b.len()
-        });
+        },
+        Value::Hash(h) => {
+            if h.encoding() != "hashtable" {
+                return rdb_string_len(hash_listpack(h).as_bytes());
+            }
+            let mut n = rdb_len_size(h.len());
+            h.for_each(|f, v| n += rdb_string_len(f) + rdb_string_len(v));
+            n
+        }
+        Value::Set(s) => match s.compact_bytes() {
+            Some(b) => rdb_string_len(b),
+            None => {
+                let mut n = rdb_len_size(s.len());
+                s.for_each(|m| n += rdb_string_len(m));
+                n
+            }
+        },
+        _ => 0,
     }
-    0
+}
+
+/// A listpack-encoded hash's listpack, as Redis holds it (field, value[,
+/// expire] for each field, in order): rebuilt from the entries, whose
+/// encoding in a listpack depends on nothing else.
+pub fn hash_listpack(h: &crate::t_hash::Hash) -> crate::listpack::Listpack {
+    use crate::listpack::LpEntry;
+    let with_ttl = h.encoding() == "listpackex";
+    let mut lp = crate::listpack::Listpack::new();
+    let put = |lp: &mut crate::listpack::Listpack, e: LpEntry<'_>| match e {
+        LpEntry::Int(v) => lp.push_back_i64(v),
+        LpEntry::Str(b) => lp.push_back(b),
+    };
+    h.for_each_entry(|f, v, expire| {
+        put(&mut lp, f);
+        put(&mut lp, v);
+        if with_ttl {
+            lp.push_back_i64(expire);
+        }
+    });
+    lp
+}
+
+/// A list is saved as a quicklist (RDB_TYPE_LIST_QUICKLIST_2): the node count,
+/// then per node its container and its data (a compressed node as it is).
+fn list_serialized_len(l: &crate::t_list::List) -> usize {
+    use crate::quicklist::NodeBlock;
+    use crate::t_list::List;
+    match l {
+        List::Listpack(lp) => rdb_len_size(1) + 1 + rdb_string_len(lp.as_bytes()),
+        List::Quicklist(q) => {
+            let mut n = rdb_len_size(q.node_count());
+            for b in q.node_blocks() {
+                n += 1 + match b {
+                    NodeBlock::Packed(x) | NodeBlock::Plain(x) => rdb_string_len(x),
+                    NodeBlock::Lzf { bytes, raw_len, .. } => 1 + rdb_len_size(bytes.len()) + rdb_len_size(raw_len) + bytes.len(),
+                };
+            }
+            n
+        }
+    }
 }
 
 /// DEBUG OBJECT key: Redis's status line, or None when the key does not exist.
@@ -78,12 +155,16 @@ pub fn debug_object(db: u32, key: &[u8]) -> Option<String> {
     let e = k.dbs[db as usize].dict.get(key)?;
     let idle = if k.lfu.enabled { 0 } else { k.lru_seconds().wrapping_sub(e.lru) as u64 & 0xFFFF_FFFF };
     Some(format!(
-        "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{}",
         &e.value as *const Value,
         e.value.encoding(),
         serialized_len(e),
         e.lru & 0xFF_FFFF,
-        idle
+        idle,
+        match &e.value {
+            Value::List(l) => l.debug_extra(),
+            _ => String::new(),
+        }
     ))
 }
 
@@ -205,6 +286,7 @@ pub fn engine_reset_stats() {
     s.expired_time_cap_reached_count = 0;
     s.keyspace_hits = 0;
     s.keyspace_misses = 0;
+    crate::lazyfree::reset_freed();
 }
 
 #[cfg(test)]
@@ -225,6 +307,18 @@ mod tests {
         assert_eq!(serialized_len(&entry(Value::Str(SBytes::new(b"hello")))), 6);
         // a short canonical integer held as bytes still saves as an int
         assert_eq!(serialized_len(&entry(Value::Raw(Box::new(b"70000".to_vec())))), 5);
-        assert_eq!(serialized_len(&entry(Value::Str(SBytes::new(&[b'x'; 64])))), 2 + 64);
+        // over 20 bytes LZF is tried: 64 x's save as 13 bytes, as redis-server's DEBUG OBJECT says
+        assert_eq!(serialized_len(&entry(Value::Str(SBytes::new(&[b'x'; 64])))), 13);
+        // incompressible: the length and the bytes
+        let mut x = 0x2545_F491u64;
+        let noise: Vec<u8> = (0..64)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b"abcdefghijklmnopqrstuvwxyz0123456789"[(x % 36) as usize]
+            })
+            .collect();
+        assert_eq!(serialized_len(&entry(Value::Str(SBytes::new(&noise)))), 2 + 64);
     }
 }

@@ -33,8 +33,22 @@ fn finish(out: Out, res: i64) -> i64 {
 
 /// DEL/UNLINK of one key: true if it existed.
 #[napi(catch_unwind)]
-pub fn key_del(db: u32, key: &[u8]) -> bool {
-    ks().delete(db as usize, key)
+pub fn key_del(db: u32, key: &[u8], lazy: Option<bool>) -> bool {
+    let k = ks();
+    let lazy = lazy.unwrap_or(k.lazy.user_del);
+    k.delete_freeing(db as usize, key, lazy)
+}
+
+/// The lazyfree-lazy-server-del, -expire and -user-del configs.
+#[napi(catch_unwind)]
+pub fn key_set_lazyfree(server_del: bool, expire: bool, user_del: bool) {
+    ks().lazy = crate::keyspace::LazyFree { server_del, expire, user_del };
+}
+
+/// INFO's lazyfree_pending_objects and lazyfreed_objects.
+#[napi(catch_unwind)]
+pub fn key_lazyfree_stats() -> Vec<u32> {
+    vec![crate::lazyfree::pending() as u32, crate::lazyfree::freed() as u32]
 }
 
 /// Whether a live key exists (no stats, no access recorded).
@@ -53,6 +67,19 @@ pub fn key_exists_read(db: u32, key: &[u8]) -> bool {
 #[napi(catch_unwind)]
 pub fn key_touch(db: u32, key: &[u8]) -> bool {
     ks().touch_cmd(db as usize, key)
+}
+
+/// The type of a live key without any effect (no expiry, stats or touch:
+/// Redis's LOOKUP_NOEFFECTS): "none" when missing or past its expire time.
+/// Blocked clients are served only when their key has the type they wait for.
+#[napi(catch_unwind)]
+pub fn key_live_type(db: u32, key: &[u8]) -> &'static str {
+    let k = ks();
+    let now = k.now_ms;
+    match k.dbs[db as usize].dict.get(key) {
+        Some(e) if !(e.expire() >= 0 && e.expire() <= now) => e.value.type_name(),
+        _ => "none",
+    }
 }
 
 /// TYPE: the type name ("none" when missing).

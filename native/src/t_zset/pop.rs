@@ -95,13 +95,12 @@ fn pop(
     for _ in 0..n {
         let p = if max { z.last_pos() } else { z.first_pos() }.expect("non-empty zset");
         let score = z.score_at(p);
-        let m = z.with_member(p, |m| m.to_vec());
-        z.remove(&m);
         if shape.nested {
             out.array(2);
         }
-        out.bulk(&m);
+        z.with_member(p, |m| out.bulk(m));
         out.double(score);
+        z.remove_at(p);
     }
     wrote(ks, db, key, if max { Event::ZPopMax } else { Event::ZPopMin }, n);
     Ok(Some((i, n)))
@@ -124,8 +123,7 @@ fn parse_mpop<'a>(argv: &[&'a [u8]], idx: usize) -> Result<(Vec<&'a [u8]>, bool,
     const NUMKEYS: &str = "ERR numkeys should be greater than 0";
     let numkeys = match parse_long(argv[idx]) {
         Ok(n) if n >= 1 => n as usize,
-        Ok(_) => return Err(NUMKEYS),
-        Err(e) => return Err(e),
+        _ => return Err(NUMKEYS),
     };
     let where_idx = idx.saturating_add(numkeys).saturating_add(1);
     if where_idx >= argv.len() {

@@ -90,13 +90,15 @@ impl Src<'_> {
 }
 
 // The Set API the sets family provides (t_set.rs): len, for_each, contains.
-// TODO(sets merge): until t_set.rs has them, sets read as empty.
-fn set_len(_s: &Set) -> usize {
-    0
+// The Set API of the sets family (t_set.rs).
+fn set_len(s: &Set) -> usize {
+    s.len()
 }
-fn set_for_each(_s: &Set, _f: impl FnMut(&[u8])) {}
-fn set_contains(_s: &Set, _m: &[u8]) -> bool {
-    false
+fn set_for_each(s: &Set, f: impl FnMut(&[u8])) {
+    s.for_each(f)
+}
+fn set_contains(s: &Set, m: &[u8]) -> bool {
+    s.contains(m)
 }
 
 pub(super) fn zunion_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {

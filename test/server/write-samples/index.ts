@@ -7,5 +7,6 @@ import { samples as bitmaps } from "./bitmaps.js";
 import { samples as hyperloglog } from "./hyperloglog.js";
 import { samples as geo } from "./geo.js";
 import { samples as sort } from "./sort.js";
+import { samples as blocking } from "./blocking.js";
 
-export const FAMILY_SAMPLES: Record<string, string[][]> = { ...lists, ...hashes, ...sets, ...zsets, ...bitmaps, ...hyperloglog, ...geo, ...sort };
+export const FAMILY_SAMPLES: Record<string, string[][]> = { ...lists, ...hashes, ...sets, ...zsets, ...bitmaps, ...hyperloglog, ...geo, ...sort, ...blocking };

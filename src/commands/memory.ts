@@ -1,0 +1,128 @@
+/** MEMORY: USAGE (native/src/api/memory.rs), STATS, DOCTOR, MALLOC-STATS, PURGE, HELP. */
+import type { CommandDef, Ctx } from "./types.js";
+import { replyHelp } from "./help.js";
+import { SYNTAX } from "./errors.js";
+import { parseI64 } from "../protocol/numbers.js";
+import * as engine from "../engine/index.js";
+import { keys } from "../engine/index.js";
+import { introspection, usedMemory } from "./introspection.js";
+
+const HELP = [
+  "DOCTOR",
+  "    Return memory problems reports.",
+  "MALLOC-STATS",
+  "    Return internal statistics report from the memory allocator.",
+  "PURGE",
+  "    Attempt to purge dirty pages for reclamation by the allocator.",
+  "STATS",
+  "    Return information about the memory usage of the server.",
+  "USAGE <key> [SAMPLES <count>]",
+  "    Return memory in bytes used by <key> and its value. Nested values are",
+  "    sampled up to <count> times (default: 5, 0 means sample all).",
+];
+
+/** Redis's MEMORY DOCTOR texts for the cases Nodis can tell: an instance under 5 MB is "empty". */
+const DOCTOR_EMPTY =
+  "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n";
+const DOCTOR_FINE = "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n";
+
+/** MEMORY USAGE key [SAMPLES count]. */
+function usage(c: Ctx): void {
+  const { argv, r } = c;
+  let samples = 5;
+  for (let j = 3; j < argv.length; j++) {
+    if (argv[j].toString("latin1").toLowerCase() === "samples" && j + 1 < argv.length) {
+      const n = parseI64(argv[j + 1]);
+      if (n === null) return r.error("ERR value is not an integer or out of range");
+      if (n < 0) return r.error(SYNTAX);
+      samples = Number(n);
+      j++;
+    } else return r.error(SYNTAX);
+  }
+  const bytes = keys.memoryUsage(c.db, argv[2], samples);
+  if (bytes === null) return r.nil();
+  r.int(bytes);
+}
+
+/** MEMORY STATS: Redis's fields; what Nodis does not have (replication backlog, AOF buffer, allocator internals) is 0 or derived from used_memory and RSS. */
+function stats(c: Ctx): void {
+  const { r, server } = c;
+  const used = usedMemory();
+  const st = introspection(server);
+  if (used > st.peakMemory) st.peakMemory = used;
+  const rss = process.memoryUsage.rss();
+  const dbs: [number, number][] = [];
+  let totalKeys = 0;
+  const n = server.config.int("databases");
+  for (let db = 0; db < n; db++) {
+    const k = keys.dbsize(db);
+    if (k === 0) continue;
+    totalKeys += k;
+    dbs.push([db, k]);
+  }
+  const overhead = 0;
+  const dataset = Math.max(0, used - overhead);
+  r.map(27 + dbs.length);
+  const int = (name: string, v: number) => {
+    r.bulk(name);
+    r.int(Math.floor(v));
+  };
+  const dbl = (name: string, v: number) => {
+    r.bulk(name);
+    r.double(v);
+  };
+  int("peak.allocated", st.peakMemory);
+  int("total.allocated", used);
+  int("startup.allocated", 0);
+  int("replication.backlog", 0);
+  int("clients.slaves", 0);
+  int("clients.normal", 0);
+  int("cluster.links", 0);
+  int("aof.buffer", 0);
+  int("lua.caches", 0);
+  int("functions.caches", 0);
+  for (const [db, k] of dbs) {
+    r.bulk(`db.${db}`);
+    r.map(3);
+    int("overhead.hashtable.main", k * 24);
+    int("overhead.hashtable.expires", keys.volatileCount(db) * 24);
+    int("overhead.hashtable.slot-to-keys", 0);
+  }
+  int("overhead.total", overhead);
+  int("keys.count", totalKeys);
+  int("keys.bytes-per-key", totalKeys > 0 ? used / totalKeys : 0);
+  int("dataset.bytes", dataset);
+  dbl("dataset.percentage", used > 0 ? (dataset * 100) / used : 0);
+  dbl("peak.percentage", st.peakMemory > 0 ? (used * 100) / st.peakMemory : 0);
+  int("allocator.allocated", used);
+  int("allocator.active", used);
+  int("allocator.resident", rss);
+  dbl("allocator-fragmentation.ratio", 1);
+  int("allocator-fragmentation.bytes", 0);
+  dbl("allocator-rss.ratio", used > 0 ? rss / used : 1);
+  int("allocator-rss.bytes", rss - used);
+  dbl("rss-overhead.ratio", 1);
+  int("rss-overhead.bytes", 0);
+  dbl("fragmentation", used > 0 ? rss / used : 1);
+  int("fragmentation.bytes", rss - used);
+}
+
+const sub = (def: Omit<CommandDef, "arity"> & { arity?: number }): CommandDef => ({ arity: 2, ...def });
+
+export const memoryCommands: CommandDef[] = [
+  {
+    name: "memory",
+    arity: -2,
+    handler: () => {},
+    // In the order Redis 7.2 lists them (COMMAND INFO).
+    subcommands: [
+      sub({ name: "stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: stats }),
+      sub({ name: "malloc-stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: (c) => c.r.bulk("Stats not supported for the current allocator") }),
+      sub({ name: "purge", tips: "request_policy:all_shards response_policy:all_succeeded", acl: "slow", handler: (c) => c.r.ok() }),
+      sub({ name: "help", flags: "loading stale", acl: "slow", handler: (c) => replyHelp(c, HELP) }),
+      { name: "usage", arity: -3, flags: "readonly", keys: [2, 2, 1], keyFlags: "RO", acl: "read slow", handler: usage },
+      // The dataset (the engine's memory, not V8's heap) under 5 MB counts as empty, as used_memory does in Redis.
+      sub({ name: "doctor", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: (c) => c.r.verbatim(engine.server.usedMemory() < 5 * 1024 * 1024 ? DOCTOR_EMPTY : DOCTOR_FINE) }),
+    ],
+  },
+];
