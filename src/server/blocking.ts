@@ -103,12 +103,30 @@ function waitedType(spec: CommandSpec): string | null {
   return null;
 }
 
-/** The deadline of a timeout in seconds (fractional; 0: none), as Redis's getTimeoutFromObjectOrReply rounds it (up to a millisecond). */
+/**
+ * The deadline of a timeout in seconds (fractional; 0: none), as Redis's
+ * getTimeoutFromObjectOrReply rounds it (up to a millisecond). The engine
+ * has validated it already (strtold's syntax, hex floats included).
+ */
 function deadlineOf(spec: CommandSpec, argv: Buffer[]): number {
-  const arg = TIMEOUT_FIRST.has(spec.name) ? argv[1] : argv[argv.length - 1];
-  const ms = Math.ceil(Number(arg.toString("latin1")) * 1000);
+  const arg = (TIMEOUT_FIRST.has(spec.name) ? argv[1] : argv[argv.length - 1]).toString("latin1");
+  const ms = Math.ceil(seconds(arg) * 1000);
   return Number.isFinite(ms) && ms > 0 ? Date.now() + ms : 0;
 }
+
+/** A timeout's seconds: decimal, or C's hex float (0x1.8p3), which Number() does not read. */
+function seconds(s: string): number {
+  const n = Number(s);
+  if (!Number.isNaN(n)) return n;
+  const m = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i.exec(s);
+  if (!m) return NaN;
+  const frac = m[3] ?? "";
+  const mantissa = parseInt((m[2] || "0") + frac, 16) / 16 ** frac.length;
+  return (m[1] === "-" ? -1 : 1) * mantissa * 2 ** Number(m[4] ?? 0);
+}
+
+/** setTimeout's longest delay (about 24.8 days): a later deadline is reached in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A server's blocked clients and the keys they wait on. */
 export class Blocking {
@@ -179,10 +197,7 @@ export class Blocking {
     }
     client.blocked = true;
     client.unblock = (withError) => this.unblockByCommand(client, withError);
-    if (w.deadline !== 0 && w.timer === null) {
-      w.timer = setTimeout(() => this.timedOut(client), Math.max(0, w.deadline - Date.now()));
-      w.timer.unref();
-    }
+    if (w.deadline !== 0 && w.timer === null) this.arm(w);
     this.listen(true);
   }
 
@@ -327,11 +342,18 @@ export class Blocking {
     this.server.resume(client);
   }
 
+  /** Starts the waiter's timer, for at most MAX_TIMER_MS. */
+  private arm(w: Waiter): void {
+    w.timer = setTimeout(() => this.timedOut(w.client), Math.min(MAX_TIMER_MS, Math.max(0, w.deadline - Date.now())));
+    w.timer.unref();
+  }
+
   /** The deadline passed: the null array (Redis's replyToBlockedClientTimedOut). */
   private timedOut(client: Client): void {
     const w = this.waiters.get(client);
     if (!w) return;
     w.timer = null;
+    if (Date.now() < w.deadline) return this.arm(w); // a step of a long wait
     this.answerAndRelease(w, null);
   }
 
