@@ -16,6 +16,12 @@
  * command answers as on a timeout.
  * The write path's keyModified/dbFlushed/dbsSwapped hooks are listened to only
  * while some client is blocked, so other commands pay nothing.
+ *
+ * Engine commands block through `blockOrAnswer` (engineHandler, on Code.BLOCK):
+ * the keys are those the command's key specs mark "access", the type follows
+ * its ACL category, the timeout is read where the command has it. Others call
+ * `blockForKeys` themselves (XREAD: its stream keys, type "stream", the BLOCK
+ * option's deadline; XREADGROUP also `unblockOnNokey`).
  */
 import type { CommandSpec, Ctx } from "../commands/types.js";
 import { commandKeys } from "../commands/command.js";
