@@ -329,35 +329,62 @@ impl<V> Dict<V> {
         }
     }
 
-    /// A uniformly random key (SRANDMEMBER, SPOP, as Redis's
-    /// dictGetFairRandomKey): `random_key` favours keys in short chains;
-    /// this draws a bucket and a chain position below a cap and retries on
-    /// a miss, so every key is equally likely (the cap grows past any longer
-    /// chain it meets).
+    /// A random key drawn fairly (SRANDMEMBER, SPOP; Redis's
+    /// dictGetFairRandomKey): `random_key` favours keys in short chains, so
+    /// this gathers up to 20 keys from consecutive buckets at a random place
+    /// (whole chains, both tables while rehashing: dictGetSomeKeys) and
+    /// picks one of them.
     pub fn fair_random_key(&self, mut rand: impl FnMut() -> u64) -> Option<&SBytes> {
         if self.len == 0 {
             return None;
         }
-        let (n0, n1) = (self.t0.len(), self.t1.len());
-        let span = n0 - self.rehash_idx + n1;
-        let mut cap = 4;
-        loop {
-            let i = self.rehash_idx + (rand() as usize % span);
-            let mut cur = if i < n0 { self.t0[i].as_deref() } else { self.t1[i - n0].as_deref() };
-            let mut k = rand() as usize % cap;
-            let mut depth = 0;
-            while let Some(n) = cur {
-                if k == 0 {
-                    return Some(&n.key);
+        let want = self.len.min(20);
+        let mut sample: Vec<&SBytes> = Vec::with_capacity(want);
+        let big = self.t0.len().max(self.t1.len());
+        let mut i = rand() as usize & (big - 1);
+        let mut empty_run = 0;
+        for _ in 0..want * 10 {
+            for t in 0..2 {
+                // t0's buckets below the rehash index are empty: they moved to t1.
+                if t == 0 && self.is_rehashing() && i < self.rehash_idx {
+                    if i >= self.t1.len() {
+                        i = self.rehash_idx;
+                    } else {
+                        continue;
+                    }
                 }
-                k -= 1;
-                depth += 1;
-                cur = n.next.as_deref();
+                let table = if t == 0 { &self.t0 } else { &self.t1 };
+                if i >= table.len() {
+                    continue;
+                }
+                match table[i].as_deref() {
+                    None => {
+                        empty_run += 1;
+                        if empty_run >= 5 && empty_run > want {
+                            i = rand() as usize & (big - 1);
+                            empty_run = 0;
+                        }
+                    }
+                    Some(head) => {
+                        empty_run = 0;
+                        let mut cur = Some(head);
+                        while let Some(n) = cur {
+                            sample.push(&n.key);
+                            if sample.len() == want {
+                                return Some(sample[rand() as usize % want]);
+                            }
+                            cur = n.next.as_deref();
+                        }
+                    }
+                }
             }
-            if depth > cap {
-                cap = depth.next_power_of_two();
-            }
+            i = (i + 1) & (big - 1);
         }
+        if sample.is_empty() {
+            return self.random_key(rand);
+        }
+        let n = sample.len();
+        Some(sample[rand() as usize % n])
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&SBytes, &V)> {
@@ -565,7 +592,8 @@ mod tests {
         }
     }
 
-    /// Every key equally likely, whatever the chains (and during a rehash).
+    /// Up to 20 keys: all of them are the sample, so each is equally likely;
+    /// more: every key turns up about as often, whatever its chain.
     #[test]
     fn fair_random_key_is_uniform() {
         let mut s = 0x5eedu64;
@@ -575,7 +603,7 @@ mod tests {
             s ^= s << 17;
             s
         };
-        for n in [10u32, 37] {
+        for n in [10u32, 20] {
             let mut d = Dict::new();
             for i in 0..n {
                 d.insert(&key(i), ());
@@ -590,6 +618,19 @@ mod tests {
                 assert!((18_000..22_000).contains(&h), "{:?}: {h}", String::from_utf8_lossy(&k));
             }
         }
+        // Many keys, mid-rehash, chains of several keys: every one is drawn.
+        let mut d = Dict::new();
+        for i in 0..3000 {
+            d.insert(&key(i), ());
+        }
+        let mut hits = std::collections::HashMap::new();
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..300_000 {
+            *hits.entry(d.fair_random_key(|| crate::keyspace::next_rand(&mut state)).unwrap().as_slice().to_vec()).or_insert(0usize) += 1;
+        }
+        // As Redis's, the draw is fair only roughly (keys after empty runs
+        // are favoured): what holds is that none is left out.
+        assert_eq!(hits.len(), 3000);
     }
 
     #[test]

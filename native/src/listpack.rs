@@ -518,6 +518,13 @@ impl Listpack {
         self.buf.reserve_exact(additional);
     }
 
+    /// Gives back the spare capacity `reserve` left unused.
+    pub fn shrink_to_fit(&mut self) {
+        if self.buf.capacity() > self.buf.len() {
+            self.buf.shrink_to_fit();
+        }
+    }
+
     /// Heap bytes this listpack holds (its allocation).
     pub fn alloc_size(&self) -> usize {
         self.buf.capacity()

@@ -85,16 +85,16 @@ fn lookup_by_pattern(ks: &mut Keyspace, db: usize, pattern: &[u8], elem: &[u8]) 
     }
 }
 
-/// A live field of a hash (the hash type's accessor: `Hash::get`, once the
-/// hash type lands; the skeleton has no fields).
-fn hash_field(_h: &crate::t_hash::Hash, _field: &[u8]) -> Option<Vec<u8>> {
-    None
+/// A live field of a hash.
+fn hash_field(h: &crate::t_hash::Hash, field: &[u8]) -> Option<Vec<u8>> {
+    h.get(field)
 }
 
-/// The members of a sorted set, by ascending score (`ZSet::for_each`, once
-/// the sorted set type lands; the skeleton has no members).
-fn zset_members(_z: &crate::t_zset::ZSet) -> Vec<Vec<u8>> {
-    Vec::new()
+/// The members of a sorted set, by ascending score (then member).
+fn zset_members(z: &crate::t_zset::ZSet) -> Vec<Vec<u8>> {
+    let mut v = Vec::with_capacity(z.len());
+    z.for_each(|m, _| v.push(m.to_vec()));
+    v
 }
 
 /// Elements of a list, head to tail.
@@ -178,7 +178,7 @@ fn sort_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, rea
         ZSet,
     }
     // The elements, and for lists and sorted sets their natural order.
-    let (kind, all): (Kind, Vec<Vec<u8>>) = match ks.lookup_read(db, argv[1]).map(|e| &e.value) {
+    let (kind, all): (Kind, Vec<Vec<u8>>) = match ks.lookup_read(db, argv[1]).map(|e| &mut e.value) {
         None => (Kind::List, Vec::new()),
         Some(Value::List(l)) => (Kind::List, list_members(l)),
         Some(Value::Set(s)) => {
@@ -186,7 +186,13 @@ fn sort_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, rea
             s.for_each(|m| v.push(m.to_vec()));
             (Kind::Set, v)
         }
-        Some(Value::ZSet(z)) => (Kind::ZSet, zset_members(z)),
+        Some(Value::ZSet(z)) => {
+            // Redis 7.2 sorts a sorted set through its skiplist, converting a listpack one for good.
+            if z.encoding() == "listpack" {
+                z.to_skiplist();
+            }
+            (Kind::ZSet, zset_members(z))
+        }
         Some(_) => return out.error(err::WRONGTYPE),
     };
     // An unsorted set would come out in its hash order: sorted when stored, so replicas agree.

@@ -276,7 +276,11 @@ impl Hash {
             self.convert_to_table();
             return;
         }
-        // The entries the command may add, allocated in one step.
+        // The entries a command with several pairs may add, allocated in one
+        // step (not for one pair: an update would grow, then shrink, the listpack).
+        if args.len() <= 2 {
+            return;
+        }
         let need: usize = args.iter().map(|a| Listpack::entry_fits(a)).sum();
         match &mut self.enc {
             Enc::Listpack(lp) => lp.reserve(need),

@@ -69,7 +69,8 @@ fn digits10(v: i64) -> usize {
 pub enum Set {
     Intset(Intset),
     Listpack(Listpack),
-    Table(Dict<()>),
+    /// Boxed: the table is large, and most sets are small (a Set is 32 bytes).
+    Table(Box<Dict<()>>),
 }
 
 impl Default for Set {
@@ -88,7 +89,7 @@ impl Clone for Set {
                 for (k, _) in d.iter() {
                     t.insert_new(k.clone(), ());
                 }
-                Set::Table(t)
+                Set::Table(Box::new(t))
             }
         }
     }
@@ -103,7 +104,7 @@ impl Set {
         } else if size_hint <= listpack_max_entries() {
             Set::Listpack(Listpack::new())
         } else {
-            Set::Table(Dict::new())
+            Set::Table(Box::default())
         }
     }
 
@@ -288,7 +289,7 @@ impl Set {
         for e in self.iter() {
             e.with_bytes(|b| d.insert_new(SBytes::new(b), ()));
         }
-        *self = Set::Table(d);
+        *self = Set::Table(Box::new(d));
     }
 
     /// Rebuilds the set as a listpack (setTypeConvert to OBJ_ENCODING_LISTPACK).

@@ -276,6 +276,29 @@ impl ZSet {
         *self = ZSet::Listpack(lp);
     }
 
+    /// About to add the (score, member) pairs: a listpack makes room for all
+    /// of them at once (`done_adding` gives back what was not used).
+    pub fn reserve_for(&mut self, pairs: &[&[u8]]) {
+        if let ZSet::Listpack(lp) = self {
+            let mut text = [0u8; 32];
+            let mut extra = 0;
+            for p in pairs.chunks(2) {
+                if let [score, member] = p {
+                    let n = strtod::string2d(score).map_or(0, |s| score_text(s, &mut text));
+                    extra += Listpack::entry_fits(member) + Listpack::entry_fits(&text[..n]);
+                }
+            }
+            lp.reserve(extra);
+        }
+    }
+
+    /// After adding: no spare capacity kept.
+    pub fn done_adding(&mut self) {
+        if let ZSet::Listpack(lp) = self {
+            lp.shrink_to_fit();
+        }
+    }
+
     /// zsetTypeMaybeConvert: about to add up to `size_hint` members.
     pub fn maybe_convert(&mut self, size_hint: usize) {
         if matches!(self, ZSet::Listpack(_)) && size_hint > max_entries() {
@@ -362,6 +385,19 @@ impl ZSet {
                 None => false,
             },
             ZSet::Skiplist(s) => s.remove(ele),
+        }
+    }
+
+    /// Removes the member at `p` (a position from `first_pos`/`last_pos`...).
+    pub(crate) fn remove_at(&mut self, p: Pos) {
+        match (self, p) {
+            (ZSet::Listpack(lp), Pos::Lp(ep)) => lp_delete(lp, ep),
+            (ZSet::Skiplist(s), Pos::Sl(id)) => {
+                let (score, ele) = (s.zsl.score(id), SBytes::new(s.zsl.ele(id)));
+                s.dict.remove(ele.as_slice());
+                s.zsl.delete(score, ele.as_slice());
+            }
+            _ => {}
         }
     }
 
@@ -800,13 +836,12 @@ impl ZSet {
     /// Mixes the contents into `digest` as Redis's xorObjectDigest does: each
     /// member's digest is its bytes then its score as fpconv prints it, xored in.
     pub fn digest(&self, digest: &mut Digest) {
-        let mut text = Vec::with_capacity(32);
+        let mut text = [0u8; 32];
         self.for_each(|m, score| {
             let mut ed = [0u8; 20];
             mix_digest(&mut ed, m);
-            text.clear();
-            dtoa::dtoa(score, &mut text);
-            mix_digest(&mut ed, &text);
+            let n = dtoa::dtoa(score, &mut text);
+            mix_digest(&mut ed, &text[..n]);
             xor_digest(digest, &ed);
         });
     }

@@ -97,19 +97,16 @@ pub fn fmt_f64_human(v: f64) -> Vec<u8> {
 /// +-2^62 as integers, others as fpconv's Grisu2 text, see `dtoa`; `inf`,
 /// `-inf`, `nan`, `-0`). Writes into `buf` and returns the length.
 pub fn fmt_double(v: f64, buf: &mut [u8; 32]) -> usize {
-    let mut s = Vec::with_capacity(32);
     if v.is_nan() {
-        s.extend_from_slice(b"nan");
-    } else if v.is_infinite() || v == 0.0 {
-        dtoa::dtoa(v, &mut s);
-    } else if let Some(l) = double_as_i64(v) {
-        return fmt_i64(l, (&mut buf[..20]).try_into().unwrap());
-    } else {
-        dtoa::dtoa(v, &mut s);
+        buf[..3].copy_from_slice(b"nan");
+        return 3;
     }
-    let n = s.len().min(32);
-    buf[..n].copy_from_slice(&s[..n]);
-    n
+    if v.is_finite() && v != 0.0 {
+        if let Some(l) = double_as_i64(v) {
+            return fmt_i64(l, (&mut buf[..20]).try_into().expect("20 bytes"));
+        }
+    }
+    dtoa::dtoa(v, buf)
 }
 
 /// Redis's double2ll: `v` as an i64 when it is integral and within +-(2^63-1)/2.

@@ -140,9 +140,11 @@ export class Server {
     });
     engine.server.init(config.int("databases"));
     // The encodings' thresholds (list-max-listpack-size, ...): the engine keeps a copy.
-    for (const name of engine.engineConfig.NAMES) engine.engineConfig.set(name, config.int(name));
+    // yes/no parameters go over as 1/0.
+    const engineValue = (name: string) => (config.get(name) === "yes" ? 1 : config.get(name) === "no" ? 0 : config.int(name));
+    for (const name of engine.engineConfig.NAMES) engine.engineConfig.set(name, engineValue(name));
     config.onChange((name) => {
-      if (engine.engineConfig.NAMES.includes(name)) engine.engineConfig.set(name, config.int(name));
+      if (engine.engineConfig.NAMES.includes(name)) engine.engineConfig.set(name, engineValue(name));
     });
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
     trackLazyfree(this); // which deletions free big values on the lazyfree thread

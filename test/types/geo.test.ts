@@ -100,6 +100,19 @@ describe.skipIf(!haveRedisServer())("geo against redis-server", () => {
     expect(await scores("r6")).toEqual(["Catania", "56.4412578701582", "Palermo", "190.44242984775784", "edge2", "279.7403417843143", "edge1", "279.7404521356343"]);
   });
 
+  it("RESP3: coordinates as doubles, nulls", async () => {
+    await Promise.all([p.nodis.call("HELLO", "3"), p.redis.call("HELLO", "3")]);
+    try {
+      await sameReplies(p, [
+        SICILY, ["GEOPOS", "Sicily", "Palermo", "nope"], ["GEORADIUS", "Sicily", "15", "37", "200", "km", "WITHCOORD", "WITHDIST", "WITHHASH", "COUNT", "1"],
+        ["GEODIST", "Sicily", "a", "b"], ["GEODIST", "nokey", "a", "b"], ["GEOHASH", "Sicily", "x"], ["GEOSEARCH", "nokey", "FROMLONLAT", "1", "1", "BYRADIUS", "1", "km"],
+        ["BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "9"],
+      ]);
+    } finally {
+      await Promise.all([p.nodis.call("HELLO", "2"), p.redis.call("HELLO", "2")]);
+    }
+  });
+
   it("equal distances come out in Redis's order: stable for full sorts, its partial quicksort for COUNT", async () => {
     const r = new Prng(8);
     const add: Arg[] = ["GEOADD", "t"];

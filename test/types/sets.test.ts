@@ -12,15 +12,15 @@
  * the oracle comparisons against another binary (a 7.2 one compares
  * encodings and orders exactly too). NODIS_DIFF_SEED replays seeds.
  */
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
-import { RespConnection, ReplyReader, encodeCommand, replyEnd, show, type Arg } from "../diff/resp.js";
+import { haveRedisServer, startNodis } from "../helpers/nodis.js";
+import { useServerPair } from "../helpers/pair.js";
+import { RespConnection, replyEnd, show, type Arg } from "../diff/resp.js";
+import { Subscriber } from "../helpers/subscriber.js";
 import { Prng, seedsFromEnv } from "../diff/prng.js";
 import type { RunningServer } from "../../src/index.js";
 import type { PropagatedOp } from "../../src/server/write-path.js";
 
-const ORACLE_BIN = process.env.NODIS_ORACLE_BIN ?? "redis-server";
 const SEEDS = seedsFromEnv([7, 1312, 90210]);
 const STEPS = Number(process.env.NODIS_DIFF_COUNT ?? 400);
 
@@ -70,72 +70,16 @@ function text(b: Buffer): string {
 /** Commands whose reply is a set of members in the encoding's order. */
 const SET_REPLIES = new Set(["smembers", "sinter", "sunion", "sdiff", "spop", "srandmember"]);
 
-/** A connection in subscribed mode that keeps every message. */
-class Subscriber {
-  readonly messages: string[] = [];
-  private reader = new ReplyReader();
-  private constructor(private sock: net.Socket) {
-    sock.on("data", (d) => {
-      this.reader.push(d);
-      for (let m = this.reader.next(); m; m = this.reader.next()) this.messages.push(show(m));
-    });
-    sock.on("error", () => {});
-  }
-  static async open(port: number): Promise<Subscriber> {
-    const sock = net.connect(port, "127.0.0.1");
-    await new Promise((r) => sock.once("connect", r));
-    const s = new Subscriber(sock);
-    sock.write(encodeCommand(["PSUBSCRIBE", "__key*@*__:*"]));
-    await s.until((m) => m.length > 0);
-    return s;
-  }
-  async until(done: (m: string[]) => boolean): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!done(this.messages)) {
-      if (Date.now() > deadline) throw new Error(`subscriber: timed out with ${this.messages.length} messages`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
 describe.skipIf(!haveRedisServer())("sets against redis-server", () => {
-  let nodis: RunningServer;
-  let oracle: { port: number; stop(): Promise<void> };
-  let mine: RespConnection;
-  let theirs: RespConnection;
-  /** Whether the oracle is a 7.2 (encodings and small sets' order then compare exactly). */
-  let is72 = false;
+  const pair = useServerPair();
 
-  beforeAll(async () => {
-    oracle = await startRedis(["--notify-keyspace-events", "KEA"], ORACLE_BIN);
-    nodis = await startNodis({ "enable-debug-command": "yes", "notify-keyspace-events": "KEA" });
-    mine = await RespConnection.connect(nodis.port);
-    theirs = await RespConnection.connect(oracle.port);
-    is72 = (await theirs.call("INFO", "server")).toString().includes("redis_version:7.2.");
-  });
-  afterAll(async () => {
-    mine?.close();
-    theirs?.close();
-    await nodis?.close();
-    await oracle?.stop();
-  });
-
-  async function reset(): Promise<void> {
-    for (const k of [mine, theirs]) {
-      await k.call("FLUSHALL");
-      await k.call("SELECT", "0");
-    }
-  }
 
   /** Runs `cmds` on both; replies equal byte for byte, or as sets for `unordered` commands. */
   async function same(cmds: Arg[][], unordered: (argv: Arg[]) => boolean = () => false, hello?: Arg[]): Promise<void> {
-    await reset();
+    await pair.reset();
     // The protocol switch itself answers with each server's own details: not compared.
-    if (hello) await Promise.all([mine.call(...hello), theirs.call(...hello)]);
-    const [a, b] = await Promise.all([mine.send(cmds), theirs.send(cmds)]);
+    if (hello) await Promise.all([pair.mine.call(...hello), pair.theirs.call(...hello)]);
+    const [a, b] = await Promise.all([pair.mine.send(cmds), pair.theirs.send(cmds)]);
     cmds.forEach((argv, i) => {
       const what = argv.map(String).join(" ");
       if (unordered(argv)) expect(asSet(a[i]), what).toBe(asSet(b[i]));
@@ -201,7 +145,7 @@ describe.skipIf(!haveRedisServer())("sets against redis-server", () => {
 
   /** Redis 7.2's answers (checked against a 7.2.6 server), stated because 7.0 has no listpack sets. */
   it("encodings and small sets' order as Redis 7.2 makes them", async () => {
-    await reset();
+    await pair.reset();
     const long = "x".repeat(65);
     const ints = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(from + i));
     const steps: [Arg[], string][] = [
@@ -272,11 +216,11 @@ describe.skipIf(!haveRedisServer())("sets against redis-server", () => {
       [["OBJECT", "ENCODING", "ii"], "hashtable"],
       [["CONFIG", "SET", "set-max-intset-entries", "512"], "OK"],
     ];
-    for (const conn of is72 ? [mine, theirs] : [mine]) {
+    for (const conn of pair.is72 ? [pair.mine, pair.theirs] : [pair.mine]) {
       await conn.call("FLUSHALL");
       for (const [argv, want] of steps) {
         const got = text(await conn.call(...argv));
-        const what = `${argv.slice(0, 4).map(String).join(" ")}${conn === theirs ? " (oracle)" : ""}`;
+        const what = `${argv.slice(0, 4).map(String).join(" ")}${conn === pair.theirs ? " (oracle)" : ""}`;
         // "*N" alone states the count of a random pick.
         expect(/^\*\d+$/.test(want) ? got.split(" ")[0] : got, what).toBe(want);
       }
@@ -343,11 +287,11 @@ describe.skipIf(!haveRedisServer())("sets against redis-server", () => {
   const seenEncodings = new Set<string>();
   for (const seed of SEEDS) {
     it(`seed ${seed}: random sequences across the encodings, then DEBUG DIGEST, encodings and events`, async () => {
-      await reset();
-      const subs = await Promise.all([oracle.port, nodis.port].map((p) => Subscriber.open(p)));
+      await pair.reset();
+      const subs = await Promise.all([pair.oracle.port, pair.nodis.port].map((p) => Subscriber.open(p, "PSUBSCRIBE", "__key*@*__:*")));
       try {
         const cmds = sequence(seed);
-        const [a, b] = await Promise.all([mine.send(cmds), theirs.send(cmds)]);
+        const [a, b] = await Promise.all([pair.mine.send(cmds), pair.theirs.send(cmds)]);
         cmds.forEach((argv, i) => {
           const name = String(argv[0]).toLowerCase();
           const what = `seed ${seed} #${i}: ${argv.slice(0, 6).map(String).join(" ")}`;
@@ -355,30 +299,30 @@ describe.skipIf(!haveRedisServer())("sets against redis-server", () => {
             const [ea, eb] = [elements(a[i])!, elements(b[i])!];
             expect(show(ea?.[0] ?? a[i]), what).toBe(show(eb?.[0] ?? b[i]));
             if (ea && eb) expect(asSet(ea[1]), what).toBe(asSet(eb[1]));
-          } else if (SET_REPLIES.has(name) && !is72) expect(asSet(a[i]), what).toBe(asSet(b[i]));
+          } else if (SET_REPLIES.has(name) && !pair.is72) expect(asSet(a[i]), what).toBe(asSet(b[i]));
           else if (SET_REPLIES.has(name)) {
             // A 7.2 oracle: exact where both walked compact sets; a hash order may differ.
             if (show(a[i]) !== show(b[i])) expect(asSet(a[i]), what).toBe(asSet(b[i]));
           } else expect(show(a[i]), what).toBe(show(b[i]));
         });
-        expect(show(await mine.call("DEBUG", "DIGEST"))).toBe(show(await theirs.call("DEBUG", "DIGEST")));
+        expect(show(await pair.mine.call("DEBUG", "DIGEST"))).toBe(show(await pair.theirs.call("DEBUG", "DIGEST")));
         for (const k of ["s0", "s1", "s2", "s3"]) {
-          const [ea, eb] = [(await mine.call("OBJECT", "ENCODING", k)).toString(), (await theirs.call("OBJECT", "ENCODING", k)).toString()];
+          const [ea, eb] = [(await pair.mine.call("OBJECT", "ENCODING", k)).toString(), (await pair.theirs.call("OBJECT", "ENCODING", k)).toString()];
           if (/[a-z]/.test(ea)) seenEncodings.add(ea.replace(/[^a-z]/g, ""));
-          if (is72) expect(ea, `encoding of ${k}`).toBe(eb);
+          if (pair.is72) expect(ea, `encoding of ${k}`).toBe(eb);
           else {
             // 7.0 has intsets where 7.2 has them; its hash tables are 7.2's listpacks or hash tables.
             expect(ea.includes("intset"), `encoding of ${k}: ${ea} where 7.0 has ${eb}`).toBe(eb.includes("intset"));
             if (ea.includes("listpack")) {
-              const all = members(await mine.call("SMEMBERS", k));
+              const all = members(await pair.mine.call("SMEMBERS", k));
               expect(all.length <= 128 && all.every((m) => m.length <= 64), `a listpack ${k}`).toBe(true);
             }
           }
         }
         // Events: the same messages, in the same order.
-        for (const c of [theirs, mine]) await c.call("PUBLISH", "__keyspace@99__:end", "x");
+        for (const c of [pair.theirs, pair.mine]) await c.call("PUBLISH", "__keyspace@99__:end", "x");
         for (const s of subs) await s.until((m) => m.some((x) => x.includes("__keyspace@99__:end")));
-        expect(subs[1].messages).toEqual(subs[0].messages);
+        expect(subs[1].events()).toEqual(subs[0].events());
         expect(subs[0].messages.length).toBeGreaterThan(STEPS / 4);
       } finally {
         for (const s of subs) s.close();
@@ -437,6 +381,13 @@ describe("sets: what random commands guarantee", () => {
       expect(members(await conn.call("SPOP", "s", String(n + 3))).sort()).toEqual([...all].sort());
       expect(units).toEqual([["DEL s"]]);
       expect(text(await conn.call("EXISTS", "s"))).toBe(":0");
+      // UNLINK under lazyfree-lazy-server-del.
+      await conn.call("CONFIG", "SET", "lazyfree-lazy-server-del", "yes");
+      await fill(kind, n);
+      units = [];
+      await conn.call("SPOP", "s", String(n));
+      await conn.call("CONFIG", "SET", "lazyfree-lazy-server-del", "no");
+      expect(units).toEqual([["UNLINK s"]]);
     });
 
     it(`SRANDMEMBER (${kind}): distinct with a positive count, repeats with a negative one`, async () => {

@@ -417,12 +417,33 @@ pub(super) fn hrandfield_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: 
     let mut seed = ks.rand();
     let mut rand = move || next_rand(&mut seed);
     let header = |out: &mut Out, n: usize| out.array(if withvalues && !out.resp3 { n * 2 } else { n });
-    // Every pair once, then uniform draws (a table's random bucket would favour
-    // fields alone in theirs: Redis draws fairly, dictGetFairRandomKey).
+    if let Some(t) = h.table() {
+        if !uniq || count == 1 {
+            // CASE 1 of a table: fair draws, repetitions allowed.
+            header(out, count);
+            for _ in 0..count {
+                let (k, v) = t.random(&mut rand).unwrap();
+                reply_pair(out, FieldValue::Str(k), FieldValue::Str(v), withvalues);
+            }
+            return code::WRITTEN;
+        }
+        if count < size && count * 3 <= size {
+            // CASE 4: distinct fair draws from a hash much larger than the count.
+            header(out, count);
+            let mut seen = std::collections::HashSet::with_capacity(count);
+            while seen.len() < count {
+                let (k, v) = t.random(&mut rand).unwrap();
+                if seen.insert(k.as_ptr()) {
+                    reply_pair(out, FieldValue::Str(k), FieldValue::Str(v), withvalues);
+                }
+            }
+            return code::WRITTEN;
+        }
+    }
     let mut pairs: Vec<(FieldValue<'_>, FieldValue<'_>)> = Vec::with_capacity(size);
     h.for_each_entry(|k, v, _| pairs.push((k, v)));
-    if h.table().is_some() && uniq && count < size {
-        // CASES 3 and 4 of a table: `count` distinct fields in random order.
+    if h.table().is_some() && count < size {
+        // CASE 3 of a table: `count` distinct fields in random order.
         header(out, count);
         for i in 0..count {
             let j = i + (rand() % (size - i) as u64) as usize;

@@ -163,9 +163,9 @@ impl Table {
         self.map.scan_bucket(cursor, |k, v| f(k.as_slice(), v.as_slice(), self.ttl(k.as_slice())))
     }
 
-    /// A random field (HRANDFIELD), with its value.
+    /// A random field (HRANDFIELD), every one equally likely, with its value.
     pub fn random(&self, rand: impl FnMut() -> u64) -> Option<(&[u8], &[u8])> {
-        let k = self.map.random_key(rand)?;
+        let k = self.map.fair_random_key(rand)?;
         let v = self.map.get(k.as_slice())?;
         Some((k.as_slice(), v.as_slice()))
     }

@@ -352,3 +352,25 @@ fn a_small_hash_is_one_listpack_behind_one_pointer() {
     // Value::Hash boxes a Hash: as small as the listpack's Vec (no tag word).
     assert_eq!(std::mem::size_of::<Hash>(), 24);
 }
+
+/// Rough cost of HSET's update path and of HGET (cargo test --release -- --ignored hset_cost --nocapture).
+#[test]
+#[ignore]
+fn hset_cost() {
+    let mut k = ks();
+    k.shared.set(crate::state::LISTEN, 0.0);
+    let c = COMMANDS.iter().find(|c| c.name == "hset").unwrap();
+    let g = COMMANDS.iter().find(|c| c.name == "hget").unwrap();
+    let argv: Vec<&[u8]> = vec![b"hset", b"myhash", b"element:__rand_int__", b"xxx"];
+    let gargv: Vec<&[u8]> = vec![b"hget", b"myhash", b"element:__rand_int__"];
+    let mut buf = vec![0u8; 1 << 16];
+    for (name, f, a) in [("hset", c.f, &argv), ("hget", g.f, &gargv)] {
+        let t = std::time::Instant::now();
+        for _ in 0..1_000_000 {
+            let mut o = Out::new(&mut buf, 0);
+            (f)(&mut k, 0, a, &mut o);
+            o.finish();
+        }
+        println!("{name}: {:?} per call", t.elapsed() / 1_000_000);
+    }
+}

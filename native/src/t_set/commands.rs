@@ -88,13 +88,19 @@ const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
 fn sadd_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     let key = argv[1];
     let members = &argv[2..];
-    match as_set(ks.lookup(db, key)) {
+    let added = match as_set(ks.lookup(db, key)) {
         Err(()) => return out.error(err::WRONGTYPE),
-        Ok(Some(s)) => s.maybe_convert(members.len()),
-        Ok(None) => add_key(ks, db, key, Set::create(members[0], members.len())),
-    }
-    let (set, _) = set_and_rng(ks, db, key);
-    let added = members.iter().filter(|m| set.add(m)).count();
+        Ok(Some(set)) => {
+            set.maybe_convert(members.len());
+            members.iter().filter(|m| set.add(m)).count()
+        }
+        Ok(None) => {
+            let mut set = Set::create(members[0], members.len());
+            let added = members.iter().filter(|m| set.add(m)).count();
+            add_key(ks, db, key, set);
+            added
+        }
+    };
     if added > 0 {
         ks.changed(db, key, Event::SAdd);
         ks.add_dirty(added as u64 - 1);
@@ -264,9 +270,9 @@ fn spop_count(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i6
         ks.changed(db, key, Event::SPop);
         ks.add_dirty(size as u64 - 1);
         remove_emptied(ks, db, key);
-        // Redis propagates UNLINK instead under lazyfree-lazy-server-del (not an engine setting yet).
         if ks.propagating() {
-            ks.also_propagate(db, &[b"DEL", key]);
+            let del: &[u8] = if crate::config::get().lazyfree_lazy_server_del != 0 { b"UNLINK" } else { b"DEL" };
+            ks.also_propagate(db, &[del, key]);
         }
         return code::WRITTEN;
     }
@@ -571,13 +577,13 @@ fn sdiffstore_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -
 
 /// SCAN's options over a collection (Redis's scanGenericCommand for a key):
 /// COUNT (at least 1) and MATCH; anything else is a syntax error.
-pub(crate) struct ScanOpts<'a> {
-    pub count: usize,
+struct ScanOpts<'a> {
+    count: usize,
     /// None when absent or "*".
-    pub pattern: Option<&'a [u8]>,
+    pattern: Option<&'a [u8]>,
 }
 
-pub(crate) fn parse_scan_opts<'a>(argv: &[&'a [u8]], mut i: usize) -> Result<ScanOpts<'a>, String> {
+fn parse_scan_opts<'a>(argv: &[&'a [u8]], mut i: usize) -> Result<ScanOpts<'a>, String> {
     let mut o = ScanOpts { count: 10, pattern: None };
     while i < argv.len() {
         let more = argv.len() - i;
@@ -599,7 +605,7 @@ pub(crate) fn parse_scan_opts<'a>(argv: &[&'a [u8]], mut i: usize) -> Result<Sca
 
 /// One step of SCAN over a collection's hash table: at most `count`
 /// elements looked at (and at most 10*count buckets), as Redis's dictScan loop.
-pub(crate) fn scan_table<V>(d: &Dict<V>, mut cursor: u64, o: &ScanOpts, mut f: impl FnMut(&[u8], &V)) -> u64 {
+fn scan_table<V>(d: &Dict<V>, mut cursor: u64, o: &ScanOpts, mut f: impl FnMut(&[u8], &V)) -> u64 {
     let mut sampled = 0usize;
     let mut iterations = o.count.saturating_mul(10);
     loop {

@@ -135,6 +135,11 @@ fn ordered_sample_is_a_uniform_subset() {
 }
 
 #[test]
+fn a_set_is_small() {
+    assert_eq!(std::mem::size_of::<Set>(), 32);
+}
+
+#[test]
 fn digest_ignores_encoding_and_order() {
     let a = set_of(&["1", "2", "3"]);
     let mut b = Set::new_listpack();

@@ -221,6 +221,9 @@ fn zadd_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, inc
         Ok(Some(z)) => z.maybe_convert(elements),
     }
     let Some(Value::ZSet(z)) = ks.peek(db, key).map(|e| &mut e.value) else { unreachable!() };
+    if elements > 1 {
+        z.reserve_for(pairs);
+    }
     let (mut added, mut updated, mut processed) = (0, 0, 0);
     let mut score = 0.0;
     let mut nan = false;
@@ -242,6 +245,9 @@ fn zadd_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, inc
                 score = s;
             }
         }
+    }
+    if elements > 1 {
+        z.done_adding();
     }
     if created {
         ks.notify(db, key, Event::New);

@@ -95,13 +95,12 @@ fn pop(
     for _ in 0..n {
         let p = if max { z.last_pos() } else { z.first_pos() }.expect("non-empty zset");
         let score = z.score_at(p);
-        let m = z.with_member(p, |m| m.to_vec());
-        z.remove(&m);
         if shape.nested {
             out.array(2);
         }
-        out.bulk(&m);
+        z.with_member(p, |m| out.bulk(m));
         out.double(score);
+        z.remove_at(p);
     }
     wrote(ks, db, key, if max { Event::ZPopMax } else { Event::ZPopMin }, n);
     Ok(Some((i, n)))

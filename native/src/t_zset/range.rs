@@ -144,12 +144,12 @@ fn zrange_generic(
         walk(z, &range, offset, limit, reverse, |m, s| reply_member(out, m, s, withscores));
         return code::WRITTEN;
     }
-    let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
-    walk(z, &range, offset, limit, reverse, |m, s| found.push((m.to_vec(), s)));
-    reply_members_len(out, found.len(), withscores);
-    for (m, s) in &found {
-        reply_member(out, m, *s, withscores);
-    }
+    // Redis defers the length; here the range is walked twice (counting, then replying),
+    // which costs less than copying every member.
+    let mut n = 0;
+    walk(z, &range, offset, limit, reverse, |_, _| n += 1);
+    reply_members_len(out, n, withscores);
+    walk(z, &range, offset, limit, reverse, |m, s| reply_member(out, m, s, withscores));
     code::WRITTEN
 }
 

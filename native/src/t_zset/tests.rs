@@ -58,3 +58,151 @@ fn scores_stored_as_redis_text() {
     let v: Vec<Vec<u8>> = lp.iter().map(|e| e.to_vec()).collect();
     assert_eq!(v, vec![b"a".to_vec(), b"1.5".to_vec(), b"c".to_vec(), b"3".to_vec(), b"b".to_vec(), b"1e+20".to_vec()]);
 }
+
+#[test]
+fn sizes() {
+    // The value a key holds is boxed: keep the box small.
+    assert_eq!(std::mem::size_of::<ZSet>(), 24);
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn collect_range(z: &ZSet, f: impl Fn(&ZSet, &mut dyn FnMut(&[u8], f64))) -> Vec<(Vec<u8>, f64)> {
+    let mut v = Vec::new();
+    f(z, &mut |m, s| v.push((m.to_vec(), s)));
+    v
+}
+
+/// The two encodings answer every query alike (lex ranges over equal scores only).
+#[test]
+fn both_encodings_agree() {
+    let mut rng = Rng(0x5DEECE66D);
+    for round in 0..60 {
+        let lex = round % 3 == 0;
+        let mut a = ZSet::new_for(1, 1);
+        let mut b = ZSet::new_for(1, 1);
+        b.to_skiplist();
+        for _ in 0..300 {
+            let m = format!("{}", (b'a' + rng.below(26) as u8) as char).repeat(1 + rng.below(3) as usize);
+            let score = if lex { 0.0 } else { rng.below(12) as f64 - 3.0 + [0.0, 0.5][rng.below(2) as usize] };
+            match rng.below(8) {
+                0..=3 => {
+                    let flags = AddFlags { incr: rng.below(4) == 0, gt: rng.below(5) == 0, ..Default::default() };
+                    let flags = if lex { AddFlags::default() } else { flags };
+                    assert_eq!(a.add(score, m.as_bytes(), flags), b.add(score, m.as_bytes(), flags));
+                }
+                4 => assert_eq!(a.remove(m.as_bytes()), b.remove(m.as_bytes())),
+                5 if a.len() > 0 => {
+                    let s = rng.below(a.len() as u64) as usize;
+                    let e = (s + rng.below(3) as usize).min(a.len() - 1);
+                    assert_eq!(a.delete_range_by_rank(s, e), b.delete_range_by_rank(s, e));
+                }
+                6 => {
+                    let r = ScoreRange { min: score, max: score + rng.below(3) as f64, minex: rng.below(2) == 0, maxex: rng.below(2) == 0 };
+                    if rng.below(4) == 0 {
+                        assert_eq!(a.delete_range_by_score(&r), b.delete_range_by_score(&r));
+                    }
+                    assert_eq!(a.count_in_range(&r), b.count_in_range(&r));
+                    for rev in [false, true] {
+                        let off = rng.below(3) as i64;
+                        let lim = rng.below(4) as i64 - 1;
+                        assert_eq!(
+                            collect_range(&a, |z, f| {
+                                z.range_by_score(&r, off, lim, rev, f);
+                            }),
+                            collect_range(&b, |z, f| {
+                                z.range_by_score(&r, off, lim, rev, f);
+                            })
+                        );
+                    }
+                }
+                7 if lex => {
+                    let bound = |rng: &mut Rng| match rng.below(4) {
+                        0 => b"-".to_vec(),
+                        1 => b"+".to_vec(),
+                        2 => format!("[{}", (b'a' + rng.below(26) as u8) as char).into_bytes(),
+                        _ => format!("({}", (b'a' + rng.below(26) as u8) as char).into_bytes(),
+                    };
+                    let r = LexRange::parse(&bound(&mut rng), &bound(&mut rng)).unwrap();
+                    assert_eq!(a.count_in_lex(&r), b.count_in_lex(&r));
+                    for rev in [false, true] {
+                        assert_eq!(
+                            collect_range(&a, |z, f| {
+                                z.range_by_lex(&r, 0, -1, rev, f);
+                            }),
+                            collect_range(&b, |z, f| {
+                                z.range_by_lex(&r, 0, -1, rev, f);
+                            })
+                        );
+                    }
+                    if rng.below(3) == 0 {
+                        assert_eq!(a.delete_range_by_lex(&r), b.delete_range_by_lex(&r));
+                    }
+                }
+                _ => {}
+            }
+            assert_eq!(a.len(), b.len());
+            assert_eq!(a.rank(m.as_bytes(), false), b.rank(m.as_bytes(), false));
+            assert_eq!(a.rank(m.as_bytes(), true), b.rank(m.as_bytes(), true));
+            if a.len() > 0 {
+                let s = rng.below(a.len() as u64) as usize;
+                let e = s + rng.below(4) as usize;
+                for rev in [false, true] {
+                    assert_eq!(
+                        collect_range(&a, |z, f| z.range_by_rank(s, e.min(z.len() - 1), rev, f)),
+                        collect_range(&b, |z, f| z.range_by_rank(s, e.min(z.len() - 1), rev, f))
+                    );
+                }
+            }
+        }
+        assert_eq!(a.encoding(), "listpack");
+        assert_eq!(b.encoding(), "skiplist");
+        assert_eq!(members(&a), members(&b));
+        let (mut da, mut db) = ([0u8; 20], [0u8; 20]);
+        a.digest(&mut da);
+        b.digest(&mut db);
+        assert_eq!(da, db);
+        // Conversions both ways keep the contents.
+        let mut c = b.clone();
+        c.to_listpack();
+        assert_eq!(members(&c), members(&a));
+        assert_eq!(c.listpack().unwrap().as_bytes(), a.listpack().unwrap().as_bytes());
+    }
+}
+
+/// Engine bytes per sorted set of 10 members, as the memory bench loads them
+/// (`cargo test --release zset_memory -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn zset_memory_per_key() {
+    use crate::keyspace::Keyspace;
+    use crate::reply::Out;
+    let mut ks = Keyspace::new(1);
+    let mut buf = vec![0u8; 256];
+    let before = crate::alloc::allocated_bytes();
+    let n = 100_000;
+    for i in 0..n {
+        let key = format!("zset:{:08}", i);
+        let mut args: Vec<Vec<u8>> = vec![b"ZADD".to_vec(), key.into_bytes()];
+        for m in 0..10 {
+            args.push(((i * 7 + m * 13) % 1000).to_string().into_bytes());
+            args.push(format!("member{m}").into_bytes());
+        }
+        let argv: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+        let mut out = Out::new(&mut buf, 0);
+        (cmds::COMMANDS[0].f)(&mut ks, 0, &argv, &mut out);
+    }
+    let used = crate::alloc::allocated_bytes() - before;
+    eprintln!("{} bytes per key ({} keys)", used as f64 / n as f64, n);
+}

@@ -195,20 +195,44 @@ fn grisu2(d: f64, digits: &mut [u8; 18], k: &mut i32) -> usize {
     generate_digits(w, upper, lower, digits, k)
 }
 
+/// A byte sink over a fixed buffer (a double's text takes at most 24 bytes).
+struct Buf<'a> {
+    b: &'a mut [u8; 32],
+    n: usize,
+}
+
+impl Buf<'_> {
+    #[inline]
+    fn push(&mut self, c: u8) {
+        self.b[self.n] = c;
+        self.n += 1;
+    }
+    #[inline]
+    fn extend_from_slice(&mut self, s: &[u8]) {
+        self.b[self.n..self.n + s.len()].copy_from_slice(s);
+        self.n += s.len();
+    }
+    #[inline]
+    fn zeros(&mut self, k: usize) {
+        self.b[self.n..self.n + k].fill(b'0');
+        self.n += k;
+    }
+}
+
 /// Lays the digits out as fpconv does: a plain integer, a plain decimal, or scientific.
-fn emit(digits: &[u8], k: i32, neg: bool, dest: &mut Vec<u8>) {
+fn emit(digits: &[u8], k: i32, neg: bool, dest: &mut Buf) {
     let mut nd = digits.len() as i32;
     let mut exp = (k + nd - 1).abs();
     if k >= 0 && exp < nd + 7 {
         dest.extend_from_slice(digits);
-        dest.extend(std::iter::repeat(b'0').take(k as usize));
+        dest.zeros(k as usize);
         return;
     }
     if k < 0 && (k > -7 || exp < 4) {
         let offset = nd - k.abs();
         if offset <= 0 {
             dest.extend_from_slice(b"0.");
-            dest.extend(std::iter::repeat(b'0').take((-offset) as usize));
+            dest.zeros((-offset) as usize);
             dest.extend_from_slice(digits);
         } else {
             dest.extend_from_slice(&digits[..offset as usize]);
@@ -241,8 +265,10 @@ fn emit(digits: &[u8], k: i32, neg: bool, dest: &mut Vec<u8>) {
     dest.push((exp % 10) as u8 + b'0');
 }
 
-/// fpconv_dtoa: `d` as Redis's fpconv prints it (`-0`, `inf`, `-inf`, `nan` included).
-pub fn dtoa(d: f64, dest: &mut Vec<u8>) {
+/// fpconv_dtoa: `d` as Redis's fpconv prints it (`-0`, `inf`, `-inf`, `nan`
+/// included), written into `out`; returns the length.
+pub fn dtoa(d: f64, out: &mut [u8; 32]) -> usize {
+    let mut dest = Buf { b: out, n: 0 };
     let bits = d.to_bits();
     let neg = bits & SIGN_MASK != 0;
     if neg {
@@ -250,25 +276,26 @@ pub fn dtoa(d: f64, dest: &mut Vec<u8>) {
     }
     if d == 0.0 {
         dest.push(b'0');
-        return;
+        return dest.n;
     }
     if bits & EXP_MASK == EXP_MASK {
         dest.extend_from_slice(if bits & FRAC_MASK != 0 { b"nan" } else { b"inf" });
-        return;
+        return dest.n;
     }
     let mut digits = [0u8; 18];
     let mut k = 0;
     let n = grisu2(d, &mut digits, &mut k);
-    emit(&digits[..n], k, neg, dest);
+    emit(&digits[..n], k, neg, &mut dest);
+    dest.n
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     fn s(d: f64) -> String {
-        let mut v = Vec::new();
-        dtoa(d, &mut v);
-        String::from_utf8(v).unwrap()
+        let mut b = [0u8; 32];
+        let n = dtoa(d, &mut b);
+        String::from_utf8(b[..n].to_vec()).unwrap()
     }
     #[test]
     fn layouts() {

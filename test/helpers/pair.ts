@@ -1,0 +1,45 @@
+/**
+ * A Nodis and an oracle redis-server side by side for a describe block, both
+ * with keyspace events on, and a raw connection to each. The oracle binary is
+ * Debian's redis-server (7.0) unless NODIS_ORACLE_BIN names another (a 7.2
+ * one lets tests compare what 7.0 answers differently exactly).
+ */
+import { afterAll, beforeAll } from "vitest";
+import { startNodis, startRedis } from "./nodis.js";
+import { RespConnection } from "../diff/resp.js";
+import type { RunningServer } from "../../src/index.js";
+
+export interface ServerPair {
+  mine: RespConnection;
+  theirs: RespConnection;
+  nodis: RunningServer;
+  oracle: { port: number; stop(): Promise<void> };
+  /** Whether the oracle is a Redis 7.2. */
+  is72: boolean;
+  /** Empties both servers and selects db 0. */
+  reset(): Promise<void>;
+}
+
+export function useServerPair(): ServerPair {
+  const pair = { is72: false } as ServerPair;
+  beforeAll(async () => {
+    pair.oracle = await startRedis(["--notify-keyspace-events", "KEA"], process.env.NODIS_ORACLE_BIN ?? "redis-server");
+    pair.nodis = await startNodis({ "enable-debug-command": "yes", "notify-keyspace-events": "KEA" });
+    pair.mine = await RespConnection.connect(pair.nodis.port);
+    pair.theirs = await RespConnection.connect(pair.oracle.port);
+    pair.is72 = (await pair.theirs.call("INFO", "server")).toString().includes("redis_version:7.2.");
+    pair.reset = async () => {
+      for (const k of [pair.mine, pair.theirs]) {
+        await k.call("FLUSHALL");
+        await k.call("SELECT", "0");
+      }
+    };
+  });
+  afterAll(async () => {
+    pair.mine?.close();
+    pair.theirs?.close();
+    await pair.nodis?.close();
+    await pair.oracle?.stop();
+  });
+  return pair;
+}
