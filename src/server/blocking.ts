@@ -26,6 +26,7 @@
 import type { CommandSpec, Ctx } from "../commands/types.js";
 import { commandKeys } from "../commands/command.js";
 import { infoProviders } from "../commands/info.js";
+import { performance } from "node:perf_hooks";
 import { Reply } from "../protocol/reply.js";
 import * as engine from "../engine/index.js";
 import { call, countError } from "./call.js";
@@ -335,8 +336,10 @@ export class Blocking {
     this.rerunning = w;
     client.reprocessing = true;
     const r = this.reply;
-    // A new execution unit, with its own time (Redis's enterExecutionUnit): a key may have expired since the check.
+    // A new execution unit, with its own time (Redis's enterExecutionUnit): a key may have expired since the check;
+    // and its duration counts from now (the clock may be a batch's of long ago).
     engine.server.setClock(Date.now());
+    this.server.commandClock = performance.now();
     try {
       this.server.runFor(client, r, () => call(this.server, client, w.spec, w.argv, r));
     } finally {
