@@ -476,7 +476,7 @@ fn geoadd_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i6
         }
         first += 1;
     }
-    if (argv.len() - first) % 3 != 0 || (xx && nx) {
+    if !(argv.len() - first).is_multiple_of(3) || (xx && nx) {
         return out.error(err::SYNTAX);
     }
     let mut scores: Vec<Vec<u8>> = Vec::new();
@@ -494,11 +494,12 @@ fn geoadd_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i6
         zargv.push(s);
         zargv.push(t[2]);
     }
-    let Some(zadd) = crate::command::table().iter().find(|c| c.name == "zadd") else {
+    static ZADD: std::sync::OnceLock<Option<crate::command::CmdFn>> = std::sync::OnceLock::new();
+    let Some(zadd) = *ZADD.get_or_init(|| crate::command::table().iter().find(|c| c.name == "zadd").map(|c| c.f)) else {
         return out.error("ERR ZADD is not available");
     };
     let dirty = ks.dirty();
-    let c = (zadd.f)(ks, db, &zargv, out);
+    let c = zadd(ks, db, &zargv, out);
     if ks.dirty() != dirty && ks.propagating() {
         ks.also_propagate(db, &zargv);
     }
@@ -571,8 +572,10 @@ fn geohash_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i
 enum Search {
     Radius { ro: bool },
     ByMember { ro: bool },
-    Search,
-    SearchStore,
+    /// GEOSEARCH.
+    Plain,
+    /// GEOSEARCHSTORE.
+    Store,
 }
 
 struct Point {
@@ -731,7 +734,7 @@ fn pqsort<T>(v: &mut [T], cmp: &impl Fn(&T, &T) -> i32, lrange: usize, rrange: u
 
 /// GEORADIUS, GEORADIUSBYMEMBER (and _RO), GEOSEARCH, GEOSEARCHSTORE.
 fn search_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, kind: Search) -> i64 {
-    let src = if kind == Search::SearchStore { 2 } else { 1 };
+    let src = if kind == Search::Store { 2 } else { 1 };
     let zref = match zset_of(ks, db, argv[src]) {
         Err(()) => return out.error(err::WRONGTYPE),
         Ok(z) => z,
@@ -771,13 +774,13 @@ fn search_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, k
                 }
             }
         }
-        Search::Search => base = 2,
-        Search::SearchStore => {
+        Search::Plain => base = 2,
+        Search::Store => {
             base = 3;
             storekey = Some(argv[1]);
         }
     }
-    let geosearch = matches!(kind, Search::Search | Search::SearchStore);
+    let geosearch = matches!(kind, Search::Plain | Search::Store);
     let nostore = matches!(kind, Search::Radius { ro: true } | Search::ByMember { ro: true });
     let (mut withdist, mut withhash, mut withcoords) = (false, false, false);
     let (mut frommember, mut fromloc, mut byradius, mut bybox) = (false, false, false, false);
@@ -818,7 +821,7 @@ fn search_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, k
             storekey = Some(rest[i + 1]);
             storedist = is_word(a, "storedist");
             i += 1;
-        } else if is_word(a, "storedist") && kind == Search::SearchStore {
+        } else if is_word(a, "storedist") && kind == Search::Store {
             storedist = true;
         } else if is_word(a, "frommember") && left >= 1 && geosearch && !fromloc {
             if let Some(zs) = zref {
@@ -862,7 +865,7 @@ fn search_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, k
         i += 1;
     }
     if storekey.is_some() && (withdist || withhash || withcoords) {
-        let who = if kind == Search::SearchStore { "GEOSEARCHSTORE" } else { "STORE option in GEORADIUS" };
+        let who = if kind == Search::Store { "GEOSEARCHSTORE" } else { "STORE option in GEORADIUS" };
         return out.error(&format!("ERR {who} is not compatible with WITHDIST, WITHHASH and WITHCOORD options"));
     }
     let name = String::from_utf8_lossy(argv[0].split(|&b| b == 0).next().unwrap_or(&[])).into_owned();
@@ -962,10 +965,10 @@ fn georadiusbymember_ro_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &
     search_generic(ks, db, argv, out, Search::ByMember { ro: true })
 }
 fn geosearch_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
-    search_generic(ks, db, argv, out, Search::Search)
+    search_generic(ks, db, argv, out, Search::Plain)
 }
 fn geosearchstore_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
-    search_generic(ks, db, argv, out, Search::SearchStore)
+    search_generic(ks, db, argv, out, Search::Store)
 }
 
 /// The geo commands the engine runs (command.rs registers them).

@@ -16,10 +16,17 @@
  * command answers as on a timeout.
  * The write path's keyModified/dbFlushed/dbsSwapped hooks are listened to only
  * while some client is blocked, so other commands pay nothing.
+ *
+ * Engine commands block through `blockOrAnswer` (engineHandler, on Code.BLOCK):
+ * the keys are those the command's key specs mark "access", the type follows
+ * its ACL category, the timeout is read where the command has it. Others call
+ * `blockForKeys` themselves (XREAD: its stream keys, type "stream", the BLOCK
+ * option's deadline; XREADGROUP also `unblockOnNokey`).
  */
 import type { CommandSpec, Ctx } from "../commands/types.js";
 import { commandKeys } from "../commands/command.js";
 import { infoProviders } from "../commands/info.js";
+import { performance } from "node:perf_hooks";
 import { Reply } from "../protocol/reply.js";
 import * as engine from "../engine/index.js";
 import { call, countError } from "./call.js";
@@ -103,12 +110,30 @@ function waitedType(spec: CommandSpec): string | null {
   return null;
 }
 
-/** The deadline of a timeout in seconds (fractional; 0: none), as Redis's getTimeoutFromObjectOrReply rounds it (up to a millisecond). */
+/**
+ * The deadline of a timeout in seconds (fractional; 0: none), as Redis's
+ * getTimeoutFromObjectOrReply rounds it (up to a millisecond). The engine
+ * has validated it already (strtold's syntax, hex floats included).
+ */
 function deadlineOf(spec: CommandSpec, argv: Buffer[]): number {
-  const arg = TIMEOUT_FIRST.has(spec.name) ? argv[1] : argv[argv.length - 1];
-  const ms = Math.ceil(Number(arg.toString("latin1")) * 1000);
+  const arg = (TIMEOUT_FIRST.has(spec.name) ? argv[1] : argv[argv.length - 1]).toString("latin1");
+  const ms = Math.ceil(seconds(arg) * 1000);
   return Number.isFinite(ms) && ms > 0 ? Date.now() + ms : 0;
 }
+
+/** A timeout's seconds: decimal, or C's hex float (0x1.8p3), which Number() does not read. */
+function seconds(s: string): number {
+  const n = Number(s);
+  if (!Number.isNaN(n)) return n;
+  const m = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i.exec(s);
+  if (!m) return NaN;
+  const frac = m[3] ?? "";
+  const mantissa = parseInt((m[2] || "0") + frac, 16) / 16 ** frac.length;
+  return (m[1] === "-" ? -1 : 1) * mantissa * 2 ** Number(m[4] ?? 0);
+}
+
+/** setTimeout's longest delay (about 24.8 days): a later deadline is reached in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A server's blocked clients and the keys they wait on. */
 export class Blocking {
@@ -179,10 +204,7 @@ export class Blocking {
     }
     client.blocked = true;
     client.unblock = (withError) => this.unblockByCommand(client, withError);
-    if (w.deadline !== 0 && w.timer === null) {
-      w.timer = setTimeout(() => this.timedOut(client), Math.max(0, w.deadline - Date.now()));
-      w.timer.unref();
-    }
+    if (w.deadline !== 0 && w.timer === null) this.arm(w);
     this.listen(true);
   }
 
@@ -314,8 +336,10 @@ export class Blocking {
     this.rerunning = w;
     client.reprocessing = true;
     const r = this.reply;
-    // A new execution unit, with its own time (Redis's enterExecutionUnit): a key may have expired since the check.
+    // A new execution unit, with its own time (Redis's enterExecutionUnit): a key may have expired since the check;
+    // and its duration counts from now (the clock may be a batch's of long ago).
     engine.server.setClock(Date.now());
+    this.server.commandClock = performance.now();
     try {
       this.server.runFor(client, r, () => call(this.server, client, w.spec, w.argv, r));
     } finally {
@@ -327,11 +351,18 @@ export class Blocking {
     this.server.resume(client);
   }
 
+  /** Starts the waiter's timer, for at most MAX_TIMER_MS. */
+  private arm(w: Waiter): void {
+    w.timer = setTimeout(() => this.timedOut(w.client), Math.min(MAX_TIMER_MS, Math.max(0, w.deadline - Date.now())));
+    w.timer.unref();
+  }
+
   /** The deadline passed: the null array (Redis's replyToBlockedClientTimedOut). */
   private timedOut(client: Client): void {
     const w = this.waiters.get(client);
     if (!w) return;
     w.timer = null;
+    if (Date.now() < w.deadline) return this.arm(w); // a step of a long wait
     this.answerAndRelease(w, null);
   }
 

@@ -93,6 +93,11 @@ export class Gen {
     return s;
   }
 
+  /** Short members for collections, so that additions and removals meet. */
+  members(min: number, max: number): string[] {
+    return Array.from({ length: this.rng.range(min, max) }, () => this.alnum(1));
+  }
+
   intArg(): string {
     return this.rng.chance(0.6) ? String(this.rng.range(-20, 20)) : this.rng.pick(INT_ARGS);
   }
@@ -306,10 +311,38 @@ export const GENERATORS: readonly CommandGen[] = [
     weight: 0.1,
     gen: (g) => ["FLUSHDB", ...(g.rng.chance(0.3) ? [g.rng.pick(["SYNC", "ASYNC", "FOO"])] : [])],
   },
-  // Other types, only to make wrong-type cases for the commands above.
-  { name: "lpush", arity: -3, weight: 1, gen: (g) => ["LPUSH", g.key(), g.alnum(3)] },
-  { name: "sadd", arity: -3, weight: 1, gen: (g) => ["SADD", g.key(), g.rng.chance(0.5) ? g.alnum(3) : String(g.rng.int(9))] },
-  { name: "hset", arity: -4, weight: 1, gen: (g) => ["HSET", g.key(), g.alnum(2), g.alnum(3)] },
+  // The collection types, on the same keys: their own replies, and the wrong-type
+  // cases and key commands (RENAME, COPY, MOVE, EXPIRE, TYPE, ...) across types.
+  // Scores are integers and set members too (intsets), where Debian's 7.0 and
+  // 7.2 print and encode alike; each family's own tests cover the rest against 7.2.
+  { name: "lpush", arity: -3, weight: 1, gen: (g) => ["LPUSH", g.key(), ...g.members(1, 3)] },
+  { name: "rpush", arity: -3, weight: 1, gen: (g) => ["RPUSH", g.key(), ...g.members(1, 3)] },
+  { name: "lpop", arity: -2, weight: 1, gen: (g) => ["LPOP", g.key(), ...(g.rng.chance(0.3) ? [g.intArg()] : [])] },
+  { name: "rpop", arity: -2, weight: 0.5, gen: (g) => ["RPOP", g.key()] },
+  { name: "llen", arity: 2, weight: 0.5, gen: (g) => ["LLEN", g.key()] },
+  { name: "lrange", arity: 4, weight: 1, gen: (g) => ["LRANGE", g.key(), g.intArg(), g.intArg()] },
+  { name: "lindex", arity: 3, weight: 0.5, gen: (g) => ["LINDEX", g.key(), g.intArg()] },
+  { name: "sadd", arity: -3, weight: 1, gen: (g) => ["SADD", g.key(), ...Array.from({ length: g.rng.range(1, 3) }, () => String(g.rng.int(30)))] },
+  { name: "srem", arity: -3, weight: 0.5, gen: (g) => ["SREM", g.key(), String(g.rng.int(30))] },
+  { name: "scard", arity: 2, weight: 0.5, gen: (g) => ["SCARD", g.key()] },
+  { name: "sismember", arity: 3, weight: 0.5, gen: (g) => ["SISMEMBER", g.key(), String(g.rng.int(30))] },
+  { name: "hset", arity: -4, weight: 1, gen: (g) => ["HSET", g.key(), g.alnum(1), g.value()] },
+  { name: "hget", arity: 3, weight: 0.5, gen: (g) => ["HGET", g.key(), g.alnum(1)] },
+  { name: "hdel", arity: -3, weight: 0.5, gen: (g) => ["HDEL", g.key(), g.alnum(1)] },
+  { name: "hlen", arity: 2, weight: 0.5, gen: (g) => ["HLEN", g.key()] },
+  { name: "hincrby", arity: 4, weight: 0.5, gen: (g) => ["HINCRBY", g.key(), g.alnum(1), g.intArg()] },
+  { name: "hgetall", arity: 2, weight: 0.5, gen: (g) => ["HGETALL", g.key()] },
+  {
+    name: "zadd",
+    arity: -4,
+    weight: 1,
+    gen: (g) => ["ZADD", g.key(), ...(g.rng.chance(0.2) ? [g.rng.pick(["NX", "XX", "GT", "LT", "CH"])] : []), String(g.rng.range(-50, 50)), g.alnum(1)],
+  },
+  { name: "zrem", arity: -3, weight: 0.5, gen: (g) => ["ZREM", g.key(), g.alnum(1)] },
+  { name: "zcard", arity: 2, weight: 0.5, gen: (g) => ["ZCARD", g.key()] },
+  { name: "zscore", arity: 3, weight: 0.5, gen: (g) => ["ZSCORE", g.key(), g.alnum(1)] },
+  { name: "zincrby", arity: 4, weight: 0.5, gen: (g) => ["ZINCRBY", g.key(), String(g.rng.range(-5, 5)), g.alnum(1)] },
+  { name: "zrange", arity: -4, weight: 1, gen: (g) => ["ZRANGE", g.key(), g.intArg(), g.intArg(), ...(g.rng.chance(0.5) ? ["WITHSCORES"] : [])] },
 ];
 
 export function generatorsNamed(names: readonly string[]): CommandGen[] {

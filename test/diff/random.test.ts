@@ -22,9 +22,9 @@ import { seedsFromEnv } from "./prng.js";
 
 /**
  * The generators the runs use: those Nodis answers exactly as Redis 7.2 does.
- * Not yet: lpush, sadd, hset (Nodis has no lists, sets or hashes yet), which
- * are what make the wrong-type cases. Commands that hit a known bug are left
- * out of the runs one by one (known-bugs.ts).
+ * The collection types run on the same keys, for the wrong-type cases and the
+ * key commands across types. Commands that hit a known bug are left out of the
+ * runs one by one (known-bugs.ts).
  */
 const ENABLED = [
   // strings
@@ -34,6 +34,9 @@ const ENABLED = [
   "del", "unlink", "exists", "touch", "type", "expire", "pexpire", "expireat", "pexpireat", "persist", "ttl", "pttl",
   "expiretime", "pexpiretime", "rename", "renamenx", "copy", "move", "select", "swapdb", "dbsize", "keys", "scan",
   "object|encoding", "flushdb",
+  // the collection types on the same keys
+  "lpush", "rpush", "lpop", "rpop", "llen", "lrange", "lindex", "sadd", "srem", "scard", "sismember", "hset", "hget",
+  "hdel", "hlen", "hincrby", "hgetall", "zadd", "zrem", "zcard", "zscore", "zincrby", "zrange",
 ];
 
 const SEEDS = seedsFromEnv([20261123, 7, 4242, 99991, 31337, 5, 2718, 16180]);
@@ -58,7 +61,7 @@ function chosenNames(): string[] {
   return env.split(",").map((s) => s.trim().toLowerCase());
 }
 
-describe.skipIf(!haveRedisServer())("differential: random string/key/expiry commands against redis-server", () => {
+describe.skipIf(!haveRedisServer())("differential: random string/key/expiry/collection commands against redis-server", () => {
   let nodis: RunningServer | undefined;
   let oracle: { port: number; stop(): Promise<void> };
   let ports: Ports;

@@ -21,6 +21,8 @@ const COMMANDS = [
   "set", "get", "mset", "msetnx", "append", "incr", "decr", "incrby", "decrby", "incrbyfloat", "setrange", "getdel",
   "getex", "getset", "setnx", "setex", "psetex", "del", "unlink", "exists", "expire", "pexpire", "expireat",
   "pexpireat", "persist", "rename", "renamenx", "copy", "move", "select", "swapdb", "flushdb",
+  // the collection types' events, and `del` when one empties
+  "lpush", "rpush", "lpop", "rpop", "sadd", "srem", "hset", "hdel", "hincrby", "zadd", "zrem", "zincrby",
 ];
 const SEEDS = seedsFromEnv([11, 2026, 777]);
 const COUNT = Number(process.env.NODIS_DIFF_COUNT ?? 3000);

@@ -427,6 +427,22 @@ describe("blocking list pops", () => {
     expect(await info("cmdstat_blpop")).toMatch(/^calls=2,/);
   });
 
+  it("a timeout past setTimeout's range keeps waiting; a hex float timeout is read as strtold reads it", async () => {
+    const b = await client();
+    const id = show(await b.call("CLIENT", "ID")).slice(1);
+    const reply = start(b, "BLPOP", "l", "2592000");
+    await blockedClients(1);
+    // Another client's round trip: a timer that fired at once would have answered by now.
+    await conn.call("PING");
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await info("blocked_clients")).toBe("1");
+    await conn.call("CLIENT", "UNBLOCK", id);
+    expect(await reply).toBe("*-1");
+    const started = Date.now();
+    expect(show(await b.call("BLPOP", "l", "0x1p-4"))).toBe("*-1");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(60);
+  });
+
   it("BLPOP inside MULTI answers the null array without blocking", async () => {
     const r = await conn.send([["MULTI"], ["BLPOP", "l", "0"], ["BRPOPLPUSH", "l", "d", "0"], ["EXEC"]]);
     expect(show(r[3])).toBe("*2 *-1 *-1");

@@ -94,6 +94,18 @@ describe.skipIf(!haveRedisServer())("bitmaps against redis-server", () => {
     await sameReplies(p, cmds);
   });
 
+  it("bit offsets are bounded by proto-max-bulk-len", async () => {
+    try {
+      await sameReplies(p, [
+        ["CONFIG", "SET", "proto-max-bulk-len", "1048576"], ["SETBIT", "k", "8388608", "1"], ["SETBIT", "k", "8388607", "1"], ["STRLEN", "k"],
+        ["GETBIT", "k", "8388608"], ["BITFIELD", "k", "SET", "u8", "#1048576", "1"], ["BITFIELD", "k", "GET", "u8", "#1048575"], ["BITFIELD", "k", "SET", "u8", "8388607", "1"],
+        ["STRLEN", "k"], ["BITFIELD", "k", "GET", "i64", "#9223372036854775807"],
+      ]);
+    } finally {
+      await sameReplies(p, [["CONFIG", "SET", "proto-max-bulk-len", "536870912"]]);
+    }
+  });
+
   it("writes make the value raw, reads leave its encoding", async () => {
     await sameReplies(p, [
       ["SET", "a", "12"], ["GETBIT", "a", "0"], ["BITCOUNT", "a"], ["BITFIELD", "a", "GET", "u8", "0"], ["OBJECT", "ENCODING", "a"],

@@ -36,7 +36,8 @@ describe.skipIf(!haveRedisServer())("hashes against redis-server", () => {
   let mine: RespConnection;
   let theirs: RespConnection;
   beforeAll(async () => {
-    oracle = await startRedis(["--notify-keyspace-events", "KEA"]);
+    // NODIS_ORACLE: another redis-server binary (e.g. a Redis 7.2 built in /tmp) as the oracle.
+    oracle = await startRedis(["--notify-keyspace-events", "KEA"], process.env.NODIS_ORACLE ?? "redis-server");
     nodis = await startNodis({ "enable-debug-command": "yes", "notify-keyspace-events": "KEA" });
     mine = await RespConnection.connect(nodis.port);
     theirs = await RespConnection.connect(oracle.port);
@@ -205,7 +206,8 @@ describe.skipIf(!haveRedisServer())("hashes against redis-server", () => {
     it(`seed ${seed}: random sequences across the thresholds end with the same digest, encodings and events`, async () => {
       await reset();
       const rnd = new Prng(seed);
-      const limit = rnd.range(2, 12);
+      // At least the pairs one HSET brings (up to 3): past them 7.2 converts at once and 7.0 does not.
+      const limit = rnd.range(3, 12);
       await same([["CONFIG", "SET", "hash-max-listpack-entries", String(limit), "hash-max-listpack-value", String(rnd.range(4, 16))]]);
       const subs = await Promise.all([nodis.port, oracle.port].map((p) => Subscriber.open(p, "PSUBSCRIBE", "__key*@0__:*")));
       try {
@@ -238,11 +240,23 @@ describe.skipIf(!haveRedisServer())("hashes against redis-server", () => {
           () => ["SET", "s1", value()],
           () => ["RENAME", rnd.pick(keys), rnd.pick(keys)],
           () => ["EXPIRE", rnd.pick(keys), "1000"],
+          () => [rnd.pick(["HGETALL", "HKEYS", "HVALS"]), rnd.pick(keys)],
+          () => ["HSCAN", rnd.pick(keys), "0", "COUNT", "1000"],
+          () => ["HRANDFIELD", rnd.pick(keys), String(rnd.range(-20, 20))],
         ];
+        // Whole-hash replies come in a table's order once converted: compared as sorted lines;
+        // HRANDFIELD's picks differ by nature: compared by their count.
+        const unordered = new Set(["HGETALL", "HKEYS", "HVALS", "HSCAN"]);
+        const shape = (argv: Arg[], reply: Buffer): string => {
+          const name = String(argv[0]);
+          if (unordered.has(name)) return sortedLines(reply);
+          if (name === "HRANDFIELD") return text(reply).split("\r\n")[0];
+          return show(reply);
+        };
         const cmds: Arg[][] = [];
         for (let i = 0; i < 1500; i++) cmds.push(rnd.pick(ops)());
         const [a, b] = await both(cmds);
-        cmds.forEach((argv, i) => expect(show(a[i]), `#${i} ${argv.map(String).join(" ")}`).toBe(show(b[i])));
+        cmds.forEach((argv, i) => expect(shape(argv, a[i]), `#${i} ${argv.map(String).join(" ")}`).toBe(shape(argv, b[i])));
         // Whole hashes: the same fields and values (order aside), the same encodings and digest.
         const end: Arg[][] = keys.flatMap((k) => [["OBJECT", "ENCODING", k], ["HLEN", k], ["DEBUG", "DIGEST-VALUE", k]]);
         await same([...end, ["DEBUG", "DIGEST"]]);

@@ -393,7 +393,7 @@ pub(super) fn hrandfield_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: 
     if argv.len() > 4 || (argv.len() == 4 && !withvalues) {
         return out.error(err::SYNTAX);
     }
-    if withvalues && (l < -(i64::MAX / 2) || l > i64::MAX / 2) {
+    if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
         return out.error("ERR value is out of range");
     }
     let h = match hash_at(ks, db, key, true) {

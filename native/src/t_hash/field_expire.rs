@@ -530,7 +530,7 @@ pub(super) fn hsetex_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
                 _ => return out.error("ERR invalid number of fields"),
             };
             let remaining = argv.len() - i - 2;
-            if remaining % 2 != 0 || v != remaining / 2 {
+            if !remaining.is_multiple_of(2) || v != remaining / 2 {
                 return out.error(&arity());
             }
             first = i + 2;
