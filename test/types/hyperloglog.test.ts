@@ -32,6 +32,16 @@ describe.skipIf(!haveRedisServer())("hyperloglog against redis-server", () => {
     ]);
   });
 
+  it("HLL commands make the value raw, as Redis unshares it", async () => {
+    await sameReplies(p, [["PFADD", "h"]]);
+    const empty = await getBytes(p.redis, "h");
+    const cmds: Arg[][] = [];
+    for (const c of [["PFADD", "x"], ["PFADD", "x", "a"], ["PFCOUNT", "x"], ["PFCOUNT", "x", "h"], ["PFMERGE", "h", "x"], ["PFMERGE", "x", "h"], ["PFDEBUG", "ENCODING", "x"]]) {
+      cmds.push(["SET", "x", empty], ["OBJECT", "ENCODING", "x"], c, ["OBJECT", "ENCODING", "x"]);
+    }
+    await sameReplies(p, cmds);
+  });
+
   it("promotes sparse to dense byte for byte, at the configured size", async () => {
     for (const max of ["3000", "100", "0", "20000"]) {
       await flushBoth(p);
