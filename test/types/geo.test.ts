@@ -123,6 +123,7 @@ describe.skipIf(!haveRedisServer())("geo against redis-server", () => {
     const cmds: Arg[][] = [add];
     for (const count of ["1", "2", "5", "7", "8", "13", "40", "41", "60", "119", "120", "500"]) {
       for (const dir of ["ASC", "DESC"]) cmds.push(["GEORADIUS", "t", "10", "10", "100", "km", "COUNT", count, dir], ["GEOSEARCH", "t", "FROMLONLAT", "10.001", "10.001", "BYBOX", "50", "50", "km", "COUNT", count, dir, "WITHDIST"]);
+      cmds.push(["GEORADIUS", "t", "10", "10", "100", "km", "COUNT", count, "ANY"], ["GEOSEARCH", "t", "FROMLONLAT", "10.001", "10.001", "BYRADIUS", "1", "km", "COUNT", count, "ANY", "DESC"]);
     }
     await sameReplies(p, cmds);
   });
