@@ -187,6 +187,22 @@ describe.skipIf(!haveRedisServer())("list commands against redis-server", () => 
     }
   });
 
+  it("answers blocking pops that cannot block (in MULTI) as Redis: null arrays, null bulks for BLMOVE and BRPOPLPUSH", async () => {
+    const cmds = split(`
+      multi
+      blmove nosuch d left left 0
+      blpop nosuch 0
+      blmpop 0 1 nosuch left
+      brpoplpush nosuch d 0
+      brpop nosuch 1
+      rpush s a
+      blmove s d left left 0
+      blpop d 0
+      exec
+    `);
+    await expectSameReplies(p.a, p.b, cmds);
+  });
+
   it("refuses LPOS RANK of LONG_MIN as 7.2 does (7.0 took it)", async () => {
     await p.a.call("rpush", "l", "a");
     expect((await p.a.call("lpos", "l", "a", "rank", "-9223372036854775808")).toString()).toBe(
