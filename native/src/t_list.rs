@@ -305,7 +305,7 @@ fn list_again<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> &'a mut List {
 /// dbAdd of a new empty list (fires `new`).
 fn add_list(ks: &mut Keyspace, db: usize, key: &[u8]) {
     let lru = ks.lru_clock();
-    ks.dbs[db].add(key, Entry::new(Value::List(Box::new(List::new())), -1, lru));
+    ks.dbs[db].add(key, Entry::new(Value::List(Box::default()), -1, lru));
     ks.notify(db, key, Event::New);
 }
 

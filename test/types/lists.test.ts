@@ -8,12 +8,12 @@
  *
  * NODIS_DIFF_SEED replays seeds.
  */
-import net from "node:net";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveRedisServer, startNodis, startRedis, useNodis } from "../helpers/nodis.js";
 import { expectSameReplies } from "../helpers/oracle.js";
-import { RespConnection, ReplyReader, encodeCommand, show, type Arg } from "../diff/resp.js";
+import { RespConnection, show, type Arg } from "../diff/resp.js";
+import { Subscriber } from "../helpers/subscriber.js";
 import { Prng, seedsFromEnv } from "../diff/prng.js";
 import type { RunningServer } from "../../src/index.js";
 import type { PropagatedOp } from "../../src/server/write-path.js";
@@ -431,43 +431,12 @@ describe("what the list commands propagate", () => {
   });
 });
 
-/** A connection that keeps every message it receives (a subscriber). */
-class Subscriber {
-  readonly messages: Buffer[] = [];
-  private reader = new ReplyReader();
-  private constructor(private sock: net.Socket) {
-    sock.on("data", (d) => {
-      this.reader.push(d);
-      for (let m = this.reader.next(); m; m = this.reader.next()) this.messages.push(m);
-    });
-    sock.on("error", () => {});
-  }
-  static async open(port: number): Promise<Subscriber> {
-    const sock = net.connect(port, "127.0.0.1");
-    await new Promise((r) => sock.once("connect", r));
-    const s = new Subscriber(sock);
-    sock.write(encodeCommand(["PSUBSCRIBE", "__key*@*__:*"]));
-    await s.until((m) => m.length > 0);
-    return s;
-  }
-  async until(done: (m: Buffer[]) => boolean): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!done(this.messages)) {
-      if (Date.now() > deadline) throw new Error(`subscriber: timed out with ${this.messages.length} messages`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
 describe.skipIf(!haveRedisServer())("keyspace events of the list commands against redis-server", () => {
   const p = usePair(undefined, { "notify-keyspace-events": "KEA" });
   for (const seed of SEEDS.slice(0, 2)) {
     it(`seed ${seed}: the same messages, in the same order`, async () => {
       for (const c of [p.a, p.b]) await c.call("flushall");
-      const subs = await Promise.all([p.a, p.b].map((_, i) => Subscriber.open(i === 0 ? p.nodis.port : p.oracle.port)));
+      const subs = await Promise.all([p.a, p.b].map((_, i) => Subscriber.open(i === 0 ? p.nodis.port : p.oracle.port, "PSUBSCRIBE", "__key*@*__:*")));
       try {
         await randomRun(p.a, p.b, seed, 600);
         // The fixed commands too (LMOVE's pair of events, del when emptied, LTRIM's event without a change).
