@@ -328,12 +328,13 @@ describe.skipIf(!existsSync(REDIS72))("node shapes against Redis 7.2 itself", ()
     return ql ? `${enc} nodes=${ql[1]} bytes=${ql[2]}` : `${enc}`;
   }
   for (const seed of SEEDS) {
-    it(`seed ${seed}: the same encodings, nodes and node bytes after every command`, async () => {
+    it(`seed ${seed}: the same encodings, nodes and node bytes after every command${seed % 2 ? ", plain nodes from 100 bytes" : ""}`, async () => {
       const [fill, depth] = CONFIGS[(seed + 3) % CONFIGS.length];
       for (const c of [p.a, p.b]) {
         await c.call("flushall");
         await c.call("config", "set", "list-max-listpack-size", fill);
         await c.call("config", "set", "list-compress-depth", depth);
+        await c.call("debug", "quicklist-packed-threshold", seed % 2 ? "100b" : "0");
       }
       await randomRun(p.a, p.b, seed, 800, async (argv) => {
         for (const k of ["k1", "k2", "k3"]) expect(await shape(p.a, k), `${k} after ${argv.map(String).join(" ").slice(0, 100)}`).toBe(await shape(p.b, k));
