@@ -111,6 +111,10 @@ const FIXED = split(`
   lmove s d left up
   lrange d 0 -1
   rpoplpush s s
+  rpush one a
+  rpoplpush one one
+  lmove one one left right
+  lrange one 0 -1
   rpoplpush nosuch d
   set str x
   lmove s str left left
