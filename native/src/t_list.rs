@@ -13,19 +13,21 @@ use crate::quicklist::{self, exceeds_limit, node_limit, Elem, Quicklist};
 use crate::reply::{code, err, Out};
 use crate::t_string_float;
 use crate::util::{parse_f64, parse_i64};
-use std::sync::atomic::{AtomicI32, Ordering};
-
-static FILL: AtomicI32 = AtomicI32::new(-2);
-static COMPRESS_DEPTH: AtomicI32 = AtomicI32::new(0);
-
-/// list-max-listpack-size and list-compress-depth (CONFIG SET reaches here).
-pub fn set_config(fill: i32, compress_depth: i32) {
-    FILL.store(fill, Ordering::Relaxed);
-    COMPRESS_DEPTH.store(compress_depth, Ordering::Relaxed);
+/// list-max-listpack-size (config.rs; CONFIG SET reaches it).
+fn fill() -> i32 {
+    crate::config::get().list_max_listpack_size.clamp(i32::MIN as i64, i32::MAX as i64) as i32
 }
 
-fn fill() -> i32 {
-    FILL.load(Ordering::Relaxed)
+/// list-compress-depth.
+fn compress_depth() -> i32 {
+    crate::config::get().list_compress_depth.clamp(0, i32::MAX as i64) as i32
+}
+
+/// Sets both list settings (tests).
+#[cfg(test)]
+fn set_config(fill: i32, compress_depth: i32) {
+    crate::config::set("list-max-listpack-size", fill as i64);
+    crate::config::set("list-compress-depth", compress_depth as i64);
 }
 
 #[derive(Clone)]
@@ -115,7 +117,7 @@ impl List {
         if let List::Listpack(lp) = self {
             if exceeds_limit(fill(), lp.bytes_len() + add_bytes, lp.len() + add_len) {
                 let lp = std::mem::take(lp);
-                *self = List::Quicklist(Quicklist::from_listpack(lp, fill(), COMPRESS_DEPTH.load(Ordering::Relaxed)));
+                *self = List::Quicklist(Quicklist::from_listpack(lp, fill(), compress_depth()));
             }
         }
     }
