@@ -95,7 +95,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
 
 /** "get -P 16", "set -P 1 -c 1000", "get -P 1 -d 102400". */
 export function caseName({ test, pipeline, clients = 50, size }) {
-  return `${test} -P ${pipeline}${clients !== 50 ? ` -c ${clients}` : ""}${size ? ` -d ${size}` : ""}`;
+  return `${test} -P ${pipeline}${clients !== 50 ? ` -c ${clients}` : ""}${size && size !== 3 ? ` -d ${size}` : ""}`;
 }
 
 function fmt(rps) {
