@@ -7,6 +7,7 @@
  */
 import fs from "node:fs";
 import net from "node:net";
+import { acceptDirect } from "./direct-read.js";
 
 /**
  * net.Server's own synchronous bind+listen step. listen() with a host resolves
@@ -96,6 +97,7 @@ export class Listeners {
         this.closeAll(fresh);
         return `Failed listening on port ${port} (tcp)`;
       }
+      acceptDirect(srv);
       if (actual === 0) actual = (srv.address() as net.AddressInfo).port;
       fresh.push({ addr, srv });
     }

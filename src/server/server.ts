@@ -20,6 +20,7 @@ import { trackEvictionPolicy } from "../commands/object.js";
 import { trackLazyfree } from "../commands/lazyfree.js";
 import { trackListConfig } from "../commands/lists.js";
 import { refuseIfProtected } from "./protected-mode.js";
+import { readsDirect, setReader } from "./direct-read.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
 
@@ -215,7 +216,9 @@ export class Server {
     this.clients.set(client.id, client);
     const keepalive = this.config.int("tcp-keepalive");
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    socket.on("data", (chunk: Buffer) => this.onData(client, chunk));
+    const onData = (chunk: Buffer) => this.onData(client, chunk);
+    if (readsDirect(socket)) setReader(socket, onData);
+    else socket.on("data", onData);
     socket.on("drain", () => {
       if (client.closed) return;
       if (socket.isPaused()) socket.resume();
