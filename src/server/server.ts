@@ -380,10 +380,14 @@ export class Server {
     const r = this.reply;
     if (client.pendingBytes > 0) this.flushPendingOf(client);
     if (r.pos > 0 && !client.closed) {
-      const out = r.take();
+      // Written from the arena itself: a write Node finishes at once leaves nothing queued and
+      // the arena is free again; else the socket holds the bytes and the arena moves on.
+      const out = r.view();
       client.lastBatchBytes = out.length;
       this.stats.netOutputBytes += out.length;
-      const more = client.socket.write(out);
+      const socket = client.socket;
+      const more = socket.write(out);
+      r.release(socket.writableLength !== 0);
       this.checkOutputLimits(client, true);
       if (client.outputWait && more && !client.closed) {
         // Everything went out already: no 'drain' will come, go on with the input now.
