@@ -1,65 +1,101 @@
 /**
  * End to end: redis-benchmark against redis-server and Nodis, one test at a
  * time, alternating which server goes first, so drift in the machine's load
- * hits both alike.
+ * hits both alike. Each figure is the median of `rounds` runs per server
+ * (the order flips every round). Beside ops/s: the server's own CPU time per
+ * request (user + system from /proc around the run; the steadier figure on a
+ * shared machine) and redis-benchmark's p50/p99 latency.
  */
 import { spawnSync } from "node:child_process";
-import { machineLoad } from "./servers.mjs";
+import { cpuMicros, machineLoad } from "./servers.mjs";
 
-/** Runs redis-benchmark once; returns requests per second. */
-export function redisBenchmark(port, test, requests, pipeline, clients = 50) {
+/** Runs redis-benchmark once; returns requests per second and the latency percentiles (ms). */
+export function redisBenchmark(port, test, requests, pipeline, clients = 50, { size, pid } = {}) {
   const args = ["-h", "127.0.0.1", "-p", String(port), "-c", String(clients), "-n", String(requests), "-P", String(pipeline), "-t", test, "--csv"];
+  if (size) args.push("-d", String(size));
+  const cpu0 = pid ? cpuMicros(pid) : 0;
   const t0 = Date.now();
-  const res = spawnSync("redis-benchmark", args, { encoding: "utf8", timeout: 120000 });
+  const res = spawnSync("redis-benchmark", args, { encoding: "utf8", timeout: 300000, maxBuffer: 1 << 24 });
   const seconds = (Date.now() - t0) / 1000;
-  // --csv: a header line, then "TEST","rps",...
-  // The test's own row: LRANGE_* runs an LPUSH first to fill the list, and prints its row too.
+  const cpu = pid ? cpuMicros(pid) - cpu0 : NaN;
+  // --csv: a header line ("test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",
+  // "p99_latency_ms","max_latency_ms"), then one row per test. LRANGE_* runs an LPUSH first to fill
+  // the list and prints its row too: the test's own row is the one named after it.
   const name = `"${test.toUpperCase()}`;
   const row = (res.stdout || "").split("\n").find((l) => l.startsWith(name));
   if (res.status !== 0 || !row) throw new Error(`redis-benchmark ${args.join(" ")} failed (${res.error?.message ?? `exit ${res.status}`}): ${res.stderr || res.stdout}`);
-  return { rps: Number(JSON.parse(`[${row}]`)[1]), seconds };
+  const f = JSON.parse(`[${row}]`);
+  // The fill's requests (LRANGE_*) are in the server's CPU time too: counted as requests.
+  const served = test.startsWith("lrange") ? requests * 2 : requests;
+  return { rps: Number(f[1]), p50: Number(f[4]), p99: Number(f[6]), cpuUs: cpu / served, seconds };
 }
 
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 /**
- * For each test and pipeline depth, redis-benchmark against each of
- * `servers` ({ redis, nodis }, or nodis alone). `requests(test, pipeline)` gives -n.
+ * Runs each case ({ test, pipeline, clients, size, requests }) against each of
+ * `servers` ({ redis, nodis }, or nodis alone), `rounds` times alternating.
+ * A row per case: per server the medians (ops/s, CPU µs per request, p50, p99 ms).
  */
-export async function runE2E(servers, { tests, pipelines, requests, log, note }) {
+export async function runE2E(servers, { cases, rounds = 3, log, note }) {
   const rows = [];
-  let round = 0;
-  for (const pipeline of pipelines) {
-    for (const test of tests) {
-      const n = requests(test, pipeline);
-      const kinds = Object.keys(servers);
-      const order = round++ % 2 === 0 ? kinds : [...kinds].reverse();
-      // What the rest of the machine is doing just before.
-      const load = machineLoad(Object.values(servers).map((s) => s.pid));
-      const row = { test, pipeline, requests: n, clients: 50, cpuBusyBeforePct: load.cpuBusyPct, busyBefore: load.busy };
+  let turn = 0;
+  for (const c of cases) {
+    const { test, pipeline, clients = 50, size, requests } = c;
+    const kinds = Object.keys(servers);
+    // What the rest of the machine is doing just before.
+    const load = machineLoad(Object.values(servers).map((s) => s.pid));
+    const runs = Object.fromEntries(kinds.map((k) => [k, []]));
+    for (let r = 0; r < rounds; r++) {
+      const order = turn++ % 2 === 0 ? kinds : [...kinds].reverse();
       for (const kind of order) {
-        let r;
+        const once = () => redisBenchmark(servers[kind].port, test, requests, pipeline, clients, { size, pid: servers[kind].pid });
+        let res;
         try {
-          r = redisBenchmark(servers[kind].port, test, n, pipeline);
+          res = once();
         } catch (e) {
           await new Promise((resolve) => setTimeout(resolve, 200)); // let the exit event arrive
           if (!servers[kind].exited) throw e;
           // Something ended the server (a crash, or someone's cleanup): say so, start another, run again.
           note(`${kind} (pid ${servers[kind].pid}) exited with ${servers[kind].exited} during ${test} -P ${pipeline}; restarted`);
           servers[kind] = await servers[kind].restart();
-          r = redisBenchmark(servers[kind].port, test, n, pipeline);
+          res = once();
         }
-        row[kind] = r.rps;
-        row[`${kind}Seconds`] = r.seconds;
+        runs[kind].push(res);
       }
-      if (row.redis) row.ratio = row.nodis / row.redis;
-      log(
-        `  ${test.padEnd(10)} -P ${String(pipeline).padEnd(2)}  ${row.redis ? `redis ${fmt(row.redis)}  ` : ""}nodis ${fmt(row.nodis)}` +
-          (row.redis ? `  nodis/redis ${row.ratio.toFixed(2)}` : "") +
-          `   (other load before: ${load.cpuBusyPct}% cpu${load.busy.length ? `: ${load.busy.join(", ")}` : ""})`,
-      );
-      rows.push(row);
     }
+    const row = { test, pipeline, clients, size: size ?? 3, requests, rounds, cpuBusyBeforePct: load.cpuBusyPct, busyBefore: load.busy };
+    for (const kind of kinds) {
+      const rs = runs[kind];
+      row[kind] = median(rs.map((x) => x.rps));
+      row[`${kind}CpuUs`] = median(rs.map((x) => x.cpuUs));
+      row[`${kind}P50`] = median(rs.map((x) => x.p50));
+      row[`${kind}P99`] = median(rs.map((x) => x.p99));
+      row[`${kind}Runs`] = rs;
+    }
+    if (row.redis) {
+      row.ratio = row.nodis / row.redis;
+      row.cpuRatio = row.redisCpuUs / row.nodisCpuUs;
+    }
+    const one = (k) =>
+      `${k} ${fmt(row[k])} ${row[`${k}CpuUs`].toFixed(2).padStart(6)} µs` + (pipeline === 1 ? ` p50 ${row[`${k}P50`].toFixed(3)} p99 ${row[`${k}P99`].toFixed(3)} ms` : "");
+    log(
+      `  ${caseName(c).padEnd(24)} ${row.redis ? `${one("redis")}  ` : ""}${one("nodis")}` +
+        (row.redis ? `  x${row.ratio.toFixed(2)} (cpu x${row.cpuRatio.toFixed(2)})` : "") +
+        `   (load ${load.cpuBusyPct}%)`,
+    );
+    rows.push(row);
   }
   return rows;
+}
+
+/** "get -P 16", "set -P 1 -c 1000", "get -P 1 -d 102400". */
+export function caseName({ test, pipeline, clients = 50, size }) {
+  return `${test} -P ${pipeline}${clients !== 50 ? ` -c ${clients}` : ""}${size && size !== 3 ? ` -d ${size}` : ""}`;
 }
 
 function fmt(rps) {

@@ -11,7 +11,7 @@
  */
 import fs from "node:fs";
 import net from "node:net";
-import { machineLoad } from "./servers.mjs";
+import { cpuMicros, machineLoad } from "./servers.mjs";
 
 const resp = (...argv) => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
 
@@ -19,12 +19,6 @@ export const WORKLOADS = {
   "MULTI/SET/EXEC": { request: Buffer.from(resp("MULTI") + resp("SET", "key:tx1", "xxx") + resp("EXEC")), reply: Buffer.from("+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n") },
   SET: { request: Buffer.from(resp("SET", "key:tx1", "xxx")), reply: Buffer.from("+OK\r\n") },
 };
-
-/** CPU time (user + system) a process used so far, in microseconds. */
-function cpuMicros(pid) {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(f[11]) + Number(f[12])) * (1e6 / 100); // clock ticks of 10 ms
-}
 
 /**
  * Runs `total` operations of `workload` over `clients` connections, `pipeline`

@@ -7,15 +7,22 @@
  * (npm run build first). Prints a table and saves everything as JSON under
  * bench/results/.
  *
- * NODIS_BENCH_SCALE=0.2 scales every request count (quick runs);
- * NODIS_BENCH_ONLY=micro,e2e,memory,multi,pubsub picks parts (npm run bench:multi, bench:pubsub: one part only).
+ * (f) start-up: launch to first PONG, both servers.
+ *
+ * NODIS_BENCH_SCALE=0.2 scales every request count (quick runs); NODIS_BENCH_ROUNDS=1
+ * runs each redis-benchmark case once per server instead of 3 times (the median is kept);
+ * NODIS_BENCH_ONLY=micro,e2e,memory,multi,pubsub,startup picks parts (npm run bench:multi,
+ * bench:pubsub: one part only); NODIS_BENCH_REDIS=/path/to/redis-server picks the reference.
+ * `--compare bench/results/some.json` prints, after the run, this run's figures over that
+ * run's (`node bench/compare.mjs old.json new.json` compares two saved runs without running).
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { ROOT, have, machineLoad, startServer } from "./servers.mjs";
-import { runE2E } from "./e2e.mjs";
+import { REDIS_SERVER, ROOT, have, machineLoad, startServer, startupTime } from "./servers.mjs";
+import { caseName, runE2E } from "./e2e.mjs";
+import { compareFigures, printComparison } from "./compare.mjs";
 import { measureMemory } from "./memory.mjs";
 import { measureTypeMemory } from "./memory-types.mjs";
 import { runMulti } from "./multi.mjs";
@@ -23,7 +30,10 @@ import { benchPubSub } from "./pubsub.mjs";
 
 const log = (s = "") => console.log(s);
 const scale = Number(process.env.NODIS_BENCH_SCALE ?? 1);
-const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory,multi,pubsub").split(","));
+const rounds = Math.max(1, Number(process.env.NODIS_BENCH_ROUNDS ?? 3));
+const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory,multi,pubsub,startup").split(","));
+const compareAt = process.argv.indexOf("--compare");
+const previous = compareAt > 0 ? JSON.parse(fs.readFileSync(process.argv[compareAt + 1], "utf8")) : null;
 
 for (const f of ["dist/cli.js", "dist/engine/index.js", "native/nodis.node"]) {
   if (!fs.existsSync(path.join(ROOT, f))) {
@@ -32,7 +42,7 @@ for (const f of ["dist/cli.js", "dist/engine/index.js", "native/nodis.node"]) {
   }
 }
 
-const haveRedis = have("redis-server");
+const haveRedis = have(REDIS_SERVER);
 const haveBenchmark = have("redis-benchmark");
 const started = new Date();
 const result = {
@@ -42,7 +52,7 @@ const result = {
     cpuModel: os.cpus()[0]?.model,
     memTotalBytes: os.totalmem(),
     node: process.version,
-    redisServer: haveRedis ? spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout.trim() : null,
+    redisServer: haveRedis ? spawnSync(REDIS_SERVER, ["--version"], { encoding: "utf8" }).stdout.trim() : null,
     loadBefore: machineLoad(),
   },
   notes: [],
@@ -72,19 +82,38 @@ if (only.has("micro")) {
 }
 
 if (only.has("e2e") && haveBenchmark) {
-  log("\n(b) redis-benchmark -c 50, alternating servers:");
+  log(`\n(b) redis-benchmark -c 50, alternating servers, median of ${rounds} rounds: ops/s, server CPU µs per request, p50/p99 at -P 1:`);
   const servers = { nodis: await startServer("nodis") };
   if (haveRedis) servers.redis = await startServer("redis");
   try {
-    // Sized for a few seconds per run at this machine's rates; MSET sets 10 keys per request.
-    const base = { 1: 600000, 16: 5000000 };
-    const requests = (test, p) => Math.max(1000, Math.round((base[p] * scale) / (test === "mset" ? 3 : 1)));
-    const tests = ["set", "get", "incr", "mset", "lpush", "rpop", "sadd", "spop", "hset", "zadd", "zpopmin", "lrange_100", "lrange_600"];
+    // Sized for a few seconds per run at this machine's rates; MSET sets 10 keys per request,
     // LRANGE replies are 100 and 600 elements: fewer requests keep each run a few seconds.
-    const sized = (test, p) => Math.max(1000, Math.round(requests(test, p) / (test === "lrange_600" ? 20 : test === "lrange_100" ? 5 : 1)));
-    result.e2e = await runE2E(servers, { tests, pipelines: [1, 16], requests: sized, log, note });
+    const base = { 1: 300000, 16: 3000000 };
+    const divisor = { mset: 3, lrange_100: 5, lrange_600: 20 };
+    const n = (test, p, d = 1) => Math.max(1000, Math.round((base[p] * scale) / (divisor[test] ?? 1) / d));
+    const tests = ["set", "get", "incr", "mset", "lpush", "rpop", "sadd", "spop", "hset", "zadd", "zpopmin", "lrange_100", "lrange_600"];
+    const cases = [];
+    for (const pipeline of [1, 16]) for (const test of tests) cases.push({ test, pipeline, requests: n(test, pipeline) });
+    // 1,000 connections; 100 KB values (no extra copies of large replies).
+    for (const test of ["set", "get"]) cases.push({ test, pipeline: 1, clients: 1000, requests: n(test, 1) });
+    for (const test of ["set", "get"]) cases.push({ test, pipeline: 1, size: 102400, requests: n(test, 1, 10) });
+    result.e2e = await runE2E(servers, { cases, rounds, log, note });
   } finally {
     for (const s of Object.values(servers)) await s.stop();
+  }
+}
+
+if (only.has("startup")) {
+  const times = Math.max(3, rounds * 2 - 1);
+  log(`\n(f) start-up, launch to first PONG, median of ${times} alternating (and the server's CPU ms until then):`);
+  const runs = { redis: [], nodis: [] };
+  const kinds = haveRedis ? ["nodis", "redis"] : ["nodis"];
+  for (let i = 0; i < times; i++) for (const kind of i % 2 ? [...kinds].reverse() : kinds) runs[kind].push(await startupTime(kind));
+  const med = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
+  result.startup = {};
+  for (const kind of kinds) {
+    result.startup[kind] = { ms: med(runs[kind].map((r) => r.ms)), cpuMs: med(runs[kind].map((r) => r.cpuMs)), runs: runs[kind] };
+    log(`  ${kind.padEnd(5)} ${result.startup[kind].ms.toFixed(1).padStart(7)} ms  (cpu ${result.startup[kind].cpuMs.toFixed(0)} ms)`);
   }
 }
 
@@ -141,6 +170,8 @@ result.machine.loadAfter = machineLoad();
 result.seconds = (Date.now() - started.getTime()) / 1000;
 const la = result.machine.loadAfter;
 log(`\nafter: load average ${la.loadavg.join(" ")}, cpu ${la.cpuBusyPct}% busy${la.busy.length ? ` (${la.busy.join(", ")})` : ""}`);
+result.figures = compareFigures(result);
+if (previous) printComparison(previous, result, log);
 const dir = path.join(ROOT, "bench/results");
 fs.mkdirSync(dir, { recursive: true });
 const file = path.join(dir, `bench-${started.toISOString().replace(/[:.]/g, "-")}.json`);

@@ -16,6 +16,19 @@ export function have(cmd) {
   return spawnSync(cmd, ["--version"]).status === 0;
 }
 
+/**
+ * The redis-server to compare with: NODIS_BENCH_REDIS, else a Redis 7.2 built in
+ * /tmp/redis72 when there is one (the issue's reference), else redis-server on PATH.
+ */
+export const REDIS_SERVER =
+  process.env.NODIS_BENCH_REDIS ?? (fs.existsSync("/tmp/redis72/src/redis-server") ? "/tmp/redis72/src/redis-server" : "redis-server");
+
+/** CPU time (user + system) a process used so far, in microseconds (clock ticks of 10 ms). */
+export function cpuMicros(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) * (1e6 / 100);
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -43,16 +56,20 @@ async function waitForPort(port, proc, name) {
   throw new Error(`${name} did not listen on ${port}`);
 }
 
+function spawnServer(kind, port) {
+  // A fresh directory: nothing left by another run (a dump.rdb) is loaded, nothing is left in the project.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `nodis-bench-${kind}-`));
+  // maxclients above -c 1000 (Redis's default 10000 needs as many file descriptors).
+  const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--maxclients", "4000"];
+  return kind === "redis"
+    ? spawn(REDIS_SERVER, [...common, "--daemonize", "no"], { stdio: "ignore" })
+    : spawn(process.execPath, [path.join(ROOT, "dist/cli.js"), ...common], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
 /** Starts `kind` ("redis" or "nodis") without persistence on a free port. */
 export async function startServer(kind) {
   const port = await freePort();
-  // A fresh directory: nothing left by another run (a dump.rdb) is loaded, nothing is left in the project.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `nodis-bench-${kind}-`));
-  const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
-  const proc =
-    kind === "redis"
-      ? spawn("redis-server", [...common, "--daemonize", "no"], { stdio: "ignore" })
-      : spawn(process.execPath, [path.join(ROOT, "dist/cli.js"), ...common], { stdio: ["ignore", "ignore", "inherit"] });
+  const proc = spawnServer(kind, port);
   await waitForPort(port, proc, kind);
   const srv = {
     kind,
@@ -70,6 +87,34 @@ export async function startServer(kind) {
   };
   proc.once("exit", (code, signal) => (srv.exited = signal ? `signal ${signal}` : `code ${code}`));
   return srv;
+}
+
+/**
+ * Start-up: milliseconds from spawning `kind` to its first +PONG (polled every
+ * millisecond), and the CPU milliseconds the server used until then.
+ */
+export async function startupTime(kind) {
+  const port = await freePort();
+  const t0 = performance.now();
+  const proc = spawnServer(kind, port);
+  try {
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`${kind} exited with code ${proc.exitCode}`);
+      const pong = await new Promise((resolve) => {
+        const s = net.connect(port, "127.0.0.1", () => s.write("PING\r\n"));
+        s.on("data", (d) => {
+          s.destroy();
+          resolve(d.toString("latin1").startsWith("+PONG"));
+        });
+        s.on("error", () => resolve(false));
+      });
+      if (pong) return { ms: performance.now() - t0, cpuMs: cpuMicros(proc.pid) / 1000 };
+      if (performance.now() - t0 > 20000) throw new Error(`${kind} did not answer PING within 20 s`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  } finally {
+    proc.kill("SIGKILL");
+  }
 }
 
 /** Resident set size of a process in bytes (VmRSS). */

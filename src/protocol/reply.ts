@@ -52,6 +52,23 @@ export class Reply {
     return out;
   }
 
+  /**
+   * Hands out the bytes written so far without copying them (a view of the arena)
+   * and empties the arena. The caller then says with release() whether anything
+   * still holds the view (a socket that could not write it at once).
+   */
+  view(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+
+  /** After view(): `held` says the view is still in use, so the arena moves to new memory. */
+  release(held: boolean): void {
+    if (held) this.buf = Buffer.allocUnsafeSlow(Math.min(this.buf.length, 64 * 1024));
+    else if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafeSlow(64 * 1024);
+  }
+
   private ascii(s: string): void {
     this.ensure(s.length);
     this.pos += this.buf.write(s, this.pos, "latin1");

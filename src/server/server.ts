@@ -19,6 +19,7 @@ import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
 import { trackLazyfree } from "../commands/lazyfree.js";
 import { refuseIfProtected } from "./protected-mode.js";
+import { readsDirect, setReader } from "./direct-read.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
 
@@ -213,7 +214,9 @@ export class Server {
     this.clients.set(client.id, client);
     const keepalive = this.config.int("tcp-keepalive");
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    socket.on("data", (chunk: Buffer) => this.onData(client, chunk));
+    const onData = (chunk: Buffer) => this.onData(client, chunk);
+    if (readsDirect(socket)) setReader(socket, onData);
+    else socket.on("data", onData);
     socket.on("drain", () => {
       if (client.closed) return;
       if (socket.isPaused()) socket.resume();
@@ -375,10 +378,14 @@ export class Server {
     const r = this.reply;
     if (client.pendingBytes > 0) this.flushPendingOf(client);
     if (r.pos > 0 && !client.closed) {
-      const out = r.take();
+      // Written from the arena itself: a write Node finishes at once leaves nothing queued and
+      // the arena is free again; else the socket holds the bytes and the arena moves on.
+      const out = r.view();
       client.lastBatchBytes = out.length;
       this.stats.netOutputBytes += out.length;
-      const more = client.socket.write(out);
+      const socket = client.socket;
+      const more = socket.write(out);
+      r.release(socket.writableLength !== 0);
       this.checkOutputLimits(client, true);
       if (client.outputWait && more && !client.closed) {
         // Everything went out already: no 'drain' will come, go on with the input now.

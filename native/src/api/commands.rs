@@ -8,8 +8,14 @@ use napi_derive::napi;
 /// rawCommand: runs engine command `cmd` over `argv`.
 #[inline(always)]
 pub fn run(cmd: u32, db: u32, argv: Argv, buf: &mut [u8], pos: u32) -> i64 {
+    run_args(cmd, db, &argv.0, buf, pos)
+}
+
+/// run over argument slices the caller holds (rawCommandArgs keeps them on its stack).
+#[inline(always)]
+pub fn run_args(cmd: u32, db: u32, argv: &[&[u8]], buf: &mut [u8], pos: u32) -> i64 {
     let mut out = Out::new(buf, pos as usize);
-    let c = crate::command::run(ks(), cmd, db as usize, &argv.0, &mut out);
+    let c = crate::command::run(ks(), cmd, db as usize, argv, &mut out);
     if c == code::WRITTEN {
         out.finish()
     } else {

@@ -349,11 +349,23 @@ pub unsafe extern "C" fn raw_command_args(env: sys::napi_env, info: sys::napi_ca
             let db: u32 = arg(env, vals[1], 1, "db")?;
             let buf: &mut [u8] = arg(env, vals[2], 2, "buf")?;
             let pos: u32 = arg(env, vals[3], 3, "pos")?;
-            let mut argv: Vec<&[u8]> = Vec::with_capacity(argc - FIXED);
-            for (i, v) in vals.iter().enumerate().skip(FIXED) {
-                argv.push(arg(env, *v, i, "argv")?);
+            // The arguments' slices on the stack (no allocation per command) for the usual few.
+            let mut small: [&[u8]; 16] = [&[]; 16];
+            let mut big: Vec<&[u8]> = Vec::new();
+            let n = argc - FIXED;
+            if n > small.len() {
+                big.reserve_exact(n);
             }
-            Ok(IntoRet::into_ret(super::commands::run(cmd, db, Argv(argv), buf, pos), env))
+            for (i, v) in vals.iter().enumerate().skip(FIXED) {
+                let a: &[u8] = arg(env, *v, i, "argv")?;
+                if n <= small.len() {
+                    small[i - FIXED] = a;
+                } else {
+                    big.push(a);
+                }
+            }
+            let argv: &[&[u8]] = if n <= small.len() { &small[..n] } else { &big };
+            Ok(IntoRet::into_ret(super::commands::run_args(cmd, db, argv, buf, pos), env))
         })
     };
     match res {
