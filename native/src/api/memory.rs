@@ -62,6 +62,8 @@ pub fn value_size(v: &Value, samples: usize) -> usize {
         Value::List(l) => list_size(l, samples),
         Value::ZSet(z) => zset_size(z, samples),
         Value::Hash(h) => hash_size(h, samples),
+        // sizeof(stream), each node's listpack and an approximate rax node (groups not sampled yet).
+        Value::Stream(st) => ROBJ + 88 + st.nodes.values().map(|lp| usable_size(lp.bytes_len()) + 40).sum::<usize>(),
     }
 }
 
