@@ -578,12 +578,13 @@ pub(super) fn xread_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
     for k in 0..nstreams {
         let key = argv[streams_arg + k];
         let Ok(Some(s)) = stream_at(ks, db, key, true) else { continue };
-        let gt = ids[k];
+        let mut gt = ids[k];
         if let Some((gname, cname)) = group {
             let history = gt != Id::MAX;
             let mut sync = history;
             if !history && s.length > 0 && last_valid_id_of(s) > s.groups[gname].last_id {
                 sync = true;
+                gt = s.groups[gname].last_id;
             }
             let now = ks.now_ms;
             let g = s.groups.get_mut(gname).unwrap();
