@@ -84,12 +84,16 @@ impl Stream {
     /// `fv` alternates fields and values. Redis's streamAppendItem.
     pub fn append(&mut self, id: Id, fv: &[&[u8]]) {
         let cfg = crate::config::get();
+        self.append_within(id, fv, cfg.stream_node_max_bytes as usize, cfg.stream_node_max_entries as i64);
+    }
+
+    /// `append` with the node limits given (stream-node-max-bytes, -entries; 0: none).
+    pub fn append_within(&mut self, id: Id, fv: &[&[u8]], max_bytes: usize, max_entries: i64) {
         let total: usize = fv.iter().map(|x| x.len()).sum();
-        let mut max_bytes = cfg.stream_node_max_bytes as usize;
+        let mut max_bytes = max_bytes;
         if max_bytes == 0 || max_bytes > LISTPACK_MAX_SIZE {
             max_bytes = LISTPACK_MAX_SIZE;
         }
-        let max_entries = cfg.stream_node_max_entries as i64;
         let mut tail = self.nodes.iter_mut().next_back();
         if let Some((_, lp)) = &tail {
             let full = lp.bytes_len() + total >= max_bytes
@@ -186,6 +190,13 @@ impl Stream {
             false
         });
         found
+    }
+
+    /// The first entry's ID, deleted ones included (streamGetEdgeID without
+    /// skipping tombstones); None when there are no nodes.
+    pub fn first_id_any(&self) -> Option<Id> {
+        let (&k, lp) = self.nodes.iter().next()?;
+        node::entries(lp, Id::from_key(k)).first().map(|e| e.id)
     }
 
     /// Marks entry `id` deleted (Redis's streamDeleteItem); false if absent.

@@ -169,7 +169,8 @@ fn rewrite_trim(argv: &mut [Vec<u8>], a: &TrimArgs, s: &Stream) {
     argv[a.arg_idx - 1] = b"=".to_vec();
     argv[a.arg_idx] = match a.trim {
         Trim::MaxLen(_) => s.length.to_string().into_bytes(),
-        _ => s.edge_id(true).unwrap_or(Id::MAX).to_bytes(),
+        // Redis's streamGetEdgeID(first, tombstones included): the max ID when empty.
+        _ => s.first_id_any().unwrap_or(Id::MAX).to_bytes(),
     };
 }
 
