@@ -347,10 +347,31 @@ fn zscore(z: &ZSet, member: &[u8]) -> Option<f64> {
     z.score(member)
 }
 
-/// Members with min <= score < max, ascending (score, then member).
-fn zrange(z: &ZSet, min: f64, max: f64, f: impl FnMut(&[u8], f64)) {
+/// Members with min <= score < max, ascending (score, then member), until
+/// `f` returns false. With `may_stop` the range is read in growing batches,
+/// so that an early stop (COUNT ... ANY) reads little of a large range.
+fn zrange(z: &ZSet, min: f64, max: f64, may_stop: bool, mut f: impl FnMut(&[u8], f64) -> bool) {
     let r = crate::skiplist::ScoreRange { min, max, minex: false, maxex: true };
-    z.range_by_score(&r, 0, -1, false, f);
+    if !may_stop {
+        z.range_by_score(&r, 0, -1, false, |m, s| {
+            f(m, s);
+        });
+        return;
+    }
+    let (mut offset, mut batch) = (0i64, 64i64);
+    let mut more = true;
+    while more {
+        let got = z.range_by_score(&r, offset, batch, false, |m, s| {
+            if more {
+                more = f(m, s);
+            }
+        });
+        if (got as i64) < batch {
+            return;
+        }
+        offset += batch;
+        batch *= 2;
+    }
 }
 
 /// A sorted set from distinct (member, score) pairs, encoded as Redis would (listpack when small).
@@ -605,19 +626,13 @@ fn points_in_shape(z: &ZSet, shape: &Shape, limit: usize) -> Vec<Point> {
         }
         let min = align52(cell);
         let max = align52(Hash { bits: cell.bits + 1, step: cell.step });
-        let mut done = false;
-        zrange(z, min as f64, max as f64, |m, score| {
-            if done {
-                return;
-            }
+        zrange(z, min as f64, max as f64, limit > 0, |m, score| {
             if let Some(xy) = decode_score(score) {
                 if let Some(dist) = shape.contains(xy) {
                     found.push(Point { lon: xy[0], lat: xy[1], dist, score, member: m.to_vec() });
                 }
             }
-            if limit > 0 && found.len() >= limit {
-                done = true;
-            }
+            limit == 0 || found.len() < limit
         });
         last = Some(cell);
     }

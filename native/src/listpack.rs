@@ -81,41 +81,88 @@ fn classify(v: &[u8]) -> Enc<'_> {
     Enc::Str(v)
 }
 
-/// Writes the encoding and data of an integer into `out` (lpEncodeIntegerGetType).
-fn encode_int(v: i64, out: &mut Vec<u8>) {
-    if (0..=127).contains(&v) {
-        out.push(v as u8);
-    } else if (-4096..=4095).contains(&v) {
-        let u = if v < 0 { ((1i64 << 13) + v) as u64 } else { v as u64 };
-        out.push(((u >> 8) as u8) | 0xC0);
-        out.push(u as u8);
-    } else if (-32768..=32767).contains(&v) {
-        out.push(0xF1);
-        out.extend_from_slice(&(v as i16).to_le_bytes());
-    } else if (-8_388_608..=8_388_607).contains(&v) {
-        out.push(0xF2);
-        out.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
-    } else if (i32::MIN as i64..=i32::MAX as i64).contains(&v) {
-        out.push(0xF3);
-        out.extend_from_slice(&(v as i32).to_le_bytes());
-    } else {
-        out.push(0xF4);
-        out.extend_from_slice(&v.to_le_bytes());
+/// An entry's encoding and integer data (at most 9 bytes), then the string
+/// payload it is followed by: what is written without a temporary Vec.
+struct Parts<'a> {
+    head: [u8; 9],
+    head_len: usize,
+    payload: &'a [u8],
+}
+
+impl Parts<'_> {
+    fn of(v: Enc<'_>) -> Parts<'_> {
+        let mut head = [0u8; 9];
+        let (head_len, payload): (usize, &[u8]) = match v {
+            Enc::Int(i) => (encode_int(i, &mut head), &[]),
+            Enc::Str(s) => {
+                let n = s.len();
+                let h = if n < 64 {
+                    head[0] = 0x80 | n as u8;
+                    1
+                } else if n < 4096 {
+                    head[0] = ((n >> 8) as u8) | 0xE0;
+                    head[1] = n as u8;
+                    2
+                } else {
+                    head[0] = 0xF0;
+                    head[1..5].copy_from_slice(&(n as u32).to_le_bytes());
+                    5
+                };
+                (h, s)
+            }
+        };
+        Parts { head, head_len, payload }
+    }
+    /// Encoding + data bytes (what the backlen counts).
+    fn encoded(&self) -> usize {
+        self.head_len + self.payload.len()
+    }
+    fn total(&self) -> usize {
+        let l = self.encoded();
+        l + backlen_size(l)
+    }
+    /// Writes the whole entry into `out` (exactly `total()` bytes).
+    fn write(&self, out: &mut [u8]) {
+        let h = self.head_len;
+        out[..h].copy_from_slice(&self.head[..h]);
+        out[h..h + self.payload.len()].copy_from_slice(self.payload);
+        let l = self.encoded();
+        let n = backlen_size(l);
+        for i in 0..n {
+            let group = ((l >> (7 * (n - 1 - i))) & 127) as u8;
+            out[l + i] = if i == 0 { group } else { group | 128 };
+        }
     }
 }
 
-fn encode_str(s: &[u8], out: &mut Vec<u8>) {
-    let n = s.len();
-    if n < 64 {
-        out.push(0x80 | n as u8);
-    } else if n < 4096 {
-        out.push(((n >> 8) as u8) | 0xE0);
-        out.push(n as u8);
+/// Writes the encoding and data of an integer into `out`
+/// (lpEncodeIntegerGetType); returns the length (1 to 9).
+fn encode_int(v: i64, out: &mut [u8; 9]) -> usize {
+    if (0..=127).contains(&v) {
+        out[0] = v as u8;
+        1
+    } else if (-4096..=4095).contains(&v) {
+        let u = if v < 0 { ((1i64 << 13) + v) as u64 } else { v as u64 };
+        out[0] = ((u >> 8) as u8) | 0xC0;
+        out[1] = u as u8;
+        2
+    } else if (-32768..=32767).contains(&v) {
+        out[0] = 0xF1;
+        out[1..3].copy_from_slice(&(v as i16).to_le_bytes());
+        3
+    } else if (-8_388_608..=8_388_607).contains(&v) {
+        out[0] = 0xF2;
+        out[1..4].copy_from_slice(&(v as i32).to_le_bytes()[..3]);
+        4
+    } else if (i32::MIN as i64..=i32::MAX as i64).contains(&v) {
+        out[0] = 0xF3;
+        out[1..5].copy_from_slice(&(v as i32).to_le_bytes());
+        5
     } else {
-        out.push(0xF0);
-        out.extend_from_slice(&(n as u32).to_le_bytes());
+        out[0] = 0xF4;
+        out[1..9].copy_from_slice(&v.to_le_bytes());
+        9
     }
-    out.extend_from_slice(s);
 }
 
 /// Bytes the backlen of an entry of `l` bytes takes.
@@ -142,21 +189,6 @@ fn encode_backlen(l: usize, out: &mut Vec<u8>) {
         let group = ((l >> (7 * i)) & 127) as u8;
         out.push(if i == n - 1 { group } else { group | 128 });
     }
-}
-
-/// The whole entry (encoding, data, backlen) for `v`.
-fn encode_entry(v: Enc<'_>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16);
-    match v {
-        Enc::Int(i) => encode_int(i, &mut out),
-        Enc::Str(s) => {
-            out.reserve(s.len() + 10);
-            encode_str(s, &mut out)
-        }
-    }
-    let l = out.len();
-    encode_backlen(l, &mut out);
-    out
 }
 
 /// Bytes of encoding + data of the entry whose first byte is `b[0]`, or None
@@ -392,48 +424,55 @@ impl Listpack {
         Iter { lp: self, front: self.first(), back: self.last(), left: self.len() }
     }
 
-    /// Inserts `entry` bytes at offset `at`, one more element.
-    fn splice_in(&mut self, at: usize, entry: &[u8]) {
-        self.buf.reserve_exact(entry.len());
-        self.buf.splice(at..at, entry.iter().copied());
+    /// Puts the entry `parts` at offset `at` in place of `old` bytes there
+    /// (0: an insertion), moving what follows once, with no temporary buffer.
+    fn place(&mut self, at: usize, old: usize, parts: &Parts<'_>) {
+        let new = parts.total();
+        let len = self.buf.len();
+        if new > old {
+            self.buf.reserve_exact(new - old);
+            self.buf.resize(len + new - old, 0);
+            self.buf.copy_within(at + old..len, at + new);
+        } else if new < old {
+            self.buf.copy_within(at + old..len, at + new);
+            self.buf.truncate(len - (old - new));
+        }
+        parts.write(&mut self.buf[at..at + new]);
+    }
+
+    /// Inserts the entry for `v` at offset `at`, one more element.
+    fn insert_at(&mut self, at: usize, v: Enc<'_>) {
+        self.place(at, 0, &Parts::of(v));
         self.fix_header(1);
     }
 
     /// Appends `v` (lpAppend).
     pub fn push_back(&mut self, v: &[u8]) {
-        let e = encode_entry(classify(v));
         let at = self.buf.len() - 1;
-        self.splice_in(at, &e);
+        self.insert_at(at, classify(v));
     }
 
     /// Prepends `v` (lpPrepend).
     pub fn push_front(&mut self, v: &[u8]) {
-        let e = encode_entry(classify(v));
-        self.splice_in(HEADER, &e);
+        self.insert_at(HEADER, classify(v));
     }
 
     pub fn push_back_i64(&mut self, v: i64) {
-        let e = encode_entry(Enc::Int(v));
         let at = self.buf.len() - 1;
-        self.splice_in(at, &e);
+        self.insert_at(at, Enc::Int(v));
     }
 
     /// Inserts `v` before (or `after`) the entry at `p`; the new entry's offset.
     pub fn insert(&mut self, p: usize, v: &[u8], after: bool) -> usize {
         let at = if after { p + self.entry_size(p) } else { p };
-        let e = encode_entry(classify(v));
-        self.splice_in(at, &e);
+        self.insert_at(at, classify(v));
         at
     }
 
     /// Replaces the entry at `p` with `v`; its offset (unchanged).
     pub fn replace(&mut self, p: usize, v: &[u8]) -> usize {
         let old = self.entry_size(p);
-        let e = encode_entry(classify(v));
-        if e.len() > old {
-            self.buf.reserve_exact(e.len() - old);
-        }
-        self.buf.splice(p..p + old, e);
+        self.place(p, old, &Parts::of(classify(v)));
         self.fix_header(0);
         if e_shrunk(self) {
             self.buf.shrink_to_fit();
@@ -499,11 +538,7 @@ impl Listpack {
     /// Bytes an entry for `v` takes (encoding, data, backlen).
     pub fn entry_fits(v: &[u8]) -> usize {
         match classify(v) {
-            Enc::Int(i) => {
-                let mut b = Vec::with_capacity(9);
-                encode_int(i, &mut b);
-                b.len() + 1
-            }
+            Enc::Int(i) => encode_int(i, &mut [0u8; 9]) + 1,
             Enc::Str(s) => {
                 let enc = if s.len() < 64 { 1 } else if s.len() < 4096 { 2 } else { 5 };
                 let l = enc + s.len();

@@ -38,6 +38,9 @@ describe.skipIf(!haveRedisServer())("geo against redis-server", () => {
       ["GEOHASH", "Sicily", "Palermo", "Catania", "edge1", "nope"], ["GEOHASH", "nokey", "a"], ["GEOHASH", "Sicily"],
       ["ZADD", "z", "0", "zero", "-1", "neg", "4503599627370496", "big", "1e300", "huge", "3.5", "frac"], ["GEOPOS", "z", "zero", "neg", "big", "huge", "frac"],
       ["GEOHASH", "z", "zero", "neg", "big", "frac"], ["GEODIST", "z", "zero", "frac"],
+      ["ZADD", "w", "-inf", "a", "inf", "b", "-9.3e18", "d", "9.3e18", "e", "1.8e19", "f", "4503599627370495", "h", "-0.5", "j", "1e18", "k"],
+      ["GEOPOS", "w", "a", "b", "d", "e", "f", "h", "j", "k"], ["GEOHASH", "w", "a", "b", "d", "e", "f", "h", "j", "k"], ["GEODIST", "w", "a", "k"],
+      ["GEOSEARCH", "w", "FROMLONLAT", "0", "0", "BYRADIUS", "30000", "km", "WITHCOORD", "WITHHASH", "WITHDIST", "ASC"],
       ["SET", "str", "x"], ["GEOPOS", "str", "a"], ["GEODIST", "str", "a", "b"], ["GEOHASH", "str", "a"],
     ]);
   });
@@ -120,6 +123,7 @@ describe.skipIf(!haveRedisServer())("geo against redis-server", () => {
     const cmds: Arg[][] = [add];
     for (const count of ["1", "2", "5", "7", "8", "13", "40", "41", "60", "119", "120", "500"]) {
       for (const dir of ["ASC", "DESC"]) cmds.push(["GEORADIUS", "t", "10", "10", "100", "km", "COUNT", count, dir], ["GEOSEARCH", "t", "FROMLONLAT", "10.001", "10.001", "BYBOX", "50", "50", "km", "COUNT", count, dir, "WITHDIST"]);
+      cmds.push(["GEORADIUS", "t", "10", "10", "100", "km", "COUNT", count, "ANY"], ["GEOSEARCH", "t", "FROMLONLAT", "10.001", "10.001", "BYRADIUS", "1", "km", "COUNT", count, "ANY", "DESC"]);
     }
     await sameReplies(p, cmds);
   });

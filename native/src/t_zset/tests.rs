@@ -227,3 +227,21 @@ fn timeouts_and_score_ranges_parse_as_redis() {
     assert!(parse_score_range(b"1x", b"1").is_none());
     assert!(parse_score_range(b"1", b"((2").is_none());
 }
+
+/// Engine bytes per member of large (skiplist) sorted sets: 100 sets of 1,000
+/// members (`cargo test --release skiplist_memory -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn skiplist_memory_per_member() {
+    let before = crate::alloc::allocated_bytes();
+    let mut sets = Vec::new();
+    for i in 0..100 {
+        let mut z = ZSet::new_for(1000, 8);
+        for m in 0..1000 {
+            z.insert(format!("member:{m}").as_bytes(), ((i * 7 + m * 13) % 100_000) as f64);
+        }
+        sets.push(Box::new(z));
+    }
+    let used = crate::alloc::allocated_bytes() - before;
+    eprintln!("{} bytes per member ({})", used as f64 / 100_000.0, sets[0].encoding());
+}
