@@ -102,7 +102,10 @@ impl Stream {
                     count + deleted >= max_entries
                 });
             if full {
-                tail = None;
+                // As Redis's lpShrinkToFit: a full node gives back its spare room.
+                if let Some((_, lp)) = tail.take() {
+                    lp.shrink_to_fit();
+                }
             }
         }
         match tail {
@@ -220,8 +223,8 @@ impl Stream {
             return 0;
         }
         let mut deleted: i64 = 0;
-        let keys: Vec<u128> = self.nodes.keys().copied().collect();
-        for k in keys {
+        // Each pass removes the first node or ends the trim, so the first node is the one to look at.
+        while let Some((&k, _)) = self.nodes.first_key_value() {
             if let Trim::MaxLen(max) = trim {
                 if self.length <= max {
                     break;
