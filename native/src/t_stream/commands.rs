@@ -59,16 +59,33 @@ pub fn reply_entry(out: &mut Out, id: Id, fields: &[Vec<u8>]) {
     }
 }
 
-/// Entries of a range, as an array.
-fn reply_range(out: &mut Out, s: &Stream, start: Id, end: Id, rev: bool, count: usize) {
+/// The live entries in [start, end] (descending if `rev`), at most `count` (0: all).
+pub fn collect_range(s: &Stream, start: Id, end: Id, rev: bool, count: usize) -> Vec<(Id, Vec<Vec<u8>>)> {
     let mut items = Vec::new();
     s.range(start, end, rev, count, |id, f| {
         items.push((id, f.to_vec()));
         true
     });
+    items
+}
+
+/// Entries as an array reply.
+pub fn reply_entries(out: &mut Out, items: &[(Id, Vec<Vec<u8>>)]) {
     out.array(items.len());
-    for (id, f) in &items {
+    for (id, f) in items {
         reply_entry(out, *id, f);
+    }
+}
+
+/// The stream a write without a key answers 0 for (XDEL, XTRIM): Err is the reply written.
+fn existing_or_zero<'a>(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> Result<&'a mut Stream, i64> {
+    match stream_at(ks, db, key, false) {
+        Err(_) => Err(out.error(err::WRONGTYPE)),
+        Ok(None) => {
+            out.int(0);
+            Err(code::WRITTEN)
+        }
+        Ok(Some(s)) => Ok(s),
     }
 }
 
@@ -212,12 +229,9 @@ pub(super) fn xadd_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut O
     s.append(id, &argv[field_pos..]);
     reply_id(out, id);
     ks.changed(db, key, Event::XAdd);
-    let mut trimmed = false;
     if a.trim != Trim::None && s.trim(a.trim, a.approx, a.limit) > 0 {
         ks.notify(db, key, Event::XTrim);
-        trimmed = true;
     }
-    let _ = trimmed;
     let auto_id = a.id.as_ref().map_or(true, |p| !p.seq_given);
     if ks.propagating() && (auto_id || a.approx) {
         let mut v: Vec<Vec<u8>> = argv.iter().map(|x| x.to_vec()).collect();
@@ -311,7 +325,7 @@ fn xrange_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, r
     if count == 0 {
         return code::NIL_ARRAY;
     }
-    reply_range(out, s, start, end, rev, if count < 0 { 0 } else { count as usize });
+    reply_entries(out, &collect_range(s, start, end, rev, if count < 0 { 0 } else { count as usize }));
     code::WRITTEN
 }
 
@@ -337,13 +351,9 @@ pub(super) fn xlen_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut O
 /// XDEL key id [id ...]
 pub(super) fn xdel_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     let key = argv[1];
-    let s = match stream_at(ks, db, key, false) {
-        Err(_) => return out.error(err::WRONGTYPE),
-        Ok(None) => {
-            out.int(0);
-            return code::WRITTEN;
-        }
-        Ok(Some(s)) => s,
+    let s = match existing_or_zero(ks, db, key, out) {
+        Ok(s) => s,
+        Err(c) => return c,
     };
     let mut ids = Vec::with_capacity(argv.len() - 2);
     for a in &argv[2..] {
@@ -385,13 +395,9 @@ pub(super) fn xtrim_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
         Err(c) => return c,
     };
     let key = argv[1];
-    let s = match stream_at(ks, db, key, false) {
-        Err(_) => return out.error(err::WRONGTYPE),
-        Ok(None) => {
-            out.int(0);
-            return code::WRITTEN;
-        }
-        Ok(Some(s)) => s,
+    let s = match existing_or_zero(ks, db, key, out) {
+        Ok(s) => s,
+        Err(c) => return c,
     };
     let deleted = s.trim(a.trim, a.approx, a.limit);
     if deleted > 0 {
@@ -463,8 +469,7 @@ pub(super) fn xsetid_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
     code::OK
 }
 
-/// streamLastValidID: the last live entry's ID, else last_id... as Redis: the
-/// top entry if any (tombstones skipped).
+/// streamLastValidID: the last live entry's ID (callers check the stream is not empty).
 pub fn last_valid_id(s: &Stream) -> Id {
     s.edge_id(false).unwrap_or(s.last_id)
 }
@@ -583,7 +588,7 @@ pub(super) fn xread_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
         if let Some((gname, cname)) = group {
             let history = gt != Id::MAX;
             let mut sync = history;
-            if !history && s.length > 0 && last_valid_id_of(s) > s.groups[gname].last_id {
+            if !history && s.length > 0 && last_valid_id(s) > s.groups[gname].last_id {
                 sync = true;
                 gt = s.groups[gname].last_id;
             }
@@ -604,18 +609,13 @@ pub(super) fn xread_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
                 if history {
                     serve_history(s, gname, cname, start, count as usize, now, &mut sub, out.resp3);
                 } else {
-                    serve_new(ks, db, key, s, gname, cname, start, count as usize, noack, now, &mut sub, out.resp3);
+                    serve_new(ks, db, key, s, gname, cname, start, count as usize, noack, now, &mut sub);
                 }
                 served.push((k, sub));
                 ks.add_dirty(1);
             }
-        } else if s.length > 0 && last_valid_id_of(s) > gt {
-            let start = gt.incr().unwrap_or(Id::MIN);
-            let mut items = Vec::new();
-            s.range(start, Id::MAX, false, count as usize, |id, f| {
-                items.push((id, f.to_vec()));
-                true
-            });
+        } else if s.length > 0 && last_valid_id(s) > gt {
+            let items = collect_range(s, gt.incr().unwrap_or(Id::MIN), Id::MAX, false, count as usize);
             let mut sub = Vec::new();
             write_entries(&mut sub, &items);
             served.push((k, sub));
@@ -641,10 +641,6 @@ pub(super) fn xread_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
         return code::BLOCK;
     }
     code::NIL_ARRAY
-}
-
-fn last_valid_id_of(s: &Stream) -> Id {
-    last_valid_id(s)
 }
 
 /// RESP bytes of an array of entries (the same in RESP2 and RESP3).
@@ -717,12 +713,8 @@ fn serve_history(s: &mut Stream, gname: &[u8], cname: &[u8], start: Id, count: u
 /// XREADGROUP `>`: new entries past the group's last ID, delivered to the
 /// consumer (added to the PELs unless NOACK), with Redis's propagation.
 #[allow(clippy::too_many_arguments)]
-fn serve_new(ks: &mut Keyspace, db: usize, key: &[u8], s: &mut Stream, gname: &[u8], cname: &[u8], start: Id, count: usize, noack: bool, now: i64, buf: &mut Vec<u8>, _resp3: bool) {
-    let mut items = Vec::new();
-    s.range(start, Id::MAX, false, count, |id, f| {
-        items.push((id, f.to_vec()));
-        true
-    });
+fn serve_new(ks: &mut Keyspace, db: usize, key: &[u8], s: &mut Stream, gname: &[u8], cname: &[u8], start: Id, count: usize, noack: bool, now: i64, buf: &mut Vec<u8>) {
+    let items = collect_range(s, start, Id::MAX, false, count);
     let mut propagate_last_id = false;
     for (id, _) in &items {
         let id = *id;

@@ -1,6 +1,6 @@
 //! The consumer group commands of Redis 7.2 (t_stream.c): XGROUP, XACK,
 //! XPENDING, XCLAIM, XAUTOCLAIM, and XINFO.
-use super::commands::{create, eq, reply_entry, reply_id, stream_at};
+use super::commands::{collect_range, create, eq, reply_entries, reply_entry, reply_id, stream_at};
 use super::group_lag;
 use super::id::{self, Id, INVALID};
 use super::{Consumer, Group, Nack, Stream};
@@ -689,13 +689,8 @@ fn xinfo_stream(s: &Stream, argv: &[&[u8]], out: &mut Out) -> i64 {
         out.int(s.groups.len() as i64);
         for (name, rev) in [(&b"first-entry"[..], false), (&b"last-entry"[..], true)] {
             out.bulk(name);
-            let mut e = None;
-            s.range(Id::MIN, Id::MAX, rev, 1, |id, f| {
-                e = Some((id, f.to_vec()));
-                false
-            });
-            match e {
-                Some((id, f)) => reply_entry(out, id, &f),
+            match collect_range(s, Id::MIN, Id::MAX, rev, 1).first() {
+                Some((id, f)) => reply_entry(out, *id, f),
                 None => out.null(),
             }
         }
@@ -703,15 +698,7 @@ fn xinfo_stream(s: &Stream, argv: &[&[u8]], out: &mut Out) -> i64 {
     }
     let cap = if count == 0 { usize::MAX } else { count as usize };
     out.bulk(b"entries");
-    let mut items = Vec::new();
-    s.range(Id::MIN, Id::MAX, false, if count == 0 { 0 } else { count as usize }, |id, f| {
-        items.push((id, f.to_vec()));
-        true
-    });
-    out.array(items.len());
-    for (id, f) in &items {
-        reply_entry(out, *id, f);
-    }
+    reply_entries(out, &collect_range(s, Id::MIN, Id::MAX, false, count as usize));
     out.bulk(b"groups");
     out.array(s.groups.len());
     for (name, g) in &s.groups {
