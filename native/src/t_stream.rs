@@ -43,6 +43,46 @@ pub struct Stream {
     pub groups: BTreeMap<Vec<u8>, Group>,
 }
 
+/// The node count of a Redis rax holding these 128-bit keys (in order), as a
+/// compressed trie counts them: XINFO's radix-tree-nodes and MEMORY USAGE's
+/// estimate. (Redis's own count can differ after deletions: its rax does not
+/// always re-compress.)
+pub fn rax_nodes(keys: impl Iterator<Item = u128>) -> usize {
+    let keys: Vec<[u8; 16]> = keys.map(|k| k.to_be_bytes()).collect();
+    fn count(keys: &[[u8; 16]], depth: usize) -> usize {
+        if depth == 16 {
+            return 1; // the key's own node
+        }
+        if keys.len() == 1 {
+            return 2; // a compressed node for the rest, then the key's node
+        }
+        let mut d = depth;
+        while d < 16 && keys.iter().all(|k| k[d] == keys[0][d]) {
+            d += 1;
+        }
+        let mut n = usize::from(d > depth); // the shared run, compressed
+        if d == 16 {
+            return n + 1;
+        }
+        n += 1; // the node that branches
+        let mut i = 0;
+        while i < keys.len() {
+            let mut e = i;
+            while e < keys.len() && keys[e][d] == keys[i][d] {
+                e += 1;
+            }
+            n += count(&keys[i..e], d + 1);
+            i = e;
+        }
+        n
+    }
+    if keys.is_empty() {
+        1
+    } else {
+        count(&keys, 0)
+    }
+}
+
 /// How XADD/XTRIM trim.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Trim {
@@ -111,7 +151,9 @@ impl Stream {
         match tail {
             Some((&key, lp)) => node::append(lp, Id::from_key(key), id, fv),
             None => {
-                self.nodes.insert(id.key(), node::new_node(id, fv));
+                // STREAM_LISTPACK_MAX_PRE_ALLOCATE, or less when nodes are smaller.
+                let prealloc = if max_bytes > 0 && max_bytes < 4096 { max_bytes } else { 4096 };
+                self.nodes.insert(id.key(), node::new_node(id, fv, prealloc));
             }
         }
         self.length += 1;

@@ -607,47 +607,6 @@ fn reply_lag(out: &mut Out, s: &Stream, g: &Group) {
     }
 }
 
-/// The node count of Redis's rax holding the node index, approximated as a
-/// compressed trie over the 16-byte keys (Redis's exact count depends on its
-/// insertion history).
-fn rax_nodes(s: &Stream) -> usize {
-    let keys: Vec<[u8; 16]> = s.nodes.keys().map(|k| k.to_be_bytes()).collect();
-    fn count(keys: &[[u8; 16]], depth: usize) -> usize {
-        if keys.is_empty() {
-            return 0;
-        }
-        if keys.len() == 1 || depth == 16 {
-            // A compressed node for the rest of the key, then the key's leaf node.
-            return if depth == 16 { 1 } else { 2 };
-        }
-        // Common prefix from `depth`.
-        let mut d = depth;
-        while d < 16 && keys.iter().all(|k| k[d] == keys[0][d]) {
-            d += 1;
-        }
-        let mut n = if d > depth { 1 } else { 0 };
-        if d == 16 {
-            return n + 1;
-        }
-        n += 1; // the branching node
-        let mut i = 0;
-        while i < keys.len() {
-            let mut e = i;
-            while e < keys.len() && keys[e][d] == keys[i][d] {
-                e += 1;
-            }
-            n += count(&keys[i..e], d + 1);
-            i = e;
-        }
-        n
-    }
-    if keys.is_empty() {
-        1
-    } else {
-        count(&keys, 0)
-    }
-}
-
 fn xinfo_stream(s: &Stream, argv: &[&[u8]], out: &mut Out) -> i64 {
     let optv = &argv[3..];
     let mut full = true;
@@ -675,7 +634,7 @@ fn xinfo_stream(s: &Stream, argv: &[&[u8]], out: &mut Out) -> i64 {
     out.bulk(b"radix-tree-keys");
     out.int(s.nodes.len() as i64);
     out.bulk(b"radix-tree-nodes");
-    out.int(rax_nodes(s) as i64);
+    out.int(super::rax_nodes(s.nodes.keys().copied()) as i64);
     out.bulk(b"last-generated-id");
     reply_id(out, s.last_id);
     out.bulk(b"max-deleted-entry-id");
