@@ -328,6 +328,14 @@ describe("Redis 7.2's answers where 7.0 differs (stated)", () => {
     expect(text(await c.call("XSETID", "s", "1-0"))).toBe("-ERR The ID specified in XSETID is smaller than current max_deleted_entry_id\r\n");
     expect(text(await c.call("XSETID", "s", "6-0"))).toBe("+OK\r\n");
   });
+  it("XREAD's + reads the last entry (Redis 7.4); XREADGROUP refuses it", async () => {
+    await c.call("FLUSHALL");
+    await c.call("XADD", "s", "1-0", "a", "1");
+    await c.call("XADD", "s", "2-0", "b", "2");
+    expect(text(await c.call("XREAD", "STREAMS", "s", "nope", "+", "+"))).toBe("*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n");
+    await c.call("XGROUP", "CREATE", "s", "g", "0");
+    expect(text(await c.call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "+"))).toContain("-ERR The + ID is meaningless in the context of XREADGROUP");
+  });
   it("XCLAIM and XAUTOCLAIM create their consumer even when they claim nothing", async () => {
     await c.call("FLUSHALL");
     await c.call("XADD", "s", "1-0", "f", "v");

@@ -569,9 +569,18 @@ pub(super) fn xread_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
             ids.push(Id::MAX);
             continue;
         }
-        if arg == b"+" && !xreadgroup {
-            // Redis 7.4: `+` reads the last entry.
-            ids.push(s.and_then(|s| s.edge_id(false)).and_then(|l| l.decr()).unwrap_or(Id::MAX));
+        if arg == b"+" {
+            // Redis 7.4's `+`: the last entry (after the ID before the last one added).
+            if xreadgroup {
+                return out.error("ERR The + ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The + ID would just return an empty result set.");
+            }
+            match s {
+                Some(s) => match s.last_id.decr() {
+                    Some(before) => ids.push(before),
+                    None => return out.error("ERR the stream last element ID is 0-0"),
+                },
+                None => ids.push(Id::MIN),
+            }
             continue;
         }
         match id::parse_strict(arg, 0) {
