@@ -89,6 +89,15 @@ events! {
     GeoRadiusStore = "georadiusstore", ZSET;
     SetBit = "setbit", STRING;
     PfAdd = "pfadd", STRING;
+    XAdd = "xadd", STREAM;
+    XDel = "xdel", STREAM;
+    XTrim = "xtrim", STREAM;
+    XSetId = "xsetid", STREAM;
+    XGroupCreate = "xgroup-create", STREAM;
+    XGroupSetId = "xgroup-setid", STREAM;
+    XGroupDestroy = "xgroup-destroy", STREAM;
+    XGroupCreateConsumer = "xgroup-createconsumer", STREAM;
+    XGroupDelConsumer = "xgroup-delconsumer", STREAM;
 }
 
 /// No event: a record that only signals a modified key.

@@ -34,6 +34,7 @@ pub fn table() -> &'static [Cmd] {
             crate::hyperloglog::COMMANDS,
             crate::geo::COMMANDS,
             crate::sort::COMMANDS,
+            crate::t_stream::COMMANDS,
         ];
         families.iter().flat_map(|f| f.iter()).map(|c| Cmd { name: c.name, f: c.f }).collect()
     })

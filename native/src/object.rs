@@ -20,6 +20,8 @@ pub enum Value {
     ZSet(Box<crate::t_zset::ZSet>),
     /// A hash (t_hash.rs: listpack, hashtable; field TTLs).
     Hash(Box<crate::t_hash::Hash>),
+    /// A stream (t_stream.rs: listpack nodes indexed by master ID, consumer groups).
+    Stream(Box<crate::t_stream::Stream>),
 }
 
 /// The types, numbered as Redis numbers them (OBJ_STRING = 0, OBJ_LIST = 1,
@@ -33,6 +35,7 @@ pub enum Kind {
     Set = 2,
     ZSet = 3,
     Hash = 4,
+    Stream = 6,
 }
 
 impl Kind {
@@ -44,6 +47,7 @@ impl Kind {
             Kind::Set => "set",
             Kind::ZSet => "zset",
             Kind::Hash => "hash",
+            Kind::Stream => "stream",
         }
     }
 }
@@ -56,6 +60,7 @@ impl Value {
             Value::Set(_) => Kind::Set,
             Value::ZSet(_) => Kind::ZSet,
             Value::Hash(_) => Kind::Hash,
+            Value::Stream(_) => Kind::Stream,
         }
     }
     pub fn type_name(&self) -> &'static str {
@@ -71,6 +76,7 @@ impl Value {
             Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
             Value::Hash(h) => h.encoding(),
+            Value::Stream(x) => x.encoding(),
         }
     }
 
@@ -83,6 +89,7 @@ impl Value {
             Value::Set(s) => s.digest(digest),
             Value::ZSet(z) => z.digest(digest),
             Value::Hash(h) => h.digest(digest),
+            Value::Stream(x) => x.digest(digest),
         }
     }
 
@@ -96,6 +103,7 @@ impl Value {
             Value::Set(s) => s.free_effort(),
             Value::ZSet(z) => z.free_effort(),
             Value::Hash(h) => h.free_effort(),
+            Value::Stream(x) => x.free_effort(),
         }
     }
 }

@@ -62,7 +62,31 @@ pub fn value_size(v: &Value, samples: usize) -> usize {
         Value::List(l) => list_size(l, samples),
         Value::ZSet(z) => zset_size(z, samples),
         Value::Hash(h) => hash_size(h, samples),
+        Value::Stream(st) => stream_size(st, samples),
     }
+}
+
+/// Redis's estimate for a stream: sizeof(stream), the node index as a rax, the
+/// listpacks' allocations (the first `samples` averaged, the tail's own), the
+/// groups, their PELs and consumers (streamRadixTreeMemoryUsage's formula).
+fn stream_size(st: &crate::t_stream::Stream, samples: usize) -> usize {
+    use crate::t_stream::rax_nodes;
+    let rax = |numele: usize, keys: &mut dyn Iterator<Item = u128>| numele * 16 + rax_nodes(keys) * (4 + 8 * 30);
+    let mut size = ROBJ + 80 + rax(st.nodes.len(), &mut st.nodes.keys().copied());
+    let sampled: Vec<usize> = st.nodes.values().take(samples).map(|lp| usable_size(lp.alloc_size())).collect();
+    if st.nodes.len() <= sampled.len() {
+        size += sampled.iter().sum::<usize>();
+    } else if let Some(tail) = st.nodes.values().next_back() {
+        let avg = if sampled.is_empty() { 0 } else { sampled.iter().sum::<usize>() / sampled.len() };
+        size += avg * (st.nodes.len() - 1) + usable_size(tail.alloc_size());
+    }
+    for g in st.groups.values() {
+        size += 40 + rax(g.pel.len(), &mut g.pel.keys().map(|id| id.key())) + 24 * g.pel.len();
+        for (name, c) in &g.consumers {
+            size += 32 + name.len() + rax(c.pel.len(), &mut c.pel.iter().map(|id| id.key()));
+        }
+    }
+    size
 }
 
 /// sizeof(quicklist), sizeof(quicklistNode).

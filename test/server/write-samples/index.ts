@@ -8,5 +8,6 @@ import { samples as hyperloglog } from "./hyperloglog.js";
 import { samples as geo } from "./geo.js";
 import { samples as sort } from "./sort.js";
 import { samples as blocking } from "./blocking.js";
+import { samples as streams } from "./streams.js";
 
-export const FAMILY_SAMPLES: Record<string, string[][]> = { ...lists, ...hashes, ...sets, ...zsets, ...bitmaps, ...hyperloglog, ...geo, ...sort, ...blocking };
+export const FAMILY_SAMPLES: Record<string, string[][]> = { ...lists, ...hashes, ...sets, ...zsets, ...bitmaps, ...hyperloglog, ...geo, ...sort, ...blocking, ...streams };

@@ -1,0 +1,167 @@
+//! One stream node: a listpack laid out as Redis's t_stream.c lays it out.
+//!
+//! The master entry: `count | deleted | num-fields | field_1 .. field_N | 0`
+//! (live and deleted entries, the fields of the node's first entry).
+//! Each entry: `flags | ms-diff | seq-diff | num-fields | f1 | v1 .. | lp-count`,
+//! or with FLAG_SAMEFIELDS (its fields are the master's):
+//! `flags | ms-diff | seq-diff | v1 .. vN | lp-count`. The ID is the delta
+//! from the node's master ID (the index key); lp-count counts the entry's
+//! elements before it, so the node can be walked backwards.
+use super::Id;
+use crate::listpack::Listpack;
+
+pub const FLAG_NONE: i64 = 0;
+pub const FLAG_DELETED: i64 = 1;
+pub const FLAG_SAMEFIELDS: i64 = 2;
+
+/// One entry as decoded: its ID, flags, the offset of its flags element, and
+/// its fields and values alternating.
+pub struct Entry {
+    pub id: Id,
+    pub flags: i64,
+    pub pos: usize,
+    pub fields: Vec<Vec<u8>>,
+}
+
+impl Entry {
+    pub fn deleted(&self) -> bool {
+        self.flags & FLAG_DELETED != 0
+    }
+}
+
+fn int_at(lp: &Listpack, p: usize) -> i64 {
+    lp.get(p).as_i64().expect("stream node integer")
+}
+
+/// The master entry's counters: (live entries, deleted entries).
+pub fn counts(lp: &Listpack) -> (i64, i64) {
+    let p = lp.first().unwrap();
+    let count = int_at(lp, p);
+    (count, int_at(lp, lp.next(p).unwrap()))
+}
+
+/// Rewrites the master entry's counters.
+pub fn set_counts(lp: &mut Listpack, count: i64, deleted: i64) {
+    let p = lp.first().unwrap();
+    let p = lp.replace(p, count.to_string().as_bytes());
+    let q = lp.next(p).unwrap();
+    lp.replace(q, deleted.to_string().as_bytes());
+}
+
+/// Rewrites an entry's flags (the element at `pos`).
+pub fn set_flags(lp: &mut Listpack, pos: usize, flags: i64) {
+    lp.replace(pos, flags.to_string().as_bytes());
+}
+
+/// Marks the entry at `pos` deleted and moves `n` from the live count to the deleted one.
+pub fn mark_deleted(lp: &mut Listpack, pos: usize, flags: i64, n: i64) {
+    set_flags(lp, pos, flags | FLAG_DELETED);
+    let (count, deleted) = counts(lp);
+    set_counts(lp, count - n, deleted + n);
+}
+
+/// A new node whose first entry is `id` (so its master ID): Redis's
+/// streamAppendItem on an empty tail, `prealloc` bytes reserved as Redis's lpNew does.
+pub fn new_node(id: Id, fv: &[&[u8]], prealloc: usize) -> Listpack {
+    let n = fv.len() / 2;
+    let mut lp = Listpack::new();
+    lp.reserve(prealloc);
+    lp.push_back_i64(1);
+    lp.push_back_i64(0);
+    lp.push_back_i64(n as i64);
+    for pair in fv.chunks_exact(2) {
+        lp.push_back(pair[0]);
+    }
+    lp.push_back_i64(0);
+    push_entry(&mut lp, id, id, fv, true);
+    lp
+}
+
+/// Appends entry `id` to the node with master ID `master`.
+pub fn append(lp: &mut Listpack, master: Id, id: Id, fv: &[&[u8]]) {
+    let n = fv.len() / 2;
+    let p = lp.first().unwrap();
+    let count = int_at(lp, p);
+    let p = lp.replace(p, (count + 1).to_string().as_bytes());
+    let mut q = lp.next(lp.next(p).unwrap()).unwrap();
+    let master_fields = int_at(lp, q) as usize;
+    let mut same = master_fields == n;
+    if same {
+        for pair in fv.chunks_exact(2) {
+            q = lp.next(q).unwrap();
+            if !lp.get(q).eq_bytes(pair[0]) {
+                same = false;
+                break;
+            }
+        }
+    }
+    push_entry(lp, master, id, fv, same);
+}
+
+fn push_entry(lp: &mut Listpack, master: Id, id: Id, fv: &[&[u8]], same: bool) {
+    let n = fv.len() / 2;
+    lp.push_back_i64(if same { FLAG_SAMEFIELDS } else { FLAG_NONE });
+    lp.push_back_i64(id.ms.wrapping_sub(master.ms) as i64);
+    lp.push_back_i64(id.seq.wrapping_sub(master.seq) as i64);
+    if !same {
+        lp.push_back_i64(n as i64);
+    }
+    for pair in fv.chunks_exact(2) {
+        if !same {
+            lp.push_back(pair[0]);
+        }
+        lp.push_back(pair[1]);
+    }
+    let lp_count = if same { n + 3 } else { 2 * n + 4 };
+    lp.push_back_i64(lp_count as i64);
+}
+
+/// Every entry of the node (deleted ones too), in order.
+pub fn entries(lp: &Listpack, master: Id) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut p = lp.first();
+    // Master entry: count, deleted, num-fields, the fields, the 0 terminator.
+    p = p.and_then(|p| lp.next(p)).and_then(|p| lp.next(p));
+    let Some(nf_pos) = p else { return out };
+    let nf = int_at(lp, nf_pos) as usize;
+    let mut master_fields = Vec::with_capacity(nf);
+    let mut p = lp.next(nf_pos);
+    for _ in 0..nf {
+        let q = p.unwrap();
+        master_fields.push(lp.get(q).to_vec());
+        p = lp.next(q);
+    }
+    p = p.and_then(|q| lp.next(q)); // the terminator
+    while let Some(pos) = p {
+        let flags = int_at(lp, pos);
+        let q = lp.next(pos).unwrap();
+        let ms = master.ms.wrapping_add(int_at(lp, q) as u64);
+        let q = lp.next(q).unwrap();
+        let seq = master.seq.wrapping_add(int_at(lp, q) as u64);
+        let mut q = lp.next(q).unwrap();
+        let mut fields = Vec::new();
+        if flags & FLAG_SAMEFIELDS != 0 {
+            for f in &master_fields {
+                fields.push(f.clone());
+                fields.push(lp.get(q).to_vec());
+                q = lp.next(q).unwrap();
+            }
+        } else {
+            let n = int_at(lp, q) as usize;
+            q = lp.next(q).unwrap();
+            for _ in 0..2 * n {
+                fields.push(lp.get(q).to_vec());
+                q = lp.next(q).unwrap();
+            }
+        }
+        // q is at lp-count.
+        p = lp.next(q);
+        out.push(Entry { id: Id::new(ms, seq), flags, pos, fields });
+    }
+    out
+}
+
+/// The ID of the node's last entry, deleted or not (lpGetEdgeStreamID).
+pub fn last_id_any(lp: &Listpack, master: Id) -> Id {
+    entries(lp, master).last().map(|e| e.id).unwrap_or(master)
+}
