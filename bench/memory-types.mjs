@@ -1,6 +1,6 @@
 /**
  * Memory of the collection types: used_memory (INFO) and RSS of a fresh
- * server after loading 100,000 hashes of 10 small fields and, in another fresh
+ * server, once settled, after loading 100,000 hashes of 10 small fields and, in another fresh
  * server, 100,000 sorted sets of 10 members; per kind of server.
  */
 import { call, pipelineOneLineReplies, rssBytes, startServer } from "./servers.mjs";
@@ -32,7 +32,15 @@ export async function measureTypeMemory(kind, shape, count = 100000) {
     const emptyUsed = await usedMemory(srv.port);
     const res = await pipelineOneLineReplies(srv.port, count, SHAPES[shape]);
     if (res.errors > 0) throw new Error(`${kind}: ${res.errors} error replies loading ${shape}s`);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Let the server settle: Nodis's used_memory counts V8's heap, which a GC
+    // shrinks some seconds after a load. Read until it holds still (at most 20 s).
+    let last = await usedMemory(srv.port);
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = await usedMemory(srv.port);
+      if (Math.abs(now - last) < last * 0.005) break;
+      last = now;
+    }
     const dbsize = Number((await call(srv.port, "DBSIZE")).slice(1));
     const encoding = String(await call(srv.port, "OBJECT", "ENCODING", SHAPES[shape](0)[1])).split("\r\n").pop();
     return {

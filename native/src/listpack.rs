@@ -183,6 +183,7 @@ fn backlen_size(l: usize) -> usize {
 
 /// Appends the backlen of an entry of `l` bytes (lpEncodeBacklen): the most
 /// significant group first, every byte but the first with the high bit set.
+#[cfg(test)]
 fn encode_backlen(l: usize, out: &mut Vec<u8>) {
     let n = backlen_size(l);
     for i in (0..n).rev() {

@@ -246,7 +246,7 @@ impl Quicklist {
 
     pub fn into_listpack(mut self) -> Listpack {
         let mut n = self.nodes.pop_front().expect("quicklist: one node");
-        std::mem::replace(n.lp(), Listpack::new())
+        std::mem::take(n.lp())
     }
 
     #[inline]

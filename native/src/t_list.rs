@@ -13,19 +13,21 @@ use crate::quicklist::{self, exceeds_limit, node_limit, Elem, Quicklist};
 use crate::reply::{code, err, Out};
 use crate::t_string_float;
 use crate::util::{parse_f64, parse_i64};
-use std::sync::atomic::{AtomicI32, Ordering};
-
-static FILL: AtomicI32 = AtomicI32::new(-2);
-static COMPRESS_DEPTH: AtomicI32 = AtomicI32::new(0);
-
-/// list-max-listpack-size and list-compress-depth (CONFIG SET reaches here).
-pub fn set_config(fill: i32, compress_depth: i32) {
-    FILL.store(fill, Ordering::Relaxed);
-    COMPRESS_DEPTH.store(compress_depth, Ordering::Relaxed);
+/// list-max-listpack-size (config.rs; CONFIG SET reaches it).
+fn fill() -> i32 {
+    crate::config::get().list_max_listpack_size.clamp(i32::MIN as i64, i32::MAX as i64) as i32
 }
 
-fn fill() -> i32 {
-    FILL.load(Ordering::Relaxed)
+/// list-compress-depth.
+fn compress_depth() -> i32 {
+    crate::config::get().list_compress_depth.clamp(0, i32::MAX as i64) as i32
+}
+
+/// Sets both list settings (tests).
+#[cfg(test)]
+fn set_config(fill: i32, compress_depth: i32) {
+    crate::config::set("list-max-listpack-size", fill as i64);
+    crate::config::set("list-compress-depth", compress_depth as i64);
 }
 
 #[derive(Clone)]
@@ -115,7 +117,7 @@ impl List {
         if let List::Listpack(lp) = self {
             if exceeds_limit(fill(), lp.bytes_len() + add_bytes, lp.len() + add_len) {
                 let lp = std::mem::take(lp);
-                *self = List::Quicklist(Quicklist::from_listpack(lp, fill(), COMPRESS_DEPTH.load(Ordering::Relaxed)));
+                *self = List::Quicklist(Quicklist::from_listpack(lp, fill(), compress_depth()));
             }
         }
     }
@@ -305,7 +307,7 @@ fn list_again<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> &'a mut List {
 /// dbAdd of a new empty list (fires `new`).
 fn add_list(ks: &mut Keyspace, db: usize, key: &[u8]) {
     let lru = ks.lru_clock();
-    ks.dbs[db].add(key, Entry::new(Value::List(Box::new(List::new())), -1, lru));
+    ks.dbs[db].add(key, Entry::new(Value::List(Box::default()), -1, lru));
     ks.notify(db, key, Event::New);
 }
 
@@ -926,3 +928,61 @@ pub const COMMANDS: &[Cmd] = &[
     Cmd { name: "brpoplpush", f: brpoplpush_cmd },
     Cmd { name: "blmpop", f: blmpop_cmd },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(l: &List) -> Vec<Vec<u8>> {
+        let mut v = Vec::new();
+        l.for_each(|b| v.push(b.to_vec()));
+        v
+    }
+
+    #[test]
+    fn timeouts_as_get_timeout_from_object_or_reply() {
+        let now = 1_000_000;
+        assert_eq!(parse_timeout(b"0", now), Ok(0));
+        assert_eq!(parse_timeout(b"0.0001", now), Ok(now + 1)); // rounded up to a millisecond
+        assert_eq!(parse_timeout(b"1.5", now), Ok(now + 1500));
+        assert_eq!(parse_timeout(b"0x10", now), Ok(now + 16_000));
+        assert_eq!(parse_timeout(b"-1", now), Err("ERR timeout is negative"));
+        assert_eq!(parse_timeout(b"-inf", now), Err("ERR timeout is negative"));
+        assert_eq!(parse_timeout(b"inf", now), Err("ERR timeout is out of range"));
+        assert_eq!(parse_timeout(b"9223372036854775", now), Err("ERR timeout is out of range"));
+        for bad in [&b"abc"[..], b"", b" 1", b"1 ", b"nan", b"1e5000"] {
+            assert_eq!(parse_timeout(bad, now), Err("ERR timeout is not a float or out of range"));
+        }
+    }
+
+    /// The conversions use the process-wide config, so one test walks through them.
+    #[test]
+    fn conversions_at_the_limits_and_at_half() {
+        set_config(4, 0);
+        let mut l = List::new();
+        for v in ["a", "b", "c", "d"] {
+            l.try_grow(1, 1);
+            l.push(v.as_bytes(), false);
+        }
+        assert_eq!(l.encoding(), "listpack");
+        l.try_grow(1, 1);
+        l.push(b"e", false);
+        assert_eq!(l.encoding(), "quicklist");
+        // One node of 4 is over half the limit; two elements are not.
+        l.pop(false);
+        l.try_shrink(true);
+        assert_eq!(l.encoding(), "quicklist");
+        l.pop(false);
+        l.pop(false);
+        l.try_shrink(true);
+        assert_eq!(l.encoding(), "listpack");
+        assert_eq!(values(&l), vec![b"a".to_vec(), b"b".to_vec()]);
+        // SORT ... STORE's list: a listpack when it fits the limits (not halved).
+        let s = List::from_values([&b"x"[..], b"y", b"z", b"w"]);
+        assert_eq!(s.encoding(), "listpack");
+        let s = List::from_values([&b"x"[..], b"y", b"z", b"w", b"v"]);
+        assert_eq!(s.encoding(), "quicklist");
+        assert_eq!(s.len(), 5);
+        set_config(-2, 0);
+    }
+}

@@ -7,8 +7,6 @@
  */
 import { engineHandler } from "./engine-command.js";
 import { rangeKeySpec, type CommandDef, type KeySpec } from "./types.js";
-import { lists } from "../engine/index.js";
-import type { Server } from "../server/server.js";
 
 /** One plain definition: a single key at argv[1]. */
 function def(name: string, arity: number, flags: string, keyFlags: string, acl = "list"): CommandDef {
@@ -64,15 +62,3 @@ export const listCommands: CommandDef[] = [
   mpopDef("blmpop", -5, "write blocking", 2),
 ];
 
-/** The list configs the engine reads (list-max-ziplist-size is an alias of the first). */
-const LIST_CONFIGS = new Set(["list-max-listpack-size", "list-compress-depth"]);
-
-/** Mirrors list-max-listpack-size and list-compress-depth into the engine, now and on every CONFIG SET. */
-export function trackListConfig(server: Server): void {
-  const apply = () => lists.setConfig(server.config.int("list-max-listpack-size"), server.config.int("list-compress-depth"));
-  apply();
-  server.config.onChange((name) => {
-    if (LIST_CONFIGS.has(name)) apply();
-    return undefined;
-  });
-}

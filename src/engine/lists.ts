@@ -1,11 +1,6 @@
 /** The list type's engine settings (native/src/t_list.rs). */
 import { native } from "./addon.js";
 
-/** list-max-listpack-size (`fill`: negative, a byte limit -1..-5; positive, entries) and list-compress-depth. */
-export function setConfig(fill: number, compressDepth: number): void {
-  native.engineListConfig(fill, compressDepth);
-}
-
 /** DEBUG QUICKLIST-PACKED-THRESHOLD: elements of `bytes` or more get plain nodes (0: the 1 GB default); false when refused. */
 export function setPackedThreshold(bytes: number): boolean {
   return native.engineListPackedThreshold(bytes);

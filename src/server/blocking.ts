@@ -73,6 +73,8 @@ const TYPE_OF_CATEGORY: [string, string][] = [
 
 /** Blocking commands whose timeout is argv[1] (the others': their last argument). */
 const TIMEOUT_FIRST = new Set(["blmpop", "bzmpop"]);
+/** Where blocking is not allowed (MULTI, scripts) these answer a null bulk, not a null array (t_list.c's blmoveGenericCommand). */
+const NULL_WHEN_DENIED = new Set(["blmove", "brpoplpush"]);
 
 /** The engine answered Code.BLOCK for the command in `c`: block its client (or answer null where blocking is not allowed). */
 export function blockOrAnswer(c: Ctx): void {
@@ -80,6 +82,7 @@ export function blockOrAnswer(c: Ctx): void {
   const spec = server.commandNames?.get(c.argv[0]);
   const type = spec ? waitedType(spec) : null;
   if (!spec || type === null) return c.r.nilArray();
+  if (c.client.denyBlocking && NULL_WHEN_DENIED.has(spec.name)) return c.r.nil();
   blockForKeys(c, { keys: waitedKeys(spec, c.argv), type, deadline: deadlineOf(spec, c.argv) }, spec);
 }
 

@@ -18,7 +18,6 @@ import { COPIED_OUTPUT_MAX, LIMIT_CHECK_STEP_BITS, OutputArena, PendingRanges } 
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
 import { trackLazyfree } from "../commands/lazyfree.js";
-import { trackListConfig } from "../commands/lists.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
@@ -148,7 +147,6 @@ export class Server {
     });
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
     trackLazyfree(this); // which deletions free big values on the lazyfree thread
-    trackListConfig(this); // list-max-listpack-size, list-compress-depth
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
     installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
     this.closeHooks.push((c) => this.blocking.clientClosed(c));

@@ -8,12 +8,12 @@
  *
  * NODIS_DIFF_SEED replays seeds.
  */
-import net from "node:net";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveRedisServer, startNodis, startRedis, useNodis } from "../helpers/nodis.js";
 import { expectSameReplies } from "../helpers/oracle.js";
-import { RespConnection, ReplyReader, encodeCommand, show, type Arg } from "../diff/resp.js";
+import { RespConnection, show, type Arg } from "../diff/resp.js";
+import { Subscriber } from "../helpers/subscriber.js";
 import { Prng, seedsFromEnv } from "../diff/prng.js";
 import type { RunningServer } from "../../src/index.js";
 import type { PropagatedOp } from "../../src/server/write-path.js";
@@ -111,6 +111,10 @@ const FIXED = split(`
   lmove s d left up
   lrange d 0 -1
   rpoplpush s s
+  rpush one a
+  rpoplpush one one
+  lmove one one left right
+  lrange one 0 -1
   rpoplpush nosuch d
   set str x
   lmove s str left left
@@ -185,6 +189,22 @@ describe.skipIf(!haveRedisServer())("list commands against redis-server", () => 
       a.close();
       b.close();
     }
+  });
+
+  it("answers blocking pops that cannot block (in MULTI) as Redis: null arrays, null bulks for BLMOVE and BRPOPLPUSH", async () => {
+    const cmds = split(`
+      multi
+      blmove nosuch d left left 0
+      blpop nosuch 0
+      blmpop 0 1 nosuch left
+      brpoplpush nosuch d 0
+      brpop nosuch 1
+      rpush s a
+      blmove s d left left 0
+      blpop d 0
+      exec
+    `);
+    await expectSameReplies(p.a, p.b, cmds);
   });
 
   it("refuses LPOS RANK of LONG_MIN as 7.2 does (7.0 took it)", async () => {
@@ -312,12 +332,13 @@ describe.skipIf(!existsSync(REDIS72))("node shapes against Redis 7.2 itself", ()
     return ql ? `${enc} nodes=${ql[1]} bytes=${ql[2]}` : `${enc}`;
   }
   for (const seed of SEEDS) {
-    it(`seed ${seed}: the same encodings, nodes and node bytes after every command`, async () => {
+    it(`seed ${seed}: the same encodings, nodes and node bytes after every command${seed % 2 ? ", plain nodes from 100 bytes" : ""}`, async () => {
       const [fill, depth] = CONFIGS[(seed + 3) % CONFIGS.length];
       for (const c of [p.a, p.b]) {
         await c.call("flushall");
         await c.call("config", "set", "list-max-listpack-size", fill);
         await c.call("config", "set", "list-compress-depth", depth);
+        await c.call("debug", "quicklist-packed-threshold", seed % 2 ? "100b" : "0");
       }
       await randomRun(p.a, p.b, seed, 800, async (argv) => {
         for (const k of ["k1", "k2", "k3"]) expect(await shape(p.a, k), `${k} after ${argv.map(String).join(" ").slice(0, 100)}`).toBe(await shape(p.b, k));
@@ -415,43 +436,12 @@ describe("what the list commands propagate", () => {
   });
 });
 
-/** A connection that keeps every message it receives (a subscriber). */
-class Subscriber {
-  readonly messages: Buffer[] = [];
-  private reader = new ReplyReader();
-  private constructor(private sock: net.Socket) {
-    sock.on("data", (d) => {
-      this.reader.push(d);
-      for (let m = this.reader.next(); m; m = this.reader.next()) this.messages.push(m);
-    });
-    sock.on("error", () => {});
-  }
-  static async open(port: number): Promise<Subscriber> {
-    const sock = net.connect(port, "127.0.0.1");
-    await new Promise((r) => sock.once("connect", r));
-    const s = new Subscriber(sock);
-    sock.write(encodeCommand(["PSUBSCRIBE", "__key*@*__:*"]));
-    await s.until((m) => m.length > 0);
-    return s;
-  }
-  async until(done: (m: Buffer[]) => boolean): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!done(this.messages)) {
-      if (Date.now() > deadline) throw new Error(`subscriber: timed out with ${this.messages.length} messages`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
 describe.skipIf(!haveRedisServer())("keyspace events of the list commands against redis-server", () => {
   const p = usePair(undefined, { "notify-keyspace-events": "KEA" });
   for (const seed of SEEDS.slice(0, 2)) {
     it(`seed ${seed}: the same messages, in the same order`, async () => {
       for (const c of [p.a, p.b]) await c.call("flushall");
-      const subs = await Promise.all([p.a, p.b].map((_, i) => Subscriber.open(i === 0 ? p.nodis.port : p.oracle.port)));
+      const subs = await Promise.all([p.a, p.b].map((_, i) => Subscriber.open(i === 0 ? p.nodis.port : p.oracle.port, "PSUBSCRIBE", "__key*@*__:*")));
       try {
         await randomRun(p.a, p.b, seed, 600);
         // The fixed commands too (LMOVE's pair of events, del when emptied, LTRIM's event without a change).

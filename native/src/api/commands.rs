@@ -23,12 +23,6 @@ pub fn engine_command_names() -> Vec<String> {
     crate::command::table().iter().map(|c| c.name.to_string()).collect()
 }
 
-/// list-max-listpack-size and list-compress-depth (t_list.rs reads them).
-#[napi(catch_unwind)]
-pub fn engine_list_config(fill: i32, compress_depth: i32) {
-    crate::t_list::set_config(fill, compress_depth);
-}
-
 /// DEBUG QUICKLIST-PACKED-THRESHOLD: false when the size is refused.
 #[napi(catch_unwind)]
 pub fn engine_list_packed_threshold(bytes: f64) -> bool {
