@@ -7,6 +7,7 @@ import v8 from "node:v8";
 import { performance } from "node:perf_hooks";
 import type { Server } from "../server/server.js";
 import type { Client } from "../server/client.js";
+import { QuietHeapCollector } from "../server/heap-gc.js";
 import { CMD_ADMIN, CMD_FAST, CMD_SKIP_MONITOR, CMD_SKIP_SLOWLOG, type CommandSpec } from "./types.js";
 import { Histogram } from "./histogram.js";
 import { SlowLog } from "./slowlog-store.js";
@@ -185,6 +186,8 @@ export function installIntrospection(server: Server): void {
     if (name.startsWith("slowlog-") || name.startsWith("latency-")) read();
   });
   server.cronHooks.push(() => st.sample(server));
+  const heap = new QuietHeapCollector();
+  server.cronHooks.push(() => heap.tick(server.stats.totalCommands));
   const leaveMonitor = (c: Client) => {
     if (st.monitors.delete(c)) {
       c.flags.delete("monitor");
