@@ -37,4 +37,6 @@ pub mod t_stream;
 pub mod t_string;
 pub mod t_string_float;
 pub mod t_zset;
+#[cfg(test)]
+pub mod testutil;
 pub mod util;

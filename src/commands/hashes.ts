@@ -7,7 +7,49 @@
  * are given here).
  */
 import { engineHandler } from "./engine-command.js";
-import type { CommandDef } from "./types.js";
+import type { CommandDef, DocArg } from "./types.js";
+
+/** The `FIELDS numfields field [field ...]` block of the field TTL commands. */
+const FIELDS_BLOCK: DocArg = {
+  name: "fields", type: "block", token: "FIELDS", arguments: [
+    { name: "numfields", type: "integer" },
+    { name: "field", type: "string", flags: ["multiple"] },
+  ],
+};
+
+/** A field TTL command of Redis 7.4 (key, `args`, then FIELDS): its COMMAND DOCS given here, as 7.2's data lacks them. */
+function fieldTtlCommand(name: string, arity: number, flags: string, summary: string, args: DocArg[]): CommandDef {
+  const write = flags.startsWith("write");
+  return {
+    name,
+    arity,
+    flags,
+    keys: [1, 1, 1],
+    keyFlags: write ? "RW update" : "RO access",
+    acl: `${write ? "write" : "read"} hash fast`,
+    docs: {
+      group: "hash",
+      summary,
+      since: "7.4.0",
+      complexity: "O(N) where N is the number of specified fields",
+      args: [{ name: "key", type: "key", keySpecIndex: 0 }, ...args, FIELDS_BLOCK],
+    },
+    handler: engineHandler(name),
+  };
+}
+
+/** HEXPIRE and its kin: a time, then NX | XX | GT | LT. */
+function fieldTtlSet(name: string, summary: string, time: DocArg): CommandDef {
+  const condition: DocArg = {
+    name: "condition", type: "oneof", flags: ["optional"], arguments: ["nx", "xx", "gt", "lt"].map((t) => ({ name: t, type: "pure-token", token: t.toUpperCase() })),
+  };
+  return fieldTtlCommand(name, -6, "write denyoom fast", summary, [time, condition]);
+}
+
+/** HTTL and its kin: the fields' TTLs or expire times. */
+function fieldTtlRead(name: string, summary: string): CommandDef {
+  return fieldTtlCommand(name, -5, "readonly fast", summary, []);
+}
 
 export const hashCommands: CommandDef[] = [
   {
@@ -159,232 +201,15 @@ export const hashCommands: CommandDef[] = [
     tips: "nondeterministic_output",
     handler: engineHandler("hscan"),
   },
-  {
-    name: "hexpire",
-    arity: -6,
-    flags: "write denyoom fast",
-    keys: [1, 1, 1],
-    keyFlags: "RW update",
-    acl: "write hash fast",
-    docs: {
-      group: "hash",
-      summary: "Set expiry for hash field using relative time to expire (seconds)",
-      since: "7.4.0",
-      complexity: "O(N) where N is the number of specified fields",
-      args: [
-        { name: "key", type: "key", keySpecIndex: 0 },
-        { name: "seconds", type: "integer" },
-        { name: "condition", type: "oneof", flags: ["optional"], arguments: [
-          { name: "nx", type: "pure-token", token: "NX" },
-          { name: "xx", type: "pure-token", token: "XX" },
-          { name: "gt", type: "pure-token", token: "GT" },
-          { name: "lt", type: "pure-token", token: "LT" },
-        ] },
-        { name: "fields", type: "block", token: "FIELDS", arguments: [
-          { name: "numfields", type: "integer" },
-          { name: "field", type: "string", flags: ["multiple"] },
-        ] },
-      ],
-    },
-    handler: engineHandler("hexpire"),
-  },
-  {
-    name: "hpexpire",
-    arity: -6,
-    flags: "write denyoom fast",
-    keys: [1, 1, 1],
-    keyFlags: "RW update",
-    acl: "write hash fast",
-    docs: {
-      group: "hash",
-      summary: "Set expiry for hash field using relative time to expire (milliseconds)",
-      since: "7.4.0",
-      complexity: "O(N) where N is the number of specified fields",
-      args: [
-        { name: "key", type: "key", keySpecIndex: 0 },
-        { name: "milliseconds", type: "integer" },
-        { name: "condition", type: "oneof", flags: ["optional"], arguments: [
-          { name: "nx", type: "pure-token", token: "NX" },
-          { name: "xx", type: "pure-token", token: "XX" },
-          { name: "gt", type: "pure-token", token: "GT" },
-          { name: "lt", type: "pure-token", token: "LT" },
-        ] },
-        { name: "fields", type: "block", token: "FIELDS", arguments: [
-          { name: "numfields", type: "integer" },
-          { name: "field", type: "string", flags: ["multiple"] },
-        ] },
-      ],
-    },
-    handler: engineHandler("hpexpire"),
-  },
-  {
-    name: "hexpireat",
-    arity: -6,
-    flags: "write denyoom fast",
-    keys: [1, 1, 1],
-    keyFlags: "RW update",
-    acl: "write hash fast",
-    docs: {
-      group: "hash",
-      summary: "Set expiry for hash field using an absolute Unix timestamp (seconds)",
-      since: "7.4.0",
-      complexity: "O(N) where N is the number of specified fields",
-      args: [
-        { name: "key", type: "key", keySpecIndex: 0 },
-        { name: "unix-time-seconds", type: "unix-time" },
-        { name: "condition", type: "oneof", flags: ["optional"], arguments: [
-          { name: "nx", type: "pure-token", token: "NX" },
-          { name: "xx", type: "pure-token", token: "XX" },
-          { name: "gt", type: "pure-token", token: "GT" },
-          { name: "lt", type: "pure-token", token: "LT" },
-        ] },
-        { name: "fields", type: "block", token: "FIELDS", arguments: [
-          { name: "numfields", type: "integer" },
-          { name: "field", type: "string", flags: ["multiple"] },
-        ] },
-      ],
-    },
-    handler: engineHandler("hexpireat"),
-  },
-  {
-    name: "hpexpireat",
-    arity: -6,
-    flags: "write denyoom fast",
-    keys: [1, 1, 1],
-    keyFlags: "RW update",
-    acl: "write hash fast",
-    docs: {
-      group: "hash",
-      summary: "Set expiry for hash field using an absolute Unix timestamp (milliseconds)",
-      since: "7.4.0",
-      complexity: "O(N) where N is the number of specified fields",
-      args: [
-        { name: "key", type: "key", keySpecIndex: 0 },
-        { name: "unix-time-milliseconds", type: "unix-time" },
-        { name: "condition", type: "oneof", flags: ["optional"], arguments: [
-          { name: "nx", type: "pure-token", token: "NX" },
-          { name: "xx", type: "pure-token", token: "XX" },
-          { name: "gt", type: "pure-token", token: "GT" },
-          { name: "lt", type: "pure-token", token: "LT" },
-        ] },
-        { name: "fields", type: "block", token: "FIELDS", arguments: [
-          { name: "numfields", type: "integer" },
-          { name: "field", type: "string", flags: ["multiple"] },
-        ] },
-      ],
-    },
-    handler: engineHandler("hpexpireat"),
-  },
-  {
-    name: "httl",
-    arity: -5,
-    flags: "readonly fast",
-    keys: [1, 1, 1],
-    keyFlags: "RO access",
-    acl: "read hash fast",
-    docs: {
-      group: "hash",
-      summary: "Returns the TTL in seconds of a hash field.",
-      since: "7.4.0",
-      complexity: "O(N) where N is the number of specified fields",
-      args: [
-        { name: "key", type: "key", keySpecIndex: 0 },
-        { name: "fields", type: "block", token: "FIELDS", arguments: [
-          { name: "numfields", type: "integer" },
-          { name: "field", type: "string", flags: ["multiple"] },
-        ] },
-      ],
-    },
-    handler: engineHandler("httl"),
-  },
-  {
-    name: "hpttl",
-    arity: -5,
-    flags: "readonly fast",
-    keys: [1, 1, 1],
-    keyFlags: "RO access",
-    acl: "read hash fast",
-    docs: {
-      group: "hash",
-      summary: "Returns the TTL in milliseconds of a hash field.",
-      since: "7.4.0",
-      complexity: "O(N) where N is the number of specified fields",
-      args: [
-        { name: "key", type: "key", keySpecIndex: 0 },
-        { name: "fields", type: "block", token: "FIELDS", arguments: [
-          { name: "numfields", type: "integer" },
-          { name: "field", type: "string", flags: ["multiple"] },
-        ] },
-      ],
-    },
-    handler: engineHandler("hpttl"),
-  },
-  {
-    name: "hexpiretime",
-    arity: -5,
-    flags: "readonly fast",
-    keys: [1, 1, 1],
-    keyFlags: "RO access",
-    acl: "read hash fast",
-    docs: {
-      group: "hash",
-      summary: "Returns the expiration time of a hash field as a Unix timestamp, in seconds.",
-      since: "7.4.0",
-      complexity: "O(N) where N is the number of specified fields",
-      args: [
-        { name: "key", type: "key", keySpecIndex: 0 },
-        { name: "fields", type: "block", token: "FIELDS", arguments: [
-          { name: "numfields", type: "integer" },
-          { name: "field", type: "string", flags: ["multiple"] },
-        ] },
-      ],
-    },
-    handler: engineHandler("hexpiretime"),
-  },
-  {
-    name: "hpexpiretime",
-    arity: -5,
-    flags: "readonly fast",
-    keys: [1, 1, 1],
-    keyFlags: "RO access",
-    acl: "read hash fast",
-    docs: {
-      group: "hash",
-      summary: "Returns the expiration time of a hash field as a Unix timestamp, in msec.",
-      since: "7.4.0",
-      complexity: "O(N) where N is the number of specified fields",
-      args: [
-        { name: "key", type: "key", keySpecIndex: 0 },
-        { name: "fields", type: "block", token: "FIELDS", arguments: [
-          { name: "numfields", type: "integer" },
-          { name: "field", type: "string", flags: ["multiple"] },
-        ] },
-      ],
-    },
-    handler: engineHandler("hpexpiretime"),
-  },
-  {
-    name: "hpersist",
-    arity: -5,
-    flags: "write fast",
-    keys: [1, 1, 1],
-    keyFlags: "RW update",
-    acl: "write hash fast",
-    docs: {
-      group: "hash",
-      summary: "Removes the expiration time for each specified field",
-      since: "7.4.0",
-      complexity: "O(N) where N is the number of specified fields",
-      args: [
-        { name: "key", type: "key", keySpecIndex: 0 },
-        { name: "fields", type: "block", token: "FIELDS", arguments: [
-          { name: "numfields", type: "integer" },
-          { name: "field", type: "string", flags: ["multiple"] },
-        ] },
-      ],
-    },
-    handler: engineHandler("hpersist"),
-  },
+  fieldTtlSet("hexpire", "Set expiry for hash field using relative time to expire (seconds)", { name: "seconds", type: "integer" }),
+  fieldTtlSet("hpexpire", "Set expiry for hash field using relative time to expire (milliseconds)", { name: "milliseconds", type: "integer" }),
+  fieldTtlSet("hexpireat", "Set expiry for hash field using an absolute Unix timestamp (seconds)", { name: "unix-time-seconds", type: "unix-time" }),
+  fieldTtlSet("hpexpireat", "Set expiry for hash field using an absolute Unix timestamp (milliseconds)", { name: "unix-time-milliseconds", type: "unix-time" }),
+  fieldTtlRead("httl", "Returns the TTL in seconds of a hash field."),
+  fieldTtlRead("hpttl", "Returns the TTL in milliseconds of a hash field."),
+  fieldTtlRead("hexpiretime", "Returns the expiration time of a hash field as a Unix timestamp, in seconds."),
+  fieldTtlRead("hpexpiretime", "Returns the expiration time of a hash field as a Unix timestamp, in msec."),
+  fieldTtlCommand("hpersist", -5, "write fast", "Removes the expiration time for each specified field", []),
   {
     name: "hgetdel",
     arity: -5,

@@ -41,19 +41,7 @@ fn nodes_are_laid_out_as_redis_dumps_them() {
     assert_eq!(s.last_id, Id::new(3, 5));
 }
 
-/// A small deterministic generator (xorshift).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::testutil::Rng;
 
 #[test]
 fn ranges_match_a_model_through_appends_and_deletes() {

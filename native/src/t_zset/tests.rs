@@ -65,18 +65,7 @@ fn sizes() {
     assert_eq!(std::mem::size_of::<ZSet>(), 24);
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::testutil::Rng;
 
 fn collect_range(z: &ZSet, f: impl Fn(&ZSet, &mut dyn FnMut(&[u8], f64))) -> Vec<(Vec<u8>, f64)> {
     let mut v = Vec::new();
