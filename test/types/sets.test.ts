@@ -12,14 +12,13 @@
  * the oracle comparisons against another binary (a 7.2 one compares
  * encodings and orders exactly too). NODIS_DIFF_SEED replays seeds.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { haveRedisServer, startNodis } from "../helpers/nodis.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { haveRedisServer } from "../helpers/nodis.js";
 import { useServerPair } from "../helpers/pair.js";
 import { RespConnection, replyEnd, show, type Arg } from "../diff/resp.js";
 import { Subscriber } from "../helpers/subscriber.js";
 import { Prng, seedsFromEnv } from "../diff/prng.js";
-import type { RunningServer } from "../../src/index.js";
-import type { PropagatedOp } from "../../src/server/write-path.js";
+import { useRecordedNodis } from "../helpers/recorded.js";
 
 const SEEDS = seedsFromEnv([7, 1312, 90210]);
 const STEPS = Number(process.env.NODIS_DIFF_COUNT ?? 400);
@@ -335,20 +334,10 @@ describe.skipIf(!haveRedisServer())("sets against redis-server", () => {
 });
 
 describe("sets: what random commands guarantee", () => {
-  let srv: RunningServer;
+  const rec = useRecordedNodis();
   let conn: RespConnection;
-  let units: string[][] = [];
-  let stop: () => void;
-  beforeAll(async () => {
-    srv = await startNodis({ "enable-debug-command": "yes" });
-    conn = await RespConnection.connect(srv.port);
-    stop = srv.server.writePath.onPropagate((ops: PropagatedOp[]) => units.push(ops.map((o) => o.argv.map((x) => x.toString()).join(" "))));
-    srv.server.writePath.listen("keys", true);
-  });
-  afterAll(async () => {
-    stop?.();
-    conn?.close();
-    await srv?.close();
+  beforeAll(() => {
+    conn = rec.conn;
   });
 
   const fill = async (kind: string, n: number): Promise<string[]> => {
@@ -363,31 +352,31 @@ describe("sets: what random commands guarantee", () => {
     it(`SPOP with a count (${kind}): distinct members of the set, the rest stays, propagated as SREM`, async () => {
       for (const count of [1, 3, Math.floor(n / 2), n - 5, n - 1]) {
         const all = await fill(kind, n);
-        units = [];
+        rec.clear();
         const popped = members(await conn.call("SPOP", "s", String(count)));
         expect(popped.length).toBe(count);
         expect(new Set(popped).size).toBe(count);
         const rest = members(await conn.call("SMEMBERS", "s"));
         expect([...popped, ...rest].sort()).toEqual([...all].sort());
         // One unit of SREMs naming exactly the popped members.
-        expect(units.length).toBe(1);
-        const srem = units[0].flatMap((op) => op.split(" ").slice(2));
-        expect(units[0].every((op) => op.startsWith("SREM s "))).toBe(true);
+        expect(rec.units.length).toBe(1);
+        const srem = rec.units[0].flatMap((op) => op.split(" ").slice(2));
+        expect(rec.units[0].every((op) => op.startsWith("SREM s "))).toBe(true);
         expect(srem.sort()).toEqual([...popped].sort());
       }
       // All of it: the set, then DEL.
       const all = await fill(kind, n);
-      units = [];
+      rec.clear();
       expect(members(await conn.call("SPOP", "s", String(n + 3))).sort()).toEqual([...all].sort());
-      expect(units).toEqual([["DEL s"]]);
+      expect(rec.units).toEqual([["DEL s"]]);
       expect(text(await conn.call("EXISTS", "s"))).toBe(":0");
       // UNLINK under lazyfree-lazy-server-del.
       await conn.call("CONFIG", "SET", "lazyfree-lazy-server-del", "yes");
       await fill(kind, n);
-      units = [];
+      rec.clear();
       await conn.call("SPOP", "s", String(n));
       await conn.call("CONFIG", "SET", "lazyfree-lazy-server-del", "no");
-      expect(units).toEqual([["UNLINK s"]]);
+      expect(rec.units).toEqual([["UNLINK s"]]);
     });
 
     it(`SRANDMEMBER (${kind}): distinct with a positive count, repeats with a negative one`, async () => {
@@ -412,9 +401,9 @@ describe("sets: what random commands guarantee", () => {
 
   it("SPOP without a count propagates SREM of the member, then deletes an emptied set", async () => {
     await conn.call("SADD", "one", "x");
-    units = [];
+    rec.clear();
     expect(text(await conn.call("SPOP", "one"))).toBe("x");
-    expect(units).toEqual([["SREM one x"]]);
+    expect(rec.units).toEqual([["SREM one x"]]);
     expect(text(await conn.call("EXISTS", "one"))).toBe(":0");
   });
 

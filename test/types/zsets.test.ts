@@ -18,7 +18,7 @@ import { RespConnection, replyEnd, show, type Arg } from "../diff/resp.js";
 import { Subscriber } from "../helpers/subscriber.js";
 import { Prng, seedsFromEnv } from "../diff/prng.js";
 import type { RunningServer } from "../../src/index.js";
-import type { PropagatedOp } from "../../src/server/write-path.js";
+import { useRecordedNodis } from "../helpers/recorded.js";
 
 const ORACLE_BIN = process.env.NODIS_ORACLE_BIN ?? "redis-server";
 const SEEDS = seedsFromEnv([11, 2024, 65537]);
@@ -359,20 +359,10 @@ describe.skipIf(!haveRedisServer())("sorted sets against redis-server", () => {
 });
 
 describe("sorted sets: random and blocking commands, propagation", () => {
-  let srv: RunningServer;
+  const rec = useRecordedNodis();
   let conn: RespConnection;
-  let units: string[][] = [];
-  let stop: () => void;
-  beforeAll(async () => {
-    srv = await startNodis({ "enable-debug-command": "yes" });
-    conn = await RespConnection.connect(srv.port);
-    stop = srv.server.writePath.onPropagate((ops: PropagatedOp[]) => units.push(ops.map((o) => o.argv.map((x) => x.toString()).join(" "))));
-    srv.server.writePath.listen("keys", true);
-  });
-  afterAll(async () => {
-    stop?.();
-    conn?.close();
-    await srv?.close();
+  beforeAll(() => {
+    conn = rec.conn;
   });
 
   const fill = async (encoding: string, n: number): Promise<string[]> => {
@@ -421,9 +411,9 @@ describe("sorted sets: random and blocking commands, propagation", () => {
   it("pops propagate as Redis does: ZPOPMIN as sent, ZMPOP and served blocking pops as ZPOPMIN/ZPOPMAX", async () => {
     await fill("listpack", 10);
     const run = async (...argv: string[]) => {
-      units = [];
+      rec.clear();
       const reply = text(await conn.call(...argv));
-      return [reply, units] as const;
+      return [reply, rec.units] as const;
     };
     expect(await run("ZPOPMIN", "z")).toEqual(["*2 m0 0", [["ZPOPMIN z"]]]);
     expect(await run("ZPOPMAX", "z", "2")).toEqual(["*4 m9 9 m8 8", [["ZPOPMAX z 2"]]]);
@@ -439,7 +429,7 @@ describe("sorted sets: random and blocking commands, propagation", () => {
 
   it("the propagated stream of ZMPOP/BZMPOP runs, as the upstream replication tests state it", async () => {
     await conn.call("FLUSHALL");
-    units = [];
+    rec.clear();
     const cmds = [
       ["ZADD", "a", "1", "one", "2", "two", "3", "three"],
       ["ZMPOP", "1", "a", "MIN"],
@@ -453,7 +443,7 @@ describe("sorted sets: random and blocking commands, propagation", () => {
       ["BZPOPMIN", "a", "b", "0"],
     ];
     for (const c of cmds) await conn.call(...c);
-    expect(units.flat()).toEqual([
+    expect(rec.units.flat()).toEqual([
       "ZADD a 1 one 2 two 3 three",
       "ZPOPMIN a 1",
       "ZPOPMAX a 1",
