@@ -10,9 +10,12 @@ import { spawnSync } from "node:child_process";
 import { cpuMicros, machineLoad } from "./servers.mjs";
 
 /** Runs redis-benchmark once; returns requests per second and the latency percentiles (ms). */
-export function redisBenchmark(port, test, requests, pipeline, clients = 50, { size, pid } = {}) {
-  const args = ["-h", "127.0.0.1", "-p", String(port), "-c", String(clients), "-n", String(requests), "-P", String(pipeline), "-t", test, "--csv"];
+export function redisBenchmark(port, test, requests, pipeline, clients = 50, { size, pid, command } = {}) {
+  // A test redis-benchmark has no -t for (XADD) runs as a command of its own.
+  const what = command ? [] : ["-t", test];
+  const args = ["-h", "127.0.0.1", "-p", String(port), "-c", String(clients), "-n", String(requests), "-P", String(pipeline), ...what, "--csv"];
   if (size) args.push("-d", String(size));
+  if (command) args.push(...command);
   const cpu0 = pid ? cpuMicros(pid) : 0;
   const t0 = Date.now();
   const res = spawnSync("redis-benchmark", args, { encoding: "utf8", timeout: 300000, maxBuffer: 1 << 24 });
@@ -45,7 +48,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
   const rows = [];
   let turn = 0;
   for (const c of cases) {
-    const { test, pipeline, clients = 50, size, requests } = c;
+    const { test, pipeline, clients = 50, size, requests, command } = c;
     const kinds = Object.keys(servers);
     // What the rest of the machine is doing just before.
     const load = machineLoad(Object.values(servers).map((s) => s.pid));
@@ -53,7 +56,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
     for (let r = 0; r < rounds; r++) {
       const order = turn++ % 2 === 0 ? kinds : [...kinds].reverse();
       for (const kind of order) {
-        const once = () => redisBenchmark(servers[kind].port, test, requests, pipeline, clients, { size, pid: servers[kind].pid });
+        const once = () => redisBenchmark(servers[kind].port, test, requests, pipeline, clients, { size, pid: servers[kind].pid, command });
         let res;
         try {
           res = once();

@@ -93,7 +93,11 @@ if (only.has("e2e") && haveBenchmark) {
     const n = (test, p, d = 1) => Math.max(1000, Math.round((base[p] * scale) / (divisor[test] ?? 1) / d));
     const tests = ["set", "get", "incr", "mset", "lpush", "rpop", "sadd", "spop", "hset", "zadd", "zpopmin", "lrange_100", "lrange_600"];
     const cases = [];
-    for (const pipeline of [1, 16]) for (const test of tests) cases.push({ test, pipeline, requests: n(test, pipeline) });
+    for (const pipeline of [1, 16]) {
+      for (const test of tests) cases.push({ test, pipeline, requests: n(test, pipeline) });
+      // Streams: redis-benchmark has no -t for XADD, so it runs as a command (one stream, generated IDs).
+      cases.push({ test: "xadd", pipeline, requests: n("xadd", pipeline), command: ["XADD", "bench:stream", "*", "f", "v"] });
+    }
     // 1,000 connections; 100 KB values (no extra copies of large replies).
     for (const test of ["set", "get"]) cases.push({ test, pipeline: 1, clients: 1000, requests: n(test, 1) });
     for (const test of ["set", "get"]) cases.push({ test, pipeline: 1, size: 102400, requests: n(test, 1, 10) });
