@@ -590,45 +590,31 @@ impl ZSet {
     /// Members in the score range from its low end (or high end with
     /// `reverse`), skipping `offset`, at most `limit` of them (negative: all).
     /// Returns how many `f` got.
-    pub fn range_by_score(&self, r: &ScoreRange, offset: i64, limit: i64, reverse: bool, mut f: impl FnMut(&[u8], f64)) -> usize {
+    pub fn range_by_score(&self, r: &ScoreRange, offset: i64, limit: i64, reverse: bool, f: impl FnMut(&[u8], f64)) -> usize {
         // A negative offset walks off the end in Redis: nothing.
         if offset < 0 || (offset > 0 && offset as usize >= self.len()) {
             return 0;
         }
-        let mut p = self.edge_in_range(r, reverse);
-        let mut offset = offset;
-        while let Some(q) = p {
-            if offset <= 0 {
-                break;
-            }
-            offset -= 1;
-            p = self.step(q, reverse);
-        }
-        let mut n = 0;
-        let mut limit = limit;
-        while let Some(q) = p {
-            if limit == 0 {
-                break;
-            }
-            limit -= 1;
+        let first = self.edge_in_range(r, reverse);
+        self.walk(first, offset, limit, reverse, |q| {
             let s = self.score_at(q);
-            if (reverse && !r.gte_min(s)) || (!reverse && !r.lte_max(s)) {
-                break;
-            }
-            self.with_member(q, |m| f(m, s));
-            n += 1;
-            p = self.step(q, reverse);
-        }
-        n
+            if reverse { r.gte_min(s) } else { r.lte_max(s) }
+        }, f)
     }
 
     /// Members in the lex range, as `range_by_score`.
-    pub fn range_by_lex(&self, r: &LexRange, offset: i64, limit: i64, reverse: bool, mut f: impl FnMut(&[u8], f64)) -> usize {
+    pub fn range_by_lex(&self, r: &LexRange, offset: i64, limit: i64, reverse: bool, f: impl FnMut(&[u8], f64)) -> usize {
         if offset < 0 {
             return 0;
         }
-        let mut p = self.edge_in_lex(r, reverse);
-        let mut offset = offset;
+        let first = self.edge_in_lex(r, reverse);
+        self.walk(first, offset, limit, reverse, |q| self.with_member(q, |m| if reverse { r.gte_min(m) } else { r.lte_max(m) }), f)
+    }
+
+    /// From `p` (a range's first member in walking order): skips `offset`
+    /// members, then gives `f` at most `limit` (negative: all) while `inside`
+    /// holds. Returns how many `f` got.
+    fn walk(&self, mut p: Option<Pos>, mut offset: i64, mut limit: i64, reverse: bool, inside: impl Fn(Pos) -> bool, mut f: impl FnMut(&[u8], f64)) -> usize {
         while let Some(q) = p {
             if offset <= 0 {
                 break;
@@ -637,16 +623,11 @@ impl ZSet {
             p = self.step(q, reverse);
         }
         let mut n = 0;
-        let mut limit = limit;
         while let Some(q) = p {
-            if limit == 0 {
+            if limit == 0 || !inside(q) {
                 break;
             }
             limit -= 1;
-            let inside = self.with_member(q, |m| if reverse { r.gte_min(m) } else { r.lte_max(m) });
-            if !inside {
-                break;
-            }
             let s = self.score_at(q);
             self.with_member(q, |m| f(m, s));
             n += 1;

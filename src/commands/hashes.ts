@@ -224,10 +224,7 @@ export const hashCommands: CommandDef[] = [
       complexity: "O(N) where N is the number of specified fields",
       args: [
         { name: "key", type: "key", keySpecIndex: 0 },
-        { name: "fields", type: "block", token: "FIELDS", arguments: [
-          { name: "numfields", type: "integer" },
-          { name: "field", type: "string", flags: ["multiple"] },
-        ] },
+        FIELDS_BLOCK,
       ],
     },
     handler: engineHandler("hgetdel"),
@@ -254,10 +251,7 @@ export const hashCommands: CommandDef[] = [
           { name: "unix-time-milliseconds", type: "unix-time", token: "PXAT" },
           { name: "persist", type: "pure-token", token: "PERSIST" },
         ] },
-        { name: "fields", type: "block", token: "FIELDS", arguments: [
-          { name: "numfields", type: "integer" },
-          { name: "field", type: "string", flags: ["multiple"] },
-        ] },
+        FIELDS_BLOCK,
       ],
     },
     handler: engineHandler("hgetex"),

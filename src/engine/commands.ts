@@ -15,11 +15,6 @@ export function id(name: string): number {
   return i;
 }
 
-/** Whether the engine runs command `name`. */
-export function has(name: string): boolean {
-  return IDS.has(name);
-}
-
 /**
  * Runs engine command `cmd` over `argv` in `db`, replying into `r`: 0 when the
  * reply (or Redis's error) is written, else the status code (Code.NIL,
