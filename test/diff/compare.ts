@@ -64,11 +64,12 @@ function intReply(b: Buffer): number | null {
   return Number.isInteger(n) ? n : null;
 }
 
-/** The elements of an array reply, each as its exact bytes; null when `b` is not an array. */
+/** The elements of an array (or RESP3 set) reply, each as its exact bytes; null when `b` is neither, or a null array. */
 export function arrayElements(b: Buffer): Buffer[] | null {
-  if (b[0] !== 42 /* '*' */) return null;
+  if (b[0] !== 42 /* '*' */ && b[0] !== 126 /* '~' */) return null;
   const headEnd = b.indexOf(10) + 1;
   const n = Number(b.toString("latin1", 1, headEnd - 2));
+  if (n < 0) return null;
   const out: Buffer[] = [];
   let p = headEnd;
   for (let i = 0; i < n; i++) {

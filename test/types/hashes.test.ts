@@ -8,12 +8,13 @@
  * NODIS_DIFF_SEED replays seeds, as in test/diff/random.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { haveRedisServer, startNodis, startRedis, useNodis } from "../helpers/nodis.js";
+import { haveRedisServer, useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
 import { Subscriber } from "../helpers/subscriber.js";
 import { Prng, seedsFromEnv } from "../diff/prng.js";
 import type { PropagatedOp } from "../../src/server/write-path.js";
+import { useServerPair } from "../helpers/pair.js";
 
 async function poll(cond: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -31,22 +32,14 @@ function sortedLines(b: Buffer): string {
 }
 
 describe.skipIf(!haveRedisServer())("hashes against redis-server", () => {
+  // NODIS_ORACLE_BIN: another redis-server binary (e.g. a Redis 7.2 built in /tmp) as the oracle.
+  const pair = useServerPair();
   let nodis: RunningServer;
   let oracle: { port: number; stop(): Promise<void> };
   let mine: RespConnection;
   let theirs: RespConnection;
-  beforeAll(async () => {
-    // NODIS_ORACLE: another redis-server binary (e.g. a Redis 7.2 built in /tmp) as the oracle.
-    oracle = await startRedis(["--notify-keyspace-events", "KEA"], process.env.NODIS_ORACLE ?? "redis-server");
-    nodis = await startNodis({ "enable-debug-command": "yes", "notify-keyspace-events": "KEA" });
-    mine = await RespConnection.connect(nodis.port);
-    theirs = await RespConnection.connect(oracle.port);
-  });
-  afterAll(async () => {
-    mine?.close();
-    theirs?.close();
-    await nodis?.close();
-    await oracle?.stop();
+  beforeAll(() => {
+    ({ nodis, oracle, mine, theirs } = pair);
   });
 
   async function both(cmds: Arg[][]): Promise<[Buffer[], Buffer[]]> {

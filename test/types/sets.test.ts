@@ -15,33 +15,19 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { haveRedisServer } from "../helpers/nodis.js";
 import { useServerPair } from "../helpers/pair.js";
-import { RespConnection, replyEnd, show, type Arg } from "../diff/resp.js";
+import { RespConnection, show, type Arg } from "../diff/resp.js";
 import { Subscriber } from "../helpers/subscriber.js";
 import { Prng, seedsFromEnv } from "../diff/prng.js";
 import { useRecordedNodis } from "../helpers/recorded.js";
+import { arrayElements } from "../diff/compare.js";
 
 const SEEDS = seedsFromEnv([7, 1312, 90210]);
 const STEPS = Number(process.env.NODIS_DIFF_COUNT ?? 400);
 
 /** The elements of an array or set reply (RESP2 `*` or RESP3 `~`), each as its bytes; null for other replies. */
-function elements(b: Buffer): Buffer[] | null {
-  if (b[0] !== 42 && b[0] !== 126) return null;
-  const headEnd = b.indexOf(10) + 1;
-  const n = Number(b.toString("latin1", 1, headEnd - 2));
-  if (n < 0) return null;
-  const out: Buffer[] = [];
-  let p = headEnd;
-  for (let i = 0; i < n; i++) {
-    const e = replyEnd(b, p, b.length);
-    out.push(b.subarray(p, e));
-    p = e;
-  }
-  return out;
-}
-
 /** The members a reply holds, as strings (bulk payloads). */
 function members(b: Buffer): string[] {
-  const els = elements(b);
+  const els = arrayElements(b);
   if (!els) throw new Error(`not an array: ${show(b)}`);
   return els.map((e) => {
     const s = e.toString("latin1");
@@ -51,14 +37,14 @@ function members(b: Buffer): string[] {
 
 /** A reply as a set: its header and its elements sorted (for replies in a hash order). */
 function asSet(b: Buffer): string {
-  const els = elements(b);
+  const els = arrayElements(b);
   if (!els) return show(b);
   return `${String.fromCharCode(b[0])}${els.length} ${els.map((e) => show(e)).sort().join(" ")}`;
 }
 
 /** A reply as short text: a bulk's or simple string's payload, ":n" for integers, "*n m1 m2 ..." for arrays. */
 function text(b: Buffer): string {
-  const els = elements(b);
+  const els = arrayElements(b);
   if (els) return [`*${els.length}`, ...members(b)].join(" ");
   const s = b.toString("latin1");
   if (s[0] === "$") return s.slice(s.indexOf("\r\n") + 2, -2);
@@ -295,7 +281,7 @@ describe.skipIf(!haveRedisServer())("sets against redis-server", () => {
           const name = String(argv[0]).toLowerCase();
           const what = `seed ${seed} #${i}: ${argv.slice(0, 6).map(String).join(" ")}`;
           if (name === "sscan") {
-            const [ea, eb] = [elements(a[i])!, elements(b[i])!];
+            const [ea, eb] = [arrayElements(a[i])!, arrayElements(b[i])!];
             expect(show(ea?.[0] ?? a[i]), what).toBe(show(eb?.[0] ?? b[i]));
             if (ea && eb) expect(asSet(ea[1]), what).toBe(asSet(eb[1]));
           } else if (SET_REPLIES.has(name) && !pair.is72) expect(asSet(a[i]), what).toBe(asSet(b[i]));
@@ -415,7 +401,7 @@ describe("sets: what random commands guarantee", () => {
     let cursor = "0";
     let calls = 0;
     do {
-      const [c, page] = elements(await conn.call("SSCAN", "big", cursor, "COUNT", "20"))!;
+      const [c, page] = arrayElements(await conn.call("SSCAN", "big", cursor, "COUNT", "20"))!;
       cursor = members(Buffer.concat([Buffer.from("*1\r\n"), c]))[0];
       for (const m of members(page)) seen.add(m);
       calls++;
@@ -425,7 +411,7 @@ describe("sets: what random commands guarantee", () => {
     const matched = new Set<string>();
     cursor = "0";
     do {
-      const [c, page] = elements(await conn.call("SSCAN", "big", cursor, "MATCH", "e9*"))!;
+      const [c, page] = arrayElements(await conn.call("SSCAN", "big", cursor, "MATCH", "e9*"))!;
       cursor = members(Buffer.concat([Buffer.from("*1\r\n"), c]))[0];
       for (const m of members(page)) matched.add(m);
     } while (cursor !== "0");

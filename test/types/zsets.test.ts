@@ -14,35 +14,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
-import { RespConnection, replyEnd, show, type Arg } from "../diff/resp.js";
+import { RespConnection, show, type Arg } from "../diff/resp.js";
 import { Subscriber } from "../helpers/subscriber.js";
 import { Prng, seedsFromEnv } from "../diff/prng.js";
 import type { RunningServer } from "../../src/index.js";
 import { useRecordedNodis } from "../helpers/recorded.js";
+import { arrayElements } from "../diff/compare.js";
 
 const ORACLE_BIN = process.env.NODIS_ORACLE_BIN ?? "redis-server";
 const SEEDS = seedsFromEnv([11, 2024, 65537]);
 const STEPS = Number(process.env.NODIS_DIFF_COUNT ?? 400);
 
 /** The elements of an array reply, each as its bytes; null for other replies. */
-function elements(b: Buffer): Buffer[] | null {
-  if (b[0] !== 42) return null;
-  const headEnd = b.indexOf(10) + 1;
-  const n = Number(b.toString("latin1", 1, headEnd - 2));
-  if (n < 0) return null;
-  const out: Buffer[] = [];
-  let p = headEnd;
-  for (let i = 0; i < n; i++) {
-    const e = replyEnd(b, p, b.length);
-    out.push(b.subarray(p, e));
-    p = e;
-  }
-  return out;
-}
-
 /** A reply as short text: payloads of bulks and simple strings, ":n", "*n a b ..." for flat arrays. */
 function text(b: Buffer): string {
-  const els = elements(b);
+  const els = arrayElements(b);
   if (els) return [`*${els.length}`, ...els.map(text)].join(" ");
   const s = b.toString("latin1");
   if (s[0] === "$" && s[1] !== "-") return s.slice(s.indexOf("\r\n") + 2, -2);
@@ -52,9 +38,9 @@ function text(b: Buffer): string {
 
 /** A ZSCAN reply with its member/score pairs sorted (a skiplist's pairs come in hash order). */
 function scanAsSet(b: Buffer): string {
-  const els = elements(b);
+  const els = arrayElements(b);
   if (!els || els.length !== 2) return show(b);
-  const pairs = elements(els[1]) ?? [];
+  const pairs = arrayElements(els[1]) ?? [];
   const joined: string[] = [];
   for (let i = 0; i + 1 < pairs.length; i += 2) joined.push(`${text(pairs[i])}=${text(pairs[i + 1])}`);
   return `${text(els[0])} ${joined.sort().join(" ")}`;
@@ -396,7 +382,7 @@ describe("sorted sets: random and blocking commands, propagation", () => {
       const seen = new Map<string, string>();
       let cursor = "0";
       do {
-        const els = elements(await conn.call("ZSCAN", "z", cursor, "COUNT", "7"))!;
+        const els = arrayElements(await conn.call("ZSCAN", "z", cursor, "COUNT", "7"))!;
         cursor = text(els[0]);
         const flat = text(els[1]).split(" ").slice(1);
         for (let i = 0; i < flat.length; i += 2) seen.set(flat[i], flat[i + 1]);
