@@ -222,9 +222,11 @@ export class Server {
     this.clients.set(client.id, client);
     const keepalive = this.config.int("tcp-keepalive");
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    const onData = (chunk: Buffer) => this.onData(client, chunk);
-    if (readsDirect(socket)) setReader(socket, onData);
-    else socket.on("data", onData);
+    if (readsDirect(socket)) {
+      const parser = client.parser;
+      setReader(socket, (view) => this.onData(client, view, true), () => parser.readTarget());
+    }
+    else socket.on("data", (chunk: Buffer) => this.onData(client, chunk, false));
     socket.on("drain", () => {
       if (client.closed) return;
       if (socket.isPaused()) socket.resume();
@@ -237,13 +239,14 @@ export class Server {
     socket.on("close", () => this.closeClient(client));
   }
 
-  private onData(client: Client, chunk: Buffer): void {
+  /** A read's bytes; `transient`: a view of a shared buffer, valid only during this call. */
+  private onData(client: Client, chunk: Buffer, transient: boolean): void {
     if (client.closed || client.closeAfterReply) return;
     this.stats.netInputBytes += chunk.length;
     client.lastInteraction = Date.now();
     engine.server.setClock(client.lastInteraction);
     const parser = client.parser;
-    parser.feed(chunk);
+    parser.feed(chunk, transient);
     if (parser.pending > this.hot.queryBufferLimit) {
       const head = repr(chunk.subarray(0, 64));
       this.log.warning(
