@@ -11,6 +11,7 @@
  *
  * NODIS_BENCH_SCALE=0.2 scales every request count (quick runs); NODIS_BENCH_ROUNDS=1
  * runs each redis-benchmark case once per server instead of 3 times (the median is kept);
+ * NODIS_BENCH_MEMORY_KEYS sets the key count of (c) (default 1M);
  * NODIS_BENCH_ONLY=micro,e2e,memory,multi,pubsub,startup picks parts (npm run bench:multi,
  * bench:pubsub: one part only); NODIS_BENCH_REDIS=/path/to/redis-server picks the reference.
  * `--compare bench/results/some.json` prints, after the run, this run's figures over that
@@ -122,7 +123,8 @@ if (only.has("startup")) {
 }
 
 if (only.has("memory")) {
-  const keys = Math.round(1000000 * Math.min(1, scale));
+  // NODIS_BENCH_MEMORY_KEYS=10000000 (npm run bench:memory10m) measures the issue's 10M-key figure.
+  const keys = Number(process.env.NODIS_BENCH_MEMORY_KEYS ?? Math.round(1000000 * Math.min(1, scale)));
   log(`\n(c) RSS after loading ${keys.toLocaleString("en-US")} keys with 16-byte values:`);
   result.memory = [];
   for (const kind of haveRedis ? ["redis", "nodis"] : ["nodis"]) {
