@@ -36,31 +36,66 @@ const NAME_MAX: usize = 32;
 /// A command with more arguments than this goes to TypeScript.
 const ARGS_MAX: usize = 64;
 
+/// What a registered name is: an engine command, or MULTI / EXEC (a whole
+/// transaction of engine commands in the input runs here).
+pub const KIND_COMMAND: u32 = 0;
+pub const KIND_MULTI: u32 = 1;
+pub const KIND_EXEC: u32 = 2;
+
 struct Entry {
     cmd: u32,
     arity: i32,
+    kind: u32,
     /// Its position in the registration (what the log reports).
     index: u32,
 }
 
-static TABLE: RwLock<Option<ahash::AHashMap<Vec<u8>, Entry>>> = RwLock::new(None);
+impl Entry {
+    fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity > 0 {
+            argc == self.arity
+        } else {
+            argc >= -self.arity
+        }
+    }
+}
+
+type Table = ahash::AHashMap<Vec<u8>, Entry>;
+
+/// The entry for a command name in any ASCII case.
+#[inline]
+fn lookup<'t>(map: &'t Table, name: &[u8]) -> Option<&'t Entry> {
+    if name.len() > NAME_MAX {
+        return None;
+    }
+    let mut lower = [0u8; NAME_MAX];
+    for (d, s) in lower.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    map.get(&lower[..name.len()])
+}
+
+static TABLE: RwLock<Option<Table>> = RwLock::new(None);
 static LOG: AtomicPtr<f64> = AtomicPtr::new(std::ptr::null_mut());
 static LOG_CAP: AtomicUsize = AtomicUsize::new(0);
 
 /// Registers the commands this path may run: lowercase `names` (as the client
-/// may send them, renames applied), the engine command ids, Redis's arities.
-pub fn set_table(names: &[String], cmds: &[u32], arities: &[i32]) -> Result<(), String> {
-    let mut map = ahash::AHashMap::new();
+/// may send them, renames applied), the engine command ids, Redis's arities,
+/// and what each is (KIND_*; the id of MULTI and EXEC is not used).
+pub fn set_table(names: &[String], cmds: &[u32], arities: &[i32], kinds: &[u32]) -> Result<(), String> {
+    let mut map = Table::default();
     for (i, name) in names.iter().enumerate() {
         let cmd = *cmds.get(i).ok_or("fewer ids than names")?;
         let arity = *arities.get(i).ok_or("fewer arities than names")?;
+        let kind = *kinds.get(i).ok_or("fewer kinds than names")?;
         if name.len() > NAME_MAX || name.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(format!("name '{name}' is not lowercase or too long"));
         }
-        if cmd as usize >= table().len() {
-            return Err(format!("no engine command {cmd}"));
+        if kind > KIND_EXEC || (kind == KIND_COMMAND && cmd as usize >= table().len()) {
+            return Err(format!("no engine command {cmd} (kind {kind})"));
         }
-        map.insert(name.as_bytes().to_vec(), Entry { cmd, arity, index: i as u32 });
+        map.insert(name.as_bytes().to_vec(), Entry { cmd, arity, kind, index: i as u32 });
     }
     *TABLE.write().unwrap() = Some(map);
     Ok(())
@@ -144,7 +179,6 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
     let guard = TABLE.read().unwrap();
     let map = guard.as_ref().expect("batch table not registered");
     let max_bulk = crate::config::get().proto_max_bulk_len.max(0) as u64;
-    let cmds = table();
     let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
     let (mut inp, mut outp, mut n, mut spilled) = (from, pos, 0usize, false);
     log[LOG_COUNT] = 0.0;
@@ -157,41 +191,35 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
     let mut t0 = stamp0;
     while n < cap && outp < limit {
         let Some((argc, end)) = parse(input, inp, max_bulk, &mut args) else { break };
-        let name = args[0];
-        if name.len() > NAME_MAX {
+        let Some(e) = lookup(map, args[0]) else { break };
+        if !e.arity_ok(argc) {
             break;
         }
-        let mut lower = [0u8; NAME_MAX];
-        for (d, s) in lower.iter_mut().zip(name) {
-            *d = s.to_ascii_lowercase();
-        }
-        let Some(e) = map.get(&lower[..name.len()]) else { break };
-        if (e.arity > 0 && argc as i32 != e.arity) || (argc as i32) < -e.arity {
-            break;
-        }
-        let mut out = Out::new(buf, outp);
-        let c = (cmds[e.cmd as usize].f)(ks, db, &args[..argc], &mut out);
-        match c {
-            code::WRITTEN => {}
-            code::NIL => out.null(),
-            code::OK => out.raw(b"+OK\r\n"),
-            code::NIL_ARRAY => out.null_array(),
-            // Would block: nothing changed, nothing written; TypeScript runs it (blocking commands are not registered).
-            code::BLOCK => break,
-            other => panic!("engine command {} returned status {other}, which the batch path cannot answer", cmds[e.cmd as usize].name),
-        }
-        let reply_at = outp;
-        let res = out.finish();
-        let t1 = stamp();
-        let at = LOG_HEADER + n * LOG_FIELDS;
-        log[at] = e.index as f64;
-        log[at + 1] = t1.wrapping_sub(t0) as f64; // in stamps until the end of the batch
-        log[at + 2] = inp as f64;
-        log[at + 3] = end as f64;
-        log[at + 4] = reply_at as f64;
-        t0 = t1;
-        n += 1;
-        inp = end;
+        let res = match e.kind {
+            KIND_COMMAND => {
+                let mut out = Out::new(buf, outp);
+                // Would block: nothing changed, nothing written; TypeScript runs it (blocking commands are not registered).
+                if !run_one(ks, db, e, &args[..argc], &mut out) {
+                    break;
+                }
+                let res = out.finish();
+                let t1 = stamp();
+                log_entry(log, n, e, t1.wrapping_sub(t0), inp, end, outp);
+                t0 = t1;
+                n += 1;
+                inp = end;
+                res
+            }
+            KIND_MULTI => {
+                let Some(tx) = Transaction::scan(map, input, end, max_bulk, cap - n) else { break };
+                let res = tx.run(ks, db, e, input, inp, buf, outp, log, n, &mut t0);
+                n += tx.commands.len() + 2;
+                inp = tx.end;
+                res
+            }
+            // EXEC without MULTI: TypeScript answers.
+            _ => break,
+        };
         spilled = res == code::NOSPACE;
         if !spilled {
             outp = res as usize;
@@ -214,6 +242,136 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
         }
     }
     n
+}
+
+/// Runs engine command `e` and writes its status code's answer; false when it would block.
+#[inline]
+fn run_one(ks: &mut Keyspace, db: usize, e: &Entry, argv: &[&[u8]], out: &mut Out) -> bool {
+    let cmd = &table()[e.cmd as usize];
+    match (cmd.f)(ks, db, argv, out) {
+        code::WRITTEN => {}
+        code::NIL => out.null(),
+        code::OK => out.raw(b"+OK\r\n"),
+        code::NIL_ARRAY => out.null_array(),
+        code::BLOCK => return false,
+        other => panic!("engine command {} returned status {other}, which the batch path cannot answer", cmd.name),
+    }
+    true
+}
+
+/// Logs the `n`-th command of the batch: what ran, its time in stamps, its bytes, its reply's offset.
+#[inline]
+fn log_entry(log: &mut [f64], n: usize, e: &Entry, stamps: u64, start: usize, end: usize, reply_at: usize) {
+    let at = LOG_HEADER + n * LOG_FIELDS;
+    log[at] = e.index as f64;
+    log[at + 1] = stamps as f64; // turned into µs at the end of the batch
+    log[at + 2] = start as f64;
+    log[at + 3] = end as f64;
+    log[at + 4] = reply_at as f64;
+}
+
+thread_local! {
+    /// Where a transaction's replies are gathered (kept between transactions; it only grows).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// MULTI, engine commands, EXEC, all complete in the input: run here as one
+/// unit (replies +OK, +QUEUED each, then the array of their replies), as the
+/// usual path would with nothing watched. Anything else in between (another
+/// command, a wrong arity, DISCARD, WATCH, an unfinished EXEC) leaves the
+/// whole transaction to TypeScript.
+struct Transaction<'t> {
+    /// Each queued command's bytes [start, end) and entry.
+    commands: Vec<(usize, usize, &'t Entry)>,
+    exec: &'t Entry,
+    exec_start: usize,
+    /// Where EXEC ends in the input.
+    end: usize,
+}
+
+impl<'t> Transaction<'t> {
+    /// The transaction whose MULTI ends at `from`, if this path can run it with `room` log entries.
+    fn scan(map: &'t Table, input: &[u8], from: usize, max_bulk: u64, room: usize) -> Option<Transaction<'t>> {
+        let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
+        let mut commands = Vec::new();
+        let mut p = from;
+        loop {
+            let (argc, end) = parse(input, p, max_bulk, &mut args)?;
+            let e = lookup(map, args[0])?;
+            if !e.arity_ok(argc) {
+                return None;
+            }
+            match e.kind {
+                KIND_COMMAND => commands.push((p, end, e)),
+                KIND_EXEC => return Some(Transaction { commands, exec: e, exec_start: p, end }),
+                _ => return None,
+            }
+            if commands.len() + 2 > room {
+                return None;
+            }
+            p = end;
+        }
+    }
+
+    /// Runs it, replying into `buf` at `outp` (or the overflow area: NOSPACE),
+    /// logging MULTI, each command and EXEC from the `n`-th log entry on; the
+    /// new output position or NOSPACE.
+    #[allow(clippy::too_many_arguments)]
+    fn run(&self, ks: &mut Keyspace, db: usize, multi: &Entry, input: &[u8], multi_start: usize, buf: &mut [u8], outp: usize, log: &mut [f64], n: usize, t0: &mut u64) -> i64 {
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let mut len = 0;
+            let put = |scratch: &mut Vec<u8>, len: &mut usize, bytes: &[u8]| {
+                if scratch.len() < *len + bytes.len() {
+                    scratch.resize(*len + bytes.len() + 16 * 1024, 0);
+                }
+                scratch[*len..*len + bytes.len()].copy_from_slice(bytes);
+                *len += bytes.len();
+            };
+            put(&mut scratch, &mut len, b"+OK\r\n");
+            let t1 = stamp();
+            log_entry(log, n, multi, t1.wrapping_sub(*t0), multi_start, self.commands.first().map_or(self.exec_start, |c| c.0), outp);
+            *t0 = t1;
+            for _ in &self.commands {
+                put(&mut scratch, &mut len, b"+QUEUED\r\n");
+            }
+            let exec_at = len;
+            let exec_t0 = *t0;
+            put(&mut scratch, &mut len, format!("*{}\r\n", self.commands.len()).as_bytes());
+            let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
+            for (i, &(start, end, e)) in self.commands.iter().enumerate() {
+                let (argc, _) = parse(input, start, u64::MAX, &mut args).expect("scanned before");
+                if scratch.len() < len + 16 * 1024 {
+                    scratch.resize(len + 32 * 1024, 0);
+                }
+                let reply_at = len;
+                let mut out = Out::new(&mut scratch[..], len);
+                // Blocking commands are not registered: inside MULTI they would answer a null array.
+                assert!(run_one(ks, db, e, &args[..argc], &mut out), "a blocking command in a batched transaction");
+                let res = out.finish();
+                if res == code::NOSPACE {
+                    let v = crate::reply::take_pending_vec();
+                    put(&mut scratch, &mut len, &v);
+                } else {
+                    len = res as usize;
+                }
+                let t1 = stamp();
+                log_entry(log, n + 1 + i, e, t1.wrapping_sub(*t0), start, end, outp + reply_at);
+                *t0 = t1;
+            }
+            let t1 = stamp();
+            // EXEC's time holds its commands' (as call() measures a command that runs others).
+            log_entry(log, n + 1 + self.commands.len(), self.exec, t1.wrapping_sub(exec_t0), self.exec_start, self.end, outp + exec_at);
+            *t0 = t1;
+            if outp + len <= buf.len() {
+                buf[outp..outp + len].copy_from_slice(&scratch[..len]);
+                (outp + len) as i64
+            } else {
+                crate::reply::set_pending(scratch[..len].to_vec());
+                code::NOSPACE
+            }
+        })
+    }
 }
 
 /// A cheap monotonic stamp: the CPU's time-stamp counter where there is one, else nanoseconds.
@@ -260,14 +418,18 @@ mod tests {
         assert_eq!(parse(&cmd(&["GET", "abcdef"]), 0, 5, &mut args), None);
     }
 
+    /// The table and the log are the process's: tests that set them run one at a time.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn runs_registered_commands_and_stops_at_the_others() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         let mut logbuf = vec![0f64; LOG_HEADER + 4 * LOG_FIELDS];
         unsafe { register_log(logbuf.as_mut_ptr(), logbuf.len()) };
         let names: Vec<String> = table().iter().map(|c| c.name.to_string()).collect();
         let lpush = names.iter().position(|n| n == "lpush").unwrap() as u32;
         let llen = names.iter().position(|n| n == "llen").unwrap() as u32;
-        set_table(&["lpush".into(), "llen".into()], &[lpush, llen], &[-3, 2]).unwrap();
+        set_table(&["lpush".into(), "llen".into()], &[lpush, llen], &[-3, 2], &[KIND_COMMAND, KIND_COMMAND]).unwrap();
         let mut ks = Keyspace::new(1);
         let mut input = Vec::new();
         input.extend(cmd(&["lpush", "l", "a", "b"]));
@@ -283,5 +445,37 @@ mod tests {
         assert_eq!(&input[stop..stop + 4], b"*1\r\n");
         assert_eq!(logbuf[LOG_HEADER + LOG_FIELDS], 1.0); // the second entry is llen
         assert_eq!(logbuf[LOG_HEADER + LOG_FIELDS + 4], 4.0); // its reply starts after ":2\r\n"
+    }
+
+    #[test]
+    fn runs_whole_transactions_of_registered_commands() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let mut logbuf = vec![0f64; LOG_HEADER + 16 * LOG_FIELDS];
+        unsafe { register_log(logbuf.as_mut_ptr(), logbuf.len()) };
+        let names: Vec<String> = table().iter().map(|c| c.name.to_string()).collect();
+        let id = |n: &str| names.iter().position(|x| x == n).unwrap() as u32;
+        set_table(
+            &["lpush".into(), "llen".into(), "multi".into(), "exec".into()],
+            &[id("lpush"), id("llen"), 0, 0],
+            &[-3, 2, 1, 1],
+            &[KIND_COMMAND, KIND_COMMAND, KIND_MULTI, KIND_EXEC],
+        )
+        .unwrap();
+        let mut ks = Keyspace::new(1);
+        let mut input = Vec::new();
+        for c in [&["MULTI"][..], &["LPUSH", "l", "a"], &["LLEN", "l"], &["EXEC"], &["MULTI"], &["LLEN", "l"], &["DISCARD"]] {
+            input.extend(cmd(c));
+        }
+        // A buffer too small for the transaction's replies: they wait in the overflow area.
+        let mut out = vec![0u8; 8];
+        let n = run(&mut ks, 0, &input, 0, &mut out, 0, 1 << 20);
+        assert_eq!(n, 4, "MULTI, LPUSH, LLEN, EXEC");
+        assert_eq!(logbuf[LOG_SPILLED], 1.0);
+        assert_eq!(crate::reply::take_pending_vec(), b"+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:1\r\n:1\r\n");
+        let kinds: Vec<f64> = (0..4).map(|i| logbuf[LOG_HEADER + i * LOG_FIELDS]).collect();
+        assert_eq!(kinds, [2.0, 0.0, 1.0, 3.0]);
+        // The next transaction holds DISCARD: all of it is left to TypeScript.
+        let stop = logbuf[LOG_IN] as usize;
+        assert_eq!(run(&mut ks, 0, &input, stop, &mut vec![0u8; 64], 0, 1 << 20), 0);
     }
 }

@@ -24,9 +24,14 @@ export function entry(i: number): number {
   return LOG_HEADER + i * LOG_FIELDS;
 }
 
-/** Registers the commands the batch path may run: the names clients use, engine command ids, arities. */
-export function setTable(names: string[], ids: number[], arities: number[]): void {
-  native.engineBatchTable(names, ids, arities);
+/** What a name in the batch table is: an engine command, or MULTI / EXEC (whole transactions of them run there). */
+export const KIND_COMMAND: number = native.BATCH_KIND_COMMAND;
+export const KIND_MULTI: number = native.BATCH_KIND_MULTI;
+export const KIND_EXEC: number = native.BATCH_KIND_EXEC;
+
+/** Registers what the batch path may run: the names clients use, engine command ids (0 for MULTI/EXEC), arities, kinds. */
+export function setTable(names: string[], ids: number[], arities: number[], kinds: number[]): void {
+  native.engineBatchTable(names, ids, arities, kinds);
 }
 
 /**

@@ -3,7 +3,8 @@
  * native call (native/src/batch.rs) instead of one parse, dispatch and native
  * call each. It takes only what would run exactly as through execute() and
  * call(): engine commands whose handler is the bare engine call
- * (engineHandler), not blocking ones, for a client with nothing that changes
+ * (engineHandler), not blocking ones, and whole MULTI ... EXEC transactions of
+ * them (replies and statistics as EXEC gives them), for a client with nothing that changes
  * how a command runs (MULTI, CLIENT REPLY, subscribed, unauthenticated), while
  * nothing needs to see each command as it runs (nobody listens on the write
  * path, no MONITOR, no pause). Anything else, and the first command it cannot
@@ -100,16 +101,21 @@ export class BatchPath {
     const names: string[] = [];
     const ids: number[] = [];
     const arities: number[] = [];
+    const kinds: number[] = [];
     for (const [name, spec] of this.server.commands) {
+      if (name.length > 32 || name !== name.toLowerCase()) continue;
+      // MULTI ... EXEC with only engine commands between runs there whole (nothing is watched: WATCH listens on the write path).
+      const kind = spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : batch.KIND_COMMAND;
       const form = spec.subcommands ? undefined : engineFormOf(spec.handler);
-      if (form === undefined || spec.flags.includes("blocking") || name.length > 32 || name !== name.toLowerCase()) continue;
+      if (kind === batch.KIND_COMMAND && (form === undefined || spec.flags.includes("blocking"))) continue;
       specs.push(spec);
       names.push(name);
-      ids.push(form.id);
+      ids.push(form?.id ?? 0);
       // A command whose engine form takes one arity only (SET) leaves the others to its handler.
-      arities.push(form.arity ?? spec.arity);
+      arities.push(form?.arity ?? spec.arity);
+      kinds.push(kind);
     }
-    batch.setTable(names, ids, arities);
+    batch.setTable(names, ids, arities, kinds);
     return specs;
   }
 }

@@ -98,6 +98,30 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     ["DECR", "s"],
     ["DECRBY", "s", "x"],
     ["GET", "s"],
+    // Transactions: whole ones of engine commands run on the path; the others go the usual way.
+    ["MULTI"],
+    ["EXEC"],
+    ["MULTI"],
+    ["INCR", "s"],
+    ["GET", "l"],
+    ["SADD", "set", "4"],
+    ["EXEC"],
+    ["MULTI"],
+    ["INCR", "s"],
+    ["SET", "s", "5", "PX", "100000"], // not the engine's form: the whole transaction goes the usual way
+    ["EXEC"],
+    ["MULTI"],
+    ["LLEN"], // a wrong arity: EXECABORT
+    ["EXEC"],
+    ["MULTI"],
+    ["INCR", "s"],
+    ["DISCARD"],
+    ["MULTI"],
+    ["MULTI"],
+    ["INCR", "s"],
+    ["EXEC"],
+    ["EXEC"],
+    ["GET", "s"],
   ];
 
   it("answers a mixed pipeline as redis-server does, byte for byte, over RESP2 and RESP3", async () => {
@@ -122,9 +146,20 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     }
   });
 
-  it("sends big replies whole (replies that outgrow the output buffer)", async () => {
+  it("sends big replies whole (replies that outgrow the output buffer), in transactions too", async () => {
     const items = Array.from({ length: 3000 }, (_, i) => `item-${i}-${"x".repeat(40)}`);
-    const cmds: Arg[][] = [["FLUSHALL"], ["RPUSH", "big", ...items], ["LRANGE", "big", "0", "-1"], ["LRANGE", "big", "0", "-1"], ["LLEN", "big"]];
+    const cmds: Arg[][] = [
+      ["FLUSHALL"],
+      ["RPUSH", "big", ...items],
+      ["LRANGE", "big", "0", "-1"],
+      ["LRANGE", "big", "0", "-1"],
+      ["LLEN", "big"],
+      ["MULTI"],
+      ["LRANGE", "big", "0", "-1"],
+      ["LPUSH", "big", "front"],
+      ["LRANGE", "big", "0", "-1"],
+      ["EXEC"],
+    ];
     const [a, b] = await both(cmds);
     expect(a.map(String)).toEqual(b.map(String));
     expect(a[2].length).toBeGreaterThan(100_000);
@@ -134,7 +169,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     const stats: Arg[][] = [["CONFIG", "RESETSTAT"], ...mixed.slice(1), ["INFO", "commandstats"], ["INFO", "errorstats"]];
     const [a, b] = await both(stats);
     const n = stats.length;
-    for (const cmd of ["lpush", "rpush", "lrange", "incr", "incrby", "get", "mset", "hset", "zadd", "sadd", "rpop", "decr", "decrby"]) {
+    for (const cmd of ["lpush", "rpush", "lrange", "incr", "incrby", "get", "mset", "hset", "zadd", "sadd", "rpop", "decr", "decrby", "multi", "exec", "discard", "set"]) {
       const pick = (info: Buffer) => (infoField(info, `cmdstat_${cmd}`) ?? "").replace(/usec=\d+,usec_per_call=[\d.]+,/, "");
       expect(pick(a[n - 2]), cmd).toBe(pick(b[n - 2]));
     }

@@ -44,9 +44,17 @@ pub fn run_batch(db: u32, input: &[u8], from: u32, buf: &mut [u8], pos: u32, lim
 
 /// Registers the commands the batch path may run (batch.rs `set_table`).
 #[napi(catch_unwind)]
-pub fn engine_batch_table(names: Vec<String>, ids: Vec<u32>, arities: Vec<i32>) -> napi::Result<()> {
-    crate::batch::set_table(&names, &ids, &arities).map_err(|e| napi::Error::from_reason(e))
+pub fn engine_batch_table(names: Vec<String>, ids: Vec<u32>, arities: Vec<i32>, kinds: Vec<u32>) -> napi::Result<()> {
+    crate::batch::set_table(&names, &ids, &arities, &kinds).map_err(napi::Error::from_reason)
 }
+
+/// What a name in the batch table is (batch.rs KIND_*).
+#[napi]
+pub const BATCH_KIND_COMMAND: u32 = crate::batch::KIND_COMMAND;
+#[napi]
+pub const BATCH_KIND_MULTI: u32 = crate::batch::KIND_MULTI;
+#[napi]
+pub const BATCH_KIND_EXEC: u32 = crate::batch::KIND_EXEC;
 
 /// Registers the Buffer the batch path logs into (f64s; JavaScript keeps it
 /// referenced for the life of the process).
