@@ -337,8 +337,13 @@ impl<V> Rax<V> {
     }
 
     /// The keys and values in order (each key copied out).
-    pub fn iter(&self) -> impl Iterator<Item = (Vec<u8>, &V)> + '_ {
-        self.walk(Seek::First, b"", false, |k| k.to_vec())
+    pub fn iter(&self) -> Walk<'_, V, Vec<u8>> {
+        self.into_iter()
+    }
+
+    /// The values in key order.
+    pub fn values(&self) -> impl Iterator<Item = &V> + '_ {
+        self.walk(Seek::First, b"", false, |_| ()).map(|(_, v)| v)
     }
 
     /// From where `seek(op, key)` lands, forward or (`rev`) backward, each key
@@ -364,6 +369,21 @@ impl<V> Rax<V> {
             on_run(node.run.bytes());
         }
         node.value.as_mut()
+    }
+}
+
+impl<'a, V> IntoIterator for &'a Rax<V> {
+    type Item = (Vec<u8>, &'a V);
+    type IntoIter = Walk<'a, V, Vec<u8>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.walk(Seek::First, b"", false, |k| k.to_vec())
+    }
+}
+
+impl<V> std::ops::Index<&[u8]> for Rax<V> {
+    type Output = V;
+    fn index(&self, key: &[u8]) -> &V {
+        self.get(key).expect("a key in the rax")
     }
 }
 

@@ -1,8 +1,9 @@
 //! Consumer groups (Redis's streamCG, streamConsumer, streamNACK): the
 //! group's pending entries list (PEL) by ID, each entry naming its consumer,
-//! and each consumer's own PEL (the IDs it owns).
+//! and each consumer's own PEL (the IDs it owns). All in raxes as Redis has them.
+use super::id_map::{IdMap, IdSet};
 use super::Id;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::rax::Rax;
 
 #[derive(Clone)]
 pub struct Nack {
@@ -18,12 +19,12 @@ pub struct Consumer {
     pub seen_time: i64,
     /// Last successful interaction (ms; -1: never).
     pub active_time: i64,
-    pub pel: BTreeSet<Id>,
+    pub pel: IdSet,
 }
 
 impl Consumer {
     pub fn new(now: i64) -> Consumer {
-        Consumer { seen_time: now, active_time: -1, pel: BTreeSet::new() }
+        Consumer { seen_time: now, active_time: -1, pel: IdSet::new() }
     }
 }
 
@@ -32,8 +33,9 @@ pub struct Group {
     pub last_id: Id,
     /// Entries read by the group (-1: unknown; SCG_INVALID_ENTRIES_READ).
     pub entries_read: i64,
-    pub pel: BTreeMap<Id, Nack>,
-    pub consumers: BTreeMap<Vec<u8>, Consumer>,
+    pub pel: IdMap<Nack>,
+    /// By name.
+    pub consumers: Rax<Consumer>,
 }
 
 /// SCG_INVALID_ENTRIES_READ.
@@ -41,7 +43,7 @@ pub const INVALID_ENTRIES_READ: i64 = -1;
 
 impl Group {
     pub fn new(last_id: Id, entries_read: i64) -> Group {
-        Group { last_id, entries_read, pel: BTreeMap::new(), consumers: BTreeMap::new() }
+        Group { last_id, entries_read, pel: IdMap::new(), consumers: Rax::new() }
     }
 
     /// Removes `id` from the group's PEL and its consumer's; true if it was pending.
@@ -68,7 +70,7 @@ impl Group {
             }
         }
         if let Some(c) = self.consumers.get_mut(consumer) {
-            c.pel.insert(id);
+            c.pel.add(id);
         }
     }
 }
