@@ -179,34 +179,35 @@ impl Stream {
                 if k > end {
                     break;
                 }
-                for e in node::entries(lp, k) {
-                    if e.deleted() || e.id < start {
+                let r = node::Reader::new(lp, k);
+                for h in r.heads() {
+                    if h.deleted() || h.id < start {
                         continue;
                     }
-                    if e.id > end {
+                    if h.id > end {
                         return n;
                     }
                     n += 1;
-                    if !f(e.id, &e.fields) || (count > 0 && n >= count) {
+                    if !f(h.id, &r.fields(&h)) || (count > 0 && n >= count) {
                         return n;
                     }
                 }
             }
         } else {
             for (k, lp) in self.nodes.iter_back_from(end) {
-                let mut es = node::entries(lp, k);
-                es.reverse();
+                let r = node::Reader::new(lp, k);
+                let heads: Vec<node::Head> = r.heads().collect();
                 let mut before = false;
-                for e in es {
-                    if e.deleted() || e.id > end {
+                for h in heads.iter().rev() {
+                    if h.deleted() || h.id > end {
                         continue;
                     }
-                    if e.id < start {
+                    if h.id < start {
                         before = true;
                         break;
                     }
                     n += 1;
-                    if !f(e.id, &e.fields) || (count > 0 && n >= count) {
+                    if !f(h.id, &r.fields(h)) || (count > 0 && n >= count) {
                         return n;
                     }
                 }
@@ -242,14 +243,14 @@ impl Stream {
     /// skipping tombstones); None when there are no nodes.
     pub fn first_id_any(&self) -> Option<Id> {
         let (k, lp) = self.nodes.first()?;
-        node::entries(lp, k).first().map(|e| e.id)
+        node::Reader::new(lp, k).heads().next().map(|h| h.id)
     }
 
     /// Marks entry `id` deleted (Redis's streamDeleteItem); false if absent.
     pub fn delete(&mut self, id: Id) -> bool {
         let Some((k, lp)) = self.nodes.at_or_before_mut(id) else { return false };
         let master = k;
-        let Some(e) = node::entries(lp, master).into_iter().find(|e| e.id == id && !e.deleted()) else { return false };
+        let Some(e) = node::Reader::new(lp, master).heads().find(|e| e.id == id && !e.deleted()) else { return false };
         if node::counts(lp).0 == 1 {
             self.nodes.remove(&k);
         } else {
@@ -294,7 +295,8 @@ impl Stream {
                 break;
             }
             let mut from_lp = 0i64;
-            for e in node::entries(lp, master) {
+            let heads: Vec<node::Head> = node::Reader::new(lp, master).heads().collect();
+            for e in heads {
                 let stop = match trim {
                     Trim::MaxLen(max) => self.length <= max,
                     Trim::MinId(min) => e.id >= min,

@@ -604,7 +604,7 @@ pub(super) fn xread_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
             let now = ks.now_ms;
             let g = s.groups.get_mut(gname).unwrap();
             if !g.consumers.contains_key(cname) {
-                g.consumers.insert(cname, Consumer::new(now));
+                g.consumers.insert(cname, Consumer::new(cname, now));
                 ks.notify(db, key, Event::XGroupCreateConsumer);
                 ks.add_dirty(1);
                 if noack && ks.propagating() {
@@ -744,9 +744,10 @@ fn serve_new(ks: &mut Keyspace, db: usize, key: &[u8], s: &mut Stream, gname: &[
         }
         let g = s.groups.get_mut(gname).unwrap();
         if !noack {
+            let name = g.consumers[cname].name.clone();
             match g.pel.get_mut(&id) {
                 Some(n) => {
-                    let old = std::mem::replace(&mut n.consumer, cname.to_vec());
+                    let old = std::mem::replace(&mut n.consumer, name);
                     n.delivery_time = now;
                     n.delivery_count = 1;
                     if let Some(c) = g.consumers.get_mut(&old) {
@@ -754,7 +755,7 @@ fn serve_new(ks: &mut Keyspace, db: usize, key: &[u8], s: &mut Stream, gname: &[
                     }
                 }
                 None => {
-                    g.pel.insert(id, Nack { delivery_time: now, delivery_count: 1, consumer: cname.to_vec() });
+                    g.pel.insert(id, Nack { delivery_time: now, delivery_count: 1, consumer: name });
                 }
             }
             let c = g.consumers.get_mut(cname).unwrap();

@@ -4,17 +4,20 @@
 use super::id_map::{IdMap, IdSet};
 use super::Id;
 use crate::rax::Rax;
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct Nack {
     /// When it was last delivered (ms).
     pub delivery_time: i64,
     pub delivery_count: u64,
-    pub consumer: Vec<u8>,
+    /// The consumer's name, shared with it (Redis points at the consumer).
+    pub consumer: Arc<[u8]>,
 }
 
 #[derive(Clone)]
 pub struct Consumer {
+    pub name: Arc<[u8]>,
     /// Last interaction (ms).
     pub seen_time: i64,
     /// Last successful interaction (ms; -1: never).
@@ -23,8 +26,8 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    pub fn new(now: i64) -> Consumer {
-        Consumer { seen_time: now, active_time: -1, pel: IdSet::new() }
+    pub fn new(name: &[u8], now: i64) -> Consumer {
+        Consumer { name: name.into(), seen_time: now, active_time: -1, pel: IdSet::new() }
     }
 }
 
@@ -61,9 +64,10 @@ impl Group {
 
     /// Gives pending `id` to `consumer` (created before), as XCLAIM does.
     pub fn assign(&mut self, id: Id, consumer: &[u8]) {
+        let Some(name) = self.consumers.get(consumer).map(|c| c.name.clone()) else { return };
         if let Some(n) = self.pel.get_mut(&id) {
-            if n.consumer != consumer {
-                let old = std::mem::replace(&mut n.consumer, consumer.to_vec());
+            if *n.consumer != *consumer {
+                let old = std::mem::replace(&mut n.consumer, name);
                 if let Some(c) = self.consumers.get_mut(&old) {
                     c.pel.remove(&id);
                 }

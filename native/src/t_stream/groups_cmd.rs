@@ -30,7 +30,7 @@ fn consumer_or_create(ks: &mut Keyspace, db: usize, key: &[u8], g: &mut Group, n
     if g.consumers.contains_key(name) {
         return false;
     }
-    g.consumers.insert(name, Consumer::new(ks.now_ms));
+    g.consumers.insert(name, Consumer::new(name, ks.now_ms));
     ks.add_dirty(1);
     ks.notify(db, key, Event::XGroupCreateConsumer);
     true
@@ -298,7 +298,7 @@ fn propagate_xclaim(ks: &mut Keyspace, db: usize, key: &[u8], gname: &[u8], g: &
     let (t, dc, last) = (n.delivery_time.to_string(), n.delivery_count.to_string(), g.last_id.to_bytes());
     ks.also_propagate(
         db,
-        &[b"XCLAIM", key, gname, &n.consumer, b"0", id_arg, b"TIME", t.as_bytes(), b"RETRYCOUNT", dc.as_bytes(), b"FORCE", b"JUSTID", b"LASTID", &last],
+        &[b"XCLAIM", key, gname, &n.consumer[..], b"0", id_arg, b"TIME", t.as_bytes(), b"RETRYCOUNT", dc.as_bytes(), b"FORCE", b"JUSTID", b"LASTID", &last],
     );
 }
 
@@ -401,7 +401,7 @@ pub(super) fn xclaim_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
         }
         let mut fresh = false;
         if force && !g.pel.contains_key(&id) {
-            g.pel.insert(id, Nack { delivery_time: now, delivery_count: 0, consumer: Vec::new() });
+            g.pel.insert(id, Nack { delivery_time: now, delivery_count: 0, consumer: (&b""[..]).into() });
             fresh = true;
         }
         let Some(n) = g.pel.get(&id) else { continue };
