@@ -37,15 +37,53 @@ impl Run {
     }
 }
 
+/// A node's children: nothing for a leaf (most nodes), else one boxed
+/// vector, so a node spends one pointer on them.
+struct Kids<V>(Option<Box<Vec<Node<V>>>>);
+
+impl<V> Default for Kids<V> {
+    fn default() -> Self {
+        Kids(None)
+    }
+}
+
+impl<V> Kids<V> {
+    fn one(n: Node<V>) -> Kids<V> {
+        Kids(Some(Box::new(vec![n])))
+    }
+    fn into_vec(self) -> Vec<Node<V>> {
+        self.0.map_or_else(Vec::new, |b| *b)
+    }
+}
+
+impl<V> std::ops::Deref for Kids<V> {
+    type Target = [Node<V>];
+    fn deref(&self) -> &[Node<V>] {
+        match &self.0 {
+            Some(v) => v,
+            None => &[],
+        }
+    }
+}
+
+impl<V> std::ops::DerefMut for Kids<V> {
+    fn deref_mut(&mut self) -> &mut [Node<V>] {
+        match &mut self.0 {
+            Some(v) => v,
+            None => &mut [],
+        }
+    }
+}
+
 struct Node<V> {
-    children: Box<[Node<V>]>,
+    children: Kids<V>,
     run: Run,
     value: Option<V>,
 }
 
 impl<V> Node<V> {
     fn empty() -> Node<V> {
-        Node { children: Box::new([]), run: Run::default(), value: None }
+        Node { children: Kids(None), run: Run::default(), value: None }
     }
 
     /// The child whose run starts with `byte`, or where it would go.
@@ -54,16 +92,23 @@ impl<V> Node<V> {
     }
 
     fn add_child(&mut self, pos: usize, child: Node<V>) {
-        let mut v = std::mem::take(&mut self.children).into_vec();
-        v.reserve_exact(1);
-        v.insert(pos, child);
-        self.children = v.into_boxed_slice();
+        match &mut self.children.0 {
+            Some(v) => {
+                v.reserve_exact(1);
+                v.insert(pos, child);
+            }
+            None => self.children = Kids::one(child),
+        }
     }
 
     fn remove_child(&mut self, pos: usize) -> Node<V> {
-        let mut v = std::mem::take(&mut self.children).into_vec();
+        let v = self.children.0.as_mut().expect("a child to remove");
         let c = v.remove(pos);
-        self.children = v.into_boxed_slice();
+        if v.is_empty() {
+            self.children = Kids(None);
+        } else if v.capacity() >= 2 * v.len() {
+            v.shrink_to_fit();
+        }
         c
     }
 
@@ -72,10 +117,10 @@ impl<V> Node<V> {
     fn chain(rest: &[u8], value: V) -> (Node<V>, usize) {
         let pieces = rest.len().div_ceil(RUN_MAX);
         let last = (pieces - 1) * RUN_MAX;
-        let mut node = Node { children: Box::new([]), run: Run::new(&rest[last..]), value: Some(value) };
+        let mut node = Node { children: Kids(None), run: Run::new(&rest[last..]), value: Some(value) };
         for p in (0..pieces - 1).rev() {
-            let above = Node { children: Box::new([]), run: Run::new(&rest[p * RUN_MAX..(p + 1) * RUN_MAX]), value: None };
-            node = Node { children: Box::new([node]), ..above };
+            let above = Node { children: Kids(None), run: Run::new(&rest[p * RUN_MAX..(p + 1) * RUN_MAX]), value: None };
+            node = Node { children: Kids::one(node), ..above };
         }
         (node, pieces)
     }
@@ -86,10 +131,10 @@ impl<V> Node<V> {
     fn split(&mut self, at: usize) -> bool {
         let head = Run::new(&self.run.bytes()[..at]);
         let tail = Run::new(&self.run.bytes()[at..]);
-        let mut lower = std::mem::replace(self, Node { children: Box::new([]), run: head, value: None });
+        let mut lower = std::mem::replace(self, Node { children: Kids(None), run: head, value: None });
         lower.run = tail;
         let merged = lower.compress();
-        self.children = Box::new([lower]);
+        self.children = Kids::one(lower);
         merged
     }
 
@@ -198,11 +243,6 @@ impl<V> Rax<V> {
         self.nodes
     }
 
-    /// Heap bytes the tree's own arrays take (the values' own allocations aside).
-    pub fn heap_bytes(&self) -> usize {
-        // Every node but the root sits in its parent's children array.
-        (self.nodes - 1) * std::mem::size_of::<Node<V>>()
-    }
 
     fn find_node(&self, key: &[u8]) -> Option<&Node<V>> {
         let mut node = &self.root;

@@ -38,10 +38,6 @@ impl<V> IdMap<V> {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-    /// The tree's own node count and heap bytes (MEMORY USAGE, XINFO).
-    pub fn rax(&self) -> &Rax<V> {
-        &self.0
-    }
     pub fn get(&self, id: &Id) -> Option<&V> {
         self.0.get(&enc(*id))
     }
