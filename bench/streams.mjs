@@ -16,6 +16,7 @@
 import net from "node:net";
 import { spawnSync } from "node:child_process";
 import { call, cpuMicros, pipelineOneLineReplies, rssBytes, startServer } from "./servers.mjs";
+import { settle, usedMemory } from "./memory-types.mjs";
 
 const resp = (argv) => `*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
 
@@ -36,22 +37,6 @@ function replyEnd(buf, at = 0) {
     return p;
   }
   return p;
-}
-
-async function usedMemory(port) {
-  const m = /used_memory:(\d+)/.exec(await call(port, "INFO", "memory"));
-  return m ? Number(m[1]) : NaN;
-}
-
-/** Waits until used_memory holds still (Nodis's includes V8's heap, which a GC shrinks later). */
-async function settle(port) {
-  let last = await usedMemory(port);
-  for (let i = 0; i < 20; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const now = await usedMemory(port);
-    if (Math.abs(now - last) < last * 0.005) return;
-    last = now;
-  }
 }
 
 /** Memory of a 1M-entry stream and a 100k-entry PEL; XADD and XRANGE rates. */

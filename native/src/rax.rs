@@ -264,15 +264,21 @@ impl<V> Rax<V> {
     }
 
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        self.find_node_mut(key, &mut Path::new())?.value.as_mut()
+    }
+
+    /// The node `key` ends at, the child indices down to it in `path`.
+    fn find_node_mut(&mut self, key: &[u8], path: &mut Path) -> Option<&mut Node<V>> {
         let mut node = &mut self.root;
         let mut rest = key;
         while !rest.is_empty() {
             let i = node.find(rest[0]).ok()?;
             let c = &mut node.children[i];
             rest = rest.strip_prefix(c.run.bytes())?;
+            path.push(i);
             node = c;
         }
-        node.value.as_mut()
+        Some(node)
     }
 
     /// Stores `value` at `key`; returns the value it replaces (raxInsert).
@@ -331,16 +337,7 @@ impl<V> Rax<V> {
     /// value and one child merges with it when their runs fit in one.
     pub fn remove(&mut self, key: &[u8]) -> Option<V> {
         let mut path = Path::new();
-        let mut node = &mut self.root;
-        let mut rest = key;
-        while !rest.is_empty() {
-            let i = node.find(rest[0]).ok()?;
-            let c = &mut node.children[i];
-            rest = rest.strip_prefix(c.run.bytes())?;
-            path.push(i);
-            node = c;
-        }
-        let value = node.value.take()?;
+        let value = self.find_node_mut(key, &mut path)?.value.take()?;
         self.len -= 1;
         let mut depth = path.n;
         while depth > 0 {
