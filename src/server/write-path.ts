@@ -58,8 +58,12 @@ export class WritePath {
     const l = this.listening;
     l[kind] = Math.max(0, l[kind] + (on ? 1 : -1));
     const record = l.keys + l.events + l.propagation + l.keymiss > 0;
+    this.recording = record;
     state.setListen((record ? state.LISTEN_RECORD : 0) | (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0) | (l.propagation > 0 ? state.LISTEN_PROPAGATE : 0));
   }
+
+  /** Whether some feature listens, so the engine records what commands change. */
+  recording = false;
 
   /** The running command recorded its own propagation (call() then propagates no argv for it). */
   rewritten = false;
