@@ -38,7 +38,8 @@ impl Run {
 }
 
 /// A node's children: nothing for a leaf (most nodes), else one boxed
-/// vector, so a node spends one pointer on them.
+/// vector, so a node spends one pointer on them (a Vec in the node is three).
+#[allow(clippy::box_collection)]
 struct Kids<V>(Option<Box<Vec<Node<V>>>>);
 
 impl<V> Default for Kids<V> {
@@ -551,6 +552,7 @@ impl<'a, V> Cursor<'a, V> {
     }
 
     /// To the next key (raxNext); false at the end.
+    #[allow(clippy::should_implement_trait)] // a cursor that moves both ways, not an Iterator
     pub fn next(&mut self) -> bool {
         if !self.valid() {
             return false;
