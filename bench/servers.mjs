@@ -145,9 +145,10 @@ function encode(argv) {
 /**
  * Sends `total` commands made by `makeCommand(i)` (arrays of strings),
  * pipelined in chunks of `perChunk`, where every reply is one line (+OK, :n,
- * -ERR). Resolves with the reply and error counts when all are answered.
+ * -ERR), or `linesPerReply` lines (a bulk string: 2). Resolves with the reply
+ * and error counts when all are answered.
  */
-export function pipelineOneLineReplies(port, total, makeCommand, perChunk = 10000) {
+export function pipelineOneLineReplies(port, total, makeCommand, perChunk = 10000, linesPerReply = 1) {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, "127.0.0.1");
     let lines = 0;
@@ -168,7 +169,7 @@ export function pipelineOneLineReplies(port, total, makeCommand, perChunk = 1000
         atLineStart = d[i] === 10;
         if (atLineStart) lines++;
       }
-      if (lines === sent) {
+      if (lines === sent * linesPerReply) {
         if (sent < total) sendChunk();
         else {
           sock.end();

@@ -26,6 +26,7 @@ pub mod listpack;
 pub mod lzf;
 pub mod object;
 pub mod quicklist;
+pub mod rax;
 pub mod reply;
 pub mod sbytes;
 pub mod skiplist;
