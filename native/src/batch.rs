@@ -25,11 +25,15 @@ pub const LOG_COUNT: usize = 0;
 pub const LOG_IN: usize = 1;
 pub const LOG_OUT: usize = 2;
 pub const LOG_SPILLED: usize = 3;
-pub const LOG_HEADER: usize = 4;
+/// 1 when the batch stopped before a command it could have run (a record to
+/// drain, a spilled reply, a full log, the output limit): TypeScript may call again.
+pub const LOG_AGAIN: usize = 4;
+pub const LOG_HEADER: usize = 5;
 /// Per command: its registration index, its run time (µs; for the commands
 /// before a panic it stays in time-stamp counter units), the offsets of its
-/// bytes in the input [start, end), and where its reply starts in the output.
-pub const LOG_FIELDS: usize = 5;
+/// bytes in the input [start, end), where its reply starts in the output, and
+/// the changes it made (the dirty count's growth: TypeScript propagates it).
+pub const LOG_FIELDS: usize = 6;
 
 /// The longest command name the table can hold (names are matched lowercase).
 const NAME_MAX: usize = 32;
@@ -180,11 +184,12 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
     let map = guard.as_ref().expect("batch table not registered");
     let max_bulk = crate::config::get().proto_max_bulk_len.max(0) as u64;
     let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
-    let (mut inp, mut outp, mut n, mut spilled) = (from, pos, 0usize, false);
+    let (mut inp, mut outp, mut n, mut spilled, mut stop_after) = (from, pos, 0usize, false, false);
     log[LOG_COUNT] = 0.0;
     log[LOG_IN] = from as f64;
     log[LOG_OUT] = pos as f64;
     log[LOG_SPILLED] = 0.0;
+    log[LOG_AGAIN] = 0.0;
     // Per command one time-stamp counter read (a few ns; the clock costs ~25 ns
     // a read), turned into time with the ratio the clock gives over the whole batch.
     let (clock0, stamp0) = (Instant::now(), stamp());
@@ -198,6 +203,7 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
         let res = match e.kind {
             KIND_COMMAND => {
                 let mut out = Out::new(buf, outp);
+                let dirty = ks.dirty();
                 // Would block: nothing changed, nothing written; TypeScript runs it (blocking commands are not registered).
                 if !run_one(ks, db, e, &args[..argc], &mut out) {
                     break;
@@ -205,11 +211,20 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
                 let res = out.finish();
                 let t1 = stamp();
                 log_entry(log, n, e, t1.wrapping_sub(t0), inp, end, outp);
+                log[LOG_HEADER + n * LOG_FIELDS + 5] = (ks.dirty() - dirty) as f64;
                 t0 = t1;
                 n += 1;
                 inp = end;
+                // What it recorded (an expired key's DEL, a rewrite of what it propagates)
+                // is drained with its own propagation: TypeScript takes over after it.
+                if !ks.changes.is_empty() {
+                    stop_after = true;
+                }
                 res
             }
+            // While propagation is recorded, transactions go the usual way (their
+            // commands' records could not be told apart).
+            KIND_MULTI if ks.propagating() => break,
             KIND_MULTI => {
                 let Some(tx) = Transaction::scan(map, input, end, max_bulk, cap - n) else { break };
                 let res = tx.run(ks, db, e, input, inp, buf, outp, log, n, &mut t0);
@@ -229,11 +244,12 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
         log[LOG_COUNT] = n as f64;
         log[LOG_IN] = inp as f64;
         log[LOG_OUT] = outp as f64;
-        if spilled {
+        if spilled || stop_after {
             break;
         }
     }
     log[LOG_SPILLED] = if spilled { 1.0 } else { 0.0 };
+    log[LOG_AGAIN] = if spilled || stop_after || n == cap || outp >= limit { 1.0 } else { 0.0 };
     if n > 0 {
         let stamps = stamp().wrapping_sub(stamp0).max(1) as f64;
         let usec_per_stamp = clock0.elapsed().as_nanos() as f64 / 1000.0 / stamps;
@@ -268,6 +284,7 @@ fn log_entry(log: &mut [f64], n: usize, e: &Entry, stamps: u64, start: usize, en
     log[at + 2] = start as f64;
     log[at + 3] = end as f64;
     log[at + 4] = reply_at as f64;
+    log[at + 5] = 0.0;
 }
 
 thread_local! {

@@ -10,9 +10,9 @@ import type { Reply } from "../protocol/reply.js";
 
 /** Commands one call may run (and log) at most. */
 const LOG_CAP = 512;
-const LOG_HEADER = 4;
-/** Per command: registration index, µs, input start, input end, reply start. */
-export const LOG_FIELDS = 5;
+const LOG_HEADER = 5;
+/** Per command: registration index, µs, input start, input end, reply start, changes made. */
+export const LOG_FIELDS = 6;
 
 /** The log; entry i of the last batch starts at `LOG_HEADER + i * LOG_FIELDS`. */
 export const log = new Float64Array(LOG_HEADER + LOG_CAP * LOG_FIELDS);
@@ -54,4 +54,9 @@ export function run(db: number, input: Buffer, from: number, r: Reply, limit: nu
 /** The input offset where the last batch stopped. */
 export function stoppedAt(): number {
   return log[1];
+}
+
+/** Whether the last batch stopped before a command it could run (the next call may go on at once). */
+export function mayGoOn(): boolean {
+  return log[4] !== 0;
 }

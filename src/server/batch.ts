@@ -6,9 +6,10 @@
  * (engineHandler), not blocking ones, and whole MULTI ... EXEC transactions of
  * them (replies and statistics as EXEC gives them), for a client with nothing that changes
  * how a command runs (MULTI, CLIENT REPLY, subscribed, unauthenticated), while
- * nothing needs to see each command as it runs (nobody listens on the write
- * path, no MONITOR, no pause). Anything else, and the first command it cannot
- * take, goes the usual way. What call() does after a command (its statistics,
+ * nothing needs to see each command as it runs (no keyspace events, WATCH,
+ * tracking or blocked clients listening on the write path, no MONITOR, no
+ * pause; propagation to the AOF and replicas is done from the log). Anything
+ * else, and the first command it cannot take, goes the usual way. What call() does after a command (its statistics,
  * errors, latency, slowlog, CLIENT LIST's cmd=) is done here from the batch's log.
  */
 import { batch } from "../engine/index.js";
@@ -24,6 +25,8 @@ import type { Server } from "./server.js";
 const NO_ARGV: Buffer[] = [];
 
 export class BatchPath {
+  /** Commands run on this path so far (tests check that it is taken). */
+  commands = 0;
   /** The registered commands, by their index in the engine's batch table; null until first used. */
   private specs: CommandSpec[] | null = null;
 
@@ -37,6 +40,7 @@ export class BatchPath {
       client.replyFlags === 0 &&
       client.flags.size === 0 &&
       client.authenticated &&
+      // Propagation alone (AOF, replicas) is done from the log; anything needing every change is not.
       !s.writePath.recording &&
       !s.paused() &&
       introspection(s).monitors.size === 0
@@ -73,11 +77,14 @@ export class BatchPath {
     const observed = s.observers.length > 0;
     // Observers get argv only where they use it (slowlog); MONITOR and tracking keep commands off this path.
     const argvFrom = introspection(s).slowerThan;
+    const wp = s.writePath;
+    const propagating = wp.propagating();
     let spec: CommandSpec | null = null;
     for (let i = 0; i < n; i++) {
       const at = batch.entry(i);
       spec = specs[log[at]];
       const usec = log[at + 1];
+      if (propagating) this.propagate(client, spec, input, log[at + 2], log[at + 3], log[at + 5] !== 0, i === n - 1);
       const st = (spec.stat ??= s.stats.command(spec.name));
       st.calls++;
       st.usec += usec;
@@ -92,7 +99,27 @@ export class BatchPath {
       }
     }
     s.stats.totalCommands += n;
+    this.commands += n;
     if (spec) client.lastCommand = spec.name;
+  }
+
+  /**
+   * What call() propagates for a command of the batch (AOF, replicas): what it
+   * recorded (the last one of a batch may have: an expired key's DEL, a rewrite
+   * of its argv), else its argv when it changed something; one unit per command.
+   */
+  private propagate(client: Client, spec: CommandSpec, input: Buffer, start: number, end: number, changed: boolean, last: boolean): void {
+    const wp = this.server.writePath;
+    wp.depth++;
+    try {
+      wp.rewritten = false;
+      if (last && wp.hasRecords()) wp.drain(client);
+      if (wp.rewritten) wp.rewritten = false;
+      else if (changed) wp.propagate(client.db, argvOf(input, start, end));
+    } finally {
+      wp.depth--;
+    }
+    wp.flushPropagation(spec.name);
   }
 
   /** The engine's batch table: every engine command clients can call by name that the path may run. */

@@ -64,7 +64,7 @@ export class Server {
   /** Where every change goes after its command (server/call.ts): WATCH, tracking, notifications, propagation. */
   readonly writePath = new WritePath();
   /** Pipelined data-type commands run in one native call (src/server/batch.ts). */
-  private readonly batchPath = new BatchPath(this);
+  readonly batchPath = new BatchPath(this);
   /** Blocked clients and the keys they wait on (server/blocking.ts). */
   readonly blocking: Blocking = new Blocking(this);
   /** The client whose batch is being processed: output for it joins the batch's replies. */
@@ -286,7 +286,7 @@ export class Server {
           break;
         }
         if (tryBatch && this.batchPath.allowed(client) && this.runBatch(client, r) > 0) {
-          tryBatch = false;
+          tryBatch = engine.batch.mayGoOn();
           continue;
         }
         tryBatch = true;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
 import { RespConnection, encodeCommand, type Arg } from "../diff/resp.js";
 import type { RunningServer } from "../../src/index.js";
+import type { PropagatedOp } from "../../src/server/write-path.js";
 
 /** Sends `bytes` in the given pieces (each its own write, waiting a little between) and returns the reply bytes once `want` have come. */
 function sendInPieces(port: number, pieces: Buffer[], want: number): Promise<Buffer> {
@@ -125,7 +126,9 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
   ];
 
   it("answers a mixed pipeline as redis-server does, byte for byte, over RESP2 and RESP3", async () => {
+    const before = nodis.server.batchPath.commands;
     const [a, b] = await both(mixed);
+    expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThan(20);
     expect(a.map(String)).toEqual(b.map(String));
     await both([["HELLO", "3"]]);
     const [c, d] = await both(mixed);
@@ -198,6 +201,58 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       expect(seen).toMatch(/cmd=llen /);
     } finally {
       other.close();
+    }
+  });
+
+  it("propagates (AOF, replicas) what the usual path propagates: argv, rewrites, expired keys' DELs, one unit per command", async () => {
+    const units: string[] = [];
+    const wp = nodis.server.writePath;
+    const stop = wp.onPropagate((ops: PropagatedOp[]) => units.push(ops.map((o) => `${o.db}:${o.argv.map(String).join(" ")}`).join(" | ")));
+    const play = async () => {
+      // No active expiry: the key must be there to expire lazily, in both runs.
+      await mine.send([["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["FLUSHALL"], ["SELECT", "0"], ["SET", "gone", "v", "PX", "1"], ["HSET", "h", "f", "1.5"]]);
+      await new Promise((r) => setTimeout(r, 20));
+      units.length = 0;
+      const replies = await mine.send([
+        ["LPUSH", "l", "a", "b"],
+        ["GET", "gone"], // expires lazily: its DEL is propagated
+        ["INCR", "n"],
+        ["GET", "l"], // WRONGTYPE: nothing propagated
+        ["HINCRBYFLOAT", "h", "f", "0.25"], // propagated as HSET
+        ["MSET", "a", "1", "b", "2"],
+        ["MULTI"],
+        ["INCR", "n"],
+        ["LPUSH", "l", "c"],
+        ["EXEC"],
+        ["SELECT", "3"],
+        ["SET", "k3", "v"],
+        ["RPOP", "missing"], // changes nothing
+        ["SELECT", "0"],
+      ]);
+      return { replies: replies.map(String), units: [...units] };
+    };
+    try {
+      const path = nodis.server.batchPath;
+      const before = path.commands;
+      const batched = await play();
+      expect(path.commands - before).toBeGreaterThanOrEqual(9);
+      // The same with a key listener: the batch path is off, everything goes through call().
+      wp.listen("keys", true);
+      let usual;
+      try {
+        const mark = path.commands;
+        usual = await play();
+        expect(path.commands).toBe(mark);
+      } finally {
+        wp.listen("keys", false);
+      }
+      expect(batched.replies).toEqual(usual.replies);
+      expect(batched.units).toEqual(usual.units);
+      expect(batched.units).toContain("0:DEL gone");
+      expect(batched.units.some((u) => u.includes("HSET h f 1.75"))).toBe(true);
+    } finally {
+      stop();
+      await mine.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
     }
   });
 });
