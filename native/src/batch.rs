@@ -438,15 +438,23 @@ mod tests {
     /// The table and the log are the process's: tests that set them run one at a time.
     static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+    /// Registers a log of `entries` and a table of (name, arity, kind); the log.
+    fn setup(entries: usize, names: &[(&str, i32, u32)]) -> Vec<f64> {
+        let mut logbuf = vec![0f64; LOG_HEADER + entries * LOG_FIELDS];
+        unsafe { register_log(logbuf.as_mut_ptr(), logbuf.len()) };
+        let id = |n: &str| table().iter().position(|c| c.name == n).map_or(0, |i| i as u32);
+        let list: Vec<String> = names.iter().map(|n| n.0.to_string()).collect();
+        let ids: Vec<u32> = names.iter().map(|n| id(n.0)).collect();
+        let arities: Vec<i32> = names.iter().map(|n| n.1).collect();
+        let kinds: Vec<u32> = names.iter().map(|n| n.2).collect();
+        set_table(&list, &ids, &arities, &kinds).unwrap();
+        logbuf
+    }
+
     #[test]
     fn runs_registered_commands_and_stops_at_the_others() {
         let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        let mut logbuf = vec![0f64; LOG_HEADER + 4 * LOG_FIELDS];
-        unsafe { register_log(logbuf.as_mut_ptr(), logbuf.len()) };
-        let names: Vec<String> = table().iter().map(|c| c.name.to_string()).collect();
-        let lpush = names.iter().position(|n| n == "lpush").unwrap() as u32;
-        let llen = names.iter().position(|n| n == "llen").unwrap() as u32;
-        set_table(&["lpush".into(), "llen".into()], &[lpush, llen], &[-3, 2], &[KIND_COMMAND, KIND_COMMAND]).unwrap();
+        let logbuf = setup(4, &[("lpush", -3, KIND_COMMAND), ("llen", 2, KIND_COMMAND)]);
         let mut ks = Keyspace::new(1);
         let mut input = Vec::new();
         input.extend(cmd(&["lpush", "l", "a", "b"]));
@@ -467,17 +475,7 @@ mod tests {
     #[test]
     fn runs_whole_transactions_of_registered_commands() {
         let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        let mut logbuf = vec![0f64; LOG_HEADER + 16 * LOG_FIELDS];
-        unsafe { register_log(logbuf.as_mut_ptr(), logbuf.len()) };
-        let names: Vec<String> = table().iter().map(|c| c.name.to_string()).collect();
-        let id = |n: &str| names.iter().position(|x| x == n).unwrap() as u32;
-        set_table(
-            &["lpush".into(), "llen".into(), "multi".into(), "exec".into()],
-            &[id("lpush"), id("llen"), 0, 0],
-            &[-3, 2, 1, 1],
-            &[KIND_COMMAND, KIND_COMMAND, KIND_MULTI, KIND_EXEC],
-        )
-        .unwrap();
+        let logbuf = setup(16, &[("lpush", -3, KIND_COMMAND), ("llen", 2, KIND_COMMAND), ("multi", 1, KIND_MULTI), ("exec", 1, KIND_EXEC)]);
         let mut ks = Keyspace::new(1);
         let mut input = Vec::new();
         for c in [&["MULTI"][..], &["LPUSH", "l", "a"], &["LLEN", "l"], &["EXEC"], &["MULTI"], &["LLEN", "l"], &["DISCARD"]] {
