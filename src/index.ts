@@ -5,6 +5,7 @@ import { findParam } from "./config/table.js";
 import { Listeners } from "./server/listeners.js";
 import { OomScore } from "./server/oom.js";
 import { Server } from "./server/server.js";
+import { rdbOf } from "./persistence/index.js";
 
 export { Server } from "./server/server.js";
 export { Config } from "./config/config.js";
@@ -47,8 +48,19 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   else if (!opts.configObject && config.get("bind") === bindParam.default) config.setWords(bindParam, ["127.0.0.1"]);
   const port = opts.port ?? (opts.configObject || opts.config?.port !== undefined ? config.int("port") : 0);
 
+  // A library server saves only when told to (save rules are redis-server's default, not an embedder's).
+  if (!opts.configObject && opts.config?.save === undefined) config.setWords(findParam("save")!, [""]);
   const server = new Server(config);
   config.warn = (msg) => server.log.warning(msg);
+  // The dataset from dir/dbfilename, as redis-server loads it (a library server: when dir or dbfilename is given).
+  if (opts.configObject || opts.config?.dir !== undefined || opts.config?.dbfilename !== undefined) {
+    try {
+      rdbOf(server).loadAtStart();
+    } catch (e) {
+      void server.close();
+      throw new Error(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
+    }
+  }
   applyRenames(server, config);
   const listeners = new Listeners(
     (socket) => server.accept(socket),

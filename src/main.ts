@@ -7,6 +7,7 @@ import { NODIS_VERSION, REDIS_VERSION } from "./version.js";
 import { server as engineServer } from "./engine/index.js";
 import { Logger } from "./server/log.js";
 import { startServer } from "./index.js";
+import { prepareSignalShutdown } from "./persistence/index.js";
 
 const USAGE = `Usage: ./nodis-server [/path/to/redis.conf] [options] [-]
        ./nodis-server - (read config from stdin)
@@ -118,6 +119,11 @@ async function main(): Promise<void> {
     log.fromHandler("warning", `Received ${sig} scheduling shutdown...`);
     if (shuttingDown) return;
     shuttingDown = true;
+    if (!prepareSignalShutdown(server, config.get(sig === "SIGTERM" ? "shutdown-on-sigterm" : "shutdown-on-sigint"))) {
+      log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
+      shuttingDown = false;
+      return;
+    }
     server.shutdown();
   };
   server.onShutdown = () => {
