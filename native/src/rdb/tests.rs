@@ -150,14 +150,3 @@ fn module_names_decode() {
     }
     assert_eq!(super::module_name((id << 10) | 3), "MyTypeXYZ");
 }
-
-#[test]
-#[ignore]
-fn probe_file() {
-    let b = std::fs::read(std::env::var("RDB_FILE").unwrap()).unwrap();
-    let lo = LoadOptions { now_ms: 1, skip_expired: false, databases: 16, verify_checksum: true, lfu: false };
-    match load_bytes(&b, &lo) {
-        Ok(l) => println!("keys {}", l.keys),
-        Err(e) => println!("error {e}"),
-    }
-}
