@@ -103,8 +103,11 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
                 continue;
             }
             OP_RESIZEDB => {
-                r.len()?;
-                r.len()?;
+                // Hints, bounded by what the rest of the file could hold.
+                let most = r.remaining() as u64 / 3;
+                let (keys, volatile) = (r.len()?.min(most), r.len()?.min(most));
+                dbs[db].dict.expand(keys as usize);
+                dbs[db].expires.expand(volatile as usize);
                 continue;
             }
             OP_SLOT_INFO => {
@@ -133,7 +136,7 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
         if !is_object_type(t) {
             return Err(Error::new(format!("Unknown RDB encoding type {t}")));
         }
-        let key = r.string()?.into_owned();
+        let key = r.string()?;
         let value = match load_value(&mut r, t, &ctx) {
             Ok(v) => v,
             Err(e) if e.0 == EMPTY_KEY => {
