@@ -5,7 +5,7 @@ import { findParam } from "./config/table.js";
 import { Listeners } from "./server/listeners.js";
 import { OomScore } from "./server/oom.js";
 import { Server } from "./server/server.js";
-import { rdbOf } from "./persistence/index.js";
+import { Rdb, rdbOf } from "./persistence/index.js";
 
 export { Server } from "./server/server.js";
 export { Config } from "./config/config.js";
@@ -57,8 +57,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     try {
       rdbOf(server).loadAtStart();
     } catch (e) {
+      const last = Rdb.loadFailure(server.log, (e as Error).message);
       void server.close();
-      throw new Error(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
+      throw new Error(last);
     }
   }
   applyRenames(server, config);

@@ -49,6 +49,21 @@ fn private_dirty() -> u64 {
         * 1024
 }
 
+/// Closes every descriptor the child inherited but stdin/out/err and `keep`
+/// (Redis's closeChildUnusedResourceAfterFork): the listening sockets above
+/// all, so a child outliving its parent never holds the port.
+fn close_inherited_fds(keep: i32) {
+    let fds: Vec<i32> = match std::fs::read_dir("/proc/self/fd") {
+        Ok(dir) => dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect(),
+        Err(_) => return,
+    };
+    for fd in fds {
+        if fd > 2 && fd != keep {
+            unsafe { libc::close(fd) };
+        }
+    }
+}
+
 /// The pid of the running child, if any.
 pub fn running() -> Option<i32> {
     CHILD.lock().unwrap().as_ref().map(|c| c.pid)
@@ -82,8 +97,8 @@ pub fn fork_child(job: impl FnOnce() -> JobResult) -> io::Result<(i32, u64)> {
             for s in [libc::SIGTERM, libc::SIGINT, libc::SIGUSR1, libc::SIGHUP, libc::SIGPIPE] {
                 libc::signal(s, libc::SIG_DFL);
             }
-            libc::close(fds[0]);
         }
+        close_inherited_fds(fds[1]);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).unwrap_or(JobResult { ok: false, count: 0 });
         let mut msg = [0u8; 16];
         msg[..8].copy_from_slice(&private_dirty().to_le_bytes());

@@ -72,3 +72,7 @@ export function loadBuffer(data: Uint8Array, skipExpired: boolean, how: Install 
 export function setSkipChecksum(skip: boolean): void {
   native.rdbSetSkipChecksum(skip);
 }
+/** Why the last RESTORE refused its payload, once (null when it did not). */
+export function takeRestoreError(): string | null {
+  return native.rdbTakeRestoreError();
+}

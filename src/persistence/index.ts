@@ -41,6 +41,16 @@ export function writesDenied(server: Server): boolean {
   return r !== undefined && r.writesDenied();
 }
 
+/**
+ * After FLUSHALL (flushAllDataAndResetRDB): a running background save is
+ * killed, and with save rules the empty dataset is saved at once.
+ */
+export function afterFlushAll(server: Server): void {
+  const rdb = rdbOf(server);
+  if (rdb.child.kind === "rdb") rdb.child.kill();
+  if (server.config.get("save").trim() !== "") rdb.saveSync();
+}
+
 /** Before exiting (prepareForShutdown): a running background save is killed. */
 function killSaveChild(server: Server): void {
   const rdb = rdbOf(server);
@@ -77,7 +87,7 @@ debugHooks.reload = (c, opts) => {
   try {
     rdb.load(rdb.file(), how);
   } catch (e) {
-    c.server.log.warning(`${(e as Error).message}`);
+    Rdb.loadFailure(c.server.log, (e as Error).message);
     return c.r.error("ERR Error trying to load the RDB dump, check server logs.");
   }
   c.server.log.notice("DB reloaded by DEBUG RELOAD");

@@ -177,6 +177,23 @@ export class Rdb {
     return r;
   }
 
+  /**
+   * Logs why a file did not load as Redis does, and gives the last line
+   * before exiting: a bad header or a short read is "Fatal error loading the
+   * DB"; damaged data (the last line of the reason) is an internal error
+   * followed by "Terminating server after rdb file reading failure."
+   */
+  static loadFailure(log: Server["log"], reason: string): string {
+    const lines = reason.split("\n");
+    if (/^(Can't handle RDB format version|Wrong signature|Short read|Fatal error loading the DB)/.test(lines[0])) {
+      for (const l of lines) log.warning(l);
+      return "Fatal error loading the DB: Invalid argument. Exiting.";
+    }
+    for (const l of lines.slice(0, -1)) log.warning(l);
+    log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${lines.at(-1)}`);
+    return "Terminating server after rdb file reading failure.";
+  }
+
   /** -MISCONF: writes are refused while the last BGSAVE failed (stop-writes-on-bgsave-error with save rules). */
   writesDenied(): boolean {
     const c = this.server.config;

@@ -165,3 +165,9 @@ pub fn rdb_load_buffer(data: &[u8], skip_expired: bool, merge: u32) -> napi::Res
 pub fn rdb_set_skip_checksum(skip: bool) {
     crate::rdb::dump::SKIP_CHECKSUM.store(skip, std::sync::atomic::Ordering::Relaxed);
 }
+
+/// Why the last RESTORE refused its payload (taken: null once read).
+#[napi(catch_unwind)]
+pub fn rdb_take_restore_error() -> Option<String> {
+    crate::rdb::dump::take_error()
+}

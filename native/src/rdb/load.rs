@@ -164,7 +164,9 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
         let computed = crc64::crc64(&data[..r.pos]);
         let stored = u64::from_le_bytes(r.bytes(8)?.try_into().unwrap());
         if opts.verify_checksum && !super::dump::skip_checksum() && stored != 0 && stored != computed {
-            return Err(Error::new(format!("Wrong RDB checksum expected: ({stored:x}) got ({computed:x}). Aborting now.")));
+            return Err(Error::new(format!(
+                "Wrong RDB checksum expected: ({stored:x}) got ({computed:x}). Aborting now.\nRDB CRC error"
+            )));
         }
     }
     out.consumed = r.pos;

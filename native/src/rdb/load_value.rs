@@ -221,6 +221,9 @@ fn load_quicklist(r: &mut Reader, v2: bool) -> Result<Value> {
             return Err(corrupt(&format!("Quicklist integrity check failed (container {container}).")));
         }
         let data = r.string()?.into_owned();
+        if data.is_empty() {
+            return Err(corrupt("Quicklist integrity check failed (an empty node)."));
+        }
         if container == CONTAINER_PLAIN {
             q.append_plain(data);
             continue;
