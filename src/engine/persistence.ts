@@ -76,3 +76,14 @@ export function setSkipChecksum(skip: boolean): void {
 export function takeRestoreError(): string | null {
   return native.rdbTakeRestoreError();
 }
+export interface ChildProgress {
+  cowBytes: number;
+  /** Keys written so far. */
+  count: number;
+  /** Seconds since the child reported it. */
+  ageSec: number;
+}
+/** The running child's latest progress report (at most one a second), or null. */
+export function childProgress(): ChildProgress | null {
+  return native.childProgress();
+}

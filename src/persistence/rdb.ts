@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { persistence as native, server as engineServer } from "../engine/index.js";
+import { keys, persistence as native, server as engineServer } from "../engine/index.js";
 import { REDIS_VERSION } from "../version.js";
 import type { Server } from "../server/server.js";
 import { BackgroundChild } from "./child.js";
@@ -53,6 +53,12 @@ export class Rdb {
     ];
   }
 
+  private keyCount(): number {
+    let n = 0;
+    for (let db = 0; db < this.server.config.int("databases"); db++) n += keys.dbsize(db);
+    return n;
+  }
+
   private saveLru(): boolean {
     return this.server.config.get("maxmemory-policy").endsWith("-lru");
   }
@@ -85,6 +91,7 @@ export class Rdb {
         "rdb",
         () => native.bgsave(file, this.aux(false), this.saveLru(), functionHooks.dump?.() ?? []),
         (d) => this.bgsaveDone(d),
+        this.keyCount(),
       );
       this.server.log.notice(`Background saving started by pid ${r.pid}`);
       return true;

@@ -18,6 +18,7 @@ fn save_options(aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> Sav
         aux: aux.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].clone(), c[1].clone())).collect(),
         functions: functions.into_iter().map(|b| b.to_vec()).collect(),
         key_delay_us: cfg.rdb_key_save_delay.max(0) as u64,
+        progress: None,
     }
 }
 
@@ -48,7 +49,8 @@ pub struct ForkResult {
 /// Also the AOF's base file (an RDB with the `aof-base` AUX field set).
 #[napi(catch_unwind)]
 pub fn rdb_bgsave(path: String, aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> napi::Result<ForkResult> {
-    let opts = save_options(aux, save_lru, functions);
+    let mut opts = save_options(aux, save_lru, functions);
+    opts.progress = Some(crate::fork::report_progress);
     let (pid, usec) = crate::fork::fork_child(move || match save_file(ks(), std::path::Path::new(&path), &opts) {
         Ok(s) => crate::fork::JobResult { ok: true, count: s.keys },
         Err(e) => {
@@ -78,6 +80,21 @@ fn child_done(f: crate::fork::Finished) -> ChildDone {
 #[napi(catch_unwind)]
 pub fn child_poll() -> Option<ChildDone> {
     crate::fork::poll().map(child_done)
+}
+
+#[napi(object)]
+pub struct ChildProgress {
+    pub cow_bytes: f64,
+    /// Keys written so far.
+    pub count: f64,
+    /// Seconds since the child reported it.
+    pub age_sec: f64,
+}
+
+/// The running child's latest progress report, if it sent one.
+#[napi(catch_unwind)]
+pub fn child_progress() -> Option<ChildProgress> {
+    crate::fork::progress().map(|(cow, n, age)| ChildProgress { cow_bytes: cow as f64, count: n as f64, age_sec: age as f64 })
 }
 
 /// The running child's pid, if any.
