@@ -22,6 +22,8 @@ export interface LoadResult {
   keys: number;
   expiredSkipped: number;
   emptySkipped: number;
+  /** The empty keys skipped, by name. */
+  emptyKeys: Buffer[];
   version: number;
   /** AUX fields as name, value, name, value... */
   aux: Buffer[];

@@ -176,6 +176,7 @@ export class Rdb {
       if (functionHooks.restore) functionHooks.restore(r.functions);
       else log.warning(`The RDB file holds ${r.functions.length} function libraries; this server has no function engine to load them into`);
     }
+    for (const k of r.emptyKeys) log.notice(`rdbLoadObject skipping empty key: ${k.toString("latin1")}`);
     if (r.emptySkipped > 0) {
       log.notice(`Done loading RDB, keys loaded: ${r.keys}, keys expired: ${r.expiredSkipped}, empty keys skipped: ${r.emptySkipped}.`);
     } else {
@@ -198,6 +199,9 @@ export class Rdb {
     }
     for (const l of lines.slice(0, -1)) log.warning(l);
     log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${lines.at(-1)}`);
+    // What Redis's built-in redis-check-rdb then reports.
+    log.warning("--- RDB ERROR DETECTED ---");
+    log.warning(`[offset 0] ${lines.at(-1)}`);
     return "Terminating server after rdb file reading failure.";
   }
 

@@ -120,6 +120,8 @@ pub struct LoadResult {
     pub keys: f64,
     pub expired_skipped: f64,
     pub empty_skipped: f64,
+    /// The empty keys skipped, by name.
+    pub empty_keys: Vec<Buffer>,
     pub version: u32,
     /// AUX fields as name, value, name, value...
     pub aux: Vec<Buffer>,
@@ -154,6 +156,7 @@ fn finish_load(r: crate::rdb::Result<crate::rdb::load::Loaded>, merge: u32) -> n
         keys: l.keys as f64,
         expired_skipped: l.expired_skipped as f64,
         empty_skipped: l.empty_skipped as f64,
+        empty_keys: std::mem::take(&mut l.empty_keys).into_iter().map(Buffer::from).collect(),
         version: l.version as u32,
         aux: l.aux.into_iter().flat_map(|(k, v)| [Buffer::from(k), Buffer::from(v)]).collect(),
         functions: l.functions.into_iter().map(Buffer::from).collect(),

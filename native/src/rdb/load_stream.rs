@@ -158,7 +158,7 @@ pub fn load_stream(r: &mut Reader, t: u8) -> Result<Value> {
                 c.pel.insert(id);
             }
             if g.consumers.insert(cname, c).is_some() {
-                return Err(corrupt("Duplicated consumer name in stream group"));
+                return Err(Error::new("Duplicate stream consumer detected."));
             }
         }
         // Every pending entry has its consumer (deep sanitization).
