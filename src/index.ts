@@ -20,6 +20,8 @@ export interface StartOptions {
   config?: Record<string, string | number>;
   /** A ready Config (the CLI passes the parsed command line): its bind and port are used as given. */
   configObject?: Config;
+  /** The caller loads the dataset itself (the CLI: after its start-up lines, as redis-server orders them). */
+  deferLoad?: boolean;
 }
 
 export interface RunningServer {
@@ -53,7 +55,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const server = new Server(config);
   config.warn = (msg) => server.log.warning(msg);
   // The dataset from dir/dbfilename, as redis-server loads it (a library server: when dir or dbfilename is given).
-  if (opts.configObject || opts.config?.dir !== undefined || opts.config?.dbfilename !== undefined) {
+  if (!opts.deferLoad && (opts.configObject || opts.config?.dir !== undefined || opts.config?.dbfilename !== undefined)) {
     try {
       rdbOf(server).loadAtStart();
     } catch (e) {

@@ -43,7 +43,8 @@ export class Rdb {
     return this.server.config.get("dbfilename");
   }
 
-  private aux(aofBase: boolean): string[] {
+  /** The AUX fields of a snapshot, name, value, ... (an AOF base file sets aof-base). */
+  auxFields(aofBase: boolean): string[] {
     return [
       "redis-ver", REDIS_VERSION,
       "redis-bits", "64",
@@ -67,7 +68,7 @@ export class Rdb {
   saveSync(): boolean {
     const log = this.server.log;
     try {
-      native.save(this.file(), this.aux(false), this.saveLru(), functionHooks.dump?.() ?? []);
+      native.save(this.file(), this.auxFields(false), this.saveLru(), functionHooks.dump?.() ?? []);
     } catch (e) {
       log.warning(`Failed saving the DB: ${(e as Error).message}`);
       return false;
@@ -89,7 +90,7 @@ export class Rdb {
     try {
       const r = this.child.start(
         "rdb",
-        () => native.bgsave(file, this.aux(false), this.saveLru(), functionHooks.dump?.() ?? []),
+        () => native.bgsave(file, this.auxFields(false), this.saveLru(), functionHooks.dump?.() ?? []),
         (d) => this.bgsaveDone(d),
         this.keyCount(),
       );
