@@ -5,6 +5,7 @@ import { findParam } from "./config/table.js";
 import { Listeners } from "./server/listeners.js";
 import { OomScore } from "./server/oom.js";
 import { Server } from "./server/server.js";
+import { Rdb, rdbOf } from "./persistence/index.js";
 
 export { Server } from "./server/server.js";
 export { Config } from "./config/config.js";
@@ -19,6 +20,8 @@ export interface StartOptions {
   config?: Record<string, string | number>;
   /** A ready Config (the CLI passes the parsed command line): its bind and port are used as given. */
   configObject?: Config;
+  /** The caller loads the dataset itself (the CLI: after its start-up lines, as redis-server orders them). */
+  deferLoad?: boolean;
 }
 
 export interface RunningServer {
@@ -47,8 +50,20 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   else if (!opts.configObject && config.get("bind") === bindParam.default) config.setWords(bindParam, ["127.0.0.1"]);
   const port = opts.port ?? (opts.configObject || opts.config?.port !== undefined ? config.int("port") : 0);
 
+  // A library server saves only when told to (save rules are redis-server's default, not an embedder's).
+  if (!opts.configObject && opts.config?.save === undefined) config.setWords(findParam("save")!, [""]);
   const server = new Server(config);
   config.warn = (msg) => server.log.warning(msg);
+  // The dataset from dir/dbfilename, as redis-server loads it (a library server: when dir or dbfilename is given).
+  if (!opts.deferLoad && (opts.configObject || opts.config?.dir !== undefined || opts.config?.dbfilename !== undefined)) {
+    try {
+      rdbOf(server).loadAtStart();
+    } catch (e) {
+      const last = Rdb.loadFailure(server.log, (e as Error).message);
+      void server.close();
+      throw new Error(last);
+    }
+  }
   applyRenames(server, config);
   const listeners = new Listeners(
     (socket) => server.accept(socket),

@@ -7,6 +7,7 @@ import { NODIS_VERSION, REDIS_VERSION } from "./version.js";
 import { server as engineServer } from "./engine/index.js";
 import { Logger } from "./server/log.js";
 import { startServer } from "./index.js";
+import { prepareSignalShutdown, Rdb, rdbOf } from "./persistence/index.js";
 
 const USAGE = `Usage: ./nodis-server [/path/to/redis.conf] [options] [-]
        ./nodis-server - (read config from stdin)
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
 
   let running;
   try {
-    running = await startServer({ configObject: config });
+    running = await startServer({ configObject: config, deferLoad: true });
   } catch (e) {
     const msg = (e as Error).message;
     early.warning(msg.endsWith(".") ? msg : `${msg}, aborting.`);
@@ -103,6 +104,11 @@ async function main(): Promise<void> {
     log.fromHandler("warning", `Received ${sig} scheduling shutdown...`);
     if (shuttingDown) return;
     shuttingDown = true;
+    if (!prepareSignalShutdown(server, config.get(sig === "SIGTERM" ? "shutdown-on-sigterm" : "shutdown-on-sigint"))) {
+      log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
+      shuttingDown = false;
+      return;
+    }
     server.shutdown();
   };
   server.onShutdown = () => {
@@ -121,6 +127,13 @@ async function main(): Promise<void> {
     log.notice(`Running mode=standalone, port=${running.port}.`);
   }
   log.notice("Server initialized");
+  // The dataset loads after these lines and before "Ready to accept connections", as in redis-server.
+  try {
+    rdbOf(server).loadAtStart();
+  } catch (e) {
+    log.warning(Rdb.loadFailure(log, (e as Error).message));
+    process.exit(1);
+  }
   if (running.port !== 0) log.notice("Ready to accept connections tcp");
   if (config.get("unixsocket") !== "") log.notice("Ready to accept connections unix");
   const maxmemory = config.int("maxmemory");
@@ -129,7 +142,6 @@ async function main(): Promise<void> {
       `WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`,
     );
   }
-
 }
 
 /**

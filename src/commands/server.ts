@@ -7,7 +7,7 @@ import { SYNTAX } from "./errors.js";
  * Saving on shutdown belongs to persistence; it registers here. Returns true
  * when the dataset was saved.
  */
-export const shutdownHooks: { save?: (c: Ctx) => boolean } = {};
+export const shutdownHooks: { save?: (c: Ctx) => boolean; prepare?: (server: Ctx["server"]) => void } = {};
 
 function shutdown(c: Ctx): void {
   let save = false;
@@ -31,6 +31,7 @@ function shutdown(c: Ctx): void {
     return c.r.error("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
   }
   const log = c.server.log;
+  shutdownHooks.prepare?.(c.server); // a background save is killed first, as Redis's prepareForShutdown
   const saveParams = c.server.config.get("save").trim() !== "";
   if (save || (saveParams && !nosave)) {
     if (shutdownHooks.save) {

@@ -15,6 +15,7 @@
 import { batch } from "../engine/index.js";
 import { engineFormOf } from "../commands/engine-command.js";
 import { introspection } from "../commands/introspection.js";
+import { writesDenied } from "../persistence/index.js";
 import type { CommandSpec } from "../commands/types.js";
 import { RequestParser } from "../protocol/parser.js";
 import type { Reply } from "../protocol/reply.js";
@@ -43,6 +44,8 @@ export class BatchPath {
       // Propagation alone (AOF, replicas) is done from the log; anything needing every change is not.
       !s.writePath.recording &&
       !s.paused() &&
+      // A failed BGSAVE refuses writes (-MISCONF): dispatch's check, so the usual way.
+      !writesDenied(s) &&
       introspection(s).monitors.size === 0
     );
   }

@@ -1,4 +1,5 @@
-import { CMD_NO_AUTH, type CommandSpec } from "../commands/types.js";
+import { CMD_NO_AUTH, CMD_WRITE, type CommandSpec } from "../commands/types.js";
+import { MISCONF, writesDenied } from "../persistence/index.js";
 import { call } from "./call.js";
 import { CommandNames } from "./command-names.js";
 import { unknownCommand, unknownSubcommand, wrongArity } from "../commands/errors.js";
@@ -48,6 +49,10 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
   if (client.flags.size !== 0 && client.resp === 2 && client.flags.has("pubsub")) {
     const why = refusedWhileSubscribed(spec);
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
+  }
+  // A failed BGSAVE stops writes (and PING) while stop-writes-on-bgsave-error holds.
+  if (((spec.bits & CMD_WRITE) !== 0 || spec.name === "ping") && writesDenied(server)) {
+    return reject(server, client, spec, argv, r, start, MISCONF);
   }
   client.lastCommand = spec.name;
   // Inside MULTI commands are queued (src/multi); outside, this one test is all it costs.

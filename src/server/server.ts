@@ -18,6 +18,7 @@ import { Logger } from "./log.js";
 import { COPIED_OUTPUT_MAX, LIMIT_CHECK_STEP_BITS, OutputArena, PendingRanges } from "./output.js";
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
+import { installPersistence } from "../persistence/index.js";
 import { trackLazyfree } from "../commands/lazyfree.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { readsDirect, setReader } from "./direct-read.js";
@@ -159,6 +160,7 @@ export class Server {
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
     installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
     this.closeHooks.push((c) => this.blocking.clientClosed(c));
+    installPersistence(this); // RDB snapshots: save rules, BGSAVE's child, INFO persistence
   }
 
   /** Starts (or restarts, after CONFIG SET hz) the periodic timer. */
