@@ -25,12 +25,13 @@ import { sortCommands } from "./sort.js";
 import { memoryCommands } from "./memory.js";
 import { streamCommands } from "./streams.js";
 import { persistenceCommands } from "./persistence.js";
+import { replicationCommands } from "./replication.js";
 
 /** Every command family's definitions; the command table is built from these. */
 export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands,
   infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
   multiCommands, pubsubCommands, listCommands, hashCommands, setCommands, zsetCommands, bitmapCommands,
-  hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, persistenceCommands];
+  hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, persistenceCommands, replicationCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

@@ -5,6 +5,7 @@ import type { Server } from "../server/server.js";
 import type { CommandDef } from "./types.js";
 import { NODIS_VERSION, REDIS_VERSION } from "../version.js";
 import * as engine from "../engine/index.js";
+import { primaryIfAny } from "../replication/primary.js";
 import { introspection, usedMemory } from "./introspection.js";
 
 /** The sections INFO (and `default`) gives, in Redis's order. */
@@ -284,13 +285,16 @@ const replicationSection: Section = (s) => {
   const st = introspection(s);
   const p = infoProviders.get("replication");
   if (p) return String(p(s)).split("\r\n");
+  const primary = primaryIfAny(s);
+  const replicas = primary ? [...primary.replicas] : [];
   return [
     "role:master",
-    "connected_slaves:0",
+    `connected_slaves:${replicas.length}`,
+    ...replicas.map((c, i) => `slave${i}:ip=${c.addr.replace(/:\d+$/, "")},port=${primary!.listeningPort(c)},state=online,offset=${primary!.offset},lag=0`),
     "master_failover_state:no-failover",
     `master_replid:${st.replid}`,
     `master_replid2:${st.replid2}`,
-    "master_repl_offset:0",
+    `master_repl_offset:${primary?.offset ?? 0}`,
     "second_repl_offset:-1",
     "repl_backlog_active:0",
     `repl_backlog_size:${s.config.get("repl-backlog-size")}`,
