@@ -5,6 +5,7 @@ import { findParam } from "./config/table.js";
 import { Listeners } from "./server/listeners.js";
 import { OomScore } from "./server/oom.js";
 import { Server } from "./server/server.js";
+import { startAof } from "./persistence/aof/index.js";
 
 export { Server } from "./server/server.js";
 export { Config } from "./config/config.js";
@@ -50,6 +51,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const server = new Server(config);
   config.warn = (msg) => server.log.warning(msg);
   applyRenames(server, config);
+  // The dataset from disk before anyone connects (AOF first when appendonly is on).
+  startAof(server);
   const listeners = new Listeners(
     (socket) => server.accept(socket),
     () => config.int("tcp-backlog"),

@@ -201,9 +201,13 @@ const persistenceSection: Section = (s) => [
   field(s, "aof_rewrites", 0),
   field(s, "aof_rewrites_consecutive_failures", 0),
   field(s, "aof_last_write_status", "ok"),
-  "aof_last_cow_size:0",
+  field(s, "aof_last_cow_size", 0),
   "module_fork_in_progress:0",
   "module_fork_last_cow_size:0",
+  // With the AOF on, its sizes and buffers (Redis prints these only when aof_enabled).
+  ...(s.config.bool("appendonly")
+    ? ["aof_current_size", "aof_base_size", "aof_pending_rewrite", "aof_buffer_length", "aof_pending_bio_fsync", "aof_delayed_fsync"].map((n) => field(s, n, 0))
+    : []),
 ];
 
 const statsSection: Section = (s) => {

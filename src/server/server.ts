@@ -83,6 +83,10 @@ export class Server {
   readonly resetHooks: ((client: Client) => void)[] = [];
   /** Called on every cron tick (hz times a second): sampling, housekeeping. */
   readonly cronHooks: (() => void)[] = [];
+  /** Called before replies are written to sockets (the AOF writes what the batch changed first). */
+  readonly beforeOutputHooks: (() => void)[] = [];
+  /** Called when the server stops itself (SHUTDOWN, a signal): the AOF writes and fsyncs its buffer. */
+  readonly exitHooks: (() => void)[] = [];
   /** Clients whose command is held by CLIENT PAUSE, in arrival order (INFO blocked_clients). */
   readonly postponedClients: Client[] = [];
   /** Clients closed for client-output-buffer-limit / client-query-buffer-limit (INFO stats). */
@@ -375,6 +379,7 @@ export class Server {
 
   /** Sends what the batch wrote for `client` in one write (after what was pending for it before the batch). */
   private flush(client: Client): void {
+    if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
     const r = this.reply;
     if (client.pendingBytes > 0) this.flushPendingOf(client);
     if (r.pos > 0 && !client.closed) {
@@ -428,6 +433,7 @@ export class Server {
     }
     const before = client.pendingBytes;
     if (n >= COPIED_OUTPUT_MAX) {
+      if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
       if (before > 0) this.flushPendingOf(client);
       if (client.closed) return;
       this.stats.netOutputBytes += n;
@@ -478,9 +484,14 @@ export class Server {
     return this.arena.buf;
   }
 
+  private beforeOutput(): void {
+    for (const h of this.beforeOutputHooks) h();
+  }
+
   /** Writes every client's pending output. */
   private flushPending(): void {
     this.pendingFlushScheduled = false;
+    if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
     for (const c of this.pendingClients) this.flushPendingOf(c);
     this.pendingClients.clear();
   }
@@ -679,6 +690,7 @@ export class Server {
   /** SHUTDOWN: stop and let the owner (the CLI) exit. */
   shutdown(): void {
     this.log.warning("User requested shutdown...");
+    for (const h of this.exitHooks) h();
     this.log.notice("Redis is now ready to exit, bye bye...");
     void this.close().then(() => this.onShutdown?.());
   }

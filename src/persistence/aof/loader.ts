@@ -1,0 +1,312 @@
+/**
+ * Loading an AOF (Redis's loadSingleAppendOnlyFile / loadAppendOnlyFiles):
+ * each file's commands replayed through the normal command path by a fake
+ * client that never gets replies, MULTI/EXEC included. A file that starts
+ * with "REDIS" is an RDB (a base written with aof-use-rdb-preamble, or an old
+ * single-file AOF with an RDB preamble): the RDB loader reads it and the
+ * commands after it, if any, are replayed. A torn tail of the last file is cut
+ * off when aof-load-truncated allows it; anything else malformed stops the load.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type net from "node:net";
+import { Client } from "../../server/client.js";
+import type { Server } from "../../server/server.js";
+import { execute } from "../../server/dispatch.js";
+import { CommandNames } from "../../server/command-names.js";
+import { Reply } from "../../protocol/reply.js";
+import { server as engineServer } from "../../engine/index.js";
+import { strerror } from "../../config/special.js";
+import type { Manifest } from "./manifest.js";
+
+/** loadSingleAppendOnlyFile's results. */
+export type LoadResult = "ok" | "not_exist" | "empty" | "open_err" | "failed" | "truncated";
+
+/** Redis's AOF_ANNOTATION_LINE_MAX_LEN: fgets reads at most this minus one byte per line. */
+const LINE_MAX = 1024;
+const CHUNK = 1 << 20;
+
+/**
+ * Reads an RDB from `fd` starting at offset 0 into the keyspace (the RDB
+ * helper's loader); returns the offset where the RDB ended, or an error text.
+ * Set by the RDB module; without it an RDB base cannot load.
+ */
+export type RdbPreambleLoader = (server: Server, file: string) => { end: number } | { error: string };
+export const rdbPreamble: { load: RdbPreambleLoader | null } = { load: null };
+
+/** fgets/fread over a file read in chunks, keeping the offset (ftello). */
+class FileReader {
+  private buf = Buffer.alloc(0);
+  private pos = 0;
+  /** The file offset of buf[0]. */
+  private base = 0;
+  eof = false;
+
+  constructor(
+    private readonly fd: number,
+    start: number,
+  ) {
+    this.base = start;
+  }
+
+  tell(): number {
+    return this.base + this.pos;
+  }
+
+  /** Makes at least `n` bytes available if the file has them; false at end of file. */
+  private want(n: number): boolean {
+    while (this.buf.length - this.pos < n) {
+      if (this.eof) return false;
+      const rest = this.buf.subarray(this.pos);
+      const more = Buffer.allocUnsafe(Math.max(CHUNK, n - rest.length));
+      const got = fs.readSync(this.fd, more, 0, more.length, this.base + this.buf.length);
+      if (got === 0) {
+        this.eof = true;
+        return false;
+      }
+      this.base += this.pos;
+      this.buf = rest.length === 0 ? more.subarray(0, got) : Buffer.concat([rest, more.subarray(0, got)]);
+      this.pos = 0;
+    }
+    return true;
+  }
+
+  /** fgets: up to a newline (kept) or LINE_MAX-1 bytes; null at end of file with nothing read. */
+  gets(): Buffer | null {
+    let end = -1;
+    for (;;) {
+      const avail = this.buf.length - this.pos;
+      const limit = Math.min(avail, LINE_MAX - 1);
+      const nl = this.buf.indexOf(10, this.pos);
+      if (nl >= 0 && nl - this.pos < limit) {
+        end = nl + 1;
+        break;
+      }
+      if (avail >= LINE_MAX - 1) {
+        end = this.pos + LINE_MAX - 1;
+        break;
+      }
+      if (!this.want(avail + 1)) {
+        if (this.buf.length - this.pos === 0) return null;
+        end = this.buf.length;
+        break;
+      }
+    }
+    const line = this.buf.subarray(this.pos, end);
+    this.pos = end;
+    return line;
+  }
+
+  /** fread of exactly `n` bytes, or null (the file ended first; what was there is consumed). */
+  read(n: number): Buffer | null {
+    if (!this.want(n)) {
+      this.pos = this.buf.length;
+      return null;
+    }
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+}
+
+/** atoi / strtol: leading digits with a sign; 0 when there are none. */
+function leadingInt(b: Buffer, from: number): number {
+  let i = from;
+  while (i < b.length && (b[i] === 32 || (b[i] >= 9 && b[i] <= 13))) i++;
+  let neg = false;
+  if (b[i] === 45 || b[i] === 43) neg = b[i++] === 45;
+  let n = 0;
+  while (i < b.length && b[i] >= 48 && b[i] <= 57) n = n * 10 + (b[i++] - 48);
+  return neg ? -n : n;
+}
+
+/** A stand-in socket for the fake client: the AOF client has no connection. */
+const NO_SOCKET = {
+  remoteAddress: undefined,
+  localAddress: undefined,
+  write: () => true,
+  writableLength: 0,
+  isPaused: () => false,
+  destroy: () => undefined,
+  end: () => undefined,
+} as unknown as net.Socket;
+
+/** The fake client commands run as while loading (createAOFClient). */
+export function createAofClient(server: Server): Client {
+  const c = new Client(-1, NO_SOCKET, { limits: server.hot, authRequired: false });
+  // Redis's CLIENT_ID_AOF (UINT64_MAX): modules and logs can tell it apart.
+  (c as { id: number }).id = Number.MAX_SAFE_INTEGER;
+  c.denyBlocking = true;
+  return c;
+}
+
+export interface LoadOptions {
+  dir: string;
+  /** aof-load-truncated. */
+  truncatedOk: boolean;
+  /** appendfilename (an old single-file AOF by that name loads its RDB preamble as such). */
+  aofName: string;
+  log: Server["log"];
+}
+
+/** Replays one file of the AOF (loadSingleAppendOnlyFile). */
+export function loadSingleFile(server: Server, name: string, opts: LoadOptions): LoadResult {
+  const log = opts.log;
+  const file = path.join(opts.dir, name);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
+      log.warning(`Fatal error: can't open the append log file ${name} for reading: ${strerror(e)}`);
+      return "open_err";
+    }
+    log.warning(`The append log file ${name} doesn't exist: ${strerror(e)}`);
+    return "not_exist";
+  }
+  try {
+    if (fs.fstatSync(fd).size === 0) return "empty";
+    return replay(server, fd, file, name, opts);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function replay(server: Server, fd: number, file: string, name: string, opts: LoadOptions): LoadResult {
+  const log = opts.log;
+  let start = 0;
+  const sig = Buffer.alloc(5);
+  if (fs.readSync(fd, sig, 0, 5, 0) === 5 && sig.toString("latin1") === "REDIS") {
+    const oldStyle = name === opts.aofName;
+    log.notice(oldStyle ? "Reading RDB preamble from AOF file..." : "Reading RDB base file on AOF loading...");
+    const res = rdbPreamble.load ? rdbPreamble.load(server, file) : { error: "this build cannot read RDB files" };
+    if ("error" in res) {
+      log.warning(
+        oldStyle
+          ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted`
+          : `Error reading the RDB base file ${name}, AOF loading aborted`,
+      );
+      return "failed";
+    }
+    start = res.end;
+    if (oldStyle) log.notice("Reading the remaining AOF tail...");
+  }
+
+  const names = (server.commandNames ??= new CommandNames(server.commands));
+  const client = createAofClient(server);
+  const r = new Reply();
+  const reader = new FileReader(fd, start);
+  let validUpTo = start;
+  let validBeforeMulti = start;
+  let loops = 0;
+  const fmtErr = (): LoadResult => {
+    log.warning(
+      `Bad file format reading the append only file ${name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`,
+    );
+    log.warning(`The command that does not parse starts at offset ${validUpTo} of ${name}`);
+    return "failed";
+  };
+  const uxeof = (): LoadResult => {
+    if (opts.truncatedOk) {
+      log.warning(`!!! Warning: short read while loading the AOF file ${name}!!!`);
+      log.warning(`!!! Truncating the AOF ${name} at offset ${validUpTo} !!!`);
+      try {
+        fs.truncateSync(file, validUpTo);
+        log.warning(`AOF ${name} loaded anyway because aof-load-truncated is enabled`);
+        return "truncated";
+      } catch (e) {
+        log.warning(`Error truncating the AOF file ${name}: ${strerror(e)}`);
+      }
+    }
+    log.warning(
+      `Unexpected end of file reading the append only file ${name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
+    );
+    log.warning(`The last complete command of ${name} ends at offset ${validUpTo}`);
+    return "failed";
+  };
+
+  for (;;) {
+    if ((loops++ & 1023) === 0) engineServer.setClock(Date.now());
+    const head = reader.gets();
+    if (head === null) break;
+    if (head[0] === 35 /* # */) continue; // annotations (#TS:...)
+    if (head[0] !== 42 /* * */) return fmtErr();
+    if (head.length === 1) return uxeof(); // "*" then the end of the file
+    const argc = leadingInt(head, 1);
+    if (argc < 1) return fmtErr();
+    const argv: Buffer[] = new Array(argc);
+    for (let j = 0; j < argc; j++) {
+      const lenLine = reader.gets();
+      if (lenLine === null) return uxeof();
+      if (lenLine[0] !== 36 /* $ */) return fmtErr();
+      const len = leadingInt(lenLine, 1);
+      const arg = len > 0 ? reader.read(len) : Buffer.alloc(0);
+      if (arg === null) return uxeof();
+      // Copied: the reader's chunk is reused, and keys and values may outlive it.
+      argv[j] = Buffer.from(arg);
+      if (reader.read(2) === null) return uxeof();
+    }
+    let spec = names.get(argv[0]);
+    if (spec && spec.subcommands && argv.length > 1) spec = spec.subcommands.get(argv[1].toString("latin1").toLowerCase());
+    if (!spec) {
+      log.warning(`Unknown command '${argv[0].toString("latin1")}' reading the append only file ${name}`);
+      return "failed";
+    }
+    if (spec.name === "multi") validBeforeMulti = validUpTo;
+    execute(server, client, argv, r);
+    r.pos = 0;
+    validUpTo = reader.tell();
+  }
+  // The end of the file inside MULTI/EXEC: the transaction's start is the end of the valid part.
+  if (client.multiCount >= 0) {
+    log.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${name}`);
+    validUpTo = validBeforeMulti;
+    return uxeof();
+  }
+  return "ok";
+}
+
+export interface LoadedAof {
+  result: LoadResult;
+  /** Sizes of the base and of base plus incr files (aof_rewrite_base_size, aof_current_size). */
+  baseSize: number;
+  totalSize: number;
+}
+
+/** Loads the files the manifest lists, base first (loadAppendOnlyFiles). */
+export function loadFiles(server: Server, m: Manifest, opts: LoadOptions): LoadedAof {
+  const log = opts.log;
+  const files = m.loadOrder();
+  if (files.length === 0) return { result: "not_exist", baseSize: 0, totalSize: 0 };
+  let total = 0;
+  for (const f of files) {
+    try {
+      total += fs.statSync(path.join(opts.dir, f.name)).size;
+    } catch (e) {
+      log.warning(`Unable to obtain the AOF file ${f.name} length. stat: ${strerror(e)}`);
+      return { result: "failed", baseSize: 0, totalSize: 0 };
+    }
+  }
+  if (total === 0) return { result: "empty", baseSize: 0, totalSize: 0 };
+  let baseSize = 0;
+  let ret: LoadResult = "ok";
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
+    const isBase = f === m.base;
+    const last = i === files.length - 1;
+    if (isBase) baseSize = fs.statSync(path.join(opts.dir, f.name)).size;
+    const t0 = performance.now();
+    ret = loadSingleFile(server, f.name, opts);
+    if (ret === "ok" || (ret === "truncated" && last)) {
+      log.notice(`DB loaded from ${isBase ? "base" : "incr"} file ${f.name}: ${((performance.now() - t0) / 1000).toFixed(3)} seconds`);
+    }
+    // An empty incr file is fine: some file has data.
+    if (!isBase && ret === "empty") ret = "ok";
+    if (ret === "truncated" && !last) {
+      ret = "failed";
+      log.warning("Fatal error: the truncated file is not the last file");
+    }
+    if (ret === "open_err" || ret === "failed") return { result: ret, baseSize, totalSize: total };
+  }
+  return { result: ret, baseSize, totalSize: total };
+}
