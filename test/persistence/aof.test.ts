@@ -1,0 +1,154 @@
+/**
+ * The AOF as files: what Nodis appends survives a restart (and a kill -9),
+ * a torn tail is cut off or refused as aof-load-truncated says, a corrupted
+ * middle stops the start with the file and offset named.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { fill, manifest, startIn, type ServerProcess } from "./process.js";
+import { until } from "../helpers/wait.js";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nodis-aof-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+const freshDir = () => {
+  const d = path.join(tmp, `d${n++}`);
+  fs.mkdirSync(d);
+  return d;
+};
+const AOF = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
+
+async function digest(s: ServerProcess): Promise<string> {
+  return (await s.client().call("debug", "digest")) as string;
+}
+
+describe("AOF", () => {
+  it("writes a multi-part AOF that a restart loads to the same dataset", async () => {
+    const dir = freshDir();
+    const a = await startIn(dir, AOF);
+    await fill(a.client());
+    const before = await digest(a);
+    expect(before).not.toBe("0".repeat(40));
+    await a.shutdown();
+    expect(manifest(dir)).toEqual([
+      ["appendonly.aof.1.base.aof", "1", "b"],
+      ["appendonly.aof.1.incr.aof", "1", "i"],
+    ]);
+    const b = await startIn(dir, AOF);
+    expect(await digest(b)).toBe(before);
+    expect(b.log()).toContain("DB loaded from incr file appendonly.aof.1.incr.aof");
+    // DEBUG LOADAOF reloads the same.
+    const c = b.client();
+    await c.set("after", "1");
+    expect(await c.call("debug", "loadaof")).toBe("OK");
+    expect(await c.get("after")).toBe("1");
+    const info = (await c.info("persistence")) as string;
+    expect(info).toMatch(/aof_enabled:1\r\n/);
+    expect(info).toMatch(/aof_current_size:\d+\r\n/);
+    await b.kill9();
+  });
+
+  it("loses no acknowledged write to kill -9 under a write load (appendfsync always)", async () => {
+    const dir = freshDir();
+    const a = await startIn(dir, [...AOF, "--appendfsync", "always"]);
+    const acked = new Map<string, number>();
+    let stop = false;
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      const c = a.client();
+      for (let i = 1; !stop; i++) {
+        try {
+          await c.set(`w${w}`, String(i));
+          acked.set(`w${w}`, i);
+        } catch {
+          return;
+        }
+      }
+    });
+    await until(() => Math.min(...[0, 1, 2, 3].map((w) => acked.get(`w${w}`) ?? 0)), (v) => v >= 200);
+    await a.kill9();
+    stop = true;
+    await Promise.all(writers);
+    const b = await startIn(dir, AOF);
+    const c = b.client();
+    for (const [k, v] of acked) expect(Number(await c.get(k))).toBeGreaterThanOrEqual(v);
+    await b.kill9();
+  });
+
+  it("cuts a torn tail with aof-load-truncated yes and refuses it with no", async () => {
+    const dir = freshDir();
+    const a = await startIn(dir, AOF);
+    const c = a.client();
+    await c.set("k1", "v1");
+    await c.set("k2", "v2");
+    await a.shutdown();
+    const incr = path.join(dir, "appendonlydir", "appendonly.aof.1.incr.aof");
+    const good = fs.statSync(incr).size;
+    fs.appendFileSync(incr, "*3\r\n$3\r\nSET\r\n$2\r\nk3\r\n$2\r\nv");
+
+    const refused = await startIn(dir, [...AOF, "--aof-load-truncated", "no"]);
+    expect(await refused.exited).toBe(1);
+    expect(refused.log()).toContain("Unexpected end of file reading the append only file appendonly.aof.1.incr.aof");
+    expect(refused.log()).toContain(`ends at offset ${good}`);
+
+    const b = await startIn(dir, AOF);
+    expect(b.log()).toContain(`!!! Truncating the AOF appendonly.aof.1.incr.aof at offset ${good} !!!`);
+    expect(b.log()).toContain("AOF appendonly.aof.1.incr.aof loaded anyway because aof-load-truncated is enabled");
+    expect(fs.statSync(incr).size).toBe(good);
+    const d = b.client();
+    expect(await d.mget("k1", "k2", "k3")).toEqual(["v1", "v2", null]);
+    // Appending goes on after the cut.
+    await d.set("k4", "v4");
+    await b.shutdown();
+    const e = await startIn(dir, AOF);
+    expect(await e.client().mget("k1", "k4")).toEqual(["v1", "v4"]);
+    await e.kill9();
+  });
+
+  it("reverts a transaction the file ends inside of", async () => {
+    const dir = freshDir();
+    const a = await startIn(dir, AOF);
+    await a.client().set("k", "1");
+    await a.shutdown();
+    const incr = path.join(dir, "appendonlydir", "appendonly.aof.1.incr.aof");
+    const good = fs.statSync(incr).size;
+    fs.appendFileSync(incr, "*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n2\r\n");
+    const b = await startIn(dir, AOF);
+    expect(b.log()).toContain("Revert incomplete MULTI/EXEC transaction in AOF file appendonly.aof.1.incr.aof");
+    expect(await b.client().get("k")).toBe("1");
+    expect(fs.statSync(incr).size).toBe(good);
+    await b.kill9();
+  });
+
+  it("refuses to start on a corrupted middle, naming the file and offset", async () => {
+    const dir = freshDir();
+    const a = await startIn(dir, AOF);
+    const c = a.client();
+    await c.set("k1", "v1");
+    const incr = path.join(dir, "appendonlydir", "appendonly.aof.1.incr.aof");
+    const at = fs.statSync(incr).size;
+    await c.set("k2", "v2");
+    await c.set("k3", "v3");
+    await a.shutdown();
+    const bytes = fs.readFileSync(incr);
+    bytes[at] = "!".charCodeAt(0); // the '*' of SET k2 ...
+    fs.writeFileSync(incr, bytes);
+    const b = await startIn(dir, AOF);
+    expect(await b.exited).toBe(1);
+    expect(b.log()).toContain("Bad file format reading the append only file appendonly.aof.1.incr.aof");
+    expect(b.log()).toContain(`starts at offset ${at} of appendonly.aof.1.incr.aof`);
+    // Nothing was cut.
+    expect(fs.readFileSync(incr)).toEqual(bytes);
+  });
+
+  it("refuses a manifest it cannot parse, as Redis", async () => {
+    const dir = freshDir();
+    fs.mkdirSync(path.join(dir, "appendonlydir"));
+    fs.writeFileSync(path.join(dir, "appendonlydir", "appendonly.aof.manifest"), "file appendonly.aof.1.base.aof seq 1 type x\n");
+    const b = await startIn(dir, AOF);
+    expect(await b.exited).toBe(1);
+    expect(b.log()).toContain("Unknown AOF file type");
+    expect(b.log()).toContain(">>> 'file appendonly.aof.1.base.aof seq 1 type x'");
+  });
+});
