@@ -112,7 +112,7 @@ export async function fill(c: Redis, seed = 1): Promise<void> {
       await c.incrby(`n:${i % 7}`, rnd(100));
       await c.rpush(`l:${i % 5}`, `e${rnd(50)}`, String(rnd(100)));
       await c.sadd(`set:${i % 4}`, String(rnd(30)), `m${rnd(30)}`);
-      await c.zadd(`z:${i % 3}`, rnd(100) / 7, `z${rnd(40)}`);
+      await c.zadd(`z:${i % 3}`, rnd(100) / 4, `z${rnd(40)}`); // exact in 7.0's %.17g and 7.2's shortest form (DEBUG DIGEST prints scores)
       await c.hset(`h:${i % 6}`, `f${rnd(20)}`, `v${rnd(100)}`);
       await c.xadd(`x:${i % 2}`, "*", "f", String(i));
     }
@@ -124,13 +124,31 @@ export async function fill(c: Redis, seed = 1): Promise<void> {
     await c.sadd("intset", 1, 2, 3, -5);
     await c.set("exp", "soon", "EX", 1000);
     await c.expire("l:1", 5000);
-    await c.xgroup("CREATE", "x:0", "g1", "0");
-    await c.xreadgroup("GROUP", "g1", "alice", "COUNT", 3, "STREAMS", "x:0", ">");
-    await c.xgroup("CREATECONSUMER", "x:0", "g1", "bob");
+    await c.xgroup("CREATE", "x:0", `g${seed}`, "0");
+    await c.xreadgroup("GROUP", `g${seed}`, "alice", "COUNT", 3, "STREAMS", "x:0", ">");
+    await c.xgroup("CREATECONSUMER", "x:0", `g${seed}`, "bob");
     await c.xdel("x:1", (await c.xrange("x:1", "-", "+", "COUNT", 1))[0][0]);
     await c.multi().incr("tx").lpush("txl", "a", "b").del("s:1").exec();
     await c.del("s:2");
     await c.append("s:3", "-more");
   }
   await c.select(0);
+}
+
+/** The keys whose DEBUG DIGEST-VALUE differs between two servers (db:key type), for failure messages. */
+export async function differingKeys(a: Redis, b: Redis, dbs = [0, 3]): Promise<string[]> {
+  const out: string[] = [];
+  for (const db of dbs) {
+    await a.select(db);
+    await b.select(db);
+    const keys = new Set([...(await a.keys("*")), ...(await b.keys("*"))]);
+    for (const k of keys) {
+      const x = (await a.call("debug", "digest-value", k)) as string[];
+      const y = (await b.call("debug", "digest-value", k)) as string[];
+      if (x[0] !== y[0]) out.push(`${db}:${k} ${await a.type(k)}/${await b.type(k)} ttl ${await a.pttl(k)}/${await b.pttl(k)}`);
+    }
+  }
+  await a.select(0);
+  await b.select(0);
+  return out;
 }
