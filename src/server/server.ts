@@ -85,6 +85,11 @@ export class Server {
   readonly cronHooks: (() => void)[] = [];
   /** Called before replies are written to sockets (the AOF writes what the batch changed first). */
   readonly beforeOutputHooks: (() => void)[] = [];
+  /**
+   * Why writes are refused now, by the persistence that fails ("rdb": BGSAVE with
+   * stop-writes-on-bgsave-error, "aof": writing the AOF): Redis's MISCONF errors.
+   */
+  readonly diskErrors = new Map<"rdb" | "aof", string>();
   /** Called when the server stops itself (SHUTDOWN, a signal): the AOF writes and fsyncs its buffer. */
   readonly exitHooks: (() => void)[] = [];
   /** Clients whose command is held by CLIENT PAUSE, in arrival order (INFO blocked_clients). */

@@ -142,6 +142,26 @@ describe("AOF", () => {
     expect(fs.readFileSync(incr)).toEqual(bytes);
   });
 
+  it("refuses writes with MISCONF while the AOF cannot be written", async () => {
+    const dir = freshDir();
+    const d = path.join(dir, "appendonlydir");
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, "appendonly.aof.manifest"), "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+    fs.writeFileSync(path.join(d, "appendonly.aof.1.base.aof"), "");
+    fs.symlinkSync("/dev/full", path.join(d, "appendonly.aof.1.incr.aof")); // every write: ENOSPC
+    const a = await startIn(dir, AOF);
+    const c = a.client();
+    // The write that fails is answered (the error shows when the AOF is written); the next ones are refused.
+    expect(await c.set("a", "1")).toBe("OK");
+    const err = "MISCONF Errors writing to the AOF file: No space left on device";
+    await expect(c.set("a", "2")).rejects.toThrow(err);
+    await expect(c.ping()).rejects.toThrow(err);
+    expect(await c.get("a")).toBe("1");
+    expect(await c.info("persistence")).toContain("aof_last_write_status:err");
+    expect(a.log()).toContain("Error writing to the AOF file: No space left on device");
+    await a.kill9();
+  });
+
   it("refuses a manifest it cannot parse, as Redis", async () => {
     const dir = freshDir();
     fs.mkdirSync(path.join(dir, "appendonlydir"));

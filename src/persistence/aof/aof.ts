@@ -39,10 +39,11 @@ export class Aof {
   delayedFsync = 0;
   /** Background fsyncs not finished yet (aof_pending_bio_fsync). */
   pendingFsync = 0;
-  lastWriteOk = true;
+  private lastWriteOk = true;
   private lastWriteError = "";
   private lastWriteErrorLog = 0;
   private bgFsyncOk = true;
+  private bgFsyncError = "";
   rewriteScheduled = false;
   rewriteTimeStart = -1;
   rewriteTimeLast = -1;
@@ -330,7 +331,7 @@ export class Aof {
         this.log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
         process.exit(1);
       }
-      this.lastWriteOk = false;
+      this.setWriteOk(false);
       if (written > 0) {
         this.currentSize += written;
         this.lastIncrSize += written;
@@ -340,7 +341,7 @@ export class Aof {
     }
     if (!this.lastWriteOk) {
       this.log.notice("AOF write error looks solved, Redis can write again.");
-      this.lastWriteOk = true;
+      this.setWriteOk(true);
     }
     this.currentSize += written;
     this.lastIncrSize += written;
@@ -375,18 +376,28 @@ export class Aof {
       this.pendingFsync--;
       if (err && !close) {
         this.log.warning(`Fail to fsync the AOF file: ${strerror(err)}`);
-        this.bgFsyncOk = false;
-      } else if (!close) this.bgFsyncOk = true;
+        this.bgFsyncError = strerror(err);
+        this.setFsyncOk(false);
+      } else if (!close) this.setFsyncOk(true);
       if (close) fs.close(fd, () => undefined);
     });
   }
 
-  /** Whether writes are refused (Redis's writeCommandsDeniedByDiskError for the AOF): the error text, or null. */
-  writeDeniedError(): string | null {
-    if (this.state === "off") return null;
-    if (!this.lastWriteOk) return `-MISCONF Errors writing to the AOF file: ${this.lastWriteError}`;
-    if (!this.bgFsyncOk) return "-MISCONF Errors writing to the AOF file: fsync failed";
-    return null;
+  private setWriteOk(ok: boolean): void {
+    this.lastWriteOk = ok;
+    this.refreshDiskError();
+  }
+
+  private setFsyncOk(ok: boolean): void {
+    this.bgFsyncOk = ok;
+    this.refreshDiskError();
+  }
+
+  /** Writes are refused while the AOF cannot be written (Redis's writeCommandsDeniedByDiskError). */
+  private refreshDiskError(): void {
+    const why = this.state === "off" ? null : !this.lastWriteOk ? this.lastWriteError : !this.bgFsyncOk ? this.bgFsyncError : null;
+    if (why === null) this.server.diskErrors.delete("aof");
+    else this.server.diskErrors.set("aof", `MISCONF Errors writing to the AOF file: ${why}`);
   }
 
   lastWriteStatusOk(): boolean {
@@ -416,6 +427,7 @@ export class Aof {
     this.killChild();
     this.buf.clear();
     this.stopListening();
+    this.refreshDiskError();
   }
 
   /** startAppendOnly: CONFIG SET appendonly yes; a rewrite makes the first base. An error text or null. */
@@ -445,11 +457,11 @@ export class Aof {
     this.lastFsync = unixtime();
     if (!this.bgFsyncOk) {
       this.log.warning("AOF reopen, just ignore the AOF fsync error in bio job");
-      this.bgFsyncOk = true;
+      this.setFsyncOk(true);
     }
     if (!this.lastWriteOk) {
       this.log.warning("AOF reopen, just ignore the last error.");
-      this.lastWriteOk = true;
+      this.setWriteOk(true);
     }
     return null;
   }
