@@ -5,11 +5,12 @@ import { findParam } from "./config/table.js";
 import { Listeners } from "./server/listeners.js";
 import { OomScore } from "./server/oom.js";
 import { Server } from "./server/server.js";
-import { startAof } from "./persistence/aof/index.js";
+import { loadDataFromDisk } from "./persistence/startup.js";
 
 export { Server } from "./server/server.js";
 export { Config } from "./config/config.js";
 export { ConfigFileError, loadFromArgv } from "./config/load.js";
+export { loadDataFromDisk } from "./persistence/startup.js";
 
 export interface StartOptions {
   /** Port to listen on; 0 (the default) picks a free one. With configObject and no port, its "port" (0: no TCP, as redis-server). */
@@ -20,6 +21,8 @@ export interface StartOptions {
   config?: Record<string, string | number>;
   /** A ready Config (the CLI passes the parsed command line): its bind and port are used as given. */
   configObject?: Config;
+  /** Leave loading the dataset from disk to the caller (`loadDataFromDisk`), as the CLI does to log in Redis's order. */
+  loadLater?: boolean;
 }
 
 export interface RunningServer {
@@ -51,8 +54,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const server = new Server(config);
   config.warn = (msg) => server.log.warning(msg);
   applyRenames(server, config);
-  // The dataset from disk before anyone connects (AOF first when appendonly is on).
-  startAof(server);
+  // The dataset from disk (AOF first when appendonly is on); the CLI does it after its start-up lines.
+  if (!opts.loadLater) loadDataFromDisk(server);
   const listeners = new Listeners(
     (socket) => server.accept(socket),
     () => config.int("tcp-backlog"),

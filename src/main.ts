@@ -6,7 +6,7 @@ import { ConfigFileError, loadFromArgv, type CommandLine } from "./config/load.j
 import { NODIS_VERSION, REDIS_VERSION } from "./version.js";
 import { server as engineServer } from "./engine/index.js";
 import { Logger } from "./server/log.js";
-import { startServer } from "./index.js";
+import { loadDataFromDisk, startServer } from "./index.js";
 
 const USAGE = `Usage: ./nodis-server [/path/to/redis.conf] [options] [-]
        ./nodis-server - (read config from stdin)
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
 
   let running;
   try {
-    running = await startServer({ configObject: config });
+    running = await startServer({ configObject: config, loadLater: true });
   } catch (e) {
     const msg = (e as Error).message;
     early.warning(msg.endsWith(".") ? msg : `${msg}, aborting.`);
@@ -100,6 +100,13 @@ async function main(): Promise<void> {
     log.notice(`Running mode=standalone, port=${running.port}.`);
   }
   log.notice("Server initialized");
+  try {
+    loadDataFromDisk(server);
+  } catch (e) {
+    // The reasons are logged (Redis exits 1 after them).
+    if (!(e as { logged?: boolean }).logged) log.warning((e as Error).message);
+    process.exit(1);
+  }
   if (running.port !== 0) log.notice("Ready to accept connections tcp");
   if (config.get("unixsocket") !== "") log.notice("Ready to accept connections unix");
   const maxmemory = config.int("maxmemory");

@@ -20,8 +20,10 @@ export type AofState = "off" | "on" | "wait_rewrite";
 
 const unixtime = () => Math.floor(Date.now() / 1000);
 
-/** A failure that stops the server at start (Redis logs and exits 1). */
-export class AofFatal extends Error {}
+/** A failure that stops the server at start, its reasons already logged (Redis logs and exits 1). */
+export class AofFatal extends Error {
+  readonly logged = true;
+}
 
 export class Aof {
   state: AofState = "off";

@@ -199,11 +199,12 @@ function replay(server: Server, fd: number, file: string, name: string, opts: Lo
   let validUpTo = start;
   let validBeforeMulti = start;
   let loops = 0;
+  // Nodis's line with the offset comes first: Redis's own line stays the last one logged (tools match it).
   const fmtErr = (): LoadResult => {
+    log.warning(`The command that does not parse starts at offset ${validUpTo} of ${name}`);
     log.warning(
       `Bad file format reading the append only file ${name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`,
     );
-    log.warning(`The command that does not parse starts at offset ${validUpTo} of ${name}`);
     return "failed";
   };
   const uxeof = (): LoadResult => {
@@ -218,10 +219,10 @@ function replay(server: Server, fd: number, file: string, name: string, opts: Lo
         log.warning(`Error truncating the AOF file ${name}: ${strerror(e)}`);
       }
     }
+    log.warning(`The last complete command of ${name} ends at offset ${validUpTo}`);
     log.warning(
       `Unexpected end of file reading the append only file ${name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
     );
-    log.warning(`The last complete command of ${name} ends at offset ${validUpTo}`);
     return "failed";
   };
 
