@@ -166,8 +166,13 @@ export function loadSingleFile(server: Server, name: string, opts: LoadOptions):
   }
   try {
     if (fs.fstatSync(fd).size === 0) return "empty";
+    // The engine's clock stands at the start of time (1 ms: 0 means "unset") while
+    // loading: no key expires and a past expire is set, not applied (Redis's
+    // server.loading), so the commands replay as they ran.
+    engineServer.setClock(1);
     return replay(server, fd, file, name, opts);
   } finally {
+    engineServer.setClock(Date.now());
     fs.closeSync(fd);
   }
 }
@@ -198,7 +203,6 @@ function replay(server: Server, fd: number, file: string, name: string, opts: Lo
   const reader = new FileReader(fd, start);
   let validUpTo = start;
   let validBeforeMulti = start;
-  let loops = 0;
   // Nodis's line with the offset comes first: Redis's own line stays the last one logged (tools match it).
   const fmtErr = (): LoadResult => {
     log.warning(`The command that does not parse starts at offset ${validUpTo} of ${name}`);
@@ -227,7 +231,6 @@ function replay(server: Server, fd: number, file: string, name: string, opts: Lo
   };
 
   for (;;) {
-    if ((loops++ & 1023) === 0) engineServer.setClock(Date.now());
     const head = reader.gets();
     if (head === null) break;
     if (head[0] === 35 /* # */) continue; // annotations (#TS:...)
