@@ -43,6 +43,7 @@ events! {
     MoveFrom = "move_from", GENERIC;
     MoveTo = "move_to", GENERIC;
     CopyTo = "copy_to", GENERIC;
+    Restore = "restore", GENERIC;
     IncrBy = "incrby", STRING;
     IncrByFloat = "incrbyfloat", STRING;
     Append = "append", STRING;

@@ -35,6 +35,7 @@ pub fn table() -> &'static [Cmd] {
             crate::geo::COMMANDS,
             crate::sort::COMMANDS,
             crate::t_stream::COMMANDS,
+            crate::rdb::dump::COMMANDS,
         ];
         families.iter().flat_map(|f| f.iter()).map(|c| Cmd { name: c.name, f: c.f }).collect()
     })

@@ -47,6 +47,8 @@ engine_config! {
     proto_max_bulk_len = "proto-max-bulk-len", 512 * 1024 * 1024;
     // A yes/no parameter: 1 or 0.
     lazyfree_lazy_server_del = "lazyfree-lazy-server-del", 0;
+    rdbcompression = "rdbcompression", 1;
+    rdbchecksum = "rdbchecksum", 1;
 }
 
 /// Only the JS thread touches it (commands run one at a time).

@@ -34,8 +34,45 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     if in_len == 0 || out_len == 0 {
         return None;
     }
-    // Positions + 1 (0: empty slot), as the C table holds pointers or NULL.
-    let mut htab = vec![0u32; HSIZE];
+    HTAB.with(|t| compress_with(&mut t.borrow_mut(), input, out_len))
+}
+
+/// The hash table of positions, reused between calls: a slot holds
+/// `generation << 32 | position + 1`, and a slot of an older generation reads
+/// as empty, so a call never clears (or allocates) 256 KB of table: the RDB
+/// writer compresses every string over 20 bytes.
+struct Htab {
+    slots: Vec<u64>,
+    gen: u64,
+}
+
+thread_local! {
+    static HTAB: std::cell::RefCell<Htab> = const { std::cell::RefCell::new(Htab { slots: Vec::new(), gen: 0 }) };
+}
+
+impl Htab {
+    #[inline]
+    fn get(&self, slot: usize) -> u32 {
+        let v = self.slots[slot];
+        if v >> 32 == self.gen {
+            v as u32
+        } else {
+            0
+        }
+    }
+    #[inline]
+    fn set(&mut self, slot: usize, pos_plus_one: u32) {
+        self.slots[slot] = (self.gen << 32) | pos_plus_one as u64;
+    }
+}
+
+fn compress_with(htab: &mut Htab, input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    let in_len = input.len();
+    if htab.slots.is_empty() || htab.gen == u32::MAX as u64 {
+        htab.slots = vec![0u64; HSIZE];
+        htab.gen = 0;
+    }
+    htab.gen += 1;
     // A few spare bytes: the C code may leave `op` one past a run it starts.
     let mut out = vec![0u8; out_len + 4];
     let mut ip = 0usize;
@@ -47,8 +84,8 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     while in_len >= 3 && ip < in_len - 2 {
         hval = next(hval, input, ip);
         let slot = idx(hval);
-        let r = htab[slot];
-        htab[slot] = ip as u32 + 1;
+        let r = htab.get(slot);
+        htab.set(slot, ip as u32 + 1);
         let mut matched = false;
         let mut rf = 0usize;
         let mut off = 0usize;
@@ -109,10 +146,10 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
             ip -= 2;
             hval = frst(input, ip);
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip as u32 + 1;
+            htab.set(idx(hval), ip as u32 + 1);
             ip += 1;
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip as u32 + 1;
+            htab.set(idx(hval), ip as u32 + 1);
             ip += 1;
         } else {
             if op >= out_len {

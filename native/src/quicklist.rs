@@ -374,6 +374,19 @@ impl Quicklist {
         self.count += 1;
     }
 
+    /// quicklistAppendListpack: a whole (non-empty, validated) listpack as a new tail node (RDB loading).
+    pub fn append_listpack(&mut self, lp: Listpack) {
+        self.count += lp.len();
+        self.insert_node(self.nodes.len(), Node::packed(lp));
+    }
+
+    /// quicklistAppendPlainNode: one element as a new plain tail node (RDB loading).
+    pub fn append_plain(&mut self, v: Vec<u8>) {
+        self.count += 1;
+        let sz = v.len();
+        self.insert_node(self.nodes.len(), Node { data: Data::Plain(v), count: 1, sz });
+    }
+
     /// Puts `node` at position `at` (its count is the caller's to add) and keeps compression.
     fn insert_node(&mut self, at: usize, node: Node) {
         self.nodes.insert(at, node);

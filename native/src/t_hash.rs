@@ -140,6 +140,46 @@ impl Hash {
         }
     }
 
+    /// A small hash's listpack as it is stored, and whether it holds
+    /// field, value, expire triplets (the RDB saves it whole).
+    pub fn listpack(&self) -> Option<(&Listpack, bool)> {
+        match &self.enc {
+            Enc::Listpack(lp) => Some((lp, false)),
+            Enc::ListpackEx(x) => Some((&x.lp, true)),
+            Enc::Table(_) => None,
+        }
+    }
+
+    /// A hash of a listpack as the RDB holds it (pairs, or triplets ordered
+    /// by expire), filed under its earliest field expire: the loader
+    /// validated it.
+    pub fn from_listpack(lp: Listpack, triplets: bool) -> Hash {
+        let mut h = Hash {
+            enc: if triplets { Enc::ListpackEx(Box::new(ListpackEx { lp, filed: NO_TTL })) } else { Enc::Listpack(lp) },
+        };
+        h.set_filed(h.min_expire());
+        h
+    }
+
+    /// An empty hash table encoded hash the loader fills with `insert_loaded`.
+    pub fn new_table() -> Hash {
+        Hash { enc: Enc::Table(Box::new(Table::new())) }
+    }
+
+    /// Adds a field known to be new to a table (the loader checks duplicates);
+    /// `done_loading` files the hash once every field is in.
+    pub fn insert_loaded(&mut self, field: &[u8], value: &[u8], ttl: i64) {
+        if let Enc::Table(t) = &mut self.enc {
+            t.insert_new(field, value, ttl);
+        }
+    }
+
+    /// Files a loaded hash under its earliest field expire.
+    pub fn done_loading(&mut self) {
+        let m = self.min_expire();
+        self.set_filed(m);
+    }
+
     /// Fields, expired ones not yet deleted included (hashTypeLength(o, 0)).
     pub fn len(&self) -> usize {
         match &self.enc {

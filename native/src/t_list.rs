@@ -14,12 +14,12 @@ use crate::reply::{code, err, Out};
 use crate::t_string_float;
 use crate::util::{parse_f64, parse_i64};
 /// list-max-listpack-size (config.rs; CONFIG SET reaches it).
-fn fill() -> i32 {
+pub(crate) fn fill() -> i32 {
     crate::config::get().list_max_listpack_size.clamp(i32::MIN as i64, i32::MAX as i64) as i32
 }
 
 /// list-compress-depth.
-fn compress_depth() -> i32 {
+pub(crate) fn compress_depth() -> i32 {
     crate::config::get().list_compress_depth.clamp(0, i32::MAX as i64) as i32
 }
 

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod debug;
 pub mod keys;
 pub mod memory;
+pub mod persistence;
 pub mod raw;
 pub mod raw_types;
 pub mod server;

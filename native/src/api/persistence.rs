@@ -1,0 +1,157 @@
+//! Persistence bindings (src/engine/persistence.ts): SAVE, BGSAVE in a forked
+//! child (fork.rs), loading an RDB file or buffer, the background child's
+//! state. The codec is rdb/.
+use crate::keyspace::ks;
+use crate::rdb::load::{install, load_bytes, load_file, LoadOptions};
+use crate::rdb::save::{save_file, SaveOptions};
+use napi::bindgen_prelude::Buffer;
+use napi_derive::napi;
+
+fn save_options(aux: Vec<String>, save_lru: bool) -> SaveOptions {
+    let cfg = crate::config::get();
+    let k = ks();
+    SaveOptions {
+        compress: cfg.rdbcompression != 0,
+        checksum: cfg.rdbchecksum != 0,
+        save_lru: save_lru && !k.lfu.enabled,
+        save_lfu: k.lfu.enabled,
+        aux: aux.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].clone(), c[1].clone())).collect(),
+    }
+}
+
+#[napi(object)]
+pub struct SaveResult {
+    pub keys: f64,
+    pub bytes: f64,
+}
+
+/// SAVE: writes the dataset to `path` (via a temp file and rename). `aux` is
+/// the AUX fields as name, value, name, value...; `saveLru`: the policy is an
+/// LRU one (idle times are saved). Throws with the OS error on failure.
+#[napi(catch_unwind)]
+pub fn rdb_save(path: String, aux: Vec<String>, save_lru: bool) -> napi::Result<SaveResult> {
+    let opts = save_options(aux, save_lru);
+    let s = save_file(ks(), std::path::Path::new(&path), &opts).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+    Ok(SaveResult { keys: s.keys as f64, bytes: s.bytes as f64 })
+}
+
+#[napi(object)]
+pub struct ForkResult {
+    pub pid: i32,
+    pub fork_usec: f64,
+}
+
+/// BGSAVE: forks a child that writes the dataset as `rdb_save` does and exits.
+/// Also the AOF's base file (an RDB with the `aof-base` AUX field set).
+#[napi(catch_unwind)]
+pub fn rdb_bgsave(path: String, aux: Vec<String>, save_lru: bool) -> napi::Result<ForkResult> {
+    let opts = save_options(aux, save_lru);
+    let (pid, usec) = crate::fork::fork_child(move || match save_file(ks(), std::path::Path::new(&path), &opts) {
+        Ok(s) => crate::fork::JobResult { ok: true, count: s.keys },
+        Err(e) => {
+            eprintln!("Write error saving DB on disk: {e}");
+            crate::fork::JobResult { ok: false, count: 0 }
+        }
+    })
+    .map_err(|e| napi::Error::from_reason(e.to_string()))?;
+    Ok(ForkResult { pid, fork_usec: usec as f64 })
+}
+
+#[napi(object)]
+pub struct ChildDone {
+    pub pid: i32,
+    pub ok: bool,
+    /// The signal that ended it (0: it exited).
+    pub signal: i32,
+    pub cow_bytes: f64,
+    pub count: f64,
+}
+
+fn child_done(f: crate::fork::Finished) -> ChildDone {
+    ChildDone { pid: f.pid, ok: f.ok, signal: f.signal, cow_bytes: f.cow_bytes as f64, count: f.count as f64 }
+}
+
+/// The background child, if it has ended (reaped); null while it runs or when there is none.
+#[napi(catch_unwind)]
+pub fn child_poll() -> Option<ChildDone> {
+    crate::fork::poll().map(child_done)
+}
+
+/// The running child's pid, if any.
+#[napi(catch_unwind)]
+pub fn child_pid() -> Option<i32> {
+    crate::fork::running()
+}
+
+/// Kills the running child (SIGUSR1) and reaps it.
+#[napi(catch_unwind)]
+pub fn child_kill() -> Option<ChildDone> {
+    crate::fork::kill().map(child_done)
+}
+
+/// Blocks until the running child ends.
+#[napi(catch_unwind)]
+pub fn child_wait() -> Option<ChildDone> {
+    crate::fork::wait().map(child_done)
+}
+
+#[napi(object)]
+pub struct LoadResult {
+    pub keys: f64,
+    pub expired_skipped: f64,
+    pub empty_skipped: f64,
+    pub version: u32,
+    /// AUX fields as name, value, name, value...
+    pub aux: Vec<Buffer>,
+    /// Function libraries' code, in file order.
+    pub functions: Vec<Buffer>,
+    /// Bytes the RDB took (an AOF's preamble ends there).
+    pub consumed: f64,
+}
+
+fn load_options(skip_expired: bool) -> LoadOptions {
+    let k = ks();
+    LoadOptions {
+        now_ms: k.now_ms,
+        skip_expired,
+        databases: k.dbs.len(),
+        verify_checksum: crate::config::get().rdbchecksum != 0,
+        lfu: k.lfu.enabled,
+    }
+}
+
+fn finish_load(r: crate::rdb::Result<crate::rdb::load::Loaded>) -> napi::Result<LoadResult> {
+    let mut l = r.map_err(|e| napi::Error::from_reason(e.0))?;
+    install(ks(), &mut l);
+    Ok(LoadResult {
+        keys: l.keys as f64,
+        expired_skipped: l.expired_skipped as f64,
+        empty_skipped: l.empty_skipped as f64,
+        version: l.version as u32,
+        aux: l.aux.into_iter().flat_map(|(k, v)| [Buffer::from(k), Buffer::from(v)]).collect(),
+        functions: l.functions.into_iter().map(Buffer::from).collect(),
+        consumed: l.consumed as f64,
+    })
+}
+
+/// Loads an RDB file, replacing the whole dataset only if all of it loads;
+/// throws with the reason otherwise (the dataset is then untouched).
+/// `skipExpired`: a master drops keys already expired.
+#[napi(catch_unwind)]
+pub fn rdb_load(path: String, skip_expired: bool) -> napi::Result<LoadResult> {
+    let opts = load_options(skip_expired);
+    finish_load(load_file(std::path::Path::new(&path), &opts))
+}
+
+/// Loads an RDB held in `data` (an AOF's RDB preamble: `consumed` says where it ends).
+#[napi(catch_unwind)]
+pub fn rdb_load_buffer(data: &[u8], skip_expired: bool) -> napi::Result<LoadResult> {
+    let opts = load_options(skip_expired);
+    finish_load(load_bytes(data, &opts))
+}
+
+/// DEBUG SET-SKIP-CHECKSUM-VALIDATION.
+#[napi(catch_unwind)]
+pub fn rdb_set_skip_checksum(skip: bool) {
+    crate::rdb::dump::SKIP_CHECKSUM.store(skip, std::sync::atomic::Ordering::Relaxed);
+}

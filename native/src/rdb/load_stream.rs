@@ -1,0 +1,171 @@
+//! Loading a stream (RDB_TYPE_STREAM_LISTPACKS 1, 2 and 3): its nodes, each
+//! checked as Redis's streamValidateListpackIntegrity does deeply (the master
+//! entry, every entry's shape, IDs ascending and at or after the node's master
+//! ID), its counters, and its consumer groups with their PELs and consumers.
+use super::decode::Reader;
+use super::*;
+use crate::keyspace::Value;
+use crate::listpack::Listpack;
+use crate::t_stream::node::{FLAG_DELETED, FLAG_SAMEFIELDS};
+use crate::t_stream::{Consumer, Group, Id, Nack, Stream};
+
+fn corrupt(what: &str) -> Error {
+    Error::new(format!("Stream integrity check failed: {what}"))
+}
+
+/// Checks one node; its (live, deleted) entry counts and last entry ID.
+/// `after` is the last ID of the node before (IDs ascend across the stream).
+fn validate_node(lp: &Listpack, master: Id, after: Option<Id>) -> Option<(u64, u64, Id)> {
+    let mut it = lp.iter();
+    let int = |it: &mut crate::listpack::Iter<'_>| it.next().and_then(|e| e.as_i64());
+    let count = int(&mut it)?;
+    let deleted = int(&mut it)?;
+    let master_fields = int(&mut it)?;
+    if count < 0 || deleted < 0 || master_fields < 0 {
+        return None;
+    }
+    for _ in 0..master_fields {
+        it.next()?;
+    }
+    if int(&mut it)? != 0 {
+        return None; // the master entry's terminator
+    }
+    let (mut live, mut dead) = (0u64, 0u64);
+    let mut last = after;
+    while let Some(flags) = it.next() {
+        let flags = flags.as_i64()?;
+        let ms = int(&mut it)?;
+        let seq = int(&mut it)?;
+        let id = Id::new(master.ms.checked_add(ms as u64)?, master.seq.checked_add(seq as u64)?);
+        if ms < 0 || seq < 0 || last.is_some_and(|l| id <= l) {
+            return None;
+        }
+        last = Some(id);
+        let elements = if flags & FLAG_SAMEFIELDS != 0 {
+            for _ in 0..master_fields {
+                it.next()?;
+            }
+            3 + master_fields
+        } else {
+            let n = int(&mut it)?;
+            if n < 0 {
+                return None;
+            }
+            for _ in 0..n * 2 {
+                it.next()?;
+            }
+            4 + n * 2
+        };
+        if int(&mut it)? != elements {
+            return None; // lp-count
+        }
+        if flags & FLAG_DELETED != 0 {
+            dead += 1;
+        } else {
+            live += 1;
+        }
+    }
+    if live != count as u64 || dead != deleted as u64 || last.is_none() {
+        return None;
+    }
+    Some((live, dead, last?))
+}
+
+fn id(r: &mut Reader) -> Result<Id> {
+    Ok(Id::new(r.len()?, r.len()?))
+}
+
+fn raw_id(r: &mut Reader) -> Result<Id> {
+    let b = r.bytes(16)?;
+    Ok(Id::from_key(u128::from_be_bytes(b.try_into().unwrap())))
+}
+
+pub fn load_stream(r: &mut Reader, t: u8) -> Result<Value> {
+    let mut s = Stream::default();
+    let nodes = r.count()?;
+    let mut last_entry: Option<Id> = None;
+    let mut live_total = 0u64;
+    for _ in 0..nodes {
+        let key = r.string()?;
+        if key.len() != 16 {
+            return Err(corrupt("Stream node key entry is not the size of a stream ID"));
+        }
+        let master = Id::from_key(u128::from_be_bytes(key[..].try_into().unwrap()));
+        let lp = Listpack::from_bytes(r.string()?.into_owned()).ok_or_else(|| corrupt("Stream listpack integrity check failed."))?;
+        if lp.is_empty() {
+            return Err(corrupt("Empty listpack inside stream"));
+        }
+        // Nodes ascend: each master ID is after the entries of the node before.
+        if last_entry.is_some_and(|l| master <= l) {
+            return Err(corrupt("Stream nodes out of order"));
+        }
+        let (live, _, last) = validate_node(&lp, master, last_entry).ok_or_else(|| corrupt("Stream listpack integrity check failed."))?;
+        last_entry = Some(last);
+        live_total += live;
+        s.nodes.insert(master.key(), lp);
+    }
+    s.length = r.len()?;
+    s.last_id = id(r)?;
+    if t >= TYPE_STREAM_LISTPACKS_2 {
+        s.first_id = id(r)?;
+        s.max_deleted = id(r)?;
+        s.entries_added = r.len()?;
+    } else {
+        s.entries_added = s.length;
+        s.first_id = s.edge_id(true).unwrap_or_default();
+    }
+    if s.length != live_total {
+        return Err(corrupt("Stream length does not match its entries"));
+    }
+    if last_entry.is_some_and(|l| l > s.last_id) {
+        return Err(corrupt("Stream has entries after its last ID"));
+    }
+    let groups = r.count()?;
+    for _ in 0..groups {
+        let name = r.string()?.into_owned();
+        let last_id = id(r)?;
+        let entries_read = if t >= TYPE_STREAM_LISTPACKS_2 {
+            r.len()? as i64
+        } else {
+            crate::t_stream::group_lag::estimate_distance(&s, last_id)
+        };
+        let mut g = Group::new(last_id, entries_read);
+        let pel = r.count()?;
+        for _ in 0..pel {
+            let id = raw_id(r)?;
+            let delivery_time = r.ms()?;
+            let delivery_count = r.len()?;
+            if g.pel.insert(id, Nack { delivery_time, delivery_count, consumer: Vec::new() }).is_some() {
+                return Err(corrupt("Duplicated global PEL entry loading stream consumer group"));
+            }
+        }
+        let consumers = r.count()?;
+        for _ in 0..consumers {
+            let cname = r.string()?.into_owned();
+            let seen_time = r.ms()?;
+            let active_time = if t >= TYPE_STREAM_LISTPACKS_3 { r.ms()? } else { seen_time };
+            let mut c = Consumer { seen_time, active_time, pel: Default::default() };
+            let n = r.count()?;
+            for _ in 0..n {
+                let id = raw_id(r)?;
+                let nack = g.pel.get_mut(&id).ok_or_else(|| corrupt("Consumer entry not found in group global PEL"))?;
+                if !nack.consumer.is_empty() {
+                    return Err(corrupt("Duplicated consumer PEL entry loading a stream consumer group"));
+                }
+                nack.consumer = cname.clone();
+                c.pel.insert(id);
+            }
+            if g.consumers.insert(cname, c).is_some() {
+                return Err(corrupt("Duplicated consumer name in stream group"));
+            }
+        }
+        // Every pending entry has its consumer (deep sanitization).
+        if g.pel.values().any(|n| n.consumer.is_empty()) {
+            return Err(corrupt("Stream CG PEL entry without consumer"));
+        }
+        if s.groups.insert(name, g).is_some() {
+            return Err(corrupt("Duplicated consumer group name"));
+        }
+    }
+    Ok(Value::Stream(Box::new(s)))
+}
