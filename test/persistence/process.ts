@@ -4,7 +4,6 @@
  * or killed, and started again over the same files.
  */
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import Redis from "ioredis";
@@ -38,18 +37,8 @@ export async function startIn(dir: string, args: string[], bin: "nodis" | string
   proc.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
   const clients: Redis[] = [];
-  await waitFor(
-    () =>
-      proc.exitCode !== null ||
-      new Promise<boolean>((resolve) => {
-        const s = net.connect(port, "127.0.0.1", () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.on("error", () => resolve(false));
-      }),
-    { everyMs: 25 },
-  );
+  // Until it has loaded its data and accepts connections (both servers log this line), or has exited.
+  await waitFor(() => proc.exitCode !== null || out.includes("Ready to accept connections"), { everyMs: 25 });
   const closeClients = () => {
     for (const c of clients.splice(0)) c.disconnect();
   };

@@ -1,5 +1,8 @@
-//! The AOF's bindings: the command-form base written in process (at start,
-//! for an empty dataset, as Redis's rewriteAppendOnlyFile does).
+//! The AOF's bindings: the command-form base (aof-use-rdb-preamble no),
+//! written in process (at start, for an empty dataset, as Redis's
+//! rewriteAppendOnlyFile) or by a forked child (BGREWRITEAOF; fork.rs).
+//! An RDB base is persistence.rs's rdb_save / rdb_bgsave.
+use crate::api::persistence::ForkResult;
 use crate::keyspace::ks;
 use napi_derive::napi;
 
@@ -7,4 +10,24 @@ use napi_derive::napi;
 #[napi(catch_unwind)]
 pub fn aof_write_commands(path: String, timestamp: Option<i64>) -> Option<String> {
     crate::aof_rewrite::write_file(ks(), std::path::Path::new(&path), timestamp).err().map(|e| e.to_string())
+}
+
+/// BGREWRITEAOF: forks a child that writes the command-form base to `path`
+/// (`timestamp`: a `#TS:` annotation first) and exits; the child's end comes
+/// through child_poll. Throws when it cannot fork.
+#[napi(catch_unwind)]
+pub fn aof_rewrite_background(path: String, timestamp: Option<i64>) -> napi::Result<ForkResult> {
+    let (pid, usec) = crate::fork::fork_child(move || {
+        let k = ks();
+        let keys: u64 = k.dbs.iter().map(|d| d.dict.len() as u64).sum();
+        match crate::aof_rewrite::write_file(k, std::path::Path::new(&path), timestamp) {
+            Ok(()) => crate::fork::JobResult { ok: true, count: keys },
+            Err(e) => {
+                eprintln!("Write error writing append only file on disk: {e}");
+                crate::fork::JobResult { ok: false, count: 0 }
+            }
+        }
+    })
+    .map_err(|e| napi::Error::from_reason(e.to_string()))?;
+    Ok(ForkResult { pid, fork_usec: usec as f64 })
 }

@@ -57,8 +57,6 @@ export class Aof {
   /** While the AOF itself is being replayed nothing is appended. */
   loading = false;
   private unlisten: (() => void) | null = null;
-  /** Other background children (BGSAVE): only one child runs at a time, as in Redis. */
-  static otherChildActive: () => boolean = () => false;
 
   constructor(readonly server: Server) {}
 
@@ -78,8 +76,9 @@ export class Aof {
     return path.join(this.dirname, name);
   }
 
+  /** Only one child runs at a time (an AOF rewrite or a BGSAVE), as in Redis. */
   hasActiveChild(): boolean {
-    return this.child !== null || Aof.otherChildActive();
+    return this.child !== null || rewriteChild.active();
   }
 
   // ---- start-up --------------------------------------------------------------------
@@ -565,6 +564,7 @@ export class Aof {
     const done = c.poll();
     if (done === null) return;
     this.child = null;
+    this.lastCowSize = done.cowBytes;
     this.rewriteDone(c, done.code, done.signal);
   }
 

@@ -11,8 +11,6 @@ import { keys } from "../../engine/index.js";
 import { Aof, AofFatal } from "./aof.js";
 
 export { Aof, AofFatal } from "./aof.js";
-export { rdbPreamble } from "./loader.js";
-export { rdbBase } from "./child.js";
 
 const instances = new WeakMap<Server, Aof>();
 

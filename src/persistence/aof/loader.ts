@@ -15,7 +15,7 @@ import type { Server } from "../../server/server.js";
 import { execute } from "../../server/dispatch.js";
 import { CommandNames } from "../../server/command-names.js";
 import { Reply } from "../../protocol/reply.js";
-import { server as engineServer } from "../../engine/index.js";
+import { aof as engineAof, server as engineServer } from "../../engine/index.js";
 import { strerror } from "../../config/special.js";
 import type { Manifest } from "./manifest.js";
 
@@ -25,14 +25,6 @@ export type LoadResult = "ok" | "not_exist" | "empty" | "open_err" | "failed" | 
 /** Redis's AOF_ANNOTATION_LINE_MAX_LEN: fgets reads at most this minus one byte per line. */
 const LINE_MAX = 1024;
 const CHUNK = 1 << 20;
-
-/**
- * Reads an RDB from `fd` starting at offset 0 into the keyspace (the RDB
- * helper's loader); returns the offset where the RDB ended, or an error text.
- * Set by the RDB module; without it an RDB base cannot load.
- */
-export type RdbPreambleLoader = (server: Server, file: string) => { end: number } | { error: string };
-export const rdbPreamble: { load: RdbPreambleLoader | null } = { load: null };
 
 /** fgets/fread over a file read in chunks, keeping the offset (ftello). */
 class FileReader {
@@ -184,8 +176,14 @@ function replay(server: Server, fd: number, file: string, name: string, opts: Lo
   if (fs.readSync(fd, sig, 0, 5, 0) === 5 && sig.toString("latin1") === "REDIS") {
     const oldStyle = name === opts.aofName;
     log.notice(oldStyle ? "Reading RDB preamble from AOF file..." : "Reading RDB base file on AOF loading...");
-    const res = rdbPreamble.load ? rdbPreamble.load(server, file) : { error: "this build cannot read RDB files" };
-    if ("error" in res) {
+    let end = -1;
+    try {
+      // The RDB module's loader (expired keys kept, as for any AOF preamble); it says where the RDB ended.
+      end = engineAof.loadRdb(file);
+    } catch (e) {
+      log.warning(`${(e as Error).message}`);
+    }
+    if (end < 0) {
       log.warning(
         oldStyle
           ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted`
@@ -193,7 +191,7 @@ function replay(server: Server, fd: number, file: string, name: string, opts: Lo
       );
       return "failed";
     }
-    start = res.end;
+    start = end;
     if (oldStyle) log.notice("Reading the remaining AOF tail...");
   }
 
