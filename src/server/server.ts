@@ -85,6 +85,8 @@ export class Server {
   readonly cronHooks: (() => void)[] = [];
   /** Called before replies are written to sockets (the AOF writes what the batch changed first). */
   readonly beforeOutputHooks: (() => void)[] = [];
+  /** Whether a batch's replies should wait for the end of the turn (the AOF has unwritten changes). */
+  holdReplies: (() => boolean) | null = null;
   /**
    * Why writes are refused now, by the persistence that fails ("rdb": BGSAVE with
    * stop-writes-on-bgsave-error, "aof": writing the AOF): Redis's MISCONF errors.
@@ -384,8 +386,15 @@ export class Server {
 
   /** Sends what the batch wrote for `client` in one write (after what was pending for it before the batch). */
   private flush(client: Client): void {
-    if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
     const r = this.reply;
+    // The AOF has what this batch changed: the (small) replies wait in the pending output for the
+    // end of the turn, so the AOF is written (and fsynced) once for every client of the turn.
+    if (this.holdReplies !== null && r.pos > 0 && r.pos < COPIED_OUTPUT_MAX && !client.closeAfterReply && !client.closed && this.holdReplies()) {
+      this.writeTo(client, r.view());
+      r.pos = 0;
+      return;
+    }
+    if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
     if (client.pendingBytes > 0) this.flushPendingOf(client);
     if (r.pos > 0 && !client.closed) {
       // Written from the arena itself: a write Node finishes at once leaves nothing queued and

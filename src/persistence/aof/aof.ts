@@ -58,16 +58,25 @@ export class Aof {
   loading = false;
   private unlisten: (() => void) | null = null;
 
-  constructor(readonly server: Server) {}
+  /** appendfsync and aof-timestamp-enabled, read on every write: kept here, updated on CONFIG SET. */
+  private fsyncPolicy: string;
+  private timestamps: boolean;
+
+  constructor(readonly server: Server) {
+    const config = server.config;
+    this.fsyncPolicy = config.get("appendfsync");
+    this.timestamps = config.bool("aof-timestamp-enabled");
+    config.onChange((name) => {
+      if (name === "appendfsync") this.fsyncPolicy = config.get(name);
+      else if (name === "aof-timestamp-enabled") this.timestamps = config.bool(name);
+    });
+  }
 
   private get dirname(): string {
     return this.server.config.get("appenddirname");
   }
   private get filename(): string {
     return this.server.config.get("appendfilename");
-  }
-  private get fsyncPolicy(): string {
-    return this.server.config.get("appendfsync");
   }
   private get log() {
     return this.server.log;
@@ -252,9 +261,8 @@ export class Aof {
     if (this.loading) return;
     if (!(this.state === "on" || (this.state === "wait_rewrite" && this.child !== null))) return;
     const out = this.buf;
-    const ts = this.server.config.bool("aof-timestamp-enabled");
     for (const op of ops) {
-      if (ts) {
+      if (this.timestamps) {
         const now = unixtime();
         if (this.curTimestamp < now) {
           this.curTimestamp = now;

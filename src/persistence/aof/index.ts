@@ -51,6 +51,7 @@ function installAof(server: Server): Aof {
   server.beforeOutputHooks.push(() => {
     if (aof.state !== "off") aof.flush(false);
   });
+  server.holdReplies = () => aof.buf.length !== 0;
   server.exitHooks.push(() => aof.shutdown());
 
   aofHooks.bgrewriteaof = (c) => {
