@@ -121,6 +121,20 @@ describe("AOF", () => {
     await b.kill9();
   });
 
+  it("replays commands as they ran: a past PEXPIREAT is set while loading, not applied", async () => {
+    const dir = freshDir();
+    const d = path.join(dir, "appendonlydir");
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, "appendonly.aof.manifest"), "file appendonly.aof.1.incr.aof seq 1 type i\n");
+    const cmd = (...a: string[]) => `*${a.length}\r\n${a.map((x) => `$${x.length}\r\n${x}\r\n`).join("")}`;
+    // Redis keeps the list with its past expire while loading, so the second RPUSH appends to it,
+    // and the key is gone once loaded (had the expire applied at once, a new list "bar" would remain).
+    fs.writeFileSync(path.join(d, "appendonly.aof.1.incr.aof"), cmd("rpush", "list", "foo") + cmd("pexpireat", "list", "1000") + cmd("rpush", "list", "bar"));
+    const a = await startIn(dir, AOF);
+    expect(await a.client().llen("list")).toBe(0);
+    await a.kill9();
+  });
+
   it("refuses to start on a corrupted middle, naming the file and offset", async () => {
     const dir = freshDir();
     const a = await startIn(dir, AOF);
