@@ -7,7 +7,11 @@ import { SYNTAX } from "./errors.js";
  * Saving on shutdown belongs to persistence; it registers here. Returns true
  * when the dataset was saved.
  */
-export const shutdownHooks: { save?: (c: Ctx) => boolean } = {};
+export const shutdownHooks: {
+  save?: (c: Ctx) => boolean;
+  /** The AOF: false while the first AOF is being written (SHUTDOWN fails unless FORCE). */
+  mayStop?: (force: boolean) => boolean;
+} = {};
 
 function shutdown(c: Ctx): void {
   let save = false;
@@ -31,6 +35,7 @@ function shutdown(c: Ctx): void {
     return c.r.error("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
   }
   const log = c.server.log;
+  if (shutdownHooks.mayStop && !shutdownHooks.mayStop(force)) return c.r.error("ERR Errors trying to SHUTDOWN. Check logs.");
   const saveParams = c.server.config.get("save").trim() !== "";
   if (save || (saveParams && !nosave)) {
     if (shutdownHooks.save) {

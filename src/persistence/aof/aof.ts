@@ -706,15 +706,29 @@ export class Aof {
     return null;
   }
 
-  /** SHUTDOWN / exit: write and fsync what is buffered (Redis's prepareForShutdown). */
+  /**
+   * SHUTDOWN's AOF part (prepareForShutdown): false when the server must not
+   * stop because the first AOF is still being written (unless `force`).
+   */
+  mayShutdown(force: boolean): boolean {
+    if (this.child === null || this.state !== "wait_rewrite") return true;
+    this.log.warning(force ? "Writing initial AOF. Exit anyway." : "Writing initial AOF, can't exit.");
+    return force;
+  }
+
+  /** On the way out: the rewrite child killed, the buffer written and fsynced. */
   shutdown(): void {
-    if (this.child) this.killChild();
+    if (this.child) {
+      this.log.warning("There is a child rewriting the AOF. Killing it!");
+      this.killChild();
+    }
     if (this.state === "off" || this.fd < 0) return;
+    this.log.notice("Calling fsync() on the AOF file.");
     this.flush(true);
     try {
       fs.fdatasyncSync(this.fd);
-    } catch {
-      // nothing more to do while exiting
+    } catch (e) {
+      this.log.warning(`Fail to fsync the AOF file: ${strerror(e)}.`);
     }
   }
 }

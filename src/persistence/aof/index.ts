@@ -7,6 +7,7 @@ import type { Server } from "../../server/server.js";
 import { debugHooks } from "../../commands/debug.js";
 import { aofHooks } from "../../commands/aof.js";
 import { infoProviders } from "../../commands/info.js";
+import { shutdownHooks } from "../../commands/server.js";
 import { keys } from "../../engine/index.js";
 import { Aof, AofFatal } from "./aof.js";
 
@@ -53,6 +54,7 @@ function installAof(server: Server): Aof {
   });
   server.holdReplies = () => aof.buf.length !== 0;
   server.exitHooks.push(() => aof.shutdown());
+  shutdownHooks.mayStop = (force) => aof.mayShutdown(force);
 
   aofHooks.bgrewriteaof = (c) => {
     const res = aof.bgrewriteCommand(inExec());
