@@ -3,25 +3,17 @@
  * directions: the same dataset (DEBUG DIGEST) on either side.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { haveRedisServer } from "../helpers/nodis.js";
 import { until } from "../helpers/wait.js";
-import { differingKeys, fill, manifest, startIn } from "./process.js";
+import { dataDirs, differingKeys, fill, manifest, startIn } from "./process.js";
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nodis-aof-interop-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const REDIS = process.env.NODIS_ORACLE_BIN ?? "redis-server";
 /** The oracle's major.minor version (7.0 for Debian's). */
 const oracleVersion = () => Number(/v=(\d+\.\d+)/.exec(spawnSync(REDIS, ["--version"], { encoding: "utf8" }).stdout)?.[1] ?? 0);
-let n = 0;
-const freshDir = () => {
-  const d = path.join(tmp, `d${n++}`);
-  fs.mkdirSync(d);
-  return d;
-};
+const freshDir = dataDirs("nodis-aof-interop-");
 
 describe.skipIf(!haveRedisServer()).each([
   ["commands", "no"],

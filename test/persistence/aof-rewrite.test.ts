@@ -5,20 +5,12 @@
  * the automatic rewrite on growth.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { fill, manifest, startIn, type ServerProcess } from "./process.js";
+import { describe, expect, it } from "vitest";
+import { dataDirs, fill, manifest, startIn, type ServerProcess } from "./process.js";
 import { until } from "../helpers/wait.js";
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nodis-aofrw-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-let n = 0;
-const freshDir = () => {
-  const d = path.join(tmp, `d${n++}`);
-  fs.mkdirSync(d);
-  return d;
-};
+const freshDir = dataDirs("nodis-aofrw-");
 
 async function rewriteDone(s: ServerProcess): Promise<string> {
   const c = s.client();

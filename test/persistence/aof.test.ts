@@ -4,20 +4,12 @@
  * middle stops the start with the file and offset named.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { fill, manifest, startIn, type ServerProcess } from "./process.js";
+import { describe, expect, it } from "vitest";
+import { dataDirs, fill, manifest, startIn, type ServerProcess } from "./process.js";
 import { until } from "../helpers/wait.js";
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nodis-aof-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-let n = 0;
-const freshDir = () => {
-  const d = path.join(tmp, `d${n++}`);
-  fs.mkdirSync(d);
-  return d;
-};
+const freshDir = dataDirs("nodis-aof-");
 const AOF = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
 
 async function digest(s: ServerProcess): Promise<string> {

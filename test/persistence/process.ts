@@ -4,11 +4,25 @@
  * or killed, and started again over the same files.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { afterAll } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import Redis from "ioredis";
 import { freePort } from "../helpers/nodis.js";
 import { waitFor } from "../helpers/wait.js";
+
+/** A temp folder for the test file (removed after it) and a function giving a fresh data directory in it. */
+export function dataDirs(prefix: string): () => string {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  let n = 0;
+  return () => {
+    const d = path.join(tmp, `d${n++}`);
+    fs.mkdirSync(d);
+    return d;
+  };
+}
 
 export const CLI = path.resolve(__dirname, "../../dist/cli.js");
 
