@@ -48,6 +48,10 @@ function installAof(server: Server): Aof {
     else if (on && aof.state === "off") return aof.start(inExec());
     return null;
   });
+  // aof-disable-auto-gc back to no: the history goes at once (updateAofAutoGCEnabled).
+  server.config.onChange((name) => {
+    if (name === "aof-disable-auto-gc" && !server.config.bool(name)) aof.deleteHistory();
+  });
   server.cronHooks.push(() => aof.cron());
   server.beforeOutputHooks.push(() => {
     if (aof.state !== "off") aof.flush(false);
