@@ -51,11 +51,21 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   else if (!opts.configObject && config.get("bind") === bindParam.default) config.setWords(bindParam, ["127.0.0.1"]);
   const port = opts.port ?? (opts.configObject || opts.config?.port !== undefined ? config.int("port") : 0);
 
+  // A library server saves only when told to (save rules are redis-server's default, not an embedder's).
+  if (!opts.configObject && opts.config?.save === undefined) config.setWords(findParam("save")!, [""]);
   const server = new Server(config);
   config.warn = (msg) => server.log.warning(msg);
   applyRenames(server, config);
-  // The dataset from disk (AOF first when appendonly is on); the CLI does it after its start-up lines.
-  if (!opts.loadLater) loadDataFromDisk(server);
+  // The dataset from disk, as redis-server loads it (the AOF when appendonly is on, else dir/dbfilename;
+  // a library server reads an RDB only when dir or dbfilename is given). The CLI does it after its start-up lines.
+  if (!opts.loadLater) {
+    try {
+      loadDataFromDisk(server, { rdb: opts.configObject !== undefined || opts.config?.dir !== undefined || opts.config?.dbfilename !== undefined });
+    } catch (e) {
+      void server.close();
+      throw e;
+    }
+  }
   const listeners = new Listeners(
     (socket) => server.accept(socket),
     () => config.int("tcp-backlog"),

@@ -7,6 +7,7 @@ import { NODIS_VERSION, REDIS_VERSION } from "./version.js";
 import { server as engineServer } from "./engine/index.js";
 import { Logger } from "./server/log.js";
 import { loadDataFromDisk, startServer } from "./index.js";
+import { prepareSignalShutdown } from "./persistence/index.js";
 
 const USAGE = `Usage: ./nodis-server [/path/to/redis.conf] [options] [-]
        ./nodis-server - (read config from stdin)
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
   }
   log.notice("Server initialized");
   try {
-    loadDataFromDisk(server);
+    loadDataFromDisk(server, { rdb: true });
   } catch (e) {
     // The reasons are logged (Redis exits 1 after them).
     if (!(e as { logged?: boolean }).logged) log.warning((e as Error).message);
@@ -125,6 +126,11 @@ async function main(): Promise<void> {
     log.fromHandler("warning", `Received ${sig} scheduling shutdown...`);
     if (shuttingDown) return;
     shuttingDown = true;
+    if (!prepareSignalShutdown(server, config.get(sig === "SIGTERM" ? "shutdown-on-sigterm" : "shutdown-on-sigint"))) {
+      log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
+      shuttingDown = false;
+      return;
+    }
     server.shutdown();
   };
   server.onShutdown = () => {

@@ -49,6 +49,8 @@ engine_config! {
     lazyfree_lazy_server_del = "lazyfree-lazy-server-del", 0;
     rdbcompression = "rdbcompression", 1;
     rdbchecksum = "rdbchecksum", 1;
+    // Microseconds the RDB writer sleeps after each key (tests make saves slow with it).
+    rdb_key_save_delay = "rdb-key-save-delay", 0;
 }
 
 /// Only the JS thread touches it (commands run one at a time).

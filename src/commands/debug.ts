@@ -292,8 +292,10 @@ function debug(c: Ctx): void {
       }
       return c.r.ok();
     }
-    case (sub === "set-skip-checksum-validation" ||
-      sub === "aof-flush-sleep" ||
+    case sub === "set-skip-checksum-validation" && argc === 3:
+      engine.persistence.setSkipChecksum(atoi(argv[2]) !== 0);
+      return c.r.ok();
+    case (sub === "aof-flush-sleep" ||
       sub === "pause-cron" ||
       sub === "drop-cluster-packet-filter") &&
       argc === 3:

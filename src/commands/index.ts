@@ -25,12 +25,13 @@ import { sortCommands } from "./sort.js";
 import { memoryCommands } from "./memory.js";
 import { streamCommands } from "./streams.js";
 import { aofCommands } from "./aof.js";
+import { persistenceCommands } from "./persistence.js";
 
 /** Every command family's definitions; the command table is built from these. */
 export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands,
   infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
   multiCommands, pubsubCommands, listCommands, hashCommands, setCommands, zsetCommands, bitmapCommands,
-  hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, aofCommands];
+  hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, persistenceCommands, aofCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

@@ -189,7 +189,7 @@ const persistenceSection: Section = (s) => [
   field(s, "rdb_last_bgsave_time_sec", -1),
   field(s, "rdb_current_bgsave_time_sec", -1),
   field(s, "rdb_saves", 0),
-  "rdb_last_cow_size:0",
+  field(s, "rdb_last_cow_size", 0),
   field(s, "rdb_last_load_keys_expired", 0),
   field(s, "rdb_last_load_keys_loaded", 0),
   field(s, "aof_enabled", s.config.bool("appendonly") ? 1 : 0),

@@ -9,6 +9,8 @@ import { SYNTAX } from "./errors.js";
  */
 export const shutdownHooks: {
   save?: (c: Ctx) => boolean;
+  /** Before anything else (prepareForShutdown): a background save is killed. */
+  prepare?: (server: Ctx["server"]) => void;
   /** The AOF: false while the first AOF is being written (SHUTDOWN fails unless FORCE). */
   mayStop?: (force: boolean) => boolean;
 } = {};
@@ -35,6 +37,7 @@ function shutdown(c: Ctx): void {
     return c.r.error("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
   }
   const log = c.server.log;
+  shutdownHooks.prepare?.(c.server); // a background save is killed first, as Redis's prepareForShutdown
   if (shutdownHooks.mayStop && !shutdownHooks.mayStop(force)) return c.r.error("ERR Errors trying to SHUTDOWN. Check logs.");
   const saveParams = c.server.config.get("save").trim() !== "";
   if (save || (saveParams && !nosave)) {

@@ -8,5 +8,6 @@ export * as server from "./server.js";
 export * as debug from "./debug.js";
 export * as aof from "./aof.js";
 export * as state from "./state.js";
+export * as persistence from "./persistence.js";
 export { Code } from "./codes.js";
 export { land, answer, reply } from "./land.js";

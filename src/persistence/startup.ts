@@ -1,11 +1,18 @@
 /**
- * The dataset from disk at start (Redis's loadDataFromDisk and what surrounds
- * it in main()): the AOF when appendonly is on, else the RDB. Throws when the
- * server must not start (the reasons are logged; the CLI exits 1).
+ * The dataset from disk at start (Redis's loadDataFromDisk and the AOF steps
+ * around it in main()): the AOF when appendonly is on, else the RDB. Throws
+ * when the server must not start (an AOF failure has logged its reasons and
+ * is marked `logged`; the CLI exits 1).
  */
 import type { Server } from "../server/server.js";
 import { startAof } from "./aof/index.js";
+import { rdbOf } from "./index.js";
 
-export function loadDataFromDisk(server: Server): void {
-  startAof(server);
+export function loadDataFromDisk(server: Server, opts: { rdb: boolean }): void {
+  if (startAof(server) || !opts.rdb) return;
+  try {
+    rdbOf(server).loadAtStart();
+  } catch (e) {
+    throw new Error(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
+  }
 }

@@ -1,4 +1,5 @@
 import { CMD_NO_AUTH, CMD_WRITE, type CommandSpec } from "../commands/types.js";
+import { MISCONF, writesDenied } from "../persistence/index.js";
 import { call } from "./call.js";
 import { CommandNames } from "./command-names.js";
 import { unknownCommand, unknownSubcommand, wrongArity } from "../commands/errors.js";
@@ -50,8 +51,9 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
   // Writes (and PING) are refused while the disk refuses them (Redis's writeCommandsDeniedByDiskError).
-  if (server.diskErrors.size !== 0 && deniedByDiskError(server, client, spec) !== null) {
-    return reject(server, client, spec, argv, r, start, deniedByDiskError(server, client, spec)!);
+  if ((spec.bits & CMD_WRITE) !== 0 || spec.name === "ping" || (spec.name === "exec" && client.multiWrites)) {
+    const why = deniedByDiskError(server);
+    if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
   client.lastCommand = spec.name;
   // Inside MULTI commands are queued (src/multi); outside, this one test is all it costs.
@@ -60,11 +62,10 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
   call(server, client, spec, argv, r);
 }
 
-/** The MISCONF error refusing `spec` while saving (RDB first) or appending (AOF) fails, or null. */
-function deniedByDiskError(server: Server, client: Client, spec: CommandSpec): string | null {
-  const write = (spec.bits & CMD_WRITE) !== 0 || (spec.name === "exec" && client.multiWrites);
-  if (!write && spec.name !== "ping") return null;
-  return server.diskErrors.get("rdb") ?? server.diskErrors.get("aof") ?? null;
+/** The MISCONF error while a BGSAVE failed (stop-writes-on-bgsave-error) or the AOF cannot be written, or null. */
+function deniedByDiskError(server: Server): string | null {
+  if (writesDenied(server)) return MISCONF;
+  return server.aofWriteError;
 }
 
 /** Refuses a resolved command before it runs: the error, counted as a rejected call (and, in MULTI, failing the transaction). */

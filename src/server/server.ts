@@ -17,6 +17,7 @@ import { Logger } from "./log.js";
 import { COPIED_OUTPUT_MAX, LIMIT_CHECK_STEP_BITS, OutputArena, PendingRanges } from "./output.js";
 import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
+import { installPersistence } from "../persistence/index.js";
 import { trackLazyfree } from "../commands/lazyfree.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { readsDirect, setReader } from "./direct-read.js";
@@ -87,11 +88,8 @@ export class Server {
   readonly beforeOutputHooks: (() => void)[] = [];
   /** Whether a batch's replies should wait for the end of the turn (the AOF has unwritten changes). */
   holdReplies: (() => boolean) | null = null;
-  /**
-   * Why writes are refused now, by the persistence that fails ("rdb": BGSAVE with
-   * stop-writes-on-bgsave-error, "aof": writing the AOF): Redis's MISCONF errors.
-   */
-  readonly diskErrors = new Map<"rdb" | "aof", string>();
+  /** While the AOF cannot be written: the MISCONF error refusing writes (Redis's DISK_ERROR_TYPE_AOF), else null. */
+  aofWriteError: string | null = null;
   /** Called when the server stops itself (SHUTDOWN, a signal): the AOF writes and fsyncs its buffer. */
   readonly exitHooks: (() => void)[] = [];
   /** Clients whose command is held by CLIENT PAUSE, in arrival order (INFO blocked_clients). */
@@ -162,6 +160,7 @@ export class Server {
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
     installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
     this.closeHooks.push((c) => this.blocking.clientClosed(c));
+    installPersistence(this); // RDB snapshots: save rules, BGSAVE's child, INFO persistence
   }
 
   /** Starts (or restarts, after CONFIG SET hz) the periodic timer. */

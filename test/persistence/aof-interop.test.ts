@@ -42,7 +42,8 @@ describe.skipIf(!haveRedisServer()).each([
     await r.kill9();
   });
 
-  // An RDB base is RDB 11 (Redis 7.2's), which redis-server 7.0 refuses ("Can't handle RDB format version 11").
+  // The data has stream consumers, whose active time needs RDB 11 (Redis 7.2's): redis-server 7.0 refuses
+  // such a base ("Can't handle RDB format version 11").
   it.skipIf(preamble === "yes" && oracleVersion() < 7.2)("writes an AOF directory redis-server loads (a base after a rewrite, incr files)", async () => {
     const dir = freshDir();
     const mine = await startIn(dir, args);

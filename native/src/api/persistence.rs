@@ -2,12 +2,12 @@
 //! child (fork.rs), loading an RDB file or buffer, the background child's
 //! state. The codec is rdb/.
 use crate::keyspace::ks;
-use crate::rdb::load::{install, load_bytes, load_file, LoadOptions};
+use crate::rdb::load::{install, load_bytes, load_file, Install, LoadOptions};
 use crate::rdb::save::{save_file, SaveOptions};
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
-fn save_options(aux: Vec<String>, save_lru: bool) -> SaveOptions {
+fn save_options(aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> SaveOptions {
     let cfg = crate::config::get();
     let k = ks();
     SaveOptions {
@@ -16,6 +16,8 @@ fn save_options(aux: Vec<String>, save_lru: bool) -> SaveOptions {
         save_lru: save_lru && !k.lfu.enabled,
         save_lfu: k.lfu.enabled,
         aux: aux.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].clone(), c[1].clone())).collect(),
+        functions: functions.into_iter().map(|b| b.to_vec()).collect(),
+        key_delay_us: cfg.rdb_key_save_delay.max(0) as u64,
     }
 }
 
@@ -27,10 +29,11 @@ pub struct SaveResult {
 
 /// SAVE: writes the dataset to `path` (via a temp file and rename). `aux` is
 /// the AUX fields as name, value, name, value...; `saveLru`: the policy is an
-/// LRU one (idle times are saved). Throws with the OS error on failure.
+/// LRU one (idle times are saved); `functions`: the function libraries'
+/// code. Throws with the OS error on failure.
 #[napi(catch_unwind)]
-pub fn rdb_save(path: String, aux: Vec<String>, save_lru: bool) -> napi::Result<SaveResult> {
-    let opts = save_options(aux, save_lru);
+pub fn rdb_save(path: String, aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> napi::Result<SaveResult> {
+    let opts = save_options(aux, save_lru, functions);
     let s = save_file(ks(), std::path::Path::new(&path), &opts).map_err(|e| napi::Error::from_reason(e.to_string()))?;
     Ok(SaveResult { keys: s.keys as f64, bytes: s.bytes as f64 })
 }
@@ -44,8 +47,8 @@ pub struct ForkResult {
 /// BGSAVE: forks a child that writes the dataset as `rdb_save` does and exits.
 /// Also the AOF's base file (an RDB with the `aof-base` AUX field set).
 #[napi(catch_unwind)]
-pub fn rdb_bgsave(path: String, aux: Vec<String>, save_lru: bool) -> napi::Result<ForkResult> {
-    let opts = save_options(aux, save_lru);
+pub fn rdb_bgsave(path: String, aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> napi::Result<ForkResult> {
+    let opts = save_options(aux, save_lru, functions);
     let (pid, usec) = crate::fork::fork_child(move || match save_file(ks(), std::path::Path::new(&path), &opts) {
         Ok(s) => crate::fork::JobResult { ok: true, count: s.keys },
         Err(e) => {
@@ -120,9 +123,16 @@ fn load_options(skip_expired: bool) -> LoadOptions {
     }
 }
 
-fn finish_load(r: crate::rdb::Result<crate::rdb::load::Loaded>) -> napi::Result<LoadResult> {
+/// `merge`: 0 replaces the dataset, 1 adds to it (a key in both is an
+/// error), 2 adds to it replacing keys of the same name.
+fn finish_load(r: crate::rdb::Result<crate::rdb::load::Loaded>, merge: u32) -> napi::Result<LoadResult> {
     let mut l = r.map_err(|e| napi::Error::from_reason(e.0))?;
-    install(ks(), &mut l);
+    let how = match merge {
+        0 => Install::Replace,
+        1 => Install::Merge,
+        _ => Install::MergeReplacing,
+    };
+    install(ks(), &mut l, how).map_err(|e| napi::Error::from_reason(e.0))?;
     Ok(LoadResult {
         keys: l.keys as f64,
         expired_skipped: l.expired_skipped as f64,
@@ -138,16 +148,16 @@ fn finish_load(r: crate::rdb::Result<crate::rdb::load::Loaded>) -> napi::Result<
 /// throws with the reason otherwise (the dataset is then untouched).
 /// `skipExpired`: a master drops keys already expired.
 #[napi(catch_unwind)]
-pub fn rdb_load(path: String, skip_expired: bool) -> napi::Result<LoadResult> {
+pub fn rdb_load(path: String, skip_expired: bool, merge: u32) -> napi::Result<LoadResult> {
     let opts = load_options(skip_expired);
-    finish_load(load_file(std::path::Path::new(&path), &opts))
+    finish_load(load_file(std::path::Path::new(&path), &opts), merge)
 }
 
 /// Loads an RDB held in `data` (an AOF's RDB preamble: `consumed` says where it ends).
 #[napi(catch_unwind)]
-pub fn rdb_load_buffer(data: &[u8], skip_expired: bool) -> napi::Result<LoadResult> {
+pub fn rdb_load_buffer(data: &[u8], skip_expired: bool, merge: u32) -> napi::Result<LoadResult> {
     let opts = load_options(skip_expired);
-    finish_load(load_bytes(data, &opts))
+    finish_load(load_bytes(data, &opts), merge)
 }
 
 /// DEBUG SET-SKIP-CHECKSUM-VALIDATION.

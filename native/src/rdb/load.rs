@@ -175,10 +175,40 @@ pub fn load_file(path: &std::path::Path, opts: &LoadOptions) -> Result<Loaded> {
     load_bytes(&data, opts)
 }
 
-/// Replaces the live databases with loaded ones (the old ones are freed).
-pub fn install(ks: &mut crate::keyspace::Keyspace, loaded: &mut Loaded) {
+/// How loaded data joins the live dataset.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Install {
+    /// The loaded databases replace the live ones (the old ones are freed).
+    Replace,
+    /// Loaded keys join the live ones; a key in both is an error (nothing changes then).
+    Merge,
+    /// Loaded keys join the live ones, replacing those of the same name (DEBUG RELOAD MERGE).
+    MergeReplacing,
+}
+
+/// Installs loaded databases.
+pub fn install(ks: &mut crate::keyspace::Keyspace, loaded: &mut Loaded, how: Install) -> Result<()> {
     let n = ks.dbs.len();
     let mut dbs = std::mem::take(&mut loaded.dbs);
-    dbs.resize_with(n, Db::default);
-    ks.dbs = dbs;
+    if how == Install::Replace {
+        dbs.resize_with(n, Db::default);
+        ks.dbs = dbs;
+        return Ok(());
+    }
+    if how == Install::Merge {
+        for (i, d) in dbs.iter().enumerate() {
+            if let Some((k, _)) = d.dict.iter().find(|(k, _)| ks.dbs[i].dict.get(k.as_slice()).is_some()) {
+                return Err(Error::new(format!("Duplicate key '{}' found in RDB file", String::from_utf8_lossy(k.as_slice()))));
+            }
+        }
+    }
+    for (i, d) in dbs.iter_mut().enumerate() {
+        let keys: Vec<Vec<u8>> = d.dict.iter().map(|(k, _)| k.as_slice().to_vec()).collect();
+        for k in keys {
+            if let Some(e) = d.remove(&k) {
+                ks.dbs[i].put(&k, e);
+            }
+        }
+    }
+    Ok(())
 }

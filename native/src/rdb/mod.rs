@@ -1,8 +1,12 @@
 //! The RDB codec in Redis's format (rdb.c): the file (`save_file`,
 //! `load_file`), one value (DUMP/RESTORE payloads, `dump`), and the pieces
-//! the AOF's RDB preamble reuses. Writes RDB version 11 as Redis 7.2 does
-//! (12, as Redis 7.4, only when a hash has field TTLs); reads every version
-//! up to 12 with every encoding Redis 7.x still loads, converting old
+//! the AOF's RDB preamble reuses. Writes what Redis 7.2 writes, as RDB
+//! version 10 so that Redis 7.0 loads it too: a listpack set (version 11's
+//! type) goes out as a plain set, which Redis 7.2 loads back as a listpack,
+//! and a stream as version 10's type unless a consumer's active time differs
+//! from its seen time (then 11). Version 12 (Redis 7.4) only when a hash has
+//! field TTLs. Reads
+//! every version up to 12 with every encoding Redis 7.x still loads, converting old
 //! encodings to ours at Redis's thresholds. Loading validates everything
 //! (as Redis's deep sanitization): a bad file is an error, never a panic
 //! or a partial dataset.
@@ -16,8 +20,10 @@ mod load_stream;
 mod legacy;
 pub mod dump;
 
-/// The version this writer produces without field TTLs (Redis 7.2).
-pub const RDB_VERSION: u16 = 11;
+/// The version this writer produces without field TTLs (Redis 7.0's; 7.2 and 7.4 load it).
+pub const RDB_VERSION: u16 = 10;
+/// With a stream consumer's active time (RDB_TYPE_STREAM_LISTPACKS_3, Redis 7.2).
+pub const RDB_VERSION_7_2: u16 = 11;
 /// With hashes that have field TTLs (Redis 7.4).
 pub const RDB_VERSION_HFE: u16 = 12;
 /// The newest version the loader accepts.

@@ -25,6 +25,10 @@ pub struct SaveOptions {
     pub save_lfu: bool,
     /// AUX fields, in order (redis-ver, redis-bits, ctime, used-mem, ..., aof-base).
     pub aux: Vec<(String, String)>,
+    /// The function libraries' code (FUNCTION2 records).
+    pub functions: Vec<Vec<u8>>,
+    /// rdb-key-save-delay: microseconds to sleep after each key.
+    pub key_delay_us: u64,
 }
 
 /// Whether a hash has a field with a TTL (it then needs RDB 12's types).
@@ -39,8 +43,8 @@ pub fn value_type(v: &Value) -> u8 {
         Value::List(_) => TYPE_LIST_QUICKLIST_2,
         Value::Set(s) => match **s {
             Set::Intset(_) => TYPE_SET_INTSET,
-            Set::Listpack(_) => TYPE_SET_LISTPACK,
-            Set::Table(_) => TYPE_SET,
+            // RDB_TYPE_SET_LISTPACK needs version 11, which Redis 7.0 refuses.
+            Set::Listpack(_) | Set::Table(_) => TYPE_SET,
         },
         Value::ZSet(z) => {
             if z.listpack().is_some() {
@@ -55,14 +59,28 @@ pub fn value_type(v: &Value) -> u8 {
             (None, true) => TYPE_HASH_METADATA,
             (None, false) => TYPE_HASH,
         },
-        Value::Stream(_) => TYPE_STREAM_LISTPACKS_3,
+        Value::Stream(x) => {
+            if stream_needs_v3(x) {
+                TYPE_STREAM_LISTPACKS_3
+            } else {
+                TYPE_STREAM_LISTPACKS_2
+            }
+        }
     }
+}
+
+/// Whether a stream needs RDB_TYPE_STREAM_LISTPACKS_3 (version 11): a
+/// consumer whose last active time is not its last seen time (type 2 carries
+/// only the seen time, which a loader takes for both).
+fn stream_needs_v3(s: &Stream) -> bool {
+    s.groups.values().any(|g| g.consumers.values().any(|c| c.active_time != c.seen_time))
 }
 
 /// The RDB version a value needs.
 pub fn version_for(v: &Value) -> u16 {
     match v {
         Value::Hash(h) if hash_has_ttls(h) => RDB_VERSION_HFE,
+        Value::Stream(s) if stream_needs_v3(s) => RDB_VERSION_7_2,
         _ => RDB_VERSION,
     }
 }
@@ -76,8 +94,7 @@ pub fn write_value(w: &mut Writer, v: &Value) -> IoResult<()> {
         Value::List(l) => write_list(w, l),
         Value::Set(s) => match &**s {
             Set::Intset(i) => w.string(i.as_bytes()),
-            Set::Listpack(lp) => w.string(lp.as_bytes()),
-            Set::Table(_) => {
+            Set::Listpack(_) | Set::Table(_) => {
                 w.len_(s.len() as u64)?;
                 let mut r = Ok(());
                 s.for_each(|m| {
@@ -105,7 +122,7 @@ pub fn write_value(w: &mut Writer, v: &Value) -> IoResult<()> {
             }
         },
         Value::Hash(h) => write_hash(w, h),
-        Value::Stream(s) => write_stream(w, s),
+        Value::Stream(s) => write_stream(w, s, stream_needs_v3(s)),
     }
 }
 
@@ -185,7 +202,7 @@ fn write_id(w: &mut Writer, id: crate::t_stream::Id) -> IoResult<()> {
     w.len_(id.seq)
 }
 
-fn write_stream(w: &mut Writer, s: &Stream) -> IoResult<()> {
+fn write_stream(w: &mut Writer, s: &Stream, v3: bool) -> IoResult<()> {
     w.len_(s.nodes.len() as u64)?;
     for (key, lp) in &s.nodes {
         w.string(&key.to_be_bytes())?;
@@ -211,7 +228,9 @@ fn write_stream(w: &mut Writer, s: &Stream) -> IoResult<()> {
         for (cname, c) in &g.consumers {
             w.string(cname)?;
             w.ms(c.seen_time)?;
-            w.ms(c.active_time)?;
+            if v3 {
+                w.ms(c.active_time)?;
+            }
             w.len_(c.pel.len() as u64)?;
             for id in &c.pel {
                 w.raw(&id.key().to_be_bytes())?;
@@ -240,10 +259,15 @@ pub fn write_entry(w: &mut Writer, ks: &Keyspace, key: &[u8], e: &Entry, opts: &
     write_value(w, &e.value)
 }
 
-/// The RDB version of a whole file: 12 only when some hash has field TTLs.
+/// The RDB version of a whole file: the newest any value needs (12 only
+/// when some hash has field TTLs: those are filed in the db's index).
 pub fn file_version(ks: &Keyspace) -> u16 {
     if ks.dbs.iter().any(|d| !d.hexpires.is_empty()) {
-        RDB_VERSION_HFE
+        return RDB_VERSION_HFE;
+    }
+    let v11 = ks.dbs.iter().any(|d| d.dict.iter().any(|(_, e)| matches!(&e.value, Value::Stream(s) if stream_needs_v3(s))));
+    if v11 {
+        RDB_VERSION_7_2
     } else {
         RDB_VERSION
     }
@@ -266,6 +290,10 @@ pub fn write_dataset(w: &mut Writer, ks: &Keyspace, opts: &SaveOptions) -> IoRes
         w.string(k.as_bytes())?;
         w.string(v.as_bytes())?;
     }
+    for f in &opts.functions {
+        w.byte(OP_FUNCTION2)?;
+        w.string(f)?;
+    }
     let mut keys = 0u64;
     for (i, db) in ks.dbs.iter().enumerate() {
         if db.dict.len() == 0 {
@@ -279,6 +307,9 @@ pub fn write_dataset(w: &mut Writer, ks: &Keyspace, opts: &SaveOptions) -> IoRes
         for (k, e) in db.dict.iter() {
             write_entry(w, ks, k.as_slice(), e, opts)?;
             keys += 1;
+            if opts.key_delay_us > 0 {
+                std::thread::sleep(std::time::Duration::from_micros(opts.key_delay_us));
+            }
         }
     }
     w.byte(OP_EOF)?;

@@ -14,7 +14,8 @@ import { strerror } from "../../config/special.js";
 import { ByteBuffer, catCommand, catSelect } from "./encode.js";
 import { Manifest, ManifestError, fsyncDir, manifestName, writeManifest } from "./manifest.js";
 import { loadFiles, type LoadResult } from "./loader.js";
-import { rewriteChild, type RewriteChild } from "./child.js";
+import { childActive, killRewriteChild, startRewriteChild, writeBaseNow, type RewriteChild } from "./child.js";
+import type { ChildDone } from "../../engine/persistence.js";
 
 export type AofState = "off" | "on" | "wait_rewrite";
 
@@ -87,7 +88,7 @@ export class Aof {
 
   /** Only one child runs at a time (an AOF rewrite or a BGSAVE), as in Redis. */
   hasActiveChild(): boolean {
-    return this.child !== null || rewriteChild.active();
+    return this.child !== null || childActive(this.server);
   }
 
   // ---- start-up --------------------------------------------------------------------
@@ -197,7 +198,7 @@ export class Aof {
     const incrLen = m.incr.length;
     if (m.base === null && incrLen === 0) {
       const base = m.newBase(this.filename, this.server.config.bool("aof-use-rdb-preamble"));
-      const err = rewriteChild.writeNow(this.server, this.filePath(base), this.server.config.bool("aof-use-rdb-preamble"));
+      const err = writeBaseNow(this.server, this.filePath(base), this.server.config.bool("aof-use-rdb-preamble"));
       if (err) {
         this.log.warning(err);
         throw new AofFatal("can't create the AOF base file");
@@ -405,8 +406,7 @@ export class Aof {
   /** Writes are refused while the AOF cannot be written (Redis's writeCommandsDeniedByDiskError). */
   private refreshDiskError(): void {
     const why = this.state === "off" ? null : !this.lastWriteOk ? this.lastWriteError : !this.bgFsyncOk ? this.bgFsyncError : null;
-    if (why === null) this.server.diskErrors.delete("aof");
-    else this.server.diskErrors.set("aof", `MISCONF Errors writing to the AOF file: ${why}`);
+    this.server.aofWriteError = why === null ? null : `MISCONF Errors writing to the AOF file: ${why}`;
   }
 
   lastWriteStatusOk(): boolean {
@@ -529,7 +529,7 @@ export class Aof {
       return false;
     }
     this.rewrites++;
-    const res = rewriteChild.start(this.server, this.server.config.bool("aof-use-rdb-preamble"));
+    const res = startRewriteChild(this.server, this.server.config.bool("aof-use-rdb-preamble"), (d) => this.childDone(d));
     if ("error" in res) {
       this.lastBgrewriteOk = false;
       this.log.warning(`Can't rewrite append only file in background: fork: ${res.error}`);
@@ -559,21 +559,20 @@ export class Aof {
     const c = this.child;
     if (!c) return;
     this.log.notice(`Killing running AOF rewrite child: ${c.pid}`);
-    c.kill();
-    fs.rm(c.tmpFile, { force: true }, () => undefined);
+    // No done handler for a killed rewrite (the child slot calls childDone, which sees no child).
     this.child = null;
+    killRewriteChild(this.server);
+    fs.rm(c.tmpFile, { force: true }, () => undefined);
     this.rewriteTimeStart = -1;
   }
 
-  /** Checks on the child (serverCron's checkChildrenDone) and runs the done handler. */
-  private pollChild(): void {
+  /** The background child ended (the server cron reaps it): the done handler for our rewrite. */
+  private childDone(d: ChildDone): void {
     const c = this.child;
-    if (!c) return;
-    const done = c.poll();
-    if (done === null) return;
+    if (c === null || c.pid !== d.pid) return;
     this.child = null;
-    this.lastCowSize = done.cowBytes;
-    this.rewriteDone(c, done.code, done.signal);
+    this.lastCowSize = d.cowBytes;
+    this.rewriteDone(c, d.ok ? 0 : 1, d.signal);
   }
 
   /** backgroundRewriteDoneHandler. */
@@ -683,7 +682,6 @@ export class Aof {
 
   /** The AOF's part of serverCron. */
   cron(): void {
-    this.pollChild();
     if (!this.hasActiveChild() && this.rewriteScheduled && !this.rewriteLimited()) this.rewriteBackground();
     const perc = this.server.config.int("auto-aof-rewrite-percentage");
     if (this.state === "on" && !this.hasActiveChild() && perc && this.currentSize > this.server.config.int("auto-aof-rewrite-min-size")) {

@@ -15,7 +15,9 @@ import type { Server } from "../../server/server.js";
 import { execute } from "../../server/dispatch.js";
 import { CommandNames } from "../../server/command-names.js";
 import { Reply } from "../../protocol/reply.js";
-import { aof as engineAof, server as engineServer } from "../../engine/index.js";
+import { server as engineServer } from "../../engine/index.js";
+import { Install } from "../../engine/persistence.js";
+import { rdbOf } from "../index.js";
 import { strerror } from "../../config/special.js";
 import type { Manifest } from "./manifest.js";
 
@@ -179,7 +181,7 @@ function replay(server: Server, fd: number, file: string, name: string, opts: Lo
     let end = -1;
     try {
       // The RDB module's loader (expired keys kept, as for any AOF preamble); it says where the RDB ended.
-      end = engineAof.loadRdb(file);
+      end = rdbOf(server).load(file, Install.Replace, false).consumed;
     } catch (e) {
       log.warning(`${(e as Error).message}`);
     }

@@ -1,0 +1,74 @@
+/** Typed bindings for persistence (native/src/api/persistence.rs): SAVE, BGSAVE's forked child, loading. */
+import { native } from "./addon.js";
+
+export interface SaveResult {
+  keys: number;
+  bytes: number;
+}
+export interface ForkResult {
+  pid: number;
+  forkUsec: number;
+}
+export interface ChildDone {
+  pid: number;
+  ok: boolean;
+  /** The signal that ended the child (0: it exited). */
+  signal: number;
+  cowBytes: number;
+  /** What the job counted (keys written). */
+  count: number;
+}
+export interface LoadResult {
+  keys: number;
+  expiredSkipped: number;
+  emptySkipped: number;
+  version: number;
+  /** AUX fields as name, value, name, value... */
+  aux: Buffer[];
+  functions: Buffer[];
+  /** Bytes the RDB took (an AOF's RDB preamble ends there). */
+  consumed: number;
+}
+
+/** Writes the dataset to `path` (temp file, fsync, rename). Throws the OS error. */
+export function save(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = []): SaveResult {
+  return native.rdbSave(path, aux, saveLru, functions);
+}
+/** Forks a child writing the dataset to `path` as `save` does (also an AOF base: aux "aof-base" "1"). */
+export function bgsave(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = []): ForkResult {
+  return native.rdbBgsave(path, aux, saveLru, functions);
+}
+/** The background child if it has ended (reaped), else null. */
+export function childPoll(): ChildDone | null {
+  return native.childPoll();
+}
+/** The running child's pid, or null. */
+export function childPid(): number | null {
+  return native.childPid();
+}
+/** Kills the running child and reaps it. */
+export function childKill(): ChildDone | null {
+  return native.childKill();
+}
+/** Blocks until the running child ends. */
+export function childWait(): ChildDone | null {
+  return native.childWait();
+}
+/** How loaded keys join the dataset: replace it all, merge (a key in both is an error), merge replacing. */
+export const enum Install {
+  Replace = 0,
+  Merge = 1,
+  MergeReplacing = 2,
+}
+/** Loads an RDB file; the dataset changes only when all of it loads (throws the reason otherwise). */
+export function load(path: string, skipExpired: boolean, how: Install = Install.Replace): LoadResult {
+  return native.rdbLoad(path, skipExpired, how);
+}
+/** Loads an RDB held in `data` (an AOF preamble). */
+export function loadBuffer(data: Uint8Array, skipExpired: boolean, how: Install = Install.Replace): LoadResult {
+  return native.rdbLoadBuffer(data, skipExpired, how);
+}
+/** DEBUG SET-SKIP-CHECKSUM-VALIDATION. */
+export function setSkipChecksum(skip: boolean): void {
+  native.rdbSetSkipChecksum(skip);
+}

@@ -1,0 +1,67 @@
+/**
+ * The one background child (Redis's child_type / child_pid): an RDB save or
+ * an AOF rewrite runs in a process forked by the addon (native/src/fork.rs).
+ * Whoever starts one gives what to do when it ends; the server cron reaps it.
+ * INFO's fork statistics live here.
+ */
+import { persistence as native } from "../engine/index.js";
+import type { ChildDone, ForkResult } from "../engine/persistence.js";
+
+export type ChildKind = "rdb" | "aof";
+
+export class BackgroundChild {
+  kind: ChildKind | null = null;
+  pid = -1;
+  /** When it started (ms). */
+  startedAt = 0;
+  private onDone: ((d: ChildDone) => void) | null = null;
+  /** INFO stats: latest_fork_usec, total_forks. */
+  latestForkUsec = 0;
+  totalForks = 0;
+
+  active(): boolean {
+    return this.kind !== null;
+  }
+
+  /** Forks with `fork` (a binding that forks, e.g. persistence.bgsave); throws what it throws. */
+  start(kind: ChildKind, fork: () => ForkResult, onDone: (d: ChildDone) => void): ForkResult {
+    if (this.kind !== null) throw new Error("a child process is already running");
+    const r = fork();
+    this.kind = kind;
+    this.pid = r.pid;
+    this.startedAt = Date.now();
+    this.onDone = onDone;
+    this.latestForkUsec = r.forkUsec;
+    this.totalForks++;
+    return r;
+  }
+
+  /** Reaps the child if it ended (the server cron calls this every tick). */
+  poll(): void {
+    if (this.kind === null) return;
+    const d = native.childPoll();
+    if (d) this.finish(d);
+  }
+
+  /** Kills the child (SIGUSR1: not an error of its own) and reaps it. */
+  kill(): void {
+    if (this.kind === null) return;
+    const d = native.childKill();
+    if (d) this.finish(d);
+  }
+
+  /** Blocks until the child ends. */
+  wait(): void {
+    if (this.kind === null) return;
+    const d = native.childWait();
+    if (d) this.finish(d);
+  }
+
+  private finish(d: ChildDone): void {
+    const done = this.onDone;
+    this.kind = null;
+    this.pid = -1;
+    this.onDone = null;
+    done?.(d);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Persistence wired into the server: the RDB state per server, its cron,
+ * SHUTDOWN's and DEBUG RELOAD's hooks, INFO's fields and -MISCONF.
+ */
+import { infoProviders } from "../commands/info.js";
+import { shutdownHooks } from "../commands/server.js";
+import { debugHooks } from "../commands/debug.js";
+import { persistence as native } from "../engine/index.js";
+import type { Server } from "../server/server.js";
+import { BackgroundChild } from "./child.js";
+import { Rdb } from "./rdb.js";
+
+export { Rdb, functionHooks } from "./rdb.js";
+export { BackgroundChild } from "./child.js";
+
+const rdbs = new WeakMap<Server, Rdb>();
+
+/** The RDB state of `server`. */
+export function rdbOf(server: Server): Rdb {
+  let r = rdbs.get(server);
+  if (!r) {
+    r = new Rdb(server, new BackgroundChild());
+    rdbs.set(server, r);
+  }
+  return r;
+}
+
+/** Sets a server up for persistence (its constructor calls this). */
+export function installPersistence(server: Server): void {
+  const rdb = rdbOf(server);
+  server.cronHooks.push(() => rdb.cron());
+}
+
+/** -MISCONF's text (Redis's shared.bgsaveerr). */
+export const MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/** Whether writes are refused now (dispatch asks before a write or PING). */
+export function writesDenied(server: Server): boolean {
+  const r = rdbs.get(server);
+  return r !== undefined && r.writesDenied();
+}
+
+/** Before exiting (prepareForShutdown): a running background save is killed. */
+function killSaveChild(server: Server): void {
+  const rdb = rdbOf(server);
+  if (rdb.child.kind === "rdb") {
+    server.log.warning("There is a child saving an .rdb. Killing it!");
+    rdb.child.kill();
+  }
+}
+shutdownHooks.prepare = killSaveChild;
+// SHUTDOWN [SAVE]: a synchronous save.
+shutdownHooks.save = (c) => rdbOf(c.server).saveSync();
+
+/**
+ * SIGTERM / SIGINT (shutdown-on-sigterm / -sigint: default, save, nosave,
+ * now, force): saves when asked or when save rules exist. False when the save
+ * failed and the server must keep running.
+ */
+export function prepareSignalShutdown(server: Server, flags: string): boolean {
+  const words = flags.split(" ");
+  killSaveChild(server);
+  const save = words.includes("save") || (!words.includes("nosave") && server.config.get("save").trim() !== "");
+  if (!save) return true;
+  server.log.notice("Saving the final RDB snapshot before exiting.");
+  if (rdbOf(server).saveSync() || words.includes("force")) return true;
+  server.log.warning("Error trying to save the DB, can't exit.");
+  return false;
+}
+
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE].
+debugHooks.reload = (c, opts) => {
+  const rdb = rdbOf(c.server);
+  if (opts.save && !rdb.saveSync()) return c.r.error("ERR");
+  const how = opts.flush ? native.Install.Replace : opts.merge ? native.Install.MergeReplacing : native.Install.Merge;
+  try {
+    rdb.load(rdb.file(), how);
+  } catch (e) {
+    c.server.log.warning(`${(e as Error).message}`);
+    return c.r.error("ERR Error trying to load the RDB dump, check server logs.");
+  }
+  c.server.log.notice("DB reloaded by DEBUG RELOAD");
+  return c.r.ok();
+};
+
+const unixSecs = () => Math.floor(Date.now() / 1000);
+infoProviders.set("rdb_bgsave_in_progress", (s) => (rdbOf(s).child.kind === "rdb" ? 1 : 0));
+infoProviders.set("rdb_last_save_time", (s) => rdbOf(s).lastSave);
+infoProviders.set("rdb_last_bgsave_status", (s) => (rdbOf(s).lastBgsaveOk ? "ok" : "err"));
+infoProviders.set("rdb_last_bgsave_time_sec", (s) => rdbOf(s).lastBgsaveTimeSec);
+infoProviders.set("rdb_current_bgsave_time_sec", (s) => {
+  const c = rdbOf(s).child;
+  return c.kind === "rdb" ? unixSecs() - Math.floor(c.startedAt / 1000) : -1;
+});
+infoProviders.set("rdb_saves", (s) => rdbOf(s).saves);
+infoProviders.set("rdb_last_cow_size", (s) => rdbOf(s).lastCowSize);
+infoProviders.set("rdb_last_load_keys_expired", (s) => rdbOf(s).lastLoadKeysExpired);
+infoProviders.set("rdb_last_load_keys_loaded", (s) => rdbOf(s).lastLoadKeysLoaded);
+infoProviders.set("latest_fork_usec", (s) => rdbOf(s).child.latestForkUsec);
+infoProviders.set("total_forks", (s) => rdbOf(s).child.totalForks);

@@ -1,0 +1,186 @@
+/**
+ * RDB snapshots (Redis's rdb.c around the codec): SAVE, BGSAVE in a forked
+ * child, the `save` rules, loading at start and DEBUG RELOAD, and the state
+ * INFO persistence reports. The file format is the addon's (native/src/rdb).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { persistence as native, server as engineServer } from "../engine/index.js";
+import { REDIS_VERSION } from "../version.js";
+import type { Server } from "../server/server.js";
+import { BackgroundChild } from "./child.js";
+
+/** Seconds before a failed BGSAVE is retried by the save rules (CONFIG_BGSAVE_RETRY_DELAY). */
+const BGSAVE_RETRY_DELAY = 5;
+
+/** Function libraries go into snapshots through these (the scripting engine sets them). */
+export const functionHooks: { dump?: () => Buffer[]; restore?: (code: Buffer[]) => void } = {};
+
+export class Rdb {
+  /** Unix seconds of the last successful save (LASTSAVE). */
+  lastSave: number;
+  lastBgsaveOk = true;
+  /** Unix seconds of the last BGSAVE attempt. */
+  lastBgsaveTry = 0;
+  lastBgsaveTimeSec = -1;
+  saves = 0;
+  lastCowSize = 0;
+  bgsaveScheduled = false;
+  lastLoadKeysLoaded = 0;
+  lastLoadKeysExpired = 0;
+  /** The dirty count when the running BGSAVE started. */
+  private dirtyBeforeBgsave = 0;
+
+  constructor(
+    private readonly server: Server,
+    readonly child: BackgroundChild,
+  ) {
+    this.lastSave = Math.floor(server.startedAt / 1000);
+  }
+
+  /** The file SAVE writes and start-up loads (dbfilename, relative to dir, the cwd). */
+  file(): string {
+    return this.server.config.get("dbfilename");
+  }
+
+  /** The AUX fields of a snapshot (also an AOF base: `aofBase`). */
+  aux(aofBase: boolean): string[] {
+    return [
+      "redis-ver", REDIS_VERSION,
+      "redis-bits", "64",
+      "ctime", String(Math.floor(Date.now() / 1000)),
+      "used-mem", String(engineServer.usedMemory()),
+      "aof-base", aofBase ? "1" : "0",
+    ];
+  }
+
+  saveLru(): boolean {
+    return this.server.config.get("maxmemory-policy").endsWith("-lru");
+  }
+
+  /** SAVE (rdbSave): true on success; the reason is logged otherwise. */
+  saveSync(): boolean {
+    const log = this.server.log;
+    try {
+      native.save(this.file(), this.aux(false), this.saveLru(), functionHooks.dump?.() ?? []);
+    } catch (e) {
+      log.warning(`Failed saving the DB: ${(e as Error).message}`);
+      return false;
+    }
+    log.notice("DB saved on disk");
+    this.server.writePath.dirtyAtLastSave = this.server.writePath.dirty();
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.lastBgsaveOk = true;
+    return true;
+  }
+
+  /** BGSAVE (rdbSaveBackground): false when the fork failed (logged). */
+  bgsave(): boolean {
+    if (this.child.active()) return false;
+    this.saves++;
+    this.dirtyBeforeBgsave = this.server.writePath.dirty();
+    this.lastBgsaveTry = Math.floor(Date.now() / 1000);
+    const file = this.file();
+    try {
+      const r = this.child.start(
+        "rdb",
+        () => native.bgsave(file, this.aux(false), this.saveLru(), functionHooks.dump?.() ?? []),
+        (d) => this.bgsaveDone(d),
+      );
+      this.server.log.notice(`Background saving started by pid ${r.pid}`);
+      return true;
+    } catch (e) {
+      this.lastBgsaveOk = false;
+      this.server.log.warning(`Can't save in background: fork: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  /** backgroundSaveDoneHandlerDisk. */
+  private bgsaveDone({ ok, signal, cowBytes, pid }: native.ChildDone): void {
+    const log = this.server.log;
+    const now = Date.now();
+    if (ok) {
+      log.notice("Background saving terminated with success");
+      this.server.writePath.dirtyAtLastSave = this.dirtyBeforeBgsave;
+      this.lastSave = Math.floor(now / 1000);
+      this.lastBgsaveOk = true;
+    } else if (signal === 0) {
+      log.warning("Background saving error");
+      this.lastBgsaveOk = false;
+    } else {
+      log.warning(`Background saving terminated by signal ${signal}`);
+      fs.rmSync(path.join(path.dirname(this.file()), `temp-${pid}.rdb`), { force: true });
+      // SIGUSR1 is how a save is killed on purpose: not an error.
+      if (signal !== 10) this.lastBgsaveOk = false;
+    }
+    this.lastBgsaveTimeSec = Math.round((now - this.child.startedAt) / 1000);
+    this.lastCowSize = cowBytes;
+  }
+
+  /** The save rules and a scheduled BGSAVE (serverCron's part). */
+  cron(): void {
+    this.child.poll();
+    if (this.child.active()) return;
+    const now = Math.floor(Date.now() / 1000);
+    const retryOk = now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY || this.lastBgsaveOk;
+    if (this.bgsaveScheduled && retryOk) {
+      this.bgsaveScheduled = false;
+      this.bgsave();
+      return;
+    }
+    const rules = this.server.config.get("save").trim();
+    if (rules === "") return;
+    const p = rules.split(" ").map(Number);
+    const dirty = this.server.writePath.dirty() - this.server.writePath.dirtyAtLastSave;
+    for (let j = 0; j + 1 < p.length; j += 2) {
+      const [seconds, changes] = [p[j], p[j + 1]];
+      if (dirty >= changes && now - this.lastSave > seconds && retryOk) {
+        this.server.log.notice(`${changes} changes in ${seconds} seconds. Saving...`);
+        this.bgsave();
+        break;
+      }
+    }
+  }
+
+  /** Loads dbfilename if it exists (start-up). Throws the reason when the file is bad. */
+  loadAtStart(): void {
+    const file = this.file();
+    if (!fs.existsSync(file)) return;
+    const start = Date.now();
+    this.load(file);
+    this.server.log.notice(`DB loaded from disk: ${((Date.now() - start) / 1000).toFixed(3)} seconds`);
+  }
+
+  /** Loads an RDB file (rdbLoad), replacing the dataset; throws the reason when it is bad. `skipExpired` false: an AOF base. */
+  load(file: string, how: native.Install = native.Install.Replace, skipExpired = true): native.LoadResult {
+    const r = native.load(file, skipExpired, how);
+    this.lastLoadKeysLoaded = r.keys;
+    this.lastLoadKeysExpired = r.expiredSkipped;
+    const log = this.server.log;
+    const aux = r.aux;
+    for (let i = 0; i + 1 < aux.length; i += 2) {
+      const k = aux[i].toString("latin1");
+      const v = aux[i + 1].toString("latin1");
+      if (k === "redis-ver") log.notice(`Loading RDB produced by version ${v}`);
+      else if (k === "ctime") log.notice(`RDB age ${Math.floor(Date.now() / 1000) - Number(v)} seconds`);
+      else if (k === "used-mem") log.notice(`RDB memory usage when created ${(Number(v) / 1024 / 1024).toFixed(2)} Mb`);
+    }
+    if (r.functions.length > 0) {
+      if (functionHooks.restore) functionHooks.restore(r.functions);
+      else log.warning(`The RDB file holds ${r.functions.length} function libraries; this server has no function engine to load them into`);
+    }
+    if (r.emptySkipped > 0) {
+      log.notice(`Done loading RDB, keys loaded: ${r.keys}, keys expired: ${r.expiredSkipped}, empty keys skipped: ${r.emptySkipped}.`);
+    } else {
+      log.notice(`Done loading RDB, keys loaded: ${r.keys}, keys expired: ${r.expiredSkipped}.`);
+    }
+    return r;
+  }
+
+  /** -MISCONF: writes are refused while the last BGSAVE failed (stop-writes-on-bgsave-error with save rules). */
+  writesDenied(): boolean {
+    const c = this.server.config;
+    return !this.lastBgsaveOk && c.bool("stop-writes-on-bgsave-error") && c.get("save").trim() !== "";
+  }
+}
