@@ -224,8 +224,9 @@ fn rewrite_stream(w: &mut impl Write, key: &[u8], s: &Stream) -> io::Result<()> 
 }
 
 /// The whole dataset (rewriteAppendOnlyFileRio): `timestamp` (unix seconds)
-/// starts the file with a `#TS:` annotation when aof-timestamp-enabled.
-pub fn rewrite(ks: &Keyspace, w: &mut impl Write, timestamp: Option<i64>) -> io::Result<()> {
+/// starts the file with a `#TS:` annotation when aof-timestamp-enabled;
+/// `key_delay_us` (rdb-key-save-delay, for tests) is slept after each key.
+pub fn rewrite(ks: &Keyspace, w: &mut impl Write, timestamp: Option<i64>, key_delay_us: u64) -> io::Result<()> {
     if let Some(ts) = timestamp {
         write!(w, "#TS:{ts}\r\n")?;
     }
@@ -237,6 +238,9 @@ pub fn rewrite(ks: &Keyspace, w: &mut impl Write, timestamp: Option<i64>) -> io:
         bulk_i64(w, j as i64)?;
         for (k, e) in db.dict.iter() {
             rewrite_key(w, k.as_slice(), &e.value, e.expire())?;
+            if key_delay_us > 0 {
+                std::thread::sleep(std::time::Duration::from_micros(key_delay_us));
+            }
         }
     }
     Ok(())
@@ -244,12 +248,12 @@ pub fn rewrite(ks: &Keyspace, w: &mut impl Write, timestamp: Option<i64>) -> io:
 
 /// Writes the command-form base to `path` (through a temp file in the same
 /// directory, fsynced, then renamed, as rewriteAppendOnlyFile does).
-pub fn write_file(ks: &Keyspace, path: &std::path::Path, timestamp: Option<i64>) -> io::Result<()> {
+pub fn write_file(ks: &Keyspace, path: &std::path::Path, timestamp: Option<i64>, key_delay_us: u64) -> io::Result<()> {
     let tmp = path.with_file_name(format!("temp-rewriteaof-{}.aof", std::process::id()));
     let res = (|| {
         let f = std::fs::File::create(&tmp)?;
         let mut w = io::BufWriter::with_capacity(1 << 20, f);
-        rewrite(ks, &mut w, timestamp)?;
+        rewrite(ks, &mut w, timestamp, key_delay_us)?;
         let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -267,7 +271,7 @@ mod tests {
 
     fn text(ks: &Keyspace) -> String {
         let mut out = Vec::new();
-        rewrite(ks, &mut out, None).unwrap();
+        rewrite(ks, &mut out, None, 0).unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -6,10 +6,15 @@ use crate::api::persistence::ForkResult;
 use crate::keyspace::ks;
 use napi_derive::napi;
 
+/// rdb-key-save-delay (µs after each key; tests slow a rewrite down with it).
+fn key_delay() -> u64 {
+    crate::config::get().rdb_key_save_delay.max(0) as u64
+}
+
 /// Writes the command-form AOF base of the whole dataset to `path`; an error text, or null.
 #[napi(catch_unwind)]
 pub fn aof_write_commands(path: String, timestamp: Option<i64>) -> Option<String> {
-    crate::aof_rewrite::write_file(ks(), std::path::Path::new(&path), timestamp).err().map(|e| e.to_string())
+    crate::aof_rewrite::write_file(ks(), std::path::Path::new(&path), timestamp, key_delay()).err().map(|e| e.to_string())
 }
 
 /// BGREWRITEAOF: forks a child that writes the command-form base to `path`
@@ -17,10 +22,11 @@ pub fn aof_write_commands(path: String, timestamp: Option<i64>) -> Option<String
 /// through child_poll. Throws when it cannot fork.
 #[napi(catch_unwind)]
 pub fn aof_rewrite_background(path: String, timestamp: Option<i64>) -> napi::Result<ForkResult> {
+    let delay = key_delay();
     let (pid, usec) = crate::fork::fork_child(move || {
         let k = ks();
         let keys: u64 = k.dbs.iter().map(|d| d.dict.len() as u64).sum();
-        match crate::aof_rewrite::write_file(k, std::path::Path::new(&path), timestamp) {
+        match crate::aof_rewrite::write_file(k, std::path::Path::new(&path), timestamp, delay) {
             Ok(()) => crate::fork::JobResult { ok: true, count: keys },
             Err(e) => {
                 eprintln!("Write error writing append only file on disk: {e}");

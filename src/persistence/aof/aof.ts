@@ -562,7 +562,7 @@ export class Aof {
     // No done handler for a killed rewrite (the child slot calls childDone, which sees no child).
     this.child = null;
     killRewriteChild(this.server);
-    fs.rm(c.tmpFile, { force: true }, () => undefined);
+    removeTempFiles(c);
     this.rewriteTimeStart = -1;
   }
 
@@ -591,7 +591,7 @@ export class Aof {
       }
       this.log.warning(`Background AOF rewrite terminated by signal ${signal}`);
     }
-    fs.rm(c.tmpFile, { force: true }, () => undefined);
+    removeTempFiles(c);
     if (this.state === "wait_rewrite") {
       this.buf.clear();
       const tmp = tempIncrName(this.filename);
@@ -729,6 +729,14 @@ export class Aof {
       this.log.warning(`Fail to fsync the AOF file: ${strerror(e)}.`);
     }
   }
+}
+
+/**
+ * aofRemoveTempFile: the child's output and the temp file it writes that to
+ * first (temp-rewriteaof-<pid>.aof for commands, temp-<pid>.rdb for an RDB).
+ */
+function removeTempFiles(c: RewriteChild): void {
+  for (const f of [c.tmpFile, `temp-rewriteaof-${c.pid}.aof`, `temp-${c.pid}.rdb`]) fs.rm(f, { force: true }, () => undefined);
 }
 
 /** The temp incr file used while the first rewrite runs (getTempIncrAofName). */
