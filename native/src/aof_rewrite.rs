@@ -223,12 +223,25 @@ fn rewrite_stream(w: &mut impl Write, key: &[u8], s: &Stream) -> io::Result<()> 
     Ok(())
 }
 
-/// The whole dataset (rewriteAppendOnlyFileRio): `timestamp` (unix seconds)
-/// starts the file with a `#TS:` annotation when aof-timestamp-enabled;
-/// `key_delay_us` (rdb-key-save-delay, for tests) is slept after each key.
-pub fn rewrite(ks: &Keyspace, w: &mut impl Write, timestamp: Option<i64>, key_delay_us: u64) -> io::Result<()> {
-    if let Some(ts) = timestamp {
+/// What a base holds besides the keys.
+#[derive(Default)]
+pub struct Extras {
+    /// `#TS:<unix seconds>` first (aof-timestamp-enabled).
+    pub timestamp: Option<i64>,
+    /// The function libraries' code: a FUNCTION LOAD each, before the keys.
+    pub functions: Vec<Vec<u8>>,
+    /// rdb-key-save-delay: microseconds slept after each key (tests slow a rewrite down with it).
+    pub key_delay_us: u64,
+}
+
+/// The whole dataset (rewriteAppendOnlyFileRio).
+pub fn rewrite(ks: &Keyspace, w: &mut impl Write, x: &Extras) -> io::Result<()> {
+    if let Some(ts) = x.timestamp {
         write!(w, "#TS:{ts}\r\n")?;
+    }
+    for code in &x.functions {
+        w.write_all(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n")?;
+        bulk(w, code)?;
     }
     for (j, db) in ks.dbs.iter().enumerate() {
         if db.dict.is_empty() {
@@ -238,8 +251,8 @@ pub fn rewrite(ks: &Keyspace, w: &mut impl Write, timestamp: Option<i64>, key_de
         bulk_i64(w, j as i64)?;
         for (k, e) in db.dict.iter() {
             rewrite_key(w, k.as_slice(), &e.value, e.expire())?;
-            if key_delay_us > 0 {
-                std::thread::sleep(std::time::Duration::from_micros(key_delay_us));
+            if x.key_delay_us > 0 {
+                std::thread::sleep(std::time::Duration::from_micros(x.key_delay_us));
             }
         }
     }
@@ -248,12 +261,12 @@ pub fn rewrite(ks: &Keyspace, w: &mut impl Write, timestamp: Option<i64>, key_de
 
 /// Writes the command-form base to `path` (through a temp file in the same
 /// directory, fsynced, then renamed, as rewriteAppendOnlyFile does).
-pub fn write_file(ks: &Keyspace, path: &std::path::Path, timestamp: Option<i64>, key_delay_us: u64) -> io::Result<()> {
+pub fn write_file(ks: &Keyspace, path: &std::path::Path, x: &Extras) -> io::Result<()> {
     let tmp = path.with_file_name(format!("temp-rewriteaof-{}.aof", std::process::id()));
     let res = (|| {
         let f = std::fs::File::create(&tmp)?;
         let mut w = io::BufWriter::with_capacity(1 << 20, f);
-        rewrite(ks, &mut w, timestamp, key_delay_us)?;
+        rewrite(ks, &mut w, x)?;
         let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -271,7 +284,7 @@ mod tests {
 
     fn text(ks: &Keyspace) -> String {
         let mut out = Vec::new();
-        rewrite(ks, &mut out, None, 0).unwrap();
+        rewrite(ks, &mut out, &Extras::default()).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -286,6 +299,17 @@ mod tests {
         let mut k = Keyspace::new(1);
         k.set(0, b"s", Value::Str(SBytes::new(b"hi")), -1);
         assert!(text(&k).ends_with("*3\r\n$3\r\nSET\r\n$1\r\ns\r\n$2\r\nhi\r\n"));
+    }
+
+    #[test]
+    fn timestamp_and_functions_come_first() {
+        let mut k = Keyspace::new(1);
+        k.set(0, b"a", Value::Int(1), -1);
+        let mut out = Vec::new();
+        let x = Extras { timestamp: Some(1700000000), functions: vec![b"#!lua name=l".to_vec()], key_delay_us: 0 };
+        rewrite(&k, &mut out, &x).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.starts_with("#TS:1700000000\r\n*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n$12\r\n#!lua name=l\r\n*2\r\n$6\r\nSELECT\r\n"));
     }
 
     #[test]

@@ -239,7 +239,7 @@ export class Aof {
     if (this.server.config.bool("aof-disable-auto-gc") || m.history.length === 0) return;
     for (const h of m.history) {
       this.log.notice(`Removing the history file ${h.name} in the background`);
-      fs.rm(this.filePath(h.name), { force: true }, () => undefined);
+      bgUnlink(this.filePath(h.name));
     }
     m.history = [];
     this.persistManifest(m, false);
@@ -596,7 +596,7 @@ export class Aof {
       this.buf.clear();
       const tmp = tempIncrName(this.filename);
       this.log.notice(`Removing the temp incr aof file ${tmp} in the background`);
-      fs.rm(this.filePath(tmp), { force: true }, () => undefined);
+      bgUnlink(this.filePath(tmp));
     }
     this.rewriteTimeLast = unixtime() - this.rewriteTimeStart;
     this.rewriteTimeStart = -1;
@@ -627,15 +627,15 @@ export class Aof {
         fs.renameSync(this.filePath(tmpName), newIncrPath);
       } catch (e) {
         this.log.warning(`Error trying to rename the temporary AOF incr file ${this.filePath(tmpName)} into ${newIncrPath}: ${strerror(e)}`);
-        fs.rm(basePath, { force: true }, () => undefined);
+        bgUnlink(basePath);
         return fail();
       }
       this.log.notice(`Successfully renamed the temporary AOF incr file ${tmpName} into ${incrName}`);
     }
     temp.markRewrittenIncrAsHistory(this.fd >= 0);
     if (!this.persistManifest(temp, false)) {
-      fs.rm(basePath, { force: true }, () => undefined);
-      if (newIncrPath) fs.rm(newIncrPath, { force: true }, () => undefined);
+      bgUnlink(basePath);
+      if (newIncrPath) bgUnlink(newIncrPath);
       return fail();
     }
     this.manifest = temp;
@@ -736,12 +736,31 @@ export class Aof {
  * first (temp-rewriteaof-<pid>.aof for commands, temp-<pid>.rdb for an RDB).
  */
 function removeTempFiles(c: RewriteChild): void {
-  for (const f of [c.tmpFile, `temp-rewriteaof-${c.pid}.aof`, `temp-${c.pid}.rdb`]) fs.rm(f, { force: true }, () => undefined);
+  for (const f of [c.tmpFile, `temp-rewriteaof-${c.pid}.aof`, `temp-${c.pid}.rdb`]) bgUnlink(f);
 }
 
 /** The temp incr file used while the first rewrite runs (getTempIncrAofName). */
 function tempIncrName(aofName: string): string {
   return `temp-${aofName}.incr`;
+}
+
+/**
+ * Redis's bg_unlink: the name goes now (a new file of the same name may follow
+ * at once), the blocks are freed when the last descriptor closes, on the thread pool.
+ */
+function bgUnlink(file: string): void {
+  let fd = -1;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch {
+    // not there (or unreadable): the unlink below says which
+  }
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // already gone
+  }
+  if (fd >= 0) fs.close(fd, () => undefined);
 }
 
 function isDir(p: string): boolean {

@@ -31,7 +31,7 @@ export function writeBaseNow(server: Server, file: string, preamble: boolean): s
     } catch (e) {
       err = (e as Error).message;
     }
-  } else err = engineAof.writeCommands(file, timestamp(server));
+  } else err = engineAof.writeCommands(file, timestamp(server), functions());
   return err === null ? null : `Write error writing append only file on disk: ${err}`;
 }
 
@@ -45,7 +45,7 @@ export function startRewriteChild(server: Server, preamble: boolean, onDone: (d:
       () =>
         preamble
           ? native.bgsave(tmpFile, rdb.aux(true), rdb.saveLru(), functions())
-          : engineAof.rewriteInChild(tmpFile, timestamp(server)),
+          : engineAof.rewriteInChild(tmpFile, timestamp(server), functions()),
       onDone,
     );
     return { pid: r.pid, tmpFile, preamble };
