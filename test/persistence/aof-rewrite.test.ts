@@ -80,6 +80,37 @@ describe("appendonly at run time", () => {
     await b.kill9();
   });
 
+  it("retries the first rewrite until one succeeds when children die (AOF turned on at run time)", async () => {
+    const dir = freshDir();
+    const a = await startIn(dir, []);
+    const c = a.client();
+    await c.call("debug", "populate", "100");
+    await c.config("SET", "rdb-key-save-delay", "100000"); // 10 s for 100 keys: slow enough to kill the child
+    await c.config("SET", "appendonly", "yes");
+    const childPids = () => [...a.log().matchAll(/Background append only file rewriting started by pid (\d+)/g)].map((m) => Number(m[1]));
+    const first = (await until(childPids, (p) => p.length === 1))[0];
+    process.kill(first, "SIGKILL");
+    const second = (await until(childPids, (p) => p.length === 2))[1];
+    expect(a.log()).toContain("Background AOF rewrite terminated by signal 9");
+    expect(fs.existsSync(path.join(dir, "appendonlydir", "appendonly.aof.manifest"))).toBe(false);
+    await c.config("SET", "rdb-key-save-delay", "0");
+    process.kill(second, "SIGKILL");
+    const info = await rewriteDone(a);
+    expect(info).toContain("aof_last_bgrewrite_status:ok");
+    // The temp incr file is dropped after each failure (and only then), never the next rewrite's.
+    expect(a.log().match(/Removing the temp incr aof file/g)).toHaveLength(2);
+    expect(manifest(dir)).toEqual([
+      ["appendonly.aof.1.base.rdb", "1", "b"],
+      ["appendonly.aof.1.incr.aof", "1", "i"],
+    ]);
+    await c.set("after", "1");
+    const want = await c.call("debug", "digest");
+    await a.kill9();
+    const b = await startIn(dir, ["--appendonly", "yes"]);
+    expect(await b.client().call("debug", "digest")).toBe(want);
+    await b.kill9();
+  });
+
   it("rewrites on its own when the AOF grows past auto-aof-rewrite-percentage", async () => {
     const dir = freshDir();
     const a = await startIn(dir, ["--appendonly", "yes", "--auto-aof-rewrite-min-size", "1", "--auto-aof-rewrite-percentage", "100"]);
