@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import type Redis from "ioredis";
 import { haveRedisServer } from "../helpers/nodis.js";
 import { until } from "../helpers/wait.js";
 import { dataDirs, differingKeys, fill, manifest, startIn } from "./process.js";
@@ -14,6 +15,18 @@ const REDIS = process.env.NODIS_ORACLE_BIN ?? "redis-server";
 /** The oracle's major.minor version (7.0 for Debian's). */
 const oracleVersion = () => Number(/v=(\d+\.\d+)/.exec(spawnSync(REDIS, ["--version"], { encoding: "utf8" }).stdout)?.[1] ?? 0);
 const freshDir = dataDirs("nodis-aof-interop-");
+
+/**
+ * A copy of a running server's AOF directory in a fresh data directory, once
+ * what it holds is written (with appendfsync everysec a write may wait while a
+ * background fsync runs: Redis's postponed flush).
+ */
+async function copyAof(c: Redis, dir: string): Promise<string> {
+  await until(async () => (await c.info("persistence")).includes("aof_buffer_length:0\r\n"), (ok) => ok);
+  const copy = freshDir();
+  fs.cpSync(path.join(dir, "appendonlydir"), path.join(copy, "appendonlydir"), { recursive: true });
+  return copy;
+}
 
 describe.skipIf(!haveRedisServer()).each([
   ["commands", "no"],
@@ -30,8 +43,7 @@ describe.skipIf(!haveRedisServer()).each([
     await until(async () => (await c.info("persistence")).includes("aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0"), (ok) => ok);
     await fill(c, 8);
     const want = await c.call("debug", "digest");
-    const copy = freshDir();
-    fs.cpSync(path.join(dir, "appendonlydir"), path.join(copy, "appendonlydir"), { recursive: true });
+    const copy = await copyAof(c, dir);
     expect(manifest(copy).map((l) => l[2])).toEqual(["b", "i"]);
 
     const mine = await startIn(copy, args);
@@ -54,8 +66,7 @@ describe.skipIf(!haveRedisServer()).each([
     await fill(c, 10);
     const want = await c.call("debug", "digest");
     // A copy to load in redis-server while Nodis keeps running (to compare key by key on a mismatch).
-    const copy = freshDir();
-    fs.cpSync(path.join(dir, "appendonlydir"), path.join(copy, "appendonlydir"), { recursive: true });
+    const copy = await copyAof(c, dir);
 
     const r = await startIn(copy, args, REDIS);
     const theirs = r.client();
