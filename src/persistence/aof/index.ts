@@ -77,6 +77,8 @@ function installAof(server: Server): Aof {
       server.log.warning(err);
       process.exit(1);
     }
+    // Redis sets server.dirty to 0 here: no changes since the last save.
+    server.writePath.dirtyAtLastSave = server.writePath.dirty();
     server.log.notice("Append Only File loaded by DEBUG LOADAOF");
     c.r.ok();
   };
