@@ -60,7 +60,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   // a library server reads an RDB only when dir or dbfilename is given). The CLI does it after its start-up lines.
   if (!opts.loadLater) {
     try {
-      loadDataFromDisk(server, { rdb: opts.configObject !== undefined || opts.config?.dir !== undefined || opts.config?.dbfilename !== undefined });
+      await loadDataFromDisk(server, { rdb: opts.configObject !== undefined || opts.config?.dir !== undefined || opts.config?.dbfilename !== undefined });
     } catch (e) {
       void server.close();
       throw e;

@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   }
   log.notice("Server initialized");
   try {
-    loadDataFromDisk(server, { rdb: true });
+    await loadDataFromDisk(server, { rdb: true });
   } catch (e) {
     // The reasons are logged (Redis exits 1 after them).
     if (!(e as { logged?: boolean }).logged) log.warning((e as Error).message);

@@ -174,7 +174,7 @@ const memorySection: Section = (s) => {
 };
 
 const persistenceSection: Section = (s) => [
-  field(s, "loading", 0),
+  `loading:${s.loading ? 1 : 0}`,
   field(s, "async_loading", 0),
   "current_cow_peak:0",
   "current_cow_size:0",
@@ -207,6 +207,12 @@ const persistenceSection: Section = (s) => [
   // With the AOF on, its sizes and buffers (Redis prints these only when aof_enabled).
   ...(s.config.bool("appendonly")
     ? ["aof_current_size", "aof_base_size", "aof_pending_rewrite", "aof_buffer_length", "aof_pending_bio_fsync", "aof_delayed_fsync"].map((n) => field(s, n, 0))
+    : []),
+  // While loading, its progress (Redis prints these only then).
+  ...(s.loading
+    ? ["loading_start_time", "loading_total_bytes", "loading_rdb_used_mem", "loading_loaded_bytes", "loading_loaded_perc", "loading_eta_seconds"].map((n) =>
+        field(s, n, 0),
+      )
     : []),
 ];
 

@@ -8,11 +8,17 @@ import type { Server } from "../server/server.js";
 import { startAof } from "./aof/index.js";
 import { rdbOf } from "./index.js";
 
-export function loadDataFromDisk(server: Server, opts: { rdb: boolean }): void {
-  if (startAof(server) || !opts.rdb) return;
+export async function loadDataFromDisk(server: Server, opts: { rdb: boolean }): Promise<void> {
+  // Meanwhile clients are answered -LOADING (dispatch), and the cron waits.
+  server.loading = true;
   try {
-    rdbOf(server).loadAtStart();
-  } catch (e) {
-    throw new Error(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
+    if ((await startAof(server)) || !opts.rdb) return;
+    try {
+      rdbOf(server).loadAtStart();
+    } catch (e) {
+      throw new Error(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
+    }
+  } finally {
+    server.loading = false;
   }
 }

@@ -88,6 +88,8 @@ export class Server {
   readonly beforeOutputHooks: (() => void)[] = [];
   /** Whether a batch's replies should wait for the end of the turn (the AOF has unwritten changes). */
   holdReplies: (() => boolean) | null = null;
+  /** The dataset is being loaded at start: commands without the `loading` flag get -LOADING. */
+  loading = false;
   /** While the AOF cannot be written: the MISCONF error refusing writes (Redis's DISK_ERROR_TYPE_AOF), else null. */
   aofWriteError: string | null = null;
   /** Called when the server stops itself (SHUTDOWN, a signal): the AOF writes and fsyncs its buffer. */
@@ -173,6 +175,8 @@ export class Server {
 
   /** Periodic work (Redis's serverCron): active expiry, idle timeouts, soft output limits. */
   private cron(): void {
+    // While the dataset loads nothing runs on the clock (Redis serves only clients meanwhile).
+    if (this.loading) return;
     const now = Date.now();
     engine.server.setClock(now);
     // Keys do not expire while writes are paused (expiring is a write).

@@ -127,6 +127,26 @@ describe("AOF", () => {
     await a.kill9();
   });
 
+  it("answers -LOADING while the AOF loads at start, with INFO's loading fields", async () => {
+    const dir = freshDir();
+    const d = path.join(dir, "appendonlydir");
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, "appendonly.aof.manifest"), "file appendonly.aof.1.incr.aof seq 1 type i\n");
+    const cmds = Array.from({ length: 3000 }, (_, i) => `*3\r\n$3\r\nSET\r\n$${String(i).length}\r\n${i}\r\n$1\r\nv\r\n`);
+    fs.writeFileSync(path.join(d, "appendonly.aof.1.incr.aof"), cmds.join(""));
+    // 1 ms per command (key-load-delay): about 3 s of loading, the event loop answering between steps.
+    const a = await startIn(dir, [...AOF, "--key-load-delay", "1000"], "nodis", { untilReady: false });
+    const c = a.client();
+    await expect(c.ping()).rejects.toThrow("LOADING Redis is loading the dataset in memory");
+    const info = (await c.info("persistence")) as string;
+    expect(info).toContain("loading:1\r\n");
+    expect(info).toContain(`loading_total_bytes:${cmds.join("").length}\r\n`);
+    expect(await until(() => c.ping().catch((e: Error) => e.message), (r) => r === "PONG")).toBe("PONG");
+    expect(await c.dbsize()).toBe(3000);
+    expect(a.log()).toContain("DB loaded from append only file");
+    await a.kill9();
+  });
+
   it("refuses to start on a corrupted middle, naming the file and offset", async () => {
     const dir = freshDir();
     const a = await startIn(dir, AOF);

@@ -4,6 +4,7 @@
  * or killed, and started again over the same files.
  */
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
@@ -40,9 +41,10 @@ export interface ServerProcess {
 
 /**
  * Starts Nodis (or `bin`, a redis-server) in `dir` with `args`; resolves once it
- * accepts connections or has exited (check `proc.exitCode`).
+ * has loaded its data and accepts connections, or has exited (check
+ * `proc.exitCode`); with `untilReady` false, as soon as its port is open.
  */
-export async function startIn(dir: string, args: string[], bin: "nodis" | string = "nodis"): Promise<ServerProcess> {
+export async function startIn(dir: string, args: string[], bin: "nodis" | string = "nodis", { untilReady = true } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--enable-debug-command", "yes"];
   const proc = bin === "nodis" ? spawn("node", [CLI, ...common, ...args], { stdio: ["ignore", "pipe", "pipe"] }) : spawn(bin, [...common, "--daemonize", "no", ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -52,7 +54,15 @@ export async function startIn(dir: string, args: string[], bin: "nodis" | string
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
   const clients: Redis[] = [];
   // Until it has loaded its data and accepts connections (both servers log this line), or has exited.
-  await waitFor(() => proc.exitCode !== null || out.includes("Ready to accept connections"), { everyMs: 25 });
+  const portOpen = () =>
+    new Promise<boolean>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+  await waitFor(async () => proc.exitCode !== null || (untilReady ? out.includes("Ready to accept connections") : await portOpen()), { everyMs: 25 });
   const closeClients = () => {
     for (const c of clients.splice(0)) c.disconnect();
   };

@@ -13,7 +13,7 @@ import type { PropagatedOp } from "../../server/write-path.js";
 import { strerror } from "../../config/special.js";
 import { ByteBuffer, catCommand, catSelect } from "./encode.js";
 import { Manifest, ManifestError, fsyncDir, manifestName, writeManifest } from "./manifest.js";
-import { loadFiles, type LoadResult } from "./loader.js";
+import { loadFiles, runNow, runYielding, type LoadedAof, type LoadProgress, type LoadResult } from "./loader.js";
 import { childActive, killRewriteChild, startRewriteChild, writeBaseNow, type RewriteChild } from "./child.js";
 import type { ChildDone } from "../../engine/persistence.js";
 
@@ -116,8 +116,11 @@ export class Aof {
     }
   }
 
-  /** loadAppendOnlyFiles at start, with the upgrade from an old single-file AOF. Throws AofFatal. */
-  loadOnStart(): LoadResult {
+  /**
+   * loadAppendOnlyFiles at start, with the upgrade from an old single-file AOF.
+   * The event loop runs between steps (clients get -LOADING). Throws AofFatal.
+   */
+  async loadOnStart(): Promise<LoadResult> {
     const m = this.manifest;
     const name = this.filename;
     const dir = this.dirname;
@@ -126,31 +129,55 @@ export class Aof {
       if (!isDir(dir) || (m.base === null && m.incr.length === 0) || onlyOldBase) this.upgradePrepare();
     }
     const t0 = performance.now();
-    const res = this.loadFilesNow();
+    const res = await this.loadFiles(true);
     if (res === "failed" || res === "open_err") throw new AofFatal("the AOF could not be loaded (see the log above)");
     if (res !== "not_exist") this.log.notice(`DB loaded from append only file: ${((performance.now() - t0) / 1000).toFixed(3)} seconds`);
     return res;
   }
 
-  private loadFilesNow(): LoadResult {
+  /** What the running load has done (INFO's loading_* fields), null when none runs. */
+  progress: LoadProgress | null = null;
+
+  /** Loads the files of the manifest: at once, or letting the event loop run between steps (`yielding`). */
+  private loadFiles(yielding: false): LoadResult;
+  private loadFiles(yielding: true): Promise<LoadResult>;
+  private loadFiles(yielding: boolean): LoadResult | Promise<LoadResult> {
     this.loading = true;
     this.server.writePath.suppressed++;
-    try {
-      const res = loadFiles(this.server, this.manifest, {
+    const progress: LoadProgress = { startTime: Math.floor(Date.now() / 1000), totalBytes: 0, doneBytes: 0, fileOffset: 0 };
+    this.progress = progress;
+    const steps = loadFiles(
+      this.server,
+      this.manifest,
+      {
         dir: this.dirname,
         truncatedOk: this.server.config.bool("aof-load-truncated"),
         aofName: this.filename,
         log: this.log,
-      });
+        keyLoadDelayUs: Math.max(0, this.server.config.int("key-load-delay")),
+      },
+      progress,
+    );
+    const done = (res: LoadedAof): LoadResult => {
       if (res.result === "ok" || res.result === "truncated") {
         this.currentSize = res.totalSize;
         this.rewriteBaseSize = res.baseSize;
       }
       return res.result;
-    } finally {
+    };
+    const end = () => {
       this.loading = false;
+      this.progress = null;
       this.server.writePath.suppressed--;
+    };
+    if (!yielding) {
+      try {
+        return done(runNow(steps));
+      } finally {
+        end();
+      }
     }
+    return runYielding(steps).then(done).finally(end);
   }
 
   /** aofUpgradePrepare: an old appendonly.aof in `dir` moves into the AOF directory as its base. */
@@ -699,7 +726,7 @@ export class Aof {
   reload(emptyData: () => void): string | null {
     if (this.state === "on") this.flush(true);
     emptyData();
-    const res = this.loadFilesNow();
+    const res = this.loadFiles(false);
     // As Redis's debug.c: anything but a complete load (or an empty AOF) ends the process, a missing or cut AOF too.
     if (res !== "ok" && res !== "empty") return `DEBUG LOADAOF could not load the AOF (${res.replace("_", " ")})`;
     return null;

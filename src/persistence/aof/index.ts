@@ -23,15 +23,15 @@ export function aofOf(server: Server): Aof | undefined {
 /**
  * Sets up the AOF for `server` and, with appendonly yes, loads it and opens it
  * for appending (Redis's aofLoadManifestFromDisk, loadDataFromDisk's AOF part,
- * aofOpenIfNeededOnServerStart, aofDelHistoryFiles). Returns whether the
- * dataset came from the AOF (then no RDB is loaded). Throws AofFatal when the
- * server must not start.
+ * aofOpenIfNeededOnServerStart, aofDelHistoryFiles). Resolves to whether the
+ * dataset came from the AOF (then no RDB is loaded); rejects with AofFatal
+ * when the server must not start.
  */
-export function startAof(server: Server): boolean {
+export async function startAof(server: Server): Promise<boolean> {
   const aof = installAof(server);
   aof.loadManifest();
   if (!server.config.bool("appendonly")) return false;
-  aof.loadOnStart();
+  await aof.loadOnStart();
   aof.openOnStart();
   aof.deleteHistory();
   return true;
@@ -105,5 +105,17 @@ function installAof(server: Server): Aof {
   info("aof_pending_bio_fsync", (a) => a.pendingFsync);
   info("aof_delayed_fsync", (a) => a.delayedFsync);
   info("mem_aof_buffer", (a) => a.buf.length);
+  // While the AOF loads at start (INFO's loading block).
+  const progress = (f: (p: NonNullable<Aof["progress"]>) => number | string) => (a: Aof) => (a.progress ? f(a.progress) : 0);
+  const loaded = (p: NonNullable<Aof["progress"]>) => p.doneBytes + p.fileOffset;
+  info("loading_start_time", progress((p) => p.startTime));
+  info("loading_total_bytes", progress((p) => p.totalBytes));
+  info("loading_loaded_bytes", progress(loaded));
+  info("loading_loaded_perc", progress((p) => (p.totalBytes ? (loaded(p) / p.totalBytes) * 100 : 0).toFixed(2)));
+  info("loading_eta_seconds", progress((p) => {
+    const elapsed = Math.floor(Date.now() / 1000) - p.startTime;
+    const done = loaded(p);
+    return done > 0 ? Math.floor(((p.totalBytes - done) * elapsed) / done) : 1;
+  }));
   return aof;
 }

@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type net from "node:net";
-import { Client } from "../../server/client.js";
+import { AOF_CLIENT_ID, Client } from "../../server/client.js";
 import type { Server } from "../../server/server.js";
 import { execute } from "../../server/dispatch.js";
 import { CommandNames } from "../../server/command-names.js";
@@ -127,9 +127,8 @@ const NO_SOCKET = {
 
 /** The fake client commands run as while loading (createAOFClient). */
 export function createAofClient(server: Server): Client {
-  const c = new Client(-1, NO_SOCKET, { limits: server.hot, authRequired: false });
-  // Redis's CLIENT_ID_AOF (UINT64_MAX): modules and logs can tell it apart.
-  (c as { id: number }).id = Number.MAX_SAFE_INTEGER;
+  // Its id tells it apart (Redis's CLIENT_ID_AOF): it runs while other clients get -LOADING.
+  const c = new Client(AOF_CLIENT_ID, NO_SOCKET, { limits: server.hot, authRequired: false });
   c.denyBlocking = true;
   return c;
 }
@@ -140,11 +139,33 @@ export interface LoadOptions {
   truncatedOk: boolean;
   /** appendfilename (an old single-file AOF by that name loads its RDB preamble as such). */
   aofName: string;
+  /** key-load-delay: microseconds slept after each command (tests make loading slow with it). */
+  keyLoadDelayUs: number;
   log: Server["log"];
 }
 
-/** Replays one file of the AOF (loadSingleAppendOnlyFile). */
-export function loadSingleFile(server: Server, name: string, opts: LoadOptions): LoadResult {
+/**
+ * The loading steps yield every this many commands, or sooner once STEP_MS
+ * have passed (checked every 64): run at start, the event loop then answers
+ * clients (-LOADING) between steps, as Redis's processEventsWhileBlocked.
+ */
+const COMMANDS_PER_STEP = 1024;
+const STEP_MS = 50;
+/** What key-load-delay sleeps on. */
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
+/** What a load has done so far (INFO's loading_* fields). */
+export interface LoadProgress {
+  startTime: number;
+  totalBytes: number;
+  /** Bytes of the files already loaded. */
+  doneBytes: number;
+  /** The offset reached in the file being loaded. */
+  fileOffset: number;
+}
+
+/** Replays one file of the AOF (loadSingleAppendOnlyFile), yielding between steps. */
+function* loadSingleFile(server: Server, name: string, opts: LoadOptions, progress: LoadProgress): Generator<void, LoadResult> {
   const log = opts.log;
   const file = path.join(opts.dir, name);
   let fd: number;
@@ -164,14 +185,14 @@ export function loadSingleFile(server: Server, name: string, opts: LoadOptions):
     // loading: no key expires and a past expire is set, not applied (Redis's
     // server.loading), so the commands replay as they ran.
     engineServer.setClock(1);
-    return replay(server, fd, file, name, opts);
+    return yield* replay(server, fd, file, name, opts, progress);
   } finally {
     engineServer.setClock(Date.now());
     fs.closeSync(fd);
   }
 }
 
-function replay(server: Server, fd: number, file: string, name: string, opts: LoadOptions): LoadResult {
+function* replay(server: Server, fd: number, file: string, name: string, opts: LoadOptions, progress: LoadProgress): Generator<void, LoadResult> {
   const log = opts.log;
   let start = 0;
   const sig = Buffer.alloc(5);
@@ -230,7 +251,17 @@ function replay(server: Server, fd: number, file: string, name: string, opts: Lo
     return "failed";
   };
 
+  let steps = 0;
+  let stepStart = performance.now();
   for (;;) {
+    if (++steps === COMMANDS_PER_STEP || ((steps & 63) === 0 && performance.now() - stepStart >= STEP_MS)) {
+      steps = 0;
+      progress.fileOffset = reader.tell();
+      yield;
+      // Clients ran in between and moved the clock: back to the loading clock (see loadSingleFile).
+      engineServer.setClock(1);
+      stepStart = performance.now();
+    }
     const head = reader.gets();
     if (head === null) break;
     if (head[0] === 35 /* # */) continue; // annotations (#TS:...)
@@ -259,6 +290,7 @@ function replay(server: Server, fd: number, file: string, name: string, opts: Lo
     if (spec.name === "multi") validBeforeMulti = validUpTo;
     execute(server, client, argv, r);
     r.pos = 0;
+    if (opts.keyLoadDelayUs > 0) Atomics.wait(SLEEPER, 0, 0, opts.keyLoadDelayUs / 1000);
     validUpTo = reader.tell();
   }
   // The end of the file inside MULTI/EXEC: the transaction's start is the end of the valid part.
@@ -270,6 +302,23 @@ function replay(server: Server, fd: number, file: string, name: string, opts: Lo
   return "ok";
 }
 
+/** Runs loading steps to the end at once (DEBUG LOADAOF). */
+export function runNow<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/** Runs loading steps, letting the event loop run between them (the start-up load). */
+export async function runYielding<T>(steps: Generator<void, T>): Promise<T> {
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 export interface LoadedAof {
   result: LoadResult;
   /** Sizes of the base and of base plus incr files (aof_rewrite_base_size, aof_current_size). */
@@ -277,8 +326,8 @@ export interface LoadedAof {
   totalSize: number;
 }
 
-/** Loads the files the manifest lists, base first (loadAppendOnlyFiles). */
-export function loadFiles(server: Server, m: Manifest, opts: LoadOptions): LoadedAof {
+/** Loads the files the manifest lists, base first (loadAppendOnlyFiles), yielding between steps. */
+export function* loadFiles(server: Server, m: Manifest, opts: LoadOptions, progress: LoadProgress): Generator<void, LoadedAof> {
   const log = opts.log;
   const files = m.loadOrder();
   if (files.length === 0) return { result: "not_exist", baseSize: 0, totalSize: 0 };
@@ -292,6 +341,7 @@ export function loadFiles(server: Server, m: Manifest, opts: LoadOptions): Loade
     }
   }
   if (total === 0) return { result: "empty", baseSize: 0, totalSize: 0 };
+  progress.totalBytes = total;
   let baseSize = 0;
   let ret: LoadResult = "ok";
   for (let i = 0; i < files.length; i++) {
@@ -300,7 +350,13 @@ export function loadFiles(server: Server, m: Manifest, opts: LoadOptions): Loade
     const last = i === files.length - 1;
     if (isBase) baseSize = fs.statSync(path.join(opts.dir, f.name)).size;
     const t0 = performance.now();
-    ret = loadSingleFile(server, f.name, opts);
+    ret = yield* loadSingleFile(server, f.name, opts, progress);
+    try {
+      progress.doneBytes += fs.statSync(path.join(opts.dir, f.name)).size;
+    } catch {
+      // cut or gone meanwhile: the progress only reports
+    }
+    progress.fileOffset = 0;
     if (ret === "ok" || (ret === "truncated" && last)) {
       log.notice(`DB loaded from ${isBase ? "base" : "incr"} file ${f.name}: ${((performance.now() - t0) / 1000).toFixed(3)} seconds`);
     }
