@@ -30,7 +30,8 @@ const CHUNK = 1 << 20;
 
 /** fgets/fread over a file read in chunks, keeping the offset (ftello). */
 class FileReader {
-  private buf = Buffer.alloc(0);
+  /** The bytes read so far and not consumed, from `pos` (lines are read in place: see `line`). */
+  buf = Buffer.alloc(0);
   private pos = 0;
   /** The file offset of buf[0]. */
   private base = 0;
@@ -65,8 +66,14 @@ class FileReader {
     return true;
   }
 
-  /** fgets: up to a newline (kept) or LINE_MAX-1 bytes; null at end of file with nothing read. */
-  gets(): Buffer | null {
+  /** Where the line `line` read starts in `buf`. */
+  lineStart = 0;
+
+  /**
+   * fgets: the next line, up to a newline (kept) or LINE_MAX-1 bytes, read in
+   * place: it is buf[lineStart, returned end). -1 at end of file with nothing read.
+   */
+  line(): number {
     let end = -1;
     for (;;) {
       const avail = this.buf.length - this.pos;
@@ -81,14 +88,14 @@ class FileReader {
         break;
       }
       if (!this.want(avail + 1)) {
-        if (this.buf.length - this.pos === 0) return null;
+        if (this.buf.length - this.pos === 0) return -1;
         end = this.buf.length;
         break;
       }
     }
-    const line = this.buf.subarray(this.pos, end);
+    this.lineStart = this.pos;
     this.pos = end;
-    return line;
+    return end;
   }
 
   /** fread of exactly `n` bytes, or null (the file ended first; what was there is consumed). */
@@ -101,18 +108,30 @@ class FileReader {
     this.pos += n;
     return out;
   }
+
+  /** fread of `n` bytes dropped; false when the file ended first. */
+  skip(n: number): boolean {
+    if (!this.want(n)) {
+      this.pos = this.buf.length;
+      return false;
+    }
+    this.pos += n;
+    return true;
+  }
 }
 
-/** atoi / strtol: leading digits with a sign; 0 when there are none. */
-function leadingInt(b: Buffer, from: number): number {
+/** atoi / strtol over b[from, end): leading digits with a sign; 0 when there are none. */
+function leadingInt(b: Buffer, from: number, end: number): number {
   let i = from;
-  while (i < b.length && (b[i] === 32 || (b[i] >= 9 && b[i] <= 13))) i++;
+  while (i < end && (b[i] === 32 || (b[i] >= 9 && b[i] <= 13))) i++;
   let neg = false;
-  if (b[i] === 45 || b[i] === 43) neg = b[i++] === 45;
+  if (i < end && (b[i] === 45 || b[i] === 43)) neg = b[i++] === 45;
   let n = 0;
-  while (i < b.length && b[i] >= 48 && b[i] <= 57) n = n * 10 + (b[i++] - 48);
+  while (i < end && b[i] >= 48 && b[i] <= 57) n = n * 10 + (b[i++] - 48);
   return neg ? -n : n;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** A stand-in socket for the fake client: the AOF client has no connection. */
 const NO_SOCKET = {
@@ -262,24 +281,28 @@ function* replay(server: Server, fd: number, file: string, name: string, opts: L
       engineServer.setClock(1);
       stepStart = performance.now();
     }
-    const head = reader.gets();
-    if (head === null) break;
-    if (head[0] === 35 /* # */) continue; // annotations (#TS:...)
-    if (head[0] !== 42 /* * */) return fmtErr();
-    if (head.length === 1) return uxeof(); // "*" then the end of the file
-    const argc = leadingInt(head, 1);
+    let end = reader.line();
+    if (end < 0) break;
+    let b = reader.buf;
+    let at = reader.lineStart;
+    if (b[at] === 35 /* # */) continue; // annotations (#TS:...)
+    if (b[at] !== 42 /* * */) return fmtErr();
+    if (end - at === 1) return uxeof(); // "*" then the end of the file
+    const argc = leadingInt(b, at + 1, end);
     if (argc < 1) return fmtErr();
     const argv: Buffer[] = new Array(argc);
     for (let j = 0; j < argc; j++) {
-      const lenLine = reader.gets();
-      if (lenLine === null) return uxeof();
-      if (lenLine[0] !== 36 /* $ */) return fmtErr();
-      const len = leadingInt(lenLine, 1);
-      const arg = len > 0 ? reader.read(len) : Buffer.alloc(0);
+      end = reader.line();
+      if (end < 0) return uxeof();
+      b = reader.buf;
+      at = reader.lineStart;
+      if (b[at] !== 36 /* $ */) return fmtErr();
+      const len = leadingInt(b, at + 1, end);
+      // A view of the chunk read: chunks are never written again once read, so it stays valid.
+      const arg = len > 0 ? reader.read(len) : EMPTY;
       if (arg === null) return uxeof();
-      // Copied: the reader's chunk is reused, and keys and values may outlive it.
-      argv[j] = Buffer.from(arg);
-      if (reader.read(2) === null) return uxeof();
+      argv[j] = arg;
+      if (!reader.skip(2)) return uxeof();
     }
     let spec = names.get(argv[0]);
     if (spec && spec.subcommands && argv.length > 1) spec = spec.subcommands.get(argv[1].toString("latin1").toLowerCase());
