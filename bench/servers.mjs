@@ -56,20 +56,20 @@ async function waitForPort(port, proc, name) {
   throw new Error(`${name} did not listen on ${port}`);
 }
 
-function spawnServer(kind, port) {
+function spawnServer(kind, port, extra = []) {
   // A fresh directory: nothing left by another run (a dump.rdb) is loaded, nothing is left in the project.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `nodis-bench-${kind}-`));
   // maxclients above -c 1000 (Redis's default 10000 needs as many file descriptors).
-  const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--maxclients", "4000"];
+  const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--maxclients", "4000", ...extra];
   return kind === "redis"
     ? spawn(REDIS_SERVER, [...common, "--daemonize", "no"], { stdio: "ignore" })
     : spawn(process.execPath, [path.join(ROOT, "dist/cli.js"), ...common], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
-/** Starts `kind` ("redis" or "nodis") without persistence on a free port. */
-export async function startServer(kind) {
+/** Starts `kind` ("redis" or "nodis") without persistence on a free port; `extra` arguments go last. */
+export async function startServer(kind, extra = []) {
   const port = await freePort();
-  const proc = spawnServer(kind, port);
+  const proc = spawnServer(kind, port, extra);
   await waitForPort(port, proc, kind);
   const srv = {
     kind,
@@ -77,7 +77,7 @@ export async function startServer(kind) {
     pid: proc.pid,
     /** How it ended, when it did: "code 1" or "signal SIGTERM". */
     exited: null,
-    restart: () => startServer(kind),
+    restart: () => startServer(kind, extra),
     stop: () =>
       new Promise((resolve) => {
         if (proc.exitCode !== null) return resolve();

@@ -21,8 +21,8 @@ export interface StartOptions {
   config?: Record<string, string | number>;
   /** A ready Config (the CLI passes the parsed command line): its bind and port are used as given. */
   configObject?: Config;
-  /** Leave loading the dataset from disk to the caller (`loadDataFromDisk`), as the CLI does to log in Redis's order. */
-  loadLater?: boolean;
+  /** The caller loads the dataset itself (the CLI: after its start-up lines, as redis-server orders them). */
+  deferLoad?: boolean;
 }
 
 export interface RunningServer {
@@ -58,7 +58,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   applyRenames(server, config);
   // The dataset from disk, as redis-server loads it (the AOF when appendonly is on, else dir/dbfilename;
   // a library server reads an RDB only when dir or dbfilename is given). The CLI does it after its start-up lines.
-  if (!opts.loadLater) {
+  if (!opts.deferLoad) {
     try {
       await loadDataFromDisk(server, { rdb: opts.configObject !== undefined || opts.config?.dir !== undefined || opts.config?.dbfilename !== undefined });
     } catch (e) {

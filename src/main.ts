@@ -69,7 +69,7 @@ async function main(): Promise<void> {
 
   let running;
   try {
-    running = await startServer({ configObject: config, loadLater: true });
+    running = await startServer({ configObject: config, deferLoad: true });
   } catch (e) {
     const msg = (e as Error).message;
     early.warning(msg.endsWith(".") ? msg : `${msg}, aborting.`);

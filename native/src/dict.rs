@@ -150,6 +150,14 @@ impl<V> Dict<V> {
         chain_find_mut(self.t1[i1].as_deref_mut(), key).map(|n| &mut n.val)
     }
 
+    /// Sizes an empty table for about `n` entries at once (dictExpand: the
+    /// RDB loader's RESIZEDB hint), so loading does not rehash step by step.
+    pub fn expand(&mut self, n: usize) {
+        if self.len == 0 && !self.is_rehashing() && n > self.t0.len() {
+            self.t0 = new_table(n.next_power_of_two().max(MIN_BUCKETS));
+        }
+    }
+
     /// Inserts or replaces; returns the previous value.
     pub fn insert(&mut self, key: &[u8], val: V) -> Option<V> {
         if let Some(v) = self.get_mut(key) {

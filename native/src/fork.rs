@@ -6,9 +6,10 @@
 //! malloc usable in the child.
 //!
 //! One child at a time (as Redis: an RDB save or an AOF rewrite). The parent
-//! polls `poll()` from the server cron; the child reports what it measured
-//! (its copy-on-write bytes, and a number of its own: keys written) through a
-//! pipe as it ends.
+//! polls `poll()` from the server cron; the child reports through a pipe, in
+//! 24-byte records (kind, copy-on-write bytes, a count of its own: keys
+//! written): at most once a second while it works (`report_progress`, for
+//! INFO's current_cow_size and current_save_keys_processed), and once at its end.
 use std::io;
 use std::sync::Mutex;
 
@@ -34,9 +35,69 @@ pub struct Finished {
 struct Running {
     pid: i32,
     pipe: i32,
+    /// The latest progress report: (copy-on-write bytes, count, when).
+    progress: Option<(u64, u64, std::time::Instant)>,
+    /// The end report, once read.
+    last: Option<(u64, u64)>,
 }
 
 static CHILD: Mutex<Option<Running>> = Mutex::new(None);
+
+const RECORD_PROGRESS: u64 = 1;
+const RECORD_END: u64 = 2;
+
+/// In the child: the pipe to the parent, and when progress was last reported.
+struct ChildSide {
+    pipe: i32,
+    last: Option<std::time::Instant>,
+}
+static CHILD_SIDE: Mutex<Option<ChildSide>> = Mutex::new(None);
+
+fn send(pipe: i32, kind: u64, cow: u64, count: u64) {
+    let mut msg = [0u8; 24];
+    msg[..8].copy_from_slice(&kind.to_le_bytes());
+    msg[8..16].copy_from_slice(&cow.to_le_bytes());
+    msg[16..].copy_from_slice(&count.to_le_bytes());
+    unsafe { libc::write(pipe, msg.as_ptr() as *const libc::c_void, msg.len()) };
+}
+
+/// Called by a job in the child as it goes (`count`: keys done so far); sends
+/// a report at most once a second. Does nothing outside a child.
+pub fn report_progress(count: u64) {
+    let Ok(mut side) = CHILD_SIDE.try_lock() else { return };
+    let Some(side) = side.as_mut() else { return };
+    let now = std::time::Instant::now();
+    if side.last.is_some_and(|t| now.duration_since(t) < std::time::Duration::from_secs(1)) {
+        return;
+    }
+    side.last = Some(now);
+    send(side.pipe, RECORD_PROGRESS, private_dirty(), count);
+}
+
+/// Reads the reports waiting in the pipe (non-blocking).
+fn drain(c: &mut Running) {
+    let mut msg = [0u8; 24];
+    loop {
+        let n = unsafe { libc::read(c.pipe, msg.as_mut_ptr() as *mut libc::c_void, msg.len()) };
+        if n != 24 {
+            return;
+        }
+        let word = |i: usize| u64::from_le_bytes(msg[i * 8..i * 8 + 8].try_into().unwrap());
+        match word(0) {
+            RECORD_PROGRESS => c.progress = Some((word(1), word(2), std::time::Instant::now())),
+            RECORD_END => c.last = Some((word(1), word(2))),
+            _ => return,
+        }
+    }
+}
+
+/// The running child's latest progress: (copy-on-write bytes, count, seconds since it was reported).
+pub fn progress() -> Option<(u64, u64, u64)> {
+    let mut slot = CHILD.lock().unwrap();
+    let c = slot.as_mut()?;
+    drain(c);
+    c.progress.map(|(cow, n, at)| (cow, n, at.elapsed().as_secs()))
+}
 
 /// Private_Dirty of the whole process (the child's copy-on-write cost), from
 /// /proc/self/smaps_rollup; 0 where that is not available.
@@ -47,6 +108,21 @@ fn private_dirty() -> u64 {
         .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         .sum::<u64>()
         * 1024
+}
+
+/// Closes every descriptor the child inherited but stdin/out/err and `keep`
+/// (Redis's closeChildUnusedResourceAfterFork): the listening sockets above
+/// all, so a child outliving its parent never holds the port.
+fn close_inherited_fds(keep: i32) {
+    let fds: Vec<i32> = match std::fs::read_dir("/proc/self/fd") {
+        Ok(dir) => dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect(),
+        Err(_) => return,
+    };
+    for fd in fds {
+        if fd > 2 && fd != keep {
+            unsafe { libc::close(fd) };
+        }
+    }
 }
 
 /// The pid of the running child, if any.
@@ -82,20 +158,23 @@ pub fn fork_child(job: impl FnOnce() -> JobResult) -> io::Result<(i32, u64)> {
             for s in [libc::SIGTERM, libc::SIGINT, libc::SIGUSR1, libc::SIGHUP, libc::SIGPIPE] {
                 libc::signal(s, libc::SIG_DFL);
             }
-            libc::close(fds[0]);
+        }
+        close_inherited_fds(fds[1]);
+        // The parent's lock is held by the thread that forked, which is this
+        // one's copy: the child side has its own.
+        if let Ok(mut side) = CHILD_SIDE.try_lock() {
+            *side = Some(ChildSide { pipe: fds[1], last: None });
         }
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).unwrap_or(JobResult { ok: false, count: 0 });
-        let mut msg = [0u8; 16];
-        msg[..8].copy_from_slice(&private_dirty().to_le_bytes());
-        msg[8..].copy_from_slice(&r.count.to_le_bytes());
-        unsafe {
-            libc::write(fds[1], msg.as_ptr() as *const libc::c_void, msg.len());
-            libc::_exit(if r.ok { 0 } else { 1 });
-        }
+        send(fds[1], RECORD_END, private_dirty(), r.count);
+        unsafe { libc::_exit(if r.ok { 0 } else { 1 }) };
     }
     let usec = start.elapsed().as_micros() as u64;
-    unsafe { libc::close(fds[1]) };
-    *slot = Some(Running { pid, pipe: fds[0] });
+    unsafe {
+        libc::close(fds[1]);
+        libc::fcntl(fds[0], libc::F_SETFL, libc::O_NONBLOCK);
+    }
+    *slot = Some(Running { pid, pipe: fds[0], progress: None, last: None });
     Ok((pid, usec))
 }
 
@@ -108,15 +187,10 @@ pub fn poll() -> Option<Finished> {
     if r == 0 {
         return None;
     }
-    let c = slot.take().unwrap();
-    let mut msg = [0u8; 16];
-    let n = unsafe { libc::read(c.pipe, msg.as_mut_ptr() as *mut libc::c_void, msg.len()) };
+    let mut c = slot.take().unwrap();
+    drain(&mut c);
     unsafe { libc::close(c.pipe) };
-    let (cow_bytes, count) = if n == 16 {
-        (u64::from_le_bytes(msg[..8].try_into().unwrap()), u64::from_le_bytes(msg[8..].try_into().unwrap()))
-    } else {
-        (0, 0)
-    };
+    let (cow_bytes, count) = c.last.unwrap_or((0, 0));
     let (ok, signal) = if r < 0 {
         (false, 0)
     } else if libc::WIFEXITED(status) {

@@ -4,6 +4,7 @@
  * commands (expire.ts), SCAN (scan.ts) and OBJECT (object.ts).
  * Semantics in native/src/{keyspace,generic,expire}.rs.
  */
+import { afterFlushAll } from "../persistence/index.js";
 import { keys, answer } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { rangeKeySpec } from "./types.js";
@@ -197,6 +198,7 @@ const genericCommands: CommandDef[] = [
       if (lazy === null) return c.r.error(SYNTAX);
       trackEvictionPolicy(c.server);
       keys.flushall(lazy);
+      afterFlushAll(c.server); // a running BGSAVE is killed; with save rules the empty dataset is saved
       c.forcePropagate = true;
       c.r.ok();
     },

@@ -1,5 +1,6 @@
 /** SAVE, BGSAVE, LASTSAVE (src/persistence) and DUMP, RESTORE (the engine's RDB codec). */
 import { rdbOf } from "../persistence/index.js";
+import { persistence } from "../engine/index.js";
 import { engineHandler } from "./engine-command.js";
 import { SYNTAX } from "./errors.js";
 import type { CommandDef, Ctx } from "./types.js";
@@ -35,6 +36,15 @@ function bgsave(c: Ctx): void {
   else c.r.error("ERR");
 }
 
+const restoreEngine = engineHandler("restore");
+
+/** RESTORE runs in the engine; a bad payload's reason goes to the log, as Redis's rdbReportCorruptRDB. */
+function restore(c: Ctx): void {
+  restoreEngine(c);
+  const why = persistence.takeRestoreError();
+  if (why !== null) c.server.log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${why}`);
+}
+
 export const persistenceCommands: CommandDef[] = [
   { name: "save", arity: 1, flags: "no_async_loading admin noscript no_multi", acl: "admin slow dangerous", handler: save },
   { name: "bgsave", arity: -1, flags: "no_async_loading admin noscript", acl: "admin slow dangerous", handler: bgsave },
@@ -62,6 +72,6 @@ export const persistenceCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "OW update",
     acl: "keyspace write slow dangerous",
-    handler: engineHandler("restore"),
+    handler: restore,
   },
 ];

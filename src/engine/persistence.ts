@@ -22,6 +22,8 @@ export interface LoadResult {
   keys: number;
   expiredSkipped: number;
   emptySkipped: number;
+  /** The empty keys skipped, by name. */
+  emptyKeys: Buffer[];
   version: number;
   /** AUX fields as name, value, name, value... */
   aux: Buffer[];
@@ -71,4 +73,19 @@ export function loadBuffer(data: Uint8Array, skipExpired: boolean, how: Install 
 /** DEBUG SET-SKIP-CHECKSUM-VALIDATION. */
 export function setSkipChecksum(skip: boolean): void {
   native.rdbSetSkipChecksum(skip);
+}
+/** Why the last RESTORE refused its payload, once (null when it did not). */
+export function takeRestoreError(): string | null {
+  return native.rdbTakeRestoreError();
+}
+export interface ChildProgress {
+  cowBytes: number;
+  /** Keys written so far. */
+  count: number;
+  /** Seconds since the child reported it. */
+  ageSec: number;
+}
+/** The running child's latest progress report (at most one a second), or null. */
+export function childProgress(): ChildProgress | null {
+  return native.childProgress();
 }

@@ -18,15 +18,28 @@ export class BackgroundChild {
   /** INFO stats: latest_fork_usec, total_forks. */
   latestForkUsec = 0;
   totalForks = 0;
+  /** Keys in the dataset when the child was forked (current_save_keys_total). */
+  keysTotal = 0;
+  /** The largest copy-on-write the running child reported (current_cow_peak). */
+  cowPeak = 0;
+
+  /** INFO's current_* fields: the child's latest report (zeros without a child). */
+  current(): { cow: number; peak: number; age: number; keys: number; total: number } {
+    const p = this.kind === null ? null : native.childProgress();
+    if (p) this.cowPeak = Math.max(this.cowPeak, p.cowBytes);
+    return { cow: p?.cowBytes ?? 0, peak: this.kind === null ? 0 : this.cowPeak, age: p?.ageSec ?? 0, keys: p?.count ?? 0, total: this.kind === null ? 0 : this.keysTotal };
+  }
 
   active(): boolean {
     return this.kind !== null;
   }
 
   /** Forks with `fork` (a binding that forks, e.g. persistence.bgsave); throws what it throws. */
-  start(kind: ChildKind, fork: () => ForkResult, onDone: (d: ChildDone) => void): ForkResult {
+  start(kind: ChildKind, fork: () => ForkResult, onDone: (d: ChildDone) => void, keysTotal = 0): ForkResult {
     if (this.kind !== null) throw new Error("a child process is already running");
     const r = fork();
+    this.keysTotal = keysTotal;
+    this.cowPeak = 0;
     this.kind = kind;
     this.pid = r.pid;
     this.startedAt = Date.now();

@@ -41,6 +41,16 @@ export function writesDenied(server: Server): boolean {
   return r !== undefined && r.writesDenied();
 }
 
+/**
+ * After FLUSHALL (flushAllDataAndResetRDB): a running background save is
+ * killed, and with save rules the empty dataset is saved at once.
+ */
+export function afterFlushAll(server: Server): void {
+  const rdb = rdbOf(server);
+  if (rdb.child.kind === "rdb") rdb.child.kill();
+  if (server.config.get("save").trim() !== "") rdb.saveSync();
+}
+
 /** Before exiting (prepareForShutdown): a running background save is killed. */
 function killSaveChild(server: Server): void {
   const rdb = rdbOf(server);
@@ -77,7 +87,7 @@ debugHooks.reload = (c, opts) => {
   try {
     rdb.load(rdb.file(), how);
   } catch (e) {
-    c.server.log.warning(`${(e as Error).message}`);
+    Rdb.loadFailure(c.server.log, (e as Error).message);
     return c.r.error("ERR Error trying to load the RDB dump, check server logs.");
   }
   c.server.log.notice("DB reloaded by DEBUG RELOAD");
@@ -97,5 +107,14 @@ infoProviders.set("rdb_saves", (s) => rdbOf(s).saves);
 infoProviders.set("rdb_last_cow_size", (s) => rdbOf(s).lastCowSize);
 infoProviders.set("rdb_last_load_keys_expired", (s) => rdbOf(s).lastLoadKeysExpired);
 infoProviders.set("rdb_last_load_keys_loaded", (s) => rdbOf(s).lastLoadKeysLoaded);
+infoProviders.set("current_cow_peak", (s) => rdbOf(s).child.current().peak);
+infoProviders.set("current_cow_size", (s) => rdbOf(s).child.current().cow);
+infoProviders.set("current_cow_size_age", (s) => rdbOf(s).child.current().age);
+infoProviders.set("current_save_keys_processed", (s) => rdbOf(s).child.current().keys);
+infoProviders.set("current_save_keys_total", (s) => rdbOf(s).child.current().total);
+infoProviders.set("current_fork_perc", (s) => {
+  const c = rdbOf(s).child.current();
+  return (c.total > 0 ? (c.keys / c.total) * 100 : 0).toFixed(2);
+});
 infoProviders.set("latest_fork_usec", (s) => rdbOf(s).child.latestForkUsec);
 infoProviders.set("total_forks", (s) => rdbOf(s).child.totalForks);

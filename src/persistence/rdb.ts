@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { persistence as native, server as engineServer } from "../engine/index.js";
+import { keys, persistence as native, server as engineServer } from "../engine/index.js";
 import { REDIS_VERSION } from "../version.js";
 import type { Server } from "../server/server.js";
 import { BackgroundChild } from "./child.js";
@@ -43,8 +43,8 @@ export class Rdb {
     return this.server.config.get("dbfilename");
   }
 
-  /** The AUX fields of a snapshot (also an AOF base: `aofBase`). */
-  aux(aofBase: boolean): string[] {
+  /** The AUX fields of a snapshot, name, value, ... (an AOF base file sets aof-base). */
+  auxFields(aofBase: boolean): string[] {
     return [
       "redis-ver", REDIS_VERSION,
       "redis-bits", "64",
@@ -52,6 +52,12 @@ export class Rdb {
       "used-mem", String(engineServer.usedMemory()),
       "aof-base", aofBase ? "1" : "0",
     ];
+  }
+
+  private keyCount(): number {
+    let n = 0;
+    for (let db = 0; db < this.server.config.int("databases"); db++) n += keys.dbsize(db);
+    return n;
   }
 
   saveLru(): boolean {
@@ -62,7 +68,7 @@ export class Rdb {
   saveSync(): boolean {
     const log = this.server.log;
     try {
-      native.save(this.file(), this.aux(false), this.saveLru(), functionHooks.dump?.() ?? []);
+      native.save(this.file(), this.auxFields(false), this.saveLru(), functionHooks.dump?.() ?? []);
     } catch (e) {
       log.warning(`Failed saving the DB: ${(e as Error).message}`);
       return false;
@@ -84,8 +90,9 @@ export class Rdb {
     try {
       const r = this.child.start(
         "rdb",
-        () => native.bgsave(file, this.aux(false), this.saveLru(), functionHooks.dump?.() ?? []),
+        () => native.bgsave(file, this.auxFields(false), this.saveLru(), functionHooks.dump?.() ?? []),
         (d) => this.bgsaveDone(d),
+        this.keyCount(),
       );
       this.server.log.notice(`Background saving started by pid ${r.pid}`);
       return true;
@@ -170,12 +177,33 @@ export class Rdb {
       if (functionHooks.restore) functionHooks.restore(r.functions);
       else log.warning(`The RDB file holds ${r.functions.length} function libraries; this server has no function engine to load them into`);
     }
+    for (const k of r.emptyKeys) log.notice(`rdbLoadObject skipping empty key: ${k.toString("latin1")}`);
     if (r.emptySkipped > 0) {
       log.notice(`Done loading RDB, keys loaded: ${r.keys}, keys expired: ${r.expiredSkipped}, empty keys skipped: ${r.emptySkipped}.`);
     } else {
       log.notice(`Done loading RDB, keys loaded: ${r.keys}, keys expired: ${r.expiredSkipped}.`);
     }
     return r;
+  }
+
+  /**
+   * Logs why a file did not load as Redis does, and gives the last line
+   * before exiting: a bad header or a short read is "Fatal error loading the
+   * DB"; damaged data (the last line of the reason) is an internal error
+   * followed by "Terminating server after rdb file reading failure."
+   */
+  static loadFailure(log: Server["log"], reason: string): string {
+    const lines = reason.split("\n");
+    if (/^(Can't handle RDB format version|Wrong signature|Short read|Fatal error loading the DB)/.test(lines[0])) {
+      for (const l of lines) log.warning(l);
+      return "Fatal error loading the DB: Invalid argument. Exiting.";
+    }
+    for (const l of lines.slice(0, -1)) log.warning(l);
+    log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${lines.at(-1)}`);
+    // What Redis's built-in redis-check-rdb then reports.
+    log.warning("--- RDB ERROR DETECTED ---");
+    log.warning(`[offset 0] ${lines.at(-1)}`);
+    return "Terminating server after rdb file reading failure.";
   }
 
   /** -MISCONF: writes are refused while the last BGSAVE failed (stop-writes-on-bgsave-error with save rules). */

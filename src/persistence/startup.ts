@@ -6,7 +6,7 @@
  */
 import type { Server } from "../server/server.js";
 import { startAof } from "./aof/index.js";
-import { rdbOf } from "./index.js";
+import { Rdb, rdbOf } from "./index.js";
 
 export async function loadDataFromDisk(server: Server, opts: { rdb: boolean }): Promise<void> {
   // Meanwhile clients are answered -LOADING (dispatch), and the cron waits.
@@ -16,7 +16,8 @@ export async function loadDataFromDisk(server: Server, opts: { rdb: boolean }): 
     try {
       rdbOf(server).loadAtStart();
     } catch (e) {
-      throw new Error(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
+      // Redis's lines for a bad RDB are logged; the last one is the error's message (the CLI logs it, then exits 1).
+      throw new Error(Rdb.loadFailure(server.log, (e as Error).message));
     }
   } finally {
     server.loading = false;

@@ -18,6 +18,7 @@ fn save_options(aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> Sav
         aux: aux.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].clone(), c[1].clone())).collect(),
         functions: functions.into_iter().map(|b| b.to_vec()).collect(),
         key_delay_us: cfg.rdb_key_save_delay.max(0) as u64,
+        progress: None,
     }
 }
 
@@ -48,7 +49,8 @@ pub struct ForkResult {
 /// Also the AOF's base file (an RDB with the `aof-base` AUX field set).
 #[napi(catch_unwind)]
 pub fn rdb_bgsave(path: String, aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> napi::Result<ForkResult> {
-    let opts = save_options(aux, save_lru, functions);
+    let mut opts = save_options(aux, save_lru, functions);
+    opts.progress = Some(crate::fork::report_progress);
     let (pid, usec) = crate::fork::fork_child(move || match save_file(ks(), std::path::Path::new(&path), &opts) {
         Ok(s) => crate::fork::JobResult { ok: true, count: s.keys },
         Err(e) => {
@@ -80,6 +82,21 @@ pub fn child_poll() -> Option<ChildDone> {
     crate::fork::poll().map(child_done)
 }
 
+#[napi(object)]
+pub struct ChildProgress {
+    pub cow_bytes: f64,
+    /// Keys written so far.
+    pub count: f64,
+    /// Seconds since the child reported it.
+    pub age_sec: f64,
+}
+
+/// The running child's latest progress report, if it sent one.
+#[napi(catch_unwind)]
+pub fn child_progress() -> Option<ChildProgress> {
+    crate::fork::progress().map(|(cow, n, age)| ChildProgress { cow_bytes: cow as f64, count: n as f64, age_sec: age as f64 })
+}
+
 /// The running child's pid, if any.
 #[napi(catch_unwind)]
 pub fn child_pid() -> Option<i32> {
@@ -103,6 +120,8 @@ pub struct LoadResult {
     pub keys: f64,
     pub expired_skipped: f64,
     pub empty_skipped: f64,
+    /// The empty keys skipped, by name.
+    pub empty_keys: Vec<Buffer>,
     pub version: u32,
     /// AUX fields as name, value, name, value...
     pub aux: Vec<Buffer>,
@@ -137,6 +156,7 @@ fn finish_load(r: crate::rdb::Result<crate::rdb::load::Loaded>, merge: u32) -> n
         keys: l.keys as f64,
         expired_skipped: l.expired_skipped as f64,
         empty_skipped: l.empty_skipped as f64,
+        empty_keys: std::mem::take(&mut l.empty_keys).into_iter().map(Buffer::from).collect(),
         version: l.version as u32,
         aux: l.aux.into_iter().flat_map(|(k, v)| [Buffer::from(k), Buffer::from(v)]).collect(),
         functions: l.functions.into_iter().map(Buffer::from).collect(),
@@ -164,4 +184,10 @@ pub fn rdb_load_buffer(data: &[u8], skip_expired: bool, merge: u32) -> napi::Res
 #[napi(catch_unwind)]
 pub fn rdb_set_skip_checksum(skip: bool) {
     crate::rdb::dump::SKIP_CHECKSUM.store(skip, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Why the last RESTORE refused its payload (taken: null once read).
+#[napi(catch_unwind)]
+pub fn rdb_take_restore_error() -> Option<String> {
+    crate::rdb::dump::take_error()
 }

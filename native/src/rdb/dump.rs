@@ -14,6 +14,16 @@ use crate::reply::{code, err, Out};
 use crate::util::parse_i64;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+thread_local! {
+    /// Why the last RESTORE found its payload bad (the server logs it, as Redis's rdbReportCorruptRDB).
+    static LAST_ERROR: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Takes the reason the last RESTORE refused its payload, if any.
+pub fn take_error() -> Option<String> {
+    LAST_ERROR.with(|e| e.borrow_mut().take())
+}
+
 /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE and RDB loading skip the CRC check.
 pub static SKIP_CHECKSUM: AtomicBool = AtomicBool::new(false);
 
@@ -119,7 +129,13 @@ fn restore_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i
         return out.error("ERR DUMP payload version or checksum are wrong");
     }
     let now = ks.now_ms;
-    let Ok(value) = value_of(p, now) else { return out.error("ERR Bad data format") };
+    let value = match value_of(p, now) {
+        Ok(v) => v,
+        Err(e) => {
+            LAST_ERROR.with(|l| *l.borrow_mut() = Some(e.0));
+            return out.error("ERR Bad data format");
+        }
+    };
     let deleted = replace && ks.remove_value(db, key, ks.lazy.server_del);
     if ttl != 0 && !absttl {
         ttl = ttl.saturating_add(now);

@@ -152,7 +152,8 @@ pub fn zipmap_to_listpack(z: &[u8]) -> Option<Listpack> {
         lp.push_back(v);
         n += 1;
     }
-    if p != z.len() - 1 || (z[0] < 254 && z[0] as usize != n) {
+    // An empty zipmap is refused as Redis's zipmapValidateIntegrity refuses it.
+    if p != z.len() - 1 || n == 0 || (z[0] < 254 && z[0] as usize != n) {
         return None;
     }
     Some(lp)

@@ -30,6 +30,8 @@ pub struct Loaded {
     pub keys: u64,
     pub expired_skipped: u64,
     pub empty_skipped: u64,
+    /// The names of the empty keys skipped (the server logs them).
+    pub empty_keys: Vec<Vec<u8>>,
     /// The AUX fields, in file order.
     pub aux: Vec<(Vec<u8>, Vec<u8>)>,
     /// The function libraries' code (FUNCTION2), in file order.
@@ -61,7 +63,7 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
     let lru_secs = (opts.now_ms / 1000) as u32;
     let lfu_minutes = ((opts.now_ms / 60_000) & 0xFFFF) as u32;
     let fresh_lru = if opts.lfu { (lfu_minutes << 8) | LFU_INIT_VAL } else { lru_secs };
-    let mut out = Loaded { dbs: Vec::new(), version, keys: 0, expired_skipped: 0, empty_skipped: 0, aux: Vec::new(), functions: Vec::new(), consumed: 0 };
+    let mut out = Loaded { dbs: Vec::new(), version, keys: 0, expired_skipped: 0, empty_skipped: 0, empty_keys: Vec::new(), aux: Vec::new(), functions: Vec::new(), consumed: 0 };
     let mut db = 0usize;
     let mut expire = -1i64;
     let mut lru = fresh_lru;
@@ -103,8 +105,11 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
                 continue;
             }
             OP_RESIZEDB => {
-                r.len()?;
-                r.len()?;
+                // Hints, bounded by what the rest of the file could hold.
+                let most = r.remaining() as u64 / 3;
+                let (keys, volatile) = (r.len()?.min(most), r.len()?.min(most));
+                dbs[db].dict.expand(keys as usize);
+                dbs[db].expires.expand(volatile as usize);
                 continue;
             }
             OP_SLOT_INFO => {
@@ -133,11 +138,12 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
         if !is_object_type(t) {
             return Err(Error::new(format!("Unknown RDB encoding type {t}")));
         }
-        let key = r.string()?.into_owned();
+        let key = r.string()?;
         let value = match load_value(&mut r, t, &ctx) {
             Ok(v) => v,
             Err(e) if e.0 == EMPTY_KEY => {
                 out.empty_skipped += 1;
+                out.empty_keys.push(key.into_owned());
                 expire = -1;
                 lru = fresh_lru;
                 continue;
@@ -161,7 +167,9 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
         let computed = crc64::crc64(&data[..r.pos]);
         let stored = u64::from_le_bytes(r.bytes(8)?.try_into().unwrap());
         if opts.verify_checksum && !super::dump::skip_checksum() && stored != 0 && stored != computed {
-            return Err(Error::new(format!("Wrong RDB checksum expected: ({stored:x}) got ({computed:x}). Aborting now.")));
+            return Err(Error::new(format!(
+                "Wrong RDB checksum expected: ({stored:x}) got ({computed:x}). Aborting now.\nRDB CRC error"
+            )));
         }
     }
     out.consumed = r.pos;

@@ -36,8 +36,10 @@ fn validate_node(lp: &Listpack, master: Id, after: Option<Id>) -> Option<(u64, u
         let flags = flags.as_i64()?;
         let ms = int(&mut it)?;
         let seq = int(&mut it)?;
-        let id = Id::new(master.ms.checked_add(ms as u64)?, master.seq.checked_add(seq as u64)?);
-        if ms < 0 || seq < 0 || last.is_some_and(|l| id <= l) {
+        // Deltas from the master ID, wrapping as Redis's uint64 sums (the
+        // sequence delta is negative when the milliseconds moved on).
+        let id = Id::new(master.ms.wrapping_add(ms as u64), master.seq.wrapping_add(seq as u64));
+        if id < master || last.is_some_and(|l| id <= l) {
             return None;
         }
         last = Some(id);
@@ -156,7 +158,7 @@ pub fn load_stream(r: &mut Reader, t: u8) -> Result<Value> {
                 c.pel.insert(id);
             }
             if g.consumers.insert(cname, c).is_some() {
-                return Err(corrupt("Duplicated consumer name in stream group"));
+                return Err(Error::new("Duplicate stream consumer detected."));
             }
         }
         // Every pending entry has its consumer (deep sanitization).

@@ -36,14 +36,37 @@ fn listpack(b: Vec<u8>, what: &str) -> Result<Listpack> {
     Listpack::from_bytes(b).ok_or_else(|| corrupt(&format!("{what} listpack integrity check failed.")))
 }
 
+/// A listpack entry as a dedup key: a string that is a canonical integer
+/// counts as that integer (a listpack could hold "1" either way).
+#[derive(PartialEq, Eq, Hash)]
+enum DupKey<'a> {
+    Int(i64),
+    Str(&'a [u8]),
+}
+
+fn dup_key(e: crate::listpack::LpEntry<'_>) -> DupKey<'_> {
+    match e {
+        crate::listpack::LpEntry::Int(v) => DupKey::Int(v),
+        crate::listpack::LpEntry::Str(s) => match crate::util::parse_i64(s) {
+            Some(v) => DupKey::Int(v),
+            None => DupKey::Str(s),
+        },
+    }
+}
+
 /// Whether a listpack holds distinct values at every `width`-th position
-/// (lpValidateIntegrityAndDups), and a multiple of `width` entries.
+/// (lpValidateIntegrityAndDups), and a multiple of `width` entries. Small
+/// ones are compared pairwise, without allocating.
 fn distinct(lp: &Listpack, width: usize) -> bool {
     if lp.len() % width != 0 {
         return false;
     }
-    let mut seen: HashSet<Vec<u8>> = HashSet::with_capacity(lp.len() / width);
-    lp.iter().step_by(width).all(|e| seen.insert(e.to_vec()))
+    let keys: Vec<DupKey<'_>> = lp.iter().step_by(width).map(dup_key).collect();
+    if keys.len() <= 16 {
+        return keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k));
+    }
+    let mut seen: HashSet<&DupKey<'_>> = HashSet::with_capacity(keys.len());
+    keys.iter().all(|k| seen.insert(k))
 }
 
 pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
@@ -221,6 +244,9 @@ fn load_quicklist(r: &mut Reader, v2: bool) -> Result<Value> {
             return Err(corrupt(&format!("Quicklist integrity check failed (container {container}).")));
         }
         let data = r.string()?.into_owned();
+        if data.is_empty() {
+            return Err(corrupt("Quicklist integrity check failed (an empty node)."));
+        }
         if container == CONTAINER_PLAIN {
             q.append_plain(data);
             continue;

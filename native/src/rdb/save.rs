@@ -29,6 +29,8 @@ pub struct SaveOptions {
     pub functions: Vec<Vec<u8>>,
     /// rdb-key-save-delay: microseconds to sleep after each key.
     pub key_delay_us: u64,
+    /// Told the keys written so far, every 1024 keys (a forked child reports its progress).
+    pub progress: Option<fn(u64)>,
 }
 
 /// Whether a hash has a field with a TTL (it then needs RDB 12's types).
@@ -307,6 +309,11 @@ pub fn write_dataset(w: &mut Writer, ks: &Keyspace, opts: &SaveOptions) -> IoRes
         for (k, e) in db.dict.iter() {
             write_entry(w, ks, k.as_slice(), e, opts)?;
             keys += 1;
+            if let Some(p) = opts.progress {
+                if keys % 1024 == 0 || opts.key_delay_us > 0 {
+                    p(keys);
+                }
+            }
             if opts.key_delay_us > 0 {
                 std::thread::sleep(std::time::Duration::from_micros(opts.key_delay_us));
             }

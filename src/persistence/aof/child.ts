@@ -27,7 +27,7 @@ export function writeBaseNow(server: Server, file: string, preamble: boolean): s
   if (preamble) {
     const rdb = rdbOf(server);
     try {
-      native.save(file, rdb.aux(true), rdb.saveLru(), functions());
+      native.save(file, rdb.auxFields(true), rdb.saveLru(), functions());
     } catch (e) {
       err = (e as Error).message;
     }
@@ -44,7 +44,7 @@ export function startRewriteChild(server: Server, preamble: boolean, onDone: (d:
       "aof",
       () =>
         preamble
-          ? native.bgsave(tmpFile, rdb.aux(true), rdb.saveLru(), functions())
+          ? native.bgsave(tmpFile, rdb.auxFields(true), rdb.saveLru(), functions())
           : engineAof.rewriteInChild(tmpFile, timestamp(server), functions()),
       onDone,
     );

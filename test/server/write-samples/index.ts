@@ -9,5 +9,6 @@ import { samples as geo } from "./geo.js";
 import { samples as sort } from "./sort.js";
 import { samples as blocking } from "./blocking.js";
 import { samples as streams } from "./streams.js";
+import { samples as persistence } from "./persistence.js";
 
-export const FAMILY_SAMPLES: Record<string, string[][]> = { ...lists, ...hashes, ...sets, ...zsets, ...bitmaps, ...hyperloglog, ...geo, ...sort, ...blocking, ...streams };
+export const FAMILY_SAMPLES: Record<string, string[][]> = { ...lists, ...hashes, ...sets, ...zsets, ...bitmaps, ...hyperloglog, ...geo, ...sort, ...blocking, ...streams, ...persistence };

@@ -1,0 +1,129 @@
+/**
+ * Persistence bench: SAVE, BGSAVE and load (DEBUG RELOAD NOSAVE) of
+ * 1,000,000 string keys and of a mix of types, Nodis against redis-server
+ * (servers.mjs's REDIS_SERVER) in the same run: times, file sizes, fork time
+ * (latest_fork_usec), copy-on-write (rdb_last_cow_size), and the longest pause
+ * a PING probe sees during a BGSAVE while another client keeps writing.
+ * `npm run bench:persistence`; NODIS_BENCH_SCALE scales the key counts.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import Redis from "ioredis";
+import { startServer, pipelineOneLineReplies } from "./servers.mjs";
+
+const SCALE = Number(process.env.NODIS_BENCH_SCALE ?? 1);
+const STRINGS = Math.round(1_000_000 * SCALE);
+const MIX = Math.round(100_000 * SCALE); // of each of hash, list, set, zset (10 elements each) + strings
+
+const infoField = async (c, section, f) => String(await c.info(section)).match(new RegExp(`${f}:(\\S+)`))?.[1];
+
+async function fillMix(port) {
+  const cmds = [
+    (i) => ["HSET", `h:${i}`, "a", "1", "b", "2", "c", "3", "d", "4", "e", `v${i}`],
+    (i) => ["RPUSH", `l:${i}`, "a", "b", "c", "d", "e", "f", "g", "h", "i", String(i)],
+    (i) => ["SADD", `s:${i}`, "a", "b", "c", "d", "e", "f", "g", "h", "i", `m${i}`],
+    (i) => ["ZADD", `z:${i}`, "1", "a", "2", "b", "3", "c", "4", "d", "5", `m${i}`],
+    (i) => ["SET", `str:${i}`, `value-${i}-${"x".repeat(i % 40)}`],
+  ];
+  for (const make of cmds) await pipelineOneLineReplies(port, MIX, make);
+}
+
+/**
+ * A PING every millisecond from a process of its own (so the writer's replies
+ * never delay it), until stdin closes; prints the latencies (ms) as JSON.
+ */
+const PROBE = `
+const net = require("node:net");
+const s = net.connect(Number(process.argv[1]), "127.0.0.1");
+const lat = [];
+let t = 0, stop = false;
+const ping = () => { t = performance.now(); s.write("PING\\r\\n"); };
+s.on("connect", ping);
+s.on("data", () => { lat.push(performance.now() - t); if (stop) { process.stdout.write(JSON.stringify(lat)); process.exit(0); } setTimeout(ping, 1); });
+process.stdin.on("end", () => { stop = true; });
+process.stdin.resume();
+`;
+
+/** The longest wait and p99 of the probe's PINGs while `during` runs and a writer keeps SETting. */
+async function probe(port, during) {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, ["-e", PROBE, String(port)], { stdio: ["pipe", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  const done = new Promise((r) => child.once("exit", r));
+  const w = new Redis({ port, host: "127.0.0.1" });
+  let stop = false;
+  let written = 0;
+  const writer = (async () => {
+    while (!stop) {
+      const pl = w.pipeline();
+      for (let i = 0; i < 100; i++) pl.set(`w:${written++ % 100000}`, "y".repeat(32));
+      await pl.exec();
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 300));
+  await during();
+  stop = true;
+  await writer;
+  child.stdin.end();
+  await done;
+  w.disconnect();
+  const lat = JSON.parse(out).sort((a, b) => a - b);
+  return { maxMs: lat.at(-1) ?? 0, p99Ms: lat[Math.floor(lat.length * 0.99)] ?? 0, samples: lat.length, written };
+}
+
+async function measure(kind, dataset) {
+  const srv = await startServer(kind, ["--enable-debug-command", "yes"]);
+  const c = new Redis({ port: srv.port, host: "127.0.0.1" });
+  try {
+    if (dataset === "strings") await c.call("DEBUG", "POPULATE", String(STRINGS));
+    else await fillMix(srv.port);
+    const keys = await c.dbsize();
+    const dir = (await c.config("GET", "dir"))[1];
+    let t = performance.now();
+    await c.call("SAVE");
+    const saveMs = performance.now() - t;
+    const bytes = fs.statSync(path.join(dir, "dump.rdb")).size;
+    t = performance.now();
+    await c.call("DEBUG", "RELOAD", "NOSAVE");
+    const loadMs = performance.now() - t;
+    t = performance.now();
+    await c.call("BGSAVE");
+    while ((await infoField(c, "persistence", "rdb_bgsave_in_progress")) !== "0") await new Promise((r) => setTimeout(r, 2));
+    const bgsaveMs = performance.now() - t;
+    const forkUsec = Number(await infoField(c, "stats", "latest_fork_usec"));
+    const cow = Number(await infoField(c, "persistence", "rdb_last_cow_size"));
+    // The pause probe: a BGSAVE under a write load.
+    const pr = await probe(srv.port, async () => {
+      await c.call("BGSAVE").catch(() => {});
+      while ((await infoField(c, "persistence", "rdb_bgsave_in_progress")) !== "0") await new Promise((r) => setTimeout(r, 5));
+    });
+    const cowUnderLoad = Number(await infoField(c, "persistence", "rdb_last_cow_size"));
+    return { kind, dataset, keys, saveMs, loadMs, bgsaveMs, bytes, forkUsec, cow, cowUnderLoad, ...pr };
+  } finally {
+    c.disconnect();
+    await srv.stop();
+  }
+}
+
+const rows = [];
+for (const dataset of ["strings", "mix"]) {
+  for (const kind of ["redis", "nodis"]) rows.push(await measure(kind, dataset));
+}
+const f = (n, d = 0) => n.toFixed(d);
+console.log(
+  "dataset  server  keys      SAVE ms  load ms  BGSAVE ms  file bytes   fork us  COW KB  COW KB(load)  probe max ms  p99 ms  writes",
+);
+for (const r of rows) {
+  console.log(
+    [r.dataset.padEnd(8), r.kind.padEnd(7), String(r.keys).padEnd(9), f(r.saveMs).padStart(7), f(r.loadMs).padStart(8), f(r.bgsaveMs).padStart(10),
+      String(r.bytes).padStart(11), String(r.forkUsec).padStart(9), f(r.cow / 1024).padStart(7), f(r.cowUnderLoad / 1024).padStart(13),
+      f(r.maxMs, 1).padStart(13), f(r.p99Ms, 2).padStart(7), String(r.written).padStart(7)].join(" "),
+  );
+}
+for (const dataset of ["strings", "mix"]) {
+  const [a, b] = [rows.find((r) => r.dataset === dataset && r.kind === "redis"), rows.find((r) => r.dataset === dataset && r.kind === "nodis")];
+  console.log(
+    `${dataset}: Nodis/Redis SAVE ${f(b.saveMs / a.saveMs, 2)}x, load ${f(b.loadMs / a.loadMs, 2)}x, BGSAVE ${f(b.bgsaveMs / a.bgsaveMs, 2)}x, file ${f(b.bytes / a.bytes, 3)}x`,
+  );
+}

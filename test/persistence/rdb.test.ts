@@ -1,0 +1,163 @@
+/**
+ * SAVE, BGSAVE, LASTSAVE, the save rules, loading at start, DEBUG RELOAD,
+ * SHUTDOWN SAVE, -MISCONF and INFO persistence, on a Nodis with a directory
+ * of its own.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import Redis from "ioredis";
+import { startNodis } from "../helpers/nodis.js";
+import { until, waitFor } from "../helpers/wait.js";
+import type { RunningServer } from "../../src/index.js";
+
+const dirs: string[] = [];
+function tmpDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "nodis-rdb-"));
+  dirs.push(d);
+  return d;
+}
+let srv: RunningServer | null = null;
+let r: Redis | null = null;
+async function start(config: Record<string, string>): Promise<Redis> {
+  srv = await startNodis({ "enable-debug-command": "yes", "enable-protected-configs": "yes", ...config });
+  // No reconnecting: a server that stops stays stopped for the test.
+  r = new Redis({ port: srv.port, host: "127.0.0.1", enableReadyCheck: false, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  return r;
+}
+afterEach(async () => {
+  r?.disconnect();
+  await srv?.close();
+  srv = r = null;
+  process.chdir(os.tmpdir());
+});
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const info = async (c: Redis, field: string) => String(await c.call("INFO", "persistence")).match(new RegExp(`${field}:(\\S+)`))?.[1];
+
+describe("RDB persistence", () => {
+  it("SAVE writes dbfilename in dir, LASTSAVE and INFO follow, and a new server loads it at start", async () => {
+    const dir = tmpDir();
+    const c = await start({ dir, dbfilename: "snap.rdb" });
+    await c.call("SET", "a", "1");
+    await c.call("RPUSH", "l", "x", "y");
+    await c.call("SELECT", "3");
+    await c.call("HSET", "h", "f", "v");
+    await c.call("SET", "v", "1", "PX", "100000");
+    expect(await info(c, "rdb_changes_since_last_save")).toBe("5"); // RPUSH of two counts two
+    const before = await c.call("LASTSAVE");
+    expect(await c.call("SAVE")).toBe("OK");
+    expect(fs.existsSync(path.join(dir, "snap.rdb"))).toBe(true);
+    expect(await info(c, "rdb_changes_since_last_save")).toBe("0");
+    expect(await info(c, "rdb_saves")).toBe("1");
+    expect(Number(await c.call("LASTSAVE"))).toBeGreaterThanOrEqual(Number(before));
+    const digest = await c.call("DEBUG", "DIGEST");
+    c.disconnect();
+    await srv!.close();
+    const c2 = await start({ dir, dbfilename: "snap.rdb" });
+    expect(await c2.call("DEBUG", "DIGEST")).toBe(digest);
+    await c2.call("SELECT", "3");
+    expect(Number(await c2.call("PTTL", "v"))).toBeGreaterThan(90000);
+    expect(await info(c2, "rdb_last_load_keys_loaded")).toBe("4");
+  });
+
+  it("a damaged file stops the start with the loader's reason", async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, "dump.rdb"), Buffer.from("REDIS0010\xfe\x00\x00\x03key", "latin1"));
+    await expect(startNodis({ dir })).rejects.toThrow("Terminating server after rdb file reading failure.");
+    fs.writeFileSync(path.join(dir, "dump.rdb"), Buffer.from("REDIS0099", "latin1"));
+    await expect(startNodis({ dir })).rejects.toThrow("Fatal error loading the DB: Invalid argument. Exiting.");
+  });
+
+  it("BGSAVE writes a point-in-time snapshot while writes go on", async () => {
+    const dir = tmpDir();
+    const c = await start({ dir });
+    for (let i = 0; i < 200; i++) await c.call("SET", `k${i}`, String(i));
+    const digest = await c.call("DEBUG", "DIGEST");
+    // 2 ms per key: the child takes ~0.4 s, during which the parent writes on.
+    await c.call("CONFIG", "SET", "rdb-key-save-delay", "2000");
+    expect(await c.call("BGSAVE")).toBe("Background saving started");
+    expect(await info(c, "rdb_bgsave_in_progress")).toBe("1");
+    await expect(c.call("BGSAVE")).rejects.toThrow("ERR Background save already in progress");
+    await expect(c.call("SAVE")).rejects.toThrow("ERR Background save already in progress");
+    for (let i = 0; i < 100; i++) await c.call("SET", `k${i}`, "changed");
+    await c.call("DEL", "k150");
+    expect(await until(() => info(c, "rdb_bgsave_in_progress"), (v) => v === "0")).toBe("0");
+    expect(await info(c, "rdb_last_bgsave_status")).toBe("ok");
+    expect(Number(await info(c, "rdb_last_cow_size"))).toBeGreaterThan(0);
+    expect(Number(String(await c.call("INFO", "stats")).match(/latest_fork_usec:(\d+)/)![1])).toBeGreaterThan(0);
+    // What was written after the fork still counts as unsaved.
+    expect(await info(c, "rdb_changes_since_last_save")).toBe("101");
+    await c.call("CONFIG", "SET", "rdb-key-save-delay", "0");
+    expect(await c.call("DEBUG", "RELOAD", "NOSAVE")).toBe("OK");
+    expect(await c.call("DEBUG", "DIGEST")).toBe(digest);
+  });
+
+  it("the save rules start a BGSAVE from the cron", async () => {
+    const dir = tmpDir();
+    const c = await start({ dir, save: "1 2" });
+    const t0 = Number(await c.call("LASTSAVE"));
+    await c.call("SET", "a", "1");
+    await c.call("SET", "b", "1");
+    expect(await waitFor(async () => Number(await c.call("LASTSAVE")) > t0 && (await info(c, "rdb_bgsave_in_progress")) === "0")).toBe(true);
+    expect(fs.existsSync(path.join(dir, "dump.rdb"))).toBe(true);
+    expect(await info(c, "rdb_changes_since_last_save")).toBe("0");
+  });
+
+  it("a failed BGSAVE stops writes with -MISCONF until a save succeeds", async () => {
+    const dir = tmpDir();
+    const c = await start({ dir, save: "3600 1" });
+    const gone = tmpDir();
+    await c.call("CONFIG", "SET", "dir", gone);
+    fs.rmSync(gone, { recursive: true });
+    expect(await c.call("BGSAVE")).toBe("Background saving started");
+    expect(await until(() => info(c, "rdb_last_bgsave_status"), (v) => v === "err")).toBe("err");
+    await expect(c.call("SET", "x", "1")).rejects.toThrow(/^MISCONF Redis is configured to save RDB snapshots/);
+    await expect(c.call("PING")).rejects.toThrow(/^MISCONF/);
+    expect(await c.call("GET", "x")).toBe(null);
+    await c.call("CONFIG", "SET", "stop-writes-on-bgsave-error", "no");
+    expect(await c.call("SET", "x", "1")).toBe("OK");
+    await c.call("CONFIG", "SET", "stop-writes-on-bgsave-error", "yes");
+    await c.call("CONFIG", "SET", "dir", dir);
+    expect(await c.call("SAVE")).toBe("OK");
+    expect(await c.call("SET", "x", "2")).toBe("OK");
+  });
+
+  it("DEBUG RELOAD saves and loads back; NOFLUSH merges, MERGE replaces duplicates", async () => {
+    const dir = tmpDir();
+    const c = await start({ dir });
+    await c.call("SET", "a", "1");
+    await c.call("ZADD", "z", "1", "m");
+    const digest = await c.call("DEBUG", "DIGEST");
+    expect(await c.call("DEBUG", "RELOAD")).toBe("OK");
+    expect(await c.call("DEBUG", "DIGEST")).toBe(digest);
+    await c.call("SET", "b", "2");
+    await expect(c.call("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH")).rejects.toThrow("ERR Error trying to load the RDB dump");
+    expect(await c.call("GET", "b")).toBe("2");
+    await c.call("SET", "a", "changed");
+    expect(await c.call("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE")).toBe("OK");
+    expect(await c.call("GET", "a")).toBe("1");
+    expect(await c.call("GET", "b")).toBe("2");
+  });
+
+  it("SHUTDOWN SAVE saves before stopping, and refuses to stop when the save fails", async () => {
+    const dir = tmpDir();
+    const c = await start({ dir });
+    await c.call("SET", "k", "v");
+    const gone = tmpDir();
+    await c.call("CONFIG", "SET", "dir", gone);
+    fs.rmSync(gone, { recursive: true });
+    await expect(c.call("SHUTDOWN", "SAVE")).rejects.toThrow("ERR Errors trying to SHUTDOWN. Check logs.");
+    await c.call("CONFIG", "SET", "dir", dir);
+    let stopped = false;
+    srv!.server.onShutdown = () => {
+      stopped = true;
+    };
+    await c.call("SHUTDOWN", "SAVE").catch(() => undefined);
+    expect(await waitFor(() => stopped)).toBe(true);
+    expect(fs.existsSync(path.join(dir, "dump.rdb"))).toBe(true);
+  });
+});
