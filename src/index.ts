@@ -5,11 +5,12 @@ import { findParam } from "./config/table.js";
 import { Listeners } from "./server/listeners.js";
 import { OomScore } from "./server/oom.js";
 import { Server } from "./server/server.js";
-import { Rdb, rdbOf } from "./persistence/index.js";
+import { loadDataFromDisk } from "./persistence/startup.js";
 
 export { Server } from "./server/server.js";
 export { Config } from "./config/config.js";
 export { ConfigFileError, loadFromArgv } from "./config/load.js";
+export { loadDataFromDisk } from "./persistence/startup.js";
 
 export interface StartOptions {
   /** Port to listen on; 0 (the default) picks a free one. With configObject and no port, its "port" (0: no TCP, as redis-server). */
@@ -54,17 +55,17 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   if (!opts.configObject && opts.config?.save === undefined) config.setWords(findParam("save")!, [""]);
   const server = new Server(config);
   config.warn = (msg) => server.log.warning(msg);
-  // The dataset from dir/dbfilename, as redis-server loads it (a library server: when dir or dbfilename is given).
-  if (!opts.deferLoad && (opts.configObject || opts.config?.dir !== undefined || opts.config?.dbfilename !== undefined)) {
+  applyRenames(server, config);
+  // The dataset from disk, as redis-server loads it (the AOF when appendonly is on, else dir/dbfilename;
+  // a library server reads an RDB only when dir or dbfilename is given). The CLI does it after its start-up lines.
+  if (!opts.deferLoad) {
     try {
-      rdbOf(server).loadAtStart();
+      await loadDataFromDisk(server, { rdb: opts.configObject !== undefined || opts.config?.dir !== undefined || opts.config?.dbfilename !== undefined });
     } catch (e) {
-      const last = Rdb.loadFailure(server.log, (e as Error).message);
       void server.close();
-      throw new Error(last);
+      throw e;
     }
   }
-  applyRenames(server, config);
   const listeners = new Listeners(
     (socket) => server.accept(socket),
     () => config.int("tcp-backlog"),

@@ -6,8 +6,8 @@ import { ConfigFileError, loadFromArgv, type CommandLine } from "./config/load.j
 import { NODIS_VERSION, REDIS_VERSION } from "./version.js";
 import { server as engineServer } from "./engine/index.js";
 import { Logger } from "./server/log.js";
-import { startServer } from "./index.js";
-import { prepareSignalShutdown, Rdb, rdbOf } from "./persistence/index.js";
+import { loadDataFromDisk, startServer } from "./index.js";
+import { prepareSignalShutdown } from "./persistence/index.js";
 
 const USAGE = `Usage: ./nodis-server [/path/to/redis.conf] [options] [-]
        ./nodis-server - (read config from stdin)
@@ -127,11 +127,11 @@ async function main(): Promise<void> {
     log.notice(`Running mode=standalone, port=${running.port}.`);
   }
   log.notice("Server initialized");
-  // The dataset loads after these lines and before "Ready to accept connections", as in redis-server.
   try {
-    rdbOf(server).loadAtStart();
+    await loadDataFromDisk(server, { rdb: true });
   } catch (e) {
-    log.warning(Rdb.loadFailure(log, (e as Error).message));
+    // The reasons are logged (Redis exits 1 after them).
+    if (!(e as { logged?: boolean }).logged) log.warning((e as Error).message);
     process.exit(1);
   }
   if (running.port !== 0) log.notice("Ready to accept connections tcp");

@@ -67,9 +67,9 @@ describe("nodis-server", () => {
     const z = run(["--port", "0"]);
     expect(z.status).toBe(1);
     expect(z.stdout).toMatch(/# Configured to not listen anywhere, exiting\.\n$/);
-    const n = run(["--appendonly", "yes"]);
+    const n = run(["--cluster-enabled", "yes"]);
     expect(n.status).toBe(1);
-    expect(n.stderr).toContain("AOF persistence (appendonly yes) is not supported by Nodis yet");
+    expect(n.stderr).toContain("cluster mode is not supported by Nodis yet");
   });
 
   it("serves on --port, logs as redis-server and stops cleanly on SIGTERM", async () => {

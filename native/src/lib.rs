@@ -4,6 +4,7 @@
 static GLOBAL: alloc::Counting = alloc::Counting;
 
 pub mod alloc;
+pub mod aof_rewrite;
 pub mod api;
 pub mod batch;
 pub mod bitops;

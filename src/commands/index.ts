@@ -24,6 +24,7 @@ import { geoCommands } from "./geo.js";
 import { sortCommands } from "./sort.js";
 import { memoryCommands } from "./memory.js";
 import { streamCommands } from "./streams.js";
+import { aofCommands } from "./aof.js";
 import { persistenceCommands } from "./persistence.js";
 import { replicationCommands } from "./replication.js";
 
@@ -31,7 +32,8 @@ import { replicationCommands } from "./replication.js";
 export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands,
   infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
   multiCommands, pubsubCommands, listCommands, hashCommands, setCommands, zsetCommands, bitmapCommands,
-  hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, persistenceCommands, replicationCommands];
+  hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, persistenceCommands, aofCommands,
+  replicationCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

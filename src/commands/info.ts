@@ -5,7 +5,6 @@ import type { Server } from "../server/server.js";
 import type { CommandDef } from "./types.js";
 import { NODIS_VERSION, REDIS_VERSION } from "../version.js";
 import * as engine from "../engine/index.js";
-import { primaryIfAny } from "../replication/primary.js";
 import { introspection, usedMemory } from "./introspection.js";
 
 /** The sections INFO (and `default`) gives, in Redis's order. */
@@ -175,7 +174,7 @@ const memorySection: Section = (s) => {
 };
 
 const persistenceSection: Section = (s) => [
-  field(s, "loading", 0),
+  `loading:${s.loading ? 1 : 0}`,
   field(s, "async_loading", 0),
   field(s, "current_cow_peak", 0),
   field(s, "current_cow_size", 0),
@@ -202,9 +201,19 @@ const persistenceSection: Section = (s) => [
   field(s, "aof_rewrites", 0),
   field(s, "aof_rewrites_consecutive_failures", 0),
   field(s, "aof_last_write_status", "ok"),
-  "aof_last_cow_size:0",
+  field(s, "aof_last_cow_size", 0),
   "module_fork_in_progress:0",
   "module_fork_last_cow_size:0",
+  // With the AOF on, its sizes and buffers (Redis prints these only when aof_enabled).
+  ...(s.config.bool("appendonly")
+    ? ["aof_current_size", "aof_base_size", "aof_pending_rewrite", "aof_buffer_length", "aof_pending_bio_fsync", "aof_delayed_fsync"].map((n) => field(s, n, 0))
+    : []),
+  // While loading, its progress (Redis prints these only then).
+  ...(s.loading
+    ? ["loading_start_time", "loading_total_bytes", "loading_rdb_used_mem", "loading_loaded_bytes", "loading_loaded_perc", "loading_eta_seconds"].map((n) =>
+        field(s, n, 0),
+      )
+    : []),
 ];
 
 const statsSection: Section = (s) => {
@@ -285,16 +294,13 @@ const replicationSection: Section = (s) => {
   const st = introspection(s);
   const p = infoProviders.get("replication");
   if (p) return String(p(s)).split("\r\n");
-  const primary = primaryIfAny(s);
-  const replicas = primary ? [...primary.replicas] : [];
   return [
     "role:master",
-    `connected_slaves:${replicas.length}`,
-    ...replicas.map((c, i) => `slave${i}:ip=${c.addr.replace(/:\d+$/, "")},port=${primary!.listeningPort(c)},state=online,offset=${primary!.offset},lag=0`),
+    "connected_slaves:0",
     "master_failover_state:no-failover",
     `master_replid:${st.replid}`,
     `master_replid2:${st.replid2}`,
-    `master_repl_offset:${primary?.offset ?? 0}`,
+    "master_repl_offset:0",
     "second_repl_offset:-1",
     "repl_backlog_active:0",
     `repl_backlog_size:${s.config.get("repl-backlog-size")}`,

@@ -7,7 +7,13 @@ import { SYNTAX } from "./errors.js";
  * Saving on shutdown belongs to persistence; it registers here. Returns true
  * when the dataset was saved.
  */
-export const shutdownHooks: { save?: (c: Ctx) => boolean; prepare?: (server: Ctx["server"]) => void } = {};
+export const shutdownHooks: {
+  save?: (c: Ctx) => boolean;
+  /** Before anything else (prepareForShutdown): a background save is killed. */
+  prepare?: (server: Ctx["server"]) => void;
+  /** The AOF: false while the first AOF is being written (SHUTDOWN fails unless FORCE). */
+  mayStop?: (force: boolean) => boolean;
+} = {};
 
 function shutdown(c: Ctx): void {
   let save = false;
@@ -32,6 +38,7 @@ function shutdown(c: Ctx): void {
   }
   const log = c.server.log;
   shutdownHooks.prepare?.(c.server); // a background save is killed first, as Redis's prepareForShutdown
+  if (shutdownHooks.mayStop && !shutdownHooks.mayStop(force)) return c.r.error("ERR Errors trying to SHUTDOWN. Check logs.");
   const saveParams = c.server.config.get("save").trim() !== "";
   if (save || (saveParams && !nosave)) {
     if (shutdownHooks.save) {

@@ -41,6 +41,8 @@ export const CMD_ADMIN = 16;
 export const CMD_SKIP_MONITOR = 32;
 export const CMD_SKIP_SLOWLOG = 64;
 export const CMD_FAST = 128;
+/** Allowed while the dataset loads (others get -LOADING). */
+export const CMD_LOADING = 256;
 const FLAG_BITS = new Map<string, number>([
   ["write", CMD_WRITE],
   ["may_replicate", CMD_MAY_REPLICATE],
@@ -50,6 +52,7 @@ const FLAG_BITS = new Map<string, number>([
   ["skip_monitor", CMD_SKIP_MONITOR],
   ["skip_slowlog", CMD_SKIP_SLOWLOG],
   ["fast", CMD_FAST],
+  ["loading", CMD_LOADING],
 ]);
 /** What CLIENT PAUSE WRITE holds and what makes a transaction a writing one. */
 export const CMD_WRITE_OR_MAY_REPLICATE = CMD_WRITE | CMD_MAY_REPLICATE;

@@ -197,7 +197,7 @@ export const PARAMS: Param[] = [
   }),
   bool("syslog-enabled", null, "I", false, { unsupported: refuseYes("syslog logging") }),
   bool("cluster-enabled", null, "I", false, { unsupported: refuseYes("cluster mode") }),
-  bool("appendonly", null, "L", false, { unsupported: refuseYes("AOF persistence (appendonly yes)") }),
+  bool("appendonly", null, "L", false, { apply: "appendonly" }),
   bool("cluster-allow-reads-when-down", null, "", false),
   bool("cluster-allow-pubsubshard-when-down", null, "", true),
   bool("crash-log-enabled", null, "", true),

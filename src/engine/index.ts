@@ -7,6 +7,7 @@ export * as lists from "./lists.js";
 export * as keys from "./keys.js";
 export * as server from "./server.js";
 export * as debug from "./debug.js";
+export * as aof from "./aof.js";
 export * as state from "./state.js";
 export * as persistence from "./persistence.js";
 export { Code } from "./codes.js";

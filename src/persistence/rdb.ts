@@ -60,7 +60,7 @@ export class Rdb {
     return n;
   }
 
-  private saveLru(): boolean {
+  saveLru(): boolean {
     return this.server.config.get("maxmemory-policy").endsWith("-lru");
   }
 
@@ -159,9 +159,9 @@ export class Rdb {
     this.server.log.notice(`DB loaded from disk: ${((Date.now() - start) / 1000).toFixed(3)} seconds`);
   }
 
-  /** Loads an RDB file (rdbLoad), replacing the dataset; throws the reason when it is bad. */
-  load(file: string, how: native.Install = native.Install.Replace): native.LoadResult {
-    const r = native.load(file, true, how);
+  /** Loads an RDB file (rdbLoad), replacing the dataset; throws the reason when it is bad. `skipExpired` false: an AOF base. */
+  load(file: string, how: native.Install = native.Install.Replace, skipExpired = true): native.LoadResult {
+    const r = native.load(file, skipExpired, how);
     this.lastLoadKeysLoaded = r.keys;
     this.lastLoadKeysExpired = r.expiredSkipped;
     const log = this.server.log;

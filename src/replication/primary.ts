@@ -14,6 +14,8 @@ import { persistence as native } from "../engine/index.js";
 import { rdbOf } from "../persistence/index.js";
 import { functionHooks } from "../persistence/rdb.js";
 import { introspection } from "../commands/introspection.js";
+import { infoProviders } from "../commands/info.js";
+import { ByteBuffer, catCommand, catSelect } from "../persistence/aof/encode.js";
 import type { Ctx } from "../commands/types.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
@@ -31,10 +33,13 @@ export class Primary {
   private streamDb = -1;
   private stopListening: (() => void) | null = null;
   private lastPing = Date.now();
+  private readonly out = new ByteBuffer();
 
   constructor(private readonly server: Server) {
     server.closeHooks.push((c) => this.detach(c));
     server.cronHooks.push(() => this.cron());
+    // Servers in the same process each answer with their own primary (or none).
+    infoProviders.set("replication", (srv) => replicationInfo(srv, primaries.get(srv)).join("\r\n"));
   }
 
   /** SYNC (`psync` false) and PSYNC: a full resynchronization of the calling client. */
@@ -92,17 +97,19 @@ export class Primary {
     }
   }
 
-  /** One propagated unit to every replica (replicationFeedSlaves). */
+  /** One propagated unit to every replica (replicationFeedSlaves), encoded as the AOF encodes it. */
   private feed(ops: PropagatedOp[]): void {
-    const parts: Buffer[] = [];
+    const out = this.out;
+    out.clear();
     for (const op of ops) {
       if (op.db >= 0 && op.db !== this.streamDb) {
-        parts.push(encode([Buffer.from("SELECT"), Buffer.from(String(op.db))]));
+        catSelect(out, op.db);
         this.streamDb = op.db;
       }
-      parts.push(encode(op.argv));
+      catCommand(out, op.argv);
     }
-    this.send(Buffer.concat(parts));
+    // A copy: the replicas' output may keep the bytes after this returns.
+    this.send(Buffer.from(out.view()));
   }
 
   private send(bytes: Buffer): void {
@@ -117,24 +124,37 @@ export class Primary {
     const now = Date.now();
     if (now - this.lastPing < period) return;
     this.lastPing = now;
-    this.send(encode(PING));
+    const out = this.out;
+    out.clear();
+    catCommand(out, PING);
+    this.send(Buffer.from(out.view()));
   }
 }
 
-/** A command as a RESP multibulk. */
-function encode(argv: Buffer[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${argv.length}\r\n`)];
-  for (const a of argv) parts.push(Buffer.from(`$${a.length}\r\n`), a, CRLF);
-  return Buffer.concat(parts);
-}
-const CRLF = Buffer.from("\r\n");
-
 const primaries = new WeakMap<Server, Primary>();
 
-/** The server's primary side if a replica ever attached. */
-export function primaryIfAny(server: Server): Primary | undefined {
-  return primaries.get(server);
+/** INFO replication of a primary (no replica has asked to synchronize when `p` is undefined). */
+function replicationInfo(server: Server, p: Primary | undefined): string[] {
+  const st = introspection(server);
+  const replicas = p ? [...p.replicas] : [];
+  const offset = p?.offset ?? 0;
+  return [
+    "role:master",
+    `connected_slaves:${replicas.length}`,
+    ...replicas.map((c, i) => `slave${i}:ip=${c.addr.replace(/:\d+$/, "")},port=${p!.listeningPort(c)},state=online,offset=${offset},lag=0`),
+    "master_failover_state:no-failover",
+    `master_replid:${st.replid}`,
+    `master_replid2:${st.replid2}`,
+    `master_repl_offset:${offset}`,
+    "second_repl_offset:-1",
+    "repl_backlog_active:0",
+    `repl_backlog_size:${server.config.get("repl-backlog-size")}`,
+    "repl_backlog_first_byte_offset:0",
+    "repl_backlog_histlen:0",
+  ];
 }
+
+
 
 /** The server's primary side, made on first use. */
 export function primaryOf(server: Server): Primary {

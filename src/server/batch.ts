@@ -44,7 +44,9 @@ export class BatchPath {
       // Propagation alone (AOF, replicas) is done from the log; anything needing every change is not.
       !s.writePath.recording &&
       !s.paused() &&
-      // A failed BGSAVE refuses writes (-MISCONF): dispatch's check, so the usual way.
+      // While loading (-LOADING) or while the disk refuses writes (-MISCONF), dispatch's checks answer.
+      !s.loading &&
+      s.aofWriteError === null &&
       !writesDenied(s) &&
       introspection(s).monitors.size === 0
     );

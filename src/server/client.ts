@@ -8,6 +8,9 @@ export const REPLY_OFF = 1;
 export const REPLY_SKIP = 2;
 export const REPLY_SKIP_NEXT = 4;
 
+/** The id of the fake client the AOF is replayed by (Redis's CLIENT_ID_AOF, UINT64_MAX). */
+export const AOF_CLIENT_ID = Number.MAX_SAFE_INTEGER;
+
 /** Client classes, as CLIENT LIST TYPE, CLIENT KILL TYPE and client-output-buffer-limit name them. */
 export type ClientType = "normal" | "slave" | "pubsub" | "master";
 

@@ -1,11 +1,11 @@
-import { CMD_NO_AUTH, CMD_WRITE, type CommandSpec } from "../commands/types.js";
+import { CMD_LOADING, CMD_NO_AUTH, CMD_WRITE, type CommandSpec } from "../commands/types.js";
 import { MISCONF, writesDenied } from "../persistence/index.js";
 import { call } from "./call.js";
 import { CommandNames } from "./command-names.js";
 import { unknownCommand, unknownSubcommand, wrongArity } from "../commands/errors.js";
 import type { Reply } from "../protocol/reply.js";
 import { setNoTouch } from "../engine/server.js";
-import type { Client } from "./client.js";
+import { AOF_CLIENT_ID, type Client } from "./client.js";
 import type { Server } from "./server.js";
 import { queueInMulti, refused } from "../multi/queue.js";
 import { refusedWhileSubscribed } from "../pubsub/subscribed-mode.js";
@@ -50,15 +50,25 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     const why = refusedWhileSubscribed(spec);
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
-  // A failed BGSAVE stops writes (and PING) while stop-writes-on-bgsave-error holds.
-  if (((spec.bits & CMD_WRITE) !== 0 || spec.name === "ping") && writesDenied(server)) {
-    return reject(server, client, spec, argv, r, start, MISCONF);
+  // Writes (and PING) are refused while the disk refuses them (Redis's writeCommandsDeniedByDiskError).
+  if ((spec.bits & CMD_WRITE) !== 0 || spec.name === "ping" || (spec.name === "exec" && client.multiWrites)) {
+    const why = deniedByDiskError(server);
+    if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
+  if (server.loading && (spec.bits & CMD_LOADING) === 0 && client.id !== AOF_CLIENT_ID) return reject(server, client, spec, argv, r, start, LOADING);
   client.lastCommand = spec.name;
   // Inside MULTI commands are queued (src/multi); outside, this one test is all it costs.
   if (client.multiCount >= 0 && queueInMulti(server, client, spec, argv, r)) return;
   setNoTouch(client.noTouch);
   call(server, client, spec, argv, r);
+}
+
+const LOADING = "LOADING Redis is loading the dataset in memory";
+
+/** The MISCONF error while a BGSAVE failed (stop-writes-on-bgsave-error) or the AOF cannot be written, or null. */
+function deniedByDiskError(server: Server): string | null {
+  if (writesDenied(server)) return MISCONF;
+  return server.aofWriteError;
 }
 
 /** Refuses a resolved command before it runs: the error, counted as a rejected call (and, in MULTI, failing the transaction). */

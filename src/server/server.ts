@@ -87,6 +87,16 @@ export class Server {
   readonly resetHooks: ((client: Client) => void)[] = [];
   /** Called on every cron tick (hz times a second): sampling, housekeeping. */
   readonly cronHooks: (() => void)[] = [];
+  /** Called before replies are written to sockets (the AOF writes what the batch changed first). */
+  readonly beforeOutputHooks: (() => void)[] = [];
+  /** Whether a batch's replies should wait for the end of the turn (the AOF has unwritten changes). */
+  holdReplies: (() => boolean) | null = null;
+  /** The dataset is being loaded at start: commands without the `loading` flag get -LOADING. */
+  loading = false;
+  /** While the AOF cannot be written: the MISCONF error refusing writes (Redis's DISK_ERROR_TYPE_AOF), else null. */
+  aofWriteError: string | null = null;
+  /** Called when the server stops itself (SHUTDOWN, a signal): the AOF writes and fsyncs its buffer. */
+  readonly exitHooks: (() => void)[] = [];
   /** Clients whose command is held by CLIENT PAUSE, in arrival order (INFO blocked_clients). */
   readonly postponedClients: Client[] = [];
   /** Clients closed for client-output-buffer-limit / client-query-buffer-limit (INFO stats). */
@@ -173,6 +183,8 @@ export class Server {
 
   /** Periodic work (Redis's serverCron): active expiry, idle timeouts, soft output limits. */
   private cron(): void {
+    // While the dataset loads nothing runs on the clock (Redis serves only clients meanwhile).
+    if (this.loading) return;
     const now = Date.now();
     engine.server.setClock(now);
     // Keys do not expire while writes are paused (expiring is a write).
@@ -414,6 +426,14 @@ export class Server {
   /** Sends what the batch wrote for `client` in one write (after what was pending for it before the batch). */
   private flush(client: Client): void {
     const r = this.reply;
+    // The AOF has what this batch changed: the (small) replies wait in the pending output for the
+    // end of the turn, so the AOF is written (and fsynced) once for every client of the turn.
+    if (this.holdReplies !== null && r.pos > 0 && r.pos < COPIED_OUTPUT_MAX && !client.closeAfterReply && !client.closed && this.holdReplies()) {
+      this.writeTo(client, r.view());
+      r.pos = 0;
+      return;
+    }
+    if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
     if (client.pendingBytes > 0) this.flushPendingOf(client);
     if (r.pos > 0 && !client.closed) {
       // Written from the arena itself: a write Node finishes at once leaves nothing queued and
@@ -466,6 +486,7 @@ export class Server {
     }
     const before = client.pendingBytes;
     if (n >= COPIED_OUTPUT_MAX) {
+      if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
       if (before > 0) this.flushPendingOf(client);
       if (client.closed) return;
       this.stats.netOutputBytes += n;
@@ -516,9 +537,14 @@ export class Server {
     return this.arena.buf;
   }
 
+  private beforeOutput(): void {
+    for (const h of this.beforeOutputHooks) h();
+  }
+
   /** Writes every client's pending output. */
   private flushPending(): void {
     this.pendingFlushScheduled = false;
+    if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
     for (const c of this.pendingClients) this.flushPendingOf(c);
     this.pendingClients.clear();
   }
@@ -717,6 +743,7 @@ export class Server {
   /** SHUTDOWN: stop and let the owner (the CLI) exit. */
   shutdown(): void {
     this.log.warning("User requested shutdown...");
+    for (const h of this.exitHooks) h();
     this.log.notice("Redis is now ready to exit, bye bye...");
     void this.close().then(() => this.onShutdown?.());
   }

@@ -75,6 +75,8 @@ export class WritePath {
   private ops: PropagatedOp[] = [];
   /** The dirty count when the dataset was last saved (rdb_changes_since_last_save counts from it). */
   dirtyAtLastSave = 0;
+  /** While above 0 nothing is propagated (the AOF being loaded replays commands that are already in it). */
+  suppressed = 0;
   /** lazyfree-lazy-expire: expired keys propagate as UNLINK instead of DEL (kept by the server). */
   lazyExpire = false;
 
@@ -143,7 +145,7 @@ export class WritePath {
    * cron after its expiry).
    */
   propagate(db: number, argv: Buffer[]): void {
-    if (!this.propagating()) return;
+    if (!this.propagating() || this.suppressed !== 0) return;
     this.ops.push({ db, argv });
   }
 

@@ -101,8 +101,8 @@ describe("CONFIG SET", () => {
     );
     await expect(r.call("config", "set", "maxmemory", "1", "x")).rejects.toThrow("ERR syntax error");
     await expect(r.call("config", "set", "maxmemory")).rejects.toThrow("ERR wrong number of arguments for 'config|set' command");
-    await expect(r.call("config", "set", "appendonly", "yes")).rejects.toThrow(
-      "ERR CONFIG SET failed (possibly related to argument 'appendonly') - AOF persistence (appendonly yes) is not supported by Nodis yet",
+    await expect(r.call("config", "set", "syslog-enabled", "yes")).rejects.toThrow(
+      "ERR CONFIG SET failed (possibly related to argument 'syslog-enabled') - can't set immutable config",
     );
     expect(await get("maxmemory")).toEqual(["maxmemory", "104857600"]);
   });

@@ -103,9 +103,9 @@ describe("redis.conf text", () => {
   });
 
   it("refuses what is not built, naming the line", () => {
-    const e = failure(["--appendonly", "yes"]);
-    expect(e.text).toBe('appendonly "yes"');
-    expect(e.reason).toBe("AOF persistence (appendonly yes) is not supported by Nodis yet");
+    const e = failure(["--syslog-enabled", "yes"]);
+    expect(e.text).toBe('syslog-enabled "yes"');
+    expect(e.reason).toBe("syslog logging is not supported by Nodis yet");
     expect(failure(["--cluster-enabled", "yes"]).reason).toBe("cluster mode is not supported by Nodis yet");
   });
 });

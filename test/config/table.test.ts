@@ -113,8 +113,8 @@ describe("values", () => {
   });
 
   it("refuses values asking for what Nodis has not built", () => {
-    expect(parse("appendonly", "yes")).toEqual({ error: "AOF persistence (appendonly yes) is not supported by Nodis yet" });
-    expect(parse("appendonly", "no")).toEqual({ value: "no" });
+    expect(parse("appendonly", "yes")).toEqual({ value: "yes" });
+    expect(parse("syslog-enabled", "yes")).toEqual({ error: "syslog logging is not supported by Nodis yet" });
     expect(parse("cluster-enabled", "yes")).toEqual({ error: "cluster mode is not supported by Nodis yet" });
     expect(parse("tls-port", "6380")).toEqual({ error: "TLS (tls-port) is not supported by Nodis yet" });
     expect(parse("dbfilename", "a/b.rdb")).toEqual({ error: "dbfilename can't be a path, just a filename" });

@@ -6,6 +6,7 @@
 //! Hot bindings are raw callbacks generated from `raw_table.rs` (see raw.rs);
 //! the others are `#[napi(catch_unwind)]` functions (build.rs refuses a
 //! `#[napi]` function without `catch_unwind`: a panic must become a JS error).
+pub mod aof;
 pub mod commands;
 pub mod debug;
 pub mod keys;
