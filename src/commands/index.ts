@@ -24,12 +24,13 @@ import { geoCommands } from "./geo.js";
 import { sortCommands } from "./sort.js";
 import { memoryCommands } from "./memory.js";
 import { streamCommands } from "./streams.js";
+import { evalCommands } from "../scripting/eval.js";
 
 /** Every command family's definitions; the command table is built from these. */
 export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands,
   infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
   multiCommands, pubsubCommands, listCommands, hashCommands, setCommands, zsetCommands, bitmapCommands,
-  hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands];
+  hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, evalCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

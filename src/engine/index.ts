@@ -7,5 +7,6 @@ export * as keys from "./keys.js";
 export * as server from "./server.js";
 export * as debug from "./debug.js";
 export * as state from "./state.js";
+export * as scripting from "./scripting.js";
 export { Code } from "./codes.js";
 export { land, answer, reply } from "./land.js";

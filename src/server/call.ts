@@ -31,7 +31,7 @@ export function endedWithNestedCall(): void {
 export function call(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply): void {
   const wp = server.writePath;
   const start = r.pos;
-  const ctx: Ctx = { client, argv, r, server, db: client.db, propagate: undefined, forcePropagate: false };
+  const ctx: Ctx = { client, argv, r, server, db: client.db, propagate: undefined, forcePropagate: false, noErrorStats: false };
   const dirty = wp.dirty();
   // One clock read per command: it starts where the previous one of the batch
   // ended (processInput sets the clock at the batch's start), so a command's time
@@ -65,7 +65,7 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
     st.calls++;
     st.usec += usec;
     server.stats.totalCommands++;
-    if (r.pos > start && r.buf[start] === 45 /* '-' */) {
+    if (r.pos > start && r.buf[start] === 45 /* '-' */ && !ctx.noErrorStats) {
       st.failed++;
       countError(server, r, start);
     }

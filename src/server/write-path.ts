@@ -61,6 +61,8 @@ export class WritePath {
     state.setListen((record ? state.LISTEN_RECORD : 0) | (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0) | (l.propagation > 0 ? state.LISTEN_PROPAGATE : 0));
   }
 
+  /** Set while a script's commands must not propagate (redis.set_repl(redis.REPL_NONE)). */
+  muted = false;
   /** The running command recorded its own propagation (call() then propagates no argv for it). */
   rewritten = false;
   /** Nesting of call(): EXEC and scripts run commands inside a command. */
@@ -137,7 +139,7 @@ export class WritePath {
    * cron after its expiry).
    */
   propagate(db: number, argv: Buffer[]): void {
-    if (!this.propagating()) return;
+    if (!this.propagating() || this.muted) return;
     this.ops.push({ db, argv });
   }
 

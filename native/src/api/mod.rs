@@ -11,6 +11,7 @@ pub mod debug;
 pub mod keys;
 pub mod memory;
 pub mod raw;
+pub mod scripting;
 pub mod raw_types;
 pub mod server;
 pub mod state;

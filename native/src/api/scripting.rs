@@ -1,0 +1,87 @@
+//! Scripting bindings (lua/): the EVAL interpreter's scripts and runs. A run
+//! is synchronous: the script's redis.call crosses back into JavaScript
+//! (lua/bridge.rs) with this call's environment.
+use crate::lua::{bridge, Engine, RunMode};
+use napi::bindgen_prelude::{Buffer, Env, Unknown};
+use napi::JsValue;
+use napi_derive::napi;
+use std::cell::{Cell, RefCell};
+
+thread_local! {
+    /// The EVAL interpreter (made by scriptInit, replaced by SCRIPT FLUSH).
+    static EVAL: RefCell<Option<Box<Engine>>> = const { RefCell::new(None) };
+    static VERSION: RefCell<(String, f64)> = const { RefCell::new((String::new(), 0.0)) };
+    /// The engine of the running script, if any (a run holds no RefCell borrow:
+    /// its commands re-enter the addon).
+    static RUNNING: Cell<*mut Engine> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+/// Runs `f` on the EVAL interpreter (made on first use).
+fn with_eval<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
+    let p: *mut Engine = EVAL.with(|e| {
+        let mut e = e.borrow_mut();
+        let b = e.get_or_insert_with(|| {
+            let (v, n) = VERSION.with(|v| v.borrow().clone());
+            Box::new(Engine::new(&v, n, |_| {}))
+        });
+        &mut **b as *mut Engine
+    });
+    // The Box stays where it is until SCRIPT FLUSH, which a running script cannot call.
+    f(unsafe { &mut *p })
+}
+
+/// Registers the function redis.call crosses to and the version scripts see.
+#[napi(catch_unwind)]
+pub fn script_init(env: Env, version: String, version_num: f64, bridge_fn: Unknown) -> bool {
+    VERSION.with(|v| *v.borrow_mut() = (version, version_num));
+    unsafe { bridge::register(env.raw(), bridge_fn.raw()) }
+}
+
+/// Compiles `body` as script `sha` (lowercase hex) unless it is loaded: null,
+/// or Lua's compile error ("user_script:1: ...").
+#[napi(catch_unwind)]
+pub fn script_load(sha: String, body: &[u8]) -> Option<String> {
+    with_eval(|e| {
+        let key = format!("f_{sha}");
+        if e.has(key.as_bytes()) {
+            return None;
+        }
+        e.compile(key.as_bytes(), body, c"@user_script").err().map(|m| String::from_utf8_lossy(&m).into_owned())
+    })
+}
+
+/// Whether script `sha` (lowercase hex) is loaded.
+#[napi(catch_unwind)]
+pub fn script_exists(sha: String) -> bool {
+    with_eval(|e| e.has(format!("f_{sha}").as_bytes()))
+}
+
+/// Runs loaded script `sha` with keys `argv[first..first+numkeys]` and
+/// arguments `argv[first+numkeys..]`: the reply bytes for a client speaking `resp`.
+#[napi(catch_unwind)]
+pub fn script_run(env: Env, sha: String, argv: Vec<Buffer>, first: u32, numkeys: u32, resp: u32) -> Buffer {
+    let views: Vec<&[u8]> = argv.iter().map(|b| &b[..]).collect();
+    let first = (first as usize).min(views.len());
+    let split = (first + numkeys as usize).min(views.len());
+    let out = with_eval(|e| {
+        let p = e as *mut Engine;
+        let prev = RUNNING.with(|r| r.replace(p));
+        let out = bridge::with_env(env.raw(), || e.run(format!("f_{sha}").as_bytes(), sha.as_bytes(), &views[first..split], &views[split..], resp, RunMode::Eval));
+        RUNNING.with(|r| r.set(prev));
+        out
+    });
+    out.into()
+}
+
+/// SCRIPT FLUSH: a fresh interpreter without scripts.
+#[napi(catch_unwind)]
+pub fn script_flush() {
+    let old = EVAL.with(|e| e.borrow_mut().take());
+    drop(old);
+}
+
+/// Bytes the EVAL interpreter uses (INFO's used_memory_lua / used_memory_vm_eval).
+#[napi(catch_unwind)]
+pub fn script_memory() -> f64 {
+    with_eval(|e| e.used_memory() as f64)
+}

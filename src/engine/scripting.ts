@@ -1,0 +1,36 @@
+/**
+ * The Lua interpreter's bindings (native/src/api/scripting.rs): scripts are
+ * compiled and run in Rust; a script's redis.call crosses back to the one
+ * function given to init() (src/scripting/bridge.ts).
+ */
+import { native } from "./addon.js";
+
+/** What redis.* asks of the bridge (native/src/lua/redis_api.rs `op`). */
+export const BridgeOp = { COMMAND: 0, SET_REPL: 1, LOG: 2, ACL_CHECK: 3 } as const;
+
+/** `(argv, resp, op)`: for COMMAND, the RESP reply of argv run as a command in protocol `resp`. */
+export type Bridge = (argv: Buffer[], resp: number, op: number) => Uint8Array | undefined;
+
+export function init(version: string, versionNum: number, bridge: Bridge): void {
+  native.scriptInit(version, versionNum, bridge);
+}
+
+/** Compiles a script body (its shebang line blanked out) as `sha`: null, or Lua's compile error. */
+export function load(sha: string, body: Buffer): string | null {
+  return native.scriptLoad(sha, body);
+}
+
+/** Runs loaded script `sha`: keys are argv[first, first+numkeys), arguments the rest. The reply's RESP bytes. */
+export function run(sha: string, argv: Buffer[], first: number, numkeys: number, resp: number): Buffer {
+  return native.scriptRun(sha, argv, first, numkeys, resp);
+}
+
+/** Drops every script: a fresh interpreter. */
+export function flush(): void {
+  native.scriptFlush();
+}
+
+/** Bytes the interpreter uses. */
+export function memory(): number {
+  return native.scriptMemory();
+}
