@@ -72,7 +72,7 @@ function evalDef(name: string, evalsha: boolean, ro: boolean): CommandDef {
     keys: [0, 0, 0],
     keySpecs: [
       {
-        flags: ro ? ["RO", "ACCESS"] : ["RW", "ACCESS", "UPDATE"],
+        flags: ro ? ["RO", "access"] : ["RW", "access", "update"],
         ...(evalsha ? {} : { notes: `We cannot tell how the keys will be used so we assume the worst, ${ro ? "RO and ACCESS" : "RW and UPDATE"}` }),
         begin: { index: 2 },
         find: { keynumidx: 0, firstkey: 1, keystep: 1 },

@@ -65,9 +65,9 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
     st.calls++;
     st.usec += usec;
     server.stats.totalCommands++;
-    if (r.pos > start && r.buf[start] === 45 /* '-' */ && !ctx.noErrorStats) {
+    if (r.pos > start && r.buf[start] === 45 /* '-' */) {
       st.failed++;
-      countError(server, r, start);
+      if (!ctx.noErrorStats) countError(server, r, start);
     }
   }
   // A change propagates argv, or the handler's rewrite of it (built only when someone consumes it).

@@ -95,7 +95,7 @@ unsafe fn convert(l: *mut lua_State, out: &mut Out, depth: usize) {
                 out.int(b as i64)
             }
         }
-        ffi::LUA_TNUMBER => out.int(ffi::lua_tonumber(l, -1) as i64),
+        ffi::LUA_TNUMBER => out.int(truncate(ffi::lua_tonumber(l, -1))),
         ffi::LUA_TTABLE => return table(l, out, depth),
         _ => out.null(),
     }
@@ -230,4 +230,14 @@ pub unsafe fn error_text(l: *mut lua_State, out: &mut Vec<u8>) {
         out.extend_from_slice(to_bytes(l, -1).unwrap_or_default());
     }
     ffi::lua_settop(l, -2);
+}
+
+/// A Lua number as Redis's `(long long)` cast gives it on x86-64: truncated,
+/// and the "integer indefinite" value (i64::MIN) when out of range or NaN.
+fn truncate(n: f64) -> i64 {
+    if n.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&n) {
+        i64::MIN
+    } else {
+        n as i64
+    }
 }
