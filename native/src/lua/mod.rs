@@ -7,7 +7,10 @@
 //! The interpreter holds no borrow of the Keyspace: a redis.call goes out to
 //! JavaScript, which runs the command through the same path as a client's and
 //! re-enters the addon for it.
+pub mod bit;
 pub mod bridge;
+pub mod cjson;
+pub mod cmsgpack;
 pub mod from_resp;
 pub mod rand48;
 pub mod redis_api;

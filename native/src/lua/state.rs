@@ -88,6 +88,9 @@ impl Engine {
             ffi::lua_atpanic(l, panic);
             sandbox::open_libs(l);
             super::redis_api::register(l, version, version_num);
+            super::cjson::register(l);
+            super::cmsgpack::register(l);
+            super::bit::register(l);
             extra(l);
             sandbox::lock_globals(l);
             Engine { l, account, runs: 0 }
