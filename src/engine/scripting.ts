@@ -34,3 +34,31 @@ export function flush(): void {
 export function memory(): number {
   return native.scriptMemory();
 }
+
+export type RegisteredFunction = ReturnType<typeof native.functionLoad>["functions"][number];
+
+/** Runs a library's code (after its shebang line): its functions, or the error text. */
+export function loadLibrary(code: Buffer, timeoutMs: number): { error: string | null; functions: RegisteredFunction[] } {
+  const r = native.functionLoad(code, timeoutMs);
+  return { error: r.error ?? null, functions: r.functions };
+}
+
+/** Forgets functions by their engine keys. */
+export function dropFunctions(keys: string[]): void {
+  if (keys.length > 0) native.functionDrop(keys);
+}
+
+/** FCALL: as run(), for function `key` (errors name it `name`). */
+export function callFunction(key: string, name: string, argv: Buffer[], first: number, numkeys: number, resp: number): Buffer {
+  return native.functionCall(key, name, argv, first, numkeys, resp);
+}
+
+/** FUNCTION FLUSH: a fresh function interpreter. */
+export function flushFunctions(): void {
+  native.functionFlush();
+}
+
+/** Bytes the function interpreter uses. */
+export function functionMemory(): number {
+  return native.functionMemory();
+}

@@ -16,16 +16,17 @@ import { runningScript, withScript } from "./bridge.js";
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 
 /**
- * Runs script `sha` for the command in `c` (keys from argv[3], `numkeys` of
- * them): Redis's scriptPrepareForRun checks, then the run. `name` is how errors
- * name the script.
+ * Runs a script or function for the command in `c` after Redis's
+ * scriptPrepareForRun checks on its flags (`ro`: EVAL_RO / FCALL_RO);
+ * `exec` runs it in the interpreter and returns the reply after its flag byte.
  */
-export function runScript(c: Ctx, sha: string, script: CachedScript, numkeys: number, ro: boolean): void {
-  const flags = script.flags;
+export function runChecked(c: Ctx, flags: number, ro: boolean, exec: () => Buffer): void {
+  c.propagate = null; // the script's commands propagate themselves
   const compat = (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0;
   if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0 && ro) {
     return c.r.error("ERR Can not execute a script with write flag using *_ro command.");
   }
+  if (runningScript() !== null) return c.r.error("ERR This Redis command is not allowed from script");
   const run = {
     server: c.server,
     client: c.client,
@@ -34,7 +35,7 @@ export function runScript(c: Ctx, sha: string, script: CachedScript, numkeys: nu
     writeDirty: false,
     replFlags: 3,
   };
-  const out = withScript(run, () => scripting.run(sha, c.argv, 3, numkeys, c.client.resp));
+  const out = withScript(run, exec);
   // The first byte: the error (if it is one) was already counted by the command that failed.
   if (out[0] === 1) c.noErrorStats = true;
   c.r.raw(out.subarray(1));
@@ -42,7 +43,6 @@ export function runScript(c: Ctx, sha: string, script: CachedScript, numkeys: nu
 
 function evalGeneric(c: Ctx, evalsha: boolean, ro: boolean): void {
   const argv = c.argv;
-  c.propagate = null; // the script's commands propagate themselves
   if (evalsha && argv[1].length !== 40) return c.r.error(NOSCRIPT);
   const numkeys = parseI64(argv[2]);
   if (numkeys === null) return c.r.error(NOT_INT);
@@ -60,8 +60,7 @@ function evalGeneric(c: Ctx, evalsha: boolean, ro: boolean): void {
     sha = made.sha;
     script = made.script;
   }
-  if (runningScript() !== null) return c.r.error("ERR This Redis command is not allowed from script");
-  runScript(c, sha, script, numkeys, ro);
+  runChecked(c, script.flags, ro, () => scripting.run(sha, c.argv, 3, numkeys, c.client.resp));
 }
 
 function evalDef(name: string, evalsha: boolean, ro: boolean): CommandDef {

@@ -1,7 +1,7 @@
 //! Scripting bindings (lua/): the EVAL interpreter's scripts and runs. A run
 //! is synchronous: the script's redis.call crosses back into JavaScript
 //! (lua/bridge.rs) with this call's environment.
-use crate::lua::{bridge, Engine, RunMode};
+use crate::lua::{bridge, functions, Engine, RunMode};
 use napi::bindgen_prelude::{Buffer, Env, Unknown};
 use napi::JsValue;
 use napi_derive::napi;
@@ -10,6 +10,8 @@ use std::cell::{Cell, RefCell};
 thread_local! {
     /// The EVAL interpreter (made by scriptInit, replaced by SCRIPT FLUSH).
     static EVAL: RefCell<Option<Box<Engine>>> = const { RefCell::new(None) };
+    /// The function engine (FUNCTION LOAD / FCALL), replaced by FUNCTION FLUSH.
+    static FUNC: RefCell<Option<Box<Engine>>> = const { RefCell::new(None) };
     static VERSION: RefCell<(String, f64)> = const { RefCell::new((String::new(), 0.0)) };
     /// The engine of the running script, if any (a run holds no RefCell borrow:
     /// its commands re-enter the addon).
@@ -28,6 +30,94 @@ fn with_eval<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
     });
     // The Box stays where it is until SCRIPT FLUSH, which a running script cannot call.
     f(unsafe { &mut *p })
+}
+
+/// Runs `f` on the function interpreter (made on first use).
+fn with_func<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
+    let p: *mut Engine = FUNC.with(|e| {
+        let mut e = e.borrow_mut();
+        let b = e.get_or_insert_with(|| {
+            let (v, n) = VERSION.with(|v| v.borrow().clone());
+            Box::new(functions::new_engine(&v, n))
+        });
+        &mut **b as *mut Engine
+    });
+    f(unsafe { &mut *p })
+}
+
+/// A function a library registered at FUNCTION LOAD.
+#[napi(object)]
+pub struct RegisteredFunction {
+    pub name: Buffer,
+    pub description: Option<Buffer>,
+    /// Script flags (src/scripting/shebang.ts numbering).
+    pub flags: u32,
+    /// Where the engine keeps it (for functionCall / functionDrop).
+    pub key: String,
+}
+
+/// What FUNCTION LOAD's run of a library gave: its functions, or the error text.
+#[napi(object)]
+pub struct LibraryLoad {
+    pub error: Option<String>,
+    pub functions: Vec<RegisteredFunction>,
+}
+
+/// Runs a library's code (its shebang line left out, the newline kept) with
+/// `timeout_ms` (0: none): the functions it registered, or the error.
+#[napi(catch_unwind)]
+pub fn function_load(env: Env, code: &[u8], timeout_ms: f64) -> LibraryLoad {
+    let r = with_func(|e| bridge::with_env(env.raw(), || functions::load(e, code, std::time::Duration::from_millis(timeout_ms.max(0.0) as u64))));
+    match r {
+        Ok(regs) => LibraryLoad {
+            error: None,
+            functions: regs
+                .into_iter()
+                .map(|r| RegisteredFunction { name: r.name.into(), description: r.desc.map(|d| d.into()), flags: r.flags, key: String::from_utf8_lossy(&r.key).into_owned() })
+                .collect(),
+        },
+        Err(e) => LibraryLoad { error: Some(e), functions: Vec::new() },
+    }
+}
+
+/// Forgets functions (their library was deleted, replaced or refused).
+#[napi(catch_unwind)]
+pub fn function_drop(keys: Vec<String>) {
+    with_func(|e| {
+        let regs: Vec<functions::Registered> = keys.into_iter().map(|k| functions::Registered { name: Vec::new(), desc: None, flags: 0, key: k.into_bytes() }).collect();
+        functions::drop_functions(e, &regs)
+    })
+}
+
+/// FCALL: runs function `key` (named `name` in errors) with keys
+/// `argv[first..first+numkeys]` and the rest as arguments; the reply bytes
+/// after a flag byte, as scriptRun.
+#[napi(catch_unwind)]
+pub fn function_call(env: Env, key: String, name: String, argv: Vec<Buffer>, first: u32, numkeys: u32, resp: u32) -> Buffer {
+    let views: Vec<&[u8]> = argv.iter().map(|b| &b[..]).collect();
+    let first = (first as usize).min(views.len());
+    let split = (first + numkeys as usize).min(views.len());
+    let out = with_func(|e| {
+        let p = e as *mut Engine;
+        let prev = RUNNING.with(|r| r.replace(p));
+        let out = bridge::with_env(env.raw(), || e.run(key.as_bytes(), name.as_bytes(), &views[first..split], &views[split..], resp, RunMode::Function));
+        RUNNING.with(|r| r.set(prev));
+        out
+    });
+    out.into()
+}
+
+/// FUNCTION FLUSH: a fresh function interpreter.
+#[napi(catch_unwind)]
+pub fn function_flush() {
+    let old = FUNC.with(|e| e.borrow_mut().take());
+    drop(old);
+}
+
+/// Bytes the function interpreter uses (INFO's used_memory_vm_functions).
+#[napi(catch_unwind)]
+pub fn function_memory() -> f64 {
+    with_func(|e| e.used_memory() as f64)
 }
 
 /// Registers the function redis.call crosses to and the version scripts see.

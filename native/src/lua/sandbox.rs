@@ -18,6 +18,9 @@ use std::ffi::c_int;
 pub const REG_GLOBALS: &std::ffi::CStr = c"nodis.globals";
 pub const REG_PROXIES: &std::ffi::CStr = c"nodis.proxies";
 pub const REG_ERR_HANDLER: &std::ffi::CStr = c"nodis.errh";
+/// The metatable of the globals' proxy: its __index is the real globals, or
+/// the library API while FUNCTION LOAD runs a library's code.
+pub const REG_GLOBALS_MT: &std::ffi::CStr = c"nodis.globals_mt";
 const REG_TOSTRING: &std::ffi::CStr = c"nodis.tostring";
 
 const READONLY: &[u8] = b"Attempt to modify a readonly table";
@@ -104,6 +107,8 @@ pub unsafe fn lock_globals(l: *mut lua_State) {
     ffi::lua_setmetatable(l, g);
     // The proxy scripts see as their globals, and as _G.
     push_proxy(l, g);
+    ffi::lua_getmetatable(l, -1);
+    ffi::lua_setfield(l, ffi::LUA_REGISTRYINDEX, REG_GLOBALS_MT.as_ptr());
     ffi::lua_pushvalue(l, -1);
     ffi::lua_setfield(l, g, c"_G".as_ptr());
     ffi::lua_replace(l, ffi::LUA_GLOBALSINDEX);
