@@ -8,7 +8,8 @@ import type { CommandDef, Ctx } from "./types.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { scripting } from "../engine/index.js";
 import { runChecked } from "../scripting/eval.js";
-import { deleteLibrary, findFunction, flagNames, flushLibraries, functionCount, libraryCount, listLibraries, loadLibrary } from "../scripting/library.js";
+import { deleteLibrary, dumpLibraries, findFunction, flagNames, flushLibraries, functionCount, libraryCount, listLibraries, loadLibrary, restoreLibraries, type RestorePolicy } from "../scripting/library.js";
+import { subcommandSyntaxError } from "./help.js";
 
 /** FCALL / FCALL_RO: the function by name, its keys after a count, run like a script. */
 function fcall(c: Ctx, ro: boolean): void {
@@ -207,6 +208,35 @@ export const functionCommands: CommandDef[] = [
           c.r.int(libraryCount());
           c.r.bulk("functions_count");
           c.r.int(functionCount());
+        },
+      },
+      {
+        name: "dump",
+        arity: 2,
+        flags: "noscript",
+        acl: "slow scripting",
+        handler: (c) => c.r.bulk(dumpLibraries(c.server.config.bool("rdbcompression"))),
+      },
+      {
+        name: "restore",
+        arity: -3,
+        flags: "write denyoom noscript",
+        acl: "write slow scripting",
+        tips: "request_policy:all_shards response_policy:all_succeeded",
+        handler: (c) => {
+          if (c.argv.length > 4) return c.r.error(subcommandSyntaxError(c));
+          let policy: RestorePolicy = "append";
+          if (c.argv.length === 4) {
+            const p = c.argv[3].toString("latin1").toLowerCase();
+            if (p !== "append" && p !== "replace" && p !== "flush") {
+              return c.r.error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+            }
+            policy = p;
+          }
+          const err = restoreLibraries(c.argv[2], policy);
+          if (err !== null) return c.r.error(`ERR ${err}`);
+          c.forcePropagate = true;
+          c.r.ok();
         },
       },
       {

@@ -62,3 +62,14 @@ export function flushFunctions(): void {
 export function functionMemory(): number {
   return native.functionMemory();
 }
+
+/** FUNCTION DUMP's payload for libraries with these codes. */
+export function dumpPayload(codes: Buffer[], compress: boolean): Buffer {
+  return native.functionDumpPayload(codes, compress);
+}
+
+/** FUNCTION RESTORE's reading of a payload: the library codes, or the error text. */
+export function parsePayload(payload: Buffer): { error: string | null; codes: Buffer[] } {
+  const r = native.functionParsePayload(payload);
+  return { error: r.error ?? null, codes: r.codes };
+}

@@ -175,3 +175,30 @@ pub fn script_flush() {
 pub fn script_memory() -> f64 {
     with_eval(|e| e.used_memory() as f64)
 }
+
+/// FUNCTION DUMP: the payload for libraries with these codes (LZF when `compress`, as rdbcompression).
+#[napi(catch_unwind)]
+pub fn function_dump_payload(codes: Vec<Buffer>, compress: bool) -> Buffer {
+    let views: Vec<&[u8]> = codes.iter().map(|b| &b[..]).collect();
+    crate::lua::payload::dump(&views, compress).into()
+}
+
+/// What FUNCTION RESTORE read from a payload: the library codes, or the error text.
+#[napi(object)]
+pub struct FunctionPayload {
+    pub error: Option<String>,
+    pub codes: Vec<Buffer>,
+}
+
+/// FUNCTION RESTORE's reading of a payload ("DUMP payload version or checksum are wrong", ...).
+#[napi(catch_unwind)]
+pub fn function_parse_payload(payload: &[u8]) -> FunctionPayload {
+    use crate::lua::payload;
+    if !payload::verify(payload) {
+        return FunctionPayload { error: Some("DUMP payload version or checksum are wrong".into()), codes: Vec::new() };
+    }
+    match payload::parse(payload) {
+        Ok(codes) => FunctionPayload { error: None, codes: codes.into_iter().map(Buffer::from).collect() },
+        Err(e) => FunctionPayload { error: Some(e.into()), codes: Vec::new() },
+    }
+}

@@ -12,6 +12,7 @@ pub mod bridge;
 pub mod cjson;
 pub mod cmsgpack;
 pub mod from_resp;
+pub mod payload;
 pub mod functions;
 pub mod rand48;
 pub mod redis_api;
