@@ -5,6 +5,7 @@ static GLOBAL: alloc::Counting = alloc::Counting;
 
 pub mod alloc;
 pub mod api;
+pub mod batch;
 pub mod bitops;
 pub mod changes;
 pub mod command;

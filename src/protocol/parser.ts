@@ -90,6 +90,25 @@ export class RequestParser {
     );
   }
 
+  /**
+   * The buffered input when the parser stands between commands (nothing of a
+   * command held back), for a reader that consumes whole commands itself (the
+   * batch path); null otherwise. Its unread part starts at `offset`.
+   */
+  idleInput(): Buffer | null {
+    return this.argc < 0 && this.bigChunks === null && this.pos < this.buf.length ? this.buf : null;
+  }
+
+  /** Where the unread part of `idleInput()` starts. */
+  get offset(): number {
+    return this.pos;
+  }
+
+  /** Marks the input up to `pos` as read (by the reader `idleInput()` was given to). */
+  consumedTo(pos: number): void {
+    this.pos = pos;
+  }
+
   /** Makes `buf` the buffer being parsed. */
   private use(buf: Buffer): void {
     this.buf = buf;

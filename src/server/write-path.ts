@@ -58,11 +58,15 @@ export class WritePath {
     const l = this.listening;
     l[kind] = Math.max(0, l[kind] + (on ? 1 : -1));
     const record = l.keys + l.events + l.propagation + l.keymiss > 0;
+    this.recording = record;
     state.setListen((record ? state.LISTEN_RECORD : 0) | (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0) | (l.propagation > 0 ? state.LISTEN_PROPAGATE : 0));
   }
 
   /** Set while a script's commands must not propagate (redis.set_repl(redis.REPL_NONE)). */
   muted = false;
+  /** Whether some feature listens, so the engine records what commands change. */
+  recording = false;
+
   /** The running command recorded its own propagation (call() then propagates no argv for it). */
   rewritten = false;
   /** Nesting of call(): EXEC and scripts run commands inside a command. */
