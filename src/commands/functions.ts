@@ -8,6 +8,7 @@ import type { CommandDef, Ctx } from "./types.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { scripting } from "../engine/index.js";
 import { runChecked } from "../scripting/eval.js";
+import { busy, killScript, SLOW_EVAL } from "../scripting/bridge.js";
 import { deleteLibrary, dumpLibraries, findFunction, flagNames, flushLibraries, functionCount, libraryCount, listLibraries, loadLibrary, restoreLibraries, type RestorePolicy } from "../scripting/library.js";
 import { subcommandSyntaxError } from "./help.js";
 
@@ -19,7 +20,7 @@ function fcall(c: Ctx, ro: boolean): void {
   if (numkeys === null) return c.r.error("ERR Bad number of keys provided");
   if (numkeys > c.argv.length - 3) return c.r.error("ERR Number of keys can't be greater than number of args");
   if (numkeys < 0) return c.r.error("ERR Number of keys can't be negative");
-  runChecked(c, f.flags, ro, () => scripting.callFunction(f.key, f.name, c.argv, 3, numkeys, c.client.resp));
+  runChecked(c, f.flags, ro, f.name, (busyMs) => scripting.callFunction(f.key, f.name, c.argv, 3, numkeys, c.client.resp, busyMs));
 }
 
 function fcallDef(readonly: boolean): CommandDef {
@@ -188,7 +189,11 @@ export const functionCommands: CommandDef[] = [
         flags: "noscript allow_busy",
         acl: "slow scripting",
         tips: "request_policy:all_shards response_policy:one_succeeded",
-        handler: (c) => c.r.error("NOTBUSY No scripts in execution right now."),
+        handler: (c) => {
+          const err = killScript(false);
+          if (err !== null) return c.r.error(err);
+          c.r.ok();
+        },
       },
       {
         name: "stats",
@@ -197,9 +202,20 @@ export const functionCommands: CommandDef[] = [
         acl: "slow scripting",
         tips: "nondeterministic_output request_policy:all_shards response_policy:special",
         handler: (c) => {
+          if (busy.script?.isEval) return c.r.error(SLOW_EVAL);
           c.r.map(2);
           c.r.bulk("running_script");
-          c.r.nil();
+          const b = busy.script;
+          if (b === null) c.r.nil();
+          else {
+            c.r.map(3);
+            c.r.bulk("name");
+            c.r.bulk(b.name);
+            c.r.bulk("command");
+            c.r.bulks(b.argv);
+            c.r.bulk("duration_ms");
+            c.r.int(Math.floor(scripting.runningMs()));
+          }
           c.r.bulk("engines");
           c.r.map(1);
           c.r.bulk("LUA");

@@ -1,6 +1,7 @@
 /** Server commands: SHUTDOWN and TIME (INFO, COMMAND, DEBUG, SLOWLOG, LATENCY, MONITOR have their own modules). */
 import type { CommandDef, Ctx } from "./types.js";
 import { SYNTAX } from "./errors.js";
+import { busy, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
 
 
 /**
@@ -25,6 +26,8 @@ function shutdown(c: Ctx): void {
     else return c.r.error(SYNTAX);
   }
   if ((abort && (save || nosave || now || force)) || (save && nosave)) return c.r.error(SYNTAX);
+  // Past busy-reply-threshold a script holds the server: only SHUTDOWN NOSAVE ends it.
+  if (!nosave && busy.script !== null) return c.r.error(busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
   // Shutdown here is immediate, so there is never one in progress to abort.
   if (abort) return c.r.error("ERR No shutdown in progress.");
   if (!now && c.client.denyBlocking) {

@@ -20,9 +20,32 @@ export function load(sha: string, body: Buffer): string | null {
   return native.scriptLoad(sha, body);
 }
 
-/** Runs loaded script `sha`: keys are argv[first, first+numkeys), arguments the rest. The reply's RESP bytes. */
-export function run(sha: string, argv: Buffer[], first: number, numkeys: number, resp: number): Buffer {
-  return native.scriptRun(sha, argv, first, numkeys, resp);
+/**
+ * Runs loaded script `sha`: keys are argv[first, first+numkeys), arguments the
+ * rest. The reply's RESP bytes after a flag byte (1: an error already counted
+ * in the error stats), or the single byte SUSPENDED: the script ran past
+ * `busyMs` (busy-reply-threshold, 0: never) and goes on with resume().
+ */
+export function run(sha: string, argv: Buffer[], first: number, numkeys: number, resp: number, busyMs: number): Buffer {
+  return native.scriptRun(sha, argv, first, numkeys, resp, busyMs);
+}
+
+/** The flag byte of a suspended script's outcome. */
+export const SUSPENDED = 2;
+
+/** Runs the suspended script (EVAL's or FCALL's) for a slice of time: as run(). */
+export function resume(): Buffer {
+  return native.scriptResume();
+}
+
+/** SCRIPT KILL / FUNCTION KILL: the suspended script fails at its next check. */
+export function kill(): boolean {
+  return native.scriptKill();
+}
+
+/** Milliseconds the running script has run. */
+export function runningMs(): number {
+  return native.scriptRunningMs();
 }
 
 /** Drops every script: a fresh interpreter. */
@@ -49,8 +72,8 @@ export function dropFunctions(keys: string[]): void {
 }
 
 /** FCALL: as run(), for function `key` (errors name it `name`). */
-export function callFunction(key: string, name: string, argv: Buffer[], first: number, numkeys: number, resp: number): Buffer {
-  return native.functionCall(key, name, argv, first, numkeys, resp);
+export function callFunction(key: string, name: string, argv: Buffer[], first: number, numkeys: number, resp: number, busyMs: number): Buffer {
+  return native.functionCall(key, name, argv, first, numkeys, resp, busyMs);
 }
 
 /** FUNCTION FLUSH: a fresh function interpreter. */

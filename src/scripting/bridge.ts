@@ -119,26 +119,121 @@ function bridge(argv: Buffer[], resp: number, op: number): Uint8Array | undefine
   scripting.init(REDIS_VERSION, (maj << 16) | (min << 8) | patch, bridge);
 }
 
+/** A script past busy-reply-threshold: suspended between slices while the server answers others with -BUSY. */
+export interface BusyScript {
+  run: ScriptRun;
+  /** EVAL (as opposed to FCALL): which KILL stops it, and which -BUSY text others get. */
+  isEval: boolean;
+  /** The function's name, or the script's sha. */
+  name: string;
+  spec: CommandSpec;
+  argv: Buffer[];
+}
+
+/** The busy script, read by dispatch (-BUSY) and SCRIPT / FUNCTION KILL. */
+export const busy: { script: BusyScript | null } = { script: null };
+
+export const SLOW_EVAL = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+export const SLOW_SCRIPT = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
 /**
- * Runs `fn` (which runs a script) with `run` as the running script: the
- * caller's db, protocol and blocking state are put back after, whatever the
- * script did (its SELECT does not leak to the caller, as in Redis 7).
+ * Runs a script with `run` as the running script and returns its outcome (the
+ * flag byte and reply). The caller's db, protocol and blocking state are put
+ * back after (its SELECT does not leak to the caller, as in Redis 7) — unless
+ * the script is suspended (outcome SUSPENDED): they stay set until it ends.
  */
-export function withScript<T>(run: ScriptRun, fn: () => T): T {
+export function withScript(run: ScriptRun, fn: () => Buffer): Buffer {
   const client = run.client;
-  const prev = running;
-  const db = client.db;
-  const denyBlocking = client.denyBlocking;
+  const saved = { db: client.db, denyBlocking: client.denyBlocking };
   running = run;
   client.denyBlocking = true;
+  let out: Buffer | undefined;
   try {
-    return fn();
+    out = fn();
   } finally {
-    running = prev;
-    client.db = db;
-    client.denyBlocking = denyBlocking;
-    engineServer.setResp(client.resp);
+    if (out === undefined || out[0] !== scripting.SUSPENDED) endScript(run, saved);
+    else restoreLater = saved;
   }
+  return out;
+}
+
+let restoreLater: { db: number; denyBlocking: boolean } | null = null;
+
+function endScript(run: ScriptRun, saved: { db: number; denyBlocking: boolean }): void {
+  running = null;
+  run.client.db = saved.db;
+  run.client.denyBlocking = saved.denyBlocking;
+  engineServer.setResp(run.client.resp);
+}
+
+/**
+ * A script ran past busy-reply-threshold: its caller waits (as a blocked
+ * client), other clients get -BUSY, and the script goes on in slices between
+ * turns of the event loop until it ends or is killed; then its reply goes out
+ * and what it propagated goes out as one unit.
+ */
+export function suspend(script: BusyScript): void {
+  const { run, spec } = script;
+  const server = run.server;
+  const client = run.client;
+  const saved = restoreLater ?? { db: client.db, denyBlocking: false };
+  restoreLater = null;
+  busy.script = script;
+  client.blocked = true;
+  // Still inside the script's call: what its commands propagate is collected until it ends.
+  server.writePath.depth++;
+  server.log.warning(`Slow script detected: still in execution after ${server.config.int("busy-reply-threshold")} milliseconds. You can try killing the script using the ${script.isEval ? "SCRIPT KILL" : "FUNCTION KILL"} command. Script name is: ${script.name}.`);
+  const step = () => {
+    let out: Buffer;
+    try {
+      out = scripting.resume();
+    } catch (e) {
+      out = Buffer.from(`\0-ERR internal error: ${e instanceof Error ? e.message : String(e)}\r\n`);
+    }
+    if (out.length === 1 && out[0] === scripting.SUSPENDED) {
+      setImmediate(step);
+      return;
+    }
+    busy.script = null;
+    endScript(run, saved);
+    const r = new Reply(256);
+    r.resp = client.resp;
+    r.raw(out.subarray(1));
+    const st = (spec.stat ??= server.stats.command(spec.name));
+    st.calls++;
+    st.usec += client.blockedUsec;
+    server.stats.totalCommands++;
+    if (r.buf[0] === 45) {
+      st.failed++;
+      if (out[0] !== 1) countError(server, r, 0);
+    }
+    client.blockedUsec = 0;
+    const wp = server.writePath;
+    wp.depth--;
+    if (wp.depth === 0) {
+      wp.flushPropagation(spec.name);
+      if (server.blocking.hasReady) server.blocking.serveReady();
+    }
+    client.blocked = false;
+    if (!client.closed) server.writeTo(client, r.take());
+    server.resume(client);
+    server.log.warning("Slow script finished.");
+  };
+  setImmediate(step);
+}
+
+/** SCRIPT KILL (`isEval`) / FUNCTION KILL: Redis's scriptKill, as the reply's error text or null (killed). */
+export function killScript(isEval: boolean): string | null {
+  const s = busy.script;
+  if (s === null) return "NOTBUSY No scripts in execution right now.";
+  if (s.run.writeDirty) {
+    return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+  }
+  if (isEval && !s.isEval) return SLOW_SCRIPT;
+  if (!isEval && s.isEval) return SLOW_EVAL;
+  scripting.kill();
+  s.run.server.log.notice("Lua script killed by user with SCRIPT KILL.");
+  return null;
 }
 
 /** Whether a script is running (SCRIPT KILL, FUNCTION KILL, -BUSY). */

@@ -11,7 +11,7 @@ import { parseI64 } from "../protocol/numbers.js";
 import { scripting } from "../engine/index.js";
 import { cached, createScript, flushScripts, type CachedScript } from "./cache.js";
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "./shebang.js";
-import { runningScript, withScript } from "./bridge.js";
+import { killScript, runningScript, suspend, withScript } from "./bridge.js";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 
@@ -20,7 +20,7 @@ const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
  * scriptPrepareForRun checks on its flags (`ro`: EVAL_RO / FCALL_RO);
  * `exec` runs it in the interpreter and returns the reply after its flag byte.
  */
-export function runChecked(c: Ctx, flags: number, ro: boolean, exec: () => Buffer): void {
+export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exec: (busyMs: number) => Buffer): void {
   c.propagate = null; // the script's commands propagate themselves
   const compat = (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0;
   if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0 && ro) {
@@ -35,7 +35,12 @@ export function runChecked(c: Ctx, flags: number, ro: boolean, exec: () => Buffe
     writeDirty: false,
     replFlags: 3,
   };
-  const out = withScript(run, exec);
+  const busyMs = c.server.config.int("busy-reply-threshold");
+  const out = withScript(run, () => exec(busyMs));
+  if (out.length === 1 && out[0] === scripting.SUSPENDED) {
+    const isEval = c.argv[0].toString("latin1").toLowerCase().startsWith("eval");
+    return suspend({ run, isEval, name, spec: c.server.commands.get(isEval ? (ro ? "eval_ro" : "eval") : ro ? "fcall_ro" : "fcall")!, argv: c.argv });
+  }
   // The first byte: the error (if it is one) was already counted by the command that failed.
   if (out[0] === 1) c.noErrorStats = true;
   c.r.raw(out.subarray(1));
@@ -60,7 +65,7 @@ function evalGeneric(c: Ctx, evalsha: boolean, ro: boolean): void {
     sha = made.sha;
     script = made.script;
   }
-  runChecked(c, script.flags, ro, () => scripting.run(sha, c.argv, 3, numkeys, c.client.resp));
+  runChecked(c, script.flags, ro, sha, (busyMs) => scripting.run(sha, c.argv, 3, numkeys, c.client.resp, busyMs));
 }
 
 function evalDef(name: string, evalsha: boolean, ro: boolean): CommandDef {
@@ -152,7 +157,11 @@ export const evalCommands: CommandDef[] = [
         flags: "noscript allow_busy",
         acl: "slow scripting",
         tips: "request_policy:all_shards response_policy:one_succeeded",
-        handler: (c) => c.r.error("NOTBUSY No scripts in execution right now."),
+        handler: (c) => {
+          const err = killScript(true);
+          if (err !== null) return c.r.error(err);
+          c.r.ok();
+        },
       },
       {
         name: "debug",

@@ -9,6 +9,7 @@ import { scripting } from "../engine/index.js";
 import type { RegisteredFunction } from "../engine/scripting.js";
 import { globMatch } from "../engine/keys.js";
 import { FLAG_NAMES } from "./shebang.js";
+import { splitArgs } from "../protocol/inline.js";
 
 export interface LibraryFunction {
   name: string;
@@ -39,7 +40,8 @@ function metadata(code: Buffer): { engine: string; name: string; body: Buffer } 
   if (code.length < 2 || code[0] !== 0x23 || code[1] !== 0x21) return "Missing library metadata";
   const end = code.indexOf(0x0a);
   if (end < 0) return "Invalid library metadata";
-  const parts = code.toString("latin1", 0, end).split(/[ \t\r\v\f]+/).filter((p) => p !== "");
+  // Split as Redis's sdssplitargs: quotes group, an unbalanced one is an error.
+  const parts = splitArgs(code.toString("latin1", 0, end))?.map((w) => w.toString("latin1")) ?? [];
   if (parts.length === 0) return "Invalid library metadata";
   const engine = parts[0].slice(2);
   let name: string | null = null;

@@ -3,6 +3,7 @@
  * reads it (evalExtractShebangFlags): the flags, and how many bytes the line
  * takes (the body compiled keeps its newline, so line numbers stay right).
  */
+import { splitArgs } from "../protocol/inline.js";
 
 export const SCRIPT_FLAG_NO_WRITES = 1 << 0;
 export const SCRIPT_FLAG_ALLOW_OOM = 1 << 1;
@@ -32,7 +33,8 @@ export function parseShebang(body: Buffer): Shebang | string {
   if (body.length < 2 || body[0] !== 0x23 /* # */ || body[1] !== 0x21 /* ! */) return { flags: SCRIPT_FLAG_EVAL_COMPAT_MODE, length: 0 };
   const end = body.indexOf(0x0a);
   if (end < 0) return "Invalid script shebang";
-  const parts = body.toString("latin1", 0, end).split(/[ \t\r\v\f]+/).filter((p) => p !== "");
+  // Split as Redis's sdssplitargs: quotes group, an unbalanced one is an error.
+  const parts = splitArgs(body.toString("latin1", 0, end))?.map((w) => w.toString("latin1")) ?? [];
   if (parts.length === 0) return "Invalid engine in script shebang";
   if (parts[0] !== "#!lua") return `Unexpected engine in script shebang: ${parts[0]}`;
   let flags = 0;

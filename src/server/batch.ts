@@ -17,6 +17,7 @@ import type { CommandSpec } from "../commands/types.js";
 import { RequestParser } from "../protocol/parser.js";
 import type { Reply } from "../protocol/reply.js";
 import { countError } from "./call.js";
+import { busy } from "../scripting/bridge.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 
@@ -37,6 +38,7 @@ export class BatchPath {
       client.flags.size === 0 &&
       client.authenticated &&
       !s.writePath.recording &&
+      busy.script === null &&
       !s.paused() &&
       introspection(s).monitors.size === 0
     );

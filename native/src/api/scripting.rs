@@ -1,7 +1,7 @@
 //! Scripting bindings (lua/): the EVAL interpreter's scripts and runs. A run
 //! is synchronous: the script's redis.call crosses back into JavaScript
 //! (lua/bridge.rs) with this call's environment.
-use crate::lua::{bridge, functions, Engine, RunMode};
+use crate::lua::{bridge, functions, Engine, Outcome, RunMode};
 use napi::bindgen_prelude::{Buffer, Env, Unknown};
 use napi::JsValue;
 use napi_derive::napi;
@@ -13,9 +13,9 @@ thread_local! {
     /// The function engine (FUNCTION LOAD / FCALL), replaced by FUNCTION FLUSH.
     static FUNC: RefCell<Option<Box<Engine>>> = const { RefCell::new(None) };
     static VERSION: RefCell<(String, f64)> = const { RefCell::new((String::new(), 0.0)) };
-    /// The engine of the running script, if any (a run holds no RefCell borrow:
-    /// its commands re-enter the addon).
-    static RUNNING: Cell<*mut Engine> = const { Cell::new(std::ptr::null_mut()) };
+    /// The engine of the suspended script, if any (a run holds no RefCell
+    /// borrow: its commands re-enter the addon).
+    static SUSPENDED: Cell<*mut Engine> = const { Cell::new(std::ptr::null_mut()) };
 }
 
 /// Runs `f` on the EVAL interpreter (made on first use).
@@ -90,21 +90,16 @@ pub fn function_drop(keys: Vec<String>) {
 }
 
 /// FCALL: runs function `key` (named `name` in errors) with keys
-/// `argv[first..first+numkeys]` and the rest as arguments; the reply bytes
-/// after a flag byte, as scriptRun.
+/// `argv[first..first+numkeys]` and the rest as arguments (see `outcome`).
 #[napi(catch_unwind)]
-pub fn function_call(env: Env, key: String, name: String, argv: Vec<Buffer>, first: u32, numkeys: u32, resp: u32) -> Buffer {
+pub fn function_call(env: Env, key: String, name: String, argv: Vec<Buffer>, first: u32, numkeys: u32, resp: u32, busy_ms: f64) -> Buffer {
     let views: Vec<&[u8]> = argv.iter().map(|b| &b[..]).collect();
     let first = (first as usize).min(views.len());
     let split = (first + numkeys as usize).min(views.len());
-    let out = with_func(|e| {
-        let p = e as *mut Engine;
-        let prev = RUNNING.with(|r| r.replace(p));
-        let out = bridge::with_env(env.raw(), || e.run(key.as_bytes(), name.as_bytes(), &views[first..split], &views[split..], resp, RunMode::Function));
-        RUNNING.with(|r| r.set(prev));
-        out
-    });
-    out.into()
+    with_func(|e| {
+        let o = bridge::with_env(env.raw(), || e.start(key.as_bytes(), name.as_bytes(), &views[first..split], &views[split..], resp, RunMode::Function, busy_ms));
+        outcome(e, o)
+    })
 }
 
 /// FUNCTION FLUSH: a fresh function interpreter.
@@ -146,21 +141,63 @@ pub fn script_exists(sha: String) -> bool {
     with_eval(|e| e.has(format!("f_{sha}").as_bytes()))
 }
 
+/// A started or resumed script's outcome for JavaScript: the reply after its
+/// flag byte (0, or 1: an error already counted), or the single byte 2: the
+/// script passed busy-reply-threshold and is suspended (scriptResume goes on).
+fn outcome(e: *mut Engine, o: Outcome) -> Buffer {
+    match o {
+        Outcome::Done(b) => {
+            SUSPENDED.with(|s| s.set(std::ptr::null_mut()));
+            b.into()
+        }
+        Outcome::Suspended => {
+            SUSPENDED.with(|s| s.set(e));
+            vec![2u8].into()
+        }
+    }
+}
+
 /// Runs loaded script `sha` with keys `argv[first..first+numkeys]` and
-/// arguments `argv[first+numkeys..]`: the reply bytes for a client speaking `resp`.
+/// arguments `argv[first+numkeys..]` (see `outcome`); `busy_ms`: busy-reply-threshold.
 #[napi(catch_unwind)]
-pub fn script_run(env: Env, sha: String, argv: Vec<Buffer>, first: u32, numkeys: u32, resp: u32) -> Buffer {
+pub fn script_run(env: Env, sha: String, argv: Vec<Buffer>, first: u32, numkeys: u32, resp: u32, busy_ms: f64) -> Buffer {
     let views: Vec<&[u8]> = argv.iter().map(|b| &b[..]).collect();
     let first = (first as usize).min(views.len());
     let split = (first + numkeys as usize).min(views.len());
-    let out = with_eval(|e| {
-        let p = e as *mut Engine;
-        let prev = RUNNING.with(|r| r.replace(p));
-        let out = bridge::with_env(env.raw(), || e.run(format!("f_{sha}").as_bytes(), sha.as_bytes(), &views[first..split], &views[split..], resp, RunMode::Eval));
-        RUNNING.with(|r| r.set(prev));
-        out
-    });
-    out.into()
+    with_eval(|e| {
+        let o = bridge::with_env(env.raw(), || e.start(format!("f_{sha}").as_bytes(), sha.as_bytes(), &views[first..split], &views[split..], resp, RunMode::Eval, busy_ms));
+        outcome(e, o)
+    })
+}
+
+/// Goes on with the suspended script for a slice of time (see `outcome`).
+#[napi(catch_unwind)]
+pub fn script_resume(env: Env) -> Buffer {
+    let e = SUSPENDED.with(|s| s.get());
+    if e.is_null() {
+        return vec![0u8].into();
+    }
+    // The suspended engine stays where it is: FLUSH is refused while a script is busy.
+    let e = unsafe { &mut *e };
+    let o = bridge::with_env(env.raw(), || e.resume());
+    outcome(e, o)
+}
+
+/// SCRIPT KILL / FUNCTION KILL: the suspended script fails at its next check.
+#[napi(catch_unwind)]
+pub fn script_kill() -> bool {
+    let e = SUSPENDED.with(|s| s.get());
+    if e.is_null() {
+        return false;
+    }
+    unsafe { (*e).kill() };
+    true
+}
+
+/// Milliseconds the running or suspended script has run (FUNCTION STATS).
+#[napi(catch_unwind)]
+pub fn script_running_ms() -> f64 {
+    crate::lua::state::running_ms()
 }
 
 /// SCRIPT FLUSH: a fresh interpreter without scripts.

@@ -21,4 +21,4 @@ pub mod state;
 pub mod to_resp;
 pub mod util;
 
-pub use state::{Engine, RunMode};
+pub use state::{Engine, Outcome, RunMode};

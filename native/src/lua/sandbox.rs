@@ -312,37 +312,49 @@ lua_fn! {
     /// the error as a table {err=..., source=..., line=...} naming where the
     /// script was (the caller of a C function that raised it).
     fn err_handler(l) {
-        let mut ar: ffi::lua_Debug = std::mem::zeroed();
-        let mut have = ffi::lua_getstack(l, 1, &mut ar) != 0 && ffi::lua_getinfo(l, c"nSl".as_ptr(), &mut ar) != 0;
-        if have && !ar.what.is_null() && std::ffi::CStr::from_ptr(ar.what).to_bytes() == b"C" {
-            have = ffi::lua_getstack(l, 2, &mut ar) != 0 && ffi::lua_getinfo(l, c"nSl".as_ptr(), &mut ar) != 0;
-        }
-        if ffi::lua_type(l, 1) != ffi::LUA_TTABLE {
-            ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, REG_TOSTRING.as_ptr());
-            ffi::lua_pushvalue(l, 1);
-            ffi::lua_call(l, 1, 1);
-            let mut msg = b"ERR ".to_vec();
-            msg.extend_from_slice(to_bytes(l, -1).unwrap_or_default());
-            ffi::lua_settop(l, 0);
-            ffi::lua_createtable(l, 0, 3);
-            push_bytes(l, b"err");
-            push_bytes(l, &msg);
-            ffi::lua_rawset(l, -3);
-        } else {
-            ffi::lua_settop(l, 1);
-        }
-        if have {
-            push_bytes(l, b"source");
-            if ar.source.is_null() {
-                ffi::lua_pushnil(l);
-            } else {
-                ffi::lua_pushstring(l, ar.source);
-            }
-            ffi::lua_settable(l, -3);
-            push_bytes(l, b"line");
-            ffi::lua_pushnumber(l, ar.currentline as f64);
-            ffi::lua_settable(l, -3);
-        }
+        ffi::lua_settop(l, 1);
+        decorate_error(l, l, 1);
         1
+    }
+}
+
+/// Replaces the error value at the top of `l` with Redis's error table: a
+/// non-table becomes {err="ERR " .. tostring(value)}; `source` and `line`
+/// name the function at stack level `first` of `at` (or the one above it
+/// when that is a C function). `at` is `l` in a message handler (level 1: the
+/// function that raised), or a coroutine that died of the error (level 0).
+pub unsafe fn decorate_error(l: *mut lua_State, at: *mut lua_State, first: c_int) {
+    let mut ar: ffi::lua_Debug = std::mem::zeroed();
+    let mut have = ffi::lua_getstack(at, first, &mut ar) != 0 && ffi::lua_getinfo(at, c"nSl".as_ptr(), &mut ar) != 0;
+    if have && !ar.what.is_null() && std::ffi::CStr::from_ptr(ar.what).to_bytes() == b"C" {
+        have = ffi::lua_getstack(at, first + 1, &mut ar) != 0 && ffi::lua_getinfo(at, c"nSl".as_ptr(), &mut ar) != 0;
+    }
+    if ffi::lua_type(l, -1) != ffi::LUA_TTABLE {
+        ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, REG_TOSTRING.as_ptr());
+        ffi::lua_pushvalue(l, -2);
+        // tostring may run a __tostring of the script's: protected, as this may run outside any pcall.
+        if ffi::lua_pcall(l, 1, 1, 0) != 0 || ffi::lua_type(l, -1) != ffi::LUA_TSTRING {
+            ffi::lua_settop(l, -2);
+            push_bytes(l, b"(error object is not a string)");
+        }
+        let mut msg = b"ERR ".to_vec();
+        msg.extend_from_slice(to_bytes(l, -1).unwrap_or_default());
+        ffi::lua_settop(l, -3);
+        ffi::lua_createtable(l, 0, 3);
+        push_bytes(l, b"err");
+        push_bytes(l, &msg);
+        ffi::lua_rawset(l, -3);
+    }
+    if have {
+        push_bytes(l, b"source");
+        if ar.source.is_null() {
+            ffi::lua_pushnil(l);
+        } else {
+            ffi::lua_pushstring(l, ar.source);
+        }
+        ffi::lua_rawset(l, -3);
+        push_bytes(l, b"line");
+        ffi::lua_pushnumber(l, ar.currentline as f64);
+        ffi::lua_rawset(l, -3);
     }
 }

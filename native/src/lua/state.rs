@@ -10,6 +10,7 @@ use mlua::ffi::{self, lua_State};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ffi::c_void;
+use std::time::{Duration, Instant};
 
 /// The running script's context (read by the redis.* functions).
 #[derive(Clone, Copy)]
@@ -73,7 +74,24 @@ pub struct Engine {
     account: *mut Account,
     /// Runs since the last incremental GC step (Redis steps the GC every 50 scripts).
     runs: u32,
+    /// The coroutine scripts run in (anchored in the registry), null until needed.
+    co: *mut lua_State,
+    /// The script started and not finished (it may be suspended).
+    pending: Option<Pending>,
 }
+
+struct Pending {
+    name: Vec<u8>,
+    client_resp: u32,
+}
+
+/// Where a started script is.
+pub enum Outcome {
+    Done(Vec<u8>),
+    Suspended,
+}
+
+const REG_COROUTINE: &std::ffi::CStr = c"nodis.coroutine";
 
 /// Default cap on one interpreter's memory.
 pub const DEFAULT_LIMIT: usize = 1 << 30;
@@ -93,7 +111,7 @@ impl Engine {
             super::bit::register(l);
             extra(l);
             sandbox::lock_globals(l);
-            Engine { l, account, runs: 0 }
+            Engine { l, account, runs: 0, co: std::ptr::null_mut(), pending: None }
         }
     }
 
@@ -138,64 +156,223 @@ impl Engine {
         }
     }
 
-    /// Runs the function kept under `key` (it must exist) with `keys` and
-    /// `args`, and returns the reply for a client speaking `client_resp`,
-    /// after one byte: 1 when the reply is an error already counted in the
-    /// error stats (it came from a command the script ran), else 0.
-    /// `name` is how errors name the script (its sha, or the function's name).
-    pub fn run(&mut self, key: &[u8], name: &[u8], keys: &[&[u8]], args: &[&[u8]], client_resp: u32, mode: RunMode) -> Vec<u8> {
-        let prev = RUN.with(|r| r.replace(RunCtx { resp: 2 }));
-        let out = unsafe { self.run_inner(key, name, keys, args, client_resp, mode) };
-        RUN.with(|r| r.set(prev));
-        self.runs += 1;
-        if self.runs == 50 {
-            self.runs = 0;
-            unsafe { ffi::lua_gc(self.l, ffi::LUA_GCSTEP, 50) };
+    /// Starts the function kept under `key` (it must exist) with `keys` and
+    /// `args` in the engine's coroutine. Done: the reply for a client speaking
+    /// `client_resp`, after one byte: 1 when the reply is an error already
+    /// counted in the error stats (it came from a command the script ran), else
+    /// 0. Suspended: the script ran past `busy_ms` (0: never) and yielded; it
+    /// goes on with `resume`. `name` is how errors name the script (its sha,
+    /// or the function's name).
+    pub fn start(&mut self, key: &[u8], name: &[u8], keys: &[&[u8]], args: &[&[u8]], client_resp: u32, mode: RunMode, busy_ms: f64) -> Outcome {
+        RUN.with(|r| r.set(RunCtx { resp: 2 }));
+        unsafe {
+            let co = self.coroutine();
+            let l = self.l;
+            push_bytes(l, key);
+            ffi::lua_rawget(l, ffi::LUA_REGISTRYINDEX);
+            ffi::lua_xmove(l, co, 1);
+            let nargs = if mode == RunMode::Eval {
+                ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, sandbox::REG_GLOBALS.as_ptr());
+                push_array(l, keys);
+                ffi::lua_setfield(l, -2, c"KEYS".as_ptr());
+                push_array(l, args);
+                ffi::lua_setfield(l, -2, c"ARGV".as_ptr());
+                ffi::lua_settop(l, -2);
+                0
+            } else {
+                push_array(co, keys);
+                push_array(co, args);
+                2
+            };
+            let now = Instant::now();
+            TIMING.with(|t| {
+                t.set(Timing {
+                    start: now,
+                    threshold: (busy_ms > 0.0).then(|| Duration::from_micros((busy_ms * 1000.0) as u64)),
+                    busy: false,
+                    killed: false,
+                    yielded: false,
+                    slice_end: now,
+                })
+            });
+            if busy_ms > 0.0 {
+                ffi::lua_sethook(co, Some(busy_hook), ffi::LUA_MASKCOUNT, 100_000);
+            } else {
+                ffi::lua_sethook(co, None, 0, 0);
+            }
+            self.pending = Some(Pending { name: name.to_vec(), client_resp });
+            self.step(nargs)
         }
-        out
     }
 
-    unsafe fn run_inner(&mut self, key: &[u8], name: &[u8], keys: &[&[u8]], args: &[&[u8]], client_resp: u32, mode: RunMode) -> Vec<u8> {
-        let l = self.l;
-        ffi::lua_settop(l, 0);
-        ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, sandbox::REG_ERR_HANDLER.as_ptr());
-        push_bytes(l, key);
-        ffi::lua_rawget(l, ffi::LUA_REGISTRYINDEX);
-        ffi::lua_checkstack(l, 4);
-        push_array(l, keys);
-        push_array(l, args);
-        let err = if mode == RunMode::Eval {
-            ffi::lua_getfield(l, ffi::LUA_REGISTRYINDEX, sandbox::REG_GLOBALS.as_ptr());
-            ffi::lua_pushvalue(l, 4);
-            ffi::lua_setfield(l, -2, c"ARGV".as_ptr());
-            ffi::lua_pushvalue(l, 3);
-            ffi::lua_setfield(l, -2, c"KEYS".as_ptr());
-            ffi::lua_settop(l, 2);
-            ffi::lua_pcall(l, 0, 1, 1)
-        } else {
-            ffi::lua_pcall(l, 2, 1, 1)
-        };
+    /// Goes on with a suspended script for about one slice of time.
+    pub fn resume(&mut self) -> Outcome {
+        TIMING.with(|t| {
+            let mut v = t.get();
+            v.yielded = false;
+            v.slice_end = Instant::now() + SLICE;
+            t.set(v);
+        });
+        unsafe { self.step(0) }
+    }
+
+    /// SCRIPT KILL / FUNCTION KILL: the suspended script fails at its next check.
+    pub fn kill(&mut self) {
+        TIMING.with(|t| {
+            let mut v = t.get();
+            v.killed = true;
+            t.set(v);
+        });
+    }
+
+    /// Whether a script of this engine is suspended.
+    pub fn suspended(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// The coroutine scripts run in (a fresh one after one died of an error).
+    unsafe fn coroutine(&mut self) -> *mut lua_State {
+        if self.co.is_null() {
+            let co = ffi::lua_newthread(self.l);
+            ffi::lua_setfield(self.l, ffi::LUA_REGISTRYINDEX, REG_COROUTINE.as_ptr());
+            self.co = co;
+        }
+        ffi::lua_settop(self.co, 0);
+        self.co
+    }
+
+    unsafe fn step(&mut self, nargs: std::ffi::c_int) -> Outcome {
+        let co = self.co;
+        let status = ffi::lua_resume_(co, nargs);
+        let yielded = TIMING.with(|t| t.get().yielded);
+        if status == ffi::LUA_YIELD && yielded {
+            return Outcome::Suspended;
+        }
+        let Pending { name, client_resp } = self.pending.take().unwrap_or(Pending { name: Vec::new(), client_resp: 2 });
         // The conversion runs outside any protected call: it must not meet the cap.
         let limit = (*self.account).limit;
         (*self.account).limit = usize::MAX;
-        let mut out = to_resp::Out { buf: Vec::new(), client_resp, script_resp: RUN.with(|r| r.get().resp) };
-        // The reply's first byte says whether an error reply was already counted
-        // (it came from a command the script ran: Redis's ignore_error_stats_update).
-        out.buf.push(0);
-        if ffi::lua_type(l, -1) == ffi::LUA_TTABLE {
-            super::util::raw_field(l, -1, b"ignore_error_stats_update");
-            out.buf[0] = (ffi::lua_toboolean(l, -1) != 0) as u8;
-            ffi::lua_settop(l, -2);
-        }
-        if err != 0 {
-            error_reply(l, name, &mut out);
+        let mut out = to_resp::Out { buf: vec![0], client_resp, script_resp: RUN.with(|r| r.get().resp) };
+        if status == 0 {
+            // The first value the script returned, or nil.
+            if ffi::lua_gettop(co) == 0 {
+                ffi::lua_pushnil(co);
+            } else {
+                ffi::lua_settop(co, 1);
+            }
+            mark_counted(co, &mut out);
+            to_resp::reply(co, &mut out);
+            ffi::lua_settop(co, 0);
         } else {
-            to_resp::reply(l, &mut out);
+            if status == ffi::LUA_YIELD {
+                ffi::lua_pushstring(co, c"attempt to yield from outside a coroutine".as_ptr());
+            }
+            if status != ffi::LUA_ERRMEM {
+                sandbox::decorate_error(co, co, 0);
+            }
+            mark_counted(co, &mut out);
+            error_reply(co, &name, &mut out);
+            // The coroutine is dead: the next script gets a new one.
+            ffi::lua_pushnil(self.l);
+            ffi::lua_setfield(self.l, ffi::LUA_REGISTRYINDEX, REG_COROUTINE.as_ptr());
+            self.co = std::ptr::null_mut();
         }
-        ffi::lua_settop(l, 0);
         (*self.account).limit = limit;
-        out.buf
+        RUN.with(|r| r.set(RunCtx { resp: 2 }));
+        self.runs += 1;
+        if self.runs == 50 {
+            self.runs = 0;
+            ffi::lua_gc(self.l, ffi::LUA_GCSTEP, 50);
+        }
+        Outcome::Done(out.buf)
     }
+}
+
+/// Sets the reply's first byte when the value at the top is an error table
+/// from a command the script ran (Redis's ignore_error_stats_update).
+unsafe fn mark_counted(l: *mut lua_State, out: &mut to_resp::Out) {
+    if ffi::lua_type(l, -1) == ffi::LUA_TTABLE {
+        super::util::raw_field(l, -1, b"ignore_error_stats_update");
+        out.buf[0] = (ffi::lua_toboolean(l, -1) != 0) as u8;
+        ffi::lua_settop(l, -2);
+    }
+}
+
+/// How long a suspended script runs between two turns of the event loop.
+const SLICE: Duration = Duration::from_millis(20);
+
+/// The running script's clock and state, for the count hook.
+#[derive(Clone, Copy)]
+struct Timing {
+    start: Instant,
+    threshold: Option<Duration>,
+    /// Past the threshold: the server answers other clients with -BUSY.
+    busy: bool,
+    killed: bool,
+    /// The hook yielded (as opposed to a coroutine.yield of the script's).
+    yielded: bool,
+    slice_end: Instant,
+}
+
+thread_local! {
+    static TIMING: Cell<Timing> = Cell::new(Timing {
+        start: Instant::now(),
+        threshold: None,
+        busy: false,
+        killed: false,
+        yielded: false,
+        slice_end: Instant::now(),
+    });
+}
+
+/// Whether the running code can yield: no C function (pcall, a library's
+/// callback) between it and the coroutine's base.
+unsafe fn can_yield(l: *mut lua_State) -> bool {
+    let mut ar: ffi::lua_Debug = std::mem::zeroed();
+    let mut level = 0;
+    while ffi::lua_getstack(l, level, &mut ar) != 0 {
+        if ffi::lua_getinfo(l, c"S".as_ptr(), &mut ar) == 0 || ar.what.is_null() || std::ffi::CStr::from_ptr(ar.what).to_bytes() == b"C" {
+            return false;
+        }
+        level += 1;
+    }
+    true
+}
+
+/// The count hook (every 100000 instructions): past busy-reply-threshold the
+/// script yields between slices so the server can answer others, and a killed
+/// script fails (at every line from then on, so a pcall cannot keep it alive).
+unsafe extern "C-unwind" fn busy_hook(l: *mut lua_State, _ar: *mut ffi::lua_Debug) {
+    let mut t = TIMING.with(|t| t.get());
+    if t.killed {
+        ffi::lua_sethook(l, Some(busy_hook), ffi::LUA_MASKLINE, 0);
+        super::from_resp::push_error_msg(l, b"Script killed by user with SCRIPT KILL...");
+        ffi::lua_error(l);
+    }
+    let now = Instant::now();
+    if !t.busy {
+        match t.threshold {
+            Some(th) if now.duration_since(t.start) >= th => t.busy = true,
+            _ => return,
+        }
+    }
+    if now >= t.slice_end && can_yield(l) {
+        t.yielded = true;
+        TIMING.with(|x| x.set(t));
+        ffi::lua_yield(l, 0);
+        return;
+    }
+    TIMING.with(|x| x.set(t));
+}
+
+/// Whether the running (or suspended) script has passed busy-reply-threshold.
+pub fn is_busy() -> bool {
+    TIMING.with(|t| t.get().busy)
+}
+
+/// Milliseconds since the running script started.
+pub fn running_ms() -> f64 {
+    TIMING.with(|t| t.get().start.elapsed().as_secs_f64() * 1000.0)
 }
 
 /// The reply for a script that raised: "-<message> script: <name>, on <source>:<line>."
