@@ -1,7 +1,7 @@
 /** Server commands: SHUTDOWN and TIME (INFO, COMMAND, DEBUG, SLOWLOG, LATENCY, MONITOR have their own modules). */
 import type { CommandDef, Ctx } from "./types.js";
 import { SYNTAX } from "./errors.js";
-import { busy, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
+import { busy, scriptTime, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
 
 
 /**
@@ -66,7 +66,8 @@ export const serverCommands: CommandDef[] = [
     acl: "fast",
     tips: "nondeterministic_output",
     handler: (c) => {
-      const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+      // Inside a script the time stands still, as in Redis (the script's start).
+      const us = scriptTime.us || Math.floor((performance.timeOrigin + performance.now()) * 1000);
       c.r.bulks([String(Math.floor(us / 1e6)), String(us % 1e6)]);
     },
   },

@@ -7,6 +7,7 @@
  * scratch reply whose RESP bytes go back to Lua. Commands run this way are
  * nested calls: what they propagate goes out with the script as one unit.
  */
+import { performance } from "node:perf_hooks";
 import { call, countError } from "../server/call.js";
 import { Reply } from "../protocol/reply.js";
 import { CMD_WRITE, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
@@ -34,6 +35,9 @@ export interface ScriptRun {
 }
 
 let running: ScriptRun | null = null;
+
+/** The running script's start (µs since the epoch; 0: none): TIME answers it inside the script, as Redis's cached time. */
+export const scriptTime = { us: 0 };
 const scratch = new Reply(16 * 1024);
 
 const LEVELS: Level[] = ["debug", "verbose", "notice", "warning"];
@@ -64,6 +68,16 @@ function refuse(run: ScriptRun, spec: CommandSpec | undefined, err: Buffer): Buf
   return err;
 }
 
+/** Whether XREAD / XREADGROUP arguments hold BLOCK with a value after it (before STREAMS). */
+function blockOption(argv: Buffer[]): boolean {
+  for (let i = 1; i < argv.length - 1; i++) {
+    const a = argv[i].toString("latin1").toLowerCase();
+    if (a === "block") return true;
+    if (a === "streams") return false;
+  }
+  return false;
+}
+
 function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   const spec = lookup(run.server, argv);
   if (!spec) return refuse(run, undefined, UNKNOWN);
@@ -71,6 +85,10 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   if (!debugFlags.disableDenyScripts && spec.flags.includes("noscript")) return refuse(run, spec, NOSCRIPT);
   if (run.readonly && (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) return refuse(run, spec, READONLY);
   if ((spec.bits & CMD_WRITE) !== 0) run.writeDirty = true;
+  if ((spec.name === "xread" || spec.name === "xreadgroup") && blockOption(argv)) {
+    // Redis refuses BLOCK from scripts as the command's own error (not a script rule).
+    return Buffer.from(`-ERR ${argv[0].toString("latin1")} command is not allowed with BLOCK option from scripts\r\n`, "latin1");
+  }
   const client = run.client;
   const r = scratch;
   r.pos = 0;
@@ -147,6 +165,7 @@ export function withScript(run: ScriptRun, fn: () => Buffer): Buffer {
   const saved = { db: client.db, denyBlocking: client.denyBlocking };
   running = run;
   client.denyBlocking = true;
+  scriptTime.us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
   let out: Buffer | undefined;
   try {
     out = fn();
@@ -161,6 +180,7 @@ let restoreLater: { db: number; denyBlocking: boolean } | null = null;
 
 function endScript(run: ScriptRun, saved: { db: number; denyBlocking: boolean }): void {
   running = null;
+  scriptTime.us = 0;
   run.client.db = saved.db;
   run.client.denyBlocking = saved.denyBlocking;
   engineServer.setResp(run.client.resp);

@@ -12,6 +12,7 @@ import { scripting } from "../engine/index.js";
 import { cached, createScript, flushScripts, type CachedScript } from "./cache.js";
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "./shebang.js";
 import { killScript, runningScript, suspend, withScript } from "./bridge.js";
+import "./info.js";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 

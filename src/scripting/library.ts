@@ -206,3 +206,10 @@ export function restoreLibraries(payload: Buffer, policy: RestorePolicy): string
   scripting.dropFunctions(replaced.flatMap((l) => [...l.functions.values()].map((f) => f.key)));
   return null;
 }
+
+/** Bytes of the libraries' code and names (INFO's used_memory_functions, roughly as Redis counts it). */
+export function libraryBytes(): number {
+  let n = 0;
+  for (const lib of current.libraries.values()) n += lib.code.length + lib.name.length;
+  return n;
+}

@@ -50,8 +50,7 @@ pub unsafe fn open_libs(l: *mut lua_State) {
     ffi::lua_getglobal(l, c"loadstring".as_ptr());
     ffi::lua_pushcclosure(l, load, 1);
     ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"load".as_ptr());
-    ffi::lua_pushcfunction(l, pcall);
-    ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"pcall".as_ptr());
+    install_pcall(l);
     ffi::lua_getglobal(l, c"setmetatable".as_ptr());
     ffi::lua_pushcclosure(l, setmetatable, 1);
     ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"setmetatable".as_ptr());
@@ -281,6 +280,53 @@ lua_fn! {
         ffi::lua_call(l, nargs, ffi::LUA_MULTRET);
         ffi::lua_gettop(l)
     }
+}
+
+/// Redis's pcall, made so that a script looping inside it can still be
+/// paused past busy-reply-threshold (a C pcall is a boundary a coroutine cannot
+/// yield across): a Lua function is run in a coroutine of its own, a pause of
+/// the busy hook inside it is passed outward, and a killed script's error is
+/// raised again past it. Other callables take the C pcall below.
+const PCALL_LUA: &[u8] = b"
+local create, resume, status, yield, select, unpack, type = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield, select, unpack, type
+local cpcall, paused, killed = ...
+local function pack(...) return {n = select('#', ...), ...} end
+local function unwrap(e)
+  if type(e) == 'table' then
+    local m = e.err
+    if type(m) == 'string' or type(m) == 'number' then return m end
+  end
+  return e
+end
+return function(f, ...)
+  if type(f) ~= 'function' then return cpcall(f, ...) end
+  local co = create(function(...) return f(...) end)
+  local r = pack(resume(co, ...))
+  while true do
+    if not r[1] then
+      if killed() then error(r[2], 0) end
+      return false, unwrap(r[2])
+    end
+    if status(co) == 'dead' then return unpack(r, 1, r.n) end
+    if not paused() then return false, 'attempt to yield across metamethod/C-call boundary' end
+    yield()
+    r = pack(resume(co))
+  end
+end
+";
+
+unsafe fn install_pcall(l: *mut lua_State) {
+    if ffi::luaL_loadbuffer(l, PCALL_LUA.as_ptr() as *const _, PCALL_LUA.len(), c"=pcall".as_ptr()) != 0 {
+        // Our own chunk: it compiles. Fall back to the C pcall if it ever does not.
+        ffi::lua_settop(l, -2);
+        ffi::lua_pushcfunction(l, pcall);
+    } else {
+        ffi::lua_pushcfunction(l, pcall);
+        ffi::lua_pushcfunction(l, super::state::hook_paused);
+        ffi::lua_pushcfunction(l, super::state::script_killed);
+        ffi::lua_call(l, 3, 1);
+    }
+    ffi::lua_setfield(l, ffi::LUA_GLOBALSINDEX, c"pcall".as_ptr());
 }
 
 lua_fn! {

@@ -365,6 +365,22 @@ unsafe extern "C-unwind" fn busy_hook(l: *mut lua_State, _ar: *mut ffi::lua_Debu
     TIMING.with(|x| x.set(t));
 }
 
+crate::lua_fn! {
+    /// For the Lua pcall: whether the busy hook paused the code it ran.
+    fn hook_paused(l) {
+        ffi::lua_pushboolean(l, TIMING.with(|t| t.get().yielded) as std::ffi::c_int);
+        1
+    }
+}
+
+crate::lua_fn! {
+    /// For the Lua pcall: whether SCRIPT KILL / FUNCTION KILL stopped the script.
+    fn script_killed(l) {
+        ffi::lua_pushboolean(l, TIMING.with(|t| t.get().killed) as std::ffi::c_int);
+        1
+    }
+}
+
 /// Whether the running (or suspended) script has passed busy-reply-threshold.
 pub fn is_busy() -> bool {
     TIMING.with(|t| t.get().busy)
