@@ -8,11 +8,32 @@ import { native } from "./addon.js";
 /** What redis.* asks of the bridge (native/src/lua/redis_api.rs `op`). */
 export const BridgeOp = { COMMAND: 0, SET_REPL: 1, LOG: 2, ACL_CHECK: 3 } as const;
 
-/** `(argv, resp, op)`: for COMMAND, the RESP reply of argv run as a command in protocol `resp`. */
-export type Bridge = (argv: Buffer[], resp: number, op: number) => Uint8Array | undefined;
+/**
+ * `(argv, resp, op)`: for COMMAND, the RESP reply of argv run as a command in
+ * protocol `resp`. argv comes as the number of arguments written in the
+ * scratch Buffer given to init() (each a u32 length, little endian, then its
+ * bytes: read them with unpackArgs), or as Buffers when they did not fit.
+ */
+export type Bridge = (argv: Buffer[] | number, resp: number, op: number) => Uint8Array | undefined;
 
-export function init(version: string, versionNum: number, bridge: Bridge): void {
-  native.scriptInit(version, versionNum, bridge);
+export function init(version: string, versionNum: number, bridge: Bridge, scratch: Buffer): void {
+  native.scriptInit(version, versionNum, bridge, scratch);
+}
+
+/** The `argc` arguments the interpreter wrote in `scratch`, copied out (one allocation, a view per argument). */
+export function unpackArgs(scratch: Buffer, argc: number): Buffer[] {
+  let end = 0;
+  for (let i = 0; i < argc; i++) end += 4 + scratch.readUInt32LE(end);
+  const block = Buffer.allocUnsafe(end);
+  scratch.copy(block, 0, 0, end);
+  const out = new Array<Buffer>(argc);
+  let p = 0;
+  for (let i = 0; i < argc; i++) {
+    const n = block.readUInt32LE(p);
+    out[i] = block.subarray(p + 4, p + 4 + n);
+    p += 4 + n;
+  }
+  return out;
 }
 
 /** Compiles a script body (its shebang line blanked out) as `sha`: null, or Lua's compile error. */

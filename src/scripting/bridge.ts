@@ -13,7 +13,7 @@ import { Reply } from "../protocol/reply.js";
 import { CMD_WRITE, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { CommandNames } from "../server/command-names.js";
 import { debugFlags } from "../commands/debug.js";
-import { BridgeOp } from "../engine/scripting.js";
+import { BridgeOp, unpackArgs } from "../engine/scripting.js";
 import { server as engineServer, scripting } from "../engine/index.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
@@ -112,9 +112,13 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   return r.buf.subarray(0, r.pos);
 }
 
-function bridge(argv: Buffer[], resp: number, op: number): Uint8Array | undefined {
+/** Where the interpreter writes a redis.call's arguments (engine/scripting.ts unpackArgs). */
+const argScratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array | undefined {
   const run = running;
   if (run === null) return NOT_RUNNING;
+  const argv = typeof args === "number" ? unpackArgs(argScratch, args) : args;
   switch (op) {
     case BridgeOp.COMMAND:
       return command(run, argv, resp);
@@ -134,7 +138,7 @@ function bridge(argv: Buffer[], resp: number, op: number): Uint8Array | undefine
 /** The bridge is registered with the interpreter once per process, with the version scripts see. */
 {
   const [maj, min, patch] = REDIS_VERSION.split(".").map((n) => Number(n) || 0);
-  scripting.init(REDIS_VERSION, (maj << 16) | (min << 8) | patch, bridge);
+  scripting.init(REDIS_VERSION, (maj << 16) | (min << 8) | patch, bridge, argScratch);
 }
 
 /** A script past busy-reply-threshold: suspended between slices while the server answers others with -BUSY. */

@@ -115,11 +115,12 @@ pub fn function_memory() -> f64 {
     with_func(|e| e.used_memory() as f64)
 }
 
-/// Registers the function redis.call crosses to and the version scripts see.
+/// Registers the function redis.call crosses to, the scratch Buffer its
+/// arguments cross in (see lua/bridge.rs), and the version scripts see.
 #[napi(catch_unwind)]
-pub fn script_init(env: Env, version: String, version_num: f64, bridge_fn: Unknown) -> bool {
+pub fn script_init(env: Env, version: String, version_num: f64, bridge_fn: Unknown, scratch: Unknown) -> bool {
     VERSION.with(|v| *v.borrow_mut() = (version, version_num));
-    unsafe { bridge::register(env.raw(), bridge_fn.raw()) }
+    unsafe { bridge::register(env.raw(), bridge_fn.raw(), scratch.raw()) }
 }
 
 /// Compiles `body` as script `sha` (lowercase hex) unless it is loaded: null,

@@ -12,6 +12,8 @@ thread_local! {
     static ENV: Cell<sys::napi_env> = const { Cell::new(null_mut()) };
     /// The registered JavaScript function (a strong reference).
     static FUNC: Cell<sys::napi_ref> = const { Cell::new(null_mut()) };
+    /// The scratch Buffer the arguments are written into (kept alive by a reference), and its bytes.
+    static SCRATCH: Cell<(sys::napi_ref, *mut u8, usize)> = const { Cell::new((null_mut(), null_mut(), 0)) };
 }
 
 /// Registers `f` as the function redis.call crosses to: `(argv: Buffer[], resp: number, op: number) => Uint8Array`
@@ -19,10 +21,20 @@ thread_local! {
 ///
 /// # Safety
 /// `env` and `f` must come from the current N-API callback.
-pub unsafe fn register(env: sys::napi_env, f: sys::napi_value) -> bool {
+pub unsafe fn register(env: sys::napi_env, f: sys::napi_value, scratch: sys::napi_value) -> bool {
     let old = FUNC.with(|c| c.get());
     if !old.is_null() {
         sys::napi_delete_reference(env, old);
+    }
+    let (old_ref, _, _) = SCRATCH.with(|c| c.get());
+    if !old_ref.is_null() {
+        sys::napi_delete_reference(env, old_ref);
+    }
+    let mut sref = null_mut();
+    let mut p: *mut std::ffi::c_void = null_mut();
+    let mut len = 0usize;
+    if sys::napi_get_buffer_info(env, scratch, &mut p, &mut len) == sys::Status::napi_ok && sys::napi_create_reference(env, scratch, 1, &mut sref) == sys::Status::napi_ok {
+        SCRATCH.with(|c| c.set((sref, p as *mut u8, len)));
     }
     let mut r = null_mut();
     let ok = sys::napi_create_reference(env, f, 1, &mut r) == sys::Status::napi_ok;
@@ -44,10 +56,31 @@ pub fn with_env<R>(env: sys::napi_env, f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Calls the registered function with `argv` and the script's RESP version and
-/// hands the reply bytes to `take` (valid only during it). Err: the function
-/// threw, or no script is running (the message says which).
-pub fn call<R>(argv: &[&[u8]], resp: u32, op: u32, take: impl FnOnce(&[u8]) -> R) -> Result<R, String> {
+/// Appends one argument to a packed argv: its length (u32, little endian), then its bytes.
+#[inline]
+pub fn pack(out: &mut Vec<u8>, arg: &[u8]) {
+    out.extend_from_slice(&(arg.len() as u32).to_le_bytes());
+    out.extend_from_slice(arg);
+}
+
+/// The arguments of a packed argv.
+fn unpack(packed: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut p = 0;
+    while p + 4 <= packed.len() {
+        let n = u32::from_le_bytes(packed[p..p + 4].try_into().expect("4 bytes")) as usize;
+        out.push(&packed[p + 4..p + 4 + n]);
+        p += 4 + n;
+    }
+    out
+}
+
+/// Calls the registered function with the `argc` arguments of `packed` and the
+/// script's RESP version and hands the reply bytes to `take` (valid only
+/// during it). The arguments cross in the scratch Buffer when they fit there
+/// (the function gets their count), else as an array of Buffers. Err: the
+/// function threw, or no script is running (the message says which).
+pub fn call<R>(packed: &[u8], argc: usize, resp: u32, op: u32, take: impl FnOnce(&[u8]) -> R) -> Result<R, String> {
     let env = ENV.with(|c| c.get());
     let func = FUNC.with(|c| c.get());
     if env.is_null() || func.is_null() {
@@ -58,27 +91,34 @@ pub fn call<R>(argv: &[&[u8]], resp: u32, op: u32, take: impl FnOnce(&[u8]) -> R
         if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
             return Err("cannot open a handle scope".into());
         }
-        let out = call_in_scope(env, func, argv, resp, op, take);
+        let out = call_in_scope(env, func, packed, argc, resp, op, take);
         sys::napi_close_handle_scope(env, scope);
         out
     }
 }
 
-unsafe fn call_in_scope<R>(env: sys::napi_env, func: sys::napi_ref, argv: &[&[u8]], resp: u32, op: u32, take: impl FnOnce(&[u8]) -> R) -> Result<R, String> {
+unsafe fn call_in_scope<R>(env: sys::napi_env, func: sys::napi_ref, packed: &[u8], argc: usize, resp: u32, op: u32, take: impl FnOnce(&[u8]) -> R) -> Result<R, String> {
     let ok = sys::Status::napi_ok;
     let mut f = null_mut();
     if sys::napi_get_reference_value(env, func, &mut f) != ok {
         return Err("the scripting bridge is gone".into());
     }
+    let (_, sp, slen) = SCRATCH.with(|c| c.get());
     let mut arr = null_mut();
-    sys::napi_create_array_with_length(env, argv.len(), &mut arr);
-    for (i, a) in argv.iter().enumerate() {
-        let mut b = null_mut();
-        let mut data = null_mut();
-        if sys::napi_create_buffer_copy(env, a.len(), a.as_ptr() as *const _, &mut data, &mut b) != ok {
-            return Err("cannot make an argument buffer".into());
+    if !sp.is_null() && packed.len() <= slen {
+        std::ptr::copy_nonoverlapping(packed.as_ptr(), sp, packed.len());
+        sys::napi_create_uint32(env, argc as u32, &mut arr);
+    } else {
+        let argv = unpack(packed);
+        sys::napi_create_array_with_length(env, argv.len(), &mut arr);
+        for (i, a) in argv.iter().enumerate() {
+            let mut b = null_mut();
+            let mut data = null_mut();
+            if sys::napi_create_buffer_copy(env, a.len(), a.as_ptr() as *const _, &mut data, &mut b) != ok {
+                return Err("cannot make an argument buffer".into());
+            }
+            sys::napi_set_element(env, arr, i as u32, b);
         }
-        sys::napi_set_element(env, arr, i as u32, b);
     }
     let mut r = null_mut();
     sys::napi_create_uint32(env, resp, &mut r);

@@ -57,29 +57,36 @@ pub unsafe fn register(l: *mut lua_State, version: &str, version_num: f64) {
     ffi::lua_settop(l, -2);
 }
 
-/// The arguments of a redis.* call as command arguments: strings as they
-/// are, numbers as integers when integral (else as Redis prints doubles).
-/// Err: the error table is pushed.
-unsafe fn args(l: *mut lua_State) -> Result<Vec<Vec<u8>>, ()> {
+thread_local! {
+    /// The packed arguments of the redis.call being made (reused: no allocation per call).
+    static PACK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The arguments of a redis.* call as command arguments, packed for the
+/// bridge (bridge::pack): strings as they are, numbers as integers when
+/// integral (else as Redis prints doubles). Err: the error table is pushed.
+unsafe fn args(l: *mut lua_State, out: &mut Vec<u8>) -> Result<usize, ()> {
+    out.clear();
     let argc = ffi::lua_gettop(l);
     if argc == 0 {
         push_error_msg(l, b"Please specify at least one argument for this redis lib call");
         return Err(());
     }
-    let mut out = Vec::with_capacity(argc as usize);
     for i in 1..=argc {
         match ffi::lua_type(l, i) {
             ffi::LUA_TNUMBER => {
                 let n = ffi::lua_tonumber(l, i);
                 if let Some(v) = crate::util::double_as_i64(n) {
-                    out.push(v.to_string().into_bytes());
+                    let mut b = [0u8; 20];
+                    let len = crate::util::fmt_i64(v, &mut b);
+                    bridge::pack(out, &b[..len]);
                 } else {
                     let mut b = [0u8; 32];
                     let len = crate::util::dtoa::dtoa(n, &mut b);
-                    out.push(b[..len].to_vec());
+                    bridge::pack(out, &b[..len]);
                 }
             }
-            ffi::LUA_TSTRING => out.push(to_bytes(l, i).unwrap_or_default().to_vec()),
+            ffi::LUA_TSTRING => bridge::pack(out, to_bytes(l, i).unwrap_or_default()),
             _ => {
                 ffi::lua_settop(l, 0);
                 push_error_msg(l, b"Lua redis lib command arguments must be strings or integers");
@@ -87,43 +94,50 @@ unsafe fn args(l: *mut lua_State) -> Result<Vec<Vec<u8>>, ()> {
             }
         }
     }
-    ffi::lua_settop(l, 0);
-    Ok(out)
+    Ok(argc as usize)
+}
+
+/// Runs `f` with the reusable pack buffer (taken out while JavaScript runs).
+fn with_pack<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    let mut v = PACK.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    let r = f(&mut v);
+    PACK.with(|p| *p.borrow_mut() = v);
+    r
 }
 
 /// redis.call / redis.pcall: the command runs on the JavaScript side; its reply
 /// comes back as RESP and becomes a Lua value. An error reply raises (call) or
 /// is returned as an error table (pcall).
 unsafe fn generic(l: *mut lua_State, raise: bool) -> c_int {
-    let argv = match args(l) {
-        Ok(a) => a,
-        Err(()) => return if raise { RAISE } else { 1 },
-    };
-    let views: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
-    let resp = RUN.with(|r| r.get().resp);
-    let res = bridge::call(&views, resp, op::COMMAND, |reply| {
-        from_resp::push(l, reply, 0);
-        reply.first() == Some(&b'-')
-    });
-    drop(views);
-    drop(argv);
-    match res {
-        Ok(is_err) => {
-            if is_err && raise {
-                RAISE
-            } else {
-                1
+    with_pack(|packed| {
+        let argc = match args(l, packed) {
+            Ok(n) => n,
+            Err(()) => return if raise { RAISE } else { 1 },
+        };
+        ffi::lua_settop(l, 0);
+        let resp = RUN.with(|r| r.get().resp);
+        let res = bridge::call(packed, argc, resp, op::COMMAND, |reply| {
+            from_resp::push(l, reply, 0);
+            reply.first() == Some(&b'-')
+        });
+        match res {
+            Ok(is_err) => {
+                if is_err && raise {
+                    RAISE
+                } else {
+                    1
+                }
+            }
+            Err(msg) => {
+                push_error_msg(l, msg.as_bytes());
+                if raise {
+                    RAISE
+                } else {
+                    1
+                }
             }
         }
-        Err(msg) => {
-            push_error_msg(l, msg.as_bytes());
-            if raise {
-                RAISE
-            } else {
-                1
-            }
-        }
-    }
+    })
 }
 
 lua_fn! { fn call(l) { generic(l, true) } }
@@ -200,7 +214,7 @@ lua_fn! {
             push_error_msg(l, b"Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
             return RAISE;
         }
-        let _ = bridge::call(&[], flags as u32, op::SET_REPL, |_| ());
+        let _ = bridge::call(&[], 0, flags as u32, op::SET_REPL, |_| ());
         0
     }
 }
@@ -230,22 +244,23 @@ lua_fn! {
                 msg.extend_from_slice(s);
             }
         }
-        let _ = bridge::call(&[&msg], level as u32, op::LOG, |_| ());
+        let mut packed = Vec::new();
+        bridge::pack(&mut packed, &msg);
+        let _ = bridge::call(&packed, 1, level as u32, op::LOG, |_| ());
         0
     }
 }
 
 lua_fn! {
     fn acl_check_cmd(l) {
-        let argv = match args(l) {
-            Ok(a) => a,
+        let mut packed = Vec::new();
+        let argc = match args(l, &mut packed) {
+            Ok(n) => n,
             Err(()) => return RAISE,
         };
-        let views: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
         // The bridge answers :1 (allowed), :0 (refused) or an error (no such command).
-        let res = bridge::call(&views, 0, op::ACL_CHECK, |reply| reply.to_vec());
-        drop(views);
-        drop(argv);
+        let res = bridge::call(&packed, argc, 0, op::ACL_CHECK, |reply| reply.to_vec());
+        drop(packed);
         match res {
             Ok(r) if r.first() == Some(&b'-') => {
                 push_error_msg(l, b"Invalid command passed to redis.acl_check_cmd()");
