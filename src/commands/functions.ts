@@ -20,7 +20,7 @@ function fcall(c: Ctx, ro: boolean): void {
   if (numkeys === null) return c.r.error("ERR Bad number of keys provided");
   if (numkeys > c.argv.length - 3) return c.r.error("ERR Number of keys can't be greater than number of args");
   if (numkeys < 0) return c.r.error("ERR Number of keys can't be negative");
-  runChecked(c, f.flags, ro, f.name, (busyMs) => scripting.callFunction(f.key, f.name, c.argv, 3, numkeys, c.client.resp, busyMs));
+  runChecked(c, f.flags, ro, f.name, (busyMs) => scripting.run(f.keyBytes, f.nameBytes, true, c.argv, 3, numkeys, c.client.resp, busyMs, c.r));
 }
 
 function fcallDef(readonly: boolean): CommandDef {

@@ -4,6 +4,7 @@
  * function given to init() (src/scripting/bridge.ts).
  */
 import { native } from "./addon.js";
+import type { Reply } from "../protocol/reply.js";
 
 /** What redis.* asks of the bridge (native/src/lua/redis_api.rs `op`). */
 export const BridgeOp = { COMMAND: 0, SET_REPL: 1, LOG: 2, ACL_CHECK: 3 } as const;
@@ -42,13 +43,20 @@ export function load(sha: string, body: Buffer): string | null {
 }
 
 /**
- * Runs loaded script `sha`: keys are argv[first, first+numkeys), arguments the
- * rest. The reply's RESP bytes after a flag byte (1: an error already counted
- * in the error stats), or the single byte SUSPENDED: the script ran past
- * `busyMs` (busy-reply-threshold, 0: never) and goes on with resume().
+ * Runs loaded script `key` ("f_<sha>", as bytes), or function `key` (`fn`),
+ * named `name` in its errors: keys are argv[first,
+ * first+numkeys), arguments the rest. Writes its reply into `r` and returns
+ * 0, or 1 when the reply is an error already counted in the error stats, or
+ * SUSPENDED (nothing written): the script ran past `busyMs`
+ * (busy-reply-threshold, 0: never) and goes on with resume().
  */
-export function run(sha: string, argv: Buffer[], first: number, numkeys: number, resp: number, busyMs: number): Buffer {
-  return native.scriptRun(sha, argv, first, numkeys, resp, busyMs);
+export function run(key: Buffer, name: Buffer, fn: boolean, argv: Buffer[], first: number, numkeys: number, resp: number, busyMs: number, r: Reply): number {
+  const n = native.rawScriptRun(key, name, fn, argv, first, numkeys, resp, busyMs);
+  const flag = n % 4;
+  if (flag === SUSPENDED) return flag;
+  r.ensure((n - flag) / 4);
+  r.pos = native.rawScriptTake(r.buf, r.pos);
+  return flag;
 }
 
 /** The flag byte of a suspended script's outcome. */
@@ -90,11 +98,6 @@ export function loadLibrary(code: Buffer, timeoutMs: number): { error: string | 
 /** Forgets functions by their engine keys. */
 export function dropFunctions(keys: string[]): void {
   if (keys.length > 0) native.functionDrop(keys);
-}
-
-/** FCALL: as run(), for function `key` (errors name it `name`). */
-export function callFunction(key: string, name: string, argv: Buffer[], first: number, numkeys: number, resp: number, busyMs: number): Buffer {
-  return native.functionCall(key, name, argv, first, numkeys, resp, busyMs);
 }
 
 /** FUNCTION FLUSH: a fresh function interpreter. */

@@ -159,25 +159,25 @@ export const SLOW_EVAL = "BUSY Redis is busy running a script. You can only call
 export const SLOW_SCRIPT = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 
 /**
- * Runs a script with `run` as the running script and returns its outcome (the
- * flag byte and reply). The caller's db, protocol and blocking state are put
+ * Runs a script with `run` as the running script and returns its outcome's
+ * flag (0, 1: an error already counted, SUSPENDED). The caller's db, protocol and blocking state are put
  * back after (its SELECT does not leak to the caller, as in Redis 7) — unless
  * the script is suspended (outcome SUSPENDED): they stay set until it ends.
  */
-export function withScript(run: ScriptRun, fn: () => Buffer): Buffer {
+export function withScript(run: ScriptRun, fn: () => number): number {
   const client = run.client;
   const saved = { db: client.db, denyBlocking: client.denyBlocking };
   running = run;
   client.denyBlocking = true;
   scriptTime.us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-  let out: Buffer | undefined;
+  let flag: number | undefined;
   try {
-    out = fn();
+    flag = fn();
   } finally {
-    if (out === undefined || out[0] !== scripting.SUSPENDED) endScript(run, saved);
+    if (flag !== scripting.SUSPENDED) endScript(run, saved);
     else restoreLater = saved;
   }
-  return out;
+  return flag;
 }
 
 let restoreLater: { db: number; denyBlocking: boolean } | null = null;

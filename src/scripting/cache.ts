@@ -10,6 +10,9 @@ import { parseShebang } from "./shebang.js";
 export interface CachedScript {
   body: Buffer;
   flags: number;
+  /** Where the interpreter keeps it ("f_<sha>"), and its sha as bytes (how errors name it). */
+  key: Buffer;
+  sha: Buffer;
 }
 
 const scripts = new Map<string, CachedScript>();
@@ -38,7 +41,7 @@ export function createScript(body: Buffer): { sha: string; script: CachedScript 
   // The shebang line is left out but its newline kept, so line numbers stay the user's.
   const err = scripting.load(sha, body.subarray(shebang.length));
   if (err !== null) return `ERR Error compiling script (new function): ${err}`;
-  const script = { body: Buffer.from(body), flags: shebang.flags };
+  const script = { body: Buffer.from(body), flags: shebang.flags, key: Buffer.from(`f_${sha}`, "latin1"), sha: Buffer.from(sha, "latin1") };
   scripts.set(sha, script);
   bodyBytes += body.length + 40;
   return { sha, script };

@@ -19,9 +19,10 @@ const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 /**
  * Runs a script or function for the command in `c` after Redis's
  * scriptPrepareForRun checks on its flags (`ro`: EVAL_RO / FCALL_RO);
- * `exec` runs it in the interpreter and returns the reply after its flag byte.
+ * `exec` runs it in the interpreter, writes its reply into c.r and returns
+ * its flag (engine/scripting.ts run).
  */
-export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exec: (busyMs: number) => Buffer): void {
+export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exec: (busyMs: number) => number): void {
   c.propagate = null; // the script's commands propagate themselves
   const compat = (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0;
   if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0 && ro) {
@@ -37,14 +38,13 @@ export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exe
     replFlags: 3,
   };
   const busyMs = c.server.config.int("busy-reply-threshold");
-  const out = withScript(run, () => exec(busyMs));
-  if (out.length === 1 && out[0] === scripting.SUSPENDED) {
+  const flag = withScript(run, () => exec(busyMs));
+  if (flag === scripting.SUSPENDED) {
     const isEval = c.argv[0].toString("latin1").toLowerCase().startsWith("eval");
     return suspend({ run, isEval, name, spec: c.server.commands.get(isEval ? (ro ? "eval_ro" : "eval") : ro ? "fcall_ro" : "fcall")!, argv: c.argv });
   }
-  // The first byte: the error (if it is one) was already counted by the command that failed.
-  if (out[0] === 1) c.noErrorStats = true;
-  c.r.raw(out.subarray(1));
+  // The error (if the reply is one) was already counted by the command that failed.
+  if (flag === 1) c.noErrorStats = true;
 }
 
 function evalGeneric(c: Ctx, evalsha: boolean, ro: boolean): void {
@@ -66,7 +66,7 @@ function evalGeneric(c: Ctx, evalsha: boolean, ro: boolean): void {
     sha = made.sha;
     script = made.script;
   }
-  runChecked(c, script.flags, ro, sha, (busyMs) => scripting.run(sha, c.argv, 3, numkeys, c.client.resp, busyMs));
+  runChecked(c, script.flags, ro, sha, (busyMs) => scripting.run(script.key, script.sha, false, c.argv, 3, numkeys, c.client.resp, busyMs, c.r));
 }
 
 function evalDef(name: string, evalsha: boolean, ro: boolean): CommandDef {

@@ -13,6 +13,9 @@ import { splitArgs } from "../protocol/inline.js";
 
 export interface LibraryFunction {
   name: string;
+  /** The name and the engine key as bytes (what FCALL passes the engine). */
+  nameBytes: Buffer;
+  keyBytes: Buffer;
   description: Buffer | null;
   flags: number;
   key: string;
@@ -110,7 +113,15 @@ class LibraryCtx {
 function makeLibrary(name: string, code: Buffer, regs: RegisteredFunction[]): Library {
   const lib: Library = { name, code, functions: new Map() };
   for (const r of regs) {
-    const f: LibraryFunction = { name: r.name.toString("latin1"), description: r.description ?? null, flags: r.flags, key: r.key, library: lib };
+    const f: LibraryFunction = {
+      name: r.name.toString("latin1"),
+      nameBytes: Buffer.from(r.name),
+      keyBytes: Buffer.from(r.key, "latin1"),
+      description: r.description ?? null,
+      flags: r.flags,
+      key: r.key,
+      library: lib,
+    };
     lib.functions.set(f.name, f);
   }
   return lib;

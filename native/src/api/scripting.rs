@@ -52,7 +52,7 @@ pub struct RegisteredFunction {
     pub description: Option<Buffer>,
     /// Script flags (src/scripting/shebang.ts numbering).
     pub flags: u32,
-    /// Where the engine keeps it (for functionCall / functionDrop).
+    /// Where the engine keeps it (for rawScriptRun / functionDrop).
     pub key: String,
 }
 
@@ -86,19 +86,6 @@ pub fn function_drop(keys: Vec<String>) {
     with_func(|e| {
         let regs: Vec<functions::Registered> = keys.into_iter().map(|k| functions::Registered { name: Vec::new(), desc: None, flags: 0, key: k.into_bytes() }).collect();
         functions::drop_functions(e, &regs)
-    })
-}
-
-/// FCALL: runs function `key` (named `name` in errors) with keys
-/// `argv[first..first+numkeys]` and the rest as arguments (see `outcome`).
-#[napi(catch_unwind)]
-pub fn function_call(env: Env, key: String, name: String, argv: Vec<Buffer>, first: u32, numkeys: u32, resp: u32, busy_ms: f64) -> Buffer {
-    let views: Vec<&[u8]> = argv.iter().map(|b| &b[..]).collect();
-    let first = (first as usize).min(views.len());
-    let split = (first + numkeys as usize).min(views.len());
-    with_func(|e| {
-        let o = bridge::with_env(env.raw(), || e.start(key.as_bytes(), name.as_bytes(), &views[first..split], &views[split..], resp, RunMode::Function, busy_ms));
-        outcome(e, o)
     })
 }
 
@@ -158,16 +145,54 @@ fn outcome(e: *mut Engine, o: Outcome) -> Buffer {
     }
 }
 
-/// Runs loaded script `sha` with keys `argv[first..first+numkeys]` and
-/// arguments `argv[first+numkeys..]` (see `outcome`); `busy_ms`: busy-reply-threshold.
-#[napi(catch_unwind)]
-pub fn script_run(env: Env, sha: String, argv: Vec<Buffer>, first: u32, numkeys: u32, resp: u32, busy_ms: f64) -> Buffer {
-    let views: Vec<&[u8]> = argv.iter().map(|b| &b[..]).collect();
+thread_local! {
+    /// The outcome of the last rawScriptRun, until rawScriptTake copies it.
+    static OUTCOME: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// rawScriptRun: as script_run (the key is "f_<sha>"), through a raw callback
+/// (no per-call conversions); the outcome waits in OUTCOME. Returns the
+/// reply's length times 4 plus its flag (0; 1: an error already counted; 2:
+/// suspended, no reply).
+#[allow(clippy::too_many_arguments)]
+pub fn run_raw(key: &[u8], name: &[u8], is_function: bool, argv: super::raw_types::Argv, first: u32, numkeys: u32, resp: u32, busy_ms: f64) -> i64 {
+    let views = argv.0;
     let first = (first as usize).min(views.len());
     let split = (first + numkeys as usize).min(views.len());
-    with_eval(|e| {
-        let o = bridge::with_env(env.raw(), || e.start(format!("f_{sha}").as_bytes(), sha.as_bytes(), &views[first..split], &views[split..], resp, RunMode::Eval, busy_ms));
-        outcome(e, o)
+    let mode = if is_function { RunMode::Function } else { RunMode::Eval };
+    let start = |e: &mut Engine| {
+        let o = bridge::with_registered_env(|| e.start(key, name, &views[first..split], &views[split..], resp, mode, busy_ms));
+        match o {
+            Outcome::Done(b) => {
+                SUSPENDED.with(|s| s.set(std::ptr::null_mut()));
+                b
+            }
+            Outcome::Suspended => {
+                SUSPENDED.with(|s| s.set(e as *mut Engine));
+                vec![2u8]
+            }
+        }
+    };
+    let out = if is_function { with_func(start) } else { with_eval(start) };
+    // The reply's length times 4, plus its flag (0, 1: an error already counted, 2: suspended).
+    let n = ((out.len().saturating_sub(1)) as i64) * 4 + *out.first().unwrap_or(&0) as i64;
+    OUTCOME.with(|o| *o.borrow_mut() = out);
+    n
+}
+
+/// rawScriptTake: copies the outcome's reply (after its flag byte) into `buf`
+/// at `pos` (the caller made room): the new position.
+pub fn take_raw(buf: &mut [u8], pos: u32) -> i64 {
+    OUTCOME.with(|o| {
+        let o = o.borrow();
+        let o = o.get(1..).unwrap_or_default();
+        let pos = pos as usize;
+        let end = pos + o.len();
+        if end > buf.len() {
+            return crate::reply::code::NOSPACE;
+        }
+        buf[pos..end].copy_from_slice(&o);
+        end as i64
     })
 }
 

@@ -12,6 +12,8 @@ thread_local! {
     static ENV: Cell<sys::napi_env> = const { Cell::new(null_mut()) };
     /// The registered JavaScript function (a strong reference).
     static FUNC: Cell<sys::napi_ref> = const { Cell::new(null_mut()) };
+    /// The environment the bridge was registered with (the addon's, for raw callbacks that get none).
+    static REGISTERED_ENV: Cell<sys::napi_env> = const { Cell::new(null_mut()) };
     /// The scratch Buffer the arguments are written into (kept alive by a reference), and its bytes.
     static SCRATCH: Cell<(sys::napi_ref, *mut u8, usize)> = const { Cell::new((null_mut(), null_mut(), 0)) };
 }
@@ -26,6 +28,7 @@ pub unsafe fn register(env: sys::napi_env, f: sys::napi_value, scratch: sys::nap
     if !old.is_null() {
         sys::napi_delete_reference(env, old);
     }
+    REGISTERED_ENV.with(|c| c.set(env));
     let (old_ref, _, _) = SCRATCH.with(|c| c.get());
     if !old_ref.is_null() {
         sys::napi_delete_reference(env, old_ref);
@@ -73,6 +76,12 @@ fn unpack(packed: &[u8]) -> Vec<&[u8]> {
         p += 4 + n;
     }
     out
+}
+
+/// `with_env` with the environment the bridge was registered with (the one
+/// environment of the addon on this thread), for raw callbacks.
+pub fn with_registered_env<R>(f: impl FnOnce() -> R) -> R {
+    with_env(REGISTERED_ENV.with(|c| c.get()), f)
 }
 
 /// Calls the registered function with the `argc` arguments of `packed` and the
