@@ -6,7 +6,7 @@ import { echo } from "./errors.js";
 import { replyHelp } from "./help.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { parseI64 } from "../protocol/numbers.js";
-import { scripting } from "../engine/index.js";
+import { scripting, state } from "../engine/index.js";
 import { runChecked } from "../scripting/eval.js";
 import { busy, killScript, SLOW_EVAL } from "../scripting/bridge.js";
 import { deleteLibrary, dumpLibraries, findFunction, flagNames, flushLibraries, functionCount, libraryCount, listLibraries, loadLibrary, restoreLibraries, type RestorePolicy } from "../scripting/library.js";
@@ -104,7 +104,7 @@ export const functionCommands: CommandDef[] = [
           }
           const r = loadLibrary(c.argv[i], replace);
           if (typeof r !== "string") return c.r.error(`ERR ${r.error}`);
-          c.forcePropagate = true;
+          state.addDirty(1);
           c.r.bulk(r);
         },
       },
@@ -121,7 +121,7 @@ export const functionCommands: CommandDef[] = [
             return c.r.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
           }
           flushLibraries();
-          c.forcePropagate = true;
+          state.addDirty(1);
           c.r.ok();
         },
       },
@@ -179,7 +179,7 @@ export const functionCommands: CommandDef[] = [
         tips: "request_policy:all_shards response_policy:all_succeeded",
         handler: (c) => {
           if (!deleteLibrary(c.argv[2].toString("latin1"))) return c.r.error("ERR Library not found");
-          c.forcePropagate = true;
+          state.addDirty(1);
           c.r.ok();
         },
       },
@@ -251,7 +251,7 @@ export const functionCommands: CommandDef[] = [
           }
           const err = restoreLibraries(c.argv[2], policy);
           if (err !== null) return c.r.error(`ERR ${err}`);
-          c.forcePropagate = true;
+          state.addDirty(1);
           c.r.ok();
         },
       },

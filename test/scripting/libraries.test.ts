@@ -1,5 +1,5 @@
 /**
- * Differential: the libraries Redis gives scripts (cjson, cmsgpack, bit)
+ * Differential: the libraries Redis gives scripts (cjson, cmsgpack, bit, struct)
  * against redis-server, byte for byte: normal use, number formats, errors,
  * and the inputs behind the known Lua CVEs (deep nesting, lying lengths),
  * which must give errors, never a crash.
@@ -98,6 +98,32 @@ const BIT = [
   "return bit.tohex('12')",
 ];
 
+const STRUCT = [
+  "return struct.pack('>I2<i4bBhHlLTfd', 258, -2, -1, 255, -300, 65535, -5, 7, 9, 1.5, 2.25)",
+  "return {struct.unpack('>I2<i4bBhHlLTfd', struct.pack('>I2<i4bBhHlLTfd', 258, -2, -1, 255, -300, 65535, -5, 7, 9, 1.5, 2.25))}",
+  "return struct.pack('!4bi', 1, 2)",
+  "return {struct.unpack('!4bi', struct.pack('!4bi', 1, 2))}",
+  "return struct.pack('c3s', 'abcdef', 'xy')",
+  "return {struct.unpack('c3s', 'abcxy\\0')}",
+  "return {struct.unpack('bc0', '\\3abc')}",
+  "return struct.size('>i4!8dc5')",
+  "return struct.size('s')",
+  "return struct.size('c0')",
+  "return struct.pack('q', 1)",
+  "return struct.pack('!3i', 1)",
+  "return struct.pack('i40', 1)",
+  "return struct.pack('i')",
+  "return struct.pack('c5', 'ab')",
+  "return struct.unpack('i4', 'ab')",
+  "return struct.unpack('c0', 'ab')",
+  "return struct.unpack('s', 'ab')",
+  "return struct.unpack('i', 'abcd', 0)",
+  "return {struct.unpack('i', 'abcdefgh', 5)}",
+  "return struct.unpack('>c99999999999', 'ab')",
+  "return {struct.unpack('bc0', '\\255ab')}",
+  "return {struct.unpack('i9', string.rep('\\255', 9))}",
+];
+
 describe.skipIf(!haveRedisServer())("scripting: libraries against redis-server", () => {
   const pair = useServerPair();
 
@@ -111,6 +137,10 @@ describe.skipIf(!haveRedisServer())("scripting: libraries against redis-server",
 
   it("bit computes as Redis's", async () => {
     await expectSameReplies(pair.mine, pair.theirs, BIT.map(ev));
+  });
+
+  it("struct packs and unpacks as Redis's, with its bounds checks", async () => {
+    await expectSameReplies(pair.mine, pair.theirs, STRUCT.map(ev));
   });
 
   it("refuses hostile inputs with errors and keeps serving", async () => {

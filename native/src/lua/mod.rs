@@ -18,6 +18,7 @@ pub mod rand48;
 pub mod redis_api;
 pub mod sandbox;
 pub mod state;
+pub mod structlib;
 pub mod to_resp;
 pub mod util;
 

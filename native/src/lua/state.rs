@@ -109,6 +109,7 @@ impl Engine {
             super::cjson::register(l);
             super::cmsgpack::register(l);
             super::bit::register(l);
+            super::structlib::register(l);
             extra(l);
             sandbox::lock_globals(l);
             Engine { l, account, runs: 0, co: std::ptr::null_mut(), pending: None }
