@@ -7,8 +7,8 @@ import { replyHelp } from "./help.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { scripting, state } from "../engine/index.js";
-import { runChecked } from "../scripting/eval.js";
-import { busy, killScript, SLOW_EVAL } from "../scripting/bridge.js";
+import { killDef, runChecked } from "../scripting/eval.js";
+import { busy, SLOW_EVAL } from "../scripting/bridge.js";
 import { deleteLibrary, dumpLibraries, findFunction, flagNames, flushLibraries, functionCount, libraryCount, listLibraries, loadLibrary, restoreLibraries, type RestorePolicy } from "../scripting/library.js";
 import { subcommandSyntaxError } from "./help.js";
 
@@ -183,18 +183,7 @@ export const functionCommands: CommandDef[] = [
           c.r.ok();
         },
       },
-      {
-        name: "kill",
-        arity: 2,
-        flags: "noscript allow_busy",
-        acl: "slow scripting",
-        tips: "request_policy:all_shards response_policy:one_succeeded",
-        handler: (c) => {
-          const err = killScript(false);
-          if (err !== null) return c.r.error(err);
-          c.r.ok();
-        },
-      },
+      killDef(false),
       {
         name: "stats",
         arity: 2,

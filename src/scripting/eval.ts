@@ -69,6 +69,22 @@ function evalGeneric(c: Ctx, evalsha: boolean, ro: boolean): void {
   runChecked(c, script.flags, ro, sha, (busyMs) => scripting.run(script.key, script.sha, false, c.argv, 3, numkeys, c.client.resp, busyMs, c.r));
 }
 
+/** SCRIPT KILL (`isEval`) and FUNCTION KILL: the same command for the two kinds of script. */
+export function killDef(isEval: boolean): CommandDef {
+  return {
+    name: "kill",
+    arity: 2,
+    flags: "noscript allow_busy",
+    acl: "slow scripting",
+    tips: "request_policy:all_shards response_policy:one_succeeded",
+    handler: (c) => {
+      const err = killScript(isEval);
+      if (err !== null) return c.r.error(err);
+      c.r.ok();
+    },
+  };
+}
+
 function evalDef(name: string, evalsha: boolean, ro: boolean): CommandDef {
   return {
     name,
@@ -152,18 +168,7 @@ export const evalCommands: CommandDef[] = [
           c.r.ok();
         },
       },
-      {
-        name: "kill",
-        arity: 2,
-        flags: "noscript allow_busy",
-        acl: "slow scripting",
-        tips: "request_policy:all_shards response_policy:one_succeeded",
-        handler: (c) => {
-          const err = killScript(true);
-          if (err !== null) return c.r.error(err);
-          c.r.ok();
-        },
-      },
+      killDef(true),
       {
         name: "debug",
         arity: 3,

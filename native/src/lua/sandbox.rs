@@ -185,16 +185,21 @@ lua_fn! {
     }
 }
 
+/// Calls the original function kept as upvalue 1 with this call's arguments; returns its results' count.
+unsafe fn call_original(l: *mut lua_State) -> c_int {
+    ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
+    ffi::lua_insert(l, 1);
+    ffi::lua_call(l, ffi::lua_gettop(l) - 1, ffi::LUA_MULTRET);
+    ffi::lua_gettop(l)
+}
+
 lua_fn! {
     /// setmetatable refusing the read-only tables (Redis's read-only check, without a position).
     fn setmetatable(l) {
         if is_proxy(l, 1) {
             return error_plain(l, READONLY);
         }
-        ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
-        ffi::lua_insert(l, 1);
-        ffi::lua_call(l, ffi::lua_gettop(l) - 1, ffi::LUA_MULTRET);
-        ffi::lua_gettop(l)
+        call_original(l)
     }
 }
 
@@ -204,10 +209,7 @@ lua_fn! {
         if is_proxy(l, 1) {
             return error_plain(l, READONLY);
         }
-        ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
-        ffi::lua_insert(l, 1);
-        ffi::lua_call(l, ffi::lua_gettop(l) - 1, ffi::LUA_MULTRET);
-        ffi::lua_gettop(l)
+        call_original(l)
     }
 }
 
@@ -226,10 +228,7 @@ lua_fn! {
                 return 2;
             }
         }
-        ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
-        ffi::lua_insert(l, 1);
-        ffi::lua_call(l, ffi::lua_gettop(l) - 1, ffi::LUA_MULTRET);
-        ffi::lua_gettop(l)
+        call_original(l)
     }
 }
 
