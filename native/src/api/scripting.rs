@@ -191,7 +191,7 @@ pub fn take_raw(buf: &mut [u8], pos: u32) -> i64 {
         if end > buf.len() {
             return crate::reply::code::NOSPACE;
         }
-        buf[pos..end].copy_from_slice(&o);
+        buf[pos..end].copy_from_slice(o);
         end as i64
     })
 }

@@ -238,7 +238,7 @@ unsafe fn decode(l: *mut lua_State, c: &mut Cursor, depth: usize) -> Result<(), 
         0xca => ffi::lua_pushnumber(l, f32::from_bits(c.be(4)? as u32) as f64),
         0xcb => ffi::lua_pushnumber(l, f64::from_bits(c.be(8)?)),
         0xa0..=0xbf => push_bytes(l, c.take((t & 0x1f) as usize)?),
-        0xd9 | 0xda | 0xdb => {
+        0xd9..=0xdb => {
             let n = c.be(1 << (t - 0xd9))? as usize;
             push_bytes(l, c.take(n)?);
         }

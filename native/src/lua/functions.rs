@@ -177,8 +177,11 @@ unsafe fn keep_function(l: *mut lua_State) -> Vec<u8> {
     key
 }
 
+/// What register_function was given: name, description, flags, and the stack slot of the callback.
+type Args = (Vec<u8>, Option<Vec<u8>>, u32, c_int);
+
 /// The positional form: register_function(name, callback). The callback is at slot 2.
-unsafe fn read_positional(l: *mut lua_State) -> Result<(Vec<u8>, Option<Vec<u8>>, u32, c_int), &'static str> {
+unsafe fn read_positional(l: *mut lua_State) -> Result<Args, &'static str> {
     if ffi::lua_isstring(l, 1) == 0 {
         return Err("first argument to redis.register_function must be a string");
     }
@@ -223,7 +226,7 @@ lua_fn! {
 
 /// The named-arguments form: register_function{function_name=..., callback=..., flags=..., description=...}.
 /// The callback is left at stack slot 2.
-unsafe fn read_named(l: *mut lua_State) -> Result<(Vec<u8>, Option<Vec<u8>>, u32, c_int), &'static str> {
+unsafe fn read_named(l: *mut lua_State) -> Result<Args, &'static str> {
     if ffi::lua_type(l, 1) != ffi::LUA_TTABLE {
         return Err("calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
     }

@@ -164,6 +164,7 @@ impl Engine {
     /// 0. Suspended: the script ran past `busy_ms` (0: never) and yielded; it
     /// goes on with `resume`. `name` is how errors name the script (its sha,
     /// or the function's name).
+    #[allow(clippy::too_many_arguments)]
     pub fn start(&mut self, key: &[u8], name: &[u8], keys: &[&[u8]], args: &[&[u8]], client_resp: u32, mode: RunMode, busy_ms: f64) -> Outcome {
         RUN.with(|r| r.set(RunCtx { resp: 2 }));
         unsafe {
