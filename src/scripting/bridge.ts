@@ -14,7 +14,7 @@ import { CMD_WRITE, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../comm
 import { CommandNames } from "../server/command-names.js";
 import { debugFlags } from "../commands/debug.js";
 import { BridgeOp, unpackArgs } from "../engine/scripting.js";
-import { server as engineServer, scripting } from "../engine/index.js";
+import { keys, server as engineServer, scripting } from "../engine/index.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { Level } from "../server/log.js";
@@ -78,6 +78,24 @@ function blockOption(argv: Buffer[]): boolean {
   return false;
 }
 
+/**
+ * SORT of a set BY a constant from a script: Redis sorts the members
+ * lexicographically anyway (ALPHA, no BY), so a script sees one order wherever
+ * it runs. Other SORTs are left as they are.
+ */
+function sortForScript(db: number, argv: Buffer[]): Buffer[] {
+  let by = -1;
+  for (let i = 2; i < argv.length - 1; i++) {
+    const a = argv[i].toString("latin1").toLowerCase();
+    if (a === "by") by = i;
+    else if (a === "store") return argv; // stored results are sorted already
+    if (a === "by" || a === "store" || a === "get") i++;
+    else if (a === "limit") i += 2;
+  }
+  if (by < 0 || argv[by + 1].includes(0x2a /* * */) || keys.type(db, argv[1]) !== "set") return argv;
+  return [...argv.slice(0, by), ...argv.slice(by + 2), Buffer.from("ALPHA")];
+}
+
 function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   const spec = lookup(run.server, argv);
   if (!spec) return refuse(run, undefined, UNKNOWN);
@@ -89,6 +107,7 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
     // Redis refuses BLOCK from scripts as the command's own error (not a script rule).
     return Buffer.from(`-ERR ${argv[0].toString("latin1")} command is not allowed with BLOCK option from scripts\r\n`, "latin1");
   }
+  if ((spec.name === "sort" || spec.name === "sort_ro") && argv.length > 3) argv = sortForScript(run.db, argv);
   const client = run.client;
   const r = scratch;
   r.pos = 0;
