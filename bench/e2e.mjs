@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { cpuMicros, machineLoad } from "./servers.mjs";
 
 /** Runs redis-benchmark once; returns requests per second and the latency percentiles (ms). */
-export function redisBenchmark(port, test, requests, pipeline, clients = 50, { size, pid, command } = {}) {
+export function redisBenchmark(port, test, requests, pipeline, clients = 50, { size, pid, command, row: rowName } = {}) {
   // A test redis-benchmark has no -t for (XADD) runs as a command of its own.
   const what = command ? [] : ["-t", test];
   const args = ["-h", "127.0.0.1", "-p", String(port), "-c", String(clients), "-n", String(requests), "-P", String(pipeline), ...what, "--csv"];
@@ -24,7 +24,8 @@ export function redisBenchmark(port, test, requests, pipeline, clients = 50, { s
   // --csv: a header line ("test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",
   // "p99_latency_ms","max_latency_ms"), then one row per test. LRANGE_* runs an LPUSH first to fill
   // the list and prints its row too: the test's own row is the one named after it.
-  const name = `"${test.toUpperCase()}`;
+  // A command's row is named after the command (`row`, e.g. EVALSHA), which may differ from the case's name.
+  const name = `"${(rowName ?? test).toUpperCase()}`;
   const row = (res.stdout || "").split("\n").find((l) => l.startsWith(name));
   if (res.status !== 0 || !row) throw new Error(`redis-benchmark ${args.join(" ")} failed (${res.error?.message ?? `exit ${res.status}`}): ${res.stderr || res.stdout}`);
   const f = JSON.parse(`[${row}]`);
@@ -48,7 +49,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
   const rows = [];
   let turn = 0;
   for (const c of cases) {
-    const { test, pipeline, clients = 50, size, requests, command } = c;
+    const { test, pipeline, clients = 50, size, requests, command, row: rowName } = c;
     const kinds = Object.keys(servers);
     // What the rest of the machine is doing just before.
     const load = machineLoad(Object.values(servers).map((s) => s.pid));
@@ -56,7 +57,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
     for (let r = 0; r < rounds; r++) {
       const order = turn++ % 2 === 0 ? kinds : [...kinds].reverse();
       for (const kind of order) {
-        const once = () => redisBenchmark(servers[kind].port, test, requests, pipeline, clients, { size, pid: servers[kind].pid, command });
+        const once = () => redisBenchmark(servers[kind].port, test, requests, pipeline, clients, { size, pid: servers[kind].pid, command, row: rowName });
         let res;
         try {
           res = once();

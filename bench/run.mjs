@@ -13,10 +13,13 @@
  * 100k-entry PEL, XADD and XRANGE rates, and an XADD -> XREADGROUP -> XACK
  * consumer loop, both servers.
  *
+ * (h) scripting: EVALSHA and FCALL of a GET and of an INCR + EXPIRE, both
+ * servers, and the cost of one redis.call crossing (bench/scripting.mjs).
+ *
  * NODIS_BENCH_SCALE=0.2 scales every request count (quick runs); NODIS_BENCH_ROUNDS=1
  * runs each redis-benchmark case once per server instead of 3 times (the median is kept);
  * NODIS_BENCH_MEMORY_KEYS sets the key count of (c) (default 1M);
- * NODIS_BENCH_ONLY=micro,e2e,memory,multi,pubsub,startup,streams picks parts (npm run bench:multi,
+ * NODIS_BENCH_ONLY=micro,e2e,scripting,memory,multi,pubsub,startup,streams picks parts (npm run bench:multi,
  * bench:pubsub: one part only); NODIS_BENCH_REDIS=/path/to/redis-server picks the reference.
  * `--compare bench/results/some.json` prints, after the run, this run's figures over that
  * run's (`node bench/compare.mjs old.json new.json` compares two saved runs without running).
@@ -33,11 +36,12 @@ import { measureTypeMemory } from "./memory-types.mjs";
 import { runMulti } from "./multi.mjs";
 import { benchPubSub } from "./pubsub.mjs";
 import { benchStreams } from "./streams.mjs";
+import { benchScripting } from "./scripting.mjs";
 
 const log = (s = "") => console.log(s);
 const scale = Number(process.env.NODIS_BENCH_SCALE ?? 1);
 const rounds = Math.max(1, Number(process.env.NODIS_BENCH_ROUNDS ?? 3));
-const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory,multi,pubsub,startup,streams").split(","));
+const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,scripting,memory,multi,pubsub,startup,streams").split(","));
 const compareAt = process.argv.indexOf("--compare");
 const previous = compareAt > 0 ? JSON.parse(fs.readFileSync(process.argv[compareAt + 1], "utf8")) : null;
 
@@ -108,6 +112,17 @@ if (only.has("e2e") && haveBenchmark) {
     for (const test of ["set", "get"]) cases.push({ test, pipeline: 1, clients: 1000, requests: n(test, 1) });
     for (const test of ["set", "get"]) cases.push({ test, pipeline: 1, size: 102400, requests: n(test, 1, 10) });
     result.e2e = await runE2E(servers, { cases, rounds, log, note });
+  } finally {
+    for (const s of Object.values(servers)) await s.stop();
+  }
+}
+
+if (only.has("scripting") && haveBenchmark) {
+  log(`\n(h) scripting: redis-benchmark -c 50, alternating servers, median of ${rounds} rounds:`);
+  const servers = { nodis: await startServer("nodis") };
+  if (haveRedis) servers.redis = await startServer("redis");
+  try {
+    result.scripting = await benchScripting(servers, { scale, rounds, log, note });
   } finally {
     for (const s of Object.values(servers)) await s.stop();
   }

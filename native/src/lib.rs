@@ -24,6 +24,7 @@ pub mod intset;
 pub mod keyspace;
 pub mod lazyfree;
 pub mod lcs;
+pub mod lua;
 pub mod listpack;
 pub mod lzf;
 pub mod object;

@@ -27,13 +27,14 @@ import { streamCommands } from "./streams.js";
 import { aofCommands } from "./aof.js";
 import { persistenceCommands } from "./persistence.js";
 import { replicationCommands } from "./replication.js";
+import { evalCommands } from "../scripting/eval.js";
 
 /** Every command family's definitions; the command table is built from these. */
 export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands,
   infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
   multiCommands, pubsubCommands, listCommands, hashCommands, setCommands, zsetCommands, bitmapCommands,
   hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, persistenceCommands, aofCommands,
-  replicationCommands];
+  replicationCommands, evalCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

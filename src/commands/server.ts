@@ -1,6 +1,7 @@
 /** Server commands: SHUTDOWN and TIME (INFO, COMMAND, DEBUG, SLOWLOG, LATENCY, MONITOR have their own modules). */
 import type { CommandDef, Ctx } from "./types.js";
 import { SYNTAX } from "./errors.js";
+import { busy, scriptTime, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
 
 
 /**
@@ -31,6 +32,8 @@ function shutdown(c: Ctx): void {
     else return c.r.error(SYNTAX);
   }
   if ((abort && (save || nosave || now || force)) || (save && nosave)) return c.r.error(SYNTAX);
+  // Past busy-reply-threshold a script holds the server: only SHUTDOWN NOSAVE ends it.
+  if (!nosave && busy.script !== null) return c.r.error(busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
   // Shutdown here is immediate, so there is never one in progress to abort.
   if (abort) return c.r.error("ERR No shutdown in progress.");
   if (!now && c.client.denyBlocking) {
@@ -71,7 +74,8 @@ export const serverCommands: CommandDef[] = [
     acl: "fast",
     tips: "nondeterministic_output",
     handler: (c) => {
-      const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+      // Inside a script the time stands still, as in Redis (the script's start).
+      const us = scriptTime.us || Math.floor((performance.timeOrigin + performance.now()) * 1000);
       c.r.bulks([String(Math.floor(us / 1e6)), String(us % 1e6)]);
     },
   },

@@ -25,6 +25,8 @@ export interface Ctx {
   propagate: Rewrite | null | undefined;
   /** Propagate even without a change (Redis's forceCommandPropagation: FLUSHDB of an empty db). */
   forcePropagate: boolean;
+  /** The error reply was counted already, by the command a script ran (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE). */
+  noErrorStats: boolean;
 }
 
 export type Handler = (ctx: Ctx) => void;

@@ -44,6 +44,10 @@ export function setResp(resp: 2 | 3): void {
 export function dirty(): number {
   return slots[DIRTY];
 }
+/** Counts `n` changes that are not in the keyspace (FUNCTION LOAD, DELETE, FLUSH, RESTORE: Redis's server.dirty++). */
+export function addDirty(n: number): void {
+  slots[DIRTY] += n;
+}
 /** Whether change records wait to be drained. */
 export function hasRecords(): boolean {
   return slots[RECORDS] !== 0;

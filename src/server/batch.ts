@@ -20,6 +20,7 @@ import type { CommandSpec } from "../commands/types.js";
 import { RequestParser } from "../protocol/parser.js";
 import type { Reply } from "../protocol/reply.js";
 import { countError } from "./call.js";
+import { busy } from "../scripting/bridge.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 
@@ -43,6 +44,7 @@ export class BatchPath {
       client.authenticated &&
       // Propagation alone (AOF, replicas) is done from the log; anything needing every change is not.
       !s.writePath.recording &&
+      busy.script === null &&
       !s.paused() &&
       // While loading (-LOADING) or while the disk refuses writes (-MISCONF), dispatch's checks answer.
       !s.loading &&

@@ -31,7 +31,7 @@ export function endedWithNestedCall(): void {
 export function call(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply): void {
   const wp = server.writePath;
   const start = r.pos;
-  const ctx: Ctx = { client, argv, r, server, db: client.db, propagate: undefined, forcePropagate: false };
+  const ctx: Ctx = { client, argv, r, server, db: client.db, propagate: undefined, forcePropagate: false, noErrorStats: false };
   const dirty = wp.dirty();
   // One clock read per command: it starts where the previous one of the batch
   // ended (processInput sets the clock at the batch's start), so a command's time
@@ -67,7 +67,7 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
     server.stats.totalCommands++;
     if (r.pos > start && r.buf[start] === 45 /* '-' */) {
       st.failed++;
-      countError(server, r, start);
+      if (!ctx.noErrorStats) countError(server, r, start);
     }
   }
   // A change propagates argv, or the handler's rewrite of it (built only when someone consumes it).

@@ -9,6 +9,7 @@ import { AOF_CLIENT_ID, type Client } from "./client.js";
 import type { Server } from "./server.js";
 import { queueInMulti, refused } from "../multi/queue.js";
 import { refusedWhileSubscribed } from "../pubsub/subscribed-mode.js";
+import { busy, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
 
 /** Finds the table entry for argv (a subcommand when the command has them), or replies with the error. */
 export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec | null {
@@ -45,6 +46,8 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     return;
   }
   if (!client.authenticated && (spec.bits & CMD_NO_AUTH) === 0) return reject(server, client, spec, argv, r, start, "NOAUTH Authentication required.");
+  // A script past busy-reply-threshold: only the commands Redis allows then (allow_busy) run.
+  if (busy.script !== null && !spec.flags.includes("allow_busy")) return reject(server, client, spec, argv, r, start, busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
   // RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET run (flags is empty for most clients).
   if (client.flags.size !== 0 && client.resp === 2 && client.flags.has("pubsub")) {
     const why = refusedWhileSubscribed(spec);

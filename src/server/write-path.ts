@@ -64,6 +64,8 @@ export class WritePath {
     state.setListen((record ? state.LISTEN_RECORD : 0) | (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0) | (l.propagation > 0 ? state.LISTEN_PROPAGATE : 0));
   }
 
+  /** Set while a script's commands must not propagate (redis.set_repl(redis.REPL_NONE)). */
+  muted = false;
   /** Whether some feature needs every change (keys, events, keymiss), so the engine records them all. */
   recording = false;
 
@@ -145,7 +147,7 @@ export class WritePath {
    * cron after its expiry).
    */
   propagate(db: number, argv: Buffer[]): void {
-    if (!this.propagating() || this.suppressed !== 0) return;
+    if (!this.propagating() || this.suppressed !== 0 || this.muted) return;
     this.ops.push({ db, argv });
   }
 

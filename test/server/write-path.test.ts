@@ -180,7 +180,11 @@ describe("dirty count and signals", () => {
  * every write command of the table must have one (a new family adds its own),
  * and each must count a change and propagate.
  */
-const WRITE_SAMPLES: Record<string, string[][]> = {
+/** A one-function library, and Redis 7.2's FUNCTION DUMP of it alone. */
+const WL = "#!lua name=wl\nredis.register_function('wf', function() return 1 end)";
+const WL_DUMP = Buffer.from("\xf5@D" + WL + "\x0b\x00t \x99\x1d\xab\x82\xa2\x9b", "latin1");
+
+const WRITE_SAMPLES: Record<string, (string | Buffer)[][]> = {
   del: [["SET", "k", "v"], ["DEL", "k"]],
   unlink: [["SET", "k", "v"], ["UNLINK", "k"]],
   rename: [["SET", "k", "v"], ["RENAME", "k", "j"]],
@@ -211,9 +215,11 @@ const WRITE_SAMPLES: Record<string, string[][]> = {
   decrby: [["DECRBY", "k", "5"]],
   incrbyfloat: [["INCRBYFLOAT", "k", "1.5"]],
   setrange: [["SETRANGE", "k", "3", "v"]],
-  // Functions are not keys: they count and propagate once the scripting issue gives them a library to change.
-  "function|flush": [],
-  "function|delete": [],
+  // Functions are not keys, but their changes count and propagate as Redis's do.
+  "function|load": [["FUNCTION", "LOAD", "REPLACE", WL]],
+  "function|flush": [["FUNCTION", "LOAD", "REPLACE", WL], ["FUNCTION", "FLUSH"]],
+  "function|delete": [["FUNCTION", "LOAD", "REPLACE", WL], ["FUNCTION", "DELETE", "wl"]],
+  "function|restore": [["FUNCTION", "FLUSH"], ["FUNCTION", "RESTORE", WL_DUMP]],
   // The data type families keep theirs in write-samples/.
   ...FAMILY_SAMPLES,
 };

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod memory;
 pub mod persistence;
 pub mod raw;
+pub mod scripting;
 pub mod raw_types;
 pub mod server;
 pub mod state;

@@ -30,6 +30,14 @@ raw_bindings! {
     /// the number run; the batch log tells where input and output stopped.
     rawRunBatch(db: u32, input: &[u8], from: u32, buf: &mut [u8], pos: u32, limit: u32) -> i64 = crate::api::commands::run_batch;
 
+    /// EVAL / EVALSHA of loaded script `key` ("f_<sha>"), or FCALL of function `key`
+    /// (`is_function`), named `name` in errors: keys argv[first..first+numkeys], arguments
+    /// the rest; its reply's length and flag (api/scripting.rs), the reply kept for rawScriptTake.
+    rawScriptRun(key: &[u8], name: &[u8], is_function: bool, argv: Argv, first: u32, numkeys: u32, resp: u32, busy_ms: f64) -> i64 = crate::api::scripting::run_raw;
+
+    /// Copies the last outcome of rawScriptRun into `buf` at `pos`: the new position.
+    rawScriptTake(buf: &mut [u8], pos: u32) -> i64 = crate::api::scripting::take_raw;
+
     /// Test hook (DEBUG NATIVE-PANIC-TEST RAW): panics with `message`.
     rawDebugPanicTest(message: &[u8]) = crate::api::debug::panic_test;
 }

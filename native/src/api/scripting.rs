@@ -1,0 +1,267 @@
+//! Scripting bindings (lua/): the EVAL interpreter's scripts and runs. A run
+//! is synchronous: the script's redis.call crosses back into JavaScript
+//! (lua/bridge.rs) with this call's environment.
+use crate::lua::{bridge, functions, Engine, Outcome, RunMode};
+use napi::bindgen_prelude::{Buffer, Env, Unknown};
+use napi::JsValue;
+use napi_derive::napi;
+use std::cell::{Cell, RefCell};
+
+thread_local! {
+    /// The EVAL interpreter (made by scriptInit, replaced by SCRIPT FLUSH).
+    static EVAL: RefCell<Option<Box<Engine>>> = const { RefCell::new(None) };
+    /// The function engine (FUNCTION LOAD / FCALL), replaced by FUNCTION FLUSH.
+    static FUNC: RefCell<Option<Box<Engine>>> = const { RefCell::new(None) };
+    static VERSION: RefCell<(String, f64)> = const { RefCell::new((String::new(), 0.0)) };
+    /// The engine of the suspended script, if any (a run holds no RefCell
+    /// borrow: its commands re-enter the addon).
+    static SUSPENDED: Cell<*mut Engine> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+/// Runs `f` on the EVAL interpreter (made on first use).
+fn with_eval<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
+    let p: *mut Engine = EVAL.with(|e| {
+        let mut e = e.borrow_mut();
+        let b = e.get_or_insert_with(|| {
+            let (v, n) = VERSION.with(|v| v.borrow().clone());
+            Box::new(Engine::new(&v, n, |_| {}))
+        });
+        &mut **b as *mut Engine
+    });
+    // The Box stays where it is until SCRIPT FLUSH, which a running script cannot call.
+    f(unsafe { &mut *p })
+}
+
+/// Runs `f` on the function interpreter (made on first use).
+fn with_func<R>(f: impl FnOnce(&mut Engine) -> R) -> R {
+    let p: *mut Engine = FUNC.with(|e| {
+        let mut e = e.borrow_mut();
+        let b = e.get_or_insert_with(|| {
+            let (v, n) = VERSION.with(|v| v.borrow().clone());
+            Box::new(functions::new_engine(&v, n))
+        });
+        &mut **b as *mut Engine
+    });
+    f(unsafe { &mut *p })
+}
+
+/// A function a library registered at FUNCTION LOAD.
+#[napi(object)]
+pub struct RegisteredFunction {
+    pub name: Buffer,
+    pub description: Option<Buffer>,
+    /// Script flags (src/scripting/shebang.ts numbering).
+    pub flags: u32,
+    /// Where the engine keeps it (for rawScriptRun / functionDrop).
+    pub key: String,
+}
+
+/// What FUNCTION LOAD's run of a library gave: its functions, or the error text.
+#[napi(object)]
+pub struct LibraryLoad {
+    pub error: Option<String>,
+    pub functions: Vec<RegisteredFunction>,
+}
+
+/// Runs a library's code (its shebang line left out, the newline kept) with
+/// `timeout_ms` (0: none): the functions it registered, or the error.
+#[napi(catch_unwind)]
+pub fn function_load(env: Env, code: &[u8], timeout_ms: f64) -> LibraryLoad {
+    let r = with_func(|e| bridge::with_env(env.raw(), || functions::load(e, code, std::time::Duration::from_millis(timeout_ms.max(0.0) as u64))));
+    match r {
+        Ok(regs) => LibraryLoad {
+            error: None,
+            functions: regs
+                .into_iter()
+                .map(|r| RegisteredFunction { name: r.name.into(), description: r.desc.map(|d| d.into()), flags: r.flags, key: String::from_utf8_lossy(&r.key).into_owned() })
+                .collect(),
+        },
+        Err(e) => LibraryLoad { error: Some(e), functions: Vec::new() },
+    }
+}
+
+/// Forgets functions (their library was deleted, replaced or refused).
+#[napi(catch_unwind)]
+pub fn function_drop(keys: Vec<String>) {
+    with_func(|e| {
+        let regs: Vec<functions::Registered> = keys.into_iter().map(|k| functions::Registered { name: Vec::new(), desc: None, flags: 0, key: k.into_bytes() }).collect();
+        functions::drop_functions(e, &regs)
+    })
+}
+
+/// FUNCTION FLUSH: a fresh function interpreter.
+#[napi(catch_unwind)]
+pub fn function_flush() {
+    let old = FUNC.with(|e| e.borrow_mut().take());
+    drop(old);
+}
+
+/// Bytes the function interpreter uses (INFO's used_memory_vm_functions).
+#[napi(catch_unwind)]
+pub fn function_memory() -> f64 {
+    with_func(|e| e.used_memory() as f64)
+}
+
+/// Registers the function redis.call crosses to, the scratch Buffer its
+/// arguments cross in (see lua/bridge.rs), and the version scripts see.
+#[napi(catch_unwind)]
+pub fn script_init(env: Env, version: String, version_num: f64, bridge_fn: Unknown, scratch: Unknown) -> bool {
+    VERSION.with(|v| *v.borrow_mut() = (version, version_num));
+    unsafe { bridge::register(env.raw(), bridge_fn.raw(), scratch.raw()) }
+}
+
+/// Compiles `body` as script `sha` (lowercase hex) unless it is loaded: null,
+/// or Lua's compile error ("user_script:1: ...").
+#[napi(catch_unwind)]
+pub fn script_load(sha: String, body: &[u8]) -> Option<String> {
+    with_eval(|e| {
+        let key = format!("f_{sha}");
+        if e.has(key.as_bytes()) {
+            return None;
+        }
+        e.compile(key.as_bytes(), body, c"@user_script").err().map(|m| String::from_utf8_lossy(&m).into_owned())
+    })
+}
+
+/// Whether script `sha` (lowercase hex) is loaded.
+#[napi(catch_unwind)]
+pub fn script_exists(sha: String) -> bool {
+    with_eval(|e| e.has(format!("f_{sha}").as_bytes()))
+}
+
+/// A started or resumed script's outcome for JavaScript: the reply after its
+/// flag byte (0, or 1: an error already counted), or the single byte 2: the
+/// script passed busy-reply-threshold and is suspended (scriptResume goes on).
+fn outcome(e: *mut Engine, o: Outcome) -> Buffer {
+    match o {
+        Outcome::Done(b) => {
+            SUSPENDED.with(|s| s.set(std::ptr::null_mut()));
+            b.into()
+        }
+        Outcome::Suspended => {
+            SUSPENDED.with(|s| s.set(e));
+            vec![2u8].into()
+        }
+    }
+}
+
+thread_local! {
+    /// The outcome of the last rawScriptRun, until rawScriptTake copies it.
+    static OUTCOME: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// rawScriptRun: as script_run (the key is "f_<sha>"), through a raw callback
+/// (no per-call conversions); the outcome waits in OUTCOME. Returns the
+/// reply's length times 4 plus its flag (0; 1: an error already counted; 2:
+/// suspended, no reply).
+#[allow(clippy::too_many_arguments)]
+pub fn run_raw(key: &[u8], name: &[u8], is_function: bool, argv: super::raw_types::Argv, first: u32, numkeys: u32, resp: u32, busy_ms: f64) -> i64 {
+    let views = argv.0;
+    let first = (first as usize).min(views.len());
+    let split = (first + numkeys as usize).min(views.len());
+    let mode = if is_function { RunMode::Function } else { RunMode::Eval };
+    let start = |e: &mut Engine| {
+        let o = bridge::with_registered_env(|| e.start(key, name, &views[first..split], &views[split..], resp, mode, busy_ms));
+        match o {
+            Outcome::Done(b) => {
+                SUSPENDED.with(|s| s.set(std::ptr::null_mut()));
+                b
+            }
+            Outcome::Suspended => {
+                SUSPENDED.with(|s| s.set(e as *mut Engine));
+                vec![2u8]
+            }
+        }
+    };
+    let out = if is_function { with_func(start) } else { with_eval(start) };
+    // The reply's length times 4, plus its flag (0, 1: an error already counted, 2: suspended).
+    let n = ((out.len().saturating_sub(1)) as i64) * 4 + *out.first().unwrap_or(&0) as i64;
+    OUTCOME.with(|o| *o.borrow_mut() = out);
+    n
+}
+
+/// rawScriptTake: copies the outcome's reply (after its flag byte) into `buf`
+/// at `pos` (the caller made room): the new position.
+pub fn take_raw(buf: &mut [u8], pos: u32) -> i64 {
+    OUTCOME.with(|o| {
+        let o = o.borrow();
+        let o = o.get(1..).unwrap_or_default();
+        let pos = pos as usize;
+        let end = pos + o.len();
+        if end > buf.len() {
+            return crate::reply::code::NOSPACE;
+        }
+        buf[pos..end].copy_from_slice(o);
+        end as i64
+    })
+}
+
+/// Goes on with the suspended script for a slice of time (see `outcome`).
+#[napi(catch_unwind)]
+pub fn script_resume(env: Env) -> Buffer {
+    let e = SUSPENDED.with(|s| s.get());
+    if e.is_null() {
+        return vec![0u8].into();
+    }
+    // The suspended engine stays where it is: FLUSH is refused while a script is busy.
+    let e = unsafe { &mut *e };
+    let o = bridge::with_env(env.raw(), || e.resume());
+    outcome(e, o)
+}
+
+/// SCRIPT KILL / FUNCTION KILL: the suspended script fails at its next check.
+#[napi(catch_unwind)]
+pub fn script_kill() -> bool {
+    let e = SUSPENDED.with(|s| s.get());
+    if e.is_null() {
+        return false;
+    }
+    unsafe { (*e).kill() };
+    true
+}
+
+/// Milliseconds the running or suspended script has run (FUNCTION STATS).
+#[napi(catch_unwind)]
+pub fn script_running_ms() -> f64 {
+    crate::lua::state::running_ms()
+}
+
+/// SCRIPT FLUSH: a fresh interpreter without scripts.
+#[napi(catch_unwind)]
+pub fn script_flush() {
+    let old = EVAL.with(|e| e.borrow_mut().take());
+    drop(old);
+}
+
+/// Bytes the EVAL interpreter uses (INFO's used_memory_lua / used_memory_vm_eval).
+#[napi(catch_unwind)]
+pub fn script_memory() -> f64 {
+    with_eval(|e| e.used_memory() as f64)
+}
+
+/// FUNCTION DUMP: the payload for libraries with these codes (LZF when `compress`, as rdbcompression).
+#[napi(catch_unwind)]
+pub fn function_dump_payload(codes: Vec<Buffer>, compress: bool) -> Buffer {
+    let views: Vec<&[u8]> = codes.iter().map(|b| &b[..]).collect();
+    crate::lua::payload::dump(&views, compress).into()
+}
+
+/// What FUNCTION RESTORE read from a payload: the library codes, or the error text.
+#[napi(object)]
+pub struct FunctionPayload {
+    pub error: Option<String>,
+    pub codes: Vec<Buffer>,
+}
+
+/// FUNCTION RESTORE's reading of a payload ("DUMP payload version or checksum are wrong", ...).
+#[napi(catch_unwind)]
+pub fn function_parse_payload(payload: &[u8]) -> FunctionPayload {
+    use crate::lua::payload;
+    if !payload::verify(payload) {
+        return FunctionPayload { error: Some("DUMP payload version or checksum are wrong".into()), codes: Vec::new() };
+    }
+    match payload::parse(payload) {
+        Ok(codes) => FunctionPayload { error: None, codes: codes.into_iter().map(Buffer::from).collect() },
+        Err(e) => FunctionPayload { error: Some(e.into()), codes: Vec::new() },
+    }
+}

@@ -1,0 +1,122 @@
+/**
+ * The Lua interpreter's bindings (native/src/api/scripting.rs): scripts are
+ * compiled and run in Rust; a script's redis.call crosses back to the one
+ * function given to init() (src/scripting/bridge.ts).
+ */
+import { native } from "./addon.js";
+import type { Reply } from "../protocol/reply.js";
+
+/** What redis.* asks of the bridge (native/src/lua/redis_api.rs `op`). */
+export const BridgeOp = { COMMAND: 0, SET_REPL: 1, LOG: 2, ACL_CHECK: 3 } as const;
+
+/**
+ * `(argv, resp, op)`: for COMMAND, the RESP reply of argv run as a command in
+ * protocol `resp`. argv comes as the number of arguments written in the
+ * scratch Buffer given to init() (each a u32 length, little endian, then its
+ * bytes: read them with unpackArgs), or as Buffers when they did not fit.
+ */
+export type Bridge = (argv: Buffer[] | number, resp: number, op: number) => Uint8Array | undefined;
+
+export function init(version: string, versionNum: number, bridge: Bridge, scratch: Buffer): void {
+  native.scriptInit(version, versionNum, bridge, scratch);
+}
+
+/** The `argc` arguments the interpreter wrote in `scratch`, copied out (one allocation, a view per argument). */
+export function unpackArgs(scratch: Buffer, argc: number): Buffer[] {
+  let end = 0;
+  for (let i = 0; i < argc; i++) end += 4 + scratch.readUInt32LE(end);
+  const block = Buffer.allocUnsafe(end);
+  scratch.copy(block, 0, 0, end);
+  const out = new Array<Buffer>(argc);
+  let p = 0;
+  for (let i = 0; i < argc; i++) {
+    const n = block.readUInt32LE(p);
+    out[i] = block.subarray(p + 4, p + 4 + n);
+    p += 4 + n;
+  }
+  return out;
+}
+
+/** Compiles a script body (its shebang line blanked out) as `sha`: null, or Lua's compile error. */
+export function load(sha: string, body: Buffer): string | null {
+  return native.scriptLoad(sha, body);
+}
+
+/**
+ * Runs loaded script `key` ("f_<sha>", as bytes), or function `key` (`fn`),
+ * named `name` in its errors: keys are argv[first,
+ * first+numkeys), arguments the rest. Writes its reply into `r` and returns
+ * 0, or 1 when the reply is an error already counted in the error stats, or
+ * SUSPENDED (nothing written): the script ran past `busyMs`
+ * (busy-reply-threshold, 0: never) and goes on with resume().
+ */
+export function run(key: Buffer, name: Buffer, fn: boolean, argv: Buffer[], first: number, numkeys: number, resp: number, busyMs: number, r: Reply): number {
+  const n = native.rawScriptRun(key, name, fn, argv, first, numkeys, resp, busyMs);
+  const flag = n % 4;
+  if (flag === SUSPENDED) return flag;
+  r.ensure((n - flag) / 4);
+  r.pos = native.rawScriptTake(r.buf, r.pos);
+  return flag;
+}
+
+/** The flag byte of a suspended script's outcome. */
+export const SUSPENDED = 2;
+
+/** Runs the suspended script (EVAL's or FCALL's) for a slice of time: as run(). */
+export function resume(): Buffer {
+  return native.scriptResume();
+}
+
+/** SCRIPT KILL / FUNCTION KILL: the suspended script fails at its next check. */
+export function kill(): boolean {
+  return native.scriptKill();
+}
+
+/** Milliseconds the running script has run. */
+export function runningMs(): number {
+  return native.scriptRunningMs();
+}
+
+/** Drops every script: a fresh interpreter. */
+export function flush(): void {
+  native.scriptFlush();
+}
+
+/** Bytes the interpreter uses. */
+export function memory(): number {
+  return native.scriptMemory();
+}
+
+export type RegisteredFunction = ReturnType<typeof native.functionLoad>["functions"][number];
+
+/** Runs a library's code (after its shebang line): its functions, or the error text. */
+export function loadLibrary(code: Buffer, timeoutMs: number): { error: string | null; functions: RegisteredFunction[] } {
+  const r = native.functionLoad(code, timeoutMs);
+  return { error: r.error ?? null, functions: r.functions };
+}
+
+/** Forgets functions by their engine keys. */
+export function dropFunctions(keys: string[]): void {
+  if (keys.length > 0) native.functionDrop(keys);
+}
+
+/** FUNCTION FLUSH: a fresh function interpreter. */
+export function flushFunctions(): void {
+  native.functionFlush();
+}
+
+/** Bytes the function interpreter uses. */
+export function functionMemory(): number {
+  return native.functionMemory();
+}
+
+/** FUNCTION DUMP's payload for libraries with these codes. */
+export function dumpPayload(codes: Buffer[], compress: boolean): Buffer {
+  return native.functionDumpPayload(codes, compress);
+}
+
+/** FUNCTION RESTORE's reading of a payload: the library codes, or the error text. */
+export function parsePayload(payload: Buffer): { error: string | null; codes: Buffer[] } {
+  const r = native.functionParsePayload(payload);
+  return { error: r.error ?? null, codes: r.codes };
+}

@@ -1,0 +1,285 @@
+/**
+ * What a running script's redis.call reaches: the one function the Lua
+ * interpreter crosses back to (registered once, engine/scripting.ts). It
+ * resolves and checks the command as Redis's scriptCall does (unknown command,
+ * arity, `noscript`, writes from read-only scripts), then runs it through
+ * call() for the script's caller, in the script's db and protocol, into a
+ * scratch reply whose RESP bytes go back to Lua. Commands run this way are
+ * nested calls: what they propagate goes out with the script as one unit.
+ */
+import { performance } from "node:perf_hooks";
+import { call, countError } from "../server/call.js";
+import { Reply } from "../protocol/reply.js";
+import { CMD_WRITE, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
+import { CommandNames } from "../server/command-names.js";
+import { debugFlags } from "../commands/debug.js";
+import { BridgeOp, unpackArgs } from "../engine/scripting.js";
+import { keys, server as engineServer, scripting } from "../engine/index.js";
+import type { Client } from "../server/client.js";
+import type { Server } from "../server/server.js";
+import type { Level } from "../server/log.js";
+import { REDIS_VERSION } from "../version.js";
+
+/** A script being run: who runs it and what it has done so far. */
+export interface ScriptRun {
+  server: Server;
+  client: Client;
+  /** The db the script's commands run in (SELECT inside the script changes it, not the caller's). */
+  db: number;
+  /** EVAL_RO / FCALL_RO, or a `no-writes` script: write commands are refused. */
+  readonly: boolean;
+  /** A write command ran (SCRIPT KILL refuses then). */
+  writeDirty: boolean;
+  /** redis.set_repl's flags (REPL_ALL by default). */
+  replFlags: number;
+}
+
+let running: ScriptRun | null = null;
+
+/** The running script's start (µs since the epoch; 0: none): TIME answers it inside the script, as Redis's cached time. */
+export const scriptTime = { us: 0 };
+const scratch = new Reply(16 * 1024);
+
+const LEVELS: Level[] = ["debug", "verbose", "notice", "warning"];
+
+function errorReply(text: string): Buffer {
+  return Buffer.from(`-${text}\r\n`, "latin1");
+}
+const UNKNOWN = errorReply("ERR Unknown Redis command called from script");
+const ARITY = errorReply("ERR Wrong number of args calling Redis command from script");
+const NOSCRIPT = errorReply("ERR This Redis command is not allowed from script");
+const READONLY = errorReply("ERR Write commands are not allowed from read-only scripts.");
+const NOT_RUNNING = errorReply("ERR redis.call is only available while a script runs");
+const ONE = Buffer.from(":1\r\n");
+
+/** The table entry for argv as Redis's lookupCommand finds it (a container alone is itself). */
+function lookup(server: Server, argv: Buffer[]): CommandSpec | undefined {
+  const spec = (server.commandNames ??= new CommandNames(server.commands)).get(argv[0]);
+  if (!spec?.subcommands || argv.length < 2) return spec;
+  return spec.subcommands.get(argv[1].toString("latin1").toLowerCase());
+}
+
+/** Refuses a command of the script: the error, counted as Redis counts a rejected call. */
+function refuse(run: ScriptRun, spec: CommandSpec | undefined, err: Buffer): Buffer {
+  if (spec) (spec.stat ??= run.server.stats.command(spec.name)).rejected++;
+  scratch.pos = 0;
+  scratch.raw(err);
+  countError(run.server, scratch, 0);
+  return err;
+}
+
+/** Whether XREAD / XREADGROUP arguments hold BLOCK with a value after it (before STREAMS). */
+function blockOption(argv: Buffer[]): boolean {
+  for (let i = 1; i < argv.length - 1; i++) {
+    const a = argv[i].toString("latin1").toLowerCase();
+    if (a === "block") return true;
+    if (a === "streams") return false;
+  }
+  return false;
+}
+
+/**
+ * SORT of a set BY a constant from a script: Redis sorts the members
+ * lexicographically anyway (ALPHA, no BY), so a script sees one order wherever
+ * it runs. Other SORTs are left as they are.
+ */
+function sortForScript(db: number, argv: Buffer[]): Buffer[] {
+  let by = -1;
+  for (let i = 2; i < argv.length - 1; i++) {
+    const a = argv[i].toString("latin1").toLowerCase();
+    if (a === "by") by = i;
+    else if (a === "store") return argv; // stored results are sorted already
+    if (a === "by" || a === "store" || a === "get") i++;
+    else if (a === "limit") i += 2;
+  }
+  if (by < 0 || argv[by + 1].includes(0x2a /* * */) || keys.type(db, argv[1]) !== "set") return argv;
+  return [...argv.slice(0, by), ...argv.slice(by + 2), Buffer.from("ALPHA")];
+}
+
+function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
+  const spec = lookup(run.server, argv);
+  if (!spec) return refuse(run, undefined, UNKNOWN);
+  if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return refuse(run, spec, ARITY);
+  if (!debugFlags.disableDenyScripts && spec.flags.includes("noscript")) return refuse(run, spec, NOSCRIPT);
+  if (run.readonly && (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) return refuse(run, spec, READONLY);
+  if ((spec.bits & CMD_WRITE) !== 0) run.writeDirty = true;
+  if ((spec.name === "xread" || spec.name === "xreadgroup") && blockOption(argv)) {
+    // Redis refuses BLOCK from scripts as the command's own error (not a script rule).
+    return Buffer.from(`-ERR ${argv[0].toString("latin1")} command is not allowed with BLOCK option from scripts\r\n`, "latin1");
+  }
+  if ((spec.name === "sort" || spec.name === "sort_ro") && argv.length > 3) argv = sortForScript(run.db, argv);
+  const client = run.client;
+  const r = scratch;
+  r.pos = 0;
+  r.resp = resp as 2 | 3;
+  engineServer.setResp(resp as 2 | 3);
+  client.db = run.db;
+  const wp = run.server.writePath;
+  const muted = wp.muted;
+  wp.muted = run.replFlags === 0;
+  try {
+    call(run.server, client, spec, argv, r);
+  } catch (e) {
+    r.pos = 0;
+    const what = e instanceof Error ? e.message : String(e);
+    run.server.log.warning(`Command '${argv[0].toString("latin1")}' failed in a script: ${e instanceof Error ? e.stack : what}`);
+    r.error(`ERR internal error: ${what}`);
+  } finally {
+    wp.muted = muted;
+  }
+  run.db = client.db;
+  return r.buf.subarray(0, r.pos);
+}
+
+/** Where the interpreter writes a redis.call's arguments (engine/scripting.ts unpackArgs). */
+const argScratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array | undefined {
+  const run = running;
+  if (run === null) return NOT_RUNNING;
+  const argv = typeof args === "number" ? unpackArgs(argScratch, args) : args;
+  switch (op) {
+    case BridgeOp.COMMAND:
+      return command(run, argv, resp);
+    case BridgeOp.SET_REPL:
+      run.replFlags = resp;
+      return undefined;
+    case BridgeOp.LOG:
+      run.server.log.log(LEVELS[resp] ?? "warning", argv[0].toString("latin1"));
+      return undefined;
+    case BridgeOp.ACL_CHECK:
+      // No ACL users yet: every existing command is allowed.
+      return lookup(run.server, argv) ? ONE : UNKNOWN;
+  }
+  return undefined;
+}
+
+/** The bridge is registered with the interpreter once per process, with the version scripts see. */
+{
+  const [maj, min, patch] = REDIS_VERSION.split(".").map((n) => Number(n) || 0);
+  scripting.init(REDIS_VERSION, (maj << 16) | (min << 8) | patch, bridge, argScratch);
+}
+
+/** A script past busy-reply-threshold: suspended between slices while the server answers others with -BUSY. */
+export interface BusyScript {
+  run: ScriptRun;
+  /** EVAL (as opposed to FCALL): which KILL stops it, and which -BUSY text others get. */
+  isEval: boolean;
+  /** The function's name, or the script's sha. */
+  name: string;
+  spec: CommandSpec;
+  argv: Buffer[];
+}
+
+/** The busy script, read by dispatch (-BUSY) and SCRIPT / FUNCTION KILL. */
+export const busy: { script: BusyScript | null } = { script: null };
+
+export const SLOW_EVAL = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+export const SLOW_SCRIPT = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+/**
+ * Runs a script with `run` as the running script and returns its outcome's
+ * flag (0, 1: an error already counted, SUSPENDED). The caller's db, protocol and blocking state are put
+ * back after (its SELECT does not leak to the caller, as in Redis 7) — unless
+ * the script is suspended (outcome SUSPENDED): they stay set until it ends.
+ */
+export function withScript(run: ScriptRun, fn: () => number): number {
+  const client = run.client;
+  const saved = { db: client.db, denyBlocking: client.denyBlocking };
+  running = run;
+  client.denyBlocking = true;
+  scriptTime.us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  let flag: number | undefined;
+  try {
+    flag = fn();
+  } finally {
+    if (flag !== scripting.SUSPENDED) endScript(run, saved);
+    else restoreLater = saved;
+  }
+  return flag;
+}
+
+let restoreLater: { db: number; denyBlocking: boolean } | null = null;
+
+function endScript(run: ScriptRun, saved: { db: number; denyBlocking: boolean }): void {
+  running = null;
+  scriptTime.us = 0;
+  run.client.db = saved.db;
+  run.client.denyBlocking = saved.denyBlocking;
+  engineServer.setResp(run.client.resp);
+}
+
+/**
+ * A script ran past busy-reply-threshold: its caller waits (as a blocked
+ * client), other clients get -BUSY, and the script goes on in slices between
+ * turns of the event loop until it ends or is killed; then its reply goes out
+ * and what it propagated goes out as one unit.
+ */
+export function suspend(script: BusyScript): void {
+  const { run, spec } = script;
+  const server = run.server;
+  const client = run.client;
+  const saved = restoreLater ?? { db: client.db, denyBlocking: false };
+  restoreLater = null;
+  busy.script = script;
+  client.blocked = true;
+  // Still inside the script's call: what its commands propagate is collected until it ends.
+  server.writePath.depth++;
+  server.log.warning(`Slow script detected: still in execution after ${server.config.int("busy-reply-threshold")} milliseconds. You can try killing the script using the ${script.isEval ? "SCRIPT KILL" : "FUNCTION KILL"} command. Script name is: ${script.name}.`);
+  const step = () => {
+    let out: Buffer;
+    try {
+      out = scripting.resume();
+    } catch (e) {
+      out = Buffer.from(`\0-ERR internal error: ${e instanceof Error ? e.message : String(e)}\r\n`);
+    }
+    if (out.length === 1 && out[0] === scripting.SUSPENDED) {
+      setImmediate(step);
+      return;
+    }
+    busy.script = null;
+    endScript(run, saved);
+    const r = new Reply(256);
+    r.resp = client.resp;
+    r.raw(out.subarray(1));
+    const st = (spec.stat ??= server.stats.command(spec.name));
+    st.calls++;
+    st.usec += client.blockedUsec;
+    server.stats.totalCommands++;
+    if (r.buf[0] === 45) {
+      st.failed++;
+      if (out[0] !== 1) countError(server, r, 0);
+    }
+    client.blockedUsec = 0;
+    const wp = server.writePath;
+    wp.depth--;
+    if (wp.depth === 0) {
+      wp.flushPropagation(spec.name);
+      if (server.blocking.hasReady) server.blocking.serveReady();
+    }
+    client.blocked = false;
+    if (!client.closed) server.writeTo(client, r.take());
+    server.resume(client);
+    server.log.warning("Slow script finished.");
+  };
+  setImmediate(step);
+}
+
+/** SCRIPT KILL (`isEval`) / FUNCTION KILL: Redis's scriptKill, as the reply's error text or null (killed). */
+export function killScript(isEval: boolean): string | null {
+  const s = busy.script;
+  if (s === null) return "NOTBUSY No scripts in execution right now.";
+  if (s.run.writeDirty) {
+    return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+  }
+  if (isEval && !s.isEval) return SLOW_SCRIPT;
+  if (!isEval && s.isEval) return SLOW_EVAL;
+  scripting.kill();
+  s.run.server.log.notice("Lua script killed by user with SCRIPT KILL.");
+  return null;
+}
+
+/** Whether a script is running (SCRIPT KILL, FUNCTION KILL, -BUSY). */
+export function runningScript(): ScriptRun | null {
+  return running;
+}
