@@ -28,10 +28,16 @@ export function compareFigures(result) {
     for (const kind of ["nodis", "redis"]) if (r[kind] !== undefined) f[`multi ${r.test} -P ${r.pipeline} ${kind} ops/s`] = r[kind];
   }
   for (const [k, v] of Object.entries(result.micro?.results ?? {})) f[`micro ${k} ns/op`] = v.nsPerOp;
+  for (const m of result.streams?.memory ?? []) {
+    f[`streams ${m.kind} stream bytes/entry`] = m.streamUsed / m.entries;
+    f[`streams ${m.kind} xadd ops/s`] = m.xaddRate;
+    f[`streams ${m.kind} xrange ops/s`] = m.xrangeRate;
+  }
+  for (const kind of ["nodis", "redis"]) if (result.streams?.loop?.[kind]) f[`streams ${kind} consumer loop ops/s`] = result.streams.loop[kind].loopsPerSec;
   return f;
 }
 
-const lowerIsBetter = (name) => / (ms|µs\/req|ns\/op|bytes\/key)$/.test(name);
+const lowerIsBetter = (name) => / (ms|µs\/req|ns\/op|bytes\/key|bytes\/entry)$/.test(name);
 
 /** Prints new/old for every figure both runs have (>1 means better for rates, worse for costs). */
 export function printComparison(previous, current, log = console.log) {

@@ -3,7 +3,7 @@
  * time, alternating which server goes first, so drift in the machine's load
  * hits both alike. Each figure is the median of `rounds` runs per server
  * (the order flips every round). Beside ops/s: the server's own CPU time per
- * request (user + system from /proc around the run; the steadier figure on a
+ * request (the scheduler's count for its threads around the run; the steadier figure on a
  * shared machine) and redis-benchmark's p50/p99 latency.
  */
 import { spawnSync } from "node:child_process";

@@ -18,7 +18,7 @@ const SHAPES = {
   },
 };
 
-async function usedMemory(port) {
+export async function usedMemory(port) {
   const info = await call(port, "INFO", "memory");
   const m = /used_memory:(\d+)/.exec(info);
   return m ? Number(m[1]) : NaN;
@@ -28,7 +28,7 @@ async function usedMemory(port) {
  * Waits until used_memory holds still (at most 20 s): Nodis's counts V8's
  * heap, which a GC shrinks some seconds after a load.
  */
-async function settle(port) {
+export async function settle(port) {
   let last = await usedMemory(port);
   for (let i = 0; i < 20; i++) {
     await new Promise((r) => setTimeout(r, 1000));

@@ -5,7 +5,7 @@
  * writer. So the native path's worth is a number (ns per command).
  */
 import { Bench } from "tinybench";
-import { strings, server, answer } from "../dist/engine/index.js";
+import { commands, strings, server, answer } from "../dist/engine/index.js";
 import { Reply } from "../dist/protocol/reply.js";
 import { parseI64 } from "../dist/protocol/numbers.js";
 
@@ -14,7 +14,11 @@ const key = (p, i) => Buffer.from(`${p}:${String(i).padStart(12, "0")}`); // 16 
 const setKeys = Array.from({ length: KEYS }, (_, i) => key("key", i));
 const ctrKeys = Array.from({ length: KEYS }, (_, i) => key("ctr", i));
 const value = Buffer.from("v".repeat(16));
-const ONE = Buffer.from("1");
+/** GET and INCR are engine commands (their handlers make this call). */
+const GET = commands.id("get");
+const INCR = commands.id("incr");
+const getArgv = setKeys.map((k) => [Buffer.from("get"), k]);
+const incrArgv = ctrKeys.map((k) => [Buffer.from("incr"), k]);
 
 /** The path the server takes for a plain SET. */
 const nativeSet = (k, v, r) => {
@@ -68,13 +72,13 @@ export async function runMicro({ timeMs = 700 } = {}) {
       for (let i = 0; i < KEYS; i++) ts.set(setKeys[i], value, r);
     },
     "native GET": () => {
-      for (let i = 0; i < KEYS; i++) strings.get(0, setKeys[i], r);
+      for (let i = 0; i < KEYS; i++) answer(r, commands.run(GET, 0, getArgv[i], r));
     },
     "ts-map GET": () => {
       for (let i = 0; i < KEYS; i++) ts.get(setKeys[i], r);
     },
     "native INCR": () => {
-      for (let i = 0; i < KEYS; i++) strings.incrBy(0, ctrKeys[i], ONE, false, r);
+      for (let i = 0; i < KEYS; i++) answer(r, commands.run(INCR, 0, incrArgv[i], r));
     },
     "ts-map INCR": () => {
       for (let i = 0; i < KEYS; i++) ts.incr(ctrKeys[i], r);

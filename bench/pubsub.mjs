@@ -8,10 +8,9 @@
  * Part of `npm run bench` (NODIS_BENCH_ONLY=pubsub for it alone), or
  * `npm run bench:pubsub` (this file run directly).
  */
-import fs from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
-import { have, machineLoad, startServer } from "./servers.mjs";
+import { cpuMicros, have, machineLoad, startServer } from "./servers.mjs";
 
 const CHANNEL = "bench";
 const PAYLOAD = "p".repeat(16);
@@ -26,11 +25,10 @@ function encode(argv) {
 const FRAME = Buffer.byteLength(encode(["message", CHANNEL, PAYLOAD]));
 const CONFIRMATION = Buffer.byteLength(`*3\r\n$9\r\nsubscribe\r\n$${CHANNEL.length}\r\n${CHANNEL}\r\n:1\r\n`);
 
-/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s). */
+/** CPU seconds a process has run (servers.mjs's cpuMicros), NaN once it is gone. */
 function cpuSeconds(pid) {
   try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
+    return cpuMicros(pid) / 1e6;
   } catch {
     return NaN;
   }

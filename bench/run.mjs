@@ -9,9 +9,14 @@
  *
  * (f) start-up: launch to first PONG, both servers.
  *
+ * (g) streams (bench/streams.mjs): used_memory/RSS of a 1M-entry stream and of a
+ * 100k-entry PEL, XADD and XRANGE rates, and an XADD -> XREADGROUP -> XACK
+ * consumer loop, both servers.
+ *
  * NODIS_BENCH_SCALE=0.2 scales every request count (quick runs); NODIS_BENCH_ROUNDS=1
  * runs each redis-benchmark case once per server instead of 3 times (the median is kept);
- * NODIS_BENCH_ONLY=micro,e2e,memory,multi,pubsub,startup picks parts (npm run bench:multi,
+ * NODIS_BENCH_MEMORY_KEYS sets the key count of (c) (default 1M);
+ * NODIS_BENCH_ONLY=micro,e2e,memory,multi,pubsub,startup,streams picks parts (npm run bench:multi,
  * bench:pubsub: one part only); NODIS_BENCH_REDIS=/path/to/redis-server picks the reference.
  * `--compare bench/results/some.json` prints, after the run, this run's figures over that
  * run's (`node bench/compare.mjs old.json new.json` compares two saved runs without running).
@@ -27,11 +32,12 @@ import { measureMemory } from "./memory.mjs";
 import { measureTypeMemory } from "./memory-types.mjs";
 import { runMulti } from "./multi.mjs";
 import { benchPubSub } from "./pubsub.mjs";
+import { benchStreams } from "./streams.mjs";
 
 const log = (s = "") => console.log(s);
 const scale = Number(process.env.NODIS_BENCH_SCALE ?? 1);
 const rounds = Math.max(1, Number(process.env.NODIS_BENCH_ROUNDS ?? 3));
-const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory,multi,pubsub,startup").split(","));
+const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,memory,multi,pubsub,startup,streams").split(","));
 const compareAt = process.argv.indexOf("--compare");
 const previous = compareAt > 0 ? JSON.parse(fs.readFileSync(process.argv[compareAt + 1], "utf8")) : null;
 
@@ -122,7 +128,8 @@ if (only.has("startup")) {
 }
 
 if (only.has("memory")) {
-  const keys = Math.round(1000000 * Math.min(1, scale));
+  // NODIS_BENCH_MEMORY_KEYS=10000000 (npm run bench:memory10m) measures the issue's 10M-key figure.
+  const keys = Number(process.env.NODIS_BENCH_MEMORY_KEYS ?? Math.round(1000000 * Math.min(1, scale)));
   log(`\n(c) RSS after loading ${keys.toLocaleString("en-US")} keys with 16-byte values:`);
   result.memory = [];
   for (const kind of haveRedis ? ["redis", "nodis"] : ["nodis"]) {
@@ -168,6 +175,11 @@ if (only.has("multi")) {
 if (only.has("pubsub")) {
   log("\n(e) PUBLISH to 1 and 50 subscribers, messages delivered per second (and the server's CPU per message):");
   result.pubsub = await benchPubSub({ scale, log, header: false });
+}
+
+if (only.has("streams")) {
+  log("\n(g) streams: memory of a stream and a PEL, XADD/XRANGE rates, the XREADGROUP/XACK consumer loop:");
+  result.streams = await benchStreams({ scale, rounds, kinds: haveRedis ? ["redis", "nodis"] : ["nodis"], log });
 }
 
 result.machine.loadAfter = machineLoad();

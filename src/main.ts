@@ -94,29 +94,7 @@ async function main(): Promise<void> {
     setTitle();
     config.onApply("proc-title", setTitle);
   }
-  // The logo when asked for, or when logging to a terminal (Redis's rule).
-  if (config.bool("always-show-logo") || (config.get("logfile") === "" && process.stdout.isTTY)) {
-    log.raw("notice", logo(running.port));
-  } else {
-    log.notice(`Running mode=standalone, port=${running.port}.`);
-  }
-  log.notice("Server initialized");
-  // The dataset loads after these lines and before "Ready to accept connections", as in redis-server.
-  try {
-    rdbOf(server).loadAtStart();
-  } catch (e) {
-    log.warning(Rdb.loadFailure(log, (e as Error).message));
-    process.exit(1);
-  }
-  if (running.port !== 0) log.notice("Ready to accept connections tcp");
-  if (config.get("unixsocket") !== "") log.notice("Ready to accept connections unix");
-  const maxmemory = config.int("maxmemory");
-  if (maxmemory > 0 && maxmemory < 1024 * 1024) {
-    log.warning(
-      `WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`,
-    );
-  }
-
+  // Signals are handled before the ready line goes out: a supervisor may signal as soon as it reads it.
   let shuttingDown = false;
   const onSignal = (sig: "SIGTERM" | "SIGINT") => {
     if (shuttingDown && sig === "SIGINT") {
@@ -142,6 +120,29 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   process.on("SIGINT", () => onSignal("SIGINT"));
+  // The logo when asked for, or when logging to a terminal (Redis's rule).
+  if (config.bool("always-show-logo") || (config.get("logfile") === "" && process.stdout.isTTY)) {
+    log.raw("notice", logo(running.port));
+  } else {
+    log.notice(`Running mode=standalone, port=${running.port}.`);
+  }
+  log.notice("Server initialized");
+  // The dataset loads after these lines and before "Ready to accept connections", as in redis-server.
+  try {
+    rdbOf(server).loadAtStart();
+  } catch (e) {
+    log.warning(Rdb.loadFailure(log, (e as Error).message));
+    process.exit(1);
+  }
+  if (running.port !== 0) log.notice("Ready to accept connections tcp");
+  if (config.get("unixsocket") !== "") log.notice("Ready to accept connections unix");
+  const maxmemory = config.int("maxmemory");
+  if (maxmemory > 0 && maxmemory < 1024 * 1024) {
+    log.warning(
+      `WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`,
+    );
+  }
+
 }
 
 /**

@@ -26,6 +26,7 @@ pub fn table() -> &'static [Cmd] {
     static FLAT: OnceLock<Vec<Cmd>> = OnceLock::new();
     FLAT.get_or_init(|| {
         let families: &[&[Cmd]] = &[
+            crate::t_string::COMMANDS,
             crate::t_list::COMMANDS,
             crate::t_hash::COMMANDS,
             crate::t_set::COMMANDS,

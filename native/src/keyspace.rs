@@ -204,7 +204,8 @@ impl Keyspace {
     /// its DEL. Not a dirty change, as in Redis.
     #[inline]
     pub fn log_expired(&mut self, db: usize, key: &[u8]) {
-        if self.recording() {
+        // Also when only propagation is recorded: the DEL goes out from the record.
+        if self.recording() || self.propagating() {
             self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Expired as u8, modified: true });
         }
     }

@@ -5,6 +5,7 @@ static GLOBAL: alloc::Counting = alloc::Counting;
 
 pub mod alloc;
 pub mod api;
+pub mod batch;
 pub mod bitops;
 pub mod changes;
 pub mod command;
@@ -26,6 +27,7 @@ pub mod listpack;
 pub mod lzf;
 pub mod object;
 pub mod quicklist;
+pub mod rax;
 pub mod rdb;
 pub mod reply;
 pub mod sbytes;

@@ -175,6 +175,16 @@ impl<'a> Out<'a> {
     }
 }
 
+/// Takes the reply waiting in the overflow area (the batch path gathers a transaction's replies).
+pub fn take_pending_vec() -> Vec<u8> {
+    PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()))
+}
+
+/// Puts a reply in the overflow area, as a call that returns NOSPACE leaves it.
+pub fn set_pending(v: Vec<u8>) {
+    PENDING.with(|p| *p.borrow_mut() = v);
+}
+
 /// Size of the reply waiting in the overflow area.
 pub fn pending_len() -> usize {
     PENDING.with(|p| p.borrow().len())

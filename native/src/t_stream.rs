@@ -3,24 +3,23 @@
 //! ID, plus the consumer groups (t_stream/group.rs). The commands are in
 //! t_stream/commands.rs and t_stream/groups_cmd.rs.
 //!
-//! The node index: Redis keeps the nodes in a radix tree keyed by the master
-//! ID as a 128-bit big-endian number. Here it is an ordered map keyed by that
-//! same 128-bit number (`Id::key`): the order and the lookups (the node at or
-//! before an ID, first, last) are the same, and what RDB needs (each node's
-//! listpack and master ID) is there as it is in Redis.
+//! The node index: as Redis, a radix tree (rax.rs) keyed by the master ID as
+//! 16 big-endian bytes (t_stream/id_map.rs); the groups are a rax by name.
 use crate::command::Cmd;
 use crate::listpack::Listpack;
-use std::collections::BTreeMap;
+use crate::rax::Rax;
 
 pub mod node;
 pub mod group;
 pub mod id;
 pub mod group_lag;
+pub mod id_map;
 mod commands;
 mod groups_cmd;
 
 pub use group::{Consumer, Group, Nack};
 pub use id::Id;
+pub use id_map::{IdMap, IdSet};
 
 /// Entries bigger than this in total cannot be stored (STREAM_LISTPACK_MAX_SIZE).
 pub const LISTPACK_MAX_SIZE: usize = 1 << 30;
@@ -28,7 +27,7 @@ pub const LISTPACK_MAX_SIZE: usize = 1 << 30;
 #[derive(Clone, Default)]
 pub struct Stream {
     /// The nodes by master ID (see the module comment).
-    pub nodes: BTreeMap<u128, Listpack>,
+    pub nodes: IdMap<Listpack>,
     /// Live entries.
     pub length: u64,
     /// The last ID ever added (or set by XSETID).
@@ -40,7 +39,7 @@ pub struct Stream {
     /// Entries ever added.
     pub entries_added: u64,
     /// The consumer groups by name (Redis: a rax, so name order).
-    pub groups: BTreeMap<Vec<u8>, Group>,
+    pub groups: Rax<Group>,
 }
 
 /// The node count of a Redis rax holding these 128-bit keys (in order), as a
@@ -134,27 +133,29 @@ impl Stream {
         if max_bytes == 0 || max_bytes > LISTPACK_MAX_SIZE {
             max_bytes = LISTPACK_MAX_SIZE;
         }
-        let mut tail = self.nodes.iter_mut().next_back();
-        if let Some((_, lp)) = &tail {
-            let full = lp.bytes_len() + total >= max_bytes
+        let full = |lp: &Listpack| {
+            lp.bytes_len() + total >= max_bytes
                 || (max_entries > 0 && {
                     let (count, deleted) = node::counts(lp);
                     count + deleted >= max_entries
-                });
-            if full {
+                })
+        };
+        let room = match self.nodes.last_mut() {
+            Some((_, lp)) if full(lp) => {
                 // As Redis's lpShrinkToFit: a full node gives back its spare room.
-                if let Some((_, lp)) = tail.take() {
-                    lp.shrink_to_fit();
-                }
+                lp.shrink_to_fit();
+                false
             }
-        }
-        match tail {
-            Some((&key, lp)) => node::append(lp, Id::from_key(key), id, fv),
-            None => {
-                // STREAM_LISTPACK_MAX_PRE_ALLOCATE, or less when nodes are smaller.
-                let prealloc = if max_bytes > 0 && max_bytes < 4096 { max_bytes } else { 4096 };
-                self.nodes.insert(id.key(), node::new_node(id, fv, prealloc));
-            }
+            Some(_) => true,
+            None => false,
+        };
+        if room {
+            let (master, lp) = self.nodes.last_mut().unwrap();
+            node::append(lp, master, id, fv);
+        } else {
+            // STREAM_LISTPACK_MAX_PRE_ALLOCATE, or less when nodes are smaller.
+            let prealloc = if max_bytes > 0 && max_bytes < 4096 { max_bytes } else { 4096 };
+            self.nodes.insert(id, node::new_node(id, fv, prealloc));
         }
         self.length += 1;
         self.entries_added += 1;
@@ -173,43 +174,44 @@ impl Stream {
         let mut n = 0;
         if !rev {
             // The node holding `start` may begin before it.
-            let from = self.nodes.range(..=start.key()).next_back().map(|(k, _)| *k).unwrap_or(0);
-            for (&k, lp) in self.nodes.range(from..) {
-                if Id::from_key(k) > end {
+            let from = self.nodes.iter_back_from(start).next().map(|(k, _)| k).unwrap_or(Id::MIN);
+            for (k, lp) in self.nodes.iter_from(from) {
+                if k > end {
                     break;
                 }
-                for e in node::entries(lp, Id::from_key(k)) {
-                    if e.deleted() || e.id < start {
+                let r = node::Reader::new(lp, k);
+                for h in r.heads() {
+                    if h.deleted() || h.id < start {
                         continue;
                     }
-                    if e.id > end {
+                    if h.id > end {
                         return n;
                     }
                     n += 1;
-                    if !f(e.id, &e.fields) || (count > 0 && n >= count) {
+                    if !f(h.id, &r.fields(&h)) || (count > 0 && n >= count) {
                         return n;
                     }
                 }
             }
         } else {
-            for (&k, lp) in self.nodes.range(..=end.key()).rev() {
-                let mut es = node::entries(lp, Id::from_key(k));
-                es.reverse();
+            for (k, lp) in self.nodes.iter_back_from(end) {
+                let r = node::Reader::new(lp, k);
+                let heads: Vec<node::Head> = r.heads().collect();
                 let mut before = false;
-                for e in es {
-                    if e.deleted() || e.id > end {
+                for h in heads.iter().rev() {
+                    if h.deleted() || h.id > end {
                         continue;
                     }
-                    if e.id < start {
+                    if h.id < start {
                         before = true;
                         break;
                     }
                     n += 1;
-                    if !f(e.id, &e.fields) || (count > 0 && n >= count) {
+                    if !f(h.id, &r.fields(h)) || (count > 0 && n >= count) {
                         return n;
                     }
                 }
-                if before || Id::from_key(k) <= start {
+                if before || k <= start {
                     break;
                 }
             }
@@ -240,15 +242,15 @@ impl Stream {
     /// The first entry's ID, deleted ones included (streamGetEdgeID without
     /// skipping tombstones); None when there are no nodes.
     pub fn first_id_any(&self) -> Option<Id> {
-        let (&k, lp) = self.nodes.iter().next()?;
-        node::entries(lp, Id::from_key(k)).first().map(|e| e.id)
+        let (k, lp) = self.nodes.first()?;
+        node::Reader::new(lp, k).heads().next().map(|h| h.id)
     }
 
     /// Marks entry `id` deleted (Redis's streamDeleteItem); false if absent.
     pub fn delete(&mut self, id: Id) -> bool {
-        let Some((&k, lp)) = self.nodes.range_mut(..=id.key()).next_back() else { return false };
-        let master = Id::from_key(k);
-        let Some(e) = node::entries(lp, master).into_iter().find(|e| e.id == id && !e.deleted()) else { return false };
+        let Some((k, lp)) = self.nodes.at_or_before_mut(id) else { return false };
+        let master = k;
+        let Some(e) = node::Reader::new(lp, master).heads().find(|e| e.id == id && !e.deleted()) else { return false };
         if node::counts(lp).0 == 1 {
             self.nodes.remove(&k);
         } else {
@@ -266,7 +268,7 @@ impl Stream {
         }
         let mut deleted: i64 = 0;
         // Each pass removes the first node or ends the trim, so the first node is the one to look at.
-        while let Some((&k, _)) = self.nodes.first_key_value() {
+        while let Some((k, _)) = self.nodes.first() {
             if let Trim::MaxLen(max) = trim {
                 if self.length <= max {
                     break;
@@ -277,7 +279,7 @@ impl Stream {
             if limit > 0 && deleted + entries > limit {
                 break;
             }
-            let master = Id::from_key(k);
+            let master = k;
             let remove = match trim {
                 Trim::MaxLen(max) => self.length - entries as u64 >= max,
                 Trim::MinId(min) => node::last_id_any(lp, master) < min,
@@ -293,7 +295,8 @@ impl Stream {
                 break;
             }
             let mut from_lp = 0i64;
-            for e in node::entries(lp, master) {
+            let heads: Vec<node::Head> = node::Reader::new(lp, master).heads().collect();
+            for e in heads {
                 let stop = match trim {
                     Trim::MaxLen(max) => self.length <= max,
                     Trim::MinId(min) => e.id >= min,

@@ -3,6 +3,7 @@
 //! written with `Out` (the function returns 0, `code::WRITTEN`); a null or +OK
 //! is returned as a code (`reply::code`).
 use crate::changes::Event;
+use crate::command::Cmd;
 use crate::keyspace::{Entry, Keyspace, Value};
 use crate::lcs;
 use crate::expire::BadExpire;
@@ -554,6 +555,40 @@ pub fn lcs(ks: &mut Keyspace, db: usize, k1: &[u8], k2: &[u8], mode: u32, min_ma
         out.bulk(&r.string);
     }
     0
+}
+
+/// The string commands the engine runs whole from argv (the command table:
+/// command.rs): the plain forms of the hot ones. The others parse their
+/// options in TypeScript and call the functions above.
+pub const COMMANDS: &[Cmd] = &[
+    Cmd { name: "get", f: get_cmd },
+    // `SET key value` only: SET with options is TypeScript's (src/commands/strings.ts).
+    Cmd { name: "set", f: set_plain_cmd },
+    Cmd { name: "mset", f: mset_cmd },
+    Cmd { name: "incr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", false, out) },
+    Cmd { name: "decr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", true, out) },
+    Cmd { name: "incrby", f: |ks, db, argv, out| incr_by(ks, db, argv[1], argv[2], false, out) },
+    Cmd { name: "decrby", f: |ks, db, argv, out| incr_by(ks, db, argv[1], argv[2], true, out) },
+];
+
+fn get_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    get(ks, db, argv[1], out)
+}
+
+fn set_plain_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], _out: &mut Out) -> i64 {
+    assert_eq!(argv.len(), 3, "the engine's SET is the plain form");
+    set_plain(ks, db, argv[1], argv[2]);
+    code::OK
+}
+
+fn mset_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    if argv.len() % 2 == 0 {
+        return out.error("ERR wrong number of arguments for 'mset' command");
+    }
+    for pair in argv[1..].chunks_exact(2) {
+        set_plain(ks, db, pair[0], pair[1]);
+    }
+    code::OK
 }
 
 #[cfg(test)]

@@ -6,13 +6,38 @@ import { commands, answer, Code } from "../engine/index.js";
 import { blockOrAnswer } from "../server/blocking.js";
 import type { Handler } from "./types.js";
 
+/**
+ * The engine command each engineHandler runs, and the only arity it runs it for
+ * (null: every call): the batch path runs these the same way (src/server/batch.ts).
+ */
+const ENGINE_FORMS = new WeakMap<Handler, { id: number; arity: number | null }>();
+
 /** The handler of engine command `name` (lowercase, as command.rs names it). */
 export function engineHandler(name: string): Handler {
   const id = commands.id(name);
-  return (c) => {
+  const handler: Handler = (c) => {
     const code = commands.run(id, c.db, c.argv, c.r);
     if (code === 0) return;
     if (code === Code.BLOCK) return blockOrAnswer(c);
     answer(c.r, code);
   };
+  ENGINE_FORMS.set(handler, { id, arity: null });
+  return handler;
+}
+
+/**
+ * A handler that runs engine command `name` for calls of exactly `arity`
+ * arguments and `other` for the rest (SET: its plain form is the engine's,
+ * its options are parsed here).
+ */
+export function engineFormOr(name: string, arity: number, other: Handler): Handler {
+  const engine = engineHandler(name);
+  const handler: Handler = (c) => (c.argv.length === arity ? engine(c) : other(c));
+  ENGINE_FORMS.set(handler, { id: ENGINE_FORMS.get(engine)!.id, arity });
+  return handler;
+}
+
+/** The engine command a handler made here runs, and for which arity only (null: all); undefined for other handlers. */
+export function engineFormOf(handler: Handler): { id: number; arity: number | null } | undefined {
+  return ENGINE_FORMS.get(handler);
 }

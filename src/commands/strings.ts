@@ -6,10 +6,10 @@
 import { strings, keys, answer, Code } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
+import { engineFormOr, engineHandler } from "./engine-command.js";
 import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
 import { asDel, asSet, getexPersistRewrite, getexRewrite, incrByFloatRewrite, setexPxatRewrite, setPxatRewrite, withoutGet } from "./propagation.js";
 
-const ONE = Buffer.from("1");
 
 /**
  * Is `arg` the option `word` (uppercase ASCII), ignoring case? Like Redis's
@@ -101,7 +101,7 @@ export const stringCommands: CommandDef[] = [
     flags: "readonly fast",
     keys: [1, 1, 1],
     acl: "read string fast",
-    handler: (c) => answer(c.r, strings.get(c.db, c.argv[1], c.r)),
+    handler: engineHandler("get"),
   },
   {
     name: "set",
@@ -114,15 +114,12 @@ export const stringCommands: CommandDef[] = [
     keyFlagsOf: (argv) =>
       argv.slice(3).some((a) => a.length === 3 && a.toString("latin1").toLowerCase() === "get") ? ["RW", "access", "update"] : ["OW", "update"],
     acl: "write string slow",
-    handler: (c) => {
-      if (c.argv.length === 3) {
-        strings.setPlain(c.db, c.argv[1], c.argv[2]);
-        return c.r.ok();
-      }
+    // `SET key value` is the engine's; the options are parsed here.
+    handler: engineFormOr("set", 3, (c) => {
       const flags = parseExtended(c.argv, 3, true);
       if (flags === null) return c.r.error(SYNTAX);
       setWith(c, flags, parsedExpire, c.argv[2]);
-    },
+    }),
   },
   {
     name: "setnx",
@@ -217,12 +214,7 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "OW update",
     tips: "request_policy:multi_shard response_policy:all_succeeded",
     acl: "write string slow",
-    handler: (c) => {
-      const { argv, db } = c;
-      if (argv.length % 2 === 0) return c.r.error(wrongArity("mset"));
-      for (let i = 1; i < argv.length; i += 2) strings.setPlain(db, argv[i], argv[i + 1]);
-      c.r.ok();
-    },
+    handler: engineHandler("mset"),
   },
   {
     name: "msetnx",
@@ -264,7 +256,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], ONE, false, c.r)),
+    handler: engineHandler("incr"),
   },
   {
     name: "decr",
@@ -273,7 +265,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], ONE, true, c.r)),
+    handler: engineHandler("decr"),
   },
   {
     name: "incrby",
@@ -282,7 +274,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], c.argv[2], false, c.r)),
+    handler: engineHandler("incrby"),
   },
   {
     name: "decrby",
@@ -291,7 +283,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    handler: (c) => answer(c.r, strings.incrBy(c.db, c.argv[1], c.argv[2], true, c.r)),
+    handler: engineHandler("decrby"),
   },
   {
     name: "incrbyfloat",

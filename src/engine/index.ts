@@ -1,6 +1,7 @@
 /** The typed door to the Rust addon. Nothing outside src/engine imports native code. */
 export * as strings from "./strings.js";
 export * as commands from "./commands.js";
+export * as batch from "./batch.js";
 export * as engineConfig from "./config.js";
 export * as lists from "./lists.js";
 export * as keys from "./keys.js";

@@ -33,11 +33,6 @@ const EMPTY = Buffer.alloc(0);
  * leaves to the caller.
  */
 
-/** GET: writes the bulk (or WRONGTYPE), or returns NIL. */
-export function get(db: number, key: Uint8Array, r: Reply): number {
-  return land(r, native.rawStrGet(db, key, r.buf, r.pos));
-}
-
 /** One key of MGET: writes the bulk, or returns NIL. */
 export function mgetOne(db: number, key: Uint8Array, r: Reply): number {
   return land(r, native.rawStrMgetOne(db, key, r.buf, r.pos));
@@ -64,11 +59,6 @@ export function getdel(db: number, key: Uint8Array, r: Reply): number {
 /** GETEX with SET_EX/PX/EXAT/PXAT (and `expire`) or GETEX_PERSIST. */
 export function getex(db: number, key: Uint8Array, flags: number, expire: Uint8Array | null, r: Reply): number {
   return land(r, native.strGetex(db, key, flags, expire ?? EMPTY, r.buf, r.pos));
-}
-
-/** INCRBY (or DECRBY with `negate`) by the client's decimal `delta`. */
-export function incrBy(db: number, key: Uint8Array, delta: Uint8Array, negate: boolean, r: Reply): number {
-  return land(r, native.rawStrIncrBy(db, key, delta, negate, r.buf, r.pos));
 }
 
 /** INCRBYFLOAT in long double arithmetic, as Redis. */

@@ -7,8 +7,18 @@ const CR = 13;
 const LF = 10;
 /** Longest inline command or header line Redis accepts before it gives up. */
 const PROTO_INLINE_MAX_SIZE = 64 * 1024;
-/** Bulks at least this large that span reads are gathered chunk by chunk, then joined once. */
-const GATHER_ARG = 1024;
+/**
+ * A bulk at least this large that spans reads gets a Buffer of its declared size,
+ * and the following reads are copied straight into it (as Redis reads a big
+ * argument into a buffer of its size): no joining of chunks, no copy kept per read.
+ */
+const BIG_ARG = 1024;
+/**
+ * A big argument's Buffer gets at most this much before its bytes come; past
+ * it the Buffer doubles as they arrive. A client that declares a 500 MB bulk
+ * and sends three bytes costs no 500 MB.
+ */
+const BIG_UPFRONT = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 const NO_ARGS: Buffer[] = [];
 /** What one parsed argument costs besides its bytes (a Buffer view and its slot). */
@@ -51,7 +61,8 @@ export class RequestParser {
   private readonly names: Buffer[] = [];
   private nextName = 0;
   private bulkLen = -1; // -1: expecting a $ header
-  private bigChunks: Buffer[] | null = null;
+  /** The big argument being received, and how much of it (bytes and CRLF: bulkLen + 2 in all) has come. */
+  private big: Buffer | null = null;
   private bigHave = 0;
   /**
    * Memory held by the arguments parsed so far of an unfinished command (their bytes plus
@@ -90,6 +101,25 @@ export class RequestParser {
     );
   }
 
+  /**
+   * The buffered input when the parser stands between commands (nothing of a
+   * command held back), for a reader that consumes whole commands itself (the
+   * batch path); null otherwise. Its unread part starts at `offset`.
+   */
+  idleInput(): Buffer | null {
+    return this.argc < 0 && this.big === null && this.pos < this.buf.length ? this.buf : null;
+  }
+
+  /** Where the unread part of `idleInput()` starts. */
+  get offset(): number {
+    return this.pos;
+  }
+
+  /** Marks the input up to `pos` as read (by the reader `idleInput()` was given to). */
+  consumedTo(pos: number): void {
+    this.pos = pos;
+  }
+
   /** Makes `buf` the buffer being parsed. */
   private use(buf: Buffer): void {
     this.buf = buf;
@@ -105,32 +135,69 @@ export class RequestParser {
     this.args = NO_ARGS;
     this.argi = 0;
     this.bulkLen = -1;
-    this.bigChunks = null;
+    this.big = null;
     this.bigHave = 0;
     this.partial = 0;
   }
 
-  feed(chunk: Buffer): void {
-    if (this.bigChunks) {
-      this.bigChunks.push(chunk);
-      this.bigHave += chunk.length;
-      return;
+  /**
+   * Takes a read's bytes. `transient`: `chunk` is only valid during this call
+   * (a shared read buffer): what the parser keeps of it is copied.
+   */
+  feed(chunk: Buffer, transient = false): void {
+    if (this.big !== null) {
+      if (chunk.buffer === this.big.buffer && chunk.byteOffset === this.big.byteOffset + this.bigHave) {
+        this.bigHave += chunk.length; // read straight into place (readTarget)
+        return;
+      }
+      const want = this.bulkLen + 2;
+      const n = Math.min(chunk.length, want - this.bigHave);
+      if (this.bigHave + n > this.big.length) {
+        const grown = Buffer.allocUnsafe(Math.min(want, Math.max(this.big.length * 2, this.bigHave + n)));
+        this.big.copy(grown, 0, 0, this.bigHave);
+        this.big = grown;
+      }
+      chunk.copy(this.big, this.bigHave, 0, n);
+      this.bigHave += n;
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n); // what follows the big argument: parsed once next() has taken it
     }
     if (this.pos >= this.buf.length) {
-      this.use(chunk);
+      this.use(transient ? copyOf(chunk) : chunk);
     } else {
       this.use(Buffer.concat([this.buf.subarray(this.pos), chunk]));
     }
     this.pos = 0;
   }
 
+  /**
+   * Where the next read should land, when the parser has a place for it: the
+   * rest of the big argument being received (never past its end), so its bytes
+   * arrive without a copy. Null otherwise (a buffer of the reader's).
+   */
+  readTarget(): Buffer | null {
+    const big = this.big;
+    if (big === null) return null;
+    const want = this.bulkLen + 2;
+    if (this.bigHave >= want) return null;
+    if (this.bigHave === big.length) {
+      const grown = Buffer.allocUnsafe(Math.min(want, big.length * 2));
+      big.copy(grown, 0, 0, this.bigHave);
+      this.big = grown;
+    }
+    return this.big!.subarray(this.bigHave, Math.min(this.big!.length, want));
+  }
+
   /** The next complete command, or null when more bytes are needed. Throws ProtocolError. */
   next(): Buffer[] | null {
-    if (this.bigChunks) {
+    const big = this.big;
+    if (big !== null) {
       if (this.bigHave < this.bulkLen + 2) return null;
-      this.use(Buffer.concat(this.bigChunks, this.bigHave));
-      this.pos = 0;
-      this.bigChunks = null;
+      // The big argument is whole: it joins the command's arguments, and parsing goes on after it.
+      this.args[this.argi++] = big.subarray(0, this.bulkLen);
+      this.partial += this.bulkLen + ARG_OVERHEAD;
+      this.bulkLen = -1;
+      this.big = null;
       this.bigHave = 0;
     }
     // The position and the bulk being read are kept in locals while parsing and
@@ -194,10 +261,10 @@ export class RequestParser {
         const avail = buf.length - pos;
         if (avail < bulkLen + 2) {
           this.pause(pos, args, argi, bulkLen, partial);
-          if (bulkLen >= GATHER_ARG) {
-            // Gather the rest without re-copying what we have on every packet; nothing
-            // is allocated for the declared length up front.
-            this.bigChunks = [buf.subarray(pos)];
+          if (bulkLen >= BIG_ARG) {
+            const target = Buffer.allocUnsafe(Math.min(bulkLen + 2, Math.max(avail, BIG_UPFRONT)));
+            buf.copy(target, 0, pos);
+            this.big = target;
             this.bigHave = avail;
             this.use(EMPTY);
             this.pos = 0;
@@ -298,4 +365,11 @@ function scanHeader(buf: Buffer, pos: number): number {
   const n = i - pos - 1;
   if (!plain || n < 1 || n > 9 || (n > 1 && buf[pos + 1] === 48)) return -1;
   return v;
+}
+
+/** A copy of `b` in memory of its own (Node's pool for small ones). */
+function copyOf(b: Buffer): Buffer {
+  const c = Buffer.allocUnsafe(b.length);
+  b.copy(c, 0, 0, b.length);
+  return c;
 }

@@ -8,24 +8,25 @@
  * (net's onconnection, which Node keeps on the handle) by one that makes its
  * sockets with `onread`, then emits 'connection' as Node does.
  *
- * All such sockets read into one shared buffer: a read's bytes are copied out
- * (into Node's buffer pool) before the next read can land, so what the parser
- * keeps (argument views held by MULTI, blocked or postponed commands) never
- * changes under it. The reader of a socket is set with `setReader`; a socket
- * without one drops what it reads (a connection refused at accept).
+ * All such sockets read into one shared buffer: the reader gets a view of it
+ * that is valid only during its call, and copies what it keeps (the parser
+ * does: argument views held by MULTI, blocked or postponed commands must never
+ * change under it; a big argument's bytes go straight into its own Buffer).
+ * The reader of a socket is set with `setReader`; a socket without one drops
+ * what it reads (a connection refused at accept).
  */
 import net from "node:net";
 import { Buffer } from "node:buffer";
 
 const READER = Symbol("nodis.reader");
-const SHARED = Buffer.allocUnsafeSlow(64 * 1024);
+const TARGET = Symbol("nodis.readTarget");
+/** Redis reads 16 KB at a time too (PROTO_IOBUF_LEN); a big argument's rest is read straight into its own Buffer. */
+const SHARED = Buffer.allocUnsafeSlow(16 * 1024);
 
-type DirectSocket = net.Socket & { [READER]?: (chunk: Buffer) => void };
+type DirectSocket = net.Socket & { [READER]?: (chunk: Buffer) => void; [TARGET]?: () => Buffer | null };
 
 function onRead(this: DirectSocket, n: number, buf: Buffer): void {
-  const chunk = Buffer.allocUnsafe(n);
-  buf.copy(chunk, 0, 0, n);
-  this[READER]?.(chunk);
+  this[READER]?.(buf.subarray(0, n));
 }
 
 /** Whether `socket` reads directly (made by acceptDirect): its bytes go to setReader's function, never to 'data'. */
@@ -33,9 +34,14 @@ export function readsDirect(socket: net.Socket): boolean {
   return READER in socket;
 }
 
-/** Where `socket`'s bytes go: `fn` gets each read's bytes as a Buffer of its own. */
-export function setReader(socket: net.Socket, fn: (chunk: Buffer) => void): void {
+/**
+ * Where `socket`'s bytes go: `fn` gets each read's bytes as a view valid only
+ * during the call. `target`, asked after each read, may name where the next
+ * read lands instead of the shared buffer (the rest of a big argument).
+ */
+export function setReader(socket: net.Socket, fn: (chunk: Buffer) => void, target?: () => Buffer | null): void {
   (socket as DirectSocket)[READER] = fn;
+  (socket as DirectSocket)[TARGET] = target;
 }
 
 interface ServerInternals {
@@ -57,13 +63,16 @@ export function acceptDirect(srv: net.Server): void {
       srv.emit("error", e);
       return;
     }
-    const socket = new net.Socket({
+    // Not yet made when Node first asks for a read buffer (inside the constructor).
+    let socket: DirectSocket | undefined = undefined;
+    socket = new net.Socket({
       handle: clientHandle,
       allowHalfOpen: s.allowHalfOpen ?? false,
       readable: true,
       writable: true,
       noDelay: true,
-      onread: { buffer: SHARED, callback: onRead },
+      // Asked for a buffer before each read (Node calls it after the previous one).
+      onread: { buffer: () => socket?.[TARGET]?.() ?? SHARED, callback: onRead },
     } as net.SocketConstructorOpts) as DirectSocket;
     socket[READER] = undefined;
     (clientHandle as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);

@@ -13,6 +13,7 @@ import { execute } from "./dispatch.js";
 import type { CommandNames } from "./command-names.js";
 import { WritePath } from "./write-path.js";
 import { Blocking } from "./blocking.js";
+import { BatchPath } from "./batch.js";
 import { Logger } from "./log.js";
 import { COPIED_OUTPUT_MAX, LIMIT_CHECK_STEP_BITS, OutputArena, PendingRanges } from "./output.js";
 import { Stats } from "./stats.js";
@@ -63,6 +64,8 @@ export class Server {
   readonly observers: CommandObserver[] = [];
   /** Where every change goes after its command (server/call.ts): WATCH, tracking, notifications, propagation. */
   readonly writePath = new WritePath();
+  /** Pipelined data-type commands run in one native call (src/server/batch.ts). */
+  readonly batchPath = new BatchPath(this);
   /** Blocked clients and the keys they wait on (server/blocking.ts). */
   readonly blocking: Blocking = new Blocking(this);
   /** The client whose batch is being processed: output for it joins the batch's replies. */
@@ -98,6 +101,11 @@ export class Server {
   private timer: NodeJS.Timeout | null = null;
   /** CLIENT PAUSE: end time (ms) and whether all commands or only writes are held; 0 when not paused. */
   private pauseEnd = 0;
+
+  /** Whether CLIENT PAUSE holds commands now (or until its timer says it ended). */
+  paused(): boolean {
+    return this.pauseEnd !== 0;
+  }
   private pauseAll = false;
   private pauseTimer: NodeJS.Timeout | null = null;
   private outputLimits = new Map<ClientType, OutputLimit>();
@@ -216,9 +224,11 @@ export class Server {
     this.clients.set(client.id, client);
     const keepalive = this.config.int("tcp-keepalive");
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    const onData = (chunk: Buffer) => this.onData(client, chunk);
-    if (readsDirect(socket)) setReader(socket, onData);
-    else socket.on("data", onData);
+    if (readsDirect(socket)) {
+      const parser = client.parser;
+      setReader(socket, (view) => this.onData(client, view, true), () => parser.readTarget());
+    }
+    else socket.on("data", (chunk: Buffer) => this.onData(client, chunk, false));
     socket.on("drain", () => {
       if (client.closed) return;
       if (socket.isPaused()) socket.resume();
@@ -231,13 +241,14 @@ export class Server {
     socket.on("close", () => this.closeClient(client));
   }
 
-  private onData(client: Client, chunk: Buffer): void {
+  /** A read's bytes; `transient`: a view of a shared buffer, valid only during this call. */
+  private onData(client: Client, chunk: Buffer, transient: boolean): void {
     if (client.closed || client.closeAfterReply) return;
     this.stats.netInputBytes += chunk.length;
     client.lastInteraction = Date.now();
     engine.server.setClock(client.lastInteraction);
     const parser = client.parser;
-    parser.feed(chunk);
+    parser.feed(chunk, transient);
     if (parser.pending > this.hot.queryBufferLimit) {
       const head = repr(chunk.subarray(0, 64));
       this.log.warning(
@@ -268,12 +279,19 @@ export class Server {
         }
         this.run(client, held, r);
       }
+      // After a native batch the next command is one it left to the usual way.
+      let tryBatch = true;
       // A batch stops once its replies are big: the rest waits until the client reads them.
       while (!client.closeAfterReply && !client.closed && !client.blocked) {
         if (r.pos >= OUTPUT_PAUSE_BYTES) {
           client.outputWait = true;
           break;
         }
+        if (tryBatch && this.batchPath.allowed(client) && this.runBatch(client, r) > 0) {
+          tryBatch = engine.batch.mayGoOn();
+          continue;
+        }
+        tryBatch = true;
         const argv = parser.next();
         if (argv === null) break;
         const name = argv[0];
@@ -299,6 +317,24 @@ export class Server {
       this.current = null;
     }
     this.flush(client);
+  }
+
+  /** The batch path over `client`'s input (see batch.ts): how many commands ran. */
+  private runBatch(client: Client, r: Reply): number {
+    r.resp = client.resp;
+    engine.server.setResp(client.resp);
+    engine.server.setNoTouch(client.noTouch);
+    let n = 0;
+    try {
+      n = this.batchPath.run(client, client.parser, r, OUTPUT_PAUSE_BYTES);
+    } catch (e) {
+      // A native panic: the commands before it ran and are answered; the usual way runs the rest (and answers the error).
+      this.log.warning(`Batch of commands failed: ${e instanceof Error ? e.stack : String(e)}`);
+      return 0;
+    }
+    // The next command's time starts here (call() reads the clock where the previous command ended).
+    if (n > 0) this.commandClock = performance.now();
+    return n;
   }
 
   /** Executes one command, dropping its reply when CLIENT REPLY OFF/SKIP says so. */

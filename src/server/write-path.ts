@@ -57,9 +57,15 @@ export class WritePath {
   listen(kind: ListenKind, on: boolean): void {
     const l = this.listening;
     l[kind] = Math.max(0, l[kind] + (on ? 1 : -1));
-    const record = l.keys + l.events + l.propagation + l.keymiss > 0;
+    // Propagation alone needs no record of every change: the engine records what
+    // goes out in place of argv (also_propagate) and expired keys' DELs for it.
+    const record = l.keys + l.events + l.keymiss > 0;
+    this.recording = record;
     state.setListen((record ? state.LISTEN_RECORD : 0) | (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0) | (l.propagation > 0 ? state.LISTEN_PROPAGATE : 0));
   }
+
+  /** Whether some feature needs every change (keys, events, keymiss), so the engine records them all. */
+  recording = false;
 
   /** The running command recorded its own propagation (call() then propagates no argv for it). */
   rewritten = false;

@@ -75,17 +75,17 @@ describe("a panic in the addon", () => {
 describe("raw callbacks", () => {
   const buf = Buffer.alloc(64);
   it("refuse an argument of the wrong type instead of reading it as 0", () => {
-    expect(() => (native.rawStrGet as Function)(0, "k", buf, 0)).toThrow(
-      new TypeError("rawStrGet: argument 1 (key) must be a Uint8Array"),
+    expect(() => (native.rawStrMgetOne as Function)(0, "k", buf, 0)).toThrow(
+      new TypeError("rawStrMgetOne: argument 1 (key) must be a Uint8Array"),
     );
-    expect(() => (native.rawStrIncrBy as Function)(0, Buffer.from("k"), Buffer.from("1"), 1, buf, 0)).toThrow(
-      new TypeError("rawStrIncrBy: argument 3 (negate) must be a boolean"),
+    expect(() => (native.rawStrSet as Function)(0, Buffer.from("k"), Buffer.from("v"), "0", Buffer.alloc(0), buf, 0)).toThrow(
+      new TypeError("rawStrSet: argument 3 (flags) must be a number"),
     );
-    expect(() => (native.rawStrGet as Function)(Buffer.from("k"), 0, buf, 0)).toThrow(TypeError);
+    expect(() => (native.rawStrMgetOne as Function)(Buffer.from("k"), 0, buf, 0)).toThrow(TypeError);
   });
   it("refuse a wrong number of arguments", () => {
-    expect(() => (native.rawStrGet as Function)(0, Buffer.from("k"), buf)).toThrow(
-      new TypeError("rawStrGet: expected 4 arguments, got 3"),
+    expect(() => (native.rawStrMgetOne as Function)(0, Buffer.from("k"), buf)).toThrow(
+      new TypeError("rawStrMgetOne: expected 4 arguments, got 3"),
     );
     expect(() => (native.rawStrSetPlain as Function)(0, Buffer.from("k"), Buffer.from("v"), 1)).toThrow(
       new TypeError("rawStrSetPlain: expected 3 arguments, got 4"),

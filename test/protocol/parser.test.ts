@@ -21,6 +21,33 @@ describe("RequestParser", () => {
     expect(parseAll([cmd])).toEqual([["SET", "key", "value"], ["PING"]]);
   });
 
+  it("keeps what it needs of transient reads (one buffer reused for every read), big arguments included", () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17, 0x61);
+    for (let i = 0; i < big.length; i += 4093) big[i] = 0x30 + (i % 10);
+    const stream = Buffer.concat([
+      Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${big.length}\r\n`),
+      big,
+      Buffer.from("\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPI"),
+      Buffer.from("NG\r\n"),
+    ]);
+    for (const step of [1000, 65536, 777777]) {
+      const p = new RequestParser(limits);
+      const shared = Buffer.alloc(step);
+      const got: Buffer[][] = [];
+      for (let i = 0; i < stream.length; i += step) {
+        const n = stream.copy(shared, 0, i, Math.min(stream.length, i + step));
+        p.feed(shared.subarray(0, n), true);
+        for (let a = p.next(); a; a = p.next()) got.push(a);
+        shared.fill(0x7e); // the next read lands here: nothing kept may change
+      }
+      expect(got.map((a) => a.length)).toEqual([3, 2, 1]);
+      expect(got[0][2].equals(big), `read by ${step}`).toBe(true);
+      expect(got[1].map(String)).toEqual(["GET", "k"]);
+      expect(String(got[2][0])).toBe("PING");
+      expect(p.pending).toBe(0);
+    }
+  });
+
   it("reassembles a command split at every byte", () => {
     for (let cut = 1; cut < cmd.length; cut++) {
       expect(parseAll([cmd.subarray(0, cut), cmd.subarray(cut)])).toEqual([["SET", "key", "value"], ["PING"]]);

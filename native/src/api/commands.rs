@@ -34,3 +34,33 @@ pub fn engine_command_names() -> Vec<String> {
 pub fn engine_list_packed_threshold(bytes: f64) -> bool {
     bytes >= 0.0 && crate::quicklist::set_packed_threshold(bytes as u64)
 }
+
+/// rawRunBatch: the registered commands at the start of `input[from..]`, run
+/// in one call (batch.rs); the number run, the log says the rest.
+#[inline(always)]
+pub fn run_batch(db: u32, input: &[u8], from: u32, buf: &mut [u8], pos: u32, limit: u32) -> i64 {
+    crate::batch::run(ks(), db as usize, input, from as usize, buf, pos as usize, limit as usize) as i64
+}
+
+/// Registers the commands the batch path may run (batch.rs `set_table`).
+#[napi(catch_unwind)]
+pub fn engine_batch_table(names: Vec<String>, ids: Vec<u32>, arities: Vec<i32>, kinds: Vec<u32>) -> napi::Result<()> {
+    crate::batch::set_table(&names, &ids, &arities, &kinds).map_err(napi::Error::from_reason)
+}
+
+/// What a name in the batch table is (batch.rs KIND_*).
+#[napi]
+pub const BATCH_KIND_COMMAND: u32 = crate::batch::KIND_COMMAND;
+#[napi]
+pub const BATCH_KIND_MULTI: u32 = crate::batch::KIND_MULTI;
+#[napi]
+pub const BATCH_KIND_EXEC: u32 = crate::batch::KIND_EXEC;
+
+/// Registers the Buffer the batch path logs into (f64s; JavaScript keeps it
+/// referenced for the life of the process).
+#[napi(catch_unwind)]
+pub fn engine_register_batch_log(mut block: napi::bindgen_prelude::BufferSlice) {
+    let ptr = block.as_mut_ptr() as *mut f64;
+    assert!((ptr as usize) % 8 == 0, "batch log not aligned");
+    unsafe { crate::batch::register_log(ptr, block.len() / 8) };
+}

@@ -72,18 +72,18 @@ pub fn value_size(v: &Value, samples: usize) -> usize {
 fn stream_size(st: &crate::t_stream::Stream, samples: usize) -> usize {
     use crate::t_stream::rax_nodes;
     let rax = |numele: usize, keys: &mut dyn Iterator<Item = u128>| numele * 16 + rax_nodes(keys) * (4 + 8 * 30);
-    let mut size = ROBJ + 80 + rax(st.nodes.len(), &mut st.nodes.keys().copied());
+    let mut size = ROBJ + 80 + rax(st.nodes.len(), &mut st.nodes.keys().map(|id| id.key()));
     let sampled: Vec<usize> = st.nodes.values().take(samples).map(|lp| usable_size(lp.alloc_size())).collect();
     if st.nodes.len() <= sampled.len() {
         size += sampled.iter().sum::<usize>();
-    } else if let Some(tail) = st.nodes.values().next_back() {
+    } else if let Some((_, tail)) = st.nodes.last() {
         let avg = if sampled.is_empty() { 0 } else { sampled.iter().sum::<usize>() / sampled.len() };
         size += avg * (st.nodes.len() - 1) + usable_size(tail.alloc_size());
     }
     for g in st.groups.values() {
         size += 40 + rax(g.pel.len(), &mut g.pel.keys().map(|id| id.key())) + 24 * g.pel.len();
         for (name, c) in &g.consumers {
-            size += 32 + name.len() + rax(c.pel.len(), &mut c.pel.iter().map(|id| id.key()));
+            size += 32 + name.len() + rax(c.pel.len(), &mut c.pel.keys().map(|id| id.key()));
         }
     }
     size

@@ -10,9 +10,6 @@
 // returns: i64, f64, bool, or none (undefined). The function is called with
 // the arguments in order and must not keep the slices.
 raw_bindings! {
-    /// GET: writes the bulk into `buf` at `pos`; the new position, or NIL / NOSPACE.
-    rawStrGet(db: u32, key: &[u8], buf: &mut [u8], pos: u32) -> i64 = crate::api::strings::get;
-
     /// One key of MGET: the bulk, or NIL (missing key or another type).
     rawStrMgetOne(db: u32, key: &[u8], buf: &mut [u8], pos: u32) -> i64 = crate::api::strings::mget_one;
 
@@ -23,13 +20,15 @@ raw_bindings! {
     /// the expire argument as the client gave it: OK, NIL or a written reply.
     rawStrSet(db: u32, key: &[u8], val: &[u8], flags: u32, expire: &[u8], buf: &mut [u8], pos: u32) -> i64 = crate::api::strings::set;
 
-    /// INCRBY, or DECRBY with `negate`: writes the integer or the error.
-    rawStrIncrBy(db: u32, key: &[u8], delta: &[u8], negate: bool, buf: &mut [u8], pos: u32) -> i64 = crate::api::strings::incr_by;
-
     /// Runs engine command `cmd` (its position in command.rs's table, named by
     /// engineCommandNames) over the client's argv: the new position (its reply
     /// written), or a status code (NIL, OK, BLOCK, ...).
     rawCommand(cmd: u32, db: u32, argv: Argv, buf: &mut [u8], pos: u32) -> i64 = crate::api::commands::run;
+
+    /// Runs the commands registered for the batch path at the start of
+    /// `input[from..]` (batch.rs), replying into `buf` from `pos` until `limit`:
+    /// the number run; the batch log tells where input and output stopped.
+    rawRunBatch(db: u32, input: &[u8], from: u32, buf: &mut [u8], pos: u32, limit: u32) -> i64 = crate::api::commands::run_batch;
 
     /// Test hook (DEBUG NATIVE-PANIC-TEST RAW): panics with `message`.
     rawDebugPanicTest(message: &[u8]) = crate::api::debug::panic_test;

@@ -51,14 +51,6 @@ fn finish(out: Out, c: i64) -> i64 {
 // The hot path (GET, MGET, SET, MSET, INCR and friends): plain functions the
 // raw callbacks generated from raw_table.rs call (see api/raw.rs).
 
-/// rawStrGet: GET.
-#[inline(always)]
-pub fn get(db: u32, key: &[u8], buf: &mut [u8], pos: u32) -> i64 {
-    let mut out = Out::new(buf, pos as usize);
-    let c = t_string::get(ks(), db as usize, key, &mut out);
-    finish(out, c)
-}
-
 /// rawStrMgetOne: one key of MGET, the bulk or NIL (missing key or another type).
 #[inline(always)]
 pub fn mget_one(db: u32, key: &[u8], buf: &mut [u8], pos: u32) -> i64 {
@@ -79,14 +71,6 @@ pub fn set_plain(db: u32, key: &[u8], val: &[u8]) {
 pub fn set(db: u32, key: &[u8], val: &[u8], flags: u32, expire: &[u8], buf: &mut [u8], pos: u32) -> i64 {
     let mut out = Out::new(buf, pos as usize);
     let c = t_string::set(ks(), db as usize, key, val, flags, expire, &mut out);
-    finish(out, c)
-}
-
-/// rawStrIncrBy: INCRBY, or DECRBY with `negate`.
-#[inline(always)]
-pub fn incr_by(db: u32, key: &[u8], delta: &[u8], negate: bool, buf: &mut [u8], pos: u32) -> i64 {
-    let mut out = Out::new(buf, pos as usize);
-    let c = t_string::incr_by(ks(), db as usize, key, delta, negate, &mut out);
     finish(out, c)
 }
 

@@ -206,8 +206,8 @@ fn write_id(w: &mut Writer, id: crate::t_stream::Id) -> IoResult<()> {
 
 fn write_stream(w: &mut Writer, s: &Stream, v3: bool) -> IoResult<()> {
     w.len_(s.nodes.len() as u64)?;
-    for (key, lp) in &s.nodes {
-        w.string(&key.to_be_bytes())?;
+    for (id, lp) in s.nodes.iter() {
+        w.string(&id.key().to_be_bytes())?;
         w.string(lp.as_bytes())?;
     }
     w.len_(s.length)?;
@@ -217,24 +217,24 @@ fn write_stream(w: &mut Writer, s: &Stream, v3: bool) -> IoResult<()> {
     w.len_(s.entries_added)?;
     w.len_(s.groups.len() as u64)?;
     for (name, g) in &s.groups {
-        w.string(name)?;
+        w.string(&name)?;
         write_id(w, g.last_id)?;
         w.len_(g.entries_read as u64)?;
         w.len_(g.pel.len() as u64)?;
-        for (id, nack) in &g.pel {
+        for (id, nack) in g.pel.iter() {
             w.raw(&id.key().to_be_bytes())?;
             w.ms(nack.delivery_time)?;
             w.len_(nack.delivery_count)?;
         }
         w.len_(g.consumers.len() as u64)?;
         for (cname, c) in &g.consumers {
-            w.string(cname)?;
+            w.string(&cname)?;
             w.ms(c.seen_time)?;
             if v3 {
                 w.ms(c.active_time)?;
             }
             w.len_(c.pel.len() as u64)?;
-            for id in &c.pel {
+            for id in c.pel.keys() {
                 w.raw(&id.key().to_be_bytes())?;
             }
         }

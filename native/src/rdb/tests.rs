@@ -61,13 +61,15 @@ fn values() -> Vec<Value> {
     }
     let mut g = Group::new(Id::new(3, 0), 3);
     for i in 1..=3 {
-        g.pel.insert(Id::new(i, 0), Nack { delivery_time: 1000 + i as i64, delivery_count: 1, consumer: b"alice".to_vec() });
+        g.pel.insert(Id::new(i, 0), Nack { delivery_time: 1000 + i as i64, delivery_count: 1, consumer: b"alice"[..].into() });
     }
-    let mut c = Consumer::new(5);
-    c.pel.extend((1..=3).map(|i| Id::new(i, 0)));
-    g.consumers.insert(b"alice".to_vec(), c);
-    g.consumers.insert(b"bob".to_vec(), Consumer::new(7));
-    st.groups.insert(b"g1".to_vec(), g);
+    let mut c = Consumer::new(b"alice", 5);
+    for i in 1..=3 {
+        c.pel.insert(Id::new(i, 0), ());
+    }
+    g.consumers.insert(b"alice", c);
+    g.consumers.insert(b"bob", Consumer::new(b"bob", 7));
+    st.groups.insert(b"g1", g);
     out.push(Value::Stream(Box::new(st)));
     out
 }

@@ -604,7 +604,7 @@ pub(super) fn xread_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
             let now = ks.now_ms;
             let g = s.groups.get_mut(gname).unwrap();
             if !g.consumers.contains_key(cname) {
-                g.consumers.insert(cname.to_vec(), Consumer::new(now));
+                g.consumers.insert(cname, Consumer::new(cname, now));
                 ks.notify(db, key, Event::XGroupCreateConsumer);
                 ks.add_dirty(1);
                 if noack && ks.propagating() {
@@ -694,7 +694,7 @@ fn write_null_array(buf: &mut Vec<u8>, resp3: bool) {
 fn serve_history(s: &mut Stream, gname: &[u8], cname: &[u8], start: Id, count: usize, now: i64, buf: &mut Vec<u8>, resp3: bool) {
     use std::io::Write;
     let g = s.groups.get(gname).unwrap();
-    let ids: Vec<Id> = g.consumers[cname].pel.range(start..).take(if count == 0 { usize::MAX } else { count }).copied().collect();
+    let ids: Vec<Id> = g.consumers[cname].pel.iter_from(start).take(if count == 0 { usize::MAX } else { count }).map(|(id, _)| id).collect();
     let _ = write!(buf, "*{}\r\n", ids.len());
     let mut found = Vec::new();
     for &id in &ids {
@@ -744,9 +744,10 @@ fn serve_new(ks: &mut Keyspace, db: usize, key: &[u8], s: &mut Stream, gname: &[
         }
         let g = s.groups.get_mut(gname).unwrap();
         if !noack {
+            let name = g.consumers[cname].name.clone();
             match g.pel.get_mut(&id) {
                 Some(n) => {
-                    let old = std::mem::replace(&mut n.consumer, cname.to_vec());
+                    let old = std::mem::replace(&mut n.consumer, name);
                     n.delivery_time = now;
                     n.delivery_count = 1;
                     if let Some(c) = g.consumers.get_mut(&old) {
@@ -754,11 +755,11 @@ fn serve_new(ks: &mut Keyspace, db: usize, key: &[u8], s: &mut Stream, gname: &[
                     }
                 }
                 None => {
-                    g.pel.insert(id, Nack { delivery_time: now, delivery_count: 1, consumer: cname.to_vec() });
+                    g.pel.insert(id, Nack { delivery_time: now, delivery_count: 1, consumer: name });
                 }
             }
             let c = g.consumers.get_mut(cname).unwrap();
-            c.pel.insert(id);
+            c.pel.add(id);
             c.active_time = now;
             if ks.propagating() {
                 let n = &g.pel[&id];

@@ -30,7 +30,7 @@ fn consumer_or_create(ks: &mut Keyspace, db: usize, key: &[u8], g: &mut Group, n
     if g.consumers.contains_key(name) {
         return false;
     }
-    g.consumers.insert(name.to_vec(), Consumer::new(ks.now_ms));
+    g.consumers.insert(name, Consumer::new(name, ks.now_ms));
     ks.add_dirty(1);
     ks.notify(db, key, Event::XGroupCreateConsumer);
     true
@@ -98,7 +98,7 @@ pub(super) fn xgroup_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
         if s.groups.contains_key(gname) {
             return out.error("BUSYGROUP Consumer Group name already exists");
         }
-        s.groups.insert(gname.to_vec(), Group::new(gid, entries_read));
+        s.groups.insert(gname, Group::new(gid, entries_read));
         ks.add_dirty(1);
         ks.notify(db, key, Event::XGroupCreate);
         return code::OK;
@@ -143,8 +143,8 @@ pub(super) fn xgroup_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
         let mut pending = 0;
         if let Some(c) = g.consumers.remove(argv[4]) {
             pending = c.pel.len();
-            for id in &c.pel {
-                g.pel.remove(id);
+            for id in c.pel.keys() {
+                g.pel.remove(&id);
             }
             ks.add_dirty(1);
             ks.notify(db, key, Event::XGroupDelConsumer);
@@ -241,27 +241,28 @@ pub(super) fn xpending_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &m
             out.null();
             out.null_array();
         } else {
-            reply_id(out, *g.pel.keys().next().unwrap());
-            reply_id(out, *g.pel.keys().next_back().unwrap());
+            reply_id(out, g.pel.first().unwrap().0);
+            reply_id(out, g.pel.last().unwrap().0);
             let owners: Vec<_> = g.consumers.iter().filter(|(_, c)| !c.pel.is_empty()).collect();
             out.array(owners.len());
             for (name, c) in owners {
                 out.array(2);
-                out.bulk(name);
+                out.bulk(&name);
                 out.bulk_i64(c.pel.len() as i64);
             }
         }
         return code::WRITTEN;
     }
+    // From `start` on, as Redis seeks the PEL (the consumer's when one is named).
     let ids: Vec<Id> = match consumer {
         Some(name) => match g.consumers.get(name) {
             None => {
                 out.array(0);
                 return code::WRITTEN;
             }
-            Some(c) => c.pel.iter().copied().collect(),
+            Some(c) => c.pel.iter_from(start).map(|(id, _)| id).take_while(|id| *id <= end).collect(),
         },
-        None => g.pel.keys().copied().collect(),
+        None => g.pel.iter_from(start).map(|(id, _)| id).take_while(|id| *id <= end).collect(),
     };
     let now = ks.now_ms;
     let mut rows = Vec::new();
@@ -297,7 +298,7 @@ fn propagate_xclaim(ks: &mut Keyspace, db: usize, key: &[u8], gname: &[u8], g: &
     let (t, dc, last) = (n.delivery_time.to_string(), n.delivery_count.to_string(), g.last_id.to_bytes());
     ks.also_propagate(
         db,
-        &[b"XCLAIM", key, gname, &n.consumer, b"0", id_arg, b"TIME", t.as_bytes(), b"RETRYCOUNT", dc.as_bytes(), b"FORCE", b"JUSTID", b"LASTID", &last],
+        &[b"XCLAIM", key, gname, &n.consumer[..], b"0", id_arg, b"TIME", t.as_bytes(), b"RETRYCOUNT", dc.as_bytes(), b"FORCE", b"JUSTID", b"LASTID", &last],
     );
 }
 
@@ -400,7 +401,7 @@ pub(super) fn xclaim_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
         }
         let mut fresh = false;
         if force && !g.pel.contains_key(&id) {
-            g.pel.insert(id, Nack { delivery_time: now, delivery_count: 0, consumer: Vec::new() });
+            g.pel.insert(id, Nack { delivery_time: now, delivery_count: 0, consumer: (&b""[..]).into() });
             fresh = true;
         }
         let Some(n) = g.pel.get(&id) else { continue };
@@ -481,7 +482,7 @@ pub(super) fn xautoclaim_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: 
         g.consumers.get_mut(cname).unwrap().seen_time = now;
     }
     let mut attempts = count * 10;
-    let pending: Vec<Id> = s.groups[gname].pel.range(start..).map(|(k, _)| *k).collect();
+    let pending: Vec<Id> = s.groups[gname].pel.iter_from(start).map(|(k, _)| k).collect();
     let mut idx = 0;
     let mut claimed: Vec<(Id, Option<Vec<Vec<u8>>>)> = Vec::new();
     let mut deleted = Vec::new();
@@ -557,7 +558,7 @@ pub(super) fn xinfo_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
             let inactive = if c.active_time != -1 { now - c.active_time } else { -1 };
             out.map(4);
             out.bulk(b"name");
-            out.bulk(name);
+            out.bulk(&name);
             out.bulk(b"pending");
             out.int(c.pel.len() as i64);
             out.bulk(b"idle");
@@ -572,7 +573,7 @@ pub(super) fn xinfo_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
         for (name, g) in &s.groups {
             out.map(6);
             out.bulk(b"name");
-            out.bulk(name);
+            out.bulk(&name);
             out.bulk(b"consumers");
             out.int(g.consumers.len() as i64);
             out.bulk(b"pending");
@@ -634,7 +635,7 @@ fn xinfo_stream(s: &Stream, argv: &[&[u8]], out: &mut Out) -> i64 {
     out.bulk(b"radix-tree-keys");
     out.int(s.nodes.len() as i64);
     out.bulk(b"radix-tree-nodes");
-    out.int(super::rax_nodes(s.nodes.keys().copied()) as i64);
+    out.int(super::rax_nodes(s.nodes.keys().map(Id::key)) as i64);
     out.bulk(b"last-generated-id");
     reply_id(out, s.last_id);
     out.bulk(b"max-deleted-entry-id");
@@ -663,7 +664,7 @@ fn xinfo_stream(s: &Stream, argv: &[&[u8]], out: &mut Out) -> i64 {
     for (name, g) in &s.groups {
         out.map(7);
         out.bulk(b"name");
-        out.bulk(name);
+        out.bulk(&name);
         out.bulk(b"last-delivered-id");
         reply_id(out, g.last_id);
         reply_entries_read(out, g);
@@ -676,7 +677,7 @@ fn xinfo_stream(s: &Stream, argv: &[&[u8]], out: &mut Out) -> i64 {
         out.array(rows.len());
         for (id, n) in rows {
             out.array(4);
-            reply_id(out, *id);
+            reply_id(out, id);
             out.bulk(&n.consumer);
             out.int(n.delivery_time);
             out.int(n.delivery_count as i64);
@@ -686,7 +687,7 @@ fn xinfo_stream(s: &Stream, argv: &[&[u8]], out: &mut Out) -> i64 {
         for (cname, c) in &g.consumers {
             out.map(5);
             out.bulk(b"name");
-            out.bulk(cname);
+            out.bulk(&cname);
             out.bulk(b"seen-time");
             out.int(c.seen_time);
             out.bulk(b"active-time");
@@ -696,10 +697,10 @@ fn xinfo_stream(s: &Stream, argv: &[&[u8]], out: &mut Out) -> i64 {
             out.bulk(b"pending");
             let rows: Vec<_> = c.pel.iter().take(cap).collect();
             out.array(rows.len());
-            for id in rows {
-                let n = &g.pel[id];
+            for (id, _) in rows {
+                let n = &g.pel[&id];
                 out.array(3);
-                reply_id(out, *id);
+                reply_id(out, id);
                 out.int(n.delivery_time);
                 out.int(n.delivery_count as i64);
             }

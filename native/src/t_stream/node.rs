@@ -116,52 +116,106 @@ fn push_entry(lp: &mut Listpack, master: Id, id: Id, fv: &[&[u8]], same: bool) {
     lp.push_back_i64(lp_count as i64);
 }
 
-/// Every entry of the node (deleted ones too), in order.
-pub fn entries(lp: &Listpack, master: Id) -> Vec<Entry> {
-    let mut out = Vec::new();
-    let mut p = lp.first();
-    // Master entry: count, deleted, num-fields, the fields, the 0 terminator.
-    p = p.and_then(|p| lp.next(p)).and_then(|p| lp.next(p));
-    let Some(nf_pos) = p else { return out };
-    let nf = int_at(lp, nf_pos) as usize;
-    let mut master_fields = Vec::with_capacity(nf);
-    let mut p = lp.next(nf_pos);
-    for _ in 0..nf {
-        let q = p.unwrap();
-        master_fields.push(lp.get(q).to_vec());
-        p = lp.next(q);
+/// One entry's header, as a walk finds it: its ID and flags, where its flags
+/// element is, and where its fields (or values, with FLAG_SAMEFIELDS) start.
+#[derive(Clone, Copy)]
+pub struct Head {
+    pub id: Id,
+    pub flags: i64,
+    pub pos: usize,
+    body: usize,
+}
+
+impl Head {
+    pub fn deleted(&self) -> bool {
+        self.flags & FLAG_DELETED != 0
     }
-    p = p.and_then(|q| lp.next(q)); // the terminator
-    while let Some(pos) = p {
-        let flags = int_at(lp, pos);
-        let q = lp.next(pos).unwrap();
-        let ms = master.ms.wrapping_add(int_at(lp, q) as u64);
-        let q = lp.next(q).unwrap();
-        let seq = master.seq.wrapping_add(int_at(lp, q) as u64);
-        let mut q = lp.next(q).unwrap();
-        let mut fields = Vec::new();
-        if flags & FLAG_SAMEFIELDS != 0 {
-            for f in &master_fields {
-                fields.push(f.clone());
-                fields.push(lp.get(q).to_vec());
+}
+
+/// A node opened for reading: entries are walked header by header, and only
+/// the ones asked for have their fields copied out (a range that wants 10
+/// entries of a 100-entry node decodes 10).
+pub struct Reader<'a> {
+    lp: &'a Listpack,
+    master: Id,
+    /// The master entry's field elements.
+    master_fields: Vec<usize>,
+    first: Option<usize>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(lp: &'a Listpack, master: Id) -> Reader<'a> {
+        // Master entry: count, deleted, num-fields, the fields, the 0 terminator.
+        let nf_pos = lp.first().and_then(|p| lp.next(p)).and_then(|p| lp.next(p));
+        let mut master_fields = Vec::new();
+        let mut first = None;
+        if let Some(nf_pos) = nf_pos {
+            let nf = int_at(lp, nf_pos) as usize;
+            let mut p = lp.next(nf_pos);
+            for _ in 0..nf {
+                let q = p.unwrap();
+                master_fields.push(q);
+                p = lp.next(q);
+            }
+            first = p.and_then(|q| lp.next(q));
+        }
+        Reader { lp, master, master_fields, first }
+    }
+
+    /// The entries' headers in order, deleted ones too.
+    pub fn heads(&self) -> impl Iterator<Item = Head> + '_ {
+        let lp = self.lp;
+        let mut p = self.first;
+        std::iter::from_fn(move || {
+            let pos = p?;
+            let flags = int_at(lp, pos);
+            let q = lp.next(pos).unwrap();
+            let ms = self.master.ms.wrapping_add(int_at(lp, q) as u64);
+            let q = lp.next(q).unwrap();
+            let seq = self.master.seq.wrapping_add(int_at(lp, q) as u64);
+            let body = lp.next(q).unwrap();
+            // Step over the fields and values to the lp-count, then past it.
+            let skip = if flags & FLAG_SAMEFIELDS != 0 { self.master_fields.len() } else { 2 * int_at(lp, body) as usize + 1 };
+            let mut q = body;
+            for _ in 0..skip {
+                q = lp.next(q).unwrap();
+            }
+            p = lp.next(q);
+            Some(Head { id: Id::new(ms, seq), flags, pos, body })
+        })
+    }
+
+    /// The entry's fields and values, alternating.
+    pub fn fields(&self, h: &Head) -> Vec<Vec<u8>> {
+        let lp = self.lp;
+        let mut out = Vec::new();
+        let mut q = h.body;
+        if h.flags & FLAG_SAMEFIELDS != 0 {
+            out.reserve(2 * self.master_fields.len());
+            for &f in &self.master_fields {
+                out.push(lp.get(f).to_vec());
+                out.push(lp.get(q).to_vec());
                 q = lp.next(q).unwrap();
             }
         } else {
             let n = int_at(lp, q) as usize;
-            q = lp.next(q).unwrap();
+            out.reserve(2 * n);
             for _ in 0..2 * n {
-                fields.push(lp.get(q).to_vec());
                 q = lp.next(q).unwrap();
+                out.push(lp.get(q).to_vec());
             }
         }
-        // q is at lp-count.
-        p = lp.next(q);
-        out.push(Entry { id: Id::new(ms, seq), flags, pos, fields });
+        out
     }
-    out
+}
+
+/// Every entry of the node (deleted ones too), in order, fields copied out.
+pub fn entries(lp: &Listpack, master: Id) -> Vec<Entry> {
+    let r = Reader::new(lp, master);
+    r.heads().map(|h| Entry { id: h.id, flags: h.flags, pos: h.pos, fields: r.fields(&h) }).collect()
 }
 
 /// The ID of the node's last entry, deleted or not (lpGetEdgeStreamID).
 pub fn last_id_any(lp: &Listpack, master: Id) -> Id {
-    entries(lp, master).last().map(|e| e.id).unwrap_or(master)
+    Reader::new(lp, master).heads().last().map(|h| h.id).unwrap_or(master)
 }

@@ -27,7 +27,7 @@ fn nodes_are_laid_out_as_redis_dumps_them() {
     s.append_within(Id::new(2, 0), &[b"x", b"yy"], 4096, 2);
     s.append_within(Id::new(3, 5), &[b"a", b"100000", b"b", b"-7"], 4096, 2);
     assert!(s.delete(Id::new(1, 2)));
-    let nodes: Vec<(u128, Vec<u8>)> = s.nodes.iter().map(|(k, lp)| (*k, lp.as_bytes().to_vec())).collect();
+    let nodes: Vec<(u128, Vec<u8>)> = s.nodes.iter().map(|(k, lp)| (k.key(), lp.as_bytes().to_vec())).collect();
     assert_eq!(nodes.len(), 2);
     assert_eq!(nodes[0].0.to_be_bytes().to_vec(), unhex("00000000000000010000000000000001"));
     assert_eq!(nodes[0].1, unhex("2d00000012000101010102018161028162020001020100010001010102010501030100010101030104010501ff"));

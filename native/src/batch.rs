@@ -1,0 +1,496 @@
+//! A pipeline's commands run in one native call (issue 7's "batch" path).
+//!
+//! TypeScript keeps every rule: it decides when a client's input may be run
+//! here (nothing listens on the write path, no MULTI, no MONITOR, no pause, an
+//! authenticated client whose replies are on, ...) and which commands may be:
+//! engine-table commands whose TypeScript handler is nothing but the engine
+//! call, registered with their arity (`set_table`). This module then parses
+//! the complete RESP commands at the start of the input, runs each one that is
+//! registered through the same `Cmd` function the TypeScript handler calls,
+//! writes its reply, and stops at the first command it must leave to
+//! TypeScript (not registered, a wrong arity, an inline or malformed or
+//! incomplete command) without touching it. Each command it ran is logged
+//! (which, how long, where its bytes and its reply are) for TypeScript to
+//! account as call() does: statistics, errors, latency, slowlog.
+use crate::command::table;
+use crate::keyspace::Keyspace;
+use crate::reply::{code, Out};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::RwLock;
+use std::time::Instant;
+
+/// Log header slots: commands logged, where the input and the output stopped,
+/// and whether the last command's reply waits in the overflow area.
+pub const LOG_COUNT: usize = 0;
+pub const LOG_IN: usize = 1;
+pub const LOG_OUT: usize = 2;
+pub const LOG_SPILLED: usize = 3;
+/// 1 when the batch stopped before a command it could have run (a record to
+/// drain, a spilled reply, a full log, the output limit): TypeScript may call again.
+pub const LOG_AGAIN: usize = 4;
+pub const LOG_HEADER: usize = 5;
+/// Per command: its registration index, its run time (µs; for the commands
+/// before a panic it stays in time-stamp counter units), the offsets of its
+/// bytes in the input [start, end), where its reply starts in the output, and
+/// the changes it made (the dirty count's growth: TypeScript propagates it).
+pub const LOG_FIELDS: usize = 6;
+
+/// The longest command name the table can hold (names are matched lowercase).
+const NAME_MAX: usize = 32;
+/// A command with more arguments than this goes to TypeScript.
+const ARGS_MAX: usize = 64;
+
+/// What a registered name is: an engine command, or MULTI / EXEC (a whole
+/// transaction of engine commands in the input runs here).
+pub const KIND_COMMAND: u32 = 0;
+pub const KIND_MULTI: u32 = 1;
+pub const KIND_EXEC: u32 = 2;
+
+struct Entry {
+    cmd: u32,
+    arity: i32,
+    kind: u32,
+    /// Its position in the registration (what the log reports).
+    index: u32,
+}
+
+impl Entry {
+    fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity > 0 {
+            argc == self.arity
+        } else {
+            argc >= -self.arity
+        }
+    }
+}
+
+type Table = ahash::AHashMap<Vec<u8>, Entry>;
+
+/// The entry for a command name in any ASCII case.
+#[inline]
+fn lookup<'t>(map: &'t Table, name: &[u8]) -> Option<&'t Entry> {
+    if name.len() > NAME_MAX {
+        return None;
+    }
+    let mut lower = [0u8; NAME_MAX];
+    for (d, s) in lower.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    map.get(&lower[..name.len()])
+}
+
+static TABLE: RwLock<Option<Table>> = RwLock::new(None);
+static LOG: AtomicPtr<f64> = AtomicPtr::new(std::ptr::null_mut());
+static LOG_CAP: AtomicUsize = AtomicUsize::new(0);
+
+/// Registers the commands this path may run: lowercase `names` (as the client
+/// may send them, renames applied), the engine command ids, Redis's arities,
+/// and what each is (KIND_*; the id of MULTI and EXEC is not used).
+pub fn set_table(names: &[String], cmds: &[u32], arities: &[i32], kinds: &[u32]) -> Result<(), String> {
+    let mut map = Table::default();
+    for (i, name) in names.iter().enumerate() {
+        let cmd = *cmds.get(i).ok_or("fewer ids than names")?;
+        let arity = *arities.get(i).ok_or("fewer arities than names")?;
+        let kind = *kinds.get(i).ok_or("fewer kinds than names")?;
+        if name.len() > NAME_MAX || name.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(format!("name '{name}' is not lowercase or too long"));
+        }
+        if kind > KIND_EXEC || (kind == KIND_COMMAND && cmd as usize >= table().len()) {
+            return Err(format!("no engine command {cmd} (kind {kind})"));
+        }
+        map.insert(name.as_bytes().to_vec(), Entry { cmd, arity, kind, index: i as u32 });
+    }
+    *TABLE.write().unwrap() = Some(map);
+    Ok(())
+}
+
+/// Registers the log JavaScript reads after each batch (header + LOG_FIELDS per command).
+///
+/// # Safety
+/// `ptr` must point to `len` f64s that stay allocated and in place for the life of the process.
+pub unsafe fn register_log(ptr: *mut f64, len: usize) {
+    assert!(len > LOG_HEADER + LOG_FIELDS);
+    LOG_CAP.store((len - LOG_HEADER) / LOG_FIELDS, Ordering::Relaxed);
+    LOG.store(ptr, Ordering::Relaxed);
+}
+
+/// Where one complete RESP multibulk command ends; its arguments go to `args`.
+/// None when the command must go to TypeScript: not a multibulk, a header
+/// that is not plain digits, too many arguments, a bulk over `max_bulk`, or
+/// bytes still to come.
+fn parse<'a>(input: &'a [u8], mut pos: usize, max_bulk: u64, args: &mut [&'a [u8]; ARGS_MAX]) -> Option<(usize, usize)> {
+    if input.get(pos) != Some(&b'*') {
+        return None;
+    }
+    let (count, next) = header(input, pos + 1)?;
+    if count == 0 || count > ARGS_MAX as u64 {
+        return None;
+    }
+    pos = next;
+    for slot in args.iter_mut().take(count as usize) {
+        if input.get(pos) != Some(&b'$') {
+            return None;
+        }
+        let (len, next) = header(input, pos + 1)?;
+        if len > max_bulk {
+            return None;
+        }
+        let end = next.checked_add(len as usize)?;
+        // Redis does not check the trailing CRLF's bytes either; they must have arrived.
+        if end + 2 > input.len() {
+            return None;
+        }
+        *slot = &input[next..end];
+        pos = end + 2;
+    }
+    Some((count as usize, pos))
+}
+
+/// A header's number (plain digits, 1 to 9 of them, no leading zero but "0"
+/// itself) and where its line ends; None for anything else or an unfinished line.
+#[inline]
+fn header(input: &[u8], mut pos: usize) -> Option<(u64, usize)> {
+    let start = pos;
+    let mut v: u64 = 0;
+    while let Some(&c) = input.get(pos) {
+        if c == b'\r' {
+            break;
+        }
+        if !c.is_ascii_digit() || pos - start >= 9 {
+            return None;
+        }
+        v = v * 10 + (c - b'0') as u64;
+        pos += 1;
+    }
+    let n = pos - start;
+    if n == 0 || (n > 1 && input[start] == b'0') || pos + 1 >= input.len() {
+        return None;
+    }
+    Some((v, pos + 2))
+}
+
+/// Runs the registered commands at the start of `input[from..]` in `db`,
+/// replying into `buf` from `pos`, until one must go to TypeScript, the
+/// output reaches `limit` bytes, the log is full or a reply spills. Returns
+/// the number of commands run; the log's header says where input and output
+/// stopped.
+pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u8], pos: usize, limit: usize) -> usize {
+    let log_ptr = LOG.load(Ordering::Relaxed);
+    let cap = LOG_CAP.load(Ordering::Relaxed);
+    assert!(!log_ptr.is_null(), "batch log not registered");
+    let log = unsafe { std::slice::from_raw_parts_mut(log_ptr, LOG_HEADER + cap * LOG_FIELDS) };
+    let guard = TABLE.read().unwrap();
+    let map = guard.as_ref().expect("batch table not registered");
+    let max_bulk = crate::config::get().proto_max_bulk_len.max(0) as u64;
+    let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
+    let (mut inp, mut outp, mut n, mut spilled, mut stop_after) = (from, pos, 0usize, false, false);
+    log[LOG_COUNT] = 0.0;
+    log[LOG_IN] = from as f64;
+    log[LOG_OUT] = pos as f64;
+    log[LOG_SPILLED] = 0.0;
+    log[LOG_AGAIN] = 0.0;
+    // Per command one time-stamp counter read (a few ns; the clock costs ~25 ns
+    // a read), turned into time with the ratio the clock gives over the whole batch.
+    let (clock0, stamp0) = (Instant::now(), stamp());
+    let mut t0 = stamp0;
+    while n < cap && outp < limit {
+        let Some((argc, end)) = parse(input, inp, max_bulk, &mut args) else { break };
+        let Some(e) = lookup(map, args[0]) else { break };
+        if !e.arity_ok(argc) {
+            break;
+        }
+        let res = match e.kind {
+            KIND_COMMAND => {
+                let mut out = Out::new(buf, outp);
+                let dirty = ks.dirty();
+                // Would block: nothing changed, nothing written; TypeScript runs it (blocking commands are not registered).
+                if !run_one(ks, db, e, &args[..argc], &mut out) {
+                    break;
+                }
+                let res = out.finish();
+                let t1 = stamp();
+                log_entry(log, n, e, t1.wrapping_sub(t0), inp, end, outp);
+                log[LOG_HEADER + n * LOG_FIELDS + 5] = (ks.dirty() - dirty) as f64;
+                t0 = t1;
+                n += 1;
+                inp = end;
+                // What it recorded (an expired key's DEL, a rewrite of what it propagates)
+                // is drained with its own propagation: TypeScript takes over after it.
+                if !ks.changes.is_empty() {
+                    stop_after = true;
+                }
+                res
+            }
+            // While propagation is recorded, transactions go the usual way (their
+            // commands' records could not be told apart).
+            KIND_MULTI if ks.propagating() => break,
+            KIND_MULTI => {
+                let Some(tx) = Transaction::scan(map, input, end, max_bulk, cap - n) else { break };
+                let res = tx.run(ks, db, e, input, inp, buf, outp, log, n, &mut t0);
+                n += tx.commands.len() + 2;
+                inp = tx.end;
+                res
+            }
+            // EXEC without MULTI: TypeScript answers.
+            _ => break,
+        };
+        spilled = res == code::NOSPACE;
+        if !spilled {
+            outp = res as usize;
+        }
+        // Kept current after each command: if the next one panics, TypeScript
+        // still accounts for those that ran.
+        log[LOG_COUNT] = n as f64;
+        log[LOG_IN] = inp as f64;
+        log[LOG_OUT] = outp as f64;
+        if spilled || stop_after {
+            break;
+        }
+    }
+    log[LOG_SPILLED] = if spilled { 1.0 } else { 0.0 };
+    log[LOG_AGAIN] = if spilled || stop_after || n == cap || outp >= limit { 1.0 } else { 0.0 };
+    if n > 0 {
+        let stamps = stamp().wrapping_sub(stamp0).max(1) as f64;
+        let usec_per_stamp = clock0.elapsed().as_nanos() as f64 / 1000.0 / stamps;
+        for i in 0..n {
+            log[LOG_HEADER + i * LOG_FIELDS + 1] *= usec_per_stamp;
+        }
+    }
+    n
+}
+
+/// Runs engine command `e` and writes its status code's answer; false when it would block.
+#[inline]
+fn run_one(ks: &mut Keyspace, db: usize, e: &Entry, argv: &[&[u8]], out: &mut Out) -> bool {
+    let cmd = &table()[e.cmd as usize];
+    match (cmd.f)(ks, db, argv, out) {
+        code::WRITTEN => {}
+        code::NIL => out.null(),
+        code::OK => out.raw(b"+OK\r\n"),
+        code::NIL_ARRAY => out.null_array(),
+        code::BLOCK => return false,
+        other => panic!("engine command {} returned status {other}, which the batch path cannot answer", cmd.name),
+    }
+    true
+}
+
+/// Logs the `n`-th command of the batch: what ran, its time in stamps, its bytes, its reply's offset.
+#[inline]
+fn log_entry(log: &mut [f64], n: usize, e: &Entry, stamps: u64, start: usize, end: usize, reply_at: usize) {
+    let at = LOG_HEADER + n * LOG_FIELDS;
+    log[at] = e.index as f64;
+    log[at + 1] = stamps as f64; // turned into µs at the end of the batch
+    log[at + 2] = start as f64;
+    log[at + 3] = end as f64;
+    log[at + 4] = reply_at as f64;
+    log[at + 5] = 0.0;
+}
+
+thread_local! {
+    /// Where a transaction's replies are gathered (kept between transactions; it only grows).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// MULTI, engine commands, EXEC, all complete in the input: run here as one
+/// unit (replies +OK, +QUEUED each, then the array of their replies), as the
+/// usual path would with nothing watched. Anything else in between (another
+/// command, a wrong arity, DISCARD, WATCH, an unfinished EXEC) leaves the
+/// whole transaction to TypeScript.
+struct Transaction<'t> {
+    /// Each queued command's bytes [start, end) and entry.
+    commands: Vec<(usize, usize, &'t Entry)>,
+    exec: &'t Entry,
+    exec_start: usize,
+    /// Where EXEC ends in the input.
+    end: usize,
+}
+
+impl<'t> Transaction<'t> {
+    /// The transaction whose MULTI ends at `from`, if this path can run it with `room` log entries.
+    fn scan(map: &'t Table, input: &[u8], from: usize, max_bulk: u64, room: usize) -> Option<Transaction<'t>> {
+        let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
+        let mut commands = Vec::new();
+        let mut p = from;
+        loop {
+            let (argc, end) = parse(input, p, max_bulk, &mut args)?;
+            let e = lookup(map, args[0])?;
+            if !e.arity_ok(argc) {
+                return None;
+            }
+            match e.kind {
+                KIND_COMMAND => commands.push((p, end, e)),
+                KIND_EXEC => return Some(Transaction { commands, exec: e, exec_start: p, end }),
+                _ => return None,
+            }
+            if commands.len() + 2 > room {
+                return None;
+            }
+            p = end;
+        }
+    }
+
+    /// Runs it, replying into `buf` at `outp` (or the overflow area: NOSPACE),
+    /// logging MULTI, each command and EXEC from the `n`-th log entry on; the
+    /// new output position or NOSPACE.
+    #[allow(clippy::too_many_arguments)]
+    fn run(&self, ks: &mut Keyspace, db: usize, multi: &Entry, input: &[u8], multi_start: usize, buf: &mut [u8], outp: usize, log: &mut [f64], n: usize, t0: &mut u64) -> i64 {
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let mut len = 0;
+            let put = |scratch: &mut Vec<u8>, len: &mut usize, bytes: &[u8]| {
+                if scratch.len() < *len + bytes.len() {
+                    scratch.resize(*len + bytes.len() + 16 * 1024, 0);
+                }
+                scratch[*len..*len + bytes.len()].copy_from_slice(bytes);
+                *len += bytes.len();
+            };
+            put(&mut scratch, &mut len, b"+OK\r\n");
+            let t1 = stamp();
+            log_entry(log, n, multi, t1.wrapping_sub(*t0), multi_start, self.commands.first().map_or(self.exec_start, |c| c.0), outp);
+            *t0 = t1;
+            for _ in &self.commands {
+                put(&mut scratch, &mut len, b"+QUEUED\r\n");
+            }
+            let exec_at = len;
+            let exec_t0 = *t0;
+            put(&mut scratch, &mut len, format!("*{}\r\n", self.commands.len()).as_bytes());
+            let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
+            for (i, &(start, end, e)) in self.commands.iter().enumerate() {
+                let (argc, _) = parse(input, start, u64::MAX, &mut args).expect("scanned before");
+                if scratch.len() < len + 16 * 1024 {
+                    scratch.resize(len + 32 * 1024, 0);
+                }
+                let reply_at = len;
+                let mut out = Out::new(&mut scratch[..], len);
+                // Blocking commands are not registered: inside MULTI they would answer a null array.
+                assert!(run_one(ks, db, e, &args[..argc], &mut out), "a blocking command in a batched transaction");
+                let res = out.finish();
+                if res == code::NOSPACE {
+                    let v = crate::reply::take_pending_vec();
+                    put(&mut scratch, &mut len, &v);
+                } else {
+                    len = res as usize;
+                }
+                let t1 = stamp();
+                log_entry(log, n + 1 + i, e, t1.wrapping_sub(*t0), start, end, outp + reply_at);
+                *t0 = t1;
+            }
+            let t1 = stamp();
+            // EXEC's time holds its commands' (as call() measures a command that runs others).
+            log_entry(log, n + 1 + self.commands.len(), self.exec, t1.wrapping_sub(exec_t0), self.exec_start, self.end, outp + exec_at);
+            *t0 = t1;
+            if outp + len <= buf.len() {
+                buf[outp..outp + len].copy_from_slice(&scratch[..len]);
+                (outp + len) as i64
+            } else {
+                crate::reply::set_pending(scratch[..len].to_vec());
+                code::NOSPACE
+            }
+        })
+    }
+}
+
+/// A cheap monotonic stamp: the CPU's time-stamp counter where there is one, else nanoseconds.
+#[inline(always)]
+fn stamp() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        core::arch::x86_64::_rdtsc()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        use std::sync::OnceLock;
+        static START: OnceLock<Instant> = OnceLock::new();
+        START.get_or_init(Instant::now).elapsed().as_nanos() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(parts: &[&str]) -> Vec<u8> {
+        let mut v = format!("*{}\r\n", parts.len()).into_bytes();
+        for p in parts {
+            v.extend_from_slice(format!("${}\r\n{}\r\n", p.len(), p).as_bytes());
+        }
+        v
+    }
+
+    #[test]
+    fn parses_complete_commands_only() {
+        let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
+        let c = cmd(&["LPUSH", "k", "v"]);
+        assert_eq!(parse(&c, 0, 1 << 20, &mut args), Some((3, c.len())));
+        assert_eq!(args[0], b"LPUSH");
+        assert_eq!(args[2], b"v");
+        for cut in 0..c.len() {
+            assert_eq!(parse(&c[..cut], 0, 1 << 20, &mut args), None, "cut at {cut}");
+        }
+        // Not plain: signs, leading zeros, inline commands, a bulk over the limit.
+        for bad in [&b"*+1\r\n$1\r\na\r\n"[..], b"*01\r\n$1\r\na\r\n", b"PING\r\n", b"*1\r\n$01\r\na\r\n", b"*0\r\n"] {
+            assert_eq!(parse(bad, 0, 1 << 20, &mut args), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(parse(&cmd(&["GET", "abcdef"]), 0, 5, &mut args), None);
+    }
+
+    /// The table and the log are the process's: tests that set them run one at a time.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    /// Registers a log of `entries` and a table of (name, arity, kind); the log.
+    fn setup(entries: usize, names: &[(&str, i32, u32)]) -> Vec<f64> {
+        let mut logbuf = vec![0f64; LOG_HEADER + entries * LOG_FIELDS];
+        unsafe { register_log(logbuf.as_mut_ptr(), logbuf.len()) };
+        let id = |n: &str| table().iter().position(|c| c.name == n).map_or(0, |i| i as u32);
+        let list: Vec<String> = names.iter().map(|n| n.0.to_string()).collect();
+        let ids: Vec<u32> = names.iter().map(|n| id(n.0)).collect();
+        let arities: Vec<i32> = names.iter().map(|n| n.1).collect();
+        let kinds: Vec<u32> = names.iter().map(|n| n.2).collect();
+        set_table(&list, &ids, &arities, &kinds).unwrap();
+        logbuf
+    }
+
+    #[test]
+    fn runs_registered_commands_and_stops_at_the_others() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let logbuf = setup(4, &[("lpush", -3, KIND_COMMAND), ("llen", 2, KIND_COMMAND)]);
+        let mut ks = Keyspace::new(1);
+        let mut input = Vec::new();
+        input.extend(cmd(&["lpush", "l", "a", "b"]));
+        input.extend(cmd(&["LLEN", "l"]));
+        input.extend(cmd(&["LLEN"])); // wrong arity: TypeScript's
+        input.extend(cmd(&["LLEN", "l"]));
+        let mut out = vec![0u8; 64];
+        let n = run(&mut ks, 0, &input, 0, &mut out, 0, 64);
+        assert_eq!(n, 2);
+        let end = logbuf[LOG_OUT] as usize;
+        assert_eq!(&out[..end], b":2\r\n:2\r\n");
+        let stop = logbuf[LOG_IN] as usize;
+        assert_eq!(&input[stop..stop + 4], b"*1\r\n");
+        assert_eq!(logbuf[LOG_HEADER + LOG_FIELDS], 1.0); // the second entry is llen
+        assert_eq!(logbuf[LOG_HEADER + LOG_FIELDS + 4], 4.0); // its reply starts after ":2\r\n"
+    }
+
+    #[test]
+    fn runs_whole_transactions_of_registered_commands() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let logbuf = setup(16, &[("lpush", -3, KIND_COMMAND), ("llen", 2, KIND_COMMAND), ("multi", 1, KIND_MULTI), ("exec", 1, KIND_EXEC)]);
+        let mut ks = Keyspace::new(1);
+        let mut input = Vec::new();
+        for c in [&["MULTI"][..], &["LPUSH", "l", "a"], &["LLEN", "l"], &["EXEC"], &["MULTI"], &["LLEN", "l"], &["DISCARD"]] {
+            input.extend(cmd(c));
+        }
+        // A buffer too small for the transaction's replies: they wait in the overflow area.
+        let mut out = vec![0u8; 8];
+        let n = run(&mut ks, 0, &input, 0, &mut out, 0, 1 << 20);
+        assert_eq!(n, 4, "MULTI, LPUSH, LLEN, EXEC");
+        assert_eq!(logbuf[LOG_SPILLED], 1.0);
+        assert_eq!(crate::reply::take_pending_vec(), b"+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:1\r\n:1\r\n");
+        let kinds: Vec<f64> = (0..4).map(|i| logbuf[LOG_HEADER + i * LOG_FIELDS]).collect();
+        assert_eq!(kinds, [2.0, 0.0, 1.0, 3.0]);
+        // The next transaction holds DISCARD: all of it is left to TypeScript.
+        let stop = logbuf[LOG_IN] as usize;
+        assert_eq!(run(&mut ks, 0, &input, stop, &mut vec![0u8; 64], 0, 1 << 20), 0);
+    }
+}

@@ -1,0 +1,62 @@
+/**
+ * The batch path's binding (native/src/batch.rs): the registered commands at
+ * the start of a client's input run in one native call, and a log (one
+ * Float64Array shared with the engine) says what ran.
+ */
+import { native } from "./addon.js";
+import { Code } from "./codes.js";
+import { land } from "./land.js";
+import type { Reply } from "../protocol/reply.js";
+
+/** Commands one call may run (and log) at most. */
+const LOG_CAP = 512;
+const LOG_HEADER = 5;
+/** Per command: registration index, µs, input start, input end, reply start, changes made. */
+export const LOG_FIELDS = 6;
+
+/** The log; entry i of the last batch starts at `LOG_HEADER + i * LOG_FIELDS`. */
+export const log = new Float64Array(LOG_HEADER + LOG_CAP * LOG_FIELDS);
+// Registered once for the life of the process; `log` is never released.
+native.engineRegisterBatchLog(Buffer.from(log.buffer));
+
+/** Where the fields of the `i`-th command of the last batch start in `log`. */
+export function entry(i: number): number {
+  return LOG_HEADER + i * LOG_FIELDS;
+}
+
+/** What a name in the batch table is: an engine command, or MULTI / EXEC (whole transactions of them run there). */
+export const KIND_COMMAND: number = native.BATCH_KIND_COMMAND;
+export const KIND_MULTI: number = native.BATCH_KIND_MULTI;
+export const KIND_EXEC: number = native.BATCH_KIND_EXEC;
+
+/** Registers what the batch path may run: the names clients use, engine command ids (0 for MULTI/EXEC), arities, kinds. */
+export function setTable(names: string[], ids: number[], arities: number[], kinds: number[]): void {
+  native.engineBatchTable(names, ids, arities, kinds);
+}
+
+/**
+ * Runs the registered commands at the start of `input[from..]` in `db`,
+ * replying into `r` (up to `limit` bytes, a reply past that spills and is
+ * landed here). Returns how many ran; `stoppedAt()` is where the input stopped.
+ * A native panic is thrown after the log has recorded the commands that ran
+ * before it, and `r.pos` covers their replies.
+ */
+export function run(db: number, input: Buffer, from: number, r: Reply, limit: number): number {
+  try {
+    native.rawRunBatch(db, input, from, r.buf, r.pos, limit);
+  } finally {
+    r.pos = log[2];
+    if (log[3] !== 0) land(r, Code.NOSPACE); // the last reply waits in the overflow area
+  }
+  return log[0];
+}
+
+/** The input offset where the last batch stopped. */
+export function stoppedAt(): number {
+  return log[1];
+}
+
+/** Whether the last batch stopped before a command it could run (the next call may go on at once). */
+export function mayGoOn(): boolean {
+  return log[4] !== 0;
+}

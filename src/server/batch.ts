@@ -1,0 +1,158 @@
+/**
+ * The batch path (issue 7): a client's pipelined data-type commands run in one
+ * native call (native/src/batch.rs) instead of one parse, dispatch and native
+ * call each. It takes only what would run exactly as through execute() and
+ * call(): engine commands whose handler is the bare engine call
+ * (engineHandler), not blocking ones, and whole MULTI ... EXEC transactions of
+ * them (replies and statistics as EXEC gives them), for a client with nothing that changes
+ * how a command runs (MULTI, CLIENT REPLY, subscribed, unauthenticated), while
+ * nothing needs to see each command as it runs (no keyspace events, WATCH,
+ * tracking or blocked clients listening on the write path, no MONITOR, no
+ * pause; propagation to the AOF and replicas is done from the log). Anything
+ * else, and the first command it cannot take, goes the usual way. What call() does after a command (its statistics,
+ * errors, latency, slowlog, CLIENT LIST's cmd=) is done here from the batch's log.
+ */
+import { batch } from "../engine/index.js";
+import { engineFormOf } from "../commands/engine-command.js";
+import { introspection } from "../commands/introspection.js";
+import type { CommandSpec } from "../commands/types.js";
+import { RequestParser } from "../protocol/parser.js";
+import type { Reply } from "../protocol/reply.js";
+import { countError } from "./call.js";
+import { writesDenied } from "../persistence/index.js";
+import type { Client } from "./client.js";
+import type { Server } from "./server.js";
+
+const NO_ARGV: Buffer[] = [];
+
+export class BatchPath {
+  /** Commands run on this path so far (tests check that it is taken). */
+  commands = 0;
+  /** The registered commands, by their index in the engine's batch table; null until first used. */
+  private specs: CommandSpec[] | null = null;
+
+  constructor(private readonly server: Server) {}
+
+  /** Whether `client`'s next commands may run on the batch path now. */
+  allowed(client: Client): boolean {
+    const s = this.server;
+    return (
+      client.multiCount < 0 &&
+      client.replyFlags === 0 &&
+      client.flags.size === 0 &&
+      client.authenticated &&
+      // Propagation alone (AOF, replicas) is done from the log; anything needing every change is not.
+      !s.writePath.recording &&
+      !s.paused() &&
+      introspection(s).monitors.size === 0 &&
+      // -MISCONF is dispatch's to answer (a failed BGSAVE stops writes).
+      !writesDenied(s)
+    );
+  }
+
+  /**
+   * Runs the commands the batch path can take at the start of what `parser`
+   * holds for `client`, replying into `r` (up to `limit` bytes); returns how
+   * many ran (0: the next command goes the usual way).
+   */
+  run(client: Client, parser: RequestParser, r: Reply, limit: number): number {
+    const input = parser.idleInput();
+    if (input === null) return 0;
+    const specs = (this.specs ??= this.register());
+    let n = 0;
+    try {
+      n = batch.run(client.db, input, parser.offset, r, limit);
+    } finally {
+      // Also after a native panic: the commands before it ran.
+      if (n === 0) n = batch.log[0];
+      if (n > 0) {
+        parser.consumedTo(batch.stoppedAt());
+        this.account(client, specs, input, r, n);
+      }
+    }
+    return n;
+  }
+
+  /** What call() does after each command, for the `n` commands of the last batch. */
+  private account(client: Client, specs: CommandSpec[], input: Buffer, r: Reply, n: number): void {
+    const s = this.server;
+    const log = batch.log;
+    const observed = s.observers.length > 0;
+    // Observers get argv only where they use it (slowlog); MONITOR and tracking keep commands off this path.
+    const argvFrom = introspection(s).slowerThan;
+    const wp = s.writePath;
+    const propagating = wp.propagating();
+    let spec: CommandSpec | null = null;
+    for (let i = 0; i < n; i++) {
+      const at = batch.entry(i);
+      spec = specs[log[at]];
+      const usec = log[at + 1];
+      if (propagating) this.propagate(client, spec, input, log[at + 2], log[at + 3], log[at + 5] !== 0, i === n - 1);
+      const st = (spec.stat ??= s.stats.command(spec.name));
+      st.calls++;
+      st.usec += usec;
+      const replyAt = log[at + 4];
+      if (r.buf[replyAt] === 45 /* '-' */) {
+        st.failed++;
+        countError(s, r, replyAt);
+      }
+      if (observed) {
+        const argv = argvFrom >= 0 && usec >= argvFrom ? argvOf(input, log[at + 2], log[at + 3]) : NO_ARGV;
+        s.afterCommand(client, spec, argv, usec);
+      }
+    }
+    s.stats.totalCommands += n;
+    this.commands += n;
+    if (spec) client.lastCommand = spec.name;
+  }
+
+  /**
+   * What call() propagates for a command of the batch (AOF, replicas): what it
+   * recorded (the last one of a batch may have: an expired key's DEL, a rewrite
+   * of its argv), else its argv when it changed something; one unit per command.
+   */
+  private propagate(client: Client, spec: CommandSpec, input: Buffer, start: number, end: number, changed: boolean, last: boolean): void {
+    const wp = this.server.writePath;
+    wp.depth++;
+    try {
+      wp.rewritten = false;
+      if (last && wp.hasRecords()) wp.drain(client);
+      if (wp.rewritten) wp.rewritten = false;
+      else if (changed) wp.propagate(client.db, argvOf(input, start, end));
+    } finally {
+      wp.depth--;
+    }
+    wp.flushPropagation(spec.name);
+  }
+
+  /** The engine's batch table: every engine command clients can call by name that the path may run. */
+  private register(): CommandSpec[] {
+    const specs: CommandSpec[] = [];
+    const names: string[] = [];
+    const ids: number[] = [];
+    const arities: number[] = [];
+    const kinds: number[] = [];
+    for (const [name, spec] of this.server.commands) {
+      if (name.length > 32 || name !== name.toLowerCase()) continue;
+      // MULTI ... EXEC with only engine commands between runs there whole (nothing is watched: WATCH listens on the write path).
+      const kind = spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : batch.KIND_COMMAND;
+      const form = spec.subcommands ? undefined : engineFormOf(spec.handler);
+      if (kind === batch.KIND_COMMAND && (form === undefined || spec.flags.includes("blocking"))) continue;
+      specs.push(spec);
+      names.push(name);
+      ids.push(form?.id ?? 0);
+      // A command whose engine form takes one arity only (SET) leaves the others to its handler.
+      arities.push(form?.arity ?? spec.arity);
+      kinds.push(kind);
+    }
+    batch.setTable(names, ids, arities, kinds);
+    return specs;
+  }
+}
+
+/** The arguments of the command at input[start, end) (complete: the engine parsed it). */
+function argvOf(input: Buffer, start: number, end: number): Buffer[] {
+  const p = new RequestParser({ maxBulkLen: Number.MAX_SAFE_INTEGER });
+  p.feed(input.subarray(start, end));
+  return p.next() ?? NO_ARGV;
+}

@@ -1,0 +1,258 @@
+/**
+ * The batch path (src/server/batch.ts, native/src/batch.rs): pipelined engine
+ * commands run in one native call. What clients see must be what the usual
+ * path gives (replies byte for byte against redis-server, pipelines cut at
+ * any byte, big replies), and what call() would have recorded must still be
+ * recorded (commandstats, errorstats, slowlog, latency histograms, CLIENT
+ * LIST's cmd=). Keyspace events stay off here: with a listener the path is off.
+ */
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import { RespConnection, encodeCommand, type Arg } from "../diff/resp.js";
+import type { RunningServer } from "../../src/index.js";
+import type { PropagatedOp } from "../../src/server/write-path.js";
+
+/** Sends `bytes` in the given pieces (each its own write, waiting a little between) and returns the reply bytes once `want` have come. */
+function sendInPieces(port: number, pieces: Buffer[], want: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, "127.0.0.1");
+    sock.setNoDelay(true);
+    const got: Buffer[] = [];
+    let have = 0;
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`only ${have} of ${want} reply bytes came`));
+    }, 10000);
+    sock.on("data", (d) => {
+      got.push(d);
+      have += d.length;
+      if (have >= want) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(Buffer.concat(got));
+      }
+    });
+    sock.on("error", reject);
+    sock.on("connect", async () => {
+      for (const p of pieces) {
+        sock.write(p);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    });
+  });
+}
+
+function infoField(info: Buffer, name: string): string | undefined {
+  return new RegExp(`^${name.replace(/\|/g, "\\|")}:(.*)\r$`, "m").exec(info.toString())?.[1];
+}
+
+describe.skipIf(!haveRedisServer())("the batch path", () => {
+  let nodis: RunningServer;
+  let oracle: { port: number; stop(): Promise<void> };
+  let mine: RespConnection;
+  let theirs: RespConnection;
+
+  beforeAll(async () => {
+    oracle = await startRedis();
+    nodis = await startNodis({ "enable-debug-command": "yes" });
+    mine = await RespConnection.connect(nodis.port);
+    theirs = await RespConnection.connect(oracle.port);
+  });
+  afterAll(async () => {
+    mine?.close();
+    theirs?.close();
+    await nodis?.close();
+    await oracle?.stop();
+  });
+
+  async function both(cmds: Arg[][]): Promise<[Buffer[], Buffer[]]> {
+    return [await mine.send(cmds), await theirs.send(cmds)];
+  }
+
+  /** A pipeline that mixes commands the path takes with ones it leaves (MULTI, SET with options, errors, arity errors). */
+  const mixed: Arg[][] = [
+    ["FLUSHALL"],
+    ["LPUSH", "l", "a", "b", "c"],
+    ["RPUSH", "l", "d"],
+    ["LRANGE", "l", "0", "-1"],
+    ["SET", "s", "1"],
+    ["INCR", "s"],
+    ["incrby", "s", "10"],
+    ["GET", "l"], // WRONGTYPE, answered on the path
+    ["LLEN"], // wrong arity: the usual path answers
+    ["MULTI"],
+    ["LPUSH", "l", "queued"],
+    ["GET", "s"],
+    ["EXEC"],
+    ["SET", "e", "v", "EX", "100"],
+    ["MSET", "a", "1", "b"], // MSET's own arity error
+    ["MSET", "a", "1", "b", "2"],
+    ["HSET", "h", "f", "v", "g", "w"],
+    ["HGETALL", "h"],
+    ["ZADD", "z", "1", "x", "2.5", "y"],
+    ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+    ["SADD", "set", "1", "2", "3"],
+    ["SMEMBERS", "set"],
+    ["GET", "missing"],
+    ["RPOP", "missing"],
+    ["DECR", "s"],
+    ["DECRBY", "s", "x"],
+    ["GET", "s"],
+    // Transactions: whole ones of engine commands run on the path; the others go the usual way.
+    ["MULTI"],
+    ["EXEC"],
+    ["MULTI"],
+    ["INCR", "s"],
+    ["GET", "l"],
+    ["SADD", "set", "4"],
+    ["EXEC"],
+    ["MULTI"],
+    ["INCR", "s"],
+    ["SET", "s", "5", "PX", "100000"], // not the engine's form: the whole transaction goes the usual way
+    ["EXEC"],
+    ["MULTI"],
+    ["LLEN"], // a wrong arity: EXECABORT
+    ["EXEC"],
+    ["MULTI"],
+    ["INCR", "s"],
+    ["DISCARD"],
+    ["MULTI"],
+    ["MULTI"],
+    ["INCR", "s"],
+    ["EXEC"],
+    ["EXEC"],
+    ["GET", "s"],
+  ];
+
+  it("answers a mixed pipeline as redis-server does, byte for byte, over RESP2 and RESP3", async () => {
+    const before = nodis.server.batchPath.commands;
+    const [a, b] = await both(mixed);
+    expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThan(20);
+    expect(a.map(String)).toEqual(b.map(String));
+    await both([["HELLO", "3"]]);
+    const [c, d] = await both(mixed);
+    expect(c.map(String)).toEqual(d.map(String));
+    await both([["HELLO", "2"]]);
+  });
+
+  it("answers the same when the pipeline arrives cut at every few bytes", async () => {
+    const bytes = Buffer.concat(mixed.slice(1).map(encodeCommand));
+    await theirs.call("FLUSHALL");
+    const expected = Buffer.concat(await theirs.send(mixed.slice(1)));
+    for (const step of [1, 7, 23]) {
+      await mine.call("FLUSHALL");
+      const pieces: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += step) pieces.push(bytes.subarray(i, i + step));
+      const got = await sendInPieces(nodis.port, pieces, expected.length);
+      expect(got.toString("latin1"), `cut every ${step} bytes`).toBe(expected.toString("latin1"));
+    }
+  });
+
+  it("sends big replies whole (replies that outgrow the output buffer), in transactions too", async () => {
+    const items = Array.from({ length: 3000 }, (_, i) => `item-${i}-${"x".repeat(40)}`);
+    const cmds: Arg[][] = [
+      ["FLUSHALL"],
+      ["RPUSH", "big", ...items],
+      ["LRANGE", "big", "0", "-1"],
+      ["LRANGE", "big", "0", "-1"],
+      ["LLEN", "big"],
+      ["MULTI"],
+      ["LRANGE", "big", "0", "-1"],
+      ["LPUSH", "big", "front"],
+      ["LRANGE", "big", "0", "-1"],
+      ["EXEC"],
+    ];
+    const [a, b] = await both(cmds);
+    expect(a.map(String)).toEqual(b.map(String));
+    expect(a[2].length).toBeGreaterThan(100_000);
+  });
+
+  it("counts calls, failed calls and errors as call() does", async () => {
+    const stats: Arg[][] = [["CONFIG", "RESETSTAT"], ...mixed.slice(1), ["INFO", "commandstats"], ["INFO", "errorstats"]];
+    const [a, b] = await both(stats);
+    const n = stats.length;
+    for (const cmd of ["lpush", "rpush", "lrange", "incr", "incrby", "get", "mset", "hset", "zadd", "sadd", "rpop", "decr", "decrby", "multi", "exec", "discard", "set"]) {
+      const pick = (info: Buffer) => (infoField(info, `cmdstat_${cmd}`) ?? "").replace(/usec=\d+,usec_per_call=[\d.]+,/, "");
+      expect(pick(a[n - 2]), cmd).toBe(pick(b[n - 2]));
+    }
+    expect(infoField(a[n - 1], "errorstat_WRONGTYPE")).toBe(infoField(b[n - 1], "errorstat_WRONGTYPE"));
+    expect(infoField(a[n - 1], "errorstat_ERR")).toBe(infoField(b[n - 1], "errorstat_ERR"));
+  });
+
+  it("logs slow commands with their arguments, feeds the latency histograms and CLIENT LIST's cmd=", async () => {
+    await mine.send([["SLOWLOG", "RESET"], ["CONFIG", "SET", "slowlog-log-slower-than", "0"], ["CONFIG", "RESETSTAT"]]);
+    const replies = await mine.send([["LPUSH", "slow", "v1"], ["LLEN", "slow"], ["SLOWLOG", "GET", "3"], ["LATENCY", "HISTOGRAM", "lpush", "llen"], ["CLIENT", "INFO"]]);
+    await mine.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+    const slowlog = replies[2].toString();
+    expect(slowlog).toContain("$5\r\nLPUSH\r\n$4\r\nslow\r\n$2\r\nv1\r\n");
+    expect(slowlog).toContain("$4\r\nLLEN\r\n$4\r\nslow\r\n");
+    const hist = replies[3].toString();
+    expect(hist).toMatch(/\$5\r\nlpush\r\n\*4\r\n\$5\r\ncalls\r\n:1\r\n/);
+    expect(hist).toMatch(/\$4\r\nllen\r\n\*4\r\n\$5\r\ncalls\r\n:1\r\n/);
+    // The last command before CLIENT INFO ran on the path: LATENCY then CLIENT ran the usual way.
+    expect(replies[4].toString()).toContain("cmd=client|info");
+    const list = await mine.send([["LLEN", "slow"], ["CLIENT", "LIST"]]);
+    expect(list[1].toString()).toContain("cmd=client|list");
+    const other = await RespConnection.connect(nodis.port);
+    try {
+      await mine.send([["LLEN", "slow"]]);
+      const seen = (await other.call("CLIENT", "LIST")).toString();
+      expect(seen).toMatch(/cmd=llen /);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("propagates (AOF, replicas) what the usual path propagates: argv, rewrites, expired keys' DELs, one unit per command", async () => {
+    const units: string[] = [];
+    const wp = nodis.server.writePath;
+    const stop = wp.onPropagate((ops: PropagatedOp[]) => units.push(ops.map((o) => `${o.db}:${o.argv.map(String).join(" ")}`).join(" | ")));
+    const play = async () => {
+      // No active expiry: the key must be there to expire lazily, in both runs.
+      await mine.send([["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["FLUSHALL"], ["SELECT", "0"], ["SET", "gone", "v", "PX", "1"], ["HSET", "h", "f", "1.5"]]);
+      await new Promise((r) => setTimeout(r, 20));
+      units.length = 0;
+      const replies = await mine.send([
+        ["LPUSH", "l", "a", "b"],
+        ["GET", "gone"], // expires lazily: its DEL is propagated
+        ["INCR", "n"],
+        ["GET", "l"], // WRONGTYPE: nothing propagated
+        ["HINCRBYFLOAT", "h", "f", "0.25"], // propagated as HSET
+        ["MSET", "a", "1", "b", "2"],
+        ["MULTI"],
+        ["INCR", "n"],
+        ["LPUSH", "l", "c"],
+        ["EXEC"],
+        ["SELECT", "3"],
+        ["SET", "k3", "v"],
+        ["RPOP", "missing"], // changes nothing
+        ["SELECT", "0"],
+      ]);
+      return { replies: replies.map(String), units: [...units] };
+    };
+    try {
+      const path = nodis.server.batchPath;
+      const before = path.commands;
+      const batched = await play();
+      expect(path.commands - before).toBeGreaterThanOrEqual(9);
+      // The same with a key listener: the batch path is off, everything goes through call().
+      wp.listen("keys", true);
+      let usual;
+      try {
+        const mark = path.commands;
+        usual = await play();
+        expect(path.commands).toBe(mark);
+      } finally {
+        wp.listen("keys", false);
+      }
+      expect(batched.replies).toEqual(usual.replies);
+      expect(batched.units).toEqual(usual.units);
+      expect(batched.units).toContain("0:DEL gone");
+      expect(batched.units.some((u) => u.includes("HSET h f 1.75"))).toBe(true);
+    } finally {
+      stop();
+      await mine.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
+  });
+});
