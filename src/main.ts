@@ -142,7 +142,6 @@ async function main(): Promise<void> {
       `WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`,
     );
   }
-
 }
 
 /**

@@ -94,8 +94,12 @@ impl<V> Node<V> {
 
     fn add_child(&mut self, pos: usize, child: Node<V>) {
         match &mut self.children.0 {
+            // Small arrays grow exactly (no slack); wider ones by doubling, as a
+            // stream's IDs fill 256-wide nodes one by one (full, they are exact again).
             Some(v) => {
-                v.reserve_exact(1);
+                if v.len() < 8 {
+                    v.reserve_exact(1);
+                }
                 v.insert(pos, child);
             }
             None => self.children = Kids::one(child),
@@ -369,7 +373,8 @@ impl<V> Rax<V> {
 
     /// A cursor positioned by `seek` (nothing found: `valid()` is false).
     pub fn seek(&self, op: Seek, key: &[u8]) -> Cursor<'_, V> {
-        let mut c = Cursor { root: &self.root, stack: Vec::new(), key: Vec::new() };
+        // Room for a stream ID's path and key: one allocation each.
+        let mut c = Cursor { root: &self.root, stack: Vec::with_capacity(8), key: Vec::with_capacity(32) };
         c.seek(op, key);
         c
     }
@@ -645,6 +650,13 @@ pub struct Walk<'a, V, K> {
     rev: bool,
     started: bool,
     decode: fn(&[u8]) -> K,
+}
+
+impl<V, K> Walk<'_, V, K> {
+    /// Whether the walk has nothing (more) to give.
+    pub fn at_end(&self) -> bool {
+        !self.cur.valid()
+    }
 }
 
 impl<'a, V, K> Iterator for Walk<'a, V, K> {

@@ -174,8 +174,7 @@ impl Stream {
         let mut n = 0;
         if !rev {
             // The node holding `start` may begin before it.
-            let from = self.nodes.iter_back_from(start).next().map(|(k, _)| k).unwrap_or(Id::MIN);
-            for (k, lp) in self.nodes.iter_from(from) {
+            for (k, lp) in self.nodes.iter_from_floor(start) {
                 if k > end {
                     break;
                 }
@@ -196,9 +195,8 @@ impl Stream {
         } else {
             for (k, lp) in self.nodes.iter_back_from(end) {
                 let r = node::Reader::new(lp, k);
-                let heads: Vec<node::Head> = r.heads().collect();
                 let mut before = false;
-                for h in heads.iter().rev() {
+                for h in r.heads_rev() {
                     if h.deleted() || h.id > end {
                         continue;
                     }
@@ -207,7 +205,7 @@ impl Stream {
                         break;
                     }
                     n += 1;
-                    if !f(h.id, &r.fields(h)) || (count > 0 && n >= count) {
+                    if !f(h.id, &r.fields(&h)) || (count > 0 && n >= count) {
                         return n;
                     }
                 }

@@ -15,11 +15,11 @@
 import { batch } from "../engine/index.js";
 import { engineFormOf } from "../commands/engine-command.js";
 import { introspection } from "../commands/introspection.js";
+import { writesDenied } from "../persistence/index.js";
 import type { CommandSpec } from "../commands/types.js";
 import { RequestParser } from "../protocol/parser.js";
 import type { Reply } from "../protocol/reply.js";
 import { countError } from "./call.js";
-import { writesDenied } from "../persistence/index.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 
@@ -44,9 +44,9 @@ export class BatchPath {
       // Propagation alone (AOF, replicas) is done from the log; anything needing every change is not.
       !s.writePath.recording &&
       !s.paused() &&
-      introspection(s).monitors.size === 0 &&
-      // -MISCONF is dispatch's to answer (a failed BGSAVE stops writes).
-      !writesDenied(s)
+      // A failed BGSAVE refuses writes (-MISCONF): dispatch's check, so the usual way.
+      !writesDenied(s) &&
+      introspection(s).monitors.size === 0
     );
   }
 

@@ -246,3 +246,47 @@ fn memory_per_key() {
     println!("bytes per key: BTreeSet<[u8;16]> {btree_set:.1}, Rax<()> {rax_unit:.1}; BTreeMap<[u8;16], 32 bytes> {btree_map:.1}, Rax<32 bytes> {rax_32:.1}");
     println!("rax nodes {} for {} keys", rax_set.node_count(), rax_set.len());
 }
+
+/// Time per insert and per seek, the rax against BTreeMap, for sequential
+/// stream IDs (what a PEL sees). Run alone:
+/// cargo test --release rax::tests::speed -- --ignored --nocapture
+#[test]
+#[ignore]
+fn speed_sequential_ids() {
+    let n = 200_000u64;
+    let key = |i: u64| {
+        let mut k = [0u8; 16];
+        k[..8].copy_from_slice(&(1_700_000_000_000 + i).to_be_bytes());
+        k[8..].copy_from_slice(&1u64.to_be_bytes());
+        k
+    };
+    let t = std::time::Instant::now();
+    let mut rax: Rax<[u64; 4]> = Rax::new();
+    for i in 0..n {
+        rax.insert(&key(i), [i; 4]);
+    }
+    let rax_insert = t.elapsed().as_nanos() as f64 / n as f64;
+    let t = std::time::Instant::now();
+    let mut map = BTreeMap::new();
+    for i in 0..n {
+        map.insert(key(i), [i; 4]);
+    }
+    let map_insert = t.elapsed().as_nanos() as f64 / n as f64;
+    let t = std::time::Instant::now();
+    let mut sum = 0u64;
+    for i in 0..n {
+        sum += rax.seek(Seek::Ge, &key(i)).value()[0];
+    }
+    let rax_seek = t.elapsed().as_nanos() as f64 / n as f64;
+    let t = std::time::Instant::now();
+    for i in 0..n {
+        sum += map.range(key(i)..).next().unwrap().1[0];
+    }
+    let map_seek = t.elapsed().as_nanos() as f64 / n as f64;
+    let t = std::time::Instant::now();
+    for i in 0..n {
+        rax.remove(&key(i));
+    }
+    let rax_remove = t.elapsed().as_nanos() as f64 / n as f64;
+    println!("ns per op: insert rax {rax_insert:.0} btree {map_insert:.0}; seek >= rax {rax_seek:.0} btree {map_seek:.0}; remove rax {rax_remove:.0} ({sum})");
+}

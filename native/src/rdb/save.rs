@@ -206,8 +206,8 @@ fn write_id(w: &mut Writer, id: crate::t_stream::Id) -> IoResult<()> {
 
 fn write_stream(w: &mut Writer, s: &Stream, v3: bool) -> IoResult<()> {
     w.len_(s.nodes.len() as u64)?;
-    for (id, lp) in s.nodes.iter() {
-        w.string(&id.key().to_be_bytes())?;
+    for (key, lp) in s.nodes.iter() {
+        w.string(&key.key().to_be_bytes())?;
         w.string(lp.as_bytes())?;
     }
     w.len_(s.length)?;

@@ -61,11 +61,11 @@ fn values() -> Vec<Value> {
     }
     let mut g = Group::new(Id::new(3, 0), 3);
     for i in 1..=3 {
-        g.pel.insert(Id::new(i, 0), Nack { delivery_time: 1000 + i as i64, delivery_count: 1, consumer: b"alice"[..].into() });
+        g.pel.insert(Id::new(i, 0), Nack { delivery_time: 1000 + i as i64, delivery_count: 1, consumer: b"alice".to_vec().into() });
     }
     let mut c = Consumer::new(b"alice", 5);
     for i in 1..=3 {
-        c.pel.insert(Id::new(i, 0), ());
+        c.pel.add(Id::new(i, 0));
     }
     g.consumers.insert(b"alice", c);
     g.consumers.insert(b"bob", Consumer::new(b"bob", 7));

@@ -66,6 +66,15 @@ impl<V> IdMap<V> {
     pub fn iter_from(&self, id: Id) -> Walk<'_, V, Id> {
         self.walk(Seek::Ge, id, false)
     }
+    /// Ascending from the last ID at or before `id` (the node that would
+    /// hold it), or from the first when there is none.
+    pub fn iter_from_floor(&self, id: Id) -> Walk<'_, V, Id> {
+        let w = self.walk(Seek::Le, id, false);
+        if w.at_end() {
+            return self.iter();
+        }
+        w
+    }
     /// Descending from the last ID at or before `id`.
     pub fn iter_back_from(&self, id: Id) -> Walk<'_, V, Id> {
         self.walk(Seek::Le, id, true)

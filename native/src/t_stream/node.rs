@@ -162,26 +162,49 @@ impl<'a> Reader<'a> {
         Reader { lp, master, master_fields, first }
     }
 
+    /// The header of the entry whose flags are at `pos`.
+    fn head_at(&self, pos: usize) -> Head {
+        let lp = self.lp;
+        let flags = int_at(lp, pos);
+        let q = lp.next(pos).unwrap();
+        let ms = self.master.ms.wrapping_add(int_at(lp, q) as u64);
+        let q = lp.next(q).unwrap();
+        let seq = self.master.seq.wrapping_add(int_at(lp, q) as u64);
+        Head { id: Id::new(ms, seq), flags, pos, body: lp.next(q).unwrap() }
+    }
+
     /// The entries' headers in order, deleted ones too.
     pub fn heads(&self) -> impl Iterator<Item = Head> + '_ {
         let lp = self.lp;
         let mut p = self.first;
         std::iter::from_fn(move || {
-            let pos = p?;
-            let flags = int_at(lp, pos);
-            let q = lp.next(pos).unwrap();
-            let ms = self.master.ms.wrapping_add(int_at(lp, q) as u64);
-            let q = lp.next(q).unwrap();
-            let seq = self.master.seq.wrapping_add(int_at(lp, q) as u64);
-            let body = lp.next(q).unwrap();
+            let h = self.head_at(p?);
             // Step over the fields and values to the lp-count, then past it.
-            let skip = if flags & FLAG_SAMEFIELDS != 0 { self.master_fields.len() } else { 2 * int_at(lp, body) as usize + 1 };
-            let mut q = body;
+            let skip = if h.flags & FLAG_SAMEFIELDS != 0 { self.master_fields.len() } else { 2 * int_at(lp, h.body) as usize + 1 };
+            let mut q = h.body;
             for _ in 0..skip {
                 q = lp.next(q).unwrap();
             }
             p = lp.next(q);
-            Some(Head { id: Id::new(ms, seq), flags, pos, body })
+            Some(h)
+        })
+    }
+
+    /// The entries' headers last first: each entry ends with the count of
+    /// its elements before it (lp-count), so the walk steps back over them
+    /// without reading the entries it passes.
+    pub fn heads_rev(&self) -> impl Iterator<Item = Head> + '_ {
+        let lp = self.lp;
+        let first = self.first;
+        let mut p = first.and_then(|_| lp.last());
+        std::iter::from_fn(move || {
+            let end = p?;
+            let mut q = end;
+            for _ in 0..int_at(lp, end) {
+                q = lp.prev(q).unwrap();
+            }
+            p = if Some(q) == first { None } else { lp.prev(q) };
+            Some(self.head_at(q))
         })
     }
 

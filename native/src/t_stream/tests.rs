@@ -90,12 +90,13 @@ fn ranges_match_a_model_through_appends_and_deletes() {
                 exp.truncate(count);
             }
             assert_eq!(fwd, exp);
+            // Backwards (walking the nodes by their lp-counts), fields included.
             let mut rev = Vec::new();
-            s.range(a, b, true, count, |id, _| {
-                rev.push(id);
+            s.range(a, b, true, count, |id, f| {
+                rev.push((id, f.to_vec()));
                 true
             });
-            let mut exp: Vec<Id> = model.range(a..=b.max(a)).rev().map(|(k, _)| *k).filter(|k| *k <= b).collect();
+            let mut exp: Vec<(Id, Vec<Vec<u8>>)> = model.range(a..=b.max(a)).rev().map(|(k, v)| (*k, v.clone())).filter(|(k, _)| *k <= b).collect();
             if count > 0 {
                 exp.truncate(count);
             }
