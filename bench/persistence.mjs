@@ -55,7 +55,8 @@ async function probe(port, during) {
   let stop = false;
   let written = 0;
   const writer = (async () => {
-    while (!stop) {
+    // NODIS_BENCH_NOWRITES=1: the probe alone (what the save costs without copy-on-write from writes).
+    while (!stop && process.env.NODIS_BENCH_NOWRITES !== "1") {
       const pl = w.pipeline();
       for (let i = 0; i < 100; i++) pl.set(`w:${written++ % 100000}`, "y".repeat(32));
       await pl.exec();
@@ -94,7 +95,9 @@ async function measure(kind, dataset) {
     const forkUsec = Number(await infoField(c, "stats", "latest_fork_usec"));
     const cow = Number(await infoField(c, "persistence", "rdb_last_cow_size"));
     // The pause probe: a BGSAVE under a write load.
+    // NODIS_BENCH_BASELINE=1: the same probe and writes for a second, without a BGSAVE (the machine's own noise).
     const pr = await probe(srv.port, async () => {
+      if (process.env.NODIS_BENCH_BASELINE === "1") return new Promise((r) => setTimeout(r, 1000));
       await c.call("BGSAVE").catch(() => {});
       while ((await infoField(c, "persistence", "rdb_bgsave_in_progress")) !== "0") await new Promise((r) => setTimeout(r, 5));
     });
@@ -106,9 +109,12 @@ async function measure(kind, dataset) {
   }
 }
 
+// NODIS_BENCH_DATASETS / NODIS_BENCH_SERVERS narrow a run (comma separated).
+const DATASETS = (process.env.NODIS_BENCH_DATASETS ?? "strings,mix").split(",");
+const SERVERS = (process.env.NODIS_BENCH_SERVERS ?? "redis,nodis").split(",");
 const rows = [];
-for (const dataset of ["strings", "mix"]) {
-  for (const kind of ["redis", "nodis"]) rows.push(await measure(kind, dataset));
+for (const dataset of DATASETS) {
+  for (const kind of SERVERS) rows.push(await measure(kind, dataset));
 }
 const f = (n, d = 0) => n.toFixed(d);
 console.log(
@@ -121,7 +127,8 @@ for (const r of rows) {
       f(r.maxMs, 1).padStart(13), f(r.p99Ms, 2).padStart(7), String(r.written).padStart(7)].join(" "),
   );
 }
-for (const dataset of ["strings", "mix"]) {
+for (const dataset of DATASETS) {
+  if (SERVERS.length < 2) break;
   const [a, b] = [rows.find((r) => r.dataset === dataset && r.kind === "redis"), rows.find((r) => r.dataset === dataset && r.kind === "nodis")];
   console.log(
     `${dataset}: Nodis/Redis SAVE ${f(b.saveMs / a.saveMs, 2)}x, load ${f(b.loadMs / a.loadMs, 2)}x, BGSAVE ${f(b.bgsaveMs / a.bgsaveMs, 2)}x, file ${f(b.bytes / a.bytes, 3)}x`,

@@ -27,6 +27,23 @@ pub struct Dict<V> {
 }
 
 const MIN_BUCKETS: usize = 4;
+
+/// Redis's DICT_RESIZE_AVOID: while a forked child holds a copy-on-write
+/// snapshot (fork.rs sets it), tables neither start nor continue a resize
+/// unless they are 5 times over (dict_force_resize_ratio): moving every entry
+/// of a big table would copy all of its pages.
+static AVOID_RESIZE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+const FORCE_RESIZE_RATIO: usize = 5;
+
+/// Sets or clears the resize policy of a running child (updateDictResizePolicy).
+pub fn set_avoid_resize(avoid: bool) {
+    AVOID_RESIZE.store(avoid, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[inline]
+fn avoid_resize() -> bool {
+    AVOID_RESIZE.load(std::sync::atomic::Ordering::Relaxed)
+}
 /// Buckets moved by each write while rehashing (and how many empty ones it may skip per move).
 const STEP_BUCKETS: usize = 1;
 const EMPTY_VISITS: usize = 10;
@@ -171,7 +188,7 @@ impl<V> Dict<V> {
     pub fn insert_new(&mut self, key: SBytes, val: V) {
         if self.t0.is_empty() {
             self.t0 = new_table(MIN_BUCKETS);
-        } else if !self.is_rehashing() && self.len >= self.t0.len() {
+        } else if !self.is_rehashing() && self.len >= self.t0.len() && (!avoid_resize() || self.len >= FORCE_RESIZE_RATIO * self.t0.len()) {
             self.start_rehash(self.t0.len() * 2);
         }
         self.rehash_step();
@@ -202,6 +219,9 @@ impl<V> Dict<V> {
     }
 
     fn maybe_shrink(&mut self) {
+        if avoid_resize() {
+            return;
+        }
         let n = self.t0.len();
         if !self.is_rehashing() && n > MIN_BUCKETS && self.len * 10 < n {
             self.start_rehash(self.len.next_power_of_two().max(MIN_BUCKETS));
@@ -226,6 +246,13 @@ impl<V> Dict<V> {
     fn rehash(&mut self, buckets: usize) -> bool {
         if !self.is_rehashing() {
             return false;
+        }
+        // Paused while a child runs, unless the tables are far apart in size.
+        if avoid_resize() {
+            let (a, b) = (self.t0.len(), self.t1.len());
+            if a.max(b) / a.min(b).max(1) < FORCE_RESIZE_RATIO {
+                return false;
+            }
         }
         let mask = self.t1.len() - 1;
         let mut moved = 0;

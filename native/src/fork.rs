@@ -175,6 +175,7 @@ pub fn fork_child(job: impl FnOnce() -> JobResult) -> io::Result<(i32, u64)> {
         libc::fcntl(fds[0], libc::F_SETFL, libc::O_NONBLOCK);
     }
     *slot = Some(Running { pid, pipe: fds[0], progress: None, last: None });
+    crate::dict::set_avoid_resize(true);
     Ok((pid, usec))
 }
 
@@ -188,6 +189,7 @@ pub fn poll() -> Option<Finished> {
         return None;
     }
     let mut c = slot.take().unwrap();
+    crate::dict::set_avoid_resize(false);
     drain(&mut c);
     unsafe { libc::close(c.pipe) };
     let (cow_bytes, count) = c.last.unwrap_or((0, 0));
@@ -217,6 +219,7 @@ pub fn kill() -> Option<Finished> {
         }
     }
     let c = CHILD.lock().unwrap().take()?;
+    crate::dict::set_avoid_resize(false);
     unsafe { libc::close(c.pipe) };
     Some(Finished { pid, ok: false, signal: libc::SIGUSR1, cow_bytes: 0, count: 0 })
 }

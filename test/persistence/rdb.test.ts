@@ -117,6 +117,9 @@ describe("RDB persistence", () => {
     expect(await until(() => info(c, "rdb_last_bgsave_status"), (v) => v === "err")).toBe("err");
     await expect(c.call("SET", "x", "1")).rejects.toThrow(/^MISCONF Redis is configured to save RDB snapshots/);
     await expect(c.call("PING")).rejects.toThrow(/^MISCONF/);
+    // Pipelined engine writes too (they could take the batch path).
+    const piped = await c.pipeline().lpush("l", "a").hset("h", "f", "v").sadd("s", "m").exec();
+    expect(piped!.map(([e]) => String(e))).toEqual(Array(3).fill(expect.stringMatching(/MISCONF/)));
     expect(await c.call("GET", "x")).toBe(null);
     await c.call("CONFIG", "SET", "stop-writes-on-bgsave-error", "no");
     expect(await c.call("SET", "x", "1")).toBe("OK");

@@ -137,33 +137,35 @@ pub fn load_stream(r: &mut Reader, t: u8) -> Result<Value> {
             let id = raw_id(r)?;
             let delivery_time = r.ms()?;
             let delivery_count = r.len()?;
-            if g.pel.insert(id, Nack { delivery_time, delivery_count, consumer: Vec::new().into() }).is_some() {
+            if g.pel.insert(id, Nack { delivery_time, delivery_count, consumer: std::sync::Arc::from(&b""[..]) }).is_some() {
                 return Err(corrupt("Duplicated global PEL entry loading stream consumer group"));
             }
         }
+        // The pending entries a consumer has claimed (each exactly once).
+        let mut owned: std::collections::HashSet<Id> = std::collections::HashSet::with_capacity(super::decode::cap(pel));
         let consumers = r.count()?;
         for _ in 0..consumers {
-            let cname = r.string()?.into_owned();
-            let name: std::sync::Arc<[u8]> = cname.clone().into();
+            let cname = r.string()?;
             let seen_time = r.ms()?;
             let active_time = if t >= TYPE_STREAM_LISTPACKS_3 { r.ms()? } else { seen_time };
-            let mut c = Consumer { name: name.clone(), seen_time, active_time, pel: Default::default() };
+            let mut c = Consumer::new(&cname, seen_time);
+            c.active_time = active_time;
             let n = r.count()?;
             for _ in 0..n {
                 let id = raw_id(r)?;
                 let nack = g.pel.get_mut(&id).ok_or_else(|| corrupt("Consumer entry not found in group global PEL"))?;
-                if !nack.consumer.is_empty() {
+                if !owned.insert(id) {
                     return Err(corrupt("Duplicated consumer PEL entry loading a stream consumer group"));
                 }
-                nack.consumer = name.clone();
-                c.pel.add(id);
+                nack.consumer = c.name.clone();
+                c.pel.insert(id, ());
             }
             if g.consumers.insert(&cname, c).is_some() {
                 return Err(Error::new("Duplicate stream consumer detected."));
             }
         }
         // Every pending entry has its consumer (deep sanitization).
-        if g.pel.values().any(|n| n.consumer.is_empty()) {
+        if owned.len() != g.pel.len() {
             return Err(corrupt("Stream CG PEL entry without consumer"));
         }
         if s.groups.insert(&name, g).is_some() {

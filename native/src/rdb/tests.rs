@@ -69,6 +69,11 @@ fn values() -> Vec<Value> {
     }
     g.consumers.insert(b"alice", c);
     g.consumers.insert(b"bob", Consumer::new(b"bob", 7));
+    // A consumer may be named with the empty string, and own entries.
+    g.pel.insert(Id::new(4, 0), Nack { delivery_time: 9, delivery_count: 2, consumer: b""[..].into() });
+    let mut nameless = Consumer::new(b"", 8);
+    nameless.pel.add(Id::new(4, 0));
+    g.consumers.insert(b"", nameless);
     st.groups.insert(b"g1", g);
     out.push(Value::Stream(Box::new(st)));
     out
