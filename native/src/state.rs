@@ -21,6 +21,9 @@ pub const NO_TOUCH: usize = 4;
 pub const LAST_EXPIRE: usize = 5;
 /// The RESP version of the client whose command runs, 2 or 3 (JavaScript writes): replies take their shapes from it.
 pub const RESP: usize = 6;
+/// 1 while the running command comes from a client the server must obey (the
+/// AOF being loaded; Redis's mustObeyClient): limits meant for users are not applied.
+pub const OBEY: usize = 7;
 /// LAST_EXPIRE when the command deleted the key instead (a time already past).
 pub const EXPIRE_DELETED: i64 = i64::MIN;
 
@@ -76,6 +79,13 @@ impl Shared {
     pub fn listen(&self) -> u32 {
         self.get(LISTEN) as u32
     }
+}
+
+/// Whether the running command comes from a client the server must obey (state::OBEY).
+#[inline]
+pub fn obeying() -> bool {
+    let p = JS_BLOCK.load(Ordering::Relaxed);
+    !p.is_null() && unsafe { *p.add(OBEY) } == 1.0
 }
 
 /// Whether the running command's client speaks RESP3 (false without a registered block).

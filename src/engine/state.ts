@@ -14,6 +14,7 @@ const LISTEN = 3;
 const NO_TOUCH = 4;
 const LAST_EXPIRE = 5;
 const RESP = 6;
+const OBEY = 7;
 
 /** What the engine records: key changes and events; also `keymiss` events. */
 export const LISTEN_RECORD = 1;
@@ -35,6 +36,10 @@ export function setClock(nowMs: number): void {
 /** CLIENT NO-TOUCH of the client about to run a command. */
 export function setNoTouch(on: boolean): void {
   slots[NO_TOUCH] = on ? 1 : 0;
+}
+/** Whether the commands about to run come from a client the server must obey (the AOF being loaded). */
+export function setObey(on: boolean): void {
+  slots[OBEY] = on ? 1 : 0;
 }
 /** The RESP version of the client about to run a command: the engine writes replies in its shapes. */
 export function setResp(resp: 2 | 3): void {

@@ -127,6 +127,18 @@ describe("AOF", () => {
     await a.kill9();
   });
 
+  it("replays an approximate trim with LIMIT as it was rewritten (= and the length reached, LIMIT kept)", async () => {
+    const a = await startIn(freshDir(), [...AOF, "--enable-debug-command", "yes", "--stream-node-max-entries", "10"]);
+    const c = a.client();
+    for (let j = 0; j < 100; j++) await c.call("xadd", "s", "*", "f", "v");
+    await c.call("xadd", "s", "MAXLEN", "~", "55", "LIMIT", "30", "*", "f", "v");
+    expect(await c.call("xlen", "s")).toBe(71);
+    await c.call("config", "set", "stream-node-max-entries", "1");
+    expect(await c.call("debug", "loadaof")).toBe("OK");
+    expect(await c.call("xlen", "s")).toBe(71);
+    await a.kill9();
+  });
+
   it("answers -LOADING while the AOF loads at start, with INFO's loading fields", async () => {
     const dir = freshDir();
     const d = path.join(dir, "appendonlydir");

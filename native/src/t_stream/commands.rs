@@ -161,7 +161,11 @@ fn parse_add_trim(argv: &[&[u8]], xadd: bool, out: &mut Out) -> Result<(TrimArgs
     if !xadd && a.trim == Trim::None {
         return Err(out.error("ERR syntax error, XTRIM must be called with a trimming strategy"));
     }
-    if limit_given {
+    if crate::state::obeying() {
+        // The AOF (or a primary) replays the trim as it was rewritten (`=` and the
+        // length reached, LIMIT kept): no limit and no check (Redis's mustObeyClient).
+        a.limit = 0;
+    } else if limit_given {
         if !a.approx {
             return Err(out.error("ERR syntax error, LIMIT cannot be used without the special ~ option"));
         }

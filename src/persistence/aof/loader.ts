@@ -311,7 +311,13 @@ function* replay(server: Server, fd: number, file: string, name: string, opts: L
       return "failed";
     }
     if (spec.name === "multi") validBeforeMulti = validUpTo;
-    execute(server, client, argv, r);
+    // What the AOF holds is obeyed as written (Redis's mustObeyClient: a rewritten XADD trim keeps its LIMIT).
+    engineServer.setObey(true);
+    try {
+      execute(server, client, argv, r);
+    } finally {
+      engineServer.setObey(false);
+    }
     r.pos = 0;
     if (opts.keyLoadDelayUs > 0) Atomics.wait(SLEEPER, 0, 0, opts.keyLoadDelayUs / 1000);
     validUpTo = reader.tell();
