@@ -10,6 +10,12 @@ import type { Reply } from "../protocol/reply.js";
 
 /** Commands one call may run (and log) at most. */
 const LOG_CAP = 512;
+/** Header slots (batch.rs LOG_*): commands run, where input and output stopped, a spilled reply, may go on. */
+const COUNT = 0;
+const IN = 1;
+const OUT = 2;
+const SPILLED = 3;
+const AGAIN = 4;
 const LOG_HEADER = 5;
 /** Per command: registration index, µs, input start, input end, reply start, changes made. */
 export const LOG_FIELDS = 6;
@@ -37,26 +43,30 @@ export function setTable(names: string[], ids: number[], arities: number[], kind
 /**
  * Runs the registered commands at the start of `input[from..]` in `db`,
  * replying into `r` (up to `limit` bytes, a reply past that spills and is
- * landed here). Returns how many ran; `stoppedAt()` is where the input stopped.
+ * landed here). `ran()` says how many ran, `stoppedAt()` where the input stopped.
  * A native panic is thrown after the log has recorded the commands that ran
  * before it, and `r.pos` covers their replies.
  */
-export function run(db: number, input: Buffer, from: number, r: Reply, limit: number): number {
+export function run(db: number, input: Buffer, from: number, r: Reply, limit: number): void {
   try {
     native.rawRunBatch(db, input, from, r.buf, r.pos, limit);
   } finally {
-    r.pos = log[2];
-    if (log[3] !== 0) land(r, Code.NOSPACE); // the last reply waits in the overflow area
+    r.pos = log[OUT];
+    if (log[SPILLED] !== 0) land(r, Code.NOSPACE); // the last reply waits in the overflow area
   }
-  return log[0];
+}
+
+/** How many commands the last batch ran (also when it ended in a native panic). */
+export function ran(): number {
+  return log[COUNT];
 }
 
 /** The input offset where the last batch stopped. */
 export function stoppedAt(): number {
-  return log[1];
+  return log[IN];
 }
 
 /** Whether the last batch stopped before a command it could run (the next call may go on at once). */
 export function mayGoOn(): boolean {
-  return log[4] !== 0;
+  return log[AGAIN] !== 0;
 }

@@ -124,10 +124,7 @@ export class Primary {
     const now = Date.now();
     if (now - this.lastPing < period) return;
     this.lastPing = now;
-    const out = this.out;
-    out.clear();
-    catCommand(out, PING);
-    this.send(Buffer.from(out.view()));
+    this.feed([{ db: -1, argv: PING }]);
   }
 }
 

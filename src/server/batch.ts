@@ -15,12 +15,11 @@
 import { batch } from "../engine/index.js";
 import { engineFormOf } from "../commands/engine-command.js";
 import { introspection } from "../commands/introspection.js";
-import { writesDenied } from "../persistence/index.js";
 import type { CommandSpec } from "../commands/types.js";
 import { RequestParser } from "../protocol/parser.js";
 import type { Reply } from "../protocol/reply.js";
 import { countError } from "./call.js";
-import { busy } from "../scripting/bridge.js";
+import { refusingCommands } from "./dispatch.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 
@@ -44,12 +43,9 @@ export class BatchPath {
       client.authenticated &&
       // Propagation alone (AOF, replicas) is done from the log; anything needing every change is not.
       !s.writePath.recording &&
-      busy.script === null &&
       !s.paused() &&
-      // While loading (-LOADING) or while the disk refuses writes (-MISCONF), dispatch's checks answer.
-      !s.loading &&
-      s.aofWriteError === null &&
-      !writesDenied(s) &&
+      // -BUSY, -LOADING, -MISCONF: execute() answers them.
+      !refusingCommands(s) &&
       introspection(s).monitors.size === 0
     );
   }
@@ -63,18 +59,17 @@ export class BatchPath {
     const input = parser.idleInput();
     if (input === null) return 0;
     const specs = (this.specs ??= this.register());
-    let n = 0;
     try {
-      n = batch.run(client.db, input, parser.offset, r, limit);
+      batch.run(client.db, input, parser.offset, r, limit);
     } finally {
       // Also after a native panic: the commands before it ran.
-      if (n === 0) n = batch.log[0];
+      const n = batch.ran();
       if (n > 0) {
         parser.consumedTo(batch.stoppedAt());
         this.account(client, specs, input, r, n);
       }
     }
-    return n;
+    return batch.ran();
   }
 
   /** What call() does after each command, for the `n` commands of the last batch. */
