@@ -135,6 +135,34 @@ fn span(op: Op) -> usize {
     }
 }
 
+/// Walks a sparse HLL's runs of non-zero registers, `f(first, value, count)`, as
+/// Redis's hllSparseToDense and hllMerge do: a run that would pass the last
+/// register ends the walk (what follows is ignored), then Err unless the runs
+/// covered exactly the registers (a corrupt string).
+fn sparse_value_runs(s: &[u8], mut f: impl FnMut(usize, u8, usize)) -> Result<(), ()> {
+    let mut idx = 0usize;
+    let mut p = HDR;
+    while p < s.len() {
+        let (op, len) = op_at(s, p);
+        p += len;
+        match op {
+            Op::Zero(n) | Op::XZero(n) => idx += n,
+            Op::Val(v, n) => {
+                if idx + n > REGISTERS {
+                    break;
+                }
+                f(idx, v, n);
+                idx += n;
+            }
+        }
+    }
+    if idx == REGISTERS {
+        Ok(())
+    } else {
+        Err(())
+    }
+}
+
 fn val_op(v: u8, len: usize) -> u8 {
     (((v - 1) << 2) | (len as u8 - 1)) | 0x80
 }
@@ -175,27 +203,11 @@ fn sparse_to_dense(s: &mut Vec<u8>) -> Result<(), ()> {
     let mut d = vec![0u8; DENSE_SIZE];
     d[..HDR].copy_from_slice(&s[..HDR]);
     d[4] = DENSE;
-    let mut idx = 0usize;
-    let mut p = HDR;
-    while p < s.len() {
-        let (op, len) = op_at(s, p);
-        p += len;
-        match op {
-            Op::Zero(n) | Op::XZero(n) => idx += n,
-            Op::Val(v, n) => {
-                if idx + n > REGISTERS {
-                    break;
-                }
-                for _ in 0..n {
-                    dense_put(&mut d[HDR..], idx, v);
-                    idx += 1;
-                }
-            }
+    sparse_value_runs(s, |first, v, n| {
+        for idx in first..first + n {
+            dense_put(&mut d[HDR..], idx, v);
         }
-    }
-    if idx != REGISTERS {
-        return Err(());
-    }
+    })?;
     *s = d;
     Ok(())
 }
@@ -326,6 +338,7 @@ fn histogram(s: &[u8]) -> Option<[u32; 64]> {
         }
         return Some(h);
     }
+    // Unlike the merge, Redis's hllSparseRegHisto counts every run before it checks the total.
     let mut idx = 0usize;
     let mut p = HDR;
     while p < s.len() {
@@ -402,29 +415,11 @@ fn merge_into(max: &mut [u8], s: &[u8]) -> Result<(), ()> {
         }
         return Ok(());
     }
-    let mut i = 0usize;
-    let mut p = HDR;
-    while p < s.len() {
-        let (op, len) = op_at(s, p);
-        p += len;
-        match op {
-            Op::Zero(n) | Op::XZero(n) => i += n,
-            Op::Val(v, n) => {
-                if i + n > REGISTERS {
-                    break;
-                }
-                for m in &mut max[i..i + n] {
-                    *m = (*m).max(v);
-                }
-                i += n;
-            }
+    sparse_value_runs(s, |first, v, n| {
+        for m in &mut max[first..first + n] {
+            *m = (*m).max(v);
         }
-    }
-    if i == REGISTERS {
-        Ok(())
-    } else {
-        Err(())
-    }
+    })
 }
 
 /// The key's value for an HLL command: Ok(None) when missing; Err with the
