@@ -7,7 +7,26 @@ import { native } from "./addon.js";
 import type { Reply } from "../protocol/reply.js";
 
 /** What redis.* asks of the bridge (native/src/lua/redis_api.rs `op`). */
-export const BridgeOp = { COMMAND: 0, SET_REPL: 1, LOG: 2, ACL_CHECK: 3 } as const;
+export const BridgeOp = { COMMAND: 0, SET_REPL: 1, LOG: 2, ACL_CHECK: 3, ACCOUNT: 4 } as const;
+
+/**
+ * The log of the engine commands a script ran without crossing back
+ * (native/src/lua/direct.rs): header slots, then per command its index in the
+ * direct table and its time (µs). TypeScript sets MODE, DB and SLOW_US for the
+ * running script and zeroes COUNT when it has accounted for the commands.
+ */
+export const Direct = { COUNT: 0, MODE: 1, DB: 2, SLOW_US: 3, LAST_INDEX: 4, LAST_USEC: 5, HEADER: 6, FIELDS: 2, ON: 1, READONLY: 2 } as const;
+export const directLog = new Float64Array(Direct.HEADER + 256 * Direct.FIELDS);
+// Registered once for the life of the process; `directLog` is never released.
+native.scriptRegisterDirectLog(Buffer.from(directLog.buffer));
+
+/** direct.rs's flag for a command refused in read-only scripts. */
+export const DIRECT_DENY_READONLY: number = native.SCRIPT_DIRECT_DENY_READONLY;
+
+/** Registers the engine commands scripts run without crossing back: names as called (lowercase), engine ids, arities, flags. */
+export function setDirectTable(names: string[], ids: number[], arities: number[], flags: number[]): void {
+  native.scriptDirectTable(names, ids, arities, flags);
+}
 
 /**
  * `(argv, resp, op)`: for COMMAND, the RESP reply of argv run as a command in

@@ -13,7 +13,9 @@ import { Reply } from "../protocol/reply.js";
 import { CMD_WRITE, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { CommandNames } from "../server/command-names.js";
 import { debugFlags } from "../commands/debug.js";
-import { BridgeOp, unpackArgs } from "../engine/scripting.js";
+import { BridgeOp, Direct, DIRECT_DENY_READONLY, directLog, setDirectTable, unpackArgs } from "../engine/scripting.js";
+import { scriptFormOf } from "../commands/engine-command.js";
+import { introspection } from "../commands/introspection.js";
 import { keys, server as engineServer, scripting } from "../engine/index.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
@@ -96,6 +98,104 @@ function sortForScript(db: number, argv: Buffer[]): Buffer[] {
   return [...argv.slice(0, by), ...argv.slice(by + 2), Buffer.from("ALPHA")];
 }
 
+/**
+ * The engine commands a redis.call runs without crossing back
+ * (native/src/lua/direct.rs): those the batch path could run (the handler is
+ * the bare engine call, not blocking) and those with a script form
+ * (withScriptForm: DEL, EXISTS, EXPIRE, TTL...), less `noscript` ones and the
+ * commands command() treats specially. Indexed as registered; null until first used.
+ */
+let directSpecs: CommandSpec[] | null = null;
+
+function registerDirect(server: Server): CommandSpec[] {
+  const specs: CommandSpec[] = [];
+  const names: string[] = [];
+  const ids: number[] = [];
+  const arities: number[] = [];
+  const flags: number[] = [];
+  for (const [name, spec] of server.commands) {
+    if (name.length > 32 || name !== name.toLowerCase() || spec.subcommands) continue;
+    const form = scriptFormOf(spec.handler);
+    if (form === undefined || spec.flags.includes("blocking") || spec.flags.includes("noscript") || SPECIAL.has(spec.name)) continue;
+    specs.push(spec);
+    names.push(name);
+    ids.push(form.id);
+    arities.push(form.arity ?? spec.arity);
+    flags.push((spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0 ? DIRECT_DENY_READONLY : 0);
+  }
+  setDirectTable(names, ids, arities, flags);
+  return specs;
+}
+/** Commands command() changes or refuses for scripts: they always cross. */
+const SPECIAL = new Set(["sort", "sort_ro", "xread", "xreadgroup"]);
+
+/**
+ * Whether the running script's engine commands may run without crossing
+ * back, and how (Direct.ON, READONLY; 0: every command crosses): only while
+ * nothing must see each command as it runs: what keeps the batch path off
+ * (keyspace events, WATCH, tracking, blocked clients, MONITOR, and what other
+ * features add to BatchPath.allowed()), and propagation (the AOF, replicas).
+ */
+function directMode(run: ScriptRun): number {
+  const server = run.server;
+  // A replica keeps keys past their expire time (EXPIRE's handler knows): its scripts cross.
+  if (debugFlags.disableDenyScripts || server.isReplica || server.writePath.propagating() || !server.batchPath.allowed(run.client)) return 0;
+  directSpecs ??= registerDirect(server);
+  return run.readonly ? Direct.READONLY : Direct.ON;
+}
+
+/** Starts the log of direct commands for `run` (or turns the path off: mode 0). */
+function startDirect(run: ScriptRun): void {
+  const log = directLog;
+  log[Direct.MODE] = directMode(run);
+  log[Direct.DB] = run.db;
+  const st = introspection(run.server);
+  const slow = st.slowerThan;
+  const latency = st.latencyThreshold > 0 ? st.latencyThreshold * 1000 : -1;
+  log[Direct.SLOW_US] = slow < 0 ? latency : latency < 0 ? slow : Math.min(slow, latency);
+}
+
+/** What call() does after each command, for the direct commands logged so far (Redis counts a script's commands as it runs them). */
+function drainDirect(run: ScriptRun): void {
+  const log = directLog;
+  const n = log[Direct.COUNT];
+  if (n === 0) return;
+  log[Direct.COUNT] = 0;
+  const specs = directSpecs!;
+  for (let i = 0; i < n; i++) {
+    const at = Direct.HEADER + i * Direct.FIELDS;
+    accountDirect(run, specs[log[at]], log[at + 1], NO_ARGV, null);
+  }
+}
+
+const NO_ARGV: Buffer[] = [];
+
+function accountDirect(run: ScriptRun, spec: CommandSpec, usec: number, argv: Buffer[], errorLine: Buffer | null): void {
+  const server = run.server;
+  const st = (spec.stat ??= server.stats.command(spec.name));
+  st.calls++;
+  st.usec += usec;
+  server.stats.totalCommands++;
+  if ((spec.bits & CMD_WRITE) !== 0) run.writeDirty = true;
+  if (errorLine !== null && errorLine[0] === 45 /* '-' */) {
+    st.failed++;
+    scratch.pos = 0;
+    scratch.raw(errorLine);
+    countError(server, scratch, 0);
+  }
+  server.afterCommand(run.client, spec, argv, usec);
+}
+
+/** BridgeOp.ACCOUNT: the log, then (with arguments) the direct command they are, its reply's first line last. */
+function accountOp(run: ScriptRun, argv: Buffer[]): void {
+  drainDirect(run);
+  if (argv.length < 2) return;
+  const wp = run.server.writePath;
+  if (wp.hasRecords()) wp.drain(run.client);
+  const log = directLog;
+  accountDirect(run, directSpecs![log[Direct.LAST_INDEX]], log[Direct.LAST_USEC], argv.slice(0, -1), argv[argv.length - 1]);
+}
+
 function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   const spec = lookup(run.server, argv);
   if (!spec) return refuse(run, undefined, UNKNOWN);
@@ -127,7 +227,7 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   } finally {
     wp.muted = muted;
   }
-  run.db = client.db;
+  if (run.db !== client.db) directLog[Direct.DB] = run.db = client.db;
   return r.buf.subarray(0, r.pos);
 }
 
@@ -138,9 +238,14 @@ function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array |
   const run = running;
   if (run === null) return NOT_RUNNING;
   const argv = typeof args === "number" ? unpackArgs(argScratch, args) : args;
+  // What ran without crossing is accounted first, in order.
+  drainDirect(run);
   switch (op) {
     case BridgeOp.COMMAND:
       return command(run, argv, resp);
+    case BridgeOp.ACCOUNT:
+      accountOp(run, argv);
+      return undefined;
     case BridgeOp.SET_REPL:
       run.replFlags = resp;
       return undefined;
@@ -190,9 +295,11 @@ export function withScript(run: ScriptRun, fn: () => number): number {
   client.denyBlocking = true;
   scriptTime.us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
   let flag: number | undefined;
+  startDirect(run);
   try {
     flag = fn();
   } finally {
+    drainDirect(run);
     if (flag !== scripting.SUSPENDED) endScript(run, saved);
     else restoreLater = saved;
   }
@@ -202,6 +309,7 @@ export function withScript(run: ScriptRun, fn: () => number): number {
 let restoreLater: { db: number; denyBlocking: boolean } | null = null;
 
 function endScript(run: ScriptRun, saved: { db: number; denyBlocking: boolean }): void {
+  directLog[Direct.MODE] = 0;
   running = null;
   scriptTime.us = 0;
   run.client.db = saved.db;
@@ -228,10 +336,13 @@ export function suspend(script: BusyScript): void {
   server.log.warning(`Slow script detected: still in execution after ${server.config.int("busy-reply-threshold")} milliseconds. You can try killing the script using the ${script.isEval ? "SCRIPT KILL" : "FUNCTION KILL"} command. Script name is: ${script.name}.`);
   const step = () => {
     let out: Buffer;
+    startDirect(run);
     try {
       out = scripting.resume();
     } catch (e) {
       out = Buffer.from(`\0-ERR internal error: ${e instanceof Error ? e.message : String(e)}\r\n`);
+    } finally {
+      drainDirect(run);
     }
     if (out.length === 1 && out[0] === scripting.SUSPENDED) {
       setImmediate(step);

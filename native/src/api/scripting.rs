@@ -265,3 +265,23 @@ pub fn function_parse_payload(payload: &[u8]) -> FunctionPayload {
         Err(e) => FunctionPayload { error: Some(e.into()), codes: Vec::new() },
     }
 }
+
+/// Registers the engine commands a script's redis.call runs without crossing
+/// to JavaScript (lua/direct.rs `set_table`).
+#[napi(catch_unwind)]
+pub fn script_direct_table(names: Vec<String>, ids: Vec<u32>, arities: Vec<i32>, flags: Vec<u32>) -> napi::Result<()> {
+    crate::lua::direct::set_table(&names, &ids, &arities, &flags).map_err(napi::Error::from_reason)
+}
+
+/// Registers the log of those commands (f64s; JavaScript keeps it referenced
+/// for the life of the process).
+#[napi(catch_unwind)]
+pub fn script_register_direct_log(mut block: napi::bindgen_prelude::BufferSlice) {
+    let ptr = block.as_mut_ptr() as *mut f64;
+    assert!((ptr as usize) % 8 == 0, "direct log not aligned");
+    unsafe { crate::lua::direct::register_log(ptr, block.len() / 8) };
+}
+
+/// direct.rs's flag for a write command (refused in read-only scripts).
+#[napi]
+pub const SCRIPT_DIRECT_DENY_READONLY: u32 = crate::lua::direct::F_DENY_READONLY;

@@ -66,6 +66,18 @@ pub fn pack(out: &mut Vec<u8>, arg: &[u8]) {
     out.extend_from_slice(arg);
 }
 
+/// The arguments of a packed argv into `slots`: how many, or None when there are more than it holds.
+pub fn unpack_into<'a>(packed: &'a [u8], slots: &mut [&'a [u8]]) -> Option<usize> {
+    let (mut p, mut n) = (0, 0);
+    while p + 4 <= packed.len() {
+        let len = u32::from_le_bytes(packed[p..p + 4].try_into().expect("4 bytes")) as usize;
+        *slots.get_mut(n)? = &packed[p + 4..p + 4 + len];
+        n += 1;
+        p += 4 + len;
+    }
+    Some(n)
+}
+
 /// The arguments of a packed argv.
 fn unpack(packed: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
