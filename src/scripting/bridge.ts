@@ -293,7 +293,8 @@ export function withScript(run: ScriptRun, fn: () => number): number {
   const saved = { db: client.db, denyBlocking: client.denyBlocking };
   running = run;
   client.denyBlocking = true;
-  scriptTime.us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  // The command clock (read when the command started: no clock read of its own).
+  scriptTime.us = Math.floor((performance.timeOrigin + run.server.commandClock) * 1000);
   let flag: number | undefined;
   startDirect(run);
   try {
