@@ -170,12 +170,16 @@ function drainDirect(run: ScriptRun): void {
 
 const NO_ARGV: Buffer[] = [];
 
+/** Commands scripts ran without crossing back (tests check that the path is taken). */
+export const directStats = { commands: 0 };
+
 function accountDirect(run: ScriptRun, spec: CommandSpec, usec: number, argv: Buffer[], errorLine: Buffer | null): void {
   const server = run.server;
   const st = (spec.stat ??= server.stats.command(spec.name));
   st.calls++;
   st.usec += usec;
   server.stats.totalCommands++;
+  directStats.commands++;
   if ((spec.bits & CMD_WRITE) !== 0) run.writeDirty = true;
   if (errorLine !== null && errorLine[0] === 45 /* '-' */) {
     st.failed++;
