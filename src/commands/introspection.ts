@@ -13,7 +13,7 @@ import { Histogram } from "./histogram.js";
 import { SlowLog } from "./slowlog-store.js";
 import { LatencyMonitor } from "./latency-events.js";
 import { feedMonitors } from "./monitor-feed.js";
-import { runningScript } from "../scripting/bridge.js";
+import { scriptCaller } from "../scripting/caller.js";
 
 /** How the slowlog shows Redis's Lua client: no address, no name. */
 const LUA_CLIENT = { addr: "", name: "" } as Client;
@@ -208,7 +208,7 @@ export function installIntrospection(server: Server): void {
     }
     const bits = spec.bits;
     // A script's command runs for Redis's Lua client: "lua" to MONITOR, no address or name in the slowlog.
-    const lua = runningScript()?.client === client;
+    const lua = scriptCaller.client === client;
     // A blocked command is shown to MONITOR when it first runs, and measured when it completes.
     if (st.monitors.size > 0 && (bits & (CMD_ADMIN | CMD_SKIP_MONITOR)) === 0 && !client.reprocessing) {
       feedMonitors(server, st.monitors, client, argv, redactedArgs(spec.name, argv), lua);

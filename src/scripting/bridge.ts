@@ -16,6 +16,7 @@ import { debugFlags } from "../commands/debug.js";
 import { BridgeOp, Direct, DIRECT_DENY_READONLY, directLog, setDirectTable, unpackArgs } from "../engine/scripting.js";
 import { scriptFormOf } from "../commands/engine-command.js";
 import { introspection } from "../commands/introspection.js";
+import { scriptCaller } from "./caller.js";
 import { keys, server as engineServer, scripting } from "../engine/index.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
@@ -296,6 +297,7 @@ export function withScript(run: ScriptRun, fn: () => number): number {
   const client = run.client;
   const saved = { db: client.db, denyBlocking: client.denyBlocking };
   running = run;
+  scriptCaller.client = client;
   client.denyBlocking = true;
   // The command clock (read when the command started: no clock read of its own).
   scriptTime.us = Math.floor((performance.timeOrigin + run.server.commandClock) * 1000);
@@ -316,6 +318,7 @@ let restoreLater: { db: number; denyBlocking: boolean } | null = null;
 function endScript(run: ScriptRun, saved: { db: number; denyBlocking: boolean }): void {
   directLog[Direct.MODE] = 0;
   running = null;
+  scriptCaller.client = null;
   scriptTime.us = 0;
   run.client.db = saved.db;
   run.client.denyBlocking = saved.denyBlocking;
