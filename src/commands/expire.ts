@@ -49,7 +49,7 @@ const expireDef = (name: string, unitSeconds: boolean, relative: boolean): Comma
   keys: [1, 1, 1],
   acl: "keyspace write fast",
   // Without options, a script runs it in the engine while nothing propagates (the rewrite is this handler's).
-  handler: withScriptForm(expireHandler(unitSeconds, relative), name, 3),
+  handler: withScriptForm(expireHandler(unitSeconds, relative), name, 3, true),
 });
 
 const ttlDef = (name: string, ms: boolean, absolute: boolean): CommandDef => ({

@@ -15,13 +15,42 @@ export const BridgeOp = { COMMAND: 0, SET_REPL: 1, LOG: 2, ACL_CHECK: 3, ACCOUNT
  * direct table and its time (µs). TypeScript sets MODE, DB and SLOW_US for the
  * running script and zeroes COUNT when it has accounted for the commands.
  */
-export const Direct = { COUNT: 0, MODE: 1, DB: 2, SLOW_US: 3, LAST_INDEX: 4, LAST_USEC: 5, HEADER: 6, FIELDS: 2, ON: 1, READONLY: 2 } as const;
+export const Direct = {
+  COUNT: 0,
+  MODE: 1,
+  DB: 2,
+  SLOW_US: 3,
+  LAST_INDEX: 4,
+  LAST_USEC: 5,
+  LAST_CHANGED: 6,
+  ARGV_END: 7,
+  HEADER: 8,
+  /** Per command: index, µs, db, where its argv is in directArgv (-1: nothing to propagate), its count. */
+  FIELDS: 5,
+  ON: 1,
+  READONLY: 2,
+} as const;
 export const directLog = new Float64Array(Direct.HEADER + 256 * Direct.FIELDS);
-// Registered once for the life of the process; `directLog` is never released.
-native.scriptRegisterDirectLog(Buffer.from(directLog.buffer));
+/** Where the argv of the logged commands that changed something wait to be propagated (packed as the bridge's scratch). */
+export const directArgv = Buffer.allocUnsafeSlow(256 * 1024);
+// Registered once for the life of the process; neither is ever released.
+native.scriptRegisterDirectLog(Buffer.from(directLog.buffer), directArgv);
 
-/** direct.rs's flag for a command refused in read-only scripts. */
+/** direct.rs's flags: a command refused in read-only scripts; one whose propagation TypeScript rewrites. */
 export const DIRECT_DENY_READONLY: number = native.SCRIPT_DIRECT_DENY_READONLY;
+export const DIRECT_TS_PROPAGATION: number = native.SCRIPT_DIRECT_TS_PROPAGATION;
+
+/** The `argc` packed arguments at `at` in `buf`, copied out. */
+export function unpackArgsAt(buf: Buffer, at: number, argc: number): Buffer[] {
+  const out = new Array<Buffer>(argc);
+  let p = at;
+  for (let i = 0; i < argc; i++) {
+    const n = buf.readUInt32LE(p);
+    out[i] = Buffer.from(buf.subarray(p + 4, p + 4 + n));
+    p += 4 + n;
+  }
+  return out;
+}
 
 /** Registers the engine commands scripts run without crossing back: names as called (lowercase), engine ids, arities, flags. */
 export function setDirectTable(names: string[], ids: number[], arities: number[], flags: number[]): void {

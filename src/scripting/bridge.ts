@@ -13,7 +13,7 @@ import { Reply } from "../protocol/reply.js";
 import { CMD_WRITE, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { CommandNames } from "../server/command-names.js";
 import { debugFlags } from "../commands/debug.js";
-import { BridgeOp, Direct, DIRECT_DENY_READONLY, directLog, setDirectTable, unpackArgs } from "../engine/scripting.js";
+import { BridgeOp, Direct, DIRECT_DENY_READONLY, DIRECT_TS_PROPAGATION, directArgv, directLog, setDirectTable, unpackArgs, unpackArgsAt } from "../engine/scripting.js";
 import { scriptFormOf } from "../commands/engine-command.js";
 import { introspection } from "../commands/introspection.js";
 import { scriptCaller } from "./caller.js";
@@ -122,7 +122,7 @@ function registerDirect(server: Server): CommandSpec[] {
     names.push(name);
     ids.push(form.id);
     arities.push(form.arity ?? spec.arity);
-    flags.push((spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0 ? DIRECT_DENY_READONLY : 0);
+    flags.push(((spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0 ? DIRECT_DENY_READONLY : 0) | (form.rewritesPropagation ? DIRECT_TS_PROPAGATION : 0));
   }
   setDirectTable(names, ids, arities, flags);
   return specs;
@@ -135,12 +135,13 @@ const SPECIAL = new Set(["sort", "sort_ro", "xread", "xreadgroup"]);
  * back, and how (Direct.ON, READONLY; 0: every command crosses): only while
  * nothing must see each command as it runs: what keeps the batch path off
  * (keyspace events, WATCH, tracking, blocked clients, MONITOR, and what other
- * features add to BatchPath.allowed()), and propagation (the AOF, replicas).
+ * features add to BatchPath.allowed()). Propagation (the AOF, replicas) is
+ * done from the log.
  */
 function directMode(run: ScriptRun): number {
   const server = run.server;
   // A replica keeps keys past their expire time (EXPIRE's handler knows): its scripts cross.
-  if (debugFlags.disableDenyScripts || server.isReplica || server.writePath.propagating() || !server.batchPath.allowed(run.client)) return 0;
+  if (debugFlags.disableDenyScripts || server.isReplica || !server.batchPath.allowed(run.client)) return 0;
   directSpecs ??= registerDirect(server);
   return run.readonly ? Direct.READONLY : Direct.ON;
 }
@@ -165,8 +166,20 @@ function drainDirect(run: ScriptRun): void {
   const specs = directSpecs!;
   for (let i = 0; i < n; i++) {
     const at = Direct.HEADER + i * Direct.FIELDS;
+    // What it changed goes out with the script's unit, as call() propagates a nested command.
+    if (log[at + 3] >= 0) propagateDirect(run, log[at + 2], unpackArgsAt(directArgv, log[at + 3], log[at + 4]));
     accountDirect(run, specs[log[at]], log[at + 1], NO_ARGV, null);
   }
+  log[Direct.ARGV_END] = 0;
+}
+
+/** Propagates a direct command's argv in `db` (nothing under redis.set_repl(redis.REPL_NONE)). */
+function propagateDirect(run: ScriptRun, db: number, argv: Buffer[]): void {
+  const wp = run.server.writePath;
+  const muted = wp.muted;
+  wp.muted = run.replFlags === 0;
+  wp.propagate(db, argv);
+  wp.muted = muted;
 }
 
 const NO_ARGV: Buffer[] = [];
@@ -196,9 +209,17 @@ function accountOp(run: ScriptRun, argv: Buffer[]): void {
   drainDirect(run);
   if (argv.length < 2) return;
   const wp = run.server.writePath;
-  if (wp.hasRecords()) wp.drain(run.client);
   const log = directLog;
-  accountDirect(run, directSpecs![log[Direct.LAST_INDEX]], log[Direct.LAST_USEC], argv.slice(0, -1), argv[argv.length - 1]);
+  const cmdArgv = argv.slice(0, -1);
+  // As call(): what the engine recorded first (an expired key's DEL, a rewrite), then argv unless rewritten.
+  wp.rewritten = false;
+  const muted = wp.muted;
+  wp.muted = run.replFlags === 0;
+  if (wp.hasRecords()) wp.drain(run.client);
+  wp.muted = muted;
+  if (wp.rewritten) wp.rewritten = false;
+  else if (log[Direct.LAST_CHANGED] !== 0) propagateDirect(run, run.db, cmdArgv.map((a) => Buffer.from(a)));
+  accountDirect(run, directSpecs![log[Direct.LAST_INDEX]], log[Direct.LAST_USEC], cmdArgv, argv[argv.length - 1]);
 }
 
 function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {

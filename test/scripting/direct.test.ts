@@ -146,6 +146,46 @@ describe.runIf(haveRedisServer())("scripting: engine commands without a crossing
     expect(await watch(nodis.port)).toEqual(await watch(oracle.port));
   });
 
+  it("propagates what the path ran as the usual path does (the AOF's and replicas' units)", async () => {
+    const scripts: Arg[][] = [
+      ev("redis.call('set', 'a', '1') redis.call('incr', 'a') redis.call('get', 'a') return redis.call('del', 'a', 'nokey')"),
+      ev("return redis.call('set', 'one', '1')"),
+      ev("return redis.call('get', 'one')"),
+      ev("redis.call('rpush', 'l', 'x', 'y') redis.call('expire', 'l', 100) redis.call('persist', 'l') return redis.call('lpop', 'l')"),
+      ev("redis.call('select', 3) redis.call('set', 'x', '1') redis.call('select', 0) return redis.call('set', 'y', '2')"),
+      ev("redis.call('set', 'q', '1') redis.set_repl(redis.REPL_NONE) redis.call('set', 'r', '1') redis.set_repl(redis.REPL_ALL) return redis.call('set', 's', '1')"),
+      ev("redis.call('hset', 'h', 'f', 'v') redis.pcall('incr', 'h') return redis.call('hdel', 'h', 'f', 'g')"),
+      ev("return redis.call('unlink', 'one', 'y')"),
+      ev("for i = 1, 300 do redis.call('sadd', 'big', i) end return redis.call('scard', 'big')"),
+    ];
+    const units = async (events: boolean) => {
+      await mine.call("FLUSHALL");
+      await mine.call("CONFIG", "SET", "notify-keyspace-events", events ? "KEA" : "");
+      // A key past its time when the script reads it (active expiry off): its DEL goes out with the script.
+      await mine.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+      await mine.call("SET", "gone", "1", "PX", "5");
+      const t0 = Date.now();
+      await waitFor(() => Date.now() > t0 + 20);
+      const seen: string[][] = [];
+      const stop = nodis.server.writePath.onPropagate((unit) => seen.push(unit.map((o) => `${o.db} ${o.argv.map((a) => a.toString("latin1")).join(" ")}`)));
+      const before = directStats.commands;
+      try {
+        await mine.send([...scripts, ev("return redis.call('get', 'gone')")]);
+      } finally {
+        stop();
+      }
+      await mine.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+      // PEXPIREAT's time is the run's own.
+      return { seen: seen.map((u) => u.map((l) => l.replace(/PEXPIREAT l \d+/, "PEXPIREAT l T"))), direct: directStats.commands - before };
+    };
+    const off = await units(true);
+    const on = await units(false);
+    expect(off.direct).toBe(0);
+    expect(on.direct).toBeGreaterThan(300);
+    expect(on.seen).toEqual(off.seen);
+    await mine.call("CONFIG", "SET", "notify-keyspace-events", "");
+  });
+
   it("leaves the path while keyspace events listen (and the replies are the same)", async () => {
     await both([["FLUSHALL"], ["CONFIG", "SET", "notify-keyspace-events", "KEA"]]);
     const before = directStats.commands;

@@ -273,15 +273,18 @@ pub fn script_direct_table(names: Vec<String>, ids: Vec<u32>, arities: Vec<i32>,
     crate::lua::direct::set_table(&names, &ids, &arities, &flags).map_err(napi::Error::from_reason)
 }
 
-/// Registers the log of those commands (f64s; JavaScript keeps it referenced
-/// for the life of the process).
+/// Registers the log of those commands (f64s) and the buffer their argv wait
+/// in to be propagated (JavaScript keeps both referenced for the life of the process).
 #[napi(catch_unwind)]
-pub fn script_register_direct_log(mut block: napi::bindgen_prelude::BufferSlice) {
+pub fn script_register_direct_log(mut block: napi::bindgen_prelude::BufferSlice, mut argv: napi::bindgen_prelude::BufferSlice) {
     let ptr = block.as_mut_ptr() as *mut f64;
     assert!((ptr as usize) % 8 == 0, "direct log not aligned");
-    unsafe { crate::lua::direct::register_log(ptr, block.len() / 8) };
+    unsafe { crate::lua::direct::register_log(ptr, block.len() / 8, argv.as_mut_ptr(), argv.len()) };
 }
 
 /// direct.rs's flag for a write command (refused in read-only scripts).
 #[napi]
 pub const SCRIPT_DIRECT_DENY_READONLY: u32 = crate::lua::direct::F_DENY_READONLY;
+/// direct.rs's flag for a command whose propagation TypeScript rewrites.
+#[napi]
+pub const SCRIPT_DIRECT_TS_PROPAGATION: u32 = crate::lua::direct::F_TS_PROPAGATION;

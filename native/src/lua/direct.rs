@@ -12,11 +12,14 @@
 //! that would block) goes the usual way, untouched.
 //!
 //! What call() does after a command is done by TypeScript from a log (a
-//! Float64Array it registered): per command, its registration index and its
-//! time, drained when the script ends or crosses to JavaScript. A command
-//! TypeScript must see whole (an error reply: errorstats; slower than the
-//! slowlog or latency threshold: its argv) is accounted at once with a
-//! crossing that carries its argv and its reply's first line.
+//! Float64Array it registered): per command, its registration index, its
+//! time, its db, and, while the AOF or replicas listen and the command changed
+//! something, where its argv waits in a second registered buffer (TypeScript
+//! propagates it with the script's unit); drained when the script ends or
+//! crosses to JavaScript. A command TypeScript must see whole (an error reply:
+//! errorstats; slower than the slowlog or latency threshold: its argv; a
+//! record to drain: an expired key's DEL, a rewrite) is accounted at once with
+//! a crossing that carries its argv and its reply's first line.
 use crate::keyspace::{ks, Keyspace};
 use crate::reply::{code, Out};
 use std::cell::{Cell, RefCell};
@@ -26,22 +29,29 @@ use std::time::Instant;
 /// drains); MODE: 0 off, MODE_ON, MODE_READONLY (set by TypeScript for the
 /// running script); DB: the script's db; SLOW_US: the time from which a
 /// command goes to TypeScript at once (-1: never); LAST_INDEX / LAST_USEC: the
-/// command an ACCOUNT crossing carries.
+/// command an ACCOUNT crossing carries, and LAST_CHANGED whether it changed
+/// something; ARGV_END: where the argv buffer's next argv goes (TypeScript
+/// zeroes it with COUNT).
 pub const H_COUNT: usize = 0;
 pub const H_MODE: usize = 1;
 pub const H_DB: usize = 2;
 pub const H_SLOW_US: usize = 3;
 pub const H_LAST_INDEX: usize = 4;
 pub const H_LAST_USEC: usize = 5;
-pub const HEADER: usize = 6;
-/// Per command: its registration index, its time (µs).
-pub const FIELDS: usize = 2;
+pub const H_LAST_CHANGED: usize = 6;
+pub const H_ARGV_END: usize = 7;
+pub const HEADER: usize = 8;
+/// Per command: its registration index, its time (µs), its db, and where its
+/// packed argv (bridge::pack) starts in the argv buffer and its count (-1, 0: none).
+pub const FIELDS: usize = 5;
 
 pub const MODE_ON: f64 = 1.0;
 pub const MODE_READONLY: f64 = 2.0;
 
 /// Registration flags: a write command (refused in read-only scripts: TypeScript answers).
 pub const F_DENY_READONLY: u32 = 1;
+/// TypeScript rewrites what it propagates (EXPIRE's PEXPIREAT): it crosses while propagating.
+pub const F_TS_PROPAGATION: u32 = 2;
 
 const NAME_MAX: usize = 32;
 pub const ARGS_MAX: usize = 64;
@@ -63,6 +73,7 @@ struct Calibration {
 thread_local! {
     static TABLE: RefCell<ahash::AHashMap<Vec<u8>, Entry>> = RefCell::new(ahash::AHashMap::new());
     static LOG: Cell<(*mut f64, usize)> = const { Cell::new((std::ptr::null_mut(), 0)) };
+    static ARGV: Cell<(*mut u8, usize)> = const { Cell::new((std::ptr::null_mut(), 0)) };
     /// Where a command's reply is written (reused).
     static OUT: RefCell<Vec<u8>> = RefCell::new(vec![0u8; 16 * 1024]);
     static CALIB: RefCell<Option<Calibration>> = const { RefCell::new(None) };
@@ -89,10 +100,23 @@ pub fn set_table(names: &[String], cmds: &[u32], arities: &[i32], flags: &[u32])
 ///
 /// # Safety
 /// `ptr` must point to `len` f64s that stay allocated and in place for the life of the process.
-pub unsafe fn register_log(ptr: *mut f64, len: usize) {
+pub unsafe fn register_log(ptr: *mut f64, len: usize, argv: *mut u8, argv_len: usize) {
     assert!(len >= HEADER + FIELDS);
     std::slice::from_raw_parts_mut(ptr, len).fill(0.0);
     LOG.with(|l| l.set((ptr, len)));
+    ARGV.with(|a| a.set((argv, argv_len)));
+}
+
+/// Copies a packed argv into the argv buffer: where it starts, or None when it does not fit.
+fn keep_argv(log: &mut [f64], packed: &[u8]) -> Option<usize> {
+    let (p, len) = ARGV.with(|a| a.get());
+    let at = log[H_ARGV_END] as usize;
+    if p.is_null() || at + packed.len() > len {
+        return None;
+    }
+    unsafe { std::ptr::copy_nonoverlapping(packed.as_ptr(), p.add(at), packed.len()) };
+    log[H_ARGV_END] = (at + packed.len()) as f64;
+    Some(at)
 }
 
 fn log() -> Option<&'static mut [f64]> {
@@ -113,9 +137,10 @@ pub enum After {
     Drain,
 }
 
-/// Runs `argv` here when it may be; `take` gets its reply (valid only during
-/// it) and returns what the caller keeps. None: the command goes the usual way.
-pub fn run<R>(argv: &[&[u8]], resp: u32, take: impl FnOnce(&[u8]) -> R) -> Option<(R, After)> {
+/// Runs `argv` (`packed` as bridge::pack made it) here when it may be; `take`
+/// gets its reply (valid only during it) and returns what the caller keeps.
+/// None: the command goes the usual way.
+pub fn run<R>(argv: &[&[u8]], packed: &[u8], resp: u32, take: impl FnOnce(&[u8]) -> R) -> Option<(R, After)> {
     let log = log()?;
     let mode = log[H_MODE];
     if mode == 0.0 || argv.is_empty() || argv[0].len() > NAME_MAX {
@@ -125,7 +150,7 @@ pub fn run<R>(argv: &[&[u8]], resp: u32, take: impl FnOnce(&[u8]) -> R) -> Optio
     for (d, s) in lower.iter_mut().zip(argv[0]) {
         *d = s.to_ascii_lowercase();
     }
-    let (cmd, index) = TABLE.with(|t| {
+    let (cmd, index, flags) = TABLE.with(|t| {
         let t = t.borrow();
         let e = t.get(&lower[..argv[0].len()])?;
         let argc = argv.len() as i32;
@@ -133,10 +158,15 @@ pub fn run<R>(argv: &[&[u8]], resp: u32, take: impl FnOnce(&[u8]) -> R) -> Optio
         if !arity_ok || (mode == MODE_READONLY && e.flags & F_DENY_READONLY != 0) {
             return None;
         }
-        Some((e.cmd, e.index))
+        Some((e.cmd, e.index, e.flags))
     })?;
     let db = log[H_DB] as usize;
     let ks = ks();
+    let propagating = ks.propagating();
+    if propagating && flags & F_TS_PROPAGATION != 0 {
+        return None;
+    }
+    let dirty = ks.dirty();
     ks.shared.set(crate::state::RESP, resp as f64);
     OUT.with(|o| {
         let mut o = o.borrow_mut();
@@ -164,23 +194,44 @@ pub fn run<R>(argv: &[&[u8]], resp: u32, take: impl FnOnce(&[u8]) -> R) -> Optio
             code::NIL_ARRAY => b"*-1\r\n",
             _ => b"-ERR internal error: an engine status a script cannot answer\r\n",
         };
-        let after = after(ks, log, index, usec, reply.first() == Some(&b'-'));
+        let changed = ks.dirty() != dirty;
+        let argv_at = if propagating && changed { keep_argv(log, packed).map_or(-2.0, |at| at as f64) } else { -1.0 };
+        let entry = Logged { index, usec, db, argv_at, argc: argv.len(), changed };
+        let after = after(ks, log, &entry, reply.first() == Some(&b'-'));
         Some((take(reply), after))
     })
 }
 
+/// A command that ran, as the log keeps it (argv_at -1: nothing to propagate, -2: its argv did not fit).
+struct Logged {
+    index: u32,
+    usec: f64,
+    db: usize,
+    argv_at: f64,
+    argc: usize,
+    changed: bool,
+}
+
 /// Logs a command that ran (or hands it to TypeScript at once).
-fn after(ks: &Keyspace, log: &mut [f64], index: u32, usec: f64, error: bool) -> After {
+fn after(ks: &Keyspace, log: &mut [f64], e: &Logged, error: bool) -> After {
     let slow = log[H_SLOW_US];
-    if error || (slow >= 0.0 && usec >= slow) || !ks.changes.is_empty() {
-        log[H_LAST_INDEX] = index as f64;
-        log[H_LAST_USEC] = usec;
+    if error || (slow >= 0.0 && e.usec >= slow) || !ks.changes.is_empty() || e.argv_at == -2.0 {
+        log[H_LAST_INDEX] = e.index as f64;
+        log[H_LAST_USEC] = e.usec;
+        log[H_LAST_CHANGED] = if e.changed && ks.propagating() { 1.0 } else { 0.0 };
+        if e.argv_at >= 0.0 {
+            // Its argv goes with the crossing instead.
+            log[H_ARGV_END] = e.argv_at;
+        }
         return After::Account;
     }
     let n = log[H_COUNT] as usize;
     let at = HEADER + n * FIELDS;
-    log[at] = index as f64;
-    log[at + 1] = usec;
+    log[at] = e.index as f64;
+    log[at + 1] = e.usec;
+    log[at + 2] = e.db as f64;
+    log[at + 3] = e.argv_at;
+    log[at + 4] = e.argc as f64;
     log[H_COUNT] = (n + 1) as f64;
     if HEADER + (n + 2) * FIELDS > log.len() {
         After::Drain

@@ -152,7 +152,7 @@ unsafe fn generic(l: *mut lua_State, raise: bool) -> c_int {
 unsafe fn run_direct(l: *mut lua_State, packed: &mut Vec<u8>, resp: u32) -> Option<bool> {
     let mut slots: [&[u8]; direct::ARGS_MAX] = [&[]; direct::ARGS_MAX];
     let argc = bridge::unpack_into(packed, &mut slots)?;
-    let ((is_err, line), after) = direct::run(&slots[..argc], resp, |reply| {
+    let ((is_err, line), after) = direct::run(&slots[..argc], packed, resp, |reply| {
         from_resp::push(l, reply, 0);
         let is_err = reply.first() == Some(&b'-');
         (is_err, if is_err { direct::first_line(reply).to_vec() } else { Vec::new() })
