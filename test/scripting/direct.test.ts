@@ -6,8 +6,9 @@
  * Differential; the servers run without keyspace events (with them the path
  * is off, as the other scripting tests run).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { haveRedisServer } from "../helpers/nodis.js";
+import { useServerPair } from "../helpers/pair.js";
 import net from "node:net";
 import { encodeCommand, RespConnection, show, type Arg } from "../diff/resp.js";
 import { waitFor } from "../helpers/wait.js";
@@ -52,21 +53,12 @@ const SCRIPTS: Arg[][] = [
 ];
 
 describe.runIf(haveRedisServer())("scripting: engine commands without a crossing", () => {
+  const pair = useServerPair({ events: false });
   let nodis: RunningServer;
-  let oracle: { port: number; stop(): Promise<void> };
   let mine: RespConnection;
   let theirs: RespConnection;
-  beforeAll(async () => {
-    oracle = await startRedis([], process.env.NODIS_ORACLE_BIN ?? "redis-server");
-    nodis = await startNodis({ "enable-debug-command": "yes" });
-    mine = await RespConnection.connect(nodis.port);
-    theirs = await RespConnection.connect(oracle.port);
-  });
-  afterAll(async () => {
-    mine?.close();
-    theirs?.close();
-    await nodis?.close();
-    await oracle?.stop();
+  beforeAll(() => {
+    ({ nodis, mine, theirs } = pair);
   });
 
   async function both(cmds: Arg[][]): Promise<void> {
@@ -143,7 +135,7 @@ describe.runIf(haveRedisServer())("scripting: engine commands without a crossing
         .filter((l) => l !== "")
         .map((l) => l.replace(/^\+[\d.]+ /, "").replace(/127\.0\.0\.1:\d+/, "ADDR"));
     };
-    expect(await watch(nodis.port)).toEqual(await watch(oracle.port));
+    expect(await watch(nodis.port)).toEqual(await watch(pair.oracle.port));
   });
 
   it("propagates what the path ran as the usual path does (the AOF's and replicas' units)", async () => {
