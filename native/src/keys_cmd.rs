@@ -63,3 +63,54 @@ pub const COMMANDS: &[Cmd] = &[
         },
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::COMMANDS;
+    use crate::keyspace::Keyspace;
+    use crate::reply::{code, Out};
+
+    const NOW: i64 = 1_700_000_000_000;
+
+    /// Runs a command of this table or the string family by name; its RESP2 reply.
+    fn cmd(k: &mut Keyspace, argv: &[&str]) -> String {
+        let c = COMMANDS.iter().chain(crate::t_string::COMMANDS).find(|c| c.name == argv[0]).expect("a command");
+        let args: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+        let mut buf = vec![0u8; 1 << 12];
+        let mut o = Out::new(&mut buf, 0);
+        let r = (c.f)(k, 0, &args, &mut o);
+        let end = o.finish() as usize;
+        match r {
+            code::WRITTEN => String::from_utf8_lossy(&buf[..end]).into_owned(),
+            code::OK => "+OK\r\n".into(),
+            other => panic!("{argv:?}: code {other}"),
+        }
+    }
+
+    #[test]
+    fn answers_as_the_key_commands() {
+        let mut k = Keyspace::new(1);
+        k.now_ms = NOW;
+        cmd(&mut k, &["set", "a", "1"]);
+        cmd(&mut k, &["set", "b", "2"]);
+        assert_eq!(cmd(&mut k, &["exists", "a", "a", "nokey", "b"]), ":3\r\n");
+        assert_eq!(cmd(&mut k, &["type", "a"]), "+string\r\n");
+        assert_eq!(cmd(&mut k, &["type", "nokey"]), "+none\r\n");
+        assert_eq!(cmd(&mut k, &["ttl", "a"]), ":-1\r\n");
+        assert_eq!(cmd(&mut k, &["expire", "a", "100"]), ":1\r\n");
+        assert_eq!(cmd(&mut k, &["ttl", "a"]), ":100\r\n");
+        assert_eq!(cmd(&mut k, &["pttl", "a"]), ":100000\r\n");
+        assert_eq!(cmd(&mut k, &["expiretime", "a"]), format!(":{}\r\n", NOW / 1000 + 100));
+        assert_eq!(cmd(&mut k, &["expire", "a", "soon"]), "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(cmd(&mut k, &["persist", "a"]), ":1\r\n");
+        assert_eq!(cmd(&mut k, &["persist", "a"]), ":0\r\n");
+        assert_eq!(cmd(&mut k, &["pexpireat", "nokey", "1"]), ":0\r\n");
+        // An expire time already past deletes the key.
+        assert_eq!(cmd(&mut k, &["pexpireat", "b", "1"]), ":1\r\n");
+        assert_eq!(cmd(&mut k, &["exists", "b"]), ":0\r\n");
+        assert_eq!(cmd(&mut k, &["ttl", "b"]), ":-2\r\n");
+        assert_eq!(cmd(&mut k, &["del", "a", "a", "nokey"]), ":1\r\n");
+        cmd(&mut k, &["set", "c", "3"]);
+        assert_eq!(cmd(&mut k, &["unlink", "c", "nokey"]), ":1\r\n");
+    }
+}
