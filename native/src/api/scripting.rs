@@ -278,7 +278,7 @@ pub fn script_direct_table(names: Vec<String>, ids: Vec<u32>, arities: Vec<i32>,
 #[napi(catch_unwind)]
 pub fn script_register_direct_log(mut block: napi::bindgen_prelude::BufferSlice, mut argv: napi::bindgen_prelude::BufferSlice) {
     let ptr = block.as_mut_ptr() as *mut f64;
-    assert!((ptr as usize) % 8 == 0, "direct log not aligned");
+    assert!((ptr as usize).is_multiple_of(8), "direct log not aligned");
     unsafe { crate::lua::direct::register_log(ptr, block.len() / 8, argv.as_mut_ptr(), argv.len()) };
 }
 
