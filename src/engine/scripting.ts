@@ -59,14 +59,15 @@ export function setDirectTable(names: string[], ids: number[], arities: number[]
 
 /**
  * `(argv, resp, op)`: for COMMAND, the RESP reply of argv run as a command in
- * protocol `resp`. argv comes as the number of arguments written in the
- * scratch Buffer given to init() (each a u32 length, little endian, then its
- * bytes: read them with unpackArgs), or as Buffers when they did not fit.
+ * protocol `resp`: its bytes, or its length when it is at the start of the
+ * `reply` Buffer given to init(). argv comes as the number of arguments
+ * written in the scratch Buffer given to init() (each a u32 length, little
+ * endian, then its bytes: read them with unpackArgs), or as Buffers when they did not fit.
  */
-export type Bridge = (argv: Buffer[] | number, resp: number, op: number) => Uint8Array | undefined;
+export type Bridge = (argv: Buffer[] | number, resp: number, op: number) => Uint8Array | number | undefined;
 
-export function init(version: string, versionNum: number, bridge: Bridge, scratch: Buffer): void {
-  native.scriptInit(version, versionNum, bridge, scratch);
+export function init(version: string, versionNum: number, bridge: Bridge, scratch: Buffer, reply: Buffer): void {
+  native.scriptInit(version, versionNum, bridge, scratch, reply);
 }
 
 /** The `argc` arguments the interpreter wrote in `scratch`, copied out (one allocation, a view per argument). */

@@ -42,6 +42,8 @@ let running: ScriptRun | null = null;
 /** The running script's start (µs since the epoch; 0: none): TIME answers it inside the script, as Redis's cached time. */
 export const scriptTime = { us: 0 };
 const scratch = new Reply(16 * 1024);
+/** scratch's own arena (registered with the interpreter): a reply there crosses back as its length. */
+const replyArena = scratch.buf;
 
 const LEVELS: Level[] = ["debug", "verbose", "notice", "warning"];
 
@@ -222,7 +224,7 @@ function accountOp(run: ScriptRun, argv: Buffer[]): void {
   accountDirect(run, directSpecs![log[Direct.LAST_INDEX]], log[Direct.LAST_USEC], cmdArgv, argv[argv.length - 1]);
 }
 
-function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
+function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | number {
   const spec = lookup(run.server, argv);
   if (!spec) return refuse(run, undefined, UNKNOWN);
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return refuse(run, spec, ARITY);
@@ -237,6 +239,8 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   const client = run.client;
   const r = scratch;
   r.pos = 0;
+  // A big reply grew the arena last time: back to the registered one.
+  r.buf = replyArena;
   r.resp = resp as 2 | 3;
   engineServer.setResp(resp as 2 | 3);
   client.db = run.db;
@@ -254,13 +258,13 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
     wp.muted = muted;
   }
   if (run.db !== client.db) directLog[Direct.DB] = run.db = client.db;
-  return r.buf.subarray(0, r.pos);
+  return r.buf === replyArena ? r.pos : r.buf.subarray(0, r.pos);
 }
 
 /** Where the interpreter writes a redis.call's arguments (engine/scripting.ts unpackArgs). */
 const argScratch = Buffer.allocUnsafeSlow(64 * 1024);
 
-function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array | undefined {
+function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array | number | undefined {
   const run = running;
   if (run === null) return NOT_RUNNING;
   const argv = typeof args === "number" ? unpackArgs(argScratch, args) : args;
@@ -288,7 +292,7 @@ function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array |
 /** The bridge is registered with the interpreter once per process, with the version scripts see. */
 {
   const [maj, min, patch] = REDIS_VERSION.split(".").map((n) => Number(n) || 0);
-  scripting.init(REDIS_VERSION, (maj << 16) | (min << 8) | patch, bridge, argScratch);
+  scripting.init(REDIS_VERSION, (maj << 16) | (min << 8) | patch, bridge, argScratch, replyArena);
 }
 
 /** A script past busy-reply-threshold: suspended between slices while the server answers others with -BUSY. */

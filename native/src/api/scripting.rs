@@ -103,11 +103,12 @@ pub fn function_memory() -> f64 {
 }
 
 /// Registers the function redis.call crosses to, the scratch Buffer its
-/// arguments cross in (see lua/bridge.rs), and the version scripts see.
+/// arguments cross in, the Buffer its replies come back in (see lua/bridge.rs),
+/// and the version scripts see.
 #[napi(catch_unwind)]
-pub fn script_init(env: Env, version: String, version_num: f64, bridge_fn: Unknown, scratch: Unknown) -> bool {
+pub fn script_init(env: Env, version: String, version_num: f64, bridge_fn: Unknown, scratch: Unknown, reply: Unknown) -> bool {
     VERSION.with(|v| *v.borrow_mut() = (version, version_num));
-    unsafe { bridge::register(env.raw(), bridge_fn.raw(), scratch.raw()) }
+    unsafe { bridge::register(env.raw(), bridge_fn.raw(), scratch.raw(), reply.raw()) }
 }
 
 /// Compiles `body` as script `sha` (lowercase hex) unless it is loaded: null,
