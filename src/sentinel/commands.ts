@@ -597,7 +597,8 @@ function sentinelInfo(c: Ctx): void {
     else if (SECTIONS.includes(a)) wanted.add(a);
   }
   const sections = all ? SECTIONS : SECTIONS.filter((x) => wanted.has(x));
-  let info = infoText(c.server, sections.filter((x) => x !== "sentinel"));
+  const common = sections.filter((x) => x !== "sentinel");
+  let info = common.length ? infoText(c.server, common) : "";
   if (sections.includes("sentinel")) {
     if (info.length) info += "\r\n";
     info +=
