@@ -664,12 +664,19 @@ const OWN: CommandDef[] = [
 /** Commands a sentinel takes from Redis's table as they are. */
 const SHARED = ["acl", "auth", "client", "command", "hello", "ping", "psubscribe", "punsubscribe", "subscribe", "unsubscribe"];
 
+/** Subcommands of those that Redis 7.2 does not flag SENTINEL. */
+const NOT_IN_SENTINEL: Record<string, string[]> = { client: ["no-touch"] };
+
 /** Replaces the server's command table with a sentinel's. */
 export function installSentinelCommands(server: Server): void {
   const keep = new Map<string, CommandSpec>();
   for (const name of SHARED) {
     const spec = server.commands.get(name);
-    if (spec) keep.set(name, spec);
+    if (!spec) continue;
+    const drop = NOT_IN_SENTINEL[name];
+    // A copy without the subcommands Redis's sentinel lacks (those not flagged SENTINEL).
+    if (drop && spec.subcommands) keep.set(name, { ...spec, subcommands: new Map([...spec.subcommands].filter(([k]) => !drop.includes(k))) });
+    else keep.set(name, spec);
   }
   server.commands.clear();
   for (const [k, v] of keep) server.commands.set(k, v);

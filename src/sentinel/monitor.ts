@@ -67,7 +67,11 @@ export function reconnect(s: Sentinel, ri: Instance): void {
     sendAuth(s, ri, pc);
     sendClientName(s, ri, pc, "pubsub");
     // The replies to AUTH and CLIENT come first; then every message is a hello (or the SUBSCRIBE confirmation).
-    pc.send([ri.cmd("SUBSCRIBE"), HELLO_CHANNEL], (r) => onHelloReply(s, ri, r));
+    pc.send([ri.cmd("SUBSCRIBE"), HELLO_CHANNEL], (r) => {
+      // Refused (NOAUTH...): the link is useless; it is opened again on the next reconnection.
+      if (r instanceof RespError) link.closePc();
+      else onHelloReply(s, ri, r);
+    });
     pc.onPush = (r) => onHelloReply(s, ri, r);
   }
   if (link.cc && (ri.flags & SRI_SENTINEL || link.pc)) link.disconnected = false;
