@@ -387,18 +387,16 @@ export function processHello(s: Sentinel, hello: string): void {
   if (si) si.lastHelloTime = Date.now();
 }
 
-/** A sentinel that moved: its other entries (under other masters) take the new address. */
+/** A sentinel that moved: its entries under the other masters take the new address (and reconnect). */
 function updateSentinelAddressInAllMasters(s: Sentinel, ri: Instance): void {
+  let reconfigured = 0;
   for (const m of s.masters.values()) {
-    if (m === ri.master) continue;
-    for (const [k, other] of m.sentinels) {
-      if (other.runid !== ri.runid) continue;
-      other.link.closeAll();
-      other.addr = { ...ri.addr };
-      m.sentinels.delete(k);
-      other.name = ri.name;
-      m.sentinels.set(ri.name, other);
-    }
+    const match = s.findByAddrAndRunId(m.sentinels, null, 0, ri.runid);
+    if (!match) continue;
+    match.link.closeAll();
+    if (match === ri) continue;
+    match.addr = { ...ri.addr };
+    reconfigured++;
   }
-  s.event("notice", "+sentinel-address-update", ri, true, "");
+  if (reconfigured) s.event("notice", "+sentinel-address-update", ri, true, `${reconfigured} additional matching instances`);
 }
