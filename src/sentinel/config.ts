@@ -60,39 +60,27 @@ function handleDirective(s: Sentinel, argv: string[]): string | null {
     s.myid = argv[1];
     return null;
   }
-  if (what === "announce-ip" && argc === 2) {
-    if (argv[1].length) s.announceIp = argv[1];
-    return null;
-  }
-  if (what === "announce-port" && argc === 2) {
-    s.announcePort = atoi(argv[1]);
-    return null;
-  }
-  if (what === "deny-scripts-reconfig" && argc === 2) {
-    const v = yesno(argv[1]);
-    if (v < 0) return "Please specify yes or no for the deny-scripts-reconfig options.";
-    s.denyScriptsReconfig = v === 1;
-    return null;
-  }
-  if (what === "sentinel-user" && argc === 2) {
-    if (argv[1].length) s.authUser = argv[1];
-    return null;
-  }
-  if (what === "sentinel-pass" && argc === 2) {
-    if (argv[1].length) s.authPass = argv[1];
-    return null;
-  }
-  if (what === "resolve-hostnames" && argc === 2) {
-    const v = yesno(argv[1]);
-    if (v < 0) return "Please specify yes or no for the resolve-hostnames option.";
-    s.resolveHostnames = v === 1;
-    return null;
-  }
-  if (what === "announce-hostnames" && argc === 2) {
-    const v = yesno(argv[1]);
-    if (v < 0) return "Please specify yes or no for the announce-hostnames option.";
-    s.announceHostnames = v === 1;
-    return null;
+  if (argc === 2) {
+    const v = argv[1];
+    // Strings: an empty one leaves the setting unset.
+    if (what === "announce-ip" || what === "sentinel-user" || what === "sentinel-pass") {
+      if (v.length === 0) return null;
+      if (what === "announce-ip") s.announceIp = v;
+      else if (what === "sentinel-user") s.authUser = v;
+      else s.authPass = v;
+      return null;
+    }
+    if (what === "announce-port") {
+      s.announcePort = atoi(v);
+      return null;
+    }
+    const flags = { "deny-scripts-reconfig": "denyScriptsReconfig", "resolve-hostnames": "resolveHostnames", "announce-hostnames": "announceHostnames" } as const;
+    if (what in flags) {
+      const b = yesno(v);
+      if (b < 0) return `Please specify yes or no for the ${what} ${what === "deny-scripts-reconfig" ? "options" : "option"}.`;
+      s[flags[what as keyof typeof flags]] = b === 1;
+      return null;
+    }
   }
   // Every other directive names a master.
   const perMaster: Record<string, number[]> = {

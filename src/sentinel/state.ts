@@ -12,7 +12,6 @@ import { publish } from "../pubsub/index.js";
 import { rewriteConfig } from "../config/rewrite.js";
 import { strerror } from "../config/special.js";
 import { keys } from "../engine/index.js";
-import { sentinelRewrite } from "./config.js";
 import {
   FailoverState,
   Instance,
@@ -270,7 +269,8 @@ export class Sentinel {
     const server = this.server;
     if (!server) return true;
     try {
-      rewriteConfig(server.config, false, sentinelRewrite(this));
+      // config.extraRewrite (set by runSentinel) adds this sentinel's lines.
+      rewriteConfig(server.config);
     } catch (e) {
       server.log.warning(`WARNING: Sentinel was not able to save the new configuration on disk!!!: ${strerror(e)}`);
       return false;
