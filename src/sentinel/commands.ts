@@ -475,6 +475,31 @@ function simulateFailure(c: Ctx, s: Sentinel): void {
   c.r.ok();
 }
 
+function pendingScripts(c: Ctx, s: Sentinel): void {
+  const r = c.r;
+  const now = Date.now();
+  r.array(s.scripts.queue.length);
+  for (const job of s.scripts.queue) {
+    r.map(5);
+    r.bulk("argv");
+    r.array(job.argv.length);
+    for (const a of job.argv) r.bulk(a);
+    r.bulk("flags");
+    r.bulk(job.running ? "running" : "scheduled");
+    r.bulk("pid");
+    r.bulk(String(job.pid));
+    if (job.running) {
+      r.bulk("run-time");
+      r.bulk(String(now - job.startTime));
+    } else {
+      r.bulk("run-delay");
+      r.bulk(String(job.startTime ? Math.max(0, job.startTime - now) : 0));
+    }
+    r.bulk("retry-num");
+    r.bulk(String(job.retryNum));
+  }
+}
+
 type Sub = [name: string, arity: number, run: (c: Ctx, s: Sentinel) => void, flags?: string];
 
 const SUBCOMMANDS: Sub[] = [
@@ -531,7 +556,7 @@ const SUBCOMMANDS: Sub[] = [
   ["masters", 2, (c, s) => replyInstances(c, s, s.masters)],
   ["monitor", 6, monitor],
   ["myid", 2, (c, s) => c.r.bulk(s.myid)],
-  ["pending-scripts", 2, (c) => c.r.array(0)],
+  ["pending-scripts", 2, pendingScripts],
   [
     "remove",
     3,
@@ -606,8 +631,8 @@ function sentinelInfo(c: Ctx): void {
       `sentinel_masters:${s.masters.size}\r\n` +
       `sentinel_tilt:${s.tilt ? 1 : 0}\r\n` +
       `sentinel_tilt_since_seconds:${s.tilt ? Math.floor((Date.now() - s.tiltStartTime) / 1000) : -1}\r\n` +
-      "sentinel_running_scripts:0\r\n" +
-      "sentinel_scripts_queue_length:0\r\n" +
+      `sentinel_running_scripts:${s.scripts.running}\r\n` +
+      `sentinel_scripts_queue_length:${s.scripts.queue.length}\r\n` +
       `sentinel_simulate_failure_flags:${s.simFailureFlags}\r\n`;
     let id = 0;
     for (const m of s.masters.values()) {

@@ -273,6 +273,7 @@ export function refreshInstanceInfo(s: Sentinel, ri: Instance, info: string): vo
       s.event("warning", "+promoted-slave", ri, true, "");
       if (s.simFailureFlags & SIMFAILURE_CRASH_AFTER_PROMOTION) simFailureCrash(s);
       s.event("warning", "+failover-state-reconf-slaves", master, true, "");
+      s.clientReconfScript(master, true, master.addr, ri.addr);
       forceHelloUpdate(s, master);
     } else {
       // A replica turned master on its own: after a while, make it a replica again.
@@ -381,7 +382,9 @@ export function processHello(s: Sentinel, hello: string): void {
     if (masterPort !== master.addr.port || !s.addrIsHost(master.addr, t[5])) {
       s.event("warning", "+config-update-from", si, true, "");
       s.event("warning", "+switch-master", master, false, `${master.name} ${s.announce(master.addr)} ${master.addr.port} ${t[5]} ${masterPort}`);
+      const oldAddr = master.addr;
       s.resetMasterAndChangeAddress(master, t[5], masterPort);
+      s.clientReconfScript(master, false, oldAddr, master.addr);
     }
   }
   if (si) si.lastHelloTime = Date.now();

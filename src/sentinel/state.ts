@@ -12,6 +12,7 @@ import { publish } from "../pubsub/index.js";
 import { rewriteConfig } from "../config/rewrite.js";
 import { strerror } from "../config/special.js";
 import { keys } from "../engine/index.js";
+import { Scripts } from "./scripts.js";
 import {
   FailoverState,
   Instance,
@@ -89,6 +90,8 @@ export class Sentinel {
   };
   /** Set once the server runs (config loading happens before). */
   server: Server | null = null;
+  /** notification-script and client-reconfig-script runs. */
+  readonly scripts = new Scripts({ timing: this.timing, event: (level, type, rest) => this.event(level, type, null, false, rest) });
 
   // ---- addresses ------------------------------------------------------------
 
@@ -260,6 +263,17 @@ export class Sentinel {
     if (!server) return;
     server.log.log(level, `${type} ${msg}`);
     if (level !== "debug") publish(server, Buffer.from(type, "latin1"), Buffer.from(msg, "latin1"));
+    // Warnings about a master's instances run its notification script.
+    if (level === "warning" && ri) {
+      const master = ri.flags & SRI_MASTER ? ri : ri.master;
+      if (master?.notificationScript) this.scripts.schedule(master.notificationScript, type, msg);
+    }
+  }
+
+  /** The client-reconfig-script of a failover: <master> <leader|observer> start <from-ip> <from-port> <to-ip> <to-port>. */
+  clientReconfScript(master: Instance, leader: boolean, from: Addr, to: Addr): void {
+    if (!master.clientReconfigScript) return;
+    this.scripts.schedule(master.clientReconfigScript, master.name, leader ? "leader" : "observer", "start", this.announce(from), String(from.port), this.announce(to), String(to.port));
   }
 
   // ---- persistence ------------------------------------------------------------

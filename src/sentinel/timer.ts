@@ -65,6 +65,7 @@ export function startTimer(s: Sentinel): { stop(): void } {
     try {
       checkTilt(s);
       handleInstances(s, s.masters);
+      s.scripts.tick();
     } catch (e) {
       s.server?.log.warning(`Sentinel timer failed: ${e instanceof Error ? e.stack : String(e)}`);
     }

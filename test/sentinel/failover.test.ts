@@ -4,6 +4,8 @@
  * reconfigure the other, publish +switch-master; Sentinel-aware clients
  * (ioredis, node-redis) find the new primary and write to it.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Redis from "ioredis";
 import { createSentinel } from "redis";
@@ -21,7 +23,14 @@ describe.skipIf(!haveRedisServer())("sentinel failover", () => {
   beforeAll(async () => {
     primary = await d.redis();
     replicas = [await d.redis(primary), await d.redis(primary)];
-    sentinels = await Promise.all([0, 1, 2].map(() => d.sentinel(primary, { downAfter: 1000, failoverTimeout: 10000 })));
+    // Sentinel 0 runs a notification script and a client reconfiguration script, each logging its arguments.
+    const script = (name: string) => {
+      const f = path.join(d.root, `${name}.sh`);
+      fs.writeFileSync(f, `#!/bin/sh\necho "$@" >> ${path.join(d.root, `${name}.log`)}\n`, { mode: 0o755 });
+      return f;
+    };
+    const scripts = [`sentinel notification-script mymaster ${script("notify")}`, `sentinel client-reconfig-script mymaster ${script("reconf")}`];
+    sentinels = await Promise.all([0, 1, 2].map((i) => d.sentinel(primary, { downAfter: 1000, failoverTimeout: 10000, extra: i === 0 ? scripts : [] })));
     for (const sp of sentinels) {
       const c = sp.client();
       await until(
@@ -89,6 +98,12 @@ describe.skipIf(!haveRedisServer())("sentinel failover", () => {
     expect(await promoted.client().get("after")).toBe("2");
     expect(await promoted.client().get("before")).toBe("1");
     console.log(`failover: kill -9 to ioredis writing again in ${Date.now() - t0} ms`);
+    // Sentinel 0's scripts ran: the warnings about its master, and the reconfiguration (as leader or observer).
+    const read = (name: string) => (fs.existsSync(path.join(d.root, name)) ? fs.readFileSync(path.join(d.root, name), "latin1") : "");
+    expect(await waitFor(() => read("reconf.log").length > 0)).toBe(true);
+    expect(read("reconf.log")).toMatch(new RegExp(`^mymaster (leader|observer) start 127\\.0\\.0\\.1 ${primary.port} 127\\.0\\.0\\.1 ${newPort}\n`));
+    expect(await waitFor(() => read("notify.log").includes("+switch-master"))).toBe(true);
+    expect(read("notify.log")).toContain(`+sdown master mymaster 127.0.0.1 ${primary.port}\n`);
   }, 60000);
 
   it("node-redis createSentinel finds the new primary", async () => {
