@@ -199,7 +199,7 @@ export function sentinelRewrite(s: Sentinel): ExtraRewrite {
       for (const [from, to] of m.renamedCommands) w("rename-command", `sentinel rename-command ${m.name} ${from} ${to}`);
     }
     w("current-epoch", `sentinel current-epoch ${s.currentEpoch}`);
-    if (s.announceIp) w("announce-ip", `sentinel announce-ip ${repr(s.announceIp)}`);
+    if (s.announceIp !== null) w("announce-ip", `sentinel announce-ip ${repr(s.announceIp)}`);
     else st.markProcessed("sentinel announce-ip");
     if (s.announcePort) w("announce-port", `sentinel announce-port ${s.announcePort}`);
     else st.markProcessed("sentinel announce-port");

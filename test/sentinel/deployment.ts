@@ -85,6 +85,13 @@ export class Deployment {
     return this.spawn("redis-server", args, port, dir);
   }
 
+  /** A Nodis server (a primary: replicas of Nodis are redis-server ones until Nodis has REPLICAOF). */
+  nodis(): Promise<Proc> {
+    const port = this.nextPort++;
+    const dir = this.dirFor(`nodis-${port}`);
+    return this.spawn("node", [CLI, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir], port, dir);
+  }
+
   /** A sentinel watching `primary` as "mymaster": Nodis's, or redis-server's sentinel mode. */
   sentinel(primary: Proc, { kind = "nodis", quorum = 2, downAfter = 1000, failoverTimeout = 10000, extra = [] as string[] } = {}): Promise<Proc> {
     const port = this.nextPort++;
