@@ -2,8 +2,8 @@
  * A minimal asynchronous Redis client connection (what hiredis's async context
  * is to Redis's Sentinel): commands go out at once, replies come back in order
  * to their callbacks; in subscribed mode every message goes to `onPush`.
- * Speaks RESP2 only, so it works with any Redis-protocol server (Nodis,
- * redis-server, another sentinel).
+ * Speaks RESP2 (and reads RESP3 replies, for servers with client-default-resp 3),
+ * so it works with any Redis-protocol server (Nodis, redis-server, a sentinel).
  */
 import net from "node:net";
 
@@ -98,9 +98,12 @@ export class RespLink {
         this.pos += n + 2;
         return s;
       }
-      case 42: {
-        // *
-        const n = Number(line);
+      case 42: // *
+      case 126: // ~ set
+      case 62: // > push
+      case 37: {
+        // % map: its pairs flattened, as RESP2 gives them
+        const n = Number(line) * (type === 37 ? 2 : 1);
         if (n < 0) return null;
         const out: RespValue[] = [];
         for (let i = 0; i < n; i++) {
@@ -109,6 +112,28 @@ export class RespLink {
           out.push(v);
         }
         return out;
+      }
+      // RESP3, from a server whose client-default-resp is 3.
+      case 95: // _
+        return null;
+      case 35: // #
+        return line === "t" ? 1 : 0;
+      case 44: // ,
+      case 40: // (
+        return line;
+      case 61: // = verbatim: "txt:" then the text
+      case 33: {
+        // ! blob error
+        const n = Number(line);
+        if (this.buf.length < this.pos + n + 2) return undefined;
+        const text = this.buf.toString("latin1", this.pos, this.pos + n);
+        this.pos += n + 2;
+        return type === 61 ? text.slice(4) : new RespError(text);
+      }
+      case 124: {
+        // | attribute: skipped, the reply follows it
+        for (let i = 0; i < Number(line) * 2; i++) if (this.parse() === undefined) return undefined;
+        return this.parse();
       }
       default:
         this.close();
