@@ -155,6 +155,21 @@ describe.skipIf(!haveRedisServer())("sentinel commands", () => {
     expect(cache[1][0][1]).toContain("role:master");
   });
 
+  it("RESET forgets the replicas and sentinels, which are found again; PENDING-SCRIPTS, SIMULATE-FAILURE HELP", async () => {
+    const c = sentinels[2].client();
+    expect(await c.call("SENTINEL", "RESET", "my*")).toBe(1);
+    expect(await c.call("SENTINEL", "RESET", "nomatch*")).toBe(0);
+    expect(fields(await c.call("SENTINEL", "MASTER", "mymaster"))["num-other-sentinels"]).toBe("0");
+    const m = await until(
+      async () => fields(await c.call("SENTINEL", "MASTER", "mymaster")),
+      (m) => m["num-slaves"] === "2" && m["num-other-sentinels"] === "2",
+    );
+    expect([m["num-slaves"], m["num-other-sentinels"]]).toEqual(["2", "2"]);
+    expect(await c.call("SENTINEL", "PENDING-SCRIPTS")).toEqual([]);
+    expect(await c.call("SENTINEL", "SIMULATE-FAILURE", "HELP")).toEqual(["crash-after-election", "crash-after-promotion"]);
+    await expect(c.call("SENTINEL", "SIMULATE-FAILURE", "nosuch")).rejects.toThrow("ERR Unknown failure simulation specified");
+  });
+
   it("FLUSHCONFIG writes the state into sentinel.conf, which a restart reads back", async () => {
     expect(await s.call("SENTINEL", "FLUSHCONFIG")).toBe("OK");
     const conf = fs.readFileSync(path.join(sentinels[0].dir, "sentinel.conf"), "latin1");
