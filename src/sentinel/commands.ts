@@ -35,6 +35,7 @@ import {
 } from "./instance.js";
 import { createError, SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION, type Sentinel, type Timing } from "./state.js";
 import { processHello } from "./monitor.js";
+import { resolveHost } from "./resolve.js";
 import { selectSlave, startFailover } from "./failover.js";
 
 const sentinels = new WeakMap<Server, Sentinel>();
@@ -404,7 +405,7 @@ function monitor(c: Ctx, s: Sentinel): void {
   if (port === null) return c.r.error("ERR Invalid port");
   if (quorum <= 0) return c.r.error("ERR Quorum must be 1 or greater.");
   const host = str(c.argv[3]);
-  if (!net.isIP(host) && !(s.resolveHostnames && host.length > 0)) return c.r.error("ERR Invalid IP address or hostname specified");
+  if (!net.isIP(host) && !(s.resolveHostnames && resolveHost(host) !== null)) return c.r.error("ERR Invalid IP address or hostname specified");
   const ri = s.createInstance(str(c.argv[2]), SRI_MASTER, host, port, quorum, null);
   if (typeof ri === "string") return c.r.error(`ERR ${createError(ri, SRI_MASTER)}`);
   flushAndReply(c, s);

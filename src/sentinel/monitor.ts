@@ -36,6 +36,11 @@ export function reconnect(s: Sentinel, ri: Instance): void {
   const now = Date.now();
   if (now - link.lastReconnTime < s.timing.pingPeriod) return;
   link.lastReconnTime = now;
+  // The name may resolve to another address now (an instance restarted elsewhere, or was down).
+  if (link.cc === null && s.resolveHostnames) {
+    const again = s.makeAddr(ri.addr.hostname, ri.addr.port, false);
+    if (typeof again !== "string") ri.addr = again;
+  }
   const host = ri.addr.ip || ri.addr.hostname;
   if (link.cc === null) {
     const cc = new RespLink(host, ri.addr.port, () => {});

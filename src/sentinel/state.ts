@@ -13,6 +13,7 @@ import { rewriteConfig } from "../config/rewrite.js";
 import { strerror } from "../config/special.js";
 import { keys } from "../engine/index.js";
 import { Scripts } from "./scripts.js";
+import { resolveHost } from "./resolve.js";
 import {
   FailoverState,
   Instance,
@@ -99,12 +100,11 @@ export class Sentinel {
   makeAddr(host: string, port: number, acceptUnresolved: boolean): Addr | CreateError {
     if (port < 0 || port > 65535) return "EINVAL";
     if (net.isIP(host)) return { hostname: host, ip: host, port };
-    if (this.resolveHostnames) {
-      // Connections resolve the name themselves; localhost is known here.
-      if (host.toLowerCase() === "localhost") return { hostname: host, ip: "127.0.0.1", port };
-      return { hostname: host, ip: acceptUnresolved ? host : host, port };
-    }
+    const ip = this.resolveHostnames ? resolveHost(host) : null;
+    if (ip !== null) return { hostname: host, ip, port };
     this.server?.log.warning(`Failed to resolve hostname '${host}'`);
+    // Kept by its name when it may be resolved later (the instance is down now, say).
+    if (this.resolveHostnames && acceptUnresolved) return { hostname: host, ip: "", port };
     return "ENOENT";
   }
 
@@ -115,8 +115,10 @@ export class Sentinel {
 
   /** sentinelAddrEqualsHostname: whether `host` names the address. */
   addrIsHost(a: Addr, host: string): boolean {
-    if (net.isIP(host) || !this.resolveHostnames) return a.ip.toLowerCase() === host.toLowerCase();
-    return a.hostname.toLowerCase() === host.toLowerCase();
+    const ip = net.isIP(host) ? host : this.resolveHostnames ? resolveHost(host) : null;
+    // Unresolved: compared by name (the best effort while the name does not resolve).
+    if (ip === null) return (this.resolveHostnames ? a.hostname : a.ip).toLowerCase() === host.toLowerCase();
+    return a.ip.toLowerCase() === ip.toLowerCase();
   }
 
   // ---- instances ------------------------------------------------------------

@@ -112,6 +112,24 @@ describe.skipIf(!haveRedisServer())("sentinel commands", () => {
     expect(events).toEqual([`+monitor master other 127.0.0.1 ${other.port} quorum 1`, `-monitor master other 127.0.0.1 ${other.port}`]);
   });
 
+  it("resolve-hostnames and announce-hostnames", async () => {
+    await expect(s.call("SENTINEL", "MONITOR", "h", "localhost", String(primary.port), "1")).rejects.toThrow("ERR Invalid IP address or hostname specified");
+    expect(await s.call("SENTINEL", "CONFIG", "SET", "resolve-hostnames", "yes")).toBe("OK");
+    try {
+      expect(await s.call("SENTINEL", "MONITOR", "h", "localhost", String(primary.port), "1")).toBe("OK");
+      await expect(s.call("SENTINEL", "MONITOR", "h2", "no-such-host.invalid", "1", "1")).rejects.toThrow("ERR Invalid IP address or hostname specified");
+      expect(await s.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "h")).toEqual(["127.0.0.1", String(primary.port)]);
+      expect(await s.call("SENTINEL", "CONFIG", "SET", "announce-hostnames", "yes")).toBe("OK");
+      expect(await s.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "h")).toEqual(["localhost", String(primary.port)]);
+      const m = await until(async () => fields(await s.call("SENTINEL", "MASTER", "h")), (m) => m["num-slaves"] === "2");
+      expect(m).toMatchObject({ ip: "localhost", "num-slaves": "2", "role-reported": "master" });
+    } finally {
+      await s.call("SENTINEL", "CONFIG", "SET", "announce-hostnames", "no");
+      await s.call("SENTINEL", "REMOVE", "h").catch(() => {});
+      await s.call("SENTINEL", "CONFIG", "SET", "resolve-hostnames", "no");
+    }
+  });
+
   it("INFO has the sentinel sections only; ROLE, HELLO, PING", async () => {
     const info = (await s.call("INFO")) as string;
     expect(info.match(/^# \w+/gm)).toEqual(["# Server", "# Clients", "# Stats", "# CPU", "# Sentinel"]);
