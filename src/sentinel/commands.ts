@@ -19,18 +19,12 @@ import {
   SRI_FAILOVER_IN_PROGRESS,
   SRI_FORCE_FAILOVER,
   SRI_MASTER,
-  SRI_MASTER_DOWN,
-  SRI_MASTER_REBOOT,
   SRI_O_DOWN,
-  SRI_PROMOTED,
-  SRI_RECONF_DONE,
-  SRI_RECONF_INPROG,
-  SRI_RECONF_SENT,
   SRI_S_DOWN,
-  SRI_SCRIPT_KILL_SENT,
   SRI_SENTINEL,
   SRI_SLAVE,
   HELLO_CHANNEL,
+  flagsText,
   type Instance,
 } from "./instance.js";
 import { createError, SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION, type Sentinel, type Timing } from "./state.js";
@@ -56,29 +50,7 @@ const int = (b: Buffer): number | null => {
 function replyInstance(c: Ctx, s: Sentinel, ri: Instance): void {
   const now = Date.now();
   const f: [string, string | number][] = [];
-  const flagNames: [number, string][] = [
-    [SRI_S_DOWN, "s_down"],
-    [SRI_O_DOWN, "o_down"],
-    [SRI_MASTER, "master"],
-    [SRI_SLAVE, "slave"],
-    [SRI_SENTINEL, "sentinel"],
-  ];
-  const flags: string[] = [];
-  for (const [bit, name] of flagNames) if (ri.flags & bit) flags.push(name);
-  if (ri.link.disconnected) flags.push("disconnected");
-  const more: [number, string][] = [
-    [SRI_MASTER_DOWN, "master_down"],
-    [SRI_FAILOVER_IN_PROGRESS, "failover_in_progress"],
-    [SRI_PROMOTED, "promoted"],
-    [SRI_RECONF_SENT, "reconf_sent"],
-    [SRI_RECONF_INPROG, "reconf_inprog"],
-    [SRI_RECONF_DONE, "reconf_done"],
-    [SRI_FORCE_FAILOVER, "force_failover"],
-    [SRI_SCRIPT_KILL_SENT, "script_kill_sent"],
-    [SRI_MASTER_REBOOT, "master_reboot"],
-  ];
-  for (const [bit, name] of more) if (ri.flags & bit) flags.push(name);
-  f.push(["name", ri.name], ["ip", s.announce(ri.addr)], ["port", ri.addr.port], ["runid", ri.runid ?? ""], ["flags", flags.join(",")]);
+  f.push(["name", ri.name], ["ip", s.announce(ri.addr)], ["port", ri.addr.port], ["runid", ri.runid ?? ""], ["flags", flagsText(ri)]);
   f.push(["link-pending-commands", ri.link.pendingCommands], ["link-refcount", 1]);
   if (ri.flags & SRI_FAILOVER_IN_PROGRESS) f.push(["failover-state", FAILOVER_STATE_NAMES[ri.failoverState] ?? "unknown"]);
   f.push(["last-ping-sent", ri.link.actPingTime ? now - ri.link.actPingTime : 0]);

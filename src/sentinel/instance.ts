@@ -20,6 +20,31 @@ export const SRI_FORCE_FAILOVER = 1 << 11;
 export const SRI_SCRIPT_KILL_SENT = 1 << 12;
 export const SRI_MASTER_REBOOT = 1 << 13;
 
+/** The flags as SENTINEL MASTER shows them ("disconnected" comes from the link), in Redis's order. */
+const FLAG_NAMES: [number, string][] = [
+  [SRI_S_DOWN, "s_down"],
+  [SRI_O_DOWN, "o_down"],
+  [SRI_MASTER, "master"],
+  [SRI_SLAVE, "slave"],
+  [SRI_SENTINEL, "sentinel"],
+  [0, "disconnected"],
+  [SRI_MASTER_DOWN, "master_down"],
+  [SRI_FAILOVER_IN_PROGRESS, "failover_in_progress"],
+  [SRI_PROMOTED, "promoted"],
+  [SRI_RECONF_SENT, "reconf_sent"],
+  [SRI_RECONF_INPROG, "reconf_inprog"],
+  [SRI_RECONF_DONE, "reconf_done"],
+  [SRI_FORCE_FAILOVER, "force_failover"],
+  [SRI_SCRIPT_KILL_SENT, "script_kill_sent"],
+  [SRI_MASTER_REBOOT, "master_reboot"],
+];
+
+export function flagsText(ri: Instance): string {
+  const out: string[] = [];
+  for (const [bit, name] of FLAG_NAMES) if (bit === 0 ? ri.link.disconnected : ri.flags & bit) out.push(name);
+  return out.join(",");
+}
+
 export enum FailoverState {
   None = 0,
   WaitStart,
