@@ -11,6 +11,7 @@ import { loadSentinelConfig, sentinelRewrite } from "./config.js";
 import { Sentinel } from "./state.js";
 import { bindSentinel, installSentinelCommands } from "./commands.js";
 import { startTimer } from "./timer.js";
+import { RespLink } from "./resp-link.js";
 import { strerror } from "../config/special.js";
 
 export { Sentinel } from "./state.js";
@@ -47,6 +48,7 @@ export function runSentinel(server: Server, s: Sentinel): void {
   }
   server.log.notice(`Sentinel ID is ${s.myid}`);
   for (const m of s.masters.values()) s.event("warning", "+monitor", m, true, `quorum ${m.quorum}`);
+  RespLink.reportError = (e) => server.log.warning(`Sentinel reply handling failed: ${e instanceof Error ? e.stack : String(e)}`);
   const timer = startTimer(s);
   server.exitHooks.push(() => {
     timer.stop();

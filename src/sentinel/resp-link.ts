@@ -22,6 +22,8 @@ export class RespLink {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
   closed = false;
+  /** Where a callback's exception goes (the sentinel logs it). */
+  static reportError: (e: unknown) => void = () => {};
   /** Messages (pub/sub) once the link is subscribed: every reply after the SUBSCRIBE one. */
   onPush: ((reply: RespValue) => void) | null = null;
   onClose: (() => void) | null = null;
@@ -70,8 +72,13 @@ export class RespLink {
         this.pos = start;
         return;
       }
-      if (this.waiting.length > 0) this.waiting.shift()?.(v);
-      else this.onPush?.(v);
+      // A failing callback must not take the process down (socket handlers have no one above them).
+      try {
+        if (this.waiting.length > 0) this.waiting.shift()?.(v);
+        else this.onPush?.(v);
+      } catch (e) {
+        RespLink.reportError(e);
+      }
     }
   }
 
