@@ -177,7 +177,8 @@ describe.skipIf(!haveRedisServer())("sentinel commands", () => {
     const c = sentinels[2].client();
     expect(await c.call("SENTINEL", "RESET", "my*")).toBe(1);
     expect(await c.call("SENTINEL", "RESET", "nomatch*")).toBe(0);
-    expect(fields(await c.call("SENTINEL", "MASTER", "mymaster"))["num-other-sentinels"]).toBe("0");
+    // Forgotten (a hello may already have brought one back).
+    expect(Number(fields(await c.call("SENTINEL", "MASTER", "mymaster"))["num-other-sentinels"])).toBeLessThan(2);
     const m = await until(
       async () => fields(await c.call("SENTINEL", "MASTER", "mymaster")),
       (m) => m["num-slaves"] === "2" && m["num-other-sentinels"] === "2",
