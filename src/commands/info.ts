@@ -252,7 +252,7 @@ const statsSection: Section = (s) => {
     field(s, "pubsubshard_channels", 0),
     field(s, "latest_fork_usec", 0),
     field(s, "total_forks", 0),
-    "migrate_cached_sockets:0",
+    `migrate_cached_sockets:${engine.persistence.migrateCachedSockets()}`,
     "slave_expires_tracked_keys:0",
     "active_defrag_hits:0",
     "active_defrag_misses:0",

@@ -45,6 +45,24 @@ function restore(c: Ctx): void {
   if (why !== null) c.server.log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${why}`);
 }
 
+const migrateEngine = engineHandler("migrate");
+
+/** MIGRATE's keys (Redis's migrateGetKeys): the key argument, or those after KEYS. */
+function migrateKeys(argv: Buffer[]): number[] {
+  const skip: Record<string, number> = { copy: 0, replace: 0, auth: 1, auth2: 2 };
+  for (let i = 6; i < argv.length; i++) {
+    const w = argv[i].toString("latin1").toLowerCase();
+    if (w === "keys") {
+      if (argv[3].length > 0) return [];
+      return Array.from({ length: argv.length - i - 1 }, (_, n) => i + 1 + n);
+    }
+    i += skip[w] ?? 0;
+  }
+  return [3];
+}
+
+const MIGRATE_KEY_FLAGS = ["RW", "access", "delete"];
+
 export const persistenceCommands: CommandDef[] = [
   { name: "save", arity: 1, flags: "no_async_loading admin noscript no_multi", acl: "admin slow dangerous", handler: save },
   { name: "bgsave", arity: -1, flags: "no_async_loading admin noscript", acl: "admin slow dangerous", handler: bgsave },
@@ -73,5 +91,31 @@ export const persistenceCommands: CommandDef[] = [
     keyFlags: "OW update",
     acl: "keyspace write slow dangerous",
     handler: restore,
+  },
+  {
+    // Redis's cluster sources send RESTORE-ASKING; outside a cluster it is RESTORE.
+    name: "restore-asking",
+    arity: -4,
+    flags: "write denyoom asking",
+    keys: [1, 1, 1],
+    keyFlags: "OW update",
+    acl: "keyspace write slow dangerous",
+    handler: restore,
+  },
+  {
+    // Blocks the server while it talks to the target, as Redis's does (a
+    // handler of its own, so the batch path never takes it).
+    name: "migrate",
+    arity: -6,
+    flags: "write",
+    keys: [3, 3, 1],
+    acl: "keyspace write slow dangerous",
+    tips: "nondeterministic_output",
+    keySpecs: [
+      { flags: MIGRATE_KEY_FLAGS, begin: { index: 3 }, find: { lastkey: 0, keystep: 1, limit: 0 } },
+      { flags: [...MIGRATE_KEY_FLAGS, "incomplete"], begin: { keyword: "KEYS", startfrom: -2 }, find: { lastkey: -1, keystep: 1, limit: 0 } },
+    ],
+    getKeys: migrateKeys,
+    handler: (c) => migrateEngine(c),
   },
 ];

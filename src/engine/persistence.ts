@@ -78,6 +78,14 @@ export function setSkipChecksum(skip: boolean): void {
 export function takeRestoreError(): string | null {
   return native.rdbTakeRestoreError();
 }
+/** INFO's migrate_cached_sockets. */
+export function migrateCachedSockets(): number {
+  return native.migrateCachedSockets();
+}
+/** Closes MIGRATE's connections unused for 10 seconds (serverCron's migrateCloseTimedoutSockets). */
+export function migrateCloseTimedOut(): void {
+  native.migrateCloseTimedOut();
+}
 export interface ChildProgress {
   cowBytes: number;
   /** Keys written so far. */

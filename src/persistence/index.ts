@@ -29,6 +29,7 @@ export function rdbOf(server: Server): Rdb {
 export function installPersistence(server: Server): void {
   const rdb = rdbOf(server);
   server.cronHooks.push(() => rdb.cron());
+  server.cronHooks.push(() => native.migrateCloseTimedOut());
 }
 
 /** -MISCONF's text (Redis's shared.bgsaveerr). */

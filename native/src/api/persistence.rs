@@ -191,3 +191,15 @@ pub fn rdb_set_skip_checksum(skip: bool) {
 pub fn rdb_take_restore_error() -> Option<String> {
     crate::rdb::dump::take_error()
 }
+
+/// INFO's migrate_cached_sockets: MIGRATE's open connections.
+#[napi(catch_unwind)]
+pub fn migrate_cached_sockets() -> u32 {
+    crate::rdb::migrate::cached_sockets() as u32
+}
+
+/// Closes MIGRATE's connections unused for 10 seconds (the cron's part).
+#[napi(catch_unwind)]
+pub fn migrate_close_timed_out() {
+    crate::rdb::migrate::close_timed_out()
+}
