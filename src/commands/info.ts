@@ -19,6 +19,9 @@ export const infoProviders = new Map<string, (server: Server) => string | number
 /** `section` to the lines it adds, each "name:value". */
 type Section = (s: Server) => string[];
 
+/** Lines a feature of Nodis's own adds at the end of INFO persistence (backups). */
+export const persistenceExtras: Section[] = [];
+
 function field(server: Server, name: string, idle: string | number): string {
   const p = infoProviders.get(name);
   return `${name}:${p ? p(server) : idle}`;
@@ -214,6 +217,7 @@ const persistenceSection: Section = (s) => [
         field(s, n, 0),
       )
     : []),
+  ...persistenceExtras.flatMap((f) => f(s)),
 ];
 
 const statsSection: Section = (s) => {

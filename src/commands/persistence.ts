@@ -1,5 +1,5 @@
 /** SAVE, BGSAVE, LASTSAVE (src/persistence) and DUMP, RESTORE (the engine's RDB codec). */
-import { rdbOf } from "../persistence/index.js";
+import { backupsOf, rdbOf } from "../persistence/index.js";
 import { persistence } from "../engine/index.js";
 import { engineHandler } from "./engine-command.js";
 import { SYNTAX } from "./errors.js";
@@ -36,6 +36,16 @@ function bgsave(c: Ctx): void {
   else c.r.error("ERR");
 }
 
+/** BACKUP: a backup into backup-dir now (Nodis's; see src/persistence/backup.ts). */
+function backup(c: Ctx): void {
+  const b = backupsOf(c.server);
+  if (b.dir() === "") return c.r.error("ERR Backups are off: set backup-dir first");
+  if (rdbOf(c.server).child.active()) return c.r.error("ERR Another child process is active: can't start a backup right now");
+  const why = b.start();
+  if (why !== null) return c.r.error(`ERR Backup failed: ${why}, check the server log`);
+  c.r.simple("Background backup started");
+}
+
 const restoreEngine = engineHandler("restore");
 
 /** RESTORE runs in the engine; a bad payload's reason goes to the log, as Redis's rdbReportCorruptRDB. */
@@ -66,6 +76,19 @@ const MIGRATE_KEY_FLAGS = ["RW", "access", "delete"];
 export const persistenceCommands: CommandDef[] = [
   { name: "save", arity: 1, flags: "no_async_loading admin noscript no_multi", acl: "admin slow dangerous", handler: save },
   { name: "bgsave", arity: -1, flags: "no_async_loading admin noscript", acl: "admin slow dangerous", handler: bgsave },
+  {
+    name: "backup",
+    arity: 1,
+    flags: "no_async_loading admin noscript",
+    acl: "admin slow dangerous",
+    docs: {
+      group: "server",
+      summary: "Writes a timestamped, checksummed RDB snapshot into backup-dir in the background (Nodis).",
+      since: "7.2.0",
+      complexity: "O(1) to start; the snapshot is O(N) in a child process.",
+    },
+    handler: backup,
+  },
   {
     name: "lastsave",
     arity: 1,

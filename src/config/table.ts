@@ -233,6 +233,12 @@ export const PARAMS: Param[] = [
   str("dbfilename", null, "P", false, "dump.rdb", {
     validate: (v) => (pathIsBaseName(v) ? undefined : "dbfilename can't be a path, just a filename"),
   }),
+  // Nodis's scheduled backups (src/persistence/backup.ts).
+  str("backup-dir", null, "", true, ""),
+  str("backup-interval", null, "", false, "1h", {
+    validate: (v) => (/^\s*(\d+[smhdSMHD]?)?\s*$/.test(v) ? undefined : "backup-interval must be a number of seconds, or a number followed by s, m, h or d"),
+  }),
+  num("backup-keep", null, "", 0n, INT_MAX, 24),
   str("appendfilename", null, "I", false, "appendonly.aof", {
     validate: (v) =>
       v === "" ? "appendfilename can't be empty" : pathIsBaseName(v) ? undefined : "appendfilename can't be a path, just a filename",

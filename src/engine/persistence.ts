@@ -36,9 +36,9 @@ export interface LoadResult {
 export function save(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = []): SaveResult {
   return native.rdbSave(path, aux, saveLru, functions);
 }
-/** Forks a child writing the dataset to `path` as `save` does (also an AOF base: aux "aof-base" "1"). */
-export function bgsave(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = []): ForkResult {
-  return native.rdbBgsave(path, aux, saveLru, functions);
+/** Forks a child writing the dataset to `path` as `save` does (also an AOF base: aux "aof-base" "1"); `checksum` overrides rdbchecksum. */
+export function bgsave(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = [], checksum?: boolean): ForkResult {
+  return native.rdbBgsave(path, aux, saveLru, functions, checksum);
 }
 /** The background child if it has ended (reaped), else null. */
 export function childPoll(): ChildDone | null {

@@ -47,9 +47,13 @@ pub struct ForkResult {
 
 /// BGSAVE: forks a child that writes the dataset as `rdb_save` does and exits.
 /// Also the AOF's base file (an RDB with the `aof-base` AUX field set).
+/// `checksum` overrides rdbchecksum (a backup is always checksummed).
 #[napi(catch_unwind)]
-pub fn rdb_bgsave(path: String, aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> napi::Result<ForkResult> {
+pub fn rdb_bgsave(path: String, aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>, checksum: Option<bool>) -> napi::Result<ForkResult> {
     let mut opts = save_options(aux, save_lru, functions);
+    if let Some(c) = checksum {
+        opts.checksum = c;
+    }
     opts.progress = Some(crate::fork::report_progress);
     let (pid, usec) = crate::fork::fork_child(move || match save_file(ks(), std::path::Path::new(&path), &opts) {
         Ok(s) => crate::fork::JobResult { ok: true, count: s.keys },
