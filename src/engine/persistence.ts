@@ -66,6 +66,18 @@ export const enum Install {
 export function load(path: string, skipExpired: boolean, how: Install = Install.Replace): LoadResult {
   return native.rdbLoad(path, skipExpired, how);
 }
+/** Starts loading an RDB file on the engine's loading thread; its size in bytes. Throws when it can't be read. */
+export function loadStart(path: string, skipExpired: boolean, keyDelayUs: number): number {
+  return native.rdbLoadStart(path, skipExpired, keyDelayUs);
+}
+/** Bytes the loading thread has read. */
+export function loadProgress(): number {
+  return native.rdbLoadProgress();
+}
+/** The loading thread's result once it ended (the dataset replaced), else null; throws the reason for a bad file. */
+export function loadPoll(): LoadResult | null {
+  return native.rdbLoadPoll();
+}
 /** Loads an RDB held in `data` (an AOF preamble). */
 export function loadBuffer(data: Uint8Array, skipExpired: boolean, how: Install = Install.Replace): LoadResult {
   return native.rdbLoadBuffer(data, skipExpired, how);

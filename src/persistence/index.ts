@@ -10,11 +10,13 @@ import type { Server } from "../server/server.js";
 import { BackgroundChild } from "./child.js";
 import { Rdb } from "./rdb.js";
 import { Backups } from "./backup.js";
+import { loadingSources } from "./loading.js";
 
 export { Rdb, functionHooks } from "./rdb.js";
 export { BackgroundChild } from "./child.js";
 
 const rdbs = new WeakMap<Server, Rdb>();
+loadingSources.push((s) => rdbs.get(s)?.progress ?? null);
 
 /** The RDB state of `server`. */
 export function rdbOf(server: Server): Rdb {

@@ -143,6 +143,8 @@ fn load_options(skip_expired: bool) -> LoadOptions {
         databases: k.dbs.len(),
         verify_checksum: crate::config::get().rdbchecksum != 0,
         lfu: k.lfu.enabled,
+        progress: None,
+        key_delay_us: 0,
     }
 }
 
@@ -182,6 +184,31 @@ pub fn rdb_load(path: String, skip_expired: bool, merge: u32) -> napi::Result<Lo
 pub fn rdb_load_buffer(data: &[u8], skip_expired: bool, merge: u32) -> napi::Result<LoadResult> {
     let opts = load_options(skip_expired);
     finish_load(load_bytes(data, &opts), merge)
+}
+
+/// Starts loading an RDB file on a thread of its own (the server answers
+/// -LOADING meanwhile); `rdbLoadPoll` installs it. Returns the file's size.
+#[napi(catch_unwind)]
+pub fn rdb_load_start(path: String, skip_expired: bool, key_delay_us: u32) -> napi::Result<f64> {
+    let mut opts = load_options(skip_expired);
+    opts.key_delay_us = key_delay_us as u64;
+    crate::rdb::background::start(std::path::PathBuf::from(path), opts).map(|n| n as f64).map_err(|e| napi::Error::from_reason(e.0))
+}
+
+/// Bytes the background load has read so far.
+#[napi(catch_unwind)]
+pub fn rdb_load_progress() -> f64 {
+    crate::rdb::background::progress() as f64
+}
+
+/// The background load's result once it ended (the dataset replaced), null while it runs.
+/// Throws the reason when the file is bad (the dataset is then untouched).
+#[napi(catch_unwind)]
+pub fn rdb_load_poll() -> napi::Result<Option<LoadResult>> {
+    match crate::rdb::background::poll() {
+        None => Ok(None),
+        Some(r) => finish_load(r, 0).map(Some),
+    }
 }
 
 /// DEBUG SET-SKIP-CHECKSUM-VALIDATION.

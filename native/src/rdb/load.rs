@@ -21,6 +21,10 @@ pub struct LoadOptions {
     pub verify_checksum: bool,
     /// Whether the LRU field holds LFU data (maxmemory-policy *-lfu).
     pub lfu: bool,
+    /// Where the bytes read so far are published after each key (a background load's progress).
+    pub progress: Option<&'static std::sync::atomic::AtomicU64>,
+    /// key-load-delay: microseconds slept after each key (tests make loading slow with it).
+    pub key_delay_us: u64,
 }
 
 /// A loaded file, not yet installed.
@@ -138,6 +142,12 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
         if !is_object_type(t) {
             return Err(Error::new(format!("Unknown RDB encoding type {t}")));
         }
+        if let Some(p) = opts.progress {
+            p.store(r.pos as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        if opts.key_delay_us > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(opts.key_delay_us));
+        }
         let key = r.string()?;
         let value = match load_value(&mut r, t, &ctx) {
             Ok(v) => v,
@@ -175,6 +185,15 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
     out.consumed = r.pos;
     out.dbs = dbs;
     Ok(out)
+}
+
+/// Loads an RDB file (on the loading thread: every byte read is published, up to the end).
+pub fn load_file_sized(path: &std::path::Path, opts: &LoadOptions) -> Result<Loaded> {
+    let r = load_file(path, opts);
+    if let (Ok(l), Some(p)) = (&r, opts.progress) {
+        p.store(l.consumed as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    r
 }
 
 /// Loads an RDB file.
