@@ -9,6 +9,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { call, countError } from "../server/call.js";
+import { deniedByDiskError } from "../server/dispatch.js";
 import { Reply } from "../protocol/reply.js";
 import { CMD_WRITE, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { CommandNames } from "../server/command-names.js";
@@ -102,7 +103,12 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return refuse(run, spec, ARITY);
   if (!debugFlags.disableDenyScripts && spec.flags.includes("noscript")) return refuse(run, spec, NOSCRIPT);
   if (run.readonly && (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) return refuse(run, spec, READONLY);
-  if ((spec.bits & CMD_WRITE) !== 0) run.writeDirty = true;
+  if ((spec.bits & CMD_WRITE) !== 0) {
+    // Until the script wrote, a write is refused while the disk refuses writes (scriptVerifyWriteCommandAllow).
+    const why = run.writeDirty ? null : deniedByDiskError(run.server);
+    if (why !== null) return refuse(run, spec, errorReply(why));
+    run.writeDirty = true;
+  }
   if ((spec.name === "xread" || spec.name === "xreadgroup") && blockOption(argv)) {
     // Redis refuses BLOCK from scripts as the command's own error (not a script rule).
     return Buffer.from(`-ERR ${argv[0].toString("latin1")} command is not allowed with BLOCK option from scripts\r\n`, "latin1");

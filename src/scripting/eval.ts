@@ -12,6 +12,7 @@ import { scripting } from "../engine/index.js";
 import { cached, createScript, flushScripts, type CachedScript } from "./cache.js";
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "./shebang.js";
 import { killScript, runningScript, suspend, withScript } from "./bridge.js";
+import { deniedByDiskError } from "../server/dispatch.js";
 import "./info.js";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
@@ -29,6 +30,11 @@ export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exe
     return c.r.error("ERR Can not execute a script with write flag using *_ro command.");
   }
   if (runningScript() !== null) return c.r.error("ERR This Redis command is not allowed from script");
+  // A script that may write does not start while the disk refuses writes (scriptPrepareForRun).
+  if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0) {
+    const why = deniedByDiskError(c.server);
+    if (why !== null) return c.r.error(why);
+  }
   const run = {
     server: c.server,
     client: c.client,

@@ -78,7 +78,7 @@ export function refusingCommands(server: Server): boolean {
 }
 
 /** The MISCONF error while a BGSAVE failed (stop-writes-on-bgsave-error) or the AOF cannot be written, or null. */
-function deniedByDiskError(server: Server): string | null {
+export function deniedByDiskError(server: Server): string | null {
   if (writesDenied(server)) return MISCONF;
   return server.aofWriteError;
 }

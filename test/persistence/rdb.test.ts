@@ -121,6 +121,11 @@ describe("RDB persistence", () => {
     const piped = await c.pipeline().lpush("l", "a").hset("h", "f", "v").sadd("s", "m").exec();
     expect(piped!.map(([e]) => String(e))).toEqual(Array(3).fill(expect.stringMatching(/MISCONF/)));
     expect(await c.call("GET", "x")).toBe(null);
+    // Scripts too: a write from a script, or a script that may write (scriptVerifyWriteCommandAllow, scriptPrepareForRun).
+    await expect(c.call("EVAL", "return redis.call('set','x',1)", "1", "x")).rejects.toThrow(/^MISCONF/);
+    expect(await c.call("EVAL", "return redis.call('get','x')", "1", "x")).toBe(null);
+    await expect(c.call("EVAL", "#!lua\nreturn redis.call('get','x')", "1", "x")).rejects.toThrow(/^MISCONF/);
+    expect(await c.call("EVAL", "#!lua flags=no-writes\nreturn redis.call('get','x')", "1", "x")).toBe(null);
     await c.call("CONFIG", "SET", "stop-writes-on-bgsave-error", "no");
     expect(await c.call("SET", "x", "1")).toBe("OK");
     await c.call("CONFIG", "SET", "stop-writes-on-bgsave-error", "yes");
