@@ -82,6 +82,10 @@ export function loadPoll(): LoadResult | null {
 export function loadBuffer(data: Uint8Array, skipExpired: boolean, how: Install = Install.Replace): LoadResult {
   return native.rdbLoadBuffer(data, skipExpired, how);
 }
+/** Whether RESTORE sanitizes deeply (sanitize-dump-payload for the calling client). */
+export function setRestoreDeep(deep: boolean): void {
+  native.rdbSetRestoreDeep(deep);
+}
 /** DEBUG SET-SKIP-CHECKSUM-VALIDATION. */
 export function setSkipChecksum(skip: boolean): void {
   native.rdbSetSkipChecksum(skip);

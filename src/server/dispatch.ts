@@ -46,8 +46,6 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     return;
   }
   if (!client.authenticated && (spec.bits & CMD_NO_AUTH) === 0) return reject(server, client, spec, argv, r, start, "NOAUTH Authentication required.");
-  // A script past busy-reply-threshold: only the commands Redis allows then (allow_busy) run.
-  if (busy.script !== null && !spec.flags.includes("allow_busy")) return reject(server, client, spec, argv, r, start, busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
   // RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET run (flags is empty for most clients).
   if (client.flags.size !== 0 && client.resp === 2 && client.flags.has("pubsub")) {
     const why = refusedWhileSubscribed(spec);
@@ -59,6 +57,8 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
   if (server.loading && (spec.bits & CMD_LOADING) === 0 && client.id !== AOF_CLIENT_ID) return reject(server, client, spec, argv, r, start, LOADING);
+  // After the loading check, as Redis's processCommand: a script past busy-reply-threshold: only the commands Redis allows then (allow_busy) run.
+  if (busy.script !== null && !spec.flags.includes("allow_busy")) return reject(server, client, spec, argv, r, start, busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
   client.lastCommand = spec.name;
   // Inside MULTI commands are queued (src/multi); outside, this one test is all it costs.
   if (client.multiCount >= 0 && queueInMulti(server, client, spec, argv, r)) return;

@@ -211,6 +211,12 @@ pub fn rdb_load_poll() -> napi::Result<Option<LoadResult>> {
     }
 }
 
+/// Whether the next RESTOREs sanitize deeply (sanitize-dump-payload for the calling client).
+#[napi(catch_unwind)]
+pub fn rdb_set_restore_deep(deep: bool) {
+    crate::rdb::dump::DEEP.store(deep, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// DEBUG SET-SKIP-CHECKSUM-VALIDATION.
 #[napi(catch_unwind)]
 pub fn rdb_set_skip_checksum(skip: bool) {

@@ -63,7 +63,7 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
     let version = header(&mut r)?;
     let mut dbs: Vec<Db> = Vec::with_capacity(opts.databases);
     dbs.resize_with(opts.databases, Db::default);
-    let ctx = Ctx { now: opts.skip_expired.then_some(opts.now_ms) };
+    let ctx = Ctx { now: opts.skip_expired.then_some(opts.now_ms), deep: true };
     let lru_secs = (opts.now_ms / 1000) as u32;
     let lfu_minutes = ((opts.now_ms / 60_000) & 0xFFFF) as u32;
     let fresh_lru = if opts.lfu { (lfu_minutes << 8) | LFU_INIT_VAL } else { lru_secs };

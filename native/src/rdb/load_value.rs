@@ -22,6 +22,10 @@ pub const EMPTY_KEY: &str = "Empty keys are not allowed";
 pub struct Ctx {
     /// Now (ms), to drop hash fields already expired; None keeps them.
     pub now: Option<i64>,
+    /// Deep sanitization (sanitize-dump-payload): false only for a RESTORE
+    /// under `no`, where a stream's entries are not checked against its
+    /// nodes' headers, as Redis's shallow check (the listpacks' bytes still are).
+    pub deep: bool,
 }
 
 fn corrupt(what: &str) -> Error {
@@ -153,7 +157,7 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
             }
             with_ttls(small_hash(Hash::from_listpack(lp, true)), ctx)
         }
-        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => super::load_stream::load_stream(r, t),
+        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => super::load_stream::load_stream(r, t, ctx.deep),
         TYPE_MODULE_PRE_GA | TYPE_MODULE_2 => {
             let id = r.len()?;
             Err(Error::new(format!("The RDB file contains module data I can't load: no matching module type '{}'", module_name(id))))
