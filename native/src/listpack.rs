@@ -273,6 +273,31 @@ impl Listpack {
         Some(Listpack { buf: b })
     }
 
+    /// Shallow loading (RESTORE under sanitize-dump-payload no): the entries
+    /// read forward from bytes that failed `from_bytes`, into a well-formed
+    /// listpack (bad back-lengths and counts do not survive); None when an
+    /// entry's encoding is unknown or runs past the end.
+    pub fn rebuild(b: &[u8]) -> Option<Listpack> {
+        if b.len() < HEADER + 1 {
+            return None;
+        }
+        let mut out = Listpack::new();
+        let mut p = HEADER;
+        while b[p] != EOF {
+            let l = encoded_len(&b[p..])?;
+            let end = p.checked_add(l)?.checked_add(backlen_size(l))?;
+            if end >= b.len() {
+                return None;
+            }
+            match (Listpack { buf: b[p..p + l].to_vec() }).get(0) {
+                LpEntry::Int(v) => out.push_back_i64(v),
+                LpEntry::Str(v) => out.push_back(v),
+            }
+            p = end;
+        }
+        Some(out)
+    }
+
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf

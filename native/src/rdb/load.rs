@@ -219,7 +219,14 @@ pub fn install(ks: &mut crate::keyspace::Keyspace, loaded: &mut Loaded, how: Ins
     let mut dbs = std::mem::take(&mut loaded.dbs);
     if how == Install::Replace {
         dbs.resize_with(n, Db::default);
-        ks.dbs = dbs;
+        let old = std::mem::replace(&mut ks.dbs, dbs);
+        // The replaced dataset is freed on the lazyfree thread when big (DEBUG
+        // RELOAD's emptyData): the allocator's work for millions of small
+        // frees would otherwise stall the loop as long as the load itself.
+        let keys: usize = old.iter().map(|d| d.dict.len()).sum();
+        if keys > crate::lazyfree::LAZYFREE_THRESHOLD {
+            crate::lazyfree::free_later(Box::new(old), keys);
+        }
         return Ok(());
     }
     if how == Install::Merge {

@@ -97,7 +97,15 @@ pub fn load_stream(r: &mut Reader, t: u8, deep: bool) -> Result<Value> {
             return Err(corrupt("Stream node key entry is not the size of a stream ID"));
         }
         let master = Id::from_key(u128::from_be_bytes(key[..].try_into().unwrap()));
-        let lp = Listpack::from_bytes(r.string()?.into_owned()).ok_or_else(|| corrupt("Stream listpack integrity check failed."))?;
+        let raw = r.string()?;
+        let lp = match Listpack::from_bytes(raw.to_vec()) {
+            Some(lp) => lp,
+            None if !deep => {
+                lenient = true;
+                Listpack::rebuild(&raw).ok_or_else(|| corrupt("Stream listpack integrity check failed."))?
+            }
+            None => return Err(corrupt("Stream listpack integrity check failed.")),
+        };
         if lp.is_empty() {
             return Err(corrupt("Empty listpack inside stream"));
         }
