@@ -273,21 +273,22 @@ impl Listpack {
         Some(Listpack { buf: b })
     }
 
-    /// Shallow loading (RESTORE under sanitize-dump-payload no): the entries
-    /// read forward from bytes that failed `from_bytes`, into a well-formed
-    /// listpack (bad back-lengths and counts do not survive); None when an
-    /// entry's encoding is unknown or runs past the end.
+    /// Shallow loading (RESTORE under sanitize-dump-payload no): bytes that
+    /// failed `from_bytes` but pass Redis's shallow check (the header's total
+    /// size and the end byte) become a well-formed listpack of the entries read
+    /// forward up to the first malformed one (bad back-lengths and counts do
+    /// not survive); None when the shallow check fails.
     pub fn rebuild(b: &[u8]) -> Option<Listpack> {
-        if b.len() < HEADER + 1 {
+        if b.len() < HEADER + 1 || u32::from_le_bytes(b[0..4].try_into().ok()?) as usize != b.len() || b[b.len() - 1] != EOF {
             return None;
         }
         let mut out = Listpack::new();
         let mut p = HEADER;
         while b[p] != EOF {
-            let l = encoded_len(&b[p..])?;
-            let end = p.checked_add(l)?.checked_add(backlen_size(l))?;
+            let Some(l) = encoded_len(&b[p..]) else { break };
+            let Some(end) = p.checked_add(l).and_then(|e| e.checked_add(backlen_size(l))) else { break };
             if end >= b.len() {
-                return None;
+                break;
             }
             match (Listpack { buf: b[p..p + l].to_vec() }).get(0) {
                 LpEntry::Int(v) => out.push_back_i64(v),
