@@ -202,4 +202,20 @@ describe("sanitize-dump-payload", () => {
     expect(await c.call("RESTORE", "bad2", "0", q)).toBe("OK");
     expect(await c.call("XRANGE", "bad2", "-", "+")).toEqual(await c.call("XRANGE", "s", "-", "+"));
   });
+
+  it("a hash listpack with a duplicate field: refused under yes, the first of each field kept under no", async () => {
+    const c = await start({ dir: tmpDir(), rdbcompression: "no" });
+    await c.call("HSET", "h", "a", "1", "b", "2", "c", "3");
+    const p = (await c.callBuffer("DUMP", "h")) as Buffer;
+    const at = p.indexOf(Buffer.from([0x81, 0x62])); // the field "b"
+    expect(at).toBeGreaterThan(0);
+    p[at + 1] = 0x61; // now a second "a"
+    await c.call("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1");
+    await c.call("CONFIG", "SET", "sanitize-dump-payload", "yes");
+    await expect(c.call("RESTORE", "dup", "0", p)).rejects.toThrow("ERR Bad data format");
+    await c.call("CONFIG", "SET", "sanitize-dump-payload", "no");
+    expect(await c.call("RESTORE", "dup", "0", p)).toBe("OK");
+    expect(await c.call("HGETALL", "dup")).toEqual(["a", "1", "c", "3"]);
+    expect(await c.call("HLEN", "dup")).toBe(2);
+  });
 });

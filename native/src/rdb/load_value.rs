@@ -73,6 +73,27 @@ fn distinct(lp: &Listpack, width: usize) -> bool {
     keys.iter().all(|k| seen.insert(k))
 }
 
+/// Shallow loading of a hash listpack (RESTORE under sanitize-dump-payload
+/// no): where Redis keeps duplicate fields or an odd entry and fails later,
+/// the first of each field is kept and a trailing odd entry dropped, so the
+/// hash stays well-formed.
+fn first_of_each_pair(lp: &Listpack) -> Listpack {
+    let mut out = Listpack::new();
+    let entries: Vec<_> = lp.iter().collect();
+    let mut seen: HashSet<DupKey<'_>> = HashSet::new();
+    for pair in entries.chunks_exact(2) {
+        if seen.insert(dup_key(pair[0])) {
+            for e in pair {
+                match *e {
+                    crate::listpack::LpEntry::Int(v) => out.push_back_i64(v),
+                    crate::listpack::LpEntry::Str(b) => out.push_back(b),
+                }
+            }
+        }
+    }
+    out
+}
+
 pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
     match t {
         TYPE_STRING => Ok(match r.string_or_int()? {
@@ -134,8 +155,12 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
             let lp = match t {
                 TYPE_HASH_ZIPMAP => legacy::zipmap_to_listpack(&b).ok_or_else(|| corrupt("Zipmap integrity check failed."))?,
                 TYPE_HASH_ZIPLIST => legacy::ziplist_to_listpack(&b).ok_or_else(|| corrupt("Hash ziplist integrity check failed."))?,
+                _ if !ctx.deep => Listpack::from_bytes(b.to_vec())
+                    .or_else(|| Listpack::rebuild(&b))
+                    .ok_or_else(|| corrupt("Hash listpack integrity check failed."))?,
                 _ => listpack(b.into_owned(), "Hash")?,
             };
+            let lp = if !ctx.deep && !distinct(&lp, 2) { first_of_each_pair(&lp) } else { lp };
             if !distinct(&lp, 2) {
                 return Err(corrupt("Hash listpack integrity check failed."));
             }
