@@ -40,6 +40,15 @@ fn listpack(b: Vec<u8>, what: &str) -> Result<Listpack> {
     Listpack::from_bytes(b).ok_or_else(|| corrupt(&format!("{what} listpack integrity check failed.")))
 }
 
+/// A listpack fully checked, or under shallow loading (`ctx.deep` false)
+/// rebuilt from its entries when the full check fails.
+fn shallow_or_full(b: std::borrow::Cow<'_, [u8]>, what: &str, ctx: &Ctx) -> Result<Listpack> {
+    if ctx.deep {
+        return listpack(b.into_owned(), what);
+    }
+    Listpack::from_bytes(b.to_vec()).or_else(|| Listpack::rebuild(&b)).ok_or_else(|| corrupt(&format!("{what} listpack integrity check failed.")))
+}
+
 /// A listpack entry as a dedup key: a string that is a canonical integer
 /// counts as that integer (a listpack could hold "1" either way).
 #[derive(PartialEq, Eq, Hash)]
@@ -73,15 +82,15 @@ fn distinct(lp: &Listpack, width: usize) -> bool {
     keys.iter().all(|k| seen.insert(k))
 }
 
-/// Shallow loading of a hash listpack (RESTORE under sanitize-dump-payload
-/// no): where Redis keeps duplicate fields or an odd entry and fails later,
-/// the first of each field is kept and a trailing odd entry dropped, so the
-/// hash stays well-formed.
-fn first_of_each_pair(lp: &Listpack) -> Listpack {
+/// Shallow loading of a hash or set listpack (RESTORE under
+/// sanitize-dump-payload no): where Redis keeps duplicate fields or members
+/// (or an odd entry) and fails later, the first of each is kept and a
+/// trailing partial group dropped, so the value stays well-formed.
+fn first_of_each(lp: &Listpack, width: usize) -> Listpack {
     let mut out = Listpack::new();
     let entries: Vec<_> = lp.iter().collect();
     let mut seen: HashSet<DupKey<'_>> = HashSet::new();
-    for pair in entries.chunks_exact(2) {
+    for pair in entries.chunks_exact(width) {
         if seen.insert(dup_key(pair[0])) {
             for e in pair {
                 match *e {
@@ -118,7 +127,8 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
             Ok(Value::Set(Box::new(s)))
         }
         TYPE_SET_LISTPACK => {
-            let lp = listpack(r.string()?.into_owned(), "Set")?;
+            let lp = shallow_or_full(r.string()?, "Set", ctx)?;
+            let lp = if !ctx.deep && !distinct(&lp, 1) { first_of_each(&lp, 1) } else { lp };
             if !distinct(&lp, 1) {
                 return Err(corrupt("Set listpack integrity check failed."));
             }
@@ -155,12 +165,9 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
             let lp = match t {
                 TYPE_HASH_ZIPMAP => legacy::zipmap_to_listpack(&b).ok_or_else(|| corrupt("Zipmap integrity check failed."))?,
                 TYPE_HASH_ZIPLIST => legacy::ziplist_to_listpack(&b).ok_or_else(|| corrupt("Hash ziplist integrity check failed."))?,
-                _ if !ctx.deep => Listpack::from_bytes(b.to_vec())
-                    .or_else(|| Listpack::rebuild(&b))
-                    .ok_or_else(|| corrupt("Hash listpack integrity check failed."))?,
-                _ => listpack(b.into_owned(), "Hash")?,
+                _ => shallow_or_full(b, "Hash", ctx)?,
             };
-            let lp = if !ctx.deep && !distinct(&lp, 2) { first_of_each_pair(&lp) } else { lp };
+            let lp = if !ctx.deep && !distinct(&lp, 2) { first_of_each(&lp, 2) } else { lp };
             if !distinct(&lp, 2) {
                 return Err(corrupt("Hash listpack integrity check failed."));
             }
