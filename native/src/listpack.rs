@@ -283,6 +283,10 @@ impl Listpack {
             return None;
         }
         let mut out = Listpack::new();
+        // Redis's lpLength trusts a header count below 65535: zero is an empty listpack.
+        if u16::from_le_bytes([b[4], b[5]]) == 0 {
+            return Some(out);
+        }
         let mut p = HEADER;
         while b[p] != EOF {
             let Some(l) = encoded_len(&b[p..]) else { break };

@@ -9,7 +9,6 @@
  */
 import { performance } from "node:perf_hooks";
 import { call, countError } from "../server/call.js";
-import { deniedByDiskError } from "../server/dispatch.js";
 import { Reply } from "../protocol/reply.js";
 import { CMD_WRITE, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { CommandNames } from "../server/command-names.js";
@@ -105,7 +104,7 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   if (run.readonly && (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) return refuse(run, spec, READONLY);
   if ((spec.bits & CMD_WRITE) !== 0) {
     // Until the script wrote, a write is refused while the disk refuses writes (scriptVerifyWriteCommandAllow).
-    const why = run.writeDirty ? null : deniedByDiskError(run.server);
+    const why = run.writeDirty ? null : diskError.of(run.server);
     if (why !== null) return refuse(run, spec, errorReply(why));
     run.writeDirty = true;
   }
@@ -176,6 +175,13 @@ export interface BusyScript {
   spec: CommandSpec;
   argv: Buffer[];
 }
+
+/**
+ * The MISCONF error while the disk refuses writes, or null: dispatch's
+ * deniedByDiskError, set by dispatch (which imports this module) so that the
+ * scripts' write checks ask the same function without an import cycle.
+ */
+export const diskError: { of: (server: Server) => string | null } = { of: () => null };
 
 /** The busy script, read by dispatch (-BUSY) and SCRIPT / FUNCTION KILL. */
 export const busy: { script: BusyScript | null } = { script: null };

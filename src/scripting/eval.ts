@@ -11,8 +11,7 @@ import { parseI64 } from "../protocol/numbers.js";
 import { scripting } from "../engine/index.js";
 import { cached, createScript, flushScripts, type CachedScript } from "./cache.js";
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "./shebang.js";
-import { killScript, runningScript, suspend, withScript } from "./bridge.js";
-import { deniedByDiskError } from "../server/dispatch.js";
+import { diskError, killScript, runningScript, suspend, withScript } from "./bridge.js";
 import "./info.js";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
@@ -32,7 +31,7 @@ export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exe
   if (runningScript() !== null) return c.r.error("ERR This Redis command is not allowed from script");
   // A script that may write does not start while the disk refuses writes (scriptPrepareForRun).
   if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0) {
-    const why = deniedByDiskError(c.server);
+    const why = diskError.of(c.server);
     if (why !== null) return c.r.error(why);
   }
   const run = {

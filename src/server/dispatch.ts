@@ -9,7 +9,7 @@ import { AOF_CLIENT_ID, type Client } from "./client.js";
 import type { Server } from "./server.js";
 import { queueInMulti, refused } from "../multi/queue.js";
 import { refusedWhileSubscribed } from "../pubsub/subscribed-mode.js";
-import { busy, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
+import { busy, diskError, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
 
 /** Finds the table entry for argv (a subcommand when the command has them), or replies with the error. */
 export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec | null {
@@ -78,10 +78,12 @@ export function refusingCommands(server: Server): boolean {
 }
 
 /** The MISCONF error while a BGSAVE failed (stop-writes-on-bgsave-error) or the AOF cannot be written, or null. */
-export function deniedByDiskError(server: Server): string | null {
+function deniedByDiskError(server: Server): string | null {
   if (writesDenied(server)) return MISCONF;
   return server.aofWriteError;
 }
+// Scripts' write checks ask the same (scripting/bridge.ts).
+diskError.of = deniedByDiskError;
 
 /** Refuses a resolved command before it runs: the error, counted as a rejected call (and, in MULTI, failing the transaction). */
 function reject(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply, start: number, error: string): void {

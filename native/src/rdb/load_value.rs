@@ -82,10 +82,10 @@ fn distinct(lp: &Listpack, width: usize) -> bool {
     keys.iter().all(|k| seen.insert(k))
 }
 
-/// Shallow loading of a hash or set listpack (RESTORE under
-/// sanitize-dump-payload no): where Redis keeps duplicate fields or members
-/// (or an odd entry) and fails later, the first of each is kept and a
-/// trailing partial group dropped, so the value stays well-formed.
+/// Shallow loading of a hash listpack (RESTORE under sanitize-dump-payload
+/// no): where Redis keeps duplicate fields (or an odd entry) and fails later,
+/// the first of each field is kept and a trailing partial pair dropped, so
+/// the hash stays well-formed.
 fn first_of_each(lp: &Listpack, width: usize) -> Listpack {
     let mut out = Listpack::new();
     let entries: Vec<_> = lp.iter().collect();
@@ -128,8 +128,8 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
         }
         TYPE_SET_LISTPACK => {
             let lp = shallow_or_full(r.string()?, "Set", ctx)?;
-            let lp = if !ctx.deep && !distinct(&lp, 1) { first_of_each(&lp, 1) } else { lp };
-            if !distinct(&lp, 1) {
+            // Shallow: duplicate members stay, as Redis's (the listpack itself is well-formed).
+            if ctx.deep && !distinct(&lp, 1) {
                 return Err(corrupt("Set listpack integrity check failed."));
             }
             if lp.is_empty() {
@@ -167,7 +167,8 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
                 TYPE_HASH_ZIPLIST => legacy::ziplist_to_listpack(&b).ok_or_else(|| corrupt("Hash ziplist integrity check failed."))?,
                 _ => shallow_or_full(b, "Hash", ctx)?,
             };
-            let lp = if !ctx.deep && !distinct(&lp, 2) { first_of_each(&lp, 2) } else { lp };
+            // Legacy encodings are converted, so always checked in full (as Redis's).
+            let lp = if !ctx.deep && t == TYPE_HASH_LISTPACK && !distinct(&lp, 2) { first_of_each(&lp, 2) } else { lp };
             if !distinct(&lp, 2) {
                 return Err(corrupt("Hash listpack integrity check failed."));
             }
