@@ -189,7 +189,9 @@ impl<V> Dict<V> {
         if self.t0.is_empty() {
             self.t0 = new_table(MIN_BUCKETS);
         } else if !self.is_rehashing() && self.len >= self.t0.len() && (!avoid_resize() || self.len >= FORCE_RESIZE_RATIO * self.t0.len()) {
-            self.start_rehash(self.t0.len() * 2);
+            // Redis's dictExpand(used + 1): past the force ratio the new table is
+            // at least 8 times the old, so the paused rehash may proceed.
+            self.start_rehash((self.len + 1).next_power_of_two());
         }
         self.rehash_step();
         let h = self.hash(key.as_slice());

@@ -273,6 +273,36 @@ impl Listpack {
         Some(Listpack { buf: b })
     }
 
+    /// Shallow loading (RESTORE under sanitize-dump-payload no): bytes that
+    /// failed `from_bytes` but pass Redis's shallow check (the header's total
+    /// size and the end byte) become a well-formed listpack of the entries read
+    /// forward up to the first malformed one (bad back-lengths and counts do
+    /// not survive); None when the shallow check fails.
+    pub fn rebuild(b: &[u8]) -> Option<Listpack> {
+        if b.len() < HEADER + 1 || u32::from_le_bytes(b[0..4].try_into().ok()?) as usize != b.len() || b[b.len() - 1] != EOF {
+            return None;
+        }
+        let mut out = Listpack::new();
+        // Redis's lpLength trusts a header count below 65535: zero is an empty listpack.
+        if u16::from_le_bytes([b[4], b[5]]) == 0 {
+            return Some(out);
+        }
+        let mut p = HEADER;
+        while b[p] != EOF {
+            let Some(l) = encoded_len(&b[p..]) else { break };
+            let Some(end) = p.checked_add(l).and_then(|e| e.checked_add(backlen_size(l))) else { break };
+            if end >= b.len() {
+                break;
+            }
+            match (Listpack { buf: b[p..p + l].to_vec() }).get(0) {
+                LpEntry::Int(v) => out.push_back_i64(v),
+                LpEntry::Str(v) => out.push_back(v),
+            }
+            p = end;
+        }
+        Some(out)
+    }
+
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf

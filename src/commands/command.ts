@@ -115,7 +115,7 @@ function replyArgs(r: Reply, args: DocArg[]): void {
     r.map(
       3 + // name, type, and display_text or arguments
         (a.keySpecIndex !== undefined ? 1 : 0) +
-        (a.token ? 1 : 0) +
+        (a.token !== undefined ? 1 : 0) + // MIGRATE's empty-string token is "" and still shown
         (a.summary ? 1 : 0) +
         (a.since ? 1 : 0) +
         (a.deprecatedSince ? 1 : 0) +
@@ -133,7 +133,10 @@ function replyArgs(r: Reply, args: DocArg[]): void {
       r.bulk("key_spec_index");
       r.int(a.keySpecIndex);
     }
-    optionalBulk(r, "token", a.token);
+    if (a.token !== undefined) {
+      r.bulk("token");
+      r.bulk(a.token);
+    }
     optionalBulk(r, "summary", a.summary);
     optionalBulk(r, "since", a.since);
     optionalBulk(r, "deprecated_since", a.deprecatedSince);

@@ -19,6 +19,9 @@ export const infoProviders = new Map<string, (server: Server) => string | number
 /** `section` to the lines it adds, each "name:value". */
 type Section = (s: Server) => string[];
 
+/** Lines a feature of Nodis's own adds at the end of INFO persistence (backups). */
+export const persistenceExtras: Section[] = [];
+
 function field(server: Server, name: string, idle: string | number): string {
   const p = infoProviders.get(name);
   return `${name}:${p ? p(server) : idle}`;
@@ -214,6 +217,7 @@ const persistenceSection: Section = (s) => [
         field(s, n, 0),
       )
     : []),
+  ...persistenceExtras.flatMap((f) => f(s)),
 ];
 
 const statsSection: Section = (s) => {
@@ -252,7 +256,7 @@ const statsSection: Section = (s) => {
     field(s, "pubsubshard_channels", 0),
     field(s, "latest_fork_usec", 0),
     field(s, "total_forks", 0),
-    "migrate_cached_sockets:0",
+    `migrate_cached_sockets:${engine.persistence.migrateCachedSockets()}`,
     "slave_expires_tracked_keys:0",
     "active_defrag_hits:0",
     "active_defrag_misses:0",

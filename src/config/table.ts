@@ -54,6 +54,8 @@ export interface Param {
   special?: SpecialKind;
   /** A run-time hook name (see Config.onApply); several parameters may share one. */
   apply?: string;
+  /** Nodis's own (not a Redis 7.2 directive): backups. */
+  nodisOnly?: boolean;
 }
 
 const INT_MAX = 2147483647n;
@@ -233,6 +235,13 @@ export const PARAMS: Param[] = [
   str("dbfilename", null, "P", false, "dump.rdb", {
     validate: (v) => (pathIsBaseName(v) ? undefined : "dbfilename can't be a path, just a filename"),
   }),
+  // Nodis's scheduled backups (src/persistence/backup.ts).
+  str("backup-dir", null, "", true, "", { nodisOnly: true }),
+  str("backup-interval", null, "", false, "1h", {
+    validate: (v) => (/^\s*(\d+[smhdSMHD]?)?\s*$/.test(v) ? undefined : "backup-interval must be a number of seconds, or a number followed by s, m, h or d"),
+    nodisOnly: true,
+  }),
+  num("backup-keep", null, "", 0n, INT_MAX, 24, "", { nodisOnly: true }),
   str("appendfilename", null, "I", false, "appendonly.aof", {
     validate: (v) =>
       v === "" ? "appendfilename can't be empty" : pathIsBaseName(v) ? undefined : "appendfilename can't be a path, just a filename",

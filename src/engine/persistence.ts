@@ -36,9 +36,9 @@ export interface LoadResult {
 export function save(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = []): SaveResult {
   return native.rdbSave(path, aux, saveLru, functions);
 }
-/** Forks a child writing the dataset to `path` as `save` does (also an AOF base: aux "aof-base" "1"). */
-export function bgsave(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = []): ForkResult {
-  return native.rdbBgsave(path, aux, saveLru, functions);
+/** Forks a child writing the dataset to `path` as `save` does (also an AOF base: aux "aof-base" "1"); `checksum` overrides rdbchecksum. */
+export function bgsave(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = [], checksum?: boolean): ForkResult {
+  return native.rdbBgsave(path, aux, saveLru, functions, checksum);
 }
 /** The background child if it has ended (reaped), else null. */
 export function childPoll(): ChildDone | null {
@@ -66,9 +66,25 @@ export const enum Install {
 export function load(path: string, skipExpired: boolean, how: Install = Install.Replace): LoadResult {
   return native.rdbLoad(path, skipExpired, how);
 }
+/** Starts loading an RDB file on the engine's loading thread; its size in bytes. Throws when it can't be read. */
+export function loadStart(path: string, skipExpired: boolean, keyDelayUs: number): number {
+  return native.rdbLoadStart(path, skipExpired, keyDelayUs);
+}
+/** Bytes the loading thread has read. */
+export function loadProgress(): number {
+  return native.rdbLoadProgress();
+}
+/** The loading thread's result once it ended (the dataset replaced), else null; throws the reason for a bad file. */
+export function loadPoll(): LoadResult | null {
+  return native.rdbLoadPoll();
+}
 /** Loads an RDB held in `data` (an AOF preamble). */
 export function loadBuffer(data: Uint8Array, skipExpired: boolean, how: Install = Install.Replace): LoadResult {
   return native.rdbLoadBuffer(data, skipExpired, how);
+}
+/** Whether RESTORE sanitizes deeply (sanitize-dump-payload for the calling client). */
+export function setRestoreDeep(deep: boolean): void {
+  native.rdbSetRestoreDeep(deep);
 }
 /** DEBUG SET-SKIP-CHECKSUM-VALIDATION. */
 export function setSkipChecksum(skip: boolean): void {
@@ -77,6 +93,14 @@ export function setSkipChecksum(skip: boolean): void {
 /** Why the last RESTORE refused its payload, once (null when it did not). */
 export function takeRestoreError(): string | null {
   return native.rdbTakeRestoreError();
+}
+/** INFO's migrate_cached_sockets. */
+export function migrateCachedSockets(): number {
+  return native.migrateCachedSockets();
+}
+/** Closes MIGRATE's connections unused for 10 seconds (serverCron's migrateCloseTimedoutSockets). */
+export function migrateCloseTimedOut(): void {
+  native.migrateCloseTimedOut();
 }
 export interface ChildProgress {
   cowBytes: number;

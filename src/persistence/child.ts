@@ -7,7 +7,8 @@
 import { persistence as native } from "../engine/index.js";
 import type { ChildDone, ForkResult } from "../engine/persistence.js";
 
-export type ChildKind = "rdb" | "aof";
+/** "backup": a scheduled or BACKUP snapshot into backup-dir (backup.ts). */
+export type ChildKind = "rdb" | "aof" | "backup";
 
 export class BackgroundChild {
   kind: ChildKind | null = null;

@@ -2,18 +2,21 @@
  * Persistence wired into the server: the RDB state per server, its cron,
  * SHUTDOWN's and DEBUG RELOAD's hooks, INFO's fields and -MISCONF.
  */
-import { infoProviders } from "../commands/info.js";
+import { infoProviders, persistenceExtras } from "../commands/info.js";
 import { shutdownHooks } from "../commands/server.js";
 import { debugHooks } from "../commands/debug.js";
 import { persistence as native } from "../engine/index.js";
 import type { Server } from "../server/server.js";
 import { BackgroundChild } from "./child.js";
 import { Rdb } from "./rdb.js";
+import { Backups } from "./backup.js";
+import { loadingSources } from "./loading.js";
 
 export { Rdb, functionHooks } from "./rdb.js";
 export { BackgroundChild } from "./child.js";
 
 const rdbs = new WeakMap<Server, Rdb>();
+loadingSources.push((s) => rdbs.get(s)?.progress ?? null);
 
 /** The RDB state of `server`. */
 export function rdbOf(server: Server): Rdb {
@@ -25,10 +28,25 @@ export function rdbOf(server: Server): Rdb {
   return r;
 }
 
+const backups = new WeakMap<Server, Backups>();
+
+/** The scheduled backups of `server`. */
+export function backupsOf(server: Server): Backups {
+  let b = backups.get(server);
+  if (!b) {
+    b = new Backups(server, rdbOf(server));
+    backups.set(server, b);
+  }
+  return b;
+}
+
 /** Sets a server up for persistence (its constructor calls this). */
 export function installPersistence(server: Server): void {
   const rdb = rdbOf(server);
   server.cronHooks.push(() => rdb.cron());
+  const b = backupsOf(server);
+  server.cronHooks.push(() => b.cron());
+  server.cronHooks.push(() => native.migrateCloseTimedOut());
 }
 
 /** -MISCONF's text (Redis's shared.bgsaveerr). */
@@ -56,6 +74,9 @@ function killSaveChild(server: Server): void {
   const rdb = rdbOf(server);
   if (rdb.child.kind === "rdb") {
     server.log.warning("There is a child saving an .rdb. Killing it!");
+    rdb.child.kill();
+  } else if (rdb.child.kind === "backup") {
+    server.log.warning("There is a child writing a backup. Killing it!");
     rdb.child.kill();
   }
 }
@@ -93,6 +114,8 @@ debugHooks.reload = (c, opts) => {
   c.server.log.notice("DB reloaded by DEBUG RELOAD");
   return c.r.ok();
 };
+
+persistenceExtras.push((s) => backupsOf(s).info());
 
 const unixSecs = () => Math.floor(Date.now() / 1000);
 infoProviders.set("rdb_bgsave_in_progress", (s) => (rdbOf(s).child.kind === "rdb" ? 1 : 0));

@@ -9,6 +9,10 @@ import { keys, persistence as native, server as engineServer } from "../engine/i
 import { REDIS_VERSION } from "../version.js";
 import type { Server } from "../server/server.js";
 import { BackgroundChild } from "./child.js";
+import type { LoadProgress } from "./loading.js";
+
+/** How often the start-up load's thread is checked on (ms). */
+const LOAD_POLL_MS = 2;
 
 /** Seconds before a failed BGSAVE is retried by the save rules (CONFIG_BGSAVE_RETRY_DELAY). */
 const BGSAVE_RETRY_DELAY = 5;
@@ -156,18 +160,44 @@ export class Rdb {
     }
   }
 
-  /** Loads dbfilename if it exists (start-up). Throws the reason when the file is bad. */
-  loadAtStart(): void {
+  /** The start-up load's progress (INFO's loading_* fields), null when none runs. */
+  progress: LoadProgress | null = null;
+
+  /**
+   * Loads dbfilename if it exists (start-up), on the engine's loading thread:
+   * the event loop goes on meanwhile, and clients get -LOADING (dispatch).
+   * Throws the reason when the file is bad.
+   */
+  async loadAtStart(): Promise<void> {
     const file = this.file();
     if (!fs.existsSync(file)) return;
     const start = Date.now();
-    this.load(file);
+    const total = native.loadStart(file, true, Math.max(0, this.server.config.int("key-load-delay")));
+    const progress: LoadProgress = { startTime: Math.floor(start / 1000), totalBytes: total, doneBytes: 0, fileOffset: 0 };
+    this.progress = progress;
+    try {
+      for (;;) {
+        const r = native.loadPoll();
+        if (r) {
+          this.loaded(r);
+          break;
+        }
+        progress.fileOffset = native.loadProgress();
+        await new Promise((resolve) => setTimeout(resolve, LOAD_POLL_MS));
+      }
+    } finally {
+      this.progress = null;
+    }
     this.server.log.notice(`DB loaded from disk: ${((Date.now() - start) / 1000).toFixed(3)} seconds`);
   }
 
   /** Loads an RDB file (rdbLoad), replacing the dataset; throws the reason when it is bad. `skipExpired` false: an AOF base. */
   load(file: string, how: native.Install = native.Install.Replace, skipExpired = true): native.LoadResult {
-    const r = native.load(file, skipExpired, how);
+    return this.loaded(native.load(file, skipExpired, how));
+  }
+
+  /** What follows a load: its counts, its log lines, the function libraries. */
+  private loaded(r: native.LoadResult): native.LoadResult {
     this.lastLoadKeysLoaded = r.keys;
     this.lastLoadKeysExpired = r.expiredSkipped;
     const log = this.server.log;

@@ -14,7 +14,7 @@ export async function loadDataFromDisk(server: Server, opts: { rdb: boolean }): 
   try {
     if ((await startAof(server)) || !opts.rdb) return;
     try {
-      rdbOf(server).loadAtStart();
+      await rdbOf(server).loadAtStart();
     } catch (e) {
       // Redis's lines for a bad RDB are logged; the last one is the error's message (the CLI logs it, then exits 1).
       throw new Error(Rdb.loadFailure(server.log, (e as Error).message));

@@ -230,7 +230,12 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | num
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return refuse(run, spec, ARITY);
   if (!debugFlags.disableDenyScripts && spec.flags.includes("noscript")) return refuse(run, spec, NOSCRIPT);
   if (run.readonly && (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) return refuse(run, spec, READONLY);
-  if ((spec.bits & CMD_WRITE) !== 0) run.writeDirty = true;
+  if ((spec.bits & CMD_WRITE) !== 0) {
+    // Until the script wrote, a write is refused while the disk refuses writes (scriptVerifyWriteCommandAllow).
+    const why = run.writeDirty ? null : diskError.of(run.server);
+    if (why !== null) return refuse(run, spec, errorReply(why));
+    run.writeDirty = true;
+  }
   if ((spec.name === "xread" || spec.name === "xreadgroup") && blockOption(argv)) {
     // Redis refuses BLOCK from scripts as the command's own error (not a script rule).
     return Buffer.from(`-ERR ${argv[0].toString("latin1")} command is not allowed with BLOCK option from scripts\r\n`, "latin1");
@@ -305,6 +310,13 @@ export interface BusyScript {
   spec: CommandSpec;
   argv: Buffer[];
 }
+
+/**
+ * The MISCONF error while the disk refuses writes, or null: dispatch's
+ * deniedByDiskError, set by dispatch (which imports this module) so that the
+ * scripts' write checks ask the same function without an import cycle.
+ */
+export const diskError: { of: (server: Server) => string | null } = { of: () => null };
 
 /** The busy script, read by dispatch (-BUSY) and SCRIPT / FUNCTION KILL. */
 export const busy: { script: BusyScript | null } = { script: null };

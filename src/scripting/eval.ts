@@ -11,7 +11,7 @@ import { parseI64 } from "../protocol/numbers.js";
 import { scripting } from "../engine/index.js";
 import { cached, createScript, flushScripts, type CachedScript } from "./cache.js";
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "./shebang.js";
-import { killScript, runningScript, suspend, withScript } from "./bridge.js";
+import { diskError, killScript, runningScript, suspend, withScript } from "./bridge.js";
 import "./info.js";
 import { introspection } from "../commands/introspection.js";
 import { feedMonitors } from "../commands/monitor-feed.js";
@@ -31,6 +31,11 @@ export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exe
     return c.r.error("ERR Can not execute a script with write flag using *_ro command.");
   }
   if (runningScript() !== null) return c.r.error("ERR This Redis command is not allowed from script");
+  // A script that may write does not start while the disk refuses writes (scriptPrepareForRun).
+  if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0) {
+    const why = diskError.of(c.server);
+    if (why !== null) return c.r.error(why);
+  }
   const run = {
     server: c.server,
     client: c.client,

@@ -9,7 +9,7 @@ import { AOF_CLIENT_ID, type Client } from "./client.js";
 import type { Server } from "./server.js";
 import { queueInMulti, refused } from "../multi/queue.js";
 import { refusedWhileSubscribed } from "../pubsub/subscribed-mode.js";
-import { busy, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
+import { busy, diskError, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
 
 /** Finds the table entry for argv (a subcommand when the command has them), or replies with the error. */
 export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec | null {
@@ -46,8 +46,6 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     return;
   }
   if (!client.authenticated && (spec.bits & CMD_NO_AUTH) === 0) return reject(server, client, spec, argv, r, start, "NOAUTH Authentication required.");
-  // A script past busy-reply-threshold: only the commands Redis allows then (allow_busy) run.
-  if (busy.script !== null && !spec.flags.includes("allow_busy")) return reject(server, client, spec, argv, r, start, busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
   // RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET run (flags is empty for most clients).
   if (client.flags.size !== 0 && client.resp === 2 && client.flags.has("pubsub")) {
     const why = refusedWhileSubscribed(spec);
@@ -59,6 +57,8 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
   if (server.loading && (spec.bits & CMD_LOADING) === 0 && client.id !== AOF_CLIENT_ID) return reject(server, client, spec, argv, r, start, LOADING);
+  // After the loading check, as Redis's processCommand: a script past busy-reply-threshold: only the commands Redis allows then (allow_busy) run.
+  if (busy.script !== null && !spec.flags.includes("allow_busy")) return reject(server, client, spec, argv, r, start, busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
   client.lastCommand = spec.name;
   // Inside MULTI commands are queued (src/multi); outside, this one test is all it costs.
   if (client.multiCount >= 0 && queueInMulti(server, client, spec, argv, r)) return;
@@ -82,6 +82,8 @@ function deniedByDiskError(server: Server): string | null {
   if (writesDenied(server)) return MISCONF;
   return server.aofWriteError;
 }
+// Scripts' write checks ask the same (scripting/bridge.ts).
+diskError.of = deniedByDiskError;
 
 /** Refuses a resolved command before it runs: the error, counted as a rejected call (and, in MULTI, failing the transaction). */
 function reject(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply, start: number, error: string): void {

@@ -13,8 +13,9 @@ describe("the config table", () => {
   it("holds every Redis 7.2 directive once, with aliases", () => {
     const names = PARAMS.map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
-    // 7.2.6's static_configs[] without the LOG_REQ_RES-only entries.
-    expect(PARAMS.length).toBe(183);
+    // 7.2.6's static_configs[] without the LOG_REQ_RES-only entries, and Nodis's own (backups).
+    expect(PARAMS.filter((p) => !p.nodisOnly).length).toBe(183);
+    expect(PARAMS.filter((p) => p.nodisOnly).map((p) => p.name)).toEqual(["backup-dir", "backup-interval", "backup-keep"]);
     for (const n of ["maxmemory", "save", "bind", "tls-ciphersuites", "key-load-delay", "locale-collate", "replica-ignore-disk-write-errors"]) {
       expect(findParam(n), n).toBeDefined();
     }

@@ -47,9 +47,13 @@ pub struct ForkResult {
 
 /// BGSAVE: forks a child that writes the dataset as `rdb_save` does and exits.
 /// Also the AOF's base file (an RDB with the `aof-base` AUX field set).
+/// `checksum` overrides rdbchecksum (a backup is always checksummed).
 #[napi(catch_unwind)]
-pub fn rdb_bgsave(path: String, aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> napi::Result<ForkResult> {
+pub fn rdb_bgsave(path: String, aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>, checksum: Option<bool>) -> napi::Result<ForkResult> {
     let mut opts = save_options(aux, save_lru, functions);
+    if let Some(c) = checksum {
+        opts.checksum = c;
+    }
     opts.progress = Some(crate::fork::report_progress);
     let (pid, usec) = crate::fork::fork_child(move || match save_file(ks(), std::path::Path::new(&path), &opts) {
         Ok(s) => crate::fork::JobResult { ok: true, count: s.keys },
@@ -139,6 +143,8 @@ fn load_options(skip_expired: bool) -> LoadOptions {
         databases: k.dbs.len(),
         verify_checksum: crate::config::get().rdbchecksum != 0,
         lfu: k.lfu.enabled,
+        progress: None,
+        key_delay_us: 0,
     }
 }
 
@@ -180,6 +186,37 @@ pub fn rdb_load_buffer(data: &[u8], skip_expired: bool, merge: u32) -> napi::Res
     finish_load(load_bytes(data, &opts), merge)
 }
 
+/// Starts loading an RDB file on a thread of its own (the server answers
+/// -LOADING meanwhile); `rdbLoadPoll` installs it. Returns the file's size.
+#[napi(catch_unwind)]
+pub fn rdb_load_start(path: String, skip_expired: bool, key_delay_us: u32) -> napi::Result<f64> {
+    let mut opts = load_options(skip_expired);
+    opts.key_delay_us = key_delay_us as u64;
+    crate::rdb::background::start(std::path::PathBuf::from(path), opts).map(|n| n as f64).map_err(|e| napi::Error::from_reason(e.0))
+}
+
+/// Bytes the background load has read so far.
+#[napi(catch_unwind)]
+pub fn rdb_load_progress() -> f64 {
+    crate::rdb::background::progress() as f64
+}
+
+/// The background load's result once it ended (the dataset replaced), null while it runs.
+/// Throws the reason when the file is bad (the dataset is then untouched).
+#[napi(catch_unwind)]
+pub fn rdb_load_poll() -> napi::Result<Option<LoadResult>> {
+    match crate::rdb::background::poll() {
+        None => Ok(None),
+        Some(r) => finish_load(r, 0).map(Some),
+    }
+}
+
+/// Whether the next RESTOREs sanitize deeply (sanitize-dump-payload for the calling client).
+#[napi(catch_unwind)]
+pub fn rdb_set_restore_deep(deep: bool) {
+    crate::rdb::dump::DEEP.store(deep, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// DEBUG SET-SKIP-CHECKSUM-VALIDATION.
 #[napi(catch_unwind)]
 pub fn rdb_set_skip_checksum(skip: bool) {
@@ -190,4 +227,16 @@ pub fn rdb_set_skip_checksum(skip: bool) {
 #[napi(catch_unwind)]
 pub fn rdb_take_restore_error() -> Option<String> {
     crate::rdb::dump::take_error()
+}
+
+/// INFO's migrate_cached_sockets: MIGRATE's open connections.
+#[napi(catch_unwind)]
+pub fn migrate_cached_sockets() -> u32 {
+    crate::rdb::migrate::cached_sockets() as u32
+}
+
+/// Closes MIGRATE's connections unused for 10 seconds (the cron's part).
+#[napi(catch_unwind)]
+pub fn migrate_close_timed_out() {
+    crate::rdb::migrate::close_timed_out()
 }

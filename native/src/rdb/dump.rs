@@ -59,6 +59,9 @@ pub fn verify(p: &[u8]) -> bool {
     crc64::crc64(&p[..p.len() - 8]).to_le_bytes() == footer[2..]
 }
 
+/// Whether RESTORE sanitizes deeply (sanitize-dump-payload for the calling client; TypeScript sets it).
+pub static DEEP: AtomicBool = AtomicBool::new(true);
+
 /// The value of a verified payload.
 pub fn value_of(p: &[u8], now: i64) -> Result<Value> {
     let version = u16::from_le_bytes([p[p.len() - 10], p[p.len() - 9]]);
@@ -68,7 +71,7 @@ pub fn value_of(p: &[u8], now: i64) -> Result<Value> {
         return Err(Error::new("Unknown RDB type"));
     }
     let _ = version;
-    load_value(&mut r, t, &Ctx { now: Some(now) })
+    load_value(&mut r, t, &Ctx { now: Some(now), deep: DEEP.load(Ordering::Relaxed) })
 }
 
 /// DUMP key.

@@ -21,6 +21,10 @@ pub struct LoadOptions {
     pub verify_checksum: bool,
     /// Whether the LRU field holds LFU data (maxmemory-policy *-lfu).
     pub lfu: bool,
+    /// Where the bytes read so far are published after each key (a background load's progress).
+    pub progress: Option<&'static std::sync::atomic::AtomicU64>,
+    /// key-load-delay: microseconds slept after each key (tests make loading slow with it).
+    pub key_delay_us: u64,
 }
 
 /// A loaded file, not yet installed.
@@ -59,7 +63,7 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
     let version = header(&mut r)?;
     let mut dbs: Vec<Db> = Vec::with_capacity(opts.databases);
     dbs.resize_with(opts.databases, Db::default);
-    let ctx = Ctx { now: opts.skip_expired.then_some(opts.now_ms) };
+    let ctx = Ctx { now: opts.skip_expired.then_some(opts.now_ms), deep: true };
     let lru_secs = (opts.now_ms / 1000) as u32;
     let lfu_minutes = ((opts.now_ms / 60_000) & 0xFFFF) as u32;
     let fresh_lru = if opts.lfu { (lfu_minutes << 8) | LFU_INIT_VAL } else { lru_secs };
@@ -138,6 +142,12 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
         if !is_object_type(t) {
             return Err(Error::new(format!("Unknown RDB encoding type {t}")));
         }
+        if let Some(p) = opts.progress {
+            p.store(r.pos as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        if opts.key_delay_us > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(opts.key_delay_us));
+        }
         let key = r.string()?;
         let value = match load_value(&mut r, t, &ctx) {
             Ok(v) => v,
@@ -177,6 +187,15 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
     Ok(out)
 }
 
+/// Loads an RDB file (on the loading thread: every byte read is published, up to the end).
+pub fn load_file_sized(path: &std::path::Path, opts: &LoadOptions) -> Result<Loaded> {
+    let r = load_file(path, opts);
+    if let (Ok(l), Some(p)) = (&r, opts.progress) {
+        p.store(l.consumed as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    r
+}
+
 /// Loads an RDB file.
 pub fn load_file(path: &std::path::Path, opts: &LoadOptions) -> Result<Loaded> {
     let data = std::fs::read(path).map_err(|e| Error::new(format!("Fatal error loading the DB: {e}. Exiting.")))?;
@@ -200,7 +219,14 @@ pub fn install(ks: &mut crate::keyspace::Keyspace, loaded: &mut Loaded, how: Ins
     let mut dbs = std::mem::take(&mut loaded.dbs);
     if how == Install::Replace {
         dbs.resize_with(n, Db::default);
-        ks.dbs = dbs;
+        let old = std::mem::replace(&mut ks.dbs, dbs);
+        // The replaced dataset is freed on the lazyfree thread when big (DEBUG
+        // RELOAD's emptyData): the allocator's work for millions of small
+        // frees would otherwise stall the loop as long as the load itself.
+        let keys: usize = old.iter().map(|d| d.dict.len()).sum();
+        if keys > crate::lazyfree::LAZYFREE_THRESHOLD {
+            crate::lazyfree::free_later(Box::new(old), keys);
+        }
         return Ok(());
     }
     if how == Install::Merge {

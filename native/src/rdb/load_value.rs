@@ -22,6 +22,10 @@ pub const EMPTY_KEY: &str = "Empty keys are not allowed";
 pub struct Ctx {
     /// Now (ms), to drop hash fields already expired; None keeps them.
     pub now: Option<i64>,
+    /// Deep sanitization (sanitize-dump-payload): false only for a RESTORE
+    /// under `no`, where a stream's entries are not checked against its
+    /// nodes' headers, as Redis's shallow check (the listpacks' bytes still are).
+    pub deep: bool,
 }
 
 fn corrupt(what: &str) -> Error {
@@ -34,6 +38,15 @@ fn empty() -> Error {
 
 fn listpack(b: Vec<u8>, what: &str) -> Result<Listpack> {
     Listpack::from_bytes(b).ok_or_else(|| corrupt(&format!("{what} listpack integrity check failed.")))
+}
+
+/// A listpack fully checked, or under shallow loading (`ctx.deep` false)
+/// rebuilt from its entries when the full check fails.
+fn shallow_or_full(b: std::borrow::Cow<'_, [u8]>, what: &str, ctx: &Ctx) -> Result<Listpack> {
+    if ctx.deep {
+        return listpack(b.into_owned(), what);
+    }
+    Listpack::from_bytes(b.to_vec()).or_else(|| Listpack::rebuild(&b)).ok_or_else(|| corrupt(&format!("{what} listpack integrity check failed.")))
 }
 
 /// A listpack entry as a dedup key: a string that is a canonical integer
@@ -69,6 +82,27 @@ fn distinct(lp: &Listpack, width: usize) -> bool {
     keys.iter().all(|k| seen.insert(k))
 }
 
+/// Shallow loading of a hash listpack (RESTORE under sanitize-dump-payload
+/// no): where Redis keeps duplicate fields (or an odd entry) and fails later,
+/// the first of each field is kept and a trailing partial pair dropped, so
+/// the hash stays well-formed.
+fn first_of_each(lp: &Listpack, width: usize) -> Listpack {
+    let mut out = Listpack::new();
+    let entries: Vec<_> = lp.iter().collect();
+    let mut seen: HashSet<DupKey<'_>> = HashSet::new();
+    for pair in entries.chunks_exact(width) {
+        if seen.insert(dup_key(pair[0])) {
+            for e in pair {
+                match *e {
+                    crate::listpack::LpEntry::Int(v) => out.push_back_i64(v),
+                    crate::listpack::LpEntry::Str(b) => out.push_back(b),
+                }
+            }
+        }
+    }
+    out
+}
+
 pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
     match t {
         TYPE_STRING => Ok(match r.string_or_int()? {
@@ -93,8 +127,9 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
             Ok(Value::Set(Box::new(s)))
         }
         TYPE_SET_LISTPACK => {
-            let lp = listpack(r.string()?.into_owned(), "Set")?;
-            if !distinct(&lp, 1) {
+            let lp = shallow_or_full(r.string()?, "Set", ctx)?;
+            // Shallow: duplicate members stay, as Redis's (the listpack itself is well-formed).
+            if ctx.deep && !distinct(&lp, 1) {
                 return Err(corrupt("Set listpack integrity check failed."));
             }
             if lp.is_empty() {
@@ -130,8 +165,10 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
             let lp = match t {
                 TYPE_HASH_ZIPMAP => legacy::zipmap_to_listpack(&b).ok_or_else(|| corrupt("Zipmap integrity check failed."))?,
                 TYPE_HASH_ZIPLIST => legacy::ziplist_to_listpack(&b).ok_or_else(|| corrupt("Hash ziplist integrity check failed."))?,
-                _ => listpack(b.into_owned(), "Hash")?,
+                _ => shallow_or_full(b, "Hash", ctx)?,
             };
+            // Legacy encodings are converted, so always checked in full (as Redis's).
+            let lp = if !ctx.deep && t == TYPE_HASH_LISTPACK && !distinct(&lp, 2) { first_of_each(&lp, 2) } else { lp };
             if !distinct(&lp, 2) {
                 return Err(corrupt("Hash listpack integrity check failed."));
             }
@@ -153,7 +190,7 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
             }
             with_ttls(small_hash(Hash::from_listpack(lp, true)), ctx)
         }
-        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => super::load_stream::load_stream(r, t),
+        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => super::load_stream::load_stream(r, t, ctx.deep),
         TYPE_MODULE_PRE_GA | TYPE_MODULE_2 => {
             let id = r.len()?;
             Err(Error::new(format!("The RDB file contains module data I can't load: no matching module type '{}'", module_name(id))))

@@ -128,7 +128,7 @@ fn files_round_trip_and_refuse_damage() {
     write_dataset(&mut w, &ks, &opts).unwrap();
     let bytes = w.into_bytes();
     assert_eq!(&bytes[..9], b"REDIS0012");
-    let lo = LoadOptions { now_ms: 1, skip_expired: true, databases: 16, verify_checksum: true, lfu: false };
+    let lo = LoadOptions { now_ms: 1, skip_expired: true, databases: 16, verify_checksum: true, lfu: false, progress: None, key_delay_us: 0 };
     let loaded = load_bytes(&bytes, &lo).unwrap();
     assert_eq!(loaded.consumed, bytes.len());
     let mut ks2 = Keyspace::new(16);

@@ -10,10 +10,13 @@ import { infoProviders } from "../../commands/info.js";
 import { shutdownHooks } from "../../commands/server.js";
 import { keys } from "../../engine/index.js";
 import { Aof, AofFatal } from "./aof.js";
+import { loadingSources } from "../loading.js";
 
 export { Aof, AofFatal } from "./aof.js";
 
 const instances = new WeakMap<Server, Aof>();
+// While the AOF loads at start (INFO's loading block).
+loadingSources.push((s) => instances.get(s)?.progress ?? null);
 
 /** The server's AOF (created by installAof). */
 export function aofOf(server: Server): Aof | undefined {
@@ -105,17 +108,5 @@ function installAof(server: Server): Aof {
   info("aof_pending_bio_fsync", (a) => a.pendingFsync);
   info("aof_delayed_fsync", (a) => a.delayedFsync);
   info("mem_aof_buffer", (a) => a.buf.length);
-  // While the AOF loads at start (INFO's loading block).
-  const progress = (f: (p: NonNullable<Aof["progress"]>) => number | string) => (a: Aof) => (a.progress ? f(a.progress) : 0);
-  const loaded = (p: NonNullable<Aof["progress"]>) => p.doneBytes + p.fileOffset;
-  info("loading_start_time", progress((p) => p.startTime));
-  info("loading_total_bytes", progress((p) => p.totalBytes));
-  info("loading_loaded_bytes", progress(loaded));
-  info("loading_loaded_perc", progress((p) => (p.totalBytes ? (loaded(p) / p.totalBytes) * 100 : 0).toFixed(2)));
-  info("loading_eta_seconds", progress((p) => {
-    const elapsed = Math.floor(Date.now() / 1000) - p.startTime;
-    const done = loaded(p);
-    return done > 0 ? Math.floor(((p.totalBytes - done) * elapsed) / done) : 1;
-  }));
   return aof;
 }

@@ -20,6 +20,9 @@ import { Install } from "../../engine/persistence.js";
 import { rdbOf } from "../index.js";
 import { strerror } from "../../config/special.js";
 import type { Manifest } from "./manifest.js";
+import type { LoadProgress } from "../loading.js";
+
+export type { LoadProgress } from "../loading.js";
 
 /** loadSingleAppendOnlyFile's results. */
 export type LoadResult = "ok" | "not_exist" | "empty" | "open_err" | "failed" | "truncated";
@@ -172,16 +175,6 @@ const COMMANDS_PER_STEP = 1024;
 const STEP_MS = 50;
 /** What key-load-delay sleeps on. */
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
-
-/** What a load has done so far (INFO's loading_* fields). */
-export interface LoadProgress {
-  startTime: number;
-  totalBytes: number;
-  /** Bytes of the files already loaded. */
-  doneBytes: number;
-  /** The offset reached in the file being loaded. */
-  fileOffset: number;
-}
 
 /** Replays one file of the AOF (loadSingleAppendOnlyFile), yielding between steps. */
 function* loadSingleFile(server: Server, name: string, opts: LoadOptions, progress: LoadProgress): Generator<void, LoadResult> {
