@@ -179,7 +179,7 @@ export class Rdb {
       for (;;) {
         const r = native.loadPoll();
         if (r) {
-          this.loaded(r);
+          this.loaded(r, native.Install.Replace);
           break;
         }
         progress.fileOffset = native.loadProgress();
@@ -193,11 +193,11 @@ export class Rdb {
 
   /** Loads an RDB file (rdbLoad), replacing the dataset; throws the reason when it is bad. `skipExpired` false: an AOF base. */
   load(file: string, how: native.Install = native.Install.Replace, skipExpired = true): native.LoadResult {
-    return this.loaded(native.load(file, skipExpired, how));
+    return this.loaded(native.load(file, skipExpired, how), how);
   }
 
   /** What follows a load: its counts, its log lines, the function libraries. */
-  private loaded(r: native.LoadResult): native.LoadResult {
+  private loaded(r: native.LoadResult, how: native.Install): native.LoadResult {
     this.lastLoadKeysLoaded = r.keys;
     this.lastLoadKeysExpired = r.expiredSkipped;
     const log = this.server.log;
