@@ -3,11 +3,11 @@
  * MONITOR) and the one command observer and cron hook that feed them.
  */
 import { randomBytes } from "node:crypto";
-import v8 from "node:v8";
 import { performance } from "node:perf_hooks";
 import type { Server } from "../server/server.js";
 import type { Client } from "../server/client.js";
 import { QuietHeapCollector } from "../server/heap-gc.js";
+import { clientBuffers } from "../server/client-buffers.js";
 import { CMD_ADMIN, CMD_FAST, CMD_SKIP_MONITOR, CMD_SKIP_SLOWLOG, type CommandSpec } from "./types.js";
 import { Histogram } from "./histogram.js";
 import { SlowLog } from "./slowlog-store.js";
@@ -110,9 +110,13 @@ function avg(a: number[]): number {
   return t / a.length;
 }
 
-/** used_memory: the addon's allocations plus the V8 heap in use. */
+/**
+ * used_memory, as Redis counts it: the data (the addon's allocations) and the
+ * clients' buffers (query and output, measured each cron tick); not V8's heap,
+ * whose garbage would count until a collection and evict keys for nothing.
+ */
 export function usedMemory(): number {
-  return engine.server.usedMemory() + v8.getHeapStatistics().used_heap_size;
+  return engine.server.usedMemory() + clientBuffers.normal + clientBuffers.replicas;
 }
 
 const states = new WeakMap<Server, Introspection>();
@@ -221,5 +225,6 @@ export function installIntrospection(server: Server): void {
 export function resetStats(server: Server): void {
   server.stats.reset();
   engine.server.resetStats();
+  engine.evict.resetStats();
   introspection(server).resetStats();
 }

@@ -53,6 +53,11 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     const why = refusedWhileSubscribed(spec);
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
+  // maxmemory: evict first; when nothing can be evicted, commands that may grow memory are refused (src/server/eviction.ts).
+  if (server.eviction.maxmemory !== 0 && busy.script === null) {
+    const why = server.eviction.refusal(client, spec, argv);
+    if (why !== null) return reject(server, client, spec, argv, r, start, why);
+  }
   // Writes (and PING) are refused while the disk refuses them (Redis's writeCommandsDeniedByDiskError).
   if ((spec.bits & CMD_WRITE) !== 0 || spec.name === "ping" || (spec.name === "exec" && client.multiWrites)) {
     const why = deniedByDiskError(server);
