@@ -56,6 +56,15 @@ pub enum Outcome {
     Fail = 2,
 }
 
+/// Whether small integers count as shared objects (OBJECT REFCOUNT): not under
+/// maxmemory with an LRU or LFU policy, where each key needs its own access data
+/// (Redis's MAXMEMORY_FLAG_NO_SHARED_INTEGERS).
+static NO_SHARED_INTEGERS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn shares_integers() -> bool {
+    !NO_SHARED_INTEGERS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Candidates kept between calls (Redis's EVPOOL_SIZE).
 pub const POOL_SIZE: usize = 16;
 
@@ -122,6 +131,12 @@ impl Evictor {
         } else {
             used - self.settings.maxmemory
         }
+    }
+
+    /// Settings changed: what OBJECT REFCOUNT reports for small integers follows them.
+    pub fn settings_changed(&self) {
+        let lru_lfu = matches!(self.settings.policy, Policy::AllkeysLru | Policy::AllkeysLfu | Policy::VolatileLru | Policy::VolatileLfu);
+        NO_SHARED_INTEGERS.store(self.settings.maxmemory != 0 && lru_lfu, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Policy changed: the pool's scores no longer compare (Redis empties it lazily by lookups; a clean start is simpler).

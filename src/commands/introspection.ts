@@ -16,6 +16,8 @@ import { feedMonitors } from "./monitor-feed.js";
 import * as engine from "../engine/index.js";
 import { findParam } from "../config/table.js";
 
+/** Bytes the addon frees (from its peak) before the C library is asked to return free memory. */
+const TRIM_AFTER = 8 * 1024 * 1024;
 /** Redis samples its instantaneous metrics every 100ms and averages 16 samples. */
 const SAMPLES = 16;
 
@@ -190,8 +192,18 @@ export function installIntrospection(server: Server): void {
     if (name.startsWith("slowlog-") || name.startsWith("latency-")) read();
   });
   server.cronHooks.push(() => st.sample(server));
-  const heap = new QuietHeapCollector();
-  server.cronHooks.push(() => heap.tick(server.stats.totalCommands));
+  const heap = new QuietHeapCollector(() => engine.server.mallocTrim());
+  // The addon's frees go back to the system too: once its allocations fell by TRIM_AFTER since their peak.
+  let peak = 0;
+  server.cronHooks.push(() => {
+    heap.tick(server.stats.totalCommands);
+    const allocated = engine.server.usedMemory();
+    if (allocated > peak) peak = allocated;
+    else if (peak - allocated > TRIM_AFTER) {
+      engine.server.mallocTrim();
+      peak = allocated;
+    }
+  });
   const leaveMonitor = (c: Client) => {
     if (st.monitors.delete(c)) {
       c.flags.delete("monitor");

@@ -6,6 +6,7 @@ import { parseI64 } from "../protocol/numbers.js";
 import * as engine from "../engine/index.js";
 import { keys } from "../engine/index.js";
 import { introspection, usedMemory } from "./introspection.js";
+import { collectGarbage } from "../server/heap-gc.js";
 
 const HELP = [
   "DOCTOR",
@@ -107,6 +108,13 @@ function stats(c: Ctx): void {
   int("fragmentation.bytes", rss - used);
 }
 
+/** MEMORY PURGE: JavaScript's garbage collected, then the C library's free memory returned to the system. */
+function purge(c: Ctx): void {
+  collectGarbage();
+  engine.server.mallocTrim();
+  c.r.ok();
+}
+
 const sub = (def: Omit<CommandDef, "arity"> & { arity?: number }): CommandDef => ({ arity: 2, ...def });
 
 export const memoryCommands: CommandDef[] = [
@@ -118,7 +126,7 @@ export const memoryCommands: CommandDef[] = [
     subcommands: [
       sub({ name: "stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: stats }),
       sub({ name: "malloc-stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: (c) => c.r.bulk("Stats not supported for the current allocator") }),
-      sub({ name: "purge", tips: "request_policy:all_shards response_policy:all_succeeded", acl: "slow", handler: (c) => c.r.ok() }),
+      sub({ name: "purge", tips: "request_policy:all_shards response_policy:all_succeeded", acl: "slow", handler: purge }),
       sub({ name: "help", flags: "loading stale", acl: "slow", handler: (c) => replyHelp(c, HELP) }),
       { name: "usage", arity: -3, flags: "readonly", keys: [2, 2, 1], keyFlags: "RO", acl: "read slow", handler: usage },
       // The dataset (the engine's memory, not V8's heap) under 5 MB counts as empty, as used_memory does in Redis.

@@ -36,6 +36,7 @@ export class Eviction {
   evictedClients = 0;
   /** An eviction spell cut short by its time budget continues on a later turn. */
   private proc: NodeJS.Immediate | null = null;
+  private measuredAt = 0;
 
   constructor(private readonly server: Server) {}
 
@@ -44,7 +45,15 @@ export class Eviction {
     const s = this.server;
     // Not while loading, on a replica ignoring maxmemory, or with writes paused (Redis's isSafeToPerformEvictions).
     if (s.loading || s.paused() || (s.isReplica && s.config.bool("replica-ignore-maxmemory"))) return evict.OK;
-    const outcome = evict.perform(this.clientsMemory);
+    // The clients' buffers, measured at most once a millisecond (a walk over the clients).
+    const now = performance.now();
+    if (now - this.measuredAt > 1) this.measureClients(now);
+    let outcome = evict.perform(this.clientsMemory);
+    // Over the limit: the clients' figure may be stale (buffers drained, clients gone since the tick).
+    if (outcome !== evict.OK) {
+      this.measureClients(now);
+      outcome = evict.perform(this.clientsMemory);
+    }
     if (state.hasRecords()) s.writePath.drain(null);
     if (outcome === evict.RUNNING && this.proc === null) this.proc = setImmediate(() => this.continue());
     return outcome;
@@ -71,8 +80,9 @@ export class Eviction {
     return null;
   }
 
-  /** Measures the clients' buffers (each cron tick). */
-  measureClients(): void {
+  /** Measures the clients' buffers (each cron tick, and before commands while maxmemory is set). */
+  measureClients(now = performance.now()): void {
+    this.measuredAt = now;
     let normal = 0;
     let replicas = 0;
     for (const c of this.server.clients.values()) {

@@ -39,6 +39,7 @@ pub fn evict_configure(maxmemory: f64, policy: String, samples: u32, tenacity: u
     e.settings.samples = samples as usize;
     e.settings.tenacity = tenacity;
     e.settings.lazy = lazy;
+    e.settings_changed();
     true
 }
 

@@ -30,6 +30,14 @@ pub fn engine_used_memory() -> f64 {
     crate::alloc::allocated_bytes() as f64
 }
 
+/// Gives the C library's free memory back to the system (glibc's malloc_trim:
+/// MEMORY PURGE, and the quiet-server collection after big frees). True when some was released.
+#[napi(catch_unwind)]
+pub fn engine_malloc_trim() -> bool {
+    // SAFETY: malloc_trim only walks and trims glibc's own arenas.
+    unsafe { libc::malloc_trim(0) != 0 }
+}
+
 #[napi(catch_unwind)]
 pub fn engine_pending_len() -> u32 {
     reply::pending_len() as u32
