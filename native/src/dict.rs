@@ -116,6 +116,13 @@ impl<V> Dict<V> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// Bytes the table itself costs beyond keys and values: its buckets and
+    /// each node's links (the node less its value, which is the data; Redis's
+    /// dictEntry and bucket share: MEMORY STATS' overhead.hashtable.*).
+    pub fn overhead_bytes(&self) -> usize {
+        let per_node = std::mem::size_of::<Node<V>>() - std::mem::size_of::<V>();
+        (self.t0.len() + self.t1.len()) * std::mem::size_of::<Option<Box<Node<V>>>>() + self.len * per_node
+    }
     /// Buckets of the main table (DEBUG HTSTATS).
     pub fn bucket_count(&self) -> usize {
         self.t0.len()

@@ -27,6 +27,8 @@ export class Introspection {
   replid = randomBytes(20).toString("hex");
   replid2 = "0".repeat(40);
   peakMemory = 0;
+  /** used_memory once the server had started (used_memory_startup). */
+  startupMemory = 0;
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
   /** Per command latency (ns) for INFO latencystats and LATENCY HISTOGRAM. */
@@ -121,6 +123,30 @@ export function usedMemory(): number {
   return engine.server.usedMemory() + clientBuffers.normal + clientBuffers.replicas;
 }
 
+/** What used_memory spends besides the dataset (Redis's getMemoryOverheadData, for what Nodis has). */
+export interface MemoryOverhead {
+  startup: number;
+  clientsNormal: number;
+  clientsReplicas: number;
+  /** Per non-empty db: [db, main table bytes, expires table bytes]. */
+  dbs: [number, number, number][];
+  total: number;
+}
+
+export function memoryOverhead(server: Server): MemoryOverhead {
+  const startup = introspection(server).startupMemory;
+  let total = startup + clientBuffers.normal + clientBuffers.replicas;
+  const dbs: [number, number, number][] = [];
+  const n = server.config.int("databases");
+  for (let db = 0; db < n; db++) {
+    if (engine.keys.dbsize(db) === 0) continue;
+    const [main, expires] = engine.server.dbOverhead(db);
+    dbs.push([db, main, expires]);
+    total += main + expires;
+  }
+  return { startup, clientsNormal: clientBuffers.normal, clientsReplicas: clientBuffers.replicas, dbs, total };
+}
+
 const states = new WeakMap<Server, Introspection>();
 
 export function introspection(server: Server): Introspection {
@@ -178,6 +204,7 @@ export function redactedArgs(name: string, argv: Buffer[]): Set<number> | null {
 
 /** Sets up the observer and cron hook for `server`; called once from its constructor. */
 export function installIntrospection(server: Server): void {
+  introspection(server).startupMemory = usedMemory();
   const st = introspection(server);
   const cfg = server.config;
   const read = () => {

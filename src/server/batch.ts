@@ -48,7 +48,7 @@ export class BatchPath {
       !refusingCommands(s) &&
       introspection(s).monitors.size === 0 &&
       // maxmemory: evicted back under the limit, or each command goes through execute()'s OOM check.
-      (s.eviction.maxmemory === 0 || s.eviction.perform() === evict.OK)
+      (!s.eviction.active || (s.eviction.clientsLimit === 0 && s.eviction.perform() === evict.OK))
     );
   }
 

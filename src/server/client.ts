@@ -30,6 +30,10 @@ const FLAG_LETTERS: [string, string][] = [
 ];
 
 /** One connection's state: what CLIENT LIST shows and what dispatch consults. */
+/** CLIENT LIST's rbs (the read buffer a connection has) and the fixed cost counted per client in tot-mem. */
+const READ_BUFFER_SIZE = 16384;
+const CLIENT_STRUCT_SIZE = 2048;
+
 export class Client {
   db = 0;
   resp: 2 | 3 = 2;
@@ -156,15 +160,20 @@ export class Client {
    * `current` is true for the client running the command (its query buffer still holds it),
    * `argv` that command's arguments (argv-mem).
    */
+  /** CLIENT LIST's tot-mem of a client not running a command: what client eviction weighs. */
+  totalMemory(): number {
+    return this.parser.pending + this.socket.writableLength + this.pendingBytes + READ_BUFFER_SIZE + CLIENT_STRUCT_SIZE;
+  }
+
   info(now: number, current: boolean, argv: Buffer[] | null = null): string {
     const qbuf = current ? this.parser.received : this.parser.pending;
     let argvMem = 0;
     if (current && argv) for (const a of argv) argvMem += a.length;
     const omem = this.socket.writableLength + this.pendingBytes;
-    const rbs = 16384;
+    const rbs = READ_BUFFER_SIZE;
     const rbp = Math.min(this.lastBatchBytes, rbs);
     const events = (this.socket.isPaused() ? "" : "r") + (omem > 0 ? "w" : "");
-    const totMem = qbuf + argvMem + omem + rbs + 2048;
+    const totMem = qbuf + argvMem + omem + rbs + CLIENT_STRUCT_SIZE;
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +

@@ -16,17 +16,24 @@ import { parseShebang } from "../scripting/shebang.js";
 import { findFunction } from "../scripting/library.js";
 import type { Client } from "./client.js";
 import { clientBuffers, clientMemory } from "./client-buffers.js";
+import { clientsLimit, evictClients } from "./client-eviction.js";
 import type { Server } from "./server.js";
 
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+/** beforeCommand's answer when the client running the command was evicted. */
+export const CLIENT_EVICTED = "";
 export const SCRIPT_OOM = "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
 
 /** Commands a client in MULTI may still send when out of memory (Redis's list). */
 const MULTI_ALLOWED = new Set(["exec", "discard", "quit", "reset"]);
 
 export class Eviction {
-  /** maxmemory in bytes (0: no limit): the one field dispatch reads per command. */
+  /** maxmemory in bytes (0: no limit). */
   maxmemory = 0;
+  /** maxmemory-clients in bytes (0: no client eviction). */
+  clientsLimit = 0;
+  /** Either limit is set: the one field dispatch reads per command. */
+  active = false;
   /** Memory of the normal clients' buffers, measured each cron tick (INFO mem_clients_normal). */
   clientsMemory = 0;
   /** Replicas' output buffers (mem_clients_slaves; not counted for eviction). */
@@ -65,7 +72,23 @@ export class Eviction {
     if (this.maxmemory !== 0) this.perform();
   }
 
-  /** The reason to refuse `spec` (the OOM error) when memory is full, else null. Called only when maxmemory is set. */
+  /**
+   * Before a command (Redis's processCommand): client eviction, then key
+   * eviction; the reason to refuse `spec` (the OOM error), CLIENT_EVICTED when
+   * the client itself was evicted (nothing is answered), else null.
+   */
+  beforeCommand(client: Client, spec: CommandSpec, argv: Buffer[]): string | null {
+    if (this.clientsLimit !== 0) {
+      // The running command's arguments count as the client's (its query buffer in Redis).
+      let argvBytes = 0;
+      for (const a of argv) argvBytes += a.length;
+      this.evictedClients += evictClients(this.server, this.clientsLimit, client, argvBytes);
+      if (client.closed) return CLIENT_EVICTED;
+    }
+    return this.maxmemory === 0 ? null : this.refusal(client, spec, argv);
+  }
+
+  /** The reason to refuse `spec` (the OOM error) when memory is full, else null. */
   refusal(client: Client, spec: CommandSpec, argv: Buffer[]): string | null {
     const oom = this.perform() === evict.FAIL;
     if (!oom) {
@@ -124,6 +147,8 @@ export function installEviction(server: Server, ev: Eviction): void {
   const cfg = server.config;
   const apply = () => {
     ev.maxmemory = Number(cfg.get("maxmemory"));
+    ev.clientsLimit = clientsLimit(server);
+    ev.active = ev.maxmemory !== 0 || ev.clientsLimit !== 0;
     evict.configure(
       ev.maxmemory,
       cfg.get("maxmemory-policy"),
@@ -135,6 +160,11 @@ export function installEviction(server: Server, ev: Eviction): void {
   apply();
   cfg.onChange((name) => {
     if (name.startsWith("maxmemory") || name === "lazyfree-lazy-eviction") {
+      // maxmemory-clients takes effect at once (Redis's applyClientMaxMemoryUsage).
+      if (name === "maxmemory-clients" || name === "maxmemory") {
+        apply();
+        if (ev.clientsLimit !== 0) ev.evictedClients += evictClients(server, ev.clientsLimit, null, 0);
+      }
       apply();
       // CONFIG SET maxmemory evicts at once (Redis's performEvictions in its apply function).
       if (name === "maxmemory" && ev.maxmemory !== 0) ev.perform();
@@ -142,7 +172,10 @@ export function installEviction(server: Server, ev: Eviction): void {
     if (name === "lazyfree-lazy-eviction") server.writePath.lazyEviction = cfg.bool(name);
   });
   server.writePath.lazyEviction = cfg.bool("lazyfree-lazy-eviction");
-  server.cronHooks.push(() => ev.measureClients());
+  server.cronHooks.push(() => {
+    ev.measureClients();
+    if (ev.clientsLimit !== 0) ev.evictedClients += evictClients(server, ev.clientsLimit, null, 0);
+  });
   infoProviders.set("evicted_keys", () => evict.stats()[0]);
   infoProviders.set("total_eviction_exceeded_time", () => Math.floor(evict.stats()[1] / 1000));
   infoProviders.set("current_eviction_exceeded_time", () => Math.floor(evict.stats()[2] / 1000));
