@@ -109,6 +109,7 @@ const clientsSection: Section = (s) => {
 };
 
 const memorySection: Section = (s) => {
+  s.eviction.measureClients(); // the clients' buffers as they are now
   const st = introspection(s);
   const used = usedMemory();
   if (used > st.peakMemory) st.peakMemory = used;

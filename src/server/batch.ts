@@ -47,8 +47,8 @@ export class BatchPath {
       // -BUSY, -LOADING, -MISCONF: execute() answers them.
       !refusingCommands(s) &&
       introspection(s).monitors.size === 0 &&
-      // maxmemory: evicted back under the limit, or each command goes through execute()'s OOM check.
-      (!s.eviction.active || (s.eviction.clientsLimit === 0 && s.eviction.perform() === evict.OK))
+      // maxmemory: evicted back under the limit with room for what the batch may store, or each command goes through execute()'s OOM check.
+      (!s.eviction.active || (s.eviction.clientsLimit === 0 && s.eviction.perform(2 * client.parser.pending) === evict.OK))
     );
   }
 

@@ -47,19 +47,23 @@ export class Eviction {
 
   constructor(private readonly server: Server) {}
 
-  /** Runs performEvictions; drains what it evicted into the write path. */
-  perform(): number {
+  /**
+   * Runs performEvictions; drains what it evicted into the write path. `ahead`
+   * bytes count as used already: the batch path evicts for the commands it is
+   * about to run (their input, twice), as it does not stop between them.
+   */
+  perform(ahead = 0): number {
     const s = this.server;
     // Not while loading, on a replica ignoring maxmemory, or with writes paused (Redis's isSafeToPerformEvictions).
     if (s.loading || s.paused() || (s.isReplica && s.config.bool("replica-ignore-maxmemory"))) return evict.OK;
     // The clients' buffers, measured at most once a millisecond (a walk over the clients).
     const now = performance.now();
     if (now - this.measuredAt > 1) this.measureClients(now);
-    let outcome = evict.perform(this.clientsMemory);
+    let outcome = evict.perform(this.clientsMemory + ahead);
     // Over the limit: the clients' figure may be stale (buffers drained, clients gone since the tick).
     if (outcome !== evict.OK) {
       this.measureClients(now);
-      outcome = evict.perform(this.clientsMemory);
+      outcome = evict.perform(this.clientsMemory + ahead);
     }
     if (state.hasRecords()) s.writePath.drain(null);
     if (outcome === evict.RUNNING && this.proc === null) this.proc = setImmediate(() => this.continue());
@@ -86,6 +90,12 @@ export class Eviction {
       if (client.closed) return CLIENT_EVICTED;
     }
     return this.maxmemory === 0 ? null : this.refusal(client, spec, argv);
+  }
+
+  /** After `client`'s input grew: client eviction; true when `client` itself was evicted. */
+  afterInput(client: Client): boolean {
+    this.evictedClients += evictClients(this.server, this.clientsLimit, null, 0);
+    return client.closed;
   }
 
   /** The reason to refuse `spec` (the OOM error) when memory is full, else null. */

@@ -274,6 +274,8 @@ export class Server {
       this.closeClient(client);
       return;
     }
+    // A query buffer growing with an unfinished command: maxmemory-clients weighs it as it grows.
+    if (this.eviction.clientsLimit !== 0 && parser.pending > 0 && this.eviction.afterInput(client)) return;
     if (client.postponed || client.blocked || client.outputWait) return; // held: the input waits in the parser
     this.processInput(client);
   }
