@@ -15,7 +15,7 @@ import { cached, sha1hex } from "../scripting/cache.js";
 import { parseShebang } from "../scripting/shebang.js";
 import { findFunction } from "../scripting/library.js";
 import type { Client } from "./client.js";
-import { clientBuffers, clientMemory } from "./client-buffers.js";
+import { clientBuffers } from "./client-buffers.js";
 import { clientsLimit, evictClients } from "./client-eviction.js";
 import type { Server } from "./server.js";
 
@@ -119,7 +119,7 @@ export class Eviction {
     let normal = 0;
     let replicas = 0;
     for (const c of this.server.clients.values()) {
-      const bytes = clientMemory(c);
+      const bytes = c.bufferMemory();
       if (c.flags.size !== 0 && c.flags.has("slave")) replicas += bytes;
       else normal += bytes;
     }
