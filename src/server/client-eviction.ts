@@ -8,12 +8,23 @@
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 import { AOF_CLIENT_ID } from "./client.js";
+import { transactionsIfAny } from "../multi/transactions.js";
 
 /** The limit in bytes now (0: off). */
 export function clientsLimit(server: Server): number {
   const v = server.config.int("maxmemory-clients");
   if (v >= 0) return v;
   return Math.floor((Number(server.config.get("maxmemory")) * -v) / 100);
+}
+
+/** Redis's per-item costs of a watched key (listNode + watchedKey) and of a subscription (its dict entry and bucket). */
+const WATCHED_KEY_SIZE = 56;
+const SUBSCRIPTION_SIZE = 48;
+
+/** What eviction weighs for a client: tot-mem, its watched keys and subscriptions. */
+function weight(server: Server, c: Client): number {
+  const watched = transactionsIfAny(server)?.watch.watchedBy(c) ?? 0;
+  return c.totalMemory() + watched * WATCHED_KEY_SIZE + (c.sub + c.psub + c.ssub) * SUBSCRIPTION_SIZE;
 }
 
 function evictable(c: Client): boolean {
@@ -31,7 +42,7 @@ export function evictClients(server: Server, limit: number, current: Client | nu
   const sized: [number, Client][] = [];
   for (const c of server.clients.values()) {
     if (!evictable(c)) continue;
-    const m = c.totalMemory() + (c === current ? argvBytes : 0);
+    const m = weight(server, c) + (c === current ? argvBytes : 0);
     total += m;
     sized.push([m, c]);
   }
