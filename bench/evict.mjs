@@ -5,15 +5,16 @@
  * the whole dataset takes in each server (so both hold about as many keys).
  * Prints both hit ratios and their difference (target: within 2 points).
  *
- *   node bench/evict.mjs            (npm run bench:evict)
- * NODIS_EVICT_OPS (2,000,000), NODIS_EVICT_KEYS (1,000,000), NODIS_EVICT_ZIPF (0.99),
+ *   node bench/evict.mjs            (npm run bench:evict; part (i) of npm run bench)
+ * NODIS_EVICT_OPS (2,000,000), NODIS_EVICT_KEYS (1,000,000) (both times NODIS_BENCH_SCALE in npm run bench), NODIS_EVICT_ZIPF (0.99),
  * NODIS_EVICT_VALUE (100 bytes), NODIS_EVICT_POLICIES (allkeys-lru,allkeys-lfu).
  */
 import net from "node:net";
+import { fileURLToPath } from "node:url";
 import { REDIS_SERVER, call, pipelineOneLineReplies, startServer } from "./servers.mjs";
 
-const OPS = Number(process.env.NODIS_EVICT_OPS ?? 2_000_000);
-const KEYS = Number(process.env.NODIS_EVICT_KEYS ?? 1_000_000);
+let OPS = Number(process.env.NODIS_EVICT_OPS ?? 2_000_000);
+let KEYS = Number(process.env.NODIS_EVICT_KEYS ?? 1_000_000);
 const S = Number(process.env.NODIS_EVICT_ZIPF ?? 0.99);
 const VALUE = "v".repeat(Number(process.env.NODIS_EVICT_VALUE ?? 100));
 const POLICIES = (process.env.NODIS_EVICT_POLICIES ?? "allkeys-lru,allkeys-lfu").split(",");
@@ -154,14 +155,24 @@ async function measure(kind, policy, trace) {
   }
 }
 
-const trace = makeTrace();
-console.log(`eviction hit ratio: ${OPS} cache-aside GETs (SET on a miss) over ${KEYS} keys, Zipf s=${S}, ${VALUE.length}-byte values, maxmemory a quarter of the dataset; Redis: ${REDIS_SERVER}`);
-for (const policy of POLICIES) {
-  const redis = await measure("redis", policy, trace);
-  const nodis = await measure("nodis", policy, trace);
-  const pct = (x) => (x * 100).toFixed(2);
-  console.log(
-    `${policy.padEnd(12)} hit ratio Redis ${pct(redis.ratio)}%  Nodis ${pct(nodis.ratio)}%  difference ${(100 * (nodis.ratio - redis.ratio)).toFixed(2)} points` +
-      `  | keys held ${redis.keys} / ${nodis.keys}, used/maxmemory ${(redis.used / redis.maxmemory).toFixed(3)} / ${(nodis.used / nodis.maxmemory).toFixed(3)}, replay ${redis.secs.toFixed(1)} s / ${nodis.secs.toFixed(1)} s`,
-  );
+/** Runs the comparison (`scale` multiplies the trace and the key count); returns the figures per policy. */
+export async function benchEviction({ scale = 1, log = console.log } = {}) {
+  OPS = Math.round(OPS * scale);
+  KEYS = Math.round(KEYS * scale);
+  const trace = makeTrace();
+  log(`eviction hit ratio: ${OPS} cache-aside GETs (SET on a miss) over ${KEYS} keys, Zipf s=${S}, ${VALUE.length}-byte values, maxmemory a quarter of the dataset; Redis: ${REDIS_SERVER}`);
+  const out = {};
+  for (const policy of POLICIES) {
+    const redis = await measure("redis", policy, trace);
+    const nodis = await measure("nodis", policy, trace);
+    const pct = (x) => (x * 100).toFixed(2);
+    log(
+      `${policy.padEnd(12)} hit ratio Redis ${pct(redis.ratio)}%  Nodis ${pct(nodis.ratio)}%  difference ${(100 * (nodis.ratio - redis.ratio)).toFixed(2)} points` +
+        `  | keys held ${redis.keys} / ${nodis.keys}, used/maxmemory ${(redis.used / redis.maxmemory).toFixed(3)} / ${(nodis.used / nodis.maxmemory).toFixed(3)}, replay ${redis.secs.toFixed(1)} s / ${nodis.secs.toFixed(1)} s`,
+    );
+    out[policy] = { redis: redis.ratio, nodis: nodis.ratio };
+  }
+  return out;
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await benchEviction();
