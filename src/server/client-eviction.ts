@@ -9,6 +9,7 @@ import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 import { AOF_CLIENT_ID } from "./client.js";
 import { transactionsIfAny } from "../multi/transactions.js";
+import { clientTracking } from "../tracking/tracking.js";
 
 /** The limit in bytes now (0: off). */
 export function clientsLimit(server: Server): number {
@@ -17,14 +18,20 @@ export function clientsLimit(server: Server): number {
   return Math.floor((Number(server.config.get("maxmemory")) * -v) / 100);
 }
 
-/** Redis's per-item costs of a watched key (listNode + watchedKey) and of a subscription (its dict entry and bucket). */
+/**
+ * Redis's per-item costs of a watched key (listNode + watchedKey), of a
+ * subscription (its dict entry and bucket) and of a tracking prefix (about two
+ * rax nodes at Redis's sizeof(raxNode) * sizeof(raxNode*) each).
+ */
 const WATCHED_KEY_SIZE = 56;
 const SUBSCRIPTION_SIZE = 48;
+const PREFIX_SIZE = 64;
 
 /** What eviction weighs for a client: tot-mem, its watched keys and subscriptions. */
 function weight(server: Server, c: Client): number {
   const watched = transactionsIfAny(server)?.watch.watchedBy(c) ?? 0;
-  return c.totalMemory() + watched * WATCHED_KEY_SIZE + (c.sub + c.psub + c.ssub) * SUBSCRIPTION_SIZE;
+  const prefixes = c.flags.size !== 0 && c.flags.has("tracking") ? (clientTracking(server, c)?.prefixes?.size ?? 0) : 0;
+  return c.totalMemory() + watched * WATCHED_KEY_SIZE + (c.sub + c.psub + c.ssub) * SUBSCRIPTION_SIZE + prefixes * PREFIX_SIZE;
 }
 
 function evictable(c: Client): boolean {
