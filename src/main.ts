@@ -8,6 +8,7 @@ import { server as engineServer } from "./engine/index.js";
 import { Logger } from "./server/log.js";
 import { loadDataFromDisk, startServer } from "./index.js";
 import { prepareSignalShutdown } from "./persistence/index.js";
+import { configFileProblem, loadSentinel, runSentinel, type Sentinel } from "./sentinel/index.js";
 
 const USAGE = `Usage: ./nodis-server [/path/to/redis.conf] [options] [-]
        ./nodis-server - (read config from stdin)
@@ -26,11 +27,16 @@ Examples:
 
 async function main(): Promise<void> {
   // Arguments as bytes (latin1 of their UTF-8), as redis-server sees them.
-  const args = process.argv.slice(2).map((a) => Buffer.from(a, "utf8").toString("latin1"));
+  let args = process.argv.slice(2).map((a) => Buffer.from(a, "utf8").toString("latin1"));
+  // Sentinel mode: --sentinel anywhere, or started under a name with "sentinel" in it (as redis-sentinel).
+  const sentinelMode = args.includes("--sentinel") || /sentinel/.test(process.argv[1]?.split("/").pop() ?? "");
+  args = args.filter((a) => a !== "--sentinel");
   let cl: CommandLine;
   let stdinText = "";
+  let sentinel: Sentinel | null = null;
   try {
-    cl = loadFromArgv(args, () => (stdinText = fs.readFileSync(0, "latin1")));
+    cl = loadFromArgv(args, () => (stdinText = fs.readFileSync(0, "latin1")), sentinelMode);
+    if (sentinelMode) sentinel = loadSentinel(cl.config);
   } catch (e) {
     process.stderr.write(e instanceof ConfigFileError ? e.render() : `${(e as Error).message}\n`);
     process.exit(1);
@@ -51,7 +57,7 @@ async function main(): Promise<void> {
 
   // Until the server exists Redis logs as a "child" (C).
   const early = new Logger();
-  early.role = "C";
+  early.role = sentinel ? "X" : "C";
   early.level = config.get("loglevel") as Logger["level"];
   early.file = config.get("logfile");
   if (cl.fromStdin) early.notice("Reading config from stdin");
@@ -67,6 +73,13 @@ async function main(): Promise<void> {
     early.notice("Configuration loaded");
   }
 
+  if (sentinel) {
+    const problem = configFileProblem(config);
+    if (problem) {
+      early.warning(problem);
+      process.exit(1);
+    }
+  }
   let running;
   try {
     running = await startServer({ configObject: config, deferLoad: true });
@@ -77,6 +90,7 @@ async function main(): Promise<void> {
   }
   const { server } = running;
   const log = server.log;
+  if (sentinel) log.role = "X";
   // A daemon always has a pid file, Redis's default one unless set.
   const pidfile = config.get("pidfile") || (config.bool("daemonize") ? "/var/run/redis.pid" : "");
   if (pidfile) {
@@ -104,7 +118,7 @@ async function main(): Promise<void> {
     log.fromHandler("warning", `Received ${sig} scheduling shutdown...`);
     if (shuttingDown) return;
     shuttingDown = true;
-    if (!prepareSignalShutdown(server, config.get(sig === "SIGTERM" ? "shutdown-on-sigterm" : "shutdown-on-sigint"))) {
+    if (!sentinel && !prepareSignalShutdown(server, config.get(sig === "SIGTERM" ? "shutdown-on-sigterm" : "shutdown-on-sigint"))) {
       log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
       shuttingDown = false;
       return;
@@ -124,7 +138,13 @@ async function main(): Promise<void> {
   if (config.bool("always-show-logo") || (config.get("logfile") === "" && process.stdout.isTTY)) {
     log.raw("notice", logo(running.port));
   } else {
-    log.notice(`Running mode=standalone, port=${running.port}.`);
+    log.notice(`Running mode=${sentinel ? "sentinel" : "standalone"}, port=${running.port}.`);
+  }
+  if (sentinel) {
+    // A sentinel has no dataset to load.
+    runSentinel(server, sentinel);
+    if (running.port !== 0) log.notice("Ready to accept connections tcp");
+    return;
   }
   log.notice("Server initialized");
   try {

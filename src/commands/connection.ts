@@ -60,7 +60,8 @@ function hello(c: Ctx): void {
   if (name) client.name = name.toString("latin1");
   if (ver) client.resp = ver as 2 | 3;
   r.resp = client.resp; // the reply already uses the new protocol
-  r.map(7);
+  // A sentinel says so and has no role (Redis's helloCommand).
+  r.map(server.sentinelMode ? 6 : 7);
   r.bulk("server");
   r.bulk("redis");
   r.bulk("version");
@@ -70,9 +71,11 @@ function hello(c: Ctx): void {
   r.bulk("id");
   r.int(client.id);
   r.bulk("mode");
-  r.bulk("standalone");
-  r.bulk("role");
-  r.bulk(server.isReplica ? "replica" : "master");
+  r.bulk(server.sentinelMode ? "sentinel" : "standalone");
+  if (!server.sentinelMode) {
+    r.bulk("role");
+    r.bulk(server.isReplica ? "replica" : "master");
+  }
   r.bulk("modules");
   r.array(0);
 }

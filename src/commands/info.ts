@@ -55,7 +55,7 @@ const serverSection: Section = (s) => {
     "redis_git_sha1:00000000",
     "redis_git_dirty:0",
     "redis_build_id:0",
-    `redis_mode:${s.config.bool("cluster-enabled") ? "cluster" : "standalone"}`,
+    `redis_mode:${s.sentinelMode ? "sentinel" : s.config.bool("cluster-enabled") ? "cluster" : "standalone"}`,
     `os:${os.type()} ${os.release()} ${os.machine()}`,
     "arch_bits:64",
     "monotonic_clock:POSIX clock_gettime",

@@ -1,6 +1,7 @@
 import { PARAMS, findParam, type Param } from "./table.js";
 import { specialDef, type FileState } from "./special.js";
 import { canonicalDefault, numberOf, parseValue } from "./values.js";
+import type { ExtraRewrite } from "./rewrite.js";
 
 /** Runs after a change to the parameters that name it; returns an error text to undo the change. */
 export type ApplyHook = () => string | null | undefined;
@@ -31,6 +32,10 @@ export class Config {
   warn: (msg: string) => void = () => {};
   /** rename-command directives read from the file: [from, to] ("" removes). */
   renames: [string, string][] = [];
+  /** Sentinel mode: the file's "sentinel ..." directives, collected for src/sentinel (null: not a sentinel, they are refused). */
+  sentinelLines: { argv: string[]; line: string; lineNo: number }[] | null = null;
+  /** Lines CONFIG REWRITE adds after the parameters (a sentinel's state). */
+  extraRewrite: ExtraRewrite | null = null;
 
   constructor() {
     for (const p of PARAMS) this.store(p, canonicalDefault(p));

@@ -81,7 +81,9 @@ export function applyConfigText(config: Config, text: string, state: FileState =
       if (argv.length < 2) throw fail("Module config specified without value");
       throw fail("Modules are not supported by Nodis");
     } else if (name === "sentinel") {
-      throw fail("sentinel directive while not in sentinel mode");
+      if (config.sentinelLines === null) throw fail("sentinel directive while not in sentinel mode");
+      // Applied once the whole file is read (src/sentinel/config.ts), as Redis queues them.
+      if (argv.length > 1) config.sentinelLines.push({ argv: argv.slice(1), line, lineNo: i + 1 });
     } else {
       throw fail("Bad directive or wrong number of arguments");
     }
@@ -147,8 +149,14 @@ export interface CommandLine {
  * Options become config lines appended after the file and stdin, exactly as
  * server.c builds them (so errors name the same line numbers).
  */
-export function loadFromArgv(argv: string[], readStdin: () => string = () => fs.readFileSync(0, "latin1")): CommandLine {
+export function loadFromArgv(argv: string[], readStdin: () => string = () => fs.readFileSync(0, "latin1"), sentinel = false): CommandLine {
   const config = new Config();
+  if (sentinel) {
+    // Sentinel's own defaults (initSentinelConfig): port 26379, reachable from everywhere.
+    config.sentinelLines = [];
+    config.setWords(findParam("port")!, ["26379"]);
+    config.setWords(findParam("protected-mode")!, ["no"]);
+  }
   const out: CommandLine = { config, fromStdin: false, hadArgs: argv.length > 0 };
   if (argv.length === 0) return out;
   if (argv[0] === "-v" || argv[0] === "--version") return { ...out, action: "version" };

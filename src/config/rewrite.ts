@@ -26,22 +26,28 @@ class RewriteState {
   needsSignature = true;
   forceWrite = false;
 
-  /** rewriteConfigRewriteLine: reuse the directive's next old line, or append when forced. */
-  rewriteLine(option: string, line: string, force: boolean): void {
+  /** rewriteConfigRewriteLine: reuse the directive's next old line, or append when forced; whether the line was written. */
+  rewriteLine(option: string, line: string, force: boolean): boolean {
     this.rewritten.add(option);
     const old = this.optionToLine.get(option);
-    if (!old && !force && !this.forceWrite) return;
+    if (!old && !force && !this.forceWrite) return false;
     if (old) {
       const n = old.shift()!;
       if (old.length === 0) this.optionToLine.delete(option);
       this.lines[n] = line;
-      return;
+      return true;
     }
     if (this.needsSignature) {
       this.lines.push(SIGNATURE);
       this.needsSignature = false;
     }
     this.lines.push(line);
+    return true;
+  }
+
+  /** rewriteConfigMarkAsProcessed: the option's old lines not reused are dropped. */
+  markProcessed(option: string): void {
+    this.rewritten.add(option);
   }
 
   /** Lines of rewritten directives that were not reused become blank. */
@@ -94,7 +100,8 @@ function readOld(file: string): RewriteState {
       continue;
     }
     st.lines.push(line);
-    const option = p ? p.name : name; // an alias counts as its parameter
+    // An alias counts as its parameter; a sentinel directive is "sentinel <what>", as Redis keys it.
+    const option = p ? p.name : name === "sentinel" && argv.length > 1 ? `sentinel ${argv[1].toLowerCase()}` : name;
     const nums = st.optionToLine.get(option) ?? [];
     nums.push(st.lines.length - 1);
     st.optionToLine.set(option, nums);
@@ -102,17 +109,23 @@ function readOld(file: string): RewriteState {
   return st;
 }
 
+/** What writes a sentinel's state into the rewrite (src/sentinel/config.ts): its "sentinel ..." lines. */
+export type ExtraRewrite = (st: Pick<RewriteState, "rewriteLine" | "markProcessed">) => void;
+
 /** The rewritten text of `file` for the current configuration (forceAll: every directive). */
-export function rewriteContent(config: Config, file: string, forceAll = false): string {
+export function rewriteContent(config: Config, file: string, forceAll = false, extra?: ExtraRewrite): string {
   const st = readOld(file);
   st.forceWrite = forceAll;
   for (const p of PARAMS) {
     st.rewritten.add(p.name);
+    // A sentinel has no dataset: its save rules are never written (Redis's rewriteConfigSaveOption).
+    if (p.name === "save" && config.sentinelLines !== null) continue;
     for (const { line, force } of rewriteLines(p, config.valueOf(p))) st.rewriteLine(p.name, line, force);
   }
   // Users and modules are not kept by Nodis: their lines are dropped as Redis does with none defined.
   st.rewritten.add("user");
   st.rewritten.add("loadmodule");
+  extra?.(st); // after the parameters, as Redis's rewriteConfigSentinelOption
   st.removeOrphaned();
   return st.content();
 }
@@ -143,7 +156,7 @@ export function overwriteFile(file: string, content: string): void {
 }
 
 /** CONFIG REWRITE (and DEBUG CONFIG-REWRITE-FORCE-ALL with forceAll). Throws the errno error. */
-export function rewriteConfig(config: Config, forceAll = false): void {
+export function rewriteConfig(config: Config, forceAll = false, extra?: ExtraRewrite): void {
   if (!config.file) throw new Error("The server is running without a config file");
-  overwriteFile(config.file, rewriteContent(config, config.file, forceAll));
+  overwriteFile(config.file, rewriteContent(config, config.file, forceAll, extra ?? config.extraRewrite ?? undefined));
 }

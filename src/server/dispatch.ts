@@ -77,11 +77,11 @@ const LOADING = "LOADING Redis is loading the dataset in memory";
 
 /**
  * Whether a server-wide state holds under which execute() refuses some commands
- * (a busy script, loading, a disk error): paths that run commands without
+ * (a busy script, loading, a disk error, sentinel mode's own command table): paths that run commands without
  * execute() (the batch path) leave them all to it then.
  */
 export function refusingCommands(server: Server): boolean {
-  return busy.script !== null || server.loading || deniedByDiskError(server) !== null;
+  return busy.script !== null || server.loading || server.sentinelMode || deniedByDiskError(server) !== null;
 }
 
 /** The MISCONF error while a BGSAVE failed (stop-writes-on-bgsave-error) or the AOF cannot be written, or null. */

@@ -108,6 +108,8 @@ export class Server {
   auth: Authenticator;
   /** Set by replication while this server is a replica (HELLO's role). */
   isReplica = false;
+  /** Running as a sentinel (src/sentinel): its own command table, no dataset. */
+  sentinelMode = false;
   /** The shared reply arena for the batch being processed (runFor lends it out for a moment). */
   private reply = new Reply();
   private nextClientId = 1;
