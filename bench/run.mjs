@@ -19,7 +19,10 @@
  * NODIS_BENCH_SCALE=0.2 scales every request count (quick runs); NODIS_BENCH_ROUNDS=1
  * runs each redis-benchmark case once per server instead of 3 times (the median is kept);
  * NODIS_BENCH_MEMORY_KEYS sets the key count of (c) (default 1M);
- * NODIS_BENCH_ONLY=micro,e2e,scripting,memory,multi,pubsub,startup,streams picks parts (npm run bench:multi,
+ * (i) evict: hit ratios of allkeys-lru and allkeys-lfu on a Zipf cache trace against
+ * redis-server (bench/evict.mjs).
+ *
+ * NODIS_BENCH_ONLY=micro,e2e,scripting,memory,multi,pubsub,startup,streams,evict picks parts (npm run bench:multi,
  * bench:pubsub: one part only); NODIS_BENCH_REDIS=/path/to/redis-server picks the reference.
  * `--compare bench/results/some.json` prints, after the run, this run's figures over that
  * run's (`node bench/compare.mjs old.json new.json` compares two saved runs without running).
@@ -37,11 +40,12 @@ import { runMulti } from "./multi.mjs";
 import { benchPubSub } from "./pubsub.mjs";
 import { benchStreams } from "./streams.mjs";
 import { benchScripting } from "./scripting.mjs";
+import { benchEviction } from "./evict.mjs";
 
 const log = (s = "") => console.log(s);
 const scale = Number(process.env.NODIS_BENCH_SCALE ?? 1);
 const rounds = Math.max(1, Number(process.env.NODIS_BENCH_ROUNDS ?? 3));
-const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,scripting,memory,multi,pubsub,startup,streams").split(","));
+const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,scripting,memory,multi,pubsub,startup,streams,evict").split(","));
 const compareAt = process.argv.indexOf("--compare");
 const previous = compareAt > 0 ? JSON.parse(fs.readFileSync(process.argv[compareAt + 1], "utf8")) : null;
 
@@ -195,6 +199,11 @@ if (only.has("pubsub")) {
 if (only.has("streams")) {
   log("\n(g) streams: memory of a stream and a PEL, XADD/XRANGE rates, the XREADGROUP/XACK consumer loop:");
   result.streams = await benchStreams({ scale, rounds, kinds: haveRedis ? ["redis", "nodis"] : ["nodis"], log });
+}
+
+if (only.has("evict") && haveRedis) {
+  log("\n(i) eviction: hit ratio under maxmemory, Redis and Nodis on the same trace:");
+  result.evict = await benchEviction({ scale, log });
 }
 
 result.machine.loadAfter = machineLoad();

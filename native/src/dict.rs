@@ -116,6 +116,13 @@ impl<V> Dict<V> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// Bytes the table itself costs beyond keys and values: its buckets and
+    /// each node's links (the node less its value, which is the data; Redis's
+    /// dictEntry and bucket share: MEMORY STATS' overhead.hashtable.*).
+    pub fn overhead_bytes(&self) -> usize {
+        let per_node = std::mem::size_of::<Node<V>>() - std::mem::size_of::<V>();
+        (self.t0.len() + self.t1.len()) * std::mem::size_of::<Option<Box<Node<V>>>>() + self.len * per_node
+    }
     /// Buckets of the main table (DEBUG HTSTATS).
     pub fn bucket_count(&self) -> usize {
         self.t0.len()
@@ -368,15 +375,29 @@ impl<V> Dict<V> {
 
     /// A random key drawn fairly (SRANDMEMBER, SPOP; Redis's
     /// dictGetFairRandomKey): `random_key` favours keys in short chains, so
-    /// this gathers up to 20 keys from consecutive buckets at a random place
-    /// (whole chains, both tables while rehashing: dictGetSomeKeys) and
-    /// picks one of them.
+    /// this gathers up to 20 keys with `some_entries` and picks one of them.
     pub fn fair_random_key(&self, mut rand: impl FnMut() -> u64) -> Option<&SBytes> {
         if self.len == 0 {
             return None;
         }
-        let want = self.len.min(20);
-        let mut sample: Vec<&SBytes> = Vec::with_capacity(want);
+        let mut sample = Vec::with_capacity(20);
+        self.some_entries(self.len.min(20), &mut rand, &mut sample);
+        if sample.is_empty() {
+            return self.random_key(rand);
+        }
+        let n = sample.len();
+        Some(sample[rand() as usize % n].0)
+    }
+
+    /// Up to `want` entries from consecutive buckets at a random place (whole
+    /// chains, both tables while rehashing; Redis's dictGetSomeKeys): the
+    /// samples of SPOP's fair draw and of eviction's pool.
+    pub fn some_entries<'a>(&'a self, want: usize, rand: &mut impl FnMut() -> u64, sample: &mut Vec<(&'a SBytes, &'a V)>) {
+        if self.len == 0 || want == 0 {
+            return;
+        }
+        let want = want.min(self.len);
+        let start = sample.len();
         let big = self.t0.len().max(self.t1.len());
         let mut i = rand() as usize & (big - 1);
         let mut empty_run = 0;
@@ -406,9 +427,9 @@ impl<V> Dict<V> {
                         empty_run = 0;
                         let mut cur = Some(head);
                         while let Some(n) = cur {
-                            sample.push(&n.key);
-                            if sample.len() == want {
-                                return Some(sample[rand() as usize % want]);
+                            sample.push((&n.key, &n.val));
+                            if sample.len() - start == want {
+                                return;
                             }
                             cur = n.next.as_deref();
                         }
@@ -417,11 +438,6 @@ impl<V> Dict<V> {
             }
             i = (i + 1) & (big - 1);
         }
-        if sample.is_empty() {
-            return self.random_key(rand);
-        }
-        let n = sample.len();
-        Some(sample[rand() as usize % n])
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&SBytes, &V)> {

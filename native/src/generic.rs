@@ -216,7 +216,7 @@ impl Keyspace {
         match what {
             OBJ_ENCODING => out.bulk(e.value.encoding().as_bytes()),
             OBJ_REFCOUNT => out.int(match e.value {
-                crate::keyspace::Value::Int(i) if (0..SHARED_INTEGERS).contains(&i) => SHARED_REFCOUNT,
+                crate::keyspace::Value::Int(i) if (0..SHARED_INTEGERS).contains(&i) && crate::evict::shares_integers() => SHARED_REFCOUNT,
                 _ => 1,
             }),
             OBJ_IDLETIME => out.int(now_secs.wrapping_sub(lru) as i64),

@@ -210,6 +210,14 @@ impl Keyspace {
         }
     }
 
+    /// A key evicted under maxmemory (evict.rs): `evicted` is fired, the key
+    /// signalled, and TypeScript propagates its DEL (or UNLINK).
+    pub fn log_evicted(&mut self, db: usize, key: &[u8]) {
+        if self.recording() || self.propagating() {
+            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Evicted as u8, modified: true });
+        }
+    }
+
     /// The `lru` field of a fresh object: the LRU clock, or under LFU the
     /// current minutes with the initial counter.
     #[inline]

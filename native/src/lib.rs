@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod dict;
 pub mod digest;
+pub mod evict;
 pub mod expire;
 pub mod fork;
 pub mod geo;

@@ -5,7 +5,7 @@ import type { Server } from "../server/server.js";
 import type { CommandDef } from "./types.js";
 import { NODIS_VERSION, REDIS_VERSION } from "../version.js";
 import * as engine from "../engine/index.js";
-import { introspection, usedMemory } from "./introspection.js";
+import { introspection, memoryOverhead, usedMemory } from "./introspection.js";
 
 /** The sections INFO (and `default`) gives, in Redis's order. */
 const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "module_list", "errorstats", "cluster", "keyspace"];
@@ -112,6 +112,7 @@ const clientsSection: Section = (s) => {
 };
 
 const memorySection: Section = (s) => {
+  s.eviction.measureClients(); // the clients' buffers as they are now
   const st = introspection(s);
   const used = usedMemory();
   if (used > st.peakMemory) st.peakMemory = used;
@@ -120,7 +121,9 @@ const memorySection: Section = (s) => {
   const maxmemory = Number(s.config.get("maxmemory"));
   const frag = used > 0 ? rss / used : 0;
   const pct = (a: number, b: number) => (b > 0 ? ((a * 100) / b).toFixed(2) : "0.00");
-  const overhead = 0;
+  const mo = memoryOverhead(s);
+  const overhead = Math.min(mo.total, used);
+  const dataset = used - overhead;
   return [
     `used_memory:${used}`,
     `used_memory_human:${bytesToHuman(used)}`,
@@ -130,9 +133,10 @@ const memorySection: Section = (s) => {
     `used_memory_peak_human:${bytesToHuman(st.peakMemory)}`,
     `used_memory_peak_perc:${pct(used, st.peakMemory)}%`,
     `used_memory_overhead:${overhead}`,
-    "used_memory_startup:0",
-    `used_memory_dataset:${used - overhead}`,
-    `used_memory_dataset_perc:${pct(used - overhead, used)}%`,
+    `used_memory_startup:${mo.startup}`,
+    `used_memory_dataset:${dataset}`,
+    // Redis's share of the dataset in what the server holds beyond its start-up memory.
+    `used_memory_dataset_perc:${pct(dataset, used - mo.startup)}%`,
     `allocator_allocated:${used}`,
     `allocator_active:${used}`,
     `allocator_resident:${rss}`,

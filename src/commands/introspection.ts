@@ -3,11 +3,11 @@
  * MONITOR) and the one command observer and cron hook that feed them.
  */
 import { randomBytes } from "node:crypto";
-import v8 from "node:v8";
 import { performance } from "node:perf_hooks";
 import type { Server } from "../server/server.js";
 import type { Client } from "../server/client.js";
 import { QuietHeapCollector } from "../server/heap-gc.js";
+import { clientBuffers } from "../server/client-buffers.js";
 import { CMD_ADMIN, CMD_FAST, CMD_SKIP_MONITOR, CMD_SKIP_SLOWLOG, type CommandSpec } from "./types.js";
 import { Histogram } from "./histogram.js";
 import { SlowLog } from "./slowlog-store.js";
@@ -20,6 +20,8 @@ const LUA_CLIENT = { addr: "", name: "" } as Client;
 import * as engine from "../engine/index.js";
 import { findParam } from "../config/table.js";
 
+/** Bytes the addon frees (from its peak) before the C library is asked to return free memory. */
+const TRIM_AFTER = 8 * 1024 * 1024;
 /** Redis samples its instantaneous metrics every 100ms and averages 16 samples. */
 const SAMPLES = 16;
 
@@ -29,6 +31,8 @@ export class Introspection {
   replid = randomBytes(20).toString("hex");
   replid2 = "0".repeat(40);
   peakMemory = 0;
+  /** used_memory once the server had started (used_memory_startup). */
+  startupMemory = 0;
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
   /** Per command latency (ns) for INFO latencystats and LATENCY HISTOGRAM. */
@@ -114,9 +118,37 @@ function avg(a: number[]): number {
   return t / a.length;
 }
 
-/** used_memory: the addon's allocations plus the V8 heap in use. */
+/**
+ * used_memory, as Redis counts it: the data (the addon's allocations) and the
+ * clients' buffers (query and output, measured each cron tick); not V8's heap,
+ * whose garbage would count until a collection and evict keys for nothing.
+ */
 export function usedMemory(): number {
-  return engine.server.usedMemory() + v8.getHeapStatistics().used_heap_size;
+  return engine.server.usedMemory() + clientBuffers.normal + clientBuffers.replicas;
+}
+
+/** What used_memory spends besides the dataset (Redis's getMemoryOverheadData, for what Nodis has). */
+export interface MemoryOverhead {
+  startup: number;
+  clientsNormal: number;
+  clientsReplicas: number;
+  /** Per non-empty db: [db, main table bytes, expires table bytes]. */
+  dbs: [number, number, number][];
+  total: number;
+}
+
+export function memoryOverhead(server: Server): MemoryOverhead {
+  const startup = introspection(server).startupMemory;
+  let total = startup + clientBuffers.normal + clientBuffers.replicas;
+  const dbs: [number, number, number][] = [];
+  const n = server.config.int("databases");
+  for (let db = 0; db < n; db++) {
+    if (engine.keys.dbsize(db) === 0) continue;
+    const [main, expires] = engine.server.dbOverhead(db);
+    dbs.push([db, main, expires]);
+    total += main + expires;
+  }
+  return { startup, clientsNormal: clientBuffers.normal, clientsReplicas: clientBuffers.replicas, dbs, total };
 }
 
 const states = new WeakMap<Server, Introspection>();
@@ -176,6 +208,7 @@ export function redactedArgs(name: string, argv: Buffer[]): Set<number> | null {
 
 /** Sets up the observer and cron hook for `server`; called once from its constructor. */
 export function installIntrospection(server: Server): void {
+  introspection(server).startupMemory = usedMemory();
   const st = introspection(server);
   const cfg = server.config;
   const read = () => {
@@ -190,8 +223,18 @@ export function installIntrospection(server: Server): void {
     if (name.startsWith("slowlog-") || name.startsWith("latency-")) read();
   });
   server.cronHooks.push(() => st.sample(server));
-  const heap = new QuietHeapCollector();
-  server.cronHooks.push(() => heap.tick(server.stats.totalCommands));
+  const heap = new QuietHeapCollector(() => engine.server.mallocTrim());
+  // The addon's frees go back to the system too: once its allocations fell by TRIM_AFTER since their peak.
+  let peak = 0;
+  server.cronHooks.push(() => {
+    heap.tick(server.stats.totalCommands);
+    const allocated = engine.server.usedMemory();
+    if (allocated > peak) peak = allocated;
+    else if (peak - allocated > TRIM_AFTER) {
+      engine.server.mallocTrim();
+      peak = allocated;
+    }
+  });
   const leaveMonitor = (c: Client) => {
     if (st.monitors.delete(c)) {
       c.flags.delete("monitor");
@@ -227,5 +270,6 @@ export function installIntrospection(server: Server): void {
 export function resetStats(server: Server): void {
   server.stats.reset();
   engine.server.resetStats();
+  engine.evict.resetStats();
   introspection(server).resetStats();
 }

@@ -5,7 +5,8 @@ import { SYNTAX } from "./errors.js";
 import { parseI64 } from "../protocol/numbers.js";
 import * as engine from "../engine/index.js";
 import { keys } from "../engine/index.js";
-import { introspection, usedMemory } from "./introspection.js";
+import { introspection, memoryOverhead, usedMemory } from "./introspection.js";
+import { collectGarbage } from "../server/heap-gc.js";
 
 const HELP = [
   "DOCTOR",
@@ -51,17 +52,12 @@ function stats(c: Ctx): void {
   const st = introspection(server);
   if (used > st.peakMemory) st.peakMemory = used;
   const rss = process.memoryUsage.rss();
-  const dbs: [number, number][] = [];
+  const mo = memoryOverhead(server);
   let totalKeys = 0;
-  const n = server.config.int("databases");
-  for (let db = 0; db < n; db++) {
-    const k = keys.dbsize(db);
-    if (k === 0) continue;
-    totalKeys += k;
-    dbs.push([db, k]);
-  }
-  const overhead = 0;
-  const dataset = Math.max(0, used - overhead);
+  for (const [db] of mo.dbs) totalKeys += keys.dbsize(db);
+  const overhead = Math.min(mo.total, used);
+  const dataset = used - overhead;
+  const dbs = mo.dbs;
   r.map(27 + dbs.length);
   const int = (name: string, v: number) => {
     r.bulk(name);
@@ -73,26 +69,26 @@ function stats(c: Ctx): void {
   };
   int("peak.allocated", st.peakMemory);
   int("total.allocated", used);
-  int("startup.allocated", 0);
+  int("startup.allocated", mo.startup);
   int("replication.backlog", 0);
-  int("clients.slaves", 0);
-  int("clients.normal", 0);
+  int("clients.slaves", mo.clientsReplicas);
+  int("clients.normal", mo.clientsNormal);
   int("cluster.links", 0);
   int("aof.buffer", 0);
   int("lua.caches", 0);
   int("functions.caches", 0);
-  for (const [db, k] of dbs) {
+  for (const [db, main, expires] of dbs) {
     r.bulk(`db.${db}`);
     r.map(3);
-    int("overhead.hashtable.main", k * 24);
-    int("overhead.hashtable.expires", keys.volatileCount(db) * 24);
+    int("overhead.hashtable.main", main);
+    int("overhead.hashtable.expires", expires);
     int("overhead.hashtable.slot-to-keys", 0);
   }
   int("overhead.total", overhead);
   int("keys.count", totalKeys);
-  int("keys.bytes-per-key", totalKeys > 0 ? used / totalKeys : 0);
+  int("keys.bytes-per-key", totalKeys > 0 ? (used - mo.startup) / totalKeys : 0);
   int("dataset.bytes", dataset);
-  dbl("dataset.percentage", used > 0 ? (dataset * 100) / used : 0);
+  dbl("dataset.percentage", used > mo.startup ? (dataset * 100) / (used - mo.startup) : 0);
   dbl("peak.percentage", st.peakMemory > 0 ? (used * 100) / st.peakMemory : 0);
   int("allocator.allocated", used);
   int("allocator.active", used);
@@ -107,6 +103,13 @@ function stats(c: Ctx): void {
   int("fragmentation.bytes", rss - used);
 }
 
+/** MEMORY PURGE: JavaScript's garbage collected, then the C library's free memory returned to the system. */
+function purge(c: Ctx): void {
+  collectGarbage();
+  engine.server.mallocTrim();
+  c.r.ok();
+}
+
 const sub = (def: Omit<CommandDef, "arity"> & { arity?: number }): CommandDef => ({ arity: 2, ...def });
 
 export const memoryCommands: CommandDef[] = [
@@ -118,7 +121,7 @@ export const memoryCommands: CommandDef[] = [
     subcommands: [
       sub({ name: "stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: stats }),
       sub({ name: "malloc-stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: (c) => c.r.bulk("Stats not supported for the current allocator") }),
-      sub({ name: "purge", tips: "request_policy:all_shards response_policy:all_succeeded", acl: "slow", handler: (c) => c.r.ok() }),
+      sub({ name: "purge", tips: "request_policy:all_shards response_policy:all_succeeded", acl: "slow", handler: purge }),
       sub({ name: "help", flags: "loading stale", acl: "slow", handler: (c) => replyHelp(c, HELP) }),
       { name: "usage", arity: -3, flags: "readonly", keys: [2, 2, 1], keyFlags: "RO", acl: "read slow", handler: usage },
       // The dataset (the engine's memory, not V8's heap) under 5 MB counts as empty, as used_memory does in Redis.

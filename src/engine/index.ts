@@ -11,5 +11,6 @@ export * as aof from "./aof.js";
 export * as state from "./state.js";
 export * as persistence from "./persistence.js";
 export * as scripting from "./scripting.js";
+export * as evict from "./evict.js";
 export { Code } from "./codes.js";
 export { land, answer, reply } from "./land.js";

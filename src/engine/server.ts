@@ -18,6 +18,14 @@ export const ALLOCATOR = "libc";
 export function usedMemory(): number {
   return native.engineUsedMemory();
 }
+/** The hash tables' own cost in db `db`: [main, expires] bytes. */
+export function dbOverhead(db: number): number[] {
+  return native.engineDbOverhead(db);
+}
+/** Returns the C library's free memory to the system (malloc_trim); true when some was released. */
+export function mallocTrim(): boolean {
+  return native.engineMallocTrim();
+}
 /** One active expire cycle; returns the number of keys expired. */
 export function activeExpire(budgetPerDb: number): number {
   return native.engineActiveExpire(budgetPerDb);

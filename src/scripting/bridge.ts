@@ -22,6 +22,8 @@ import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { Level } from "../server/log.js";
 import { REDIS_VERSION } from "../version.js";
+import { AOF_CLIENT_ID } from "../server/client.js";
+import { OOM } from "../server/eviction.js";
 
 /** A script being run: who runs it and what it has done so far. */
 export interface ScriptRun {
@@ -33,6 +35,8 @@ export interface ScriptRun {
   readonly: boolean;
   /** A write command ran (SCRIPT KILL refuses then). */
   writeDirty: boolean;
+  /** The allow-oom shebang flag: denyoom commands run even when memory is full. */
+  allowOom: boolean;
   /** redis.set_repl's flags (REPL_ALL by default). */
   replFlags: number;
 }
@@ -56,6 +60,7 @@ const NOSCRIPT = errorReply("ERR This Redis command is not allowed from script")
 const READONLY = errorReply("ERR Write commands are not allowed from read-only scripts.");
 const NOT_RUNNING = errorReply("ERR redis.call is only available while a script runs");
 const ONE = Buffer.from(":1\r\n");
+const OOM_REPLY = errorReply(OOM);
 
 /** The table entry for argv as Redis's lookupCommand finds it (a container alone is itself). */
 function lookup(server: Server, argv: Buffer[]): CommandSpec | undefined {
@@ -230,12 +235,15 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | num
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return refuse(run, spec, ARITY);
   if (!debugFlags.disableDenyScripts && spec.flags.includes("noscript")) return refuse(run, spec, NOSCRIPT);
   if (run.readonly && (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) return refuse(run, spec, READONLY);
-  if ((spec.bits & CMD_WRITE) !== 0) {
-    // Until the script wrote, a write is refused while the disk refuses writes (scriptVerifyWriteCommandAllow).
-    const why = run.writeDirty ? null : diskError.of(run.server);
+  // Until the script wrote, a write is refused while the disk refuses writes (scriptVerifyWriteCommandAllow).
+  if ((spec.bits & CMD_WRITE) !== 0 && !run.writeDirty) {
+    const why = diskError.of(run.server);
     if (why !== null) return refuse(run, spec, errorReply(why));
-    run.writeDirty = true;
   }
+  // Memory was full when the script started: its first write may not be one that grows memory (Redis's scriptVerifyOOM).
+  const ev = run.server.eviction;
+  if (ev.maxmemory !== 0 && ev.preCommandOom && !run.allowOom && !run.writeDirty && run.client.id !== AOF_CLIENT_ID && spec.flags.includes("denyoom")) return refuse(run, spec, OOM_REPLY);
+  if ((spec.bits & CMD_WRITE) !== 0) run.writeDirty = true;
   if ((spec.name === "xread" || spec.name === "xreadgroup") && blockOption(argv)) {
     // Redis refuses BLOCK from scripts as the command's own error (not a script rule).
     return Buffer.from(`-ERR ${argv[0].toString("latin1")} command is not allowed with BLOCK option from scripts\r\n`, "latin1");

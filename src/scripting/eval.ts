@@ -10,7 +10,8 @@ import { replyHelp } from "../commands/help.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { scripting } from "../engine/index.js";
 import { cached, createScript, flushScripts, type CachedScript } from "./cache.js";
-import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "./shebang.js";
+import { SCRIPT_FLAG_ALLOW_OOM, SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "./shebang.js";
+import { SCRIPT_OOM } from "../server/eviction.js";
 import { diskError, killScript, runningScript, suspend, withScript } from "./bridge.js";
 import "./info.js";
 import { introspection } from "../commands/introspection.js";
@@ -31,7 +32,9 @@ export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exe
     return c.r.error("ERR Can not execute a script with write flag using *_ro command.");
   }
   if (runningScript() !== null) return c.r.error("ERR This Redis command is not allowed from script");
-  // A script that may write does not start while the disk refuses writes (scriptPrepareForRun).
+  // scriptPrepareForRun's order: memory first, then a script that may write while the disk refuses writes.
+  const ev = c.server.eviction;
+  if (!compat && ev.maxmemory !== 0 && ev.preCommandOom && (flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) === 0) return c.r.error(SCRIPT_OOM);
   if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0) {
     const why = diskError.of(c.server);
     if (why !== null) return c.r.error(why);
@@ -42,6 +45,7 @@ export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exe
     db: c.client.db,
     readonly: ro || (!compat && (flags & SCRIPT_FLAG_NO_WRITES) !== 0),
     writeDirty: false,
+    allowOom: !compat && (flags & SCRIPT_FLAG_ALLOW_OOM) !== 0,
     replFlags: 3,
   };
   const busyMs = c.server.config.int("busy-reply-threshold");

@@ -12,7 +12,7 @@
  * else, and the first command it cannot take, goes the usual way. What call() does after a command (its statistics,
  * errors, latency, slowlog, CLIENT LIST's cmd=) is done here from the batch's log.
  */
-import { batch } from "../engine/index.js";
+import { batch, evict } from "../engine/index.js";
 import { engineFormOf } from "../commands/engine-command.js";
 import { introspection } from "../commands/introspection.js";
 import type { CommandSpec } from "../commands/types.js";
@@ -46,7 +46,9 @@ export class BatchPath {
       !s.paused() &&
       // -BUSY, -LOADING, -MISCONF: execute() answers them.
       !refusingCommands(s) &&
-      introspection(s).monitors.size === 0
+      introspection(s).monitors.size === 0 &&
+      // maxmemory: evicted back under the limit with room for what the batch may store, or each command goes through execute()'s OOM check.
+      (!s.eviction.active || (s.eviction.clientsLimit === 0 && s.eviction.perform(2 * client.parser.pending) === evict.OK))
     );
   }
 

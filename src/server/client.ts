@@ -30,6 +30,12 @@ const FLAG_LETTERS: [string, string][] = [
 ];
 
 /** One connection's state: what CLIENT LIST shows and what dispatch consults. */
+/** CLIENT LIST's rbs (the read buffer a connection has) and the fixed cost counted per client in tot-mem. */
+const READ_BUFFER_SIZE = 16384;
+const CLIENT_STRUCT_SIZE = 2048;
+/** Redis's sizeof(multiCmd) per queued command. */
+const MULTI_SLOT_SIZE = 32;
+
 export class Client {
   db = 0;
   resp: 2 | 3 = 2;
@@ -156,20 +162,43 @@ export class Client {
    * `current` is true for the client running the command (its query buffer still holds it),
    * `argv` that command's arguments (argv-mem).
    */
+  /** What the client's buffers hold now: unparsed input and output not yet written (used_memory counts it). */
+  bufferMemory(): number {
+    return this.parser.pending + this.socket.writableLength + this.pendingBytes;
+  }
+
+  /** CLIENT LIST's tot-mem of a client not running a command: what client eviction weighs. */
+  totalMemory(): number {
+    return this.bufferMemory() + this.multiMemory() + READ_BUFFER_SIZE + CLIENT_STRUCT_SIZE;
+  }
+
+  /** CLIENT LIST's multi-mem: the commands queued in MULTI (their arguments and a slot each, as Redis's multiStateMemOverhead). */
+  multiMemory(): number {
+    const st = this.multiState;
+    if (st === null || this.multiCount <= 0) return 0;
+    let bytes = 0;
+    for (let i = 0; i < this.multiCount; i++) {
+      const argv = st.argvs[i];
+      if (argv) for (const a of argv) bytes += a.length;
+    }
+    return bytes + this.multiCount * MULTI_SLOT_SIZE;
+  }
+
   info(now: number, current: boolean, argv: Buffer[] | null = null): string {
     const qbuf = current ? this.parser.received : this.parser.pending;
     let argvMem = 0;
     if (current && argv) for (const a of argv) argvMem += a.length;
     const omem = this.socket.writableLength + this.pendingBytes;
-    const rbs = 16384;
+    const rbs = READ_BUFFER_SIZE;
     const rbp = Math.min(this.lastBatchBytes, rbs);
     const events = (this.socket.isPaused() ? "" : "r") + (omem > 0 ? "w" : "");
-    const totMem = qbuf + argvMem + omem + rbs + 2048;
+    const multiMem = this.multiMemory();
+    const totMem = qbuf + argvMem + multiMem + omem + rbs + CLIENT_STRUCT_SIZE;
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
       ` flags=${this.flagLetters()} db=${this.db} sub=${this.sub} psub=${this.psub} ssub=${this.ssub}` +
-      ` multi=${this.multiCount} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=0` +
+      ` multi=${this.multiCount} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
       ` rbs=${rbs} rbp=${rbp} obl=0 oll=${omem > 0 ? 1 : 0} omem=${omem} tot-mem=${totMem}` +
       ` events=${events} cmd=${this.lastCommand} user=${this.user} redir=${this.trackingRedirect}` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`

@@ -10,6 +10,7 @@ import type { Server } from "./server.js";
 import { queueInMulti, refused } from "../multi/queue.js";
 import { refusedWhileSubscribed } from "../pubsub/subscribed-mode.js";
 import { busy, diskError, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
+import { CLIENT_EVICTED } from "./eviction.js";
 
 /** Finds the table entry for argv (a subcommand when the command has them), or replies with the error. */
 export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec | null {
@@ -49,6 +50,12 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
   // RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET run (flags is empty for most clients).
   if (client.flags.size !== 0 && client.resp === 2 && client.flags.has("pubsub")) {
     const why = refusedWhileSubscribed(spec);
+    if (why !== null) return reject(server, client, spec, argv, r, start, why);
+  }
+  // maxmemory: evict first; when nothing can be evicted, commands that may grow memory are refused (src/server/eviction.ts).
+  if (server.eviction.active && busy.script === null) {
+    const why = server.eviction.beforeCommand(client, spec, argv);
+    if (why === CLIENT_EVICTED) return;
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
   // Writes (and PING) are refused while the disk refuses them (Redis's writeCommandsDeniedByDiskError).

@@ -1,10 +1,10 @@
 /**
- * Collects the V8 heap's garbage when the server is quiet, so used_memory (the addon's
- * allocations plus the V8 heap in use: commands/introspection.ts) falls after a large
- * command as Redis's does. V8 collects when allocation asks for it; an idle server
- * allocates next to nothing, so the argv of one big command (100,000 Buffer views, ~10 MB)
- * would stay counted until the next busy spell. Redis frees such memory at once, and
- * clients (and the upstream lazyfree tests) watch used_memory fall after UNLINK/FLUSHDB.
+ * Collects the V8 heap's garbage when the server is quiet, so the process's memory (RSS)
+ * falls after a large command as Redis's does. V8 collects when allocation asks for it;
+ * an idle server allocates next to nothing, so the argv of one big command (100,000
+ * Buffer views, ~10 MB) or the input of a 512 MB SET (Buffers outside the heap, which
+ * only a collection releases) would stay resident until the next busy spell. After a
+ * collection `afterCollect` runs (the server gives the C library's free memory back).
  *
  * A full collection of Nodis's small heap takes a few milliseconds; it runs from the cron
  * only when the heap grew by GROWTH bytes since the last collection and fewer than
@@ -39,15 +39,27 @@ function gcFunction(): (() => void) | null {
   return collect;
 }
 
+/** A full collection now, where the runtime allows it (MEMORY PURGE). */
+export function collectGarbage(): void {
+  gcFunction()?.();
+}
+
 /** One cron tick's check; `commands` is the server's running count of commands. */
+/** The heap in use and the memory of the Buffers it holds. */
+function jsMemory(): number {
+  return v8.getHeapStatistics().used_heap_size + process.memoryUsage().arrayBuffers;
+}
+
 export class QuietHeapCollector {
-  private baseline = v8.getHeapStatistics().used_heap_size;
+  private baseline = jsMemory();
   private lastCommands = 0;
+
+  constructor(private readonly afterCollect: () => void = () => {}) {}
 
   tick(commands: number): void {
     const ran = commands - this.lastCommands;
     this.lastCommands = commands;
-    const used = v8.getHeapStatistics().used_heap_size;
+    const used = jsMemory();
     // V8 collected by itself: the heap after it is the new reference.
     if (used < this.baseline) this.baseline = used;
     if (ran >= QUIET_COMMANDS || used - this.baseline < GROWTH) return;
@@ -55,6 +67,7 @@ export class QuietHeapCollector {
     if (!gc) return;
     gc();
     collections++;
-    this.baseline = v8.getHeapStatistics().used_heap_size;
+    this.afterCollect();
+    this.baseline = jsMemory();
   }
 }

@@ -20,6 +20,7 @@ import { Stats } from "./stats.js";
 import { trackEvictionPolicy } from "../commands/object.js";
 import { installPersistence } from "../persistence/index.js";
 import { trackLazyfree } from "../commands/lazyfree.js";
+import { Eviction, installEviction } from "./eviction.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { readsDirect, setReader } from "./direct-read.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
@@ -64,6 +65,8 @@ export class Server {
   readonly observers: CommandObserver[] = [];
   /** Where every change goes after its command (server/call.ts): WATCH, tracking, notifications, propagation. */
   readonly writePath = new WritePath();
+  /** maxmemory: eviction before each command and the OOM refusal (eviction.ts). */
+  readonly eviction = new Eviction(this);
   /** Pipelined data-type commands run in one native call (src/server/batch.ts). */
   readonly batchPath = new BatchPath(this);
   /** Blocked clients and the keys they wait on (server/blocking.ts). */
@@ -169,6 +172,7 @@ export class Server {
     });
     trackEvictionPolicy(this); // LRU or LFU access data, from maxmemory-policy and on its changes
     trackLazyfree(this); // which deletions free big values on the lazyfree thread
+    installEviction(this, this.eviction); // maxmemory, the eviction policy, INFO's eviction fields
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
     installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
     this.closeHooks.push((c) => this.blocking.clientClosed(c));
@@ -272,6 +276,8 @@ export class Server {
       this.closeClient(client);
       return;
     }
+    // A query buffer growing with an unfinished command: maxmemory-clients weighs it as it grows.
+    if (this.eviction.clientsLimit !== 0 && parser.pending > 0 && this.eviction.afterInput(client)) return;
     if (client.postponed || client.blocked || client.outputWait) return; // held: the input waits in the parser
     this.processInput(client);
   }

@@ -81,6 +81,8 @@ export class WritePath {
   suppressed = 0;
   /** lazyfree-lazy-expire: expired keys propagate as UNLINK instead of DEL (kept by the server). */
   lazyExpire = false;
+  /** lazyfree-lazy-eviction: evicted keys propagate as UNLINK (kept by the eviction module). */
+  lazyEviction = false;
 
   /** The number of changes since start (Redis's server.dirty): rdb_changes_since_last_save is its difference from the last save. */
   dirty(): number {
@@ -107,8 +109,8 @@ export class WritePath {
         if (c.modified) for (const h of this.keyModified) h(c.db, c.key, ev !== null && (ev.type === "x" || ev.type === "e") ? null : by);
         if (ev === null) continue;
         for (const h of this.keyspaceEvent) h(ev.type, ev.name, c.db, c.key);
-        if (ev.type === "x") {
-          this.propagate(c.db, [this.lazyExpire ? UNLINK : DEL, c.key]);
+        if (ev.type === "x" || ev.type === "e") {
+          this.propagate(c.db, [(ev.type === "x" ? this.lazyExpire : this.lazyEviction) ? UNLINK : DEL, c.key]);
           if (this.depth === 0) this.flushPropagation();
         }
       } else if (c.kind === "propagate") {

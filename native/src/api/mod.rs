@@ -9,6 +9,7 @@
 pub mod aof;
 pub mod commands;
 pub mod debug;
+pub mod evict;
 pub mod keys;
 pub mod memory;
 pub mod persistence;

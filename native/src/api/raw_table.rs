@@ -38,6 +38,11 @@ raw_bindings! {
     /// Copies the last outcome of rawScriptRun into `buf` at `pos`: the new position.
     rawScriptTake(buf: &mut [u8], pos: u32) -> i64 = crate::api::scripting::take_raw;
 
+    /// maxmemory's check before a command (Redis's performEvictions): evicts
+    /// while used memory (the addon's plus `extra`) is over the limit; 0 OK,
+    /// 1 RUNNING (still over, evicting continues later), 2 FAIL (nothing to evict).
+    rawEvict(extra: f64) -> i64 = crate::api::evict::perform;
+
     /// Test hook (DEBUG NATIVE-PANIC-TEST RAW): panics with `message`.
     rawDebugPanicTest(message: &[u8]) = crate::api::debug::panic_test;
 }

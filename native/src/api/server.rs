@@ -24,10 +24,28 @@ pub fn engine_init(databases: u32) {
     keyspace::init(databases as usize);
 }
 
+/// The hash tables' own cost in db `db`: [main table, expires table] (INFO used_memory_overhead, MEMORY STATS).
+#[napi(catch_unwind)]
+pub fn engine_db_overhead(db: u32) -> Vec<f64> {
+    let k = ks();
+    match k.dbs.get(db as usize) {
+        Some(d) => vec![d.dict.overhead_bytes() as f64, d.expires.overhead_bytes() as f64],
+        None => vec![0.0, 0.0],
+    }
+}
+
 /// Bytes allocated by the addon right now.
 #[napi(catch_unwind)]
 pub fn engine_used_memory() -> f64 {
     crate::alloc::allocated_bytes() as f64
+}
+
+/// Gives the C library's free memory back to the system (glibc's malloc_trim:
+/// MEMORY PURGE, and the quiet-server collection after big frees). True when some was released.
+#[napi(catch_unwind)]
+pub fn engine_malloc_trim() -> bool {
+    // SAFETY: malloc_trim only walks and trims glibc's own arenas.
+    unsafe { libc::malloc_trim(0) != 0 }
 }
 
 #[napi(catch_unwind)]
