@@ -58,6 +58,10 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     const why = deniedByDiskError(server);
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
+  if (server.replicationGate !== null) {
+    const why = server.replicationGate(client, spec);
+    if (why !== null) return reject(server, client, spec, argv, r, start, why);
+  }
   if (server.loading && (spec.bits & CMD_LOADING) === 0 && client.id !== AOF_CLIENT_ID) return reject(server, client, spec, argv, r, start, LOADING);
   client.lastCommand = spec.name;
   // Inside MULTI commands are queued (src/multi); outside, this one test is all it costs.

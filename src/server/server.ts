@@ -105,6 +105,12 @@ export class Server {
   auth: Authenticator;
   /** Set by replication while this server is a replica (HELLO's role). */
   isReplica = false;
+  /**
+   * Set by replication while it may refuse commands (a replica: -READONLY,
+   * -MASTERDOWN; min-replicas-to-write: -NOREPLICAS): why `client` may not run
+   * `spec`, or null. Null when nothing is refused (the usual primary).
+   */
+  replicationGate: ((client: Client, spec: CommandSpec) => string | null) | null = null;
   /** The shared reply arena for the batch being processed (runFor lends it out for a moment). */
   private reply = new Reply();
   private nextClientId = 1;
@@ -188,7 +194,8 @@ export class Server {
     const now = Date.now();
     engine.server.setClock(now);
     // Keys do not expire while writes are paused (expiring is a write).
-    if (this.activeExpire && !this.isPaused()) engine.server.activeExpire(20000);
+    // Replicas leave expiry to their primary's DELs.
+    if (this.activeExpire && !this.isReplica && !this.isPaused()) engine.server.activeExpire(20000);
     if (this.writePath.hasRecords()) this.writePath.drain(null);
     // Tables being resized move 10k buckets per tick besides each write's share (~1 ms).
     if (this.config.bool("activerehashing")) engine.server.rehash(10000);
@@ -209,6 +216,11 @@ export class Server {
     if (c.postponed || c.blocked) return false;
     const f = c.flags;
     return !(f.has("slave") || f.has("master") || f.has("blocked") || f.has("pubsub"));
+  }
+
+  /** An id for a client made by the server itself (a replica's link to its primary). */
+  newClientId(): number {
+    return this.nextClientId++;
   }
 
   /** DEBUG SET-ACTIVE-EXPIRE. */
