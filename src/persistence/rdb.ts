@@ -13,6 +13,16 @@ import { BackgroundChild } from "./child.js";
 /** Seconds before a failed BGSAVE is retried by the save rules (CONFIG_BGSAVE_RETRY_DELAY). */
 const BGSAVE_RETRY_DELAY = 5;
 
+/**
+ * Replication's AUX fields (repl-stream-db, repl-id, repl-offset: Redis's
+ * rdbPopulateSaveInfo), set by src/replication: a restarted server continues
+ * its replication history from them.
+ */
+export const replicationAux: { fields: (() => string[]) | null; loadedAtStart: ((server: Server, aux: Buffer[]) => void) | null } = {
+  fields: null,
+  loadedAtStart: null,
+};
+
 /** Function libraries go into snapshots through these (the scripting engine sets them). */
 export const functionHooks: { dump?: () => Buffer[]; restore?: (code: Buffer[]) => void } = {};
 
@@ -28,6 +38,8 @@ export class Rdb {
   bgsaveScheduled = false;
   lastLoadKeysLoaded = 0;
   lastLoadKeysExpired = 0;
+  /** The AUX fields of the file loaded at start (replication continues from its repl-id), null when none was. */
+  startAux: Buffer[] | null = null;
   /** The dirty count when the running BGSAVE started. */
   private dirtyBeforeBgsave = 0;
 
@@ -50,6 +62,7 @@ export class Rdb {
       "redis-bits", "64",
       "ctime", String(Math.floor(Date.now() / 1000)),
       "used-mem", String(engineServer.usedMemory()),
+      ...(replicationAux.fields?.() ?? []),
       "aof-base", aofBase ? "1" : "0",
     ];
   }
@@ -155,7 +168,8 @@ export class Rdb {
     const file = this.file();
     if (!fs.existsSync(file)) return;
     const start = Date.now();
-    this.load(file);
+    this.startAux = this.load(file).aux;
+    replicationAux.loadedAtStart?.(this.server, this.startAux);
     this.server.log.notice(`DB loaded from disk: ${((Date.now() - start) / 1000).toFixed(3)} seconds`);
   }
 

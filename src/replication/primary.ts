@@ -19,8 +19,9 @@ import fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import { persistence as native } from "../engine/index.js";
 import { rdbOf } from "../persistence/index.js";
-import { functionHooks } from "../persistence/rdb.js";
+import { functionHooks, replicationAux } from "../persistence/rdb.js";
 import { introspection } from "../commands/introspection.js";
+import { infoProviders } from "../commands/info.js";
 import { ByteBuffer, catCommand, catSelect } from "../persistence/aof/encode.js";
 import type { Ctx } from "../commands/types.js";
 import type { Client } from "../server/client.js";
@@ -65,11 +66,16 @@ export class Primary {
   linkState: (() => string) | null = null;
   /** While this server is a replica, the db its primary's stream has selected (a snapshot's repl-stream-db). */
   linkDb: (() => number) | null = null;
+  /** INFO stats: sync_full, sync_partial_ok, sync_partial_err. */
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
   /** Called after replicas' ACKs arrive or leave (WAIT). */
   readonly ackHooks: (() => void)[] = [];
 
   constructor(private readonly server: Server) {
     server.closeHooks.push((c) => this.detach(c));
+    replicationAux.fields = () => primaries.get(server)?.replicationFields() ?? [];
     server.cronHooks.push(() => this.cron());
     server.config.onChange((name) => {
       if (name === "repl-backlog-size" && this.backlog) this.backlog.resize(server.config.int("repl-backlog-size"), this.offset);
@@ -118,6 +124,11 @@ export class Primary {
     st.replid = replid;
   }
 
+  /** A replica continuing its primary keeps a backlog for its own replicas. */
+  ensureBacklog(): void {
+    if (this.backlog === null) this.createBacklog();
+  }
+
   private createBacklog(): void {
     this.backlog = new Backlog(this.server.config.int("repl-backlog-size"), this.offset);
     this.listen();
@@ -137,8 +148,13 @@ export class Primary {
     if (psync) {
       const replid = c.argv[1].toString("latin1");
       const from = Number(c.argv[2].toString("latin1"));
-      if (this.tryContinue(client, info, replid, from)) return;
+      if (this.tryContinue(client, info, replid, from)) {
+        this.syncPartialOk++;
+        return;
+      }
+      if (replid !== "?") this.syncPartialErr++;
     } else info.capaPsync2 = false;
+    this.syncFull++;
     // A first replica starts a new history with a backlog (Redis changes the ID when it creates the backlog).
     if (this.backlog === null) {
       this.newHistory();
@@ -191,14 +207,50 @@ export class Primary {
     }
   }
 
-  /** A snapshot's AUX fields with the replication ones (rdbSaveInfoAuxFields): where the stream goes on from. */
+  /** A snapshot's AUX fields, with the replication ones (see replicationFields). */
   auxFields(): string[] {
+    return rdbOf(this.server).auxFields(false);
+  }
+
+  /**
+   * The replication AUX fields of a snapshot (rdbPopulateSaveInfo): where the
+   * stream goes on from, when we have a history to continue (a backlog, or a
+   * primary); none otherwise.
+   */
+  replicationFields(): string[] {
+    if (this.backlog === null && !this.proxying) return [];
     return [
-      ...rdbOf(this.server).auxFields(false),
       "repl-stream-db", String(this.proxying ? (this.linkDb?.() ?? 0) : Math.max(0, this.streamDb)),
       "repl-id", this.replid,
       "repl-offset", String(this.offset),
     ];
+  }
+
+  /**
+   * The replication fields of the file loaded at start (loadDataFromDisk): a
+   * primary keeps the saved history as its second ID, so its replicas continue
+   * after its restart; a replica takes it as its own, to continue with its primary.
+   * Returns the stream's db, or -1 when the file had no history.
+   */
+  restore(aux: Buffer[]): number {
+    const f = new Map<string, string>();
+    for (let i = 0; i + 1 < aux.length; i += 2) f.set(aux[i].toString("latin1"), aux[i + 1].toString("latin1"));
+    const id = f.get("repl-id");
+    const offset = Number(f.get("repl-offset") ?? -1);
+    const db = Number(f.get("repl-stream-db") ?? -1);
+    if (id === undefined || id.length !== 40 || offset < 0 || db < 0 || !Number.isInteger(offset)) return -1;
+    const st = introspection(this.server);
+    if (this.proxying) {
+      st.replid = id;
+      this.offset = offset;
+    } else {
+      st.replid2 = id;
+      this.secondOffset = offset + 1;
+      this.offset = offset;
+      this.createBacklog();
+      this.noReplicasSince = Date.now();
+    }
+    return db;
   }
 
   /** The state kept for a client that speaks as a replica (REPLCONF before it syncs). */
@@ -364,3 +416,7 @@ export function primaryInfo(server: Server): string[] {
   );
   return lines;
 }
+
+infoProviders.set("sync_full", (s) => primaryOf(s).syncFull);
+infoProviders.set("sync_partial_ok", (s) => primaryOf(s).syncPartialOk);
+infoProviders.set("sync_partial_err", (s) => primaryOf(s).syncPartialErr);

@@ -336,6 +336,7 @@ export class Replica {
       this.primary.disconnectReplicas();
     }
     log.notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+    this.primary.ensureBacklog();
     this.connected();
     const rest = this.inbuf;
     this.inbuf = Buffer.alloc(0);

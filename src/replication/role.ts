@@ -10,6 +10,8 @@ import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import { primaryInfo, primaryOf, type Primary } from "./primary.js";
 import { Replica } from "./replica.js";
+import { rdbOf } from "../persistence/index.js";
+import { replicationAux } from "../persistence/rdb.js";
 
 export const READONLY = "READONLY You can't write against a read only replica.";
 export const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
@@ -29,6 +31,15 @@ export class Replication {
       if (name === "min-replicas-to-write" || name === "min-replicas-max-lag") this.updateGate();
     });
     this.updateGate();
+  }
+
+  /** Once the dataset is loaded at start: the replication history its file saved (before any client writes). */
+  restoreHistory(aux: Buffer[]): void {
+    const db = this.primary.restore(aux);
+    if (db >= 0 && this.link !== null) {
+      this.link.cached = true;
+      this.link.streamDb = db;
+    }
   }
 
   /** REPLICAOF host port (replicationSetMaster). `cached`: our own history may be continued. */
@@ -153,4 +164,8 @@ export function installReplication(server: Server): void {
     const [host, port] = target.split(" ");
     repl.setMaster(host, Number(port), false, false);
   }
+  // The file loaded at start (already, for a library server; later, for the CLI's).
+  const aux = rdbOf(server).startAux;
+  if (aux !== null) repl.restoreHistory(aux);
+  replicationAux.loadedAtStart = (srv, a) => replicationOf(srv).restoreHistory(a);
 }

@@ -5,6 +5,7 @@
  * compared with DEBUG DIGEST. Every server is a process of its own.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import IORedis from "ioredis";
 import type Redis from "ioredis";
 import { haveRedisServer } from "../helpers/nodis.js";
 import { until } from "../helpers/wait.js";
@@ -122,6 +123,41 @@ describe.skipIf(!haveRedisServer())("replication: Nodis replicas", () => {
     await until(() => log(c), (l) => l.includes("Successful partial resynchronization with master."));
     await converge(bc, cc);
     expect(log(c)).toContain("Master replication ID changed to");
+  }, 60000);
+
+  it("a restarted replica, and replicas of a restarted primary, continue from the replication ID saved in the RDB", async () => {
+    const mdir = dirs();
+    let m = await startIn(mdir, []);
+    started.push(m);
+    let mc = m.client();
+    const rdir = dirs();
+    let r = await startIn(rdir, ["--replicaof", "127.0.0.1", String(m.port)]);
+    started.push(r);
+    let rc = r.client();
+    await linkUp(rc);
+    await fill(mc, 5);
+    await converge(mc, rc);
+    await rc.call("SHUTDOWN", "SAVE").catch(() => undefined); // the file holds repl-id and repl-offset
+    await r.exited;
+    await mc.set("while-down", "1");
+    r = await startIn(rdir, ["--replicaof", "127.0.0.1", String(m.port)]);
+    started.push(r);
+    rc = r.client();
+    await until(() => r.log(), (l) => l.includes("Successful partial resynchronization with master."));
+    await converge(mc, rc);
+    // The primary restarts on its port: its saved history becomes its replid2, the replica continues.
+    await mc.call("SHUTDOWN", "SAVE").catch(() => undefined);
+    await m.exited;
+    const port = m.port;
+    m = await startIn(mdir, ["--port", String(port)]);
+    started.push(m);
+    // (startIn's port is the one it picked; the later --port wins.)
+    mc = new IORedis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+    afterAll(() => mc.disconnect());
+    await mc.set("after-restart", "1");
+    await until(() => r.log(), (l) => l.split("Successful partial resynchronization with master.").length >= 3);
+    await converge(mc, rc);
+    expect((await mc.info("stats")) as string).toMatch(/sync_partial_ok:1/);
   }, 60000);
 
   it("WAIT counts the replicas that acknowledged; expired keys stay on a replica until the primary's DEL", async () => {
