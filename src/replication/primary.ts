@@ -328,6 +328,11 @@ export class Primary {
     this.send(Buffer.from(out.view()));
   }
 
+  /** DEBUG REPLICATE: a command straight into the stream, in no db (replicationFeedSlaves with dictid -1). */
+  replicate(argv: Buffer[]): void {
+    this.feed([{ db: -1, argv }]);
+  }
+
   /** Bytes of our primary's stream this replica applied, passed on as they are (replicationFeedStreamFromMasterStream). */
   proxy(bytes: Buffer): void {
     this.send(bytes);

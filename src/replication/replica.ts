@@ -389,6 +389,7 @@ export class Replica {
           r.pos = 0;
           try {
             execute(server, m, argv, r);
+            if (r.pos > 0 && r.buf[0] === 45 /* '-' */) this.errorToPrimary(r.buf.toString("latin1", 0, r.pos), argv);
           } catch (e) {
             server.log.warning(`Command from the master failed: ${e instanceof Error ? e.stack : String(e)}`);
           } finally {
@@ -414,6 +415,23 @@ export class Replica {
       if (this.raw.length === 0) this.raw = Buffer.alloc(0);
     }
   }
+  /**
+   * A command of the primary's stream failed here: logged as Redis does (the
+   * datasets may have diverged), or fatal under propagation-error-behavior panic.
+   */
+  private errorToPrimary(reply: string, argv: Buffer[]): void {
+    const server = this.server;
+    let text = reply.replace(/\r\n$/, "");
+    text = text.startsWith("-ERR ") ? text.slice(5) : text.slice(1);
+    const name = server.commands.get(argv[0].toString("latin1").toLowerCase())?.name ?? "<unknown>";
+    server.log.warning(`== CRITICAL == This replica is sending an error to its master: '${text.slice(0, 4096)}' after processing the command '${name}'`);
+    const behavior = server.config.get("propagation-error-behavior");
+    if (server.config.bool("replica-read-only") && (behavior === "panic" || behavior === "panic-on-replicas")) {
+      server.log.warning(`This replica panicked sending an error to its master after processing the command '${name}'`);
+      process.exit(1);
+    }
+  }
+
   /** A transaction's bytes, passed on (and counted) when its EXEC is applied, as Redis counts a MULTI's offset. */
   private held: Buffer[] = [];
   private releaseHeld(): void {

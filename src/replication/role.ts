@@ -4,6 +4,7 @@
  * replication, the -READONLY / -MASTERDOWN / -NOREPLICAS refusals).
  */
 import { infoProviders } from "../commands/info.js";
+import { debugHooks } from "../commands/debug.js";
 import { CMD_WRITE, type CommandSpec } from "../commands/types.js";
 import { server as engineServer } from "../engine/index.js";
 import type { Client } from "../server/client.js";
@@ -154,6 +155,8 @@ export function replicationOf(server: Server): Replication {
   if (!r) replications.set(server, (r = new Replication(server)));
   return r;
 }
+
+debugHooks.replicate = (c, argv) => primaryOf(c.server).replicate(argv);
 
 /** At start: INFO replication's provider, and `replicaof` from the config. */
 export function installReplication(server: Server): void {

@@ -39,6 +39,7 @@ class Waits {
     const ms = parseI64(argv[2]);
     if (ms === null) return r.error("ERR timeout is not an integer or out of range");
     if (ms < 0) return r.error("ERR timeout is negative");
+    if (ms > 0 && ms > 2 ** 63 - 1 - Date.now()) return r.error("ERR timeout is out of range");
     const offset = this.primary.offset;
     const acked = this.primary.acked(offset);
     if (acked >= want || client.denyBlocking) return r.int(acked);

@@ -102,7 +102,12 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return refuse(run, spec, ARITY);
   if (!debugFlags.disableDenyScripts && spec.flags.includes("noscript")) return refuse(run, spec, NOSCRIPT);
   if (run.readonly && (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) return refuse(run, spec, READONLY);
-  if ((spec.bits & CMD_WRITE) !== 0) run.writeDirty = true;
+  if ((spec.bits & CMD_WRITE) !== 0) {
+    // A read-only replica, or too few good replicas (min-replicas-to-write): Redis's scriptVerifyWriteCommandAllow.
+    const why = run.server.replicationGate?.(run.client, spec) ?? null;
+    if (why !== null) return refuse(run, spec, errorReply(why));
+    run.writeDirty = true;
+  }
   if ((spec.name === "xread" || spec.name === "xreadgroup") && blockOption(argv)) {
     // Redis refuses BLOCK from scripts as the command's own error (not a script rule).
     return Buffer.from(`-ERR ${argv[0].toString("latin1")} command is not allowed with BLOCK option from scripts\r\n`, "latin1");
