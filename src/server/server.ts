@@ -496,10 +496,9 @@ export class Server {
       else this.reply.raw(part);
       return;
     }
-    const before = client.pendingBytes;
     if (n >= COPIED_OUTPUT_MAX) {
       if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
-      if (before > 0) this.flushPendingOf(client);
+      if (client.pendingBytes > 0) this.flushPendingOf(client);
       if (client.closed) return;
       this.stats.netOutputBytes += n;
       client.socket.write(n === bytes.length ? bytes : bytes.subarray(start, end));
@@ -513,6 +512,8 @@ export class Server {
       if (n <= 16) for (let i = 0; i < n; i++) to[at + i] = bytes[start + i];
       else bytes.copy(to, at, start, end);
     }
+    // Read after outputSpace: a full arena flushes every client's pending output (this one's too).
+    const before = client.pendingBytes;
     (client.pendingOut ??= new PendingRanges()).add(at, at + n);
     const after = before + n;
     client.pendingBytes = after;

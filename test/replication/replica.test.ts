@@ -9,6 +9,8 @@ import IORedis from "ioredis";
 import type Redis from "ioredis";
 import { haveRedisServer } from "../helpers/nodis.js";
 import { until } from "../helpers/wait.js";
+// @ts-expect-error: a plain JavaScript helper of the benches
+import { pipelineOneLineReplies } from "../../bench/servers.mjs";
 import { dataDirs, fill, startIn, type ServerProcess } from "../persistence/process.js";
 
 const dirs = dataDirs("nodis-repl-");
@@ -158,6 +160,21 @@ describe.skipIf(!haveRedisServer())("replication: Nodis replicas", () => {
     await until(() => r.log(), (l) => l.split("Successful partial resynchronization with master.").length >= 3);
     await converge(mc, rc);
     expect((await mc.info("stats")) as string).toMatch(/sync_partial_ok:1/);
+  }, 60000);
+
+  it("a redis-server replica of Nodis gets a pipelined burst (more than the output arena holds) intact, and continues partially", async () => {
+    const m = await start();
+    const mc = m.client();
+    const r = await start(["--replicaof", "127.0.0.1", String(m.port)], "redis-server");
+    const rc = r.client();
+    await linkUp(rc);
+    await pipelineOneLineReplies(m.port, 60000, (i: number) => ["SET", `key:${i}`, `value-${i}`.repeat(1 + (i % 3))]);
+    await converge(mc, rc);
+    await mc.call("CLIENT", "KILL", "TYPE", "replica");
+    await mc.incr("after-kill");
+    await until(() => r.log(), (l) => l.includes("Successful partial resynchronization with master."));
+    await converge(mc, rc);
+    expect(r.log()).not.toContain("CRITICAL");
   }, 60000);
 
   it("WAIT counts the replicas that acknowledged; expired keys stay on a replica until the primary's DEL", async () => {
