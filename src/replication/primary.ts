@@ -66,10 +66,6 @@ export class Primary {
   linkState: (() => string) | null = null;
   /** While this server is a replica, the db its primary's stream has selected (a snapshot's repl-stream-db). */
   linkDb: (() => number) | null = null;
-  /** INFO stats: sync_full, sync_partial_ok, sync_partial_err. */
-  syncFull = 0;
-  syncPartialOk = 0;
-  syncPartialErr = 0;
   /** Called after replicas' ACKs arrive or leave (WAIT). */
   readonly ackHooks: (() => void)[] = [];
 
@@ -149,12 +145,12 @@ export class Primary {
       const replid = c.argv[1].toString("latin1");
       const from = Number(c.argv[2].toString("latin1"));
       if (this.tryContinue(client, info, replid, from)) {
-        this.syncPartialOk++;
+        this.server.stats.syncPartialOk++;
         return;
       }
-      if (replid !== "?") this.syncPartialErr++;
+      if (replid !== "?") this.server.stats.syncPartialErr++;
     } else info.capaPsync2 = false;
-    this.syncFull++;
+    this.server.stats.syncFull++;
     // A first replica starts a new history with a backlog (Redis changes the ID when it creates the backlog).
     if (this.backlog === null) {
       this.newHistory();
@@ -422,6 +418,6 @@ export function primaryInfo(server: Server): string[] {
   return lines;
 }
 
-infoProviders.set("sync_full", (s) => primaryOf(s).syncFull);
-infoProviders.set("sync_partial_ok", (s) => primaryOf(s).syncPartialOk);
-infoProviders.set("sync_partial_err", (s) => primaryOf(s).syncPartialErr);
+infoProviders.set("sync_full", (s) => s.stats.syncFull);
+infoProviders.set("sync_partial_ok", (s) => s.stats.syncPartialOk);
+infoProviders.set("sync_partial_err", (s) => s.stats.syncPartialErr);
