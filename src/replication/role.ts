@@ -11,6 +11,7 @@ import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import { primaryInfo, primaryOf, type Primary } from "./primary.js";
 import { Replica } from "./replica.js";
+import { ReplicaKeys } from "./replica-keys.js";
 import { rdbOf } from "../persistence/index.js";
 import { replicationAux } from "../persistence/rdb.js";
 
@@ -22,14 +23,22 @@ export class Replication {
   /** The link to our primary while we are a replica. */
   link: Replica | null = null;
   readonly primary: Primary;
+  /** Keys a writable replica's clients wrote: it expires them itself. */
+  private readonly ownKeys: ReplicaKeys;
 
   constructor(private readonly server: Server) {
     this.primary = primaryOf(server);
     this.primary.linkState = () => this.link?.state ?? "connected";
     this.primary.linkDb = () => this.link?.master?.db ?? this.link?.streamDb ?? 0;
-    server.cronHooks.push(() => this.link?.cron());
+    this.ownKeys = new ReplicaKeys(server);
+    server.cronHooks.push(() => {
+      const link = this.link;
+      if (link === null) return;
+      link.cron();
+      this.ownKeys.cron();
+    });
     server.config.onChange((name) => {
-      if (name === "min-replicas-to-write" || name === "min-replicas-max-lag") this.updateGate();
+      if (name === "min-replicas-to-write" || name === "min-replicas-max-lag" || name === "replica-read-only") this.updateGate();
     });
     this.updateGate();
   }
@@ -79,6 +88,7 @@ export class Replication {
     const c = this.server.config;
     const minReplicas = c.int("min-replicas-to-write") > 0 && c.int("min-replicas-max-lag") > 0;
     this.server.replicationGate = this.link !== null || minReplicas ? this.gate : null;
+    this.ownKeys.setActive(this.link !== null && !c.bool("replica-read-only"));
   }
 
   /** Why `client` may not run `spec` now, or null. */
