@@ -113,7 +113,7 @@ async function lagAndOutage(kind) {
 
 /** The write rate a replica keeps up with: BLAST pipelined SETs, timed until the replica applied them all. */
 async function keepUp(kind) {
-  const primary = await startServer(kind);
+  const primary = await startServer(kind, ["--repl-diskless-sync-delay", "0"]);
   const replica = await startServer(kind, ["--replicaof", "127.0.0.1", String(primary.port)]);
   const p = client(primary.port);
   const r = client(replica.port);

@@ -156,6 +156,18 @@ export class Primary {
       this.newHistory();
       this.createBacklog();
     }
+    // Diskless (repl-diskless-sync, a replica that reads the EOF form): after repl-diskless-sync-delay,
+    // one snapshot for every replica that asked meanwhile.
+    const cfg = this.server.config;
+    if (cfg.bool("repl-diskless-sync") && info.capaEof) {
+      this.disklessWaiting.set(client, { info, psync });
+      client.flags.add("slave");
+      const max = cfg.int("repl-diskless-sync-max-replicas");
+      const delay = cfg.int("repl-diskless-sync-delay") * 1000;
+      if (delay === 0 || (max > 0 && this.disklessWaiting.size >= max)) this.startDiskless();
+      else this.disklessTimer ??= setTimeout(() => this.startDiskless(), delay);
+      return;
+    }
     const snapshot = this.snapshot();
     if (snapshot === null) return r.error("ERR Unable to perform background save");
     if (psync) r.raw(Buffer.from(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`));
@@ -166,6 +178,35 @@ export class Primary {
     if (!this.proxying) this.streamDb = -1;
     this.attach(client, info);
     this.server.log.notice(`Synchronization with replica ${client.addr} succeeded`);
+  }
+
+  /** Replicas waiting for a diskless transfer to start (state wait_bgsave). */
+  readonly disklessWaiting = new Map<Client, { info: ReplicaLink; psync: boolean }>();
+  private disklessTimer: NodeJS.Timeout | null = null;
+
+  /** One snapshot streamed to every waiting replica: `$EOF:<mark>`, the RDB, the mark (rdbSaveToSlavesSockets). */
+  private startDiskless(): void {
+    if (this.disklessTimer !== null) clearTimeout(this.disklessTimer);
+    this.disklessTimer = null;
+    const waiting = [...this.disklessWaiting].filter(([c]) => !c.closed);
+    this.disklessWaiting.clear();
+    if (waiting.length === 0) return;
+    const log = this.server.log;
+    log.notice("Starting BGSAVE for SYNC with target: replicas sockets");
+    const snapshot = this.snapshot();
+    if (!this.proxying) this.streamDb = -1;
+    const mark = randomBytes(20).toString("hex");
+    for (const [client, { info, psync }] of waiting) {
+      if (snapshot === null) {
+        this.server.closeClient(client);
+        continue;
+      }
+      const head = (psync ? `+FULLRESYNC ${this.replid} ${this.offset}\r\n` : "") + `$EOF:${mark}\r\n`;
+      this.server.writeTo(client, Buffer.concat([Buffer.from(head), snapshot, Buffer.from(mark)]));
+      client.flags.delete("slave");
+      this.attach(client, info);
+      log.notice(`Streamed RDB transfer with replica ${client.addr} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`);
+    }
   }
 
   /** masterTryPartialResynchronization: true when it answered +CONTINUE and the missing bytes. */
@@ -296,6 +337,7 @@ export class Primary {
   }
 
   private detach(client: Client): void {
+    if (this.disklessWaiting.delete(client)) client.flags.delete("slave");
     if (!this.replicas.delete(client)) return;
     client.flags.delete("slave");
     if (this.replicas.size === 0) this.noReplicasSince = Date.now();
@@ -396,9 +438,13 @@ export function primaryOf(server: Server): Primary {
 export function primaryInfo(server: Server): string[] {
   const p = primaryOf(server);
   const now = Date.now();
-  const lines = [`connected_slaves:${p.replicas.size}`];
+  const lines = [`connected_slaves:${p.replicas.size + p.disklessWaiting.size}`];
   if (server.config.int("min-replicas-to-write") > 0 && server.config.int("min-replicas-max-lag") > 0) lines.push(`min_slaves_good_slaves:${p.goodReplicas()}`);
   let i = 0;
+  for (const [c, { info: l }] of p.disklessWaiting) {
+    const ip = l.ip ?? c.addr.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+    lines.push(`slave${i++}:ip=${ip},port=${l.listeningPort},state=wait_bgsave,offset=0,lag=0`);
+  }
   for (const [c, l] of p.replicas) {
     const ip = l.ip ?? c.addr.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
     lines.push(`slave${i++}:ip=${ip},port=${l.listeningPort},state=online,offset=${l.ackOffset},lag=${Math.floor((now - l.ackTime) / 1000)}`);

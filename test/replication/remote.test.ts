@@ -24,7 +24,7 @@ const field = async (c: Redis, name: string) => new RegExp(`^${name}:(.*)\\r?$`,
 
 describe("replication: a remote replica behind a slow link", () => {
   it("resyncs partially after an outage, and keeps every write acknowledged by WAIT 1 when the primary dies", async () => {
-    const m = await startIn(dirs(), []);
+    const m = await startIn(dirs(), ["--repl-diskless-sync-delay", "0"]);
     started.push(m);
     const mc = m.client();
     const link = await startLinkProxy(m.port, { minDelayMs: 50, maxDelayMs: 100, bytesPerSec: 256 * 1024 });

@@ -20,8 +20,8 @@ afterAll(async () => {
 });
 
 async function start(args: string[] = [], bin = "nodis"): Promise<ServerProcess> {
-  // A redis-server primary sends its snapshot at once (no diskless delay).
-  const extra = bin === "nodis" ? [] : ["--repl-diskless-sync-delay", "0"];
+  // A primary sends its snapshot at once (no diskless delay).
+  const extra = ["--repl-diskless-sync-delay", "0"];
   const s = await startIn(dirs(), [...extra, ...args], bin);
   started.push(s);
   return s;
@@ -125,11 +125,13 @@ describe.skipIf(!haveRedisServer())("replication: Nodis replicas", () => {
     await until(() => log(c), (l) => l.includes("Successful partial resynchronization with master."));
     await converge(bc, cc);
     expect(log(c)).toContain("Master replication ID changed to");
+    // Nodis primaries sync disklessly by default (repl-diskless-sync yes): the EOF-mark form.
+    expect(log(c)).toContain("receiving streamed RDB from master with EOF");
   }, 60000);
 
   it("a restarted replica, and replicas of a restarted primary, continue from the replication ID saved in the RDB", async () => {
     const mdir = dirs();
-    let m = await startIn(mdir, []);
+    let m = await startIn(mdir, ["--repl-diskless-sync-delay", "0"]);
     started.push(m);
     let mc = m.client();
     const rdir = dirs();
@@ -151,7 +153,7 @@ describe.skipIf(!haveRedisServer())("replication: Nodis replicas", () => {
     await mc.call("SHUTDOWN", "SAVE").catch(() => undefined);
     await m.exited;
     const port = m.port;
-    m = await startIn(mdir, ["--port", String(port)]);
+    m = await startIn(mdir, ["--repl-diskless-sync-delay", "0", "--port", String(port)]);
     started.push(m);
     // (startIn's port is the one it picked; the later --port wins.)
     mc = new IORedis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
@@ -175,6 +177,7 @@ describe.skipIf(!haveRedisServer())("replication: Nodis replicas", () => {
     await until(() => r.log(), (l) => l.includes("Successful partial resynchronization with master."));
     await converge(mc, rc);
     expect(r.log()).not.toContain("CRITICAL");
+    expect(r.log()).toContain("receiving streamed RDB from master with EOF");
   }, 60000);
 
   it("WAIT counts the replicas that acknowledged; expired keys stay on a replica until the primary's DEL", async () => {
