@@ -367,15 +367,21 @@ export class Replica {
     engineServer.setClock(m.lastInteraction);
     server.stats.netInputBytes += d.length;
     this.raw = this.raw.length === 0 ? d : Buffer.concat([this.raw, d]);
+    const raw = this.raw;
     const parser = m.parser;
-    parser.feed(d, false);
-    let passed = 0;
+    // Commands are framed here, byte-exact (the offset counts them), and each is parsed on its own.
+    let at = 0;
     const r = this.reply;
     engineServer.setReplicaExpiry(2);
     try {
       for (;;) {
+        const end = commandEnd(raw, at);
+        if (end < 0) break;
+        const bytes = raw.subarray(at, end);
+        at = end;
         let argv: Buffer[] | null;
         try {
+          parser.feed(bytes, false);
           argv = parser.next();
         } catch (e) {
           if (!(e instanceof ProtocolError)) throw e;
@@ -399,22 +405,16 @@ export class Replica {
           }
           if (this.master !== m) return; // the command ended the link (REPLICAOF from the stream)
         }
-        // Every byte consumed so far is applied: offset and our replicas get it.
-        const done = this.raw.length - parser.pending;
-        if (done > passed) {
-          const bytes = this.raw.subarray(passed, done);
-          passed = done;
-          this.held.push(Buffer.from(bytes));
-          if (m.multiCount < 0) this.releaseHeld();
-        }
-        if (argv === null) break;
+        // Applied: the offset and our replicas get its bytes (a transaction's at its EXEC).
+        this.held.push(Buffer.from(bytes));
+        if (m.multiCount < 0) this.releaseHeld();
       }
     } finally {
       if (this.master === m) engineServer.setReplicaExpiry(1);
-      this.raw = this.raw.subarray(passed);
-      if (this.raw.length === 0) this.raw = Buffer.alloc(0);
+      this.raw = at >= raw.length ? Buffer.alloc(0) : raw.subarray(at);
     }
   }
+
   /**
    * A command of the primary's stream failed here: logged as Redis does (the
    * datasets may have diverged), or fatal under propagation-error-behavior panic.
@@ -463,4 +463,33 @@ export class Replica {
     }
     if (this.state === "connected" && now - this.lastAck >= 1000) this.sendAck();
   }
+}
+
+/**
+ * Where the command starting at `pos` ends (a RESP multibulk, or an inline
+ * line), or -1 when it has not all arrived. The framing only: the parser
+ * checks the rest.
+ */
+function commandEnd(b: Buffer, pos: number): number {
+  if (pos >= b.length) return -1;
+  if (b[pos] !== 42 /* '*' */) {
+    const nl = b.indexOf(10, pos);
+    return nl < 0 ? -1 : nl + 1;
+  }
+  let nl = b.indexOf(10, pos);
+  if (nl < 0) return -1;
+  const argc = Number(b.toString("latin1", pos + 1, nl - 1));
+  let at = nl + 1;
+  for (let i = 0; i < argc; i++) {
+    if (at >= b.length) return -1;
+    nl = b.indexOf(10, at);
+    if (nl < 0) return -1;
+    // A malformed header: let the parser see it (and throw) as soon as its line is here.
+    if (b[at] !== 36 /* '$' */) return nl + 1;
+    const len = Number(b.toString("latin1", at + 1, nl - 1));
+    if (!Number.isFinite(len) || len < 0) return nl + 1;
+    at = nl + 1 + len + 2;
+    if (at > b.length) return -1;
+  }
+  return at;
 }
