@@ -22,6 +22,7 @@ import { Reply } from "../protocol/reply.js";
 import { ProtocolError } from "../protocol/errors.js";
 import { Client } from "../server/client.js";
 import { execute } from "../server/dispatch.js";
+import { busy } from "../scripting/bridge.js";
 import type { Server } from "../server/server.js";
 import { primaryOf, type Primary } from "./primary.js";
 
@@ -375,6 +376,11 @@ export class Replica {
     engineServer.setReplicaExpiry(2);
     try {
       for (;;) {
+        // While a script is busy the primary's commands wait (Redis's processInputBuffer): retried soon.
+        if (busy.script !== null) {
+          this.retryApply();
+          break;
+        }
         const end = commandEnd(raw, at);
         if (end < 0) break;
         const bytes = raw.subarray(at, end);
@@ -413,6 +419,14 @@ export class Replica {
       if (this.master === m) engineServer.setReplicaExpiry(1);
       this.raw = at >= raw.length ? Buffer.alloc(0) : raw.subarray(at);
     }
+  }
+
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryApply(): void {
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = null;
+      this.applyStream(Buffer.alloc(0));
+    }, 10);
   }
 
   /**
