@@ -75,5 +75,5 @@ export const replicationCommands: CommandDef[] = [
   { name: "replicaof", arity: 3, flags: "no_async_loading admin noscript stale", acl: "admin slow dangerous", handler: replicaof },
   { name: "slaveof", arity: 3, flags: "no_async_loading admin noscript stale", acl: "admin slow dangerous", handler: replicaof },
   { name: "role", arity: 1, flags: "noscript loading stale fast sentinel", acl: "admin fast dangerous", handler: (c) => replicationOf(c.server).role(c.r) },
-  { name: "wait", arity: 3, flags: "", acl: "slow connection", handler: waitCommand },
+  { name: "wait", arity: 3, flags: "", acl: "slow connection", tips: "request_policy:all_shards response_policy:agg_min", handler: waitCommand },
 ];
