@@ -13,6 +13,7 @@ import { primaryInfo, primaryOf, type Primary } from "./primary.js";
 import { Replica } from "./replica.js";
 import { ReplicaKeys } from "./replica-keys.js";
 import { rdbOf } from "../persistence/index.js";
+import { findParam } from "../config/table.js";
 import { replicationAux } from "../persistence/rdb.js";
 
 export const READONLY = "READONLY You can't write against a read only replica.";
@@ -62,6 +63,7 @@ export class Replication {
     const link = new Replica(server, host, port, cached || !wasPrimary);
     this.link = link;
     server.isReplica = true;
+    server.config.setWords(findParam("replicaof")!, [host, String(port)]);
     this.primary.proxying = true;
     engineServer.setReplicaExpiry(1);
     this.updateGate();
@@ -75,6 +77,7 @@ export class Replication {
     this.link = null;
     link.drop();
     this.server.isReplica = false;
+    this.server.config.setWords(findParam("replicaof")!, ["no", "one"]);
     this.primary.proxying = false;
     engineServer.setReplicaExpiry(0);
     this.primary.shiftHistory();
