@@ -283,7 +283,13 @@ impl Keyspace {
         // the entry is removed, after which `p` is never used.
         let exp = unsafe { (*p).expire() };
         if exp >= 0 && exp <= now {
-            match crate::state::replica_expiry() {
+            // A writable replica (3) deletes on a write's lookup, hides on a read's.
+            let mode = match crate::state::replica_expiry() {
+                3 if count => 1,
+                3 => 0,
+                m => m,
+            };
+            match mode {
                 // A primary deletes what expired.
                 0 => {
                     if let Some(e) = d.remove(key) {

@@ -27,7 +27,8 @@ pub const OBEY: usize = 7;
 /// Expiry on a replica (JavaScript writes): 0 a primary (expired keys are
 /// deleted when met), 1 a replica (expired keys read as missing but stay: the
 /// primary's DEL removes them), 2 a replica running its primary's commands
-/// (no key counts as expired). Redis's expireIfNeeded with masterhost set.
+/// (no key counts as expired), 3 a writable replica's own clients (a write's
+/// lookup deletes, a read's hides). Redis's expireIfNeeded with masterhost set.
 pub const REPLICA_EXPIRY: usize = 8;
 /// LAST_EXPIRE when the command deleted the key instead (a time already past).
 pub const EXPIRE_DELETED: i64 = i64::MIN;

@@ -42,8 +42,8 @@ export function setNoTouch(on: boolean): void {
 export function setObey(on: boolean): void {
   slots[OBEY] = on ? 1 : 0;
 }
-/** Expiry on a replica (native/src/state.rs REPLICA_EXPIRY): 0 a primary, 1 a replica, 2 a replica running its primary's commands. */
-export function setReplicaExpiry(mode: 0 | 1 | 2): void {
+/** Expiry on a replica (native/src/state.rs REPLICA_EXPIRY): 0 a primary, 1 a read-only replica, 2 its primary's commands, 3 a writable replica. */
+export function setReplicaExpiry(mode: 0 | 1 | 2 | 3): void {
   slots[REPLICA_EXPIRY] = mode;
 }
 /** The RESP version of the client about to run a command: the engine writes replies in its shapes. */

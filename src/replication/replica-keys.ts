@@ -7,6 +7,7 @@ import { keys as engineKeys, server as engineServer } from "../engine/index.js";
 import { Reply } from "../protocol/reply.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
+import { clientExpiry } from "./replica.js";
 
 /** Keys looked at per cron tick. */
 const PER_TICK = 100;
@@ -46,7 +47,7 @@ export class ReplicaKeys {
         if (!engineKeys.exists(db, key) || !this.hasTtl(db, key)) this.tracked.delete(id);
       }
     } finally {
-      engineServer.setReplicaExpiry(1);
+      engineServer.setReplicaExpiry(clientExpiry.mode);
     }
     const wp = this.server.writePath;
     if (wp.hasRecords()) wp.drain(null);

@@ -29,6 +29,14 @@ import { primaryOf, type Primary } from "./primary.js";
 /** ROLE's words for the link's states (handshake covers every step before PSYNC's answer). */
 export type LinkState = "connect" | "connecting" | "handshake" | "sync" | "connected";
 
+/**
+ * The expiry mode (native/src/state.rs REPLICA_EXPIRY) for the replica's own
+ * clients: 1 on a read-only replica (expired keys hidden, kept for the
+ * primary's DEL); 3 on a writable one: its clients' writes delete an expired
+ * key they meet (Redis's EXPIRE_FORCE_DELETE_EXPIRED), reads only hide it.
+ */
+export const clientExpiry: { mode: 1 | 3 } = { mode: 1 };
+
 const enc = (argv: string[]) => Buffer.from(`*${argv.length}\r\n` + argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(""));
 
 export class Replica {
@@ -307,7 +315,7 @@ export class Replica {
       fs.writeFileSync(tmp, payload);
       fs.renameSync(tmp, file);
       log.notice("MASTER <-> REPLICA sync: Loading DB in memory");
-      engineServer.setReplicaExpiry(1);
+      engineServer.setReplicaExpiry(clientExpiry.mode);
       aux = rdb.load(file, native.Install.Replace, false).aux;
     } catch (e) {
       fs.rmSync(tmp, { force: true });
@@ -416,7 +424,7 @@ export class Replica {
         if (m.multiCount < 0) this.releaseHeld();
       }
     } finally {
-      if (this.master === m) engineServer.setReplicaExpiry(1);
+      if (this.master === m) engineServer.setReplicaExpiry(clientExpiry.mode);
       this.raw = at >= raw.length ? Buffer.alloc(0) : raw.subarray(at);
     }
   }

@@ -10,7 +10,7 @@ import { server as engineServer } from "../engine/index.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import { primaryInfo, primaryOf, type Primary } from "./primary.js";
-import { Replica } from "./replica.js";
+import { Replica, clientExpiry } from "./replica.js";
 import { ReplicaKeys } from "./replica-keys.js";
 import { rdbOf } from "../persistence/index.js";
 import { findParam } from "../config/table.js";
@@ -65,7 +65,6 @@ export class Replication {
     server.isReplica = true;
     server.config.setWords(findParam("replicaof")!, [host, String(port)]);
     this.primary.proxying = true;
-    engineServer.setReplicaExpiry(1);
     this.updateGate();
     if (connectNow) link.connect();
   }
@@ -91,7 +90,10 @@ export class Replication {
     const c = this.server.config;
     const minReplicas = c.int("min-replicas-to-write") > 0 && c.int("min-replicas-max-lag") > 0;
     this.server.replicationGate = this.link !== null || minReplicas ? this.gate : null;
-    this.ownKeys.setActive(this.link !== null && !c.bool("replica-read-only"));
+    const writable = this.link !== null && !c.bool("replica-read-only");
+    this.ownKeys.setActive(writable);
+    clientExpiry.mode = writable ? 3 : 1;
+    engineServer.setReplicaExpiry(this.link === null ? 0 : clientExpiry.mode);
   }
 
   /** Why `client` may not run `spec` now, or null. */

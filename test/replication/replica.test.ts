@@ -228,6 +228,16 @@ describe.skipIf(!haveRedisServer())("replication: Nodis replicas", () => {
     const size = await rc.dbsize();
     expect(await mc.get("e")).toBe(null); // the primary's lookup deletes it and propagates DEL
     expect(await until(() => rc.dbsize(), (n) => n === size - 1)).toBe(size - 1);
+    // A writable replica: a write replaces an expired key it meets, a read only hides one.
+    await mc.set("e2", "5", "PX", 100);
+    await mc.set("e3", "5", "PX", 100);
+    await until(() => rc.dbsize(), (n) => n === size + 1);
+    await until(() => rc.exists("e2", "e3"), (n) => n === 0);
+    await rc.call("CONFIG", "SET", "replica-read-only", "no");
+    expect(await rc.incr("e2")).toBe(1);
+    expect(await rc.ttl("e2")).toBe(-1);
+    expect(await rc.get("e3")).toBe(null);
+    expect(await rc.dbsize()).toBe(size + 1);
   }, 60000);
 });
 
