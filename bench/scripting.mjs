@@ -1,6 +1,6 @@
 /**
- * Scripting rows of the bench: EVALSHA of a script doing one GET and of one
- * doing INCR + EXPIRE, and FCALL of the same as functions, with
+ * Scripting rows of the bench: EVALSHA of a script doing one GET, of one doing
+ * three, and of one doing INCR + EXPIRE, and FCALL of the same as functions, with
  * redis-benchmark against both servers (bench/e2e.mjs); and the cost of one
  * redis.call crossing, from a script making 100,000 of them.
  */
@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { runE2E } from "./e2e.mjs";
 
 const GET = "return redis.call('GET', KEYS[1])";
+const GET3 = "redis.call('GET', KEYS[1]) redis.call('GET', KEYS[1]) return redis.call('GET', KEYS[1])";
 const INCR_EXPIRE = "local v = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], 100) return v";
 const LIBRARY =
   "#!lua name=benchlib\n" +
@@ -24,6 +25,7 @@ function prepare(port) {
     if (r.status !== 0) throw new Error(`redis-cli ${args[0]} failed: ${r.stderr}`);
   };
   cli("SCRIPT", "LOAD", GET);
+  cli("SCRIPT", "LOAD", GET3);
   cli("SCRIPT", "LOAD", INCR_EXPIRE);
   cli("FUNCTION", "LOAD", "REPLACE", LIBRARY);
   cli("SET", "bench:script", "value");
@@ -67,6 +69,7 @@ export async function benchScripting(servers, { scale, rounds, log, note }) {
   const cases = [];
   for (const pipeline of [1, 16]) {
     cases.push({ test: "evalsha_get", row: "evalsha", pipeline, requests: n(pipeline), command: ["EVALSHA", sha(GET), "1", "bench:script"] });
+    cases.push({ test: "evalsha_get3", row: "evalsha", pipeline, requests: n(pipeline), command: ["EVALSHA", sha(GET3), "1", "bench:script"] });
     cases.push({ test: "evalsha_incr_expire", row: "evalsha", pipeline, requests: n(pipeline), command: ["EVALSHA", sha(INCR_EXPIRE), "1", "bench:counter"] });
     cases.push({ test: "fcall_get", row: "fcall", pipeline, requests: n(pipeline), command: ["FCALL", "bget", "1", "bench:script"] });
     cases.push({ test: "fcall_incr_expire", row: "fcall", pipeline, requests: n(pipeline), command: ["FCALL", "bincr", "1", "bench:counter"] });

@@ -393,7 +393,7 @@ impl<'t> Transaction<'t> {
 
 /// A cheap monotonic stamp: the CPU's time-stamp counter where there is one, else nanoseconds.
 #[inline(always)]
-fn stamp() -> u64 {
+pub(crate) fn stamp() -> u64 {
     #[cfg(target_arch = "x86_64")]
     unsafe {
         core::arch::x86_64::_rdtsc()

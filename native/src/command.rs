@@ -37,6 +37,7 @@ pub fn table() -> &'static [Cmd] {
             crate::sort::COMMANDS,
             crate::t_stream::COMMANDS,
             crate::rdb::dump::COMMANDS,
+            crate::keys_cmd::COMMANDS,
         ];
         families.iter().flat_map(|f| f.iter()).map(|c| Cmd { name: c.name, f: c.f }).collect()
     })

@@ -18,6 +18,7 @@ pub mod expire;
 pub mod fork;
 pub mod geo;
 pub mod generic;
+pub mod keys_cmd;
 pub mod glob;
 pub mod hyperloglog;
 pub mod intset;

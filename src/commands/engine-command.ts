@@ -41,3 +41,26 @@ export function engineFormOr(name: string, arity: number, other: Handler): Handl
 export function engineFormOf(handler: Handler): { id: number; arity: number | null } | undefined {
   return ENGINE_FORMS.get(handler);
 }
+
+/**
+ * Handlers that do more than the engine call for clients (options parsed
+ * here, a rewrite for propagation) and whose engine command `name`, for
+ * exactly `arity` arguments (null: all), a script's redis.call may run
+ * without crossing back while nothing propagates (src/scripting/bridge.ts).
+ */
+const SCRIPT_FORMS = new WeakMap<Handler, { id: number; arity: number | null; rewritesPropagation?: boolean }>();
+
+/**
+ * Marks `handler` as having engine command `name` as its script form (see
+ * SCRIPT_FORMS); `rewritesPropagation`: the handler propagates a rewrite of
+ * argv (EXPIRE's PEXPIREAT), so scripts cross for it while something propagates.
+ */
+export function withScriptForm(handler: Handler, name: string, arity: number | null = null, rewritesPropagation = false): Handler {
+  SCRIPT_FORMS.set(handler, { id: commands.id(name), arity, rewritesPropagation });
+  return handler;
+}
+
+/** The engine command a script may run for a handler: its engine form, else its script form. */
+export function scriptFormOf(handler: Handler): { id: number; arity: number | null; rewritesPropagation?: boolean } | undefined {
+  return ENGINE_FORMS.get(handler) ?? SCRIPT_FORMS.get(handler);
+}

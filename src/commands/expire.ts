@@ -4,6 +4,7 @@ import type { CommandDef, Ctx, Handler } from "./types.js";
 import { echo } from "./errors.js";
 import type { ErrorText } from "../protocol/reply.js";
 import { expireRewrite } from "./propagation.js";
+import { withScriptForm } from "./engine-command.js";
 
 
 /** Parses NX/XX/GT/LT after the time argument; returns the flags or Redis's error text. */
@@ -47,7 +48,8 @@ const expireDef = (name: string, unitSeconds: boolean, relative: boolean): Comma
   flags: "write fast",
   keys: [1, 1, 1],
   acl: "keyspace write fast",
-  handler: expireHandler(unitSeconds, relative),
+  // Without options, a script runs it in the engine while nothing propagates (the rewrite is this handler's).
+  handler: withScriptForm(expireHandler(unitSeconds, relative), name, 3, true),
 });
 
 const ttlDef = (name: string, ms: boolean, absolute: boolean): CommandDef => ({
@@ -57,7 +59,7 @@ const ttlDef = (name: string, ms: boolean, absolute: boolean): CommandDef => ({
   keys: [1, 1, 1],
   acl: "keyspace read fast",
   tips: absolute ? undefined : "nondeterministic_output",
-  handler: ttlHandler(ms, absolute),
+  handler: withScriptForm(ttlHandler(ms, absolute), name),
 });
 
 export const expireCommands: CommandDef[] = [
@@ -75,6 +77,6 @@ export const expireCommands: CommandDef[] = [
     flags: "write fast",
     keys: [1, 1, 1],
     acl: "keyspace write fast",
-    handler: (c) => c.r.int(keys.persist(c.db, c.argv[1]) ? 1 : 0),
+    handler: withScriptForm((c) => c.r.int(keys.persist(c.db, c.argv[1]) ? 1 : 0), "persist"),
   },
 ];

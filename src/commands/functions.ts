@@ -7,13 +7,14 @@ import { replyHelp } from "./help.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { scripting, state } from "../engine/index.js";
-import { killDef, runChecked } from "../scripting/eval.js";
+import { feedScriptToMonitors, killDef, runChecked } from "../scripting/eval.js";
 import { busy, SLOW_EVAL } from "../scripting/bridge.js";
 import { deleteLibrary, dumpLibraries, findFunction, flagNames, flushLibraries, functionCount, libraryCount, listLibraries, loadLibrary, restoreLibraries, type RestorePolicy } from "../scripting/library.js";
 import { subcommandSyntaxError } from "./help.js";
 
 /** FCALL / FCALL_RO: the function by name, its keys after a count, run like a script. */
 function fcall(c: Ctx, ro: boolean): void {
+  feedScriptToMonitors(c);
   const f = findFunction(c.argv[1].toString("latin1"));
   if (!f) return c.r.error("ERR Function not found");
   const numkeys = parseI64(c.argv[2]);

@@ -13,6 +13,10 @@ import { Histogram } from "./histogram.js";
 import { SlowLog } from "./slowlog-store.js";
 import { LatencyMonitor } from "./latency-events.js";
 import { feedMonitors } from "./monitor-feed.js";
+import { scriptCaller } from "../scripting/caller.js";
+
+/** How the slowlog shows Redis's Lua client: no address, no name. */
+const LUA_CLIENT = { addr: "", name: "" } as Client;
 import * as engine from "../engine/index.js";
 import { findParam } from "../config/table.js";
 
@@ -203,13 +207,15 @@ export function installIntrospection(server: Server): void {
       h.record(usec * 1000);
     }
     const bits = spec.bits;
+    // A script's command runs for Redis's Lua client: "lua" to MONITOR, no address or name in the slowlog.
+    const lua = scriptCaller.client === client;
     // A blocked command is shown to MONITOR when it first runs, and measured when it completes.
     if (st.monitors.size > 0 && (bits & (CMD_ADMIN | CMD_SKIP_MONITOR)) === 0 && !client.reprocessing) {
-      feedMonitors(server, st.monitors, client, argv, redactedArgs(spec.name, argv));
+      feedMonitors(server, st.monitors, client, argv, redactedArgs(spec.name, argv), lua);
     }
     if (client.blocked) return;
     if (st.slowerThan >= 0 && usec >= st.slowerThan && (bits & CMD_SKIP_SLOWLOG) === 0) {
-      st.slowlog.add(client, argv, usec, st.slowMax, redactedArgs(spec.name, argv));
+      st.slowlog.add(lua ? LUA_CLIENT : client, argv, usec, st.slowMax, redactedArgs(spec.name, argv));
     }
     if (st.latencyThreshold > 0 && usec / 1000 >= st.latencyThreshold) {
       st.latency.add((bits & CMD_FAST) !== 0 ? "fast-command" : "command", Math.floor(usec / 1000));

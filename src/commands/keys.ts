@@ -13,6 +13,7 @@ import { DB_RANGE, NOT_INT, SYNTAX } from "./errors.js";
 import { expireCommands } from "./expire.js";
 import { scanCommands } from "./scan.js";
 import { objectCommands, trackEvictionPolicy } from "./object.js";
+import { withScriptForm } from "./engine-command.js";
 
 const SAME_OBJECT = "ERR source and destination objects are the same";
 
@@ -58,7 +59,7 @@ const delDef = (name: string, fast: boolean): CommandDef => ({
   acl: fast ? "keyspace write fast" : "keyspace write slow",
   tips: "request_policy:multi_shard response_policy:agg_sum",
   // UNLINK frees big values on the lazyfree thread; DEL does under lazyfree-lazy-user-del (set in the engine).
-  handler: fast ? (c) => countKeys(c, unlinkOne) : (c) => countKeys(c, delOne),
+  handler: withScriptForm(fast ? (c) => countKeys(c, unlinkOne) : (c) => countKeys(c, delOne), name),
 });
 const delOne = (db: number, key: Buffer) => keys.del(db, key);
 const unlinkOne = (db: number, key: Buffer) => keys.del(db, key, true);
@@ -84,7 +85,7 @@ const genericCommands: CommandDef[] = [
     keyFlags: "RO",
     acl: "keyspace read fast",
     tips: "request_policy:multi_shard response_policy:agg_sum",
-    handler: (c) => countKeys(c, keys.existsRead),
+    handler: withScriptForm((c) => countKeys(c, keys.existsRead), "exists"),
   },
   {
     name: "touch",
@@ -103,7 +104,7 @@ const genericCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RO",
     acl: "keyspace read fast",
-    handler: (c) => c.r.simple(keys.type(c.db, c.argv[1])),
+    handler: withScriptForm((c) => c.r.simple(keys.type(c.db, c.argv[1])), "type"),
   },
   {
     name: "keys",

@@ -37,10 +37,11 @@ export function repr(b: Uint8Array): string {
 }
 
 /** `+1700000000.123456 [0 127.0.0.1:5000] "set" "k" "v"` to every monitor. */
-export function feedMonitors(server: Server, monitors: Set<Client>, client: Client, argv: Buffer[], redact: Set<number> | null): void {
+/** `lua`: a script's command (Redis shows its Lua client as "lua"). */
+export function feedMonitors(server: Server, monitors: Set<Client>, client: Client, argv: Buffer[], redact: Set<number> | null, lua = false): void {
   const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
   const stamp = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, "0")}`;
-  const who = client.flags.has("lua") ? "lua" : client.addr;
+  const who = lua || client.flags.has("lua") ? "lua" : client.addr;
   let line = `+${stamp} [${client.db} ${who}]`;
   for (let j = 0; j < argv.length; j++) line += " " + (redact?.has(j) ? '"(redacted)"' : repr(argv[j]));
   const bytes = Buffer.from(line + "\r\n", "latin1");

@@ -7,18 +7,67 @@ import { native } from "./addon.js";
 import type { Reply } from "../protocol/reply.js";
 
 /** What redis.* asks of the bridge (native/src/lua/redis_api.rs `op`). */
-export const BridgeOp = { COMMAND: 0, SET_REPL: 1, LOG: 2, ACL_CHECK: 3 } as const;
+export const BridgeOp = { COMMAND: 0, SET_REPL: 1, LOG: 2, ACL_CHECK: 3, ACCOUNT: 4 } as const;
+
+/**
+ * The log of the engine commands a script ran without crossing back
+ * (native/src/lua/direct.rs): header slots, then per command its index in the
+ * direct table and its time (µs). TypeScript sets MODE, DB and SLOW_US for the
+ * running script and zeroes COUNT when it has accounted for the commands.
+ */
+export const Direct = {
+  COUNT: 0,
+  MODE: 1,
+  DB: 2,
+  SLOW_US: 3,
+  LAST_INDEX: 4,
+  LAST_USEC: 5,
+  LAST_CHANGED: 6,
+  ARGV_END: 7,
+  HEADER: 8,
+  /** Per command: index, µs, db, where its argv is in directArgv (-1: nothing to propagate), its count. */
+  FIELDS: 5,
+  ON: 1,
+  READONLY: 2,
+} as const;
+export const directLog = new Float64Array(Direct.HEADER + 256 * Direct.FIELDS);
+/** Where the argv of the logged commands that changed something wait to be propagated (packed as the bridge's scratch). */
+export const directArgv = Buffer.allocUnsafeSlow(256 * 1024);
+// Registered once for the life of the process; neither is ever released.
+native.scriptRegisterDirectLog(Buffer.from(directLog.buffer), directArgv);
+
+/** direct.rs's flags: a command refused in read-only scripts; one whose propagation TypeScript rewrites. */
+export const DIRECT_DENY_READONLY: number = native.SCRIPT_DIRECT_DENY_READONLY;
+export const DIRECT_TS_PROPAGATION: number = native.SCRIPT_DIRECT_TS_PROPAGATION;
+
+/** The `argc` packed arguments at `at` in `buf`, copied out. */
+export function unpackArgsAt(buf: Buffer, at: number, argc: number): Buffer[] {
+  const out = new Array<Buffer>(argc);
+  let p = at;
+  for (let i = 0; i < argc; i++) {
+    const n = buf.readUInt32LE(p);
+    out[i] = Buffer.from(buf.subarray(p + 4, p + 4 + n));
+    p += 4 + n;
+  }
+  return out;
+}
+
+/** Registers the engine commands scripts run without crossing back: names as called (lowercase), engine ids, arities, flags. */
+export function setDirectTable(names: string[], ids: number[], arities: number[], flags: number[]): void {
+  native.scriptDirectTable(names, ids, arities, flags);
+}
 
 /**
  * `(argv, resp, op)`: for COMMAND, the RESP reply of argv run as a command in
- * protocol `resp`. argv comes as the number of arguments written in the
- * scratch Buffer given to init() (each a u32 length, little endian, then its
- * bytes: read them with unpackArgs), or as Buffers when they did not fit.
+ * protocol `resp`: its bytes, or its length when it is at the start of the
+ * `reply` Buffer given to init(). argv comes as the number of arguments
+ * written in the scratch Buffer given to init() (each a u32 length, little
+ * endian, then its bytes: read them with unpackArgs), or as Buffers when they did not fit.
  */
-export type Bridge = (argv: Buffer[] | number, resp: number, op: number) => Uint8Array | undefined;
+export type Bridge = (argv: Buffer[] | number, resp: number, op: number) => Uint8Array | number | undefined;
 
-export function init(version: string, versionNum: number, bridge: Bridge, scratch: Buffer): void {
-  native.scriptInit(version, versionNum, bridge, scratch);
+export function init(version: string, versionNum: number, bridge: Bridge, scratch: Buffer, reply: Buffer): void {
+  native.scriptInit(version, versionNum, bridge, scratch, reply);
 }
 
 /** The `argc` arguments the interpreter wrote in `scratch`, copied out (one allocation, a view per argument). */

@@ -24,7 +24,13 @@ export const replicationAux: { fields: (() => string[]) | null; loadedAtStart: (
 };
 
 /** Function libraries go into snapshots through these (the scripting engine sets them). */
-export const functionHooks: { dump?: () => Buffer[]; restore?: (code: Buffer[]) => void } = {};
+/**
+ * The function libraries in snapshots: `dump` gives every library's code;
+ * `restore` loads a snapshot's libraries as rdbLoad does with `how` (Replace:
+ * the libraries there were went with the dataset; Merge: one already loaded
+ * fails the load; MergeReplacing: it is replaced).
+ */
+export const functionHooks: { dump?: () => Buffer[]; restore?: (code: Buffer[], how: native.Install) => void } = {};
 
 export class Rdb {
   /** Unix seconds of the last successful save (LASTSAVE). */
@@ -187,9 +193,9 @@ export class Rdb {
       else if (k === "ctime") log.notice(`RDB age ${Math.floor(Date.now() / 1000) - Number(v)} seconds`);
       else if (k === "used-mem") log.notice(`RDB memory usage when created ${(Number(v) / 1024 / 1024).toFixed(2)} Mb`);
     }
-    if (r.functions.length > 0) {
-      if (functionHooks.restore) functionHooks.restore(r.functions);
-      else log.warning(`The RDB file holds ${r.functions.length} function libraries; this server has no function engine to load them into`);
+    if (functionHooks.restore) functionHooks.restore(r.functions, how);
+    else if (r.functions.length > 0) {
+      log.warning(`The RDB file holds ${r.functions.length} function libraries; this server has no function engine to load them into`);
     }
     for (const k of r.emptyKeys) log.notice(`rdbLoadObject skipping empty key: ${k.toString("latin1")}`);
     if (r.emptySkipped > 0) {

@@ -13,7 +13,10 @@ import { Reply } from "../protocol/reply.js";
 import { CMD_WRITE, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { CommandNames } from "../server/command-names.js";
 import { debugFlags } from "../commands/debug.js";
-import { BridgeOp, unpackArgs } from "../engine/scripting.js";
+import { BridgeOp, Direct, DIRECT_DENY_READONLY, DIRECT_TS_PROPAGATION, directArgv, directLog, setDirectTable, unpackArgs, unpackArgsAt } from "../engine/scripting.js";
+import { scriptFormOf } from "../commands/engine-command.js";
+import { introspection } from "../commands/introspection.js";
+import { scriptCaller } from "./caller.js";
 import { keys, server as engineServer, scripting } from "../engine/index.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
@@ -39,6 +42,8 @@ let running: ScriptRun | null = null;
 /** The running script's start (µs since the epoch; 0: none): TIME answers it inside the script, as Redis's cached time. */
 export const scriptTime = { us: 0 };
 const scratch = new Reply(16 * 1024);
+/** scratch's own arena (registered with the interpreter): a reply there crosses back as its length. */
+const replyArena = scratch.buf;
 
 const LEVELS: Level[] = ["debug", "verbose", "notice", "warning"];
 
@@ -96,7 +101,130 @@ function sortForScript(db: number, argv: Buffer[]): Buffer[] {
   return [...argv.slice(0, by), ...argv.slice(by + 2), Buffer.from("ALPHA")];
 }
 
-function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
+/**
+ * The engine commands a redis.call runs without crossing back
+ * (native/src/lua/direct.rs): those the batch path could run (the handler is
+ * the bare engine call, not blocking) and those with a script form
+ * (withScriptForm: DEL, EXISTS, EXPIRE, TTL...), less `noscript` ones and the
+ * commands command() treats specially. Indexed as registered; null until first used.
+ */
+let directSpecs: CommandSpec[] | null = null;
+
+function registerDirect(server: Server): CommandSpec[] {
+  const specs: CommandSpec[] = [];
+  const names: string[] = [];
+  const ids: number[] = [];
+  const arities: number[] = [];
+  const flags: number[] = [];
+  for (const [name, spec] of server.commands) {
+    if (name.length > 32 || name !== name.toLowerCase() || spec.subcommands) continue;
+    const form = scriptFormOf(spec.handler);
+    if (form === undefined || spec.flags.includes("blocking") || spec.flags.includes("noscript") || SPECIAL.has(spec.name)) continue;
+    specs.push(spec);
+    names.push(name);
+    ids.push(form.id);
+    arities.push(form.arity ?? spec.arity);
+    flags.push(((spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0 ? DIRECT_DENY_READONLY : 0) | (form.rewritesPropagation ? DIRECT_TS_PROPAGATION : 0));
+  }
+  setDirectTable(names, ids, arities, flags);
+  return specs;
+}
+/** Commands command() changes or refuses for scripts: they always cross. */
+const SPECIAL = new Set(["sort", "sort_ro", "xread", "xreadgroup"]);
+
+/**
+ * Whether the running script's engine commands may run without crossing
+ * back, and how (Direct.ON, READONLY; 0: every command crosses): only while
+ * nothing must see each command as it runs: what keeps the batch path off
+ * (keyspace events, WATCH, tracking, blocked clients, MONITOR, and what other
+ * features add to BatchPath.allowed()). Propagation (the AOF, replicas) is
+ * done from the log.
+ */
+function directMode(run: ScriptRun): number {
+  const server = run.server;
+  // A replica keeps keys past their expire time (EXPIRE's handler knows): its scripts cross.
+  if (debugFlags.disableDenyScripts || server.isReplica || !server.batchPath.allowed(run.client)) return 0;
+  directSpecs ??= registerDirect(server);
+  return run.readonly ? Direct.READONLY : Direct.ON;
+}
+
+/** Starts the log of direct commands for `run` (or turns the path off: mode 0). */
+function startDirect(run: ScriptRun): void {
+  const log = directLog;
+  log[Direct.MODE] = directMode(run);
+  log[Direct.DB] = run.db;
+  const st = introspection(run.server);
+  const slow = st.slowerThan;
+  const latency = st.latencyThreshold > 0 ? st.latencyThreshold * 1000 : -1;
+  log[Direct.SLOW_US] = slow < 0 ? latency : latency < 0 ? slow : Math.min(slow, latency);
+}
+
+/** What call() does after each command, for the direct commands logged so far (Redis counts a script's commands as it runs them). */
+function drainDirect(run: ScriptRun): void {
+  const log = directLog;
+  const n = log[Direct.COUNT];
+  if (n === 0) return;
+  log[Direct.COUNT] = 0;
+  const specs = directSpecs!;
+  for (let i = 0; i < n; i++) {
+    const at = Direct.HEADER + i * Direct.FIELDS;
+    // What it changed goes out with the script's unit, as call() propagates a nested command.
+    if (log[at + 3] >= 0) propagateDirect(run, log[at + 2], unpackArgsAt(directArgv, log[at + 3], log[at + 4]));
+    accountDirect(run, specs[log[at]], log[at + 1], NO_ARGV, null);
+  }
+  log[Direct.ARGV_END] = 0;
+}
+
+/** Propagates a direct command's argv in `db` (nothing under redis.set_repl(redis.REPL_NONE)). */
+function propagateDirect(run: ScriptRun, db: number, argv: Buffer[]): void {
+  const wp = run.server.writePath;
+  const muted = wp.muted;
+  wp.muted = run.replFlags === 0;
+  wp.propagate(db, argv);
+  wp.muted = muted;
+}
+
+const NO_ARGV: Buffer[] = [];
+
+/** Commands scripts ran without crossing back (tests check that the path is taken). */
+export const directStats = { commands: 0 };
+
+function accountDirect(run: ScriptRun, spec: CommandSpec, usec: number, argv: Buffer[], errorLine: Buffer | null): void {
+  const server = run.server;
+  const st = (spec.stat ??= server.stats.command(spec.name));
+  st.calls++;
+  st.usec += usec;
+  server.stats.totalCommands++;
+  directStats.commands++;
+  if ((spec.bits & CMD_WRITE) !== 0) run.writeDirty = true;
+  if (errorLine !== null && errorLine[0] === 45 /* '-' */) {
+    st.failed++;
+    scratch.pos = 0;
+    scratch.raw(errorLine);
+    countError(server, scratch, 0);
+  }
+  server.afterCommand(run.client, spec, argv, usec);
+}
+
+/** BridgeOp.ACCOUNT: the log, then (with arguments) the direct command they are, its reply's first line last. */
+function accountOp(run: ScriptRun, argv: Buffer[]): void {
+  drainDirect(run);
+  if (argv.length < 2) return;
+  const wp = run.server.writePath;
+  const log = directLog;
+  const cmdArgv = argv.slice(0, -1);
+  // As call(): what the engine recorded first (an expired key's DEL, a rewrite), then argv unless rewritten.
+  wp.rewritten = false;
+  const muted = wp.muted;
+  wp.muted = run.replFlags === 0;
+  if (wp.hasRecords()) wp.drain(run.client);
+  wp.muted = muted;
+  if (wp.rewritten) wp.rewritten = false;
+  else if (log[Direct.LAST_CHANGED] !== 0) propagateDirect(run, run.db, cmdArgv.map((a) => Buffer.from(a)));
+  accountDirect(run, directSpecs![log[Direct.LAST_INDEX]], log[Direct.LAST_USEC], cmdArgv, argv[argv.length - 1]);
+}
+
+function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | number {
   const spec = lookup(run.server, argv);
   if (!spec) return refuse(run, undefined, UNKNOWN);
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return refuse(run, spec, ARITY);
@@ -116,6 +244,8 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   const client = run.client;
   const r = scratch;
   r.pos = 0;
+  // A big reply grew the arena last time: back to the registered one.
+  r.buf = replyArena;
   r.resp = resp as 2 | 3;
   engineServer.setResp(resp as 2 | 3);
   client.db = run.db;
@@ -132,20 +262,25 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array {
   } finally {
     wp.muted = muted;
   }
-  run.db = client.db;
-  return r.buf.subarray(0, r.pos);
+  if (run.db !== client.db) directLog[Direct.DB] = run.db = client.db;
+  return r.buf === replyArena ? r.pos : r.buf.subarray(0, r.pos);
 }
 
 /** Where the interpreter writes a redis.call's arguments (engine/scripting.ts unpackArgs). */
 const argScratch = Buffer.allocUnsafeSlow(64 * 1024);
 
-function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array | undefined {
+function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array | number | undefined {
   const run = running;
   if (run === null) return NOT_RUNNING;
   const argv = typeof args === "number" ? unpackArgs(argScratch, args) : args;
+  // What ran without crossing is accounted first, in order.
+  drainDirect(run);
   switch (op) {
     case BridgeOp.COMMAND:
       return command(run, argv, resp);
+    case BridgeOp.ACCOUNT:
+      accountOp(run, argv);
+      return undefined;
     case BridgeOp.SET_REPL:
       run.replFlags = resp;
       return undefined;
@@ -162,7 +297,7 @@ function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array |
 /** The bridge is registered with the interpreter once per process, with the version scripts see. */
 {
   const [maj, min, patch] = REDIS_VERSION.split(".").map((n) => Number(n) || 0);
-  scripting.init(REDIS_VERSION, (maj << 16) | (min << 8) | patch, bridge, argScratch);
+  scripting.init(REDIS_VERSION, (maj << 16) | (min << 8) | patch, bridge, argScratch, replyArena);
 }
 
 /** A script past busy-reply-threshold: suspended between slices while the server answers others with -BUSY. */
@@ -192,12 +327,16 @@ export function withScript(run: ScriptRun, fn: () => number): number {
   const client = run.client;
   const saved = { db: client.db, denyBlocking: client.denyBlocking };
   running = run;
+  scriptCaller.client = client;
   client.denyBlocking = true;
-  scriptTime.us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  // The command clock (read when the command started: no clock read of its own).
+  scriptTime.us = Math.floor((performance.timeOrigin + run.server.commandClock) * 1000);
   let flag: number | undefined;
+  startDirect(run);
   try {
     flag = fn();
   } finally {
+    drainDirect(run);
     if (flag !== scripting.SUSPENDED) endScript(run, saved);
     else restoreLater = saved;
   }
@@ -207,7 +346,9 @@ export function withScript(run: ScriptRun, fn: () => number): number {
 let restoreLater: { db: number; denyBlocking: boolean } | null = null;
 
 function endScript(run: ScriptRun, saved: { db: number; denyBlocking: boolean }): void {
+  directLog[Direct.MODE] = 0;
   running = null;
+  scriptCaller.client = null;
   scriptTime.us = 0;
   run.client.db = saved.db;
   run.client.denyBlocking = saved.denyBlocking;
@@ -233,10 +374,13 @@ export function suspend(script: BusyScript): void {
   server.log.warning(`Slow script detected: still in execution after ${server.config.int("busy-reply-threshold")} milliseconds. You can try killing the script using the ${script.isEval ? "SCRIPT KILL" : "FUNCTION KILL"} command. Script name is: ${script.name}.`);
   const step = () => {
     let out: Buffer;
+    startDirect(run);
     try {
       out = scripting.resume();
     } catch (e) {
       out = Buffer.from(`\0-ERR internal error: ${e instanceof Error ? e.message : String(e)}\r\n`);
+    } finally {
+      drainDirect(run);
     }
     if (out.length === 1 && out[0] === scripting.SUSPENDED) {
       setImmediate(step);

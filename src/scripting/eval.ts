@@ -13,6 +13,8 @@ import { cached, createScript, flushScripts, type CachedScript } from "./cache.j
 import { SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "./shebang.js";
 import { killScript, runningScript, suspend, withScript } from "./bridge.js";
 import "./info.js";
+import { introspection } from "../commands/introspection.js";
+import { feedMonitors } from "../commands/monitor-feed.js";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 
@@ -54,7 +56,14 @@ export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exe
   if (flag === 1) c.noErrorStats = true;
 }
 
+/** EVAL*, FCALL*: MONITOR sees the script's command before those it runs (they are skip_monitor for call()). */
+export function feedScriptToMonitors(c: Ctx): void {
+  const monitors = introspection(c.server).monitors;
+  if (monitors.size > 0) feedMonitors(c.server, monitors, c.client, c.argv, null);
+}
+
 function evalGeneric(c: Ctx, evalsha: boolean, ro: boolean): void {
+  feedScriptToMonitors(c);
   const argv = c.argv;
   if (evalsha && argv[1].length !== 40) return c.r.error(NOSCRIPT);
   const numkeys = parseI64(argv[2]);
@@ -64,8 +73,9 @@ function evalGeneric(c: Ctx, evalsha: boolean, ro: boolean): void {
   let sha: string;
   let script: CachedScript | undefined;
   if (evalsha) {
-    sha = argv[1].toString("latin1").toLowerCase();
-    script = cached(sha);
+    sha = argv[1].toString("latin1");
+    // Clients send the sha in lowercase nearly always: one lookup then.
+    script = cached(sha) ?? cached((sha = sha.toLowerCase()));
     if (!script) return c.r.error(NOSCRIPT);
   } else {
     const made = createScript(argv[1]);

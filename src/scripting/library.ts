@@ -11,6 +11,7 @@ import { globMatch } from "../engine/keys.js";
 import { FLAG_NAMES } from "./shebang.js";
 import { splitArgs } from "../protocol/inline.js";
 import { functionHooks } from "../persistence/rdb.js";
+import { Install } from "../engine/persistence.js";
 
 export interface LibraryFunction {
   name: string;
@@ -228,9 +229,11 @@ export function libraryBytes(): number {
 
 // Snapshots (RDB files, AOF bases, replicas' snapshots) carry every library's code; loading one loads them.
 functionHooks.dump = () => [...current.libraries.values()].map((l) => l.code);
-functionHooks.restore = (codes) => {
+functionHooks.restore = (codes, how) => {
+  // Replacing the dataset empties the libraries too (Redis's emptyData); merging keeps them.
+  if (how === Install.Replace) flushLibraries();
   for (const code of codes) {
-    const r = loadLibrary(code, true);
+    const r = loadLibrary(code, how !== Install.Merge);
     if (typeof r !== "string") throw new Error(`Failed loading library from the snapshot: ${r.error}`);
   }
 };

@@ -1,6 +1,6 @@
 /**
  * A Nodis and an oracle redis-server side by side for a describe block, both
- * with keyspace events on, and a raw connection to each. The oracle binary is
+ * with keyspace events on (unless asked otherwise), and a raw connection to each. The oracle binary is
  * Debian's redis-server (7.0) unless NODIS_ORACLE_BIN names another (a 7.2
  * one lets tests compare what 7.0 answers differently exactly).
  */
@@ -20,11 +20,13 @@ export interface ServerPair {
   reset(): Promise<void>;
 }
 
-export function useServerPair(): ServerPair {
+/** `events`: both start with keyspace events on (KEA), the default; false: off (nothing listens on the write path). */
+export function useServerPair({ events = true }: { events?: boolean } = {}): ServerPair {
   const pair = { is72: false } as ServerPair;
+  const notify = events ? "KEA" : "";
   beforeAll(async () => {
-    pair.oracle = await startRedis(["--notify-keyspace-events", "KEA"], process.env.NODIS_ORACLE_BIN ?? "redis-server");
-    pair.nodis = await startNodis({ "enable-debug-command": "yes", "notify-keyspace-events": "KEA" });
+    pair.oracle = await startRedis(["--notify-keyspace-events", notify], process.env.NODIS_ORACLE_BIN ?? "redis-server");
+    pair.nodis = await startNodis({ "enable-debug-command": "yes", "notify-keyspace-events": notify });
     pair.mine = await RespConnection.connect(pair.nodis.port);
     pair.theirs = await RespConnection.connect(pair.oracle.port);
     pair.is72 = (await pair.theirs.call("INFO", "server")).toString().includes("redis_version:7.2.");

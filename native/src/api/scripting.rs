@@ -103,11 +103,12 @@ pub fn function_memory() -> f64 {
 }
 
 /// Registers the function redis.call crosses to, the scratch Buffer its
-/// arguments cross in (see lua/bridge.rs), and the version scripts see.
+/// arguments cross in, the Buffer its replies come back in (see lua/bridge.rs),
+/// and the version scripts see.
 #[napi(catch_unwind)]
-pub fn script_init(env: Env, version: String, version_num: f64, bridge_fn: Unknown, scratch: Unknown) -> bool {
+pub fn script_init(env: Env, version: String, version_num: f64, bridge_fn: Unknown, scratch: Unknown, reply: Unknown) -> bool {
     VERSION.with(|v| *v.borrow_mut() = (version, version_num));
-    unsafe { bridge::register(env.raw(), bridge_fn.raw(), scratch.raw()) }
+    unsafe { bridge::register(env.raw(), bridge_fn.raw(), scratch.raw(), reply.raw()) }
 }
 
 /// Compiles `body` as script `sha` (lowercase hex) unless it is loaded: null,
@@ -265,3 +266,26 @@ pub fn function_parse_payload(payload: &[u8]) -> FunctionPayload {
         Err(e) => FunctionPayload { error: Some(e.into()), codes: Vec::new() },
     }
 }
+
+/// Registers the engine commands a script's redis.call runs without crossing
+/// to JavaScript (lua/direct.rs `set_table`).
+#[napi(catch_unwind)]
+pub fn script_direct_table(names: Vec<String>, ids: Vec<u32>, arities: Vec<i32>, flags: Vec<u32>) -> napi::Result<()> {
+    crate::lua::direct::set_table(&names, &ids, &arities, &flags).map_err(napi::Error::from_reason)
+}
+
+/// Registers the log of those commands (f64s) and the buffer their argv wait
+/// in to be propagated (JavaScript keeps both referenced for the life of the process).
+#[napi(catch_unwind)]
+pub fn script_register_direct_log(mut block: napi::bindgen_prelude::BufferSlice, mut argv: napi::bindgen_prelude::BufferSlice) {
+    let ptr = block.as_mut_ptr() as *mut f64;
+    assert!((ptr as usize).is_multiple_of(8), "direct log not aligned");
+    unsafe { crate::lua::direct::register_log(ptr, block.len() / 8, argv.as_mut_ptr(), argv.len()) };
+}
+
+/// direct.rs's flag for a write command (refused in read-only scripts).
+#[napi]
+pub const SCRIPT_DIRECT_DENY_READONLY: u32 = crate::lua::direct::F_DENY_READONLY;
+/// direct.rs's flag for a command whose propagation TypeScript rewrites.
+#[napi]
+pub const SCRIPT_DIRECT_TS_PROPAGATION: u32 = crate::lua::direct::F_TS_PROPAGATION;

@@ -16,29 +16,36 @@ thread_local! {
     static REGISTERED_ENV: Cell<sys::napi_env> = const { Cell::new(null_mut()) };
     /// The scratch Buffer the arguments are written into (kept alive by a reference), and its bytes.
     static SCRATCH: Cell<(sys::napi_ref, *mut u8, usize)> = const { Cell::new((null_mut(), null_mut(), 0)) };
+    /// The Buffer the function writes replies into: it returns a reply's length when the reply is there.
+    static REPLY: Cell<(sys::napi_ref, *mut u8, usize)> = const { Cell::new((null_mut(), null_mut(), 0)) };
+}
+
+/// Keeps `buf` (a Buffer) referenced in `slot`, dropping the reference it held.
+unsafe fn keep_buffer(env: sys::napi_env, slot: &'static std::thread::LocalKey<Cell<(sys::napi_ref, *mut u8, usize)>>, buf: sys::napi_value) {
+    let (old_ref, _, _) = slot.with(|c| c.get());
+    if !old_ref.is_null() {
+        sys::napi_delete_reference(env, old_ref);
+    }
+    let mut r = null_mut();
+    let mut p: *mut std::ffi::c_void = null_mut();
+    let mut len = 0usize;
+    let kept = sys::napi_get_buffer_info(env, buf, &mut p, &mut len) == sys::Status::napi_ok && sys::napi_create_reference(env, buf, 1, &mut r) == sys::Status::napi_ok;
+    slot.with(|c| c.set(if kept { (r, p as *mut u8, len) } else { (null_mut(), null_mut(), 0) }));
 }
 
 /// Registers `f` as the function redis.call crosses to: `(argv: Buffer[], resp: number, op: number) => Uint8Array`
-/// (`op`: redis_api::op, what is asked).
+/// (`op`: redis_api::op, what is asked), or the length of the reply it wrote at the start of `reply`.
 ///
 /// # Safety
 /// `env` and `f` must come from the current N-API callback.
-pub unsafe fn register(env: sys::napi_env, f: sys::napi_value, scratch: sys::napi_value) -> bool {
+pub unsafe fn register(env: sys::napi_env, f: sys::napi_value, scratch: sys::napi_value, reply: sys::napi_value) -> bool {
     let old = FUNC.with(|c| c.get());
     if !old.is_null() {
         sys::napi_delete_reference(env, old);
     }
     REGISTERED_ENV.with(|c| c.set(env));
-    let (old_ref, _, _) = SCRATCH.with(|c| c.get());
-    if !old_ref.is_null() {
-        sys::napi_delete_reference(env, old_ref);
-    }
-    let mut sref = null_mut();
-    let mut p: *mut std::ffi::c_void = null_mut();
-    let mut len = 0usize;
-    if sys::napi_get_buffer_info(env, scratch, &mut p, &mut len) == sys::Status::napi_ok && sys::napi_create_reference(env, scratch, 1, &mut sref) == sys::Status::napi_ok {
-        SCRATCH.with(|c| c.set((sref, p as *mut u8, len)));
-    }
+    keep_buffer(env, &SCRATCH, scratch);
+    keep_buffer(env, &REPLY, reply);
     let mut r = null_mut();
     let ok = sys::napi_create_reference(env, f, 1, &mut r) == sys::Status::napi_ok;
     FUNC.with(|c| c.set(if ok { r } else { null_mut() }));
@@ -64,6 +71,18 @@ pub fn with_env<R>(env: sys::napi_env, f: impl FnOnce() -> R) -> R {
 pub fn pack(out: &mut Vec<u8>, arg: &[u8]) {
     out.extend_from_slice(&(arg.len() as u32).to_le_bytes());
     out.extend_from_slice(arg);
+}
+
+/// The arguments of a packed argv into `slots`: how many, or None when there are more than it holds.
+pub fn unpack_into<'a>(packed: &'a [u8], slots: &mut [&'a [u8]]) -> Option<usize> {
+    let (mut p, mut n) = (0, 0);
+    while p + 4 <= packed.len() {
+        let len = u32::from_le_bytes(packed[p..p + 4].try_into().expect("4 bytes")) as usize;
+        *slots.get_mut(n)? = &packed[p + 4..p + 4 + len];
+        n += 1;
+        p += 4 + len;
+    }
+    Some(n)
 }
 
 /// The arguments of a packed argv.
@@ -153,6 +172,16 @@ unsafe fn call_in_scope<R>(env: sys::napi_env, func: sys::napi_ref, packed: &[u8
     sys::napi_typeof(env, ret, &mut ty);
     if ty == sys::ValueType::napi_undefined {
         return Ok(take(&[]));
+    }
+    if ty == sys::ValueType::napi_number {
+        // The reply is in the registered reply Buffer (no typed array made for it).
+        let mut n = 0u32;
+        sys::napi_get_value_uint32(env, ret, &mut n);
+        let (_, rp, rlen) = REPLY.with(|c| c.get());
+        if rp.is_null() || n as usize > rlen {
+            return Err("the scripting bridge returned a bad reply length".into());
+        }
+        return Ok(take(std::slice::from_raw_parts(rp, n as usize)));
     }
     if sys::napi_get_buffer_info(env, ret, &mut p, &mut len) != ok {
         let mut ab_len = 0usize;

@@ -4,6 +4,7 @@
 //! no-ops Redis gives outside its debugger), REDIS_VERSION(_NUM); and
 //! math.random / math.randomseed over Redis's generator (rand48.rs).
 use super::bridge;
+use super::direct;
 use super::from_resp::{self, push_error_msg};
 use super::rand48;
 use super::state::RUN;
@@ -18,6 +19,9 @@ pub mod op {
     pub const SET_REPL: u32 = 1;
     pub const LOG: u32 = 2;
     pub const ACL_CHECK: u32 = 3;
+    /// Account for the engine commands run without a crossing (direct.rs's log); with
+    /// arguments, also for the one they are (the last argument: its reply's first line).
+    pub const ACCOUNT: u32 = 4;
 }
 
 pub const PROPAGATE_AOF: u32 = 1;
@@ -116,6 +120,9 @@ unsafe fn generic(l: *mut lua_State, raise: bool) -> c_int {
         };
         ffi::lua_settop(l, 0);
         let resp = RUN.with(|r| r.get().resp);
+        if let Some(is_err) = run_direct(l, packed, resp) {
+            return if is_err && raise { RAISE } else { 1 };
+        }
         let res = bridge::call(packed, argc, resp, op::COMMAND, |reply| {
             from_resp::push(l, reply, 0);
             reply.first() == Some(&b'-')
@@ -138,6 +145,29 @@ unsafe fn generic(l: *mut lua_State, raise: bool) -> c_int {
             }
         }
     })
+}
+
+/// Runs the packed command without crossing to JavaScript when direct.rs may
+/// (then pushes its reply and says whether it is an error); None: it may not.
+unsafe fn run_direct(l: *mut lua_State, packed: &mut Vec<u8>, resp: u32) -> Option<bool> {
+    let mut slots: [&[u8]; direct::ARGS_MAX] = [&[]; direct::ARGS_MAX];
+    let argc = bridge::unpack_into(packed, &mut slots)?;
+    let ((is_err, line), after) = direct::run(&slots[..argc], packed, resp, |reply| {
+        from_resp::push(l, reply, 0);
+        let is_err = reply.first() == Some(&b'-');
+        (is_err, if is_err { direct::first_line(reply).to_vec() } else { Vec::new() })
+    })?;
+    match after {
+        direct::After::Logged => {}
+        direct::After::Account => {
+            bridge::pack(packed, &line);
+            let _ = bridge::call(packed, argc + 1, resp, op::ACCOUNT, |_| ());
+        }
+        direct::After::Drain => {
+            let _ = bridge::call(&[], 0, resp, op::ACCOUNT, |_| ());
+        }
+    }
+    Some(is_err)
 }
 
 lua_fn! { fn call(l) { generic(l, true) } }

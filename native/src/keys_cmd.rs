@@ -1,0 +1,116 @@
+//! The generic key commands a script runs most (DEL, UNLINK, EXISTS, TYPE,
+//! the EXPIRE family without options, the TTL family, PERSIST) as engine
+//! commands over the same keyspace functions their TypeScript handlers call
+//! (src/commands/keys.ts, expire.ts). Only a script's redis.call runs them
+//! this way (lua/direct.rs, while nothing propagates: EXPIRE's propagation is
+//! rewritten by TypeScript); clients' commands keep their handlers.
+use crate::command::Cmd;
+use crate::expire::expire_cmd_name;
+use crate::keyspace::Keyspace;
+use crate::reply::{code, Out};
+
+fn del(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, lazy: Option<bool>) -> i64 {
+    let lazy = lazy.unwrap_or(ks.lazy.user_del);
+    let n = argv[1..].iter().filter(|k| ks.delete_freeing(db, k, lazy)).count();
+    out.int(n as i64);
+    code::WRITTEN
+}
+
+fn exists(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    let n = argv[1..].iter().filter(|k| ks.exists_cmd(db, k)).count();
+    out.int(n as i64);
+    code::WRITTEN
+}
+
+/// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT of exactly `cmd key time` (options are TypeScript's).
+fn expire(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, unit_seconds: bool, relative: bool) -> i64 {
+    match ks.expire_cmd(db, argv[1], argv[2], unit_seconds, relative, 0, true) {
+        Ok(n) => out.int(n),
+        Err(bad) => return bad.reply(out, expire_cmd_name(unit_seconds, relative)),
+    }
+    code::WRITTEN
+}
+
+fn ttl(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, ms: bool, absolute: bool) -> i64 {
+    ks.ttl_cmd(db, argv[1], ms, absolute, out);
+    code::WRITTEN
+}
+
+pub const COMMANDS: &[Cmd] = &[
+    Cmd { name: "del", f: |ks, db, argv, out| del(ks, db, argv, out, None) },
+    Cmd { name: "unlink", f: |ks, db, argv, out| del(ks, db, argv, out, Some(true)) },
+    Cmd { name: "exists", f: exists },
+    Cmd {
+        name: "type",
+        f: |ks, db, argv, out| {
+            out.simple(ks.type_cmd(db, argv[1]).as_bytes());
+            code::WRITTEN
+        },
+    },
+    Cmd { name: "expire", f: |ks, db, argv, out| expire(ks, db, argv, out, true, true) },
+    Cmd { name: "pexpire", f: |ks, db, argv, out| expire(ks, db, argv, out, false, true) },
+    Cmd { name: "expireat", f: |ks, db, argv, out| expire(ks, db, argv, out, true, false) },
+    Cmd { name: "pexpireat", f: |ks, db, argv, out| expire(ks, db, argv, out, false, false) },
+    Cmd { name: "ttl", f: |ks, db, argv, out| ttl(ks, db, argv, out, false, false) },
+    Cmd { name: "pttl", f: |ks, db, argv, out| ttl(ks, db, argv, out, true, false) },
+    Cmd { name: "expiretime", f: |ks, db, argv, out| ttl(ks, db, argv, out, false, true) },
+    Cmd { name: "pexpiretime", f: |ks, db, argv, out| ttl(ks, db, argv, out, true, true) },
+    Cmd {
+        name: "persist",
+        f: |ks, db, argv, out| {
+            out.int(ks.persist(db, argv[1]) as i64);
+            code::WRITTEN
+        },
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::COMMANDS;
+    use crate::keyspace::Keyspace;
+    use crate::reply::{code, Out};
+
+    const NOW: i64 = 1_700_000_000_000;
+
+    /// Runs a command of this table or the string family by name; its RESP2 reply.
+    fn cmd(k: &mut Keyspace, argv: &[&str]) -> String {
+        let c = COMMANDS.iter().chain(crate::t_string::COMMANDS).find(|c| c.name == argv[0]).expect("a command");
+        let args: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+        let mut buf = vec![0u8; 1 << 12];
+        let mut o = Out::new(&mut buf, 0);
+        let r = (c.f)(k, 0, &args, &mut o);
+        let end = o.finish() as usize;
+        match r {
+            code::WRITTEN => String::from_utf8_lossy(&buf[..end]).into_owned(),
+            code::OK => "+OK\r\n".into(),
+            other => panic!("{argv:?}: code {other}"),
+        }
+    }
+
+    #[test]
+    fn answers_as_the_key_commands() {
+        let mut k = Keyspace::new(1);
+        k.now_ms = NOW;
+        cmd(&mut k, &["set", "a", "1"]);
+        cmd(&mut k, &["set", "b", "2"]);
+        assert_eq!(cmd(&mut k, &["exists", "a", "a", "nokey", "b"]), ":3\r\n");
+        assert_eq!(cmd(&mut k, &["type", "a"]), "+string\r\n");
+        assert_eq!(cmd(&mut k, &["type", "nokey"]), "+none\r\n");
+        assert_eq!(cmd(&mut k, &["ttl", "a"]), ":-1\r\n");
+        assert_eq!(cmd(&mut k, &["expire", "a", "100"]), ":1\r\n");
+        assert_eq!(cmd(&mut k, &["ttl", "a"]), ":100\r\n");
+        assert_eq!(cmd(&mut k, &["pttl", "a"]), ":100000\r\n");
+        assert_eq!(cmd(&mut k, &["expiretime", "a"]), format!(":{}\r\n", NOW / 1000 + 100));
+        assert_eq!(cmd(&mut k, &["expire", "a", "soon"]), "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(cmd(&mut k, &["persist", "a"]), ":1\r\n");
+        assert_eq!(cmd(&mut k, &["persist", "a"]), ":0\r\n");
+        assert_eq!(cmd(&mut k, &["pexpireat", "nokey", "1"]), ":0\r\n");
+        // An expire time already past deletes the key.
+        assert_eq!(cmd(&mut k, &["pexpireat", "b", "1"]), ":1\r\n");
+        assert_eq!(cmd(&mut k, &["exists", "b"]), ":0\r\n");
+        assert_eq!(cmd(&mut k, &["ttl", "b"]), ":-2\r\n");
+        assert_eq!(cmd(&mut k, &["del", "a", "a", "nokey"]), ":1\r\n");
+        cmd(&mut k, &["set", "c", "3"]);
+        assert_eq!(cmd(&mut k, &["unlink", "c", "nokey"]), ":1\r\n");
+    }
+}
