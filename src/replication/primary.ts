@@ -43,6 +43,12 @@ export interface ReplicaLink {
   ackOffset: number;
   /** When it last ACKed (ms). */
   ackTime: number;
+  /**
+   * After a diskless transfer, the stream waits for the replica's first ACK
+   * (Redis's repl_start_cmd_stream_on_ack: it reads the RDB up to its end mark
+   * and nothing after it), kept here meanwhile; null once it flows.
+   */
+  held: Buffer[] | null;
 }
 
 export class Primary {
@@ -205,6 +211,7 @@ export class Primary {
       this.server.writeTo(client, Buffer.concat([Buffer.from(head), snapshot, Buffer.from(mark)]));
       client.flags.delete("slave");
       this.attach(client, info);
+      info.held = [];
       log.notice(`Streamed RDB transfer with replica ${client.addr} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`);
     }
   }
@@ -294,7 +301,7 @@ export class Primary {
   linkOf(client: Client): ReplicaLink {
     let l = this.replicas.get(client) ?? this.pending.get(client);
     if (!l) {
-      l = { listeningPort: 0, ip: null, capaEof: false, capaPsync2: false, ackOffset: 0, ackTime: Date.now() };
+      l = { listeningPort: 0, ip: null, capaEof: false, capaPsync2: false, ackOffset: 0, ackTime: Date.now(), held: null };
       this.pending.set(client, l);
     }
     return l;
@@ -305,6 +312,12 @@ export class Primary {
   ack(client: Client, offset: number): void {
     const l = this.replicas.get(client);
     if (!l) return;
+    if (l.held !== null) {
+      // The replica has loaded the snapshot: the stream it missed meanwhile, then the rest as it comes.
+      const held = l.held;
+      l.held = null;
+      if (held.length > 0) this.server.writeTo(client, Buffer.concat(held));
+    }
     if (offset > l.ackOffset) l.ackOffset = offset;
     l.ackTime = Date.now();
     for (const h of this.ackHooks) h();
@@ -380,7 +393,10 @@ export class Primary {
     if (this.backlog === null && this.replicas.size === 0) return;
     this.offset += bytes.length;
     this.backlog?.add(bytes);
-    for (const rep of this.replicas.keys()) this.server.writeTo(rep, bytes);
+    for (const [rep, l] of this.replicas) {
+      if (l.held !== null) l.held.push(bytes);
+      else this.server.writeTo(rep, bytes);
+    }
   }
 
   /** Replicas whose last ACK is at most min-replicas-max-lag seconds old (refreshGoodSlavesCount). */

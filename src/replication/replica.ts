@@ -284,17 +284,28 @@ export class Replica {
       this.bulkRead += d.length;
       if (this.bulkRead < this.bulkSize) return;
     } else {
+      const mark = this.eofMark!;
+      // The mark may straddle reads, and a primary that does not wait for our ACK may send the stream right after it.
+      const prev = this.bulkParts.length > 0 ? this.bulkParts[this.bulkParts.length - 1] : Buffer.alloc(0);
+      const carry = prev.subarray(Math.max(0, prev.length - (mark.length - 1)));
+      const window = Buffer.concat([carry, d]);
+      const at = window.indexOf(mark);
       this.bulkParts.push(d);
       this.bulkRead += d.length;
-      const mark = this.eofMark!;
-      if (this.bulkRead < mark.length) return;
-      // The mark may straddle reads: look at the payload's last 40 bytes.
-      const tail = Buffer.concat(this.bulkParts.length > 1 ? this.bulkParts.slice(-2) : this.bulkParts);
-      if (!tail.subarray(tail.length - mark.length).equals(mark)) return;
+      if (at < 0) return;
+      // The payload ends where the mark starts; what follows the mark is the stream.
+      const afterMark = at + mark.length - carry.length; // in d
+      if (afterMark < d.length) rest = d.subarray(afterMark);
+      const excess = d.length - afterMark + mark.length; // the mark and what follows it, from the end of the parts
+      let payload = Buffer.concat(this.bulkParts);
+      payload = payload.subarray(0, payload.length - excess);
+      this.bulkParts = [];
+      if (!this.loadPayload(payload)) return this.drop();
+      if (rest !== null && rest.length > 0) this.applyStream(rest);
+      return;
     }
-    let payload = Buffer.concat(this.bulkParts);
+    const payload = Buffer.concat(this.bulkParts);
     this.bulkParts = [];
-    if (this.eofMark !== null) payload = payload.subarray(0, payload.length - this.eofMark.length);
     if (!this.loadPayload(payload)) return this.drop();
     if (rest !== null && rest.length > 0) this.applyStream(rest);
   }
