@@ -6,6 +6,7 @@ import { Listeners } from "./server/listeners.js";
 import { OomScore } from "./server/oom.js";
 import { Server } from "./server/server.js";
 import { loadDataFromDisk } from "./persistence/startup.js";
+import { installReplication } from "./replication/role.js";
 
 export { Server } from "./server/server.js";
 export { Config } from "./config/config.js";
@@ -105,6 +106,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   config.onApply("oom-score-adj", () => oom.apply());
   oom.apply();
   server.startTimer();
+  installReplication(server); // INFO replication; `replicaof` from the config connects at the first cron tick
 
   // Closing the server (close() or SHUTDOWN) closes the listeners too.
   const closeServer = server.close.bind(server);

@@ -291,15 +291,35 @@ impl Keyspace {
         // the entry is removed, after which `p` is never used.
         let exp = unsafe { (*p).expire() };
         if exp >= 0 && exp <= now {
-            if let Some(e) = d.remove(key) {
-                crate::lazyfree::discard(e.value, self.lazy.expire);
+            // A writable replica (3) deletes on a write's lookup, hides on a read's.
+            let mode = match crate::state::replica_expiry() {
+                3 if count => 1,
+                3 => 0,
+                m => m,
+            };
+            match mode {
+                // A primary deletes what expired.
+                0 => {
+                    if let Some(e) = d.remove(key) {
+                        crate::lazyfree::discard(e.value, self.lazy.expire);
+                    }
+                    self.stats.expired_keys += 1;
+                    self.log_expired(db, key);
+                    if count {
+                        self.miss(db, key);
+                    }
+                    return None;
+                }
+                // A replica hides it and waits for the primary's DEL.
+                1 => {
+                    if count {
+                        self.miss(db, key);
+                    }
+                    return None;
+                }
+                // The primary's own commands see it as it is.
+                _ => {}
             }
-            self.stats.expired_keys += 1;
-            self.log_expired(db, key);
-            if count {
-                self.miss(db, key);
-            }
-            return None;
         }
         let e = unsafe { &mut *p };
         if count {
@@ -381,7 +401,7 @@ impl Keyspace {
         let now = self.now_ms;
         match self.dbs[db].remove(key) {
             None => false,
-            Some(e) if e.expire() >= 0 && e.expire() <= now => {
+            Some(e) if e.expire() >= 0 && e.expire() <= now && crate::state::replica_expiry() != 2 => {
                 crate::lazyfree::discard(e.value, self.lazy.expire);
                 self.stats.expired_keys += 1;
                 self.log_expired(db, key);

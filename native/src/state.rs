@@ -5,7 +5,7 @@
 //! Without a registered block (Rust tests) each keyspace uses its own.
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-pub const SLOTS: usize = 8;
+pub const SLOTS: usize = 9;
 /// The clock for the commands that follow, unix ms (JavaScript writes).
 pub const NOW_MS: usize = 0;
 /// Changes since start, Redis's server.dirty (both add to it).
@@ -24,6 +24,12 @@ pub const RESP: usize = 6;
 /// 1 while the running command comes from a client the server must obey (the
 /// AOF being loaded; Redis's mustObeyClient): limits meant for users are not applied.
 pub const OBEY: usize = 7;
+/// Expiry on a replica (JavaScript writes): 0 a primary (expired keys are
+/// deleted when met), 1 a replica (expired keys read as missing but stay: the
+/// primary's DEL removes them), 2 a replica running its primary's commands
+/// (no key counts as expired), 3 a writable replica's own clients (a write's
+/// lookup deletes, a read's hides). Redis's expireIfNeeded with masterhost set.
+pub const REPLICA_EXPIRY: usize = 8;
 /// LAST_EXPIRE when the command deleted the key instead (a time already past).
 pub const EXPIRE_DELETED: i64 = i64::MIN;
 
@@ -86,6 +92,17 @@ impl Shared {
 pub fn obeying() -> bool {
     let p = JS_BLOCK.load(Ordering::Relaxed);
     !p.is_null() && unsafe { *p.add(OBEY) } == 1.0
+}
+
+/// The REPLICA_EXPIRY mode (0 without a registered block).
+#[inline]
+pub fn replica_expiry() -> u8 {
+    let p = JS_BLOCK.load(Ordering::Relaxed);
+    if p.is_null() {
+        0
+    } else {
+        unsafe { *p.add(REPLICA_EXPIRY) as u8 }
+    }
 }
 
 /// Whether the running command's client speaks RESP3 (false without a registered block).

@@ -240,7 +240,8 @@ export const SPECIALS = {
       if (!(port >= 0 && port <= 65535)) return { error: "Invalid master port" };
       return { value: `${words[0]} ${port}` };
     },
-    rewrite: () => [],
+    // The live primary (REPLICAOF keeps the value current), as rewriteConfigReplicaOfOption.
+    rewrite: (name, value) => (value === "" ? [] : [{ line: `${name} ${value}`, force: true }]),
   },
   "latency-tracking-info-percentiles": {
     default: "50 99 99.9",

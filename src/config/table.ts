@@ -404,9 +404,7 @@ export const PARAMS: Param[] = [
   special("oom-score-adj-values", null, "M", "oom-score-adj-values", { apply: "oom-score-adj" }),
   special("notify-keyspace-events", null, "", "notify-keyspace-events"),
   special("bind", null, "M", "bind", { apply: "bind" }),
-  special("replicaof", "slaveof", "IM", "replicaof", {
-    unsupported: (v) => (v !== "" ? notBuilt("replication (replicaof)") : undefined),
-  }),
+  special("replicaof", "slaveof", "IM", "replicaof"),
   special("latency-tracking-info-percentiles", null, "M", "latency-tracking-info-percentiles"),
 ];
 

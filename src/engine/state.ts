@@ -6,7 +6,7 @@
  */
 import { native } from "./addon.js";
 
-const SLOTS = 8;
+const SLOTS = 9;
 const NOW_MS = 0;
 const DIRTY = 1;
 const RECORDS = 2;
@@ -15,6 +15,7 @@ const NO_TOUCH = 4;
 const LAST_EXPIRE = 5;
 const RESP = 6;
 const OBEY = 7;
+const REPLICA_EXPIRY = 8;
 
 /** What the engine records: key changes and events; also `keymiss` events. */
 export const LISTEN_RECORD = 1;
@@ -40,6 +41,10 @@ export function setNoTouch(on: boolean): void {
 /** Whether the commands about to run come from a client the server must obey (the AOF being loaded). */
 export function setObey(on: boolean): void {
   slots[OBEY] = on ? 1 : 0;
+}
+/** Expiry on a replica (native/src/state.rs REPLICA_EXPIRY): 0 a primary, 1 a read-only replica, 2 its primary's commands, 3 a writable replica. */
+export function setReplicaExpiry(mode: 0 | 1 | 2 | 3): void {
+  slots[REPLICA_EXPIRY] = mode;
 }
 /** The RESP version of the client about to run a command: the engine writes replies in its shapes. */
 export function setResp(resp: 2 | 3): void {

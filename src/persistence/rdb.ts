@@ -17,6 +17,16 @@ const LOAD_POLL_MS = 2;
 /** Seconds before a failed BGSAVE is retried by the save rules (CONFIG_BGSAVE_RETRY_DELAY). */
 const BGSAVE_RETRY_DELAY = 5;
 
+/**
+ * Replication's AUX fields (repl-stream-db, repl-id, repl-offset: Redis's
+ * rdbPopulateSaveInfo), set by src/replication: a restarted server continues
+ * its replication history from them.
+ */
+export const replicationAux: { fields: (() => string[]) | null; loadedAtStart: ((server: Server, aux: Buffer[]) => void) | null } = {
+  fields: null,
+  loadedAtStart: null,
+};
+
 /** Function libraries go into snapshots through these (the scripting engine sets them). */
 /**
  * The function libraries in snapshots: `dump` gives every library's code;
@@ -38,6 +48,8 @@ export class Rdb {
   bgsaveScheduled = false;
   lastLoadKeysLoaded = 0;
   lastLoadKeysExpired = 0;
+  /** The AUX fields of the file loaded at start (replication continues from its repl-id), null when none was. */
+  startAux: Buffer[] | null = null;
   /** The dirty count when the running BGSAVE started. */
   private dirtyBeforeBgsave = 0;
 
@@ -60,6 +72,7 @@ export class Rdb {
       "redis-bits", "64",
       "ctime", String(Math.floor(Date.now() / 1000)),
       "used-mem", String(engineServer.usedMemory()),
+      ...(replicationAux.fields?.() ?? []),
       "aof-base", aofBase ? "1" : "0",
     ];
   }
@@ -179,7 +192,7 @@ export class Rdb {
       for (;;) {
         const r = native.loadPoll();
         if (r) {
-          this.loaded(r, native.Install.Replace);
+          this.startAux = this.loaded(r, native.Install.Replace).aux;
           break;
         }
         progress.fileOffset = native.loadProgress();
@@ -188,6 +201,7 @@ export class Rdb {
     } finally {
       this.progress = null;
     }
+    if (this.startAux) replicationAux.loadedAtStart?.(this.server, this.startAux);
     this.server.log.notice(`DB loaded from disk: ${((Date.now() - start) / 1000).toFixed(3)} seconds`);
   }
 

@@ -1,18 +1,25 @@
 /**
- * The primary side of replication, full synchronization (Redis's replication.c,
- * syncCommand and replicationFeedSlaves): SYNC and PSYNC answer with a snapshot
- * of the dataset, an RDB made in process and sent as a bulk (after
- * `+FULLRESYNC <replid> <offset>` for PSYNC), and from then on the replica gets
- * every unit the write path propagates, as Redis's replication stream: RESP
- * multibulks, a SELECT whenever the db changes, and a PING every
- * `repl-ping-replica-period` seconds. The stream's length is
- * master_repl_offset. Partial resynchronization (the backlog), replicas'
- * ACKs, WAIT and the replica side are the rest of the replication issue.
+ * The primary side of replication (Redis's replication.c: syncCommand,
+ * masterTryPartialResynchronization, replicationFeedSlaves, replicationCron).
+ *
+ * The replication stream: every unit the write path propagates, as RESP
+ * multibulks with a SELECT whenever the db changes, and a PING every
+ * `repl-ping-replica-period` seconds. Its length is master_repl_offset. It goes
+ * to every replica and into the backlog. On a replica the stream is not made
+ * here: what its primary sends is passed on byte for byte (`proxy`), so a
+ * chain of replicas shares one stream and one offset.
+ *
+ * PSYNC replid offset continues (+CONTINUE) when replid is ours (or our
+ * previous one, replid2, up to second_repl_offset) and the backlog still
+ * holds the offset; otherwise a full resynchronization: +FULLRESYNC, a snapshot
+ * of the dataset made in process (an RDB written to a temp file and read
+ * back) sent as a bulk, then the stream.
  */
 import fs from "node:fs";
+import { randomBytes } from "node:crypto";
 import { persistence as native } from "../engine/index.js";
 import { rdbOf } from "../persistence/index.js";
-import { functionHooks } from "../persistence/rdb.js";
+import { functionHooks, replicationAux } from "../persistence/rdb.js";
 import { introspection } from "../commands/introspection.js";
 import { infoProviders } from "../commands/info.js";
 import { ByteBuffer, catCommand, catSelect } from "../persistence/aof/encode.js";
@@ -20,46 +27,221 @@ import type { Ctx } from "../commands/types.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { PropagatedOp } from "../server/write-path.js";
+import { Backlog } from "./backlog.js";
 
 const PING = [Buffer.from("PING")];
+const GETACK = Buffer.from("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
+
+/** What the primary knows of one replica (Redis's client slave_* / repl_ack_* fields). */
+export interface ReplicaLink {
+  listeningPort: number;
+  /** REPLCONF ip-address, else null (its peer address is shown). */
+  ip: string | null;
+  capaEof: boolean;
+  capaPsync2: boolean;
+  /** The offset its last REPLCONF ACK reported. */
+  ackOffset: number;
+  /** When it last ACKed (ms). */
+  ackTime: number;
+  /**
+   * After a diskless transfer, the stream waits for the replica's first ACK
+   * (Redis's repl_start_cmd_stream_on_ack: it reads the RDB up to its end mark
+   * and nothing after it), kept here meanwhile; null once it flows.
+   */
+  held: Buffer[] | null;
+}
 
 export class Primary {
-  readonly replicas = new Set<Client>();
-  /** What each replica said with REPLCONF listening-port. */
-  private readonly ports = new WeakMap<Client, number>();
-  /** Bytes of replication stream produced so far (master_repl_offset). */
+  readonly replicas = new Map<Client, ReplicaLink>();
+  /** Replication stream bytes so far (master_repl_offset). */
   offset = 0;
+  /** The offset up to which replid2 is valid (second_repl_offset), -1 when there is none. */
+  secondOffset = -1;
+  backlog: Backlog | null = null;
   /** The db the stream last selected (Redis's slaveseldb); -1: the next unit selects. */
-  private streamDb = -1;
+  streamDb = -1;
+  /** Set while this server is a replica: the write path's units are not ours to send (see proxy). */
+  proxying = false;
+  /** When the last replica left (ms): repl-backlog-ttl counts from it. */
+  private noReplicasSince = Date.now();
   private stopListening: (() => void) | null = null;
   private lastPing = Date.now();
+  private ackRequested = false;
   private readonly out = new ByteBuffer();
+  /** While this server is a replica, its link's state (ROLE's words): SYNC waits for "connected". */
+  linkState: (() => string) | null = null;
+  /** While this server is a replica, the db its primary's stream has selected (a snapshot's repl-stream-db). */
+  linkDb: (() => number) | null = null;
+  /** Called after replicas' ACKs arrive or leave (WAIT). */
+  readonly ackHooks: (() => void)[] = [];
 
   constructor(private readonly server: Server) {
     server.closeHooks.push((c) => this.detach(c));
+    replicationAux.fields = () => primaries.get(server)?.replicationFields() ?? [];
     server.cronHooks.push(() => this.cron());
-    // Servers in the same process each answer with their own primary (or none).
-    infoProviders.set("replication", (srv) => replicationInfo(srv, primaries.get(srv)).join("\r\n"));
+    server.config.onChange((name) => {
+      if (name === "repl-backlog-size" && this.backlog) this.backlog.resize(server.config.int("repl-backlog-size"), this.offset);
+    });
   }
 
-  /** SYNC (`psync` false) and PSYNC: a full resynchronization of the calling client. */
+  get replid(): string {
+    return introspection(this.server).replid;
+  }
+
+  get replid2(): string {
+    return introspection(this.server).replid2;
+  }
+
+  /** A fresh replication history (changeReplicationId + clearReplicationId2). */
+  newHistory(): void {
+    const st = introspection(this.server);
+    st.replid = randomBytes(20).toString("hex");
+    st.replid2 = "0".repeat(40);
+    this.secondOffset = -1;
+  }
+
+  /** Takes a primary's history (after a full sync from it): its ID, its offset, an empty backlog. */
+  adopt(replid: string, offset: number): void {
+    const st = introspection(this.server);
+    st.replid = replid;
+    st.replid2 = "0".repeat(40);
+    this.secondOffset = -1;
+    this.offset = offset;
+    this.createBacklog();
+  }
+
+  /** A promotion (shiftReplicationId): our ID becomes the second one, valid up to here; a new ID from now. */
+  shiftHistory(): void {
+    const st = introspection(this.server);
+    st.replid2 = st.replid;
+    this.secondOffset = this.offset + 1;
+    st.replid = randomBytes(20).toString("hex");
+  }
+
+  /** A new primary continued us under its ID (+CONTINUE newid): our old ID stays valid up to here. */
+  switchId(replid: string): void {
+    const st = introspection(this.server);
+    st.replid2 = st.replid;
+    this.secondOffset = this.offset + 1;
+    st.replid = replid;
+  }
+
+  /** A replica continuing its primary keeps a backlog for its own replicas. */
+  ensureBacklog(): void {
+    if (this.backlog === null) this.createBacklog();
+  }
+
+  private createBacklog(): void {
+    this.backlog = new Backlog(this.server.config.int("repl-backlog-size"), this.offset);
+    this.listen();
+  }
+
+  private listen(): void {
+    if (this.stopListening === null) this.stopListening = this.server.writePath.onPropagate((ops) => this.feed(ops));
+  }
+
+  /** SYNC (`psync` false) and PSYNC from a replica. */
   sync(c: Ctx, psync: boolean): void {
-    const { client, server, r } = c;
-    if (this.replicas.has(client)) return; // Redis ignores SYNC from a client that is already a replica
+    const { client, r } = c;
+    if (client.flags.has("slave")) return; // Redis ignores SYNC from a client that is already a replica
+    const link = this.linkState?.();
+    if (link !== undefined && link !== "connected") return r.error("NOMASTERLINK Can't SYNC while not connected with my master");
+    const info = this.linkOf(client);
+    if (psync) {
+      const replid = c.argv[1].toString("latin1");
+      const from = Number(c.argv[2].toString("latin1"));
+      if (this.tryContinue(client, info, replid, from)) {
+        this.server.stats.syncPartialOk++;
+        return;
+      }
+      if (replid !== "?") this.server.stats.syncPartialErr++;
+    } else info.capaPsync2 = false;
+    this.server.stats.syncFull++;
+    // A first replica starts a new history with a backlog (Redis changes the ID when it creates the backlog).
+    if (this.backlog === null) {
+      this.newHistory();
+      this.createBacklog();
+    }
+    // Diskless (repl-diskless-sync, a replica that reads the EOF form): after repl-diskless-sync-delay,
+    // one snapshot for every replica that asked meanwhile.
+    const cfg = this.server.config;
+    if (cfg.bool("repl-diskless-sync") && info.capaEof) {
+      this.disklessWaiting.set(client, { info, psync });
+      client.flags.add("slave");
+      const max = cfg.int("repl-diskless-sync-max-replicas");
+      const delay = cfg.int("repl-diskless-sync-delay") * 1000;
+      if (delay === 0 || (max > 0 && this.disklessWaiting.size >= max)) this.startDiskless();
+      else this.disklessTimer ??= setTimeout(() => this.startDiskless(), delay);
+      return;
+    }
     const snapshot = this.snapshot();
     if (snapshot === null) return r.error("ERR Unable to perform background save");
-    if (psync) r.raw(Buffer.from(`+FULLRESYNC ${introspection(server).replid} ${this.offset}\r\n`));
+    if (psync) r.raw(Buffer.from(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`));
     // The RDB as a bulk without the trailing CRLF (the replication protocol's form).
     r.raw(Buffer.from(`$${snapshot.length}\r\n`));
     r.raw(snapshot);
-    this.attach(client);
+    // The stream after a snapshot selects its db again (Redis resets slaveseldb) unless we pass ours on.
+    if (!this.proxying) this.streamDb = -1;
+    this.attach(client, info);
+    this.server.log.notice(`Synchronization with replica ${client.addr} succeeded`);
+  }
+
+  /** Replicas waiting for a diskless transfer to start (state wait_bgsave). */
+  readonly disklessWaiting = new Map<Client, { info: ReplicaLink; psync: boolean }>();
+  private disklessTimer: NodeJS.Timeout | null = null;
+
+  /** One snapshot streamed to every waiting replica: `$EOF:<mark>`, the RDB, the mark (rdbSaveToSlavesSockets). */
+  private startDiskless(): void {
+    if (this.disklessTimer !== null) clearTimeout(this.disklessTimer);
+    this.disklessTimer = null;
+    const waiting = [...this.disklessWaiting].filter(([c]) => !c.closed);
+    this.disklessWaiting.clear();
+    if (waiting.length === 0) return;
+    const log = this.server.log;
+    log.notice("Starting BGSAVE for SYNC with target: replicas sockets");
+    const snapshot = this.snapshot();
+    if (!this.proxying) this.streamDb = -1;
+    const mark = randomBytes(20).toString("hex");
+    for (const [client, { info, psync }] of waiting) {
+      if (snapshot === null) {
+        this.server.closeClient(client);
+        continue;
+      }
+      const head = (psync ? `+FULLRESYNC ${this.replid} ${this.offset}\r\n` : "") + `$EOF:${mark}\r\n`;
+      this.server.writeTo(client, Buffer.concat([Buffer.from(head), snapshot, Buffer.from(mark)]));
+      client.flags.delete("slave");
+      this.attach(client, info);
+      info.held = [];
+      log.notice(`Streamed RDB transfer with replica ${client.addr} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`);
+    }
+  }
+
+  /** masterTryPartialResynchronization: true when it answered +CONTINUE and the missing bytes. */
+  private tryContinue(client: Client, info: ReplicaLink, replid: string, from: number): boolean {
+    const log = this.server.log;
+    if (replid !== this.replid && (replid !== this.replid2 || from > this.secondOffset)) {
+      if (replid === "?") log.notice(`Full resync requested by replica ${client.addr}`);
+      else if (replid !== this.replid2) log.notice(`Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${replid}', my replication IDs are '${this.replid}' and '${this.replid2}')`);
+      else log.notice(`Partial resynchronization not accepted: Requested offset for second ID was ${from}, but I can reply up to ${this.secondOffset}`);
+      return false;
+    }
+    const missing = this.backlog?.from(from, this.offset) ?? null;
+    if (missing === null || !Number.isInteger(from)) {
+      log.notice(`Unable to partial resync with replica ${client.addr} for lack of backlog (Replica request was: ${from}).`);
+      return false;
+    }
+    this.server.writeTo(client, Buffer.from(info.capaPsync2 ? `+CONTINUE ${this.replid}\r\n` : "+CONTINUE\r\n"));
+    if (missing.length > 0) this.server.writeTo(client, missing);
+    this.attach(client, info);
+    log.notice(`Partial resynchronization request from ${client.addr} accepted. Sending ${missing.length} bytes of backlog starting from offset ${from}.`);
+    return true;
   }
 
   /** The dataset as an RDB file's bytes (written and read back from `dir`), or null when it cannot be saved. */
   private snapshot(): Buffer | null {
     const file = `temp-sync-${process.pid}-${Date.now()}.rdb`; // in `dir`, the working directory
     try {
-      native.save(file, rdbOf(this.server).auxFields(false), false, functionHooks.dump?.() ?? []);
+      native.save(file, this.auxFields(), false, functionHooks.dump?.() ?? []);
       return fs.readFileSync(file);
     } catch (e) {
       this.server.log.warning(`Can't produce the snapshot for a replica: ${(e as Error).message}`);
@@ -69,36 +251,121 @@ export class Primary {
     }
   }
 
-  /** REPLCONF listening-port. */
-  setListeningPort(client: Client, port: number): void {
-    this.ports.set(client, port);
+  /** A snapshot's AUX fields, with the replication ones (see replicationFields). */
+  auxFields(): string[] {
+    return rdbOf(this.server).auxFields(false);
   }
 
-  /** The port a replica listens on (INFO's slaveN port=), 0 when it did not say. */
-  listeningPort(client: Client): number {
-    return this.ports.get(client) ?? 0;
+  /**
+   * The replication AUX fields of a snapshot (rdbPopulateSaveInfo): where the
+   * stream goes on from, when we have a history to continue (a backlog, or a
+   * primary); none otherwise.
+   */
+  replicationFields(): string[] {
+    if (this.backlog === null && !this.proxying) return [];
+    return [
+      "repl-stream-db", String(this.proxying ? (this.linkDb?.() ?? 0) : Math.max(0, this.streamDb)),
+      "repl-id", this.replid,
+      "repl-offset", String(this.offset),
+    ];
   }
 
-  private attach(client: Client): void {
-    this.replicas.add(client);
+  /**
+   * The replication fields of the file loaded at start (loadDataFromDisk): a
+   * primary keeps the saved history as its second ID, so its replicas continue
+   * after its restart; a replica takes it as its own, to continue with its primary.
+   * Returns the stream's db, or -1 when the file had no history.
+   */
+  restore(aux: Buffer[]): number {
+    const f = new Map<string, string>();
+    for (let i = 0; i + 1 < aux.length; i += 2) f.set(aux[i].toString("latin1"), aux[i + 1].toString("latin1"));
+    const id = f.get("repl-id");
+    const offset = Number(f.get("repl-offset") ?? -1);
+    const db = Number(f.get("repl-stream-db") ?? -1);
+    if (id === undefined || id.length !== 40 || offset < 0 || db < 0 || !Number.isInteger(offset)) return -1;
+    const st = introspection(this.server);
+    if (this.proxying) {
+      st.replid = id;
+      this.offset = offset;
+    } else {
+      st.replid2 = id;
+      this.secondOffset = offset + 1;
+      this.offset = offset;
+      this.createBacklog();
+      this.noReplicasSince = Date.now();
+    }
+    return db;
+  }
+
+  /** The state kept for a client that speaks as a replica (REPLCONF before it syncs). */
+  linkOf(client: Client): ReplicaLink {
+    let l = this.replicas.get(client) ?? this.pending.get(client);
+    if (!l) {
+      l = { listeningPort: 0, ip: null, capaEof: false, capaPsync2: false, ackOffset: 0, ackTime: Date.now(), held: null };
+      this.pending.set(client, l);
+    }
+    return l;
+  }
+  private readonly pending = new WeakMap<Client, ReplicaLink>();
+
+  /** REPLCONF ACK from a replica. */
+  ack(client: Client, offset: number): void {
+    const l = this.replicas.get(client);
+    if (!l) return;
+    if (l.held !== null) {
+      // The replica has loaded the snapshot: the stream it missed meanwhile, then the rest as it comes.
+      const held = l.held;
+      l.held = null;
+      if (held.length > 0) this.server.writeTo(client, Buffer.concat(held));
+    }
+    if (offset > l.ackOffset) l.ackOffset = offset;
+    l.ackTime = Date.now();
+    for (const h of this.ackHooks) h();
+  }
+
+  /** How many replicas have acknowledged `offset` (replicationCountAcksByOffset). */
+  acked(offset: number): number {
+    let n = 0;
+    for (const l of this.replicas.values()) if (l.ackOffset >= offset) n++;
+    return n;
+  }
+
+  /** Asks every replica for an ACK (REPLCONF GETACK *), once per event-loop turn. */
+  requestAcks(): void {
+    if (this.ackRequested || this.replicas.size === 0) return;
+    this.ackRequested = true;
+    setImmediate(() => {
+      this.ackRequested = false;
+      if (this.replicas.size === 0 || this.proxying) return;
+      this.send(GETACK);
+    });
+  }
+
+  private attach(client: Client, info: ReplicaLink): void {
+    this.pending.delete(client);
+    info.ackTime = Date.now();
+    this.replicas.set(client, info);
     client.flags.add("slave");
-    // A new replica starts from the snapshot: the stream selects its db again (Redis resets slaveseldb).
-    this.streamDb = -1;
-    if (this.stopListening === null) this.stopListening = this.server.writePath.onPropagate((ops) => this.feed(ops));
-    this.server.log.notice(`Replica ${client.addr} asks for synchronization`);
+    this.listen();
   }
 
   private detach(client: Client): void {
+    if (this.disklessWaiting.delete(client)) client.flags.delete("slave");
     if (!this.replicas.delete(client)) return;
     client.flags.delete("slave");
-    if (this.replicas.size === 0 && this.stopListening !== null) {
-      this.stopListening();
-      this.stopListening = null;
-    }
+    if (this.replicas.size === 0) this.noReplicasSince = Date.now();
+    this.server.log.notice(`Connection with replica ${client.addr} lost.`);
+    for (const h of this.ackHooks) h();
   }
 
-  /** One propagated unit to every replica (replicationFeedSlaves), encoded as the AOF encodes it. */
+  /** Closes every replica's connection (they reconnect and ask again: after an ID change or a full sync from our primary). */
+  disconnectReplicas(): void {
+    for (const c of [...this.replicas.keys()]) this.server.closeClient(c);
+  }
+
+  /** One propagated unit to every replica and the backlog (replicationFeedSlaves), encoded as the AOF encodes it. */
   private feed(ops: PropagatedOp[]): void {
+    if (this.proxying) return;
     const out = this.out;
     out.clear();
     for (const op of ops) {
@@ -112,46 +379,69 @@ export class Primary {
     this.send(Buffer.from(out.view()));
   }
 
-  private send(bytes: Buffer): void {
-    this.offset += bytes.length;
-    for (const rep of this.replicas) this.server.writeTo(rep, bytes);
+  /** DEBUG REPLICATE: a command straight into the stream, in no db (replicationFeedSlaves with dictid -1). */
+  replicate(argv: Buffer[]): void {
+    this.feed([{ db: -1, argv }]);
   }
 
-  /** A PING into the stream every repl-ping-replica-period seconds (replicationCron). */
-  private cron(): void {
-    if (this.replicas.size === 0) return;
-    const period = this.server.config.int("repl-ping-replica-period") * 1000;
+  /** Bytes of our primary's stream this replica applied, passed on as they are (replicationFeedStreamFromMasterStream). */
+  proxy(bytes: Buffer): void {
+    this.send(bytes);
+  }
+
+  private send(bytes: Buffer): void {
+    if (this.backlog === null && this.replicas.size === 0) return;
+    this.offset += bytes.length;
+    this.backlog?.add(bytes);
+    for (const [rep, l] of this.replicas) {
+      if (l.held !== null) l.held.push(bytes);
+      else this.server.writeTo(rep, bytes);
+    }
+  }
+
+  /** Replicas whose last ACK is at most min-replicas-max-lag seconds old (refreshGoodSlavesCount). */
+  goodReplicas(): number {
+    const maxLag = this.server.config.int("min-replicas-max-lag") * 1000;
     const now = Date.now();
-    if (now - this.lastPing < period) return;
-    this.lastPing = now;
-    this.feed([{ db: -1, argv: PING }]);
+    let n = 0;
+    for (const l of this.replicas.values()) if (now - l.ackTime <= maxLag) n++;
+    return n;
+  }
+
+  /** replicationCron's primary part: the PING, replicas silent past repl-timeout, the backlog's TTL. */
+  private cron(): void {
+    const server = this.server;
+    const now = Date.now();
+    if (this.proxying) return;
+    if (this.replicas.size > 0) {
+      const period = server.config.int("repl-ping-replica-period") * 1000;
+      if (now - this.lastPing >= period && !server.paused()) {
+        this.lastPing = now;
+        this.feed([{ db: -1, argv: PING }]);
+      }
+      const timeout = server.config.int("repl-timeout") * 1000;
+      for (const [c, l] of this.replicas) {
+        // Only replicas that ACK (REPLCONF capa / listening-port said they speak PSYNC) are timed out.
+        if (l.capaPsync2 && now - l.ackTime > timeout) {
+          server.log.warning(`Disconnecting timedout replica (streaming sync): ${c.addr}`);
+          server.closeClient(c);
+        }
+      }
+    } else if (this.backlog !== null) {
+      const ttl = server.config.int("repl-backlog-ttl") * 1000;
+      if (ttl > 0 && now - this.noReplicasSince > ttl) {
+        // A new history when a backlog is created again (Redis changes the ID when it frees the backlog).
+        this.newHistory();
+        this.backlog = null;
+        this.stopListening?.();
+        this.stopListening = null;
+        server.log.notice(`Replication backlog freed after ${ttl / 1000} seconds without connected replicas.`);
+      }
+    }
   }
 }
 
 const primaries = new WeakMap<Server, Primary>();
-
-/** INFO replication of a primary (no replica has asked to synchronize when `p` is undefined). */
-function replicationInfo(server: Server, p: Primary | undefined): string[] {
-  const st = introspection(server);
-  const replicas = p ? [...p.replicas] : [];
-  const offset = p?.offset ?? 0;
-  return [
-    "role:master",
-    `connected_slaves:${replicas.length}`,
-    ...replicas.map((c, i) => `slave${i}:ip=${c.addr.replace(/:\d+$/, "")},port=${p!.listeningPort(c)},state=online,offset=${offset},lag=0`),
-    "master_failover_state:no-failover",
-    `master_replid:${st.replid}`,
-    `master_replid2:${st.replid2}`,
-    `master_repl_offset:${offset}`,
-    "second_repl_offset:-1",
-    "repl_backlog_active:0",
-    `repl_backlog_size:${server.config.get("repl-backlog-size")}`,
-    "repl_backlog_first_byte_offset:0",
-    "repl_backlog_histlen:0",
-  ];
-}
-
-
 
 /** The server's primary side, made on first use. */
 export function primaryOf(server: Server): Primary {
@@ -159,3 +449,37 @@ export function primaryOf(server: Server): Primary {
   if (!p) primaries.set(server, (p = new Primary(server)));
   return p;
 }
+
+/** INFO replication's lines after the role's own (connected_slaves ... repl_backlog_histlen). */
+export function primaryInfo(server: Server): string[] {
+  const p = primaryOf(server);
+  const now = Date.now();
+  const lines = [`connected_slaves:${p.replicas.size + p.disklessWaiting.size}`];
+  if (server.config.int("min-replicas-to-write") > 0 && server.config.int("min-replicas-max-lag") > 0) lines.push(`min_slaves_good_slaves:${p.goodReplicas()}`);
+  let i = 0;
+  for (const [c, { info: l }] of p.disklessWaiting) {
+    const ip = l.ip ?? c.addr.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+    lines.push(`slave${i++}:ip=${ip},port=${l.listeningPort},state=wait_bgsave,offset=0,lag=0`);
+  }
+  for (const [c, l] of p.replicas) {
+    const ip = l.ip ?? c.addr.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+    lines.push(`slave${i++}:ip=${ip},port=${l.listeningPort},state=online,offset=${l.ackOffset},lag=${Math.floor((now - l.ackTime) / 1000)}`);
+  }
+  const b = p.backlog;
+  lines.push(
+    "master_failover_state:no-failover",
+    `master_replid:${p.replid}`,
+    `master_replid2:${p.replid2}`,
+    `master_repl_offset:${p.offset}`,
+    `second_repl_offset:${p.secondOffset}`,
+    `repl_backlog_active:${b ? 1 : 0}`,
+    `repl_backlog_size:${server.config.get("repl-backlog-size")}`,
+    `repl_backlog_first_byte_offset:${b ? b.firstOffset : 0}`,
+    `repl_backlog_histlen:${b ? b.histlen : 0}`,
+  );
+  return lines;
+}
+
+infoProviders.set("sync_full", (s) => s.stats.syncFull);
+infoProviders.set("sync_partial_ok", (s) => s.stats.syncPartialOk);
+infoProviders.set("sync_partial_err", (s) => s.stats.syncPartialErr);

@@ -235,9 +235,10 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | num
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return refuse(run, spec, ARITY);
   if (!debugFlags.disableDenyScripts && spec.flags.includes("noscript")) return refuse(run, spec, NOSCRIPT);
   if (run.readonly && (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) return refuse(run, spec, READONLY);
-  // Until the script wrote, a write is refused while the disk refuses writes (scriptVerifyWriteCommandAllow).
+  // Until the script wrote, a write is refused on a read-only replica, while the disk refuses writes,
+  // or with too few good replicas (Redis's scriptVerifyWriteCommandAllow).
   if ((spec.bits & CMD_WRITE) !== 0 && !run.writeDirty) {
-    const why = diskError.of(run.server);
+    const why = run.server.replicationGate?.(run.client, spec) ?? diskError.of(run.server);
     if (why !== null) return refuse(run, spec, errorReply(why));
   }
   // Memory was full when the script started: its first write may not be one that grows memory (Redis's scriptVerifyOOM).

@@ -28,6 +28,13 @@ const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exec: (busyMs: number) => number): void {
   c.propagate = null; // the script's commands propagate themselves
   const compat = (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0;
+  // A script that may write, on a read-only replica or without enough good replicas (scriptPrepareForRun).
+  const gate = c.server.replicationGate;
+  if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0 && gate !== null) {
+    const why = gate(c.client, c.server.commands.get("set")!);
+    if (why !== null && why.startsWith("READONLY")) return c.r.error("READONLY Can not run script with write flag on readonly replica");
+    if (why !== null && why.startsWith("NOREPLICAS") && !ro) return c.r.error(why);
+  }
   if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0 && ro) {
     return c.r.error("ERR Can not execute a script with write flag using *_ro command.");
   }

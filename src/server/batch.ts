@@ -44,6 +44,8 @@ export class BatchPath {
       // Propagation alone (AOF, replicas) is done from the log; anything needing every change is not.
       !s.writePath.recording &&
       !s.paused() &&
+      // A replica (read-only, stale data) or min-replicas-to-write: execute() checks each command.
+      s.replicationGate === null &&
       // -BUSY, -LOADING, -MISCONF: execute() answers them.
       !refusingCommands(s) &&
       introspection(s).monitors.size === 0 &&

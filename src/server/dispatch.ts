@@ -63,6 +63,10 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     const why = deniedByDiskError(server);
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
+  if (server.replicationGate !== null) {
+    const why = server.replicationGate(client, spec);
+    if (why !== null) return reject(server, client, spec, argv, r, start, why);
+  }
   if (server.loading && (spec.bits & CMD_LOADING) === 0 && client.id !== AOF_CLIENT_ID) return reject(server, client, spec, argv, r, start, LOADING);
   // After the loading check, as Redis's processCommand: a script past busy-reply-threshold: only the commands Redis allows then (allow_busy) run.
   if (busy.script !== null && !spec.flags.includes("allow_busy")) return reject(server, client, spec, argv, r, start, busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);

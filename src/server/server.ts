@@ -110,6 +110,12 @@ export class Server {
   isReplica = false;
   /** Running as a sentinel (src/sentinel): its own command table, no dataset. */
   sentinelMode = false;
+  /**
+   * Set by replication while it may refuse commands (a replica: -READONLY,
+   * -MASTERDOWN; min-replicas-to-write: -NOREPLICAS): why `client` may not run
+   * `spec`, or null. Null when nothing is refused (the usual primary).
+   */
+  replicationGate: ((client: Client, spec: CommandSpec) => string | null) | null = null;
   /** The shared reply arena for the batch being processed (runFor lends it out for a moment). */
   private reply = new Reply();
   private nextClientId = 1;
@@ -194,7 +200,8 @@ export class Server {
     const now = Date.now();
     engine.server.setClock(now);
     // Keys do not expire while writes are paused (expiring is a write).
-    if (this.activeExpire && !this.isPaused()) engine.server.activeExpire(20000);
+    // Replicas leave expiry to their primary's DELs.
+    if (this.activeExpire && !this.isReplica && !this.isPaused()) engine.server.activeExpire(20000);
     if (this.writePath.hasRecords()) this.writePath.drain(null);
     // Tables being resized move 10k buckets per tick besides each write's share (~1 ms).
     if (this.config.bool("activerehashing")) engine.server.rehash(10000);
@@ -215,6 +222,11 @@ export class Server {
     if (c.postponed || c.blocked) return false;
     const f = c.flags;
     return !(f.has("slave") || f.has("master") || f.has("blocked") || f.has("pubsub"));
+  }
+
+  /** An id for a client made by the server itself (a replica's link to its primary). */
+  newClientId(): number {
+    return this.nextClientId++;
   }
 
   /** DEBUG SET-ACTIVE-EXPIRE. */
@@ -492,10 +504,9 @@ export class Server {
       else this.reply.raw(part);
       return;
     }
-    const before = client.pendingBytes;
     if (n >= COPIED_OUTPUT_MAX) {
       if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
-      if (before > 0) this.flushPendingOf(client);
+      if (client.pendingBytes > 0) this.flushPendingOf(client);
       if (client.closed) return;
       this.stats.netOutputBytes += n;
       client.socket.write(n === bytes.length ? bytes : bytes.subarray(start, end));
@@ -509,6 +520,8 @@ export class Server {
       if (n <= 16) for (let i = 0; i < n; i++) to[at + i] = bytes[start + i];
       else bytes.copy(to, at, start, end);
     }
+    // Read after outputSpace: a full arena flushes every client's pending output (this one's too).
+    const before = client.pendingBytes;
     (client.pendingOut ??= new PendingRanges()).add(at, at + n);
     const after = before + n;
     client.pendingBytes = after;

@@ -14,6 +14,10 @@ export class Stats {
   netInputBytes = 0;
   netOutputBytes = 0;
   totalErrorReplies = 0;
+  /** Replication: full and partial resynchronizations served (sync_full, sync_partial_ok, sync_partial_err). */
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
   /** Per command (full name): calls, microseconds, rejected, failed. */
   commands = new Map<string, CommandStat>();
   /** Per error prefix (ERR, WRONGTYPE, ...). */
@@ -26,6 +30,7 @@ export class Stats {
     this.netInputBytes = 0;
     this.netOutputBytes = 0;
     this.totalErrorReplies = 0;
+    this.syncFull = this.syncPartialOk = this.syncPartialErr = 0;
     // Zeroed in place: command specs keep a reference to their record.
     for (const c of this.commands.values()) c.calls = c.usec = c.rejected = c.failed = 0;
     this.errors.clear();

@@ -69,7 +69,7 @@ describe("COMMAND", () => {
     "client|no-touch", "client|setinfo", "client|setname", "command|getkeys", "command|getkeysandflags",
     "config|resetstat", "config|rewrite", "latency|reset", "msetnx", "randomkey", "scan",
     // 7.0 flags these noscript; 7.2 lets scripts call them (they do not block there).
-    "blpop", "brpop", "blmove", "brpoplpush", "bzpopmin", "bzpopmax",
+    "blpop", "brpop", "blmove", "brpoplpush", "bzpopmin", "bzpopmax", "wait",
     // 7.2 gave ZRANK/ZREVRANK their WITHSCORE option: arity -3 (7.0: 3).
     "zrank", "zrevrank",
   ]);

@@ -105,7 +105,7 @@ describe("values", () => {
     expect(parse("bind", ...Array(17).fill("127.0.0.1"))).toEqual({ error: "Too many bind addresses specified." });
     expect(parse("replicaof", "no", "one")).toEqual({ value: "" });
     expect(parse("replicaof", "127.0.0.1", "abc")).toEqual({ error: "Invalid master port" });
-    expect(parse("replicaof", "127.0.0.1", "6380")).toEqual({ error: "replication (replicaof) is not supported by Nodis yet" });
+    expect(parse("replicaof", "127.0.0.1", "6380")).toEqual({ value: "127.0.0.1 6380" });
     expect(parse("latency-tracking-info-percentiles", "50.0", "99.99")).toEqual({ value: "50 99.99" });
     expect(parse("latency-tracking-info-percentiles", "101")).toEqual({
       error: "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]",

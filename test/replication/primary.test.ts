@@ -35,7 +35,7 @@ describe("replication, primary side", () => {
   let conn: RespConnection;
 
   beforeAll(async () => {
-    nodis = await startNodis({ "enable-debug-command": "yes" });
+    nodis = await startNodis({ "enable-debug-command": "yes", "repl-diskless-sync-delay": "0" });
     conn = await RespConnection.connect(nodis.port);
   });
   afterAll(async () => {
