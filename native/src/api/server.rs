@@ -21,6 +21,7 @@ pub const CODE_NIL_ARRAY: i64 = reply::code::NIL_ARRAY;
 /// Creates a fresh keyspace with `databases` databases.
 #[napi(catch_unwind)]
 pub fn engine_init(databases: u32) {
+    crate::alloc::tune_malloc();
     keyspace::init(databases as usize);
 }
 
