@@ -49,6 +49,7 @@ export class Transactions {
   begin(client: Client): void {
     client.multiCount = 0;
     client.multiWrites = false;
+    client.multiNotStale = false;
     // The state object is kept between transactions (one allocation per client, not per MULTI).
     let st = client.multiState;
     // MULTI inside EXEC runs (it is never queued) and fails as nested: a fresh state only if that ever changes.
@@ -64,6 +65,7 @@ export class Transactions {
     tx.specs[i] = spec;
     tx.argvs[i] = argv;
     if ((spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) client.multiWrites = true;
+    if (!spec.flags.includes("stale")) client.multiNotStale = true;
   }
 
   /** A command was refused while queueing (Redis's flagTransaction). */
@@ -85,6 +87,7 @@ export class Transactions {
       if (!st.running) clearSlots(st, client.multiCount);
       client.multiCount = -1;
       client.multiWrites = false;
+      client.multiNotStale = false;
     }
     if (client.flags.size !== 0) client.flags.delete(DIRTY_CAS); // set by a touch that also unwatched: the table may be empty
     if (this.watch.size() > 0) this.watch.unwatchAll(client);

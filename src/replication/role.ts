@@ -107,7 +107,9 @@ export class Replication {
       return null;
     }
     if (write && c.bool("replica-read-only")) return READONLY;
-    if (link.state !== "connected" && !c.bool("replica-serve-stale-data") && !spec.flags.includes("stale")) return MASTERDOWN;
+    // EXEC is allowed stale, unless it would run a queued command that is not (Redis's cmd_inv_flags & CMD_STALE).
+    const stale = spec.flags.includes("stale") && !(spec.name === "exec" && client.multiNotStale);
+    if (link.state !== "connected" && !c.bool("replica-serve-stale-data") && !stale) return MASTERDOWN;
     return null;
   };
 

@@ -79,6 +79,8 @@ export class Client {
   denyBlocking = false;
   /** Whether the queued transaction holds a write (CLIENT PAUSE WRITE holds its EXEC). */
   multiWrites = false;
+  /** Whether the queued transaction holds a command a stale replica refuses (EXEC then answers -MASTERDOWN). */
+  multiNotStale = false;
   /** The commands queued in MULTI, kept by src/multi (null until the first MULTI). */
   multiState: MultiState | null = null;
   /** CLIENT TRACKING REDIRECT target, -1 when not tracking (kept by tracking). */
