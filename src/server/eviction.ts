@@ -70,6 +70,11 @@ export class Eviction {
     return outcome;
   }
 
+  /** Redis's startEvictionTimeProc: evicts on a later turn of the loop, outside any command. */
+  startProc(): void {
+    if (this.proc === null) this.proc = setImmediate(() => this.continue());
+  }
+
   /** Redis's evictionTimeProc: keeps evicting on later turns until memory is under the limit. */
   private continue(): void {
     this.proc = null;
@@ -176,8 +181,9 @@ export function installEviction(server: Server, ev: Eviction): void {
         if (ev.clientsLimit !== 0) ev.evictedClients += evictClients(server, ev.clientsLimit, null, 0);
       }
       apply();
-      // CONFIG SET maxmemory evicts at once (Redis's performEvictions in its apply function).
-      if (name === "maxmemory" && ev.maxmemory !== 0) ev.perform();
+      // CONFIG SET maxmemory evicts on the next turn, outside the command (Redis's updateMaxmemory
+      // starts the eviction time proc): each evicted key then propagates as its own DEL.
+      if (name === "maxmemory" && ev.maxmemory !== 0) ev.startProc();
     }
     if (name === "lazyfree-lazy-eviction") server.writePath.lazyEviction = cfg.bool(name);
   });

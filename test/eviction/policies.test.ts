@@ -132,6 +132,26 @@ describe("maxmemory policies", () => {
     }
   });
 
+  it("CONFIG SET maxmemory evicts after the command, each key its own unit (not a MULTI inside CONFIG SET)", async () => {
+    await r.flushall();
+    await r.config("SET", "maxmemory", "0");
+    await r.set("asdf1", "1");
+    await r.set("asdf2", "2");
+    await r.set("asdf3", "3");
+    const units: string[][] = [];
+    const stop = srv.server.writePath.onPropagate((ops: PropagatedOp[]) => units.push(ops.map((o) => o.argv.map((a) => a.toString()).join(" "))));
+    try {
+      await r.config("SET", "maxmemory-policy", "allkeys-lru");
+      await r.config("SET", "maxmemory", "1");
+      await waitFor(async () => (await r.dbsize()) === 0);
+    } finally {
+      await r.config("SET", "maxmemory", "0");
+      await r.config("SET", "maxmemory-policy", "noeviction");
+      stop();
+    }
+    expect(units.map((u) => u.join("; ")).sort()).toEqual(["DEL asdf1", "DEL asdf2", "DEL asdf3"]);
+  });
+
   it("an eviction breaks WATCH", async () => {
     await limit(r, "volatile-ttl", 1_000_000);
     const watcher = r.duplicate();
