@@ -10,7 +10,8 @@ import { replyHelp } from "../commands/help.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { scripting } from "../engine/index.js";
 import { cached, createScript, flushScripts, type CachedScript } from "./cache.js";
-import { SCRIPT_FLAG_ALLOW_OOM, SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "./shebang.js";
+import { SCRIPT_FLAG_ALLOW_OOM, SCRIPT_FLAG_ALLOW_STALE, SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "./shebang.js";
+import { MISCONF } from "../persistence/index.js";
 import { SCRIPT_OOM } from "../server/eviction.js";
 import { diskError, killScript, runningScript, suspend, withScript } from "./bridge.js";
 import "./info.js";
@@ -18,6 +19,42 @@ import { introspection } from "../commands/introspection.js";
 import { feedMonitors } from "../commands/monitor-feed.js";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
+
+/** Redis's shared.masterdownerr and the script forms of its refusals (scriptPrepareForRun). */
+const MASTERDOWN_SCRIPT =
+  "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.";
+const MISCONF_SCRIPT = "Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.";
+
+/**
+ * Why a script with `flags` may not start now, in Redis's scriptPrepareForRun order, or null:
+ * a stale replica (unless allow-stale), then for scripts that may write a read-only replica,
+ * the disk, *_RO, min-replicas-to-write, then memory (unless allow-oom).
+ */
+function scriptRefusal(c: Ctx, flags: number, compat: boolean, ro: boolean): string | null {
+  const server = c.server;
+  // The replication gate answers as for a command: GET shows a stale link, SET a read-only replica or too few replicas.
+  const gate = server.replicationGate;
+  const asRead = gate?.(c.client, server.commands.get("get")!) ?? null;
+  const stale = asRead !== null && asRead.startsWith("MASTERDOWN");
+  if (compat) return stale ? asRead : null;
+  if (stale && (flags & SCRIPT_FLAG_ALLOW_STALE) === 0) return MASTERDOWN_SCRIPT;
+  if ((flags & SCRIPT_FLAG_NO_WRITES) === 0) {
+    const asWrite = gate?.(c.client, server.commands.get("set")!) ?? null;
+    if (asWrite !== null && asWrite.startsWith("READONLY")) return "READONLY Can not run script with write flag on readonly replica";
+    const disk = diskError.of(server);
+    if (disk !== null) {
+      if (disk === MISCONF) return `MISCONF ${MISCONF_SCRIPT}`;
+      // The AOF's error ends with the system's reason, as Redis's strerror(aof_last_write_errno).
+      const reason = disk.slice(disk.lastIndexOf(": ") + 2);
+      return `MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: ${reason}`;
+    }
+    if (ro) return "ERR Can not execute a script with write flag using *_ro command.";
+    if (asWrite !== null && asWrite.startsWith("NOREPLICAS")) return asWrite;
+  }
+  const ev = server.eviction;
+  if (ev.maxmemory !== 0 && ev.preCommandOom && (flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) === 0) return SCRIPT_OOM;
+  return null;
+}
 
 /**
  * Runs a script or function for the command in `c` after Redis's
@@ -28,24 +65,9 @@ const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exec: (busyMs: number) => number): void {
   c.propagate = null; // the script's commands propagate themselves
   const compat = (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0;
-  // A script that may write, on a read-only replica or without enough good replicas (scriptPrepareForRun).
-  const gate = c.server.replicationGate;
-  if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0 && gate !== null) {
-    const why = gate(c.client, c.server.commands.get("set")!);
-    if (why !== null && why.startsWith("READONLY")) return c.r.error("READONLY Can not run script with write flag on readonly replica");
-    if (why !== null && why.startsWith("NOREPLICAS") && !ro) return c.r.error(why);
-  }
-  if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0 && ro) {
-    return c.r.error("ERR Can not execute a script with write flag using *_ro command.");
-  }
   if (runningScript() !== null) return c.r.error("ERR This Redis command is not allowed from script");
-  // scriptPrepareForRun's order: memory first, then a script that may write while the disk refuses writes.
-  const ev = c.server.eviction;
-  if (!compat && ev.maxmemory !== 0 && ev.preCommandOom && (flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) === 0) return c.r.error(SCRIPT_OOM);
-  if (!compat && (flags & SCRIPT_FLAG_NO_WRITES) === 0) {
-    const why = diskError.of(c.server);
-    if (why !== null) return c.r.error(why);
-  }
+  const refusal = scriptRefusal(c, flags, compat, ro);
+  if (refusal !== null) return c.r.error(refusal);
   const run = {
     server: c.server,
     client: c.client,

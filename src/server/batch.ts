@@ -44,9 +44,7 @@ export class BatchPath {
       // Propagation alone (AOF, replicas) is done from the log; anything needing every change is not.
       !s.writePath.recording &&
       !s.paused() &&
-      // A replica (read-only, stale data) or min-replicas-to-write: execute() checks each command.
-      s.replicationGate === null &&
-      // -BUSY, -LOADING, -MISCONF: execute() answers them.
+      // -BUSY, -LOADING, -MISCONF, a replica's or min-replicas' refusals: execute() answers them.
       !refusingCommands(s) &&
       introspection(s).monitors.size === 0 &&
       // maxmemory: evicted back under the limit with room for what the batch may store, or each command goes through execute()'s OOM check.

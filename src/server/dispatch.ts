@@ -1,4 +1,4 @@
-import { CMD_LOADING, CMD_NO_AUTH, CMD_WRITE, type CommandSpec } from "../commands/types.js";
+import { CMD_LOADING, CMD_MAY_REPLICATE, CMD_NO_AUTH, CMD_WRITE, type CommandSpec } from "../commands/types.js";
 import { MISCONF, writesDenied } from "../persistence/index.js";
 import { call } from "./call.js";
 import { CommandNames } from "./command-names.js";
@@ -11,6 +11,7 @@ import { queueInMulti, refused } from "../multi/queue.js";
 import { refusedWhileSubscribed } from "../pubsub/subscribed-mode.js";
 import { busy, diskError, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
 import { CLIENT_EVICTED } from "./eviction.js";
+import { effectiveSpec } from "../scripting/command-flags.js";
 
 /** Finds the table entry for argv (a subcommand when the command has them), or replies with the error. */
 export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec | null {
@@ -52,19 +53,25 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     const why = refusedWhileSubscribed(spec);
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
+  // The checks below judge a script command by its script's declared flags (Redis's getCommandFlags),
+  // worked out only when one of them applies.
+  let judged = server.eviction.active || server.replicationGate !== null ? effectiveSpec(spec, argv) : spec;
   // maxmemory: evict first; when nothing can be evicted, commands that may grow memory are refused (src/server/eviction.ts).
   if (server.eviction.active && busy.script === null) {
-    const why = server.eviction.beforeCommand(client, spec, argv);
+    const why = server.eviction.beforeCommand(client, judged, argv);
     if (why === CLIENT_EVICTED) return;
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
   // Writes (and PING) are refused while the disk refuses them (Redis's writeCommandsDeniedByDiskError).
-  if ((spec.bits & CMD_WRITE) !== 0 || spec.name === "ping" || (spec.name === "exec" && client.multiWrites)) {
+  if ((spec.bits & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0 || spec.name === "ping" || spec.name === "exec") {
     const why = deniedByDiskError(server);
-    if (why !== null) return reject(server, client, spec, argv, r, start, why);
+    if (why !== null) {
+      if (judged === spec) judged = effectiveSpec(spec, argv);
+      if ((judged.bits & CMD_WRITE) !== 0 || spec.name === "ping" || (spec.name === "exec" && client.multiWrites)) return reject(server, client, spec, argv, r, start, why);
+    }
   }
   if (server.replicationGate !== null) {
-    const why = server.replicationGate(client, spec);
+    const why = server.replicationGate(client, judged);
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
   if (server.loading && (spec.bits & CMD_LOADING) === 0 && client.id !== AOF_CLIENT_ID) return reject(server, client, spec, argv, r, start, LOADING);
@@ -81,11 +88,18 @@ const LOADING = "LOADING Redis is loading the dataset in memory";
 
 /**
  * Whether a server-wide state holds under which execute() refuses some commands
- * (a busy script, loading, a disk error, sentinel mode's own command table): paths that run commands without
+ * (a busy script, loading, a disk error, sentinel mode's own command table, a
+ * replica's or min-replicas-to-write's gate): paths that run commands without
  * execute() (the batch path) leave them all to it then.
  */
 export function refusingCommands(server: Server): boolean {
-  return busy.script !== null || server.loading || server.sentinelMode || deniedByDiskError(server) !== null;
+  return (
+    busy.script !== null ||
+    server.loading ||
+    server.sentinelMode ||
+    server.replicationGate !== null ||
+    deniedByDiskError(server) !== null
+  );
 }
 
 /** The MISCONF error while a BGSAVE failed (stop-writes-on-bgsave-error) or the AOF cannot be written, or null. */

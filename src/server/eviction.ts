@@ -9,11 +9,7 @@
  */
 import { evict, state } from "../engine/index.js";
 import { infoProviders } from "../commands/info.js";
-import { SCRIPT_FLAG_ALLOW_OOM, SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "../scripting/shebang.js";
 import type { CommandSpec } from "../commands/types.js";
-import { cached, sha1hex } from "../scripting/cache.js";
-import { parseShebang } from "../scripting/shebang.js";
-import { findFunction } from "../scripting/library.js";
 import type { Client } from "./client.js";
 import { clientBuffers } from "./client-buffers.js";
 import { clientsLimit, evictClients } from "./client-eviction.js";
@@ -110,7 +106,7 @@ export class Eviction {
       this.preCommandOom = false;
       return null;
     }
-    let deny = spec.flags.includes("denyoom") || scriptDeniesOom(spec, argv);
+    let deny = spec.flags.includes("denyoom");
     if (spec.name === "exec" && client.multiState) deny ||= client.multiState.specs.some((q) => q !== null && q.flags.includes("denyoom"));
     if (client.multiCount >= 0 && !MULTI_ALLOWED.has(spec.name) && !spec.flags.includes("no_multi")) deny = true;
     if (deny) return OOM;
@@ -131,30 +127,6 @@ export class Eviction {
     this.clientsMemory = clientBuffers.normal = normal;
     this.replicasMemory = clientBuffers.replicas = replicas;
   }
-}
-
-/**
- * Whether a script command (EVAL*, FCALL*) is denyoom by its shebang flags
- * (Redis's evalGetCommandFlags / fcallGetCommandFlags): flags that let it write, without allow-oom.
- */
-function scriptDeniesOom(spec: CommandSpec, argv: Buffer[]): boolean {
-  const flags = scriptFlags(spec.name, argv);
-  if (flags === null || (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0) return false;
-  return (flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) === 0;
-}
-
-/** A script command's shebang flags, or null (not a script command, or not found). */
-function scriptFlags(name: string, argv: Buffer[]): number | null {
-  if (argv.length < 2) return null;
-  if (name === "eval" || name === "eval_ro") {
-    const have = cached(sha1hex(argv[1]));
-    if (have) return have.flags;
-    const sb = parseShebang(argv[1]);
-    return typeof sb === "string" ? null : sb.flags;
-  }
-  if (name === "evalsha" || name === "evalsha_ro") return cached(argv[1].toString("latin1").toLowerCase())?.flags ?? null;
-  if (name === "fcall" || name === "fcall_ro") return findFunction(argv[1].toString())?.flags ?? null;
-  return null;
 }
 
 /** Keeps the engine's eviction settings equal to the config's; registers INFO's fields and the cron's measure. */

@@ -37,4 +37,23 @@ describe("replication: a stale replica", () => {
     }
     expect(await f.r.get("xx")).toBe("1");
   });
+
+  it("judges scripts by their declared flags at dispatch, as Redis 7.2 (getCommandFlags)", async () => {
+    const run = (body: string, cmd = "EVAL") => f.r.call(cmd, body, "0").then(String, (e: Error) => e.message);
+    try {
+      await f.r.config("SET", "replica-serve-stale-data", "no");
+      await f.r.call("REPLICAOF", "127.0.0.1", "1");
+      // No shebang: EVAL's own flags (stale), then scriptPrepareForRun's MASTERDOWN.
+      expect(await run("return 1")).toMatch(/^MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'/);
+      // A shebang that may write: a write for the read-only replica check, which comes first.
+      expect(await run("#!lua\nreturn 1")).toBe("READONLY You can't write against a read only replica.");
+      expect(await run("#!lua flags=allow-stale,no-writes\nreturn 1")).toBe("1");
+      expect(await run("#!lua flags=allow-stale\nreturn 1")).toBe("READONLY You can't write against a read only replica.");
+      await f.r.config("SET", "replica-serve-stale-data", "yes");
+      expect(await run("#!lua\nreturn 1", "EVAL_RO")).toBe("READONLY You can't write against a read only replica.");
+    } finally {
+      await f.r.call("REPLICAOF", "NO", "ONE");
+    }
+    expect(await run("#!lua\nreturn 1", "EVAL_RO")).toBe("ERR Can not execute a script with write flag using *_ro command.");
+  });
 });
