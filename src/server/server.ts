@@ -23,6 +23,7 @@ import { trackLazyfree } from "../commands/lazyfree.js";
 import { Eviction, installEviction } from "./eviction.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { readsDirect, setReader } from "./direct-read.js";
+import { sendTo } from "./socket-write.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
 
@@ -462,7 +463,7 @@ export class Server {
       client.lastBatchBytes = out.length;
       this.stats.netOutputBytes += out.length;
       const socket = client.socket;
-      const more = socket.write(out);
+      const more = sendTo(socket, client.fd, out);
       r.release(socket.writableLength !== 0);
       this.checkOutputLimits(client, true);
       if (client.outputWait && more && !client.closed) {
@@ -509,7 +510,7 @@ export class Server {
       if (client.pendingBytes > 0) this.flushPendingOf(client);
       if (client.closed) return;
       this.stats.netOutputBytes += n;
-      client.socket.write(n === bytes.length ? bytes : bytes.subarray(start, end));
+      sendTo(client.socket, client.fd, n === bytes.length ? bytes : bytes.subarray(start, end));
       this.checkOutputLimits(client, true);
       return;
     }
@@ -584,12 +585,12 @@ export class Server {
     this.stats.netOutputBytes += n;
     const out = client.pendingOut!.take(this.arena, n);
     const socket = client.socket;
-    if (out.buffer !== this.arena.buf.buffer) socket.write(out);
+    if (out.buffer !== this.arena.buf.buffer) sendTo(socket, client.fd, out);
     else if (socket.writableLength > 0) {
       // Backed up already: its own copy, so a slow client does not keep the arena alive.
       socket.write(Buffer.from(out));
     } else {
-      socket.write(out);
+      sendTo(socket, client.fd, out);
       if (socket.writableLength > 0) this.arena.pinned = true;
     }
     this.checkOutputLimits(client, true);
