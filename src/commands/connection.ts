@@ -13,13 +13,10 @@ const EMPTY = Buffer.alloc(0);
 
 /** Logs `user` in with `password`; replies with the error and returns false when refused. */
 function authenticate(c: Ctx, user: Buffer, password: Buffer): boolean {
-  const name = user.toString("latin1");
-  if (!c.server.auth.check(name, password)) {
+  if (!c.server.auth.authenticate(c.client, user, password, c.argv[0])) {
     c.r.error(WRONGPASS);
     return false;
   }
-  c.client.authenticated = true;
-  c.client.user = name;
   return true;
 }
 
@@ -136,7 +133,7 @@ export const connectionCommands: CommandDef[] = [
       const { argv, r } = c;
       if (argv.length > 3) return r.error(SYNTAX);
       if (argv.length === 2) {
-        if (c.server.auth.defaultNoPass()) {
+        if (c.server.auth.defaultUser.nopass) {
           return r.error(
             "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
           );

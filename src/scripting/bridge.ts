@@ -234,6 +234,10 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | num
   if (!spec) return refuse(run, undefined, UNKNOWN);
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return refuse(run, spec, ARITY);
   if (!debugFlags.disableDenyScripts && spec.flags.includes("noscript")) return refuse(run, spec, NOSCRIPT);
+  if (!run.client.user.unrestricted) {
+    const why = run.server.auth.refusal(run.client, spec, argv, "lua");
+    if (why !== null) return refuse(run, spec, errorReply("ERR ACL failure in script: " + why));
+  }
   if (run.readonly && (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) return refuse(run, spec, READONLY);
   // Until the script wrote, a write is refused on a read-only replica, while the disk refuses writes,
   // or with too few good replicas (Redis's scriptVerifyWriteCommandAllow).
