@@ -52,7 +52,9 @@ export class Acl {
     server.config.onChange((name, value) => {
       if (name === "requirepass") this.setDefaultPassword(value);
     });
-    const err = loadUsersAtStartup(server, server.config.aclUsers);
+    server.config.aclUserLines = () =>
+      server.config.get("aclfile") !== "" ? [] : this.sortedUsers().map((u) => `user ${u.name} ${u.describe()}`);
+    const err = loadUsersAtStartup(server, this, server.config.aclUsers);
     if (err !== null) throw new Error(err);
   }
 

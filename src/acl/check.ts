@@ -129,3 +129,18 @@ export function userCanChannel(user: User, channel: Buffer, pattern: boolean): b
   }
   return false;
 }
+
+/**
+ * Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess: whether a selector both
+ * allows the command and reaches every key with `need` (READ/WRITE) access
+ * (SORT's BY and GET patterns name keys no check can see).
+ */
+export function userHasUnrestrictedKeyAccess(user: User, spec: CommandSpec, argv: Buffer[], need: number): boolean {
+  let keys: Positions | null = null;
+  const keysOnce = () => (keys ??= keysOf(spec, argv));
+  for (const s of user.selectors) {
+    if (selectorCheck(s, spec, argv, keysOnce) !== null) continue;
+    if (s.allKeys || s.patterns.some((p) => (p.flags & need) === need && p.pattern === "*")) return true;
+  }
+  return false;
+}

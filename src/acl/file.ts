@@ -6,7 +6,8 @@
 import fs from "node:fs";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
-import { hasSpaces, mergeSelectorArgs, RuleFailure, User } from "./user.js";
+import type { Acl } from "./acl.js";
+import { hasSpaces, mergeSelectorArgs, RuleFailure, RULE_ERRORS, User } from "./user.js";
 
 export function aclFile(server: Server): string {
   return server.config.get("aclfile");
@@ -17,14 +18,13 @@ export function aclFile(server: Server): string {
  * ones (the default user keeps its identity; clients of the others are
  * disconnected). Returns null, or the errors found (nothing changed then).
  */
-export function loadAclFile(server: Server, file: string, caller: Client | null): string | null {
+export function loadAclFile(server: Server, acl: Acl, file: string, caller: Client | null): string | null {
   let text: string;
   try {
     text = fs.readFileSync(file, "latin1");
   } catch (e) {
     return `Error loading ACLs, opening file '${file}': ${describeError(e)}`;
   }
-  const acl = server.auth;
   const users = new Map<string, User>();
   let errors = "";
   text.split("\n").forEach((raw, i) => {
@@ -69,25 +69,24 @@ export function loadAclFile(server: Server, file: string, caller: Client | null)
     }
   });
   if (errors !== "") return errors + "WARNING: ACL errors detected, no change to the previously active ACL rules was performed";
-  replaceUsers(server, users, caller);
+  replaceUsers(server, acl, users, caller);
   return null;
 }
 
 /** The loaded users take the place of all others; the default user keeps its identity (clients point at it). */
-function replaceUsers(server: Server, users: Map<string, User>, caller: Client | null): void {
-  const acl = server.auth;
+function replaceUsers(server: Server, acl: Acl, users: Map<string, User>, caller: Client | null): void {
   const old = [...acl.users.values()].filter((u) => u !== acl.defaultUser);
   const newDefault = users.get("default");
   if (newDefault) acl.defaultUser.copyFrom(newDefault);
-  else acl.defaultUser.copyFrom(defaultRules(server));
+  else acl.defaultUser.copyFrom(defaultRules(server, acl));
   acl.users.clear();
   acl.users.set("default", acl.defaultUser);
   for (const [name, u] of users) if (name !== "default") acl.users.set(name, u);
   for (const u of old) acl.disconnectClientsOf(u, caller);
 }
 
-function defaultRules(server: Server): User {
-  const u = server.auth.newUser("default");
+function defaultRules(server: Server, acl: Acl): User {
+  const u = acl.newUser("default");
   for (const r of ["+@all", "~*", "&*", "on", "nopass"]) u.apply(server, r);
   return u;
 }
@@ -126,16 +125,20 @@ function describeError(e: unknown): string {
 }
 
 /** At start: the configuration file's users (Redis's ACLLoadConfiguredUsers), or the ACL file's. Returns an error to exit with, or null. */
-export function loadUsersAtStartup(server: Server, lines: string[][]): string | null {
+export function loadUsersAtStartup(server: Server, acl: Acl, lines: string[][]): string | null {
   const file = aclFile(server);
   if (file !== "" && lines.length > 0) {
     return "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.";
   }
   if (file !== "") {
-    const err = loadAclFile(server, file, null);
+    const err = loadAclFile(server, acl, file, null);
     return err === null ? null : `Aborting Redis startup because of ACL errors: ${err}`;
   }
-  const acl = server.auth;
+  const seen = new Set<string>();
+  for (const argv of lines) {
+    if (seen.has(argv[0])) return `Error in user declaration '${argv[0]}': ${RULE_ERRORS.EALREADY}`;
+    seen.add(argv[0]);
+  }
   for (const argv of lines) {
     const name = argv[0];
     if (hasSpaces(name)) return "Spaces not allowed in ACL usernames";

@@ -161,7 +161,7 @@ const NO_FILE =
 function load(c: Ctx): void {
   const file = aclFile(c.server);
   if (file === "") return c.r.error(NO_FILE);
-  const err = loadAclFile(c.server, file, c.client);
+  const err = loadAclFile(c.server, c.server.auth, file, c.client);
   if (err !== null) return c.r.error(ERR(err));
   c.r.ok();
 }

@@ -9,6 +9,7 @@ import { clientCommand, INVALID_NAME } from "./client.js";
 
 const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 const PONG = Buffer.from("pong");
+const NO_CLUSTER = "ERR This instance has cluster support disabled";
 const EMPTY = Buffer.alloc(0);
 
 /** Logs `user` in with `password`; replies with the error and returns false when refused. */
@@ -124,6 +125,9 @@ export const connectionCommands: CommandDef[] = [
       c.client.closeAfterReply = true;
     },
   },
+  // Cluster mode's connection commands: this server has none (Redis without cluster-enabled).
+  { name: "readonly", arity: 1, flags: "fast loading stale", acl: "fast connection", handler: (c) => c.r.error(NO_CLUSTER) },
+  { name: "readwrite", arity: 1, flags: "fast loading stale", acl: "fast connection", handler: (c) => c.r.error(NO_CLUSTER) },
   {
     name: "auth",
     arity: -2,

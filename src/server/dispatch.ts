@@ -50,6 +50,7 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
   if (!client.authenticated && (spec.bits & CMD_NO_AUTH) === 0) return reject(server, client, spec, argv, r, start, "NOAUTH Authentication required.");
   // ACL: users that may run anything anywhere (the default one, unless changed) skip the check.
   if (!client.user.unrestricted) {
+    client.lastCommand = spec.name; // as Redis sets it at lookup: ACL LOG's client-info names the command
     const why = server.auth.refusal(client, spec, argv, client.multiCount >= 0 ? "multi" : "toplevel");
     if (why !== null) return reject(server, client, spec, argv, r, start, ["NOPERM ", Buffer.from(why, "latin1")]);
   }
