@@ -10,7 +10,7 @@ import { infoProviders } from "../commands/info.js";
 import { pubsubOf } from "../pubsub/index.js";
 import { checkCommand, denialMessage, channelAllowed, DENIED_AUTH, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY, type Denial } from "./check.js";
 import { loadUsersAtStartup } from "./file.js";
-import { mergeSelectorArgs, RuleFailure, User, hasSpaces } from "./user.js";
+import { DEFAULT_USER_RULES, mergeSelectorArgs, RuleFailure, User, hasSpaces } from "./user.js";
 
 /** Where a refusal happened (Redis's ACL_LOG_CTX_*). */
 export type LogContext = "toplevel" | "multi" | "lua" | "module";
@@ -41,7 +41,7 @@ export class Acl {
 
   constructor(private readonly server: Server) {
     const u = this.newUser("default");
-    for (const r of ["+@all", "~*", "&*", "on", "nopass"]) u.apply(server, r);
+    for (const r of DEFAULT_USER_RULES) u.apply(server, r);
     this.defaultUser = u;
     this.users.set("default", u);
     infoProviders.set("acl_access_denied_auth", (s) => s.auth.denied.auth);

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { Acl } from "./acl.js";
-import { hasSpaces, mergeSelectorArgs, RuleFailure, RULE_ERRORS, User } from "./user.js";
+import { DEFAULT_USER_RULES, hasSpaces, mergeSelectorArgs, RuleFailure, RULE_ERRORS, User } from "./user.js";
 
 export function aclFile(server: Server): string {
   return server.config.get("aclfile");
@@ -87,7 +87,7 @@ function replaceUsers(server: Server, acl: Acl, users: Map<string, User>, caller
 
 function defaultRules(server: Server, acl: Acl): User {
   const u = acl.newUser("default");
-  for (const r of ["+@all", "~*", "&*", "on", "nopass"]) u.apply(server, r);
+  for (const r of DEFAULT_USER_RULES) u.apply(server, r);
   return u;
 }
 

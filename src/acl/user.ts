@@ -53,9 +53,13 @@ export function hasSpaces(s: string): boolean {
   return /[ \t\n\v\f\r\0]/.test(s);
 }
 
-export function hashPassword(clear: string): string {
-  return createHash("sha256").update(Buffer.from(clear, "latin1")).digest("hex");
+/** Redis's ACLHashPassword: SHA-256 in lowercase hex. */
+export function hashPassword(clear: string | Buffer): string {
+  return createHash("sha256").update(typeof clear === "string" ? Buffer.from(clear, "latin1") : clear).digest("hex");
 }
+
+/** The default user's rules when nothing configures it (Redis's ACLCreateDefaultUser). */
+export const DEFAULT_USER_RULES = ["+@all", "~*", "&*", "on", "nopass"];
 
 function validHash(h: string): boolean {
   return /^[0-9a-f]{64}$/.test(h);
@@ -387,9 +391,7 @@ export class User {
 
   /** Whether `password` logs this user in (its flags aside from on/off). */
   matches(password: Buffer): boolean {
-    if (this.nopass) return true;
-    const hash = createHash("sha256").update(password).digest("hex");
-    return this.passwords.includes(hash);
+    return this.nopass || this.passwords.includes(hashPassword(password));
   }
 
   /** Redis's ACLDescribeUser: the rules that recreate the user (ACL LIST, the ACL file). */
