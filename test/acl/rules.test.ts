@@ -169,7 +169,8 @@ function rng(seed: number): () => number {
 const RULES = [
   "+get", "-get", "+set", "-set", "+@read", "-@read", "+@write", "-@write", "+@string", "-@string", "+@list", "-@hash",
   "+@keyspace", "-@keyspace", "+@pubsub", "-@pubsub", "+@all", "-@all", "+config|get", "-config", "+config", "+lpush",
-  "+client|id", "-client", "+sort", "+eval", "+publish", "+subscribe", "+psubscribe",
+  "+client|id", "-client", "+sort", "+eval", "+publish", "+subscribe", "+psubscribe", "+@slow", "-@slow", "+@fast",
+  "+@connection", "-@admin", "+@dangerous", "-@scripting", "+select|1", "+client", "-client|kill",
   "~k*", "%R~r*", "%W~w*", "%RW~b*", "~*", "resetkeys", "allkeys", "&c*", "&chan", "allchannels", "resetchannels",
 ];
 const PROBES: string[][] = [
@@ -179,12 +180,14 @@ const PROBES: string[][] = [
   ["eval", "return 1", "1", "k1"], ["eval", "return 1", "1", "x"], ["sort", "k1"], ["sort", "k1", "store", "w1"],
   ["publish", "chan", "m"], ["publish", "c1", "m"], ["publish", "x", "m"], ["subscribe", "chan", "x"], ["psubscribe", "c*"], ["psubscribe", "c1"],
   ["mset", "k1", "a", "w1", "b"], ["hset", "k1", "f", "v"], ["object", "encoding", "r1"], ["ping"], ["auth", "a", "b"],
+  ["client", "info"], ["config", "resetstat"], ["select", "1"], ["select", "2"], ["flushall"], ["keys", "*"], ["fcall", "f", "1", "k1"],
+  ["xreadgroup", "group", "g", "c", "streams", "r1", ">"], ["georadius", "w1", "0", "0", "1", "m", "store", "r1"],
 ];
 
 describe("ACL verdicts in a seeded random walk", () => {
   it("allows and refuses the same commands as redis-server", async () => {
-    const rand = rng(20261130);
-    for (let round = 0; round < 25; round++) {
+    const rand = rng(Number(process.env.ACL_SEED ?? 20261130));
+    for (let round = 0; round < 40; round++) {
       await users();
       const rules: Arg[] = ["on", "nopass"];
       for (let i = 0, n = 1 + Math.floor(rand() * 6); i < n; i++) rules.push(RULES[Math.floor(rand() * RULES.length)]);
