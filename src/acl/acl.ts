@@ -10,7 +10,8 @@ import { infoProviders } from "../commands/info.js";
 import { pubsubOf } from "../pubsub/index.js";
 import { checkCommand, denialMessage, channelAllowed, DENIED_AUTH, DENIED_CHANNEL, DENIED_CMD, DENIED_KEY, type Denial } from "./check.js";
 import { loadUsersAtStartup } from "./file.js";
-import { DEFAULT_USER_RULES, mergeSelectorArgs, RuleFailure, User, hasSpaces } from "./user.js";
+import { DEFAULT_USER_RULES, mergeSelectorArgs, User } from "./user.js";
+import { RuleFailure, hasSpaces } from "./selector.js";
 
 /** Where a refusal happened (Redis's ACL_LOG_CTX_*). */
 export type LogContext = "toplevel" | "multi" | "lua" | "module";

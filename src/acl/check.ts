@@ -8,7 +8,8 @@
 import { commandKeys } from "../commands/command.js";
 import { CMD_NO_AUTH, type CommandSpec } from "../commands/types.js";
 import { globMatch } from "../engine/keys.js";
-import { READ, WRITE, type Selector, type User } from "./user.js";
+import { READ, WRITE, type Selector } from "./selector.js";
+import type { User } from "./user.js";
 
 /** Redis's ACL_DENIED_* codes (a larger one wins when several selectors fail). */
 export const DENIED_CMD = 1;

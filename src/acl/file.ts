@@ -7,7 +7,8 @@ import fs from "node:fs";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { Acl } from "./acl.js";
-import { DEFAULT_USER_RULES, hasSpaces, mergeSelectorArgs, RuleFailure, RULE_ERRORS, User } from "./user.js";
+import { DEFAULT_USER_RULES, mergeSelectorArgs, User } from "./user.js";
+import { hasSpaces, RuleFailure, RULE_ERRORS } from "./selector.js";
 
 export function aclFile(server: Server): string {
   return server.config.get("aclfile");

@@ -5,7 +5,7 @@
 import { engineHandler } from "./engine-command.js";
 import type { CommandDef, Ctx, Handler, KeySpec } from "./types.js";
 import { userHasUnrestrictedKeyAccess } from "../acl/check.js";
-import { READ } from "../acl/user.js";
+import { READ } from "../acl/selector.js";
 
 const SORTED_KEY: KeySpec = { flags: ["RO", "access"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } };
 const PATTERN_KEYS: KeySpec = {
