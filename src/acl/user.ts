@@ -186,7 +186,7 @@ export function mergeSelectorArgs(args: string[]): string[] | { unmatched: strin
 /** The user of connections that obey no ACL (the AOF loader, a replica's master): Redis's NULL user. */
 export const SUPERUSER: User = (() => {
   const u = new User("(superuser)", () => true);
-  u.flags = new Set(["on", "nopass"]);
+  u.flags = new Set(["on", "nopass", "skip-sanitize-payload"]); // a master's RESTORE is not sanitized either
   u.unrestricted = true;
   return u;
 })();

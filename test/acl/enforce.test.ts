@@ -14,7 +14,7 @@ import type { RunningServer } from "../../src/index.js";
 
 let srv: RunningServer;
 let admin: RespConnection;
-useNodis({}, { conn: true }, (f) => ({ srv, conn: admin } = f));
+useNodis({ "enable-debug-command": "yes" }, { conn: true }, (f) => ({ srv, conn: admin } = f));
 
 const bulk = (s: string) => `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
 const err = (s: string) => `-${s}\r\n`;
@@ -245,6 +245,31 @@ describe("users changing under connected clients", () => {
     await admin.call("LPUSH", "list1", "foo");
     expect(String(await reply)).toBe(err("NOPERM No permissions to access a key"));
     c.close();
+  });
+});
+
+describe("skip-sanitize-payload", () => {
+  it("spares the user's RESTOREs deep sanitization under sanitize-dump-payload clients", async () => {
+    await admin.call("HSET", "h", "a", "1", "b", "2", "c", "3");
+    const raw = await admin.call("DUMP", "h");
+    const body = raw.subarray(raw.indexOf(10) + 1, raw.length - 2);
+    const at = body.indexOf(Buffer.from([0x81, 0x62])); // the field "b"
+    body[at + 1] = 0x61; // now a second "a": only a deep check sees it
+    await admin.call("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1");
+    await admin.call("CONFIG", "SET", "sanitize-dump-payload", "clients");
+    try {
+      await admin.call("ACL", "SETUSER", "checked", "on", ">pw", "+@all", "~*");
+      await admin.call("ACL", "SETUSER", "trusted", "on", ">pw", "+@all", "~*", "skip-sanitize-payload");
+      const checked = await login("checked");
+      const trusted = await login("trusted");
+      expect(String(await checked.call("RESTORE", "dup1", "0", body))).toBe(err("ERR Bad data format"));
+      expect(String(await trusted.call("RESTORE", "dup2", "0", body))).toBe("+OK\r\n");
+      checked.close();
+      trusted.close();
+    } finally {
+      await admin.call("CONFIG", "SET", "sanitize-dump-payload", "no");
+      await admin.call("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0");
+    }
   });
 });
 
