@@ -72,7 +72,7 @@ export class Acl {
   }
 
   /** Clients that never logged in run as the default user without AUTH once it needs no password. */
-  private defaultChanged(): void {
+  defaultChanged(): void {
     if (!this.defaultNoPass()) return;
     for (const c of this.server.clients.values()) if (!c.authenticated && c.user === this.defaultUser) c.authenticated = true;
   }

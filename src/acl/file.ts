@@ -80,6 +80,7 @@ function replaceUsers(server: Server, acl: Acl, users: Map<string, User>, caller
   const newDefault = users.get("default");
   if (newDefault) acl.defaultUser.copyFrom(newDefault);
   else acl.defaultUser.copyFrom(defaultRules(server, acl));
+  acl.defaultChanged();
   acl.users.clear();
   acl.users.set("default", acl.defaultUser);
   for (const [name, u] of users) if (name !== "default") acl.users.set(name, u);
