@@ -21,8 +21,12 @@ export function hashPassword(clear: string | Buffer): string {
 /** The default user's rules when nothing configures it (Redis's ACLCreateDefaultUser). */
 export const DEFAULT_USER_RULES = ["+@all", "~*", "&*", "on", "nopass"];
 
-function validHash(h: string): boolean {
-  return /^[0-9a-f]{64}$/.test(h);
+/** The hash a password rule names: of the clear text after `clear` (">", "<"), or given after "#" / "!" (checked). */
+function passwordHash(op: string, clear: string): string {
+  if (op[0] === clear) return hashPassword(op.slice(1));
+  const hash = op.slice(1);
+  if (!/^[0-9a-f]{64}$/.test(hash)) throw new RuleFailure("EBADMSG");
+  return hash;
 }
 
 /** User flags in Redis's order (ACLUserFlags: the order ACL LIST and GETUSER show them). */
@@ -107,21 +111,11 @@ export class User {
       this.flags.delete("nopass");
       this.passwords = [];
     } else if (op[0] === ">" || op[0] === "#") {
-      let hash: string;
-      if (op[0] === ">") hash = hashPassword(op.slice(1));
-      else {
-        hash = op.slice(1);
-        if (!validHash(hash)) throw new RuleFailure("EBADMSG");
-      }
+      const hash = passwordHash(op, ">");
       if (!this.passwords.includes(hash)) this.passwords.push(hash);
       this.flags.delete("nopass");
     } else if (op[0] === "<" || op[0] === "!") {
-      let hash: string;
-      if (op[0] === "<") hash = hashPassword(op.slice(1));
-      else {
-        hash = op.slice(1);
-        if (!validHash(hash)) throw new RuleFailure("EBADMSG");
-      }
+      const hash = passwordHash(op, "<");
       const i = this.passwords.indexOf(hash);
       if (i < 0) throw new RuleFailure("ENODEV");
       this.passwords.splice(i, 1);
