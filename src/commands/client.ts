@@ -167,7 +167,7 @@ function kill(c: Ctx): void {
     if (laddr !== null && cl.laddr !== laddr) continue;
     if (type !== null && cl.type() !== type) continue;
     if (id !== 0 && cl.id !== id) continue;
-    if (user !== null && cl.user !== user) continue;
+    if (user !== null && cl.user.name !== user) continue;
     if (maxAge !== 0 && Math.floor((now - cl.createdAt) / 1000) < maxAge) continue;
     if (cl === c.client && skipme) continue;
     victims.push(cl);

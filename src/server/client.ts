@@ -2,6 +2,7 @@ import type net from "node:net";
 import { RequestParser } from "../protocol/parser.js";
 import type { MultiState } from "../multi/transactions.js";
 import type { PendingRanges } from "./output.js";
+import { SUPERUSER, type User } from "../acl/user.js";
 
 /** CLIENT REPLY state bits (Redis's CLIENT_REPLY_OFF / _SKIP / _SKIP_NEXT). */
 export const REPLY_OFF = 1;
@@ -42,7 +43,8 @@ export class Client {
   name = "";
   libName = "";
   libVer = "";
-  user = "default";
+  /** The ACL user (src/acl); AOF and master clients run as the superuser (no checks). */
+  user: User = SUPERUSER;
   authenticated: boolean;
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
@@ -202,7 +204,7 @@ export class Client {
       ` flags=${this.flagLetters()} db=${this.db} sub=${this.sub} psub=${this.psub} ssub=${this.ssub}` +
       ` multi=${this.multiCount} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
       ` rbs=${rbs} rbp=${rbp} obl=0 oll=${omem > 0 ? 1 : 0} omem=${omem} tot-mem=${totMem}` +
-      ` events=${events} cmd=${this.lastCommand} user=${this.user} redir=${this.trackingRedirect}` +
+      ` events=${events} cmd=${this.lastCommand} user=${this.user.name} redir=${this.trackingRedirect}` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );
   }

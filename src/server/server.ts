@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
 import net from "node:net";
+import { Acl } from "../acl/acl.js";
 import { CMD_NO_AUTH, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { buildCommandTable } from "../commands/index.js";
 import { installIntrospection } from "../commands/introspection.js";
@@ -43,17 +44,6 @@ interface OutputLimit {
   hard: number;
   soft: number;
   softSeconds: number;
-}
-
-/**
- * Who may log in. Until ACLs exist the only user is "default", whose password is
- * `requirepass` (none: "nopass", any password is accepted). ACL replaces these.
- */
-export interface Authenticator {
-  userExists(name: string): boolean;
-  /** Whether the default user needs no password. */
-  defaultNoPass(): boolean;
-  check(user: string, password: Buffer): boolean;
 }
 
 export class Server {
@@ -108,7 +98,8 @@ export class Server {
   /** Clients closed for client-output-buffer-limit / client-query-buffer-limit (INFO stats). */
   outputLimitDisconnections = 0;
   queryLimitDisconnections = 0;
-  auth: Authenticator;
+  /** Users, logging in, permissions (src/acl). */
+  auth: Acl;
   /** Set by replication while this server is a replica (HELLO's role). */
   isReplica = false;
   /** Running as a sentinel (src/sentinel): its own command table, no dataset. */
@@ -146,15 +137,7 @@ export class Server {
     this.commands = buildCommandTable();
     this.log.level = config.get("loglevel") as Logger["level"];
     this.log.file = config.get("logfile");
-    this.auth = {
-      userExists: (name) => name === "default",
-      defaultNoPass: () => this.config.get("requirepass") === "",
-      check: (user, password) => {
-        if (user !== "default") return false;
-        const pass = this.config.get("requirepass");
-        return pass === "" || password.equals(Buffer.from(pass));
-      },
-    };
+    this.auth = new Acl(this);
     this.readOutputLimits();
     const readHot = () => {
       this.hot.maxBulkLen = config.int("proto-max-bulk-len");
@@ -168,8 +151,6 @@ export class Server {
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "hz") this.startTimer();
       if (name === "client-output-buffer-limit") this.readOutputLimits();
-      // The default user became "nopass": nobody needs to authenticate any more.
-      if (name === "requirepass" && value === "") for (const c of this.clients.values()) c.authenticated = true;
     });
     engine.server.init(config.int("databases"));
     // The encodings' thresholds (list-max-listpack-size, ...): the engine keeps a copy.
@@ -254,6 +235,7 @@ export class Server {
       authRequired: !this.auth.defaultNoPass(),
       unixSocket: socket.remoteAddress === undefined ? this.config.get("unixsocket") : null,
     });
+    client.user = this.auth.defaultUser;
     this.clients.set(client.id, client);
     const keepalive = this.config.int("tcp-keepalive");
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
@@ -707,7 +689,7 @@ export class Server {
     client.flags.delete("readonly");
     client.db = 0;
     client.resp = 2;
-    client.user = "default";
+    client.user = this.auth.defaultUser;
     client.authenticated = this.auth.defaultNoPass();
     client.name = "";
     client.replyFlags &= ~(REPLY_OFF | REPLY_SKIP_NEXT);
