@@ -70,6 +70,8 @@ export class RequestParser {
    * millions of tiny arguments.
    */
   private partial = 0;
+  /** The longest bulk of Redis's big-argument size (32 KB) whose header was parsed since takeBigBulkSeen() (src/server/query-buffer.ts). */
+  private bigBulkSeen = 0;
 
   constructor(
     private readonly limits: ParserLimits,
@@ -80,6 +82,28 @@ export class RequestParser {
   /** Bytes received and not yet consumed (client-query-buffer-limit). */
   get pending(): number {
     return this.buf.length - this.pos + this.bigHave + this.partial;
+  }
+
+  /** Bytes received and not yet parsed into arguments (CLIENT LIST qbuf=, Redis's sdslen(querybuf)). */
+  get queryLen(): number {
+    return this.buf.length - this.pos + this.bigHave;
+  }
+
+  /** The bytes of the arguments parsed so far of an unfinished command (CLIENT LIST argv-mem). */
+  get argvBytes(): number {
+    return this.argc < 0 ? 0 : this.partial - this.argi * ARG_OVERHEAD;
+  }
+
+  /** The length of the bulk being received, -1 between bulks (Redis's c->bulklen). */
+  get bulkInProgress(): number {
+    return this.argc < 0 ? -1 : this.bulkLen;
+  }
+
+  /** The longest big bulk whose header was parsed since the last call (0: none); resets it. */
+  takeBigBulkSeen(): number {
+    const n = this.bigBulkSeen;
+    this.bigBulkSeen = 0;
+    return n;
   }
 
   /** Bytes in the query buffer including the commands of this batch already parsed (CLIENT LIST qbuf=). */
@@ -257,6 +281,7 @@ export class RequestParser {
           }
           pos = cr + 2;
           bulkLen = len;
+          if (len >= 32768 && len > this.bigBulkSeen) this.bigBulkSeen = len;
         }
         const avail = buf.length - pos;
         if (avail < bulkLen + 2) {

@@ -23,6 +23,7 @@ import { trackLazyfree } from "../commands/lazyfree.js";
 import { Eviction, installEviction } from "./eviction.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { readsDirect, setReader } from "./direct-read.js";
+import { queryBufferBeforeRun, queryBufferCron, queryBufferRead } from "./query-buffer.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
 
@@ -34,6 +35,8 @@ export type CommandObserver = (client: Client, spec: CommandSpec, argv: Buffer[]
 
 /** With no hard limit for its class, reading from a client pauses while this much of its output is unsent. */
 const OUTPUT_PAUSE_BYTES = 16 * 1024 * 1024;
+/** Redis's static reply buffer per client (PROTO_REPLY_CHUNK_BYTES): output limits count what goes past it. */
+const REPLY_BUFFER_BYTES = 16 * 1024;
 
 /** One client-output-buffer-limit class: bytes, bytes, seconds (0: no limit). */
 interface OutputLimit {
@@ -213,6 +216,7 @@ export class Server {
         this.closeClient(c);
         continue;
       }
+      queryBufferCron(c, now);
       if (c.softLimitSince !== 0 || c.socket.writableLength > 0) this.checkOutputLimits(c, false);
     }
   }
@@ -278,6 +282,8 @@ export class Server {
     client.lastInteraction = Date.now();
     engine.server.setClock(client.lastInteraction);
     const parser = client.parser;
+    const lenBefore = parser.queryLen;
+    const bulkBefore = parser.bulkInProgress;
     parser.feed(chunk, transient);
     if (parser.pending > this.hot.queryBufferLimit) {
       const head = repr(chunk.subarray(0, 64));
@@ -288,10 +294,13 @@ export class Server {
       this.closeClient(client);
       return;
     }
+    // Held (postponed, blocked, output waiting): the input waits in the parser.
+    queryBufferBeforeRun(client, lenBefore, bulkBefore);
+    if (!client.postponed && !client.blocked && !client.outputWait) this.processInput(client);
+    if (client.closed) return;
+    queryBufferRead(client, chunk.length, lenBefore, bulkBefore, parser.queryLen);
     // A query buffer growing with an unfinished command: maxmemory-clients weighs it as it grows.
-    if (this.eviction.clientsLimit !== 0 && parser.pending > 0 && this.eviction.afterInput(client)) return;
-    if (client.postponed || client.blocked || client.outputWait) return; // held: the input waits in the parser
-    this.processInput(client);
+    if (this.eviction.clientsLimit !== 0 && parser.pending > 0) this.eviction.afterInput(client);
   }
 
   /** Runs every complete command buffered for `client`, then sends the replies in one write. */
@@ -320,6 +329,7 @@ export class Server {
           break;
         }
         if (tryBatch && this.batchPath.allowed(client) && this.runBatch(client, r) > 0) {
+          if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r)) break;
           tryBatch = engine.batch.mayGoOn();
           continue;
         }
@@ -336,6 +346,7 @@ export class Server {
           break;
         }
         this.run(client, argv, r);
+        if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r)) break;
       }
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
@@ -595,6 +606,19 @@ export class Server {
     this.checkOutputLimits(client, true);
   }
 
+  /**
+   * The replies of the running batch count as output not yet written, past the
+   * first REPLY_BUFFER_BYTES (Redis's static reply buffer, which its limits do
+   * not count): over the limits the client is closed and gets none of them,
+   * as Redis closes it before writing (a whole transaction or script still ran).
+   */
+  private replyOverLimit(client: Client, r: Reply): boolean {
+    this.checkOutputLimits(client, true, r.pos - REPLY_BUFFER_BYTES);
+    if (!client.closed) return false;
+    r.pos = 0;
+    return true;
+  }
+
   /** Reads client-output-buffer-limit into per-class limits. */
   private readOutputLimits(): void {
     const words = this.config.get("client-output-buffer-limit").split(/\s+/);
@@ -609,8 +633,9 @@ export class Server {
    * the hard limit of its class, or over the soft limit for longer than its seconds.
    * Without limits, stops reading from the client until its output drains.
    */
-  private checkOutputLimits(client: Client, fromWrite: boolean): void {
-    const used = client.socket.writableLength + client.pendingBytes;
+  private checkOutputLimits(client: Client, fromWrite: boolean, replies = 0): void {
+    const queued = client.socket.writableLength + client.pendingBytes;
+    const used = queued + replies;
     if (used === 0) {
       client.softLimitSince = 0;
       return;
@@ -635,7 +660,7 @@ export class Server {
       this.closeClient(client);
       return;
     }
-    if ((used > OUTPUT_PAUSE_BYTES || client.outputWait) && !client.socket.isPaused()) client.socket.pause();
+    if ((queued > OUTPUT_PAUSE_BYTES || client.outputWait) && !client.socket.isPaused()) client.socket.pause();
   }
 
   closeClient(client: Client, destroy = true): void {
