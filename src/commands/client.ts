@@ -97,6 +97,7 @@ function onOff(b: Buffer): boolean | null {
 
 function list(c: Ctx): void {
   const { argv, r, server } = c;
+  server.readArrivedInput(c.client);
   const now = Date.now();
   let out = "";
   if (argv.length === 4 && word(argv[2]) === "type") {

@@ -99,6 +99,48 @@ export class RequestParser {
     return this.argc < 0 ? -1 : this.bulkLen;
   }
 
+  /**
+   * Input read ahead of its turn is not parsed yet: this looks through the
+   * headers of the command it starts (without consuming anything) for a bulk
+   * of at least `min` bytes that has not all arrived, and notes it as seen
+   * (takeBigBulkSeen), as Redis's parser makes room for it on reading.
+   */
+  peekBigBulk(min: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    let left: number;
+    if (this.big !== null) return; // noted when its header was parsed
+    if (this.argc < 0) {
+      if (pos >= buf.length || buf[pos] !== 42 /* '*' */) return;
+      const count = scanHeader(buf, pos);
+      if (lineCr < 0 || count < 0) return;
+      pos = lineCr + 2;
+      left = count;
+    } else {
+      left = this.argc - this.argi;
+      if (this.bulkLen >= 0) {
+        if (this.bulkLen >= min && buf.length - pos < this.bulkLen + 2) this.noteBig(this.bulkLen);
+        pos += this.bulkLen + 2;
+        left--;
+      }
+    }
+    for (; left > 0 && pos < buf.length; left--) {
+      if (buf[pos] !== 36 /* '$' */) return;
+      const len = scanHeader(buf, pos);
+      if (lineCr < 0 || len < 0) return;
+      pos = lineCr + 2;
+      if (buf.length - pos < len + 2) {
+        if (len >= min) this.noteBig(len);
+        return;
+      }
+      pos += len + 2;
+    }
+  }
+
+  private noteBig(len: number): void {
+    if (len > this.bigBulkSeen) this.bigBulkSeen = len;
+  }
+
   /** The longest big bulk whose header was parsed since the last call (0: none); resets it. */
   takeBigBulkSeen(): number {
     const n = this.bigBulkSeen;

@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
+import fs from "node:fs";
 import net from "node:net";
 import { CMD_NO_AUTH, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { buildCommandTable } from "../commands/index.js";
@@ -23,7 +24,7 @@ import { trackLazyfree } from "../commands/lazyfree.js";
 import { Eviction, installEviction } from "./eviction.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { readsDirect, setReader } from "./direct-read.js";
-import { queryBufferBeforeRun, queryBufferCron, queryBufferRead } from "./query-buffer.js";
+import { BIG_ARG, queryBufferBeforeRun, queryBufferCron, queryBufferRead } from "./query-buffer.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
 
@@ -37,6 +38,8 @@ export type CommandObserver = (client: Client, spec: CommandSpec, argv: Buffer[]
 const OUTPUT_PAUSE_BYTES = 16 * 1024 * 1024;
 /** Redis's static reply buffer per client (PROTO_REPLY_CHUNK_BYTES): output limits count what goes past it. */
 const REPLY_BUFFER_BYTES = 16 * 1024;
+/** readArrivedInput's read buffer (Redis's PROTO_IOBUF_LEN). */
+const READ_AHEAD = Buffer.allocUnsafeSlow(16 * 1024);
 
 /** One client-output-buffer-limit class: bytes, bytes, seconds (0: no limit). */
 interface OutputLimit {
@@ -275,8 +278,11 @@ export class Server {
     socket.on("close", () => this.closeClient(client));
   }
 
-  /** A read's bytes; `transient`: a view of a shared buffer, valid only during this call. */
-  private onData(client: Client, chunk: Buffer, transient: boolean): void {
+  /**
+   * A read's bytes; `transient`: a view of a shared buffer, valid only during this call.
+   * `runNow` false: the commands run on the next turn (input read ahead, readArrivedInput).
+   */
+  private onData(client: Client, chunk: Buffer, transient: boolean, runNow = true): void {
     if (client.closed || client.closeAfterReply) return;
     this.stats.netInputBytes += chunk.length;
     client.lastInteraction = Date.now();
@@ -296,11 +302,38 @@ export class Server {
     }
     // Held (postponed, blocked, output waiting): the input waits in the parser.
     queryBufferBeforeRun(client, lenBefore, bulkBefore);
-    if (!client.postponed && !client.blocked && !client.outputWait) this.processInput(client);
+    if (!runNow) {
+      parser.peekBigBulk(BIG_ARG);
+      if (!client.outputWait) this.resume(client);
+    }
+    else if (!client.postponed && !client.blocked && !client.outputWait) this.processInput(client);
     if (client.closed) return;
     queryBufferRead(client, chunk.length, lenBefore, bulkBefore, parser.queryLen);
     // A query buffer growing with an unfinished command: maxmemory-clients weighs it as it grows.
     if (this.eviction.clientsLimit !== 0 && parser.pending > 0) this.eviction.afterInput(client);
+  }
+
+  /**
+   * CLIENT LIST: input that reached the other clients' sockets and is not read
+   * yet is read now (one 16 KB read each, as Redis reads), into their query
+   * buffers; their commands run on the next turn. Redis reads a socket as soon
+   * as it is readable, before it serves another client that sent later, so its
+   * CLIENT LIST shows what has arrived; Node's loop may serve a client whose
+   * socket it polled first (epoll requeues a socket it just read) ahead of one
+   * whose bytes came earlier. Only sockets read directly (no stream buffering).
+   */
+  readArrivedInput(except: Client): void {
+    for (const c of [...this.clients.values()]) {
+      if (c === except || c.closed || c.closeAfterReply || c.fd < 0 || !readsDirect(c.socket)) continue;
+      const target = c.parser.readTarget() ?? READ_AHEAD;
+      let n = 0;
+      try {
+        n = fs.readSync(c.fd, target, 0, target.length, null);
+      } catch {
+        continue; // EAGAIN: nothing waiting (errors and EOF are the socket's own reader's to see)
+      }
+      if (n > 0) this.onData(c, target.subarray(0, n), target === READ_AHEAD, false);
+    }
   }
 
   /** Runs every complete command buffered for `client`, then sends the replies in one write. */
@@ -309,6 +342,8 @@ export class Server {
     this.commandClock = performance.now();
     const parser = client.parser;
     this.current = client;
+    // Commands replying in a loop stop past the client's output limit (it is closed, the reply dropped).
+    engine.server.setReplyCap(this.replyCapOf(client));
     try {
       const held = client.postponed;
       if (held) {
@@ -358,6 +393,7 @@ export class Server {
       client.closeAfterReply = true;
     } finally {
       this.current = null;
+      engine.server.setReplyCap(0);
     }
     this.flush(client);
   }
@@ -617,6 +653,13 @@ export class Server {
     if (!client.closed) return false;
     r.pos = 0;
     return true;
+  }
+
+  /** The reply size past which `client`'s hard output limit closes it (0: no hard limit). */
+  private replyCapOf(client: Client): number {
+    const cls = client.type();
+    const hard = this.outputLimits.get(cls === "master" ? "normal" : cls)?.hard ?? 0;
+    return hard > 0 ? hard + REPLY_BUFFER_BYTES : 0;
   }
 
   /** Reads client-output-buffer-limit into per-class limits. */

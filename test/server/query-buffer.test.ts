@@ -119,4 +119,25 @@ describe("query buffer and output limits, as Redis", () => {
       await admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0");
     }
   });
+
+  it("a command replying in a loop stops once the client is over its hard limit", async () => {
+    await p.reset();
+    for (const { admin, port } of both()) {
+      await admin.call("HSET", "h", "a", "b");
+      await admin.call("SADD", "s", "a");
+      await admin.call("ZADD", "z", "1", "a");
+      await admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 1000000 0 0");
+      // Billions of repeated draws: without the stop this would build gigabytes of reply.
+      for (const cmd of [["HRANDFIELD", "h", "-999999999"], ["SRANDMEMBER", "s", "-999999999"], ["ZRANDMEMBER", "z", "-999999999"]]) {
+        const sock = await namedSocket(port, "huge");
+        const got = received(sock);
+        sock.write(encodeCommand(cmd));
+        expect((await got).length).toBe(0);
+      }
+      // A script's own calls are not capped: their replies are not the client's.
+      await admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 100000 0 0");
+      expect((await admin.call("EVAL", "return #redis.call('hrandfield', KEYS[1], -50000)", "1", "h")).toString()).toBe(":50000\r\n");
+      await admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0");
+    }
+  });
 });
