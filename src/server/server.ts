@@ -24,6 +24,7 @@ import { trackLazyfree } from "../commands/lazyfree.js";
 import { Eviction, installEviction } from "./eviction.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { readsDirect, setReader } from "./direct-read.js";
+import { REPLY_BUFFER_BYTES, countedReplyBytes } from "./reply-accounting.js";
 import { BIG_ARG, queryBufferBeforeRun, queryBufferCron, queryBufferRead } from "./query-buffer.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
@@ -36,8 +37,6 @@ export type CommandObserver = (client: Client, spec: CommandSpec, argv: Buffer[]
 
 /** With no hard limit for its class, reading from a client pauses while this much of its output is unsent. */
 const OUTPUT_PAUSE_BYTES = 16 * 1024 * 1024;
-/** Redis's static reply buffer per client (PROTO_REPLY_CHUNK_BYTES): output limits count what goes past it. */
-const REPLY_BUFFER_BYTES = 16 * 1024;
 /** readArrivedInput's read buffer (Redis's PROTO_IOBUF_LEN). */
 const READ_AHEAD = Buffer.allocUnsafeSlow(16 * 1024);
 
@@ -364,7 +363,7 @@ export class Server {
           break;
         }
         if (tryBatch && this.batchPath.allowed(client) && this.runBatch(client, r) > 0) {
-          if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r)) break;
+          if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r, r.pos - REPLY_BUFFER_BYTES)) break;
           tryBatch = engine.batch.mayGoOn();
           continue;
         }
@@ -380,8 +379,9 @@ export class Server {
           this.postpone(client, argv);
           break;
         }
+        const start = r.pos;
         this.run(client, argv, r);
-        if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r)) break;
+        if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r, countedReplyBytes(client.lastCommand, start, r.pos))) break;
       }
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
@@ -643,13 +643,13 @@ export class Server {
   }
 
   /**
-   * The replies of the running batch count as output not yet written, past the
-   * first REPLY_BUFFER_BYTES (Redis's static reply buffer, which its limits do
-   * not count): over the limits the client is closed and gets none of them,
-   * as Redis closes it before writing (a whole transaction or script still ran).
+   * The replies of the running batch count as output not yet written (`counted`
+   * of them: reply-accounting.ts): over the limits the client is closed and gets
+   * none of them, as Redis closes it before writing (a whole transaction or
+   * script still ran).
    */
-  private replyOverLimit(client: Client, r: Reply): boolean {
-    this.checkOutputLimits(client, true, r.pos - REPLY_BUFFER_BYTES);
+  private replyOverLimit(client: Client, r: Reply, counted: number): boolean {
+    this.checkOutputLimits(client, true, counted);
     if (!client.closed) return false;
     r.pos = 0;
     return true;
