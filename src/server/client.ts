@@ -2,6 +2,7 @@ import type net from "node:net";
 import { RequestParser } from "../protocol/parser.js";
 import type { MultiState } from "../multi/transactions.js";
 import type { PendingRanges } from "./output.js";
+import { REPLY_CHUNK_BYTES } from "./reply-buffer.js";
 
 /** CLIENT REPLY state bits (Redis's CLIENT_REPLY_OFF / _SKIP / _SKIP_NEXT). */
 export const REPLY_OFF = 1;
@@ -30,8 +31,7 @@ const FLAG_LETTERS: [string, string][] = [
 ];
 
 /** One connection's state: what CLIENT LIST shows and what dispatch consults. */
-/** CLIENT LIST's rbs (the read buffer a connection has) and the fixed cost counted per client in tot-mem. */
-const READ_BUFFER_SIZE = 16384;
+/** The fixed cost counted per client in tot-mem (Redis's sizeof(client) and its allocations). */
 const CLIENT_STRUCT_SIZE = 2048;
 /** Redis's sizeof(multiCmd) per queued command. */
 const MULTI_SLOT_SIZE = 32;
@@ -109,6 +109,10 @@ export class Client {
   /** The query buffer's size and recent peak as Redis would keep them (src/server/query-buffer.ts). */
   qbAlloc = 0;
   qbPeak = 0;
+  /** The static reply buffer's size and recent peak as Redis would keep them (src/server/reply-buffer.ts). */
+  rbSize = REPLY_CHUNK_BYTES;
+  rbPeak = 0;
+  rbPeakResetAt = Date.now();
   /** Bytes of the last batch's replies (CLIENT LIST rbp=). */
   lastBatchBytes = 0;
   readonly parser: RequestParser;
@@ -181,7 +185,7 @@ export class Client {
   totalMemory(): number {
     const qbuf = this.parser.queryLen;
     const out = this.socket.writableLength + this.pendingBytes;
-    return (this.qbAlloc > qbuf ? this.qbAlloc : qbuf) + this.parser.argvBytes + out + this.multiMemory() + READ_BUFFER_SIZE + CLIENT_STRUCT_SIZE;
+    return (this.qbAlloc > qbuf ? this.qbAlloc : qbuf) + this.parser.argvBytes + out + this.multiMemory() + this.rbSize + CLIENT_STRUCT_SIZE;
   }
 
   /** CLIENT LIST's multi-mem: the commands queued in MULTI (their arguments and a slot each, as Redis's multiStateMemOverhead). */
@@ -202,8 +206,8 @@ export class Client {
     let argvMem = current ? 0 : this.parser.argvBytes;
     if (current && argv) for (const a of argv) argvMem += a.length;
     const omem = this.socket.writableLength + this.pendingBytes;
-    const rbs = READ_BUFFER_SIZE;
-    const rbp = Math.min(this.lastBatchBytes, rbs);
+    const rbs = this.rbSize;
+    const rbp = this.rbPeak;
     const events = (this.socket.isPaused() ? "" : "r") + (omem > 0 ? "w" : "");
     const multiMem = this.multiMemory();
     const totMem = qbuf + qbufFree + argvMem + multiMem + omem + rbs + CLIENT_STRUCT_SIZE + featuresMem;

@@ -25,6 +25,7 @@ import { Eviction, installEviction } from "./eviction.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { readsDirect, setReader } from "./direct-read.js";
 import { REPLY_BUFFER_BYTES, countedReplyBytes } from "./reply-accounting.js";
+import { noteReplies, replyBufferCron } from "./reply-buffer.js";
 import { BIG_ARG, queryBufferBeforeRun, queryBufferCron, queryBufferRead } from "./query-buffer.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
@@ -219,6 +220,7 @@ export class Server {
         continue;
       }
       queryBufferCron(c, now);
+      replyBufferCron(c, now);
       if (c.softLimitSince !== 0 || c.socket.writableLength > 0) this.checkOutputLimits(c, false);
     }
   }
@@ -395,6 +397,7 @@ export class Server {
       this.current = null;
       engine.server.setReplyCap(0);
     }
+    if (r.pos > client.rbPeak) noteReplies(client, r.pos);
     this.flush(client);
   }
 

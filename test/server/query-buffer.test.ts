@@ -92,6 +92,40 @@ describe("query buffer and output limits, as Redis", () => {
     }
   });
 
+  it("the reply buffer shrinks on an idle client and grows back on big replies (rbs, rbp)", async () => {
+    await p.reset();
+    for (const { admin, port } of both()) {
+      await admin.call("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "100");
+      const sock = await namedSocket(port, "rb");
+      const idle = await until(
+        () => clientFields(admin, "rb"),
+        (f) => f !== null && f.rbs < 2046,
+        { everyMs: 50 },
+      );
+      expect(idle!.rbs).toBeGreaterThanOrEqual(1024);
+      expect(idle!.rbs).toBeLessThan(2046);
+      await admin.call("SET", "bigval", "x".repeat(32768));
+      await admin.call("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "never");
+      const busy = await until(
+        async () => {
+          sock.write(encodeCommand(["GET", "bigval"]));
+          return clientFields(admin, "rb");
+        },
+        (f) => f !== null && f.rbs >= 16384,
+        { everyMs: 50 },
+      );
+      expect(busy!.rbs).toBeGreaterThanOrEqual(16384);
+      expect(busy!.rbs).toBeLessThan(32768);
+      expect(busy!.rbp).toBeGreaterThan(0);
+      await admin.call("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "reset");
+      expect((await admin.call("DEBUG", "REPLYBUFFER", "NOSUCH", "1")).toString()).toBe(
+        "-ERR unknown subcommand or wrong number of arguments for 'REPLYBUFFER'. Try DEBUG HELP.\r\n",
+      );
+      expect((await admin.call("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "abc")).toString()).toBe("-ERR value is not an integer or out of range\r\n");
+      sock.destroy();
+    }
+  });
+
   it("a reply over the hard limit closes the client before any of it is sent", async () => {
     await p.reset();
     for (const { admin, port } of both()) {
