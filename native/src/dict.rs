@@ -511,6 +511,32 @@ mod tests {
     }
 
     #[test]
+    fn growth_refused_until_the_table_is_overfull() {
+        let mut d = Dict::new();
+        for i in 0..4 {
+            d.insert_new(SBytes::new(&key(i)), i);
+        }
+        // Four buckets, four keys: the next insert would double the table; refused, the chains grow.
+        let asked = std::cell::Cell::new((0usize, 0f64));
+        for i in 4..6 {
+            d.insert_new_if(SBytes::new(&key(i)), i, |bytes, load| {
+                asked.set((bytes, load));
+                false
+            });
+        }
+        assert!(!d.is_rehashing());
+        assert_eq!(d.t0.len(), 4);
+        assert_eq!(asked.get().0, 8 * std::mem::size_of::<Option<Box<Node<u32>>>>());
+        assert_eq!(asked.get().1, 5.0 / 4.0);
+        for i in 0..6 {
+            assert_eq!(d.get(&key(i)), Some(&i));
+        }
+        // Allowed again: the table grows.
+        d.insert_new_if(SBytes::new(&key(6)), 6, |_, _| true);
+        assert!(d.is_rehashing() || d.t0.len() > 4);
+    }
+
+    #[test]
     fn insert_get_remove() {
         let mut d = Dict::new();
         for i in 0..1000 {
