@@ -5,6 +5,7 @@ import { subcommandSyntaxError } from "./help.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { clientCachingCommand, clientGetredirCommand, clientTrackingCommand, clientTrackinginfoCommand } from "../tracking/commands.js";
 import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, validClientAttr, type Client, type ClientType } from "../server/client.js";
+import { featuresMemory } from "../server/client-eviction.js";
 
 export const INVALID_NAME = "ERR Client names cannot contain spaces, newlines or special characters.";
 
@@ -85,7 +86,7 @@ function clientType(b: Buffer): ClientType | null {
 }
 
 function infoLine(c: Ctx, target: Client, now: number): string {
-  return target.info(now, target === c.client, c.argv) + "\n";
+  return target.info(now, target === c.client, c.argv, featuresMemory(c.server, target)) + "\n";
 }
 
 /** ON|OFF for a boolean client setting, or a syntax error (null). */
@@ -96,6 +97,7 @@ function onOff(b: Buffer): boolean | null {
 
 function list(c: Ctx): void {
   const { argv, r, server } = c;
+  server.readArrivedInput(c.client);
   const now = Date.now();
   let out = "";
   if (argv.length === 4 && word(argv[2]) === "type") {

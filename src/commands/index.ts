@@ -28,6 +28,7 @@ import { streamCommands } from "./streams.js";
 import { aofCommands } from "./aof.js";
 import { persistenceCommands } from "./persistence.js";
 import { replicationCommands } from "./replication.js";
+import { clusterCommands } from "./cluster.js";
 import { evalCommands } from "../scripting/eval.js";
 
 /** Every command family's definitions; the command table is built from these. */
@@ -35,7 +36,7 @@ export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, string
   infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
   multiCommands, pubsubCommands, listCommands, hashCommands, setCommands, zsetCommands, bitmapCommands,
   hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, persistenceCommands, aofCommands,
-  replicationCommands, evalCommands];
+  replicationCommands, evalCommands, clusterCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

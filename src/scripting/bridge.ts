@@ -357,10 +357,14 @@ export function withScript(run: ScriptRun, fn: () => number): number {
   // The command clock (read when the command started: no clock read of its own).
   scriptTime.us = Math.floor((performance.timeOrigin + run.server.commandClock) * 1000);
   let flag: number | undefined;
+  // The script's own calls are not its caller's replies: no output cap on them (Redis's script client has none).
+  const cap = engineServer.replyCap();
+  engineServer.setReplyCap(0);
   startDirect(run);
   try {
     flag = fn();
   } finally {
+    engineServer.setReplyCap(cap);
     drainDirect(run);
     if (flag !== scripting.SUSPENDED) endScript(run, saved);
     else restoreLater = saved;

@@ -74,6 +74,8 @@ describe("COMMAND", () => {
     "zrank", "zrevrank",
     // 7.2 added the all_nodes request policy tips.
     "acl|deluser", "acl|save", "acl|setuser",
+    // 7.2 lets CLUSTER SHARDS and SLOTS run while loading.
+    "cluster|shards", "cluster|slots",
   ]);
 
   it("matches redis-server's COMMAND INFO bytes for every command and subcommand it has", async (ctx) => {
