@@ -54,12 +54,19 @@ async function probe(port, during) {
   const w = new Redis({ port, host: "127.0.0.1" });
   let stop = false;
   let written = 0;
+  // NODIS_BENCH_WRITE_RATE: SETs per second (default: as fast as the server answers). On a
+  // machine with few cores a writer flat out competes with the probe for the CPU, and the
+  // probe's figures then measure the scheduler more than the server.
+  const rate = Number(process.env.NODIS_BENCH_WRITE_RATE ?? 0);
   const writer = (async () => {
     // NODIS_BENCH_NOWRITES=1: the probe alone (what the save costs without copy-on-write from writes).
     while (!stop && process.env.NODIS_BENCH_NOWRITES !== "1") {
+      const t = performance.now();
       const pl = w.pipeline();
       for (let i = 0; i < 100; i++) pl.set(`w:${written++ % 100000}`, "y".repeat(32));
       await pl.exec();
+      const left = rate > 0 ? (100 * 1000) / rate - (performance.now() - t) : 0;
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
     }
   })();
   await new Promise((r) => setTimeout(r, 300));
@@ -70,7 +77,8 @@ async function probe(port, during) {
   await done;
   w.disconnect();
   const lat = JSON.parse(out).sort((a, b) => a - b);
-  return { maxMs: lat.at(-1) ?? 0, p99Ms: lat[Math.floor(lat.length * 0.99)] ?? 0, samples: lat.length, written };
+  const q = (p) => lat[Math.floor(lat.length * p)] ?? 0;
+  return { maxMs: lat.at(-1) ?? 0, p50Ms: q(0.5), p99Ms: q(0.99), samples: lat.length, written };
 }
 
 async function measure(kind, dataset) {
@@ -88,6 +96,10 @@ async function measure(kind, dataset) {
     t = performance.now();
     await c.call("DEBUG", "RELOAD", "NOSAVE");
     const loadMs = performance.now() - t;
+    // Nodis frees the replaced dataset on its lazyfree thread (Redis frees it inside DEBUG RELOAD):
+    // a BGSAVE forked meanwhile would copy every page those frees touch. Wait for it; report how long.
+    while (Number(await infoField(c, "memory", "lazyfree_pending_objects")) > 0) await new Promise((r) => setTimeout(r, 2));
+    const freeMs = performance.now() - t - loadMs;
     t = performance.now();
     await c.call("BGSAVE");
     while ((await infoField(c, "persistence", "rdb_bgsave_in_progress")) !== "0") await new Promise((r) => setTimeout(r, 2));
@@ -96,13 +108,15 @@ async function measure(kind, dataset) {
     const cow = Number(await infoField(c, "persistence", "rdb_last_cow_size"));
     // The pause probe: a BGSAVE under a write load.
     // NODIS_BENCH_BASELINE=1: the same probe and writes for a second, without a BGSAVE (the machine's own noise).
+    // The same probe and writes for a second without a BGSAVE first: this machine's own noise.
+    const base = await probe(srv.port, () => new Promise((r) => setTimeout(r, 1000)));
     const pr = await probe(srv.port, async () => {
       if (process.env.NODIS_BENCH_BASELINE === "1") return new Promise((r) => setTimeout(r, 1000));
       await c.call("BGSAVE").catch(() => {});
       while ((await infoField(c, "persistence", "rdb_bgsave_in_progress")) !== "0") await new Promise((r) => setTimeout(r, 5));
     });
     const cowUnderLoad = Number(await infoField(c, "persistence", "rdb_last_cow_size"));
-    return { kind, dataset, keys, saveMs, loadMs, bgsaveMs, bytes, forkUsec, cow, cowUnderLoad, ...pr };
+    return { kind, dataset, keys, saveMs, loadMs, freeMs, bgsaveMs, bytes, forkUsec, cow, cowUnderLoad, ...pr, baseP99Ms: base.p99Ms, baseMaxMs: base.maxMs };
   } finally {
     c.disconnect();
     await srv.stop();
@@ -118,13 +132,14 @@ for (const dataset of DATASETS) {
 }
 const f = (n, d = 0) => n.toFixed(d);
 console.log(
-  "dataset  server  keys      SAVE ms  load ms  BGSAVE ms  file bytes   fork us  COW KB  COW KB(load)  probe max ms  p99 ms  writes",
+  "dataset  server  keys      SAVE ms  load ms  free ms  BGSAVE ms  file bytes   fork us  COW KB  COW KB(load)  probe p50/p99/max ms  no BGSAVE p99/max  writes",
 );
 for (const r of rows) {
   console.log(
-    [r.dataset.padEnd(8), r.kind.padEnd(7), String(r.keys).padEnd(9), f(r.saveMs).padStart(7), f(r.loadMs).padStart(8), f(r.bgsaveMs).padStart(10),
-      String(r.bytes).padStart(11), String(r.forkUsec).padStart(9), f(r.cow / 1024).padStart(7), f(r.cowUnderLoad / 1024).padStart(13),
-      f(r.maxMs, 1).padStart(13), f(r.p99Ms, 2).padStart(7), String(r.written).padStart(7)].join(" "),
+    [r.dataset.padEnd(8), r.kind.padEnd(7), String(r.keys).padEnd(9), f(r.saveMs).padStart(7), f(r.loadMs).padStart(8), f(r.freeMs).padStart(8),
+      f(r.bgsaveMs).padStart(10), String(r.bytes).padStart(11), String(r.forkUsec).padStart(9), f(r.cow / 1024).padStart(7),
+      f(r.cowUnderLoad / 1024).padStart(13), `${f(r.p50Ms, 2)}/${f(r.p99Ms, 2)}/${f(r.maxMs, 1)}`.padStart(21),
+      `${f(r.baseP99Ms, 2)}/${f(r.baseMaxMs, 1)}`.padStart(18), String(r.written).padStart(7)].join(" "),
   );
 }
 for (const dataset of DATASETS) {

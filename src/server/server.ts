@@ -96,6 +96,10 @@ export class Server {
   holdReplies: (() => boolean) | null = null;
   /** The dataset is being loaded at start: commands without the `loading` flag get -LOADING. */
   loading = false;
+  /** DEBUG PAUSE-CRON: the cron does nothing while set. */
+  cronPaused = false;
+  /** A shutdown a signal asked for, left to the cron (Redis's shutdown_asap); SHUTDOWN ABORT clears it. */
+  pendingShutdown: (() => void) | null = null;
   /** While the AOF cannot be written: the MISCONF error refusing writes (Redis's DISK_ERROR_TYPE_AOF), else null. */
   aofWriteError: string | null = null;
   /** Called when the server stops itself (SHUTDOWN, a signal): the AOF writes and fsyncs its buffer. */
@@ -195,6 +199,12 @@ export class Server {
 
   /** Periodic work (Redis's serverCron): active expiry, idle timeouts, soft output limits. */
   private cron(): void {
+    if (this.cronPaused) return;
+    if (this.pendingShutdown !== null) {
+      const shutdown = this.pendingShutdown;
+      this.pendingShutdown = null;
+      shutdown();
+    }
     // While the dataset loads nothing runs on the clock (Redis serves only clients meanwhile).
     if (this.loading) return;
     const now = Date.now();

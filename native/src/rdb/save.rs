@@ -326,11 +326,17 @@ pub fn write_dataset(w: &mut Writer, ks: &Keyspace, opts: &SaveOptions) -> IoRes
     Ok(Saved { keys, bytes: w.len() })
 }
 
+/// The temp file a save into `path` writes first: `temp-<pid>.rdb` beside it.
+pub fn temp_path(path: &std::path::Path) -> std::path::PathBuf {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    dir.join(format!("temp-{}.rdb", std::process::id()))
+}
+
 /// Writes the dataset to `path` as Redis's rdbSave does: into
 /// `temp-<pid>.rdb` beside it, fsync, rename over `path`, fsync the directory.
 pub fn save_file(ks: &Keyspace, path: &std::path::Path, opts: &SaveOptions) -> IoResult<Saved> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let tmp = dir.join(format!("temp-{}.rdb", std::process::id()));
+    let tmp = temp_path(path);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         let saved = {
