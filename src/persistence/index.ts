@@ -94,6 +94,8 @@ shutdownHooks.save = (c) => rdbOf(c.server).saveSync();
 export function prepareSignalShutdown(server: Server, flags: string): boolean {
   const words = flags.split(" ");
   killSaveChild(server);
+  // The first AOF still being written stops it, unless forced (prepareForShutdown, as SHUTDOWN).
+  if (shutdownHooks.mayStop && !shutdownHooks.mayStop(words.includes("force"))) return false;
   const save = words.includes("save") || (!words.includes("nosave") && server.config.get("save").trim() !== "");
   if (!save) return true;
   server.log.notice("Saving the final RDB snapshot before exiting.");

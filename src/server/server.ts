@@ -213,8 +213,9 @@ export class Server {
     // Replicas leave expiry to their primary's DELs.
     if (this.activeExpire && !this.isReplica && !this.isPaused()) engine.server.activeExpire(20000);
     if (this.writePath.hasRecords()) this.writePath.drain(null);
-    // Tables being resized move 10k buckets per tick besides each write's share (~1 ms).
-    if (this.config.bool("activerehashing")) engine.server.rehash(10000);
+    // Tables being resized move 10k buckets per tick besides each write's share (~1 ms); not while
+    // a forked child shares the pages (Redis's databasesCron: the moves would be copied on write).
+    if (this.config.bool("activerehashing") && engine.persistence.childPid() === null) engine.server.rehash(10000);
     for (const h of this.cronHooks) h();
     const timeout = this.config.int("timeout") * 1000;
     for (const c of this.clients.values()) {

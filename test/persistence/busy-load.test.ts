@@ -90,6 +90,24 @@ describe("shutdown by signal", () => {
   });
 });
 
+describe("shutdown by signal while the first AOF is written", () => {
+  it("SIGTERM is refused while the initial AOF rewrite runs (unless forced), as SHUTDOWN is", async () => {
+    const s = await startIn(freshDir(), []);
+    const c = s.client();
+    for (let i = 0; i < 10; i++) await c.set(String(i), String(i));
+    await c.config("SET", "rdb-key-save-delay", "10000000");
+    await c.config("SET", "appendonly", "yes");
+    expect(await waitFor(async () => /aof_rewrite_in_progress:1/.test((await c.info("persistence")) as string))).toBe(true);
+    s.proc.kill("SIGTERM");
+    expect(await waitFor(() => s.log().includes("Writing initial AOF, can't exit."))).toBe(true);
+    expect(await c.ping()).toBe("PONG");
+    await c.config("SET", "shutdown-on-sigterm", "force");
+    s.proc.kill("SIGTERM");
+    expect(await s.exited).toBe(0);
+    expect(s.log()).toContain("Writing initial AOF. Exit anyway.");
+  });
+});
+
 describe("LATENCY", () => {
   it("records each fork as the fork event", async () => {
     const s = await startIn(freshDir(), ["--latency-monitor-threshold", "1"]);
