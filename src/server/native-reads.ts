@@ -1,0 +1,115 @@
+/**
+ * Client sockets read by the addon (native/src/api/reads.rs) instead of Node's
+ * stream layer: one JavaScript call per event-loop turn carries every read of
+ * the turn, where Node makes one C++-to-JS callback per read. Node keeps the
+ * socket for everything else (writes, 'drain', close); it just never reads it.
+ *
+ * A turn's reads land in one shared arena, valid only during the call: the
+ * server gets each as a transient view (the parser copies what it keeps).
+ */
+import * as engine from "../engine/index.js";
+import type { Client } from "./client.js";
+
+/** A turn's reads: at most 64 reads of 16 KB (a full arena leaves the rest for the next turn). */
+const ARENA = Buffer.allocUnsafeSlow(1024 * 1024);
+/** Events of a turn: slot, kind, offset or errno, length. */
+const EVENT_FIELDS = 4;
+const EVENTS = new Uint32Array(256 * EVENT_FIELDS);
+const EV_DATA = 0;
+const EV_END = 1;
+const EV_TARGET = 3;
+
+export interface ReadTarget {
+  /** A read's bytes, a view valid only during the call. */
+  onData(client: Client, chunk: Buffer, transient: boolean): void;
+  /** The peer closed its side (read returned 0). */
+  onEnd(client: Client): void;
+  /** Reading failed (ECONNRESET...). */
+  onReadError(client: Client): void;
+}
+
+interface ReadableHandle {
+  fd?: number;
+  readStop?: () => number;
+  readStart?: () => number;
+}
+
+export class NativeReads {
+  private readonly slots: (Client | undefined)[] = [];
+  /** The Buffer each slot's next read goes into (a big argument's rest), kept alive until that read. */
+  private readonly targets: (Buffer | null)[] = [];
+  private readonly free: number[] = [];
+  private started = false;
+
+  constructor(private readonly target: ReadTarget) {}
+
+  /** Takes over reading `client`'s socket; false when it cannot (Node keeps reading it). */
+  adopt(client: Client): boolean {
+    const handle = (client.socket as unknown as { _handle?: ReadableHandle })._handle;
+    if (client.fd < 0 || !handle || typeof handle.readStop !== "function" || typeof handle.readStart !== "function") return false;
+    if (!this.started) {
+      engine.io.readsStart(ARENA, Buffer.from(EVENTS.buffer), this.onTurn);
+      this.started = true;
+    }
+    const slot = this.free.pop() ?? this.slots.length;
+    handle.readStop();
+    if (!engine.io.readsAdd(client.fd, slot)) {
+      handle.readStart();
+      if (slot === this.slots.length) this.slots.push(undefined);
+      this.free.push(slot);
+      return false;
+    }
+    this.slots[slot] = client;
+    this.targets[slot] = null;
+    client.readSlot = slot;
+    return true;
+  }
+
+  /** Stops reading `client` (closed, or its socket about to be). */
+  release(client: Client): void {
+    const slot = client.readSlot;
+    if (slot < 0) return;
+    client.readSlot = -1;
+    engine.io.readsRemove(client.fd, slot);
+    this.slots[slot] = undefined;
+    this.targets[slot] = null;
+    this.free.push(slot);
+  }
+
+  /** Stops (output backs up) or restarts (it drained) reading `client`. */
+  pause(client: Client, paused: boolean): void {
+    if (client.readSlot < 0 || client.readStopped === paused) return;
+    client.readStopped = paused;
+    engine.io.readsPause(client.fd, paused);
+  }
+
+  private readonly onTurn = (count: number): void => {
+    const ev = EVENTS;
+    for (let i = 0; i < count; i++) {
+      const at = i * EVENT_FIELDS;
+      const slot = ev[at];
+      const client = this.slots[slot];
+      if (client === undefined || client.closed) continue;
+      const kind = ev[at + 1];
+      if (kind === EV_DATA) {
+        this.target.onData(client, ARENA.subarray(ev[at + 2], ev[at + 2] + ev[at + 3]), true);
+        this.aim(client, slot);
+      } else if (kind === EV_TARGET) {
+        const into = this.targets[slot]!;
+        this.targets[slot] = null;
+        this.target.onData(client, into.subarray(0, ev[at + 3]), true);
+        this.aim(client, slot);
+      } else if (kind === EV_END) this.target.onEnd(client);
+      else this.target.onReadError(client);
+    }
+  };
+
+  /** While a big argument comes in, its next bytes are read straight into its Buffer (the parser's readTarget). */
+  private aim(client: Client, slot: number): void {
+    if (client.readSlot !== slot) return;
+    const into = client.parser.readTarget();
+    if (into === null) return;
+    this.targets[slot] = into;
+    engine.io.readsTarget(client.fd, slot, into);
+  }
+}
