@@ -34,33 +34,65 @@ interface ReadableHandle {
   readStart?: () => number;
 }
 
-export class NativeReads {
-  private readonly slots: (Client | undefined)[] = [];
-  /** The Buffer each slot's next read goes into (a big argument's rest), kept alive until that read. */
-  private readonly targets: (Buffer | null)[] = [];
-  private readonly free: number[] = [];
-  private started = false;
+/** The addon reads for the whole process (one epoll set); each server owns its clients' slots. */
+const slots: ({ client: Client; owner: ReadTarget } | undefined)[] = [];
+/** The Buffer each slot's next read goes into (a big argument's rest), kept alive until that read. */
+const targets: (Buffer | null)[] = [];
+const free: number[] = [];
+let started = false;
 
+function onTurn(count: number): void {
+  const ev = EVENTS;
+  for (let i = 0; i < count; i++) {
+    const at = i * EVENT_FIELDS;
+    const slot = ev[at];
+    const entry = slots[slot];
+    if (entry === undefined || entry.client.closed) continue;
+    const { client, owner } = entry;
+    const kind = ev[at + 1];
+    if (kind === EV_DATA) {
+      owner.onData(client, ARENA.subarray(ev[at + 2], ev[at + 2] + ev[at + 3]), true);
+      aim(client, slot);
+    } else if (kind === EV_TARGET) {
+      const into = targets[slot]!;
+      targets[slot] = null;
+      owner.onData(client, into.subarray(0, ev[at + 3]), true);
+      aim(client, slot);
+    } else if (kind === EV_END) owner.onEnd(client);
+    else owner.onReadError(client);
+  }
+}
+
+/** While a big argument comes in, its next bytes are read straight into its Buffer (the parser's readTarget). */
+function aim(client: Client, slot: number): void {
+  if (client.readSlot !== slot) return;
+  const into = client.parser.readTarget();
+  if (into === null) return;
+  targets[slot] = into;
+  engine.io.readsTarget(client.fd, slot, into);
+}
+
+export class NativeReads {
   constructor(private readonly target: ReadTarget) {}
 
   /** Takes over reading `client`'s socket; false when it cannot (Node keeps reading it). */
   adopt(client: Client): boolean {
     const handle = (client.socket as unknown as { _handle?: ReadableHandle })._handle;
     if (client.fd < 0 || !handle || typeof handle.readStop !== "function" || typeof handle.readStart !== "function") return false;
-    if (!this.started) {
-      engine.io.readsStart(ARENA, Buffer.from(EVENTS.buffer), this.onTurn);
-      this.started = true;
+    if (!started) {
+      engine.io.readsStart(ARENA, Buffer.from(EVENTS.buffer), onTurn);
+      started = true;
     }
-    const slot = this.free.pop() ?? this.slots.length;
+    const slot = free.pop() ?? slots.length;
     handle.readStop();
     if (!engine.io.readsAdd(client.fd, slot)) {
       handle.readStart();
-      if (slot === this.slots.length) this.slots.push(undefined);
-      this.free.push(slot);
+      if (slot === slots.length) slots.push(undefined);
+      free.push(slot);
       return false;
     }
-    this.slots[slot] = client;
-    this.targets[slot] = null;
+    slots[slot] = { client, owner: this.target };
+    targets[slot] = null;
     client.readSlot = slot;
     return true;
   }
@@ -71,9 +103,9 @@ export class NativeReads {
     if (slot < 0) return;
     client.readSlot = -1;
     engine.io.readsRemove(client.fd, slot);
-    this.slots[slot] = undefined;
-    this.targets[slot] = null;
-    this.free.push(slot);
+    slots[slot] = undefined;
+    targets[slot] = null;
+    free.push(slot);
   }
 
   /** Stops (output backs up) or restarts (it drained) reading `client`. */
@@ -81,35 +113,5 @@ export class NativeReads {
     if (client.readSlot < 0 || client.readStopped === paused) return;
     client.readStopped = paused;
     engine.io.readsPause(client.fd, paused);
-  }
-
-  private readonly onTurn = (count: number): void => {
-    const ev = EVENTS;
-    for (let i = 0; i < count; i++) {
-      const at = i * EVENT_FIELDS;
-      const slot = ev[at];
-      const client = this.slots[slot];
-      if (client === undefined || client.closed) continue;
-      const kind = ev[at + 1];
-      if (kind === EV_DATA) {
-        this.target.onData(client, ARENA.subarray(ev[at + 2], ev[at + 2] + ev[at + 3]), true);
-        this.aim(client, slot);
-      } else if (kind === EV_TARGET) {
-        const into = this.targets[slot]!;
-        this.targets[slot] = null;
-        this.target.onData(client, into.subarray(0, ev[at + 3]), true);
-        this.aim(client, slot);
-      } else if (kind === EV_END) this.target.onEnd(client);
-      else this.target.onReadError(client);
-    }
-  };
-
-  /** While a big argument comes in, its next bytes are read straight into its Buffer (the parser's readTarget). */
-  private aim(client: Client, slot: number): void {
-    if (client.readSlot !== slot) return;
-    const into = client.parser.readTarget();
-    if (into === null) return;
-    this.targets[slot] = into;
-    engine.io.readsTarget(client.fd, slot, into);
   }
 }
