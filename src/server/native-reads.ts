@@ -63,11 +63,19 @@ function onTurn(count: number): void {
   }
 }
 
+const NO_TARGET = Buffer.alloc(0);
+
 /** While a big argument comes in, its next bytes are read straight into its Buffer (the parser's readTarget). */
 function aim(client: Client, slot: number): void {
   if (client.readSlot !== slot) return;
   const into = client.parser.readTarget();
-  if (into === null) return;
+  if (into === null) {
+    if (targets[slot] !== null) {
+      targets[slot] = null;
+      engine.io.readsTarget(client.fd, slot, NO_TARGET);
+    }
+    return;
+  }
   targets[slot] = into;
   engine.io.readsTarget(client.fd, slot, into);
 }
@@ -106,6 +114,11 @@ export class NativeReads {
     slots[slot] = undefined;
     targets[slot] = null;
     free.push(slot);
+  }
+
+  /** After bytes of `client` came another way than the addon's reads: where its next read goes is worked out again. */
+  reaim(client: Client): void {
+    if (client.readSlot >= 0) aim(client, client.readSlot);
   }
 
   /** Stops (output backs up) or restarts (it drained) reading `client`. */

@@ -134,20 +134,21 @@ pub fn reads_add(fd: u32, slot: u32) -> bool {
 }
 
 /// The next read of socket `fd` (client `slot`) goes into `target`, the rest of
-/// a big argument's Buffer, with no copy. JavaScript keeps that Buffer alive
+/// a big argument's Buffer, with no copy (an empty `target`: into the arena again). JavaScript keeps that Buffer alive
 /// until the read is reported (the parser holds it) or the socket is removed.
 #[napi(catch_unwind)]
 pub fn reads_target(fd: u32, slot: u32, mut target: BufferSlice) {
     READER.with(|r| {
         if let Some(r) = r.borrow_mut().as_mut() {
             let i = fd as usize;
-            if r.slots.get(i) != Some(&(slot + 1)) || target.is_empty() {
+            if r.slots.get(i) != Some(&(slot + 1)) {
                 return;
             }
             if r.targets.len() <= i {
                 r.targets.resize(i + 1, (std::ptr::null_mut(), 0));
             }
-            r.targets[i] = (target.as_mut_ptr(), target.len());
+            // An empty target takes back the one set before (its bytes came another way).
+            r.targets[i] = if target.is_empty() { (std::ptr::null_mut(), 0) } else { (target.as_mut_ptr(), target.len()) };
         }
     })
 }
