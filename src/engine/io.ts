@@ -5,3 +5,24 @@ import { native } from "./addon.js";
 export function writeFd(fd: number, data: Uint8Array): number {
   return native.rawWriteFd(fd, data) as number;
 }
+
+/** Starts the addon's reading of client sockets (native/src/api/reads.rs). */
+export function readsStart(arena: Buffer, events: Buffer, onTurn: (count: number) => void): void {
+  native.readsStart(arena, events, onTurn);
+}
+/** Watches socket `fd` for client `slot`: false when it cannot (Node reads it then). */
+export function readsAdd(fd: number, slot: number): boolean {
+  return native.readsAdd(fd, slot);
+}
+/** Stops or restarts reading socket `fd`. */
+export function readsPause(fd: number, paused: boolean): void {
+  native.readsPause(fd, paused);
+}
+/** Stops watching socket `fd` of client `slot` (a descriptor reused by a newer client is left alone). */
+export function readsRemove(fd: number, slot: number): void {
+  native.readsRemove(fd, slot);
+}
+/** The next read of socket `fd` (client `slot`) goes into `target` (kept alive by the caller until then). */
+export function readsTarget(fd: number, slot: number, target: Buffer): void {
+  native.readsTarget(fd, slot, target);
+}

@@ -121,6 +121,10 @@ export class Client {
   readonly addr: string;
   readonly laddr: string;
   readonly fd: number;
+  /** The client's slot in the addon's socket reading (src/server/native-reads.ts), -1 while Node reads its socket. */
+  readSlot = -1;
+  /** Reading stopped while its output backs up (the addon's reading; Node's has socket.isPaused()). */
+  readStopped = false;
   /** Connected over the unix socket (CLIENT LIST flag U). */
   readonly unixSocket: boolean;
 
@@ -137,6 +141,11 @@ export class Client {
     this.laddr = this.unixSocket ? this.addr : formatAddr(socket.localAddress, socket.localPort);
     const handle = (socket as unknown as { _handle?: { fd?: number } })._handle;
     this.fd = typeof handle?.fd === "number" ? handle.fd : -1;
+  }
+
+  /** Whether reading the client's socket is stopped (its output backs up). */
+  readingPaused(): boolean {
+    return this.readSlot >= 0 ? this.readStopped : this.socket.isPaused();
   }
 
   /** The class Redis puts the client in (getClientType). MONITOR clients are normal. */
@@ -210,7 +219,7 @@ export class Client {
     const omem = this.socket.writableLength + this.pendingBytes;
     const rbs = this.rbSize;
     const rbp = this.rbPeak;
-    const events = (this.socket.isPaused() ? "" : "r") + (omem > 0 ? "w" : "");
+    const events = (this.readingPaused() ? "" : "r") + (omem > 0 ? "w" : "");
     const multiMem = this.multiMemory();
     const totMem = qbuf + qbufFree + argvMem + multiMem + omem + rbs + CLIENT_STRUCT_SIZE + featuresMem;
     return (

@@ -29,6 +29,7 @@ import { REPLY_BUFFER_BYTES, countedReplyBytes } from "./reply-accounting.js";
 import { noteReplies, replyBufferCron } from "./reply-buffer.js";
 import { BIG_ARG, queryBufferBeforeRun, queryBufferCron, queryBufferRead } from "./query-buffer.js";
 import { sendTo } from "./socket-write.js";
+import { NativeReads } from "./native-reads.js";
 import { giveArgBuffer } from "../protocol/arg-pool.js";
 import { engineFormOf } from "../commands/engine-command.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
@@ -259,13 +260,16 @@ export class Server {
     const keepalive = this.config.int("tcp-keepalive");
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
     if (readsDirect(socket)) {
-      const parser = client.parser;
-      setReader(socket, (view) => this.onData(client, view, true), () => parser.readTarget());
+      if (!this.nativeReads?.adopt(client)) {
+        const parser = client.parser;
+        setReader(socket, (view) => this.onData(client, view, true), () => parser.readTarget());
+      }
     }
     else socket.on("data", (chunk: Buffer) => this.onData(client, chunk, false));
     socket.on("drain", () => {
       if (client.closed) return;
-      if (socket.isPaused()) socket.resume();
+      if (client.readSlot >= 0) this.nativeReads!.pause(client, false);
+      else if (socket.isPaused()) socket.resume();
       if (client.outputWait) {
         client.outputWait = false;
         if (!client.postponed && !client.blocked) this.processInput(client);
@@ -273,6 +277,28 @@ export class Server {
     });
     socket.on("error", () => this.closeClient(client));
     socket.on("close", () => this.closeClient(client));
+  }
+
+  /**
+   * Client sockets read by the addon, one JavaScript call per loop turn (native-reads.ts);
+   * null when NODIS_READS=node asks for Node's own reading (comparisons).
+   */
+  private readonly nativeReads: NativeReads | null =
+    process.env.NODIS_READS === "node"
+      ? null
+      : new NativeReads({
+          onData: (client, chunk, transient) => this.onData(client, chunk, transient),
+          onEnd: (client) => this.onPeerEnd(client),
+          onReadError: (client) => this.closeClient(client),
+        });
+
+  /** The peer closed its side: as Node does without allowHalfOpen, what is queued still goes out, then the socket closes. */
+  private onPeerEnd(client: Client): void {
+    if (client.pendingBytes > 0) this.flushPendingOf(client);
+    const socket = client.socket;
+    this.closeClient(client, false);
+    socket.end();
+    socket.once("finish", () => socket.destroy());
   }
 
   /**
@@ -329,7 +355,11 @@ export class Server {
       } catch {
         continue; // EAGAIN: nothing waiting (errors and EOF are the socket's own reader's to see)
       }
-      if (n > 0) this.onData(c, target.subarray(0, n), target === READ_AHEAD, false);
+      if (n > 0) {
+        this.onData(c, target.subarray(0, n), target === READ_AHEAD, false);
+        // The addon's next read of it may have had a place in the big argument just filled.
+        this.nativeReads?.reaim(c);
+      }
     }
   }
 
@@ -730,12 +760,16 @@ export class Server {
       this.closeClient(client);
       return;
     }
-    if ((queued > OUTPUT_PAUSE_BYTES || client.outputWait) && !client.socket.isPaused()) client.socket.pause();
+    if ((queued > OUTPUT_PAUSE_BYTES || client.outputWait) && !client.readingPaused()) {
+      if (client.readSlot >= 0) this.nativeReads!.pause(client, true);
+      else client.socket.pause();
+    }
   }
 
   closeClient(client: Client, destroy = true): void {
     if (client.closed) return;
     client.closed = true;
+    if (client.readSlot >= 0) this.nativeReads!.release(client);
     this.clients.delete(client.id);
     this.pendingClients.delete(client);
     client.pendingOut = null;

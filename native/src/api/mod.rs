@@ -11,6 +11,7 @@ pub mod commands;
 pub mod debug;
 pub mod evict;
 pub mod io;
+pub mod reads;
 pub mod keys;
 pub mod memory;
 pub mod persistence;
