@@ -43,6 +43,8 @@ export interface ReplicaLink {
   ackOffset: number;
   /** When it last ACKed (ms). */
   ackTime: number;
+  /** The offset its last FACK reported as fsynced to its AOF (repl_aof_off). */
+  aofOffset: number;
   /**
    * After a diskless transfer, the stream waits for the replica's first ACK
    * (Redis's repl_start_cmd_stream_on_ack: it reads the RDB up to its end mark
@@ -72,8 +74,12 @@ export class Primary {
   linkState: (() => string) | null = null;
   /** While this server is a replica, the db its primary's stream has selected (a snapshot's repl-stream-db). */
   linkDb: (() => number) | null = null;
-  /** Called after replicas' ACKs arrive or leave (WAIT). */
+  /** Called after replicas' ACKs arrive or leave (WAIT, FAILOVER). */
   readonly ackHooks: (() => void)[] = [];
+  /** INFO's master_failover_state (set by FAILOVER, src/replication/failover.ts). */
+  failoverState: "no-failover" | "waiting-for-sync" | "failover-in-progress" = "no-failover";
+  /** PSYNC ... FAILOVER from our primary (failover.ts): false when it was refused (replied to). */
+  psyncFailover: ((c: Ctx) => boolean) | null = null;
 
   constructor(private readonly server: Server) {
     server.closeHooks.push((c) => this.detach(c));
@@ -144,6 +150,8 @@ export class Primary {
   sync(c: Ctx, psync: boolean): void {
     const { client, r } = c;
     if (client.flags.has("slave")) return; // Redis ignores SYNC from a client that is already a replica
+    if (psync && c.argv.length > 3 && c.argv[3].toString("latin1").toLowerCase() === "failover" && this.psyncFailover && !this.psyncFailover(c)) return;
+    if (this.failoverState !== "no-failover") return r.error("NOMASTERLINK Can't SYNC while failing over");
     const link = this.linkState?.();
     if (link !== undefined && link !== "connected") return r.error("NOMASTERLINK Can't SYNC while not connected with my master");
     const info = this.linkOf(client);
@@ -301,15 +309,15 @@ export class Primary {
   linkOf(client: Client): ReplicaLink {
     let l = this.replicas.get(client) ?? this.pending.get(client);
     if (!l) {
-      l = { listeningPort: 0, ip: null, capaEof: false, capaPsync2: false, ackOffset: 0, ackTime: Date.now(), held: null };
+      l = { listeningPort: 0, ip: null, capaEof: false, capaPsync2: false, ackOffset: 0, ackTime: Date.now(), aofOffset: 0, held: null };
       this.pending.set(client, l);
     }
     return l;
   }
   private readonly pending = new WeakMap<Client, ReplicaLink>();
 
-  /** REPLCONF ACK from a replica. */
-  ack(client: Client, offset: number): void {
+  /** REPLCONF ACK from a replica, with its FACK (AOF fsynced offset) when it sent one. */
+  ack(client: Client, offset: number, aofOffset: number | null = null): void {
     const l = this.replicas.get(client);
     if (!l) return;
     if (l.held !== null) {
@@ -319,6 +327,7 @@ export class Primary {
       if (held.length > 0) this.server.writeTo(client, Buffer.concat(held));
     }
     if (offset > l.ackOffset) l.ackOffset = offset;
+    if (aofOffset !== null && aofOffset > l.aofOffset) l.aofOffset = aofOffset;
     l.ackTime = Date.now();
     for (const h of this.ackHooks) h();
   }
@@ -330,15 +339,43 @@ export class Primary {
     return n;
   }
 
+  /** How many replicas have fsynced `offset` to their AOF (replicationCountAOFAcksByOffset). */
+  aofAcked(offset: number): number {
+    let n = 0;
+    for (const l of this.replicas.values()) if (l.aofOffset >= offset) n++;
+    return n;
+  }
+
+  /** The stream grew by a write of the running client: its woff (what its WAIT / WAITAOF wait for). */
+  private wrote(): void {
+    const c = this.server.current;
+    if (c !== null) c.woff = this.offset;
+  }
+
+  /**
+   * The AOF took `commands` commands (aofReplication.fed): with no replica or
+   * backlog to take them, the offset counts one per command anyway, as Redis's
+   * replicationFeedSlaves does, so WAITAOF has an offset to wait for.
+   */
+  aofFed(commands: number): void {
+    if (this.proxying || this.backlog !== null || this.replicas.size !== 0) return;
+    this.offset += commands;
+    this.wrote();
+  }
+
   /** Asks every replica for an ACK (REPLCONF GETACK *), once per event-loop turn. */
   requestAcks(): void {
     if (this.ackRequested || this.replicas.size === 0) return;
     this.ackRequested = true;
-    setImmediate(() => {
-      this.ackRequested = false;
-      if (this.replicas.size === 0 || this.proxying) return;
-      this.send(GETACK);
-    });
+    setImmediate(() => this.sendGetack());
+  }
+
+  /** The GETACK asked for, unless a pause holds replication (CLIENT PAUSE WRITE, FAILOVER): then when it ends (the cron). */
+  private sendGetack(): void {
+    if (this.server.paused()) return;
+    this.ackRequested = false;
+    if (this.replicas.size === 0 || this.proxying) return;
+    this.send(GETACK);
   }
 
   private attach(client: Client, info: ReplicaLink): void {
@@ -392,6 +429,7 @@ export class Primary {
   private send(bytes: Buffer): void {
     if (this.backlog === null && this.replicas.size === 0) return;
     this.offset += bytes.length;
+    this.wrote();
     this.backlog?.add(bytes);
     for (const [rep, l] of this.replicas) {
       if (l.held !== null) l.held.push(bytes);
@@ -413,6 +451,7 @@ export class Primary {
     const server = this.server;
     const now = Date.now();
     if (this.proxying) return;
+    if (this.ackRequested) this.sendGetack();
     if (this.replicas.size > 0) {
       const period = server.config.int("repl-ping-replica-period") * 1000;
       if (now - this.lastPing >= period && !server.paused()) {
@@ -467,7 +506,7 @@ export function primaryInfo(server: Server): string[] {
   }
   const b = p.backlog;
   lines.push(
-    "master_failover_state:no-failover",
+    `master_failover_state:${p.failoverState}`,
     `master_replid:${p.replid}`,
     `master_replid2:${p.replid2}`,
     `master_repl_offset:${p.offset}`,

@@ -25,6 +25,7 @@ import { execute } from "../server/dispatch.js";
 import { busy } from "../scripting/bridge.js";
 import type { Server } from "../server/server.js";
 import { primaryOf, type Primary } from "./primary.js";
+import { aofOf } from "../persistence/aof/index.js";
 
 /** ROLE's words for the link's states (handshake covers every step before PSYNC's answer). */
 export type LinkState = "connect" | "connecting" | "handshake" | "sync" | "connected";
@@ -63,6 +64,12 @@ export class Replica {
   streamDb = 0;
   /** Whether we have a history to continue (PSYNC replid offset+1), else PSYNC ? -1. */
   cached: boolean;
+  /**
+   * Set while this link carries a FAILOVER hand-over (failover.ts): PSYNC says
+   * FAILOVER, and its answer is told here (accepted or not); false: the failover
+   * was aborted and this link is gone.
+   */
+  failoverPsync: ((accepted: boolean) => boolean) | null = null;
   lastIo = Date.now();
   /** When the link went down (ms), 0 when it never was up. */
   downSince = 0;
@@ -210,6 +217,8 @@ export class Replica {
         } else if (line.startsWith("-")) log.notice(`(Non critical) Master does not understand REPLCONF: ${line}`);
         if (this.repliesLeft > 0) return;
         const psync = this.cached ? ["PSYNC", this.primary.replid, String(this.primary.offset + 1)] : ["PSYNC", "?", "-1"];
+        // A primary handing over (FAILOVER) asks its target to take over first.
+        if (this.failoverPsync !== null) psync.push("FAILOVER");
         if (this.cached) log.notice(`Trying a partial resynchronization (request ${psync[1]}:${psync[2]}).`);
         else log.notice("Partial resynchronization not possible (no cached master)");
         this.step = "psync";
@@ -218,6 +227,12 @@ export class Replica {
       }
       case "psync": {
         const full = /^\+FULLRESYNC ([0-9a-zA-Z]{40}) (\d+)/.exec(line);
+        if (this.failoverPsync !== null) {
+          const done = this.failoverPsync;
+          this.failoverPsync = null;
+          // Anything but +CONTINUE / +FULLRESYNC aborts the failover (which ends this link).
+          if (!done(full !== null || line.startsWith("+CONTINUE"))) return;
+        }
         if (full) {
           this.fullId = full[1];
           this.fullOffset = Number(full[2]);
@@ -319,6 +334,9 @@ export class Replica {
     const tmp = path.join(path.dirname(file), `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
     // Our replicas follow a new history: they resync with us (replicationAttachToNewMaster).
     this.primary.disconnectReplicas();
+    // The AOF stops while the snapshot loads, and starts again (a rewrite) after it, as Redis does.
+    const aof = aofOf(server);
+    if (aof && aof.state !== "off") aof.stop();
     log.notice("MASTER <-> REPLICA sync: Flushing old data");
     server.loading = true;
     let aux: Buffer[] = [];
@@ -343,7 +361,18 @@ export class Replica {
     this.primary.adopt(this.fullId === "?" ? this.primary.replid : this.fullId, this.fullOffset);
     log.notice("MASTER <-> REPLICA sync: Finished with success");
     this.connected();
+    if (aof && aof.state === "off" && server.config.bool("appendonly")) this.restartAof(aof);
     return true;
+  }
+
+  /** restartAOFAfterSYNC: a rewrite makes the new base; retried each second while it cannot start. */
+  private restartAof(aof: NonNullable<ReturnType<typeof aofOf>>): void {
+    if (aof.start(false) === null) return;
+    this.server.log.warning("Failed enabling the AOF after successful master synchronization! Trying it again in one second.");
+    const t = setTimeout(() => {
+      if (aof.state === "off" && this.server.config.bool("appendonly")) this.restartAof(aof);
+    }, 1000);
+    t.unref();
   }
 
   /** +CONTINUE [replid]: the primary goes on from our offset (perhaps under a new ID). */
@@ -471,11 +500,14 @@ export class Replica {
     for (const b of this.held.splice(0)) this.primary.proxy(b);
   }
 
-  /** REPLCONF ACK <offset> to the primary (replicationSendAck). */
+  /** REPLCONF ACK <offset> [FACK <aof offset>] to the primary (replicationSendAck): FACK while our AOF is on. */
   sendAck(): void {
     if (this.socket === null || this.state !== "connected") return;
     this.lastAck = Date.now();
-    this.socket.write(enc(["REPLCONF", "ACK", String(this.primary.offset)]));
+    const fsynced = aofOf(this.server)?.fsyncedReploff ?? -1;
+    const argv = ["REPLCONF", "ACK", String(this.primary.offset)];
+    if (fsynced !== -1) argv.push("FACK", String(fsynced));
+    this.socket.write(enc(argv));
   }
 
   /** replicationCron's replica part: reconnecting, the repl-timeout, the ACK every second. */

@@ -12,6 +12,8 @@ import type { Server } from "../server/server.js";
 import { primaryInfo, primaryOf, type Primary } from "./primary.js";
 import { Replica, clientExpiry } from "./replica.js";
 import { ReplicaKeys } from "./replica-keys.js";
+import { disconnectWaiters } from "./wait.js";
+import { aofReplication } from "../persistence/aof/aof.js";
 import { rdbOf } from "../persistence/index.js";
 import { findParam } from "../config/table.js";
 import { replicationAux } from "../persistence/rdb.js";
@@ -59,7 +61,10 @@ export class Replication {
     const wasPrimary = this.link === null;
     if (this.link !== null) this.link.drop();
     // Clients blocked on a primary (BLPOP, WAIT...) are told the role changed.
-    if (wasPrimary) server.blocking.disconnectAll();
+    if (wasPrimary) {
+      server.blocking.disconnectAll();
+      disconnectWaiters(server);
+    }
     const link = new Replica(server, host, port, cached || !wasPrimary);
     this.link = link;
     server.isReplica = true;
@@ -174,6 +179,8 @@ export function replicationOf(server: Server): Replication {
 }
 
 debugHooks.replicate = (c, argv) => primaryOf(c.server).replicate(argv);
+aofReplication.offset = (server) => primaryOf(server).offset;
+aofReplication.fed = (server, commands) => primaryOf(server).aofFed(commands);
 
 /** At start: INFO replication's provider, and `replicaof` from the config. */
 export function installReplication(server: Server): void {

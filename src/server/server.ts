@@ -691,8 +691,27 @@ export class Server {
     if (this.pauseEnd === 0) return false;
     if (Date.now() < this.pauseEnd) return true;
     this.unpause();
-    return false;
+    return this.pauseEnd !== 0;
   }
+
+  /** FAILOVER holds writes until it ends (Redis's PAUSE_DURING_FAILOVER), apart from CLIENT PAUSE's own pause. */
+  private failoverHold = false;
+
+  /** Starts or ends FAILOVER's hold on writes. */
+  holdWritesForFailover(on: boolean): void {
+    if (this.failoverHold === on) return;
+    this.failoverHold = on;
+    if (on) {
+      if (this.pauseEnd === 0) this.pauseAll = false;
+      this.pauseEnd = Number.MAX_SAFE_INTEGER;
+    } else if (this.pauseEnd === Number.MAX_SAFE_INTEGER) {
+      // CLIENT PAUSE's own end, if one is running, is on its timer.
+      this.pauseEnd = this.clientPauseEnd > Date.now() ? this.clientPauseEnd : 0;
+      if (this.pauseEnd === 0) this.unpause();
+    }
+  }
+  /** CLIENT PAUSE's end time while FAILOVER's hold is on too. */
+  private clientPauseEnd = 0;
 
   /**
    * CLIENT PAUSE: hold all commands (or only writes) until `endMs`. A later pause keeps
@@ -702,15 +721,20 @@ export class Server {
     if (endMs <= Date.now() && this.pauseEnd === 0) return;
     const wasAll = this.pauseEnd !== 0 && this.pauseAll;
     this.pauseAll = all || wasAll;
+    if (endMs > this.clientPauseEnd) this.clientPauseEnd = endMs;
     if (endMs > this.pauseEnd) this.pauseEnd = endMs;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => this.isPaused(), Math.max(0, this.pauseEnd - Date.now()) + 1);
+    this.pauseTimer = setTimeout(() => {
+      if (this.failoverHold) this.unpause();
+      else this.isPaused();
+    }, Math.max(0, this.clientPauseEnd - Date.now()) + 1);
   }
 
   /** CLIENT UNPAUSE (and the end of a pause): held clients run their commands, in order. */
   unpause(): void {
-    this.pauseEnd = 0;
+    this.pauseEnd = this.failoverHold ? Number.MAX_SAFE_INTEGER : 0;
     this.pauseAll = false;
+    this.clientPauseEnd = 0;
     if (this.pauseTimer) {
       clearTimeout(this.pauseTimer);
       this.pauseTimer = null;
