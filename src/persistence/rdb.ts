@@ -77,7 +77,7 @@ export class Rdb {
     ];
   }
 
-  private keyCount(): number {
+  keyCount(): number {
     let n = 0;
     for (let db = 0; db < this.server.config.int("databases"); db++) n += keys.dbsize(db);
     return n;
@@ -146,7 +146,11 @@ export class Rdb {
     }
     this.lastBgsaveTimeSec = Math.round((now - this.child.startedAt) / 1000);
     this.lastCowSize = cowBytes;
+    for (const h of this.bgsaveDoneHooks.splice(0)) h(ok);
   }
+
+  /** Called once when the running BGSAVE ends, with whether it saved (a full sync from disk waits for it). */
+  readonly bgsaveDoneHooks: ((ok: boolean) => void)[] = [];
 
   /** The save rules and a scheduled BGSAVE (serverCron's part). */
   cron(): void {

@@ -15,11 +15,9 @@
  * of the dataset made in process (an RDB written to a temp file and read
  * back) sent as a bulk, then the stream.
  */
-import fs from "node:fs";
 import { randomBytes } from "node:crypto";
-import { persistence as native } from "../engine/index.js";
 import { rdbOf } from "../persistence/index.js";
-import { functionHooks, replicationAux } from "../persistence/rdb.js";
+import { replicationAux } from "../persistence/rdb.js";
 import { introspection } from "../commands/introspection.js";
 import { infoProviders } from "../commands/info.js";
 import { ByteBuffer, catCommand, catSelect } from "../persistence/aof/encode.js";
@@ -28,6 +26,7 @@ import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { PropagatedOp } from "../server/write-path.js";
 import { Backlog } from "./backlog.js";
+import { FullSync } from "./full-sync.js";
 
 const PING = [Buffer.from("PING")];
 const GETACK = Buffer.from("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
@@ -55,6 +54,8 @@ export interface ReplicaLink {
 
 export class Primary {
   readonly replicas = new Map<Client, ReplicaLink>();
+  /** Replicas in a full synchronisation, and the child making their snapshot. */
+  readonly fullSync: FullSync;
   /** Replication stream bytes so far (master_repl_offset). */
   offset = 0;
   /** The offset up to which replid2 is valid (second_repl_offset), -1 when there is none. */
@@ -83,6 +84,7 @@ export class Primary {
 
   constructor(private readonly server: Server) {
     server.closeHooks.push((c) => this.detach(c));
+    this.fullSync = new FullSync(server, this);
     replicationAux.fields = () => primaries.get(server)?.replicationFields() ?? [];
     server.cronHooks.push(() => this.cron());
     server.config.onChange((name) => {
@@ -170,58 +172,8 @@ export class Primary {
       this.newHistory();
       this.createBacklog();
     }
-    // Diskless (repl-diskless-sync, a replica that reads the EOF form): after repl-diskless-sync-delay,
-    // one snapshot for every replica that asked meanwhile.
-    const cfg = this.server.config;
-    if (cfg.bool("repl-diskless-sync") && info.capaEof) {
-      this.disklessWaiting.set(client, { info, psync });
-      client.flags.add("slave");
-      const max = cfg.int("repl-diskless-sync-max-replicas");
-      const delay = cfg.int("repl-diskless-sync-delay") * 1000;
-      if (delay === 0 || (max > 0 && this.disklessWaiting.size >= max)) this.startDiskless();
-      else this.disklessTimer ??= setTimeout(() => this.startDiskless(), delay);
-      return;
-    }
-    const snapshot = this.snapshot();
-    if (snapshot === null) return r.error("ERR Unable to perform background save");
-    if (psync) r.raw(Buffer.from(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`));
-    // The RDB as a bulk without the trailing CRLF (the replication protocol's form).
-    r.raw(Buffer.from(`$${snapshot.length}\r\n`));
-    r.raw(snapshot);
-    // The stream after a snapshot selects its db again (Redis resets slaveseldb) unless we pass ours on.
-    if (!this.proxying) this.streamDb = -1;
-    this.attach(client, info);
-    this.server.log.notice(`Synchronization with replica ${client.addr} succeeded`);
-  }
-
-  /** Replicas waiting for a diskless transfer to start (state wait_bgsave). */
-  readonly disklessWaiting = new Map<Client, { info: ReplicaLink; psync: boolean }>();
-  private disklessTimer: NodeJS.Timeout | null = null;
-
-  /** One snapshot streamed to every waiting replica: `$EOF:<mark>`, the RDB, the mark (rdbSaveToSlavesSockets). */
-  private startDiskless(): void {
-    if (this.disklessTimer !== null) clearTimeout(this.disklessTimer);
-    this.disklessTimer = null;
-    const waiting = [...this.disklessWaiting].filter(([c]) => !c.closed);
-    this.disklessWaiting.clear();
-    if (waiting.length === 0) return;
-    const log = this.server.log;
-    log.notice("Starting BGSAVE for SYNC with target: replicas sockets");
-    const snapshot = this.snapshot();
-    if (!this.proxying) this.streamDb = -1;
-    const mark = randomBytes(20).toString("hex");
-    for (const [client, { info, psync }] of waiting) {
-      if (snapshot === null) {
-        this.server.closeClient(client);
-        continue;
-      }
-      const head = (psync ? `+FULLRESYNC ${this.replid} ${this.offset}\r\n` : "") + `$EOF:${mark}\r\n`;
-      this.server.writeTo(client, Buffer.concat([Buffer.from(head), snapshot, Buffer.from(mark)]));
-      client.flags.delete("slave");
-      this.attach(client, info);
-      info.held = [];
-      log.notice(`Streamed RDB transfer with replica ${client.addr} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`);
-    }
+    // A snapshot by a forked child (full-sync.ts): diskless or from disk, now or once the running child ends.
+    this.fullSync.request(client, info, psync);
   }
 
   /** masterTryPartialResynchronization: true when it answered +CONTINUE and the missing bytes. */
@@ -245,21 +197,6 @@ export class Primary {
     return true;
   }
 
-  /** The dataset as an RDB file's bytes (written and read back from `dir`), or null when it cannot be saved. */
-  private snapshot(): Buffer | null {
-    const file = `temp-sync-${process.pid}-${Date.now()}.rdb`; // in `dir`, the working directory
-    try {
-      native.save(file, this.auxFields(), false, functionHooks.dump?.() ?? []);
-      return fs.readFileSync(file);
-    } catch (e) {
-      this.server.log.warning(`Can't produce the snapshot for a replica: ${(e as Error).message}`);
-      return null;
-    } finally {
-      fs.rmSync(file, { force: true });
-    }
-  }
-
-  /** A snapshot's AUX fields, with the replication ones (see replicationFields). */
   auxFields(): string[] {
     return rdbOf(this.server).auxFields(false);
   }
@@ -378,7 +315,8 @@ export class Primary {
     this.send(GETACK);
   }
 
-  private attach(client: Client, info: ReplicaLink): void {
+  /** The replica is online: the stream goes to it. */
+  attach(client: Client, info: ReplicaLink): void {
     this.pending.delete(client);
     info.ackTime = Date.now();
     this.replicas.set(client, info);
@@ -387,7 +325,6 @@ export class Primary {
   }
 
   private detach(client: Client): void {
-    if (this.disklessWaiting.delete(client)) client.flags.delete("slave");
     if (!this.replicas.delete(client)) return;
     client.flags.delete("slave");
     if (this.replicas.size === 0) this.noReplicasSince = Date.now();
@@ -431,6 +368,7 @@ export class Primary {
     this.offset += bytes.length;
     this.wrote();
     this.backlog?.add(bytes);
+    this.fullSync.feed(bytes);
     for (const [rep, l] of this.replicas) {
       if (l.held !== null) l.held.push(bytes);
       else this.server.writeTo(rep, bytes);
@@ -493,10 +431,10 @@ export function primaryOf(server: Server): Primary {
 export function primaryInfo(server: Server): string[] {
   const p = primaryOf(server);
   const now = Date.now();
-  const lines = [`connected_slaves:${p.replicas.size + p.disklessWaiting.size}`];
+  const lines = [`connected_slaves:${p.replicas.size + p.fullSync.size}`];
   if (server.config.int("min-replicas-to-write") > 0 && server.config.int("min-replicas-max-lag") > 0) lines.push(`min_slaves_good_slaves:${p.goodReplicas()}`);
   let i = 0;
-  for (const [c, { info: l }] of p.disklessWaiting) {
+  for (const [c, { info: l }] of p.fullSync.syncing()) {
     const ip = l.ip ?? c.addr.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
     lines.push(`slave${i++}:ip=${ip},port=${l.listeningPort},state=wait_bgsave,offset=0,lag=0`);
   }

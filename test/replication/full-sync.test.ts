@@ -1,0 +1,71 @@
+/**
+ * Full synchronisation by a forked child (src/replication/full-sync.ts): the
+ * primary keeps serving while a slow snapshot is made (rdb-key-save-delay),
+ * shows the sync in INFO (rdb_bgsave_in_progress, a wait_bgsave replica), and
+ * the writes made meanwhile follow the snapshot; diskless and from disk, to a
+ * redis-server replica. The child dies with its parent.
+ */
+import { spawnSync } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import type Redis from "ioredis";
+import { haveRedisServer } from "../helpers/nodis.js";
+import { until } from "../helpers/wait.js";
+import { dataDirs, startIn, type ServerProcess } from "../persistence/process.js";
+
+const dirs = dataDirs("nodis-fullsync-");
+const started: ServerProcess[] = [];
+afterAll(async () => {
+  for (const s of started) await s.kill9().catch(() => undefined);
+});
+
+async function start(args: string[] = [], bin = "nodis"): Promise<ServerProcess> {
+  const s = await startIn(dirs(), ["--repl-diskless-sync-delay", "0", ...args], bin);
+  started.push(s);
+  return s;
+}
+
+const field = async (c: Redis, section: string, name: string) => new RegExp(`^${name}:(.*)\\r?$`, "m").exec((await c.info(section)) as string)?.[1];
+const childOf = (pid: number) => spawnSync("pgrep", ["-P", String(pid)]).stdout.toString().trim();
+const alive = (pid: number) => spawnSync("kill", ["-0", String(pid)]).status === 0;
+
+describe.skipIf(!haveRedisServer())("full sync by a forked child", () => {
+  for (const diskless of ["yes", "no"]) {
+    it(`keeps serving while a slow snapshot is made, and the writes made meanwhile follow it (diskless ${diskless})`, async () => {
+      const p = await start(["--repl-diskless-sync", diskless]);
+      const pc = p.client();
+      await pc.call("DEBUG", "POPULATE", "2000", "key", "10");
+      // About 2 s of snapshot.
+      await pc.config("SET", "rdb-key-save-delay", "1000");
+      const r = await start([], "redis-server");
+      const rc = r.client();
+      await rc.call("REPLICAOF", "127.0.0.1", String(p.port));
+      expect(await until(() => field(pc, "persistence", "rdb_bgsave_in_progress"), (v) => v === "1")).toBe("1");
+      expect((await pc.info("replication")) as string).toMatch(/slave0:ip=127\.0\.0\.1,port=\d+,state=wait_bgsave/);
+      expect(childOf(p.proc.pid!)).toMatch(/^\d+$/);
+      // The primary answers at once meanwhile, and takes writes that must reach the replica.
+      const t0 = performance.now();
+      for (let i = 0; i < 50; i++) await pc.set(`during:${i}`, String(i));
+      expect(performance.now() - t0).toBeLessThan(1500);
+      expect(await field(pc, "persistence", "rdb_bgsave_in_progress")).toBe("1");
+      expect(await until(() => field(rc, "replication", "master_link_status"), (s) => s === "up", { timeoutMs: 30000 })).toBe("up");
+      await pc.set("after", "1");
+      const want = await pc.call("DEBUG", "DIGEST");
+      expect(await until(() => rc.call("DEBUG", "DIGEST"), (d) => d === want)).toBe(want);
+      expect(await rc.get("during:49")).toBe("49");
+      expect(p.log()).toContain(`Starting BGSAVE for SYNC with target: ${diskless === "yes" ? "replicas sockets" : "disk"}`);
+    }, 60000);
+  }
+
+  it("the snapshot's child dies with its parent", async () => {
+    const p = await start(["--repl-diskless-sync", "yes"]);
+    const pc = p.client();
+    await pc.call("DEBUG", "POPULATE", "2000", "key", "10");
+    await pc.config("SET", "rdb-key-save-delay", "10000");
+    const r = await start([], "redis-server");
+    await r.client().call("REPLICAOF", "127.0.0.1", String(p.port));
+    const child = Number(await until(() => childOf(p.proc.pid!), (c) => /^\d+$/.test(c)));
+    expect(child).toBeGreaterThan(0);
+    await p.kill9();
+    expect(await until(() => alive(child), (a) => !a)).toBe(false);
+  }, 30000);
+});
