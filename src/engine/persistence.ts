@@ -24,6 +24,9 @@ export interface LoadResult {
   emptySkipped: number;
   /** The empty keys skipped, by name. */
   emptyKeys: Buffer[];
+  /** The keys skipped as expired, and their dbs (index by index). */
+  expiredKeys: Buffer[];
+  expiredDbs: number[];
   version: number;
   /** AUX fields as name, value, name, value... */
   aux: Buffer[];

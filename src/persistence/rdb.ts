@@ -50,6 +50,8 @@ export class Rdb {
   lastLoadKeysExpired = 0;
   /** The AUX fields of the file loaded at start (replication continues from its repl-id), null when none was. */
   startAux: Buffer[] | null = null;
+  /** The keys the file loaded at start held already expired (a primary's backlog gets their DELs), until taken. */
+  startExpired: { dbs: number[]; keys: Buffer[] } | null = null;
   /** The dirty count when the running BGSAVE started. */
   private dirtyBeforeBgsave = 0;
 
@@ -197,6 +199,7 @@ export class Rdb {
         const r = native.loadPoll();
         if (r) {
           this.startAux = this.loaded(r, native.Install.Replace).aux;
+          this.startExpired = r.expiredKeys.length > 0 ? { dbs: r.expiredDbs, keys: r.expiredKeys } : null;
           break;
         }
         progress.fileOffset = native.loadProgress();

@@ -57,7 +57,10 @@ export class FullSync {
     private readonly server: Server,
     private readonly primary: Primary,
   ) {
-    server.cronHooks.push(() => this.maybeStart());
+    server.cronHooks.push(() => {
+      this.timeouts();
+      this.maybeStart();
+    });
     server.closeHooks.push((c) => this.dropped(c));
   }
 
@@ -251,9 +254,33 @@ export class FullSync {
     }
   }
 
+  /** Since when each replica of a diskless transfer has taken none of the snapshot bytes waiting for it (Redis's repl_last_partial_write). */
+  private readonly stuckSince = new Map<Client, { since: number; written: number }>();
+
+  /** A replica that takes none of the snapshot for repl-timeout seconds is cut (replicationCron). */
+  private timeouts(): void {
+    const t = this.transfer;
+    if (t === null || !t.diskless) return;
+    const now = Date.now();
+    const timeout = this.server.config.int("repl-timeout") * 1000;
+    for (const c of [...t.replicas.keys()]) {
+      const written = c.socket.bytesWritten;
+      const seen = this.stuckSince.get(c);
+      if (c.closed || c.socket.writableLength === 0 || seen === undefined || seen.written !== written) {
+        this.stuckSince.set(c, { since: now, written });
+        continue;
+      }
+      if (now - seen.since > timeout) {
+        this.server.log.warning(`Disconnecting timedout replica (full sync): ${c.addr}`);
+        this.server.closeClient(c);
+      }
+    }
+  }
+
   /** A replica in a full sync disconnected; a diskless transfer nobody takes any more is stopped. */
   private dropped(c: Client): void {
     this.waiting.delete(c);
+    this.stuckSince.delete(c);
     const t = this.transfer;
     if (t === null || !t.replicas.delete(c)) return;
     c.flags.delete("slave");

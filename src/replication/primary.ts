@@ -221,7 +221,7 @@ export class Primary {
    * after its restart; a replica takes it as its own, to continue with its primary.
    * Returns the stream's db, or -1 when the file had no history.
    */
-  restore(aux: Buffer[]): number {
+  restore(aux: Buffer[], expired: { dbs: number[]; keys: Buffer[] } | null = null): number {
     const f = new Map<string, string>();
     for (let i = 0; i + 1 < aux.length; i += 2) f.set(aux[i].toString("latin1"), aux[i + 1].toString("latin1"));
     const id = f.get("repl-id");
@@ -238,6 +238,12 @@ export class Primary {
       this.offset = offset;
       this.createBacklog();
       this.noReplicasSince = Date.now();
+      // The keys the file held already expired are deleted on our replicas too: their DELs
+      // (UNLINKs with lazyfree-lazy-expire) go into the backlog, after the restored offset.
+      if (expired !== null) {
+        const del = Buffer.from(this.server.config.bool("lazyfree-lazy-expire") ? "UNLINK" : "DEL");
+        this.feed(expired.keys.map((key, i) => ({ db: expired.dbs[i], argv: [del, key] })));
+      }
     }
     return db;
   }

@@ -16,7 +16,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { server as engineServer, persistence as native } from "../engine/index.js";
+import { server as engineServer, persistence as native, keys } from "../engine/index.js";
 import { rdbOf, Rdb } from "../persistence/index.js";
 import { Reply } from "../protocol/reply.js";
 import { ProtocolError } from "../protocol/errors.js";
@@ -140,6 +140,7 @@ export class Replica {
       this.cached = true;
     }
     this.state = "connect";
+    this.server.replLoading = null;
     this.bulkParts = [];
     this.raw = Buffer.alloc(0);
     this.held = [];
@@ -273,7 +274,14 @@ export class Replica {
         if (line.startsWith("$EOF:") && line.length - 5 >= 40) {
           this.eofMark = Buffer.from(line.slice(5, 45), "latin1");
           this.bulkSize = -1;
-          log.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+          const how = this.server.config.get("repl-diskless-load");
+          if (how === "swapdb" || (how === "on-empty-db" && this.datasetEmpty())) {
+            // Loaded as it comes (useDisklessLoad): -LOADING meanwhile, or with swapdb and our own history
+            // the old dataset is served until the new one replaces it (async loading).
+            log.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser");
+            this.server.replLoading = how === "swapdb" && this.fullId === this.primary.replid ? "async" : "sync";
+            log.notice("MASTER <-> REPLICA sync: Loading DB in memory");
+          } else log.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
         } else {
           this.eofMark = null;
           this.bulkSize = Number(line.slice(1));
@@ -337,6 +345,7 @@ export class Replica {
     // The AOF stops while the snapshot loads, and starts again (a rewrite) after it, as Redis does.
     const aof = aofOf(server);
     if (aof && aof.state !== "off") aof.stop();
+    this.server.replLoading = null;
     log.notice("MASTER <-> REPLICA sync: Flushing old data");
     server.loading = true;
     let aux: Buffer[] = [];
@@ -362,6 +371,11 @@ export class Replica {
     log.notice("MASTER <-> REPLICA sync: Finished with success");
     this.connected();
     if (aof && aof.state === "off" && server.config.bool("appendonly")) this.restartAof(aof);
+    return true;
+  }
+
+  private datasetEmpty(): boolean {
+    for (let db = 0; db < this.server.config.int("databases"); db++) if (keys.dbsize(db) > 0) return false;
     return true;
   }
 

@@ -48,7 +48,10 @@ export class Replication {
 
   /** Once the dataset is loaded at start: the replication history its file saved (before any client writes). */
   restoreHistory(aux: Buffer[]): void {
-    const db = this.primary.restore(aux);
+    const rdb = rdbOf(this.server);
+    const expired = rdb.startExpired;
+    rdb.startExpired = null;
+    const db = this.primary.restore(aux, expired);
     if (db >= 0 && this.link !== null) {
       this.link.cached = true;
       this.link.streamDb = db;
@@ -186,6 +189,7 @@ aofReplication.fed = (server, commands) => primaryOf(server).aofFed(commands);
 export function installReplication(server: Server): void {
   const repl = replicationOf(server);
   infoProviders.set("replication", (srv) => replicationOf(srv).info().join("\r\n"));
+  infoProviders.set("async_loading", (srv) => (srv.replLoading === "async" ? 1 : 0));
   const target = server.config.get("replicaof");
   if (target !== "") {
     const [host, port] = target.split(" ");

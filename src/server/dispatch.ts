@@ -75,6 +75,9 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
   if (server.loading && (spec.bits & CMD_LOADING) === 0 && client.id !== AOF_CLIENT_ID) return reject(server, client, spec, argv, r, start, LOADING);
+  if (server.replLoading !== null && (server.replLoading === "sync" ? (spec.bits & CMD_LOADING) === 0 : spec.flags.includes("no_async_loading"))) {
+    return reject(server, client, spec, argv, r, start, LOADING);
+  }
   // After the loading check, as Redis's processCommand: a script past busy-reply-threshold: only the commands Redis allows then (allow_busy) run.
   if (busy.script !== null && !spec.flags.includes("allow_busy")) return reject(server, client, spec, argv, r, start, busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
   client.lastCommand = spec.name;
@@ -96,6 +99,7 @@ export function refusingCommands(server: Server): boolean {
   return (
     busy.script !== null ||
     server.loading ||
+    server.replLoading !== null ||
     server.sentinelMode ||
     server.replicationGate !== null ||
     deniedByDiskError(server) !== null

@@ -96,6 +96,12 @@ export class Server {
   holdReplies: (() => boolean) | null = null;
   /** The dataset is being loaded at start: commands without the `loading` flag get -LOADING. */
   loading = false;
+  /**
+   * A replica receiving a diskless full sync (Redis loads it from the socket as it comes):
+   * "sync" answers -LOADING as loading does; "async" (swapdb, the same history) serves the
+   * old dataset and refuses only commands flagged no_async_loading; null otherwise.
+   */
+  replLoading: "sync" | "async" | null = null;
   /** While the AOF cannot be written: the MISCONF error refusing writes (Redis's DISK_ERROR_TYPE_AOF), else null. */
   aofWriteError: string | null = null;
   /** Called when the server stops itself (SHUTDOWN, a signal): the AOF writes and fsyncs its buffer. */

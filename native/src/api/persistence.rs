@@ -166,6 +166,9 @@ pub struct LoadResult {
     pub empty_skipped: f64,
     /// The empty keys skipped, by name.
     pub empty_keys: Vec<Buffer>,
+    /// The keys skipped as expired, and their dbs (index by index).
+    pub expired_keys: Vec<Buffer>,
+    pub expired_dbs: Vec<u32>,
     pub version: u32,
     /// AUX fields as name, value, name, value...
     pub aux: Vec<Buffer>,
@@ -203,6 +206,8 @@ fn finish_load(r: crate::rdb::Result<crate::rdb::load::Loaded>, merge: u32) -> n
         expired_skipped: l.expired_skipped as f64,
         empty_skipped: l.empty_skipped as f64,
         empty_keys: std::mem::take(&mut l.empty_keys).into_iter().map(Buffer::from).collect(),
+        expired_dbs: l.expired_keys.iter().map(|(d, _)| *d).collect(),
+        expired_keys: std::mem::take(&mut l.expired_keys).into_iter().map(|(_, k)| Buffer::from(k)).collect(),
         version: l.version as u32,
         aux: l.aux.into_iter().flat_map(|(k, v)| [Buffer::from(k), Buffer::from(v)]).collect(),
         functions: l.functions.into_iter().map(Buffer::from).collect(),
