@@ -37,8 +37,11 @@ interface Transfer {
   pid: number;
   /** Replicas the snapshot is for (taken off as they finish, drop or are cut). */
   readonly replicas: Map<Client, SyncingReplica>;
-  /** The stream since the fork, for every replica of this transfer. */
+  /** The stream since the fork, for every replica of this transfer, and its length. */
   readonly stream: Buffer[];
+  streamBytes: number;
+  /** The stream offset at the fork (the stream kept starts at forkOffset + 1). */
+  forkOffset: number;
   /** Diskless: the pipe from the child, the end mark, whether the pipe has ended, whether the child exited well. */
   pipe: net.Socket | null;
   mark: string;
@@ -85,7 +88,43 @@ export class FullSync {
   /** Stream bytes written while a snapshot is made: they follow it. */
   feed(bytes: Buffer): void {
     const t = this.transfer;
-    if (t !== null && t.replicas.size > 0) t.stream.push(bytes);
+    if (t === null || t.replicas.size === 0) return;
+    t.stream.push(bytes);
+    t.streamBytes += bytes.length;
+    // What waits for a replica counts as its output buffer: over the replica class's hard limit it is cut.
+    const hard = this.hardLimit();
+    if (hard > 0 && t.streamBytes >= hard) {
+      for (const c of [...t.replicas.keys()]) {
+        this.server.log.warning(`Client ${c.info(Date.now(), false)} closed for overcoming of output buffer limits.`);
+        this.server.closeClient(c);
+      }
+    }
+  }
+
+  /** The replica class's hard output limit (never under repl-backlog-size, as Redis), 0: none. */
+  private hardLimit(): number {
+    const cfg = this.server.config;
+    const words = cfg.get("client-output-buffer-limit").split(/\s+/);
+    const i = words.findIndex((w, j) => j % 4 === 0 && (w === "replica" || w === "slave"));
+    const hard = i >= 0 ? Number(words[i + 1]) : 0;
+    return hard > 0 ? Math.max(hard, cfg.int("repl-backlog-size")) : 0;
+  }
+
+  /**
+   * The stream kept for a running transfer goes back further than the backlog may:
+   * its first offset (Redis's backlog keeps what a replica still references), or null.
+   */
+  heldFrom(): number | null {
+    const t = this.transfer;
+    return t !== null && t.replicas.size > 0 ? t.forkOffset + 1 : null;
+  }
+
+  /** The stream from offset `from` to `end` out of what a transfer keeps (a partial sync beyond the backlog), or null. */
+  streamFrom(from: number, end: number): Buffer | null {
+    const first = this.heldFrom();
+    if (first === null || from < first || from > end + 1) return null;
+    const all = Buffer.concat(this.transfer!.stream);
+    return all.subarray(from - first);
   }
 
   /** replicationCron's part: start a snapshot for the waiting replicas when no child runs and the delay passed. */
@@ -116,7 +155,7 @@ export class FullSync {
     if (replicas.size === 0) return;
     log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? "replicas sockets" : "disk"}`);
     const rdb = rdbOf(server);
-    const t: Transfer = { diskless, pid: -1, replicas, stream: [], pipe: null, mark: "", pipeEnded: false, childOk: null };
+    const t: Transfer = { diskless, pid: -1, replicas, stream: [], streamBytes: 0, forkOffset: this.primary.offset, pipe: null, mark: "", pipeEnded: false, childOk: null };
     try {
       if (diskless) {
         let fd = -1;
@@ -284,6 +323,11 @@ export class FullSync {
     const t = this.transfer;
     if (t === null || !t.replicas.delete(c)) return;
     c.flags.delete("slave");
+    if (t.replicas.size === 0) {
+      // Nobody needs the stream kept since the fork any more.
+      t.stream.length = 0;
+      t.streamBytes = 0;
+    }
     this.server.log.notice(`Connection with replica ${c.addr} lost.`);
     if (t.diskless && t.replicas.size === 0 && !t.pipeEnded) {
       this.server.log.warning("Diskless rdb transfer, last replica dropped, killing fork child.");

@@ -185,7 +185,8 @@ export class Primary {
       else log.notice(`Partial resynchronization not accepted: Requested offset for second ID was ${from}, but I can reply up to ${this.secondOffset}`);
       return false;
     }
-    const missing = this.backlog?.from(from, this.offset) ?? null;
+    // Beyond the backlog, what a running full sync keeps for its replicas serves too (Redis's shared replication buffer).
+    const missing = this.backlog?.from(from, this.offset) ?? this.fullSync.streamFrom(from, this.offset);
     if (missing === null || !Number.isInteger(from)) {
       log.notice(`Unable to partial resync with replica ${client.addr} for lack of backlog (Replica request was: ${from}).`);
       return false;
@@ -449,6 +450,9 @@ export function primaryInfo(server: Server): string[] {
     lines.push(`slave${i++}:ip=${ip},port=${l.listeningPort},state=online,offset=${l.ackOffset},lag=${Math.floor((now - l.ackTime) / 1000)}`);
   }
   const b = p.backlog;
+  // A running full sync keeps the stream since its fork: the backlog reaches back that far meanwhile.
+  const held = p.fullSync.heldFrom();
+  const beyond = b !== null && held !== null && held < b.firstOffset;
   lines.push(
     `master_failover_state:${p.failoverState}`,
     `master_replid:${p.replid}`,
@@ -457,8 +461,8 @@ export function primaryInfo(server: Server): string[] {
     `second_repl_offset:${p.secondOffset}`,
     `repl_backlog_active:${b ? 1 : 0}`,
     `repl_backlog_size:${server.config.get("repl-backlog-size")}`,
-    `repl_backlog_first_byte_offset:${b ? b.firstOffset : 0}`,
-    `repl_backlog_histlen:${b ? b.histlen : 0}`,
+    `repl_backlog_first_byte_offset:${b ? (beyond ? held : b.firstOffset) : 0}`,
+    `repl_backlog_histlen:${b ? (beyond ? p.offset + 1 - held! : b.histlen) : 0}`,
   );
   return lines;
 }

@@ -626,7 +626,9 @@ export class Server {
     const lim = this.outputLimits.get(cls);
     let over = false;
     if (lim) {
-      if (lim.hard > 0 && used >= lim.hard) over = true;
+      // A replica's hard limit is never under repl-backlog-size: a partial sync would succeed and then cut it (Redis ignores such a limit).
+      const hard = cls === "slave" && lim.hard > 0 ? Math.max(lim.hard, this.config.int("repl-backlog-size")) : lim.hard;
+      if (hard > 0 && used >= hard) over = true;
       if (lim.soft > 0 && used >= lim.soft) {
         const now = Date.now();
         if (client.softLimitSince === 0) client.softLimitSince = now;

@@ -56,6 +56,37 @@ describe.skipIf(!haveRedisServer())("full sync by a forked child", () => {
     }, 60000);
   }
 
+  it("the stream kept for a slow full sync lets another replica continue beyond the backlog, until the sync is cut by its output limit", async () => {
+    const p = await start(["--repl-diskless-sync", "yes", "--repl-backlog-size", "16384", "--client-output-buffer-limit", "replica 0 0 0"]);
+    const pc = p.client();
+    const a = await start();
+    const ac = a.client();
+    await ac.call("REPLICAOF", "127.0.0.1", String(p.port));
+    expect(await until(() => field(ac, "replication", "master_link_status"), (s) => s === "up")).toBe("up");
+    // Written through the stream (DEBUG POPULATE is not replicated): the online replica has them.
+    const fillers = pc.pipeline();
+    for (let i = 0; i < 100; i++) fillers.set(`key:${i}`, "v");
+    await fillers.exec();
+    await pc.config("SET", "rdb-key-save-delay", "1000000");
+    const b = await start([], "redis-server");
+    await b.client().call("REPLICAOF", "127.0.0.1", String(p.port));
+    expect(await until(() => field(pc, "persistence", "rdb_bgsave_in_progress"), (v) => v === "1")).toBe("1");
+    // The first replica leaves, the stream goes on well past the backlog's size, it comes back.
+    await ac.call("REPLICAOF", "127.0.0.1", "1");
+    for (let i = 0; i < 100; i++) await pc.set(`big:${i}`, "x".repeat(10000));
+    expect(Number(await field(pc, "replication", "repl_backlog_histlen"))).toBeGreaterThan(1000000);
+    await ac.call("REPLICAOF", "127.0.0.1", String(p.port));
+    const offset = await field(pc, "replication", "master_repl_offset");
+    expect(await until(() => field(ac, "replication", "slave_repl_offset"), (o) => o === offset)).toBe(offset);
+    expect(await field(pc, "stats", "sync_partial_ok")).toBe("1");
+    expect(await ac.call("DEBUG", "DIGEST")).toBe(await pc.call("DEBUG", "DIGEST"));
+    // Now the waiting replica's kept stream is over its (new) hard limit: it is cut, and the backlog shrinks back.
+    await pc.config("SET", "client-output-buffer-limit", "replica 128kb 0 0");
+    await pc.set("trigger", "1");
+    expect(await until(() => field(pc, "replication", "connected_slaves"), (n) => n === "1")).toBe("1");
+    expect(Number(await field(pc, "replication", "repl_backlog_histlen"))).toBeLessThanOrEqual(16384);
+  }, 60000);
+
   it("the snapshot's child dies with its parent", async () => {
     const p = await start(["--repl-diskless-sync", "yes"]);
     const pc = p.client();
