@@ -290,6 +290,12 @@ export class Primary {
     return n;
   }
 
+  /** A running full sync keeps the stream since its fork: the backlog reaches back that far meanwhile. */
+  reachesBeyondBacklog(): boolean {
+    const held = this.fullSync.heldFrom();
+    return this.backlog !== null && held !== null && held < this.backlog.firstOffset;
+  }
+
   /** The stream grew by a write of the running client: its woff (what its WAIT / WAITAOF wait for). */
   private wrote(): void {
     const c = this.server.current;
@@ -450,9 +456,8 @@ export function primaryInfo(server: Server): string[] {
     lines.push(`slave${i++}:ip=${ip},port=${l.listeningPort},state=online,offset=${l.ackOffset},lag=${Math.floor((now - l.ackTime) / 1000)}`);
   }
   const b = p.backlog;
-  // A running full sync keeps the stream since its fork: the backlog reaches back that far meanwhile.
   const held = p.fullSync.heldFrom();
-  const beyond = b !== null && held !== null && held < b.firstOffset;
+  const beyond = p.reachesBeyondBacklog();
   lines.push(
     `master_failover_state:${p.failoverState}`,
     `master_replid:${p.replid}`,
@@ -468,5 +473,12 @@ export function primaryInfo(server: Server): string[] {
 }
 
 infoProviders.set("sync_full", (s) => s.stats.syncFull);
+// The backlog and what a running full sync keeps, counted once where they overlap (Redis's shared buffer).
+infoProviders.set("mem_total_replication_buffers", (s) => {
+  const p = primaryOf(s);
+  const b = p.backlog;
+  if (b === null) return 0;
+  return p.reachesBeyondBacklog() ? p.offset + 1 - p.fullSync.heldFrom()! : b.histlen;
+});
 infoProviders.set("sync_partial_ok", (s) => s.stats.syncPartialOk);
 infoProviders.set("sync_partial_err", (s) => s.stats.syncPartialErr);

@@ -140,6 +140,12 @@ export class Replica {
       this.cached = true;
     }
     this.state = "connect";
+    if (this.server.replLoading !== null) {
+      // The RDB being loaded from the socket ended short (Redis's rdbLoad from the connection fails).
+      const log = this.server.log;
+      log.warning("Internal error in RDB reading offset 0, function at rdb.c:0 -> Unexpected EOF reading RDB file");
+      log.warning("Failed trying to load the MASTER synchronization DB from socket, check server logs.");
+    }
     this.server.replLoading = null;
     this.bulkParts = [];
     this.raw = Buffer.alloc(0);
@@ -159,7 +165,11 @@ export class Replica {
   private onData(d: Buffer): void {
     this.lastIo = Date.now();
     if (this.step === "stream") return this.applyStream(d);
-    if (this.step === "bulk") return this.readBulk(d);
+    if (this.step === "bulk") {
+      this.readBulk(d);
+      this.throttleLoad(d.length);
+      return;
+    }
     this.inbuf = this.inbuf.length === 0 ? d : Buffer.concat([this.inbuf, d]);
     for (;;) {
       const step = this.step as string;
@@ -377,6 +387,23 @@ export class Replica {
   private datasetEmpty(): boolean {
     for (let db = 0; db < this.server.config.int("databases"); db++) if (keys.dbsize(db) > 0) return false;
     return true;
+  }
+
+  /**
+   * key-load-delay (a debugging knob that slows loading down) while the RDB is
+   * loaded as it comes: Redis then reads the socket no faster than it loads, so
+   * the primary's transfer waits for us; here reading pauses for the delay of
+   * the keys a read holds (about one per 4 KB).
+   */
+  private throttleLoad(bytes: number): void {
+    const sock = this.socket;
+    const delayUs = this.server.config.int("key-load-delay");
+    if (sock === null || delayUs <= 0 || this.server.replLoading === null || this.step !== "bulk") return;
+    const ms = Math.max(1, Math.round((delayUs * Math.max(1, bytes / 4096)) / 1000));
+    sock.pause();
+    setTimeout(() => {
+      if (this.socket === sock) sock.resume();
+    }, ms).unref();
   }
 
   /** restartAOFAfterSYNC: a rewrite makes the new base; retried each second while it cannot start. */
