@@ -332,6 +332,10 @@ export class FullSync {
     if (t.diskless && t.replicas.size === 0 && !t.pipeEnded) {
       this.server.log.warning("Diskless rdb transfer, last replica dropped, killing fork child.");
       rdbOf(this.server).child.kill();
+    } else if (!t.diskless && t.replicas.size === 0 && t.childOk === null && this.server.config.get("save").trim() === "") {
+      // A BGSAVE nobody waits for, with no save rules to serve: not useful (Redis's checkChildrenDone / killRDBChild).
+      this.server.log.warning(`Background saving for replication is not useful any more, killing the child ${t.pid}.`);
+      rdbOf(this.server).child.kill();
     } else if (t.pipe !== null && t.pipe.isPaused()) {
       if ([...t.replicas.keys()].every((r) => r.socket.writableLength <= PIPE_HIGH_WATER)) t.pipe.resume();
     }

@@ -26,6 +26,7 @@ import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { PropagatedOp } from "../server/write-path.js";
 import { Backlog } from "./backlog.js";
+import { parseI64 } from "../protocol/numbers.js";
 import { FullSync } from "./full-sync.js";
 
 const PING = [Buffer.from("PING")];
@@ -159,7 +160,12 @@ export class Primary {
     const info = this.linkOf(client);
     if (psync) {
       const replid = c.argv[1].toString("latin1");
-      const from = Number(c.argv[2].toString("latin1"));
+      const offset = parseI64(c.argv[2]);
+      if (offset === null) {
+        this.server.log.warning(`Replica ${client.addr} asks for synchronization but with a wrong offset`);
+        return r.error("ERR value is not an integer or out of range");
+      }
+      const from = offset;
       if (this.tryContinue(client, info, replid, from)) {
         this.server.stats.syncPartialOk++;
         return;

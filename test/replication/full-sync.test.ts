@@ -87,6 +87,24 @@ describe.skipIf(!haveRedisServer())("full sync by a forked child", () => {
     expect(Number(await field(pc, "replication", "repl_backlog_histlen"))).toBeLessThanOrEqual(16384);
   }, 60000);
 
+  it("a replica's link gets no replies: a command that makes one disconnects it; PSYNC with a bad offset is refused", async () => {
+    const p = await start(["--repl-diskless-sync", "no"]);
+    const pc = p.client();
+    await expect(pc.call("PSYNC", "replid", "offset_str")).rejects.toThrow("ERR value is not an integer or out of range");
+    expect(await until(() => p.log(), (l) => l.includes("asks for synchronization but with a wrong offset"))).toMatch(/Replica .* asks for synchronization but with a wrong offset/);
+    for (const [cmd, name] of [[["PING"], "ping"], [["GET", "foo"], "get"], [["XINFO", "HELP"], "xinfo|help"]] as const) {
+      const link = p.client();
+      const got = link.call("PSYNC", "replicationid", "-1").catch((e: Error) => e.message);
+      // The link is closed (nothing but the sync comes back).
+      await link.call(...(cmd as [string, ...string[]])).catch(() => undefined);
+      await got;
+      expect(await until(() => p.log(), (l) => l.includes(`Replica generated a reply to command '${name}', disconnecting it:`))).toContain(name);
+      link.disconnect();
+    }
+    expect(p.log()).toContain("== CRITICAL == This master is sending an error to its replica: 'ERR Replica can't interact with the keyspace' after processing the command 'get'");
+    expect(await pc.ping()).toBe("PONG");
+  }, 30000);
+
   it("the snapshot's child dies with its parent", async () => {
     const p = await start(["--repl-diskless-sync", "yes"]);
     const pc = p.client();
