@@ -238,6 +238,11 @@ export class FullSync {
   private childDone(t: Transfer, ok: boolean, signal: number): void {
     const log = this.server.log;
     t.childOk = ok;
+    // A child that failed (or was killed) ends the transfer, whatever the pipe still holds (it may be paused).
+    if (!ok && !t.pipeEnded) {
+      t.pipeEnded = true;
+      t.pipe?.destroy();
+    }
     if (t.diskless) {
       if (ok) log.notice("Background RDB transfer terminated with success");
       else if (signal !== 0) log.warning(`Background transfer terminated by signal ${signal}`);
@@ -331,6 +336,8 @@ export class FullSync {
     this.server.log.notice(`Connection with replica ${c.addr} lost.`);
     if (t.diskless && t.replicas.size === 0 && !t.pipeEnded) {
       this.server.log.warning("Diskless rdb transfer, last replica dropped, killing fork child.");
+      t.pipeEnded = true;
+      t.pipe?.destroy();
       rdbOf(this.server).child.kill();
     } else if (!t.diskless && t.replicas.size === 0 && t.childOk === null && this.server.config.get("save").trim() === "") {
       // A BGSAVE nobody waits for, with no save rules to serve: not useful (Redis's checkChildrenDone / killRDBChild).
