@@ -62,6 +62,8 @@ export class Replication {
   setMaster(host: string, port: number, cached = true, connectNow = true): void {
     const server = this.server;
     const wasPrimary = this.link === null;
+    // The stream we continue goes on in the db it had selected (Redis's cached master keeps its db).
+    const streamDb = this.link?.master?.db ?? this.link?.streamDb ?? 0;
     if (this.link !== null) this.link.drop();
     // Clients blocked on a primary (BLPOP, WAIT...) are told the role changed.
     if (wasPrimary) {
@@ -69,6 +71,7 @@ export class Replication {
       disconnectWaiters(server);
     }
     const link = new Replica(server, host, port, cached || !wasPrimary);
+    if (!wasPrimary) link.streamDb = streamDb;
     this.link = link;
     server.isReplica = true;
     server.config.setWords(findParam("replicaof")!, [host, String(port)]);

@@ -63,7 +63,8 @@ describe.skipIf(!haveRedisServer())("full sync by a forked child", () => {
     const ac = a.client();
     await ac.call("REPLICAOF", "127.0.0.1", String(p.port));
     expect(await until(() => field(ac, "replication", "master_link_status"), (s) => s === "up")).toBe("up");
-    // Written through the stream (DEBUG POPULATE is not replicated): the online replica has them.
+    // Written through the stream (DEBUG POPULATE is not replicated), in a db of their own: the online replica has them.
+    await pc.select(3);
     const fillers = pc.pipeline();
     for (let i = 0; i < 100; i++) fillers.set(`key:${i}`, "v");
     await fillers.exec();
@@ -71,7 +72,11 @@ describe.skipIf(!haveRedisServer())("full sync by a forked child", () => {
     const b = await start([], "redis-server");
     await b.client().call("REPLICAOF", "127.0.0.1", String(p.port));
     expect(await until(() => field(pc, "persistence", "rdb_bgsave_in_progress"), (v) => v === "1")).toBe("1");
-    // The first replica leaves, the stream goes on well past the backlog's size, it comes back.
+    // The stream selects db 3 again after the fork; the first replica has that, then leaves; the stream goes
+    // on well past the backlog's size (no SELECT of its own), and it comes back.
+    await pc.set("during", "1");
+    const at = await field(pc, "replication", "master_repl_offset");
+    expect(await until(() => field(ac, "replication", "slave_repl_offset"), (o) => o === at)).toBe(at);
     await ac.call("REPLICAOF", "127.0.0.1", "1");
     for (let i = 0; i < 100; i++) await pc.set(`big:${i}`, "x".repeat(10000));
     expect(Number(await field(pc, "replication", "repl_backlog_histlen"))).toBeGreaterThan(1000000);
