@@ -383,7 +383,7 @@ export class Primary {
   }
 
   private send(bytes: Buffer): void {
-    if (this.backlog === null && this.replicas.size === 0) return;
+    if (this.backlog === null && this.replicas.size === 0 && this.fullSync.size === 0) return;
     this.offset += bytes.length;
     this.wrote();
     this.backlog?.add(bytes);
@@ -423,6 +423,9 @@ export class Primary {
           server.closeClient(c);
         }
       }
+    } else if (this.fullSync.size > 0) {
+      // Replicas in a full sync are replicas: the backlog's TTL counts from when the last one leaves.
+      this.noReplicasSince = now;
     } else if (this.backlog !== null) {
       const ttl = server.config.int("repl-backlog-ttl") * 1000;
       if (ttl > 0 && now - this.noReplicasSince > ttl) {
