@@ -193,12 +193,30 @@ impl<V> Dict<V> {
 
     /// Inserts a key known to be absent.
     pub fn insert_new(&mut self, key: SBytes, val: V) {
+        self.insert_new_if(key, val, |_, _| true)
+    }
+
+    /// insert() for a table whose growth `expand_allowed(bytes, load)` may refuse (Redis's dictExpandAllowed).
+    pub fn insert_if(&mut self, key: &[u8], val: V, expand_allowed: impl Fn(usize, f64) -> bool) -> Option<V> {
+        if let Some(v) = self.get_mut(key) {
+            return Some(std::mem::replace(v, val));
+        }
+        self.insert_new_if(SBytes::new(key), val, expand_allowed);
+        None
+    }
+
+    /// insert_new() for a table whose growth `expand_allowed(bytes, load)` may refuse.
+    #[inline]
+    pub fn insert_new_if(&mut self, key: SBytes, val: V, expand_allowed: impl Fn(usize, f64) -> bool) {
         if self.t0.is_empty() {
             self.t0 = new_table(MIN_BUCKETS);
         } else if !self.is_rehashing() && self.len >= self.t0.len() && (!avoid_resize() || self.len >= FORCE_RESIZE_RATIO * self.t0.len()) {
             // Redis's dictExpand(used + 1): past the force ratio the new table is
             // at least 8 times the old, so the paused rehash may proceed.
-            self.start_rehash((self.len + 1).next_power_of_two());
+            let size = (self.len + 1).next_power_of_two();
+            if expand_allowed(size * std::mem::size_of::<Option<Box<Node<V>>>>(), self.len as f64 / self.t0.len() as f64) {
+                self.start_rehash(size);
+            }
         }
         self.rehash_step();
         let h = self.hash(key.as_slice());
@@ -490,6 +508,32 @@ mod tests {
 
     fn key(i: u32) -> Vec<u8> {
         format!("key:{i}").into_bytes()
+    }
+
+    #[test]
+    fn growth_refused_until_the_table_is_overfull() {
+        let mut d = Dict::new();
+        for i in 0..4 {
+            d.insert_new(SBytes::new(&key(i)), i);
+        }
+        // Four buckets, four keys: the next insert would double the table; refused, the chains grow.
+        let asked = std::cell::Cell::new((0usize, 0f64));
+        for i in 4..6 {
+            d.insert_new_if(SBytes::new(&key(i)), i, |bytes, load| {
+                asked.set((bytes, load));
+                false
+            });
+        }
+        assert!(!d.is_rehashing());
+        assert_eq!(d.t0.len(), 4);
+        assert_eq!(asked.get().0, 8 * std::mem::size_of::<Option<Box<Node<u32>>>>());
+        assert_eq!(asked.get().1, 5.0 / 4.0);
+        for i in 0..6 {
+            assert_eq!(d.get(&key(i)), Some(&i));
+        }
+        // Allowed again: the table grows.
+        d.insert_new_if(SBytes::new(&key(6)), 6, |_, _| true);
+        assert!(d.is_rehashing() || d.t0.len() > 4);
     }
 
     #[test]

@@ -124,7 +124,7 @@ function avg(a: number[]): number {
  * whose garbage would count until a collection and evict keys for nothing.
  */
 export function usedMemory(): number {
-  return engine.server.usedMemory() + clientBuffers.normal + clientBuffers.replicas;
+  return engine.server.usedMemory() + clientBuffers.normal + clientBuffers.replicas + clientBuffers.tracking;
 }
 
 /** What used_memory spends besides the dataset (Redis's getMemoryOverheadData, for what Nodis has). */

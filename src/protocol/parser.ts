@@ -2,6 +2,7 @@ import { Buffer } from "node:buffer"; // not the global: its getter costs on eve
 import { ProtocolError } from "./errors.js";
 import { splitInline } from "./inline.js";
 import { parseI64 } from "./numbers.js";
+import { giveArgBuffer, takeArgBuffer } from "./arg-pool.js";
 
 const CR = 13;
 const LF = 10;
@@ -20,6 +21,8 @@ const BIG_ARG = 1024;
  */
 const BIG_UPFRONT = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** A read at least this long is copied into a pooled Buffer (arg-pool.ts) rather than a new one. */
+const POOLED_COPY = 4096;
 const NO_ARGS: Buffer[] = [];
 /** What one parsed argument costs besides its bytes (a Buffer view and its slot). */
 const ARG_OVERHEAD = 96;
@@ -65,11 +68,24 @@ export class RequestParser {
   private big: Buffer | null = null;
   private bigHave = 0;
   /**
+   * The big argument's Buffer the last complete command got, and its index in
+   * that command's argv (-1: none): the caller may give it back to the pool
+   * (arg-pool.ts) once the command no longer needs it.
+   */
+  lentBuffer: Buffer | null = null;
+  lentAt = -1;
+  /** The pooled Buffer a read was copied into, while `buf` is (the start of) it; null otherwise. */
+  private copyBase: Buffer | null = null;
+  /** Where the command being parsed starts in `buf`. */
+  private cmdStart = 0;
+  /**
    * Memory held by the arguments parsed so far of an unfinished command (their bytes plus
    * what a Buffer view costs), so client-query-buffer-limit also bounds a command of
    * millions of tiny arguments.
    */
   private partial = 0;
+  /** The longest bulk of Redis's big-argument size (32 KB) whose header was parsed since takeBigBulkSeen() (src/server/query-buffer.ts). */
+  private bigBulkSeen = 0;
 
   constructor(
     private readonly limits: ParserLimits,
@@ -80,6 +96,70 @@ export class RequestParser {
   /** Bytes received and not yet consumed (client-query-buffer-limit). */
   get pending(): number {
     return this.buf.length - this.pos + this.bigHave + this.partial;
+  }
+
+  /** Bytes received and not yet parsed into arguments (CLIENT LIST qbuf=, Redis's sdslen(querybuf)). */
+  get queryLen(): number {
+    return this.buf.length - this.pos + this.bigHave;
+  }
+
+  /** The bytes of the arguments parsed so far of an unfinished command (CLIENT LIST argv-mem). */
+  get argvBytes(): number {
+    return this.argc < 0 ? 0 : this.partial - this.argi * ARG_OVERHEAD;
+  }
+
+  /** The length of the bulk being received, -1 between bulks (Redis's c->bulklen). */
+  get bulkInProgress(): number {
+    return this.argc < 0 ? -1 : this.bulkLen;
+  }
+
+  /**
+   * Input read ahead of its turn is not parsed yet: this looks through the
+   * headers of the command it starts (without consuming anything) for a bulk
+   * of at least `min` bytes that has not all arrived, and notes it as seen
+   * (takeBigBulkSeen), as Redis's parser makes room for it on reading.
+   */
+  peekBigBulk(min: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    let left: number;
+    if (this.big !== null) return; // noted when its header was parsed
+    if (this.argc < 0) {
+      if (pos >= buf.length || buf[pos] !== 42 /* '*' */) return;
+      const count = scanHeader(buf, pos);
+      if (lineCr < 0 || count < 0) return;
+      pos = lineCr + 2;
+      left = count;
+    } else {
+      left = this.argc - this.argi;
+      if (this.bulkLen >= 0) {
+        if (this.bulkLen >= min && buf.length - pos < this.bulkLen + 2) this.noteBig(this.bulkLen);
+        pos += this.bulkLen + 2;
+        left--;
+      }
+    }
+    for (; left > 0 && pos < buf.length; left--) {
+      if (buf[pos] !== 36 /* '$' */) return;
+      const len = scanHeader(buf, pos);
+      if (lineCr < 0 || len < 0) return;
+      pos = lineCr + 2;
+      if (buf.length - pos < len + 2) {
+        if (len >= min) this.noteBig(len);
+        return;
+      }
+      pos += len + 2;
+    }
+  }
+
+  private noteBig(len: number): void {
+    if (len > this.bigBulkSeen) this.bigBulkSeen = len;
+  }
+
+  /** The longest big bulk whose header was parsed since the last call (0: none); resets it. */
+  takeBigBulkSeen(): number {
+    const n = this.bigBulkSeen;
+    this.bigBulkSeen = 0;
+    return n;
   }
 
   /** Bytes in the query buffer including the commands of this batch already parsed (CLIENT LIST qbuf=). */
@@ -162,8 +242,17 @@ export class RequestParser {
       if (n === chunk.length) return;
       chunk = chunk.subarray(n); // what follows the big argument: parsed once next() has taken it
     }
+    this.copyBase = null;
     if (this.pos >= this.buf.length) {
-      this.use(transient ? copyOf(chunk) : chunk);
+      if (!transient) this.use(chunk);
+      else if (chunk.length < POOLED_COPY) this.use(copyOf(chunk));
+      else {
+        // A big read is often the head of a big argument: its copy may go back to the pool (next()).
+        const base = takeArgBuffer(chunk.length);
+        chunk.copy(base, 0, 0, chunk.length);
+        this.copyBase = base;
+        this.use(base.length === chunk.length ? base : base.subarray(0, chunk.length));
+      }
     } else {
       this.use(Buffer.concat([this.buf.subarray(this.pos), chunk]));
     }
@@ -194,6 +283,8 @@ export class RequestParser {
     if (big !== null) {
       if (this.bigHave < this.bulkLen + 2) return null;
       // The big argument is whole: it joins the command's arguments, and parsing goes on after it.
+      this.lentAt = this.argi;
+      this.lentBuffer = big;
       this.args[this.argi++] = big.subarray(0, this.bulkLen);
       this.partial += this.bulkLen + ARG_OVERHEAD;
       this.bulkLen = -1;
@@ -213,6 +304,7 @@ export class RequestParser {
       if (this.argc < 0) {
         if (pos >= buf.length) return null;
         if (buf[pos] !== 42 /* '*' */) return this.inline();
+        const start = pos;
         const plain = scanHeader(buf, pos);
         const cr = lineCr;
         if (cr < 0) {
@@ -224,7 +316,10 @@ export class RequestParser {
         if (count > 10 && !this.authenticated()) throw new ProtocolError("unauthenticated multibulk length", "unauth mbulk count");
         this.pos = pos = cr + 2;
         if (count <= 0) continue; // empty command: ignored, as Redis does
+        this.cmdStart = start;
         this.argc = count;
+        this.lentAt = -1;
+        this.lentBuffer = null;
         // Sized up front when small (a [] pushed to reserves 17 slots); a large declared count grows as arguments arrive.
         args = count <= 64 ? new Array<Buffer>(count) : [];
       } else {
@@ -257,13 +352,21 @@ export class RequestParser {
           }
           pos = cr + 2;
           bulkLen = len;
+          if (len >= 32768 && len > this.bigBulkSeen) this.bigBulkSeen = len;
         }
         const avail = buf.length - pos;
         if (avail < bulkLen + 2) {
           this.pause(pos, args, argi, bulkLen, partial);
           if (bulkLen >= BIG_ARG) {
-            const target = Buffer.allocUnsafe(Math.min(bulkLen + 2, Math.max(avail, BIG_UPFRONT)));
+            const target = takeArgBuffer(Math.min(bulkLen + 2, Math.max(avail, BIG_UPFRONT)));
             buf.copy(target, 0, pos);
+            if (this.copyBase !== null && this.cmdStart === 0) {
+              // Nothing else was read from this copy of a read: with its own copies of the
+              // arguments before this one, the copy goes back to the pool for the next read.
+              for (let j = 0; j < argi; j++) args[j] = Buffer.from(args[j]);
+              giveArgBuffer(this.copyBase);
+            }
+            this.copyBase = null;
             this.big = target;
             this.bigHave = avail;
             this.use(EMPTY);
