@@ -296,8 +296,10 @@ function debug(c: Ctx): void {
     case sub === "set-skip-checksum-validation" && argc === 3:
       engine.persistence.setSkipChecksum(atoi(argv[2]) !== 0);
       return c.r.ok();
+    case sub === "pause-cron" && argc === 3:
+      c.server.cronPaused = atoi(argv[2]) !== 0;
+      return c.r.ok();
     case (sub === "aof-flush-sleep" ||
-      sub === "pause-cron" ||
       sub === "drop-cluster-packet-filter") &&
       argc === 3:
       return c.r.ok();

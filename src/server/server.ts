@@ -101,6 +101,10 @@ export class Server {
    * old dataset and refuses only commands flagged no_async_loading; null otherwise.
    */
   replLoading: "sync" | "async" | null = null;
+  /** DEBUG PAUSE-CRON: the cron does nothing while set. */
+  cronPaused = false;
+  /** A shutdown a signal asked for, left to the cron (Redis's shutdown_asap); SHUTDOWN ABORT clears it. */
+  pendingShutdown: (() => void) | null = null;
   /** While the AOF cannot be written: the MISCONF error refusing writes (Redis's DISK_ERROR_TYPE_AOF), else null. */
   aofWriteError: string | null = null;
   /** Called when the server stops itself (SHUTDOWN, a signal): the AOF writes and fsyncs its buffer. */
@@ -191,6 +195,12 @@ export class Server {
 
   /** Periodic work (Redis's serverCron): active expiry, idle timeouts, soft output limits. */
   private cron(): void {
+    if (this.cronPaused) return;
+    if (this.pendingShutdown !== null) {
+      const shutdown = this.pendingShutdown;
+      this.pendingShutdown = null;
+      shutdown();
+    }
     // While the dataset loads nothing runs on the clock (Redis serves only clients meanwhile).
     if (this.loading) return;
     const now = Date.now();
@@ -199,8 +209,9 @@ export class Server {
     // Replicas leave expiry to their primary's DELs.
     if (this.activeExpire && !this.isReplica && !this.isPaused()) engine.server.activeExpire(20000);
     if (this.writePath.hasRecords()) this.writePath.drain(null);
-    // Tables being resized move 10k buckets per tick besides each write's share (~1 ms).
-    if (this.config.bool("activerehashing")) engine.server.rehash(10000);
+    // Tables being resized move 10k buckets per tick besides each write's share (~1 ms); not while
+    // a forked child shares the pages (Redis's databasesCron: the moves would be copied on write).
+    if (this.config.bool("activerehashing") && engine.persistence.childPid() === null) engine.server.rehash(10000);
     for (const h of this.cronHooks) h();
     const timeout = this.config.int("timeout") * 1000;
     for (const c of this.clients.values()) {
