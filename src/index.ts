@@ -7,6 +7,7 @@ import { OomScore } from "./server/oom.js";
 import { Server } from "./server/server.js";
 import { loadDataFromDisk } from "./persistence/startup.js";
 import { installReplication } from "./replication/role.js";
+import { installFailover } from "./replication/failover.js";
 
 export { Server } from "./server/server.js";
 export { Config } from "./config/config.js";
@@ -107,6 +108,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   oom.apply();
   server.startTimer();
   installReplication(server); // INFO replication; `replicaof` from the config connects at the first cron tick
+  installFailover(server); // PSYNC ... FAILOVER's answer
 
   // Closing the server (close() or SHUTDOWN) closes the listeners too.
   const closeServer = server.close.bind(server);

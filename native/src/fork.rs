@@ -113,13 +113,13 @@ fn private_dirty() -> u64 {
 /// Closes every descriptor the child inherited but stdin/out/err and `keep`
 /// (Redis's closeChildUnusedResourceAfterFork): the listening sockets above
 /// all, so a child outliving its parent never holds the port.
-fn close_inherited_fds(keep: i32) {
+fn close_inherited_fds(keep: i32, also: Option<i32>) {
     let fds: Vec<i32> = match std::fs::read_dir("/proc/self/fd") {
         Ok(dir) => dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect(),
         Err(_) => return,
     };
     for fd in fds {
-        if fd > 2 && fd != keep {
+        if fd > 2 && fd != keep && Some(fd) != also {
             unsafe { libc::close(fd) };
         }
     }
@@ -133,6 +133,13 @@ pub fn running() -> Option<i32> {
 /// Forks and runs `job` in the child; returns the child's pid and how long
 /// the fork took (µs). Fails when a child already runs or fork fails.
 pub fn fork_child(job: impl FnOnce() -> JobResult) -> io::Result<(i32, u64)> {
+    fork_child_keeping(None, job)
+}
+
+/// `fork_child`, the child keeping the descriptor `keep` open too (the pipe a
+/// replica's snapshot is streamed through).
+pub fn fork_child_keeping(keep: Option<i32>, job: impl FnOnce() -> JobResult) -> io::Result<(i32, u64)> {
+    let parent = unsafe { libc::getpid() };
     let mut slot = CHILD.lock().unwrap();
     if slot.is_some() {
         return Err(io::Error::new(io::ErrorKind::Other, "a child process is already running"));
@@ -159,7 +166,16 @@ pub fn fork_child(job: impl FnOnce() -> JobResult) -> io::Result<(i32, u64)> {
                 libc::signal(s, libc::SIG_DFL);
             }
         }
-        close_inherited_fds(fds[1]);
+        // The child dies with its parent (killed by the OOM killer or kill -9), as Redis's children notice.
+        #[cfg(target_os = "linux")]
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+        }
+        let _ = parent;
+        close_inherited_fds(fds[1], keep);
         // The parent's lock is held by the thread that forked, which is this
         // one's copy: the child side has its own.
         if let Ok(mut side) = CHILD_SIDE.try_lock() {

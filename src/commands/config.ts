@@ -55,7 +55,7 @@ function configSet(c: Ctx): void {
   if (c.argv.length % 2 === 1) return c.r.error(SYNTAX);
   const pairs: [string, string][] = [];
   for (let i = 2; i < c.argv.length; i += 2) pairs.push([latin1(c.argv[i]), latin1(c.argv[i + 1])]);
-  const loading = (c.server as { loading?: boolean }).loading === true;
+  const loading = c.server.loading || c.server.replLoading !== null;
   const err = c.server.config.setMany(pairs, { local: isLocalSocket(c.client.socket), loading });
   // Names are latin1 strings of the client's bytes: written back as those bytes.
   if (err) return c.r.error([Buffer.from(err, "latin1")]);

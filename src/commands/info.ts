@@ -181,7 +181,7 @@ const memorySection: Section = (s) => {
 };
 
 const persistenceSection: Section = (s) => [
-  `loading:${s.loading ? 1 : 0}`,
+  `loading:${s.loading || s.replLoading === "sync" ? 1 : 0}`,
   field(s, "async_loading", 0),
   field(s, "current_cow_peak", 0),
   field(s, "current_cow_size", 0),

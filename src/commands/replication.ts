@@ -4,7 +4,8 @@
  */
 import { primaryOf } from "../replication/primary.js";
 import { replicationOf } from "../replication/role.js";
-import { waitCommand } from "../replication/wait.js";
+import { waitCommand, waitaofCommand } from "../replication/wait.js";
+import { failingOver, failoverCommand } from "../replication/failover.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
 
@@ -20,8 +21,12 @@ function replconf(c: Ctx): void {
     if (!REPLCONF_OPTIONS.has(opt)) return r.error(`ERR Unrecognized REPLCONF option: ${argv[i].toString("latin1")}`);
     // A replica's ACK (and FACK) gets no reply, as in Redis.
     if (opt === "ack" || opt === "fack") {
+      if (!client.flags.has("slave")) return;
       const off = parseI64(value);
-      if (opt === "ack" && off !== null) primary.ack(client, off);
+      if (opt !== "ack" || off === null) return;
+      const fack = argv.length > i + 3 && argv[i + 2].toString("latin1").toLowerCase() === "fack" ? parseI64(argv[i + 3]) : null;
+      if (argv.length > i + 3 && fack === null && argv[i + 2].toString("latin1").toLowerCase() === "fack") return;
+      primary.ack(client, off, fack);
       return;
     }
     // GETACK from our primary: an ACK right away, no reply (replicationSendAck).
@@ -46,6 +51,7 @@ function replconf(c: Ctx): void {
 
 function replicaof(c: Ctx): void {
   const { argv, r, client, server } = c;
+  if (failingOver(server)) return r.error("ERR REPLICAOF not allowed while failing over.");
   const repl = replicationOf(server);
   const host = argv[1].toString("latin1");
   if (host.toLowerCase() === "no" && argv[2].toString("latin1").toLowerCase() === "one") {
@@ -73,7 +79,9 @@ export const replicationCommands: CommandDef[] = [
   { name: "psync", arity: -3, flags: "no_async_loading admin noscript no_multi", acl: "admin slow dangerous", handler: (c) => primaryOf(c.server).sync(c, true) },
   { name: "replconf", arity: -1, flags: "admin noscript loading stale allow_busy", acl: "admin slow dangerous", handler: replconf },
   { name: "replicaof", arity: 3, flags: "no_async_loading admin noscript stale", acl: "admin slow dangerous", handler: replicaof },
+  { name: "failover", arity: -1, flags: "admin noscript stale", acl: "admin slow dangerous", handler: failoverCommand },
   { name: "slaveof", arity: 3, flags: "no_async_loading admin noscript stale", acl: "admin slow dangerous", handler: replicaof },
   { name: "role", arity: 1, flags: "noscript loading stale fast sentinel", acl: "admin fast dangerous", handler: (c) => replicationOf(c.server).role(c.r) },
   { name: "wait", arity: 3, flags: "", acl: "slow connection", tips: "request_policy:all_shards response_policy:agg_min", handler: waitCommand },
+  { name: "waitaof", arity: 4, flags: "noscript", acl: "slow connection", tips: "request_policy:all_shards response_policy:agg_min", handler: waitaofCommand },
 ];

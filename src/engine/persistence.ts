@@ -24,6 +24,9 @@ export interface LoadResult {
   emptySkipped: number;
   /** The empty keys skipped, by name. */
   emptyKeys: Buffer[];
+  /** The keys skipped as expired, and their dbs (index by index). */
+  expiredKeys: Buffer[];
+  expiredDbs: number[];
   version: number;
   /** AUX fields as name, value, name, value... */
   aux: Buffer[];
@@ -39,6 +42,10 @@ export function save(path: string, aux: string[], saveLru: boolean, functions: B
 /** Forks a child writing the dataset to `path` as `save` does (also an AOF base: aux "aof-base" "1"); `checksum` overrides rdbchecksum. */
 export function bgsave(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = [], checksum?: boolean): ForkResult {
   return native.rdbBgsave(path, aux, saveLru, functions, checksum);
+}
+/** Forks a child writing the dataset as an RDB into a pipe (a diskless full sync); `fd` is the pipe's read end. */
+export function syncFork(aux: string[], saveLru: boolean, functions: Buffer[] = []): ForkResult & { fd: number } {
+  return native.rdbSyncFork(aux, saveLru, functions);
 }
 /** The background child if it has ended (reaped), else null. */
 export function childPoll(): ChildDone | null {

@@ -50,6 +50,8 @@ export class Rdb {
   lastLoadKeysExpired = 0;
   /** The AUX fields of the file loaded at start (replication continues from its repl-id), null when none was. */
   startAux: Buffer[] | null = null;
+  /** The keys the file loaded at start held already expired (a primary's backlog gets their DELs), until taken. */
+  startExpired: { dbs: number[]; keys: Buffer[] } | null = null;
   /** The dirty count when the running BGSAVE started. */
   private dirtyBeforeBgsave = 0;
 
@@ -77,7 +79,7 @@ export class Rdb {
     ];
   }
 
-  private keyCount(): number {
+  keyCount(): number {
     let n = 0;
     for (let db = 0; db < this.server.config.int("databases"); db++) n += keys.dbsize(db);
     return n;
@@ -146,7 +148,11 @@ export class Rdb {
     }
     this.lastBgsaveTimeSec = Math.round((now - this.child.startedAt) / 1000);
     this.lastCowSize = cowBytes;
+    for (const h of this.bgsaveDoneHooks.splice(0)) h(ok);
   }
+
+  /** Called once when the running BGSAVE ends, with whether it saved (a full sync from disk waits for it). */
+  readonly bgsaveDoneHooks: ((ok: boolean) => void)[] = [];
 
   /** The save rules and a scheduled BGSAVE (serverCron's part). */
   cron(): void {
@@ -193,6 +199,7 @@ export class Rdb {
         const r = native.loadPoll();
         if (r) {
           this.startAux = this.loaded(r, native.Install.Replace).aux;
+          this.startExpired = r.expiredKeys.length > 0 ? { dbs: r.expiredDbs, keys: r.expiredKeys } : null;
           break;
         }
         progress.fileOffset = native.loadProgress();

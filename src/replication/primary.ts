@@ -15,11 +15,9 @@
  * of the dataset made in process (an RDB written to a temp file and read
  * back) sent as a bulk, then the stream.
  */
-import fs from "node:fs";
 import { randomBytes } from "node:crypto";
-import { persistence as native } from "../engine/index.js";
 import { rdbOf } from "../persistence/index.js";
-import { functionHooks, replicationAux } from "../persistence/rdb.js";
+import { replicationAux } from "../persistence/rdb.js";
 import { introspection } from "../commands/introspection.js";
 import { infoProviders } from "../commands/info.js";
 import { ByteBuffer, catCommand, catSelect } from "../persistence/aof/encode.js";
@@ -28,6 +26,8 @@ import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { PropagatedOp } from "../server/write-path.js";
 import { Backlog } from "./backlog.js";
+import { parseI64 } from "../protocol/numbers.js";
+import { FullSync } from "./full-sync.js";
 
 const PING = [Buffer.from("PING")];
 const GETACK = Buffer.from("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
@@ -43,6 +43,8 @@ export interface ReplicaLink {
   ackOffset: number;
   /** When it last ACKed (ms). */
   ackTime: number;
+  /** The offset its last FACK reported as fsynced to its AOF (repl_aof_off). */
+  aofOffset: number;
   /**
    * After a diskless transfer, the stream waits for the replica's first ACK
    * (Redis's repl_start_cmd_stream_on_ack: it reads the RDB up to its end mark
@@ -53,6 +55,8 @@ export interface ReplicaLink {
 
 export class Primary {
   readonly replicas = new Map<Client, ReplicaLink>();
+  /** Replicas in a full synchronisation, and the child making their snapshot. */
+  readonly fullSync: FullSync;
   /** Replication stream bytes so far (master_repl_offset). */
   offset = 0;
   /** The offset up to which replid2 is valid (second_repl_offset), -1 when there is none. */
@@ -72,11 +76,16 @@ export class Primary {
   linkState: (() => string) | null = null;
   /** While this server is a replica, the db its primary's stream has selected (a snapshot's repl-stream-db). */
   linkDb: (() => number) | null = null;
-  /** Called after replicas' ACKs arrive or leave (WAIT). */
+  /** Called after replicas' ACKs arrive or leave (WAIT, FAILOVER). */
   readonly ackHooks: (() => void)[] = [];
+  /** INFO's master_failover_state (set by FAILOVER, src/replication/failover.ts). */
+  failoverState: "no-failover" | "waiting-for-sync" | "failover-in-progress" = "no-failover";
+  /** PSYNC ... FAILOVER from our primary (failover.ts): false when it was refused (replied to). */
+  psyncFailover: ((c: Ctx) => boolean) | null = null;
 
   constructor(private readonly server: Server) {
     server.closeHooks.push((c) => this.detach(c));
+    this.fullSync = new FullSync(server, this);
     replicationAux.fields = () => primaries.get(server)?.replicationFields() ?? [];
     server.cronHooks.push(() => this.cron());
     server.config.onChange((name) => {
@@ -144,12 +153,19 @@ export class Primary {
   sync(c: Ctx, psync: boolean): void {
     const { client, r } = c;
     if (client.flags.has("slave")) return; // Redis ignores SYNC from a client that is already a replica
+    if (psync && c.argv.length > 3 && c.argv[3].toString("latin1").toLowerCase() === "failover" && this.psyncFailover && !this.psyncFailover(c)) return;
+    if (this.failoverState !== "no-failover") return r.error("NOMASTERLINK Can't SYNC while failing over");
     const link = this.linkState?.();
     if (link !== undefined && link !== "connected") return r.error("NOMASTERLINK Can't SYNC while not connected with my master");
     const info = this.linkOf(client);
     if (psync) {
       const replid = c.argv[1].toString("latin1");
-      const from = Number(c.argv[2].toString("latin1"));
+      const offset = parseI64(c.argv[2]);
+      if (offset === null) {
+        this.server.log.warning(`Replica ${client.addr} asks for synchronization but with a wrong offset`);
+        return r.error("ERR value is not an integer or out of range");
+      }
+      const from = offset;
       if (this.tryContinue(client, info, replid, from)) {
         this.server.stats.syncPartialOk++;
         return;
@@ -162,58 +178,8 @@ export class Primary {
       this.newHistory();
       this.createBacklog();
     }
-    // Diskless (repl-diskless-sync, a replica that reads the EOF form): after repl-diskless-sync-delay,
-    // one snapshot for every replica that asked meanwhile.
-    const cfg = this.server.config;
-    if (cfg.bool("repl-diskless-sync") && info.capaEof) {
-      this.disklessWaiting.set(client, { info, psync });
-      client.flags.add("slave");
-      const max = cfg.int("repl-diskless-sync-max-replicas");
-      const delay = cfg.int("repl-diskless-sync-delay") * 1000;
-      if (delay === 0 || (max > 0 && this.disklessWaiting.size >= max)) this.startDiskless();
-      else this.disklessTimer ??= setTimeout(() => this.startDiskless(), delay);
-      return;
-    }
-    const snapshot = this.snapshot();
-    if (snapshot === null) return r.error("ERR Unable to perform background save");
-    if (psync) r.raw(Buffer.from(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`));
-    // The RDB as a bulk without the trailing CRLF (the replication protocol's form).
-    r.raw(Buffer.from(`$${snapshot.length}\r\n`));
-    r.raw(snapshot);
-    // The stream after a snapshot selects its db again (Redis resets slaveseldb) unless we pass ours on.
-    if (!this.proxying) this.streamDb = -1;
-    this.attach(client, info);
-    this.server.log.notice(`Synchronization with replica ${client.addr} succeeded`);
-  }
-
-  /** Replicas waiting for a diskless transfer to start (state wait_bgsave). */
-  readonly disklessWaiting = new Map<Client, { info: ReplicaLink; psync: boolean }>();
-  private disklessTimer: NodeJS.Timeout | null = null;
-
-  /** One snapshot streamed to every waiting replica: `$EOF:<mark>`, the RDB, the mark (rdbSaveToSlavesSockets). */
-  private startDiskless(): void {
-    if (this.disklessTimer !== null) clearTimeout(this.disklessTimer);
-    this.disklessTimer = null;
-    const waiting = [...this.disklessWaiting].filter(([c]) => !c.closed);
-    this.disklessWaiting.clear();
-    if (waiting.length === 0) return;
-    const log = this.server.log;
-    log.notice("Starting BGSAVE for SYNC with target: replicas sockets");
-    const snapshot = this.snapshot();
-    if (!this.proxying) this.streamDb = -1;
-    const mark = randomBytes(20).toString("hex");
-    for (const [client, { info, psync }] of waiting) {
-      if (snapshot === null) {
-        this.server.closeClient(client);
-        continue;
-      }
-      const head = (psync ? `+FULLRESYNC ${this.replid} ${this.offset}\r\n` : "") + `$EOF:${mark}\r\n`;
-      this.server.writeTo(client, Buffer.concat([Buffer.from(head), snapshot, Buffer.from(mark)]));
-      client.flags.delete("slave");
-      this.attach(client, info);
-      info.held = [];
-      log.notice(`Streamed RDB transfer with replica ${client.addr} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`);
-    }
+    // A snapshot by a forked child (full-sync.ts): diskless or from disk, now or once the running child ends.
+    this.fullSync.request(client, info, psync);
   }
 
   /** masterTryPartialResynchronization: true when it answered +CONTINUE and the missing bytes. */
@@ -225,7 +191,8 @@ export class Primary {
       else log.notice(`Partial resynchronization not accepted: Requested offset for second ID was ${from}, but I can reply up to ${this.secondOffset}`);
       return false;
     }
-    const missing = this.backlog?.from(from, this.offset) ?? null;
+    // Beyond the backlog, what a running full sync keeps for its replicas serves too (Redis's shared replication buffer).
+    const missing = this.backlog?.from(from, this.offset) ?? this.fullSync.streamFrom(from, this.offset);
     if (missing === null || !Number.isInteger(from)) {
       log.notice(`Unable to partial resync with replica ${client.addr} for lack of backlog (Replica request was: ${from}).`);
       return false;
@@ -237,21 +204,6 @@ export class Primary {
     return true;
   }
 
-  /** The dataset as an RDB file's bytes (written and read back from `dir`), or null when it cannot be saved. */
-  private snapshot(): Buffer | null {
-    const file = `temp-sync-${process.pid}-${Date.now()}.rdb`; // in `dir`, the working directory
-    try {
-      native.save(file, this.auxFields(), false, functionHooks.dump?.() ?? []);
-      return fs.readFileSync(file);
-    } catch (e) {
-      this.server.log.warning(`Can't produce the snapshot for a replica: ${(e as Error).message}`);
-      return null;
-    } finally {
-      fs.rmSync(file, { force: true });
-    }
-  }
-
-  /** A snapshot's AUX fields, with the replication ones (see replicationFields). */
   auxFields(): string[] {
     return rdbOf(this.server).auxFields(false);
   }
@@ -276,7 +228,7 @@ export class Primary {
    * after its restart; a replica takes it as its own, to continue with its primary.
    * Returns the stream's db, or -1 when the file had no history.
    */
-  restore(aux: Buffer[]): number {
+  restore(aux: Buffer[], expired: { dbs: number[]; keys: Buffer[] } | null = null): number {
     const f = new Map<string, string>();
     for (let i = 0; i + 1 < aux.length; i += 2) f.set(aux[i].toString("latin1"), aux[i + 1].toString("latin1"));
     const id = f.get("repl-id");
@@ -293,6 +245,12 @@ export class Primary {
       this.offset = offset;
       this.createBacklog();
       this.noReplicasSince = Date.now();
+      // The keys the file held already expired are deleted on our replicas too: their DELs
+      // (UNLINKs with lazyfree-lazy-expire) go into the backlog, after the restored offset.
+      if (expired !== null) {
+        const del = Buffer.from(this.server.config.bool("lazyfree-lazy-expire") ? "UNLINK" : "DEL");
+        this.feed(expired.keys.map((key, i) => ({ db: expired.dbs[i], argv: [del, key] })));
+      }
     }
     return db;
   }
@@ -301,15 +259,15 @@ export class Primary {
   linkOf(client: Client): ReplicaLink {
     let l = this.replicas.get(client) ?? this.pending.get(client);
     if (!l) {
-      l = { listeningPort: 0, ip: null, capaEof: false, capaPsync2: false, ackOffset: 0, ackTime: Date.now(), held: null };
+      l = { listeningPort: 0, ip: null, capaEof: false, capaPsync2: false, ackOffset: 0, ackTime: Date.now(), aofOffset: 0, held: null };
       this.pending.set(client, l);
     }
     return l;
   }
   private readonly pending = new WeakMap<Client, ReplicaLink>();
 
-  /** REPLCONF ACK from a replica. */
-  ack(client: Client, offset: number): void {
+  /** REPLCONF ACK from a replica, with its FACK (AOF fsynced offset) when it sent one. */
+  ack(client: Client, offset: number, aofOffset: number | null = null): void {
     const l = this.replicas.get(client);
     if (!l) return;
     if (l.held !== null) {
@@ -319,6 +277,7 @@ export class Primary {
       if (held.length > 0) this.server.writeTo(client, Buffer.concat(held));
     }
     if (offset > l.ackOffset) l.ackOffset = offset;
+    if (aofOffset !== null && aofOffset > l.aofOffset) l.aofOffset = aofOffset;
     l.ackTime = Date.now();
     for (const h of this.ackHooks) h();
   }
@@ -330,18 +289,53 @@ export class Primary {
     return n;
   }
 
+  /** How many replicas have fsynced `offset` to their AOF (replicationCountAOFAcksByOffset). */
+  aofAcked(offset: number): number {
+    let n = 0;
+    for (const l of this.replicas.values()) if (l.aofOffset >= offset) n++;
+    return n;
+  }
+
+  /** A running full sync keeps the stream since its fork: the backlog reaches back that far meanwhile. */
+  reachesBeyondBacklog(): boolean {
+    const held = this.fullSync.heldFrom();
+    return this.backlog !== null && held !== null && held < this.backlog.firstOffset;
+  }
+
+  /** The stream grew by a write of the running client: its woff (what its WAIT / WAITAOF wait for). */
+  private wrote(): void {
+    const c = this.server.current;
+    if (c !== null) c.woff = this.offset;
+  }
+
+  /**
+   * The AOF took `commands` commands (aofReplication.fed): with no replica or
+   * backlog to take them, the offset counts one per command anyway, as Redis's
+   * replicationFeedSlaves does, so WAITAOF has an offset to wait for.
+   */
+  aofFed(commands: number): void {
+    if (this.proxying || this.backlog !== null || this.replicas.size !== 0) return;
+    this.offset += commands;
+    this.wrote();
+  }
+
   /** Asks every replica for an ACK (REPLCONF GETACK *), once per event-loop turn. */
   requestAcks(): void {
     if (this.ackRequested || this.replicas.size === 0) return;
     this.ackRequested = true;
-    setImmediate(() => {
-      this.ackRequested = false;
-      if (this.replicas.size === 0 || this.proxying) return;
-      this.send(GETACK);
-    });
+    setImmediate(() => this.sendGetack());
   }
 
-  private attach(client: Client, info: ReplicaLink): void {
+  /** The GETACK asked for, unless a pause holds replication (CLIENT PAUSE WRITE, FAILOVER): then when it ends (the cron). */
+  private sendGetack(): void {
+    if (this.server.paused()) return;
+    this.ackRequested = false;
+    if (this.replicas.size === 0 || this.proxying) return;
+    this.send(GETACK);
+  }
+
+  /** The replica is online: the stream goes to it. */
+  attach(client: Client, info: ReplicaLink): void {
     this.pending.delete(client);
     info.ackTime = Date.now();
     this.replicas.set(client, info);
@@ -350,7 +344,6 @@ export class Primary {
   }
 
   private detach(client: Client): void {
-    if (this.disklessWaiting.delete(client)) client.flags.delete("slave");
     if (!this.replicas.delete(client)) return;
     client.flags.delete("slave");
     if (this.replicas.size === 0) this.noReplicasSince = Date.now();
@@ -390,9 +383,11 @@ export class Primary {
   }
 
   private send(bytes: Buffer): void {
-    if (this.backlog === null && this.replicas.size === 0) return;
+    if (this.backlog === null && this.replicas.size === 0 && this.fullSync.size === 0) return;
     this.offset += bytes.length;
+    this.wrote();
     this.backlog?.add(bytes);
+    this.fullSync.feed(bytes);
     for (const [rep, l] of this.replicas) {
       if (l.held !== null) l.held.push(bytes);
       else this.server.writeTo(rep, bytes);
@@ -413,6 +408,7 @@ export class Primary {
     const server = this.server;
     const now = Date.now();
     if (this.proxying) return;
+    if (this.ackRequested) this.sendGetack();
     if (this.replicas.size > 0) {
       const period = server.config.int("repl-ping-replica-period") * 1000;
       if (now - this.lastPing >= period && !server.paused()) {
@@ -427,6 +423,9 @@ export class Primary {
           server.closeClient(c);
         }
       }
+    } else if (this.fullSync.size > 0) {
+      // Replicas in a full sync are replicas: the backlog's TTL counts from when the last one leaves.
+      this.noReplicasSince = now;
     } else if (this.backlog !== null) {
       const ttl = server.config.int("repl-backlog-ttl") * 1000;
       if (ttl > 0 && now - this.noReplicasSince > ttl) {
@@ -454,10 +453,10 @@ export function primaryOf(server: Server): Primary {
 export function primaryInfo(server: Server): string[] {
   const p = primaryOf(server);
   const now = Date.now();
-  const lines = [`connected_slaves:${p.replicas.size + p.disklessWaiting.size}`];
+  const lines = [`connected_slaves:${p.replicas.size + p.fullSync.size}`];
   if (server.config.int("min-replicas-to-write") > 0 && server.config.int("min-replicas-max-lag") > 0) lines.push(`min_slaves_good_slaves:${p.goodReplicas()}`);
   let i = 0;
-  for (const [c, { info: l }] of p.disklessWaiting) {
+  for (const [c, { info: l }] of p.fullSync.syncing()) {
     const ip = l.ip ?? c.addr.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
     lines.push(`slave${i++}:ip=${ip},port=${l.listeningPort},state=wait_bgsave,offset=0,lag=0`);
   }
@@ -466,20 +465,29 @@ export function primaryInfo(server: Server): string[] {
     lines.push(`slave${i++}:ip=${ip},port=${l.listeningPort},state=online,offset=${l.ackOffset},lag=${Math.floor((now - l.ackTime) / 1000)}`);
   }
   const b = p.backlog;
+  const held = p.fullSync.heldFrom();
+  const beyond = p.reachesBeyondBacklog();
   lines.push(
-    "master_failover_state:no-failover",
+    `master_failover_state:${p.failoverState}`,
     `master_replid:${p.replid}`,
     `master_replid2:${p.replid2}`,
     `master_repl_offset:${p.offset}`,
     `second_repl_offset:${p.secondOffset}`,
     `repl_backlog_active:${b ? 1 : 0}`,
     `repl_backlog_size:${server.config.get("repl-backlog-size")}`,
-    `repl_backlog_first_byte_offset:${b ? b.firstOffset : 0}`,
-    `repl_backlog_histlen:${b ? b.histlen : 0}`,
+    `repl_backlog_first_byte_offset:${b ? (beyond ? held : b.firstOffset) : 0}`,
+    `repl_backlog_histlen:${b ? (beyond ? p.offset + 1 - held! : b.histlen) : 0}`,
   );
   return lines;
 }
 
 infoProviders.set("sync_full", (s) => s.stats.syncFull);
+// The backlog and what a running full sync keeps, counted once where they overlap (Redis's shared buffer).
+infoProviders.set("mem_total_replication_buffers", (s) => {
+  const p = primaryOf(s);
+  const b = p.backlog;
+  if (b === null) return 0;
+  return p.reachesBeyondBacklog() ? p.offset + 1 - p.fullSync.heldFrom()! : b.histlen;
+});
 infoProviders.set("sync_partial_ok", (s) => s.stats.syncPartialOk);
 infoProviders.set("sync_partial_err", (s) => s.stats.syncPartialErr);

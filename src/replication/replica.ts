@@ -16,7 +16,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { server as engineServer, persistence as native } from "../engine/index.js";
+import { server as engineServer, persistence as native, keys } from "../engine/index.js";
 import { rdbOf, Rdb } from "../persistence/index.js";
 import { Reply } from "../protocol/reply.js";
 import { ProtocolError } from "../protocol/errors.js";
@@ -25,6 +25,7 @@ import { execute } from "../server/dispatch.js";
 import { busy } from "../scripting/bridge.js";
 import type { Server } from "../server/server.js";
 import { primaryOf, type Primary } from "./primary.js";
+import { aofOf } from "../persistence/aof/index.js";
 
 /** ROLE's words for the link's states (handshake covers every step before PSYNC's answer). */
 export type LinkState = "connect" | "connecting" | "handshake" | "sync" | "connected";
@@ -63,6 +64,12 @@ export class Replica {
   streamDb = 0;
   /** Whether we have a history to continue (PSYNC replid offset+1), else PSYNC ? -1. */
   cached: boolean;
+  /**
+   * Set while this link carries a FAILOVER hand-over (failover.ts): PSYNC says
+   * FAILOVER, and its answer is told here (accepted or not); false: the failover
+   * was aborted and this link is gone.
+   */
+  failoverPsync: ((accepted: boolean) => boolean) | null = null;
   lastIo = Date.now();
   /** When the link went down (ms), 0 when it never was up. */
   downSince = 0;
@@ -133,6 +140,13 @@ export class Replica {
       this.cached = true;
     }
     this.state = "connect";
+    if (this.server.replLoading !== null) {
+      // The RDB being loaded from the socket ended short (Redis's rdbLoad from the connection fails).
+      const log = this.server.log;
+      log.warning("Internal error in RDB reading offset 0, function at rdb.c:0 -> Unexpected EOF reading RDB file");
+      log.warning("Failed trying to load the MASTER synchronization DB from socket, check server logs.");
+    }
+    this.server.replLoading = null;
     this.bulkParts = [];
     this.raw = Buffer.alloc(0);
     this.held = [];
@@ -151,7 +165,11 @@ export class Replica {
   private onData(d: Buffer): void {
     this.lastIo = Date.now();
     if (this.step === "stream") return this.applyStream(d);
-    if (this.step === "bulk") return this.readBulk(d);
+    if (this.step === "bulk") {
+      this.readBulk(d);
+      this.throttleLoad(d.length);
+      return;
+    }
     this.inbuf = this.inbuf.length === 0 ? d : Buffer.concat([this.inbuf, d]);
     for (;;) {
       const step = this.step as string;
@@ -210,6 +228,8 @@ export class Replica {
         } else if (line.startsWith("-")) log.notice(`(Non critical) Master does not understand REPLCONF: ${line}`);
         if (this.repliesLeft > 0) return;
         const psync = this.cached ? ["PSYNC", this.primary.replid, String(this.primary.offset + 1)] : ["PSYNC", "?", "-1"];
+        // A primary handing over (FAILOVER) asks its target to take over first.
+        if (this.failoverPsync !== null) psync.push("FAILOVER");
         if (this.cached) log.notice(`Trying a partial resynchronization (request ${psync[1]}:${psync[2]}).`);
         else log.notice("Partial resynchronization not possible (no cached master)");
         this.step = "psync";
@@ -218,6 +238,12 @@ export class Replica {
       }
       case "psync": {
         const full = /^\+FULLRESYNC ([0-9a-zA-Z]{40}) (\d+)/.exec(line);
+        if (this.failoverPsync !== null) {
+          const done = this.failoverPsync;
+          this.failoverPsync = null;
+          // Anything but +CONTINUE / +FULLRESYNC aborts the failover (which ends this link).
+          if (!done(full !== null || line.startsWith("+CONTINUE"))) return;
+        }
         if (full) {
           this.fullId = full[1];
           this.fullOffset = Number(full[2]);
@@ -258,7 +284,14 @@ export class Replica {
         if (line.startsWith("$EOF:") && line.length - 5 >= 40) {
           this.eofMark = Buffer.from(line.slice(5, 45), "latin1");
           this.bulkSize = -1;
-          log.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+          const how = this.server.config.get("repl-diskless-load");
+          if (how === "swapdb" || (how === "on-empty-db" && this.datasetEmpty())) {
+            // Loaded as it comes (useDisklessLoad): -LOADING meanwhile, or with swapdb and our own history
+            // the old dataset is served until the new one replaces it (async loading).
+            log.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser");
+            this.server.replLoading = how === "swapdb" && this.fullId === this.primary.replid ? "async" : "sync";
+            log.notice("MASTER <-> REPLICA sync: Loading DB in memory");
+          } else log.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
         } else {
           this.eofMark = null;
           this.bulkSize = Number(line.slice(1));
@@ -319,6 +352,10 @@ export class Replica {
     const tmp = path.join(path.dirname(file), `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
     // Our replicas follow a new history: they resync with us (replicationAttachToNewMaster).
     this.primary.disconnectReplicas();
+    // The AOF stops while the snapshot loads, and starts again (a rewrite) after it, as Redis does.
+    const aof = aofOf(server);
+    if (aof && aof.state !== "off") aof.stop();
+    this.server.replLoading = null;
     log.notice("MASTER <-> REPLICA sync: Flushing old data");
     server.loading = true;
     let aux: Buffer[] = [];
@@ -343,7 +380,40 @@ export class Replica {
     this.primary.adopt(this.fullId === "?" ? this.primary.replid : this.fullId, this.fullOffset);
     log.notice("MASTER <-> REPLICA sync: Finished with success");
     this.connected();
+    if (aof && aof.state === "off" && server.config.bool("appendonly")) this.restartAof(aof);
     return true;
+  }
+
+  private datasetEmpty(): boolean {
+    for (let db = 0; db < this.server.config.int("databases"); db++) if (keys.dbsize(db) > 0) return false;
+    return true;
+  }
+
+  /**
+   * key-load-delay (a debugging knob that slows loading down) while the RDB is
+   * loaded as it comes: Redis then reads the socket no faster than it loads, so
+   * the primary's transfer waits for us; here reading pauses for the delay of
+   * the keys a read holds (about one per 4 KB).
+   */
+  private throttleLoad(bytes: number): void {
+    const sock = this.socket;
+    const delayUs = this.server.config.int("key-load-delay");
+    if (sock === null || delayUs <= 0 || this.server.replLoading === null || this.step !== "bulk") return;
+    const ms = Math.max(1, Math.round((delayUs * Math.max(1, bytes / 4096)) / 1000));
+    sock.pause();
+    setTimeout(() => {
+      if (this.socket === sock) sock.resume();
+    }, ms).unref();
+  }
+
+  /** restartAOFAfterSYNC: a rewrite makes the new base; retried each second while it cannot start. */
+  private restartAof(aof: NonNullable<ReturnType<typeof aofOf>>): void {
+    if (aof.start(false) === null) return;
+    this.server.log.warning("Failed enabling the AOF after successful master synchronization! Trying it again in one second.");
+    const t = setTimeout(() => {
+      if (aof.state === "off" && this.server.config.bool("appendonly")) this.restartAof(aof);
+    }, 1000);
+    t.unref();
   }
 
   /** +CONTINUE [replid]: the primary goes on from our offset (perhaps under a new ID). */
@@ -471,11 +541,14 @@ export class Replica {
     for (const b of this.held.splice(0)) this.primary.proxy(b);
   }
 
-  /** REPLCONF ACK <offset> to the primary (replicationSendAck). */
+  /** REPLCONF ACK <offset> [FACK <aof offset>] to the primary (replicationSendAck): FACK while our AOF is on. */
   sendAck(): void {
     if (this.socket === null || this.state !== "connected") return;
     this.lastAck = Date.now();
-    this.socket.write(enc(["REPLCONF", "ACK", String(this.primary.offset)]));
+    const fsynced = aofOf(this.server)?.fsyncedReploff ?? -1;
+    const argv = ["REPLCONF", "ACK", String(this.primary.offset)];
+    if (fsynced !== -1) argv.push("FACK", String(fsynced));
+    this.socket.write(enc(argv));
   }
 
   /** replicationCron's replica part: reconnecting, the repl-timeout, the ACK every second. */

@@ -12,6 +12,8 @@ import type { Server } from "../server/server.js";
 import { primaryInfo, primaryOf, type Primary } from "./primary.js";
 import { Replica, clientExpiry } from "./replica.js";
 import { ReplicaKeys } from "./replica-keys.js";
+import { disconnectWaiters } from "./wait.js";
+import { aofReplication } from "../persistence/aof/aof.js";
 import { rdbOf } from "../persistence/index.js";
 import { findParam } from "../config/table.js";
 import { replicationAux } from "../persistence/rdb.js";
@@ -46,7 +48,10 @@ export class Replication {
 
   /** Once the dataset is loaded at start: the replication history its file saved (before any client writes). */
   restoreHistory(aux: Buffer[]): void {
-    const db = this.primary.restore(aux);
+    const rdb = rdbOf(this.server);
+    const expired = rdb.startExpired;
+    rdb.startExpired = null;
+    const db = this.primary.restore(aux, expired);
     if (db >= 0 && this.link !== null) {
       this.link.cached = true;
       this.link.streamDb = db;
@@ -57,10 +62,16 @@ export class Replication {
   setMaster(host: string, port: number, cached = true, connectNow = true): void {
     const server = this.server;
     const wasPrimary = this.link === null;
+    // The stream we continue goes on in the db it had selected (Redis's cached master keeps its db).
+    const streamDb = this.link?.master?.db ?? this.link?.streamDb ?? 0;
     if (this.link !== null) this.link.drop();
     // Clients blocked on a primary (BLPOP, WAIT...) are told the role changed.
-    if (wasPrimary) server.blocking.disconnectAll();
+    if (wasPrimary) {
+      server.blocking.disconnectAll();
+      disconnectWaiters(server);
+    }
     const link = new Replica(server, host, port, cached || !wasPrimary);
+    if (!wasPrimary) link.streamDb = streamDb;
     this.link = link;
     server.isReplica = true;
     server.config.setWords(findParam("replicaof")!, [host, String(port)]);
@@ -175,11 +186,14 @@ export function replicationOf(server: Server): Replication {
 }
 
 debugHooks.replicate = (c, argv) => primaryOf(c.server).replicate(argv);
+aofReplication.offset = (server) => primaryOf(server).offset;
+aofReplication.fed = (server, commands) => primaryOf(server).aofFed(commands);
 
 /** At start: INFO replication's provider, and `replicaof` from the config. */
 export function installReplication(server: Server): void {
   const repl = replicationOf(server);
   infoProviders.set("replication", (srv) => replicationOf(srv).info().join("\r\n"));
+  infoProviders.set("async_loading", (srv) => (srv.replLoading === "async" ? 1 : 0));
   const target = server.config.get("replicaof");
   if (target !== "") {
     const [host, port] = target.split(" ");

@@ -97,6 +97,8 @@ export class Client {
   unblock: ((withError: boolean) => void) | null = null;
   /** Time (µs) a blocked command ran before it blocked: counted with the call when it completes (Redis's c->duration). */
   blockedUsec = 0;
+  /** The replication offset after this client's last write (Redis's woff): what WAIT and WAITAOF wait for. */
+  woff = 0;
   /** Set while a blocked command runs again or ends without running (MONITOR saw it already). */
   reprocessing = false;
   /** A command held by CLIENT PAUSE until the pause ends. */

@@ -41,11 +41,39 @@ export function resolve(server: Server, argv: Buffer[], r: Reply): CommandSpec |
 
 /** Runs one command for `client`, writing its reply into `r`: resolves and checks it, then call(). */
 export function execute(server: Server, client: Client, argv: Buffer[], r: Reply): void {
+  if (client.flags.size !== 0 && client.flags.has("slave") && !client.flags.has("monitor")) return fromReplica(server, client, argv, r);
+  run(server, client, argv, r);
+}
+
+/**
+ * A command from a replica's link (after its SYNC): it never gets a reply, as in Redis: a
+ * command that makes one (an error included) is logged and the replica disconnected.
+ */
+function fromReplica(server: Server, client: Client, argv: Buffer[], r: Reply): void {
+  const start = r.pos;
+  run(server, client, argv, r);
+  if (r.pos === start) return;
+  const name = (server.commandNames?.get(argv[0])?.subcommands && argv.length > 1 ? [argv[0], argv[1]] : [argv[0]]).map((a) => a.toString("latin1").toLowerCase()).join("|");
+  const info = client.info(Date.now(), false);
+  if (r.buf[start] === 45 /* '-' */) {
+    const err = r.buf.toString("latin1", start + 1, r.pos).replace(/\r\n$/, "");
+    server.log.warning(`== CRITICAL == This master is sending an error to its replica: '${err}' after processing the command '${name}'`);
+  }
+  server.log.warning(`Replica generated a reply to command '${name}', disconnecting it: ${info}`);
+  r.pos = start;
+  server.closeClient(client);
+}
+
+function run(server: Server, client: Client, argv: Buffer[], r: Reply): void {
   const start = r.pos;
   const spec = resolve(server, argv, r);
   if (!spec) {
     refused(server, client, argv, r, start);
     return;
+  }
+  // A replica's link may not touch the keyspace (Redis's processCommand).
+  if (client.flags.size !== 0 && client.flags.has("slave") && ((spec.bits & (CMD_WRITE | CMD_MAY_REPLICATE)) !== 0 || spec.flags.includes("readonly"))) {
+    return reject(server, client, spec, argv, r, start, "ERR Replica can't interact with the keyspace");
   }
   if (!client.authenticated && (spec.bits & CMD_NO_AUTH) === 0) return reject(server, client, spec, argv, r, start, "NOAUTH Authentication required.");
   // ACL: users that may run anything anywhere (the default one, unless changed) skip the check.
@@ -81,6 +109,9 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     if (why !== null) return reject(server, client, spec, argv, r, start, why);
   }
   if (server.loading && (spec.bits & CMD_LOADING) === 0 && client.id !== AOF_CLIENT_ID) return reject(server, client, spec, argv, r, start, LOADING);
+  if (server.replLoading !== null && (server.replLoading === "sync" ? (spec.bits & CMD_LOADING) === 0 : spec.flags.includes("no_async_loading"))) {
+    return reject(server, client, spec, argv, r, start, LOADING);
+  }
   // After the loading check, as Redis's processCommand: a script past busy-reply-threshold: only the commands Redis allows then (allow_busy) run.
   if (busy.script !== null && !spec.flags.includes("allow_busy")) return reject(server, client, spec, argv, r, start, busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
   client.lastCommand = spec.name;
@@ -102,6 +133,7 @@ export function refusingCommands(server: Server): boolean {
   return (
     busy.script !== null ||
     server.loading ||
+    server.replLoading !== null ||
     server.sentinelMode ||
     server.replicationGate !== null ||
     deniedByDiskError(server) !== null

@@ -96,6 +96,12 @@ export class Server {
   holdReplies: (() => boolean) | null = null;
   /** The dataset is being loaded at start: commands without the `loading` flag get -LOADING. */
   loading = false;
+  /**
+   * A replica receiving a diskless full sync (Redis loads it from the socket as it comes):
+   * "sync" answers -LOADING as loading does; "async" (swapdb, the same history) serves the
+   * old dataset and refuses only commands flagged no_async_loading; null otherwise.
+   */
+  replLoading: "sync" | "async" | null = null;
   /** DEBUG PAUSE-CRON: the cron does nothing while set. */
   cronPaused = false;
   /** A shutdown a signal asked for, left to the cron (Redis's shutdown_asap); SHUTDOWN ABORT clears it. */
@@ -745,7 +751,9 @@ export class Server {
     const lim = this.outputLimits.get(cls);
     let over = false;
     if (lim) {
-      if (lim.hard > 0 && used >= lim.hard) over = true;
+      // A replica's hard limit is never under repl-backlog-size: a partial sync would succeed and then cut it (Redis ignores such a limit).
+      const hard = cls === "slave" && lim.hard > 0 ? Math.max(lim.hard, this.config.int("repl-backlog-size")) : lim.hard;
+      if (hard > 0 && used >= hard) over = true;
       if (lim.soft > 0 && used >= lim.soft) {
         const now = Date.now();
         if (client.softLimitSince === 0) client.softLimitSince = now;
@@ -820,8 +828,27 @@ export class Server {
     if (this.pauseEnd === 0) return false;
     if (Date.now() < this.pauseEnd) return true;
     this.unpause();
-    return false;
+    return this.pauseEnd !== 0;
   }
+
+  /** FAILOVER holds writes until it ends (Redis's PAUSE_DURING_FAILOVER), apart from CLIENT PAUSE's own pause. */
+  private failoverHold = false;
+
+  /** Starts or ends FAILOVER's hold on writes. */
+  holdWritesForFailover(on: boolean): void {
+    if (this.failoverHold === on) return;
+    this.failoverHold = on;
+    if (on) {
+      if (this.pauseEnd === 0) this.pauseAll = false;
+      this.pauseEnd = Number.MAX_SAFE_INTEGER;
+    } else if (this.pauseEnd === Number.MAX_SAFE_INTEGER) {
+      // CLIENT PAUSE's own end, if one is running, is on its timer.
+      this.pauseEnd = this.clientPauseEnd > Date.now() ? this.clientPauseEnd : 0;
+      if (this.pauseEnd === 0) this.unpause();
+    }
+  }
+  /** CLIENT PAUSE's end time while FAILOVER's hold is on too. */
+  private clientPauseEnd = 0;
 
   /**
    * CLIENT PAUSE: hold all commands (or only writes) until `endMs`. A later pause keeps
@@ -831,15 +858,20 @@ export class Server {
     if (endMs <= Date.now() && this.pauseEnd === 0) return;
     const wasAll = this.pauseEnd !== 0 && this.pauseAll;
     this.pauseAll = all || wasAll;
+    if (endMs > this.clientPauseEnd) this.clientPauseEnd = endMs;
     if (endMs > this.pauseEnd) this.pauseEnd = endMs;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => this.isPaused(), Math.max(0, this.pauseEnd - Date.now()) + 1);
+    this.pauseTimer = setTimeout(() => {
+      if (this.failoverHold) this.unpause();
+      else this.isPaused();
+    }, Math.max(0, this.clientPauseEnd - Date.now()) + 1);
   }
 
   /** CLIENT UNPAUSE (and the end of a pause): held clients run their commands, in order. */
   unpause(): void {
-    this.pauseEnd = 0;
+    this.pauseEnd = this.failoverHold ? Number.MAX_SAFE_INTEGER : 0;
     this.pauseAll = false;
+    this.clientPauseEnd = 0;
     if (this.pauseTimer) {
       clearTimeout(this.pauseTimer);
       this.pauseTimer = null;

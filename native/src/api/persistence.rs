@@ -71,6 +71,46 @@ pub fn rdb_bgsave(path: String, aux: Vec<String>, save_lru: bool, functions: Vec
 }
 
 #[napi(object)]
+pub struct SyncForkResult {
+    pub pid: i32,
+    pub fork_usec: f64,
+    /// The read end of the pipe the child writes the RDB into.
+    pub fd: i32,
+}
+
+/// A full sync's snapshot for replicas (Redis's rdbSaveToSlavesSockets): forks a
+/// child that writes the dataset as an RDB into a pipe and exits; the parent
+/// gets the pipe's read end and passes what it reads on to the replicas.
+#[napi(catch_unwind)]
+pub fn rdb_sync_fork(aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> napi::Result<SyncForkResult> {
+    use std::os::unix::io::FromRawFd;
+    let mut opts = save_options(aux, save_lru, functions);
+    opts.progress = Some(crate::fork::report_progress);
+    let mut fds = [0i32; 2];
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(napi::Error::from_reason(std::io::Error::last_os_error().to_string()));
+    }
+    let (read_fd, write_fd) = (fds[0], fds[1]);
+    let forked = crate::fork::fork_child_keeping(Some(write_fd), move || {
+        unsafe { libc::close(read_fd) };
+        let mut f = unsafe { std::fs::File::from_raw_fd(write_fd) };
+        let mut w = crate::rdb::encode::Writer::to_file(&mut f, opts.compress, opts.checksum);
+        match crate::rdb::save::write_dataset(&mut w, ks(), &opts) {
+            Ok(s) => crate::fork::JobResult { ok: true, count: s.keys },
+            Err(_) => crate::fork::JobResult { ok: false, count: 0 },
+        }
+    });
+    unsafe { libc::close(write_fd) };
+    match forked {
+        Ok((pid, usec)) => Ok(SyncForkResult { pid, fork_usec: usec as f64, fd: read_fd }),
+        Err(e) => {
+            unsafe { libc::close(read_fd) };
+            Err(napi::Error::from_reason(e.to_string()))
+        }
+    }
+}
+
+#[napi(object)]
 pub struct ChildDone {
     pub pid: i32,
     pub ok: bool,
@@ -130,6 +170,9 @@ pub struct LoadResult {
     pub empty_skipped: f64,
     /// The empty keys skipped, by name.
     pub empty_keys: Vec<Buffer>,
+    /// The keys skipped as expired, and their dbs (index by index).
+    pub expired_keys: Vec<Buffer>,
+    pub expired_dbs: Vec<u32>,
     pub version: u32,
     /// AUX fields as name, value, name, value...
     pub aux: Vec<Buffer>,
@@ -167,6 +210,8 @@ fn finish_load(r: crate::rdb::Result<crate::rdb::load::Loaded>, merge: u32) -> n
         expired_skipped: l.expired_skipped as f64,
         empty_skipped: l.empty_skipped as f64,
         empty_keys: std::mem::take(&mut l.empty_keys).into_iter().map(Buffer::from).collect(),
+        expired_dbs: l.expired_keys.iter().map(|(d, _)| *d).collect(),
+        expired_keys: std::mem::take(&mut l.expired_keys).into_iter().map(|(_, k)| Buffer::from(k)).collect(),
         version: l.version as u32,
         aux: l.aux.into_iter().flat_map(|(k, v)| [Buffer::from(k), Buffer::from(v)]).collect(),
         functions: l.functions.into_iter().map(Buffer::from).collect(),

@@ -36,6 +36,8 @@ pub struct Loaded {
     pub empty_skipped: u64,
     /// The names of the empty keys skipped (the server logs them).
     pub empty_keys: Vec<Vec<u8>>,
+    /// The keys skipped as expired, with their db (a primary restarting puts their DELs in its backlog).
+    pub expired_keys: Vec<(u32, Vec<u8>)>,
     /// The AUX fields, in file order.
     pub aux: Vec<(Vec<u8>, Vec<u8>)>,
     /// The function libraries' code (FUNCTION2), in file order.
@@ -67,7 +69,7 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
     let lru_secs = (opts.now_ms / 1000) as u32;
     let lfu_minutes = ((opts.now_ms / 60_000) & 0xFFFF) as u32;
     let fresh_lru = if opts.lfu { (lfu_minutes << 8) | LFU_INIT_VAL } else { lru_secs };
-    let mut out = Loaded { dbs: Vec::new(), version, keys: 0, expired_skipped: 0, empty_skipped: 0, empty_keys: Vec::new(), aux: Vec::new(), functions: Vec::new(), consumed: 0 };
+    let mut out = Loaded { dbs: Vec::new(), version, keys: 0, expired_skipped: 0, empty_skipped: 0, empty_keys: Vec::new(), expired_keys: Vec::new(), aux: Vec::new(), functions: Vec::new(), consumed: 0 };
     let mut db = 0usize;
     let mut expire = -1i64;
     let mut lru = fresh_lru;
@@ -165,6 +167,7 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
         let entry_lru = std::mem::replace(&mut lru, fresh_lru);
         if opts.skip_expired && entry_expire != -1 && entry_expire < opts.now_ms {
             out.expired_skipped += 1;
+            out.expired_keys.push((db as u32, key.into_owned()));
             continue;
         }
         let d = &mut dbs[db];

@@ -26,6 +26,17 @@ export class AofFatal extends Error {
   readonly logged = true;
 }
 
+/**
+ * What the AOF needs of replication, set by src/replication: master_repl_offset
+ * (what an fsync covers), and `fed`, told of each unit appended (Redis counts the
+ * stream offset up by one per command when no replica or backlog takes it, so
+ * WAITAOF has an offset to wait for).
+ */
+export const aofReplication = {
+  offset: (_server: Server): number => 0,
+  fed: (_server: Server, _commands: number): void => undefined,
+};
+
 export class Aof {
   state: AofState = "off";
   private fd = -1;
@@ -57,6 +68,16 @@ export class Aof {
   child: RewriteChild | null = null;
   /** While the AOF itself is being replayed nothing is appended. */
   loading = false;
+  /**
+   * The replication offset known to be on disk (Redis's fsynced_reploff, what
+   * WAITAOF and a replica's FACK report): -1 while the AOF is off, 0 until the
+   * first rewrite after it was turned on finishes.
+   */
+  fsyncedReploff = -1;
+  /** What the last fsync covered (fsynced_reploff_pending), taken into fsyncedReploff after the flush. */
+  private fsyncedReploffPending = 0;
+  /** Called when fsyncedReploff may have moved (WAITAOF's waiters, a replica's ACK). */
+  readonly fsyncHooks: (() => void)[] = [];
   private unlisten: (() => void) | null = null;
 
   /** appendfsync and aof-timestamp-enabled, read on every write: kept here, updated on CONFIG SET. */
@@ -221,6 +242,7 @@ export class Aof {
   /** aofOpenIfNeededOnServerStart: a base for an empty start, the last incr file opened for appending. */
   openOnStart(): void {
     this.state = "on";
+    this.fsyncedReploff = 0;
     this.mkdir();
     const m = this.manifest;
     const incrLen = m.incr.length;
@@ -304,6 +326,7 @@ export class Aof {
       }
       catCommand(out, op.argv);
     }
+    aofReplication.fed(this.server, ops.length);
   }
 
   /**
@@ -398,6 +421,7 @@ export class Aof {
       }
       this.lastIncrFsyncOffset = this.lastIncrSize;
       this.lastFsync = now;
+      this.fsyncedReploffPending = aofReplication.offset(this.server);
     } else if (policy === "everysec" && now > this.lastFsync) {
       if (!syncInProgress) {
         this.backgroundFsync(this.fd, false);
@@ -410,6 +434,7 @@ export class Aof {
   /** An fsync on the thread pool (Redis's bio AOF fsync job), closing the file after it when asked. */
   private backgroundFsync(fd: number, close: boolean): void {
     this.pendingFsync++;
+    const offset = aofReplication.offset(this.server);
     fs.fdatasync(fd, (err) => {
       this.pendingFsync--;
       if (err && !close) {
@@ -417,8 +442,20 @@ export class Aof {
         this.bgFsyncError = strerror(err);
         this.setFsyncOk(false);
       } else if (!close) this.setFsyncOk(true);
+      if (!err) {
+        this.fsyncedReploffPending = offset;
+        this.takeFsyncedOffset();
+      }
       if (close) fs.close(fd, () => undefined);
     });
+  }
+
+  /** beforeSleep's update: what the fsyncs covered becomes fsynced_reploff (not while the first rewrite runs). */
+  takeFsyncedOffset(): void {
+    if (this.state !== "on" || this.fsyncedReploff === -1) return;
+    if (this.fsyncedReploff === this.fsyncedReploffPending) return;
+    this.fsyncedReploff = this.fsyncedReploffPending;
+    for (const h of this.fsyncHooks) h();
   }
 
   private setWriteOk(ok: boolean): void {
@@ -461,10 +498,13 @@ export class Aof {
     this.rewriteScheduled = false;
     this.lastIncrSize = 0;
     this.lastIncrFsyncOffset = 0;
+    this.fsyncedReploff = -1;
+    this.fsyncedReploffPending = 0;
     this.killChild();
     this.buf.clear();
     this.stopListening();
     this.refreshDiskError();
+    for (const h of this.fsyncHooks) h();
   }
 
   /** startAppendOnly: CONFIG SET appendonly yes; a rewrite makes the first base. An error text or null. */
@@ -555,6 +595,11 @@ export class Aof {
     if (!this.openNewIncr()) {
       this.lastBgrewriteOk = false;
       return false;
+    }
+    if (this.state === "wait_rewrite") {
+      // The offset the first rewrite will have put on disk (fsynced_reploff once it finishes).
+      this.fsyncedReploffPending = aofReplication.offset(this.server);
+      this.fsyncedReploff = 0;
     }
     this.rewrites++;
     const res = startRewriteChild(this.server, this.server.config.bool("aof-use-rdb-preamble"), (d) => this.childDone(d));
@@ -681,7 +726,11 @@ export class Aof {
     this.lastBgrewriteOk = true;
     this.consecutiveFailures = 0;
     this.log.notice("Background AOF rewrite finished successfully");
-    if (this.state === "wait_rewrite") this.state = "on";
+    if (this.state === "wait_rewrite") {
+      this.state = "on";
+      this.fsyncedReploff = this.fsyncedReploffPending;
+      for (const h of this.fsyncHooks) h();
+    }
   }
 
   // ---- the cron ----------------------------------------------------------------------
@@ -721,6 +770,7 @@ export class Aof {
       }
     }
     if (this.state === "on") this.flush(false);
+    this.takeFsyncedOffset();
   }
 
   /**

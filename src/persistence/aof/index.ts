@@ -59,6 +59,7 @@ function installAof(server: Server): Aof {
   server.cronHooks.push(() => aof.cron());
   server.beforeOutputHooks.push(() => {
     if (aof.state !== "off") aof.flush(false);
+    aof.takeFsyncedOffset();
   });
   server.holdReplies = () => aof.buf.length !== 0;
   server.exitHooks.push(() => aof.shutdown());
