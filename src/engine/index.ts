@@ -12,5 +12,6 @@ export * as state from "./state.js";
 export * as persistence from "./persistence.js";
 export * as scripting from "./scripting.js";
 export * as evict from "./evict.js";
+export * as io from "./io.js";
 export { Code } from "./codes.js";
 export { land, answer, reply } from "./land.js";

@@ -2,6 +2,7 @@ import { Buffer } from "node:buffer"; // not the global: its getter costs on eve
 import { ProtocolError } from "./errors.js";
 import { splitInline } from "./inline.js";
 import { parseI64 } from "./numbers.js";
+import { giveArgBuffer, takeArgBuffer } from "./arg-pool.js";
 
 const CR = 13;
 const LF = 10;
@@ -20,6 +21,8 @@ const BIG_ARG = 1024;
  */
 const BIG_UPFRONT = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** A read at least this long is copied into a pooled Buffer (arg-pool.ts) rather than a new one. */
+const POOLED_COPY = 4096;
 const NO_ARGS: Buffer[] = [];
 /** What one parsed argument costs besides its bytes (a Buffer view and its slot). */
 const ARG_OVERHEAD = 96;
@@ -64,6 +67,17 @@ export class RequestParser {
   /** The big argument being received, and how much of it (bytes and CRLF: bulkLen + 2 in all) has come. */
   private big: Buffer | null = null;
   private bigHave = 0;
+  /**
+   * The big argument's Buffer the last complete command got, and its index in
+   * that command's argv (-1: none): the caller may give it back to the pool
+   * (arg-pool.ts) once the command no longer needs it.
+   */
+  lentBuffer: Buffer | null = null;
+  lentAt = -1;
+  /** The pooled Buffer a read was copied into, while `buf` is (the start of) it; null otherwise. */
+  private copyBase: Buffer | null = null;
+  /** Where the command being parsed starts in `buf`. */
+  private cmdStart = 0;
   /**
    * Memory held by the arguments parsed so far of an unfinished command (their bytes plus
    * what a Buffer view costs), so client-query-buffer-limit also bounds a command of
@@ -162,8 +176,17 @@ export class RequestParser {
       if (n === chunk.length) return;
       chunk = chunk.subarray(n); // what follows the big argument: parsed once next() has taken it
     }
+    this.copyBase = null;
     if (this.pos >= this.buf.length) {
-      this.use(transient ? copyOf(chunk) : chunk);
+      if (!transient) this.use(chunk);
+      else if (chunk.length < POOLED_COPY) this.use(copyOf(chunk));
+      else {
+        // A big read is often the head of a big argument: its copy may go back to the pool (next()).
+        const base = takeArgBuffer(chunk.length);
+        chunk.copy(base, 0, 0, chunk.length);
+        this.copyBase = base;
+        this.use(base.length === chunk.length ? base : base.subarray(0, chunk.length));
+      }
     } else {
       this.use(Buffer.concat([this.buf.subarray(this.pos), chunk]));
     }
@@ -194,6 +217,8 @@ export class RequestParser {
     if (big !== null) {
       if (this.bigHave < this.bulkLen + 2) return null;
       // The big argument is whole: it joins the command's arguments, and parsing goes on after it.
+      this.lentAt = this.argi;
+      this.lentBuffer = big;
       this.args[this.argi++] = big.subarray(0, this.bulkLen);
       this.partial += this.bulkLen + ARG_OVERHEAD;
       this.bulkLen = -1;
@@ -213,6 +238,7 @@ export class RequestParser {
       if (this.argc < 0) {
         if (pos >= buf.length) return null;
         if (buf[pos] !== 42 /* '*' */) return this.inline();
+        const start = pos;
         const plain = scanHeader(buf, pos);
         const cr = lineCr;
         if (cr < 0) {
@@ -224,7 +250,10 @@ export class RequestParser {
         if (count > 10 && !this.authenticated()) throw new ProtocolError("unauthenticated multibulk length", "unauth mbulk count");
         this.pos = pos = cr + 2;
         if (count <= 0) continue; // empty command: ignored, as Redis does
+        this.cmdStart = start;
         this.argc = count;
+        this.lentAt = -1;
+        this.lentBuffer = null;
         // Sized up front when small (a [] pushed to reserves 17 slots); a large declared count grows as arguments arrive.
         args = count <= 64 ? new Array<Buffer>(count) : [];
       } else {
@@ -262,8 +291,15 @@ export class RequestParser {
         if (avail < bulkLen + 2) {
           this.pause(pos, args, argi, bulkLen, partial);
           if (bulkLen >= BIG_ARG) {
-            const target = Buffer.allocUnsafe(Math.min(bulkLen + 2, Math.max(avail, BIG_UPFRONT)));
+            const target = takeArgBuffer(Math.min(bulkLen + 2, Math.max(avail, BIG_UPFRONT)));
             buf.copy(target, 0, pos);
+            if (this.copyBase !== null && this.cmdStart === 0) {
+              // Nothing else was read from this copy of a read: with its own copies of the
+              // arguments before this one, the copy goes back to the pool for the next read.
+              for (let j = 0; j < argi; j++) args[j] = Buffer.from(args[j]);
+              giveArgBuffer(this.copyBase);
+            }
+            this.copyBase = null;
             this.big = target;
             this.bigHave = avail;
             this.use(EMPTY);

@@ -18,6 +18,7 @@
  */
 import v8 from "node:v8";
 import vm from "node:vm";
+import { releaseArgBuffers } from "../protocol/arg-pool.js";
 
 /** Garbage worth collecting: less stays until V8 collects by itself. */
 const GROWTH = 4 * 1024 * 1024;
@@ -80,6 +81,8 @@ export class QuietHeapCollector {
       return;
     }
     if (this.quietSince < 0) this.quietSince = now;
+    // A quiet server keeps no spare argument Buffers (they would count as used memory for nothing).
+    releaseArgBuffers();
     const used = jsMemory();
     // V8 collected by itself: the heap after it is the new reference.
     if (used < this.baseline) this.baseline = used;

@@ -23,6 +23,9 @@ import { trackLazyfree } from "../commands/lazyfree.js";
 import { Eviction, installEviction } from "./eviction.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { readsDirect, setReader } from "./direct-read.js";
+import { sendTo } from "./socket-write.js";
+import { giveArgBuffer } from "../protocol/arg-pool.js";
+import { engineFormOf } from "../commands/engine-command.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
 
@@ -335,7 +338,12 @@ export class Server {
           this.postpone(client, argv);
           break;
         }
-        this.run(client, argv, r);
+        if (parser.lentAt < 0) this.run(client, argv, r);
+        else {
+          const queued = client.multiCount >= 0;
+          this.run(client, argv, r);
+          this.settleLent(client, argv, queued);
+        }
       }
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
@@ -367,6 +375,29 @@ export class Server {
     // The next command's time starts here (call() reads the clock where the previous command ended).
     if (n > 0) this.commandClock = performance.now();
     return n;
+  }
+
+  /**
+   * After a command that got a big argument's Buffer from the parser: gives the
+   * Buffer back to the pool (arg-pool.ts) when nothing can refer to it any more,
+   * that is the command ran (not queued by MULTI, not blocked) as the bare engine
+   * call, which copies what it keeps, and the argument is not a key (keys live on
+   * in keyspace events, WATCH and tracking).
+   */
+  private settleLent(client: Client, argv: Buffer[], queued: boolean): void {
+    const parser = client.parser;
+    const at = parser.lentAt;
+    const buf = parser.lentBuffer!;
+    parser.lentAt = -1;
+    parser.lentBuffer = null;
+    if (queued || client.blocked || client.postponed || argv.length < 2) return;
+    const spec = this.commandNames?.get(argv[0]);
+    if (!spec || spec.subcommands || spec.getKeys || spec.flags.includes("blocking")) return;
+    if (spec.firstKey <= 0 && spec.keySpecs.length > 0) return; // keys found another way than the legacy range
+    const form = engineFormOf(spec.handler);
+    if (form === undefined || (form.arity !== null && form.arity !== argv.length)) return;
+    if (isLegacyKeyPosition(spec, at, argv.length)) return;
+    giveArgBuffer(buf);
   }
 
   /** Executes one command, dropping its reply when CLIENT REPLY OFF/SKIP says so. */
@@ -462,7 +493,7 @@ export class Server {
       client.lastBatchBytes = out.length;
       this.stats.netOutputBytes += out.length;
       const socket = client.socket;
-      const more = socket.write(out);
+      const more = sendTo(socket, client.fd, out);
       r.release(socket.writableLength !== 0);
       this.checkOutputLimits(client, true);
       if (client.outputWait && more && !client.closed) {
@@ -509,7 +540,7 @@ export class Server {
       if (client.pendingBytes > 0) this.flushPendingOf(client);
       if (client.closed) return;
       this.stats.netOutputBytes += n;
-      client.socket.write(n === bytes.length ? bytes : bytes.subarray(start, end));
+      sendTo(client.socket, client.fd, n === bytes.length ? bytes : bytes.subarray(start, end));
       this.checkOutputLimits(client, true);
       return;
     }
@@ -584,12 +615,12 @@ export class Server {
     this.stats.netOutputBytes += n;
     const out = client.pendingOut!.take(this.arena, n);
     const socket = client.socket;
-    if (out.buffer !== this.arena.buf.buffer) socket.write(out);
+    if (out.buffer !== this.arena.buf.buffer) sendTo(socket, client.fd, out);
     else if (socket.writableLength > 0) {
       // Backed up already: its own copy, so a slow client does not keep the arena alive.
       socket.write(Buffer.from(out));
     } else {
-      socket.write(out);
+      sendTo(socket, client.fd, out);
       if (socket.writableLength > 0) this.arena.pinned = true;
     }
     this.checkOutputLimits(client, true);
@@ -787,3 +818,9 @@ function repr(b: Buffer): string {
   return out + '"';
 }
 
+/** Whether argument `at` of a call with `argc` arguments is a key by the command's legacy key range. */
+function isLegacyKeyPosition(spec: CommandSpec, at: number, argc: number): boolean {
+  if (spec.firstKey <= 0) return false;
+  const last = spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey;
+  return at >= spec.firstKey && at <= last && (at - spec.firstKey) % Math.max(spec.step, 1) === 0;
+}

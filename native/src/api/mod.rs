@@ -10,6 +10,7 @@ pub mod aof;
 pub mod commands;
 pub mod debug;
 pub mod evict;
+pub mod io;
 pub mod keys;
 pub mod memory;
 pub mod persistence;

@@ -43,6 +43,10 @@ raw_bindings! {
     /// 1 RUNNING (still over, evicting continues later), 2 FAIL (nothing to evict).
     rawEvict(extra: f64) -> i64 = crate::api::evict::perform;
 
+    /// Sends reply bytes on socket `fd` (api/io.rs): bytes sent, 0 when the
+    /// socket is full, -errno on an error.
+    rawWriteFd(fd: u32, data: &[u8]) -> i64 = crate::api::io::write_fd;
+
     /// Test hook (DEBUG NATIVE-PANIC-TEST RAW): panics with `message`.
     rawDebugPanicTest(message: &[u8]) = crate::api::debug::panic_test;
 }
