@@ -111,12 +111,18 @@ async function main(): Promise<void> {
   // Signals are handled before the ready line goes out: a supervisor may signal as soon as it reads it.
   let shuttingDown = false;
   const onSignal = (sig: "SIGTERM" | "SIGINT") => {
-    if (shuttingDown && sig === "SIGINT") {
+    if ((shuttingDown || server.pendingShutdown !== null) && sig === "SIGINT") {
       log.warning("You insist... exiting now.");
       process.exit(1);
     }
     log.fromHandler("warning", `Received ${sig} scheduling shutdown...`);
     if (shuttingDown) return;
+    // The cron runs the shutdown (Redis's shutdown_asap): at once, unless DEBUG PAUSE-CRON holds
+    // it, when SHUTDOWN ABORT can still cancel it.
+    if (server.cronPaused) server.pendingShutdown = () => signalShutdown(sig);
+    else signalShutdown(sig);
+  };
+  const signalShutdown = (sig: "SIGTERM" | "SIGINT") => {
     shuttingDown = true;
     if (!sentinel && !prepareSignalShutdown(server, config.get(sig === "SIGTERM" ? "shutdown-on-sigterm" : "shutdown-on-sigint"))) {
       log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);

@@ -57,7 +57,7 @@ impl Db {
     fn index_expire(&mut self, key: &[u8], old: i64, new: i64) {
         match (old >= 0, new >= 0) {
             (false, true) => {
-                self.expires.insert(key, ());
+                self.expires.insert_if(key, (), crate::evict::expand_allowed);
             }
             (true, false) => {
                 self.expires.remove(key);
@@ -71,7 +71,7 @@ impl Db {
     pub fn add(&mut self, key: &[u8], entry: Entry) {
         let expire = entry.expire;
         self.hexpires.added(key, FieldExpires::filed_of(&entry.value));
-        self.dict.insert_new(SBytes::new(key), entry);
+        self.dict.insert_new_if(SBytes::new(key), entry, crate::evict::expand_allowed);
         self.index_expire(key, -1, expire);
     }
 
@@ -79,7 +79,7 @@ impl Db {
     pub fn put(&mut self, key: &[u8], entry: Entry) -> Option<Entry> {
         let new = entry.expire;
         let filed = FieldExpires::filed_of(&entry.value);
-        let replaced = self.dict.insert(key, entry);
+        let replaced = self.dict.insert_if(key, entry, crate::evict::expand_allowed);
         if let Some(o) = &replaced {
             self.hexpires.removed(key, FieldExpires::filed_of(&o.value));
         }

@@ -15,6 +15,18 @@ struct Node<V> {
 
 type Table<V> = Vec<Option<Box<Node<V>>>>;
 
+/// A hint that `p`'s cache line is about to be read.
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 pub struct Dict<V> {
     /// The main table; while rehashing, buckets below `rehash_idx` are empty.
     t0: Table<V>,
@@ -193,12 +205,30 @@ impl<V> Dict<V> {
 
     /// Inserts a key known to be absent.
     pub fn insert_new(&mut self, key: SBytes, val: V) {
+        self.insert_new_if(key, val, |_, _| true)
+    }
+
+    /// insert() for a table whose growth `expand_allowed(bytes, load)` may refuse (Redis's dictExpandAllowed).
+    pub fn insert_if(&mut self, key: &[u8], val: V, expand_allowed: impl Fn(usize, f64) -> bool) -> Option<V> {
+        if let Some(v) = self.get_mut(key) {
+            return Some(std::mem::replace(v, val));
+        }
+        self.insert_new_if(SBytes::new(key), val, expand_allowed);
+        None
+    }
+
+    /// insert_new() for a table whose growth `expand_allowed(bytes, load)` may refuse.
+    #[inline]
+    pub fn insert_new_if(&mut self, key: SBytes, val: V, expand_allowed: impl Fn(usize, f64) -> bool) {
         if self.t0.is_empty() {
             self.t0 = new_table(MIN_BUCKETS);
         } else if !self.is_rehashing() && self.len >= self.t0.len() && (!avoid_resize() || self.len >= FORCE_RESIZE_RATIO * self.t0.len()) {
             // Redis's dictExpand(used + 1): past the force ratio the new table is
             // at least 8 times the old, so the paused rehash may proceed.
-            self.start_rehash((self.len + 1).next_power_of_two());
+            let size = (self.len + 1).next_power_of_two();
+            if expand_allowed(size * std::mem::size_of::<Option<Box<Node<V>>>>(), self.len as f64 / self.t0.len() as f64) {
+                self.start_rehash(size);
+            }
         }
         self.rehash_step();
         let h = self.hash(key.as_slice());
@@ -451,6 +481,36 @@ impl<V> Dict<V> {
         })
     }
 
+    /// Starts loading the bucket `key` falls in (a loader calls this when it has read a
+    /// key and goes on to read its value: the lookup that follows then finds it in cache).
+    #[inline]
+    pub fn prefetch(&self, key: &[u8]) {
+        if !self.t0.is_empty() {
+            let h = self.hash(key);
+            prefetch(&self.t0[h & (self.t0.len() - 1)] as *const Option<Box<Node<V>>> as *const u8);
+        }
+    }
+
+    /// Calls `f` on every entry until it fails, touching the node of the bucket
+    /// PREFETCH_AHEAD buckets on first (the nodes are scattered in memory: a walk of
+    /// millions of them, as a save's, otherwise waits on one cache miss per node).
+    pub fn try_for_each<E>(&self, mut f: impl FnMut(&SBytes, &V) -> Result<(), E>) -> Result<(), E> {
+        const PREFETCH_AHEAD: usize = 8;
+        for t in [&self.t0, &self.t1] {
+            for i in 0..t.len() {
+                if let Some(Some(ahead)) = t.get(i + PREFETCH_AHEAD) {
+                    prefetch(&**ahead as *const Node<V> as *const u8);
+                }
+                let mut cur = t[i].as_deref();
+                while let Some(n) = cur {
+                    f(&n.key, &n.val)?;
+                    cur = n.next.as_deref();
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Keeps only the entries for which `keep` is true.
     pub fn retain(&mut self, mut keep: impl FnMut(&SBytes, &mut V) -> bool) {
         let mut removed = 0;
@@ -490,6 +550,55 @@ mod tests {
 
     fn key(i: u32) -> Vec<u8> {
         format!("key:{i}").into_bytes()
+    }
+
+    #[test]
+    fn growth_refused_until_the_table_is_overfull() {
+        let mut d = Dict::new();
+        for i in 0..4 {
+            d.insert_new(SBytes::new(&key(i)), i);
+        }
+        // Four buckets, four keys: the next insert would double the table; refused, the chains grow.
+        let asked = std::cell::Cell::new((0usize, 0f64));
+        for i in 4..6 {
+            d.insert_new_if(SBytes::new(&key(i)), i, |bytes, load| {
+                asked.set((bytes, load));
+                false
+            });
+        }
+        assert!(!d.is_rehashing());
+        assert_eq!(d.t0.len(), 4);
+        assert_eq!(asked.get().0, 8 * std::mem::size_of::<Option<Box<Node<u32>>>>());
+        assert_eq!(asked.get().1, 5.0 / 4.0);
+        for i in 0..6 {
+            assert_eq!(d.get(&key(i)), Some(&i));
+        }
+        // Allowed again: the table grows.
+        d.insert_new_if(SBytes::new(&key(6)), 6, |_, _| true);
+        assert!(d.is_rehashing() || d.t0.len() > 4);
+    }
+
+    #[test]
+    fn try_for_each_visits_every_entry_while_rehashing_and_stops_at_an_error() {
+        let mut d: Dict<u32> = Dict::new();
+        let mut i = 0;
+        // Grow until a resize is under way, so both tables hold entries.
+        while !d.is_rehashing() || i < 1000 {
+            d.insert(&key(i), i);
+            i += 1;
+        }
+        assert!(d.is_rehashing());
+        let mut seen = HashSet::new();
+        d.try_for_each(|k, v| {
+            assert_eq!(k.as_slice(), key(*v).as_slice());
+            assert!(seen.insert(*v));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(seen.len(), d.len());
+        let mut n = 0;
+        assert_eq!(d.try_for_each(|_, _| { n += 1; if n == 10 { Err(n) } else { Ok(()) } }), Err(10));
+        d.prefetch(b"anything");
     }
 
     #[test]

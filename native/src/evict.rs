@@ -122,6 +122,26 @@ pub fn time_limit_us(tenacity: u32) -> u64 {
     }
 }
 
+/// How much the addon may allocate before used memory passes maxmemory (maxmemory
+/// less what the server counts besides the addon at the last eviction check);
+/// u64::MAX without maxmemory. Keyspace tables consult it before growing.
+static ALLOC_BUDGET: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
+
+/// Keeps ALLOC_BUDGET: `maxmemory` (0: none) and the bytes counted besides the addon's allocations.
+pub fn set_alloc_budget(maxmemory: u64, extra: f64) {
+    let budget = if maxmemory == 0 { u64::MAX } else { (maxmemory as f64 - extra).max(0.0) as u64 };
+    ALLOC_BUDGET.store(budget, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Redis's dictExpandAllowed for the keyspace's tables: a table at most 1.618
+/// times full does not grow when its new bucket array (`more` bytes) would take
+/// used memory past maxmemory (a write would then evict keys only for a rehash);
+/// fuller tables grow anyway.
+pub fn expand_allowed(more: usize, load: f64) -> bool {
+    let budget = ALLOC_BUDGET.load(std::sync::atomic::Ordering::Relaxed);
+    budget == u64::MAX || load > 1.618 || (crate::alloc::allocated_bytes() as u64).saturating_add(more as u64) <= budget
+}
+
 impl Evictor {
     /// Memory to free to be back under the limit, given `used` bytes; 0 when under.
     #[inline]

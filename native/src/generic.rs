@@ -59,7 +59,10 @@ impl Keyspace {
             .map(|(k, _)| k)
             .collect();
         out.array(found.len());
-        for k in found {
+        for (i, k) in found.into_iter().enumerate() {
+            if i & 1023 == 0 && out.past_cap() {
+                break; // the client is being closed for its output limit
+            }
             out.bulk(k.as_slice());
         }
     }

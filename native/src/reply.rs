@@ -128,6 +128,14 @@ impl<'a> Out<'a> {
             self.bulk(&b[..n]);
         }
     }
+    /// Whether this reply grew past state::REPLY_CAP: the client is about to be
+    /// closed for its output limit, so a command replying in a loop stops (its
+    /// reply is never sent).
+    pub fn past_cap(&self) -> bool {
+        let cap = crate::state::reply_cap();
+        cap != 0 && self.written() > cap
+    }
+
     /// Bytes written by this call so far.
     pub fn written(&self) -> usize {
         match &self.spilled {

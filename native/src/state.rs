@@ -5,7 +5,7 @@
 //! Without a registered block (Rust tests) each keyspace uses its own.
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-pub const SLOTS: usize = 9;
+pub const SLOTS: usize = 10;
 /// The clock for the commands that follow, unix ms (JavaScript writes).
 pub const NOW_MS: usize = 0;
 /// Changes since start, Redis's server.dirty (both add to it).
@@ -30,6 +30,10 @@ pub const OBEY: usize = 7;
 /// (no key counts as expired), 3 a writable replica's own clients (a write's
 /// lookup deletes, a read's hides). Redis's expireIfNeeded with masterhost set.
 pub const REPLICA_EXPIRY: usize = 8;
+/// The reply size past which the running client's commands stop replying in a
+/// loop (JavaScript writes; 0: no cap): its output limit would close it (Redis's
+/// CLIENT_CLOSE_ASAP checked inside HRANDFIELD, SRANDMEMBER, ZRANDMEMBER, KEYS).
+pub const REPLY_CAP: usize = 9;
 /// LAST_EXPIRE when the command deleted the key instead (a time already past).
 pub const EXPIRE_DELETED: i64 = i64::MIN;
 
@@ -92,6 +96,17 @@ impl Shared {
 pub fn obeying() -> bool {
     let p = JS_BLOCK.load(Ordering::Relaxed);
     !p.is_null() && unsafe { *p.add(OBEY) } == 1.0
+}
+
+/// The REPLY_CAP in bytes (0: none, and without a registered block).
+#[inline]
+pub fn reply_cap() -> usize {
+    let p = JS_BLOCK.load(Ordering::Relaxed);
+    if p.is_null() {
+        0
+    } else {
+        unsafe { *p.add(REPLY_CAP) as usize }
+    }
 }
 
 /// The REPLICA_EXPIRY mode (0 without a registered block).

@@ -5,6 +5,7 @@ import { subcommandSyntaxError } from "./help.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { clientCachingCommand, clientGetredirCommand, clientTrackingCommand, clientTrackinginfoCommand } from "../tracking/commands.js";
 import { REPLY_OFF, REPLY_SKIP, REPLY_SKIP_NEXT, validClientAttr, type Client, type ClientType } from "../server/client.js";
+import { featuresMemory } from "../server/client-eviction.js";
 
 export const INVALID_NAME = "ERR Client names cannot contain spaces, newlines or special characters.";
 
@@ -85,7 +86,7 @@ function clientType(b: Buffer): ClientType | null {
 }
 
 function infoLine(c: Ctx, target: Client, now: number): string {
-  return target.info(now, target === c.client, c.argv) + "\n";
+  return target.info(now, target === c.client, c.argv, featuresMemory(c.server, target)) + "\n";
 }
 
 /** ON|OFF for a boolean client setting, or a syntax error (null). */
@@ -96,6 +97,7 @@ function onOff(b: Buffer): boolean | null {
 
 function list(c: Ctx): void {
   const { argv, r, server } = c;
+  server.readArrivedInput(c.client);
   const now = Date.now();
   let out = "";
   if (argv.length === 4 && word(argv[2]) === "type") {
@@ -167,7 +169,7 @@ function kill(c: Ctx): void {
     if (laddr !== null && cl.laddr !== laddr) continue;
     if (type !== null && cl.type() !== type) continue;
     if (id !== 0 && cl.id !== id) continue;
-    if (user !== null && cl.user !== user) continue;
+    if (user !== null && cl.user.name !== user) continue;
     if (maxAge !== 0 && Math.floor((now - cl.createdAt) / 1000) < maxAge) continue;
     if (cl === c.client && skipme) continue;
     victims.push(cl);

@@ -9,17 +9,15 @@ import { clientCommand, INVALID_NAME } from "./client.js";
 
 const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 const PONG = Buffer.from("pong");
+const NO_CLUSTER = "ERR This instance has cluster support disabled";
 const EMPTY = Buffer.alloc(0);
 
 /** Logs `user` in with `password`; replies with the error and returns false when refused. */
 function authenticate(c: Ctx, user: Buffer, password: Buffer): boolean {
-  const name = user.toString("latin1");
-  if (!c.server.auth.check(name, password)) {
+  if (!c.server.auth.authenticate(c.client, user, password, c.argv[0])) {
     c.r.error(WRONGPASS);
     return false;
   }
-  c.client.authenticated = true;
-  c.client.user = name;
   return true;
 }
 
@@ -127,6 +125,9 @@ export const connectionCommands: CommandDef[] = [
       c.client.closeAfterReply = true;
     },
   },
+  // Cluster mode's connection commands: this server has none (Redis without cluster-enabled).
+  { name: "readonly", arity: 1, flags: "fast loading stale", acl: "fast connection", handler: (c) => c.r.error(NO_CLUSTER) },
+  { name: "readwrite", arity: 1, flags: "fast loading stale", acl: "fast connection", handler: (c) => c.r.error(NO_CLUSTER) },
   {
     name: "auth",
     arity: -2,
@@ -136,7 +137,7 @@ export const connectionCommands: CommandDef[] = [
       const { argv, r } = c;
       if (argv.length > 3) return r.error(SYNTAX);
       if (argv.length === 2) {
-        if (c.server.auth.defaultNoPass()) {
+        if (c.server.auth.defaultUser.nopass) {
           return r.error(
             "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
           );

@@ -10,6 +10,7 @@ import { replyHelp, subcommandSyntaxError } from "./help.js";
 import { rewriteConfig } from "../config/rewrite.js";
 import { strerror } from "../config/special.js";
 import { memtoull } from "../config/convert.js";
+import { replyBufferSettings, setPeakResetTime } from "../server/reply-buffer.js";
 
 const HELP = [
   "AOF-FLUSH-SLEEP <microsec>",
@@ -295,16 +296,24 @@ function debug(c: Ctx): void {
     case sub === "set-skip-checksum-validation" && argc === 3:
       engine.persistence.setSkipChecksum(atoi(argv[2]) !== 0);
       return c.r.ok();
+    case sub === "pause-cron" && argc === 3:
+      c.server.cronPaused = atoi(argv[2]) !== 0;
+      return c.r.ok();
     case (sub === "aof-flush-sleep" ||
-      sub === "pause-cron" ||
       sub === "drop-cluster-packet-filter") &&
       argc === 3:
       return c.r.ok();
     case sub === "set-disable-deny-scripts" && argc === 3:
       debugFlags.disableDenyScripts = atoi(argv[2]) !== 0;
       return c.r.ok();
-    case sub === "replybuffer" && argc === 4:
+    case sub === "replybuffer" && argc === 4: {
+      const what = argv[2].toString("latin1").toLowerCase();
+      if (what === "peak-reset-time") {
+        if (!setPeakResetTime(argv[3].toString("latin1"))) return c.r.error(NOT_INT);
+      } else if (what === "resizing") replyBufferSettings.resizing = atoi(argv[3]) !== 0;
+      else return c.r.error(subcommandSyntaxError(c));
       return c.r.ok();
+    }
     case sub === "htstats" && argc >= 3: {
       const db = parseI64(argv[2]);
       if (db === null) return c.r.error(NOT_INT);

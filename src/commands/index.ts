@@ -1,6 +1,7 @@
 import type { CommandDef, CommandSpec } from "./types.js";
 import { command } from "./types.js";
 import { configCommands } from "./config.js";
+import { aclCommands } from "./acl.js";
 import { connectionCommands } from "./connection.js";
 import { keyCommands } from "./keys.js";
 import { serverCommands } from "./server.js";
@@ -27,14 +28,15 @@ import { streamCommands } from "./streams.js";
 import { aofCommands } from "./aof.js";
 import { persistenceCommands } from "./persistence.js";
 import { replicationCommands } from "./replication.js";
+import { clusterCommands } from "./cluster.js";
 import { evalCommands } from "../scripting/eval.js";
 
 /** Every command family's definitions; the command table is built from these. */
-export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands,
+export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands, aclCommands,
   infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
   multiCommands, pubsubCommands, listCommands, hashCommands, setCommands, zsetCommands, bitmapCommands,
   hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, persistenceCommands, aofCommands,
-  replicationCommands, evalCommands];
+  replicationCommands, evalCommands, clusterCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

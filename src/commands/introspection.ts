@@ -124,7 +124,7 @@ function avg(a: number[]): number {
  * whose garbage would count until a collection and evict keys for nothing.
  */
 export function usedMemory(): number {
-  return engine.server.usedMemory() + clientBuffers.normal + clientBuffers.replicas;
+  return engine.server.usedMemory() + clientBuffers.normal + clientBuffers.replicas + clientBuffers.tracking;
 }
 
 /** What used_memory spends besides the dataset (Redis's getMemoryOverheadData, for what Nodis has). */
@@ -227,6 +227,10 @@ export function installIntrospection(server: Server): void {
   // The addon's frees go back to the system too: once its allocations fell by TRIM_AFTER since their peak.
   let peak = 0;
   server.cronHooks.push(() => {
+    // While a forked child (BGSAVE, an AOF rewrite) shares this process's pages, a forced
+    // collection or a trim would only copy them (every page the parent writes or gives back
+    // then stays the child's alone) and stall the loop meanwhile: both wait for its end.
+    if (engine.persistence.childPid() !== null) return;
     heap.tick(server.stats.totalCommands);
     const allocated = engine.server.usedMemory();
     if (allocated > peak) peak = allocated;

@@ -2,7 +2,7 @@
  * Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH (Redis's multi.c). The
  * state lives in src/multi; queueing happens in dispatch (src/multi/queue.ts).
  */
-import { call, endedWithNestedCall } from "../server/call.js";
+import { call, countError, endedWithNestedCall } from "../server/call.js";
 import { clearSlots, transactions, transactionsIfAny } from "../multi/transactions.js";
 import { DIRTY_CAS } from "../multi/watch.js";
 import type { CommandDef, Ctx } from "./types.js";
@@ -41,6 +41,15 @@ function exec(c: Ctx): void {
       const argv = st.argvs[i]!;
       const mark = r.pos;
       lastRan = false;
+      // ACLs are checked again: they may have changed since the command was queued.
+      if (!client.user.unrestricted) {
+        const why = server.auth.execRefusal(client, st.specs[i]!, argv);
+        if (why !== null) {
+          r.error(why);
+          countError(server, r, mark);
+          continue;
+        }
+      }
       try {
         call(server, client, st.specs[i]!, argv, r);
         lastRan = true;

@@ -2,7 +2,6 @@
 import { backupsOf, rdbOf } from "../persistence/index.js";
 import { persistence } from "../engine/index.js";
 import { engineHandler } from "./engine-command.js";
-import { AOF_CLIENT_ID } from "../server/client.js";
 import { SYNTAX } from "./errors.js";
 import type { CommandDef, Ctx } from "./types.js";
 
@@ -51,10 +50,11 @@ const restoreEngine = engineHandler("restore");
 
 /** RESTORE runs in the engine; a bad payload's reason goes to the log, as Redis's rdbReportCorruptRDB. */
 function restore(c: Ctx): void {
-  // Deep sanitization: always under `yes`, for normal clients under `clients`;
-  // under `no` (the default) a stream's entries are not checked (Redis's shallow check).
+  // Deep sanitization: always under `yes`, under `clients` for normal clients whose ACL user
+  // lacks skip-sanitize-payload; under `no` (the default) a stream's entries are not checked (Redis's shallow check).
   const mode = c.server.config.get("sanitize-dump-payload");
-  persistence.setRestoreDeep(mode === "yes" || (mode === "clients" && c.client.id !== AOF_CLIENT_ID));
+  const skip = c.client.user.flags.has("skip-sanitize-payload"); // the AOF and master clients' superuser has it
+  persistence.setRestoreDeep(mode === "yes" || (mode === "clients" && !skip));
   restoreEngine(c);
   const why = persistence.takeRestoreError();
   if (why !== null) c.server.log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${why}`);

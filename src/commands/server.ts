@@ -34,8 +34,13 @@ function shutdown(c: Ctx): void {
   if ((abort && (save || nosave || now || force)) || (save && nosave)) return c.r.error(SYNTAX);
   // Past busy-reply-threshold a script holds the server: only SHUTDOWN NOSAVE ends it.
   if (!nosave && busy.script !== null) return c.r.error(busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
-  // Shutdown here is immediate, so there is never one in progress to abort.
-  if (abort) return c.r.error("ERR No shutdown in progress.");
+  // A shutdown is immediate, but for one a signal asked for while the cron is paused (Redis's abortShutdown).
+  if (abort) {
+    if (c.server.pendingShutdown === null) return c.r.error("ERR No shutdown in progress.");
+    c.server.pendingShutdown = null;
+    c.server.log.notice("Shutdown manually aborted.");
+    return c.r.ok();
+  }
   if (!now && c.client.denyBlocking) {
     return c.r.error("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
   }

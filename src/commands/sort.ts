@@ -3,7 +3,9 @@
  * semantics run in the engine (native/src/sort.rs), one native call per command.
  */
 import { engineHandler } from "./engine-command.js";
-import type { CommandDef, KeySpec } from "./types.js";
+import type { CommandDef, Ctx, Handler, KeySpec } from "./types.js";
+import { userHasUnrestrictedKeyAccess } from "../acl/check.js";
+import { READ } from "../acl/selector.js";
 
 const SORTED_KEY: KeySpec = { flags: ["RO", "access"], begin: { index: 1 }, find: { lastkey: 0, keystep: 1, limit: 0 } };
 const PATTERN_KEYS: KeySpec = {
@@ -44,6 +46,41 @@ export function sortKeys(argv: Buffer[]): { pos: number; flags: string[] }[] {
   return keys;
 }
 
+/**
+ * SORT's BY (with a '*') and GET patterns read keys no ACL check sees: a user
+ * without read access to every key gets Redis's refusal, where its parse
+ * meets the first of them (other errors are left to the engine).
+ */
+function patternsDenied(c: Ctx, readonly: boolean): string | null {
+  const argv = c.argv;
+  for (let j = 2; j < argv.length; j++) {
+    const left = argv.length - j - 1;
+    const w = argv[j].toString("latin1").toLowerCase();
+    if (w === "asc" || w === "desc" || w === "alpha") continue;
+    if (w === "limit" && left >= 2) j += 2;
+    else if (!readonly && w === "store" && left >= 1) j++;
+    else if (w === "by" && left >= 1) {
+      if (argv[++j].includes(42 /* '*' */)) return "ERR BY option of SORT denied due to insufficient ACL permissions.";
+    } else if (w === "get" && left >= 1) return "ERR GET option of SORT denied due to insufficient ACL permissions.";
+    else return null;
+  }
+  return null;
+}
+
+function sortHandler(name: string): Handler {
+  const run = engineHandler(name);
+  return (c) => {
+    if (!c.client.user.unrestricted) {
+      const spec = c.server.commands.get(name)!;
+      if (!userHasUnrestrictedKeyAccess(c.client.user, spec, c.argv, READ)) {
+        const why = patternsDenied(c, name === "sort_ro");
+        if (why !== null) return c.r.error(why);
+      }
+    }
+    run(c);
+  };
+}
+
 export const sortCommands: CommandDef[] = [
   {
     name: "sort",
@@ -53,7 +90,7 @@ export const sortCommands: CommandDef[] = [
     acl: "set sortedset list dangerous",
     keySpecs: [SORTED_KEY, PATTERN_KEYS, STORE_KEY],
     getKeys: sortKeys,
-    handler: engineHandler("sort"),
+    handler: sortHandler("sort"),
   },
   {
     name: "sort_ro",
@@ -64,6 +101,6 @@ export const sortCommands: CommandDef[] = [
     keySpecs: [SORTED_KEY, PATTERN_KEYS],
     // Redis's sortROGetKeys: the sorted key only.
     getKeys: () => [1],
-    handler: engineHandler("sort_ro"),
+    handler: sortHandler("sort_ro"),
   },
 ];

@@ -32,6 +32,10 @@ export class Config {
   warn: (msg: string) => void = () => {};
   /** rename-command directives read from the file: [from, to] ("" removes). */
   renames: [string, string][] = [];
+  /** `user name rules...` directives read from the file (without "user"), applied at start by src/acl. */
+  aclUsers: string[][] = [];
+  /** CONFIG REWRITE's `user` lines (set by src/acl; none while an ACL file holds the users). */
+  aclUserLines: () => string[] = () => [];
   /** Sentinel mode: the file's "sentinel ..." directives, collected for src/sentinel (null: not a sentinel, they are refused). */
   sentinelLines: { argv: string[]; line: string; lineNo: number }[] | null = null;
   /** Lines CONFIG REWRITE adds after the parameters (a sentinel's state). */

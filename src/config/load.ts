@@ -74,7 +74,8 @@ export function applyConfigText(config: Config, text: string, state: FileState =
     } else if (name === "rename-command" && argv.length === 3) {
       config.renames.push([argv[1], argv[2]]);
     } else if (name === "user" && argv.length >= 2) {
-      throw fail("'user' directives are not supported by Nodis yet (ACL users)");
+      // Checked and applied when the server starts (src/acl/file.ts).
+      config.aclUsers.push(argv.slice(1));
     } else if (name === "loadmodule" && argv.length >= 2) {
       throw fail("Modules are not supported by Nodis");
     } else if (name.includes(".")) {

@@ -122,7 +122,8 @@ export function rewriteContent(config: Config, file: string, forceAll = false, e
     if (p.name === "save" && config.sentinelLines !== null) continue;
     for (const { line, force } of rewriteLines(p, config.valueOf(p))) st.rewriteLine(p.name, line, force);
   }
-  // Users and modules are not kept by Nodis: their lines are dropped as Redis does with none defined.
+  // Every user, as ACL LIST shows it (Redis's rewriteConfigUserOption); modules are not kept by Nodis.
+  for (const line of config.aclUserLines()) st.rewriteLine("user", line, true);
   st.rewritten.add("user");
   st.rewritten.add("loadmodule");
   extra?.(st); // after the parameters, as Redis's rewriteConfigSentinelOption

@@ -146,7 +146,7 @@ const special = (name: string, alias: string | null, f: string, kind: SpecialKin
 
 const notBuilt = (feature: string) => `${feature} is not supported by Nodis yet`;
 const refuseYes = (feature: string) => (v: string) => (v === "yes" ? notBuilt(feature) : undefined);
-const refuseNonEmpty = (feature: string) => (v: string) => (v !== "" ? notBuilt(feature) : undefined);
+
 
 const pathIsBaseName = (v: string) => !v.includes("/") && !v.includes("\\");
 const AUX_BAD = "!#$%&()*+:;<>?@[]^{|}~";
@@ -213,7 +213,7 @@ export const PARAMS: Param[] = [
   bool("replica-ignore-disk-write-errors", null, "", false),
 
   /* String configs */
-  str("aclfile", null, "I", false, "", { unsupported: refuseNonEmpty("an ACL file (aclfile)") }),
+  str("aclfile", null, "I", false, ""),
   str("unixsocket", null, "I", true, ""),
   str("pidfile", null, "I", true, ""),
   str("replica-announce-ip", "slave-announce-ip", "", true, ""),

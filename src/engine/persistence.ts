@@ -33,8 +33,8 @@ export interface LoadResult {
 }
 
 /** Writes the dataset to `path` (temp file, fsync, rename). Throws the OS error. */
-export function save(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = []): SaveResult {
-  return native.rdbSave(path, aux, saveLru, functions);
+export function save(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = [], onExit = false): SaveResult {
+  return native.rdbSave(path, aux, saveLru, functions, onExit);
 }
 /** Forks a child writing the dataset to `path` as `save` does (also an AOF base: aux "aof-base" "1"); `checksum` overrides rdbchecksum. */
 export function bgsave(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = [], checksum?: boolean): ForkResult {

@@ -6,7 +6,7 @@
  */
 import { native } from "./addon.js";
 
-const SLOTS = 9;
+const SLOTS = 10;
 const NOW_MS = 0;
 const DIRTY = 1;
 const RECORDS = 2;
@@ -16,6 +16,7 @@ const LAST_EXPIRE = 5;
 const RESP = 6;
 const OBEY = 7;
 const REPLICA_EXPIRY = 8;
+const REPLY_CAP = 9;
 
 /** What the engine records: key changes and events; also `keymiss` events. */
 export const LISTEN_RECORD = 1;
@@ -47,6 +48,15 @@ export function setReplicaExpiry(mode: 0 | 1 | 2 | 3): void {
   slots[REPLICA_EXPIRY] = mode;
 }
 /** The RESP version of the client about to run a command: the engine writes replies in its shapes. */
+/** The reply size past which commands replying in a loop stop (0: none): the running client's output limit (state.rs REPLY_CAP). */
+export function setReplyCap(bytes: number): void {
+  slots[REPLY_CAP] = bytes;
+}
+
+export function replyCap(): number {
+  return slots[REPLY_CAP];
+}
+
 export function setResp(resp: 2 | 3): void {
   slots[RESP] = resp;
 }

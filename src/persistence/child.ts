@@ -24,6 +24,9 @@ export class BackgroundChild {
   /** The largest copy-on-write the running child reported (current_cow_peak). */
   cowPeak = 0;
 
+  /** `forked`: told each fork's time (µs). */
+  constructor(private readonly forked: (usec: number) => void = () => {}) {}
+
   /** INFO's current_* fields: the child's latest report (zeros without a child). */
   current(): { cow: number; peak: number; age: number; keys: number; total: number } {
     const p = this.kind === null ? null : native.childProgress();
@@ -47,6 +50,7 @@ export class BackgroundChild {
     this.onDone = onDone;
     this.latestForkUsec = r.forkUsec;
     this.totalForks++;
+    this.forked(r.forkUsec);
     return r;
   }
 

@@ -8,6 +8,7 @@ import { debugHooks } from "../commands/debug.js";
 import { persistence as native } from "../engine/index.js";
 import type { Server } from "../server/server.js";
 import { BackgroundChild } from "./child.js";
+import { addLatencySample } from "../commands/latency.js";
 import { Rdb } from "./rdb.js";
 import { Backups } from "./backup.js";
 import { loadingSources } from "./loading.js";
@@ -22,7 +23,8 @@ loadingSources.push((s) => rdbs.get(s)?.progress ?? null);
 export function rdbOf(server: Server): Rdb {
   let r = rdbs.get(server);
   if (!r) {
-    r = new Rdb(server, new BackgroundChild());
+    // Each fork's time goes to LATENCY as the "fork" event, as Redis's redisFork records it.
+    r = new Rdb(server, new BackgroundChild((usec) => addLatencySample(server, "fork", usec / 1000)));
     rdbs.set(server, r);
   }
   return r;
@@ -92,10 +94,12 @@ shutdownHooks.save = (c) => rdbOf(c.server).saveSync();
 export function prepareSignalShutdown(server: Server, flags: string): boolean {
   const words = flags.split(" ");
   killSaveChild(server);
+  // The first AOF still being written stops it, unless forced (prepareForShutdown, as SHUTDOWN).
+  if (shutdownHooks.mayStop && !shutdownHooks.mayStop(words.includes("force"))) return false;
   const save = words.includes("save") || (!words.includes("nosave") && server.config.get("save").trim() !== "");
   if (!save) return true;
   server.log.notice("Saving the final RDB snapshot before exiting.");
-  if (rdbOf(server).saveSync() || words.includes("force")) return true;
+  if (rdbOf(server).saveSync(true) || words.includes("force")) return true;
   server.log.warning("Error trying to save the DB, can't exit.");
   return false;
 }

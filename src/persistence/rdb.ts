@@ -87,11 +87,11 @@ export class Rdb {
     return this.server.config.get("maxmemory-policy").endsWith("-lru");
   }
 
-  /** SAVE (rdbSave): true on success; the reason is logged otherwise. */
-  saveSync(): boolean {
+  /** SAVE (rdbSave): true on success; the reason is logged otherwise. `onExit`: the save of a shutdown (a second SIGINT ends it). */
+  saveSync(onExit = false): boolean {
     const log = this.server.log;
     try {
-      native.save(this.file(), this.auxFields(false), this.saveLru(), functionHooks.dump?.() ?? []);
+      native.save(this.file(), this.auxFields(false), this.saveLru(), functionHooks.dump?.() ?? [], onExit);
     } catch (e) {
       log.warning(`Failed saving the DB: ${(e as Error).message}`);
       return false;

@@ -84,6 +84,8 @@ export class RequestParser {
    * millions of tiny arguments.
    */
   private partial = 0;
+  /** The longest bulk of Redis's big-argument size (32 KB) whose header was parsed since takeBigBulkSeen() (src/server/query-buffer.ts). */
+  private bigBulkSeen = 0;
 
   constructor(
     private readonly limits: ParserLimits,
@@ -94,6 +96,70 @@ export class RequestParser {
   /** Bytes received and not yet consumed (client-query-buffer-limit). */
   get pending(): number {
     return this.buf.length - this.pos + this.bigHave + this.partial;
+  }
+
+  /** Bytes received and not yet parsed into arguments (CLIENT LIST qbuf=, Redis's sdslen(querybuf)). */
+  get queryLen(): number {
+    return this.buf.length - this.pos + this.bigHave;
+  }
+
+  /** The bytes of the arguments parsed so far of an unfinished command (CLIENT LIST argv-mem). */
+  get argvBytes(): number {
+    return this.argc < 0 ? 0 : this.partial - this.argi * ARG_OVERHEAD;
+  }
+
+  /** The length of the bulk being received, -1 between bulks (Redis's c->bulklen). */
+  get bulkInProgress(): number {
+    return this.argc < 0 ? -1 : this.bulkLen;
+  }
+
+  /**
+   * Input read ahead of its turn is not parsed yet: this looks through the
+   * headers of the command it starts (without consuming anything) for a bulk
+   * of at least `min` bytes that has not all arrived, and notes it as seen
+   * (takeBigBulkSeen), as Redis's parser makes room for it on reading.
+   */
+  peekBigBulk(min: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    let left: number;
+    if (this.big !== null) return; // noted when its header was parsed
+    if (this.argc < 0) {
+      if (pos >= buf.length || buf[pos] !== 42 /* '*' */) return;
+      const count = scanHeader(buf, pos);
+      if (lineCr < 0 || count < 0) return;
+      pos = lineCr + 2;
+      left = count;
+    } else {
+      left = this.argc - this.argi;
+      if (this.bulkLen >= 0) {
+        if (this.bulkLen >= min && buf.length - pos < this.bulkLen + 2) this.noteBig(this.bulkLen);
+        pos += this.bulkLen + 2;
+        left--;
+      }
+    }
+    for (; left > 0 && pos < buf.length; left--) {
+      if (buf[pos] !== 36 /* '$' */) return;
+      const len = scanHeader(buf, pos);
+      if (lineCr < 0 || len < 0) return;
+      pos = lineCr + 2;
+      if (buf.length - pos < len + 2) {
+        if (len >= min) this.noteBig(len);
+        return;
+      }
+      pos += len + 2;
+    }
+  }
+
+  private noteBig(len: number): void {
+    if (len > this.bigBulkSeen) this.bigBulkSeen = len;
+  }
+
+  /** The longest big bulk whose header was parsed since the last call (0: none); resets it. */
+  takeBigBulkSeen(): number {
+    const n = this.bigBulkSeen;
+    this.bigBulkSeen = 0;
+    return n;
   }
 
   /** Bytes in the query buffer including the commands of this batch already parsed (CLIENT LIST qbuf=). */
@@ -286,6 +352,7 @@ export class RequestParser {
           }
           pos = cr + 2;
           bulkLen = len;
+          if (len >= 32768 && len > this.bigBulkSeen) this.bigBulkSeen = len;
         }
         const avail = buf.length - pos;
         if (avail < bulkLen + 2) {

@@ -7,7 +7,7 @@ import { infoProviders } from "../commands/info.js";
 import { debugHooks } from "../commands/debug.js";
 import { CMD_WRITE, type CommandSpec } from "../commands/types.js";
 import { server as engineServer } from "../engine/index.js";
-import type { Client } from "../server/client.js";
+import { AOF_CLIENT_ID, type Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import { primaryInfo, primaryOf, type Primary } from "./primary.js";
 import { Replica, clientExpiry } from "./replica.js";
@@ -98,7 +98,8 @@ export class Replication {
 
   /** Why `client` may not run `spec` now, or null. */
   private readonly gate = (client: Client, spec: CommandSpec): string | null => {
-    if (client.flags.size !== 0 && client.flags.has("master")) return null;
+    // Clients that must be obeyed (Redis's mustObeyClient): the primary's link and the AOF being loaded.
+    if ((client.flags.size !== 0 && client.flags.has("master")) || client.id === AOF_CLIENT_ID) return null;
     const c = this.server.config;
     const write = (spec.bits & CMD_WRITE) !== 0 || (spec.name === "exec" && client.multiWrites);
     const link = this.link;

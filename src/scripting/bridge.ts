@@ -13,6 +13,7 @@ import { Reply } from "../protocol/reply.js";
 import { CMD_WRITE, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { CommandNames } from "../server/command-names.js";
 import { debugFlags } from "../commands/debug.js";
+import { checkCommand } from "../acl/check.js";
 import { BridgeOp, Direct, DIRECT_DENY_READONLY, DIRECT_TS_PROPAGATION, directArgv, directLog, setDirectTable, unpackArgs, unpackArgsAt } from "../engine/scripting.js";
 import { scriptFormOf } from "../commands/engine-command.js";
 import { introspection } from "../commands/introspection.js";
@@ -60,6 +61,7 @@ const NOSCRIPT = errorReply("ERR This Redis command is not allowed from script")
 const READONLY = errorReply("ERR Write commands are not allowed from read-only scripts.");
 const NOT_RUNNING = errorReply("ERR redis.call is only available while a script runs");
 const ONE = Buffer.from(":1\r\n");
+const ZERO = Buffer.from(":0\r\n");
 const OOM_REPLY = errorReply(OOM);
 
 /** The table entry for argv as Redis's lookupCommand finds it (a container alone is itself). */
@@ -234,6 +236,10 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | num
   if (!spec) return refuse(run, undefined, UNKNOWN);
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return refuse(run, spec, ARITY);
   if (!debugFlags.disableDenyScripts && spec.flags.includes("noscript")) return refuse(run, spec, NOSCRIPT);
+  if (!run.client.user.unrestricted) {
+    const why = run.server.auth.refusal(run.client, spec, argv, "lua");
+    if (why !== null) return refuse(run, spec, errorReply("ERR ACL failure in script: " + why));
+  }
   if (run.readonly && (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) return refuse(run, spec, READONLY);
   // Until the script wrote, a write is refused on a read-only replica, while the disk refuses writes,
   // or with too few good replicas (Redis's scriptVerifyWriteCommandAllow).
@@ -296,9 +302,12 @@ function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array |
     case BridgeOp.LOG:
       run.server.log.log(LEVELS[resp] ?? "warning", argv[0].toString("latin1"));
       return undefined;
-    case BridgeOp.ACL_CHECK:
-      // No ACL users yet: every existing command is allowed.
-      return lookup(run.server, argv) ? ONE : UNKNOWN;
+    case BridgeOp.ACL_CHECK: {
+      // redis.acl_check_cmd: the caller's permissions, no arity check, nothing logged.
+      const spec = lookup(run.server, argv);
+      if (!spec) return UNKNOWN;
+      return run.client.user.unrestricted || checkCommand(run.client.user, spec, argv) === null ? ONE : ZERO;
+    }
   }
   return undefined;
 }
@@ -348,10 +357,14 @@ export function withScript(run: ScriptRun, fn: () => number): number {
   // The command clock (read when the command started: no clock read of its own).
   scriptTime.us = Math.floor((performance.timeOrigin + run.server.commandClock) * 1000);
   let flag: number | undefined;
+  // The script's own calls are not its caller's replies: no output cap on them (Redis's script client has none).
+  const cap = engineServer.replyCap();
+  engineServer.setReplyCap(0);
   startDirect(run);
   try {
     flag = fn();
   } finally {
+    engineServer.setReplyCap(cap);
     drainDirect(run);
     if (flag !== scripting.SUSPENDED) endScript(run, saved);
     else restoreLater = saved;

@@ -41,6 +41,8 @@ export class BatchPath {
       client.replyFlags === 0 &&
       client.flags.size === 0 &&
       client.authenticated &&
+      // A user with restrictions has each command checked by execute() (a flag kept by src/acl, not a lookup).
+      client.user.unrestricted &&
       // Propagation alone (AOF, replicas) is done from the log; anything needing every change is not.
       !s.writePath.recording &&
       !s.paused() &&

@@ -344,7 +344,11 @@ export class Blocking {
     engine.server.setClock(Date.now());
     this.server.commandClock = performance.now();
     try {
-      this.server.runFor(client, r, () => call(this.server, client, w.spec, w.argv, r));
+      this.server.runFor(client, r, () => {
+        // Permissions may have changed while it waited (Redis reprocesses the command whole).
+        if (!client.user.unrestricted && this.refused(client, w, r)) return;
+        call(this.server, client, w.spec, w.argv, r);
+      });
     } finally {
       this.rerunning = null;
       client.reprocessing = false;
@@ -352,6 +356,17 @@ export class Blocking {
     if (client.blocked) return; // blocked again (its reply, if any, was already queued)
     this.finish(w);
     this.server.resume(client);
+  }
+
+  /** The ACL refusal of a command run again, answered and counted as rejected (true), or false. */
+  private refused(client: Client, w: Waiter, r: Reply): boolean {
+    const why = this.server.auth.refusal(client, w.spec, w.argv, "toplevel");
+    if (why === null) return false;
+    const start = r.pos;
+    r.error(["NOPERM ", Buffer.from(why, "latin1")]);
+    (w.spec.stat ??= this.server.stats.command(w.spec.name)).rejected++;
+    countError(this.server, r, start);
+    return true;
   }
 
   /** Starts the waiter's timer, for at most MAX_TIMER_MS. */

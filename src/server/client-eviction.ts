@@ -27,11 +27,16 @@ const WATCHED_KEY_SIZE = 56;
 const SUBSCRIPTION_SIZE = 48;
 const PREFIX_SIZE = 64;
 
-/** What eviction weighs for a client: tot-mem, its watched keys and subscriptions. */
-function weight(server: Server, c: Client): number {
+/** What a client's watched keys, subscriptions and tracking prefixes cost (their share of tot-mem). */
+export function featuresMemory(server: Server, c: Client): number {
   const watched = transactionsIfAny(server)?.watch.watchedBy(c) ?? 0;
   const prefixes = c.flags.size !== 0 && c.flags.has("tracking") ? (clientTracking(server, c)?.prefixes?.size ?? 0) : 0;
-  return c.totalMemory() + watched * WATCHED_KEY_SIZE + (c.sub + c.psub + c.ssub) * SUBSCRIPTION_SIZE + prefixes * PREFIX_SIZE;
+  return watched * WATCHED_KEY_SIZE + (c.sub + c.psub + c.ssub) * SUBSCRIPTION_SIZE + prefixes * PREFIX_SIZE;
+}
+
+/** What eviction weighs for a client: its tot-mem. */
+function weight(server: Server, c: Client): number {
+  return c.totalMemory() + featuresMemory(server, c);
 }
 
 function evictable(c: Client): boolean {

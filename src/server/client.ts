@@ -2,6 +2,8 @@ import type net from "node:net";
 import { RequestParser } from "../protocol/parser.js";
 import type { MultiState } from "../multi/transactions.js";
 import type { PendingRanges } from "./output.js";
+import { SUPERUSER, type User } from "../acl/user.js";
+import { REPLY_CHUNK_BYTES } from "./reply-buffer.js";
 
 /** CLIENT REPLY state bits (Redis's CLIENT_REPLY_OFF / _SKIP / _SKIP_NEXT). */
 export const REPLY_OFF = 1;
@@ -30,8 +32,7 @@ const FLAG_LETTERS: [string, string][] = [
 ];
 
 /** One connection's state: what CLIENT LIST shows and what dispatch consults. */
-/** CLIENT LIST's rbs (the read buffer a connection has) and the fixed cost counted per client in tot-mem. */
-const READ_BUFFER_SIZE = 16384;
+/** The fixed cost counted per client in tot-mem (Redis's sizeof(client) and its allocations). */
 const CLIENT_STRUCT_SIZE = 2048;
 /** Redis's sizeof(multiCmd) per queued command. */
 const MULTI_SLOT_SIZE = 32;
@@ -42,7 +43,8 @@ export class Client {
   name = "";
   libName = "";
   libVer = "";
-  user = "default";
+  /** The ACL user (src/acl); AOF and master clients run as the superuser (no checks). */
+  user: User = SUPERUSER;
   authenticated: boolean;
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
@@ -106,6 +108,13 @@ export class Client {
   /** Output written outside the client's own batch, waiting for the end of the event-loop turn (Server.writeTo, server/output.ts). */
   pendingOut: PendingRanges | null = null;
   pendingBytes = 0;
+  /** The query buffer's size and recent peak as Redis would keep them (src/server/query-buffer.ts). */
+  qbAlloc = 0;
+  qbPeak = 0;
+  /** The static reply buffer's size and recent peak as Redis would keep them (src/server/reply-buffer.ts). */
+  rbSize = REPLY_CHUNK_BYTES;
+  rbPeak = 0;
+  rbPeakResetAt = Date.now();
   /** Bytes of the last batch's replies (CLIENT LIST rbp=). */
   lastBatchBytes = 0;
   readonly parser: RequestParser;
@@ -169,9 +178,16 @@ export class Client {
     return this.parser.pending + this.socket.writableLength + this.pendingBytes;
   }
 
-  /** CLIENT LIST's tot-mem of a client not running a command: what client eviction weighs. */
+  /**
+   * CLIENT LIST's tot-mem of a client not running a command, besides what the
+   * server's features keep for it (client-eviction.ts adds those): the query
+   * buffer's allocation, the arguments parsed of an unfinished command, the
+   * output not yet written, MULTI's queue, the reply buffer and the client itself.
+   */
   totalMemory(): number {
-    return this.bufferMemory() + this.multiMemory() + READ_BUFFER_SIZE + CLIENT_STRUCT_SIZE;
+    const qbuf = this.parser.queryLen;
+    const out = this.socket.writableLength + this.pendingBytes;
+    return (this.qbAlloc > qbuf ? this.qbAlloc : qbuf) + this.parser.argvBytes + out + this.multiMemory() + this.rbSize + CLIENT_STRUCT_SIZE;
   }
 
   /** CLIENT LIST's multi-mem: the commands queued in MULTI (their arguments and a slot each, as Redis's multiStateMemOverhead). */
@@ -186,23 +202,24 @@ export class Client {
     return bytes + this.multiCount * MULTI_SLOT_SIZE;
   }
 
-  info(now: number, current: boolean, argv: Buffer[] | null = null): string {
-    const qbuf = current ? this.parser.received : this.parser.pending;
-    let argvMem = 0;
+  info(now: number, current: boolean, argv: Buffer[] | null = null, featuresMem = 0): string {
+    const qbuf = current ? this.parser.received : this.parser.queryLen;
+    const qbufFree = this.qbAlloc > qbuf ? this.qbAlloc - qbuf : 0;
+    let argvMem = current ? 0 : this.parser.argvBytes;
     if (current && argv) for (const a of argv) argvMem += a.length;
     const omem = this.socket.writableLength + this.pendingBytes;
-    const rbs = READ_BUFFER_SIZE;
-    const rbp = Math.min(this.lastBatchBytes, rbs);
+    const rbs = this.rbSize;
+    const rbp = this.rbPeak;
     const events = (this.socket.isPaused() ? "" : "r") + (omem > 0 ? "w" : "");
     const multiMem = this.multiMemory();
-    const totMem = qbuf + argvMem + multiMem + omem + rbs + CLIENT_STRUCT_SIZE;
+    const totMem = qbuf + qbufFree + argvMem + multiMem + omem + rbs + CLIENT_STRUCT_SIZE + featuresMem;
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${this.fd} name=${this.name}` +
       ` age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)}` +
       ` flags=${this.flagLetters()} db=${this.db} sub=${this.sub} psub=${this.psub} ssub=${this.ssub}` +
-      ` multi=${this.multiCount} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
+      ` multi=${this.multiCount} qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=${multiMem}` +
       ` rbs=${rbs} rbp=${rbp} obl=0 oll=${omem > 0 ? 1 : 0} omem=${omem} tot-mem=${totMem}` +
-      ` events=${events} cmd=${this.lastCommand} user=${this.user} redir=${this.trackingRedirect}` +
+      ` events=${events} cmd=${this.lastCommand} user=${this.user.name} redir=${this.trackingRedirect}` +
       ` resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );
   }

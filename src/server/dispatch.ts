@@ -3,7 +3,7 @@ import { MISCONF, writesDenied } from "../persistence/index.js";
 import { call } from "./call.js";
 import { CommandNames } from "./command-names.js";
 import { unknownCommand, unknownSubcommand, wrongArity } from "../commands/errors.js";
-import type { Reply } from "../protocol/reply.js";
+import type { ErrorText, Reply } from "../protocol/reply.js";
 import { setNoTouch } from "../engine/server.js";
 import { AOF_CLIENT_ID, type Client } from "./client.js";
 import type { Server } from "./server.js";
@@ -48,6 +48,12 @@ export function execute(server: Server, client: Client, argv: Buffer[], r: Reply
     return;
   }
   if (!client.authenticated && (spec.bits & CMD_NO_AUTH) === 0) return reject(server, client, spec, argv, r, start, "NOAUTH Authentication required.");
+  // ACL: users that may run anything anywhere (the default one, unless changed) skip the check.
+  if (!client.user.unrestricted) {
+    client.lastCommand = spec.name; // as Redis sets it at lookup: ACL LOG's client-info names the command
+    const why = server.auth.refusal(client, spec, argv, client.multiCount >= 0 ? "multi" : "toplevel");
+    if (why !== null) return reject(server, client, spec, argv, r, start, ["NOPERM ", Buffer.from(why, "latin1")]);
+  }
   // RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET run (flags is empty for most clients).
   if (client.flags.size !== 0 && client.resp === 2 && client.flags.has("pubsub")) {
     const why = refusedWhileSubscribed(spec);
@@ -111,7 +117,7 @@ function deniedByDiskError(server: Server): string | null {
 diskError.of = deniedByDiskError;
 
 /** Refuses a resolved command before it runs: the error, counted as a rejected call (and, in MULTI, failing the transaction). */
-function reject(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply, start: number, error: string): void {
+function reject(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply, start: number, error: ErrorText): void {
   r.error(error);
   (spec.stat ??= server.stats.command(spec.name)).rejected++;
   refused(server, client, argv, r, start);

@@ -13,6 +13,7 @@ import type { CommandSpec } from "../commands/types.js";
 import type { Client } from "./client.js";
 import { clientBuffers } from "./client-buffers.js";
 import { clientsLimit, evictClients } from "./client-eviction.js";
+import { trackingTableBytes } from "../tracking/tracking.js";
 import type { Server } from "./server.js";
 
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
@@ -55,11 +56,11 @@ export class Eviction {
     // The clients' buffers, measured at most once a millisecond (a walk over the clients).
     const now = performance.now();
     if (now - this.measuredAt > 1) this.measureClients(now);
-    let outcome = evict.perform(this.clientsMemory + ahead);
+    let outcome = evict.perform(this.clientsMemory + clientBuffers.tracking + ahead);
     // Over the limit: the clients' figure may be stale (buffers drained, clients gone since the tick).
     if (outcome !== evict.OK) {
       this.measureClients(now);
-      outcome = evict.perform(this.clientsMemory + ahead);
+      outcome = evict.perform(this.clientsMemory + clientBuffers.tracking + ahead);
     }
     if (state.hasRecords()) s.writePath.drain(null);
     if (outcome === evict.RUNNING && this.proc === null) this.proc = setImmediate(() => this.continue());
@@ -126,6 +127,7 @@ export class Eviction {
     }
     this.clientsMemory = clientBuffers.normal = normal;
     this.replicasMemory = clientBuffers.replicas = replicas;
+    clientBuffers.tracking = trackingTableBytes(this.server);
   }
 }
 

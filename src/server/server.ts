@@ -1,6 +1,8 @@
 import { Buffer } from "node:buffer";
 import { performance } from "node:perf_hooks";
+import fs from "node:fs";
 import net from "node:net";
+import { Acl } from "../acl/acl.js";
 import { CMD_NO_AUTH, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { buildCommandTable } from "../commands/index.js";
 import { installIntrospection } from "../commands/introspection.js";
@@ -23,6 +25,9 @@ import { trackLazyfree } from "../commands/lazyfree.js";
 import { Eviction, installEviction } from "./eviction.js";
 import { refuseIfProtected } from "./protected-mode.js";
 import { readsDirect, setReader } from "./direct-read.js";
+import { REPLY_BUFFER_BYTES, countedReplyBytes } from "./reply-accounting.js";
+import { noteReplies, replyBufferCron } from "./reply-buffer.js";
+import { BIG_ARG, queryBufferBeforeRun, queryBufferCron, queryBufferRead } from "./query-buffer.js";
 import { sendTo } from "./socket-write.js";
 import { giveArgBuffer } from "../protocol/arg-pool.js";
 import { engineFormOf } from "../commands/engine-command.js";
@@ -37,23 +42,14 @@ export type CommandObserver = (client: Client, spec: CommandSpec, argv: Buffer[]
 
 /** With no hard limit for its class, reading from a client pauses while this much of its output is unsent. */
 const OUTPUT_PAUSE_BYTES = 16 * 1024 * 1024;
+/** readArrivedInput's read buffer (Redis's PROTO_IOBUF_LEN). */
+const READ_AHEAD = Buffer.allocUnsafeSlow(16 * 1024);
 
 /** One client-output-buffer-limit class: bytes, bytes, seconds (0: no limit). */
 interface OutputLimit {
   hard: number;
   soft: number;
   softSeconds: number;
-}
-
-/**
- * Who may log in. Until ACLs exist the only user is "default", whose password is
- * `requirepass` (none: "nopass", any password is accepted). ACL replaces these.
- */
-export interface Authenticator {
-  userExists(name: string): boolean;
-  /** Whether the default user needs no password. */
-  defaultNoPass(): boolean;
-  check(user: string, password: Buffer): boolean;
 }
 
 export class Server {
@@ -99,6 +95,10 @@ export class Server {
   holdReplies: (() => boolean) | null = null;
   /** The dataset is being loaded at start: commands without the `loading` flag get -LOADING. */
   loading = false;
+  /** DEBUG PAUSE-CRON: the cron does nothing while set. */
+  cronPaused = false;
+  /** A shutdown a signal asked for, left to the cron (Redis's shutdown_asap); SHUTDOWN ABORT clears it. */
+  pendingShutdown: (() => void) | null = null;
   /** While the AOF cannot be written: the MISCONF error refusing writes (Redis's DISK_ERROR_TYPE_AOF), else null. */
   aofWriteError: string | null = null;
   /** Called when the server stops itself (SHUTDOWN, a signal): the AOF writes and fsyncs its buffer. */
@@ -108,7 +108,8 @@ export class Server {
   /** Clients closed for client-output-buffer-limit / client-query-buffer-limit (INFO stats). */
   outputLimitDisconnections = 0;
   queryLimitDisconnections = 0;
-  auth: Authenticator;
+  /** Users, logging in, permissions (src/acl). */
+  auth: Acl;
   /** Set by replication while this server is a replica (HELLO's role). */
   isReplica = false;
   /** Running as a sentinel (src/sentinel): its own command table, no dataset. */
@@ -146,15 +147,7 @@ export class Server {
     this.commands = buildCommandTable();
     this.log.level = config.get("loglevel") as Logger["level"];
     this.log.file = config.get("logfile");
-    this.auth = {
-      userExists: (name) => name === "default",
-      defaultNoPass: () => this.config.get("requirepass") === "",
-      check: (user, password) => {
-        if (user !== "default") return false;
-        const pass = this.config.get("requirepass");
-        return pass === "" || password.equals(Buffer.from(pass));
-      },
-    };
+    this.auth = new Acl(this);
     this.readOutputLimits();
     const readHot = () => {
       this.hot.maxBulkLen = config.int("proto-max-bulk-len");
@@ -168,8 +161,6 @@ export class Server {
       if (name === "loglevel") this.log.level = value as Logger["level"];
       if (name === "hz") this.startTimer();
       if (name === "client-output-buffer-limit") this.readOutputLimits();
-      // The default user became "nopass": nobody needs to authenticate any more.
-      if (name === "requirepass" && value === "") for (const c of this.clients.values()) c.authenticated = true;
     });
     engine.server.init(config.int("databases"));
     // The encodings' thresholds (list-max-listpack-size, ...): the engine keeps a copy.
@@ -198,6 +189,12 @@ export class Server {
 
   /** Periodic work (Redis's serverCron): active expiry, idle timeouts, soft output limits. */
   private cron(): void {
+    if (this.cronPaused) return;
+    if (this.pendingShutdown !== null) {
+      const shutdown = this.pendingShutdown;
+      this.pendingShutdown = null;
+      shutdown();
+    }
     // While the dataset loads nothing runs on the clock (Redis serves only clients meanwhile).
     if (this.loading) return;
     const now = Date.now();
@@ -206,8 +203,9 @@ export class Server {
     // Replicas leave expiry to their primary's DELs.
     if (this.activeExpire && !this.isReplica && !this.isPaused()) engine.server.activeExpire(20000);
     if (this.writePath.hasRecords()) this.writePath.drain(null);
-    // Tables being resized move 10k buckets per tick besides each write's share (~1 ms).
-    if (this.config.bool("activerehashing")) engine.server.rehash(10000);
+    // Tables being resized move 10k buckets per tick besides each write's share (~1 ms); not while
+    // a forked child shares the pages (Redis's databasesCron: the moves would be copied on write).
+    if (this.config.bool("activerehashing") && engine.persistence.childPid() === null) engine.server.rehash(10000);
     for (const h of this.cronHooks) h();
     const timeout = this.config.int("timeout") * 1000;
     for (const c of this.clients.values()) {
@@ -216,6 +214,8 @@ export class Server {
         this.closeClient(c);
         continue;
       }
+      queryBufferCron(c, now);
+      replyBufferCron(c, now);
       if (c.softLimitSince !== 0 || c.socket.writableLength > 0) this.checkOutputLimits(c, false);
     }
   }
@@ -254,6 +254,7 @@ export class Server {
       authRequired: !this.auth.defaultNoPass(),
       unixSocket: socket.remoteAddress === undefined ? this.config.get("unixsocket") : null,
     });
+    client.user = this.auth.defaultUser;
     this.clients.set(client.id, client);
     const keepalive = this.config.int("tcp-keepalive");
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
@@ -274,13 +275,18 @@ export class Server {
     socket.on("close", () => this.closeClient(client));
   }
 
-  /** A read's bytes; `transient`: a view of a shared buffer, valid only during this call. */
-  private onData(client: Client, chunk: Buffer, transient: boolean): void {
+  /**
+   * A read's bytes; `transient`: a view of a shared buffer, valid only during this call.
+   * `runNow` false: the commands run on the next turn (input read ahead, readArrivedInput).
+   */
+  private onData(client: Client, chunk: Buffer, transient: boolean, runNow = true): void {
     if (client.closed || client.closeAfterReply) return;
     this.stats.netInputBytes += chunk.length;
     client.lastInteraction = Date.now();
     engine.server.setClock(client.lastInteraction);
     const parser = client.parser;
+    const lenBefore = parser.queryLen;
+    const bulkBefore = parser.bulkInProgress;
     parser.feed(chunk, transient);
     if (parser.pending > this.hot.queryBufferLimit) {
       const head = repr(chunk.subarray(0, 64));
@@ -291,10 +297,40 @@ export class Server {
       this.closeClient(client);
       return;
     }
+    // Held (postponed, blocked, output waiting): the input waits in the parser.
+    queryBufferBeforeRun(client, lenBefore, bulkBefore);
+    if (!runNow) {
+      parser.peekBigBulk(BIG_ARG);
+      if (!client.outputWait) this.resume(client);
+    }
+    else if (!client.postponed && !client.blocked && !client.outputWait) this.processInput(client);
+    if (client.closed) return;
+    queryBufferRead(client, chunk.length, lenBefore, bulkBefore, parser.queryLen);
     // A query buffer growing with an unfinished command: maxmemory-clients weighs it as it grows.
-    if (this.eviction.clientsLimit !== 0 && parser.pending > 0 && this.eviction.afterInput(client)) return;
-    if (client.postponed || client.blocked || client.outputWait) return; // held: the input waits in the parser
-    this.processInput(client);
+    if (this.eviction.clientsLimit !== 0 && parser.pending > 0) this.eviction.afterInput(client);
+  }
+
+  /**
+   * CLIENT LIST: input that reached the other clients' sockets and is not read
+   * yet is read now (one 16 KB read each, as Redis reads), into their query
+   * buffers; their commands run on the next turn. Redis reads a socket as soon
+   * as it is readable, before it serves another client that sent later, so its
+   * CLIENT LIST shows what has arrived; Node's loop may serve a client whose
+   * socket it polled first (epoll requeues a socket it just read) ahead of one
+   * whose bytes came earlier. Only sockets read directly (no stream buffering).
+   */
+  readArrivedInput(except: Client): void {
+    for (const c of [...this.clients.values()]) {
+      if (c === except || c.closed || c.closeAfterReply || c.fd < 0 || !readsDirect(c.socket)) continue;
+      const target = c.parser.readTarget() ?? READ_AHEAD;
+      let n = 0;
+      try {
+        n = fs.readSync(c.fd, target, 0, target.length, null);
+      } catch {
+        continue; // EAGAIN: nothing waiting (errors and EOF are the socket's own reader's to see)
+      }
+      if (n > 0) this.onData(c, target.subarray(0, n), target === READ_AHEAD, false);
+    }
   }
 
   /** Runs every complete command buffered for `client`, then sends the replies in one write. */
@@ -303,6 +339,8 @@ export class Server {
     this.commandClock = performance.now();
     const parser = client.parser;
     this.current = client;
+    // Commands replying in a loop stop past the client's output limit (it is closed, the reply dropped).
+    engine.server.setReplyCap(this.replyCapOf(client));
     try {
       const held = client.postponed;
       if (held) {
@@ -323,6 +361,7 @@ export class Server {
           break;
         }
         if (tryBatch && this.batchPath.allowed(client) && this.runBatch(client, r) > 0) {
+          if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r, r.pos - REPLY_BUFFER_BYTES)) break;
           tryBatch = engine.batch.mayGoOn();
           continue;
         }
@@ -338,12 +377,14 @@ export class Server {
           this.postpone(client, argv);
           break;
         }
+        const start = r.pos;
         if (parser.lentAt < 0) this.run(client, argv, r);
         else {
           const queued = client.multiCount >= 0;
           this.run(client, argv, r);
           this.settleLent(client, argv, queued);
         }
+        if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r, countedReplyBytes(client.lastCommand, start, r.pos))) break;
       }
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
@@ -355,7 +396,9 @@ export class Server {
       client.closeAfterReply = true;
     } finally {
       this.current = null;
+      engine.server.setReplyCap(0);
     }
+    if (r.pos > client.rbPeak) noteReplies(client, r.pos);
     this.flush(client);
   }
 
@@ -626,6 +669,26 @@ export class Server {
     this.checkOutputLimits(client, true);
   }
 
+  /**
+   * The replies of the running batch count as output not yet written (`counted`
+   * of them: reply-accounting.ts): over the limits the client is closed and gets
+   * none of them, as Redis closes it before writing (a whole transaction or
+   * script still ran).
+   */
+  private replyOverLimit(client: Client, r: Reply, counted: number): boolean {
+    this.checkOutputLimits(client, true, counted);
+    if (!client.closed) return false;
+    r.pos = 0;
+    return true;
+  }
+
+  /** The reply size past which `client`'s hard output limit closes it (0: no hard limit). */
+  private replyCapOf(client: Client): number {
+    const cls = client.type();
+    const hard = this.outputLimits.get(cls === "master" ? "normal" : cls)?.hard ?? 0;
+    return hard > 0 ? hard + REPLY_BUFFER_BYTES : 0;
+  }
+
   /** Reads client-output-buffer-limit into per-class limits. */
   private readOutputLimits(): void {
     const words = this.config.get("client-output-buffer-limit").split(/\s+/);
@@ -640,8 +703,9 @@ export class Server {
    * the hard limit of its class, or over the soft limit for longer than its seconds.
    * Without limits, stops reading from the client until its output drains.
    */
-  private checkOutputLimits(client: Client, fromWrite: boolean): void {
-    const used = client.socket.writableLength + client.pendingBytes;
+  private checkOutputLimits(client: Client, fromWrite: boolean, replies = 0): void {
+    const queued = client.socket.writableLength + client.pendingBytes;
+    const used = queued + replies;
     if (used === 0) {
       client.softLimitSince = 0;
       return;
@@ -666,7 +730,7 @@ export class Server {
       this.closeClient(client);
       return;
     }
-    if ((used > OUTPUT_PAUSE_BYTES || client.outputWait) && !client.socket.isPaused()) client.socket.pause();
+    if ((queued > OUTPUT_PAUSE_BYTES || client.outputWait) && !client.socket.isPaused()) client.socket.pause();
   }
 
   closeClient(client: Client, destroy = true): void {
@@ -707,7 +771,7 @@ export class Server {
     client.flags.delete("readonly");
     client.db = 0;
     client.resp = 2;
-    client.user = "default";
+    client.user = this.auth.defaultUser;
     client.authenticated = this.auth.defaultNoPass();
     client.name = "";
     client.replyFlags &= ~(REPLY_OFF | REPLY_SKIP_NEXT);

@@ -18,11 +18,20 @@ export interface PrefixState {
   keys: Map<string, Client | null>;
 }
 
+/**
+ * What Redis's tracking table spends per key besides its name (its radix tree
+ * node and the radix tree of client ids it holds) and per client id in it.
+ */
+const KEY_COST = 32;
+const ID_COST = 24;
+
 export class TrackingTable {
   /** Key -> ids of the clients that read it while tracking. */
   private readonly keys = new Map<string, Set<number>>();
   /** Ids stored over all keys (INFO tracking_total_items). */
   totalItems = 0;
+  /** The table's memory as Redis's would be (used_memory counts it). */
+  bytes = 0;
   readonly prefixes = new Map<string, PrefixState>();
 
   get keyCount(): number {
@@ -32,10 +41,14 @@ export class TrackingTable {
   /** Remembers that client `id` read `key`. */
   remember(key: string, id: number): void {
     let ids = this.keys.get(key);
-    if (!ids) this.keys.set(key, (ids = new Set()));
+    if (!ids) {
+      this.keys.set(key, (ids = new Set()));
+      this.bytes += key.length + KEY_COST;
+    }
     if (!ids.has(id)) {
       ids.add(id);
       this.totalItems++;
+      this.bytes += ID_COST;
     }
   }
 
@@ -45,6 +58,7 @@ export class TrackingTable {
     if (!ids) return undefined;
     this.keys.delete(key);
     this.totalItems -= ids.size;
+    this.bytes -= key.length + KEY_COST + ids.size * ID_COST;
     return ids;
   }
 
@@ -58,6 +72,7 @@ export class TrackingTable {
   clearKeys(): void {
     this.keys.clear();
     this.totalItems = 0;
+    this.bytes = 0;
   }
 
   /** Subscribes `c` to `prefix`; false when it already was. */

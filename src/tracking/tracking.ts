@@ -47,6 +47,11 @@ export function tracking(server: Server): Tracking {
   return t;
 }
 
+/** What the server's tracking table costs, as Redis's would (0 when tracking was never used). */
+export function trackingTableBytes(server: Server): number {
+  return instances.get(server)?.table.bytes ?? 0;
+}
+
 /** A client's tracking modes, when it has used tracking on this server. */
 export function clientTracking(server: Server, c: Client): ClientTracking | undefined {
   return instances.get(server)?.modes(c);

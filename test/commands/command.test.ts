@@ -72,6 +72,10 @@ describe("COMMAND", () => {
     "blpop", "brpop", "blmove", "brpoplpush", "bzpopmin", "bzpopmax", "wait",
     // 7.2 gave ZRANK/ZREVRANK their WITHSCORE option: arity -3 (7.0: 3).
     "zrank", "zrevrank",
+    // 7.2 added the all_nodes request policy tips.
+    "acl|deluser", "acl|save", "acl|setuser",
+    // 7.2 lets CLUSTER SHARDS and SLOTS run while loading.
+    "cluster|shards", "cluster|slots",
   ]);
 
   it("matches redis-server's COMMAND INFO bytes for every command and subcommand it has", async (ctx) => {

@@ -243,6 +243,8 @@ describe("CONFIG REWRITE", () => {
         'notify-keyspace-events "xE"',
         // Redis always writes this one.
         "latency-tracking-info-percentiles 50 99 99.9",
+        // And every ACL user, the default one too (rewriteConfigUserOption).
+        "user default on nopass sanitize-payload ~* &* +@all",
         "",
       ].join("\n"),
     );

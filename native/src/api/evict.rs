@@ -19,6 +19,7 @@ fn evictor() -> &'static mut Evictor {
 /// 0 OK, 1 RUNNING, 2 FAIL (evict::Outcome).
 pub fn perform(extra: f64) -> i64 {
     let e = evictor();
+    crate::evict::set_alloc_budget(e.settings.maxmemory, extra);
     let used = |extra: f64| (crate::alloc::allocated_bytes() as f64 + extra).max(0.0) as u64;
     if e.to_free(used(extra)) == 0 && e.exceeded_since.is_none() {
         return Outcome::Ok as i64;
@@ -39,6 +40,7 @@ pub fn evict_configure(maxmemory: f64, policy: String, samples: u32, tenacity: u
     e.settings.samples = samples as usize;
     e.settings.tenacity = tenacity;
     e.settings.lazy = lazy;
+    crate::evict::set_alloc_budget(e.settings.maxmemory, 0.0);
     e.settings_changed();
     true
 }

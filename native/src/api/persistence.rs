@@ -31,11 +31,15 @@ pub struct SaveResult {
 /// SAVE: writes the dataset to `path` (via a temp file and rename). `aux` is
 /// the AUX fields as name, value, name, value...; `saveLru`: the policy is an
 /// LRU one (idle times are saved); `functions`: the function libraries'
-/// code. Throws with the OS error on failure.
+/// code; `onExit`: the save a shutdown makes, which a second SIGINT ends at
+/// once (rdb/insist.rs). Throws with the OS error on failure.
 #[napi(catch_unwind)]
-pub fn rdb_save(path: String, aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> napi::Result<SaveResult> {
+pub fn rdb_save(path: String, aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>, on_exit: Option<bool>) -> napi::Result<SaveResult> {
     let opts = save_options(aux, save_lru, functions);
-    let s = save_file(ks(), std::path::Path::new(&path), &opts).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+    let path = std::path::Path::new(&path);
+    let save = || save_file(ks(), path, &opts);
+    let s = if on_exit == Some(true) { crate::rdb::insist::while_saving(&crate::rdb::save::temp_path(path), save) } else { save() };
+    let s = s.map_err(|e| napi::Error::from_reason(e.to_string()))?;
     Ok(SaveResult { keys: s.keys as f64, bytes: s.bytes as f64 })
 }
 

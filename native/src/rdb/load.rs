@@ -149,6 +149,7 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
             std::thread::sleep(std::time::Duration::from_micros(opts.key_delay_us));
         }
         let key = r.string()?;
+        dbs[db].dict.prefetch(&key);
         let value = match load_value(&mut r, t, &ctx) {
             Ok(v) => v,
             Err(e) if e.0 == EMPTY_KEY => {

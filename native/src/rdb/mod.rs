@@ -21,6 +21,7 @@ mod legacy;
 pub mod dump;
 pub mod migrate;
 pub mod background;
+pub mod insist;
 
 /// The version this writer produces without field TTLs (Redis 7.0's; 7.2 and 7.4 load it).
 pub const RDB_VERSION: u16 = 10;

@@ -267,7 +267,11 @@ pub fn file_version(ks: &Keyspace) -> u16 {
     if ks.dbs.iter().any(|d| !d.hexpires.is_empty()) {
         return RDB_VERSION_HFE;
     }
-    let v11 = ks.dbs.iter().any(|d| d.dict.iter().any(|(_, e)| matches!(&e.value, Value::Stream(s) if stream_needs_v3(s))));
+    let v11 = ks.dbs.iter().any(|d| {
+        d.dict
+            .try_for_each(|_, e| if matches!(&e.value, Value::Stream(s) if stream_needs_v3(s)) { Err(()) } else { Ok(()) })
+            .is_err()
+    });
     if v11 {
         RDB_VERSION_7_2
     } else {
@@ -306,7 +310,7 @@ pub fn write_dataset(w: &mut Writer, ks: &Keyspace, opts: &SaveOptions) -> IoRes
         w.byte(OP_RESIZEDB)?;
         w.len_(db.dict.len() as u64)?;
         w.len_(db.volatile() as u64)?;
-        for (k, e) in db.dict.iter() {
+        db.dict.try_for_each(|k, e| {
             write_entry(w, ks, k.as_slice(), e, opts)?;
             keys += 1;
             if let Some(p) = opts.progress {
@@ -317,7 +321,8 @@ pub fn write_dataset(w: &mut Writer, ks: &Keyspace, opts: &SaveOptions) -> IoRes
             if opts.key_delay_us > 0 {
                 std::thread::sleep(std::time::Duration::from_micros(opts.key_delay_us));
             }
-        }
+            Ok::<(), std::io::Error>(())
+        })?;
     }
     w.byte(OP_EOF)?;
     let crc = w.finish_checksum()?;
@@ -326,11 +331,17 @@ pub fn write_dataset(w: &mut Writer, ks: &Keyspace, opts: &SaveOptions) -> IoRes
     Ok(Saved { keys, bytes: w.len() })
 }
 
+/// The temp file a save into `path` writes first: `temp-<pid>.rdb` beside it.
+pub fn temp_path(path: &std::path::Path) -> std::path::PathBuf {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    dir.join(format!("temp-{}.rdb", std::process::id()))
+}
+
 /// Writes the dataset to `path` as Redis's rdbSave does: into
 /// `temp-<pid>.rdb` beside it, fsync, rename over `path`, fsync the directory.
 pub fn save_file(ks: &Keyspace, path: &std::path::Path, opts: &SaveOptions) -> IoResult<Saved> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let tmp = dir.join(format!("temp-{}.rdb", std::process::id()));
+    let tmp = temp_path(path);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         let saved = {

@@ -421,7 +421,10 @@ pub(super) fn hrandfield_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: 
         if !uniq || count == 1 {
             // CASE 1 of a table: fair draws, repetitions allowed.
             header(out, count);
-            for _ in 0..count {
+            for i in 0..count {
+                if i & 1023 == 0 && out.past_cap() {
+                    break; // the client is being closed for its output limit
+                }
                 let (k, v) = t.random(&mut rand).unwrap();
                 reply_pair(out, FieldValue::Str(k), FieldValue::Str(v), withvalues);
             }
@@ -455,7 +458,10 @@ pub(super) fn hrandfield_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: 
     }
     if !uniq || count == 1 {
         header(out, count);
-        for _ in 0..count {
+        for i in 0..count {
+            if i & 1023 == 0 && out.past_cap() {
+                break; // the client is being closed for its output limit
+            }
             let (k, v) = pairs[(rand() % size as u64) as usize];
             reply_pair(out, k, v, withvalues);
         }

@@ -370,7 +370,10 @@ fn srandmember_count(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out
     }
     if !unique || count == 1 {
         out.array(count);
-        for _ in 0..count {
+        for i in 0..count {
+            if i & 1023 == 0 && out.past_cap() {
+                break; // the client is being closed for its output limit
+            }
             reply_elem(out, set.random_elem(rng));
         }
         return code::WRITTEN;

@@ -528,7 +528,10 @@ fn zrandmember_count(ks: &mut Keyspace, db: usize, key: &[u8], l: i64, withscore
     // Repeats allowed (or a single member): independent draws.
     if !uniq || count == 1 {
         reply_members_len(out, count as usize, withscores);
-        for _ in 0..count {
+        for i in 0..count {
+            if i & 1023 == 0 && out.past_cap() {
+                break; // the client is being closed for its output limit
+            }
             let (m, s) = z.random_member(&mut rand);
             reply_member(out, &m, s, withscores);
         }

@@ -155,6 +155,7 @@ export class Aof {
         aofName: this.filename,
         log: this.log,
         keyLoadDelayUs: Math.max(0, this.server.config.int("key-load-delay")),
+        yielding,
       },
       progress,
     );
@@ -722,14 +723,21 @@ export class Aof {
     if (this.state === "on") this.flush(false);
   }
 
-  /** DEBUG LOADAOF: flush, empty the dataset, load the AOF again. An error text (Redis exits then) or null. */
-  reload(emptyData: () => void): string | null {
+  /**
+   * DEBUG LOADAOF: flush, empty the dataset, load the AOF again. An error text
+   * (Redis exits then) or null. `yielding`: the load runs between turns of the
+   * event loop (others get -LOADING meanwhile, a slow script from the AOF runs
+   * to its end before the next command); inside a transaction it runs at once.
+   */
+  reload(emptyData: () => void, yielding: false): string | null;
+  reload(emptyData: () => void, yielding: true): Promise<string | null>;
+  reload(emptyData: () => void, yielding: boolean): string | null | Promise<string | null> {
     if (this.state === "on") this.flush(true);
     emptyData();
-    const res = this.loadFiles(false);
     // As Redis's debug.c: anything but a complete load (or an empty AOF) ends the process, a missing or cut AOF too.
-    if (res !== "ok" && res !== "empty") return `DEBUG LOADAOF could not load the AOF (${res.replace("_", " ")})`;
-    return null;
+    const judge = (res: LoadResult) =>
+      res !== "ok" && res !== "empty" ? `DEBUG LOADAOF could not load the AOF (${res.replace("_", " ")})` : null;
+    return yielding ? this.loadFiles(true).then(judge) : judge(this.loadFiles(false));
   }
 
   /**

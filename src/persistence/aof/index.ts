@@ -9,6 +9,7 @@ import { aofHooks } from "../../commands/aof.js";
 import { infoProviders } from "../../commands/info.js";
 import { shutdownHooks } from "../../commands/server.js";
 import { keys } from "../../engine/index.js";
+import { Reply } from "../../protocol/reply.js";
 import { Aof, AofFatal } from "./aof.js";
 import { loadingSources } from "../loading.js";
 
@@ -71,19 +72,46 @@ function installAof(server: Server): Aof {
 
   debugHooks.loadaof = (c) => {
     c.propagate = null;
-    const err = aof.reload(() => {
+    const emptyData = () => {
       aof.loadManifest();
       aof.deleteHistory();
       keys.flushall(false);
-    });
-    if (err !== null) {
-      server.log.warning(err);
-      process.exit(1);
+    };
+    const loaded = (err: string | null) => {
+      if (err !== null) {
+        server.log.warning(err);
+        process.exit(1);
+      }
+      // Redis sets server.dirty to 0 here: no changes since the last save.
+      server.writePath.dirtyAtLastSave = server.writePath.dirty();
+      server.log.notice("Append Only File loaded by DEBUG LOADAOF");
+    };
+    if (inExec()) {
+      loaded(aof.reload(emptyData, false));
+      return c.r.ok();
     }
-    // Redis sets server.dirty to 0 here: no changes since the last save.
-    server.writePath.dirtyAtLastSave = server.writePath.dirty();
-    server.log.notice("Append Only File loaded by DEBUG LOADAOF");
-    c.r.ok();
+    // Loading as Redis's loadAppendOnlyFiles does: other clients get -LOADING while
+    // it runs (a slow script from the AOF included); the caller's +OK comes at the end.
+    const client = c.client;
+    client.blocked = true;
+    server.loading = true;
+    void aof.reload(emptyData, true).then((err) => {
+      server.loading = false;
+      loaded(err);
+      client.blocked = false;
+      // Counted once, now that it completes (as call() does for a blocked client).
+      const st = server.stats.command("debug");
+      st.calls++;
+      st.usec += client.blockedUsec;
+      server.stats.totalCommands++;
+      client.blockedUsec = 0;
+      if (!client.closed) {
+        const r = new Reply(16);
+        r.ok();
+        server.writeTo(client, r.take());
+      }
+      server.resume(client);
+    });
   };
 
   const info = (name: string, f: (a: Aof) => string | number) => infoProviders.set(name, (s) => {

@@ -18,6 +18,7 @@ import { Reply } from "../../protocol/reply.js";
 import { server as engineServer } from "../../engine/index.js";
 import { Install } from "../../engine/persistence.js";
 import { rdbOf } from "../index.js";
+import { busy } from "../../scripting/bridge.js";
 import { strerror } from "../../config/special.js";
 import type { Manifest } from "./manifest.js";
 import type { LoadProgress } from "../loading.js";
@@ -164,6 +165,8 @@ export interface LoadOptions {
   /** key-load-delay: microseconds slept after each command (tests make loading slow with it). */
   keyLoadDelayUs: number;
   log: Server["log"];
+  /** The steps run between turns of the event loop (a suspended script can then finish before the next command). */
+  yielding: boolean;
 }
 
 /**
@@ -312,6 +315,13 @@ function* replay(server: Server, fd: number, file: string, name: string, opts: L
       engineServer.setObey(false);
     }
     r.pos = 0;
+    // A script past busy-reply-threshold goes on in slices between turns of the loop
+    // (scripting/bridge.ts suspend): the next command waits for its end, as Redis's
+    // loading runs the script to its end while others get -LOADING.
+    while (busy.script !== null && opts.yielding) {
+      yield;
+      engineServer.setClock(1);
+    }
     if (opts.keyLoadDelayUs > 0) Atomics.wait(SLEEPER, 0, 0, opts.keyLoadDelayUs / 1000);
     validUpTo = reader.tell();
   }
