@@ -45,6 +45,12 @@ const ARGS_MAX: usize = 64;
 pub const KIND_COMMAND: u32 = 0;
 pub const KIND_MULTI: u32 = 1;
 pub const KIND_EXEC: u32 = 2;
+/// An engine command that serves now or would block (XREAD, XREADGROUP): run
+/// here while nothing propagates (XREADGROUP propagates XCLAIMs instead of
+/// itself), never inside a transaction here; when it would block, TypeScript
+/// runs it again (what it did before saying so, creating XREADGROUP's
+/// consumer, is not done twice).
+pub const KIND_SERVE_OR_BLOCK: u32 = 3;
 
 struct Entry {
     cmd: u32,
@@ -96,7 +102,7 @@ pub fn set_table(names: &[String], cmds: &[u32], arities: &[i32], kinds: &[u32])
         if name.len() > NAME_MAX || name.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(format!("name '{name}' is not lowercase or too long"));
         }
-        if kind > KIND_EXEC || (kind == KIND_COMMAND && cmd as usize >= table().len()) {
+        if kind > KIND_SERVE_OR_BLOCK || ((kind == KIND_COMMAND || kind == KIND_SERVE_OR_BLOCK) && cmd as usize >= table().len()) {
             return Err(format!("no engine command {cmd} (kind {kind})"));
         }
         map.insert(name.as_bytes().to_vec(), Entry { cmd, arity, kind, index: i as u32 });
@@ -201,10 +207,11 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
             break;
         }
         let res = match e.kind {
-            KIND_COMMAND => {
+            KIND_SERVE_OR_BLOCK if ks.propagating() => break,
+            KIND_COMMAND | KIND_SERVE_OR_BLOCK => {
                 let mut out = Out::new(buf, outp);
                 let dirty = ks.dirty();
-                // Would block: nothing changed, nothing written; TypeScript runs it (blocking commands are not registered).
+                // Would block: nothing written; TypeScript runs it (only KIND_SERVE_OR_BLOCK commands may).
                 if !run_one(ks, db, e, &args[..argc], &mut out) {
                     break;
                 }
@@ -492,5 +499,37 @@ mod tests {
         // The next transaction holds DISCARD: all of it is left to TypeScript.
         let stop = logbuf[LOG_IN] as usize;
         assert_eq!(run(&mut ks, 0, &input, stop, &mut vec![0u8; 64], 0, 1 << 20), 0);
+    }
+
+    #[test]
+    fn serves_or_leaves_commands_that_may_block() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let logbuf = setup(
+            16,
+            &[("xadd", -5, KIND_COMMAND), ("xgroup", -2, KIND_COMMAND), ("xreadgroup", -7, KIND_SERVE_OR_BLOCK), ("multi", 1, KIND_MULTI), ("exec", 1, KIND_EXEC)],
+        );
+        let mut ks = Keyspace::new(1);
+        let mut input = Vec::new();
+        for c in [
+            &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"][..],
+            &["XADD", "s", "1-1", "f", "v"],
+            &["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"],
+            &["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"],
+        ] {
+            input.extend(cmd(c));
+        }
+        let mut out = vec![0u8; 256];
+        // The second XREADGROUP would block: left to TypeScript, nothing written for it.
+        assert_eq!(run(&mut ks, 0, &input, 0, &mut out, 0, 256), 3);
+        let end = logbuf[LOG_OUT] as usize;
+        assert!(out[..end].ends_with(b"*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n"));
+        let stop = logbuf[LOG_IN] as usize;
+        assert_eq!(stop, input.len() - cmd(&["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]).len());
+        // In a transaction (where it would answer a null array) the whole transaction is TypeScript's.
+        let mut tx = Vec::new();
+        for c in [&["MULTI"][..], &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"], &["EXEC"]] {
+            tx.extend(cmd(c));
+        }
+        assert_eq!(run(&mut ks, 0, &tx, 0, &mut out, 0, 256), 0);
     }
 }

@@ -167,19 +167,28 @@ impl Stream {
 
     /// Calls `f` with each live entry in [start, end] (descending if `rev`),
     /// at most `count` (0: all), until `f` answers false. Returns the count emitted.
-    pub fn range(&self, start: Id, end: Id, rev: bool, count: usize, mut f: impl FnMut(Id, &[Vec<u8>]) -> bool) -> usize {
+    /// `f` gets the entry's fields and values (alternating) and may take them.
+    pub fn range(&self, start: Id, end: Id, rev: bool, count: usize, mut f: impl FnMut(Id, &mut Vec<Vec<u8>>) -> bool) -> usize {
         if start > end {
             return 0;
         }
         let mut n = 0;
         if !rev {
+            // Where `start` falls in the later half of the tail node (by its ID, between the
+            // node's master ID and the last ID), the entries after it are found from the end.
+            let tail = self.nodes.last().map(|(k, _)| k).filter(|&k| k <= start && start.key() - k.key() >= self.last_id.key().saturating_sub(k.key()) / 2);
             // The node holding `start` may begin before it.
             for (k, lp) in self.nodes.iter_from_floor(start) {
                 if k > end {
                     break;
                 }
                 let r = node::Reader::new(lp, k);
-                for h in r.heads() {
+                let near_end = if tail == Some(k) { Some(r.heads_from(start)) } else { None };
+                let heads: &mut dyn Iterator<Item = node::Head> = match near_end {
+                    Some(ref v) => &mut v.iter().copied(),
+                    None => &mut r.heads(),
+                };
+                for h in heads {
                     if h.deleted() || h.id < start {
                         continue;
                     }
@@ -187,7 +196,7 @@ impl Stream {
                         return n;
                     }
                     n += 1;
-                    if !f(h.id, &r.fields(&h)) || (count > 0 && n >= count) {
+                    if !f(h.id, &mut r.fields(&h)) || (count > 0 && n >= count) {
                         return n;
                     }
                 }
@@ -205,7 +214,7 @@ impl Stream {
                         break;
                     }
                     n += 1;
-                    if !f(h.id, &r.fields(&h)) || (count > 0 && n >= count) {
+                    if !f(h.id, &mut r.fields(&h)) || (count > 0 && n >= count) {
                         return n;
                     }
                 }

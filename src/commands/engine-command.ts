@@ -43,6 +43,24 @@ export function engineFormOf(handler: Handler): { id: number; arity: number | nu
 }
 
 /**
+ * Handlers of engine commands that serve at once or block (XREAD,
+ * XREADGROUP): the batch path runs their engine command `id` while nothing
+ * propagates, and leaves them to the handler when it would block.
+ */
+const SERVE_OR_BLOCK_FORMS = new WeakMap<Handler, number>();
+
+/** Marks `handler` as serving engine command `name` or blocking (see SERVE_OR_BLOCK_FORMS). */
+export function withServeOrBlockForm(handler: Handler, name: string): Handler {
+  SERVE_OR_BLOCK_FORMS.set(handler, commands.id(name));
+  return handler;
+}
+
+/** The engine command a serve-or-block handler runs; undefined for other handlers. */
+export function serveOrBlockFormOf(handler: Handler): number | undefined {
+  return SERVE_OR_BLOCK_FORMS.get(handler);
+}
+
+/**
  * Handlers that do more than the engine call for clients (options parsed
  * here, a rewrite for propagation) and whose engine command `name`, for
  * exactly `arity` arguments (null: all), a script's redis.call may run

@@ -11,7 +11,7 @@
  * XGROUP CREATECONSUMER they propagate instead.
  */
 import { type CommandDef, type Ctx, type KeySpec } from "./types.js";
-import { engineHandler } from "./engine-command.js";
+import { engineHandler, withServeOrBlockForm } from "./engine-command.js";
 import { commands, answer, Code } from "../engine/index.js";
 import { blockForKeys } from "../server/blocking.js";
 import { replyHelp } from "./help.js";
@@ -46,7 +46,7 @@ function lastId(c: Ctx, key: Buffer): Buffer {
 function xreadHandler(name: string): (c: Ctx) => void {
   const id = commands.id(name);
   const group = name === "xreadgroup";
-  return (c) => {
+  return withServeOrBlockForm((c) => {
     c.propagate = null;
     const code = commands.run(id, c.db, c.argv, c.r);
     if (code === 0) return;
@@ -74,7 +74,7 @@ function xreadHandler(name: string): (c: Ctx) => void {
       c.argv.splice(0, c.argv.length, ...argv);
     }
     blockForKeys(c, { keys, type: "stream", deadline: ms > 0 ? Date.now() + ms : 0, unblockOnNokey: group });
-  };
+  }, name);
 }
 
 /** XREAD's and XREADGROUP's keys: after STREAMS, the first half of what follows. */

@@ -13,7 +13,7 @@
  * errors, latency, slowlog, CLIENT LIST's cmd=) is done here from the batch's log.
  */
 import { batch, evict } from "../engine/index.js";
-import { engineFormOf } from "../commands/engine-command.js";
+import { engineFormOf, serveOrBlockFormOf } from "../commands/engine-command.js";
 import { introspection } from "../commands/introspection.js";
 import type { CommandSpec } from "../commands/types.js";
 import { RequestParser } from "../protocol/parser.js";
@@ -140,13 +140,15 @@ export class BatchPath {
       // MULTI ... EXEC with only engine commands between runs there whole (nothing is watched: WATCH listens on the write path).
       const kind = spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : batch.KIND_COMMAND;
       const form = spec.subcommands ? undefined : engineFormOf(spec.handler);
-      if (kind === batch.KIND_COMMAND && (form === undefined || spec.flags.includes("blocking"))) continue;
+      // XREAD, XREADGROUP: served there, or left to their handler when they would block (or propagate).
+      const serveOrBlock = spec.subcommands ? undefined : serveOrBlockFormOf(spec.handler);
+      if (kind === batch.KIND_COMMAND && serveOrBlock === undefined && (form === undefined || spec.flags.includes("blocking"))) continue;
       specs.push(spec);
       names.push(name);
-      ids.push(form?.id ?? 0);
+      ids.push(serveOrBlock ?? form?.id ?? 0);
       // A command whose engine form takes one arity only (SET) leaves the others to its handler.
       arities.push(form?.arity ?? spec.arity);
-      kinds.push(kind);
+      kinds.push(serveOrBlock !== undefined ? batch.KIND_SERVE_OR_BLOCK : kind);
     }
     batch.setTable(names, ids, arities, kinds);
     return specs;

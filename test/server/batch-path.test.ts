@@ -12,6 +12,7 @@ import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
 import { RespConnection, encodeCommand, type Arg } from "../diff/resp.js";
 import type { RunningServer } from "../../src/index.js";
 import type { PropagatedOp } from "../../src/server/write-path.js";
+import { waitFor } from "../helpers/wait.js";
 
 /** Sends `bytes` in the given pieces (each its own write, waiting a little between) and returns the reply bytes once `want` have come. */
 function sendInPieces(port: number, pieces: Buffer[], want: number): Promise<Buffer> {
@@ -253,6 +254,94 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     } finally {
       stop();
       await mine.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
+  });
+  /** A consumer group's traffic: XREADGROUP and XREAD served at once, errors, history, NOACK, acks. */
+  const streamTraffic: Arg[][] = [
+    ["FLUSHALL"],
+    ["XADD", "s", "1-1", "f", "v1"],
+    ["XADD", "s", "1-2", "f", "v2", "g", "w"],
+    ["XGROUP", "CREATE", "s", "g", "0"],
+    ["XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "s", ">"],
+    ["XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", ">"],
+    ["XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", ">"], // nothing new: a null array
+    ["xreadgroup", "group", "g", "c1", "block", "10", "streams", "s", "0"], // history, served at once
+    ["XREADGROUP", "GROUP", "nog", "c1", "STREAMS", "s", ">"], // NOGROUP
+    ["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", "$"],
+    ["XREAD", "COUNT", "1", "STREAMS", "s", "0"],
+    ["XREAD", "BLOCK", "10", "STREAMS", "s", "1-1"], // served at once
+    ["XREAD", "STREAMS", "s", "missing", "0", "0"],
+    ["XADD", "s", "2-1", "f", "v3"],
+    ["XDEL", "s", "1-1"],
+    ["XREADGROUP", "GROUP", "g", "c3", "NOACK", "STREAMS", "s", ">"],
+    ["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", "0"], // a deleted entry still pending: [id, nil]
+    ["XACK", "s", "g", "1-1", "1-2"],
+    ["XPENDING", "s", "g"],
+    ["XINFO", "GROUPS", "s"],
+  ];
+
+  it("serves XREAD and XREADGROUP on the path, byte for byte, over RESP2 and RESP3", async () => {
+    const path = nodis.server.batchPath;
+    for (const proto of ["2", "3"]) {
+      await both([["HELLO", proto]]);
+      const before = path.commands;
+      const [a, b] = await both(streamTraffic);
+      expect(a.map(String), `RESP${proto}`).toEqual(b.map(String));
+      // All but FLUSHALL, XGROUP and XINFO (commands with subcommands go the usual way).
+      expect(path.commands - before, `RESP${proto}: commands run on the batch path`).toBe(streamTraffic.length - 3);
+    }
+    await both([["HELLO", "2"]]);
+  });
+
+  it("leaves XREADGROUP to its handler when it would block: one consumer made, woken by XADD", async () => {
+    await both([["FLUSHALL"], ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]]);
+    const waiter = await RespConnection.connect(nodis.port);
+    try {
+      const served = waiter.send([
+        ["XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "BLOCK", "0", "STREAMS", "s", ">"],
+        ["XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", ">"],
+      ]);
+      expect(await waitFor(async () => /blocked_clients:1\r/.test(String(await mine.call("INFO", "clients"))))).toBe(true);
+      const consumers = String(await mine.call("XINFO", "CONSUMERS", "s", "g"));
+      expect(consumers.match(/\$4\r\nname\r\n/g)?.length).toBe(1);
+      await mine.call("XADD", "s", "5-1", "f", "v");
+      const replies = (await served).map(String);
+      expect(replies[0]).toBe("*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n5-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+      expect(replies[1]).toBe("*-1\r\n");
+      expect(String(await mine.call("XPENDING", "s", "g"))).toContain("$2\r\nc1\r\n$1\r\n1\r\n");
+    } finally {
+      waiter.close();
+    }
+    // Inside MULTI it answers a null array, as redis-server does (the transaction goes the usual way).
+    const tx: Arg[][] = [["MULTI"], ["XREADGROUP", "GROUP", "g", "c9", "BLOCK", "0", "STREAMS", "s", ">"], ["XREAD", "BLOCK", "0", "STREAMS", "s", "$"], ["EXEC"]];
+    await theirs.send([["FLUSHALL"], ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"], ["XADD", "s", "5-1", "f", "v"], ["XGROUP", "SETID", "s", "g", "$"]]);
+    await mine.send([["XGROUP", "SETID", "s", "g", "$"]]);
+    const [a, b] = await both(tx);
+    expect(a.map(String)).toEqual(b.map(String));
+  });
+
+  it("leaves XREADGROUP to its handler while something propagates: XCLAIMs go out, never XREADGROUP", async () => {
+    const units: string[] = [];
+    const wp = nodis.server.writePath;
+    const path = nodis.server.batchPath;
+    const stop = wp.onPropagate((ops: PropagatedOp[]) => units.push(ops.map((o) => o.argv.map(String).join(" ")).join(" | ")));
+    try {
+      await mine.send([["FLUSHALL"], ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"], ["XADD", "s", "1-1", "f", "v"], ["XADD", "s", "1-2", "f", "v"]]);
+      units.length = 0;
+      const before = path.commands;
+      const replies = await mine.send([
+        ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"],
+        ["XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "s", ">"],
+        ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"],
+      ]);
+      expect(path.commands, "no XREADGROUP on the path").toBe(before);
+      expect(replies[2].toString()).toBe("*-1\r\n");
+      expect(units.map((u) => u.replace(/TIME \d+/, "TIME t"))).toEqual([
+        "XCLAIM s g c 0 1-1 TIME t RETRYCOUNT 1 FORCE JUSTID LASTID 1-1",
+        "XGROUP SETID s g 1-2 ENTRIESREAD 2",
+      ]);
+    } finally {
+      stop();
     }
   });
 });

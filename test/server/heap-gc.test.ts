@@ -29,6 +29,21 @@ describe("QuietHeapCollector", () => {
     expect(heapUsed()).toBeLessThan(before - 8 * MB);
   });
 
+  it("collects once a load has ended (quiet for a while after many commands), without heap growth", () => {
+    const heap = new QuietHeapCollector();
+    const ran = quietCollections();
+    heap.tick(0, 0);
+    heap.tick(50_000, 100); // busy
+    heap.tick(50_010, 200); // quiet, but only just
+    expect(quietCollections()).toBe(ran);
+    heap.tick(50_020, 500);
+    expect(quietCollections()).toBe(ran + 1);
+    // No new load since: no more collections.
+    heap.tick(50_030, 900);
+    heap.tick(50_040, 5000);
+    expect(quietCollections()).toBe(ran + 1);
+  });
+
   it("leaves a busy server's heap to V8", () => {
     const heap = new QuietHeapCollector();
     makeGarbage();

@@ -63,7 +63,7 @@ pub fn reply_entry(out: &mut Out, id: Id, fields: &[Vec<u8>]) {
 pub fn collect_range(s: &Stream, start: Id, end: Id, rev: bool, count: usize) -> Vec<(Id, Vec<Vec<u8>>)> {
     let mut items = Vec::new();
     s.range(start, end, rev, count, |id, f| {
-        items.push((id, f.to_vec()));
+        items.push((id, std::mem::take(f)));
         true
     });
     items

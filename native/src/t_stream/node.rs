@@ -208,6 +208,16 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// The headers of the node's entries at or after `start`, in order, found
+    /// walking back from its end: for a `start` near the end of the node (a
+    /// consumer reading the tail node's newest entries) this passes only the
+    /// entries it returns, where the forward walk passes all before them.
+    pub fn heads_from(&self, start: Id) -> Vec<Head> {
+        let mut found: Vec<Head> = self.heads_rev().take_while(|h| h.id >= start).collect();
+        found.reverse();
+        found
+    }
+
     /// The entry's fields and values, alternating.
     pub fn fields(&self, h: &Head) -> Vec<Vec<u8>> {
         let lp = self.lp;

@@ -102,6 +102,25 @@ fn ranges_match_a_model_through_appends_and_deletes() {
             }
             assert_eq!(rev, exp);
         }
+        // Forward ranges starting in the tail node (found walking back from its end), at,
+        // just after and just before each of the last entries, deleted ones included.
+        let tail: Vec<Id> = model.keys().rev().take(12).copied().collect();
+        let mut starts: Vec<Id> = tail.iter().flat_map(|&k| [k, k.incr().unwrap(), k.decr().unwrap_or(k)]).collect();
+        starts.extend([last, last.incr().unwrap(), Id::new(last.ms, 0)]);
+        for &a in &starts {
+            for count in [0, 1, 2, 5] {
+                let mut got = Vec::new();
+                s.range(a, Id::MAX, false, count, |id, f| {
+                    got.push((id, f.to_vec()));
+                    true
+                });
+                let mut exp: Vec<(Id, Vec<Vec<u8>>)> = model.range(a..).map(|(k, v)| (*k, v.clone())).collect();
+                if count > 0 {
+                    exp.truncate(count);
+                }
+                assert_eq!(got, exp, "from {a:?} count {count}");
+            }
+        }
         assert_eq!(s.edge_id(true), model.keys().next().copied());
         assert_eq!(s.edge_id(false), model.keys().next_back().copied());
         // Every node's counters add up.
