@@ -163,10 +163,22 @@ impl<'a> Out<'a> {
     /// `return out.error(err::WRONGTYPE)`.
     #[cold]
     pub fn error(&mut self, text: &str) -> i64 {
+        self.error_bytes(text.as_bytes())
+    }
+
+    /// An error reply of raw bytes (a client's binary argument quoted as it sent
+    /// it); CR and LF become spaces, as Redis's addReplyErrorFormat makes them,
+    /// so an argument can never end the line early and desync the protocol.
+    pub fn error_bytes(&mut self, text: &[u8]) -> i64 {
         self.spilled = None;
         self.pos = self.start;
         self.raw(b"-");
-        self.raw(text.as_bytes());
+        if text.iter().any(|&b| b == b'\r' || b == b'\n') {
+            let clean: Vec<u8> = text.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
+            self.raw(&clean);
+        } else {
+            self.raw(text);
+        }
         self.raw(b"\r\n");
         code::WRITTEN
     }

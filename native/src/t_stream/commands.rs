@@ -552,11 +552,9 @@ pub(super) fn xread_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
         };
         if let Some((gname, _)) = group {
             if s.map_or(true, |s| !s.groups.contains_key(gname)) {
-                return out.error(&format!(
-                    "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
-                    String::from_utf8_lossy(key),
-                    String::from_utf8_lossy(gname)
-                ));
+                return out.error_bytes(
+                    &[b"NOGROUP No such key '", key, b"' or consumer group '", gname, b"' in XREADGROUP with GROUP option"].concat(),
+                );
             }
         }
         if arg == b"$" {

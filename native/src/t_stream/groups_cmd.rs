@@ -22,7 +22,7 @@ fn subcommand_error(argv: &[&[u8]], out: &mut Out) -> i64 {
 }
 
 fn nogroup(key: &[u8], group: &[u8], out: &mut Out) -> i64 {
-    out.error(&format!("NOGROUP No such key '{}' or consumer group '{}'", text(key), text(group)))
+    out.error_bytes(&[b"NOGROUP No such key '", key, b"' or consumer group '", group, b"'"].concat())
 }
 
 /// Creates consumer `name` if missing (streamCreateConsumer, SCC_DEFAULT: dirty and the event).
