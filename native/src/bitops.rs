@@ -8,19 +8,12 @@ use crate::command::Cmd;
 use crate::keyspace::{Entry, Keyspace, Value};
 use crate::reply::{code, err, Out};
 use crate::t_string::{is_string, make_raw, with_bytes, Ttl};
-use crate::util::parse_i64;
+use crate::util::{cstr, parse_i64};
 
 const BAD_OFFSET: &str = "ERR bit offset is not an integer or out of range";
+
 const BAD_TYPE: &str = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
 
-/// A C string view of an argument: Redis compares options with strcasecmp,
-/// which stops at a NUL byte.
-fn cstr(a: &[u8]) -> &[u8] {
-    match a.iter().position(|&b| b == 0) {
-        Some(n) => &a[..n],
-        None => a,
-    }
-}
 
 fn is_word(a: &[u8], w: &str) -> bool {
     cstr(a).eq_ignore_ascii_case(w.as_bytes())

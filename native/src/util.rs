@@ -7,6 +7,15 @@ pub mod strtod;
 
 /// Redis's `string2ll`: optional '-', no '+', no spaces, no leading zeros
 /// (except "0" itself), must fit in i64.
+/// A C string view of bytes: what Redis's strcasecmp or a "%s" format sees,
+/// which stop at a NUL byte.
+pub fn cstr(a: &[u8]) -> &[u8] {
+    match a.iter().position(|&b| b == 0) {
+        Some(n) => &a[..n],
+        None => a,
+    }
+}
+
 pub fn parse_i64(s: &[u8]) -> Option<i64> {
     if s.is_empty() || s.len() > 20 {
         return None;

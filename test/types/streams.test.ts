@@ -59,6 +59,20 @@ describe.skipIf(!haveRedisServer())("streams against redis-server", () => {
     const [a, b] = await both(cmds);
     cmds.forEach((argv, i) => expect(stable(argv, a[i]), argv.map(String).join(" ")).toBe(stable(argv, b[i])));
   }
+  it("quotes binary key and group names in NOGROUP as Redis formats them (CR and LF as spaces, up to a NUL)", async () => {
+    const group = Buffer.from([0x31, 0x0a, 0xe4, 0x0d, 0x0a, 0x7a, 0x00, 0x41, 0x0a]);
+    const key = Buffer.from([0x6b, 0x0a, 0xff]);
+    await same([
+      ["XADD", key, "1-1", "f", "v"],
+      ["XPENDING", key, group],
+      ["XPENDING", "missing", group, "-", "+", "10"],
+      ["XREADGROUP", "GROUP", group, "c", "STREAMS", key, ">"],
+      ["XACK", key, group, "1-1"],
+      ["PING"],
+      ["DEL", key],
+    ]);
+  });
+
   /** Whether the oracle is 7.2 (Debian's is 7.0: see adapt()). */
   let is72 = false;
   beforeAll(async () => {

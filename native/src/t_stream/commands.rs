@@ -553,7 +553,8 @@ pub(super) fn xread_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
         if let Some((gname, _)) = group {
             if s.map_or(true, |s| !s.groups.contains_key(gname)) {
                 return out.error_bytes(
-                    &[b"NOGROUP No such key '", key, b"' or consumer group '", gname, b"' in XREADGROUP with GROUP option"].concat(),
+                    &[b"NOGROUP No such key '", crate::util::cstr(key), b"' or consumer group '", crate::util::cstr(gname), b"' in XREADGROUP with GROUP option"]
+                        .concat(),
                 );
             }
         }

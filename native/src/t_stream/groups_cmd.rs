@@ -7,7 +7,7 @@ use super::{Consumer, Group, Nack, Stream};
 use crate::changes::Event;
 use crate::keyspace::Keyspace;
 use crate::reply::{code, err, Out};
-use crate::util::parse_i64;
+use crate::util::{cstr, parse_i64};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -22,7 +22,8 @@ fn subcommand_error(argv: &[&[u8]], out: &mut Out) -> i64 {
 }
 
 fn nogroup(key: &[u8], group: &[u8], out: &mut Out) -> i64 {
-    out.error_bytes(&[b"NOGROUP No such key '", key, b"' or consumer group '", group, b"'"].concat())
+    // Redis formats both with "%s": they end at a NUL byte.
+    out.error_bytes(&[b"NOGROUP No such key '", cstr(key), b"' or consumer group '", cstr(group), b"'"].concat())
 }
 
 /// Creates consumer `name` if missing (streamCreateConsumer, SCC_DEFAULT: dirty and the event).
