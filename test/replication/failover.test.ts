@@ -51,6 +51,8 @@ async function failoverBetween(primaryBin: string, targetBin: string): Promise<v
   for (let i = 0; i < 200; i++) await pc.set(`k${i}`, `v${i}`);
   await pc.rpush("list", "a", "b", "c");
   const partialBefore = await stat(tc, "sync_partial_ok");
+  // The link is up on the replica's side before the primary counts it online (its first ACK): FAILOVER TO needs the latter.
+  expect(await until(() => field(pc, "slave0"), (s) => s?.includes("state=online") ?? false)).toContain("state=online");
   expect(await pc.call("FAILOVER", "TO", "127.0.0.1", String(t.port))).toBe("OK");
   expect(await until(() => field(pc, "master_failover_state"), (s) => s === "no-failover")).toBe("no-failover");
   expect(await until(() => role(tc), (r) => r === "master")).toBe("master");
