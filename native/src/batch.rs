@@ -143,8 +143,9 @@ fn parse<'a>(input: &'a [u8], mut pos: usize, max_bulk: u64, args: &mut [&'a [u8
             return None;
         }
         let end = next.checked_add(len as usize)?;
-        // Redis does not check the trailing CRLF's bytes either; they must have arrived.
-        if end + 2 > input.len() {
+        // Only exact CRLFs here (Redis skips those two bytes unread; TypeScript's parser too):
+        // a command run here is then byte for byte the encoding propagation writes (batch.ts).
+        if end + 2 > input.len() || input[end] != b'\r' || input[end + 1] != b'\n' {
             return None;
         }
         *slot = &input[next..end];
@@ -154,7 +155,7 @@ fn parse<'a>(input: &'a [u8], mut pos: usize, max_bulk: u64, args: &mut [&'a [u8
 }
 
 /// A header's number (plain digits, 1 to 9 of them, no leading zero but "0"
-/// itself) and where its line ends; None for anything else or an unfinished line.
+/// itself, then CRLF) and where its line ends; None for anything else or an unfinished line.
 #[inline]
 fn header(input: &[u8], mut pos: usize) -> Option<(u64, usize)> {
     let start = pos;
@@ -170,7 +171,7 @@ fn header(input: &[u8], mut pos: usize) -> Option<(u64, usize)> {
         pos += 1;
     }
     let n = pos - start;
-    if n == 0 || (n > 1 && input[start] == b'0') || pos + 1 >= input.len() {
+    if n == 0 || (n > 1 && input[start] == b'0') || pos + 1 >= input.len() || input[pos + 1] != b'\n' {
         return None;
     }
     Some((v, pos + 2))

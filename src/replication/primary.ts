@@ -20,7 +20,7 @@ import { rdbOf } from "../persistence/index.js";
 import { replicationAux } from "../persistence/rdb.js";
 import { introspection } from "../commands/introspection.js";
 import { infoProviders } from "../commands/info.js";
-import { ByteBuffer, catCommand, catSelect } from "../persistence/aof/encode.js";
+import { ByteBuffer, catOp, catSelect } from "../persistence/aof/encode.js";
 import type { Ctx } from "../commands/types.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
@@ -366,7 +366,7 @@ export class Primary {
         catSelect(out, op.db);
         this.streamDb = op.db;
       }
-      catCommand(out, op.argv);
+      catOp(out, op);
     }
     // A copy: the replicas' output may keep the bytes after this returns.
     this.send(Buffer.from(out.view()));

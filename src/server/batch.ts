@@ -121,7 +121,8 @@ export class BatchPath {
       wp.rewritten = false;
       if (last && wp.hasRecords()) wp.drain(client);
       if (wp.rewritten) wp.rewritten = false;
-      else if (changed) wp.propagate(client.db, argvOf(input, start, end));
+      // The batch path runs only exact multibulk commands (batch.rs): their bytes are what catCommand would write.
+      else if (changed) wp.propagateRaw(client.db, input.subarray(start, end));
     } finally {
       wp.depth--;
     }

@@ -13,6 +13,7 @@
  */
 import type { Client } from "./client.js";
 import { state } from "../engine/index.js";
+import { RequestParser } from "../protocol/parser.js";
 
 export type KeyModifiedHook = (db: number, key: Buffer, by: Client | null) => void;
 export type DbFlushedHook = (db: number) => void;
@@ -33,6 +34,25 @@ export type ListenKind = "keys" | "events" | "keymiss" | "propagation";
 export interface PropagatedOp {
   db: number;
   argv: Buffer[];
+  /** The command's multibulk encoding as catCommand writes it, when known (the batch path's input): written as is. */
+  raw?: Buffer;
+}
+
+/** A command propagated by its multibulk bytes; argv is parsed from them only if a consumer asks. */
+class RawOp implements PropagatedOp {
+  private args: Buffer[] | null = null;
+  constructor(
+    readonly db: number,
+    readonly raw: Buffer,
+  ) {}
+  get argv(): Buffer[] {
+    if (this.args === null) {
+      const p = new RequestParser({ maxBulkLen: Number.MAX_SAFE_INTEGER });
+      p.feed(this.raw);
+      this.args = p.next() ?? [];
+    }
+    return this.args;
+  }
 }
 
 const MULTI = [Buffer.from("MULTI")];
@@ -151,6 +171,12 @@ export class WritePath {
   propagate(db: number, argv: Buffer[]): void {
     if (!this.propagating() || this.suppressed !== 0 || this.muted) return;
     this.ops.push({ db, argv });
+  }
+
+  /** propagate() for a command given by its exact multibulk bytes (the batch path's input), kept by the op. */
+  propagateRaw(db: number, raw: Buffer): void {
+    if (!this.propagating() || this.suppressed !== 0 || this.muted) return;
+    this.ops.push(new RawOp(db, raw));
   }
 
   /**

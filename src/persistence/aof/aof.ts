@@ -11,7 +11,7 @@ import path from "node:path";
 import type { Server } from "../../server/server.js";
 import type { PropagatedOp } from "../../server/write-path.js";
 import { strerror } from "../../config/special.js";
-import { ByteBuffer, catCommand, catSelect } from "./encode.js";
+import { ByteBuffer, catOp, catSelect } from "./encode.js";
 import { Manifest, ManifestError, fsyncDir, manifestName, writeManifest } from "./manifest.js";
 import { loadFiles, runNow, runYielding, type LoadedAof, type LoadProgress, type LoadResult } from "./loader.js";
 import { childActive, killRewriteChild, startRewriteChild, writeBaseNow, type RewriteChild } from "./child.js";
@@ -324,7 +324,7 @@ export class Aof {
         catSelect(out, op.db);
         this.selectedDb = op.db;
       }
-      catCommand(out, op.argv);
+      catOp(out, op);
     }
     aofReplication.fed(this.server, ops.length);
   }

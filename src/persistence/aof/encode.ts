@@ -87,6 +87,12 @@ export function catCommand(out: ByteBuffer, argv: Buffer[]): void {
   }
 }
 
+/** A propagated command: its own bytes when the op carries them (already this encoding), else catCommand. */
+export function catOp(out: ByteBuffer, op: { argv: Buffer[]; raw?: Buffer }): void {
+  if (op.raw !== undefined) out.bytes(op.raw);
+  else catCommand(out, op.argv);
+}
+
 /** SELECT db as Redis writes it into the AOF. */
 export function catSelect(out: ByteBuffer, db: number): void {
   const s = String(db);
