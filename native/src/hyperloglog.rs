@@ -612,7 +612,7 @@ fn pfdebug_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i
     } else if is("encoding") {
         out.simple(if s[4] == DENSE { b"dense" } else { b"sparse" });
     } else {
-        return out.error(&format!("ERR Unknown PFDEBUG subcommand '{}'", String::from_utf8_lossy(name)));
+        return out.error_bytes(&[b"ERR Unknown PFDEBUG subcommand '", crate::util::cstr(name), b"'"].concat());
     }
     code::WRITTEN
 }

@@ -68,6 +68,13 @@ describe.skipIf(!haveRedisServer())("streams against redis-server", () => {
       ["XPENDING", "missing", group, "-", "+", "10"],
       ["XREADGROUP", "GROUP", group, "c", "STREAMS", key, ">"],
       ["XACK", key, group, "1-1"],
+      ["XGROUP", "CREATECONSUMER", key, group, "c"],
+      ["XINFO", "CONSUMERS", key, group],
+      ["XGROUP", Buffer.concat([Buffer.alloc(130, 0x61), Buffer.from([0x0a, 0xfe])]), key],
+      ["XGROUP", Buffer.from([0x62, 0x00, 0x63]), key],
+      ["XGROUP", "CREATE", key, "g", "0"],
+      ["XCLAIM", key, "g", "c", "0", "1-1", Buffer.from([0x0a, 0xe9, 0x00, 0x7a])],
+      ["PFDEBUG", Buffer.from([0x0d, 0xff]), key],
       ["PING"],
       ["DEL", key],
     ]);

@@ -562,7 +562,7 @@ pub(super) fn hsetex_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
             }
             flags |= if a.eq_ignore_ascii_case(b"fxx") { FXX } else { FNX };
         } else {
-            return out.error(&format!("ERR unknown argument: {}", String::from_utf8_lossy(a)));
+            return out.error_bytes(&[b"ERR unknown argument: ", crate::util::cstr(a)].concat());
         }
         i += 1;
     }

@@ -9,16 +9,12 @@ use crate::keyspace::Keyspace;
 use crate::reply::{code, err, Out};
 use crate::util::{cstr, parse_i64};
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
+/// Redis's addReplySubcommandSyntaxError: the subcommand as "%.128s" formats it, the command upper-cased.
 fn subcommand_error(argv: &[&[u8]], out: &mut Out) -> i64 {
-    out.error(&format!(
-        "ERR unknown subcommand or wrong number of arguments for '{:.128}'. Try {} HELP.",
-        text(argv[1]),
-        text(argv[0]).to_ascii_uppercase()
-    ))
+    let sub = cstr(argv[1]);
+    let sub = &sub[..sub.len().min(128)];
+    let cmd = cstr(argv[0]).to_ascii_uppercase();
+    out.error_bytes(&[b"ERR unknown subcommand or wrong number of arguments for '", sub, b"'. Try ", &cmd, b" HELP."].concat())
 }
 
 fn nogroup(key: &[u8], group: &[u8], out: &mut Out) -> i64 {
@@ -76,7 +72,7 @@ pub(super) fn xgroup_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
             return out.error("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.");
         };
         if !s.groups.contains_key(gname) && (setid_sub || eq(opt, "createconsumer") || eq(opt, "delconsumer")) {
-            return out.error(&format!("NOGROUP No such consumer group '{}' for key name '{}'", s_(gname), s_(key)));
+            return no_such_group(gname, key, out);
         }
     }
     if create_sub && (5..=8).contains(&argc) {
@@ -156,8 +152,9 @@ pub(super) fn xgroup_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
     subcommand_error(argv, out)
 }
 
-fn s_(b: &[u8]) -> String {
-    text(b)
+/// NOGROUP of XGROUP's subcommands and XINFO, both names as Redis's "%s" prints them.
+fn no_such_group(group: &[u8], key: &[u8], out: &mut Out) -> i64 {
+    out.error_bytes(&[b"NOGROUP No such consumer group '", cstr(group), b"' for key name '", cstr(key), b"'"].concat())
 }
 
 /// XACK key group id [id ...]
@@ -362,7 +359,7 @@ pub(super) fn xclaim_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut
             let Some(v) = id::parse_strict(argv[j], 0) else { return out.error(INVALID) };
             last_id = v;
         } else {
-            return out.error(&format!("ERR Unrecognized XCLAIM option '{}'", text(opt)));
+            return out.error_bytes(&[b"ERR Unrecognized XCLAIM option '", cstr(opt), b"'"].concat());
         }
         j += 1;
     }
@@ -552,7 +549,7 @@ pub(super) fn xinfo_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
     let now = ks.now_ms;
     if eq(opt, "consumers") && argv.len() == 4 {
         let Some(g) = s.groups.get(argv[3]) else {
-            return out.error(&format!("NOGROUP No such consumer group '{}' for key name '{}'", s_(argv[3]), s_(key)));
+            return no_such_group(argv[3], key, out);
         };
         out.array(g.consumers.len());
         for (name, c) in &g.consumers {
