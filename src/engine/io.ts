@@ -1,4 +1,4 @@
-/** Socket output through the addon (native/src/api/io.rs). */
+/** Client sockets through the addon: replies sent (native/src/api/io.rs) and reads (native/src/api/reads.rs). */
 import { native } from "./addon.js";
 
 /** Sends `data` on socket `fd` without blocking: bytes sent, 0 when the socket is full, -errno on an error. */

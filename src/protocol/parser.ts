@@ -476,3 +476,10 @@ function copyOf(b: Buffer): Buffer {
   b.copy(c, 0, 0, b.length);
   return c;
 }
+
+/** The arguments of one complete multibulk command given as its bytes (the batch path's input, a propagated command). */
+export function parseCommand(bytes: Buffer): Buffer[] {
+  const p = new RequestParser({ maxBulkLen: Number.MAX_SAFE_INTEGER });
+  p.feed(bytes);
+  return p.next() ?? [];
+}

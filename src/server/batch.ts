@@ -16,7 +16,7 @@ import { batch, evict } from "../engine/index.js";
 import { engineFormOf, serveOrBlockFormOf } from "../commands/engine-command.js";
 import { introspection } from "../commands/introspection.js";
 import type { CommandSpec } from "../commands/types.js";
-import { RequestParser } from "../protocol/parser.js";
+import { parseCommand, type RequestParser } from "../protocol/parser.js";
 import type { Reply } from "../protocol/reply.js";
 import { countError } from "./call.js";
 import { refusingCommands } from "./dispatch.js";
@@ -158,7 +158,5 @@ export class BatchPath {
 
 /** The arguments of the command at input[start, end) (complete: the engine parsed it). */
 function argvOf(input: Buffer, start: number, end: number): Buffer[] {
-  const p = new RequestParser({ maxBulkLen: Number.MAX_SAFE_INTEGER });
-  p.feed(input.subarray(start, end));
-  return p.next() ?? NO_ARGV;
+  return parseCommand(input.subarray(start, end));
 }

@@ -19,7 +19,7 @@ const EV_DATA = 0;
 const EV_END = 1;
 const EV_TARGET = 3;
 
-export interface ReadTarget {
+export interface ReadOwner {
   /** A read's bytes, a view valid only during the call. */
   onData(client: Client, chunk: Buffer, transient: boolean): void;
   /** The peer closed its side (read returned 0). */
@@ -29,13 +29,12 @@ export interface ReadTarget {
 }
 
 interface ReadableHandle {
-  fd?: number;
   readStop?: () => number;
   readStart?: () => number;
 }
 
 /** The addon reads for the whole process (one epoll set); each server owns its clients' slots. */
-const slots: ({ client: Client; owner: ReadTarget } | undefined)[] = [];
+const slots: ({ client: Client; owner: ReadOwner } | undefined)[] = [];
 /** The Buffer each slot's next read goes into (a big argument's rest), kept alive until that read. */
 const targets: (Buffer | null)[] = [];
 const free: number[] = [];
@@ -81,7 +80,7 @@ function aim(client: Client, slot: number): void {
 }
 
 export class NativeReads {
-  constructor(private readonly target: ReadTarget) {}
+  constructor(private readonly owner: ReadOwner) {}
 
   /** Takes over reading `client`'s socket; false when it cannot (Node keeps reading it). */
   adopt(client: Client): boolean {
@@ -99,7 +98,7 @@ export class NativeReads {
       free.push(slot);
       return false;
     }
-    slots[slot] = { client, owner: this.target };
+    slots[slot] = { client, owner: this.owner };
     targets[slot] = null;
     client.readSlot = slot;
     return true;

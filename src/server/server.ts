@@ -32,6 +32,7 @@ import { sendTo } from "./socket-write.js";
 import { NativeReads } from "./native-reads.js";
 import { giveArgBuffer } from "../protocol/arg-pool.js";
 import { engineFormOf } from "../commands/engine-command.js";
+import { commandKeys } from "../commands/command.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
 import { publish } from "../pubsub/index.js";
 
@@ -471,11 +472,11 @@ export class Server {
     parser.lentBuffer = null;
     if (queued || client.blocked || client.postponed || argv.length < 2) return;
     const spec = this.commandNames?.get(argv[0]);
-    if (!spec || spec.subcommands || spec.getKeys || spec.flags.includes("blocking")) return;
-    if (spec.firstKey <= 0 && spec.keySpecs.length > 0) return; // keys found another way than the legacy range
+    if (!spec || spec.subcommands || spec.flags.includes("blocking")) return;
     const form = engineFormOf(spec.handler);
     if (form === undefined || (form.arity !== null && form.arity !== argv.length)) return;
-    if (isLegacyKeyPosition(spec, at, argv.length)) return;
+    const keys = commandKeys(spec, argv);
+    if (keys === null || keys.some((k) => k.pos === at)) return;
     giveArgBuffer(buf);
   }
 
@@ -946,11 +947,4 @@ function repr(b: Buffer): string {
   let out = '"';
   for (const c of b) out += ESC[c] ?? (c >= 32 && c < 127 ? String.fromCharCode(c) : "\\x" + c.toString(16).padStart(2, "0"));
   return out + '"';
-}
-
-/** Whether argument `at` of a call with `argc` arguments is a key by the command's legacy key range. */
-function isLegacyKeyPosition(spec: CommandSpec, at: number, argc: number): boolean {
-  if (spec.firstKey <= 0) return false;
-  const last = spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey;
-  return at >= spec.firstKey && at <= last && (at - spec.firstKey) % Math.max(spec.step, 1) === 0;
 }

@@ -13,7 +13,7 @@
  */
 import type { Client } from "./client.js";
 import { state } from "../engine/index.js";
-import { RequestParser } from "../protocol/parser.js";
+import { parseCommand } from "../protocol/parser.js";
 
 export type KeyModifiedHook = (db: number, key: Buffer, by: Client | null) => void;
 export type DbFlushedHook = (db: number) => void;
@@ -46,12 +46,7 @@ class RawOp implements PropagatedOp {
     readonly raw: Buffer,
   ) {}
   get argv(): Buffer[] {
-    if (this.args === null) {
-      const p = new RequestParser({ maxBulkLen: Number.MAX_SAFE_INTEGER });
-      p.feed(this.raw);
-      this.args = p.next() ?? [];
-    }
-    return this.args;
+    return (this.args ??= parseCommand(this.raw));
   }
 }
 
