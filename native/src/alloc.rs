@@ -55,3 +55,10 @@ pub fn tune_malloc() {
         libc::mallopt(libc::M_MXFAST, 0);
     }
 }
+
+/// What the allocator gives for a request of `n` bytes (its usable size). The
+/// one place that knows the allocator's size classes; glibc's malloc_usable_size:
+/// 16-byte chunks with an 8-byte header, 24 at least.
+pub fn usable_size(n: usize) -> usize {
+    (((n + 8 + 15) & !15) - 8).max(24)
+}

@@ -15,11 +15,7 @@ const DICT_ENTRY: usize = 24;
 /// sizeof(dict) in 7.2.
 const DICT: usize = 56;
 
-/// What glibc's malloc gives for a request of `n` bytes (malloc_usable_size):
-/// 16-byte chunks with an 8-byte header, 24 at least.
-pub fn usable_size(n: usize) -> usize {
-    (((n + 8 + 15) & !15) - 8).max(24)
-}
+pub use crate::alloc::usable_size;
 
 /// What an sds string of `len` bytes takes (sdsZmallocSize): header by length, the bytes, the NUL.
 pub fn sds_size(len: usize) -> usize {
