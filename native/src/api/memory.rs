@@ -76,7 +76,8 @@ fn entry_cost(db: &Db, key: &[u8], e: &Entry) -> usize {
         size += footprint(Dict::<()>::node_size()) + key_bytes + bucket_share(&db.expires);
     }
     if crate::t_hash::FieldExpires::filed_of(&e.value).is_some() {
-        size += btree_cost(1, size_of::<(i64, Box<[u8]>)>()) / 7 + block(key.len());
+        let filed = db.hexpires.len().max(1);
+        size += btree_cost(filed, size_of::<(i64, Box<[u8]>)>()) / filed + block(key.len());
     }
     size
 }

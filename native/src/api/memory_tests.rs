@@ -164,6 +164,21 @@ fn cases() -> Vec<Case> {
                 }
             }
         }),
+        case("list quicklist 300 (2 nodes)", 500, |r, k, i| r.cmd(k, &args(&format!("rpush k{i} {}", (0..300).map(|j| format!("element-{j}-padding-padding-padding")).collect::<Vec<_>>().join(" "))))),
+        case("hash table 600 (just converted)", 200, |r, k, i| r.cmd(k, &args(&format!("hset k{i} {}", (0..600).map(|j| format!("f{j} v{j}")).collect::<Vec<_>>().join(" "))))),
+        case("set table 200 (just converted)", 500, |r, k, i| r.cmd(k, &args(&format!("sadd k{i} {}", (0..200).map(|j| format!("m{j}")).collect::<Vec<_>>().join(" "))))),
+        case("zset skiplist 200 (just converted)", 500, |r, k, i| r.cmd(k, &args(&format!("zadd k{i} {}", (0..200).map(|j| format!("{j} m{j}")).collect::<Vec<_>>().join(" "))))),
+        case("stream 10 entries", 3000, |r, k, i| {
+            for j in 0..10 {
+                r.cmd(k, &args(&format!("xadd k{i} {}-1 f v{j}", j + 1)));
+            }
+        }),
+        case("stream with deleted entries", 20, |r, k, i| {
+            for j in 0..1000 {
+                r.cmd(k, &args(&format!("xadd k{i} {}-1 name n{j} value {j}", j + 1)));
+            }
+            r.cmd(k, &args(&format!("xdel k{i} {}", (1..1000).step_by(3).map(|j| format!("{j}-1")).collect::<Vec<_>>().join(" "))));
+        }),
         case("HLL sparse", 5000, |r, k, i| r.cmd(k, &args(&format!("pfadd k{i} {}", (0..50).map(|j| format!("e{j}")).collect::<Vec<_>>().join(" "))))),
         case("HLL dense", 200, |r, k, i| {
             for c in 0..10 {
