@@ -38,11 +38,14 @@ fn args(s: &str) -> Vec<String> {
     s.split(' ').map(String::from).collect()
 }
 
+/// Builds key `i`.
+type Build = Box<dyn Fn(&mut Runner, &mut Keyspace, usize)>;
+
 /// A case: a name, how many keys, and the commands that build key `i`.
 struct Case {
     name: &'static str,
     keys: usize,
-    build: Box<dyn Fn(&mut Runner, &mut Keyspace, usize)>,
+    build: Build,
 }
 
 fn case(name: &'static str, keys: usize, build: impl Fn(&mut Runner, &mut Keyspace, usize) + 'static) -> Case {
@@ -73,8 +76,20 @@ fn measure(c: &Case, r: &mut Runner) -> (usize, usize, usize, String) {
     out
 }
 
+/// `n` words made by `f`, space-separated.
+fn list(n: usize, f: impl Fn(usize) -> String) -> String {
+    (0..n).map(f).collect::<Vec<_>>().join(" ")
+}
+
+/// Adds entries 1-1 .. n-1 to stream `k{i}`.
+fn xadds(r: &mut Runner, k: &mut Keyspace, i: usize, n: usize) {
+    for j in 1..=n {
+        r.cmd(k, &args(&format!("xadd k{i} {j}-1 name n{j} value {j}")));
+    }
+}
+
 fn s(n: usize, fill: char) -> String {
-    std::iter::repeat(fill).take(n).collect()
+    fill.to_string().repeat(n)
 }
 
 fn cases() -> Vec<Case> {
@@ -97,16 +112,16 @@ fn cases() -> Vec<Case> {
             r.cmd(k, &args(&format!("set {key} v")));
             r.cmd(k, &args(&format!("pexpire {key} 100000")));
         }),
-        case("list listpack 20", 5000, |r, k, i| r.cmd(k, &args(&format!("rpush k{i} {}", (0..20).map(|j| format!("elem{j}")).collect::<Vec<_>>().join(" "))))),
+        case("list listpack 20", 5000, |r, k, i| r.cmd(k, &args(&format!("rpush k{i} {}", list(20, |j| format!("elem{j}")))))),
         case("list quicklist 100k", 1, |r, k, i| {
             for c in 0..100 {
-                r.cmd(k, &args(&format!("rpush k{i} {}", (0..1000).map(|j| format!("element-{c}-{j}")).collect::<Vec<_>>().join(" "))));
+                r.cmd(k, &args(&format!("rpush k{i} {}", list(1000, |j| format!("element-{c}-{j}")))));
             }
         }),
         case("list quicklist compressed", 1, |r, k, i| {
             crate::config::set("list-compress-depth", 1);
             for c in 0..100 {
-                r.cmd(k, &args(&format!("rpush k{i} {}", (0..1000).map(|j| format!("element-{c}-{j}")).collect::<Vec<_>>().join(" "))));
+                r.cmd(k, &args(&format!("rpush k{i} {}", list(1000, |j| format!("element-{c}-{j}")))));
             }
             crate::config::set("list-compress-depth", 0);
         }),
@@ -115,48 +130,44 @@ fn cases() -> Vec<Case> {
                 r.cmd(k, &args(&format!("rpush k{i} {}", s(10000, 'x'))));
             }
         }),
-        case("hash listpack 10", 5000, |r, k, i| r.cmd(k, &args(&format!("hset k{i} {}", (0..10).map(|j| format!("field{j} value{j}")).collect::<Vec<_>>().join(" "))))),
+        case("hash listpack 10", 5000, |r, k, i| r.cmd(k, &args(&format!("hset k{i} {}", list(10, |j| format!("field{j} value{j}")))))),
         case("hash listpackex (field TTLs)", 5000, |r, k, i| {
-            r.cmd(k, &args(&format!("hset k{i} {}", (0..10).map(|j| format!("field{j} value{j}")).collect::<Vec<_>>().join(" "))));
+            r.cmd(k, &args(&format!("hset k{i} {}", list(10, |j| format!("field{j} value{j}")))));
             r.cmd(k, &args(&format!("hexpire k{i} 1000 fields 3 field1 field2 field3")));
         }),
         case("hash table 2000", 5, |r, k, i| {
             for c in 0..4 {
-                r.cmd(k, &args(&format!("hset k{i} {}", (0..500).map(|j| format!("field:{c}:{j} value-{j}")).collect::<Vec<_>>().join(" "))));
+                r.cmd(k, &args(&format!("hset k{i} {}", list(500, |j| format!("field:{c}:{j} value-{j}")))));
             }
         }),
         case("hash table, long values", 5, |r, k, i| {
-            r.cmd(k, &args(&format!("hset k{i} {}", (0..600).map(|j| format!("f{j} {}", s(100, 'v'))).collect::<Vec<_>>().join(" "))));
+            r.cmd(k, &args(&format!("hset k{i} {}", list(600, |j| format!("f{j} {}", s(100, 'v'))))));
         }),
         case("hash table with field TTLs", 5, |r, k, i| {
-            r.cmd(k, &args(&format!("hset k{i} {}", (0..2000).map(|j| format!("field:{j} value-{j}")).collect::<Vec<_>>().join(" "))));
-            r.cmd(k, &args(&format!("hexpire k{i} 1000 fields 1000 {}", (0..1000).map(|j| format!("field:{j}")).collect::<Vec<_>>().join(" "))));
+            r.cmd(k, &args(&format!("hset k{i} {}", list(2000, |j| format!("field:{j} value-{j}")))));
+            r.cmd(k, &args(&format!("hexpire k{i} 1000 fields 1000 {}", list(1000, |j| format!("field:{j}")))));
         }),
-        case("set intset 100", 5000, |r, k, i| r.cmd(k, &args(&format!("sadd k{i} {}", (0..100).map(|j| (j * 7).to_string()).collect::<Vec<_>>().join(" "))))),
-        case("set listpack 50", 5000, |r, k, i| r.cmd(k, &args(&format!("sadd k{i} {}", (0..50).map(|j| format!("m{j}")).collect::<Vec<_>>().join(" "))))),
+        case("set intset 100", 5000, |r, k, i| r.cmd(k, &args(&format!("sadd k{i} {}", list(100, |j| (j * 7).to_string()))))),
+        case("set listpack 50", 5000, |r, k, i| r.cmd(k, &args(&format!("sadd k{i} {}", list(50, |j| format!("m{j}")))))),
         case("set table 5000", 4, |r, k, i| {
             for c in 0..10 {
-                r.cmd(k, &args(&format!("sadd k{i} {}", (0..500).map(|j| format!("member:{c}:{j}")).collect::<Vec<_>>().join(" "))));
+                r.cmd(k, &args(&format!("sadd k{i} {}", list(500, |j| format!("member:{c}:{j}")))));
             }
         }),
         case("set table, long members", 4, |r, k, i| {
-            r.cmd(k, &args(&format!("sadd k{i} {}", (0..3000).map(|j| format!("a-member-longer-than-22-bytes:{j}")).collect::<Vec<_>>().join(" "))));
+            r.cmd(k, &args(&format!("sadd k{i} {}", list(3000, |j| format!("a-member-longer-than-22-bytes:{j}")))));
         }),
-        case("zset listpack 50", 5000, |r, k, i| r.cmd(k, &args(&format!("zadd k{i} {}", (0..50).map(|j| format!("{j} m{j}")).collect::<Vec<_>>().join(" "))))),
+        case("zset listpack 50", 5000, |r, k, i| r.cmd(k, &args(&format!("zadd k{i} {}", list(50, |j| format!("{j} m{j}")))))),
         case("zset skiplist 5000", 4, |r, k, i| {
             for c in 0..10 {
-                r.cmd(k, &args(&format!("zadd k{i} {}", (0..500).map(|j| format!("{} member:{c}:{j}", j * 13 % 997)).collect::<Vec<_>>().join(" "))));
+                r.cmd(k, &args(&format!("zadd k{i} {}", list(500, |j| format!("{} member:{c}:{j}", j * 13 % 997)))));
             }
         }),
         case("stream 1000 entries", 20, |r, k, i| {
-            for j in 0..1000 {
-                r.cmd(k, &args(&format!("xadd k{i} {}-1 name n{j} value {j}", j + 1)));
-            }
+            xadds(r, k, i, 1000);
         }),
         case("stream + groups, PELs", 10, |r, k, i| {
-            for j in 0..2000 {
-                r.cmd(k, &args(&format!("xadd k{i} {}-1 name n{j} value {j}", j + 1)));
-            }
+            xadds(r, k, i, 2000);
             for g in 0..3 {
                 r.cmd(k, &args(&format!("xgroup create k{i} g{g} 0")));
                 for c in 0..4 {
@@ -164,25 +175,23 @@ fn cases() -> Vec<Case> {
                 }
             }
         }),
-        case("list quicklist 300 (2 nodes)", 500, |r, k, i| r.cmd(k, &args(&format!("rpush k{i} {}", (0..300).map(|j| format!("element-{j}-padding-padding-padding")).collect::<Vec<_>>().join(" "))))),
-        case("hash table 600 (just converted)", 200, |r, k, i| r.cmd(k, &args(&format!("hset k{i} {}", (0..600).map(|j| format!("f{j} v{j}")).collect::<Vec<_>>().join(" "))))),
-        case("set table 200 (just converted)", 500, |r, k, i| r.cmd(k, &args(&format!("sadd k{i} {}", (0..200).map(|j| format!("m{j}")).collect::<Vec<_>>().join(" "))))),
-        case("zset skiplist 200 (just converted)", 500, |r, k, i| r.cmd(k, &args(&format!("zadd k{i} {}", (0..200).map(|j| format!("{j} m{j}")).collect::<Vec<_>>().join(" "))))),
+        case("list quicklist 300 (2 nodes)", 500, |r, k, i| r.cmd(k, &args(&format!("rpush k{i} {}", list(300, |j| format!("element-{j}-padding-padding-padding")))))),
+        case("hash table 600 (just converted)", 200, |r, k, i| r.cmd(k, &args(&format!("hset k{i} {}", list(600, |j| format!("f{j} v{j}")))))),
+        case("set table 200 (just converted)", 500, |r, k, i| r.cmd(k, &args(&format!("sadd k{i} {}", list(200, |j| format!("m{j}")))))),
+        case("zset skiplist 200 (just converted)", 500, |r, k, i| r.cmd(k, &args(&format!("zadd k{i} {}", list(200, |j| format!("{j} m{j}")))))),
         case("stream 10 entries", 3000, |r, k, i| {
             for j in 0..10 {
                 r.cmd(k, &args(&format!("xadd k{i} {}-1 f v{j}", j + 1)));
             }
         }),
         case("stream with deleted entries", 20, |r, k, i| {
-            for j in 0..1000 {
-                r.cmd(k, &args(&format!("xadd k{i} {}-1 name n{j} value {j}", j + 1)));
-            }
+            xadds(r, k, i, 1000);
             r.cmd(k, &args(&format!("xdel k{i} {}", (1..1000).step_by(3).map(|j| format!("{j}-1")).collect::<Vec<_>>().join(" "))));
         }),
-        case("HLL sparse", 5000, |r, k, i| r.cmd(k, &args(&format!("pfadd k{i} {}", (0..50).map(|j| format!("e{j}")).collect::<Vec<_>>().join(" "))))),
+        case("HLL sparse", 5000, |r, k, i| r.cmd(k, &args(&format!("pfadd k{i} {}", list(50, |j| format!("e{j}")))))),
         case("HLL dense", 200, |r, k, i| {
             for c in 0..10 {
-                r.cmd(k, &args(&format!("pfadd k{i} {}", (0..500).map(|j| format!("e{c}:{j}")).collect::<Vec<_>>().join(" "))));
+                r.cmd(k, &args(&format!("pfadd k{i} {}", list(500, |j| format!("e{c}:{j}")))));
             }
         }),
     ];
