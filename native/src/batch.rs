@@ -187,6 +187,14 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
     let cap = LOG_CAP.load(Ordering::Relaxed);
     assert!(!log_ptr.is_null(), "batch log not registered");
     let log = unsafe { std::slice::from_raw_parts_mut(log_ptr, LOG_HEADER + cap * LOG_FIELDS) };
+    run_logged(ks, db, input, from, buf, pos, limit, log)
+}
+
+/// `run` with its own log: a header and as many entries as `log` holds (the
+/// read loop's batches log into one turn log, one such segment each).
+#[allow(clippy::too_many_arguments)]
+pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u8], pos: usize, limit: usize, log: &mut [f64]) -> usize {
+    let cap = (log.len() - LOG_HEADER) / LOG_FIELDS;
     let guard = TABLE.read().unwrap();
     let map = guard.as_ref().expect("batch table not registered");
     let max_bulk = crate::config::get().proto_max_bulk_len.max(0) as u64;
