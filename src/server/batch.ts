@@ -79,8 +79,16 @@ export class BatchPath {
    */
   loopAllows(): boolean {
     const s = this.server;
-    return this.serverState() && !s.eviction.active && !s.config.bool("appendonly");
+    if (this.aofOn === null) {
+      this.aofOn = s.config.bool("appendonly");
+      s.config.onChange((name) => {
+        if (name === "appendonly") this.aofOn = s.config.bool(name);
+      });
+    }
+    return !this.aofOn && !s.eviction.active && this.serverState();
   }
+  /** appendonly, kept as it changes (null until loopAllows is first asked). */
+  private aofOn: boolean | null = null;
 
   /**
    * Accounts for a batch the read loop ran for `client` over `input`: `n`

@@ -428,7 +428,8 @@ export class Server {
   private markForLoop(client: Client): void {
     const nr = this.nativeReads;
     if (nr === null || client.readSlot < 0) return;
-    this.loopState();
+    // While the server refuses the loop, the client's own flag is only cleared: set, it could outlive its reasons.
+    if (!this.loopState()) return nr.mark(client, false);
     const parser = client.parser;
     nr.mark(
       client,
@@ -448,14 +449,16 @@ export class Server {
   }
 
   /** The server's word to the read loop (batch.ts loopAllows); a change of ACL rules stops every client's batches there. */
-  private loopState(): void {
+  private loopState(): boolean {
     const nr = this.nativeReads;
-    if (nr === null) return;
+    if (nr === null) return false;
     if (this.aclSeen !== aclRules.changes) {
       this.aclSeen = aclRules.changes;
       nr.unmarkAll(this.clients.values());
     }
-    nr.serverAllows(this.batchPath.loopAllows());
+    const on = this.batchPath.loopAllows();
+    nr.serverAllows(on);
+    return on;
   }
   private aclSeen = -1;
 

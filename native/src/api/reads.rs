@@ -358,6 +358,11 @@ impl Turn {
         if b.flags_len == 0 || unsafe { *b.flags } != 1 {
             return None;
         }
+        // Someone needs every change (keyspace events, WATCH, tracking, blocked clients): the
+        // engine's own listen bits say so at once, whoever turned them on.
+        if crate::keyspace::ks().shared.listen() & (crate::state::LISTEN_RECORD | crate::state::LISTEN_KEYMISS) != 0 {
+            return None;
+        }
         Some(Turn { out_used: 0, log_used: 0, on: true, saved: None })
     }
 
