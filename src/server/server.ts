@@ -341,6 +341,8 @@ export class Server {
     // Held (postponed, blocked, output waiting): the input waits in the parser.
     queryBufferBeforeRun(client, lenBefore, bulkBefore);
     if (!runNow) {
+      // Input waiting in the parser: the read loop must not run a later read of the client before it.
+      if (client.readSlot >= 0) this.nativeReads!.mark(client, false);
       parser.peekBigBulk(BIG_ARG);
       if (!client.outputWait) this.resume(client);
     }
