@@ -222,6 +222,69 @@ describe("the batch path in the read loop", () => {
     c.close();
   });
 
+  it("runs in the client's db and RESP version, and not while its replies are off", async () => {
+    const c = await marked();
+    expect(await c.call("SELECT", "5")).toBe("+OK\r\n");
+    expect(await c.call("HELLO", "3")).toMatch(/^%/);
+    let before = loop();
+    c.write(cmds(["HSET", "rl:h5", "f", "v"], ["HGETALL", "rl:h5"]));
+    expect(await replies(c, 2)).toEqual([":1\r\n", "%1\r\n$1\r\nf\r\n$1\r\nv\r\n"]);
+    expect(loop() - before).toBe(2);
+    expect(await admin.call("EXISTS", "rl:h5")).toBe(":0\r\n");
+    c.send("CLIENT", "REPLY", "OFF");
+    before = loop();
+    c.write(cmds(["SET", "rl:off", "1"], ["INCR", "rl:off"]));
+    c.write(cmds(["CLIENT", "REPLY", "ON"]));
+    expect(await c.reply()).toBe("+OK\r\n");
+    expect(loop()).toBe(before);
+    expect(await c.call("GET", "rl:off")).toBe("$1\r\n2\r\n");
+    c.close();
+  });
+
+  it("propagates what it ran by the command's bytes, an expired key's DEL first", async () => {
+    const units: string[] = [];
+    const stop = srv.server.writePath.onPropagate((ops) => units.push(ops.map((o) => `${o.db}:${o.argv.map(String).join(" ")}`).join(" | ")));
+    try {
+      await admin.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+      await admin.call("SET", "rl:gone", "v", "PX", "1");
+      await sleep(5);
+      const c = await marked();
+      units.length = 0;
+      const before = loop();
+      c.write(cmds(["SET", "rl:p1", "a"], ["GET", "rl:gone"], ["INCR", "rl:p2"], ["GET", "rl:p1"]));
+      expect(await replies(c, 4)).toEqual(["+OK\r\n", "$-1\r\n", ":1\r\n", "$1\r\na\r\n"]);
+      expect(loop() - before).toBeGreaterThanOrEqual(2);
+      expect(units).toEqual(["0:SET rl:p1 a", "0:DEL rl:gone", "0:INCR rl:p2"]);
+      c.close();
+    } finally {
+      stop();
+      await admin.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
+  });
+
+  it("stays off with the AOF on or maxmemory set", async () => {
+    const c = await marked();
+    for (const [name, on, off] of [
+      ["appendonly", "yes", "no"],
+      ["maxmemory", "1gb", "0"],
+    ]) {
+      expect(await admin.call("CONFIG", "SET", name, on)).toBe("+OK\r\n");
+      try {
+        await c.call("PING");
+        const before = loop();
+        expect(await c.call("SET", "rl:cfg", name)).toBe("+OK\r\n");
+        expect(loop(), name).toBe(before);
+      } finally {
+        await admin.call("CONFIG", "SET", name, off);
+      }
+      await c.call("PING");
+      const before = loop();
+      expect(await c.call("GET", "rl:cfg")).toBe(`$${name.length}\r\n${name}\r\n`);
+      expect(loop() - before, name).toBe(1);
+    }
+    c.close();
+  });
+
   it("survives a client that goes away mid-pipeline", async () => {
     for (let k = 0; k < 5; k++) {
       const c = await marked();
