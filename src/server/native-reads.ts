@@ -44,8 +44,10 @@ let refusing = 0;
 
 /** One read the loop's batch path ran, or began: what the owner accounts for. */
 export interface LoopBatch {
-  /** The read (a view valid only during the turn's call); the batch ran input[0, consumed). */
+  /** The turn's reads (valid only during the turn's call; the log's offsets are into it): this one is input[at, at + length), the batch ran its first `consumed` bytes. */
   input: Buffer;
+  at: number;
+  length: number;
   consumed: number;
   log: Float64Array;
   /** Where its log segment starts in `log`. */
@@ -56,8 +58,10 @@ export interface LoopBatch {
   outEnd: number;
   sent: number;
   bits: number;
+  /** Date.now() for the turn (read once). */
+  now: number;
 }
-const loopBatch: LoopBatch = { input: ARENA, consumed: 0, log: TURN_LOG, logAt: 0, reply: TURN_REPLY, outStart: 0, outEnd: 0, sent: 0, bits: 0 };
+const loopBatch: LoopBatch = { input: ARENA, at: 0, length: 0, consumed: 0, log: TURN_LOG, logAt: 0, reply: TURN_REPLY, outStart: 0, outEnd: 0, sent: 0, bits: 0, now: 0 };
 
 export interface ReadOwner {
   /** A read the loop's batch path ran (the first `b.consumed` bytes): accounting, unsent replies. */
@@ -88,21 +92,25 @@ function onTurn(count: number): void {
   const ev = EVENTS;
   // First what the loop ran: those commands ran before anything of this call does.
   let rests = false;
+  let now = 0;
   for (let i = 0; i < count; i++) {
     const at = i * EVENT_FIELDS;
     if (ev[at + 1] !== EV_BATCH) continue;
+    if (now === 0) now = Date.now();
     const entry = slots[ev[at]];
     if (entry === undefined || entry.client.closed) continue;
     const b = loopBatch;
-    b.input = ARENA.subarray(ev[at + 2], ev[at + 2] + ev[at + 3]);
+    b.at = ev[at + 2];
+    b.length = ev[at + 3];
     b.consumed = ev[at + 4];
     b.logAt = ev[at + 5];
     b.outStart = ev[at + 6];
     b.outEnd = ev[at + 7];
     b.sent = ev[at + 8];
     b.bits = ev[at + 9];
+    b.now = now;
     entry.owner.onBatch(entry.client, b);
-    if (b.consumed < b.input.length) rests = true;
+    if (b.consumed < b.length) rests = true;
   }
   for (let i = 0; i < count; i++) {
     const at = i * EVENT_FIELDS;

@@ -388,9 +388,8 @@ export class Server {
    */
   private onLoopBatch(client: Client, b: LoopBatch): void {
     if (client.closed) return;
-    const now = Date.now();
     this.stats.netInputBytes += b.consumed;
-    client.lastInteraction = now;
+    client.lastInteraction = b.now;
     if ((b.bits & EVB_PANICKED) !== 0) this.log.warning("Batch of commands failed: a native panic in the read loop");
     queryBufferBeforeRun(client, 0, -1);
     const r = b.reply;
@@ -417,7 +416,7 @@ export class Server {
       sendTo(client.socket, client.fd, out.view());
       this.checkOutputLimits(client, true);
     } else if (client.softLimitSince !== 0) client.softLimitSince = 0;
-    if (b.consumed === b.input.length) queryBufferRead(client, b.consumed, 0, -1, 0);
+    if (b.consumed === b.length) queryBufferRead(client, b.consumed, 0, -1, 0);
   }
 
   /**

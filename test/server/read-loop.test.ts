@@ -285,6 +285,40 @@ describe("the batch path in the read loop", () => {
     c.close();
   });
 
+  it("runs with the turn's clock and the client's NO-TOUCH", async () => {
+    const c = await marked();
+    await admin.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+    try {
+      await admin.call("SET", "rl:exp", "v", "PX", "30");
+      await sleep(60);
+      // Nothing has entered the engine since the SET: the loop must read the clock itself.
+      const before = loop();
+      expect(await c.call("GET", "rl:exp")).toBe("$-1\r\n");
+      expect(loop() - before).toBe(1);
+    } finally {
+      await admin.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
+    await admin.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu");
+    try {
+      await admin.call("SET", "rl:lfu", "v");
+      const freq = async () => admin.call("OBJECT", "FREQ", "rl:lfu");
+      const f0 = await freq();
+      expect(await c.call("CLIENT", "NO-TOUCH", "ON")).toBe("+OK\r\n");
+      c.write(cmds(...Array.from({ length: 20 }, () => ["GET", "rl:lfu"])));
+      await replies(c, 20);
+      expect(await freq()).toBe(f0);
+      expect(await c.call("CLIENT", "NO-TOUCH", "OFF")).toBe("+OK\r\n");
+      const before = loop();
+      c.write(cmds(...Array.from({ length: 20 }, () => ["GET", "rl:lfu"])));
+      await replies(c, 20);
+      expect(loop() - before).toBe(20);
+      expect(await freq()).not.toBe(f0);
+    } finally {
+      await admin.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    }
+    c.close();
+  });
+
   it("survives a client that goes away mid-pipeline", async () => {
     for (let k = 0; k < 5; k++) {
       const c = await marked();

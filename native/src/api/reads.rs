@@ -298,8 +298,9 @@ fn fill(r: &mut Reader) -> usize {
             let at = used;
             used += got as usize;
             if let (Some(t), Some(b)) = (turn.as_mut(), r.batching.as_ref()) {
-                let input = unsafe { std::slice::from_raw_parts(r.arena.add(at), got as usize) };
-                if let Some(fields) = t.batch(b, slot, fd, input) {
+                // The arena up to the end of this read: the log's offsets are the arena's (JavaScript needs no view per read).
+                let input = unsafe { std::slice::from_raw_parts(r.arena, at + got as usize) };
+                if let Some(fields) = t.batch(b, slot, fd, input, at) {
                     unsafe {
                         let e = r.events.add(count * EV_FIELDS);
                         *e = slot;
@@ -366,11 +367,11 @@ impl Turn {
         Some(Turn { out_used: 0, log_used: 0, on: true, saved: None })
     }
 
-    /// Runs the batch path over `input`, a read of client `slot` (socket
-    /// `fd`), when TypeScript marked it eligible: the EV_BATCH fields after
-    /// the read's offset and length, or None (nothing ran: the read goes to
-    /// JavaScript as it is).
-    fn batch(&mut self, b: &Batching, slot: u32, fd: c_int, input: &[u8]) -> Option<[u32; 6]> {
+    /// Runs the batch path over `input[from..]`, a read of client `slot`
+    /// (socket `fd`), when TypeScript marked it eligible: the EV_BATCH fields
+    /// after the read's offset and length (what it consumed counted from
+    /// `from`), or None (nothing ran: the read goes to JavaScript as it is).
+    fn batch(&mut self, b: &Batching, slot: u32, fd: c_int, input: &[u8], from: usize) -> Option<[u32; 6]> {
         use crate::batch::{LOG_COUNT, LOG_FIELDS, LOG_HEADER, LOG_IN, LOG_OUT, LOG_SPILLED};
         use crate::state::{NOW_MS, NO_TOUCH, RESP};
         if !self.on {
@@ -398,11 +399,13 @@ impl Turn {
         }
         ks.shared.set(RESP, flags[base + 2] as f64);
         ks.shared.set(NO_TOUCH, flags[base + 3] as f64);
+        // ks() took the clock and NO-TOUCH before they were set: again, as each entry into the engine does.
+        ks.sync_from_shared();
         let db = flags[base + 1].max(0) as usize;
         let out = unsafe { std::slice::from_raw_parts_mut(b.out, b.out_len) };
         let log = unsafe { std::slice::from_raw_parts_mut(b.log.add(self.log_used), b.log_len - self.log_used) };
         let (out_start, limit) = (self.out_used, b.out_len - OUT_ROOM_MIN / 2);
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, 0, out, out_start, limit, &mut *log)));
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log)));
         let n = log[LOG_COUNT] as usize;
         let mut bits = 0;
         if ran.is_err() {
@@ -412,7 +415,7 @@ impl Turn {
         if n == 0 {
             return None;
         }
-        let (consumed, out_end) = (log[LOG_IN] as usize, log[LOG_OUT] as usize);
+        let (consumed, out_end) = (log[LOG_IN] as usize - from, log[LOG_OUT] as usize);
         if log[LOG_SPILLED] != 0.0 {
             bits |= EVB_SPILLED;
             self.on = false;
