@@ -395,9 +395,16 @@ export class Server {
     const r = b.reply;
     r.pos = b.outEnd;
     const owns = (b.bits & EVB_RECORDS) !== 0;
-    this.batchPath.accountLoop(client, b.input, r, b.log, b.logAt, owns);
-    // Not propagating: what the last command recorded is drained as the next call() would.
-    if (owns && this.writePath.hasRecords()) this.writePath.drain(client);
+    // The running client, as while its input runs: what it propagates moves its replication offset (WAIT's woff).
+    const prev = this.current;
+    this.current = client;
+    try {
+      this.batchPath.accountLoop(client, b.input, r, b.log, b.logAt, owns);
+      // Not propagating: what the last command recorded is drained as the next call() would.
+      if (owns && this.writePath.hasRecords()) this.writePath.drain(client);
+    } finally {
+      this.current = prev;
+    }
     const bytes = b.outEnd - b.outStart;
     client.lastBatchBytes = bytes;
     this.stats.netOutputBytes += bytes;

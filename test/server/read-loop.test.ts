@@ -241,24 +241,20 @@ describe("the batch path in the read loop", () => {
     c.close();
   });
 
-  it("propagates what it ran by the command's bytes, an expired key's DEL first", async () => {
+  it("propagates what it ran by the command's bytes, one unit per command", async () => {
     const units: string[] = [];
     const stop = srv.server.writePath.onPropagate((ops) => units.push(ops.map((o) => `${o.db}:${o.argv.map(String).join(" ")}`).join(" | ")));
     try {
-      await admin.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
-      await admin.call("SET", "rl:gone", "v", "PX", "1");
-      await sleep(5);
       const c = await marked();
       units.length = 0;
       const before = loop();
-      c.write(cmds(["SET", "rl:p1", "a"], ["GET", "rl:gone"], ["INCR", "rl:p2"], ["GET", "rl:p1"]));
-      expect(await replies(c, 4)).toEqual(["+OK\r\n", "$-1\r\n", ":1\r\n", "$1\r\na\r\n"]);
-      expect(loop() - before).toBeGreaterThanOrEqual(2);
-      expect(units).toEqual(["0:SET rl:p1 a", "0:DEL rl:gone", "0:INCR rl:p2"]);
+      c.write(cmds(["SET", "rl:p1", "a"], ["GET", "rl:p1"], ["INCR", "rl:p2"], ["RPOP", "rl:none"], ["HSET", "rl:p3", "f", "v"]));
+      expect(await replies(c, 5)).toEqual(["+OK\r\n", "$1\r\na\r\n", ":1\r\n", "$-1\r\n", ":1\r\n"]);
+      expect(loop() - before).toBe(5);
+      expect(units).toEqual(["0:SET rl:p1 a", "0:INCR rl:p2", "0:HSET rl:p3 f v"]);
       c.close();
     } finally {
       stop();
-      await admin.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
     }
   });
 
@@ -331,5 +327,27 @@ describe("the batch path in the read loop", () => {
     await waitFor(async () => (await clients()).length <= 2);
     expect(await clients()).toHaveLength(2);
     c.close();
+  });
+
+  it("moves the client's replication offset: WAIT waits for what the loop ran", async () => {
+    // A replica that acknowledges the stream as it stands now, and nothing later.
+    await admin.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
+    const replica = await RawConn.open(srv.port);
+    replica.send("PSYNC", "?", "-1");
+    expect(await replica.reply()).toMatch(/^\+FULLRESYNC/);
+    try {
+      expect(await waitFor(async () => /slave0:.*state=online/.test(await admin.call("INFO", "replication")))).toBe(true);
+      const offset = /master_repl_offset:(\d+)/.exec(await admin.call("INFO", "replication"))![1];
+      replica.send("REPLCONF", "ACK", offset);
+      const c = await marked();
+      expect(await c.call("WAIT", "1", "5000")).toBe(":1\r\n");
+      const before = loop();
+      expect(await c.call("SET", "rl:wait", "1")).toBe("+OK\r\n");
+      expect(loop() - before).toBe(1);
+      expect(await c.call("WAIT", "1", "50")).toBe(":0\r\n");
+      c.close();
+    } finally {
+      replica.close();
+    }
   });
 });

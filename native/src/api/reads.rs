@@ -351,6 +351,38 @@ struct Turn {
     on: bool,
     /// RESP and NO-TOUCH as JavaScript left them; the clock set once.
     saved: Option<(f64, f64)>,
+    /// The time-stamp counter's rate (µs per stamp) measured across turns, once known.
+    usec_per_stamp: Option<f64>,
+}
+
+thread_local! {
+    /// Where the last measure of the time-stamp counter's rate began (monotonic clock, stamp), and the rate.
+    static STAMP_RATE: std::cell::Cell<(Option<std::time::Instant>, u64, f64)> = const { std::cell::Cell::new((None, 0, 0.0)) };
+}
+
+/// The time-stamp counter's µs per stamp, measured over at least 10 ms between
+/// turns with batches (one clock read per such turn instead of two per batch); None until measured.
+fn stamp_rate() -> Option<f64> {
+    let now = std::time::Instant::now();
+    let s = crate::batch::stamp();
+    STAMP_RATE.with(|c| {
+        let (base, s0, rate) = c.get();
+        match base {
+            None => c.set((Some(now), s, rate)),
+            Some(b) => {
+                let us = now.duration_since(b).as_nanos() as f64 / 1000.0;
+                if us >= 10_000.0 && s > s0 {
+                    c.set((Some(now), s, us / (s - s0) as f64));
+                }
+            }
+        }
+        let rate = c.get().2;
+        if rate > 0.0 {
+            Some(rate)
+        } else {
+            None
+        }
+    })
 }
 
 impl Turn {
@@ -364,7 +396,7 @@ impl Turn {
         if crate::keyspace::ks().shared.listen() & (crate::state::LISTEN_RECORD | crate::state::LISTEN_KEYMISS) != 0 {
             return None;
         }
-        Some(Turn { out_used: 0, log_used: 0, on: true, saved: None })
+        Some(Turn { out_used: 0, log_used: 0, on: true, saved: None, usec_per_stamp: None })
     }
 
     /// Runs the batch path over `input[from..]`, a read of client `slot`
@@ -396,6 +428,7 @@ impl Turn {
             self.saved = Some((ks.shared.get(RESP), ks.shared.get(NO_TOUCH)));
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
             ks.shared.set(NOW_MS, now as f64);
+            self.usec_per_stamp = stamp_rate();
         }
         ks.shared.set(RESP, flags[base + 2] as f64);
         ks.shared.set(NO_TOUCH, flags[base + 3] as f64);
@@ -405,7 +438,7 @@ impl Turn {
         let out = unsafe { std::slice::from_raw_parts_mut(b.out, b.out_len) };
         let log = unsafe { std::slice::from_raw_parts_mut(b.log.add(self.log_used), b.log_len - self.log_used) };
         let (out_start, limit) = (self.out_used, b.out_len - OUT_ROOM_MIN / 2);
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log)));
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp)));
         let n = log[LOG_COUNT] as usize;
         let mut bits = 0;
         if ran.is_err() {
