@@ -43,9 +43,28 @@ export function setNoTouch(on: boolean): void {
 export function setObey(on: boolean): void {
   slots[OBEY] = on ? 1 : 0;
 }
+/** The expiry mode replication asks for, and whether a pause holds expiry back. */
+let replicaExpiry: 0 | 1 | 2 | 3 = 0;
+let expiryPaused = false;
+
 /** Expiry on a replica (native/src/state.rs REPLICA_EXPIRY): 0 a primary, 1 a read-only replica, 2 its primary's commands, 3 a writable replica. */
 export function setReplicaExpiry(mode: 0 | 1 | 2 | 3): void {
-  slots[REPLICA_EXPIRY] = mode;
+  replicaExpiry = mode;
+  writeExpiry();
+}
+
+/**
+ * A write pause (CLIENT PAUSE, FAILOVER) holds expiry as Redis's PAUSE_ACTION_EXPIRE:
+ * past-due keys read as missing but are not deleted (mode 1), except for a primary's
+ * own commands on a replica.
+ */
+export function setExpiryPaused(on: boolean): void {
+  expiryPaused = on;
+  writeExpiry();
+}
+
+function writeExpiry(): void {
+  slots[REPLICA_EXPIRY] = expiryPaused && replicaExpiry !== 2 ? 1 : replicaExpiry;
 }
 /** The RESP version of the client about to run a command: the engine writes replies in its shapes. */
 /** The reply size past which commands replying in a loop stop (0: none): the running client's output limit (state.rs REPLY_CAP). */

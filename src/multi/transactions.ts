@@ -12,6 +12,7 @@
  * transaction costs ~250 ns; a "multi" entry in `client.flags` cost ~60).
  */
 import { CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
+import { effectiveSpec } from "../scripting/command-flags.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import { DIRTY_CAS, WatchTable } from "./watch.js";
@@ -64,8 +65,10 @@ export class Transactions {
     const i = client.multiCount++;
     tx.specs[i] = spec;
     tx.argvs[i] = argv;
-    if ((spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) client.multiWrites = true;
-    if (!spec.flags.includes("stale")) client.multiNotStale = true;
+    // The transaction's flags sum its commands' as dispatch judges them (a script by its declared flags).
+    const judged = effectiveSpec(spec, argv);
+    if ((judged.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0) client.multiWrites = true;
+    if (!judged.flags.includes("stale")) client.multiNotStale = true;
   }
 
   /** A command was refused while queueing (Redis's flagTransaction). */

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import net from "node:net";
 import { Acl } from "../acl/acl.js";
 import { CMD_NO_AUTH, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
+import { effectiveSpec } from "../scripting/command-flags.js";
 import { buildCommandTable } from "../commands/index.js";
 import { installIntrospection } from "../commands/introspection.js";
 import { Config } from "../config/config.js";
@@ -958,6 +959,7 @@ export class Server {
       this.pauseEnd = this.clientPauseEnd > Date.now() ? this.clientPauseEnd : 0;
       if (this.pauseEnd === 0) this.unpause();
     }
+    engine.server.setExpiryPaused(this.pauseEnd !== 0);
   }
   /** CLIENT PAUSE's end time while FAILOVER's hold is on too. */
   private clientPauseEnd = 0;
@@ -972,6 +974,7 @@ export class Server {
     this.pauseAll = all || wasAll;
     if (endMs > this.clientPauseEnd) this.clientPauseEnd = endMs;
     if (endMs > this.pauseEnd) this.pauseEnd = endMs;
+    engine.server.setExpiryPaused(true);
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     this.pauseTimer = setTimeout(() => {
       if (this.failoverHold) this.unpause();
@@ -984,6 +987,7 @@ export class Server {
     this.pauseEnd = this.failoverHold ? Number.MAX_SAFE_INTEGER : 0;
     this.pauseAll = false;
     this.clientPauseEnd = 0;
+    engine.server.setExpiryPaused(this.pauseEnd !== 0);
     if (this.pauseTimer) {
       clearTimeout(this.pauseTimer);
       this.pauseTimer = null;
@@ -1009,7 +1013,8 @@ export class Server {
     if (!client.authenticated && (spec.bits & CMD_NO_AUTH) === 0) return false;
     if (this.pauseAll) return true;
     if (spec.name === "exec") return client.multiWrites;
-    return (spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0;
+    // A script is judged by its declared flags: a no-writes script runs during a write pause.
+    return (effectiveSpec(spec, argv).bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0;
   }
 
   /** Holds `argv` until the pause ends; the client counts as blocked meanwhile, as in Redis. */

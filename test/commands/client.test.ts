@@ -261,6 +261,60 @@ describe("CLIENT PAUSE", () => {
   });
 });
 
+describe("CLIENT PAUSE WRITE and scripts, and expiry", () => {
+  it("runs scripts that declare no-writes (EVAL, EVALSHA, FCALL, inside MULTI) and holds the others", async () => {
+    const admin = await RawConn.open(srv.port);
+    const c = await RawConn.open(srv.port);
+    const w = await RawConn.open(srv.port);
+    const lib = "#!lua name=pauselib\nredis.register_function{function_name='pf', callback=function() return 'ro' end, flags={'no-writes'}}";
+    expect(await admin.call("FUNCTION", "LOAD", "REPLACE", lib)).toBe("$8\r\npauselib\r\n");
+    const ro = "#!lua flags=no-writes\nreturn 'unique-pause-script'";
+    const sha = (await admin.call("SCRIPT", "LOAD", "#!lua flags=no-writes\nreturn 2")).split("\r\n")[1];
+    try {
+      expect(await admin.call("CLIENT", "PAUSE", "100000", "WRITE")).toBe("+OK\r\n");
+      expect(await c.call("EVAL", ro, "0")).toBe("$19\r\nunique-pause-script\r\n");
+      expect(await c.call("EVALSHA", sha, "0")).toBe(":2\r\n");
+      expect(await c.call("FCALL", "pf", "0")).toBe("$2\r\nro\r\n");
+      expect(await c.call("MULTI")).toBe("+OK\r\n");
+      expect(await c.call("EVAL", ro, "0")).toBe("+QUEUED\r\n");
+      expect(await c.call("EXEC")).toBe("*1\r\n$19\r\nunique-pause-script\r\n");
+      // A script without flags may write: held.
+      w.send("EVAL", "return 1", "0");
+      expect(await w.hasReplyWithin(100)).toBe(false);
+    } finally {
+      await admin.call("CLIENT", "UNPAUSE");
+    }
+    expect(await w.reply()).toBe(":1\r\n");
+    admin.close();
+    c.close();
+    w.close();
+  });
+
+  it("keeps past-due keys undeleted while writes are paused (read as missing), deletes them after", async () => {
+    const c = await RawConn.open(srv.port);
+    const expiredKeys = async () => Number(/expired_keys:(\d+)/.exec(await c.call("INFO", "stats"))![1]);
+    expect(await c.call("SELECT", "7")).toBe("+OK\r\n");
+    expect(await c.call("FLUSHDB")).toBe("+OK\r\n");
+    const before = await expiredKeys();
+    expect(await c.call("MULTI")).toBe("+OK\r\n");
+    await c.call("SET", "pe1", "v", "PX", "10");
+    await c.call("SET", "pe2", "v", "PX", "10");
+    await c.call("CLIENT", "PAUSE", "100000", "WRITE");
+    expect(await c.call("EXEC")).toBe("*3\r\n+OK\r\n+OK\r\n+OK\r\n");
+    try {
+      await waitFor(async () => (await c.call("GET", "pe1")) === "$-1\r\n" && (await c.call("GET", "pe2")) === "$-1\r\n");
+      expect(await c.call("DBSIZE")).toBe(":2\r\n");
+      expect(await expiredKeys()).toBe(before);
+    } finally {
+      await c.call("CLIENT", "UNPAUSE");
+    }
+    expect(await c.call("GET", "pe1")).toBe("$-1\r\n");
+    expect(await c.call("GET", "pe2")).toBe("$-1\r\n");
+    expect(await expiredKeys()).toBe(before + 2);
+    c.close();
+  });
+});
+
 describe("blocked clients (the hooks blocking commands use)", () => {
   it("holds a blocked client's later commands, CLIENT UNBLOCK calls its hook, resume() runs the rest in order", async () => {
     const admin = await RawConn.open(srv.port);
