@@ -7,6 +7,7 @@ import { CMD_NO_AUTH, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../co
 import { effectiveSpec } from "../scripting/command-flags.js";
 import { buildCommandTable } from "../commands/index.js";
 import { installIntrospection } from "../commands/introspection.js";
+import { addLatencySample } from "../commands/latency.js";
 import { Config } from "../config/config.js";
 import * as engine from "../engine/index.js";
 import { ProtocolError } from "../protocol/errors.js";
@@ -213,7 +214,11 @@ export class Server {
     engine.server.setClock(now);
     // Keys do not expire while writes are paused (expiring is a write).
     // Replicas leave expiry to their primary's DELs.
-    if (this.activeExpire && !this.isReplica && !this.isPaused()) engine.server.activeExpire(20000);
+    if (this.activeExpire && !this.isReplica && !this.isPaused()) {
+      const t0 = performance.now();
+      engine.server.activeExpire(20000);
+      addLatencySample(this, "expire-cycle", performance.now() - t0);
+    }
     if (this.writePath.hasRecords()) this.writePath.drain(null);
     // Tables being resized move 10k buckets per tick besides each write's share (~1 ms); not while
     // a forked child shares the pages (Redis's databasesCron: the moves would be copied on write).

@@ -2,6 +2,7 @@
 import type Redis from "ioredis";
 import { describe, expect, it } from "vitest";
 import { useNodis } from "../helpers/nodis.js";
+import { waitFor } from "../helpers/wait.js";
 
 let r: Redis;
 useNodis({ "enable-debug-command": "yes" }, { r: true }, (f) => ({ r } = f));
@@ -40,6 +41,22 @@ describe("LATENCY", () => {
     expect(await r.call("latency", "reset")).toBe(1);
     expect(await r.call("latency", "latest")).toEqual([]);
     await r.config("SET", "latency-monitor-threshold", "0");
+  });
+
+  it("records the active expire cycle that freed a big value as expire-cycle", async () => {
+    await r.call("eval", "for i=1,300000 do redis.call('sadd',KEYS[1],i) end", 1, "bigexp");
+    await r.config("SET", "latency-monitor-threshold", "1");
+    try {
+      await r.pexpire("bigexp", 20);
+      // Polled without touching the key: a lookup would expire it itself.
+      const events = async () => ((await r.call("latency", "latest")) as [string][]).map((e) => e[0]);
+      await waitFor(async () => (await events()).includes("expire-cycle"));
+      expect(await events()).toContain("expire-cycle");
+      expect(await r.call("object", "encoding", "bigexp")).toBe(null);
+    } finally {
+      await r.config("SET", "latency-monitor-threshold", "0");
+      await r.call("latency", "reset");
+    }
   });
 
   it("keeps per-command histograms: HISTOGRAM", async () => {
