@@ -179,7 +179,7 @@ mod tests {
     use super::*;
     #[test]
     fn malloc_usable_sizes() {
-        let want = [(1, 24), (24, 24), (25, 40), (40, 40), (41, 56), (104, 104), (105, 120)];
+        let want = [(1, 8), (24, 24), (25, 32), (40, 40), (41, 48), (104, 104), (105, 112)];
         for (n, c) in want {
             assert_eq!(usable_size(n), c, "{n}");
         }
