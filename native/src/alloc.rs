@@ -1,7 +1,7 @@
 //! The addon's allocator: jemalloc (as Redis ships with), under a counting
-//! wrapper. `used_memory` is the exact number of bytes the addon has asked for
-//! and not yet freed (requested sizes, like zmalloc without its per-chunk
-//! overhead): one relaxed atomic add per allocation. jemalloc itself answers
+//! wrapper. `used_memory` is the exact number of bytes the addon holds: each
+//! allocation counts its size class (nallocx, what zmalloc counts with
+//! malloc_usable_size), one relaxed atomic add per allocation. jemalloc itself answers
 //! for what those bytes really occupy (INFO's allocator_* fields, MEMORY
 //! MALLOC-STATS), gives freed pages back (its decay, MEMORY PURGE, the cron's
 //! purge after big frees), and its size classes are what MEMORY USAGE counts.
@@ -34,27 +34,36 @@ fn flags(size: usize, align: usize) -> c_int {
     }
 }
 
+/// The bytes an allocation of `size` with mallocx flags `f` counts: its size
+/// class. Alloc and dealloc compute it from the same layout, so the count never drifts.
+#[inline]
+fn counted(size: usize, f: c_int) -> usize {
+    // SAFETY: nallocx only computes a size class.
+    unsafe { je::nallocx(size, f) }
+}
+
 unsafe impl GlobalAlloc for Counting {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let f = flags(layout.size(), layout.align());
         let p = if f == 0 { je::malloc(layout.size()) } else { je::mallocx(layout.size(), f) } as *mut u8;
         if !p.is_null() {
-            ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+            ALLOCATED.fetch_add(counted(layout.size(), f), Ordering::Relaxed);
         }
         p
     }
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        je::sdallocx(ptr as *mut c_void, layout.size(), flags(layout.size(), layout.align()));
-        ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
+        let f = flags(layout.size(), layout.align());
+        je::sdallocx(ptr as *mut c_void, layout.size(), f);
+        ALLOCATED.fetch_sub(counted(layout.size(), f), Ordering::Relaxed);
     }
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let f = flags(layout.size(), layout.align());
         let p = if f == 0 { je::calloc(1, layout.size()) } else { je::mallocx(layout.size(), f | je::MALLOCX_ZERO) } as *mut u8;
         if !p.is_null() {
-            ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+            ALLOCATED.fetch_add(counted(layout.size(), f), Ordering::Relaxed);
         }
         p
     }
@@ -63,8 +72,8 @@ unsafe impl GlobalAlloc for Counting {
         let f = flags(new_size, layout.align());
         let p = if f == 0 { je::realloc(ptr as *mut c_void, new_size) } else { je::rallocx(ptr as *mut c_void, new_size, f) } as *mut u8;
         if !p.is_null() {
-            ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
-            ALLOCATED.fetch_add(new_size, Ordering::Relaxed);
+            ALLOCATED.fetch_sub(counted(layout.size(), flags(layout.size(), layout.align())), Ordering::Relaxed);
+            ALLOCATED.fetch_add(counted(new_size, f), Ordering::Relaxed);
         }
         p
     }
@@ -244,6 +253,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn allocations_count_their_size_class() {
+        assert_eq!(counted(100, flags(100, 1)), 112);
+        assert_eq!(counted(24, flags(24, 8)), 24);
+        // A 16-aligned 24 bytes cannot sit in the 24-byte class.
+        assert_eq!(counted(24, flags(24, 16)), 32);
+        assert_eq!(counted(4, flags(4, 8)), 8);
     }
 
     #[test]

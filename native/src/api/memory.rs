@@ -179,7 +179,7 @@ mod tests {
     use super::*;
     #[test]
     fn malloc_usable_sizes() {
-        let want = [(1, 8), (24, 24), (25, 32), (40, 40), (41, 48), (104, 104), (105, 112)];
+        let want = [(1, 8), (24, 24), (25, 32), (40, 40), (41, 48), (64, 64), (65, 80), (100, 112), (129, 160)];
         for (n, c) in want {
             assert_eq!(usable_size(n), c, "{n}");
         }
