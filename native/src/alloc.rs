@@ -275,3 +275,18 @@ mod tests {
         purge();
     }
 }
+
+/// The heap one allocation of `n` bytes takes: its usable size (jemalloc keeps
+/// its metadata apart from the objects: no per-allocation header). MEMORY USAGE
+/// sums this over a key's allocations.
+pub fn footprint(n: usize) -> usize {
+    usable_size(n)
+}
+
+/// The bytes the allocator reports in use (jemalloc's stats.allocated, refreshed):
+/// the independent figure MEMORY USAGE's tests measure keys against. The calling
+/// thread's cache is flushed first: jemalloc counts the free objects it holds as in use.
+pub fn heap_in_use() -> usize {
+    trigger(c"thread.tcache.flush");
+    stats()[0]
+}
