@@ -31,7 +31,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { REDIS_SERVER, ROOT, have, machineLoad, startServer, startupTime } from "./servers.mjs";
+import { REDIS_JEMALLOC_SERVER, REDIS_SERVER, ROOT, have, machineLoad, startServer, startupTime } from "./servers.mjs";
 import { caseName, runE2E } from "./e2e.mjs";
 import { compareFigures, printComparison } from "./compare.mjs";
 import { measureMemory } from "./memory.mjs";
@@ -146,20 +146,23 @@ if (only.has("startup")) {
   }
 }
 
+/** The memory sections compare with both Redis builds where there are both (libc malloc, jemalloc). */
+const memoryKinds = [...(haveRedis ? ["redis"] : []), ...(haveRedis && REDIS_JEMALLOC_SERVER ? ["redis-jemalloc"] : []), "nodis"];
+
 if (only.has("memory")) {
   // NODIS_BENCH_MEMORY_KEYS=10000000 (npm run bench:memory10m) measures the issue's 10M-key figure.
   const keys = Number(process.env.NODIS_BENCH_MEMORY_KEYS ?? Math.round(1000000 * Math.min(1, scale)));
   log(`\n(c) RSS after loading ${keys.toLocaleString("en-US")} keys with 16-byte values:`);
   result.memory = [];
-  for (const kind of haveRedis ? ["redis", "nodis"] : ["nodis"]) {
+  for (const kind of memoryKinds) {
     const m = await measureMemory(kind, keys);
     result.memory.push(m);
     if (Math.abs(m.dbsize - keys) > keys * 0.01) note(`${kind} ended with DBSIZE ${m.dbsize}, not ${keys}`);
-    log(`  ${kind.padEnd(5)} DBSIZE ${m.dbsize}  RSS ${(m.rssBytes / 2 ** 20).toFixed(1)} MiB (empty ${(m.emptyRssBytes / 2 ** 20).toFixed(1)} MiB)  ${m.bytesPerKey.toFixed(1)} B/key  loaded in ${m.loadSeconds.toFixed(1)} s`);
+    log(`  ${kind.padEnd(14)} DBSIZE ${m.dbsize}  RSS ${(m.rssBytes / 2 ** 20).toFixed(1)} MiB (empty ${(m.emptyRssBytes / 2 ** 20).toFixed(1)} MiB)  ${m.bytesPerKey.toFixed(1)} B/key  loaded in ${m.loadSeconds.toFixed(1)} s`);
   }
-  if (result.memory.length === 2) {
-    const [r, n] = result.memory;
-    log(`  nodis/redis RSS ${(n.rssBytes / r.rssBytes).toFixed(2)}, per key ${(n.bytesPerKey / r.bytesPerKey).toFixed(2)}`);
+  const n = result.memory.find((m) => m.kind === "nodis");
+  for (const r of result.memory.filter((m) => m.kind !== "nodis")) {
+    log(`  nodis/${r.kind} RSS ${(n.rssBytes / r.rssBytes).toFixed(2)}, per key ${(n.bytesPerKey / r.bytesPerKey).toFixed(2)}`);
   }
 }
 
@@ -169,13 +172,15 @@ if (only.has("memory")) {
   result.typeMemory = [];
   for (const shape of ["hash", "zset"]) {
     const row = {};
-    for (const kind of haveRedis ? ["redis", "nodis"] : ["nodis"]) {
+    for (const kind of memoryKinds) {
       const m = await measureTypeMemory(kind, shape, count);
       result.typeMemory.push(m);
       row[kind] = m;
-      log(`  ${shape} ${kind.padEnd(5)} ${m.encoding.padEnd(10)} used ${(m.usedBytes / 2 ** 20).toFixed(1)} MiB  RSS ${(m.rssBytes / 2 ** 20).toFixed(1)} MiB  (${(m.usedBytes / count).toFixed(0)} B per value)`);
+      log(`  ${shape} ${kind.padEnd(14)} ${m.encoding.padEnd(10)} used ${(m.usedBytes / 2 ** 20).toFixed(1)} MiB  RSS ${(m.rssBytes / 2 ** 20).toFixed(1)} MiB  (${(m.usedBytes / count).toFixed(0)} B per value)`);
     }
-    if (row.redis) log(`  ${shape} nodis/redis used_memory ${(row.nodis.usedBytes / row.redis.usedBytes).toFixed(2)}, RSS ${(row.nodis.rssBytes / row.redis.rssBytes).toFixed(2)}`);
+    for (const r of memoryKinds.filter((k) => k !== "nodis")) {
+      log(`  ${shape} nodis/${r} used_memory ${(row.nodis.usedBytes / row[r].usedBytes).toFixed(2)}, RSS ${(row.nodis.rssBytes / row[r].rssBytes).toFixed(2)}`);
+    }
   }
 }
 

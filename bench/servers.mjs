@@ -24,6 +24,14 @@ export const REDIS_SERVER =
   process.env.NODIS_BENCH_REDIS ?? (fs.existsSync("/tmp/redis72/src/redis-server") ? "/tmp/redis72/src/redis-server" : "redis-server");
 
 /**
+ * A second Redis for the memory figures: the same version built with its default
+ * jemalloc (what users run; Nodis's addon allocates with jemalloc too), when there is
+ * one (NODIS_BENCH_REDIS_JEMALLOC, else /tmp/redis72je). Started as kind "redis-jemalloc".
+ */
+export const REDIS_JEMALLOC_SERVER =
+  process.env.NODIS_BENCH_REDIS_JEMALLOC ?? (fs.existsSync("/tmp/redis72je/src/redis-server") ? "/tmp/redis72je/src/redis-server" : null);
+
+/**
  * CPU time a process's threads have run so far, in microseconds: the scheduler's
  * own nanosecond count per thread (/proc/PID/task/TID/schedstat). The tick-sampled
  * utime + stime of /proc/PID/stat under-counts a process that wakes for short
@@ -74,12 +82,12 @@ function spawnServer(kind, port, extra = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `nodis-bench-${kind}-`));
   // maxclients above -c 1000 (Redis's default 10000 needs as many file descriptors).
   const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--maxclients", "4000", ...extra];
-  return kind === "redis"
-    ? spawn(REDIS_SERVER, [...common, "--daemonize", "no"], { stdio: "ignore" })
+  return kind === "redis" || kind === "redis-jemalloc"
+    ? spawn(kind === "redis" ? REDIS_SERVER : REDIS_JEMALLOC_SERVER, [...common, "--daemonize", "no"], { stdio: "ignore" })
     : spawn(process.execPath, [path.join(ROOT, "dist/cli.js"), ...common], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
-/** Starts `kind` ("redis" or "nodis") without persistence on a free port; `extra` arguments go last. */
+/** Starts `kind` ("redis", "redis-jemalloc" or "nodis") without persistence on a free port; `extra` arguments go last. */
 export async function startServer(kind, extra = []) {
   const port = await freePort();
   const proc = spawnServer(kind, port, extra);

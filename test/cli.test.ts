@@ -47,7 +47,7 @@ describe("nodis-server", () => {
     expect(v.status).toBe(0);
     const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../package.json"), "utf8"));
     // redis-server's shape, naming Nodis, its version and the allocator under the addon's accounting.
-    expect(v.stdout).toBe(`Nodis server v=${pkg.version} sha=00000000:0 malloc=libc bits=64 build=0 redis_version=7.2.4\n`);
+    expect(v.stdout).toBe(`Nodis server v=${pkg.version} sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=0 redis_version=7.2.4\n`);
     const h = run(["-h"]);
     expect(h.status).toBe(1);
     expect(h.stderr).toContain("Usage: ./nodis-server [/path/to/redis.conf] [options] [-]");

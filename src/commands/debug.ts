@@ -321,6 +321,14 @@ function debug(c: Ctx): void {
       const full = argc >= 4 && argv[3].toString("latin1").toLowerCase() === "full";
       return c.r.verbatim(engine.debug.htstats(db, full));
     }
+    case (sub === "mallctl" || sub === "mallctl-str") && argc >= 3: {
+      // The allocator's settings, as Redis built with jemalloc: an integer (or a string) read, written when a value follows.
+      const res = engine.server.mallctl(argv[2], argv[3], sub === "mallctl-str");
+      if (res.kind === "int") return c.r.int(Number(res.text));
+      if (res.kind === "str") return c.r.bulk(res.text);
+      if (res.kind === "ok") return c.r.ok();
+      return c.r.error(res.kind === "notint" ? NOT_INT : `ERR ${res.text}`);
+    }
     case sub === "structsize" && argc === 2:
       return c.r.bulk("bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ");
     case (sub === "listpack" || sub === "quicklist") && (argc === 3 || argc === 4): {

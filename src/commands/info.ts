@@ -120,6 +120,8 @@ const memorySection: Section = (s) => {
   const total = os.totalmem();
   const maxmemory = Number(s.config.get("maxmemory"));
   const frag = used > 0 ? rss / used : 0;
+  const alloc = engine.server.allocatorStats();
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : 0).toFixed(2);
   const pct = (a: number, b: number) => (b > 0 ? ((a * 100) / b).toFixed(2) : "0.00");
   const mo = memoryOverhead(s);
   const overhead = Math.min(mo.total, used);
@@ -137,9 +139,9 @@ const memorySection: Section = (s) => {
     `used_memory_dataset:${dataset}`,
     // Redis's share of the dataset in what the server holds beyond its start-up memory.
     `used_memory_dataset_perc:${pct(dataset, used - mo.startup)}%`,
-    `allocator_allocated:${used}`,
-    `allocator_active:${used}`,
-    `allocator_resident:${rss}`,
+    `allocator_allocated:${alloc.allocated}`,
+    `allocator_active:${alloc.active}`,
+    `allocator_resident:${alloc.resident}`,
     `total_system_memory:${total}`,
     `total_system_memory_human:${bytesToHuman(total)}`,
     field(s, "used_memory_lua", 31744),
@@ -158,12 +160,13 @@ const memorySection: Section = (s) => {
     `maxmemory:${maxmemory}`,
     `maxmemory_human:${bytesToHuman(maxmemory)}`,
     `maxmemory_policy:${s.config.get("maxmemory-policy")}`,
-    "allocator_frag_ratio:1.00",
-    "allocator_frag_bytes:0",
-    `allocator_rss_ratio:${frag.toFixed(2)}`,
-    `allocator_rss_bytes:${rss - used}`,
-    "rss_overhead_ratio:1.00",
-    "rss_overhead_bytes:0",
+    // The allocator's figures cover the addon's memory; rss_overhead is Node's own beyond it.
+    `allocator_frag_ratio:${ratio(alloc.active, alloc.allocated)}`,
+    `allocator_frag_bytes:${alloc.active - alloc.allocated}`,
+    `allocator_rss_ratio:${ratio(alloc.resident, alloc.active)}`,
+    `allocator_rss_bytes:${alloc.resident - alloc.active}`,
+    `rss_overhead_ratio:${ratio(rss, alloc.resident)}`,
+    `rss_overhead_bytes:${rss - alloc.resident}`,
     `mem_fragmentation_ratio:${frag.toFixed(2)}`,
     `mem_fragmentation_bytes:${rss - used}`,
     field(s, "mem_not_counted_for_evict", 0),

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Server } from "../server/server.js";
 import type { Client } from "../server/client.js";
-import { QuietHeapCollector } from "../server/heap-gc.js";
+import { QuietHeapCollector, collectGarbage } from "../server/heap-gc.js";
 import { clientBuffers } from "../server/client-buffers.js";
 import { CMD_ADMIN, CMD_FAST, CMD_SKIP_MONITOR, CMD_SKIP_SLOWLOG, type CommandSpec } from "./types.js";
 import { Histogram } from "./histogram.js";
@@ -20,8 +20,14 @@ const LUA_CLIENT = { addr: "", name: "" } as Client;
 import * as engine from "../engine/index.js";
 import { findParam } from "../config/table.js";
 
-/** Bytes the addon frees (from its peak) before the C library is asked to return free memory. */
+/** Bytes the addon frees (from its peak) before the allocators are asked to return free memory. */
 const TRIM_AFTER = 8 * 1024 * 1024;
+/**
+ * A free this big (a deleted big value) also collects V8's garbage first: the value's
+ * input (a Buffer outside the heap, as big) is garbage by then, but the quiet-server
+ * rule may have measured its baseline while that Buffer was live, and would keep it.
+ */
+const COLLECT_AFTER = 64 * 1024 * 1024;
 /** Redis samples its instantaneous metrics every 100ms and averages 16 samples. */
 const SAMPLES = 16;
 
@@ -235,6 +241,7 @@ export function installIntrospection(server: Server): void {
     const allocated = engine.server.usedMemory();
     if (allocated > peak) peak = allocated;
     else if (peak - allocated > TRIM_AFTER) {
+      if (peak - allocated > COLLECT_AFTER) collectGarbage();
       engine.server.mallocTrim();
       peak = allocated;
     }

@@ -45,7 +45,7 @@ function usage(c: Ctx): void {
   r.int(bytes);
 }
 
-/** MEMORY STATS: Redis's fields; what Nodis does not have (replication backlog, AOF buffer, allocator internals) is 0 or derived from used_memory and RSS. */
+/** MEMORY STATS: Redis's fields; what Nodis does not have (replication backlog, AOF buffer) is 0; the allocator.* fields are jemalloc's (the addon's memory). */
 function stats(c: Ctx): void {
   const { r, server } = c;
   const used = usedMemory();
@@ -90,20 +90,21 @@ function stats(c: Ctx): void {
   int("dataset.bytes", dataset);
   dbl("dataset.percentage", used > mo.startup ? (dataset * 100) / (used - mo.startup) : 0);
   dbl("peak.percentage", st.peakMemory > 0 ? (used * 100) / st.peakMemory : 0);
-  int("allocator.allocated", used);
-  int("allocator.active", used);
-  int("allocator.resident", rss);
-  dbl("allocator-fragmentation.ratio", 1);
-  int("allocator-fragmentation.bytes", 0);
-  dbl("allocator-rss.ratio", used > 0 ? rss / used : 1);
-  int("allocator-rss.bytes", rss - used);
-  dbl("rss-overhead.ratio", 1);
-  int("rss-overhead.bytes", 0);
+  const a = engine.server.allocatorStats();
+  int("allocator.allocated", a.allocated);
+  int("allocator.active", a.active);
+  int("allocator.resident", a.resident);
+  dbl("allocator-fragmentation.ratio", a.allocated > 0 ? a.active / a.allocated : 0);
+  int("allocator-fragmentation.bytes", a.active - a.allocated);
+  dbl("allocator-rss.ratio", a.active > 0 ? a.resident / a.active : 0);
+  int("allocator-rss.bytes", a.resident - a.active);
+  dbl("rss-overhead.ratio", a.resident > 0 ? rss / a.resident : 0);
+  int("rss-overhead.bytes", rss - a.resident);
   dbl("fragmentation", used > 0 ? rss / used : 1);
   int("fragmentation.bytes", rss - used);
 }
 
-/** MEMORY PURGE: JavaScript's garbage collected, then the C library's free memory returned to the system. */
+/** MEMORY PURGE: JavaScript's garbage collected, then jemalloc's and the C library's free pages returned to the system. */
 function purge(c: Ctx): void {
   collectGarbage();
   engine.server.mallocTrim();
@@ -120,7 +121,7 @@ export const memoryCommands: CommandDef[] = [
     // In the order Redis 7.2 lists them (COMMAND INFO).
     subcommands: [
       sub({ name: "stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: stats }),
-      sub({ name: "malloc-stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: (c) => c.r.bulk("Stats not supported for the current allocator") }),
+      sub({ name: "malloc-stats", tips: "nondeterministic_output request_policy:all_shards response_policy:special", acl: "slow", handler: (c) => c.r.bulk(engine.server.mallocStats()) }),
       sub({ name: "purge", tips: "request_policy:all_shards response_policy:all_succeeded", acl: "slow", handler: purge }),
       sub({ name: "help", flags: "loading stale", acl: "slow", handler: (c) => replyHelp(c, HELP) }),
       { name: "usage", arity: -3, flags: "readonly", keys: [2, 2, 1], keyFlags: "RO", acl: "read slow", handler: usage },

@@ -11,9 +11,34 @@ export function init(databases: number): void {
 /**
  * The allocator under the addon's memory accounting, named as Redis names its
  * malloc (mem_allocator, --version): native/src/alloc.rs counts every
- * allocation over Rust's System allocator, which is the C library's malloc.
+ * allocation over jemalloc (the addon's own, prefixed: Node keeps the C library's).
  */
-export const ALLOCATOR = "libc";
+export const ALLOCATOR: string = native.engineAllocator();
+
+/** The allocator's own totals (bytes), as Redis's INFO allocator_* fields read them. */
+export interface AllocatorStats {
+  allocated: number;
+  active: number;
+  resident: number;
+  retained: number;
+}
+export function allocatorStats(): AllocatorStats {
+  const [allocated, active, resident, retained] = native.engineAllocatorStats();
+  return { allocated, active, resident, retained };
+}
+/** MEMORY MALLOC-STATS: the allocator's statistics report. */
+export function mallocStats(): string {
+  return native.engineMallocStats();
+}
+/**
+ * DEBUG MALLCTL / MALLCTL-STR: reads (and writes) one of the allocator's
+ * settings. kind "int"/"str": the old value; "ok": written; "err": strerror's
+ * words; "notint": the value to write is not an integer.
+ */
+export function mallctl(name: Buffer, value: Buffer | undefined, string: boolean): { kind: string; text: string } {
+  const [kind, text] = native.engineMallctl(name, value, string);
+  return { kind, text };
+}
 
 export function usedMemory(): number {
   return native.engineUsedMemory();
@@ -22,7 +47,7 @@ export function usedMemory(): number {
 export function dbOverhead(db: number): number[] {
   return native.engineDbOverhead(db);
 }
-/** Returns the C library's free memory to the system (malloc_trim); true when some was released. */
+/** Returns free memory to the system: jemalloc's free pages, then the C library's (malloc_trim). */
 export function mallocTrim(): boolean {
   return native.engineMallocTrim();
 }

@@ -1,6 +1,6 @@
 //! MEMORY USAGE against the truth: for every type and encoding, keys are built
-//! with the engine's own commands and the allocator's in-use bytes (glibc's
-//! mallinfo2, `alloc::heap_in_use`) measured before and after; the sum of the
+//! with the engine's own commands and the allocator's in-use bytes (jemalloc's
+//! stats.allocated, `alloc::heap_in_use`) measured before and after; the sum of the
 //! keys' MEMORY USAGE must be within 10% of what they took, counting every
 //! element (SAMPLES 0) and with Redis's default of 5 samples.
 //!
@@ -220,7 +220,6 @@ fn memory_usage_is_within_ten_percent_of_the_allocator() {
 }
 
 fn measure_all() {
-    crate::alloc::tune_malloc();
     let mut r = Runner { buf: vec![0u8; 1 << 22] };
     let mut bad = Vec::new();
     println!("| type / encoding / size | keys | encoding | MEMORY USAGE per key (SAMPLES 0) | (SAMPLES 5) | measured per key | ratio 0 | ratio 5 |");

@@ -21,7 +21,6 @@ pub const CODE_NIL_ARRAY: i64 = reply::code::NIL_ARRAY;
 /// Creates a fresh keyspace with `databases` databases.
 #[napi(catch_unwind)]
 pub fn engine_init(databases: u32) {
-    crate::alloc::tune_malloc();
     keyspace::init(databases as usize);
 }
 
@@ -41,12 +40,50 @@ pub fn engine_used_memory() -> f64 {
     crate::alloc::allocated_bytes() as f64
 }
 
-/// Gives the C library's free memory back to the system (glibc's malloc_trim:
-/// MEMORY PURGE, and the quiet-server collection after big frees). True when some was released.
+/// Gives free memory back to the system: jemalloc's free pages, then the C
+/// library's (MEMORY PURGE, and the quiet-server collection after big frees).
 #[napi(catch_unwind)]
 pub fn engine_malloc_trim() -> bool {
-    // SAFETY: malloc_trim only walks and trims glibc's own arenas.
-    unsafe { libc::malloc_trim(0) != 0 }
+    crate::alloc::purge()
+}
+
+/// The allocator's name (INFO mem_allocator).
+#[napi(catch_unwind)]
+pub fn engine_allocator() -> String {
+    crate::alloc::NAME.to_string()
+}
+
+/// jemalloc's totals: [allocated, active, resident, retained] bytes (INFO's allocator_* fields).
+#[napi(catch_unwind)]
+pub fn engine_allocator_stats() -> Vec<f64> {
+    crate::alloc::stats().iter().map(|&n| n as f64).collect()
+}
+
+/// MEMORY MALLOC-STATS: the allocator's own report.
+#[napi(catch_unwind)]
+pub fn engine_malloc_stats() -> String {
+    crate::alloc::malloc_stats()
+}
+
+/// DEBUG MALLCTL / MALLCTL-STR: [kind, text] where kind is "int" (text the
+/// number), "str", "ok" or "err" (text strerror's words).
+#[napi(catch_unwind)]
+pub fn engine_mallctl(name: BufferSlice, value: Option<BufferSlice>, string: bool) -> Vec<String> {
+    use crate::alloc::Mallctl;
+    let res = if string {
+        crate::alloc::mallctl_str(&name, value.as_deref())
+    } else {
+        match value.as_deref().map(|v| std::str::from_utf8(v).ok().and_then(|s| s.parse::<i64>().ok())) {
+            Some(None) => return vec!["notint".into(), String::new()],
+            v => crate::alloc::mallctl_int(&name, v.flatten()),
+        }
+    };
+    match res {
+        Mallctl::Int(n) => vec!["int".into(), n.to_string()],
+        Mallctl::Str(s) => vec!["str".into(), s],
+        Mallctl::Ok => vec!["ok".into(), String::new()],
+        Mallctl::Err(e) => vec!["err".into(), e],
+    }
 }
 
 #[napi(catch_unwind)]
