@@ -73,10 +73,10 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
     let mut db = 0usize;
     let mut expire = -1i64;
     let mut lru = fresh_lru;
-    // Each key joins its db one key later, while the next value is read: its
-    // bucket is prefetched when its key is read, its chain's first node when
-    // the next key is, so the duplicate check and the insert rarely wait on memory.
-    let mut pending: Option<Pending<'_>> = None;
+    // Each key joins its db PIPELINE keys later: its bucket is prefetched when
+    // its key is read, its chain's first node two keys later, the insert one
+    // key after that, so the duplicate check and the insert rarely wait on memory.
+    let mut pending: std::collections::VecDeque<Pending<'_>> = std::collections::VecDeque::with_capacity(PIPELINE + 1);
     let walked = (|| -> Result<()> { loop {
         let t = r.byte()?;
         match t {
@@ -157,7 +157,8 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
         let key = r.string()?;
         let hash = dbs[db].dict.key_hash(&key);
         dbs[db].dict.prefetch_bucket(hash);
-        if let Some(p) = &pending {
+        if pending.len() >= 2 {
+            let p = &pending[pending.len() - 2];
             dbs[p.db].dict.prefetch_chain(p.hash);
         }
         let value = match load_value(&mut r, t, &ctx) {
@@ -178,13 +179,18 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
             out.expired_keys.push((db as u32, key.into_owned()));
             continue;
         }
-        add_pending(&mut dbs, pending.replace(Pending { db, hash, key, entry: Entry::new(value, entry_expire, entry_lru) }))?;
+        if pending.len() == PIPELINE {
+            add_pending(&mut dbs, pending.pop_front())?;
+        }
+        pending.push_back(Pending { db, hash, key, entry: Entry::new(value, entry_expire, entry_lru) });
         out.keys += 1;
     }
     Ok(())
     })();
-    // The last key; a duplicate comes first when the file is bad further on too (it came first in the file).
-    add_pending(&mut dbs, pending.take())?;
+    // The last keys; a duplicate comes first when the file is bad further on too (it came first in the file).
+    while let Some(p) = pending.pop_front() {
+        add_pending(&mut dbs, Some(p))?;
+    }
     walked?;
     if version >= 5 {
         let computed = crc64::crc64(&data[..r.pos]);
@@ -199,6 +205,9 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
     out.dbs = dbs;
     Ok(out)
 }
+
+/// Keys read and not yet in their db (see load_bytes).
+const PIPELINE: usize = 3;
 
 /// A key read, not yet in its db.
 struct Pending<'a> {

@@ -218,3 +218,21 @@ fn plain_sets_load_as_redis_builds_them_member_by_member() {
     let v = load_plain_set(&[b"b".to_vec(), b"a".to_vec(), b"10".to_vec()]).unwrap();
     assert_eq!(set_elements(&v), ("listpack".to_string(), vec![b"b".to_vec(), b"a".to_vec(), b"10".to_vec()]));
 }
+
+/// `RDB_FILE=path cargo test --release load_timing -- --ignored --nocapture`: the
+/// fastest of 7 loads of a file (the loader's own time, as at start-up).
+#[test]
+#[ignore]
+fn load_timing() {
+    let Ok(path) = std::env::var("RDB_FILE") else { return };
+    let data = std::fs::read(path).unwrap();
+    let lo = LoadOptions { now_ms: 1, skip_expired: true, databases: 16, verify_checksum: true, lfu: false, progress: None, key_delay_us: 0 };
+    let mut best = u128::MAX;
+    for _ in 0..7 {
+        let t = std::time::Instant::now();
+        let loaded = load_bytes(&data, &lo).unwrap();
+        best = best.min(t.elapsed().as_micros());
+        drop(loaded);
+    }
+    println!("load: {} ms", best / 1000);
+}
