@@ -28,6 +28,7 @@ import type { PropagatedOp } from "../server/write-path.js";
 import { Backlog } from "./backlog.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { FullSync } from "./full-sync.js";
+import { shutdownHooks } from "../server/shutdown.js";
 
 const PING = [Buffer.from("PING")];
 const GETACK = Buffer.from("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
@@ -481,6 +482,8 @@ export function primaryInfo(server: Server): string[] {
   return lines;
 }
 
+// A shutdown waits for the replicas to catch up (src/server/shutdown.ts).
+shutdownHooks.replication = primaryOf;
 infoProviders.set("sync_full", (s) => s.stats.syncFull);
 // The backlog, what a running full sync keeps, and the stream not yet sent to each replica, counted
 // once where they overlap (Redis's shared buffer: each holds the stream's tail from some offset on).

@@ -10,7 +10,6 @@
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 import { infoProviders } from "../commands/info.js";
-import { primaryOf } from "../replication/primary.js";
 
 export interface ShutdownFlags {
   save: boolean;
@@ -19,8 +18,22 @@ export interface ShutdownFlags {
   force: boolean;
 }
 
-/** What persistence does on the way out; it registers here (src/persistence). */
+/** A primary's side of replication, as the shutdown needs it (src/replication/primary.ts's Primary). */
+export interface ReplicationState {
+  /** master_repl_offset. */
+  offset: number;
+  /** The online replicas: what each acknowledged, when, and its name's parts. */
+  readonly replicas: Map<Client, { ackOffset: number; ackTime: number; ip: string | null; listeningPort: number }>;
+  /** Puts a command straight into the stream (the GETACK). */
+  replicate(argv: Buffer[]): void;
+  /** Called after replicas' ACKs arrive or leave. */
+  readonly ackHooks: (() => void)[];
+}
+
+/** What persistence and replication do on the way out; they register here (src/persistence, src/replication). */
 export const shutdownHooks: {
+  /** The server's replication state (replication registers it; none: no replicas). */
+  replication?: (server: Server) => ReplicationState;
   /** A running background save (or backup) is killed. */
   killChildren?: (server: Server) => void;
   /** The AOF: false while the first AOF is being written (the shutdown fails unless FORCE). */
@@ -48,7 +61,7 @@ class Shutdown {
   constructor(private readonly server: Server) {
     server.closeHooks.push((c) => this.waiting.delete(c));
     server.cronHooks.push(() => this.check());
-    primaryOf(server).ackHooks.push(() => this.checkSoon());
+    shutdownHooks.replication?.(server).ackHooks.push(() => this.checkSoon());
   }
 
   /**
@@ -68,8 +81,7 @@ class Shutdown {
     const timeout = server.config.int("shutdown-timeout");
     if (!flags.now && timeout !== 0 && !this.replicasInSync()) {
       this.pending = { flags, deadline: Date.now() + timeout * 1000, bySignal };
-      const primary = primaryOf(server);
-      if (!server.paused()) primary.replicate([Buffer.from("REPLCONF"), Buffer.from("GETACK"), Buffer.from("*")]);
+      if (!server.paused()) this.replication()?.replicate([Buffer.from("REPLCONF"), Buffer.from("GETACK"), Buffer.from("*")]);
       server.holdWrites("shutdown", true);
       server.log.notice("Waiting for replicas before shutting down.");
       if (caller !== null) this.block(caller);
@@ -110,9 +122,14 @@ class Shutdown {
     });
   }
 
+  private replication(): ReplicationState | null {
+    return shutdownHooks.replication?.(this.server) ?? null;
+  }
+
   /** isReadyToShutdown: every replica has acknowledged the whole stream. */
   private replicasInSync(): boolean {
-    const primary = primaryOf(this.server);
+    const primary = this.replication();
+    if (primary === null) return true;
     for (const l of primary.replicas.values()) if (l.ackOffset !== primary.offset) return false;
     return true;
   }
@@ -121,17 +138,18 @@ class Shutdown {
   private finish(): boolean {
     const server = this.server;
     const { flags, bySignal } = this.pending!;
-    const primary = primaryOf(server);
+    const primary = this.replication();
+    const replicas = primary?.replicas ?? new Map();
     let lagging = 0;
     const now = Date.now();
-    for (const [c, l] of primary.replicas) {
-      if (l.ackOffset === primary.offset) continue;
+    for (const [c, l] of replicas) {
+      if (l.ackOffset === primary!.offset) continue;
       lagging++;
       const name = `${l.ip ?? c.addr.slice(0, c.addr.lastIndexOf(":"))}:${l.listeningPort}`;
       const lag = Math.floor((now - l.ackTime) / 1000);
-      server.log.notice(`Lagging replica ${name} reported offset ${primary.offset - l.ackOffset} behind master, lag=${lag}, state=online.`);
+      server.log.notice(`Lagging replica ${name} reported offset ${primary!.offset - l.ackOffset} behind master, lag=${lag}, state=online.`);
     }
-    const n = primary.replicas.size;
+    const n = replicas.size;
     if (n > 0) server.log.notice(`${n - lagging} of ${n} replicas are in sync when shutting down.`);
     shutdownHooks.killChildren?.(server);
     let ok = !shutdownHooks.mayStop || shutdownHooks.mayStop(flags.force);
