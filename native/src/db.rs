@@ -76,13 +76,16 @@ impl Db {
     }
 
     /// add() for a key that may be present (one hash probe): gives the entry back when it is.
-    /// `hash` is the dict's key_hash(key).
+    /// `hash` is key_hash(key) (the same in every table of the process: the
+    /// expires index takes it too; a key absent from the dict is absent there).
     pub fn try_add(&mut self, hash: usize, key: &[u8], entry: Entry) -> Result<(), Entry> {
         let expire = entry.expire;
         let filed = FieldExpires::filed_of(&entry.value);
         self.dict.insert_absent_hashed_if(hash, key, entry, crate::evict::expand_allowed)?;
         self.hexpires.added(key, filed);
-        self.index_expire(key, -1, expire);
+        if expire >= 0 {
+            self.expires.insert_new_hashed_if(hash, SBytes::new(key), (), crate::evict::expand_allowed);
+        }
         Ok(())
     }
 

@@ -229,8 +229,14 @@ impl<V> Dict<V> {
     /// insert_new() for a table whose growth `expand_allowed(bytes, load)` may refuse.
     #[inline]
     pub fn insert_new_if(&mut self, key: SBytes, val: V, expand_allowed: impl Fn(usize, f64) -> bool) {
-        self.grow_for_insert(expand_allowed);
         let h = self.hash(key.as_slice());
+        self.insert_new_hashed_if(h, key, val, expand_allowed);
+    }
+
+    /// insert_new_if() with the key's hash (`key_hash`) already known.
+    #[inline]
+    pub fn insert_new_hashed_if(&mut self, h: usize, key: SBytes, val: V, expand_allowed: impl Fn(usize, f64) -> bool) {
+        self.grow_for_insert(expand_allowed);
         self.link(h, key, val);
     }
 

@@ -157,6 +157,9 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
         let key = r.string()?;
         let hash = dbs[db].dict.key_hash(&key);
         dbs[db].dict.prefetch_bucket(hash);
+        if expire != -1 {
+            dbs[db].expires.prefetch_bucket(hash);
+        }
         if pending.len() >= 2 {
             let p = &pending[pending.len() - 2];
             dbs[p.db].dict.prefetch_chain(p.hash);
