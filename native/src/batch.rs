@@ -187,6 +187,16 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
     let cap = LOG_CAP.load(Ordering::Relaxed);
     assert!(!log_ptr.is_null(), "batch log not registered");
     let log = unsafe { std::slice::from_raw_parts_mut(log_ptr, LOG_HEADER + cap * LOG_FIELDS) };
+    run_logged(ks, db, input, from, buf, pos, limit, log, None)
+}
+
+/// `run` with its own log: a header and as many entries as `log` holds (the
+/// read loop's batches log into one turn log, one such segment each), and
+/// the time-stamp counter's µs per stamp when the caller knows it (else the
+/// clock is read at the batch's start and end to measure it).
+#[allow(clippy::too_many_arguments)]
+pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u8], pos: usize, limit: usize, log: &mut [f64], usec_per_stamp: Option<f64>) -> usize {
+    let cap = (log.len() - LOG_HEADER) / LOG_FIELDS;
     let guard = TABLE.read().unwrap();
     let map = guard.as_ref().expect("batch table not registered");
     let max_bulk = crate::config::get().proto_max_bulk_len.max(0) as u64;
@@ -199,7 +209,7 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
     log[LOG_AGAIN] = 0.0;
     // Per command one time-stamp counter read (a few ns; the clock costs ~25 ns
     // a read), turned into time with the ratio the clock gives over the whole batch.
-    let (clock0, stamp0) = (Instant::now(), stamp());
+    let (clock0, stamp0) = (if usec_per_stamp.is_none() { Some(Instant::now()) } else { None }, stamp());
     let mut t0 = stamp0;
     while n < cap && outp < limit {
         let Some((argc, end)) = parse(input, inp, max_bulk, &mut args) else { break };
@@ -259,8 +269,11 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
     log[LOG_SPILLED] = if spilled { 1.0 } else { 0.0 };
     log[LOG_AGAIN] = if spilled || stop_after || n == cap || outp >= limit { 1.0 } else { 0.0 };
     if n > 0 {
-        let stamps = stamp().wrapping_sub(stamp0).max(1) as f64;
-        let usec_per_stamp = clock0.elapsed().as_nanos() as f64 / 1000.0 / stamps;
+        let usec_per_stamp = match (usec_per_stamp, clock0) {
+            (Some(r), _) => r,
+            (None, Some(c)) => c.elapsed().as_nanos() as f64 / 1000.0 / stamp().wrapping_sub(stamp0).max(1) as f64,
+            (None, None) => unreachable!(),
+        };
         for i in 0..n {
             log[LOG_HEADER + i * LOG_FIELDS + 1] *= usec_per_stamp;
         }

@@ -148,6 +148,15 @@ impl<V> Dict<V> {
     pub fn bucket_count(&self) -> usize {
         self.t0.len()
     }
+    /// What one entry's node takes (its key's bytes beyond 22 are the key's own allocation).
+    pub fn node_size() -> usize {
+        std::mem::size_of::<Node<V>>()
+    }
+    /// The bucket arrays' sizes in bytes: the main table's and the one being filled (0 when not rehashing).
+    pub fn table_bytes(&self) -> [usize; 2] {
+        let slot = std::mem::size_of::<Option<Box<Node<V>>>>();
+        [self.t0.capacity() * slot, self.t1.capacity() * slot]
+    }
     /// Buckets of the table being filled, 0 when not rehashing (DEBUG HTSTATS).
     pub fn rehash_target(&self) -> usize {
         self.t1.len()

@@ -31,6 +31,11 @@ impl Default for Intset {
 }
 
 impl Intset {
+    /// Heap bytes this intset holds (its allocation).
+    pub fn alloc_size(&self) -> usize {
+        self.bytes.capacity()
+    }
+
     /// An empty intset (int16 encoding).
     pub fn new() -> Intset {
         let mut bytes = Vec::with_capacity(HEADER);

@@ -764,6 +764,20 @@ impl Quicklist {
         self.nodes.iter().filter(|n| n.is_compressed()).count()
     }
 
+    /// The node array's allocation in bytes (MEMORY USAGE).
+    pub fn slots_bytes(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Node>()
+    }
+
+    /// Each node's own allocation (its listpack's, plain element's or LZF
+    /// bytes' capacity), head first (MEMORY USAGE samples them).
+    pub fn node_allocs(&self) -> impl Iterator<Item = usize> + '_ {
+        self.nodes.iter().map(|n| match &n.data {
+            Data::Packed(lp) => lp.alloc_size(),
+            Data::Plain(v) | Data::Lzf { bytes: v, .. } => v.capacity(),
+        })
+    }
+
     /// Each node's data as Redis holds it, head first (MEMORY USAGE samples
     /// their sizes, DEBUG OBJECT's serializedlength their RDB form).
     pub fn node_blocks(&self) -> impl Iterator<Item = NodeBlock<'_>> + '_ {

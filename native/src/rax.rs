@@ -249,6 +249,23 @@ impl<V> Rax<V> {
     }
 
 
+    /// Reports each allocation the tree itself holds (requested sizes: every
+    /// child array's box and buffer) to `block`, and each value to `value`
+    /// (what a value owns is the caller's to count). MEMORY USAGE.
+    pub fn allocations(&self, block: &mut dyn FnMut(usize), value: &mut dyn FnMut(&V)) {
+        let mut stack = vec![&self.root];
+        while let Some(n) = stack.pop() {
+            if let Some(v) = &n.value {
+                value(v);
+            }
+            if let Some(kids) = &n.children.0 {
+                block(std::mem::size_of::<Vec<Node<V>>>());
+                block(kids.capacity() * std::mem::size_of::<Node<V>>());
+                stack.extend(kids.iter());
+            }
+        }
+    }
+
     fn find_node(&self, key: &[u8]) -> Option<&Node<V>> {
         let mut node = &self.root;
         let mut rest = key;

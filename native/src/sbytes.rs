@@ -33,6 +33,14 @@ impl SBytes {
     pub fn len(&self) -> usize {
         self.as_slice().len()
     }
+    /// The heap bytes an `SBytes` of `len` bytes owns (0: inline).
+    pub fn heap_size_for(len: usize) -> usize {
+        if len <= INLINE {
+            0
+        } else {
+            len
+        }
+    }
     /// Heap bytes owned beyond the 24-byte value itself.
     pub fn heap_size(&self) -> usize {
         match self {

@@ -208,6 +208,17 @@ impl Skiplist {
             + self.nodes.iter().map(|n| n.upper.len() * 8 + n.ele.heap_size()).sum::<usize>()
     }
 
+    /// The node arena's and free list's allocations in bytes (MEMORY USAGE).
+    pub fn arena_bytes(&self) -> [usize; 2] {
+        [self.nodes.capacity() * std::mem::size_of::<Node>(), self.free.capacity() * std::mem::size_of::<NodeId>()]
+    }
+
+    /// Each node's own allocations (its upper levels, its element's bytes
+    /// beyond the inline ones; 0: none), header and freed slots included.
+    pub fn node_allocs(&self) -> impl ExactSizeIterator<Item = [usize; 2]> + '_ {
+        self.nodes.iter().map(|n| [std::mem::size_of_val(&*n.upper), n.ele.heap_size()])
+    }
+
     #[inline]
     pub fn ele(&self, id: NodeId) -> &[u8] {
         self.nodes[id as usize].ele.as_slice()

@@ -18,7 +18,7 @@ pub mod field_expire;
 mod table;
 
 pub use field_expire::FieldExpires;
-use table::Table;
+pub use table::Table;
 
 /// hash-max-listpack-entries (config.rs).
 #[inline]
@@ -147,6 +147,16 @@ impl Hash {
             Enc::Listpack(lp) => Some((lp, false)),
             Enc::ListpackEx(x) => Some((&x.lp, true)),
             Enc::Table(_) => None,
+        }
+    }
+
+    /// The encoding's parts with the size of the box each one lives in, if
+    /// any (MEMORY USAGE walks their allocations).
+    pub fn layout(&self) -> (Option<&Listpack>, Option<&Table>, usize) {
+        match &self.enc {
+            Enc::Listpack(lp) => (Some(lp), None, 0),
+            Enc::ListpackEx(x) => (Some(&x.lp), None, std::mem::size_of::<ListpackEx>()),
+            Enc::Table(t) => (None, Some(t), std::mem::size_of::<Table>()),
         }
     }
 

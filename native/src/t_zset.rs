@@ -58,6 +58,10 @@ impl Clone for SkipSet {
 }
 
 impl SkipSet {
+    /// The skiplist and the member index (MEMORY USAGE walks their allocations).
+    pub fn parts(&self) -> (&Skiplist, &Dict<NodeId>) {
+        (&self.zsl, &self.dict)
+    }
     fn new() -> SkipSet {
         SkipSet { zsl: Skiplist::new(), dict: Dict::new() }
     }

@@ -8,6 +8,9 @@ import { createHash } from "node:crypto";
 import { splitArgs as splitInline } from "../protocol/inline.js";
 import { RuleFailure, Selector, type CommandTable } from "./selector.js";
 
+/** Counts changes of any user's rules: the read loop's batches stop for every client when it moves (server.ts markForLoop). */
+export const aclRules = { changes: 0 };
+
 /** Redis's sdssplitargs over a latin1 string. */
 export function splitArgs(line: string): string[] | null {
   return splitInline(line)?.map((w) => w.toString("latin1")) ?? null;
@@ -80,6 +83,7 @@ export class User {
   }
 
   refresh(): void {
+    aclRules.changes++;
     this.unrestricted = this.selectors.some((s) => s.allKeys && s.allChannels && s.allCommands);
   }
 

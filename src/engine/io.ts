@@ -10,6 +10,10 @@ export function writeFd(fd: number, data: Uint8Array): number {
 export function readsStart(arena: Buffer, events: Buffer, onTurn: (count: number) => void): void {
   native.readsStart(arena, events, onTurn);
 }
+/** Starts the batch path in the read loop: the flag block, the reply arena, the turn log (reads.rs reads_batching). */
+export function readsBatching(flags: Buffer, out: Buffer, log: Buffer): void {
+  native.readsBatching(flags, out, log);
+}
 /** Watches socket `fd` for client `slot`: false when it cannot (Node reads it then). */
 export function readsAdd(fd: number, slot: number): boolean {
   return native.readsAdd(fd, slot);

@@ -369,8 +369,10 @@ export class Primary {
       }
       catOp(out, op);
     }
-    // A copy: the replicas' output may keep the bytes after this returns.
-    this.send(Buffer.from(out.view()));
+    // The replicas' output and a full sync's stream keep the bytes after this returns:
+    // they get a copy. The backlog alone copies them itself.
+    const kept = this.replicas.size > 0 || this.fullSync.size > 0;
+    this.send(kept ? Buffer.from(out.view()) : out.view());
   }
 
   /** DEBUG REPLICATE: a command straight into the stream, in no db (replicationFeedSlaves with dictid -1). */

@@ -28,6 +28,8 @@ const NO_ARGV: Buffer[] = [];
 export class BatchPath {
   /** Commands run on this path so far (tests check that it is taken). */
   commands = 0;
+  /** Of those, the ones the addon's read loop ran (native-reads.ts). */
+  loopCommands = 0;
   /** The registered commands, by their index in the engine's batch table; null until first used. */
   private specs: CommandSpec[] | null = null;
 
@@ -37,21 +39,67 @@ export class BatchPath {
   allowed(client: Client): boolean {
     const s = this.server;
     return (
+      this.clientAllows(client) &&
+      this.serverState() &&
+      // maxmemory: evicted back under the limit with room for what the batch may store, or each command goes through execute()'s OOM check.
+      (!s.eviction.active || (s.eviction.clientsLimit === 0 && s.eviction.perform(2 * client.parser.pending) === evict.OK))
+    );
+  }
+
+  /** allowed()'s half about the client: nothing that changes how its commands run. */
+  clientAllows(client: Client): boolean {
+    return (
       client.multiCount < 0 &&
       client.replyFlags === 0 &&
       client.flags.size === 0 &&
       client.authenticated &&
       // A user with restrictions has each command checked by execute() (a flag kept by src/acl, not a lookup).
-      client.user.unrestricted &&
+      client.user.unrestricted
+    );
+  }
+
+  /** allowed()'s half about the server, but maxmemory's: nothing needs to see each command. */
+  private serverState(): boolean {
+    const s = this.server;
+    return (
       // Propagation alone (AOF, replicas) is done from the log; anything needing every change is not.
       !s.writePath.recording &&
       !s.paused() &&
       // -BUSY, -LOADING, -MISCONF, a replica's or min-replicas' refusals: execute() answers them.
       !refusingCommands(s) &&
-      introspection(s).monitors.size === 0 &&
-      // maxmemory: evicted back under the limit with room for what the batch may store, or each command goes through execute()'s OOM check.
-      (!s.eviction.active || (s.eviction.clientsLimit === 0 && s.eviction.perform(2 * client.parser.pending) === evict.OK))
+      introspection(s).monitors.size === 0
     );
+  }
+
+  /**
+   * Whether the addon's read loop may run batches now (native-reads.ts): what
+   * allowed() asks of the server, without maxmemory (eviction is checked per
+   * batch: the loop does not run) and with the AOF off (replies wait for its
+   * write at the end of the turn, server.ts flush).
+   */
+  loopAllows(): boolean {
+    const s = this.server;
+    if (this.aofOn === null) {
+      this.aofOn = s.config.bool("appendonly");
+      s.config.onChange((name) => {
+        if (name === "appendonly") this.aofOn = s.config.bool(name);
+      });
+    }
+    return !this.aofOn && !s.eviction.active && this.serverState();
+  }
+  /** appendonly, kept as it changes (null until loopAllows is first asked). */
+  private aofOn: boolean | null = null;
+
+  /**
+   * Accounts for a batch the read loop ran for `client` over `input`: `n`
+   * commands logged in `log` from `logAt` (batch.rs's header and entries),
+   * replies in `r` (its pos at their end); `ownsRecords`: the change records
+   * waiting are its last command's.
+   */
+  accountLoop(client: Client, input: Buffer, r: Reply, log: Float64Array, logAt: number, ownsRecords: boolean): void {
+    const n = log[logAt];
+    this.loopCommands += n;
+    if (n > 0) this.account(client, (this.specs ??= this.register()), input, r, n, log, logAt, ownsRecords);
   }
 
   /**
@@ -70,16 +118,15 @@ export class BatchPath {
       const n = batch.ran();
       if (n > 0) {
         parser.consumedTo(batch.stoppedAt());
-        this.account(client, specs, input, r, n);
+        this.account(client, specs, input, r, n, batch.log, 0, true);
       }
     }
     return batch.ran();
   }
 
   /** What call() does after each command, for the `n` commands of the last batch. */
-  private account(client: Client, specs: CommandSpec[], input: Buffer, r: Reply, n: number): void {
+  private account(client: Client, specs: CommandSpec[], input: Buffer, r: Reply, n: number, log: Float64Array, logAt: number, ownsRecords: boolean): void {
     const s = this.server;
-    const log = batch.log;
     const observed = s.observers.length > 0;
     // Observers get argv only where they use it (slowlog); MONITOR and tracking keep commands off this path.
     const argvFrom = introspection(s).slowerThan;
@@ -87,10 +134,10 @@ export class BatchPath {
     const propagating = wp.propagating();
     let spec: CommandSpec | null = null;
     for (let i = 0; i < n; i++) {
-      const at = batch.entry(i);
+      const at = logAt + batch.entry(i);
       spec = specs[log[at]];
       const usec = log[at + 1];
-      if (propagating) this.propagate(client, spec, input, log[at + 2], log[at + 3], log[at + 5] !== 0, i === n - 1);
+      if (propagating) this.propagate(client, spec, input, log[at + 2], log[at + 3], log[at + 5] !== 0, ownsRecords && i === n - 1);
       const st = (spec.stat ??= s.stats.command(spec.name));
       st.calls++;
       st.usec += usec;

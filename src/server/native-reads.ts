@@ -8,18 +8,66 @@
  * server gets each as a transient view (the parser copies what it keeps).
  */
 import * as engine from "../engine/index.js";
+import { Reply } from "../protocol/reply.js";
 import type { Client } from "./client.js";
 
 /** A turn's reads: at most 64 reads of 16 KB (a full arena leaves the rest for the next turn). */
 const ARENA = Buffer.allocUnsafeSlow(1024 * 1024);
-/** Events of a turn: slot, kind, offset or errno, length. */
-const EVENT_FIELDS = 4;
+/** Events of a turn: slot, kind, offset or errno, length; a batch's six more (reads.rs EV_FIELDS). */
+const EVENT_FIELDS = 10;
 const EVENTS = new Uint32Array(256 * EVENT_FIELDS);
 const EV_DATA = 0;
 const EV_END = 1;
 const EV_TARGET = 3;
+const EV_BATCH = 4;
+
+/**
+ * The batch path in the addon's read loop (reads.rs `reads_batching`): per
+ * slot, whether TypeScript lets the loop run the client's reads (eligible, db,
+ * RESP, NO-TOUCH), after one word for the whole process. Kept current when
+ * they change (NativeReads.mark / serverAllows), never asked per read.
+ */
+const FLAG_HEADER = 1;
+const FLAG_FIELDS = 4;
+const MAX_BATCH_SLOTS = 16 * 1024;
+const FLAGS = new Int32Array(FLAG_HEADER + MAX_BATCH_SLOTS * FLAG_FIELDS);
+/** The loop's replies for a turn (the addon sends them; the log points into it). */
+const TURN_REPLY = new Reply(1024 * 1024);
+/** The turn's batch logs, one segment (batch.rs header and entries) per batch. */
+const TURN_LOG = new Float64Array(5 + 16 * 1024 * 6);
+/** EV_BATCH bits (reads.rs EVB_*). */
+export const EVB_SPILLED = 1;
+export const EVB_RECORDS = 2;
+export const EVB_PANICKED = 4;
+/** Owners (servers) whose state refuses the loop's batches now: the process's word is 1 only with none. */
+let refusing = 0;
+
+/** One read the loop's batch path ran, or began: what the owner accounts for. */
+export interface LoopBatch {
+  /** The turn's reads (valid only during the turn's call; the log's offsets are into it): this one is input[at, at + length), the batch ran its first `consumed` bytes. */
+  input: Buffer;
+  at: number;
+  length: number;
+  consumed: number;
+  log: Float64Array;
+  /** Where its log segment starts in `log`. */
+  logAt: number;
+  /** Its replies: reply.buf[outStart, outEnd), of which `sent` bytes went out. */
+  reply: Reply;
+  outStart: number;
+  outEnd: number;
+  sent: number;
+  bits: number;
+  /** Date.now() for the turn (read once). */
+  now: number;
+}
+const loopBatch: LoopBatch = { input: ARENA, at: 0, length: 0, consumed: 0, log: TURN_LOG, logAt: 0, reply: TURN_REPLY, outStart: 0, outEnd: 0, sent: 0, bits: 0, now: 0 };
 
 export interface ReadOwner {
+  /** A read the loop's batch path ran (the first `b.consumed` bytes): accounting, unsent replies. */
+  onBatch(client: Client, b: LoopBatch): void;
+  /** The rest of a read the loop's batch path began (after every batch of the turn was accounted for). */
+  onBatchRest(client: Client, rest: Buffer, nread: number): void;
   /** A read's bytes, a view valid only during the call. */
   onData(client: Client, chunk: Buffer, transient: boolean): void;
   /** The peer closed its side (read returned 0). */
@@ -42,6 +90,28 @@ let started = false;
 
 function onTurn(count: number): void {
   const ev = EVENTS;
+  // First what the loop ran: those commands ran before anything of this call does.
+  let rests = false;
+  let now = 0;
+  for (let i = 0; i < count; i++) {
+    const at = i * EVENT_FIELDS;
+    if (ev[at + 1] !== EV_BATCH) continue;
+    if (now === 0) now = Date.now();
+    const entry = slots[ev[at]];
+    if (entry === undefined || entry.client.closed) continue;
+    const b = loopBatch;
+    b.at = ev[at + 2];
+    b.length = ev[at + 3];
+    b.consumed = ev[at + 4];
+    b.logAt = ev[at + 5];
+    b.outStart = ev[at + 6];
+    b.outEnd = ev[at + 7];
+    b.sent = ev[at + 8];
+    b.bits = ev[at + 9];
+    b.now = now;
+    entry.owner.onBatch(entry.client, b);
+    if (b.consumed < b.length) rests = true;
+  }
   for (let i = 0; i < count; i++) {
     const at = i * EVENT_FIELDS;
     const slot = ev[at];
@@ -49,7 +119,11 @@ function onTurn(count: number): void {
     if (entry === undefined || entry.client.closed) continue;
     const { client, owner } = entry;
     const kind = ev[at + 1];
-    if (kind === EV_DATA) {
+    if (kind === EV_BATCH) {
+      if (!rests || ev[at + 4] === ev[at + 3]) continue;
+      owner.onBatchRest(client, ARENA.subarray(ev[at + 2] + ev[at + 4], ev[at + 2] + ev[at + 3]), ev[at + 3]);
+      aim(client, slot);
+    } else if (kind === EV_DATA) {
       owner.onData(client, ARENA.subarray(ev[at + 2], ev[at + 2] + ev[at + 3]), true);
       aim(client, slot);
     } else if (kind === EV_TARGET) {
@@ -88,6 +162,8 @@ export class NativeReads {
     if (client.fd < 0 || !handle || typeof handle.readStop !== "function" || typeof handle.readStart !== "function") return false;
     if (!started) {
       engine.io.readsStart(ARENA, Buffer.from(EVENTS.buffer), onTurn);
+      engine.io.readsBatching(Buffer.from(FLAGS.buffer), TURN_REPLY.buf, Buffer.from(TURN_LOG.buffer));
+      FLAGS[0] = refusing === 0 ? 1 : 0;
       started = true;
     }
     const slot = free.pop() ?? slots.length;
@@ -100,6 +176,7 @@ export class NativeReads {
     }
     slots[slot] = { client, owner: this.owner };
     targets[slot] = null;
+    if (slot < MAX_BATCH_SLOTS) FLAGS[FLAG_HEADER + slot * FLAG_FIELDS] = 0;
     client.readSlot = slot;
     return true;
   }
@@ -109,6 +186,7 @@ export class NativeReads {
     const slot = client.readSlot;
     if (slot < 0) return;
     client.readSlot = -1;
+    if (slot < MAX_BATCH_SLOTS) FLAGS[FLAG_HEADER + slot * FLAG_FIELDS] = 0;
     engine.io.readsRemove(client.fd, slot);
     slots[slot] = undefined;
     targets[slot] = null;
@@ -118,6 +196,43 @@ export class NativeReads {
   /** After bytes of `client` came another way than the addon's reads: where its next read goes is worked out again. */
   reaim(client: Client): void {
     if (client.readSlot >= 0) aim(client, client.readSlot);
+  }
+
+  /** Whether this owner's state lets the loop run batches (the last word given to serverAllows). */
+  private allows = true;
+
+  /** The owner's state lets the loop's batch path run (or not): given when it may have changed. */
+  serverAllows(on: boolean): void {
+    if (on === this.allows) return;
+    this.allows = on;
+    refusing += on ? -1 : 1;
+    FLAGS[0] = refusing === 0 ? 1 : 0;
+  }
+
+  /** Lets the loop run `client`'s reads (its db, RESP and NO-TOUCH with it), or stops it. */
+  mark(client: Client, on: boolean): void {
+    const slot = client.readSlot;
+    if (slot < 0 || slot >= MAX_BATCH_SLOTS) return;
+    const at = FLAG_HEADER + slot * FLAG_FIELDS;
+    if (!on) {
+      FLAGS[at] = 0;
+      return;
+    }
+    FLAGS[at + 1] = client.db;
+    FLAGS[at + 2] = client.resp;
+    FLAGS[at + 3] = client.noTouch ? 1 : 0;
+    FLAGS[at] = 1;
+  }
+
+  /** Whether the loop may run `client`'s reads now. */
+  marked(client: Client): boolean {
+    const slot = client.readSlot;
+    return slot >= 0 && slot < MAX_BATCH_SLOTS && FLAGS[FLAG_HEADER + slot * FLAG_FIELDS] === 1;
+  }
+
+  /** Stops the loop's batches for every client of this owner (a change that may concern them all: ACL rules). */
+  unmarkAll(clients: Iterable<Client>): void {
+    for (const c of clients) this.mark(c, false);
   }
 
   /** Stops (output backs up) or restarts (it drained) reading `client`. */

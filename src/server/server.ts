@@ -29,7 +29,10 @@ import { REPLY_BUFFER_BYTES, countedReplyBytes } from "./reply-accounting.js";
 import { noteReplies, replyBufferCron } from "./reply-buffer.js";
 import { BIG_ARG, queryBufferBeforeRun, queryBufferCron, queryBufferRead } from "./query-buffer.js";
 import { sendTo } from "./socket-write.js";
-import { NativeReads } from "./native-reads.js";
+import { EVB_PANICKED, EVB_RECORDS, EVB_SPILLED, NativeReads, type LoopBatch } from "./native-reads.js";
+import { aclRules } from "../acl/user.js";
+import { land } from "../engine/land.js";
+import { Code } from "../engine/codes.js";
 import { giveArgBuffer } from "../protocol/arg-pool.js";
 import { engineFormOf } from "../commands/engine-command.js";
 import { commandKeys } from "../commands/command.js";
@@ -215,6 +218,8 @@ export class Server {
     // a forked child shares the pages (Redis's databasesCron: the moves would be copied on write).
     if (this.config.bool("activerehashing") && engine.persistence.childPid() === null) engine.server.rehash(10000);
     for (const h of this.cronHooks) h();
+    // What changed outside commands (a failed BGSAVE's MISCONF, ...) reaches the read loop's word here at the latest.
+    this.loopState();
     const timeout = this.config.int("timeout") * 1000;
     for (const c of this.clients.values()) {
       if (timeout > 0 && now - c.lastInteraction > timeout && this.mayTimeOut(c)) {
@@ -281,6 +286,7 @@ export class Server {
         client.outputWait = false;
         if (!client.postponed && !client.blocked) this.processInput(client);
       }
+      this.markForLoop(client);
     });
     socket.on("error", () => this.closeClient(client));
     socket.on("close", () => this.closeClient(client));
@@ -294,6 +300,8 @@ export class Server {
     process.env.NODIS_READS === "node"
       ? null
       : new NativeReads({
+          onBatch: (client, b) => this.onLoopBatch(client, b),
+          onBatchRest: (client, rest, nread) => this.onData(client, rest, true, true, nread),
           onData: (client, chunk, transient) => this.onData(client, chunk, transient),
           onEnd: (client) => this.onPeerEnd(client),
           onReadError: (client) => this.closeClient(client),
@@ -312,7 +320,7 @@ export class Server {
    * A read's bytes; `transient`: a view of a shared buffer, valid only during this call.
    * `runNow` false: the commands run on the next turn (input read ahead, readArrivedInput).
    */
-  private onData(client: Client, chunk: Buffer, transient: boolean, runNow = true): void {
+  private onData(client: Client, chunk: Buffer, transient: boolean, runNow = true, nread = chunk.length): void {
     if (client.closed || client.closeAfterReply) return;
     this.stats.netInputBytes += chunk.length;
     client.lastInteraction = Date.now();
@@ -333,12 +341,14 @@ export class Server {
     // Held (postponed, blocked, output waiting): the input waits in the parser.
     queryBufferBeforeRun(client, lenBefore, bulkBefore);
     if (!runNow) {
+      // Input waiting in the parser: the read loop must not run a later read of the client before it.
+      if (client.readSlot >= 0) this.nativeReads!.mark(client, false);
       parser.peekBigBulk(BIG_ARG);
       if (!client.outputWait) this.resume(client);
     }
     else if (!client.postponed && !client.blocked && !client.outputWait) this.processInput(client);
     if (client.closed) return;
-    queryBufferRead(client, chunk.length, lenBefore, bulkBefore, parser.queryLen);
+    queryBufferRead(client, nread, lenBefore, bulkBefore, parser.queryLen);
     // A query buffer growing with an unfinished command: maxmemory-clients weighs it as it grows.
     if (this.eviction.clientsLimit !== 0 && parser.pending > 0) this.eviction.afterInput(client);
   }
@@ -370,8 +380,103 @@ export class Server {
     }
   }
 
+  /**
+   * A read the addon's loop ran on the batch path (native-reads.ts): what
+   * onData, processInput and flush do around a batch, from its log. Called for
+   * every such read of a turn before anything else of the turn runs (they ran
+   * first); what the batch left of the read comes after, to onData.
+   */
+  private onLoopBatch(client: Client, b: LoopBatch): void {
+    if (client.closed) return;
+    this.stats.netInputBytes += b.consumed;
+    client.lastInteraction = b.now;
+    if ((b.bits & EVB_PANICKED) !== 0) this.log.warning("Batch of commands failed: a native panic in the read loop");
+    queryBufferBeforeRun(client, 0, -1);
+    const r = b.reply;
+    r.pos = b.outEnd;
+    const owns = (b.bits & EVB_RECORDS) !== 0;
+    // The running client, as while its input runs: what it propagates moves its replication offset (WAIT's woff).
+    const prev = this.current;
+    this.current = client;
+    try {
+      this.batchPath.accountLoop(client, b.input, r, b.log, b.logAt, owns);
+      // Not propagating: what the last command recorded is drained as the next call() would.
+      if (owns && this.writePath.hasRecords()) this.writePath.drain(client);
+    } finally {
+      this.current = prev;
+    }
+    const bytes = b.outEnd - b.outStart;
+    client.lastBatchBytes = bytes;
+    this.stats.netOutputBytes += bytes;
+    noteReplies(client, bytes);
+    if (b.sent < bytes || (b.bits & EVB_SPILLED) !== 0) {
+      // What the kernel did not take (or a reply that spilled, sent by nobody yet) goes through Node, in order.
+      const out = new Reply(bytes - b.sent + 64);
+      r.buf.copy(out.buf, 0, b.outStart + b.sent, b.outEnd);
+      out.pos = bytes - b.sent;
+      if ((b.bits & EVB_SPILLED) !== 0) {
+        const before = out.pos;
+        land(out, Code.NOSPACE);
+        this.stats.netOutputBytes += out.pos - before;
+      }
+      this.nativeReads!.mark(client, false);
+      sendTo(client.socket, client.fd, out.view());
+      this.checkOutputLimits(client, true);
+    } else if (client.softLimitSince !== 0) client.softLimitSince = 0;
+    if (b.consumed === b.length) queryBufferRead(client, b.consumed, 0, -1, 0);
+  }
+
+  /**
+   * Lets the addon's read loop run `client`'s next reads on the batch path
+   * (native-reads.ts), or stops it: batch.ts's rules, with nothing of the
+   * client's held back (input, output queued in Node or pending, a paused
+   * read, a blocked or postponed command) and no hard output limit for its
+   * class. Called where they may change: after its input ran, its output drained.
+   */
+  private markForLoop(client: Client): void {
+    const nr = this.nativeReads;
+    if (nr === null || client.readSlot < 0) return;
+    // While the server refuses the loop, the client's own flag is only cleared: set, it could outlive its reasons.
+    if (!this.loopState()) return nr.mark(client, false);
+    const parser = client.parser;
+    nr.mark(
+      client,
+      !client.closed &&
+        !client.closeAfterReply &&
+        !client.blocked &&
+        client.postponed === null &&
+        !client.outputWait &&
+        !client.readStopped &&
+        client.pendingBytes === 0 &&
+        parser.pending === 0 &&
+        parser.bulkInProgress === -1 &&
+        client.socket.writableLength === 0 &&
+        this.batchPath.clientAllows(client) &&
+        this.replyCapOf(client) === 0,
+    );
+  }
+
+  /** The server's word to the read loop (batch.ts loopAllows); a change of ACL rules stops every client's batches there. */
+  private loopState(): boolean {
+    const nr = this.nativeReads;
+    if (nr === null) return false;
+    if (this.aclSeen !== aclRules.changes) {
+      this.aclSeen = aclRules.changes;
+      nr.unmarkAll(this.clients.values());
+    }
+    const on = this.batchPath.loopAllows();
+    nr.serverAllows(on);
+    return on;
+  }
+  private aclSeen = -1;
+
   /** Runs every complete command buffered for `client`, then sends the replies in one write. */
   private processInput(client: Client): void {
+    this.runInput(client);
+    this.markForLoop(client);
+  }
+
+  private runInput(client: Client): void {
     const r = this.reply;
     this.commandClock = performance.now();
     const parser = client.parser;
@@ -621,9 +726,13 @@ export class Server {
       if (client.closed) return;
       this.stats.netOutputBytes += n;
       sendTo(client.socket, client.fd, n === bytes.length ? bytes : bytes.subarray(start, end));
+      // What Node may hold now goes before any reply of the read loop: it waits for the client's next turn in JavaScript.
+      if (client.readSlot >= 0) this.nativeReads!.mark(client, false);
       this.checkOutputLimits(client, true);
       return;
     }
+    // Pending output: the read loop leaves the client alone until it has gone out (flushPendingOf).
+    if (client.readSlot >= 0) this.nativeReads!.mark(client, false);
     let at = start;
     if (bytes !== this.arena.buf) {
       at = this.outputSpace(n);
@@ -704,6 +813,7 @@ export class Server {
       if (socket.writableLength > 0) this.arena.pinned = true;
     }
     this.checkOutputLimits(client, true);
+    if (client.readSlot >= 0 && client !== this.current) this.markForLoop(client);
   }
 
   /**
@@ -853,6 +963,8 @@ export class Server {
     if (on) this.writeHolds.add(reason);
     else this.writeHolds.delete(reason);
     if (this.writesHeld === before) return;
+    // The read loop stops running commands itself at once (it asks again each turn).
+    if (on) this.nativeReads?.serverAllows(false);
     if (on) {
       if (this.pauseEnd === 0) this.pauseAll = false;
       this.pauseEnd = Number.MAX_SAFE_INTEGER;
@@ -933,6 +1045,8 @@ export class Server {
       if (this.timer) clearInterval(this.timer);
       if (this.pauseTimer) clearTimeout(this.pauseTimer);
       for (const c of [...this.clients.values()]) this.closeClient(c);
+      // Its state no longer holds back the read loop (other servers of the process).
+      this.nativeReads?.serverAllows(true);
     })();
     return this.closing;
   }

@@ -1,9 +1,9 @@
 /**
  * The core key commands over every type (TYPE, OBJECT, COPY, RENAME, MOVE,
  * SCAN TYPE, DEBUG DIGEST-VALUE, WRONGTYPE), differential against redis-server;
- * MEMORY USAGE and DEBUG OBJECT's serializedlength with the figures a
- * libc-built Redis 7.2 gives (Debian's 7.0 is built with jemalloc and encodes
- * small lists and sets differently); lazy freeing of big values.
+ * DEBUG OBJECT's serializedlength with the figures a libc-built Redis 7.2
+ * gives (Debian's 7.0 is built with jemalloc and encodes small lists and sets
+ * differently), MEMORY USAGE's replies; lazy freeing of big values.
  */
 import { describe, expect, it } from "vitest";
 import { haveRedisServer, useNodis } from "../helpers/nodis.js";
@@ -93,32 +93,22 @@ describe.runIf(haveRedisServer())("key commands over every type, as redis-server
   });
 });
 
-describe("MEMORY USAGE and DEBUG OBJECT's serializedlength, as a libc-built Redis 7.2", () => {
+describe("DEBUG OBJECT's serializedlength as a libc-built Redis 7.2, and MEMORY USAGE's replies", () => {
   /**
-   * Figures read from redis-server 7.2.6 (mem_allocator:libc) after the same
-   * commands; 0: not compared (a small listpack's allocation there depends on
-   * the allocator's history, and a set's table may still be rehashing here).
+   * serializedlength as redis-server 7.2.6 gives it after the same commands.
+   * MEMORY USAGE is no longer compared with Redis's figures: it counts what the
+   * key costs in Nodis's own layouts and allocator, which differ from Redis's
+   * (native/src/api/memory_tests.rs measures it against the allocator's
+   * in-use bytes for every type and encoding).
    */
-  const REDIS_72: Record<string, [usage: number, usageAll: number | null, serialized: number]> = {
-    str: [88, null, 6],
-    int: [64, null, 3],
-    l: [88, 88, 18],
-    s: [88, null, 14],
-    si: [88, null, 15],
-    z: [0, null, 21],
-    h: [0, null, 19],
-    bl: [11208, 11208, 1666],
-    bs: [0, null, 1392],
-    bz: [0, null, 3792],
-    bh: [3464, 3464, 2349],
-  };
+  const SERIALIZED: Record<string, number> = { str: 6, int: 3, l: 18, s: 14, si: 15, z: 21, h: 19, bl: 1666, bs: 1392, bz: 3792, bh: 2349 };
 
-  it("gives Redis 7.2's figures for each encoding", async () => {
+  it("gives Redis 7.2's serializedlength for each encoding, and MEMORY USAGE's replies and errors as Redis", async () => {
     for (const c of [["FLUSHALL"], ...FILL, ...BIG]) await conn.call(...c);
-    for (const [key, [usage, usageAll, serialized]] of Object.entries(REDIS_72)) {
-      if (usage !== 0) expect(show(await conn.call("MEMORY", "USAGE", key)), key).toBe(`:${usage}`);
-      if (usageAll !== null) expect(show(await conn.call("MEMORY", "USAGE", key, "SAMPLES", "0")), key).toBe(`:${usageAll}`);
+    for (const [key, serialized] of Object.entries(SERIALIZED)) {
       expect(show(await conn.call("DEBUG", "OBJECT", key)), key).toMatch(new RegExp(` serializedlength:${serialized} `));
+      // A key costs more than its bytes.
+      expect(Number(show(await conn.call("MEMORY", "USAGE", key)).slice(1)), key).toBeGreaterThan(serialized);
     }
     expect(show(await conn.call("DEBUG", "OBJECT", "bl"))).toMatch(/ ql_nodes:2 ql_avg_node:150.00 ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:11004$/);
     expect(show(await conn.call("MEMORY", "USAGE", "nokey"))).toBe("$-1");
@@ -127,12 +117,13 @@ describe("MEMORY USAGE and DEBUG OBJECT's serializedlength, as a libc-built Redi
     expect(show(await conn.call("MEMORY", "USAGE", "l", "FOO"))).toBe("-ERR syntax error");
   });
 
-  it("a sampled estimate of a skiplist stays near the exact size", async () => {
+  it("a sampled estimate of a big value stays near the exact size", async () => {
     for (const c of [["FLUSHALL"], ...BIG]) await conn.call(...c);
-    const usage = Number(show(await conn.call("MEMORY", "USAGE", "bz", "SAMPLES", "0")).slice(1));
-    // Redis's figure depends on its random node levels: 35056 in one run of 300 members.
-    expect(usage).toBeGreaterThan(30000);
-    expect(usage).toBeLessThan(37000);
+    for (const key of ["bl", "bs", "bz", "bh"]) {
+      const all = Number(show(await conn.call("MEMORY", "USAGE", key, "SAMPLES", "0")).slice(1));
+      const five = Number(show(await conn.call("MEMORY", "USAGE", key)).slice(1));
+      expect(Math.abs(five - all) / all, key).toBeLessThan(0.1);
+    }
   });
 });
 

@@ -32,8 +32,37 @@ pub const EV_END: u32 = 1;
 pub const EV_ERROR: u32 = 2;
 /// Bytes read into the socket's read target (see reads_target), not the arena.
 pub const EV_TARGET: u32 = 3;
-/// Fields per event: slot, kind, arena offset (or errno), length.
-pub const EV_FIELDS: usize = 4;
+/// A read the batch path ran (some of) here: its fields are EV_BATCH_*.
+pub const EV_BATCH: u32 = 4;
+/// Fields per event: slot, kind, arena offset (or errno), length; an
+/// EV_BATCH also: input consumed, its log segment's start (in f64s), its
+/// replies [start, end) in the reply arena, bytes of them sent, EVB_* bits.
+pub const EV_FIELDS: usize = 10;
+/// EV_BATCH bits: the last reply waits in the overflow area (nothing was sent);
+/// the batch left change records (the last command's, drained by JavaScript);
+/// the batch panicked (the log counts the commands before it).
+pub const EVB_SPILLED: u32 = 1;
+pub const EVB_RECORDS: u32 = 2;
+pub const EVB_PANICKED: u32 = 4;
+
+/// The flag block: the server's word (1: the batch path may run in the loop
+/// this turn), then per slot: eligible (1), db, RESP version, NO-TOUCH.
+pub const FLAG_HEADER: usize = 1;
+pub const FLAG_FIELDS: usize = 4;
+/// Batching in the loop stops for the turn when less than this is left of the
+/// reply arena (bytes) or of the turn log (f64s).
+const OUT_ROOM_MIN: usize = 64 * 1024;
+const LOG_ROOM_MIN: usize = crate::batch::LOG_HEADER + 64 * crate::batch::LOG_FIELDS;
+
+/// What the read loop's batches use, registered by reads_batching.
+struct Batching {
+    flags: *mut i32,
+    flags_len: usize,
+    out: *mut u8,
+    out_len: usize,
+    log: *mut f64,
+    log_len: usize,
+}
 
 struct Reader {
     env: sys::napi_env,
@@ -49,6 +78,7 @@ struct Reader {
     /// Where the next read of a descriptor goes instead of the arena (a big
     /// argument's own Buffer), by descriptor; taken by that one read.
     targets: Vec<(*mut u8, usize)>,
+    batching: Option<Batching>,
 }
 
 thread_local! {
@@ -100,6 +130,7 @@ pub fn reads_start(env: Env, mut arena: BufferSlice, mut events: BufferSlice, ca
                 max_events: events.len() / 4 / EV_FIELDS,
                 slots: Vec::new(),
                 targets: Vec::new(),
+                batching: None,
             })
         });
     }
@@ -112,6 +143,32 @@ fn check(status: sys::napi_status) -> Result<()> {
     } else {
         Err(Error::from_reason(format!("N-API call failed ({status})")))
     }
+}
+
+/// Starts the batch path in the read loop: `flags` (i32s, FLAG_*), the reply
+/// arena `out` and the turn log `log` (f64s, batch.rs segments), all kept
+/// referenced by JavaScript for the life of the process.
+#[napi(catch_unwind)]
+pub fn reads_batching(mut flags: BufferSlice, mut out: BufferSlice, mut log: BufferSlice) -> Result<()> {
+    if (flags.as_ptr() as usize) % 4 != 0 || (log.as_ptr() as usize) % 8 != 0 {
+        return Err(Error::from_reason("flag block or log not aligned"));
+    }
+    if out.len() < 2 * OUT_ROOM_MIN || log.len() / 8 < 2 * LOG_ROOM_MIN {
+        return Err(Error::from_reason("reply arena or log too small"));
+    }
+    READER.with(|r| {
+        let mut r = r.borrow_mut();
+        let Some(r) = r.as_mut() else { return Err(Error::from_reason("reads not started")) };
+        r.batching = Some(Batching {
+            flags: flags.as_mut_ptr() as *mut i32,
+            flags_len: flags.len() / 4,
+            out: out.as_mut_ptr(),
+            out_len: out.len(),
+            log: log.as_mut_ptr() as *mut f64,
+            log_len: log.len() / 8,
+        });
+        Ok(())
+    })
 }
 
 /// Watches socket `fd` for client `slot`; false when it cannot be watched (JavaScript then lets Node read it).
@@ -211,6 +268,7 @@ fn fill(r: &mut Reader) -> usize {
     }
     let mut used = 0usize;
     let mut count = 0usize;
+    let mut turn = r.batching.as_ref().and_then(Turn::start);
     for ev in &evs[..n as usize] {
         let fd = ev.u64 as c_int;
         let slot = match r.slots.get(fd as usize) {
@@ -239,6 +297,24 @@ fn fill(r: &mut Reader) -> usize {
         } else if got > 0 {
             let at = used;
             used += got as usize;
+            if let (Some(t), Some(b)) = (turn.as_mut(), r.batching.as_ref()) {
+                // The arena up to the end of this read: the log's offsets are the arena's (JavaScript needs no view per read).
+                let input = unsafe { std::slice::from_raw_parts(r.arena, at + got as usize) };
+                if let Some(fields) = t.batch(b, slot, fd, input, at) {
+                    unsafe {
+                        let e = r.events.add(count * EV_FIELDS);
+                        *e = slot;
+                        *e.add(1) = EV_BATCH;
+                        *e.add(2) = at as u32;
+                        *e.add(3) = got as u32;
+                        for (i, f) in fields.iter().enumerate() {
+                            *e.add(4 + i) = *f;
+                        }
+                    }
+                    count += 1;
+                    continue;
+                }
+            }
             (EV_DATA, at as u32, got as u32)
         } else if got == 0 {
             stop(r, fd);
@@ -260,7 +336,143 @@ fn fill(r: &mut Reader) -> usize {
         }
         count += 1;
     }
+    if let Some(t) = turn {
+        t.end();
+    }
     count
+}
+
+/// One turn's batches in the loop: where the reply arena and the turn log are
+/// filled to, and the engine state the batches changed (put back at the end).
+struct Turn {
+    out_used: usize,
+    log_used: usize,
+    /// Still batching this turn (a batch that left records, spilled or panicked stops it).
+    on: bool,
+    /// RESP and NO-TOUCH as JavaScript left them; the clock set once.
+    saved: Option<(f64, f64)>,
+    /// The time-stamp counter's rate (µs per stamp) measured across turns, once known.
+    usec_per_stamp: Option<f64>,
+}
+
+thread_local! {
+    /// Where the last measure of the time-stamp counter's rate began (monotonic clock, stamp), and the rate.
+    static STAMP_RATE: std::cell::Cell<(Option<std::time::Instant>, u64, f64)> = const { std::cell::Cell::new((None, 0, 0.0)) };
+}
+
+/// The time-stamp counter's µs per stamp, measured over at least 10 ms between
+/// turns with batches (one clock read per such turn instead of two per batch); None until measured.
+fn stamp_rate() -> Option<f64> {
+    let now = std::time::Instant::now();
+    let s = crate::batch::stamp();
+    STAMP_RATE.with(|c| {
+        let (base, s0, rate) = c.get();
+        match base {
+            None => c.set((Some(now), s, rate)),
+            Some(b) => {
+                let us = now.duration_since(b).as_nanos() as f64 / 1000.0;
+                if us >= 10_000.0 && s > s0 {
+                    c.set((Some(now), s, us / (s - s0) as f64));
+                }
+            }
+        }
+        let rate = c.get().2;
+        if rate > 0.0 {
+            Some(rate)
+        } else {
+            None
+        }
+    })
+}
+
+impl Turn {
+    /// A turn with batching, if the server's word allows it now.
+    fn start(b: &Batching) -> Option<Turn> {
+        if b.flags_len == 0 || unsafe { *b.flags } != 1 {
+            return None;
+        }
+        // Someone needs every change (keyspace events, WATCH, tracking, blocked clients): the
+        // engine's own listen bits say so at once, whoever turned them on.
+        if crate::keyspace::ks().shared.listen() & (crate::state::LISTEN_RECORD | crate::state::LISTEN_KEYMISS) != 0 {
+            return None;
+        }
+        Some(Turn { out_used: 0, log_used: 0, on: true, saved: None, usec_per_stamp: None })
+    }
+
+    /// Runs the batch path over `input[from..]`, a read of client `slot`
+    /// (socket `fd`), when TypeScript marked it eligible: the EV_BATCH fields
+    /// after the read's offset and length (what it consumed counted from
+    /// `from`), or None (nothing ran: the read goes to JavaScript as it is).
+    fn batch(&mut self, b: &Batching, slot: u32, fd: c_int, input: &[u8], from: usize) -> Option<[u32; 6]> {
+        use crate::batch::{LOG_COUNT, LOG_FIELDS, LOG_HEADER, LOG_IN, LOG_OUT, LOG_SPILLED};
+        use crate::state::{NOW_MS, NO_TOUCH, RESP};
+        if !self.on {
+            return None;
+        }
+        let flags = unsafe { std::slice::from_raw_parts_mut(b.flags, b.flags_len) };
+        let base = FLAG_HEADER + slot as usize * FLAG_FIELDS;
+        if base + FLAG_FIELDS > flags.len() || flags[base] != 1 {
+            return None;
+        }
+        if self.out_used + OUT_ROOM_MIN > b.out_len || self.log_used + LOG_ROOM_MIN > b.log_len {
+            self.on = false;
+            return None;
+        }
+        let ks = crate::keyspace::ks();
+        // Records waiting belong to a command JavaScript has not accounted for yet.
+        if !ks.changes.is_empty() {
+            self.on = false;
+            return None;
+        }
+        if self.saved.is_none() {
+            self.saved = Some((ks.shared.get(RESP), ks.shared.get(NO_TOUCH)));
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+            ks.shared.set(NOW_MS, now as f64);
+            self.usec_per_stamp = stamp_rate();
+        }
+        ks.shared.set(RESP, flags[base + 2] as f64);
+        ks.shared.set(NO_TOUCH, flags[base + 3] as f64);
+        // ks() took the clock and NO-TOUCH before they were set: again, as each entry into the engine does.
+        ks.sync_from_shared();
+        let db = flags[base + 1].max(0) as usize;
+        let out = unsafe { std::slice::from_raw_parts_mut(b.out, b.out_len) };
+        let log = unsafe { std::slice::from_raw_parts_mut(b.log.add(self.log_used), b.log_len - self.log_used) };
+        let (out_start, limit) = (self.out_used, b.out_len - OUT_ROOM_MIN / 2);
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp)));
+        let n = log[LOG_COUNT] as usize;
+        let mut bits = 0;
+        if ran.is_err() {
+            bits |= EVB_PANICKED;
+            self.on = false;
+        }
+        if n == 0 {
+            return None;
+        }
+        let (consumed, out_end) = (log[LOG_IN] as usize - from, log[LOG_OUT] as usize);
+        if log[LOG_SPILLED] != 0.0 {
+            bits |= EVB_SPILLED;
+            self.on = false;
+        }
+        if !ks.changes.is_empty() {
+            bits |= EVB_RECORDS;
+            self.on = false;
+        }
+        // TypeScript marks a client eligible only while nothing of its output waits in Node: this goes first.
+        let sent = if bits & (EVB_SPILLED | EVB_PANICKED) != 0 { 0 } else { super::io::write_fd(fd as u32, &out[out_start..out_end]).max(0) as u32 };
+        let log_at = self.log_used;
+        self.log_used += LOG_HEADER + n * LOG_FIELDS;
+        self.out_used = out_end;
+        Some([consumed as u32, log_at as u32, out_start as u32, out_end as u32, sent, bits])
+    }
+
+    /// Puts back the engine state JavaScript left.
+    fn end(self) {
+        if let Some((resp, no_touch)) = self.saved {
+            let ks = crate::keyspace::ks();
+            ks.shared.set(crate::state::RESP, resp);
+            ks.shared.set(crate::state::NO_TOUCH, no_touch);
+        }
+    }
 }
 
 /// A socket that ended or failed is read no more (JavaScript closes it).

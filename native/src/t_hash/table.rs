@@ -40,6 +40,20 @@ impl Table {
         self.map.len()
     }
 
+    /// The fields and values (MEMORY USAGE).
+    pub fn map(&self) -> &Dict<SBytes> {
+        &self.map
+    }
+
+    /// The field TTL index's parts, when there is one (MEMORY USAGE): its
+    /// box's size, the per-field map's capacity and element size, the
+    /// ordered set's element size, and each field's length (both keep a copy).
+    pub fn ttl_index(&self) -> Option<(usize, usize, usize, usize, impl ExactSizeIterator<Item = usize> + '_)> {
+        let t = self.ttls.as_ref()?;
+        let entry = std::mem::size_of::<(Box<[u8]>, i64)>();
+        Some((std::mem::size_of::<Ttls>(), t.by_field.capacity(), entry, std::mem::size_of::<(i64, Box<[u8]>)>(), t.by_field.keys().map(|k| k.len())))
+    }
+
     #[inline]
     pub fn has_ttls(&self) -> bool {
         self.ttls.is_some()

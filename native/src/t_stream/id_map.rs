@@ -32,6 +32,10 @@ impl<V> IdMap<V> {
     pub fn new() -> Self {
         IdMap(Rax::new())
     }
+    /// The rax itself (MEMORY USAGE walks its allocations).
+    pub fn rax(&self) -> &Rax<V> {
+        &self.0
+    }
     pub fn len(&self) -> usize {
         self.0.len()
     }
