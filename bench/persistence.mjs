@@ -1,5 +1,5 @@
 /**
- * Persistence bench: SAVE, BGSAVE and load (DEBUG RELOAD NOSAVE) of
+ * Persistence bench: SAVE, BGSAVE, start-up load and DEBUG RELOAD NOSAVE of
  * 1,000,000 string keys and of a mix of types, Nodis against redis-server
  * (servers.mjs's REDIS_SERVER) in the same run: times, file sizes, fork time
  * (latest_fork_usec), copy-on-write (rdb_last_cow_size), and the longest pause
@@ -11,7 +11,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Redis from "ioredis";
-import { startServer, pipelineOneLineReplies } from "./servers.mjs";
+import { startServer, startupTime, pipelineOneLineReplies } from "./servers.mjs";
 
 const SCALE = Number(process.env.NODIS_BENCH_SCALE ?? 1);
 const STRINGS = Math.round(1_000_000 * SCALE);
@@ -106,6 +106,21 @@ async function measure(kind, dataset) {
     };
     const saveMs = await median(() => c.call("SAVE"));
     const bytes = fs.statSync(path.join(dir, "dump.rdb")).size;
+    // Start-up load: a new server on a copy of the file, its CPU to the first PONG (the loading
+    // thread's included) less an empty start's; alternated, the median of each.
+    const loadDir = fs.mkdtempSync(path.join(dir, "..", "load-"));
+    fs.copyFileSync(path.join(dir, "dump.rdb"), path.join(loadDir, "dump.rdb"));
+    const starts = { loaded: [], empty: [], wall: [] };
+    for (let i = 0; i < repeat; i++) {
+      const e = await startupTime(kind);
+      const l = await startupTime(kind, ["--dir", loadDir]);
+      starts.empty.push(e.processCpuMs);
+      starts.loaded.push(l.processCpuMs);
+      starts.wall.push(l.ms - e.ms);
+    }
+    fs.rmSync(loadDir, { recursive: true, force: true });
+    const startLoadCpuMs = mid(starts.loaded) - mid(starts.empty);
+    const startLoadMs = mid(starts.wall);
     // Nodis frees the replaced dataset on its lazyfree thread (Redis frees it inside DEBUG RELOAD):
     // a BGSAVE forked meanwhile would copy every page those frees touch. Wait for it; report how long.
     const loads = [];
@@ -134,7 +149,7 @@ async function measure(kind, dataset) {
       while ((await infoField(c, "persistence", "rdb_bgsave_in_progress")) !== "0") await new Promise((r) => setTimeout(r, 5));
     });
     const cowUnderLoad = Number(await infoField(c, "persistence", "rdb_last_cow_size"));
-    return { kind, dataset, keys, saveMs, loadMs, freeMs, bgsaveMs, bytes, forkUsec, cow, cowUnderLoad, ...pr, baseP99Ms: base.p99Ms, baseMaxMs: base.maxMs };
+    return { kind, dataset, keys, saveMs, startLoadMs, startLoadCpuMs, loadMs, freeMs, bgsaveMs, bytes, forkUsec, cow, cowUnderLoad, ...pr, baseP99Ms: base.p99Ms, baseMaxMs: base.maxMs };
   } finally {
     c.disconnect();
     await srv.stop();
@@ -150,11 +165,12 @@ for (const dataset of DATASETS) {
 }
 const f = (n, d = 0) => n.toFixed(d);
 console.log(
-  "dataset  server  keys      SAVE ms  load ms  free ms  BGSAVE ms  file bytes   fork us  COW KB  COW KB(load)  probe p50/p99/max ms  no BGSAVE p99/max  writes",
+  "dataset  server  keys      SAVE ms  start-up load ms (CPU)  load ms  free ms  BGSAVE ms  file bytes   fork us  COW KB  COW KB(load)  probe p50/p99/max ms  no BGSAVE p99/max  writes",
 );
 for (const r of rows) {
   console.log(
-    [r.dataset.padEnd(8), r.kind.padEnd(7), String(r.keys).padEnd(9), f(r.saveMs).padStart(7), f(r.loadMs).padStart(8), f(r.freeMs).padStart(8),
+    [r.dataset.padEnd(8), r.kind.padEnd(7), String(r.keys).padEnd(9), f(r.saveMs).padStart(7),
+      `${f(r.startLoadMs)} (${f(r.startLoadCpuMs)})`.padStart(23), f(r.loadMs).padStart(8), f(r.freeMs).padStart(8),
       f(r.bgsaveMs).padStart(10), String(r.bytes).padStart(11), String(r.forkUsec).padStart(9), f(r.cow / 1024).padStart(7),
       f(r.cowUnderLoad / 1024).padStart(13), `${f(r.p50Ms, 2)}/${f(r.p99Ms, 2)}/${f(r.maxMs, 1)}`.padStart(21),
       `${f(r.baseP99Ms, 2)}/${f(r.baseMaxMs, 1)}`.padStart(18), String(r.written).padStart(7)].join(" "),
@@ -164,6 +180,6 @@ for (const dataset of DATASETS) {
   if (SERVERS.length < 2) break;
   const [a, b] = [rows.find((r) => r.dataset === dataset && r.kind === "redis"), rows.find((r) => r.dataset === dataset && r.kind === "nodis")];
   console.log(
-    `${dataset}: Nodis/Redis SAVE ${f(b.saveMs / a.saveMs, 2)}x, load (with the old dataset's free, which Redis's DEBUG RELOAD includes) ${f((b.loadMs + b.freeMs) / (a.loadMs + a.freeMs), 2)}x, BGSAVE ${f(b.bgsaveMs / a.bgsaveMs, 2)}x, file ${f(b.bytes / a.bytes, 3)}x`,
+    `${dataset}: Nodis/Redis SAVE ${f(b.saveMs / a.saveMs, 2)}x, start-up load CPU ${f(b.startLoadCpuMs / a.startLoadCpuMs, 2)}x (wall ${f(b.startLoadMs / a.startLoadMs, 2)}x), DEBUG RELOAD (with the old dataset's free, which Redis's DEBUG RELOAD includes) ${f((b.loadMs + b.freeMs) / (a.loadMs + a.freeMs), 2)}x, BGSAVE ${f(b.bgsaveMs / a.bgsaveMs, 2)}x, file ${f(b.bytes / a.bytes, 3)}x`,
   );
 }

@@ -8,6 +8,7 @@ import { server as engineServer } from "./engine/index.js";
 import { Logger } from "./server/log.js";
 import { loadDataFromDisk, startServer } from "./index.js";
 import { prepareSignalShutdown } from "./persistence/index.js";
+import { shutdownInitiated } from "./server/shutdown.js";
 import { configFileProblem, loadSentinel, runSentinel, type Sentinel } from "./sentinel/index.js";
 
 const USAGE = `Usage: ./nodis-server [/path/to/redis.conf] [options] [-]
@@ -111,12 +112,13 @@ async function main(): Promise<void> {
   // Signals are handled before the ready line goes out: a supervisor may signal as soon as it reads it.
   let shuttingDown = false;
   const onSignal = (sig: "SIGTERM" | "SIGINT") => {
-    if ((shuttingDown || server.pendingShutdown !== null) && sig === "SIGINT") {
+    const waiting = shutdownInitiated(server);
+    if ((shuttingDown || server.pendingShutdown !== null || waiting) && sig === "SIGINT") {
       log.warning("You insist... exiting now.");
       process.exit(1);
     }
     log.fromHandler("warning", `Received ${sig} scheduling shutdown...`);
-    if (shuttingDown) return;
+    if (shuttingDown || waiting) return;
     // The cron runs the shutdown (Redis's shutdown_asap): at once, unless DEBUG PAUSE-CRON holds
     // it, when SHUTDOWN ABORT can still cancel it.
     if (server.cronPaused) server.pendingShutdown = () => signalShutdown(sig);
@@ -124,12 +126,12 @@ async function main(): Promise<void> {
   };
   const signalShutdown = (sig: "SIGTERM" | "SIGINT") => {
     shuttingDown = true;
-    if (!sentinel && !prepareSignalShutdown(server, config.get(sig === "SIGTERM" ? "shutdown-on-sigterm" : "shutdown-on-sigint"))) {
-      log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
-      shuttingDown = false;
-      return;
-    }
-    server.shutdown();
+    if (sentinel) return server.shutdown();
+    // The sequence stops the server itself, at once or once the replicas caught up (src/server/shutdown.ts).
+    const outcome = prepareSignalShutdown(server, config.get(sig === "SIGTERM" ? "shutdown-on-sigterm" : "shutdown-on-sigint"));
+    if (outcome === "failed") log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
+    // While it waits for the replicas, shutdownInitiated() stands for it (a failure there ends it).
+    if (outcome !== "exit") shuttingDown = false;
   };
   server.onShutdown = () => {
     if (pidfile) {

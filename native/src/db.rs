@@ -75,6 +75,20 @@ impl Db {
         self.index_expire(key, -1, expire);
     }
 
+    /// add() for a key that may be present (one hash probe): gives the entry back when it is.
+    /// `hash` is key_hash(key) (the same in every table of the process: the
+    /// expires index takes it too; a key absent from the dict is absent there).
+    pub fn try_add(&mut self, hash: usize, key: &[u8], entry: Entry) -> Result<(), Entry> {
+        let expire = entry.expire;
+        let filed = FieldExpires::filed_of(&entry.value);
+        self.dict.insert_absent_hashed_if(hash, key, entry, crate::evict::expand_allowed)?;
+        self.hexpires.added(key, filed);
+        if expire >= 0 {
+            self.expires.insert_new_hashed_if(hash, SBytes::new(key), (), crate::evict::expand_allowed);
+        }
+        Ok(())
+    }
+
     /// Adds or replaces `key` with `entry` as it is (value, expire, LRU); the replaced entry, if any.
     pub fn put(&mut self, key: &[u8], entry: Entry) -> Option<Entry> {
         let new = entry.expire;

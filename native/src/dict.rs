@@ -116,9 +116,18 @@ fn for_each_in<V>(head: Option<&Node<V>>, f: &mut impl FnMut(&SBytes, &V)) {
     }
 }
 
+/// One hash seed for the whole process, as Redis's dict_hash_function_seed: a
+/// table saved and loaded back in the same process (DEBUG RELOAD, a replica's
+/// reload) gets its keys in bucket order, so each insert finds its bucket and
+/// chain already in cache instead of missing on a random node.
+fn process_hasher() -> ahash::RandomState {
+    static SEED: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
+    SEED.get_or_init(ahash::RandomState::new).clone()
+}
+
 impl<V> Dict<V> {
     pub fn new() -> Self {
-        Dict { t0: Vec::new(), t1: Vec::new(), rehash_idx: 0, len: 0, hasher: ahash::RandomState::new() }
+        Dict { t0: Vec::new(), t1: Vec::new(), rehash_idx: 0, len: 0, hasher: process_hasher() }
     }
     #[inline]
     pub fn len(&self) -> usize {
@@ -229,6 +238,68 @@ impl<V> Dict<V> {
     /// insert_new() for a table whose growth `expand_allowed(bytes, load)` may refuse.
     #[inline]
     pub fn insert_new_if(&mut self, key: SBytes, val: V, expand_allowed: impl Fn(usize, f64) -> bool) {
+        let h = self.hash(key.as_slice());
+        self.insert_new_hashed_if(h, key, val, expand_allowed);
+    }
+
+    /// insert_new_if() with the key's hash (`key_hash`) already known.
+    #[inline]
+    pub fn insert_new_hashed_if(&mut self, h: usize, key: SBytes, val: V, expand_allowed: impl Fn(usize, f64) -> bool) {
+        self.grow_for_insert(expand_allowed);
+        self.link(h, key, val);
+    }
+
+    /// insert_new_if() for a key that may be present (one hash, one walk of its
+    /// chains): gives the value back, and changes nothing, when it is.
+    pub fn insert_absent_if(&mut self, key: &[u8], val: V, expand_allowed: impl Fn(usize, f64) -> bool) -> Result<(), V> {
+        let h = self.hash(key);
+        self.insert_absent_hashed_if(h, key, val, expand_allowed)
+    }
+
+    /// The hash `key` files under (the same in every table of the process).
+    #[inline]
+    pub fn key_hash(&self, key: &[u8]) -> usize {
+        self.hash(key)
+    }
+
+    /// The bucket an insert of hash `h` would go to.
+    #[inline]
+    fn insert_bucket(&self, h: usize) -> Option<&Option<Box<Node<V>>>> {
+        let t = if self.is_rehashing() { &self.t1 } else { &self.t0 };
+        t.get(h & t.len().wrapping_sub(1))
+    }
+
+    /// Two steps of a pipelined insert (a loader's): `prefetch_bucket` as soon as
+    /// a key's hash is known, `prefetch_chain` a while later (the bucket has
+    /// landed: its first node is fetched), the insert later still.
+    #[inline]
+    pub fn prefetch_bucket(&self, h: usize) {
+        if let Some(b) = self.insert_bucket(h) {
+            prefetch(b as *const Option<Box<Node<V>>> as *const u8);
+        }
+    }
+    #[inline]
+    pub fn prefetch_chain(&self, h: usize) {
+        if let Some(Some(n)) = self.insert_bucket(h) {
+            prefetch(&**n as *const Node<V> as *const u8);
+        }
+    }
+
+    /// insert_absent_if() with the key's hash (`key_hash`) already known.
+    pub fn insert_absent_hashed_if(&mut self, h: usize, key: &[u8], val: V, expand_allowed: impl Fn(usize, f64) -> bool) -> Result<(), V> {
+        self.grow_for_insert(expand_allowed);
+        let present = chain_find(self.t0[h & (self.t0.len() - 1)].as_deref(), key).is_some()
+            || (self.is_rehashing() && chain_find(self.t1[h & (self.t1.len() - 1)].as_deref(), key).is_some());
+        if present {
+            return Err(val);
+        }
+        self.link(h, SBytes::new(key), val);
+        Ok(())
+    }
+
+    /// An insert's table upkeep: the first table, a growth when full, a rehash step.
+    #[inline]
+    fn grow_for_insert(&mut self, expand_allowed: impl Fn(usize, f64) -> bool) {
         if self.t0.is_empty() {
             self.t0 = new_table(MIN_BUCKETS);
         } else if !self.is_rehashing() && self.len >= self.t0.len() && (!avoid_resize() || self.len >= FORCE_RESIZE_RATIO * self.t0.len()) {
@@ -240,7 +311,11 @@ impl<V> Dict<V> {
             }
         }
         self.rehash_step();
-        let h = self.hash(key.as_slice());
+    }
+
+    /// Puts a new node with hash `h` at the head of its chain (in the new table while rehashing).
+    #[inline]
+    fn link(&mut self, h: usize, key: SBytes, val: V) {
         let t = if self.is_rehashing() { &mut self.t1 } else { &mut self.t0 };
         let i = h & (t.len() - 1);
         let next = t[i].take();
@@ -490,16 +565,6 @@ impl<V> Dict<V> {
         })
     }
 
-    /// Starts loading the bucket `key` falls in (a loader calls this when it has read a
-    /// key and goes on to read its value: the lookup that follows then finds it in cache).
-    #[inline]
-    pub fn prefetch(&self, key: &[u8]) {
-        if !self.t0.is_empty() {
-            let h = self.hash(key);
-            prefetch(&self.t0[h & (self.t0.len() - 1)] as *const Option<Box<Node<V>>> as *const u8);
-        }
-    }
-
     /// Calls `f` on every entry until it fails, touching the node of the bucket
     /// PREFETCH_AHEAD buckets on first (the nodes are scattered in memory: a walk of
     /// millions of them, as a save's, otherwise waits on one cache miss per node).
@@ -607,7 +672,29 @@ mod tests {
         assert_eq!(seen.len(), d.len());
         let mut n = 0;
         assert_eq!(d.try_for_each(|_, _| { n += 1; if n == 10 { Err(n) } else { Ok(()) } }), Err(10));
-        d.prefetch(b"anything");
+        let h = d.key_hash(b"anything");
+        d.prefetch_bucket(h);
+        d.prefetch_chain(h);
+    }
+
+    #[test]
+    fn insert_absent_finds_a_key_in_either_table() {
+        let mut d = Dict::new();
+        for i in 0..5000 {
+            let h = d.key_hash(&key(i));
+            assert!(d.insert_absent_hashed_if(h, &key(i), i, |_, _| true).is_ok());
+            // Present, in whichever table it is while a growth is under way.
+            assert_eq!(d.insert_absent_if(&key(i), 0, |_, _| true), Err(0));
+            if i % 7 == 0 {
+                assert_eq!(d.insert_absent_if(&key(i / 2), 0, |_, _| true), Err(0));
+            }
+        }
+        assert_eq!(d.len(), 5000);
+        for i in 0..5000 {
+            assert_eq!(d.get(&key(i)), Some(&i));
+        }
+        // One seed per process: a table saved and loaded back gets its keys in bucket order.
+        assert_eq!(Dict::<()>::new().key_hash(b"k"), d.key_hash(b"k"));
     }
 
     #[test]

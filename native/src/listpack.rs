@@ -245,6 +245,24 @@ impl Listpack {
         Listpack { buf }
     }
 
+    /// The listpack lpAppend would make of `items` in order, written into one
+    /// allocation of its final size (a loader's: no reallocation per element).
+    pub fn of_items<T: AsRef<[u8]>>(items: &[T]) -> Listpack {
+        let total = HEADER + 1 + items.iter().map(|v| Parts::of(classify(v.as_ref())).total()).sum::<usize>();
+        let mut buf = vec![0u8; total];
+        let mut at = HEADER;
+        for v in items {
+            let parts = Parts::of(classify(v.as_ref()));
+            let n = parts.total();
+            parts.write(&mut buf[at..at + n]);
+            at += n;
+        }
+        buf[at] = EOF;
+        let mut lp = Listpack { buf };
+        lp.set_header(items.len());
+        lp
+    }
+
     /// A listpack from bytes (RDB, RESTORE), checked entry by entry
     /// (lpValidateIntegrity with deep checks): None if anything is off.
     pub fn from_bytes(b: Vec<u8>) -> Option<Listpack> {

@@ -108,6 +108,27 @@ impl Set {
         }
     }
 
+    /// A set loaded from a plain RDB set, as a listpack of its members in file
+    /// order, when Redis's loader would give exactly that: the first member is
+    /// not an integer (an intset would come first, its members sorted) and all
+    /// fit the listpack limits. None otherwise (the set is then built member by
+    /// member). Duplicates are the caller's to check.
+    pub fn loaded_listpack<T: AsRef<[u8]>>(items: &[T]) -> Option<Set> {
+        let n = items.len();
+        let first = items.first()?.as_ref();
+        let maxv = listpack_max_value();
+        let mut bytes = 0usize;
+        for v in items {
+            let len = v.as_ref().len();
+            if len > maxv {
+                return None;
+            }
+            bytes += len;
+        }
+        let fits = n <= intset_max() && n <= listpack_max_entries() && listpack_safe(0, bytes);
+        (fits && parse_i64(first).is_none()).then(|| Set::Listpack(Listpack::of_items(items)))
+    }
+
     /// An empty set for results built element by element (createIntsetObject).
     pub fn new_intset() -> Set {
         Set::Intset(Intset::new())

@@ -79,6 +79,9 @@ const serverSection: Section = (s) => {
     `config_file:${s.config.file ? path.resolve(s.config.file) : ""}`,
     "io_threads_active:0",
   ];
+  // While a shutdown waits for its replicas (src/server/shutdown.ts).
+  const shutdownIn = infoProviders.get("shutdown_in_milliseconds")?.(s) ?? "";
+  if (shutdownIn !== "") lines.push(`shutdown_in_milliseconds:${shutdownIn}`);
   const binds = s.config.get("bind").split(/\s+/).filter(Boolean);
   lines.push(`listener0:name=tcp${binds.map((b) => `,bind=${b}`).join("")},port=${s.port}`);
   return lines;

@@ -2,66 +2,30 @@
 import type { CommandDef, Ctx } from "./types.js";
 import { SYNTAX } from "./errors.js";
 import { busy, scriptTime, SLOW_EVAL, SLOW_SCRIPT } from "../scripting/bridge.js";
+import { abortShutdown, requestShutdown, SHUTDOWN_FAILED } from "../server/shutdown.js";
 
-
-/**
- * Saving on shutdown belongs to persistence; it registers here. Returns true
- * when the dataset was saved.
- */
-export const shutdownHooks: {
-  save?: (c: Ctx) => boolean;
-  /** Before anything else (prepareForShutdown): a background save is killed. */
-  prepare?: (server: Ctx["server"]) => void;
-  /** The AOF: false while the first AOF is being written (SHUTDOWN fails unless FORCE). */
-  mayStop?: (force: boolean) => boolean;
-} = {};
 
 function shutdown(c: Ctx): void {
-  let save = false;
-  let nosave = false;
-  let now = false;
-  let force = false;
+  const flags = { save: false, nosave: false, now: false, force: false };
   let abort = false;
   for (const a of c.argv.slice(1)) {
     const o = a.toString("latin1").toLowerCase();
-    if (o === "nosave") nosave = true;
-    else if (o === "save") save = true;
-    else if (o === "now") now = true;
-    else if (o === "force") force = true;
+    if (o === "nosave") flags.nosave = true;
+    else if (o === "save") flags.save = true;
+    else if (o === "now") flags.now = true;
+    else if (o === "force") flags.force = true;
     else if (o === "abort") abort = true;
     else return c.r.error(SYNTAX);
   }
-  if ((abort && (save || nosave || now || force)) || (save && nosave)) return c.r.error(SYNTAX);
-  // Past busy-reply-threshold a script holds the server: only SHUTDOWN NOSAVE ends it.
-  if (!nosave && busy.script !== null) return c.r.error(busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
-  // A shutdown is immediate, but for one a signal asked for while the cron is paused (Redis's abortShutdown).
-  if (abort) {
-    if (c.server.pendingShutdown === null) return c.r.error("ERR No shutdown in progress.");
-    c.server.pendingShutdown = null;
-    c.server.log.notice("Shutdown manually aborted.");
-    return c.r.ok();
-  }
-  if (!now && c.client.denyBlocking) {
+  if ((abort && (flags.save || flags.nosave || flags.now || flags.force)) || (flags.save && flags.nosave)) return c.r.error(SYNTAX);
+  if (abort) return abortShutdown(c.server) ? c.r.ok() : c.r.error("ERR No shutdown in progress.");
+  if (!flags.now && c.client.denyBlocking) {
     return c.r.error("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
   }
-  const log = c.server.log;
-  shutdownHooks.prepare?.(c.server); // a background save is killed first, as Redis's prepareForShutdown
-  if (shutdownHooks.mayStop && !shutdownHooks.mayStop(force)) return c.r.error("ERR Errors trying to SHUTDOWN. Check logs.");
-  const saveParams = c.server.config.get("save").trim() !== "";
-  if (save || (saveParams && !nosave)) {
-    if (shutdownHooks.save) {
-      log.notice("Saving the final RDB snapshot before exiting.");
-      if (!shutdownHooks.save(c) && !force) {
-        log.warning("Error trying to save the DB, can't exit.");
-        return c.r.error("ERR Errors trying to SHUTDOWN. Check logs.");
-      }
-    } else if (save && !force) {
-      // An explicit SAVE cannot be honoured without persistence: refuse, as Redis does when saving fails.
-      log.warning("Error trying to save the DB, can't exit. (this server has no RDB persistence yet)");
-      return c.r.error("ERR Errors trying to SHUTDOWN. Check logs.");
-    }
-  }
-  c.server.shutdown();
+  // Past busy-reply-threshold a script holds the server: only SHUTDOWN NOSAVE ends it.
+  if (!flags.nosave && busy.script !== null) return c.r.error(busy.script.isEval ? SLOW_EVAL : SLOW_SCRIPT);
+  // "waiting": the caller is blocked until the shutdown finishes or fails (src/server/shutdown.ts).
+  if (requestShutdown(c.server, flags, false, c.client) === "failed") c.r.error(SHUTDOWN_FAILED);
 }
 
 export const serverCommands: CommandDef[] = [

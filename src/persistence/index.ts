@@ -3,7 +3,7 @@
  * SHUTDOWN's and DEBUG RELOAD's hooks, INFO's fields and -MISCONF.
  */
 import { infoProviders, persistenceExtras } from "../commands/info.js";
-import { shutdownHooks } from "../commands/server.js";
+import { requestShutdown, shutdownHooks, signalFlags } from "../server/shutdown.js";
 import { debugHooks } from "../commands/debug.js";
 import { persistence as native } from "../engine/index.js";
 import type { Server } from "../server/server.js";
@@ -82,26 +82,17 @@ function killSaveChild(server: Server): void {
     rdb.child.kill();
   }
 }
-shutdownHooks.prepare = killSaveChild;
-// SHUTDOWN [SAVE]: a synchronous save.
-shutdownHooks.save = (c) => rdbOf(c.server).saveSync();
+shutdownHooks.killChildren = killSaveChild;
+// SHUTDOWN [SAVE], or a signal: a synchronous save (a second SIGINT ends a signal's).
+shutdownHooks.save = (server, bySignal) => rdbOf(server).saveSync(bySignal);
 
 /**
- * SIGTERM / SIGINT (shutdown-on-sigterm / -sigint: default, save, nosave,
- * now, force): saves when asked or when save rules exist. False when the save
- * failed and the server must keep running.
+ * SIGTERM / SIGINT (shutdown-on-sigterm / -sigint: default, save, nosave, now,
+ * force): the shutdown sequence as SHUTDOWN's, waiting for lagging replicas
+ * unless "now": "exit", "waiting" (for the replicas) or "failed" (the server keeps running).
  */
-export function prepareSignalShutdown(server: Server, flags: string): boolean {
-  const words = flags.split(" ");
-  killSaveChild(server);
-  // The first AOF still being written stops it, unless forced (prepareForShutdown, as SHUTDOWN).
-  if (shutdownHooks.mayStop && !shutdownHooks.mayStop(words.includes("force"))) return false;
-  const save = words.includes("save") || (!words.includes("nosave") && server.config.get("save").trim() !== "");
-  if (!save) return true;
-  server.log.notice("Saving the final RDB snapshot before exiting.");
-  if (rdbOf(server).saveSync(true) || words.includes("force")) return true;
-  server.log.warning("Error trying to save the DB, can't exit.");
-  return false;
+export function prepareSignalShutdown(server: Server, flags: string): "exit" | "waiting" | "failed" {
+  return requestShutdown(server, signalFlags(flags), true, null);
 }
 
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE].

@@ -28,6 +28,7 @@ import type { PropagatedOp } from "../server/write-path.js";
 import { Backlog } from "./backlog.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { FullSync } from "./full-sync.js";
+import { shutdownHooks } from "../server/shutdown.js";
 
 const PING = [Buffer.from("PING")];
 const GETACK = Buffer.from("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
@@ -483,13 +484,18 @@ export function primaryInfo(server: Server): string[] {
   return lines;
 }
 
+// A shutdown waits for the replicas to catch up (src/server/shutdown.ts).
+shutdownHooks.replication = primaryOf;
 infoProviders.set("sync_full", (s) => s.stats.syncFull);
-// The backlog and what a running full sync keeps, counted once where they overlap (Redis's shared buffer).
+// The backlog, what a running full sync keeps, and the stream not yet sent to each replica, counted
+// once where they overlap (Redis's shared buffer: each holds the stream's tail from some offset on).
 infoProviders.set("mem_total_replication_buffers", (s) => {
   const p = primaryOf(s);
   const b = p.backlog;
   if (b === null) return 0;
-  return p.reachesBeyondBacklog() ? p.offset + 1 - p.fullSync.heldFrom()! : b.histlen;
+  let bytes = p.reachesBeyondBacklog() ? p.offset + 1 - p.fullSync.heldFrom()! : b.histlen;
+  for (const c of p.replicas.keys()) bytes = Math.max(bytes, c.socket.writableLength + c.pendingBytes);
+  return bytes;
 });
 infoProviders.set("sync_partial_ok", (s) => s.stats.syncPartialOk);
 infoProviders.set("sync_partial_err", (s) => s.stats.syncPartialErr);

@@ -948,13 +948,28 @@ export class Server {
     return this.pauseEnd !== 0;
   }
 
-  /** FAILOVER holds writes until it ends (Redis's PAUSE_DURING_FAILOVER), apart from CLIENT PAUSE's own pause. */
-  private failoverHold = false;
+  /**
+   * What holds writes until it ends, apart from CLIENT PAUSE's own pause: FAILOVER (Redis's
+   * PAUSE_DURING_FAILOVER), a shutdown waiting for its replicas (PAUSE_DURING_SHUTDOWN).
+   */
+  private readonly writeHolds = new Set<"failover" | "shutdown">();
+  private get writesHeld(): boolean {
+    return this.writeHolds.size > 0;
+  }
 
   /** Starts or ends FAILOVER's hold on writes. */
   holdWritesForFailover(on: boolean): void {
-    if (this.failoverHold === on) return;
-    this.failoverHold = on;
+    this.holdWrites("failover", on);
+  }
+
+  /** Starts or ends a hold on writes (FAILOVER's, a shutdown's). */
+  holdWrites(reason: "failover" | "shutdown", on: boolean): void {
+    if (this.writeHolds.has(reason) === on) return;
+    const before = this.writesHeld;
+    if (on) this.writeHolds.add(reason);
+    else this.writeHolds.delete(reason);
+    if (this.writesHeld === before) return;
+    // The read loop stops running commands itself at once (it asks again each turn).
     if (on) this.nativeReads?.serverAllows(false);
     if (on) {
       if (this.pauseEnd === 0) this.pauseAll = false;
@@ -982,14 +997,14 @@ export class Server {
     engine.server.setExpiryPaused(true);
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     this.pauseTimer = setTimeout(() => {
-      if (this.failoverHold) this.unpause();
+      if (this.writesHeld) this.unpause();
       else this.isPaused();
     }, Math.max(0, this.clientPauseEnd - Date.now()) + 1);
   }
 
   /** CLIENT UNPAUSE (and the end of a pause): held clients run their commands, in order. */
   unpause(): void {
-    this.pauseEnd = this.failoverHold ? Number.MAX_SAFE_INTEGER : 0;
+    this.pauseEnd = this.writesHeld ? Number.MAX_SAFE_INTEGER : 0;
     this.pauseAll = false;
     this.clientPauseEnd = 0;
     engine.server.setExpiryPaused(this.pauseEnd !== 0);
@@ -1046,11 +1061,12 @@ export class Server {
     return this.closing;
   }
 
-  /** SHUTDOWN: stop and let the owner (the CLI) exit. */
-  shutdown(): void {
-    this.log.warning("User requested shutdown...");
+  /** SHUTDOWN: stop and let the owner (the CLI) exit. `announced`: the shutdown sequence logged its start. */
+  shutdown(announced = false): void {
+    // Redis 7.2's levels: the request is a notice, the last line a warning.
+    if (!announced) this.log.notice("User requested shutdown...");
     for (const h of this.exitHooks) h();
-    this.log.notice("Redis is now ready to exit, bye bye...");
+    this.log.warning("Redis is now ready to exit, bye bye...");
     void this.close().then(() => this.onShutdown?.());
   }
 }

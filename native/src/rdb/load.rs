@@ -73,7 +73,11 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
     let mut db = 0usize;
     let mut expire = -1i64;
     let mut lru = fresh_lru;
-    loop {
+    // Each key joins its db PIPELINE keys later: its bucket is prefetched when
+    // its key is read, its chain's first node two keys later, the insert one
+    // key after that, so the duplicate check and the insert rarely wait on memory.
+    let mut pending: std::collections::VecDeque<Pending<'_>> = std::collections::VecDeque::with_capacity(PIPELINE + 1);
+    let walked = (|| -> Result<()> { loop {
         let t = r.byte()?;
         match t {
             OP_EXPIRETIME => {
@@ -151,7 +155,15 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
             std::thread::sleep(std::time::Duration::from_micros(opts.key_delay_us));
         }
         let key = r.string()?;
-        dbs[db].dict.prefetch(&key);
+        let hash = dbs[db].dict.key_hash(&key);
+        dbs[db].dict.prefetch_bucket(hash);
+        if expire != -1 {
+            dbs[db].expires.prefetch_bucket(hash);
+        }
+        if pending.len() >= 2 {
+            let p = &pending[pending.len() - 2];
+            dbs[p.db].dict.prefetch_chain(p.hash);
+        }
         let value = match load_value(&mut r, t, &ctx) {
             Ok(v) => v,
             Err(e) if e.0 == EMPTY_KEY => {
@@ -170,13 +182,19 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
             out.expired_keys.push((db as u32, key.into_owned()));
             continue;
         }
-        let d = &mut dbs[db];
-        if d.dict.get(&key).is_some() {
-            return Err(Error::new(format!("Duplicate key '{}' found in RDB file", String::from_utf8_lossy(&key))));
+        if pending.len() == PIPELINE {
+            add_pending(&mut dbs, pending.pop_front())?;
         }
-        d.add(&key, Entry::new(value, entry_expire, entry_lru));
+        pending.push_back(Pending { db, hash, key, entry: Entry::new(value, entry_expire, entry_lru) });
         out.keys += 1;
     }
+    Ok(())
+    })();
+    // The last keys; a duplicate comes first when the file is bad further on too (it came first in the file).
+    while let Some(p) = pending.pop_front() {
+        add_pending(&mut dbs, Some(p))?;
+    }
+    walked?;
     if version >= 5 {
         let computed = crc64::crc64(&data[..r.pos]);
         let stored = u64::from_le_bytes(r.bytes(8)?.try_into().unwrap());
@@ -189,6 +207,24 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
     out.consumed = r.pos;
     out.dbs = dbs;
     Ok(out)
+}
+
+/// Keys read and not yet in their db (see load_bytes).
+const PIPELINE: usize = 3;
+
+/// A key read, not yet in its db.
+struct Pending<'a> {
+    db: usize,
+    hash: usize,
+    key: std::borrow::Cow<'a, [u8]>,
+    entry: Entry,
+}
+
+fn add_pending(dbs: &mut [Db], p: Option<Pending<'_>>) -> Result<()> {
+    let Some(p) = p else { return Ok(()) };
+    dbs[p.db]
+        .try_add(p.hash, &p.key, p.entry)
+        .map_err(|_| Error::new(format!("Duplicate key '{}' found in RDB file", String::from_utf8_lossy(&p.key))))
 }
 
 /// Loads an RDB file (on the loading thread: every byte read is published, up to the end).

@@ -311,11 +311,31 @@ fn load_plain_set(r: &mut Reader) -> Result<Value> {
     if n == 0 {
         return Err(empty());
     }
-    let first = r.string()?;
+    // A small set of strings (the common case) is checked and written in one go.
+    if n <= crate::config::get().set_max_listpack_entries.max(0) as u64 {
+        let mut items = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            items.push(r.string()?);
+        }
+        if let Some(s) = Set::loaded_listpack(&items) {
+            let Set::Listpack(lp) = &s else { unreachable!() };
+            if !distinct(lp, 1) {
+                return Err(corrupt("Duplicate set members detected"));
+            }
+            return Ok(Value::Set(Box::new(s)));
+        }
+        return set_member_by_member(items.into_iter().map(Ok), n);
+    }
+    set_member_by_member((0..n).map(|_| r.string()), n)
+}
+
+/// A plain RDB set built as Redis's loader builds it, one member at a time.
+fn set_member_by_member<'a>(mut members: impl Iterator<Item = Result<std::borrow::Cow<'a, [u8]>>>, n: u64) -> Result<Value> {
+    let first = members.next().expect("a set of at least one member")?;
     let mut s = Set::create(&first, n as usize);
     s.add(&first);
-    for _ in 1..n {
-        if !s.add(&r.string()?) {
+    for m in members {
+        if !s.add(&m?) {
             return Err(corrupt("Duplicate set members detected"));
         }
     }

@@ -7,7 +7,7 @@ import type { Server } from "../../server/server.js";
 import { debugHooks } from "../../commands/debug.js";
 import { aofHooks } from "../../commands/aof.js";
 import { infoProviders } from "../../commands/info.js";
-import { shutdownHooks } from "../../commands/server.js";
+import { shutdownHooks } from "../../server/shutdown.js";
 import { keys } from "../../engine/index.js";
 import { Reply } from "../../protocol/reply.js";
 import { Aof, AofFatal } from "./aof.js";
