@@ -250,7 +250,7 @@ pub fn rewrite(ks: &Keyspace, w: &mut impl Write, x: &Extras) -> io::Result<()> 
         w.write_all(b"*2\r\n$6\r\nSELECT\r\n")?;
         bulk_i64(w, j as i64)?;
         for (k, e) in db.dict.iter() {
-            rewrite_key(w, k.as_slice(), &e.value, e.expire())?;
+            rewrite_key(w, k.as_slice(), &e.value, db.expire_of(k.as_slice(), e))?;
             if x.key_delay_us > 0 {
                 std::thread::sleep(std::time::Duration::from_micros(x.key_delay_us));
             }

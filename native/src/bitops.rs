@@ -5,7 +5,7 @@
 //! highest bit they touch.
 use crate::changes::Event;
 use crate::command::Cmd;
-use crate::keyspace::{Entry, Keyspace, Value};
+use crate::keyspace::{Detached, Keyspace, Value};
 use crate::reply::{code, err, Out};
 use crate::t_string::{is_string, make_raw, with_bytes, Ttl};
 use crate::util::{cstr, parse_i64};
@@ -59,7 +59,7 @@ fn bits_for_write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8], maxbit: u64) 
     };
     if !exists {
         let lru = ks.lru_clock();
-        ks.dbs[db].add(key, Entry::new(Value::Raw(Box::new(vec![0u8; need])), -1, lru));
+        ks.dbs[db].add(key, Detached::new(Value::Raw(Box::new(vec![0u8; need])), -1, lru));
         ks.notify(db, key, Event::New);
     }
     let e = ks.peek(db, key).expect("the key exists");

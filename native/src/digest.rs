@@ -40,7 +40,7 @@ pub fn value_digest(digest: &mut Digest, e: &Entry) {
     } else {
         e.value.digest_contents(digest);
     }
-    if e.expire() >= 0 {
+    if e.has_expire() {
         xor_digest(digest, b"!!expire!!");
     }
 }

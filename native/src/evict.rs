@@ -293,7 +293,7 @@ impl Evictor {
         if policy.allkeys() {
             d.dict.some_entries(samples, &mut || crate::keyspace::next_rand(rng), &mut sample);
         } else {
-            let mut volatile: Vec<(&SBytes, &())> = Vec::with_capacity(samples);
+            let mut volatile: Vec<(&SBytes, &i64)> = Vec::with_capacity(samples);
             d.expires.some_entries(samples, &mut || crate::keyspace::next_rand(rng), &mut volatile);
             for (k, _) in volatile {
                 if let Some(e) = d.dict.get(k.as_slice()) {
@@ -305,7 +305,7 @@ impl Evictor {
             let idle = match policy {
                 Policy::AllkeysLru | Policy::VolatileLru => now_secs.wrapping_sub(e.lru) as u64,
                 Policy::AllkeysLfu | Policy::VolatileLfu => 255 - ks.lfu_counter(e.lru) as u64,
-                Policy::VolatileTtl => u64::MAX - e.expire() as u64,
+                Policy::VolatileTtl => u64::MAX - ks.dbs[db].expire_of(key.as_slice(), e) as u64,
                 _ => 0,
             };
             insert(&mut self.pool, idle, db, key.as_slice());

@@ -80,7 +80,8 @@ impl Keyspace {
         let when = absolute_when(arg, unit_seconds, base)?;
         let now = self.now_ms;
         let Some(e) = self.lookup(db, key) else { return Ok(0) };
-        let current = e.expire();
+        let has = e.has_expire();
+        let current = if has { self.dbs[db].expire(key) } else { -1 };
         if flags & EXPIRE_NX != 0 && current != -1 {
             return Ok(0);
         }
@@ -113,11 +114,12 @@ impl Keyspace {
             out.int(-2);
             return;
         };
-        if e.expire() < 0 {
+        if !e.has_expire() {
             out.int(-1);
             return;
         }
-        let t = if absolute { e.expire() } else { (e.expire() - now).max(0) };
+        let when = self.dbs[db].expire(key);
+        let t = if absolute { when } else { (when - now).max(0) };
         // Rounded to seconds in 128 bits: Redis 7.2 answers 9223372036854776 for
         // an expire at i64::MAX ms (its (ttl+500)/1000 does not wrap in practice).
         out.int(if ms { t } else { ((t as i128 + 500) / 1000) as i64 });
@@ -126,7 +128,7 @@ impl Keyspace {
     /// PERSIST: true if an expire was removed.
     pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
         match self.lookup(db, key) {
-            Some(e) if e.expire() >= 0 => {
+            Some(e) if e.has_expire() => {
                 self.set_expire(db, key, -1);
                 self.changed(db, key, Event::Persist);
                 true
@@ -163,12 +165,12 @@ impl Keyspace {
             let gone = r.doomed.len();
             sampled += r.sampled;
             deleted += gone;
-            dropped += gone + r.stale;
+            dropped += gone;
             for k in &r.doomed {
                 self.log_expired(db, k.as_slice());
             }
             // Stale index entries count as expired here, so cleaning continues.
-            if r.sampled == 0 || (gone + r.stale) * 100 <= r.sampled * ACCEPTABLE_STALE || sampled >= budget {
+            if r.sampled == 0 || gone * 100 <= r.sampled * ACCEPTABLE_STALE || sampled >= budget {
                 break;
             }
             if Instant::now() >= deadline {
@@ -201,31 +203,24 @@ impl Keyspace {
 }
 
 /// Samples about KEYS_PER_LOOP keys of the expires index from its cursor,
-/// deleting the expired ones and dropping index entries whose key is gone or
-/// no longer volatile.
+/// deleting the expired ones (the index holds each volatile key's time: no
+/// keyspace lookup for the ones that live on).
 fn sample_round(d: &mut Db, now: i64, lazy: bool) -> Round {
     let mut doomed: Vec<SBytes> = Vec::new();
-    let mut stale: Vec<SBytes> = Vec::new();
     let mut sampled = 0;
     let mut cursor = d.expire_cursor;
     let mut buckets = 0;
     let mut ttl_sum: i64 = 0;
     let mut ttl_n: i64 = 0;
     {
-        let dict = &d.dict;
         loop {
-            cursor = d.expires.scan_bucket(cursor, |k, _| {
+            cursor = d.expires.scan_bucket(cursor, |k, &t| {
                 sampled += 1;
-                match dict.get(k.as_slice()) {
-                    Some(e) if e.expire() >= 0 => {
-                        if e.expire() <= now {
-                            doomed.push(k.clone());
-                        } else {
-                            ttl_sum = ttl_sum.saturating_add(e.expire() - now);
-                            ttl_n += 1;
-                        }
-                    }
-                    _ => stale.push(k.clone()),
+                if t <= now {
+                    doomed.push(k.clone());
+                } else {
+                    ttl_sum = ttl_sum.saturating_add(t - now);
+                    ttl_n += 1;
                 }
             });
             buckets += 1;
@@ -235,9 +230,6 @@ fn sample_round(d: &mut Db, now: i64, lazy: bool) -> Round {
         }
     }
     d.expire_cursor = cursor;
-    for k in &stale {
-        d.expires.remove(k.as_slice());
-    }
     for k in &doomed {
         if let Some(e) = d.remove(k.as_slice()) {
             crate::lazyfree::discard(e.value, lazy);
@@ -247,15 +239,13 @@ fn sample_round(d: &mut Db, now: i64, lazy: bool) -> Round {
         let avg = ttl_sum / ttl_n;
         d.avg_ttl = if d.avg_ttl == 0 { avg } else { (d.avg_ttl / 50) * 49 + avg / 50 };
     }
-    Round { sampled, doomed, stale: stale.len() }
+    Round { sampled, doomed }
 }
 
 struct Round {
     sampled: usize,
     /// The keys deleted.
     doomed: Vec<SBytes>,
-    /// Index entries dropped (key gone or no longer volatile).
-    stale: usize,
 }
 
 #[cfg(test)]

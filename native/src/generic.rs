@@ -2,7 +2,7 @@
 //! RENAME, MOVE, COPY, TYPE, TOUCH, OBJECT, SWAPDB, FLUSHDB.
 use crate::glob;
 use crate::changes::Event;
-use crate::keyspace::{next_rand, Db, Entry, Keyspace};
+use crate::keyspace::{next_rand, Db, Detached, Keyspace};
 use crate::reply::{code, err, Out};
 use crate::sbytes::SBytes;
 
@@ -50,12 +50,11 @@ impl Keyspace {
     pub fn keys_cmd(&self, db: usize, pattern: &[u8], out: &mut Out) {
         let now = self.now_ms;
         let all = pattern == b"*";
-        let found: Vec<&SBytes> = self.dbs[db]
+        let d = &self.dbs[db];
+        let found: Vec<&SBytes> = d
             .dict
             .iter()
-            .filter(|(k, e)| {
-                (all || glob::matches(pattern, k.as_slice(), false)) && !(e.expire() >= 0 && e.expire() <= now)
-            })
+            .filter(|(k, e)| (all || glob::matches(pattern, k.as_slice(), false)) && !d.expired_at(k.as_slice(), e, now))
             .map(|(k, _)| k)
             .collect();
         out.array(found.len());
@@ -174,8 +173,9 @@ impl Keyspace {
         }
         let (value, expire) = match self.lookup_read(db, src) {
             None => return Ok(0),
-            Some(e) => (e.value.clone(), e.expire()),
+            Some(e) => (e.value.clone(), e.has_expire()),
         };
+        let expire = if expire { self.dbs[db].expire(src) } else { -1 };
         if self.lookup(dst_db, dst).is_some() {
             if !replace {
                 return Ok(0);
@@ -183,7 +183,7 @@ impl Keyspace {
             self.remove_value(dst_db, dst, self.lazy.server_del);
         }
         let lru = self.lru_clock();
-        self.dbs[dst_db].put(dst, Entry::new(value, expire, lru));
+        self.dbs[dst_db].put(dst, Detached::new(value, expire, lru));
         self.notify(dst_db, dst, Event::New);
         self.changed(dst_db, dst, Event::CopyTo);
         Ok(1)
@@ -302,7 +302,7 @@ mod tests {
         k.now_ms = 1_000;
         k.set(0, b"a", Value::Int(1), 5_000);
         assert_eq!(k.rename_cmd(0, b"a", b"b", false), Ok(code::OK));
-        assert_eq!(k.peek(0, b"b").unwrap().expire(), 5_000);
+        assert_eq!(k.dbs[0].expire(b"b"), 5_000);
         assert!(k.peek(0, b"a").is_none());
         assert_eq!(k.dbs[0].expires.len(), 1);
         assert_eq!(k.rename_cmd(0, b"zz", b"b", false), Err(err::NO_KEY));
@@ -310,12 +310,12 @@ mod tests {
         assert_eq!(k.dbs[0].volatile(), 0);
         assert_eq!(k.dbs[1].volatile(), 1);
         assert_eq!(k.copy_cmd(1, b"b", 0, b"c", false), Ok(1));
-        assert_eq!(k.peek(0, b"c").unwrap().expire(), 5_000);
+        assert_eq!(k.dbs[0].expire(b"c"), 5_000);
         assert_eq!(k.copy_cmd(1, b"b", 1, b"b", false), Err(SAME_OBJECT));
         k.set(0, b"d", Value::Int(2), -1);
         assert_eq!(k.copy_cmd(0, b"d", 0, b"c", false), Ok(0));
         assert_eq!(k.copy_cmd(0, b"d", 0, b"c", true), Ok(1));
-        assert_eq!(k.peek(0, b"c").unwrap().expire(), -1);
+        assert_eq!(k.dbs[0].expire(b"c"), -1);
         assert_eq!(k.dbs[0].volatile(), 0);
         assert_eq!(k.dbs[0].expires.len(), 0);
     }
@@ -395,7 +395,7 @@ mod index_invariants {
                 _ => k.now_ms += rnd(20) as i64,
             }
             for (i, d) in k.dbs.iter().enumerate() {
-                let volatile: Vec<&[u8]> = d.dict.iter().filter(|(_, e)| e.expire() >= 0).map(|(k, _)| k.as_slice()).collect();
+                let volatile: Vec<&[u8]> = d.dict.iter().filter(|(_, e)| e.has_expire()).map(|(k, _)| k.as_slice()).collect();
                 max_volatile = max_volatile.max(volatile.len());
                 assert_eq!(volatile.len(), d.volatile(), "step {step} db {i}: count");
                 assert_eq!(d.expires.len(), d.volatile(), "step {step} db {i}: index size");

@@ -10,7 +10,7 @@
 //! errors, never read past its end.
 use crate::changes::Event;
 use crate::command::Cmd;
-use crate::keyspace::{Entry, Keyspace, Value};
+use crate::keyspace::{Detached, Keyspace, Value};
 use crate::reply::{code, err, Out};
 use crate::t_string::{is_string, make_raw};
 
@@ -446,7 +446,7 @@ fn bytes_of(v: &Value) -> &[u8] {
 /// Adds a fresh empty HLL at `key` (fires `new`) and returns its bytes.
 fn create<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> &'a mut Vec<u8> {
     let lru = ks.lru_clock();
-    ks.dbs[db].add(key, Entry::new(Value::Raw(Box::new(new_hll())), -1, lru));
+    ks.dbs[db].add(key, Detached::new(Value::Raw(Box::new(new_hll())), -1, lru));
     ks.notify(db, key, Event::New);
     match &mut ks.peek(db, key).expect("just added").value {
         Value::Raw(r) => r,

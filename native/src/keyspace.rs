@@ -3,7 +3,7 @@
 //! write path (changes.rs). Values of each type live in their own module
 //! (`t_string.rs`, ...); the value model is object.rs.
 use crate::changes::{Change, Event, MAX_RECORDS, NO_EVENT};
-pub use crate::db::{Db, Entry};
+pub use crate::db::{Db, Detached, Entry};
 pub use crate::object::{Kind, Value};
 use crate::sbytes::SBytes;
 use crate::state::{self, Shared};
@@ -289,8 +289,7 @@ impl Keyspace {
         };
         // SAFETY: `p` points into `d.dict`, which is not touched again unless
         // the entry is removed, after which `p` is never used.
-        let exp = unsafe { (*p).expire() };
-        if exp >= 0 && exp <= now {
+        if unsafe { (*p).has_expire() } && d.expires.get(key).is_some_and(|&t| t <= now) {
             // A writable replica (3) deletes on a write's lookup, hides on a read's.
             let mode = match crate::state::replica_expiry() {
                 3 if count => 1,
@@ -365,7 +364,7 @@ impl Keyspace {
     /// Sets a value, replacing any old one; `expire` -1 for none.
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, expire: i64) {
         let lru = self.lru_clock();
-        if let Some(old) = self.dbs[db].put(key, Entry::new(value, expire, lru)) {
+        if let Some(old) = self.dbs[db].put(key, Detached::new(value, expire, lru)) {
             crate::lazyfree::discard(old.value, self.lazy.server_del);
         }
     }
@@ -384,7 +383,10 @@ impl Keyspace {
 
     /// Replaces the value of an existing live key, keeping its TTL.
     pub fn set_keep_ttl(&mut self, db: usize, key: &[u8], value: Value) {
-        let expire = self.peek(db, key).map(|e| e.expire()).unwrap_or(-1);
+        let expire = match self.peek(db, key) {
+            Some(e) if e.has_expire() => self.dbs[db].expire(key),
+            _ => -1,
+        };
         self.set(db, key, value, expire);
     }
 

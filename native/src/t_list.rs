@@ -7,7 +7,7 @@
 use crate::changes::Event;
 use crate::command::Cmd;
 use crate::digest::{mix_digest, Digest};
-use crate::keyspace::{Entry, Keyspace, Value};
+use crate::keyspace::{Detached, Entry, Keyspace, Value};
 use crate::listpack::{Listpack, LpEntry};
 use crate::quicklist::{self, exceeds_limit, node_limit, Elem, Quicklist};
 use crate::reply::{code, err, Out};
@@ -307,7 +307,7 @@ fn list_again<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> &'a mut List {
 /// dbAdd of a new empty list (fires `new`).
 fn add_list(ks: &mut Keyspace, db: usize, key: &[u8]) {
     let lru = ks.lru_clock();
-    ks.dbs[db].add(key, Entry::new(Value::List(Box::default()), -1, lru));
+    ks.dbs[db].add(key, Detached::new(Value::List(Box::default()), -1, lru));
     ks.notify(db, key, Event::New);
 }
 

@@ -4,7 +4,7 @@
 //! is returned as a code (`reply::code`).
 use crate::changes::Event;
 use crate::command::Cmd;
-use crate::keyspace::{Entry, Keyspace, Value};
+use crate::keyspace::{Detached, Entry, Keyspace, Value};
 use crate::lcs;
 use crate::expire::BadExpire;
 use crate::reply::{code, err, Out};
@@ -105,16 +105,18 @@ impl Keyspace {
     #[inline]
     pub fn store_str_with(&mut self, db: usize, key: &[u8], value: Value, ttl: Ttl, touch: bool) {
         if let Some(e) = self.lookup_with(db, key, touch, false) {
-            let old = e.expire();
-            let new = match ttl {
-                Ttl::Clear => -1,
-                Ttl::Keep => old,
-                Ttl::At(t) => t,
-            };
             let replaced = std::mem::replace(&mut e.value, value);
-            // A second probe only when the TTL changes.
-            if new != old {
-                self.dbs[db].set_expire(key, new);
+            // A second probe only when the key has or gets a TTL (none for a
+            // key without one: its entry says so).
+            match ttl {
+                Ttl::Keep => {}
+                Ttl::Clear if !e.has_expire() => {}
+                Ttl::Clear => {
+                    self.dbs[db].set_expire(key, -1);
+                }
+                Ttl::At(t) => {
+                    self.dbs[db].set_expire(key, t);
+                }
             }
             crate::lazyfree::discard(replaced, self.lazy.server_del);
             return;
@@ -124,7 +126,7 @@ impl Keyspace {
             _ => -1,
         };
         let lru = self.lru_clock();
-        self.dbs[db].add(key, Entry::new(value, expire, lru));
+        self.dbs[db].add(key, Detached::new(value, expire, lru));
         self.notify(db, key, Event::New);
     }
 }
@@ -302,7 +304,7 @@ pub fn getex(ks: &mut Keyspace, db: usize, key: &[u8], flags: u32, expire: &[u8]
             ks.note_last_expire(t);
         }
         None if flags & GETEX_PERSIST != 0 => {
-            if ks.peek(db, key).is_some_and(|e| e.expire() >= 0) {
+            if ks.peek(db, key).is_some_and(|e| e.has_expire()) {
                 ks.set_expire(db, key, -1);
                 ks.changed(db, key, Event::Persist);
             }
@@ -676,20 +678,20 @@ mod tests {
     fn ttl_handling() {
         let mut k = ks();
         run(|o| set(&mut k, 0, b"a", b"v", SET_PX, b"100", o));
-        assert_eq!(k.peek(0, b"a").unwrap().expire(), 1_000_100);
+        assert_eq!(k.dbs[0].expire(b"a"), 1_000_100);
         assert_eq!(k.dbs[0].volatile(), 1);
         run(|o| set(&mut k, 0, b"a", b"w", SET_KEEPTTL, b"", o));
-        assert_eq!(k.peek(0, b"a").unwrap().expire(), 1_000_100);
+        assert_eq!(k.dbs[0].expire(b"a"), 1_000_100);
         run(|o| incr_by_float(&mut k, 0, b"a", b"1", o)); // not a float: unchanged
         set_plain(&mut k, 0, b"a", b"x");
-        assert_eq!(k.peek(0, b"a").unwrap().expire(), -1);
+        assert_eq!(k.dbs[0].expire(b"a"), -1);
         assert_eq!(k.dbs[0].volatile(), 0);
         assert_eq!(k.dbs[0].expires.len(), 0);
         // GETEX: EX sets, PERSIST clears, a past EXAT deletes.
         assert_eq!(run(|o| getex(&mut k, 0, b"a", SET_EX, b"5", o)).1, b"$1\r\nx\r\n");
-        assert_eq!(k.peek(0, b"a").unwrap().expire(), 1_005_000);
+        assert_eq!(k.dbs[0].expire(b"a"), 1_005_000);
         run(|o| getex(&mut k, 0, b"a", GETEX_PERSIST, b"", o));
-        assert_eq!(k.peek(0, b"a").unwrap().expire(), -1);
+        assert_eq!(k.dbs[0].expire(b"a"), -1);
         assert_eq!(run(|o| getex(&mut k, 0, b"a", SET_EX, b"0", o)).1, b"-ERR invalid expire time in 'getex' command\r\n");
         assert_eq!(run(|o| getex(&mut k, 0, b"nokey", SET_EX, b"0", o)).0, code::NIL);
         run(|o| getex(&mut k, 0, b"a", SET_EXAT, b"1", o));
@@ -706,7 +708,7 @@ mod tests {
         run(|o| append(&mut k, 0, b"c", b"0", 100, o));
         assert_eq!((k.dbs[0].volatile(), k.dbs[0].expires.len()), (1, 1));
         let now = k.now_ms;
-        assert_eq!(k.peek(0, b"c").unwrap().expire(), now + 100_000);
+        assert_eq!(k.dbs[0].expire(b"c"), now + 100_000);
     }
 
     #[test]

@@ -294,7 +294,7 @@ mod tests {
     use super::*;
 
     fn entry(v: Value) -> Entry {
-        Entry::new(v, -1, 0)
+        Entry::new(v, 0)
     }
 
     #[test]

@@ -76,8 +76,9 @@ pub fn key_touch(db: u32, key: &[u8]) -> bool {
 pub fn key_live_type(db: u32, key: &[u8]) -> &'static str {
     let k = ks();
     let now = k.now_ms;
-    match k.dbs[db as usize].dict.get(key) {
-        Some(e) if !(e.expire() >= 0 && e.expire() <= now) => e.value.type_name(),
+    let d = &k.dbs[db as usize];
+    match d.dict.get(key) {
+        Some(e) if !d.expired_at(key, e, now) => e.value.type_name(),
         _ => "none",
     }
 }
@@ -246,9 +247,10 @@ pub fn glob_match(pattern: &[u8], subject: &[u8], nocase: bool) -> bool {
 pub fn key_watch_state(db: u32, key: &[u8]) -> u32 {
     let k = ks();
     let now = k.now_ms;
-    match k.dbs[db as usize].dict.get(key) {
+    let d = &k.dbs[db as usize];
+    match d.dict.get(key) {
         None => 0,
-        Some(e) if e.expire() >= 0 && e.expire() <= now => 2,
+        Some(e) if d.expired_at(key, e, now) => 2,
         Some(_) => 1,
     }
 }

@@ -72,8 +72,8 @@ fn btree_cost(n: usize, elem: usize) -> usize {
 fn entry_cost(db: &Db, key: &[u8], e: &Entry) -> usize {
     let key_bytes = block(SBytes::heap_size_for(key.len()));
     let mut size = footprint(Dict::<Entry>::node_size()) + key_bytes + bucket_share(&db.dict);
-    if e.expire() >= 0 {
-        size += footprint(Dict::<()>::node_size()) + key_bytes + bucket_share(&db.expires);
+    if e.has_expire() {
+        size += footprint(Dict::<i64>::node_size()) + key_bytes + bucket_share(&db.expires);
     }
     if crate::t_hash::FieldExpires::filed_of(&e.value).is_some() {
         let filed = db.hexpires.len().max(1);

@@ -9,7 +9,7 @@ use super::save::{value_type, version_for, write_value};
 use super::*;
 use crate::changes::Event;
 use crate::command::Cmd;
-use crate::keyspace::{Entry, Keyspace, Value};
+use crate::keyspace::{Detached, Keyspace, Value};
 use crate::reply::{code, err, Out};
 use crate::util::parse_i64;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -157,7 +157,7 @@ fn restore_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i
         (_, f) if f >= 0 && ks.lfu.enabled => (ks.lru_clock() & !0xFF) | f as u32,
         _ => ks.lru_clock(),
     };
-    ks.dbs[db].add(key, Entry::new(value, if ttl != 0 { ttl } else { -1 }, lru));
+    ks.dbs[db].add(key, Detached::new(value, if ttl != 0 { ttl } else { -1 }, lru));
     ks.changed(db, key, Event::Restore);
     if ttl != 0 && !absttl && ks.propagating() {
         // The TTL propagates as an absolute time.

@@ -5,7 +5,7 @@
 use super::decode::Reader;
 use super::load_value::{load_value, Ctx, EMPTY_KEY};
 use super::*;
-use crate::db::{Db, Entry};
+use crate::db::{Db, Detached};
 use crate::keyspace::LFU_INIT_VAL;
 
 #[derive(Clone)]
@@ -185,7 +185,7 @@ pub fn load_bytes(data: &[u8], opts: &LoadOptions) -> Result<Loaded> {
         if pending.len() == PIPELINE {
             add_pending(&mut dbs, pending.pop_front())?;
         }
-        pending.push_back(Pending { db, hash, key, entry: Entry::new(value, entry_expire, entry_lru) });
+        pending.push_back(Pending { db, hash, key, entry: Detached::new(value, entry_expire, entry_lru) });
         out.keys += 1;
     }
     Ok(())
@@ -217,7 +217,7 @@ struct Pending<'a> {
     db: usize,
     hash: usize,
     key: std::borrow::Cow<'a, [u8]>,
-    entry: Entry,
+    entry: Detached,
 }
 
 fn add_pending(dbs: &mut [Db], p: Option<Pending<'_>>) -> Result<()> {

@@ -306,10 +306,15 @@ fn migrate_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i
         let now = ks.now_ms;
         let mut sent: Vec<&[u8]> = Vec::with_capacity(keys.len());
         for &k in &keys {
-            let Some(e) = ks.peek(db, k) else { continue };
+            if ks.peek(db, k).is_none() {
+                continue;
+            }
+            let d = &ks.dbs[db];
+            let Some(e) = d.dict.get(k) else { continue };
+            let expire = d.expire_of(k, e);
             let mut ttl = 0;
-            if e.expire() >= 0 {
-                ttl = e.expire() - now;
+            if expire >= 0 {
+                ttl = expire - now;
                 if ttl < 0 {
                     continue;
                 }

@@ -242,11 +242,11 @@ fn write_stream(w: &mut Writer, s: &Stream, v3: bool) -> IoResult<()> {
     Ok(())
 }
 
-/// One key (rdbSaveKeyValuePair): its expire, idle time or counter, type, key, value.
-pub fn write_entry(w: &mut Writer, ks: &Keyspace, key: &[u8], e: &Entry, opts: &SaveOptions) -> IoResult<()> {
-    if e.expire() >= 0 {
+/// One key (rdbSaveKeyValuePair): its expire (unix ms, or -1), idle time or counter, type, key, value.
+pub fn write_entry(w: &mut Writer, ks: &Keyspace, key: &[u8], e: &Entry, expire: i64, opts: &SaveOptions) -> IoResult<()> {
+    if expire >= 0 {
         w.byte(OP_EXPIRETIME_MS)?;
-        w.ms(e.expire())?;
+        w.ms(expire)?;
     }
     if opts.save_lru {
         let idle = ks.lru_seconds().wrapping_sub(e.lru) as u64 & 0xFFFF_FFFF;
@@ -311,7 +311,7 @@ pub fn write_dataset(w: &mut Writer, ks: &Keyspace, opts: &SaveOptions) -> IoRes
         w.len_(db.dict.len() as u64)?;
         w.len_(db.volatile() as u64)?;
         db.dict.try_for_each(|k, e| {
-            write_entry(w, ks, k.as_slice(), e, opts)?;
+            write_entry(w, ks, k.as_slice(), e, db.expire_of(k.as_slice(), e), opts)?;
             keys += 1;
             if let Some(p) = opts.progress {
                 if keys % 1024 == 0 || opts.key_delay_us > 0 {

@@ -3,7 +3,7 @@
 use super::dump::{payload, value_of, verify};
 use super::load::{load_bytes, LoadOptions};
 use super::save::{write_dataset, SaveOptions};
-use crate::db::Entry;
+use crate::db::{Detached, Entry};
 use crate::digest::{value_digest, Digest};
 use crate::keyspace::{Keyspace, Value};
 use crate::t_hash::Hash;
@@ -15,7 +15,7 @@ use crate::testutil::Rng;
 
 fn digest(v: &Value) -> Digest {
     let mut d: Digest = [0; 20];
-    value_digest(&mut d, &Entry::new(v.clone(), -1, 0));
+    value_digest(&mut d, &Entry::new(v.clone(), 0));
     d
 }
 
@@ -121,7 +121,7 @@ fn files_round_trip_and_refuse_damage() {
     for (i, v) in values().into_iter().enumerate() {
         let db = i % 3;
         let expire = if i % 4 == 0 { 5_000_000_000_000 } else { -1 };
-        ks.dbs[db].add(format!("key:{i}").as_bytes(), Entry::new(v, expire, 0));
+        ks.dbs[db].add(format!("key:{i}").as_bytes(), Detached::new(v, expire, 0));
     }
     let opts = SaveOptions { compress: true, checksum: true, aux: vec![("redis-ver".into(), "7.2.0".into())], ..Default::default() };
     let mut w = super::encode::Writer::memory(true);

@@ -4,7 +4,7 @@
 //! expire in step with a hash's TTLs.
 use super::{FieldValue, Hash, NO_TTL};
 use crate::changes::Event;
-use crate::keyspace::{Entry, Keyspace, Value};
+use crate::keyspace::{Detached, Entry, Keyspace, Value};
 
 /// The key holds another type (the caller answers WRONGTYPE).
 pub struct WrongType;
@@ -36,7 +36,7 @@ pub fn hash_at<'a>(ks: &mut Keyspace, db: usize, key: &[u8], read: bool) -> Resu
 /// Adds an empty hash at `key` (known to be absent): `new` is fired.
 pub fn create<'a>(ks: &mut Keyspace, db: usize, key: &[u8]) -> &'a mut Hash {
     let lru = ks.lru_clock();
-    ks.dbs[db].add(key, Entry::new(Value::Hash(Box::default()), -1, lru));
+    ks.dbs[db].add(key, Detached::new(Value::Hash(Box::default()), -1, lru));
     ks.notify(db, key, Event::New);
     match ks.dbs[db].dict.get_mut(key) {
         Some(Entry { value: Value::Hash(h), .. }) => detach(h),

@@ -8,7 +8,7 @@ use crate::command::Cmd;
 use crate::dict::Dict;
 use crate::generic::parse_cursor;
 use crate::glob;
-use crate::keyspace::{Entry, Keyspace, Value};
+use crate::keyspace::{Detached, Entry, Keyspace, Value};
 use crate::listpack::LpEntry;
 use crate::reply::{code, err, Out};
 use crate::util::parse_i64;
@@ -56,7 +56,7 @@ fn remove_emptied(ks: &mut Keyspace, db: usize, key: &[u8]) {
 /// Adds a new key holding `set` (dbAdd: fires `new`).
 fn add_key(ks: &mut Keyspace, db: usize, key: &[u8], set: Set) {
     let lru = ks.lru_clock();
-    ks.dbs[db].add(key, Entry::new(Value::Set(Box::new(set)), -1, lru));
+    ks.dbs[db].add(key, Detached::new(Value::Set(Box::new(set)), -1, lru));
     ks.notify(db, key, Event::New);
 }
 

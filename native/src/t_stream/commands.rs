@@ -4,7 +4,7 @@
 use super::id::{self, Id, INVALID};
 use super::{Consumer, Nack, Stream, Trim};
 use crate::changes::Event;
-use crate::keyspace::{Entry, Keyspace, Value};
+use crate::keyspace::{Detached, Entry, Keyspace, Value};
 use crate::reply::{code, err, Out};
 use crate::util::parse_i64;
 
@@ -27,7 +27,7 @@ pub fn stream_at<'a>(ks: &mut Keyspace, db: usize, key: &[u8], read: bool) -> Re
 /// Adds an empty stream at `key` (known to be absent): `new` is fired.
 pub fn create<'a>(ks: &mut Keyspace, db: usize, key: &[u8]) -> &'a mut Stream {
     let lru = ks.lru_clock();
-    ks.dbs[db].add(key, Entry::new(Value::Stream(Box::default()), -1, lru));
+    ks.dbs[db].add(key, Detached::new(Value::Stream(Box::default()), -1, lru));
     ks.notify(db, key, Event::New);
     match ks.dbs[db].dict.get_mut(key) {
         Some(Entry { value: Value::Stream(s), .. }) => unsafe { &mut *(s.as_mut() as *mut Stream) },

@@ -219,7 +219,7 @@ fn zadd_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, inc
             let mut z = ZSet::new_for(elements, pairs[1].len());
             let tally = add_pairs(&mut z, &scores, pairs, flags);
             let lru = ks.lru_clock();
-            ks.dbs[db].add(key, crate::keyspace::Entry::new(Value::ZSet(Box::new(z)), -1, lru));
+            ks.dbs[db].add(key, crate::keyspace::Detached::new(Value::ZSet(Box::new(z)), -1, lru));
             ks.notify(db, key, Event::New);
             tally
         }
