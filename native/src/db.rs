@@ -189,6 +189,15 @@ impl Db {
         Some(if had { old.unwrap_or(-1) } else { -1 })
     }
 
+    /// Moves the expire of a key that has one (its entry's `has_expire`) to
+    /// `when` (>= 0): one probe, in `expires` only.
+    pub fn retime(&mut self, key: &[u8], when: i64) {
+        debug_assert!(when >= 0);
+        if let Some(t) = self.expires.get_mut(key) {
+            *t = when;
+        }
+    }
+
     pub fn clear(&mut self) {
         self.dict.clear();
         self.expires.clear();
@@ -228,6 +237,8 @@ mod tests {
         hash = d.dict.key_hash(b"e");
         assert_eq!(d.try_add(hash, b"e", Detached::new(Value::Int(7), 14, 0)).err().map(|o| o.expire), Some(14));
         assert_eq!(d.expire(b"e"), 13);
+        d.retime(b"e", 15);
+        assert_eq!((d.expire(b"e"), d.volatile()), (15, 1));
     }
 
     /// A keyspace node is 64 bytes (a jemalloc size class); 72 would land in the 80-byte class.

@@ -114,6 +114,7 @@ impl Keyspace {
                 Ttl::Clear => {
                     self.dbs[db].set_expire(key, -1);
                 }
+                Ttl::At(t) if e.has_expire() => self.dbs[db].retime(key, t),
                 Ttl::At(t) => {
                     self.dbs[db].set_expire(key, t);
                 }
