@@ -140,6 +140,12 @@ export class Server {
   /** CLIENT PAUSE: end time (ms) and whether all commands or only writes are held; 0 when not paused. */
   private pauseEnd = 0;
 
+  /** Sets the pause's end; while any pause holds, keys do not expire (Redis's PAUSE_ACTION_EXPIRE). */
+  private setPauseEnd(ms: number): void {
+    this.pauseEnd = ms;
+    engine.server.setExpiryPaused(ms !== 0);
+  }
+
   /** Whether CLIENT PAUSE holds commands now (or until its timer says it ended). */
   paused(): boolean {
     return this.pauseEnd !== 0;
@@ -348,7 +354,7 @@ export class Server {
     queryBufferBeforeRun(client, lenBefore, bulkBefore);
     if (!runNow) {
       // Input waiting in the parser: the read loop must not run a later read of the client before it.
-      if (client.readSlot >= 0) this.nativeReads!.mark(client, false);
+      this.unmarkForLoop(client);
       parser.peekBigBulk(BIG_ARG);
       if (!client.outputWait) this.resume(client);
     }
@@ -425,7 +431,7 @@ export class Server {
         land(out, Code.NOSPACE);
         this.stats.netOutputBytes += out.pos - before;
       }
-      this.nativeReads!.mark(client, false);
+      this.unmarkForLoop(client);
       sendTo(client.socket, client.fd, out.view());
       this.checkOutputLimits(client, true);
     } else if (client.softLimitSince !== 0) client.softLimitSince = 0;
@@ -460,6 +466,11 @@ export class Server {
         this.batchPath.clientAllows(client) &&
         this.replyCapOf(client) === 0,
     );
+  }
+
+  /** The read loop leaves `client` alone until markForLoop lets it run there again. */
+  private unmarkForLoop(client: Client): void {
+    if (client.readSlot >= 0) this.nativeReads!.mark(client, false);
   }
 
   /** The server's word to the read loop (batch.ts loopAllows); a change of ACL rules stops every client's batches there. */
@@ -733,12 +744,12 @@ export class Server {
       this.stats.netOutputBytes += n;
       sendTo(client.socket, client.fd, n === bytes.length ? bytes : bytes.subarray(start, end));
       // What Node may hold now goes before any reply of the read loop: it waits for the client's next turn in JavaScript.
-      if (client.readSlot >= 0) this.nativeReads!.mark(client, false);
+      this.unmarkForLoop(client);
       this.checkOutputLimits(client, true);
       return;
     }
     // Pending output: the read loop leaves the client alone until it has gone out (flushPendingOf).
-    if (client.readSlot >= 0) this.nativeReads!.mark(client, false);
+    this.unmarkForLoop(client);
     let at = start;
     if (bytes !== this.arena.buf) {
       at = this.outputSpace(n);
@@ -969,17 +980,16 @@ export class Server {
     if (on) this.writeHolds.add(reason);
     else this.writeHolds.delete(reason);
     if (this.writesHeld === before) return;
-    // The read loop stops running commands itself at once (it asks again each turn).
-    if (on) this.nativeReads?.serverAllows(false);
     if (on) {
+      // The read loop stops running commands itself at once (it asks again each turn).
+      this.nativeReads?.serverAllows(false);
       if (this.pauseEnd === 0) this.pauseAll = false;
-      this.pauseEnd = Number.MAX_SAFE_INTEGER;
+      this.setPauseEnd(Number.MAX_SAFE_INTEGER);
     } else if (this.pauseEnd === Number.MAX_SAFE_INTEGER) {
       // CLIENT PAUSE's own end, if one is running, is on its timer.
-      this.pauseEnd = this.clientPauseEnd > Date.now() ? this.clientPauseEnd : 0;
+      this.setPauseEnd(this.clientPauseEnd > Date.now() ? this.clientPauseEnd : 0);
       if (this.pauseEnd === 0) this.unpause();
     }
-    engine.server.setExpiryPaused(this.pauseEnd !== 0);
   }
   /** CLIENT PAUSE's end time while FAILOVER's hold is on too. */
   private clientPauseEnd = 0;
@@ -993,8 +1003,7 @@ export class Server {
     const wasAll = this.pauseEnd !== 0 && this.pauseAll;
     this.pauseAll = all || wasAll;
     if (endMs > this.clientPauseEnd) this.clientPauseEnd = endMs;
-    if (endMs > this.pauseEnd) this.pauseEnd = endMs;
-    engine.server.setExpiryPaused(true);
+    if (endMs > this.pauseEnd) this.setPauseEnd(endMs);
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     this.pauseTimer = setTimeout(() => {
       if (this.writesHeld) this.unpause();
@@ -1004,10 +1013,9 @@ export class Server {
 
   /** CLIENT UNPAUSE (and the end of a pause): held clients run their commands, in order. */
   unpause(): void {
-    this.pauseEnd = this.writesHeld ? Number.MAX_SAFE_INTEGER : 0;
+    this.setPauseEnd(this.writesHeld ? Number.MAX_SAFE_INTEGER : 0);
     this.pauseAll = false;
     this.clientPauseEnd = 0;
-    engine.server.setExpiryPaused(this.pauseEnd !== 0);
     if (this.pauseTimer) {
       clearTimeout(this.pauseTimer);
       this.pauseTimer = null;
