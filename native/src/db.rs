@@ -105,7 +105,7 @@ impl Db {
     /// True when `key` (entry `e`) has an expire at or before `now` (keyIsExpired).
     #[inline]
     pub fn expired_at(&self, key: &[u8], e: &Entry, now: i64) -> bool {
-        e.has_expire && self.expires_get(key) <= now
+        e.has_expire && self.expires.get(key).is_some_and(|&t| t <= now)
     }
 
     #[inline]

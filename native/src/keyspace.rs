@@ -289,7 +289,7 @@ impl Keyspace {
         };
         // SAFETY: `p` points into `d.dict`, which is not touched again unless
         // the entry is removed, after which `p` is never used.
-        if unsafe { (*p).has_expire() } && d.expires.get(key).is_some_and(|&t| t <= now) {
+        if d.expired_at(key, unsafe { &*p }, now) {
             // A writable replica (3) deletes on a write's lookup, hides on a read's.
             let mode = match crate::state::replica_expiry() {
                 3 if count => 1,
