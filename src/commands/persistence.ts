@@ -1,5 +1,6 @@
 /** SAVE, BGSAVE, LASTSAVE (src/persistence) and DUMP, RESTORE (the engine's RDB codec). */
 import { backupsOf, rdbOf } from "../persistence/index.js";
+import { logReasonDiagnostics } from "../persistence/rdb-reason.js";
 import { persistence } from "../engine/index.js";
 import { engineHandler } from "./engine-command.js";
 import { SYNTAX } from "./errors.js";
@@ -57,7 +58,10 @@ function restore(c: Ctx): void {
   persistence.setRestoreDeep(mode === "yes" || (mode === "clients" && !skip));
   restoreEngine(c);
   const why = persistence.takeRestoreError();
-  if (why !== null) c.server.log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${why}`);
+  if (why !== null) {
+    const last = logReasonDiagnostics(c.server.log, why);
+    c.server.log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${last}`);
+  }
 }
 
 const migrateEngine = engineHandler("migrate");

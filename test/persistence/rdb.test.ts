@@ -218,4 +218,28 @@ describe("sanitize-dump-payload", () => {
     expect(await c.call("HGETALL", "dup")).toEqual(["a", "1", "c", "3"]);
     expect(await c.call("HLEN", "dup")).toBe(2);
   });
+
+  it("a hash listpack with a duplicate field past hash-max-listpack-entries, under no: the listpack's hex dump logged (Redis's, before its panic) and refused", async () => {
+    const dir = tmpDir();
+    const logfile = path.join(dir, "nodis.log");
+    const c = await start({ dir, rdbcompression: "no", logfile });
+    await c.call("HSET", "h", "a", "1", "b", "2");
+    const p = (await c.callBuffer("DUMP", "h")) as Buffer;
+    const at = p.indexOf(Buffer.from([0x81, 0x62])); // the field "b"
+    p[at + 1] = 0x61; // now a second "a"
+    const lpBytes = p.readUInt32LE(2); // the listpack's total bytes (after the type and its 1-byte length)
+    const listpack = p.subarray(2, 2 + lpBytes).toString("hex");
+    await c.call("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1");
+    await c.call("CONFIG", "SET", "sanitize-dump-payload", "no");
+    await c.call("CONFIG", "SET", "hash-max-listpack-entries", "1");
+    await expect(c.call("RESTORE", "dup", "0", p)).rejects.toThrow("ERR Bad data format");
+    expect(await c.call("EXISTS", "dup")).toBe(0);
+    const log = fs.readFileSync(logfile, "utf8");
+    expect(log).toContain(`# listpack with dup elements dump (hexdump of ${lpBytes} bytes):\n${listpack}\n`);
+    expect(log).toContain("Internal error in RDB reading offset 0, function at rdb.c:0 -> Listpack corruption detected");
+    // Within the limit it is kept, the first of each field, as before.
+    await c.call("CONFIG", "SET", "hash-max-listpack-entries", "128");
+    expect(await c.call("RESTORE", "dup", "0", p)).toBe("OK");
+    expect(await c.call("HGETALL", "dup")).toEqual(["a", "1"]);
+  });
 });

@@ -82,6 +82,25 @@ fn distinct(lp: &Listpack, width: usize) -> bool {
     keys.iter().all(|k| seen.insert(k))
 }
 
+/// A shallow-checked hash listpack with duplicate fields that is past
+/// hash-max-listpack-entries: Redis converts it to a table as it loads, meets
+/// the duplicate there (hashTypeConvertListpack), logs the listpack's bytes
+/// and panics. Nodis logs the same dump (the lines before the reason's last:
+/// see src/persistence/rdb-reason.ts) and refuses the payload instead.
+fn dup_fields_on_convert(bytes: &[u8]) -> Error {
+    corrupt(&format!("{}\nListpack corruption detected", hexdump("listpack with dup elements dump", bytes)))
+}
+
+/// serverLogHexDump's text: a title line, then the bytes as lowercase hex on one line.
+pub fn hexdump(title: &str, bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = format!("{title} (hexdump of {} bytes):\n", bytes.len());
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
 /// Shallow loading of a hash listpack (RESTORE under sanitize-dump-payload
 /// no): where Redis keeps duplicate fields (or an odd entry) and fails later,
 /// the first of each field is kept and a trailing partial pair dropped, so
@@ -165,7 +184,14 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
             let lp = match t {
                 TYPE_HASH_ZIPMAP => legacy::zipmap_to_listpack(&b).ok_or_else(|| corrupt("Zipmap integrity check failed."))?,
                 TYPE_HASH_ZIPLIST => legacy::ziplist_to_listpack(&b).ok_or_else(|| corrupt("Hash ziplist integrity check failed."))?,
-                _ => shallow_or_full(b, "Hash", ctx)?,
+                _ if ctx.deep => listpack(b.into_owned(), "Hash")?,
+                _ => {
+                    let lp = shallow_or_full(std::borrow::Cow::Borrowed(&b), "Hash", ctx)?;
+                    if !distinct(&lp, 2) && lp.len() / 2 > crate::config::get().hash_max_listpack_entries.max(0) as usize {
+                        return Err(dup_fields_on_convert(&b));
+                    }
+                    lp
+                }
             };
             // Legacy encodings are converted, so always checked in full (as Redis's).
             let lp = if !ctx.deep && t == TYPE_HASH_LISTPACK && !distinct(&lp, 2) { first_of_each(&lp, 2) } else { lp };
