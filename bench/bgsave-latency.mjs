@@ -19,7 +19,8 @@
  * (latest_fork_usec), copy-on-write (rdb_last_cow_size) and LATENCY LATEST.
  */
 import { spawn } from "node:child_process";
-import { startServer, call, machineLoad } from "./servers.mjs";
+import fs from "node:fs";
+import { startServer, machineLoad } from "./servers.mjs";
 
 /** Sends `PING` / `GET probe` every millisecond until stdin ends; prints [sentAtMs, latencyMs] pairs as JSON. */
 const PROBE = `
@@ -29,6 +30,8 @@ s.setNoDelay(true);
 const sent = [], out = [];
 let n = 0, buf = "", timer;
 const t0 = performance.now();
+// Times are ms since the Unix epoch's performance.timeOrigin-relative start, so the bench can place them.
+const epoch0 = performance.timeOrigin + t0;
 s.on("connect", () => {
   timer = setInterval(() => {
     sent.push(performance.now());
@@ -48,7 +51,7 @@ s.on("data", (d) => {
       buf = buf.slice(j + 2);
     } else buf = buf.slice(i + 2);
     const t = sent.shift();
-    out.push([Math.round((t - t0) * 1000) / 1000, Math.round((now - t) * 1000) / 1000]);
+    out.push([Math.round((t - t0 + epoch0) * 1000) / 1000, Math.round((now - t) * 1000) / 1000]);
   }
   if (stopping && sent.length === 0) { process.stdout.write(JSON.stringify(out)); process.exit(0); }
 });
@@ -98,6 +101,15 @@ function runChild(script, args) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The server's main thread: ms it has run, and ms it waited, runnable, for a CPU
+ * (/proc/PID/task/PID/schedstat). The wait is the machine's share of a stall.
+ */
+function mainThread(pid) {
+  const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").split(" ").map(Number);
+  return { runMs: run / 1e6, waitMs: wait / 1e6 };
+}
 const field = (info, f) => info.match(new RegExp(`^${f}:(\\S+)`, "m"))?.[1];
 
 /** p50/p99/max (ms) of the latencies sent in [from, to) of the probe's pairs. */
@@ -120,7 +132,9 @@ async function info(port, section) {
 
 /** One server: populate, then alternating windows without and with a BGSAVE under the write load. */
 async function session(kind, { keys, rate, repeat, baseMs, extra }) {
-  const srv = await startServer(kind, ["--enable-debug-command", "yes", "--latency-monitor-threshold", "1", ...extra]);
+  // "nodis --some-v8-flag ...": a Nodis run with those Node/V8 options (a variant compared in the same run).
+  const [server, ...nodeFlags] = kind.split(" ");
+  const srv = await startServer(server, ["--enable-debug-command", "yes", "--latency-monitor-threshold", "1", ...extra], nodeFlags);
   const { default: Redis } = await import("ioredis");
   const c = new Redis({ port: srv.port, host: "127.0.0.1" });
   try {
@@ -133,24 +147,38 @@ async function session(kind, { keys, rate, repeat, baseMs, extra }) {
     for (let i = 0; i < repeat; i++) {
       // Without a BGSAVE: as long as the BGSAVE window below was last time (baseMs at first).
       const base = runChild(PROBE, [srv.port]);
+      const b0 = mainThread(srv.pid);
       await sleep(baseMs);
+      const b1 = mainThread(srv.pid);
       const basePairs = await base.stop();
+      const baseFrom = basePairs.length ? basePairs[0][0] + 300 : 0;
       await c.call("LATENCY", "RESET");
       const pr = runChild(PROBE, [srv.port]);
       await sleep(300);
       const t = performance.now();
+      const startedAt = performance.timeOrigin + t;
+      const g0 = mainThread(srv.pid);
       await c.call("BGSAVE");
       while (field(String(await c.info("persistence")), "rdb_bgsave_in_progress") !== "0") await sleep(10);
       const bgsaveMs = performance.now() - t;
       await sleep(300);
+      const g1 = mainThread(srv.pid);
       const pairs = await pr.stop();
       const persistence = String(await c.info("persistence"));
       const latest = await c.call("LATENCY", "LATEST");
-      pooled.base.push(...basePairs.filter(([t]) => t >= 300).map(([, l]) => l));
-      pooled.bgsave.push(...pairs.filter(([t]) => t >= 300).map(([, l]) => l));
+      pooled.base.push(...basePairs.filter(([t]) => t >= baseFrom).map(([, l]) => l));
+      pooled.bgsave.push(...pairs.filter(([t]) => t >= startedAt).map(([, l]) => l));
+      // Where the window's longest wait began, in ms after BGSAVE was sent (the child ran for bgsaveMs).
+      const worst = pairs.filter(([t]) => t >= startedAt).reduce((a, b) => (b[1] > a[1] ? b : a), [startedAt, 0]);
       windows.push({
-        base: stats(basePairs, 300),
-        bgsave: stats(pairs, 300),
+        base: stats(basePairs, baseFrom),
+        bgsave: stats(pairs, startedAt),
+        worstAtMs: Math.round(worst[0] - startedAt),
+        // The main thread's CPU and its wait for one (ms per second of window), without and with the BGSAVE.
+        baseRunMsPerSec: ((b1.runMs - b0.runMs) * 1000) / baseMs,
+        baseWaitMsPerSec: ((b1.waitMs - b0.waitMs) * 1000) / baseMs,
+        bgsaveRunMsPerSec: ((g1.runMs - g0.runMs) * 1000) / (bgsaveMs + 300),
+        bgsaveWaitMsPerSec: ((g1.waitMs - g0.waitMs) * 1000) / (bgsaveMs + 300),
         bgsaveMs,
         forkUsec: Number(field(String(await c.info("stats")), "latest_fork_usec")),
         cowBytes: Number(field(persistence, "rdb_last_cow_size")),
@@ -182,7 +210,9 @@ export async function benchBgsaveLatency({ kinds, rounds = 3, scale = 1, log = c
   for (let r = 0; r < rounds; r++) {
     const order = kinds.map((_, i) => kinds[(i + r) % kinds.length]);
     for (const kind of order) {
-      const s = await session(kind, { keys, rate, repeat, baseMs: 2000, extra: extra[kind] ?? [] });
+      // NODIS_BENCH_BGSAVE_ARGS: server arguments for every server (e.g. "--appendonly yes": Nodis's writes then run in JavaScript).
+      const args = (process.env.NODIS_BENCH_BGSAVE_ARGS ?? "").split(" ").filter(Boolean);
+      const s = await session(kind, { keys, rate, repeat, baseMs: 2000, extra: [...args, ...(extra[kind] ?? [])] });
       s.round = r;
       sessions.push(s);
       const f = (x, d = 2) => x.toFixed(d);
@@ -190,7 +220,7 @@ export async function benchBgsaveLatency({ kinds, rounds = 3, scale = 1, log = c
         log(
           `  round ${r + 1} ${kind.padEnd(14)} no BGSAVE p50/p99/max ${f(w.base.p50Ms)}/${f(w.base.p99Ms)}/${f(w.base.maxMs, 1)} ms` +
             `   BGSAVE p50/p99/max ${f(w.bgsave.p50Ms)}/${f(w.bgsave.p99Ms)}/${f(w.bgsave.maxMs, 1)} ms (>5ms: ${w.bgsave.over5ms}/${w.bgsave.samples})` +
-            `   fork ${w.forkUsec} us  COW ${f(w.cowBytes / 2 ** 20, 1)} MB  BGSAVE ${f(w.bgsaveMs, 0)} ms  writes ${f(s.writeRate, 0)}/s`,
+            ` (longest at +${w.worstAtMs} ms)   main thread waited for a CPU ${f(w.baseWaitMsPerSec, 1)} / ${f(w.bgsaveWaitMsPerSec, 1)} ms/s   fork ${w.forkUsec} us  COW ${f(w.cowBytes / 2 ** 20, 1)} MB  BGSAVE ${f(w.bgsaveMs, 0)} ms  writes ${f(s.writeRate, 0)}/s`,
         );
       }
     }
@@ -216,10 +246,12 @@ export async function benchBgsaveLatency({ kinds, rounds = 3, scale = 1, log = c
       forkUsec: median(pick((w) => w.forkUsec)),
       cowBytes: median(pick((w) => w.cowBytes)),
       bgsaveMs: median(pick((w) => w.bgsaveMs)),
+      baseWaitMsPerSec: median(pick((w) => w.baseWaitMsPerSec)),
+      bgsaveWaitMsPerSec: median(pick((w) => w.bgsaveWaitMsPerSec)),
     };
   }
   log(`\n  medians over ${rounds} rounds x ${repeat} windows (max: the worst window), ${keys.toLocaleString("en-US")} keys, ${rate} SET/s:`);
-  log("  server          no BGSAVE p50/p99/max   BGSAVE p50/p99/max   (all samples pooled; >5 ms, >20 ms: of samples)   per window: BGSAVE p99 median (worst), max median   fork us   COW MB  BGSAVE ms");
+  log("  server          no BGSAVE p50/p99/max   BGSAVE p50/p99/max   (all samples pooled; >5 ms, >20 ms: of samples)   per window: BGSAVE p99 median (worst), max median   CPU wait ms/s   fork us   COW MB  BGSAVE ms");
   const f = (x, d = 2) => x.toFixed(d);
   for (const [kind, s] of Object.entries(summary)) {
     log(
@@ -227,14 +259,15 @@ export async function benchBgsaveLatency({ kinds, rounds = 3, scale = 1, log = c
         `   ${`${f(s.pooledBgsave.p50Ms)}/${f(s.pooledBgsave.p99Ms)}/${f(s.pooledBgsave.maxMs, 1)}`.padStart(18)}` +
         `   ${`${s.pooledBgsave.over5ms}, ${s.pooledBgsave.over20ms} of ${s.pooledBgsave.samples}`.padStart(46)}` +
         `   ${`${f(s.bgsaveP99Ms)} (${f(s.bgsaveP99MsWorst)}), ${f(s.bgsaveMaxMsMedian, 1)}`.padStart(49)}` +
-        `   ${String(s.forkUsec).padStart(7)}  ${f(s.cowBytes / 2 ** 20, 1).padStart(7)}  ${f(s.bgsaveMs, 0).padStart(9)}`,
+        `   ${`${f(s.baseWaitMsPerSec, 1)}/${f(s.bgsaveWaitMsPerSec, 1)}`.padStart(11)}   ${String(s.forkUsec).padStart(7)}  ${f(s.cowBytes / 2 ** 20, 1).padStart(7)}  ${f(s.bgsaveMs, 0).padStart(9)}`,
     );
   }
   for (const s of sessions) delete s.pooled;
   return { keys, rate, repeat, rounds, loadBefore, loadAfter: machineLoad(), summary, sessions };
 }
 
-// `node bench/bgsave-latency.mjs`: this part alone (NODIS_BENCH_ROUNDS, NODIS_BENCH_SCALE, NODIS_BENCH_SERVERS=nodis,redis).
+// `node bench/bgsave-latency.mjs`: this part alone (NODIS_BENCH_ROUNDS, NODIS_BENCH_SCALE, NODIS_BENCH_SERVERS=nodis,redis;
+// a server "nodis --v8-flag" runs a Nodis with that flag: NODIS_BENCH_SERVERS="nodis,nodis --no-memory-reducer,redis").
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { REDIS_JEMALLOC_SERVER } = await import("./servers.mjs");
   const kinds = (process.env.NODIS_BENCH_SERVERS ?? `nodis,redis${REDIS_JEMALLOC_SERVER ? ",redis-jemalloc" : ""}`).split(",");

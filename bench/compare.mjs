@@ -33,6 +33,12 @@ export function compareFigures(result) {
     f[`streams ${m.kind} xadd ops/s`] = m.xaddRate;
     f[`streams ${m.kind} xrange ops/s`] = m.xrangeRate;
   }
+  for (const [kind, b] of Object.entries(result.bgsave?.summary ?? {})) {
+    f[`bgsave ${kind} probe p99 ms`] = b.pooledBgsave.p99Ms;
+    f[`bgsave ${kind} probe max ms`] = b.pooledBgsave.maxMs;
+    f[`bgsave ${kind} no-bgsave p99 ms`] = b.pooledBase.p99Ms;
+    f[`bgsave ${kind} fork ms`] = b.forkUsec / 1000;
+  }
   for (const kind of ["nodis", "redis"]) if (result.streams?.loop?.[kind]) f[`streams ${kind} consumer loop ops/s`] = result.streams.loop[kind].loopsPerSec;
   return f;
 }

@@ -22,7 +22,11 @@
  * (i) evict: hit ratios of allkeys-lru and allkeys-lfu on a Zipf cache trace against
  * redis-server (bench/evict.mjs).
  *
- * NODIS_BENCH_ONLY=micro,e2e,scripting,memory,multi,pubsub,startup,streams,evict picks parts (npm run bench:multi,
+ * (j) bgsave: what a probe client waits (p50/p99/max) while BGSAVE writes 1M keys under a
+ * fixed moderate write load, against the same windows without a BGSAVE, Nodis and both Redis
+ * builds alternating; fork time and copy-on-write (bench/bgsave-latency.mjs).
+ *
+ * NODIS_BENCH_ONLY=micro,e2e,scripting,memory,multi,pubsub,startup,streams,evict,bgsave picks parts (npm run bench:multi,
  * bench:pubsub: one part only); NODIS_BENCH_REDIS=/path/to/redis-server picks the reference.
  * `--compare bench/results/some.json` prints, after the run, this run's figures over that
  * run's (`node bench/compare.mjs old.json new.json` compares two saved runs without running).
@@ -41,11 +45,12 @@ import { benchPubSub } from "./pubsub.mjs";
 import { benchStreams } from "./streams.mjs";
 import { benchScripting } from "./scripting.mjs";
 import { benchEviction } from "./evict.mjs";
+import { benchBgsaveLatency } from "./bgsave-latency.mjs";
 
 const log = (s = "") => console.log(s);
 const scale = Number(process.env.NODIS_BENCH_SCALE ?? 1);
 const rounds = Math.max(1, Number(process.env.NODIS_BENCH_ROUNDS ?? 3));
-const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,scripting,memory,multi,pubsub,startup,streams,evict").split(","));
+const only = new Set((process.env.NODIS_BENCH_ONLY ?? "micro,e2e,scripting,memory,multi,pubsub,startup,streams,evict,bgsave").split(","));
 const compareAt = process.argv.indexOf("--compare");
 const previous = compareAt > 0 ? JSON.parse(fs.readFileSync(process.argv[compareAt + 1], "utf8")) : null;
 
@@ -211,6 +216,10 @@ if (only.has("evict") && haveRedis) {
   result.evict = await benchEviction({ scale, log });
 }
 
+if (only.has("bgsave")) {
+  log("\n(j) latency during BGSAVE: a PING/GET probe every ms while SETs run at a fixed rate, windows with and without a BGSAVE:");
+  result.bgsave = await benchBgsaveLatency({ kinds: memoryKinds, rounds, scale, log });
+}
 result.machine.loadAfter = machineLoad();
 result.seconds = (Date.now() - started.getTime()) / 1000;
 const la = result.machine.loadAfter;

@@ -77,20 +77,26 @@ async function waitForPort(port, proc, name) {
   throw new Error(`${name} did not listen on ${port}`);
 }
 
-function spawnServer(kind, port, extra = []) {
+function spawnServer(kind, port, extra = [], nodeFlags = []) {
   // A fresh directory: nothing left by another run (a dump.rdb) is loaded, nothing is left in the project.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `nodis-bench-${kind}-`));
   // maxclients above -c 1000 (Redis's default 10000 needs as many file descriptors).
   const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--maxclients", "4000", ...extra];
   return kind === "redis" || kind === "redis-jemalloc"
     ? spawn(kind === "redis" ? REDIS_SERVER : REDIS_JEMALLOC_SERVER, [...common, "--daemonize", "no"], { stdio: "ignore" })
-    : spawn(process.execPath, [path.join(ROOT, "dist/cli.js"), ...common], { stdio: ["ignore", "ignore", "inherit"] });
+    : spawn(process.execPath, [...nodeFlags, path.join(ROOT, "dist/cli.js"), ...common], {
+        // NODIS_BENCH_STDOUT=file: a Nodis's output (its log, --trace-gc's lines) appended there.
+        stdio: ["ignore", process.env.NODIS_BENCH_STDOUT ? fs.openSync(process.env.NODIS_BENCH_STDOUT, "a") : "ignore", "inherit"],
+      });
 }
 
-/** Starts `kind` ("redis", "redis-jemalloc" or "nodis") without persistence on a free port; `extra` arguments go last. */
-export async function startServer(kind, extra = []) {
+/**
+ * Starts `kind` ("redis", "redis-jemalloc" or "nodis") without persistence on a free port; `extra` arguments go last.
+ * `nodeFlags`: Node/V8 options for a Nodis (experiments with V8's flags).
+ */
+export async function startServer(kind, extra = [], nodeFlags = []) {
   const port = await freePort();
-  const proc = spawnServer(kind, port, extra);
+  const proc = spawnServer(kind, port, extra, nodeFlags);
   await waitForPort(port, proc, kind);
   const srv = {
     kind,
@@ -98,7 +104,7 @@ export async function startServer(kind, extra = []) {
     pid: proc.pid,
     /** How it ended, when it did: "code 1" or "signal SIGTERM". */
     exited: null,
-    restart: () => startServer(kind, extra),
+    restart: () => startServer(kind, extra, nodeFlags),
     stop: () =>
       new Promise((resolve) => {
         if (proc.exitCode !== null) return resolve();
