@@ -308,7 +308,10 @@ impl Set {
         }
         let mut d = Dict::new();
         for e in self.iter() {
-            e.with_bytes(|b| d.insert_new(SBytes::new(b), ()));
+            // A listpack restored without deep sanitization may repeat a member: one entry for it.
+            e.with_bytes(|b| {
+                let _ = d.insert_absent_if(b, (), |_, _| true);
+            });
         }
         *self = Set::Table(Box::new(d));
     }

@@ -265,4 +265,26 @@ describe("sanitize-dump-payload", () => {
     expect(await c.call("RESTORE", "dup", "0", p)).toBe("OK");
     expect(await c.call("HGETALL", "dup")).toEqual(["a", "1"]);
   });
+
+  it("a set listpack with a duplicate member under no: kept as Redis keeps it, refused past set-max-listpack-entries (where Redis asserts), one member in the table a later conversion builds", async () => {
+    const c = await start({ dir: tmpDir(), rdbcompression: "no" });
+    // A set listpack (RDB type 20) of "a", "a", "c": 6 header bytes, three 3-byte entries, the end byte.
+    const lp = Buffer.from([16, 0, 0, 0, 3, 0, 0x81, 0x61, 2, 0x81, 0x61, 2, 0x81, 0x63, 2, 0xff]);
+    const p = Buffer.concat([Buffer.from([20, lp.length]), lp, Buffer.from([11, 0]), Buffer.alloc(8)]); // version 11, a CRC not checked
+    await c.call("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1");
+    await c.call("CONFIG", "SET", "sanitize-dump-payload", "yes");
+    await expect(c.call("RESTORE", "dup", "0", p)).rejects.toThrow("ERR Bad data format");
+    await c.call("CONFIG", "SET", "sanitize-dump-payload", "no");
+    await c.call("CONFIG", "SET", "set-max-listpack-entries", "2");
+    await expect(c.call("RESTORE", "dup", "0", p)).rejects.toThrow("ERR Bad data format");
+    await c.call("CONFIG", "SET", "set-max-listpack-entries", "3");
+    expect(await c.call("RESTORE", "dup", "0", p)).toBe("OK");
+    expect(await c.call("SCARD", "dup")).toBe(3); // Redis's count too (the listpack's entries)
+    expect(await c.call("SADD", "dup", "d")).toBe(1); // past the limit: a table
+    expect(await c.call("OBJECT", "ENCODING", "dup")).toBe("hashtable");
+    expect(((await c.call("SMEMBERS", "dup")) as string[]).sort()).toEqual(["a", "c", "d"]);
+    expect(await c.call("SCARD", "dup")).toBe(3);
+    expect(await c.call("SREM", "dup", "a")).toBe(1);
+    expect(await c.call("SISMEMBER", "dup", "a")).toBe(0);
+  });
 });

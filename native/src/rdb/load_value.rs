@@ -154,8 +154,13 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
             if lp.is_empty() {
                 return Err(empty());
             }
+            let too_many = lp.len() > crate::config::get().set_max_listpack_entries.max(0) as usize;
+            // Redis converts it to a table here and asserts on a duplicate (a crash): refused instead.
+            if too_many && !ctx.deep && !distinct(&lp, 1) {
+                return Err(corrupt("Set listpack integrity check failed."));
+            }
             let mut s = Set::Listpack(lp);
-            if s.len() > crate::config::get().set_max_listpack_entries.max(0) as usize {
+            if too_many {
                 s.convert_to_table();
             }
             Ok(Value::Set(Box::new(s)))
