@@ -6,7 +6,6 @@
  */
 import { persistence as native } from "../engine/index.js";
 import type { ChildDone, ForkResult } from "../engine/persistence.js";
-import { childRunning } from "./child-gc.js";
 
 /** "backup": a scheduled or BACKUP snapshot into backup-dir (backup.ts). */
 export type ChildKind = "rdb" | "aof" | "backup";
@@ -51,7 +50,6 @@ export class BackgroundChild {
     this.onDone = onDone;
     this.latestForkUsec = r.forkUsec;
     this.totalForks++;
-    childRunning(true);
     this.forked(r.forkUsec);
     return r;
   }
@@ -82,7 +80,6 @@ export class BackgroundChild {
     this.kind = null;
     this.pid = -1;
     this.onDone = null;
-    childRunning(false);
     done?.(d);
   }
 }

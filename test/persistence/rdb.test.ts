@@ -6,8 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import v8 from "node:v8";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import Redis from "ioredis";
 import { startNodis } from "../helpers/nodis.js";
 import { until, waitFor } from "../helpers/wait.js";
@@ -95,28 +94,6 @@ describe("RDB persistence", () => {
     await c.call("CONFIG", "SET", "rdb-key-save-delay", "0");
     expect(await c.call("DEBUG", "RELOAD", "NOSAVE")).toBe("OK");
     expect(await c.call("DEBUG", "DIGEST")).toBe(digest);
-  });
-
-  it("V8's scavenges are not parallel while a child runs (its core is taken), and parallel again after", async () => {
-    const c = await start({ dir: tmpDir() });
-    await c.call("SET", "k", "v");
-    const flags: string[] = [];
-    const spy = vi.spyOn(v8, "setFlagsFromString").mockImplementation((f: string) => void flags.push(f));
-    try {
-      await c.call("CONFIG", "SET", "rdb-key-save-delay", "200000"); // one key: the child lives 0.2 s
-      expect(await c.call("BGSAVE")).toBe("Background saving started");
-      expect(flags).toEqual(["--no-parallel-scavenge"]);
-      expect(await until(() => info(c, "rdb_bgsave_in_progress"), (v) => v === "0")).toBe("0");
-      expect(flags).toEqual(["--no-parallel-scavenge", "--parallel-scavenge"]);
-      // A child that is killed ends it too.
-      await c.call("CONFIG", "SET", "rdb-key-save-delay", "10000000");
-      expect(await c.call("BGSAVE")).toBe("Background saving started");
-      await c.call("FLUSHALL"); // kills the running child, as Redis's
-      expect(await info(c, "rdb_bgsave_in_progress")).toBe("0");
-      expect(flags).toEqual(["--no-parallel-scavenge", "--parallel-scavenge", "--no-parallel-scavenge", "--parallel-scavenge"]);
-    } finally {
-      spy.mockRestore();
-    }
   });
 
   it("the save rules start a BGSAVE from the cron", async () => {
