@@ -28,6 +28,7 @@ pub mod lazyfree;
 pub mod lcs;
 pub mod lua;
 pub mod listpack;
+pub mod lpbuf;
 pub mod lzf;
 pub mod object;
 pub mod quicklist;
