@@ -559,18 +559,6 @@ impl Listpack {
         None
     }
 
-    /// Bytes an entry for `v` takes (encoding, data, backlen).
-    pub fn entry_fits(v: &[u8]) -> usize {
-        match classify(v) {
-            Enc::Int(i) => encode_int(i, &mut [0u8; 9]) + 1,
-            Enc::Str(s) => {
-                let enc = if s.len() < 64 { 1 } else if s.len() < 4096 { 2 } else { 5 };
-                let l = enc + s.len();
-                l + backlen_size(l)
-            }
-        }
-    }
-
     /// Heap bytes this listpack holds (its allocation).
     pub fn alloc_size(&self) -> usize {
         self.buf.capacity()
@@ -752,10 +740,12 @@ mod tests {
         assert_eq!(got, sizes);
         let back: Vec<usize> = lp.iter().rev().map(|e| e.to_vec().len()).collect();
         assert_eq!(back, sizes.iter().rev().copied().collect::<Vec<_>>());
-        for &n in &sizes {
+        // Encoding byte(s), the data, the backlen.
+        let entry = [2usize, 3, 65, 67, 4099, 4103, 70008];
+        for (&n, &e) in sizes.iter().zip(&entry) {
             let mut one = Listpack::new();
             one.push_back(&vec![b'x'; n]);
-            assert_eq!(one.bytes_len(), 7 + Listpack::entry_fits(&vec![b'x'; n]));
+            assert_eq!((one.bytes_len(), one.alloc_size()), (7 + e, crate::alloc::usable_size(7 + e)));
         }
         assert!(Listpack::from_bytes(lp.as_bytes().to_vec()).is_some());
     }
