@@ -957,7 +957,7 @@ fn search_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, k
     };
     if returned > 0 {
         let pairs = found.into_iter().map(|p| (p.member, if storedist { p.dist } else { p.score })).collect();
-        ks.store_str(db, dest, Value::ZSet(Box::new(zbuild(pairs))), Ttl::Clear);
+        ks.store_str(db, dest, Value::ZSet(zbuild(pairs)), Ttl::Clear);
         ks.changed(db, dest, if geosearch { Event::GeoSearchStore } else { Event::GeoRadiusStore });
         ks.add_dirty(returned as u64 - 1);
     } else {

@@ -8,6 +8,7 @@
 //! (with its data) followed by its "backlen", the size of encoding + data
 //! written right to left in 7-bit groups, so the list can be walked backwards.
 //! Strings that are canonical 64-bit integers are stored as integers.
+use crate::lpbuf::LpBuf;
 use crate::util::{fmt_i64, parse_i64};
 
 const HEADER: usize = 6;
@@ -15,10 +16,13 @@ const EOF: u8 = 0xFF;
 /// The element count the header holds when it is too large for its 16 bits.
 const COUNT_UNKNOWN: u16 = u16::MAX;
 
-/// A listpack: its bytes exactly as Redis lays them out.
+/// A listpack: its bytes exactly as Redis lays them out, behind one thin
+/// pointer (`LpBuf`: the header's total size is the buffer's length, and its
+/// allocation the size class of that, as Redis reallocates a listpack to its
+/// size on each change).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Listpack {
-    buf: Vec<u8>,
+    buf: LpBuf,
 }
 
 /// One entry as stored: an integer, or string bytes.
@@ -238,10 +242,8 @@ impl std::fmt::Debug for Listpack {
 
 impl Listpack {
     pub fn new() -> Listpack {
-        let mut buf = Vec::with_capacity(HEADER + 1);
-        buf.extend_from_slice(&((HEADER + 1) as u32).to_le_bytes());
-        buf.extend_from_slice(&0u16.to_le_bytes());
-        buf.push(EOF);
+        let mut buf = LpBuf::zeroed(HEADER + 1);
+        buf[HEADER] = EOF;
         Listpack { buf }
     }
 
@@ -249,7 +251,7 @@ impl Listpack {
     /// allocation of its final size (a loader's: no reallocation per element).
     pub fn of_items<T: AsRef<[u8]>>(items: &[T]) -> Listpack {
         let total = HEADER + 1 + items.iter().map(|v| Parts::of(classify(v.as_ref())).total()).sum::<usize>();
-        let mut buf = vec![0u8; total];
+        let mut buf = LpBuf::zeroed(total);
         let mut at = HEADER;
         for v in items {
             let parts = Parts::of(classify(v.as_ref()));
@@ -288,7 +290,7 @@ impl Listpack {
         if p != b.len() - 1 || (count != COUNT_UNKNOWN && count as usize != n) {
             return None;
         }
-        Some(Listpack { buf: b })
+        Some(Listpack { buf: LpBuf::from_slice(&b) })
     }
 
     /// Shallow loading (RESTORE under sanitize-dump-payload no): bytes that
@@ -312,7 +314,7 @@ impl Listpack {
             if end >= b.len() {
                 break;
             }
-            match (Listpack { buf: b[p..p + l].to_vec() }).get(0) {
+            match entry_at(&b[p..p + l], 0) {
                 LpEntry::Int(v) => out.push_back_i64(v),
                 LpEntry::Str(v) => out.push_back(v),
             }
@@ -323,7 +325,7 @@ impl Listpack {
 
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf
+        &self.buf[..]
     }
 
     /// Total bytes (lpBytes).
@@ -419,31 +421,7 @@ impl Listpack {
     /// The entry at `p`.
     #[inline]
     pub fn get(&self, p: usize) -> LpEntry<'_> {
-        let b = &self.buf[p..];
-        let e = b[0];
-        if e & 0x80 == 0 {
-            LpEntry::Int(e as i64)
-        } else if e & 0xC0 == 0x80 {
-            let n = (e & 0x3F) as usize;
-            LpEntry::Str(&b[1..1 + n])
-        } else if e & 0xE0 == 0xC0 {
-            LpEntry::Int(sext(((e & 0x1F) as u64) << 8 | b[1] as u64, 13))
-        } else if e & 0xF0 == 0xE0 {
-            let n = ((e & 0x0F) as usize) << 8 | b[1] as usize;
-            LpEntry::Str(&b[2..2 + n])
-        } else {
-            match e {
-                0xF0 => {
-                    let n = u32::from_le_bytes(b[1..5].try_into().unwrap()) as usize;
-                    LpEntry::Str(&b[5..5 + n])
-                }
-                0xF1 => LpEntry::Int(i16::from_le_bytes([b[1], b[2]]) as i64),
-                0xF2 => LpEntry::Int(sext(b[1] as u64 | (b[2] as u64) << 8 | (b[3] as u64) << 16, 24)),
-                0xF3 => LpEntry::Int(i32::from_le_bytes(b[1..5].try_into().unwrap()) as i64),
-                0xF4 => LpEntry::Int(i64::from_le_bytes(b[1..9].try_into().unwrap())),
-                _ => panic!("listpack: bad encoding byte {e:#x}"),
-            }
-        }
+        entry_at(&self.buf, p)
     }
 
     /// The entry at `index` (negative: from the end), as lpSeek.
@@ -479,12 +457,11 @@ impl Listpack {
         let new = parts.total();
         let len = self.buf.len();
         if new > old {
-            self.buf.reserve_exact(new - old);
-            self.buf.resize(len + new - old, 0);
+            self.buf.resize(len + new - old);
             self.buf.copy_within(at + old..len, at + new);
         } else if new < old {
             self.buf.copy_within(at + old..len, at + new);
-            self.buf.truncate(len - (old - new));
+            self.buf.resize(len - (old - new));
         }
         parts.write(&mut self.buf[at..at + new]);
     }
@@ -523,20 +500,14 @@ impl Listpack {
         let old = self.entry_size(p);
         self.place(p, old, &Parts::of(classify(v)));
         self.fix_header(0);
-        if e_shrunk(self) {
-            self.buf.shrink_to_fit();
-        }
         p
     }
 
     /// Deletes the entry at `p`; the offset of the entry that followed it, if any.
     pub fn delete(&mut self, p: usize) -> Option<usize> {
         let n = self.entry_size(p);
-        self.buf.drain(p..p + n);
+        self.cut(p, p + n);
         self.fix_header(-1);
-        if e_shrunk(self) {
-            self.buf.shrink_to_fit();
-        }
         (self.buf[p] != EOF).then_some(p)
     }
 
@@ -549,11 +520,15 @@ impl Listpack {
             end += self.entry_size(end);
             n += 1;
         }
-        self.buf.drain(start..end);
+        self.cut(start, end);
         self.fix_header(-(n as isize));
-        if e_shrunk(self) {
-            self.buf.shrink_to_fit();
-        }
+    }
+
+    /// Removes the bytes from `start` to `end` (the header's counts are the caller's).
+    fn cut(&mut self, start: usize, end: usize) {
+        let len = self.buf.len();
+        self.buf.copy_within(end..len, start);
+        self.buf.resize(len - (end - start));
     }
 
     /// The first entry equal to `v` among the one at `p` and every
@@ -584,41 +559,40 @@ impl Listpack {
         None
     }
 
-    /// Bytes an entry for `v` takes (encoding, data, backlen).
-    pub fn entry_fits(v: &[u8]) -> usize {
-        match classify(v) {
-            Enc::Int(i) => encode_int(i, &mut [0u8; 9]) + 1,
-            Enc::Str(s) => {
-                let enc = if s.len() < 64 { 1 } else if s.len() < 4096 { 2 } else { 5 };
-                let l = enc + s.len();
-                l + backlen_size(l)
-            }
-        }
-    }
-
-    /// Makes room for `additional` more bytes of entries at once (a command
-    /// adding several entries then grows its allocation once, not per entry).
-    pub fn reserve(&mut self, additional: usize) {
-        self.buf.reserve_exact(additional);
-    }
-
-    /// Gives back the spare capacity `reserve` left unused.
-    pub fn shrink_to_fit(&mut self) {
-        if self.buf.capacity() > self.buf.len() {
-            self.buf.shrink_to_fit();
-        }
-    }
-
     /// Heap bytes this listpack holds (its allocation).
     pub fn alloc_size(&self) -> usize {
         self.buf.capacity()
     }
 }
 
-/// Whether the buffer's spare capacity is worth giving back (more than a quarter).
+/// The entry at offset `p` of listpack bytes `b`.
 #[inline]
-fn e_shrunk(lp: &Listpack) -> bool {
-    lp.buf.capacity() - lp.buf.len() > lp.buf.len() / 4 + 16
+fn entry_at(b: &[u8], p: usize) -> LpEntry<'_> {
+    let b = &b[p..];
+    let e = b[0];
+    if e & 0x80 == 0 {
+        LpEntry::Int(e as i64)
+    } else if e & 0xC0 == 0x80 {
+        let n = (e & 0x3F) as usize;
+        LpEntry::Str(&b[1..1 + n])
+    } else if e & 0xE0 == 0xC0 {
+        LpEntry::Int(sext(((e & 0x1F) as u64) << 8 | b[1] as u64, 13))
+    } else if e & 0xF0 == 0xE0 {
+        let n = ((e & 0x0F) as usize) << 8 | b[1] as usize;
+        LpEntry::Str(&b[2..2 + n])
+    } else {
+        match e {
+            0xF0 => {
+                let n = u32::from_le_bytes(b[1..5].try_into().unwrap()) as usize;
+                LpEntry::Str(&b[5..5 + n])
+            }
+            0xF1 => LpEntry::Int(i16::from_le_bytes([b[1], b[2]]) as i64),
+            0xF2 => LpEntry::Int(sext(b[1] as u64 | (b[2] as u64) << 8 | (b[3] as u64) << 16, 24)),
+            0xF3 => LpEntry::Int(i32::from_le_bytes(b[1..5].try_into().unwrap()) as i64),
+            0xF4 => LpEntry::Int(i64::from_le_bytes(b[1..9].try_into().unwrap())),
+            _ => panic!("listpack: bad encoding byte {e:#x}"),
+        }
+    }
 }
 
 /// Reads the backlen that ends at `end` (inclusive): (entry length, backlen bytes).
@@ -766,10 +740,12 @@ mod tests {
         assert_eq!(got, sizes);
         let back: Vec<usize> = lp.iter().rev().map(|e| e.to_vec().len()).collect();
         assert_eq!(back, sizes.iter().rev().copied().collect::<Vec<_>>());
-        for &n in &sizes {
+        // Encoding byte(s), the data, the backlen.
+        let entry = [2usize, 3, 65, 67, 4099, 4103, 70008];
+        for (&n, &e) in sizes.iter().zip(&entry) {
             let mut one = Listpack::new();
             one.push_back(&vec![b'x'; n]);
-            assert_eq!(one.bytes_len(), 7 + Listpack::entry_fits(&vec![b'x'; n]));
+            assert_eq!((one.bytes_len(), one.alloc_size()), (7 + e, crate::alloc::usable_size(7 + e)));
         }
         assert!(Listpack::from_bytes(lp.as_bytes().to_vec()).is_some());
     }

@@ -16,10 +16,12 @@ pub enum Value {
     List(Box<crate::t_list::List>),
     /// A set (t_set.rs: intset, listpack, hashtable).
     Set(Box<crate::t_set::Set>),
-    /// A sorted set (t_zset.rs: listpack, skiplist).
-    ZSet(Box<crate::t_zset::ZSet>),
-    /// A hash (t_hash.rs: listpack, hashtable; field TTLs).
-    Hash(Box<crate::t_hash::Hash>),
+    /// A sorted set (t_zset.rs: listpack, skiplist). Not boxed: 16 bytes (a
+    /// thin listpack or a box, and the tag) fit beside the niche of `Str`, so a
+    /// small sorted set costs its listpack alone, as Redis's robj does.
+    ZSet(crate::t_zset::ZSet),
+    /// A hash (t_hash.rs: listpack, hashtable; field TTLs). Not boxed, as ZSet.
+    Hash(crate::t_hash::Hash),
     /// A stream (t_stream.rs: listpack nodes indexed by master ID, consumer groups).
     Stream(Box<crate::t_stream::Stream>),
 }

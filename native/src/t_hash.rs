@@ -324,18 +324,6 @@ impl Hash {
         }
         if lp_bytes + sum > LISTPACK_MAX_SAFETY_SIZE {
             self.convert_to_table();
-            return;
-        }
-        // The entries a command with several pairs may add, allocated in one
-        // step (not for one pair: an update would grow, then shrink, the listpack).
-        if args.len() <= 2 {
-            return;
-        }
-        let need: usize = args.iter().map(|a| Listpack::entry_fits(a)).sum();
-        match &mut self.enc {
-            Enc::Listpack(lp) => lp.reserve(need),
-            Enc::ListpackEx(x) => x.lp.reserve(need + args.len() / 2),
-            Enc::Table(_) => {}
         }
     }
 

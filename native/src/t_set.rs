@@ -69,7 +69,7 @@ fn digits10(v: i64) -> usize {
 pub enum Set {
     Intset(Intset),
     Listpack(Listpack),
-    /// Boxed: the table is large, and most sets are small (a Set is 32 bytes).
+    /// Boxed: the table is large, and most sets are small (a Set is 24 bytes).
     Table(Box<Dict<()>>),
 }
 

@@ -140,22 +140,12 @@ impl Stream {
                     count + deleted >= max_entries
                 })
         };
-        let room = match self.nodes.last_mut() {
-            Some((_, lp)) if full(lp) => {
-                // As Redis's lpShrinkToFit: a full node gives back its spare room.
-                lp.shrink_to_fit();
-                false
-            }
-            Some(_) => true,
-            None => false,
-        };
+        let room = matches!(self.nodes.last_mut(), Some((_, lp)) if !full(lp));
         if room {
             let (master, lp) = self.nodes.last_mut().unwrap();
             node::append(lp, master, id, fv);
         } else {
-            // STREAM_LISTPACK_MAX_PRE_ALLOCATE, or less when nodes are smaller.
-            let prealloc = if max_bytes > 0 && max_bytes < 4096 { max_bytes } else { 4096 };
-            self.nodes.insert(id, node::new_node(id, fv, prealloc));
+            self.nodes.insert(id, node::new_node(id, fv));
         }
         self.length += 1;
         self.entries_added += 1;

@@ -288,29 +288,6 @@ impl ZSet {
         *self = ZSet::Listpack(lp);
     }
 
-    /// About to add the (score, member) pairs: a listpack makes room for all
-    /// of them at once (`done_adding` gives back what was not used).
-    pub fn reserve_for(&mut self, pairs: &[&[u8]]) {
-        if let ZSet::Listpack(lp) = self {
-            let mut text = [0u8; 32];
-            let mut extra = 0;
-            for p in pairs.chunks(2) {
-                if let [score, member] = p {
-                    let n = strtod::string2d(score).map_or(0, |s| score_text(s, &mut text));
-                    extra += Listpack::entry_fits(member) + Listpack::entry_fits(&text[..n]);
-                }
-            }
-            lp.reserve(extra);
-        }
-    }
-
-    /// After adding: no spare capacity kept.
-    pub fn done_adding(&mut self) {
-        if let ZSet::Listpack(lp) = self {
-            lp.shrink_to_fit();
-        }
-    }
-
     /// zsetTypeMaybeConvert: about to add up to `size_hint` members.
     pub fn maybe_convert(&mut self, size_hint: usize) {
         if matches!(self, ZSet::Listpack(_)) && size_hint > max_entries() {

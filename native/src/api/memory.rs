@@ -90,8 +90,9 @@ pub fn value_size(v: &Value, samples: usize) -> usize {
         Value::Raw(b) => block(size_of::<Vec<u8>>()) + block(b.capacity()),
         Value::List(l) => block(size_of::<crate::t_list::List>()) + list_size(l, samples),
         Value::Set(s) => block(size_of::<crate::t_set::Set>()) + set_size(s, samples),
-        Value::ZSet(z) => block(size_of::<crate::t_zset::ZSet>()) + zset_size(z, samples),
-        Value::Hash(h) => block(size_of::<crate::t_hash::Hash>()) + hash_size(h, samples),
+        // Sorted sets and hashes sit in the entry itself (no box).
+        Value::ZSet(z) => zset_size(z, samples),
+        Value::Hash(h) => hash_size(h, samples),
         Value::Stream(st) => block(size_of::<crate::t_stream::Stream>()) + stream_size(st, samples),
     }
 }

@@ -182,7 +182,7 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
             if z.len() > crate::t_zset::max_entries() {
                 z.to_skiplist();
             }
-            Ok(Value::ZSet(Box::new(z)))
+            Ok(Value::ZSet(z))
         }
         TYPE_HASH_ZIPMAP | TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK => {
             let b = r.string()?;
@@ -206,7 +206,7 @@ pub fn load_value(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
             if lp.is_empty() {
                 return Err(empty());
             }
-            Ok(Value::Hash(Box::new(small_hash(Hash::from_listpack(lp, false)))))
+            Ok(Value::Hash(small_hash(Hash::from_listpack(lp, false))))
         }
         TYPE_HASH_LISTPACK_EX | TYPE_HASH_LISTPACK_EX_PRE_GA => {
             if t == TYPE_HASH_LISTPACK_EX {
@@ -277,7 +277,7 @@ fn with_ttls(mut h: Hash, ctx: &Ctx) -> Result<Value> {
         return Err(empty());
     }
     h.done_loading();
-    Ok(Value::Hash(Box::new(h)))
+    Ok(Value::Hash(h))
 }
 
 fn load_plain_list(r: &mut Reader) -> Result<Value> {
@@ -391,7 +391,7 @@ fn load_plain_zset(r: &mut Reader, binary: bool) -> Result<Value> {
         }
         pairs.push((m, score));
     }
-    Ok(Value::ZSet(Box::new(ZSet::from_pairs(pairs))))
+    Ok(Value::ZSet(ZSet::from_pairs(pairs)))
 }
 
 /// RDB_TYPE_HASH and the field-TTL tables (ttl, field, value each): type 24
@@ -448,7 +448,7 @@ fn load_plain_hash(r: &mut Reader, t: u8, ctx: &Ctx) -> Result<Value> {
     if ttls {
         with_ttls(h, ctx)
     } else {
-        Ok(Value::Hash(Box::new(h)))
+        Ok(Value::Hash(h))
     }
 }
 

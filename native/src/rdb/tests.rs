@@ -43,16 +43,16 @@ fn values() -> Vec<Value> {
         }
         out.push(Value::Set(Box::new(s)));
         let pairs: Vec<(Vec<u8>, f64)> = (0..n).map(|i| (format!("z{i}").into_bytes(), i as f64 * 1.5 - 3.0)).collect();
-        out.push(Value::ZSet(Box::new(ZSet::from_pairs(pairs))));
+        out.push(Value::ZSet(ZSet::from_pairs(pairs)));
         let mut h = Hash::new();
         for i in 0..n {
             h.set(format!("f{i}").as_bytes(), format!("v{i}").as_bytes(), false);
         }
-        out.push(Value::Hash(Box::new(h.clone())));
+        out.push(Value::Hash(h.clone()));
         h.set_expire(b"f1", 4_000_000_000_000);
         h.set_expire(b"f3", 4_000_000_000_500);
         h.done_loading(); // filed, as the commands file it
-        out.push(Value::Hash(Box::new(h)));
+        out.push(Value::Hash(h));
     }
     let mut st = Stream::default();
     for i in 1..=500u64 {

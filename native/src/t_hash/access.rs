@@ -11,14 +11,14 @@ pub struct WrongType;
 
 /// Turns the hash inside an entry into a reference that does not borrow the keyspace.
 ///
-/// SAFETY (for every caller): the hash is boxed inside its entry, so it stays
-/// where it is while the db's table grows or shrinks; it is freed only when its
-/// key is removed or replaced. Commands holding it only record changes and
-/// refile the db's field-expiry index until they remove the key, after which
-/// they no longer touch it.
+/// SAFETY (for every caller): the hash lives in its entry, inside the dict node
+/// (a box of its own), so it stays where it is while the db's table grows or
+/// shrinks; it is freed only when its key is removed or replaced. Commands
+/// holding it only record changes and refile the db's field-expiry index until
+/// they remove the key, after which they no longer touch it.
 #[inline]
-fn detach<'a>(h: &mut Box<Hash>) -> &'a mut Hash {
-    unsafe { &mut *(h.as_mut() as *mut Hash) }
+fn detach<'a>(h: &mut Hash) -> &'a mut Hash {
+    unsafe { &mut *(h as *mut Hash) }
 }
 
 /// The hash at `key` (None when missing); `read`: a reading command's lookup
@@ -36,7 +36,7 @@ pub fn hash_at<'a>(ks: &mut Keyspace, db: usize, key: &[u8], read: bool) -> Resu
 /// Adds an empty hash at `key` (known to be absent): `new` is fired.
 pub fn create<'a>(ks: &mut Keyspace, db: usize, key: &[u8]) -> &'a mut Hash {
     let lru = ks.lru_clock();
-    ks.dbs[db].add(key, Detached::new(Value::Hash(Box::default()), -1, lru));
+    ks.dbs[db].add(key, Detached::new(Value::Hash(Hash::default()), -1, lru));
     ks.notify(db, key, Event::New);
     match ks.dbs[db].dict.get_mut(key) {
         Some(Entry { value: Value::Hash(h), .. }) => detach(h),

@@ -85,7 +85,7 @@ impl Keyspace {
         while done < quota {
             let Some((when, key)) = self.dbs[db].hexpires.first_due(self.now_ms) else { break };
             let h = match self.dbs[db].dict.get_mut(&key) {
-                Some(Entry { value: Value::Hash(h), .. }) if h.filed() == when => unsafe { &mut *(h.as_mut() as *mut Hash) },
+                Some(Entry { value: Value::Hash(h), .. }) if h.filed() == when => unsafe { &mut *(h as *mut Hash) },
                 // Not a hash filed so (cannot happen while Db files keys): drop the entry.
                 _ => {
                     self.dbs[db].hexpires.removed(&key, Some(when));

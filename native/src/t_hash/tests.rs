@@ -349,8 +349,9 @@ fn hrandfield_and_hscan_shapes() {
 
 #[test]
 fn a_small_hash_is_one_listpack_behind_one_pointer() {
-    // Value::Hash boxes a Hash: as small as the listpack's Vec (no tag word).
-    assert_eq!(std::mem::size_of::<Hash>(), 24);
+    // Value::Hash holds a Hash unboxed: a thin listpack (or a box) and the tag.
+    assert_eq!(std::mem::size_of::<Hash>(), 16);
+    assert_eq!(std::mem::size_of::<crate::t_zset::ZSet>(), 16);
 }
 
 /// Rough cost of HSET's update path and of HGET (cargo test --release -- --ignored hset_cost --nocapture).

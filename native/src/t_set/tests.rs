@@ -136,7 +136,7 @@ fn ordered_sample_is_a_uniform_subset() {
 
 #[test]
 fn a_set_is_small() {
-    assert_eq!(std::mem::size_of::<Set>(), 32);
+    assert_eq!(std::mem::size_of::<Set>(), 24);
 }
 
 #[test]

@@ -61,11 +61,11 @@ pub fn mark_deleted(lp: &mut Listpack, pos: usize, flags: i64, n: i64) {
 }
 
 /// A new node whose first entry is `id` (so its master ID): Redis's
-/// streamAppendItem on an empty tail, `prealloc` bytes reserved as Redis's lpNew does.
-pub fn new_node(id: Id, fv: &[&[u8]], prealloc: usize) -> Listpack {
+/// streamAppendItem on an empty tail. (Redis's lpNew reserves room for the
+/// node's later entries; a Listpack is always the size class of its bytes.)
+pub fn new_node(id: Id, fv: &[&[u8]]) -> Listpack {
     let n = fv.len() / 2;
     let mut lp = Listpack::new();
-    lp.reserve(prealloc);
     lp.push_back_i64(1);
     lp.push_back_i64(0);
     lp.push_back_i64(n as i64);

@@ -124,7 +124,7 @@ pub(super) fn store_result(ks: &mut Keyspace, db: usize, dst: &[u8], z: ZSet, ev
         return;
     }
     let existed = ks.lookup(db, dst).is_some();
-    ks.set(db, dst, Value::ZSet(Box::new(z)), -1);
+    ks.set(db, dst, Value::ZSet(z), -1);
     if !existed {
         ks.notify(db, dst, Event::New);
     }
@@ -219,7 +219,7 @@ fn zadd_generic(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, inc
             let mut z = ZSet::new_for(elements, pairs[1].len());
             let tally = add_pairs(&mut z, &scores, pairs, flags);
             let lru = ks.lru_clock();
-            ks.dbs[db].add(key, crate::keyspace::Detached::new(Value::ZSet(Box::new(z)), -1, lru));
+            ks.dbs[db].add(key, crate::keyspace::Detached::new(Value::ZSet(z), -1, lru));
             ks.notify(db, key, Event::New);
             tally
         }
@@ -249,9 +249,6 @@ struct Tally {
 /// zsetAdd over each (score, member) pair, in order, stopping at a NaN.
 fn add_pairs(z: &mut ZSet, scores: &[f64], pairs: &[&[u8]], flags: AddFlags) -> Tally {
     let mut t = Tally::default();
-    if scores.len() > 1 {
-        z.reserve_for(pairs);
-    }
     for (j, &score) in scores.iter().enumerate() {
         match z.add(score, pairs[2 * j + 1], flags) {
             Err(_) => {
@@ -270,9 +267,6 @@ fn add_pairs(z: &mut ZSet, scores: &[f64], pairs: &[&[u8]], flags: AddFlags) -> 
                 t.score = s;
             }
         }
-    }
-    if scores.len() > 1 {
-        z.done_adding();
     }
     t
 }
