@@ -8,8 +8,6 @@ import { call, pipelineOneLineReplies, rssBytes, startServer } from "./servers.m
 export async function measureMemory(kind, keys = 1000000) {
   const srv = await startServer(kind);
   try {
-    // Start-up finished: Nodis unmaps start-up's file pages 100 ms after it is ready (src/main.ts).
-    await new Promise((r) => setTimeout(r, 500));
     const emptyRss = rssBytes(srv.pid);
     const value = "x".repeat(16);
     const t0 = Date.now();

@@ -26,9 +26,6 @@ Examples:
 
 `;
 
-/** How long after "Ready to accept connections" start-up's file pages are unmapped (native/src/file_pages.rs). */
-const STARTUP_PAGES_DROP_MS = 100;
-
 async function main(): Promise<void> {
   // Arguments as bytes (latin1 of their UTF-8), as redis-server sees them.
   let args = process.argv.slice(2).map((a) => Buffer.from(a, "utf8").toString("latin1"));
@@ -167,10 +164,6 @@ async function main(): Promise<void> {
   }
   if (running.port !== 0) log.notice("Ready to accept connections tcp");
   if (config.get("unixsocket") !== "") log.notice("Ready to accept connections unix");
-  // Start-up's code pages are not the server's working set: unmapped once it is up
-  // (they stay in the page cache; what the server uses maps back in). After the
-  // first replies, so the first PONG does not wait for it.
-  setTimeout(() => engineServer.dropFilePages(), STARTUP_PAGES_DROP_MS).unref();
   const maxmemory = config.int("maxmemory");
   if (maxmemory > 0 && maxmemory < 1024 * 1024) {
     log.warning(

@@ -95,17 +95,6 @@ describe("nodis-server", () => {
     expect(lines[lines.length - 1]).toMatch(/# Redis is now ready to exit, bye bye\.\.\.$/);
   });
 
-  it("unmaps start-up's file pages once it is up, and serves on", async () => {
-    const port = await freePort();
-    const s = await start(["--port", String(port), "--bind", "127.0.0.1", "--save", ""]);
-    // Start-up maps ~45 MB of file pages (~39 MB of them the node binary's); an idle server keeps ~8 MB.
-    const fileKb = () => Number(/RssFile:\s+(\d+)/.exec(fs.readFileSync(`/proc/${s.proc.pid}/status`, "utf8"))?.[1]);
-    expect(await until(fileKb, (kb) => kb < 30_000)).toBeLessThan(30_000);
-    expect((await rawExchange(port, "PING\r\n", (d) => d.endsWith("\r\n"))).data).toBe("+PONG\r\n");
-    s.proc.kill("SIGTERM");
-    expect(await s.exited).toBe(0);
-  });
-
   it("stops on SIGINT and on SHUTDOWN with status 0", async () => {
     let port = await freePort();
     let s = await start(["--port", String(port), "--bind", "127.0.0.1"]);

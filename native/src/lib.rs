@@ -16,7 +16,6 @@ pub mod dict;
 pub mod digest;
 pub mod evict;
 pub mod expire;
-pub mod file_pages;
 pub mod fork;
 pub mod geo;
 pub mod generic;

@@ -51,10 +51,6 @@ export function dbOverhead(db: number): number[] {
 export function mallocTrim(): boolean {
   return native.engineMallocTrim();
 }
-/** Unmaps the clean file pages start-up mapped (the node binary's, mostly); the kB there were. */
-export function dropFilePages(): number {
-  return native.engineDropFilePages();
-}
 /** One active expire cycle; returns the number of keys expired. */
 export function activeExpire(budgetPerDb: number): number {
   return native.engineActiveExpire(budgetPerDb);

@@ -47,13 +47,6 @@ pub fn engine_malloc_trim() -> bool {
     crate::alloc::purge()
 }
 
-/// Unmaps the clean file pages start-up mapped (native/src/file_pages.rs);
-/// the kB that were mapped there.
-#[napi(catch_unwind)]
-pub fn engine_drop_file_pages() -> f64 {
-    crate::file_pages::drop_clean_file_pages() as f64
-}
-
 /// The allocator's name (INFO mem_allocator).
 #[napi(catch_unwind)]
 pub fn engine_allocator() -> String {
