@@ -106,7 +106,7 @@ export class Introspection {
     return avg(this.outSamples) / 1024;
   }
 
-  resetStats(): void {
+  resetStats(server: Server): void {
     for (const spec of this.histograms.keys()) spec.latency = null;
     this.histograms.clear();
     this.opsSamples.fill(0);
@@ -114,6 +114,10 @@ export class Introspection {
     this.outSamples.fill(0);
     this.loopSamples.fill(0);
     this.busyBase = performance.eventLoopUtilization().active;
+    // The next sample counts from the zeroed totals (Redis zeroes last_sample_base), not
+    // from the totals before the reset, which would make a negative rate.
+    const s = server.stats;
+    this.last = { at: Date.now(), ops: s.totalCommands, inBytes: s.netInputBytes, outBytes: s.netOutputBytes, cycles: this.loopCycles(server), busy: this.loopBusyUsec() };
     this.peakMemory = usedMemory();
   }
 }
@@ -282,5 +286,5 @@ export function resetStats(server: Server): void {
   server.stats.reset();
   engine.server.resetStats();
   engine.evict.resetStats();
-  introspection(server).resetStats();
+  introspection(server).resetStats(server);
 }

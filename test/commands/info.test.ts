@@ -138,6 +138,22 @@ describe("INFO", () => {
     expect(num(avg, "instantaneous_eventloop_cycles_per_sec")).toBeGreaterThan(0);
   });
 
+  it("counts the instantaneous rates from zero after RESETSTAT, never below it", async () => {
+    const stats = async () => parse((await r.call("info", "stats")) as string);
+    const num = (f: Map<string, string>, k: string) => Number(f.get(k));
+    const pipe = r.pipeline();
+    for (let i = 0; i < 3000; i++) pipe.ping();
+    await pipe.exec();
+    // Let a cron sample record the totals before the reset (every 100 ms at hz 10).
+    await new Promise((res) => setTimeout(res, 300));
+    await r.call("config", "resetstat");
+    await new Promise((res) => setTimeout(res, 300));
+    const f = await stats();
+    for (const k of ["instantaneous_ops_per_sec", "instantaneous_input_kbps", "instantaneous_output_kbps", "instantaneous_eventloop_cycles_per_sec"]) {
+      expect(num(f, k), k).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it("reports keys per db with expires", async () => {
     await r.flushall();
     await r.set("a", "1");
