@@ -6,6 +6,7 @@
  * a client whose state changes between reads, another client's change of the
  * server's state), and what call() records must still be recorded.
  */
+import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodis } from "../helpers/nodis.js";
 import { encodeCommand } from "../diff/resp.js";
@@ -327,6 +328,22 @@ describe("the batch path in the read loop", () => {
     await waitFor(async () => (await clients()).length <= 2);
     expect(await clients()).toHaveLength(2);
     c.close();
+  });
+
+  it("lets go of a socket when its client closes: the peer sees the end, no descriptor is left", async () => {
+    // The addon watches a duplicate of each socket's descriptor: it must be closed with the client.
+    const fds = () => fs.readdirSync("/proc/self/fd").length;
+    const before = fds();
+    const conns: RawConn[] = [];
+    for (let i = 0; i < 20; i++) conns.push(await marked());
+    const ids: string[] = [];
+    for (const c of conns) ids.push((await c.call("CLIENT", "ID")).slice(1, -2));
+    for (let i = 0; i < 10; i++) expect(await admin.call("CLIENT", "KILL", "ID", ids[i])).toBe(":1\r\n");
+    for (let i = 0; i < 10; i++) expect(await conns[i].waitClosed(5000)).toBe(true);
+    for (let i = 10; i < 20; i++) conns[i].close();
+    await waitFor(() => fds() <= before);
+    expect(fds()).toBeLessThanOrEqual(before);
+    expect(await admin.call("PING")).toBe("+PONG\r\n");
   });
 
   it("moves the client's replication offset: WAIT waits for what the loop ran", async () => {
