@@ -330,6 +330,22 @@ describe("the batch path in the read loop", () => {
     c.close();
   });
 
+  it("reads a client that sends big arguments greedily: a big SET that came whole runs in the loop", async () => {
+    const c = await marked();
+    const values = Array.from({ length: 20 }, (_, i) => Buffer.alloc(100 * 1024, String.fromCharCode(97 + i)));
+    // The first spans reads (16 KB, then the rest into its own Buffer); the later ones come in one read of about their size.
+    const before = loop();
+    for (let i = 0; i < values.length; i++) expect(await c.call("SET", `rl:big${i}`, values[i])).toBe("+OK\r\n");
+    // Each write of a SET reaches the socket whole unless the machine splits it: one in twenty is plenty.
+    expect(loop() - before).toBeGreaterThan(0);
+    for (let i = 0; i < values.length; i++) expect((await c.call("GET", `rl:big${i}`)) === `$${values[i].length}\r\n${values[i].toString()}\r\n`).toBe(true);
+    // Small commands again, a big value between them in one pipeline: all answered, in order.
+    c.write(cmds(["SET", "rl:s1", "1"], ["SET", "rl:bigmid", values[0]], ["INCR", "rl:s1"], ["STRLEN", "rl:bigmid"]));
+    expect(await replies(c, 4)).toEqual(["+OK\r\n", "+OK\r\n", ":2\r\n", `:${values[0].length}\r\n`]);
+    for (let i = 0; i < 50; i++) expect(await c.call("INCR", "rl:s1")).toBe(`:${i + 3}\r\n`);
+    c.close();
+  });
+
   it("lets go of a socket when its client closes: the peer sees the end, no descriptor is left", async () => {
     // The addon watches a duplicate of each socket's descriptor: it must be closed with the client.
     const fds = () => fs.readdirSync("/proc/self/fd").length;

@@ -38,6 +38,12 @@ const HANDLE_WORDS: usize = 64;
 
 /// One read per socket per turn, at most this much (Redis's PROTO_IOBUF_LEN).
 const READ_LEN: usize = 16 * 1024;
+/// A client that has been sending big arguments (one spanned reads) is read
+/// greedily, as Redis reads into a query buffer it sized for the last big
+/// argument: up to that argument's size and some (at most this), so a command
+/// of that size comes in one read and the batch path can run it in the loop.
+const GREEDY_MAX: usize = 512 * 1024;
+const GREEDY_SLACK: usize = 4 * 1024;
 
 /// Event kinds (the second field of each event).
 pub const EV_DATA: u32 = 0;
@@ -92,6 +98,8 @@ struct Conn {
     /// Where its next read goes instead of the arena (a big argument's own
     /// Buffer); taken by that one read.
     target: (*mut u8, usize),
+    /// How much its next arena read takes: READ_LEN, or more while it sends big arguments (GREEDY_MAX).
+    read_len: usize,
 }
 
 struct Reader {
@@ -238,7 +246,7 @@ pub fn reads_add(fd: u32, slot: u32) -> bool {
         if r.conns.len() <= i {
             r.conns.resize_with(i + 1, || None);
         }
-        r.conns[i] = Some(Conn { fd: fd as c_int, dup, poll, queued: false, paused: false, stopped: false, target: (std::ptr::null_mut(), 0) });
+        r.conns[i] = Some(Conn { fd: fd as c_int, dup, poll, queued: false, paused: false, stopped: false, target: (std::ptr::null_mut(), 0), read_len: READ_LEN });
         true
     })
 }
@@ -363,7 +371,8 @@ fn fill(r: &mut Reader) -> usize {
             continue;
         }
         let got = if target.0.is_null() {
-            unsafe { libc::read(fd, r.arena.add(used) as *mut c_void, READ_LEN) }
+            let len = c.read_len.min(r.arena_len - used);
+            unsafe { libc::read(fd, r.arena.add(used) as *mut c_void, len) }
         } else {
             unsafe { libc::read(fd, target.0 as *mut c_void, target.1) }
         };
@@ -372,10 +381,17 @@ fn fill(r: &mut Reader) -> usize {
             c.target = target;
         }
         let (kind, a, b) = if got > 0 && !target.0.is_null() {
+            // The rest of a big argument: the client's next reads take about its size at once (the head read 16 KB of it).
+            let big = target.1 + READ_LEN + GREEDY_SLACK;
+            c.read_len = if big <= GREEDY_MAX { c.read_len.max(big) } else { READ_LEN };
             (EV_TARGET, 0, got as u32)
         } else if got > 0 {
             let at = used;
             used += got as usize;
+            // Small reads again: back to Redis's usual 16 KB.
+            if (got as usize) < READ_LEN {
+                c.read_len = READ_LEN;
+            }
             if let (Some(t), Some(b)) = (turn.as_mut(), r.batching.as_ref()) {
                 // The arena up to the end of this read: the log's offsets are the arena's (JavaScript needs no view per read).
                 let input = unsafe { std::slice::from_raw_parts(r.arena, at + got as usize) };
