@@ -228,6 +228,12 @@ pub fn reads_add(fd: u32, slot: u32) -> bool {
         if dup < 0 {
             return false;
         }
+        // Half the descriptors at most go to sockets and their duplicates: past that, Node reads
+        // the client (a duplicate per client would otherwise halve how many can connect).
+        if dup as u64 >= fd_limit() / 2 {
+            unsafe { libc::close(dup) };
+            return false;
+        }
         let poll = new_handle();
         unsafe {
             if uv_poll_init(r.lp, poll, dup) != 0 {
@@ -249,6 +255,15 @@ pub fn reads_add(fd: u32, slot: u32) -> bool {
         r.conns[i] = Some(Conn { fd: fd as c_int, dup, poll, queued: false, paused: false, stopped: false, target: (std::ptr::null_mut(), 0), read_len: READ_LEN });
         true
     })
+}
+
+/// The process's descriptor limit (RLIMIT_NOFILE's soft limit; Node raises it to the hard one at start).
+fn fd_limit() -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 || lim.rlim_cur == libc::RLIM_INFINITY {
+        return u64::MAX;
+    }
+    lim.rlim_cur as u64
 }
 
 /// The watched socket of `slot` if it is `fd`'s.
