@@ -386,7 +386,9 @@ fn fill(r: &mut Reader) -> usize {
             continue;
         }
         let got = if target.0.is_null() {
-            let len = c.read_len.min(r.arena_len - used);
+            // Greedy only where the loop runs the batch: elsewhere JavaScript would copy the whole read out of the arena.
+            let greedy = c.read_len > READ_LEN && matches!((turn.as_ref(), r.batching.as_ref()), (Some(t), Some(b)) if t.runs(b, slot));
+            let len = if greedy { c.read_len } else { READ_LEN }.min(r.arena_len - used);
             unsafe { libc::read(fd, r.arena.add(used) as *mut c_void, len) }
         } else {
             unsafe { libc::read(fd, target.0 as *mut c_void, target.1) }
@@ -513,6 +515,12 @@ impl Turn {
             return None;
         }
         Some(Turn { out_used: 0, log_used: 0, on: true, saved: None, usec_per_stamp: None })
+    }
+
+    /// Whether a read of client `slot` would be run here now (batching on, the client marked eligible).
+    fn runs(&self, b: &Batching, slot: u32) -> bool {
+        let base = FLAG_HEADER + slot as usize * FLAG_FIELDS;
+        self.on && base + FLAG_FIELDS <= b.flags_len && unsafe { *b.flags.add(base) } == 1
     }
 
     /// Runs the batch path over `input[from..]`, a read of client `slot`
