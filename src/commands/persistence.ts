@@ -1,6 +1,6 @@
 /** SAVE, BGSAVE, LASTSAVE (src/persistence) and DUMP, RESTORE (the engine's RDB codec). */
 import { backupsOf, rdbOf } from "../persistence/index.js";
-import { logReasonDiagnostics } from "../persistence/rdb-reason.js";
+import { logCorruptRdb } from "../persistence/rdb-reason.js";
 import { persistence } from "../engine/index.js";
 import { engineHandler } from "./engine-command.js";
 import { SYNTAX } from "./errors.js";
@@ -58,10 +58,7 @@ function restore(c: Ctx): void {
   persistence.setRestoreDeep(mode === "yes" || (mode === "clients" && !skip));
   restoreEngine(c);
   const why = persistence.takeRestoreError();
-  if (why !== null) {
-    const last = logReasonDiagnostics(c.server.log, why);
-    c.server.log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${last}`);
-  }
+  if (why !== null) logCorruptRdb(c.server.log, why);
 }
 
 const migrateEngine = engineHandler("migrate");

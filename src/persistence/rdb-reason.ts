@@ -10,12 +10,17 @@ import type { Logger } from "../server/log.js";
 
 const HEXDUMP_TITLE = /\(hexdump of \d+ bytes\):$/;
 
-/** Logs the diagnostic lines of `reason` and returns its last line. */
-export function logReasonDiagnostics(log: Logger, reason: string): string {
+/**
+ * Logs the diagnostic lines of `reason`, then its last line as Redis's
+ * rdbReportCorruptRDB does; returns that last line.
+ */
+export function logCorruptRdb(log: Logger, reason: string): string {
   const lines = reason.split("\n");
   for (let i = 0; i < lines.length - 1; i++) {
     log.warning(lines[i]);
     if (HEXDUMP_TITLE.test(lines[i]) && i + 1 < lines.length - 1) log.raw("warning", `${lines[++i]}\n`);
   }
-  return lines.at(-1) ?? "";
+  const last = lines.at(-1) ?? "";
+  log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${last}`);
+  return last;
 }

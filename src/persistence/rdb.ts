@@ -9,7 +9,7 @@ import { keys, persistence as native, server as engineServer } from "../engine/i
 import { REDIS_VERSION } from "../version.js";
 import type { Server } from "../server/server.js";
 import { BackgroundChild } from "./child.js";
-import { logReasonDiagnostics } from "./rdb-reason.js";
+import { logCorruptRdb } from "./rdb-reason.js";
 import type { LoadProgress } from "./loading.js";
 
 /** How often the start-up load's thread is checked on (ms). */
@@ -256,11 +256,10 @@ export class Rdb {
       for (const l of lines) log.warning(l);
       return "Fatal error loading the DB: Invalid argument. Exiting.";
     }
-    logReasonDiagnostics(log, reason);
-    log.warning(`Internal error in RDB reading offset 0, function at rdb.c:0 -> ${lines.at(-1)}`);
+    const last = logCorruptRdb(log, reason);
     // What Redis's built-in redis-check-rdb then reports.
     log.warning("--- RDB ERROR DETECTED ---");
-    log.warning(`[offset 0] ${lines.at(-1)}`);
+    log.warning(`[offset 0] ${last}`);
     return "Terminating server after rdb file reading failure.";
   }
 
