@@ -532,7 +532,13 @@ impl<V> Dict<V> {
                 match table[i].as_deref() {
                     None => {
                         empty_run += 1;
-                        if empty_run >= 5 && empty_run > want {
+                        // Redis's jump away from an empty run; not when the
+                        // sample is the whole dict, where a jump could only
+                        // draw keys already taken (while rehashing, both
+                        // tables' empty buckets count, so a dense small dict
+                        // jumps too, and Redis's rehash steps first are not
+                        // open to a shared borrow).
+                        if empty_run >= 5 && empty_run > want && want < self.len {
                             i = rand() as usize & (big - 1);
                             empty_run = 0;
                         }
@@ -846,6 +852,35 @@ mod tests {
             }
             for i in 0..stable {
                 assert!(seen.contains(&key(i)), "round {round}: missing {i}");
+            }
+        }
+    }
+
+    /// A sample as big as the dict holds every key once, whatever the hash
+    /// seed and however far a rehash has got (a jump away from an empty run
+    /// used to draw some keys twice and leave others out).
+    #[test]
+    fn whole_dict_sample_has_every_key_once() {
+        for seed in 0..500u64 {
+            for n in [5u32, 8, 10, 12, 16, 20] {
+                let mut d: Dict<()> = Dict::new();
+                d.hasher = ahash::RandomState::with_seeds(seed, seed * 7 + 1, seed * 13 + 3, seed * 31 + 5);
+                for i in 0..n {
+                    d.insert(&key(i), ());
+                }
+                let mut s = 0x5eedu64 + seed;
+                let mut rng = || {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    s
+                };
+                for _ in 0..20 {
+                    let mut sample = Vec::new();
+                    d.some_entries(n as usize, &mut rng, &mut sample);
+                    let distinct: std::collections::HashSet<_> = sample.iter().map(|e| e.0.as_slice().to_vec()).collect();
+                    assert_eq!((distinct.len(), sample.len()), (n as usize, n as usize), "seed {seed}, {n} keys, rehashing {}", d.is_rehashing());
+                }
             }
         }
     }
