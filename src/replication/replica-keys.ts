@@ -13,7 +13,7 @@ import { clientExpiry } from "./replica.js";
 const PER_TICK = 100;
 
 export class ReplicaKeys {
-  /** "db:key" (latin1) → db and key. */
+  /** "db:key" (latin1) to db and key. */
   private readonly tracked = new Map<string, { db: number; key: Buffer }>();
   private listening = false;
   private readonly scratch = new Reply(64);

@@ -345,7 +345,7 @@ export const SLOW_SCRIPT = "BUSY Redis is busy running a script. You can only ca
 /**
  * Runs a script with `run` as the running script and returns its outcome's
  * flag (0, 1: an error already counted, SUSPENDED). The caller's db, protocol and blocking state are put
- * back after (its SELECT does not leak to the caller, as in Redis 7) — unless
+ * back after (its SELECT does not leak to the caller, as in Redis 7), unless
  * the script is suspended (outcome SUSPENDED): they stay set until it ends.
  */
 export function withScript(run: ScriptRun, fn: () => number): number {
