@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** nodis-server: redis-server's command line, start-up and shutdown over startServer() (started by cli.ts). */
 import fs from "node:fs";
-import { spawn } from "node:child_process";
+import { nodeChildProcess } from "./server/node-builtins.js";
 import { ConfigFileError, loadFromArgv, type CommandLine } from "./config/load.js";
 import { NODIS_VERSION, REDIS_VERSION } from "./version.js";
 import { server as engineServer } from "./engine/index.js";
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
  * to /dev/null, so logs need logfile) and this process exits 0, as Redis's fork.
  */
 function daemonize(stdinText: string): never {
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+  const child = nodeChildProcess().spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     detached: true,
     stdio: ["pipe", "ignore", "ignore"],
     env: { ...process.env, NODIS_DAEMONIZED: "1" },

@@ -132,6 +132,20 @@ pub fn purge() -> bool {
     false
 }
 
+/// jemalloc's options, read when it starts (its `malloc_conf`; the
+/// `_RJEM_MALLOC_CONF` environment variable still applies over them).
+///
+/// `slab_sizes`: every small size class up to 512 bytes gets 32 KB slabs (8
+/// pages, or the most that 512 regions fill) instead of jemalloc's one page for
+/// the power-of-two classes. Each slab costs a fixed record in jemalloc's
+/// metadata (~128 bytes, with its page map entries), so a keyspace of 64-byte
+/// dict nodes in one-page slabs (64 per slab) spent 3% on top in metadata:
+/// 1.5 MB of RSS at 1M keys (issue 7). The size classes, and so what every
+/// allocation counts, are unchanged; a slab still goes back when it is empty.
+#[used]
+#[export_name = "_rjem_malloc_conf"]
+static MALLOC_CONF: Option<&'static u8> = Some(&b"slab_sizes:1-512:8\0"[0]);
+
 /// The C library's trim threshold, fixed (M_TRIM_THRESHOLD): free memory at the
 /// top of any of its heaps beyond this goes back to the system when a free
 /// makes it so. glibc's default moves the threshold up to twice the largest

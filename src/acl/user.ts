@@ -4,7 +4,7 @@
  * time, and the description ACL LIST shows. Names and passwords are byte
  * strings held as latin1 strings. Permission checks are in check.ts.
  */
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../server/node-builtins.js";
 import { splitArgs as splitInline } from "../protocol/inline.js";
 import { RuleFailure, Selector, type CommandTable } from "./selector.js";
 
@@ -18,7 +18,7 @@ export function splitArgs(line: string): string[] | null {
 
 /** Redis's ACLHashPassword: SHA-256 in lowercase hex. */
 export function hashPassword(clear: string | Buffer): string {
-  return createHash("sha256").update(typeof clear === "string" ? Buffer.from(clear, "latin1") : clear).digest("hex");
+  return nodeCrypto().createHash("sha256").update(typeof clear === "string" ? Buffer.from(clear, "latin1") : clear).digest("hex");
 }
 
 /** The default user's rules when nothing configures it (Redis's ACLCreateDefaultUser). */

@@ -1,5 +1,5 @@
 /** ACL: users and their permissions (Redis 7.2's aclCommand); the state is src/acl. */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../server/node-builtins.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { NOT_INT, wrongArity } from "./errors.js";
 import { replyHelp } from "./help.js";
@@ -92,7 +92,7 @@ function genpass(c: Ctx): void {
     return c.r.error("ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096");
   }
   const chars = Math.floor((bits + 3) / 4);
-  c.r.bulk(randomBytes(Math.ceil(chars / 2)).toString("hex").slice(0, chars));
+  c.r.bulk(randomHex(Math.ceil(chars / 2)).slice(0, chars));
 }
 
 function log(c: Ctx): void {

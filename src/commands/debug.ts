@@ -1,5 +1,5 @@
 /** DEBUG: Redis's debugging subcommands that tests and tools rely on (debug.c). */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../server/node-builtins.js";
 import type { CommandDef, Ctx } from "./types.js";
 import type { Server } from "../server/server.js";
 import { NOT_INT, NO_KEY, SYNTAX } from "./errors.js";
@@ -257,7 +257,7 @@ function debug(c: Ctx): void {
       return protocol(c, argv[2].toString("latin1").toLowerCase());
     case sub === "change-repl-id" && argc === 2:
       c.server.log.notice("Changing replication IDs after receiving DEBUG change-repl-id");
-      st.replid = randomBytes(20).toString("hex");
+      st.replid = randomHex(20);
       st.replid2 = "0".repeat(40);
       return c.r.ok();
     case sub === "log" && argc === 3:

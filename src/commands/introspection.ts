@@ -2,7 +2,7 @@
  * Per-server state of the introspection features (INFO, SLOWLOG, LATENCY,
  * MONITOR) and the one command observer and cron hook that feed them.
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../server/node-builtins.js";
 import { performance } from "node:perf_hooks";
 import type { Server } from "../server/server.js";
 import type { Client } from "../server/client.js";
@@ -32,9 +32,9 @@ const COLLECT_AFTER = 64 * 1024 * 1024;
 const SAMPLES = 16;
 
 export class Introspection {
-  readonly runId = randomBytes(20).toString("hex");
+  readonly runId = randomHex(20);
   /** Replication ids (the replication feature may take these over). */
-  replid = randomBytes(20).toString("hex");
+  replid = randomHex(20);
   replid2 = "0".repeat(40);
   peakMemory = 0;
   /** used_memory once the server had started (used_memory_startup). */

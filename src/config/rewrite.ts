@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../server/node-builtins.js";
 import { splitArgs } from "../protocol/inline.js";
 import type { Config } from "./config.js";
 import { PARAMS, findParam } from "./table.js";
@@ -133,7 +133,7 @@ export function rewriteContent(config: Config, file: string, forceAll = false, e
 
 /** Replaces `file` with `content` atomically (temp file, fsync, rename). Throws the errno error. */
 export function overwriteFile(file: string, content: string): void {
-  const tmp = `${file}.${randomBytes(4).toString("base64url").slice(0, 6)}`;
+  const tmp = `${file}.${randomHex(3)}`;
   const fd = fs.openSync(tmp, "wx", 0o600);
   try {
     fs.writeSync(fd, Buffer.from(content, "latin1"));

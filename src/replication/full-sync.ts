@@ -14,7 +14,7 @@
  */
 import fs from "node:fs";
 import net from "node:net";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../server/node-builtins.js";
 import { persistence as native } from "../engine/index.js";
 import { rdbOf } from "../persistence/index.js";
 import { functionHooks } from "../persistence/rdb.js";
@@ -170,7 +170,7 @@ export class FullSync {
           rdb.keyCount(),
         );
         t.pid = rdb.child.pid;
-        t.mark = randomBytes(20).toString("hex");
+        t.mark = randomHex(20);
         t.pipe = new net.Socket({ fd, readable: true, writable: false });
         log.notice(`Background RDB transfer started by pid ${t.pid}`);
       } else {

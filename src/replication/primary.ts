@@ -15,7 +15,7 @@
  * of the dataset made in process (an RDB written to a temp file and read
  * back) sent as a bulk, then the stream.
  */
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../server/node-builtins.js";
 import { rdbOf } from "../persistence/index.js";
 import { replicationAux } from "../persistence/rdb.js";
 import { introspection } from "../commands/introspection.js";
@@ -105,7 +105,7 @@ export class Primary {
   /** A fresh replication history (changeReplicationId + clearReplicationId2). */
   newHistory(): void {
     const st = introspection(this.server);
-    st.replid = randomBytes(20).toString("hex");
+    st.replid = randomHex(20);
     st.replid2 = "0".repeat(40);
     this.secondOffset = -1;
   }
@@ -125,7 +125,7 @@ export class Primary {
     const st = introspection(this.server);
     st.replid2 = st.replid;
     this.secondOffset = this.offset + 1;
-    st.replid = randomBytes(20).toString("hex");
+    st.replid = randomHex(20);
   }
 
   /** A new primary continued us under its ID (+CONTINUE newid): our old ID stays valid up to here. */

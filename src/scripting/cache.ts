@@ -3,7 +3,7 @@
  * flags, beside the compiled functions the interpreter keeps. SCRIPT LOAD and
  * EVAL add to it; SCRIPT FLUSH empties both.
  */
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../server/node-builtins.js";
 import { scripting } from "../engine/index.js";
 import { parseShebang } from "./shebang.js";
 
@@ -20,7 +20,7 @@ const scripts = new Map<string, CachedScript>();
 let bodyBytes = 0;
 
 export function sha1hex(body: Buffer): string {
-  return createHash("sha1").update(body).digest("hex");
+  return nodeCrypto().createHash("sha1").update(body).digest("hex");
 }
 
 /** The cached script `sha` (lowercase), if any. */

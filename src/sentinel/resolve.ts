@@ -6,7 +6,7 @@
  * the same name again and again.
  */
 import net from "node:net";
-import { spawnSync } from "node:child_process";
+import { nodeChildProcess } from "../server/node-builtins.js";
 
 const TTL_MS = 1000;
 const cache = new Map<string, { ip: string | null; at: number }>();
@@ -22,7 +22,7 @@ export function resolveHost(host: string): string | null {
   else {
     // IPv4 first, then any family (an IPv6-only name).
     for (const db of ["ahostsv4", "ahosts"]) {
-      const r = spawnSync("getent", [db, host], { encoding: "latin1", timeout: 2000 });
+      const r = nodeChildProcess().spawnSync("getent", [db, host], { encoding: "latin1", timeout: 2000 });
       const first = r.status === 0 ? r.stdout.split(/\s+/)[0] : "";
       if (first && net.isIP(first)) {
         ip = first;

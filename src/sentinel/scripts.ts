@@ -6,7 +6,8 @@
  * failure is reported as -script-error. SENTINEL PENDING-SCRIPTS lists them.
  */
 import os from "node:os";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { nodeChildProcess } from "../server/node-builtins.js";
 
 const MAX_QUEUE = 256;
 const MAX_RUNNING = 16;
@@ -64,7 +65,7 @@ export class Scripts {
     job.retryNum++;
     let child: ChildProcess;
     try {
-      child = spawn(job.argv[0], job.argv.slice(1), { stdio: "ignore" });
+      child = nodeChildProcess().spawn(job.argv[0], job.argv.slice(1), { stdio: "ignore" });
     } catch {
       this.host.event("warning", "-script-error", `${job.argv[0]} 99 0`);
       job.running = false;

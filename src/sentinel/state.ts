@@ -5,7 +5,7 @@
  * instances, events (log + pub/sub), and saving the state to sentinel.conf.
  */
 import net from "node:net";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../server/node-builtins.js";
 import type { Server } from "../server/server.js";
 import type { Level } from "../server/log.js";
 import { publish } from "../pubsub/index.js";
@@ -297,7 +297,7 @@ export class Sentinel {
 
   /** A new random id (sentinelIsRunning when the file has none). */
   pickId(): void {
-    this.myid = randomBytes(20).toString("hex");
+    this.myid = randomHex(20);
   }
 
   /** sentinelVoteLeader: votes for req_runid in req_epoch unless this sentinel voted in that epoch already; the vote held. */
