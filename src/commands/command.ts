@@ -1,5 +1,5 @@
 /** COMMAND: the command table as Redis 7.2 describes it (server.c commandCommand and friends). */
-import type { CommandDef, CommandSpec, Ctx, DocArg, KeySpec } from "./types.js";
+import { docsOf, type CommandDef, type CommandSpec, type Ctx, type DocArg, type KeySpec } from "./types.js";
 import type { Reply } from "../protocol/reply.js";
 import { SYNTAX } from "./errors.js";
 import { replyHelp } from "./help.js";
@@ -159,7 +159,7 @@ function optionalBulk(r: Reply, name: string, value: string | undefined): void {
 
 /** One COMMAND DOCS value, as Redis's addReplyCommandDocs: a map of the fields the command has. */
 function replyDocs(r: Reply, spec: CommandSpec): void {
-  const d = spec.docs;
+  const d = docsOf(spec);
   r.map(
     1 + // group, always there
       (d.summary ? 1 : 0) +

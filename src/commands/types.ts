@@ -3,7 +3,7 @@ import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { CommandStat } from "../server/stats.js";
 import type { Histogram } from "./histogram.js";
-import { COMMAND_DOCS, type CommandDoc } from "./docs/index.js";
+import { commandDocs, type CommandDoc } from "./docs/index.js";
 
 export type { CommandDoc, DocArg } from "./docs/index.js";
 
@@ -88,8 +88,8 @@ export interface CommandSpec {
   step: number;
   /** ACL categories without the '@'. */
   acl: string[];
-  /** COMMAND DOCS: summary, since, group, complexity, history, arguments... (from commands/docs). */
-  docs: CommandDoc;
+  /** A command Redis 7.2 lacks: its definition's COMMAND DOCS (the others' are in commands/docs: `docsOf`). */
+  ownDocs: CommandDoc | undefined;
   /** Redis's command tips (e.g. "nondeterministic_output"). */
   tips?: string[];
   handler: Handler;
@@ -180,10 +180,14 @@ function implicitAcl(flags: string[], acl: string[]): string[] {
   return [...out];
 }
 
-/** A command's COMMAND DOCS: Redis 7.2's from the docs data, else the definition's own. */
-function docsOf(name: string, def: CommandDef): CommandDoc {
-  const docs = COMMAND_DOCS.get(name) ?? (def.docs?.group ? (def.docs as CommandDoc) : undefined);
-  if (!docs) throw new Error(`no COMMAND DOCS for '${name}': Redis 7.2 has no such command, so its definition must give \`docs\` with a group`);
+/**
+ * A command's COMMAND DOCS: Redis 7.2's from the docs data (loaded on first
+ * use), else the definition's own. test/commands/command-docs.test.ts checks
+ * that every command of the table has one or the other.
+ */
+export function docsOf(spec: CommandSpec): CommandDoc {
+  const docs = commandDocs().get(spec.name) ?? spec.ownDocs;
+  if (!docs) throw new Error(`no COMMAND DOCS for '${spec.name}': Redis 7.2 has no such command, so its definition must give \`docs\` with a group`);
   return docs;
 }
 
@@ -203,7 +207,7 @@ export function command(def: CommandDef, parent?: string): CommandSpec {
     lastKey,
     step,
     acl: implicitAcl(def.flags ? def.flags.split(" ") : [], def.acl ? def.acl.split(" ").filter(Boolean) : []),
-    docs: docsOf(name, def),
+    ownDocs: def.docs?.group ? (def.docs as CommandDoc) : undefined,
     tips: def.tips ? def.tips.split(" ").filter(Boolean) : undefined,
     handler: def.handler,
     keySpecs: def.keySpecs ?? defaultKeySpecs(def),

@@ -13,7 +13,9 @@ import { RawConn } from "../server/raw-conn.js";
 import type { RunningServer } from "../../src/index.js";
 import type { CommandDef, DocArg } from "../../src/commands/types.js";
 import { FAMILIES } from "../../src/commands/index.js";
-import { COMMAND_DOCS } from "../../src/commands/docs/index.js";
+import { commandDocs } from "../../src/commands/docs/index.js";
+
+const COMMAND_DOCS = commandDocs();
 
 let srv: RunningServer;
 useNodis({}, {}, (f) => ({ srv } = f));

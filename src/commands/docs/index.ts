@@ -5,10 +5,14 @@
  * 7.2.6's answers by scripts/capture-command-docs.mjs.
  *
  * This data is the one owner of a command's summary, since, group,
- * complexity, doc flags, deprecation, history and arguments: the table
- * builder (commands/types.ts `command()`) attaches a command's entry to its
- * spec, so a command gets its docs by existing in the table. A command
- * Redis 7.2 does not have gives its docs in its own definition instead.
+ * complexity, doc flags, deprecation, history and arguments: COMMAND DOCS
+ * (commands/types.ts `docsOf()`) finds a command's entry by its name, so a
+ * command gets its docs by existing in the table. A command Redis 7.2 does
+ * not have gives its docs in its own definition instead.
+ *
+ * Each group module is a function and the map is made on first use: the
+ * thousands of objects (~0.5 MB of V8's heap) are not made at start-up for a
+ * server that is never asked COMMAND DOCS (issue 7).
  */
 import type { CommandDoc, CommandDocGroup } from "./types.js";
 import { bitmapDocs } from "./bitmap.js";
@@ -30,12 +34,19 @@ import { transactionsDocs } from "./transactions.js";
 
 export type { CommandDoc, DocArg } from "./types.js";
 
-const GROUPS: CommandDocGroup[] = [
+const GROUPS: (() => CommandDocGroup)[] = [
   bitmapDocs, clusterDocs, connectionDocs, genericDocs, geoDocs, hashDocs, hyperloglogDocs, listDocs, pubsubDocs,
   scriptingDocs, serverDocs, setDocs, sortedSetDocs, streamDocs, stringDocs, transactionsDocs,
 ];
 
+let docs: ReadonlyMap<string, CommandDoc> | undefined;
+
 /** Every command's docs by lowercase name ("client|list" for a subcommand). */
-export const COMMAND_DOCS: ReadonlyMap<string, CommandDoc> = new Map(
-  GROUPS.flatMap((g) => Object.entries(g.commands).map(([name, doc]): [string, CommandDoc] => [name, { ...doc, group: g.group }])),
-);
+export function commandDocs(): ReadonlyMap<string, CommandDoc> {
+  return (docs ??= new Map(
+    GROUPS.flatMap((make) => {
+      const g = make();
+      return Object.entries(g.commands).map(([name, doc]): [string, CommandDoc] => [name, { ...doc, group: g.group }]);
+    }),
+  ));
+}
