@@ -15,6 +15,15 @@ export function init(databases: number): void {
  */
 export const ALLOCATOR: string = native.engineAllocator();
 
+/**
+ * `unixSecs` in local time as the C library reckons it (Redis's log stamps):
+ * [day of the month, month 0-11, year, hours, minutes, seconds]. Date's local
+ * getters would load ICU's time zone data into the process (~0.45 MB).
+ */
+export function localTime(unixSecs: number): number[] {
+  return native.engineLocalTime(unixSecs);
+}
+
 /** The allocator's own totals (bytes), as Redis's INFO allocator_* fields read them. */
 export interface AllocatorStats {
   allocated: number;

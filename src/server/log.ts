@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { localTime } from "../engine/server.js";
 
 const LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const;
 const MARK = [".", "-", "*", "#"];
@@ -32,7 +33,7 @@ export class Logger {
 
   log(level: Level, msg: string): void {
     if (LEVELS[level] < LEVELS[this.level] || this.level === "nothing") return;
-    this.write(`${process.pid}:${this.role} ${stamp(new Date())} ${MARK[LEVELS[level]]} ${msg}\n`);
+    this.write(`${process.pid}:${this.role} ${stamp(Date.now())} ${MARK[LEVELS[level]]} ${msg}\n`);
   }
 
   /** Text written as it is, without the line prefix (Redis's LL_RAW: the start-up logo). */
@@ -60,7 +61,9 @@ export class Logger {
   }
 }
 
-function stamp(d: Date): string {
+/** "30 Nov 2026 10:26:15.052", local time (from the C library: see localTime). */
+function stamp(ms: number): string {
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${p(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  const [day, month, year, h, m, s] = localTime(Math.floor(ms / 1000));
+  return `${p(day)} ${MONTHS[month]} ${year} ${p(h)}:${p(m)}:${p(s)}.${p(ms % 1000, 3)}`;
 }
