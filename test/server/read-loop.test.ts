@@ -362,6 +362,25 @@ describe("the batch path in the read loop", () => {
     expect(await admin.call("PING")).toBe("+PONG\r\n");
   });
 
+  it("frees a client reset with a command still unread: it runs, then the reset closes it", async () => {
+    // Data and a reset arrive together: libuv reports the error once and stops
+    // the socket's poll; the read takes the command (BLPOP blocks), and the reset
+    // behind it must still be seen, or a blocked client stays with no socket.
+    const count = async (field: string) => Number(await infoField(admin, "clients", field));
+    const connected = await count("connected_clients");
+    for (let i = 0; i < 20; i++) {
+      const c = await RawConn.open(srv.port);
+      c.write(cmds(["BLPOP", `rl:reset${i % 3}`, "0"]));
+      c.sock.resetAndDestroy();
+    }
+    await waitFor(async () => (await count("connected_clients")) === connected && (await count("blocked_clients")) === 0);
+    expect(await count("blocked_clients")).toBe(0);
+    expect(await count("connected_clients")).toBe(connected);
+    // Nothing was left waiting on the keys: a push stays in the list.
+    expect(await admin.call("RPUSH", "rl:reset0", "x")).toBe(":1\r\n");
+    expect(await admin.call("LLEN", "rl:reset0")).toBe(":1\r\n");
+  });
+
   it("moves the client's replication offset: WAIT waits for what the loop ran", async () => {
     // A replica that acknowledges the stream as it stands now, and nothing later.
     await admin.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");

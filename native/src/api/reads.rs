@@ -100,6 +100,10 @@ struct Conn {
     target: (*mut u8, usize),
     /// How much its next arena read takes: READ_LEN, or more while it sends big arguments (GREEDY_MAX).
     read_len: usize,
+    /// libuv saw an error on the socket (a reset: POLLERR), stopped its poll
+    /// and said so once; the poll was started again so the socket is read
+    /// until its end or error shows, and a read finding nothing now is that error.
+    failed: bool,
 }
 
 struct Reader {
@@ -252,7 +256,7 @@ pub fn reads_add(fd: u32, slot: u32) -> bool {
         if r.conns.len() <= i {
             r.conns.resize_with(i + 1, || None);
         }
-        r.conns[i] = Some(Conn { fd: fd as c_int, dup, poll, queued: false, paused: false, stopped: false, target: (std::ptr::null_mut(), 0), read_len: READ_LEN });
+        r.conns[i] = Some(Conn { fd: fd as c_int, dup, poll, queued: false, paused: false, stopped: false, target: (std::ptr::null_mut(), 0), read_len: READ_LEN, failed: false });
         true
     })
 }
@@ -326,12 +330,21 @@ pub fn reads_remove(fd: u32, slot: u32) {
 }
 
 /// A socket's uv_poll callback: noted ready; the check reads it.
-extern "C" fn on_socket(handle: *mut c_void, _status: c_int, _events: c_int) {
+extern "C" fn on_socket(handle: *mut c_void, status: c_int, _events: c_int) {
     let slot = unsafe { *(handle as *const usize) } as u32;
     let _ = READER.try_with(|r| {
         if let Ok(mut r) = r.try_borrow_mut() {
             if let Some(r) = r.as_mut() {
                 if let Some(Some(c)) = r.conns.get_mut(slot as usize) {
+                    if status < 0 {
+                        // libuv stopped the poll on POLLERR (a reset), reporting it this once; the
+                        // bytes before the reset and the reset itself are still to be read, so it
+                        // polls on (the error stays level: each turn notes the socket again).
+                        c.failed = true;
+                        if !c.paused && !c.stopped {
+                            unsafe { uv_poll_start(c.poll, UV_READABLE, on_socket) };
+                        }
+                    }
                     if !c.queued {
                         c.queued = true;
                         r.ready.push(slot);
@@ -433,11 +446,12 @@ fn fill(r: &mut Reader) -> usize {
             (EV_END, 0, 0)
         } else {
             let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
-            if errno == libc::EAGAIN || errno == libc::EINTR {
+            if errno == libc::EINTR || (errno == libc::EAGAIN && !c.failed) {
                 continue;
             }
             stop(c);
-            (EV_ERROR, errno as u32, 0)
+            // Nothing to read on a socket libuv saw fail: its error was taken already (reported as a reset).
+            (EV_ERROR, if errno == libc::EAGAIN { libc::ECONNRESET } else { errno } as u32, 0)
         };
         unsafe {
             let e = r.events.add(count * EV_FIELDS);
