@@ -18,11 +18,11 @@ export function readsBatching(flags: Buffer, out: Buffer, log: Buffer): void {
 export function readsAdd(fd: number, slot: number): boolean {
   return native.readsAdd(fd, slot);
 }
-/** Stops or restarts reading socket `fd`. */
-export function readsPause(fd: number, paused: boolean): void {
-  native.readsPause(fd, paused);
+/** Stops or restarts reading socket `fd` of client `slot`. */
+export function readsPause(fd: number, slot: number, paused: boolean): void {
+  native.readsPause(fd, slot, paused);
 }
-/** Stops watching socket `fd` of client `slot` (a descriptor reused by a newer client is left alone). */
+/** Stops watching socket `fd` of client `slot` (before Node closes it). */
 export function readsRemove(fd: number, slot: number): void {
   native.readsRemove(fd, slot);
 }

@@ -30,6 +30,8 @@ export class BatchPath {
   commands = 0;
   /** Of those, the ones the addon's read loop ran (native-reads.ts). */
   loopCommands = 0;
+  /** The server's introspection state (slowlog threshold), looked up once (a WeakMap lookup per batch otherwise). */
+  private intro: ReturnType<typeof introspection> | null = null;
   /** The registered commands, by their index in the engine's batch table; null until first used. */
   private specs: CommandSpec[] | null = null;
 
@@ -129,7 +131,7 @@ export class BatchPath {
     const s = this.server;
     const observed = s.observers.length > 0;
     // Observers get argv only where they use it (slowlog); MONITOR and tracking keep commands off this path.
-    const argvFrom = introspection(s).slowerThan;
+    const argvFrom = (this.intro ??= introspection(s)).slowerThan;
     const wp = s.writePath;
     const propagating = wp.propagating();
     let spec: CommandSpec | null = null;

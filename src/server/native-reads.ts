@@ -92,10 +92,14 @@ function onTurn(count: number): void {
   const ev = EVENTS;
   // First what the loop ran: those commands ran before anything of this call does.
   let rests = false;
+  let others = false;
   let now = 0;
   for (let i = 0; i < count; i++) {
     const at = i * EVENT_FIELDS;
-    if (ev[at + 1] !== EV_BATCH) continue;
+    if (ev[at + 1] !== EV_BATCH) {
+      others = true;
+      continue;
+    }
     if (now === 0) now = Date.now();
     const entry = slots[ev[at]];
     if (entry === undefined || entry.client.closed) continue;
@@ -112,6 +116,8 @@ function onTurn(count: number): void {
     entry.owner.onBatch(entry.client, b);
     if (b.consumed < b.length) rests = true;
   }
+  // Every read of the turn ran whole on the batch path (the usual turn under load): nothing else to hand on.
+  if (!rests && !others) return;
   for (let i = 0; i < count; i++) {
     const at = i * EVENT_FIELDS;
     const slot = ev[at];
@@ -239,6 +245,6 @@ export class NativeReads {
   pause(client: Client, paused: boolean): void {
     if (client.readSlot < 0 || client.readStopped === paused) return;
     client.readStopped = paused;
-    engine.io.readsPause(client.fd, paused);
+    engine.io.readsPause(client.fd, client.readSlot, paused);
   }
 }

@@ -42,6 +42,11 @@ export function queryBufferBeforeRun(c: Client, lenBefore: number, bulkBefore: n
 export function queryBufferRead(c: Client, nread: number, lenBefore: number, bulkBefore: number, lenAfter: number): void {
   const master = c.flags.size !== 0 && c.flags.has("master");
   const seen = c.parser.takeBigBulkSeen();
+  // The usual read (-P 1, a pipeline consumed whole): one Redis read into the room it has, which only the peak sees.
+  if (lenBefore === 0 && bulkBefore < BIG_ARG && lenAfter === 0 && seen < BIG_ARG && !master && c.qbAlloc >= IOBUF_LEN && nread <= c.qbAlloc) {
+    if (c.qbPeak < nread) c.qbPeak = nread;
+    return;
+  }
   let bulk = bulkBefore;
   let qblen = lenBefore;
   let alloc = c.qbAlloc;

@@ -918,7 +918,17 @@ export class Server {
     }
     for (const h of this.closeHooks) h(client);
     if (destroy) client.socket.destroy();
+    this.lastClosed = client;
   }
+
+  /**
+   * The last client closed, kept: V8 drops optimized code whose hidden classes
+   * no live object has any more, so once every client had gone and a full
+   * collection ran, the whole request path went back to the interpreter and
+   * was compiled again on the next connections (tens of ms of compiling, and
+   * slower requests meanwhile, after each wave of reconnections).
+   */
+  private lastClosed: Client | null = null;
 
   /** After a blocked client is released: runs the commands it received meanwhile. */
   resume(client: Client): void {

@@ -88,8 +88,13 @@ describe("MIGRATE", () => {
     await n.call("SET", "d", "4");
     expect(await n.call("MIGRATE", "127.0.0.1", String(target.port), "d", "2", "5000", "COPY")).toBe("OK");
     const dir = String(await n.call("CONFIG", "GET", "dir").then((v) => (v as string[])[1]));
-    const incr = fs.readFileSync(path.join(dir, "appendonlydir", "appendonly.aof.1.incr.aof"), "latin1");
-    const tail = incr.slice(incr.lastIndexOf("FLUSHALL"));
+    // appendfsync everysec: while a background fsync runs, the write waits (up to 2 s) and the reply
+    // may come first, as in Redis; the file is read until the DEL is there.
+    const tailOfAof = () => {
+      const incr = fs.readFileSync(path.join(dir, "appendonlydir", "appendonly.aof.1.incr.aof"), "latin1");
+      return incr.slice(incr.lastIndexOf("FLUSHALL"));
+    };
+    const tail = await until(tailOfAof, (t) => t.includes("DEL"));
     expect(tail).toContain("*3\r\n$3\r\nDEL\r\n$1\r\na\r\n$1\r\nc\r\n");
     expect(tail).not.toContain("MIGRATE");
     expect(tail.match(/DEL/g)).toHaveLength(1);

@@ -6,6 +6,7 @@
  * a client whose state changes between reads, another client's change of the
  * server's state), and what call() records must still be recorded.
  */
+import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodis } from "../helpers/nodis.js";
 import { encodeCommand } from "../diff/resp.js";
@@ -327,6 +328,57 @@ describe("the batch path in the read loop", () => {
     await waitFor(async () => (await clients()).length <= 2);
     expect(await clients()).toHaveLength(2);
     c.close();
+  });
+
+  it("reads a client that sends big arguments greedily: a big SET that came whole runs in the loop", async () => {
+    const c = await marked();
+    const values = Array.from({ length: 20 }, (_, i) => Buffer.alloc(100 * 1024, String.fromCharCode(97 + i)));
+    // The first spans reads (16 KB, then the rest into its own Buffer); the later ones come in one read of about their size.
+    const before = loop();
+    for (let i = 0; i < values.length; i++) expect(await c.call("SET", `rl:big${i}`, values[i])).toBe("+OK\r\n");
+    // Each write of a SET reaches the socket whole unless the machine splits it: one in twenty is plenty.
+    expect(loop() - before).toBeGreaterThan(0);
+    for (let i = 0; i < values.length; i++) expect((await c.call("GET", `rl:big${i}`)) === `$${values[i].length}\r\n${values[i].toString()}\r\n`).toBe(true);
+    // Small commands again, a big value between them in one pipeline: all answered, in order.
+    c.write(cmds(["SET", "rl:s1", "1"], ["SET", "rl:bigmid", values[0]], ["INCR", "rl:s1"], ["STRLEN", "rl:bigmid"]));
+    expect(await replies(c, 4)).toEqual(["+OK\r\n", "+OK\r\n", ":2\r\n", `:${values[0].length}\r\n`]);
+    for (let i = 0; i < 50; i++) expect(await c.call("INCR", "rl:s1")).toBe(`:${i + 3}\r\n`);
+    c.close();
+  });
+
+  it("lets go of a socket when its client closes: the peer sees the end, no descriptor is left", async () => {
+    // The addon watches a duplicate of each socket's descriptor: it must be closed with the client.
+    const fds = () => fs.readdirSync("/proc/self/fd").length;
+    const before = fds();
+    const conns: RawConn[] = [];
+    for (let i = 0; i < 20; i++) conns.push(await marked());
+    const ids: string[] = [];
+    for (const c of conns) ids.push((await c.call("CLIENT", "ID")).slice(1, -2));
+    for (let i = 0; i < 10; i++) expect(await admin.call("CLIENT", "KILL", "ID", ids[i])).toBe(":1\r\n");
+    for (let i = 0; i < 10; i++) expect(await conns[i].waitClosed(5000)).toBe(true);
+    for (let i = 10; i < 20; i++) conns[i].close();
+    await waitFor(() => fds() <= before);
+    expect(fds()).toBeLessThanOrEqual(before);
+    expect(await admin.call("PING")).toBe("+PONG\r\n");
+  });
+
+  it("frees a client reset with a command still unread: it runs, then the reset closes it", async () => {
+    // Data and a reset arrive together: libuv reports the error once and stops
+    // the socket's poll; the read takes the command (BLPOP blocks), and the reset
+    // behind it must still be seen, or a blocked client stays with no socket.
+    const count = async (field: string) => Number(await infoField(admin, "clients", field));
+    const connected = await count("connected_clients");
+    for (let i = 0; i < 20; i++) {
+      const c = await RawConn.open(srv.port);
+      c.write(cmds(["BLPOP", `rl:reset${i % 3}`, "0"]));
+      c.sock.resetAndDestroy();
+    }
+    await waitFor(async () => (await count("connected_clients")) === connected && (await count("blocked_clients")) === 0);
+    expect(await count("blocked_clients")).toBe(0);
+    expect(await count("connected_clients")).toBe(connected);
+    // Nothing was left waiting on the keys: a push stays in the list.
+    expect(await admin.call("RPUSH", "rl:reset0", "x")).toBe(":1\r\n");
+    expect(await admin.call("LLEN", "rl:reset0")).toBe(":1\r\n");
   });
 
   it("moves the client's replication offset: WAIT waits for what the loop ran", async () => {

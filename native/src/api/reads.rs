@@ -1,14 +1,22 @@
-//! Client sockets read by the addon: one epoll set watched by one `uv_poll`
-//! inside Node's own loop. On readiness every ready socket is read once (16 KB,
-//! as Redis's PROTO_IOBUF_LEN) into one arena JavaScript shares, and one
-//! JavaScript call gets the turn's reads, ends and errors as events. Node's
+//! Client sockets read by the addon. Each socket has a `uv_poll` in Node's own
+//! loop, on a duplicate of its descriptor (Node's handle keeps the original's
+//! place in libuv's table), whose callback only notes the socket as ready; a
+//! `uv_check`, right after the poll phase, then reads every noted socket once
+//! (16 KB, as Redis's PROTO_IOBUF_LEN) into one arena JavaScript shares, and
+//! one JavaScript call gets the turn's reads, ends and errors as events. Node's
 //! stream layer otherwise costs a C++-to-JS callback per read (MakeCallback and
 //! its scope, onStreamRead, a Buffer view): at one command per read (-P 1)
-//! that was a good part of the request's CPU.
+//! that was a good part of the request's CPU. An epoll set of our own under
+//! one uv_poll (the first design) cost a second epoll_wait per turn and a
+//! nested wake-up per ready socket. Reading in the check phase, after every
+//! poll callback, keeps a turn's reads, the batches run on them and their
+//! accounting in JavaScript together: no JavaScript of another handle runs
+//! between them.
 //!
 //! Sockets are added by their descriptor and a slot number JavaScript chooses
 //! (its index for the client); Node keeps owning them (writes, close) but
-//! never reads them. JavaScript removes a socket before closing it.
+//! never reads them. JavaScript removes a socket before closing it (its
+//! duplicate descriptor is closed then).
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
@@ -18,13 +26,24 @@ use std::os::raw::{c_int, c_void};
 extern "C" {
     fn uv_poll_init(lp: *mut c_void, handle: *mut c_void, fd: c_int) -> c_int;
     fn uv_poll_start(handle: *mut c_void, events: c_int, cb: extern "C" fn(*mut c_void, c_int, c_int)) -> c_int;
+    fn uv_poll_stop(handle: *mut c_void) -> c_int;
+    fn uv_check_init(lp: *mut c_void, handle: *mut c_void) -> c_int;
+    fn uv_check_start(handle: *mut c_void, cb: extern "C" fn(*mut c_void)) -> c_int;
+    fn uv_close(handle: *mut c_void, cb: extern "C" fn(*mut c_void));
+    fn uv_unref(handle: *mut c_void);
 }
 const UV_READABLE: c_int = 1;
+/// u64 words reserved for a libuv handle (uv_poll_t and uv_check_t are smaller).
+const HANDLE_WORDS: usize = 64;
 
 /// One read per socket per turn, at most this much (Redis's PROTO_IOBUF_LEN).
 const READ_LEN: usize = 16 * 1024;
-/// Epoll events taken per turn.
-const MAX_EVENTS: usize = 256;
+/// A client that has been sending big arguments (one spanned reads) is read
+/// greedily, as Redis reads into a query buffer it sized for the last big
+/// argument: up to that argument's size and some (at most this), so a command
+/// of that size comes in one read and the batch path can run it in the loop.
+const GREEDY_MAX: usize = 512 * 1024;
+const GREEDY_SLACK: usize = 4 * 1024;
 
 /// Event kinds (the second field of each event).
 pub const EV_DATA: u32 = 0;
@@ -64,25 +83,56 @@ struct Batching {
     log_len: usize,
 }
 
+/// A watched socket: Node's descriptor (replies are sent on it), the
+/// duplicate its uv_poll watches (and reads), the poll handle.
+struct Conn {
+    fd: c_int,
+    dup: c_int,
+    poll: *mut c_void,
+    /// Noted ready this turn (in `ready`).
+    queued: bool,
+    /// Not read while its output backs up (reads_pause).
+    paused: bool,
+    /// Ended or failed: read no more (JavaScript removes it).
+    stopped: bool,
+    /// Where its next read goes instead of the arena (a big argument's own
+    /// Buffer); taken by that one read.
+    target: (*mut u8, usize),
+    /// How much its next arena read takes: READ_LEN, or more while it sends big arguments (GREEDY_MAX).
+    read_len: usize,
+    /// libuv saw an error on the socket (a reset: POLLERR), stopped its poll
+    /// and said so once; the poll was started again so the socket is read
+    /// until its end or error shows, and a read finding nothing now is that error.
+    failed: bool,
+}
+
 struct Reader {
     env: sys::napi_env,
-    epfd: c_int,
+    lp: *mut c_void,
     callback: sys::napi_ref,
     context: sys::napi_async_context,
     arena: *mut u8,
     arena_len: usize,
     events: *mut u32,
     max_events: usize,
-    /// The slot of each registered descriptor (+1; 0: none), by descriptor.
-    slots: Vec<u32>,
-    /// Where the next read of a descriptor goes instead of the arena (a big
-    /// argument's own Buffer), by descriptor; taken by that one read.
-    targets: Vec<(*mut u8, usize)>,
+    /// The watched sockets, by slot.
+    conns: Vec<Option<Conn>>,
+    /// Slots whose poll said readable since the last check.
+    ready: Vec<u32>,
     batching: Option<Batching>,
 }
 
 thread_local! {
     static READER: RefCell<Option<Reader>> = const { RefCell::new(None) };
+}
+
+/// A zeroed block for a libuv handle, freed by `free_handle` (its close callback).
+fn new_handle() -> *mut c_void {
+    Box::into_raw(Box::new([0u64; HANDLE_WORDS])) as *mut c_void
+}
+
+extern "C" fn free_handle(handle: *mut c_void) {
+    drop(unsafe { Box::from_raw(handle as *mut [u64; HANDLE_WORDS]) });
 }
 
 /// Starts watching: `arena` receives the reads, `events` the turn's events,
@@ -92,6 +142,9 @@ thread_local! {
 pub fn reads_start(env: Env, mut arena: BufferSlice, mut events: BufferSlice, callback: Function<u32, ()>) -> Result<()> {
     if READER.with(|r| r.borrow().is_some()) {
         return Err(Error::from_reason("reads already started"));
+    }
+    if (events.as_ptr() as usize) % 4 != 0 {
+        return Err(Error::from_reason("event block not aligned"));
     }
     unsafe {
         let raw_env = env.raw();
@@ -105,31 +158,24 @@ pub fn reads_start(env: Env, mut arena: BufferSlice, mut events: BufferSlice, ca
         check(sys::napi_async_init(raw_env, resource, name, &mut context))?;
         let mut lp: *mut sys::uv_loop_s = std::ptr::null_mut();
         check(sys::napi_get_uv_event_loop(raw_env, &mut lp))?;
-        let epfd = libc::epoll_create1(libc::EPOLL_CLOEXEC);
-        if epfd < 0 {
-            return Err(Error::from_reason(format!("epoll_create1: {}", std::io::Error::last_os_error())));
+        // Lives as long as the process; unreferenced: the sockets' polls keep the loop alive, not it.
+        let handle = new_handle();
+        if uv_check_init(lp as *mut c_void, handle) != 0 || uv_check_start(handle, on_check) != 0 {
+            return Err(Error::from_reason("uv_check for the reads failed"));
         }
-        // uv_poll_t is smaller than this; it lives as long as the process.
-        let handle = Box::leak(vec![0u64; 64].into_boxed_slice()).as_mut_ptr() as *mut c_void;
-        if uv_poll_init(lp as *mut c_void, handle, epfd) != 0 || uv_poll_start(handle, UV_READABLE, on_ready) != 0 {
-            libc::close(epfd);
-            return Err(Error::from_reason("uv_poll on the epoll set failed"));
-        }
-        if (events.as_ptr() as usize) % 4 != 0 {
-            return Err(Error::from_reason("event block not aligned"));
-        }
+        uv_unref(handle);
         READER.with(|r| {
             *r.borrow_mut() = Some(Reader {
                 env: raw_env,
-                epfd,
+                lp: lp as *mut c_void,
                 callback: cb_ref,
                 context,
                 arena: arena.as_mut_ptr(),
                 arena_len: arena.len(),
                 events: events.as_mut_ptr() as *mut u32,
                 max_events: events.len() / 4 / EV_FIELDS,
-                slots: Vec::new(),
-                targets: Vec::new(),
+                conns: Vec::new(),
+                ready: Vec::new(),
                 batching: None,
             })
         });
@@ -171,23 +217,62 @@ pub fn reads_batching(mut flags: BufferSlice, mut out: BufferSlice, mut log: Buf
     })
 }
 
-/// Watches socket `fd` for client `slot`; false when it cannot be watched (JavaScript then lets Node read it).
+/// Watches socket `fd` for client `slot`; false when it cannot be watched
+/// (no descriptor left for the duplicate...: JavaScript then lets Node read it).
 #[napi(catch_unwind)]
 pub fn reads_add(fd: u32, slot: u32) -> bool {
     READER.with(|r| {
         let mut r = r.borrow_mut();
         let Some(r) = r.as_mut() else { return false };
-        let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: fd as u64 };
-        if unsafe { libc::epoll_ctl(r.epfd, libc::EPOLL_CTL_ADD, fd as c_int, &mut ev) } != 0 {
+        let i = slot as usize;
+        if r.conns.get(i).is_some_and(|c| c.is_some()) {
             return false;
         }
-        let i = fd as usize;
-        if r.slots.len() <= i {
-            r.slots.resize(i + 1, 0);
+        let dup = unsafe { libc::fcntl(fd as c_int, libc::F_DUPFD_CLOEXEC, 0) };
+        if dup < 0 {
+            return false;
         }
-        r.slots[i] = slot + 1;
+        // Half the descriptors at most go to sockets and their duplicates: past that, Node reads
+        // the client (a duplicate per client would otherwise halve how many can connect).
+        if dup as u64 >= fd_limit() / 2 {
+            unsafe { libc::close(dup) };
+            return false;
+        }
+        let poll = new_handle();
+        unsafe {
+            if uv_poll_init(r.lp, poll, dup) != 0 {
+                free_handle(poll);
+                libc::close(dup);
+                return false;
+            }
+            // The handle's `data` (its first field) is the slot.
+            *(poll as *mut usize) = i;
+            if uv_poll_start(poll, UV_READABLE, on_socket) != 0 {
+                uv_close(poll, free_handle);
+                libc::close(dup);
+                return false;
+            }
+        }
+        if r.conns.len() <= i {
+            r.conns.resize_with(i + 1, || None);
+        }
+        r.conns[i] = Some(Conn { fd: fd as c_int, dup, poll, queued: false, paused: false, stopped: false, target: (std::ptr::null_mut(), 0), read_len: READ_LEN, failed: false });
         true
     })
+}
+
+/// The process's descriptor limit (RLIMIT_NOFILE's soft limit; Node raises it to the hard one at start).
+fn fd_limit() -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 || lim.rlim_cur == libc::RLIM_INFINITY {
+        return u64::MAX;
+    }
+    lim.rlim_cur as u64
+}
+
+/// The watched socket of `slot` if it is `fd`'s.
+fn conn_of(r: &mut Reader, fd: u32, slot: u32) -> Option<&mut Conn> {
+    r.conns.get_mut(slot as usize)?.as_mut().filter(|c| c.fd == fd as c_int)
 }
 
 /// The next read of socket `fd` (client `slot`) goes into `target`, the rest of
@@ -196,58 +281,90 @@ pub fn reads_add(fd: u32, slot: u32) -> bool {
 #[napi(catch_unwind)]
 pub fn reads_target(fd: u32, slot: u32, mut target: BufferSlice) {
     READER.with(|r| {
-        if let Some(r) = r.borrow_mut().as_mut() {
-            let i = fd as usize;
-            if r.slots.get(i) != Some(&(slot + 1)) {
+        if let Some(c) = r.borrow_mut().as_mut().and_then(|r| conn_of(r, fd, slot)) {
+            // An empty target takes back the one set before (its bytes came another way).
+            c.target = if target.is_empty() { (std::ptr::null_mut(), 0) } else { (target.as_mut_ptr(), target.len()) };
+        }
+    })
+}
+
+/// Stops or restarts reading socket `fd` of client `slot` (a client whose output backs up, then drains).
+#[napi(catch_unwind)]
+pub fn reads_pause(fd: u32, slot: u32, paused: bool) {
+    READER.with(|r| {
+        if let Some(c) = r.borrow_mut().as_mut().and_then(|r| conn_of(r, fd, slot)) {
+            if c.paused == paused || c.stopped {
+                c.paused = paused;
                 return;
             }
-            if r.targets.len() <= i {
-                r.targets.resize(i + 1, (std::ptr::null_mut(), 0));
-            }
-            // An empty target takes back the one set before (its bytes came another way).
-            r.targets[i] = if target.is_empty() { (std::ptr::null_mut(), 0) } else { (target.as_mut_ptr(), target.len()) };
-        }
-    })
-}
-
-/// Stops or restarts reading socket `fd` (a client whose output backs up, then drains).
-#[napi(catch_unwind)]
-pub fn reads_pause(fd: u32, paused: bool) {
-    READER.with(|r| {
-        if let Some(r) = r.borrow().as_ref() {
-            let mut ev = libc::epoll_event { events: if paused { 0 } else { libc::EPOLLIN as u32 }, u64: fd as u64 };
-            unsafe { libc::epoll_ctl(r.epfd, libc::EPOLL_CTL_MOD, fd as c_int, &mut ev) };
-        }
-    })
-}
-
-/// Stops watching socket `fd` of client `slot` (before Node closes it). When
-/// Node closed it already and a newer client got the same descriptor, that
-/// client's watch stays (a closed descriptor leaves the epoll set by itself).
-#[napi(catch_unwind)]
-pub fn reads_remove(fd: u32, slot: u32) {
-    READER.with(|r| {
-        if let Some(r) = r.borrow_mut().as_mut() {
-            if let Some(s) = r.slots.get_mut(fd as usize) {
-                if *s == slot + 1 {
-                    *s = 0;
-                    if let Some(t) = r.targets.get_mut(fd as usize) {
-                        *t = (std::ptr::null_mut(), 0);
-                    }
-                    unsafe { libc::epoll_ctl(r.epfd, libc::EPOLL_CTL_DEL, fd as c_int, std::ptr::null_mut()) };
+            c.paused = paused;
+            unsafe {
+                if paused {
+                    uv_poll_stop(c.poll);
+                } else {
+                    uv_poll_start(c.poll, UV_READABLE, on_socket);
                 }
             }
         }
     })
 }
 
-/// The uv_poll callback: reads every ready socket once, then one JavaScript call.
-extern "C" fn on_ready(_handle: *mut c_void, _status: c_int, _events: c_int) {
+/// Stops watching socket `fd` of client `slot` (before Node closes it): its
+/// poll is closed and its duplicate descriptor with it.
+#[napi(catch_unwind)]
+pub fn reads_remove(fd: u32, slot: u32) {
+    READER.with(|r| {
+        let mut r = r.borrow_mut();
+        let Some(r) = r.as_mut() else { return };
+        if conn_of(r, fd, slot).is_none() {
+            return;
+        }
+        if let Some(c) = r.conns[slot as usize].take() {
+            // uv_close stops the poll (and drops its events still pending in this poll phase); the handle is freed after.
+            unsafe {
+                uv_close(c.poll, free_handle);
+                libc::close(c.dup);
+            }
+        }
+    })
+}
+
+/// A socket's uv_poll callback: noted ready; the check reads it.
+extern "C" fn on_socket(handle: *mut c_void, status: c_int, _events: c_int) {
+    let slot = unsafe { *(handle as *const usize) } as u32;
+    let _ = READER.try_with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            if let Some(r) = r.as_mut() {
+                if let Some(Some(c)) = r.conns.get_mut(slot as usize) {
+                    if status < 0 {
+                        // libuv stopped the poll on POLLERR (a reset), reporting it this once; the
+                        // bytes before the reset and the reset itself are still to be read, so it
+                        // polls on (the error stays level: each turn notes the socket again).
+                        c.failed = true;
+                        if !c.paused && !c.stopped {
+                            unsafe { uv_poll_start(c.poll, UV_READABLE, on_socket) };
+                        }
+                    }
+                    if !c.queued {
+                        c.queued = true;
+                        r.ready.push(slot);
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// The uv_check callback, after the poll phase: reads every ready socket once, then one JavaScript call.
+extern "C" fn on_check(_handle: *mut c_void) {
     // A panic must not unwind into libuv: the turn's reads are then dropped.
     let turn = std::panic::catch_unwind(|| {
         READER.with(|r| {
             let mut r = r.borrow_mut();
             let r = r.as_mut()?;
+            if r.ready.is_empty() {
+                return Some((0, r.env, r.callback, r.context));
+            }
             Some((fill(r), r.env, r.callback, r.context))
         })
     });
@@ -259,48 +376,56 @@ extern "C" fn on_ready(_handle: *mut c_void, _status: c_int, _events: c_int) {
 }
 
 /// Reads the ready sockets into the arena and writes their events: how many.
+/// Sockets left unread (a full arena or event block) stay readable and are
+/// noted again by the next poll (level-triggered).
 fn fill(r: &mut Reader) -> usize {
-    let mut evs: [libc::epoll_event; MAX_EVENTS] = unsafe { std::mem::zeroed() };
-    let want = MAX_EVENTS.min(r.max_events);
-    let n = unsafe { libc::epoll_wait(r.epfd, evs.as_mut_ptr(), want as c_int, 0) };
-    if n <= 0 {
-        return 0;
-    }
     let mut used = 0usize;
     let mut count = 0usize;
     let mut turn = r.batching.as_ref().and_then(Turn::start);
-    for ev in &evs[..n as usize] {
-        let fd = ev.u64 as c_int;
-        let slot = match r.slots.get(fd as usize) {
-            Some(&s) if s != 0 => s - 1,
-            _ => continue,
-        };
-        let target = match r.targets.get_mut(fd as usize) {
-            Some(t) if !t.0.is_null() => std::mem::replace(t, (std::ptr::null_mut(), 0)),
-            _ => (std::ptr::null_mut(), 0),
-        };
-        // A full arena: the socket stays readable and comes back next turn (level-triggered).
-        if target.0.is_null() && used + READ_LEN > r.arena_len {
-            break;
+    let ready = std::mem::take(&mut r.ready);
+    let mut full = false;
+    for &slot in &ready {
+        let Some(Some(c)) = r.conns.get_mut(slot as usize) else { continue };
+        c.queued = false;
+        if full || c.paused || c.stopped {
+            continue;
+        }
+        let fd = c.dup;
+        let target = std::mem::replace(&mut c.target, (std::ptr::null_mut(), 0));
+        // A full arena or event block: this socket and the rest come back next turn.
+        if count == r.max_events || (target.0.is_null() && used + READ_LEN > r.arena_len) {
+            c.target = target;
+            full = true;
+            continue;
         }
         let got = if target.0.is_null() {
-            unsafe { libc::read(fd, r.arena.add(used) as *mut c_void, READ_LEN) }
+            // Greedy only where the loop runs the batch: elsewhere JavaScript would copy the whole read out of the arena.
+            let greedy = c.read_len > READ_LEN && matches!((turn.as_ref(), r.batching.as_ref()), (Some(t), Some(b)) if t.runs(b, slot));
+            let len = if greedy { c.read_len } else { READ_LEN }.min(r.arena_len - used);
+            unsafe { libc::read(fd, r.arena.add(used) as *mut c_void, len) }
         } else {
             unsafe { libc::read(fd, target.0 as *mut c_void, target.1) }
         };
         if got < 0 && !target.0.is_null() {
             // Nothing read: the target stays for the next read.
-            r.targets[fd as usize] = target;
+            c.target = target;
         }
         let (kind, a, b) = if got > 0 && !target.0.is_null() {
+            // The rest of a big argument: the client's next reads take about its size at once (the head read 16 KB of it).
+            let big = target.1 + READ_LEN + GREEDY_SLACK;
+            c.read_len = if big <= GREEDY_MAX { c.read_len.max(big) } else { READ_LEN };
             (EV_TARGET, 0, got as u32)
         } else if got > 0 {
             let at = used;
             used += got as usize;
+            // Small reads again: back to Redis's usual 16 KB.
+            if (got as usize) < READ_LEN {
+                c.read_len = READ_LEN;
+            }
             if let (Some(t), Some(b)) = (turn.as_mut(), r.batching.as_ref()) {
                 // The arena up to the end of this read: the log's offsets are the arena's (JavaScript needs no view per read).
                 let input = unsafe { std::slice::from_raw_parts(r.arena, at + got as usize) };
-                if let Some(fields) = t.batch(b, slot, fd, input, at) {
+                if let Some(fields) = t.batch(b, slot, c.fd, input, at) {
                     unsafe {
                         let e = r.events.add(count * EV_FIELDS);
                         *e = slot;
@@ -317,15 +442,16 @@ fn fill(r: &mut Reader) -> usize {
             }
             (EV_DATA, at as u32, got as u32)
         } else if got == 0 {
-            stop(r, fd);
+            stop(c);
             (EV_END, 0, 0)
         } else {
             let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
-            if errno == libc::EAGAIN || errno == libc::EINTR {
+            if errno == libc::EINTR || (errno == libc::EAGAIN && !c.failed) {
                 continue;
             }
-            stop(r, fd);
-            (EV_ERROR, errno as u32, 0)
+            stop(c);
+            // Nothing to read on a socket libuv saw fail: its error was taken already (reported as a reset).
+            (EV_ERROR, if errno == libc::EAGAIN { libc::ECONNRESET } else { errno } as u32, 0)
         };
         unsafe {
             let e = r.events.add(count * EV_FIELDS);
@@ -335,6 +461,12 @@ fn fill(r: &mut Reader) -> usize {
             *e.add(3) = b;
         }
         count += 1;
+    }
+    // The list's allocation is kept for the next turn.
+    let mut ready = ready;
+    ready.clear();
+    if r.ready.is_empty() {
+        r.ready = ready;
     }
     if let Some(t) = turn {
         t.end();
@@ -397,6 +529,12 @@ impl Turn {
             return None;
         }
         Some(Turn { out_used: 0, log_used: 0, on: true, saved: None, usec_per_stamp: None })
+    }
+
+    /// Whether a read of client `slot` would be run here now (batching on, the client marked eligible).
+    fn runs(&self, b: &Batching, slot: u32) -> bool {
+        let base = FLAG_HEADER + slot as usize * FLAG_FIELDS;
+        self.on && base + FLAG_FIELDS <= b.flags_len && unsafe { *b.flags.add(base) } == 1
     }
 
     /// Runs the batch path over `input[from..]`, a read of client `slot`
@@ -476,8 +614,11 @@ impl Turn {
 }
 
 /// A socket that ended or failed is read no more (JavaScript closes it).
-fn stop(r: &Reader, fd: c_int) {
-    unsafe { libc::epoll_ctl(r.epfd, libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) };
+fn stop(c: &mut Conn) {
+    c.stopped = true;
+    if !c.paused {
+        unsafe { uv_poll_stop(c.poll) };
+    }
 }
 
 /// Calls the JavaScript callback with the event count, as Node calls its own
