@@ -281,6 +281,114 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
     n
 }
 
+/// A command's last argument this long or more that has not all arrived may be
+/// held by the read loop (native/src/api/held.rs) in a buffer of its size,
+/// which the value the command makes then takes (Redis's PROTO_MBULK_BIG_ARG).
+pub const HELD_MIN: usize = 32 * 1024;
+/// Longer ones go the usual way, where CLIENT LIST and the query buffer limits
+/// see them grow (a command of a few hundred KB is held for a turn or two).
+pub const HELD_MAX: usize = 512 * 1024;
+
+/// The arguments of a multibulk command but its last, all complete, then the
+/// last one's header: the command's argument count, where that header ends
+/// and the last argument's length (the first `argc - 1` arguments go to `args`).
+fn split_head<'a>(input: &'a [u8], max_bulk: u64, args: &mut [&'a [u8]; ARGS_MAX]) -> Option<(usize, usize, usize)> {
+    if input.first() != Some(&b'*') {
+        return None;
+    }
+    let (count, mut pos) = header(input, 1)?;
+    if count < 2 || count > ARGS_MAX as u64 {
+        return None;
+    }
+    for slot in args.iter_mut().take(count as usize - 1) {
+        if input.get(pos) != Some(&b'$') {
+            return None;
+        }
+        let (len, next) = header(input, pos + 1)?;
+        if len > max_bulk {
+            return None;
+        }
+        let end = next.checked_add(len as usize)?;
+        if end + 2 > input.len() || input[end] != b'\r' || input[end + 1] != b'\n' {
+            return None;
+        }
+        *slot = &input[next..end];
+        pos = end + 2;
+    }
+    if input.get(pos) != Some(&b'$') {
+        return None;
+    }
+    let (len, head) = header(input, pos + 1)?;
+    if len > max_bulk {
+        return None;
+    }
+    Some((count as usize, head, len as usize))
+}
+
+/// When `input` starts with a command this path runs whose last argument is
+/// big (HELD_MIN to HELD_MAX bytes) and has not all arrived: the length of its
+/// head (its bytes up to that argument's data), the argument's length and the
+/// other arguments' (CLIENT LIST's argv-mem).
+pub fn held_head(input: &[u8]) -> Option<(usize, usize, usize)> {
+    let guard = TABLE.read().unwrap();
+    let map = guard.as_ref()?;
+    let max_bulk = crate::config::get().proto_max_bulk_len.max(0) as u64;
+    let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
+    let (argc, head, len) = split_head(input, max_bulk, &mut args)?;
+    if !(HELD_MIN..=HELD_MAX).contains(&len) || input.len() - head >= len + 2 {
+        return None;
+    }
+    let e = lookup(map, args[0])?;
+    (e.kind == KIND_COMMAND && e.arity_ok(argc)).then(|| (head, len, args[..argc - 1].iter().map(|a| a.len()).sum()))
+}
+
+/// Runs a command the read loop held: `head` (as held_head found it) and its
+/// last argument `big`, whole, its CRLF off and its allocation exactly its size,
+/// which a string value the command makes takes as it is (t_string::encode: no
+/// copy, as Redis makes its query buffer the argument). Replies into `buf` at
+/// `pos`, logs it as one entry whose bytes are at [at, at + its length) (where
+/// the caller copies them when JavaScript needs them). Returns whether it ran
+/// (the registration may have changed since held_head: then nothing ran) and
+/// the argument when the command did not keep it.
+#[allow(clippy::too_many_arguments)]
+pub fn run_held(ks: &mut Keyspace, db: usize, head: &[u8], big: Vec<u8>, buf: &mut [u8], pos: usize, log: &mut [f64], usec_per_stamp: Option<f64>, at: usize) -> (bool, Option<Vec<u8>>) {
+    let guard = TABLE.read().unwrap();
+    let map = guard.as_ref().expect("batch table not registered");
+    log[LOG_COUNT] = 0.0;
+    log[LOG_IN] = at as f64;
+    log[LOG_OUT] = pos as f64;
+    log[LOG_SPILLED] = 0.0;
+    log[LOG_AGAIN] = 0.0;
+    let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
+    let Some((argc, end, len)) = split_head(head, u64::MAX, &mut args) else { return (false, Some(big)) };
+    let Some(e) = lookup(map, args[0]).filter(|e| e.kind == KIND_COMMAND && e.arity_ok(argc) && end == head.len() && len == big.len()) else {
+        return (false, Some(big));
+    };
+    // The argument's bytes stay where they are: offered to the value, or handed back after.
+    args[argc - 1] = unsafe { std::slice::from_raw_parts(big.as_ptr(), big.len()) };
+    crate::t_string::donate(big);
+    let (clock0, t0) = (if usec_per_stamp.is_none() { Some(Instant::now()) } else { None }, stamp());
+    let mut out = Out::new(buf, pos);
+    let dirty = ks.dirty();
+    let ran = run_one(ks, db, e, &args[..argc], &mut out);
+    let res = if ran { out.finish() } else { pos as i64 };
+    let left = crate::t_string::withdraw();
+    if !ran {
+        return (false, left);
+    }
+    let stamps = stamp().wrapping_sub(t0);
+    let rate = usec_per_stamp.unwrap_or_else(|| clock0.map_or(0.0, |c| c.elapsed().as_nanos() as f64 / 1000.0 / stamps.max(1) as f64));
+    log_entry(log, 0, e, stamps, at, at + head.len() + len + 2, pos);
+    log[LOG_HEADER + 1] = stamps as f64 * rate;
+    log[LOG_HEADER + 5] = (ks.dirty() - dirty) as f64;
+    let spilled = res == code::NOSPACE;
+    log[LOG_COUNT] = 1.0;
+    log[LOG_IN] = (at + head.len() + len + 2) as f64;
+    log[LOG_OUT] = if spilled { pos as f64 } else { res as f64 };
+    log[LOG_SPILLED] = if spilled { 1.0 } else { 0.0 };
+    (true, left)
+}
+
 /// Runs engine command `e` and writes its status code's answer; false when it would block.
 #[inline]
 fn run_one(ks: &mut Keyspace, db: usize, e: &Entry, argv: &[&[u8]], out: &mut Out) -> bool {
