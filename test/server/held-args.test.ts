@@ -248,6 +248,27 @@ describe("big last arguments held by the read loop", () => {
     }
   });
 
+  it("sends big GET replies from the value, whole, also when the client reads slowly", async () => {
+    const c = await marked();
+    const v = value(300 * 1024, 700);
+    await writeInPieces([c], cmds(["SET", "h:get", v]), [1000]);
+    expect(await c.reply()).toBe("+OK\r\n");
+    await admin.call("CONFIG", "RESETSTAT");
+    const one = `$${v.length}\r\n${v.toString("latin1")}\r\n`;
+    // The kernel takes part of each reply while the client does not read: the rest follows from the arena or the overflow area.
+    c.sock.pause();
+    c.write(cmds(["GET", "h:get"], ["GET", "h:get"], ["PING"], ["GET", "h:get"], ["GET", "nokey"], ["GET", "h:get"]));
+    await sleep(50);
+    c.sock.resume();
+    expect(await replies(c, 6)).toEqual([one, one, "+PONG\r\n", one, "$-1\r\n", one]);
+    for (let i = 0; i < 10; i++) expect(await c.call("GET", "h:get")).toBe(one);
+    const out = Number(/total_net_output_bytes:(\d+)/.exec(await admin.call("INFO", "stats"))![1]);
+    // Every byte sent counted, as copied replies are (the admin's own replies besides).
+    expect(out).toBeGreaterThanOrEqual(14 * one.length + 7 + 5);
+    expect(out).toBeLessThan(14 * one.length + 7 + 5 + 200);
+    c.close();
+  });
+
   it.skipIf(!haveRedisServer())("propagates held commands to a replica", async () => {
     const replica = await RawConn.open(oracle!.port);
     await replica.call("FLUSHALL");

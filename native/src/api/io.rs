@@ -3,6 +3,30 @@
 //! WriteWrap object and a completion tick per write). TypeScript calls it only
 //! when Node holds nothing queued for the socket, so bytes stay in order.
 
+/// `write_fd` of several parts in one call (sendmsg with their iovecs): bytes sent, 0 when the socket is full, -errno.
+pub fn write_fd_parts(fd: u32, parts: &[&[u8]]) -> i64 {
+    let iov: Vec<libc::iovec> = parts.iter().filter(|p| !p.is_empty()).map(|p| libc::iovec { iov_base: p.as_ptr() as *mut libc::c_void, iov_len: p.len() }).collect();
+    if iov.is_empty() {
+        return 0;
+    }
+    loop {
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = iov.as_ptr() as *mut libc::iovec;
+        msg.msg_iovlen = iov.len() as _;
+        // MSG_NOSIGNAL: a closed peer is an EPIPE here, never a SIGPIPE.
+        let n = unsafe { libc::sendmsg(fd as i32, &msg, libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) };
+        if n >= 0 {
+            return n as i64;
+        }
+        let err = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
+        match err {
+            libc::EINTR => continue,
+            libc::EAGAIN => return 0,
+            e => return -(e as i64),
+        }
+    }
+}
+
 /// Sends `data` on socket `fd` without blocking: the number of bytes sent (all
 /// of them, some, or 0 when the socket's buffer is full), or -errno on an error
 /// (the caller then leaves the socket to Node, which reports the error as usual).

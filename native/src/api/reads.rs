@@ -85,6 +85,10 @@ pub const WORD_PROPAGATING: i32 = 2;
 /// Big arguments may be held (nothing weighs client memory: maxmemory-clients is off).
 pub const WORD_HOLD: i32 = 4;
 pub const FLAG_FIELDS: usize = 4;
+/// A reply's bulk this long or more (a GET of a big value) is sent from the
+/// value itself with the batch's other replies, not copied into the reply
+/// arena first (batch::Shared): the kernel's copy is the only one.
+const SHARED_MIN: usize = 16 * 1024;
 /// Batching in the loop stops for the turn when less than this is left of the
 /// reply arena (bytes) or of the turn log (f64s).
 const OUT_ROOM_MIN: usize = 64 * 1024;
@@ -652,8 +656,10 @@ impl Turn {
         let out = unsafe { std::slice::from_raw_parts_mut(b.out, b.out_len) };
         let log = unsafe { std::slice::from_raw_parts_mut(b.log.add(self.log_used), b.log_len - self.log_used) };
         let (out_start, limit) = (self.out_used, b.out_len - OUT_ROOM_MIN / 2);
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp)));
-        let mut fields = self.leave(b, fd, ran.is_err())?;
+        let mut shared = crate::batch::Shared { min: SHARED_MIN, tail: None };
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp, &mut shared)));
+        let tail = if ran.is_ok() { shared.tail } else { None };
+        let mut fields = self.leave_with(b, fd, ran.is_err(), tail)?;
         fields[0] -= from as u32;
         Some(fields)
     }
@@ -752,6 +758,15 @@ impl Turn {
     /// what JavaScript must do (EV_BATCH's fields, what it consumed counted
     /// from the arena's start), or None when nothing ran.
     fn leave(&mut self, b: &Batching, fd: c_int, panicked: bool) -> Option<[u32; 6]> {
+        self.leave_with(b, fd, panicked, None)
+    }
+
+    /// `leave`, the replies ending with `tail` (a big bulk left where it is,
+    /// its CRLF after it: batch::Shared), sent from there with them. What the
+    /// kernel does not take of it is copied to the reply arena where it would
+    /// have been (JavaScript sends the rest from there), or to the overflow
+    /// area when the arena has no room (as a reply that spilled).
+    fn leave_with(&mut self, b: &Batching, fd: c_int, panicked: bool, tail: Option<(*const u8, usize)>) -> Option<[u32; 6]> {
         use crate::batch::{LOG_COUNT, LOG_FIELDS, LOG_HEADER, LOG_IN, LOG_OUT, LOG_SPILLED};
         let log = unsafe { std::slice::from_raw_parts(b.log.add(self.log_used), b.log_len - self.log_used) };
         let n = log[LOG_COUNT] as usize;
@@ -773,13 +788,39 @@ impl Turn {
             bits |= EVB_RECORDS;
             self.on = false;
         }
-        let out = unsafe { std::slice::from_raw_parts(b.out, b.out_len) };
-        // TypeScript marks a client eligible only while nothing of its output waits in Node: this goes first.
-        let sent = if bits & (EVB_SPILLED | EVB_PANICKED) != 0 { 0 } else { super::io::write_fd(fd as u32, &out[out_start..out_end]).max(0) as u32 };
+        let out = unsafe { std::slice::from_raw_parts_mut(b.out, b.out_len) };
         let log_at = self.log_used;
         self.log_used += LOG_HEADER + n * LOG_FIELDS;
         self.out_used = out_end;
-        Some([consumed as u32, log_at as u32, out_start as u32, out_end as u32, sent, bits])
+        // TypeScript marks a client eligible only while nothing of its output waits in Node: this goes first.
+        let Some((p, len)) = tail.filter(|_| bits & (EVB_SPILLED | EVB_PANICKED) == 0) else {
+            let sent = if bits & (EVB_SPILLED | EVB_PANICKED) != 0 { 0 } else { super::io::write_fd(fd as u32, &out[out_start..out_end]).max(0) as usize };
+            return Some([consumed as u32, log_at as u32, out_start as u32, out_end as u32, sent as u32, bits]);
+        };
+        let bytes = unsafe { std::slice::from_raw_parts(p, len) };
+        let sent = super::io::write_fd_parts(fd as u32, &[&out[out_start..out_end], bytes, b"\r\n"]).max(0) as usize;
+        // Where the reply would end had the bulk been copied: what JavaScript counts.
+        let end = out_end + len + 2;
+        let from = out_start + sent;
+        if from >= end {
+            return Some([consumed as u32, log_at as u32, out_start as u32, end as u32, sent as u32, bits]);
+        }
+        let mut rest = Vec::new();
+        if from < out_end + len {
+            rest.extend_from_slice(&bytes[from.max(out_end) - out_end..]);
+        }
+        rest.extend_from_slice(&b"\r\n"[from.max(out_end + len) - out_end - len..]);
+        if end <= out.len() {
+            let at = from.max(out_end);
+            out[at..end].copy_from_slice(&rest);
+            self.out_used = end;
+            return Some([consumed as u32, log_at as u32, out_start as u32, end as u32, sent as u32, bits]);
+        }
+        // No room: the unsent part of the bulk waits as a spilled reply does (JavaScript sends it after the arena's).
+        crate::reply::set_pending(rest);
+        self.on = false;
+        let sent = sent.min(out_end - out_start);
+        Some([consumed as u32, log_at as u32, out_start as u32, out_end as u32, sent as u32, bits | EVB_SPILLED])
     }
 
     /// Puts back the engine state JavaScript left.
