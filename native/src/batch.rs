@@ -569,6 +569,16 @@ pub(crate) fn stamp() -> u64 {
 mod tests {
     use super::*;
 
+    fn cmd_bytes(parts: &[&[u8]]) -> Vec<u8> {
+        let mut v = format!("*{}\r\n", parts.len()).into_bytes();
+        for p in parts {
+            v.extend_from_slice(format!("${}\r\n", p.len()).as_bytes());
+            v.extend_from_slice(p);
+            v.extend_from_slice(b"\r\n");
+        }
+        v
+    }
+
     fn cmd(parts: &[&str]) -> Vec<u8> {
         let mut v = format!("*{}\r\n", parts.len()).into_bytes();
         for p in parts {
@@ -629,6 +639,61 @@ mod tests {
         assert_eq!(&input[stop..stop + 4], b"*1\r\n");
         assert_eq!(logbuf[LOG_HEADER + LOG_FIELDS], 1.0); // the second entry is llen
         assert_eq!(logbuf[LOG_HEADER + LOG_FIELDS + 4], 4.0); // its reply starts after ":2\r\n"
+    }
+
+    #[test]
+    fn holds_only_a_registered_command_whose_big_last_argument_is_coming() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        setup(4, &[("set", 3, KIND_COMMAND), ("rpush", -3, KIND_COMMAND)]);
+        let v = vec![b'x'; HELD_MIN];
+        let full = cmd_bytes(&[b"SET", b"key", &v]);
+        let head = full.len() - v.len() - 2;
+        assert_eq!(held_head(&full[..head + 100]), Some((head, v.len(), 6)));
+        assert_eq!(held_head(&full[..head]), Some((head, v.len(), 6)), "its header alone");
+        assert_eq!(held_head(&full[..head - 1]), None, "its header not all there");
+        assert_eq!(held_head(&full), None, "all there: the batch runs it");
+        assert_eq!(held_head(&full[..full.len() - 1]), Some((head, v.len(), 6)), "all but the CRLF's last byte");
+        let small = cmd_bytes(&[b"SET", b"key", &v[..HELD_MIN - 1]]);
+        assert_eq!(held_head(&small[..small.len() - 100]), None, "too small to hold");
+        let other = cmd_bytes(&[b"GETSET", b"key", &v]);
+        assert_eq!(held_head(&other[..100]), None, "not registered");
+        let arity = cmd_bytes(&[b"SET", b"key", b"x", &v]);
+        assert_eq!(held_head(&arity[..100]), None, "a wrong arity");
+        let push = cmd_bytes(&[b"rpush", b"l", b"a", &v]);
+        assert!(held_head(&push[..100]).is_some(), "any registered command, any case");
+    }
+
+    #[test]
+    fn a_held_argument_becomes_the_value_without_a_copy() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let logbuf = vec![0f64; LOG_HEADER + LOG_FIELDS];
+        setup(4, &[("set", 3, KIND_COMMAND), ("rpush", -3, KIND_COMMAND)]);
+        let mut ks = Keyspace::new(1);
+        let v = vec![b'y'; 40_000];
+        let full = cmd_bytes(&[b"SET", b"key", &v]);
+        let head = &full[..full.len() - v.len() - 2];
+        let mut arg = v.clone();
+        arg.shrink_to_fit();
+        let at = arg.as_ptr();
+        let mut log = logbuf.clone();
+        let mut out = vec![0u8; 64];
+        let (ran, left) = run_held(&mut ks, 0, head, arg, &mut out, 0, &mut log, None, 1000);
+        assert!(ran && left.is_none(), "SET kept it");
+        assert_eq!(&out[..log[LOG_OUT] as usize], b"+OK\r\n");
+        assert_eq!((log[LOG_COUNT], log[LOG_HEADER + 2], log[LOG_HEADER + 3]), (1.0, 1000.0, 1000.0 + full.len() as f64));
+        let e = ks.lookup_read(0, b"key").unwrap();
+        let crate::object::Value::Str(s) = &e.value else { panic!("not a string") };
+        assert_eq!(s.as_slice().as_ptr(), at, "the value is the argument's own buffer");
+        assert_eq!(s.as_slice(), &v[..]);
+        // A command that copies what it keeps hands the argument back.
+        let push = cmd_bytes(&[b"RPUSH", b"l", &v]);
+        let mut arg = v.clone();
+        arg.shrink_to_fit();
+        let (ran, left) = run_held(&mut ks, 0, &push[..push.len() - v.len() - 2], arg, &mut out, 0, &mut log, None, 0);
+        assert!(ran);
+        assert_eq!(left.as_deref(), Some(&v[..]));
+        assert_eq!(&out[..log[LOG_OUT] as usize], b":1\r\n");
+        assert!(crate::t_string::withdraw().is_none(), "nothing left donated");
     }
 
     #[test]
