@@ -125,7 +125,7 @@ pub unsafe fn register_log(ptr: *mut f64, len: usize) {
 /// None when the command must go to TypeScript: not a multibulk, a header
 /// that is not plain digits, too many arguments, a bulk over `max_bulk`, or
 /// bytes still to come.
-fn parse<'a>(input: &'a [u8], mut pos: usize, max_bulk: u64, args: &mut [&'a [u8]; ARGS_MAX]) -> Option<(usize, usize)> {
+fn parse<'a>(input: &'a [u8], pos: usize, max_bulk: u64, args: &mut [&'a [u8]; ARGS_MAX]) -> Option<(usize, usize)> {
     if input.get(pos) != Some(&b'*') {
         return None;
     }
@@ -133,8 +133,13 @@ fn parse<'a>(input: &'a [u8], mut pos: usize, max_bulk: u64, args: &mut [&'a [u8
     if count == 0 || count > ARGS_MAX as u64 {
         return None;
     }
-    pos = next;
-    for slot in args.iter_mut().take(count as usize) {
+    Some((count as usize, bulks(input, next, &mut args[..count as usize], max_bulk)?))
+}
+
+/// Parses complete bulks from `pos` into each of `args`: where they end.
+#[inline]
+fn bulks<'a>(input: &'a [u8], mut pos: usize, args: &mut [&'a [u8]], max_bulk: u64) -> Option<usize> {
+    for slot in args.iter_mut() {
         if input.get(pos) != Some(&b'$') {
             return None;
         }
@@ -151,7 +156,7 @@ fn parse<'a>(input: &'a [u8], mut pos: usize, max_bulk: u64, args: &mut [&'a [u8
         *slot = &input[next..end];
         pos = end + 2;
     }
-    Some((count as usize, pos))
+    Some(pos)
 }
 
 /// A header's number (plain digits, 1 to 9 of them, no leading zero but "0"
@@ -326,25 +331,11 @@ fn split_head<'a>(input: &'a [u8], max_bulk: u64, args: &mut [&'a [u8]; ARGS_MAX
     if input.first() != Some(&b'*') {
         return None;
     }
-    let (count, mut pos) = header(input, 1)?;
+    let (count, pos) = header(input, 1)?;
     if count < 2 || count > ARGS_MAX as u64 {
         return None;
     }
-    for slot in args.iter_mut().take(count as usize - 1) {
-        if input.get(pos) != Some(&b'$') {
-            return None;
-        }
-        let (len, next) = header(input, pos + 1)?;
-        if len > max_bulk {
-            return None;
-        }
-        let end = next.checked_add(len as usize)?;
-        if end + 2 > input.len() || input[end] != b'\r' || input[end + 1] != b'\n' {
-            return None;
-        }
-        *slot = &input[next..end];
-        pos = end + 2;
-    }
+    let pos = bulks(input, pos, &mut args[..count as usize - 1], max_bulk)?;
     if input.get(pos) != Some(&b'$') {
         return None;
     }

@@ -58,7 +58,7 @@ impl Held {
     }
 
     /// The command's length in bytes.
-    pub fn len(&self) -> usize {
+    pub fn command_len(&self) -> usize {
         self.head.len() + self.bulk + 2
     }
 

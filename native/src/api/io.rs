@@ -9,12 +9,16 @@ pub fn write_fd_parts(fd: u32, parts: &[&[u8]]) -> i64 {
     if iov.is_empty() {
         return 0;
     }
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov.as_ptr() as *mut libc::iovec;
+    msg.msg_iovlen = iov.len() as _;
+    sent(|| unsafe { libc::sendmsg(fd as i32, &msg, libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) })
+}
+
+/// What a send that does not block gave: bytes sent, 0 when the socket is full, -errno (an interrupted one is tried again).
+fn sent(mut send: impl FnMut() -> isize) -> i64 {
     loop {
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = iov.as_ptr() as *mut libc::iovec;
-        msg.msg_iovlen = iov.len() as _;
-        // MSG_NOSIGNAL: a closed peer is an EPIPE here, never a SIGPIPE.
-        let n = unsafe { libc::sendmsg(fd as i32, &msg, libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) };
+        let n = send();
         if n >= 0 {
             return n as i64;
         }
@@ -34,17 +38,6 @@ pub fn write_fd(fd: u32, data: &[u8]) -> i64 {
     if data.is_empty() {
         return 0;
     }
-    loop {
-        // MSG_NOSIGNAL: a closed peer is an EPIPE here, never a SIGPIPE.
-        let n = unsafe { libc::send(fd as i32, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) };
-        if n >= 0 {
-            return n as i64;
-        }
-        let err = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
-        match err {
-            libc::EINTR => continue,
-            libc::EAGAIN => return 0,
-            e => return -(e as i64),
-        }
-    }
+    // MSG_NOSIGNAL: a closed peer is an EPIPE here, never a SIGPIPE.
+    sent(|| unsafe { libc::send(fd as i32, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) })
 }

@@ -672,7 +672,7 @@ impl Turn {
     fn run_held(&mut self, b: &Batching, slot: u32, c: &mut Conn, arena: &Arena, used: &mut usize) -> Option<[u32; 6]> {
         use crate::batch::LOG_HEADER;
         let h = c.held.as_mut()?;
-        let len = h.len();
+        let len = h.command_len();
         let (propagating, slow_from) = (unsafe { *b.flags } & WORD_PROPAGATING != 0, unsafe { *b.flags.add(1) });
         // Room for the copy propagation needs (else JavaScript runs the command itself).
         if propagating && *used + len > arena.len {
