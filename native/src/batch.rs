@@ -125,7 +125,7 @@ pub unsafe fn register_log(ptr: *mut f64, len: usize) {
 /// None when the command must go to TypeScript: not a multibulk, a header
 /// that is not plain digits, too many arguments, a bulk over `max_bulk`, or
 /// bytes still to come.
-fn parse<'a>(input: &'a [u8], mut pos: usize, max_bulk: u64, args: &mut [&'a [u8]; ARGS_MAX]) -> Option<(usize, usize)> {
+fn parse<'a>(input: &'a [u8], pos: usize, max_bulk: u64, args: &mut [&'a [u8]; ARGS_MAX]) -> Option<(usize, usize)> {
     if input.get(pos) != Some(&b'*') {
         return None;
     }
@@ -133,8 +133,13 @@ fn parse<'a>(input: &'a [u8], mut pos: usize, max_bulk: u64, args: &mut [&'a [u8
     if count == 0 || count > ARGS_MAX as u64 {
         return None;
     }
-    pos = next;
-    for slot in args.iter_mut().take(count as usize) {
+    Some((count as usize, bulks(input, next, &mut args[..count as usize], max_bulk)?))
+}
+
+/// Parses complete bulks from `pos` into each of `args`: where they end.
+#[inline]
+fn bulks<'a>(input: &'a [u8], mut pos: usize, args: &mut [&'a [u8]], max_bulk: u64) -> Option<usize> {
+    for slot in args.iter_mut() {
         if input.get(pos) != Some(&b'$') {
             return None;
         }
@@ -151,7 +156,7 @@ fn parse<'a>(input: &'a [u8], mut pos: usize, max_bulk: u64, args: &mut [&'a [u8
         *slot = &input[next..end];
         pos = end + 2;
     }
-    Some((count as usize, pos))
+    Some(pos)
 }
 
 /// A header's number (plain digits, 1 to 9 of them, no leading zero but "0"
@@ -187,15 +192,32 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
     let cap = LOG_CAP.load(Ordering::Relaxed);
     assert!(!log_ptr.is_null(), "batch log not registered");
     let log = unsafe { std::slice::from_raw_parts_mut(log_ptr, LOG_HEADER + cap * LOG_FIELDS) };
-    run_logged(ks, db, input, from, buf, pos, limit, log, None)
+    run_logged(ks, db, input, from, buf, pos, limit, log, None, &mut Shared::off())
+}
+
+/// Big bulks a batch may leave where they are (Out::bulk_shared) instead of
+/// copying them into its replies: the read loop's batches, which send them
+/// right after (reads.rs). The last reply's, when it ends with one.
+pub struct Shared {
+    /// Bulks this long or more (0: never).
+    pub min: usize,
+    /// The big bulk the batch's replies end with (its bytes, its length; its CRLF follows).
+    pub tail: Option<(*const u8, usize)>,
+}
+
+impl Shared {
+    pub fn off() -> Shared {
+        Shared { min: 0, tail: None }
+    }
 }
 
 /// `run` with its own log: a header and as many entries as `log` holds (the
 /// read loop's batches log into one turn log, one such segment each), and
 /// the time-stamp counter's µs per stamp when the caller knows it (else the
-/// clock is read at the batch's start and end to measure it).
+/// clock is read at the batch's start and end to measure it). `shared`: big
+/// bulks the batch may leave where they are, the one its replies end with.
 #[allow(clippy::too_many_arguments)]
-pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u8], pos: usize, limit: usize, log: &mut [f64], usec_per_stamp: Option<f64>) -> usize {
+pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u8], pos: usize, limit: usize, log: &mut [f64], usec_per_stamp: Option<f64>, shared: &mut Shared) -> usize {
     let cap = (log.len() - LOG_HEADER) / LOG_FIELDS;
     let guard = TABLE.read().unwrap();
     let map = guard.as_ref().expect("batch table not registered");
@@ -217,16 +239,29 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
         if !e.arity_ok(argc) {
             break;
         }
+        // The last reply ended with a bulk left in place: copied in before anything can change it (or the batch ends here).
+        if let Some((p, n)) = shared.tail {
+            if outp + n + 2 > limit.min(buf.len()) {
+                break;
+            }
+            buf[outp..outp + n].copy_from_slice(unsafe { std::slice::from_raw_parts(p, n) });
+            buf[outp + n..outp + n + 2].copy_from_slice(b"\r\n");
+            outp += n + 2;
+            shared.tail = None;
+            log[LOG_OUT] = outp as f64;
+        }
         let res = match e.kind {
             KIND_SERVE_OR_BLOCK if ks.propagating() => break,
             KIND_COMMAND | KIND_SERVE_OR_BLOCK => {
                 let mut out = Out::new(buf, outp);
+                out.share_from(shared.min);
                 let dirty = ks.dirty();
                 // Would block: nothing written; TypeScript runs it (only KIND_SERVE_OR_BLOCK commands may).
                 if !run_one(ks, db, e, &args[..argc], &mut out) {
                     break;
                 }
-                let res = out.finish();
+                let (res, tail) = out.finish_shared();
+                shared.tail = tail;
                 let t1 = stamp();
                 log_entry(log, n, e, t1.wrapping_sub(t0), inp, end, outp);
                 log[LOG_HEADER + n * LOG_FIELDS + 5] = (ks.dirty() - dirty) as f64;
@@ -279,6 +314,100 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
         }
     }
     n
+}
+
+/// A command's last argument this long or more that has not all arrived may be
+/// held by the read loop (native/src/api/held.rs) in a buffer of its size,
+/// which the value the command makes then takes (Redis's PROTO_MBULK_BIG_ARG).
+pub const HELD_MIN: usize = 32 * 1024;
+/// Longer ones go the usual way, where CLIENT LIST and the query buffer limits
+/// see them grow (a command of a few hundred KB is held for a turn or two).
+pub const HELD_MAX: usize = 512 * 1024;
+
+/// The arguments of a multibulk command but its last, all complete, then the
+/// last one's header: the command's argument count, where that header ends
+/// and the last argument's length (the first `argc - 1` arguments go to `args`).
+fn split_head<'a>(input: &'a [u8], max_bulk: u64, args: &mut [&'a [u8]; ARGS_MAX]) -> Option<(usize, usize, usize)> {
+    if input.first() != Some(&b'*') {
+        return None;
+    }
+    let (count, pos) = header(input, 1)?;
+    if count < 2 || count > ARGS_MAX as u64 {
+        return None;
+    }
+    let pos = bulks(input, pos, &mut args[..count as usize - 1], max_bulk)?;
+    if input.get(pos) != Some(&b'$') {
+        return None;
+    }
+    let (len, head) = header(input, pos + 1)?;
+    if len > max_bulk {
+        return None;
+    }
+    Some((count as usize, head, len as usize))
+}
+
+/// When `input` starts with a command this path runs whose last argument is
+/// big (HELD_MIN to HELD_MAX bytes) and has not all arrived: the length of its
+/// head (its bytes up to that argument's data), the argument's length and the
+/// other arguments' (CLIENT LIST's argv-mem).
+pub fn held_head(input: &[u8]) -> Option<(usize, usize, usize)> {
+    let guard = TABLE.read().unwrap();
+    let map = guard.as_ref()?;
+    let max_bulk = crate::config::get().proto_max_bulk_len.max(0) as u64;
+    let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
+    let (argc, head, len) = split_head(input, max_bulk, &mut args)?;
+    if !(HELD_MIN..=HELD_MAX).contains(&len) || input.len() - head >= len + 2 {
+        return None;
+    }
+    let e = lookup(map, args[0])?;
+    (e.kind == KIND_COMMAND && e.arity_ok(argc)).then(|| (head, len, args[..argc - 1].iter().map(|a| a.len()).sum()))
+}
+
+/// Runs a command the read loop held: `head` (as held_head found it) and its
+/// last argument `big`, whole, its CRLF off and its allocation exactly its size,
+/// which a string value the command makes takes as it is (t_string::encode: no
+/// copy, as Redis makes its query buffer the argument). Replies into `buf` at
+/// `pos`, logs it as one entry whose bytes are at [at, at + its length) (where
+/// the caller copies them when JavaScript needs them). Returns whether it ran
+/// (the registration may have changed since held_head: then nothing ran) and
+/// the argument when the command did not keep it.
+#[allow(clippy::too_many_arguments)]
+pub fn run_held(ks: &mut Keyspace, db: usize, head: &[u8], big: Vec<u8>, buf: &mut [u8], pos: usize, log: &mut [f64], usec_per_stamp: Option<f64>, at: usize) -> (bool, Option<Vec<u8>>) {
+    let guard = TABLE.read().unwrap();
+    let map = guard.as_ref().expect("batch table not registered");
+    log[LOG_COUNT] = 0.0;
+    log[LOG_IN] = at as f64;
+    log[LOG_OUT] = pos as f64;
+    log[LOG_SPILLED] = 0.0;
+    log[LOG_AGAIN] = 0.0;
+    let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
+    let Some((argc, end, len)) = split_head(head, u64::MAX, &mut args) else { return (false, Some(big)) };
+    let Some(e) = lookup(map, args[0]).filter(|e| e.kind == KIND_COMMAND && e.arity_ok(argc) && end == head.len() && len == big.len()) else {
+        return (false, Some(big));
+    };
+    // The argument's bytes stay where they are: offered to the value, or handed back after.
+    args[argc - 1] = unsafe { std::slice::from_raw_parts(big.as_ptr(), big.len()) };
+    crate::t_string::donate(big);
+    let (clock0, t0) = (if usec_per_stamp.is_none() { Some(Instant::now()) } else { None }, stamp());
+    let mut out = Out::new(buf, pos);
+    let dirty = ks.dirty();
+    let ran = run_one(ks, db, e, &args[..argc], &mut out);
+    let res = if ran { out.finish() } else { pos as i64 };
+    let left = crate::t_string::withdraw();
+    if !ran {
+        return (false, left);
+    }
+    let stamps = stamp().wrapping_sub(t0);
+    let rate = usec_per_stamp.unwrap_or_else(|| clock0.map_or(0.0, |c| c.elapsed().as_nanos() as f64 / 1000.0 / stamps.max(1) as f64));
+    log_entry(log, 0, e, stamps, at, at + head.len() + len + 2, pos);
+    log[LOG_HEADER + 1] = stamps as f64 * rate;
+    log[LOG_HEADER + 5] = (ks.dirty() - dirty) as f64;
+    let spilled = res == code::NOSPACE;
+    log[LOG_COUNT] = 1.0;
+    log[LOG_IN] = (at + head.len() + len + 2) as f64;
+    log[LOG_OUT] = if spilled { pos as f64 } else { res as f64 };
+    log[LOG_SPILLED] = if spilled { 1.0 } else { 0.0 };
+    (true, left)
 }
 
 /// Runs engine command `e` and writes its status code's answer; false when it would block.
@@ -431,6 +560,16 @@ pub(crate) fn stamp() -> u64 {
 mod tests {
     use super::*;
 
+    fn cmd_bytes(parts: &[&[u8]]) -> Vec<u8> {
+        let mut v = format!("*{}\r\n", parts.len()).into_bytes();
+        for p in parts {
+            v.extend_from_slice(format!("${}\r\n", p.len()).as_bytes());
+            v.extend_from_slice(p);
+            v.extend_from_slice(b"\r\n");
+        }
+        v
+    }
+
     fn cmd(parts: &[&str]) -> Vec<u8> {
         let mut v = format!("*{}\r\n", parts.len()).into_bytes();
         for p in parts {
@@ -491,6 +630,61 @@ mod tests {
         assert_eq!(&input[stop..stop + 4], b"*1\r\n");
         assert_eq!(logbuf[LOG_HEADER + LOG_FIELDS], 1.0); // the second entry is llen
         assert_eq!(logbuf[LOG_HEADER + LOG_FIELDS + 4], 4.0); // its reply starts after ":2\r\n"
+    }
+
+    #[test]
+    fn holds_only_a_registered_command_whose_big_last_argument_is_coming() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        setup(4, &[("set", 3, KIND_COMMAND), ("rpush", -3, KIND_COMMAND)]);
+        let v = vec![b'x'; HELD_MIN];
+        let full = cmd_bytes(&[b"SET", b"key", &v]);
+        let head = full.len() - v.len() - 2;
+        assert_eq!(held_head(&full[..head + 100]), Some((head, v.len(), 6)));
+        assert_eq!(held_head(&full[..head]), Some((head, v.len(), 6)), "its header alone");
+        assert_eq!(held_head(&full[..head - 1]), None, "its header not all there");
+        assert_eq!(held_head(&full), None, "all there: the batch runs it");
+        assert_eq!(held_head(&full[..full.len() - 1]), Some((head, v.len(), 6)), "all but the CRLF's last byte");
+        let small = cmd_bytes(&[b"SET", b"key", &v[..HELD_MIN - 1]]);
+        assert_eq!(held_head(&small[..small.len() - 100]), None, "too small to hold");
+        let other = cmd_bytes(&[b"GETSET", b"key", &v]);
+        assert_eq!(held_head(&other[..100]), None, "not registered");
+        let arity = cmd_bytes(&[b"SET", b"key", b"x", &v]);
+        assert_eq!(held_head(&arity[..100]), None, "a wrong arity");
+        let push = cmd_bytes(&[b"rpush", b"l", b"a", &v]);
+        assert!(held_head(&push[..100]).is_some(), "any registered command, any case");
+    }
+
+    #[test]
+    fn a_held_argument_becomes_the_value_without_a_copy() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let logbuf = vec![0f64; LOG_HEADER + LOG_FIELDS];
+        setup(4, &[("set", 3, KIND_COMMAND), ("rpush", -3, KIND_COMMAND)]);
+        let mut ks = Keyspace::new(1);
+        let v = vec![b'y'; 40_000];
+        let full = cmd_bytes(&[b"SET", b"key", &v]);
+        let head = &full[..full.len() - v.len() - 2];
+        let mut arg = v.clone();
+        arg.shrink_to_fit();
+        let at = arg.as_ptr();
+        let mut log = logbuf.clone();
+        let mut out = vec![0u8; 64];
+        let (ran, left) = run_held(&mut ks, 0, head, arg, &mut out, 0, &mut log, None, 1000);
+        assert!(ran && left.is_none(), "SET kept it");
+        assert_eq!(&out[..log[LOG_OUT] as usize], b"+OK\r\n");
+        assert_eq!((log[LOG_COUNT], log[LOG_HEADER + 2], log[LOG_HEADER + 3]), (1.0, 1000.0, 1000.0 + full.len() as f64));
+        let e = ks.lookup_read(0, b"key").unwrap();
+        let crate::object::Value::Str(s) = &e.value else { panic!("not a string") };
+        assert_eq!(s.as_slice().as_ptr(), at, "the value is the argument's own buffer");
+        assert_eq!(s.as_slice(), &v[..]);
+        // A command that copies what it keeps hands the argument back.
+        let push = cmd_bytes(&[b"RPUSH", b"l", &v]);
+        let mut arg = v.clone();
+        arg.shrink_to_fit();
+        let (ran, left) = run_held(&mut ks, 0, &push[..push.len() - v.len() - 2], arg, &mut out, 0, &mut log, None, 0);
+        assert!(ran);
+        assert_eq!(left.as_deref(), Some(&v[..]));
+        assert_eq!(&out[..log[LOG_OUT] as usize], b":1\r\n");
+        assert!(crate::t_string::withdraw().is_none(), "nothing left donated");
     }
 
     #[test]

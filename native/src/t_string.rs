@@ -20,8 +20,45 @@ pub fn encode(bytes: &[u8]) -> Value {
         if let Some(v) = parse_i64(bytes) {
             return Value::Int(v);
         }
+    } else if bytes.len() >= DONATED_MIN {
+        if let Some(v) = take_donated(bytes) {
+            return Value::Str(SBytes::Heap(v.into_boxed_slice()));
+        }
     }
     Value::Str(SBytes::new(bytes))
+}
+
+/// Arguments shorter than this are never donated (the read loop holds big ones only).
+const DONATED_MIN: usize = 1024;
+
+thread_local! {
+    /// A command's argument whose allocation the value made from it may take
+    /// as it is (the read loop's held big argument, batch::run_held).
+    static DONATED: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Offers `arg` (its length its capacity) to the next `encode` of exactly these bytes.
+pub fn donate(arg: Vec<u8>) {
+    debug_assert_eq!(arg.len(), arg.capacity());
+    DONATED.with(|d| *d.borrow_mut() = Some(arg));
+}
+
+/// Takes back the donated argument if no value took it.
+pub fn withdraw() -> Option<Vec<u8>> {
+    DONATED.with(|d| d.borrow_mut().take())
+}
+
+/// The donated argument when `bytes` are it (the same memory, the same length).
+fn take_donated(bytes: &[u8]) -> Option<Vec<u8>> {
+    DONATED.with(|d| {
+        let mut d = d.borrow_mut();
+        let same = d.as_ref().is_some_and(|v| v.as_ptr() == bytes.as_ptr() && v.len() == bytes.len() && v.capacity() == v.len());
+        if same {
+            d.take()
+        } else {
+            None
+        }
+    })
 }
 
 /// Calls `f` with the bytes of a string value (callers check `is_string` first).
@@ -179,8 +216,13 @@ pub fn get(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
     match ks.lookup_read(db, key) {
         None => code::NIL,
         Some(e) if !is_string(&e.value) => out.error(err::WRONGTYPE),
+        // GET changes nothing: a big value's bytes may be sent from where they are (Out::bulk_shared).
         Some(e) => {
-            reply_value(out, &e.value);
+            match &e.value {
+                Value::Str(s) => out.bulk_shared(s.as_slice()),
+                Value::Raw(r) => out.bulk_shared(r),
+                v => reply_value(out, v),
+            }
             0
         }
     }

@@ -30,3 +30,11 @@ export function readsRemove(fd: number, slot: number): void {
 export function readsTarget(fd: number, slot: number, target: Buffer): void {
   native.readsTarget(fd, slot, target);
 }
+/** The command the read loop held for socket `fd` (client `slot`), whole, for the usual way to run (reads.rs reads_take_held); null: none. */
+export function readsTakeHeld(fd: number, slot: number): Buffer | null {
+  return native.readsTakeHeld(fd, slot) ?? null;
+}
+/** Whether the read loop holds part of a command of socket `fd` (client `slot`). */
+export function readsHolding(fd: number, slot: number): boolean {
+  return native.readsHolding(fd, slot);
+}

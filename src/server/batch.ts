@@ -30,6 +30,10 @@ export class BatchPath {
   commands = 0;
   /** Of those, the ones the addon's read loop ran (native-reads.ts). */
   loopCommands = 0;
+  /** Of those, commands whose big last argument the loop held and made the value (native/src/api/held.rs). */
+  heldCommands = 0;
+  /** Held commands the loop could not run when whole, run the usual way. */
+  heldTaken = 0;
   /** The server's introspection state (slowlog threshold), looked up once (a WeakMap lookup per batch otherwise). */
   private intro: ReturnType<typeof introspection> | null = null;
   /** The registered commands, by their index in the engine's batch table; null until first used. */
@@ -149,7 +153,8 @@ export class BatchPath {
         countError(s, r, replyAt);
       }
       if (observed) {
-        const argv = argvFrom >= 0 && usec >= argvFrom ? argvOf(input, log[at + 2], log[at + 3]) : NO_ARGV;
+        // A command the read loop held has no bytes here unless its entry is slow enough (reads.rs run_held).
+        const argv = argvFrom >= 0 && usec >= argvFrom && log[at + 3] > log[at + 2] ? argvOf(input, log[at + 2], log[at + 3]) : NO_ARGV;
         s.afterCommand(client, spec, argv, usec);
       }
     }

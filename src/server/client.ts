@@ -113,6 +113,14 @@ export class Client {
   /** The query buffer's size and recent peak as Redis would keep them (src/server/query-buffer.ts). */
   qbAlloc = 0;
   qbPeak = 0;
+  /**
+   * A command the read loop holds while its big last argument comes
+   * (native/src/api/held.rs): the argument's bytes come so far, its length
+   * (-1: none held) and the other arguments' length, for CLIENT LIST.
+   */
+  heldQbuf = 0;
+  heldBulk = -1;
+  heldArgv = 0;
   /** The static reply buffer's size and recent peak as Redis would keep them (src/server/reply-buffer.ts). */
   rbSize = REPLY_CHUNK_BYTES;
   rbPeak = 0;
@@ -196,9 +204,9 @@ export class Client {
    * output not yet written, MULTI's queue, the reply buffer and the client itself.
    */
   totalMemory(): number {
-    const qbuf = this.parser.queryLen;
+    const qbuf = this.parser.queryLen + this.heldQbuf;
     const out = this.socket.writableLength + this.pendingBytes;
-    return (this.qbAlloc > qbuf ? this.qbAlloc : qbuf) + this.parser.argvBytes + out + this.multiMemory() + this.rbSize + CLIENT_STRUCT_SIZE;
+    return (this.qbAlloc > qbuf ? this.qbAlloc : qbuf) + this.parser.argvBytes + this.heldArgv + out + this.multiMemory() + this.rbSize + CLIENT_STRUCT_SIZE;
   }
 
   /** CLIENT LIST's multi-mem: the commands queued in MULTI (their arguments and a slot each, as Redis's multiStateMemOverhead). */
@@ -214,9 +222,9 @@ export class Client {
   }
 
   info(now: number, current: boolean, argv: Buffer[] | null = null, featuresMem = 0): string {
-    const qbuf = current ? this.parser.received : this.parser.queryLen;
+    const qbuf = current ? this.parser.received : this.parser.queryLen + this.heldQbuf;
     const qbufFree = this.qbAlloc > qbuf ? this.qbAlloc - qbuf : 0;
-    let argvMem = current ? 0 : this.parser.argvBytes;
+    let argvMem = current ? 0 : this.parser.argvBytes + this.heldArgv;
     if (current && argv) for (const a of argv) argvMem += a.length;
     const omem = this.socket.writableLength + this.pendingBytes;
     const rbs = this.rbSize;

@@ -20,27 +20,56 @@ const EV_DATA = 0;
 const EV_END = 1;
 const EV_TARGET = 3;
 const EV_BATCH = 4;
+const EV_HELD = 5;
+const EV_HELD_TAKE = 6;
 
 /**
  * The batch path in the addon's read loop (reads.rs `reads_batching`): per
  * slot, whether TypeScript lets the loop run the client's reads (eligible, db,
- * RESP, NO-TOUCH), after one word for the whole process. Kept current when
- * they change (NativeReads.mark / serverAllows), never asked per read.
+ * RESP, NO-TOUCH), after two words for the whole process (WORD_* bits, the
+ * slow log's threshold). Kept current when they change (NativeReads.mark /
+ * serverAllows / serverNeeds), never asked per read.
  */
-const FLAG_HEADER = 1;
+const FLAG_HEADER = 2;
+/** The word's bits (reads.rs WORD_*): batches may run; commands propagate; big arguments may be held (held.rs). */
+const WORD_BATCH = 1;
+const WORD_PROPAGATING = 2;
+const WORD_HOLD = 4;
 const FLAG_FIELDS = 4;
 const MAX_BATCH_SLOTS = 16 * 1024;
 const FLAGS = new Int32Array(FLAG_HEADER + MAX_BATCH_SLOTS * FLAG_FIELDS);
-/** The loop's replies for a turn (the addon sends them; the log points into it). */
-const TURN_REPLY = new Reply(1024 * 1024);
+/**
+ * The loop's replies for a turn (the addon sends them; the log points into it).
+ * A batch stops the turn's batching once less than 64 KB is left: at 1 MB, 50
+ * clients' GETs of 100 KB ran 1 in 3 in the loop, the rest went through
+ * JavaScript; at 8 MB all of them. Pages are touched only as big replies fill it.
+ */
+const TURN_REPLY = new Reply(8 * 1024 * 1024);
 /** The turn's batch logs, one segment (batch.rs header and entries) per batch. */
 const TURN_LOG = new Float64Array(5 + 16 * 1024 * 6);
 /** EV_BATCH bits (reads.rs EVB_*). */
 export const EVB_SPILLED = 1;
 export const EVB_RECORDS = 2;
 export const EVB_PANICKED = 4;
-/** Owners (servers) whose state refuses the loop's batches now: the process's word is 1 only with none. */
+export const EVB_HELD = 8;
+/** Owners (servers) whose state refuses the loop's batches now: the process's word has WORD_BATCH only with none. */
 let refusing = 0;
+/** Every owner, for what the word says of them all (serverNeeds). */
+const owners = new Set<NativeReads>();
+
+/** The process's word and slow log threshold from every owner's state. */
+function setWord(): void {
+  let word = refusing === 0 ? WORD_BATCH : 0;
+  let hold = true;
+  let slowFrom = -1;
+  for (const o of owners) {
+    if (o.propagating) word |= WORD_PROPAGATING;
+    if (!o.hold) hold = false;
+    if (o.slowFrom >= 0 && (slowFrom < 0 || o.slowFrom < slowFrom)) slowFrom = o.slowFrom;
+  }
+  FLAGS[0] = hold ? word | WORD_HOLD : word;
+  FLAGS[1] = slowFrom;
+}
 
 /** One read the loop's batch path ran, or began: what the owner accounts for. */
 export interface LoopBatch {
@@ -68,6 +97,10 @@ export interface ReadOwner {
   onBatch(client: Client, b: LoopBatch): void;
   /** The rest of a read the loop's batch path began (after every batch of the turn was accounted for). */
   onBatchRest(client: Client, rest: Buffer, nread: number): void;
+  /** `nread` bytes of a command the loop holds (reads.rs, held.rs) came: the read's accounting; its big argument has `have` of its `bulk` bytes (and CRLF), the other arguments `argv` bytes. */
+  onHeld(client: Client, nread: number, have: number, bulk: number, argv: number): void;
+  /** A command the loop held, whole, which it could not run: its bytes (the client's own), `nread` of them read this turn. */
+  onHeldTake(client: Client, command: Buffer, nread: number): void;
   /** A read's bytes, a view valid only during the call. */
   onData(client: Client, chunk: Buffer, transient: boolean): void;
   /** The peer closed its side (read returned 0). */
@@ -137,6 +170,11 @@ function onTurn(count: number): void {
       targets[slot] = null;
       owner.onData(client, into.subarray(0, ev[at + 3]), true);
       aim(client, slot);
+    } else if (kind === EV_HELD) owner.onHeld(client, ev[at + 3], ev[at + 2], ev[at + 4], ev[at + 5]);
+    else if (kind === EV_HELD_TAKE) {
+      const command = engine.io.readsTakeHeld(client.fd, slot);
+      if (command !== null) owner.onHeldTake(client, command, ev[at + 3]);
+      aim(client, slot);
     } else if (kind === EV_END) owner.onEnd(client);
     else owner.onReadError(client);
   }
@@ -160,7 +198,9 @@ function aim(client: Client, slot: number): void {
 }
 
 export class NativeReads {
-  constructor(private readonly owner: ReadOwner) {}
+  constructor(private readonly owner: ReadOwner) {
+    owners.add(this);
+  }
 
   /** Takes over reading `client`'s socket; false when it cannot (Node keeps reading it). */
   adopt(client: Client): boolean {
@@ -169,7 +209,7 @@ export class NativeReads {
     if (!started) {
       engine.io.readsStart(ARENA, Buffer.from(EVENTS.buffer), onTurn);
       engine.io.readsBatching(Buffer.from(FLAGS.buffer), TURN_REPLY.buf, Buffer.from(TURN_LOG.buffer));
-      FLAGS[0] = refusing === 0 ? 1 : 0;
+      setWord();
       started = true;
     }
     const slot = free.pop() ?? slots.length;
@@ -212,7 +252,30 @@ export class NativeReads {
     if (on === this.allows) return;
     this.allows = on;
     refusing += on ? -1 : 1;
-    FLAGS[0] = refusing === 0 ? 1 : 0;
+    setWord();
+  }
+
+  /** What the owner needs of commands the loop holds (held.rs): their bytes for propagation, for slow log entries from `slowFrom` µs (-1: none); `hold`: holding allowed. */
+  propagating = false;
+  hold = true;
+  slowFrom = -1;
+  serverNeeds(propagating: boolean, hold: boolean, slowFrom: number): void {
+    if (propagating === this.propagating && hold === this.hold && slowFrom === this.slowFrom) return;
+    this.propagating = propagating;
+    this.hold = hold;
+    this.slowFrom = slowFrom;
+    setWord();
+  }
+
+  /** The owner is gone (a closed server): its needs no longer count. */
+  retire(): void {
+    owners.delete(this);
+    setWord();
+  }
+
+  /** Whether part of a command of `client` is held by the loop: its socket's later bytes must not be read elsewhere. */
+  holding(client: Client): boolean {
+    return client.readSlot >= 0 && engine.io.readsHolding(client.fd, client.readSlot);
   }
 
   /** Lets the loop run `client`'s reads (its db, RESP and NO-TOUCH with it), or stops it. */

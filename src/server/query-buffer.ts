@@ -97,10 +97,25 @@ export function queryBufferRead(c: Client, nread: number, lenBefore: number, bul
   c.qbPeak = peak;
 }
 
+/**
+ * The read loop holds a command of `c` whose big last argument (`bulk` bytes,
+ * `have` of them come) is read into its own buffer (native/src/api/held.rs):
+ * as Redis, room for all of it from its header on; `argv` the other arguments'
+ * length. `bulk` -1: nothing held any more.
+ */
+export function queryBufferHeld(c: Client, have: number, bulk: number, argv: number): void {
+  c.heldQbuf = have;
+  c.heldBulk = bulk;
+  c.heldArgv = argv;
+  if (bulk < 0) return;
+  if (c.qbAlloc < bulk + 2) c.qbAlloc = bulk + 2;
+  if (c.qbPeak < bulk + 2) c.qbPeak = bulk + 2;
+}
+
 /** Redis's clientsCronResizeQueryBuffer, once per cron tick per client. */
 export function queryBufferCron(c: Client, nowMs: number): void {
-  const len = c.parser.queryLen;
-  const bulk = c.parser.bulkInProgress;
+  const len = c.parser.queryLen + c.heldQbuf;
+  const bulk = c.heldBulk >= 0 ? c.heldBulk : c.parser.bulkInProgress;
   const alloc = c.qbAlloc;
   if (alloc - len > 4 * 1024) {
     const idle = Math.floor(nowMs / 1000) - Math.floor(c.lastInteraction / 1000);

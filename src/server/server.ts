@@ -6,7 +6,7 @@ import { Acl } from "../acl/acl.js";
 import { CMD_NO_AUTH, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { effectiveSpec } from "../scripting/command-flags.js";
 import { buildCommandTable } from "../commands/index.js";
-import { installIntrospection } from "../commands/introspection.js";
+import { installIntrospection, introspection } from "../commands/introspection.js";
 import { addLatencySample } from "../commands/latency.js";
 import { Config } from "../config/config.js";
 import * as engine from "../engine/index.js";
@@ -29,9 +29,9 @@ import { refuseIfProtected } from "./protected-mode.js";
 import { readsDirect, setReader } from "./direct-read.js";
 import { REPLY_BUFFER_BYTES, countedReplyBytes } from "./reply-accounting.js";
 import { noteReplies, replyBufferCron } from "./reply-buffer.js";
-import { BIG_ARG, queryBufferBeforeRun, queryBufferCron, queryBufferRead } from "./query-buffer.js";
+import { BIG_ARG, queryBufferBeforeRun, queryBufferCron, queryBufferHeld, queryBufferRead } from "./query-buffer.js";
 import { sendTo } from "./socket-write.js";
-import { EVB_PANICKED, EVB_RECORDS, EVB_SPILLED, NativeReads, type LoopBatch } from "./native-reads.js";
+import { EVB_HELD, EVB_PANICKED, EVB_RECORDS, EVB_SPILLED, NativeReads, type LoopBatch } from "./native-reads.js";
 import { aclRules } from "../acl/user.js";
 import { land } from "../engine/land.js";
 import { Code } from "../engine/codes.js";
@@ -314,10 +314,26 @@ export class Server {
       : new NativeReads({
           onBatch: (client, b) => this.onLoopBatch(client, b),
           onBatchRest: (client, rest, nread) => this.onData(client, rest, true, true, nread),
+          onHeld: (client, nread, have, bulk, argv) => this.onHeldRead(client, nread, have, bulk, argv),
+          // Its earlier reads were counted as they came (onHeld).
+          onHeldTake: (client, command, nread) => {
+            queryBufferHeld(client, 0, -1, 0);
+            this.batchPath.heldTaken++;
+            this.stats.netInputBytes -= command.length - nread;
+            this.onData(client, command, false, true, nread);
+          },
           onData: (client, chunk, transient) => this.onData(client, chunk, transient),
           onEnd: (client) => this.onPeerEnd(client),
           onReadError: (client) => this.closeClient(client),
         });
+
+  /** Bytes of a command the read loop holds (its big last argument, native/src/api/held.rs) came. */
+  private onHeldRead(client: Client, nread: number, have: number, bulk: number, argv: number): void {
+    if (client.closed) return;
+    this.stats.netInputBytes += nread;
+    client.lastInteraction = Date.now();
+    queryBufferHeld(client, have, bulk, argv);
+  }
 
   /** The peer closed its side: as Node does without allowHalfOpen, what is queued still goes out, then the socket closes. */
   private onPeerEnd(client: Client): void {
@@ -377,6 +393,8 @@ export class Server {
   readArrivedInput(except: Client): void {
     for (const c of [...this.clients.values()]) {
       if (c === except || c.closed || c.closeAfterReply || c.fd < 0 || !readsDirect(c.socket)) continue;
+      // The loop holds the start of a command of it (a big argument coming): what follows is the loop's to read.
+      if (this.nativeReads?.holding(c)) continue;
       const target = c.parser.readTarget() ?? READ_AHEAD;
       let n = 0;
       try {
@@ -400,6 +418,9 @@ export class Server {
    */
   private onLoopBatch(client: Client, b: LoopBatch): void {
     if (client.closed) return;
+    // A command the loop held ran (or nothing was held).
+    if (client.heldBulk >= 0) queryBufferHeld(client, 0, -1, 0);
+    if ((b.bits & EVB_HELD) !== 0) this.batchPath.heldCommands++;
     this.stats.netInputBytes += b.consumed;
     client.lastInteraction = b.now;
     if ((b.bits & EVB_PANICKED) !== 0) this.log.warning("Batch of commands failed: a native panic in the read loop");
@@ -483,9 +504,12 @@ export class Server {
     }
     const on = this.batchPath.loopAllows();
     nr.serverAllows(on);
+    nr.serverNeeds(this.writePath.propagating(), this.eviction.clientsLimit === 0, (this.intro ??= introspection(this)).slowerThan);
     return on;
   }
   private aclSeen = -1;
+  /** The introspection state (the slow log's threshold), looked up once. */
+  private intro: ReturnType<typeof introspection> | null = null;
 
   /** Runs every complete command buffered for `client`, then sends the replies in one write. */
   private processInput(client: Client): void {
@@ -1075,6 +1099,7 @@ export class Server {
       for (const c of [...this.clients.values()]) this.closeClient(c);
       // Its state no longer holds back the read loop (other servers of the process).
       this.nativeReads?.serverAllows(true);
+      this.nativeReads?.retire();
     })();
     return this.closing;
   }

@@ -3,16 +3,22 @@
 //! WriteWrap object and a completion tick per write). TypeScript calls it only
 //! when Node holds nothing queued for the socket, so bytes stay in order.
 
-/// Sends `data` on socket `fd` without blocking: the number of bytes sent (all
-/// of them, some, or 0 when the socket's buffer is full), or -errno on an error
-/// (the caller then leaves the socket to Node, which reports the error as usual).
-pub fn write_fd(fd: u32, data: &[u8]) -> i64 {
-    if data.is_empty() {
+/// `write_fd` of several parts in one call (sendmsg with their iovecs): bytes sent, 0 when the socket is full, -errno.
+pub fn write_fd_parts(fd: u32, parts: &[&[u8]]) -> i64 {
+    let iov: Vec<libc::iovec> = parts.iter().filter(|p| !p.is_empty()).map(|p| libc::iovec { iov_base: p.as_ptr() as *mut libc::c_void, iov_len: p.len() }).collect();
+    if iov.is_empty() {
         return 0;
     }
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov.as_ptr() as *mut libc::iovec;
+    msg.msg_iovlen = iov.len() as _;
+    sent(|| unsafe { libc::sendmsg(fd as i32, &msg, libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) })
+}
+
+/// What a send that does not block gave: bytes sent, 0 when the socket is full, -errno (an interrupted one is tried again).
+fn sent(mut send: impl FnMut() -> isize) -> i64 {
     loop {
-        // MSG_NOSIGNAL: a closed peer is an EPIPE here, never a SIGPIPE.
-        let n = unsafe { libc::send(fd as i32, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) };
+        let n = send();
         if n >= 0 {
             return n as i64;
         }
@@ -23,4 +29,15 @@ pub fn write_fd(fd: u32, data: &[u8]) -> i64 {
             e => return -(e as i64),
         }
     }
+}
+
+/// Sends `data` on socket `fd` without blocking: the number of bytes sent (all
+/// of them, some, or 0 when the socket's buffer is full), or -errno on an error
+/// (the caller then leaves the socket to Node, which reports the error as usual).
+pub fn write_fd(fd: u32, data: &[u8]) -> i64 {
+    if data.is_empty() {
+        return 0;
+    }
+    // MSG_NOSIGNAL: a closed peer is an EPIPE here, never a SIGPIPE.
+    sent(|| unsafe { libc::send(fd as i32, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) })
 }

@@ -10,6 +10,7 @@ pub mod aof;
 pub mod commands;
 pub mod debug;
 pub mod evict;
+pub mod held;
 pub mod io;
 pub mod reads;
 pub mod keys;

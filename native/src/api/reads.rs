@@ -22,6 +22,7 @@ use napi::sys;
 use napi_derive::napi;
 use std::cell::RefCell;
 use std::os::raw::{c_int, c_void};
+use super::held::Held;
 
 extern "C" {
     fn uv_poll_init(lp: *mut c_void, handle: *mut c_void, fd: c_int) -> c_int;
@@ -53,6 +54,13 @@ pub const EV_ERROR: u32 = 2;
 pub const EV_TARGET: u32 = 3;
 /// A read the batch path ran (some of) here: its fields are EV_BATCH_*.
 pub const EV_BATCH: u32 = 4;
+/// Bytes read into the client's held command (held.rs), still coming: the
+/// length; then what CLIENT LIST shows of it: the argument's bytes come so
+/// far (offset field), its length and the other arguments' (fields 4, 5).
+pub const EV_HELD: u32 = 5;
+/// The client's held command is whole but the loop may not run it now:
+/// JavaScript takes it (reads_take_held) and runs it. The length: bytes read.
+pub const EV_HELD_TAKE: u32 = 6;
 /// Fields per event: slot, kind, arena offset (or errno), length; an
 /// EV_BATCH also: input consumed, its log segment's start (in f64s), its
 /// replies [start, end) in the reply arena, bytes of them sent, EVB_* bits.
@@ -63,11 +71,24 @@ pub const EV_FIELDS: usize = 10;
 pub const EVB_SPILLED: u32 = 1;
 pub const EVB_RECORDS: u32 = 2;
 pub const EVB_PANICKED: u32 = 4;
+/// The batch is a held command (held.rs) that ran whole.
+pub const EVB_HELD: u32 = 8;
 
-/// The flag block: the server's word (1: the batch path may run in the loop
-/// this turn), then per slot: eligible (1), db, RESP version, NO-TOUCH.
-pub const FLAG_HEADER: usize = 1;
+/// The flag block: the server's word (WORD_* bits), the slow log's threshold
+/// (µs, -1: none; a held command's bytes are kept for an entry that slow),
+/// then per slot: eligible (1), db, RESP version, NO-TOUCH.
+pub const FLAG_HEADER: usize = 2;
+/// The batch path may run in the loop this turn.
+pub const WORD_BATCH: i32 = 1;
+/// Commands propagate (replicas, a backlog): a held command's bytes are kept for it.
+pub const WORD_PROPAGATING: i32 = 2;
+/// Big arguments may be held (nothing weighs client memory: maxmemory-clients is off).
+pub const WORD_HOLD: i32 = 4;
 pub const FLAG_FIELDS: usize = 4;
+/// A reply's bulk this long or more (a GET of a big value) is sent from the
+/// value itself with the batch's other replies, not copied into the reply
+/// arena first (batch::Shared): the kernel's copy is the only one.
+const SHARED_MIN: usize = 16 * 1024;
 /// Batching in the loop stops for the turn when less than this is left of the
 /// reply arena (bytes) or of the turn log (f64s).
 const OUT_ROOM_MIN: usize = 64 * 1024;
@@ -104,6 +125,8 @@ struct Conn {
     /// and said so once; the poll was started again so the socket is read
     /// until its end or error shows, and a read finding nothing now is that error.
     failed: bool,
+    /// A command whose big last argument is coming straight into its own buffer (held.rs).
+    held: Option<Box<Held>>,
 }
 
 struct Reader {
@@ -256,7 +279,7 @@ pub fn reads_add(fd: u32, slot: u32) -> bool {
         if r.conns.len() <= i {
             r.conns.resize_with(i + 1, || None);
         }
-        r.conns[i] = Some(Conn { fd: fd as c_int, dup, poll, queued: false, paused: false, stopped: false, target: (std::ptr::null_mut(), 0), read_len: READ_LEN, failed: false });
+        r.conns[i] = Some(Conn { fd: fd as c_int, dup, poll, queued: false, paused: false, stopped: false, target: (std::ptr::null_mut(), 0), read_len: READ_LEN, failed: false, held: None });
         true
     })
 }
@@ -286,6 +309,27 @@ pub fn reads_target(fd: u32, slot: u32, mut target: BufferSlice) {
             c.target = if target.is_empty() { (std::ptr::null_mut(), 0) } else { (target.as_mut_ptr(), target.len()) };
         }
     })
+}
+
+/// The command held for socket `fd` (client `slot`), whole, taken by
+/// JavaScript to run it the usual way (after an EV_HELD_TAKE); None when
+/// there is none.
+#[napi(catch_unwind)]
+pub fn reads_take_held(fd: u32, slot: u32) -> Option<Buffer> {
+    READER.with(|r| {
+        let mut r = r.borrow_mut();
+        let c = r.as_mut().and_then(|r| conn_of(r, fd, slot))?;
+        if !c.held.as_ref().is_some_and(|h| h.whole()) {
+            return None;
+        }
+        c.held.take().map(|h| Buffer::from(h.into_bytes()))
+    })
+}
+
+/// Whether part of a command of socket `fd` (client `slot`) is held by the loop (held.rs): none of its later bytes may be read elsewhere.
+#[napi(catch_unwind)]
+pub fn reads_holding(fd: u32, slot: u32) -> bool {
+    READER.with(|r| r.borrow_mut().as_mut().and_then(|r| conn_of(r, fd, slot)).is_some_and(|c| c.held.is_some()))
 }
 
 /// Stops or restarts reading socket `fd` of client `slot` (a client whose output backs up, then drains).
@@ -392,13 +436,27 @@ fn fill(r: &mut Reader) -> usize {
         }
         let fd = c.dup;
         let target = std::mem::replace(&mut c.target, (std::ptr::null_mut(), 0));
-        // A full arena or event block: this socket and the rest come back next turn.
-        if count == r.max_events || (target.0.is_null() && used + READ_LEN > r.arena_len) {
+        let holding = c.held.is_some();
+        // A full arena or event block (a read may make two events): this socket and the rest come back next turn.
+        if count + 2 > r.max_events || (target.0.is_null() && !holding && used + READ_LEN > r.arena_len) {
             c.target = target;
             full = true;
             continue;
         }
-        let got = if target.0.is_null() {
+        let mut ev = |e: [u32; EV_FIELDS]| {
+            unsafe { std::ptr::copy_nonoverlapping(e.as_ptr(), r.events.add(count * EV_FIELDS), EV_FIELDS) };
+            count += 1;
+        };
+        let arena = Arena { ptr: r.arena, len: r.arena_len };
+        let got = if holding {
+            let h = c.held.as_mut().unwrap();
+            // Whole already: JavaScript has not taken it yet (it was told so); nothing more is read before it.
+            if h.whole() {
+                ev([slot, EV_HELD_TAKE, 0, 0, 0, 0, 0, 0, 0, 0]);
+                continue;
+            }
+            h.read(fd)
+        } else if target.0.is_null() {
             // Greedy only where the loop runs the batch: elsewhere JavaScript would copy the whole read out of the arena.
             let greedy = c.read_len > READ_LEN && matches!((turn.as_ref(), r.batching.as_ref()), (Some(t), Some(b)) if t.runs(b, slot));
             let len = if greedy { c.read_len } else { READ_LEN }.min(r.arena_len - used);
@@ -410,7 +468,10 @@ fn fill(r: &mut Reader) -> usize {
             // Nothing read: the target stays for the next read.
             c.target = target;
         }
-        let (kind, a, b) = if got > 0 && !target.0.is_null() {
+        let (kind, a, b) = if got > 0 && holding {
+            ev(held_event(&mut turn, r.batching.as_ref(), slot, c, &arena, &mut used, got as u32));
+            continue;
+        } else if got > 0 && !target.0.is_null() {
             // The rest of a big argument: the client's next reads take about its size at once (the head read 16 KB of it).
             let big = target.1 + READ_LEN + GREEDY_SLACK;
             c.read_len = if big <= GREEDY_MAX { c.read_len.max(big) } else { READ_LEN };
@@ -425,18 +486,36 @@ fn fill(r: &mut Reader) -> usize {
             if let (Some(t), Some(b)) = (turn.as_mut(), r.batching.as_ref()) {
                 // The arena up to the end of this read: the log's offsets are the arena's (JavaScript needs no view per read).
                 let input = unsafe { std::slice::from_raw_parts(r.arena, at + got as usize) };
-                if let Some(fields) = t.batch(b, slot, c.fd, input, at) {
-                    unsafe {
-                        let e = r.events.add(count * EV_FIELDS);
-                        *e = slot;
-                        *e.add(1) = EV_BATCH;
-                        *e.add(2) = at as u32;
-                        *e.add(3) = got as u32;
-                        for (i, f) in fields.iter().enumerate() {
-                            *e.add(4 + i) = *f;
-                        }
+                let fields = t.batch(b, slot, c.fd, input, at);
+                // What the batch left may be a big argument's head: held, read on into its own buffer.
+                let consumed = fields.map_or(0, |f| f[0] as usize);
+                let all_sent = fields.is_none_or(|f| f[5] == 0 && f[4] == f[3] - f[2]);
+                let held = if consumed < got as usize && all_sent && t.holds(b, slot) { Held::start(&input[at + consumed..]) } else { None };
+                let rest = held.is_some();
+                if let Some(h) = held {
+                    c.held = Some(h);
+                    c.read_len = READ_LEN;
+                }
+                if let Some(mut fields) = fields {
+                    if rest {
+                        fields[0] = got as u32;
                     }
-                    count += 1;
+                    let mut e = [slot, EV_BATCH, at as u32, got as u32, 0, 0, 0, 0, 0, 0];
+                    e[4..].copy_from_slice(&fields);
+                    ev(e);
+                }
+                if rest {
+                    // The rest is often there already: read now, the command may run this turn.
+                    let counted = if fields.is_some() { 0 } else { got as u32 };
+                    let more = c.held.as_mut().unwrap().read(fd);
+                    if more > 0 {
+                        ev(held_event(&mut turn, r.batching.as_ref(), slot, c, &arena, &mut used, counted + more as u32));
+                    } else {
+                        ev(held_coming(slot, c.held.as_ref().unwrap(), counted));
+                    }
+                    continue;
+                }
+                if fields.is_some() {
                     continue;
                 }
             }
@@ -453,14 +532,7 @@ fn fill(r: &mut Reader) -> usize {
             // Nothing to read on a socket libuv saw fail: its error was taken already (reported as a reset).
             (EV_ERROR, if errno == libc::EAGAIN { libc::ECONNRESET } else { errno } as u32, 0)
         };
-        unsafe {
-            let e = r.events.add(count * EV_FIELDS);
-            *e = slot;
-            *e.add(1) = kind;
-            *e.add(2) = a;
-            *e.add(3) = b;
-        }
-        count += 1;
+        ev([slot, kind, a, b, 0, 0, 0, 0, 0, 0]);
     }
     // The list's allocation is kept for the next turn.
     let mut ready = ready;
@@ -472,6 +544,39 @@ fn fill(r: &mut Reader) -> usize {
         t.end();
     }
     count
+}
+
+/// The EV_HELD event of `nread` bytes read into `h`, still coming.
+fn held_coming(slot: u32, h: &Held, nread: u32) -> [u32; EV_FIELDS] {
+    [slot, EV_HELD, h.have() as u32, nread, h.bulk as u32, h.argv as u32, 0, 0, 0, 0]
+}
+
+/// The read arena (JavaScript's view of the turn's reads).
+struct Arena {
+    ptr: *mut u8,
+    len: usize,
+}
+
+/// The event for `nread` bytes just read into `c`'s held argument: still
+/// coming (EV_HELD); whole and run here (EV_BATCH); whole and left to
+/// JavaScript (EV_HELD_TAKE: the loop may not run it now).
+fn held_event(turn: &mut Option<Turn>, b: Option<&Batching>, slot: u32, c: &mut Conn, arena: &Arena, used: &mut usize, nread: u32) -> [u32; EV_FIELDS] {
+    let h = c.held.as_mut().expect("a held argument");
+    if !h.whole() {
+        return held_coming(slot, h, nread);
+    }
+    if let (Some(t), Some(b)) = (turn.as_mut(), b) {
+        if t.runs(b, slot) {
+            if let Some(fields) = t.run_held(b, slot, c, arena, used) {
+                let mut e = [slot, EV_BATCH, 0, nread, 0, 0, 0, 0, 0, 0];
+                e[4..].copy_from_slice(&fields);
+                e[4] = nread;
+                e[9] |= EVB_HELD;
+                return e;
+            }
+        }
+    }
+    [slot, EV_HELD_TAKE, 0, nread, 0, 0, 0, 0, 0, 0]
 }
 
 /// One turn's batches in the loop: where the reply arena and the turn log are
@@ -520,7 +625,7 @@ fn stamp_rate() -> Option<f64> {
 impl Turn {
     /// A turn with batching, if the server's word allows it now.
     fn start(b: &Batching) -> Option<Turn> {
-        if b.flags_len == 0 || unsafe { *b.flags } != 1 {
+        if b.flags_len < FLAG_HEADER || unsafe { *b.flags } & WORD_BATCH == 0 {
             return None;
         }
         // Someone needs every change (keyspace events, WATCH, tracking, blocked clients): the
@@ -529,6 +634,11 @@ impl Turn {
             return None;
         }
         Some(Turn { out_used: 0, log_used: 0, on: true, saved: None, usec_per_stamp: None })
+    }
+
+    /// Whether a command of client `slot` may be held (held.rs) now: it would run here, holding is allowed.
+    fn holds(&self, b: &Batching, slot: u32) -> bool {
+        self.runs(b, slot) && unsafe { *b.flags } & WORD_HOLD != 0
     }
 
     /// Whether a read of client `slot` would be run here now (batching on, the client marked eligible).
@@ -542,7 +652,76 @@ impl Turn {
     /// after the read's offset and length (what it consumed counted from
     /// `from`), or None (nothing ran: the read goes to JavaScript as it is).
     fn batch(&mut self, b: &Batching, slot: u32, fd: c_int, input: &[u8], from: usize) -> Option<[u32; 6]> {
-        use crate::batch::{LOG_COUNT, LOG_FIELDS, LOG_HEADER, LOG_IN, LOG_OUT, LOG_SPILLED};
+        let (ks, db) = self.enter(b, slot)?;
+        let out = unsafe { std::slice::from_raw_parts_mut(b.out, b.out_len) };
+        let log = unsafe { std::slice::from_raw_parts_mut(b.log.add(self.log_used), b.log_len - self.log_used) };
+        let (out_start, limit) = (self.out_used, b.out_len - OUT_ROOM_MIN / 2);
+        let mut shared = crate::batch::Shared { min: SHARED_MIN, tail: None };
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp, &mut shared)));
+        let tail = if ran.is_ok() { shared.tail } else { None };
+        let mut fields = self.leave_with(b, fd, ran.is_err(), tail)?;
+        fields[0] -= from as u32;
+        Some(fields)
+    }
+
+    /// Runs the command held for client `slot` (whole now) when it can here:
+    /// the EV_BATCH fields after the read's offset and length (what it consumed
+    /// is the caller's), or None (JavaScript takes it: nothing ran). Its bytes
+    /// are copied to the arena at `used` when JavaScript needs them
+    /// (propagation, a slow log entry); the argument becomes the value else.
+    fn run_held(&mut self, b: &Batching, slot: u32, c: &mut Conn, arena: &Arena, used: &mut usize) -> Option<[u32; 6]> {
+        use crate::batch::LOG_HEADER;
+        let h = c.held.as_mut()?;
+        let len = h.command_len();
+        let (propagating, slow_from) = (unsafe { *b.flags } & WORD_PROPAGATING != 0, unsafe { *b.flags.add(1) });
+        // Room for the copy propagation needs (else JavaScript runs the command itself).
+        if propagating && *used + len > arena.len {
+            return None;
+        }
+        let arg = h.take_arg()?;
+        let Some((ks, db)) = self.enter(b, slot) else {
+            h.put_back(arg);
+            return None;
+        };
+        let (at, bytes) = (*used, arg.as_ptr());
+        let out = unsafe { std::slice::from_raw_parts_mut(b.out, b.out_len) };
+        let log = unsafe { std::slice::from_raw_parts_mut(b.log.add(self.log_used), b.log_len - self.log_used) };
+        let head: &[u8] = &h.head;
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_held(ks, db, head, arg, out, self.out_used, &mut *log, self.usec_per_stamp, at)));
+        let panicked = ran.is_err();
+        let left = match ran {
+            Ok((true, left)) => left,
+            Ok((false, Some(arg))) => {
+                h.put_back(arg);
+                return None;
+            }
+            // A panic (the argument is gone) or the argument lost: what JavaScript is told of the panic.
+            _ => None,
+        };
+        if log[crate::batch::LOG_COUNT] > 0.0 {
+            let usec = log[LOG_HEADER + 1];
+            // A slow log entry's arguments, when the arena has room for them (a turn of many big reads may not).
+            if propagating || (slow_from >= 0 && usec >= slow_from as f64 && *used + len <= arena.len) {
+                // The argument's bytes are where they were: the value (nothing ran since it took them) or `left`.
+                unsafe {
+                    let to = arena.ptr.add(at);
+                    std::ptr::copy_nonoverlapping(h.head.as_ptr(), to, h.head.len());
+                    std::ptr::copy_nonoverlapping(bytes, to.add(h.head.len()), len - h.head.len() - 2);
+                    std::ptr::copy_nonoverlapping(b"\r\n".as_ptr(), to.add(len - 2), 2);
+                }
+                *used += len;
+            } else {
+                // No bytes for JavaScript: the entry says so (an empty command).
+                log[LOG_HEADER + 3] = log[LOG_HEADER + 2];
+            }
+        }
+        drop(left);
+        c.held = None;
+        self.leave(b, c.fd, panicked)
+    }
+
+    /// Sets the engine up for a batch of client `slot` (checks, the clock, RESP, NO-TOUCH): the keyspace and db, or None (nothing may run).
+    fn enter(&mut self, b: &Batching, slot: u32) -> Option<(&'static mut crate::keyspace::Keyspace, usize)> {
         use crate::state::{NOW_MS, NO_TOUCH, RESP};
         if !self.on {
             return None;
@@ -572,21 +751,35 @@ impl Turn {
         ks.shared.set(NO_TOUCH, flags[base + 3] as f64);
         // ks() took the clock and NO-TOUCH before they were set: again, as each entry into the engine does.
         ks.sync_from_shared();
-        let db = flags[base + 1].max(0) as usize;
-        let out = unsafe { std::slice::from_raw_parts_mut(b.out, b.out_len) };
-        let log = unsafe { std::slice::from_raw_parts_mut(b.log.add(self.log_used), b.log_len - self.log_used) };
-        let (out_start, limit) = (self.out_used, b.out_len - OUT_ROOM_MIN / 2);
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp)));
+        Some((ks, flags[base + 1].max(0) as usize))
+    }
+
+    /// After a batch logged at `log_used`: sends its replies on `fd` and says
+    /// what JavaScript must do (EV_BATCH's fields, what it consumed counted
+    /// from the arena's start), or None when nothing ran.
+    fn leave(&mut self, b: &Batching, fd: c_int, panicked: bool) -> Option<[u32; 6]> {
+        self.leave_with(b, fd, panicked, None)
+    }
+
+    /// `leave`, the replies ending with `tail` (a big bulk left where it is,
+    /// its CRLF after it: batch::Shared), sent from there with them. What the
+    /// kernel does not take of it is copied to the reply arena where it would
+    /// have been (JavaScript sends the rest from there), or to the overflow
+    /// area when the arena has no room (as a reply that spilled).
+    fn leave_with(&mut self, b: &Batching, fd: c_int, panicked: bool, tail: Option<(*const u8, usize)>) -> Option<[u32; 6]> {
+        use crate::batch::{LOG_COUNT, LOG_FIELDS, LOG_HEADER, LOG_IN, LOG_OUT, LOG_SPILLED};
+        let log = unsafe { std::slice::from_raw_parts(b.log.add(self.log_used), b.log_len - self.log_used) };
         let n = log[LOG_COUNT] as usize;
         let mut bits = 0;
-        if ran.is_err() {
+        if panicked {
             bits |= EVB_PANICKED;
             self.on = false;
         }
         if n == 0 {
             return None;
         }
-        let (consumed, out_end) = (log[LOG_IN] as usize - from, log[LOG_OUT] as usize);
+        let ks = crate::keyspace::ks();
+        let (consumed, out_start, out_end) = (log[LOG_IN] as usize, self.out_used, log[LOG_OUT] as usize);
         if log[LOG_SPILLED] != 0.0 {
             bits |= EVB_SPILLED;
             self.on = false;
@@ -595,12 +788,39 @@ impl Turn {
             bits |= EVB_RECORDS;
             self.on = false;
         }
-        // TypeScript marks a client eligible only while nothing of its output waits in Node: this goes first.
-        let sent = if bits & (EVB_SPILLED | EVB_PANICKED) != 0 { 0 } else { super::io::write_fd(fd as u32, &out[out_start..out_end]).max(0) as u32 };
+        let out = unsafe { std::slice::from_raw_parts_mut(b.out, b.out_len) };
         let log_at = self.log_used;
         self.log_used += LOG_HEADER + n * LOG_FIELDS;
         self.out_used = out_end;
-        Some([consumed as u32, log_at as u32, out_start as u32, out_end as u32, sent, bits])
+        // TypeScript marks a client eligible only while nothing of its output waits in Node: this goes first.
+        let Some((p, len)) = tail.filter(|_| bits & (EVB_SPILLED | EVB_PANICKED) == 0) else {
+            let sent = if bits & (EVB_SPILLED | EVB_PANICKED) != 0 { 0 } else { super::io::write_fd(fd as u32, &out[out_start..out_end]).max(0) as usize };
+            return Some([consumed as u32, log_at as u32, out_start as u32, out_end as u32, sent as u32, bits]);
+        };
+        let bytes = unsafe { std::slice::from_raw_parts(p, len) };
+        let sent = super::io::write_fd_parts(fd as u32, &[&out[out_start..out_end], bytes, b"\r\n"]).max(0) as usize;
+        // Where the reply would end had the bulk been copied: what JavaScript counts.
+        let end = out_end + len + 2;
+        let from = out_start + sent;
+        if from >= end {
+            return Some([consumed as u32, log_at as u32, out_start as u32, end as u32, sent as u32, bits]);
+        }
+        let mut rest = Vec::new();
+        if from < out_end + len {
+            rest.extend_from_slice(&bytes[from.max(out_end) - out_end..]);
+        }
+        rest.extend_from_slice(&b"\r\n"[from.max(out_end + len) - out_end - len..]);
+        if end <= out.len() {
+            let at = from.max(out_end);
+            out[at..end].copy_from_slice(&rest);
+            self.out_used = end;
+            return Some([consumed as u32, log_at as u32, out_start as u32, end as u32, sent as u32, bits]);
+        }
+        // No room: the unsent part of the bulk waits as a spilled reply does (JavaScript sends it after the arena's).
+        crate::reply::set_pending(rest);
+        self.on = false;
+        let sent = sent.min(out_end - out_start);
+        Some([consumed as u32, log_at as u32, out_start as u32, out_end as u32, sent as u32, bits | EVB_SPILLED])
     }
 
     /// Puts back the engine state JavaScript left.
