@@ -224,11 +224,7 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
     let max_bulk = crate::config::get().proto_max_bulk_len.max(0) as u64;
     let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
     let (mut inp, mut outp, mut n, mut spilled, mut stop_after) = (from, pos, 0usize, false, false);
-    log[LOG_COUNT] = 0.0;
-    log[LOG_IN] = from as f64;
-    log[LOG_OUT] = pos as f64;
-    log[LOG_SPILLED] = 0.0;
-    log[LOG_AGAIN] = 0.0;
+    log_begin(log, from, pos);
     // Per command one time-stamp counter read (a few ns; the clock costs ~25 ns
     // a read), turned into time with the ratio the clock gives over the whole batch.
     let (clock0, stamp0) = (if usec_per_stamp.is_none() { Some(Instant::now()) } else { None }, stamp());
@@ -304,11 +300,7 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
     log[LOG_SPILLED] = if spilled { 1.0 } else { 0.0 };
     log[LOG_AGAIN] = if spilled || stop_after || n == cap || outp >= limit { 1.0 } else { 0.0 };
     if n > 0 {
-        let usec_per_stamp = match (usec_per_stamp, clock0) {
-            (Some(r), _) => r,
-            (None, Some(c)) => c.elapsed().as_nanos() as f64 / 1000.0 / stamp().wrapping_sub(stamp0).max(1) as f64,
-            (None, None) => unreachable!(),
-        };
+        let usec_per_stamp = usec_per_stamp.unwrap_or_else(|| measured_rate(clock0, stamp().wrapping_sub(stamp0)));
         for i in 0..n {
             log[LOG_HEADER + i * LOG_FIELDS + 1] *= usec_per_stamp;
         }
@@ -375,11 +367,7 @@ pub fn held_head(input: &[u8]) -> Option<(usize, usize, usize)> {
 pub fn run_held(ks: &mut Keyspace, db: usize, head: &[u8], big: Vec<u8>, buf: &mut [u8], pos: usize, log: &mut [f64], usec_per_stamp: Option<f64>, at: usize) -> (bool, Option<Vec<u8>>) {
     let guard = TABLE.read().unwrap();
     let map = guard.as_ref().expect("batch table not registered");
-    log[LOG_COUNT] = 0.0;
-    log[LOG_IN] = at as f64;
-    log[LOG_OUT] = pos as f64;
-    log[LOG_SPILLED] = 0.0;
-    log[LOG_AGAIN] = 0.0;
+    log_begin(log, at, pos);
     let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
     let Some((argc, end, len)) = split_head(head, u64::MAX, &mut args) else { return (false, Some(big)) };
     let Some(e) = lookup(map, args[0]).filter(|e| e.kind == KIND_COMMAND && e.arity_ok(argc) && end == head.len() && len == big.len()) else {
@@ -398,7 +386,7 @@ pub fn run_held(ks: &mut Keyspace, db: usize, head: &[u8], big: Vec<u8>, buf: &m
         return (false, left);
     }
     let stamps = stamp().wrapping_sub(t0);
-    let rate = usec_per_stamp.unwrap_or_else(|| clock0.map_or(0.0, |c| c.elapsed().as_nanos() as f64 / 1000.0 / stamps.max(1) as f64));
+    let rate = usec_per_stamp.unwrap_or_else(|| measured_rate(clock0, stamps));
     log_entry(log, 0, e, stamps, at, at + head.len() + len + 2, pos);
     log[LOG_HEADER + 1] = stamps as f64 * rate;
     log[LOG_HEADER + 5] = (ks.dirty() - dirty) as f64;
@@ -427,6 +415,21 @@ fn run_one(ks: &mut Keyspace, db: usize, e: &Entry, argv: &[&[u8]], out: &mut Ou
 
 /// Logs the `n`-th command of the batch: what ran, its time in stamps, its bytes, its reply's offset.
 #[inline]
+/// A batch's log header before anything ran: its input starts at `from`, its replies at `pos`.
+fn log_begin(log: &mut [f64], from: usize, pos: usize) {
+    log[LOG_COUNT] = 0.0;
+    log[LOG_IN] = from as f64;
+    log[LOG_OUT] = pos as f64;
+    log[LOG_SPILLED] = 0.0;
+    log[LOG_AGAIN] = 0.0;
+}
+
+/// µs per time-stamp tick over `stamps` ticks since the clock read `clock0`
+/// (taken when the caller did not know the rate).
+fn measured_rate(clock0: Option<Instant>, stamps: u64) -> f64 {
+    clock0.map_or(0.0, |c| c.elapsed().as_nanos() as f64 / 1000.0 / stamps.max(1) as f64)
+}
+
 fn log_entry(log: &mut [f64], n: usize, e: &Entry, stamps: u64, start: usize, end: usize, reply_at: usize) {
     let at = LOG_HEADER + n * LOG_FIELDS;
     log[at] = e.index as f64;
@@ -571,11 +574,7 @@ mod tests {
     }
 
     fn cmd(parts: &[&str]) -> Vec<u8> {
-        let mut v = format!("*{}\r\n", parts.len()).into_bytes();
-        for p in parts {
-            v.extend_from_slice(format!("${}\r\n{}\r\n", p.len(), p).as_bytes());
-        }
-        v
+        cmd_bytes(&parts.iter().map(|p| p.as_bytes()).collect::<Vec<_>>())
     }
 
     #[test]

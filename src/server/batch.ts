@@ -14,7 +14,6 @@
  */
 import { batch, evict } from "../engine/index.js";
 import { engineFormOf, serveOrBlockFormOf } from "../commands/engine-command.js";
-import { introspection } from "../commands/introspection.js";
 import type { CommandSpec } from "../commands/types.js";
 import { parseCommand, type RequestParser } from "../protocol/parser.js";
 import type { Reply } from "../protocol/reply.js";
@@ -34,8 +33,6 @@ export class BatchPath {
   heldCommands = 0;
   /** Held commands the loop could not run when whole, run the usual way. */
   heldTaken = 0;
-  /** The server's introspection state (slowlog threshold), looked up once (a WeakMap lookup per batch otherwise). */
-  private intro: ReturnType<typeof introspection> | null = null;
   /** The registered commands, by their index in the engine's batch table; null until first used. */
   private specs: CommandSpec[] | null = null;
 
@@ -73,7 +70,7 @@ export class BatchPath {
       !s.paused() &&
       // -BUSY, -LOADING, -MISCONF, a replica's or min-replicas' refusals: execute() answers them.
       !refusingCommands(s) &&
-      introspection(s).monitors.size === 0
+      s.intro.monitors.size === 0
     );
   }
 
@@ -135,7 +132,7 @@ export class BatchPath {
     const s = this.server;
     const observed = s.observers.length > 0;
     // Observers get argv only where they use it (slowlog); MONITOR and tracking keep commands off this path.
-    const argvFrom = (this.intro ??= introspection(s)).slowerThan;
+    const argvFrom = s.intro.slowerThan;
     const wp = s.writePath;
     const propagating = wp.propagating();
     let spec: CommandSpec | null = null;

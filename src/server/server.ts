@@ -6,7 +6,7 @@ import { Acl } from "../acl/acl.js";
 import { CMD_NO_AUTH, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { effectiveSpec } from "../scripting/command-flags.js";
 import { buildCommandTable } from "../commands/index.js";
-import { installIntrospection, introspection } from "../commands/introspection.js";
+import { installIntrospection, introspection, type Introspection } from "../commands/introspection.js";
 import { addLatencySample } from "../commands/latency.js";
 import { Config } from "../config/config.js";
 import * as engine from "../engine/index.js";
@@ -504,12 +504,16 @@ export class Server {
     }
     const on = this.batchPath.loopAllows();
     nr.serverAllows(on);
-    nr.serverNeeds(this.writePath.propagating(), this.eviction.clientsLimit === 0, (this.intro ??= introspection(this)).slowerThan);
+    nr.serverNeeds(this.writePath.propagating(), this.eviction.clientsLimit === 0, this.intro.slowerThan);
     return on;
   }
   private aclSeen = -1;
-  /** The introspection state (the slow log's threshold), looked up once. */
-  private intro: ReturnType<typeof introspection> | null = null;
+
+  /** The introspection state (slow log threshold, MONITORs), looked up once: the request path reads it per batch. */
+  get intro(): Introspection {
+    return (this.introState ??= introspection(this));
+  }
+  private introState: Introspection | null = null;
 
   /** Runs every complete command buffered for `client`, then sends the replies in one write. */
   private processInput(client: Client): void {

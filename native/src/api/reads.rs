@@ -659,7 +659,7 @@ impl Turn {
         let mut shared = crate::batch::Shared { min: SHARED_MIN, tail: None };
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp, &mut shared)));
         let tail = if ran.is_ok() { shared.tail } else { None };
-        let mut fields = self.leave_with(b, fd, ran.is_err(), tail)?;
+        let mut fields = self.leave(b, fd, ran.is_err(), tail)?;
         fields[0] -= from as u32;
         Some(fields)
     }
@@ -717,7 +717,7 @@ impl Turn {
         }
         drop(left);
         c.held = None;
-        self.leave(b, c.fd, panicked)
+        self.leave(b, c.fd, panicked, None)
     }
 
     /// Sets the engine up for a batch of client `slot` (checks, the clock, RESP, NO-TOUCH): the keyspace and db, or None (nothing may run).
@@ -756,17 +756,13 @@ impl Turn {
 
     /// After a batch logged at `log_used`: sends its replies on `fd` and says
     /// what JavaScript must do (EV_BATCH's fields, what it consumed counted
-    /// from the arena's start), or None when nothing ran.
-    fn leave(&mut self, b: &Batching, fd: c_int, panicked: bool) -> Option<[u32; 6]> {
-        self.leave_with(b, fd, panicked, None)
-    }
-
-    /// `leave`, the replies ending with `tail` (a big bulk left where it is,
-    /// its CRLF after it: batch::Shared), sent from there with them. What the
+    /// from the arena's start), or None when nothing ran. The replies may end
+    /// with `tail` (a big bulk left where it is, its CRLF after it:
+    /// batch::Shared), sent from there with them. What the
     /// kernel does not take of it is copied to the reply arena where it would
     /// have been (JavaScript sends the rest from there), or to the overflow
     /// area when the arena has no room (as a reply that spilled).
-    fn leave_with(&mut self, b: &Batching, fd: c_int, panicked: bool, tail: Option<(*const u8, usize)>) -> Option<[u32; 6]> {
+    fn leave(&mut self, b: &Batching, fd: c_int, panicked: bool, tail: Option<(*const u8, usize)>) -> Option<[u32; 6]> {
         use crate::batch::{LOG_COUNT, LOG_FIELDS, LOG_HEADER, LOG_IN, LOG_OUT, LOG_SPILLED};
         let log = unsafe { std::slice::from_raw_parts(b.log.add(self.log_used), b.log_len - self.log_used) };
         let n = log[LOG_COUNT] as usize;
