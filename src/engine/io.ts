@@ -34,6 +34,10 @@ export function readsTarget(fd: number, slot: number, target: Buffer): void {
 export function readsTakeHeld(fd: number, slot: number): Buffer | null {
   return native.readsTakeHeld(fd, slot) ?? null;
 }
+/** The events of quiet turns still waiting for JavaScript, taken now: how many (the caller hands them on; reads.rs reads_settle). */
+export function readsSettle(): number {
+  return native.readsSettle();
+}
 /** Whether the read loop holds part of a command of socket `fd` (client `slot`). */
 export function readsHolding(fd: number, slot: number): boolean {
   return native.readsHolding(fd, slot);

@@ -21,16 +21,30 @@ import { countError } from "./call.js";
 import { refusingCommands } from "./dispatch.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
+import { settleReads } from "./native-reads.js";
 
 const NO_ARGV: Buffer[] = [];
 
 export class BatchPath {
-  /** Commands run on this path so far (tests check that it is taken). */
-  commands = 0;
+  /** Commands run on this path so far (tests check that it is taken), with the read loop's waiting batches. */
+  get commands(): number {
+    settleReads();
+    return this.ran;
+  }
   /** Of those, the ones the addon's read loop ran (native-reads.ts). */
-  loopCommands = 0;
+  get loopCommands(): number {
+    settleReads();
+    return this.ranInLoop;
+  }
   /** Of those, commands whose big last argument the loop held and made the value (native/src/api/held.rs). */
-  heldCommands = 0;
+  get heldCommands(): number {
+    settleReads();
+    return this.ranHeld;
+  }
+  private ran = 0;
+  private ranInLoop = 0;
+  /** Counted by the server as the loop's held commands are accounted for. */
+  ranHeld = 0;
   /** Held commands the loop could not run when whole, run the usual way. */
   heldTaken = 0;
   /** The registered commands, by their index in the engine's batch table; null until first used. */
@@ -97,12 +111,12 @@ export class BatchPath {
    * Accounts for a batch the read loop ran for `client` over `input`: `n`
    * commands logged in `log` from `logAt` (batch.rs's header and entries),
    * replies in `r` (its pos at their end); `ownsRecords`: the change records
-   * waiting are its last command's.
+   * waiting are its last command's; `mayPropagate` false: it ran while nothing propagated.
    */
-  accountLoop(client: Client, input: Buffer, r: Reply, log: Float64Array, logAt: number, ownsRecords: boolean): void {
+  accountLoop(client: Client, input: Buffer, r: Reply, log: Float64Array, logAt: number, ownsRecords: boolean, mayPropagate: boolean): void {
     const n = log[logAt];
-    this.loopCommands += n;
-    if (n > 0) this.account(client, (this.specs ??= this.register()), input, r, n, log, logAt, ownsRecords);
+    this.ranInLoop += n;
+    if (n > 0) this.account(client, (this.specs ??= this.register()), input, r, n, log, logAt, ownsRecords, mayPropagate);
   }
 
   /**
@@ -121,20 +135,20 @@ export class BatchPath {
       const n = batch.ran();
       if (n > 0) {
         parser.consumedTo(batch.stoppedAt());
-        this.account(client, specs, input, r, n, batch.log, 0, true);
+        this.account(client, specs, input, r, n, batch.log, 0, true, true);
       }
     }
     return batch.ran();
   }
 
   /** What call() does after each command, for the `n` commands of the last batch. */
-  private account(client: Client, specs: CommandSpec[], input: Buffer, r: Reply, n: number, log: Float64Array, logAt: number, ownsRecords: boolean): void {
+  private account(client: Client, specs: CommandSpec[], input: Buffer, r: Reply, n: number, log: Float64Array, logAt: number, ownsRecords: boolean, mayPropagate: boolean): void {
     const s = this.server;
     const observed = s.observers.length > 0;
     // Observers get argv only where they use it (slowlog); MONITOR and tracking keep commands off this path.
     const argvFrom = s.intro.slowerThan;
     const wp = s.writePath;
-    const propagating = wp.propagating();
+    const propagating = mayPropagate && wp.propagating();
     let spec: CommandSpec | null = null;
     for (let i = 0; i < n; i++) {
       const at = logAt + batch.entry(i);
@@ -156,7 +170,7 @@ export class BatchPath {
       }
     }
     s.stats.totalCommands += n;
-    this.commands += n;
+    this.ran += n;
     if (spec) client.lastCommand = spec.name;
   }
 

@@ -15,7 +15,7 @@ import type { Client } from "./client.js";
 const ARENA = Buffer.allocUnsafeSlow(1024 * 1024);
 /** Events of a turn: slot, kind, offset or errno, length; a batch's six more (reads.rs EV_FIELDS). */
 const EVENT_FIELDS = 10;
-const EVENTS = new Uint32Array(256 * EVENT_FIELDS);
+const EVENTS = new Uint32Array(1024 * EVENT_FIELDS);
 const EV_DATA = 0;
 const EV_END = 1;
 const EV_TARGET = 3;
@@ -27,10 +27,12 @@ const EV_HELD_TAKE = 6;
  * The batch path in the addon's read loop (reads.rs `reads_batching`): per
  * slot, whether TypeScript lets the loop run the client's reads (eligible, db,
  * RESP, NO-TOUCH), after two words for the whole process (WORD_* bits, the
- * slow log's threshold). Kept current when they change (NativeReads.mark /
- * serverAllows / serverNeeds), never asked per read.
+ * slow log's threshold) and the addon's count of events waiting (FLAG_WAITING).
+ * Kept current when they change (NativeReads.mark / serverAllows /
+ * serverNeeds), never asked per read.
  */
-const FLAG_HEADER = 2;
+const FLAG_HEADER = 3;
+const FLAG_WAITING = 2;
 /** The word's bits (reads.rs WORD_*): batches may run; commands propagate; big arguments may be held (held.rs). */
 const WORD_BATCH = 1;
 const WORD_PROPAGATING = 2;
@@ -52,6 +54,7 @@ export const EVB_SPILLED = 1;
 export const EVB_RECORDS = 2;
 export const EVB_PANICKED = 4;
 export const EVB_HELD = 8;
+export const EVB_WAITED = 16;
 /** Owners (servers) whose state refuses the loop's batches now: the process's word has WORD_BATCH only with none. */
 let refusing = 0;
 /** Every owner, for what the word says of them all (serverNeeds). */
@@ -180,6 +183,23 @@ function onTurn(count: number): void {
   }
 }
 
+/**
+ * The read loop's batches of quiet turns (every byte ran there, every reply
+ * went out, nothing propagates) wait to be counted with later ones in one call
+ * (reads.rs Carry). Whatever reads what they count (a command, the cron,
+ * closing a client, a test's look at the counters) settles them first.
+ */
+export function settleReads(): void {
+  if (FLAGS[FLAG_WAITING] === 0) return;
+  const count = engine.io.readsSettle();
+  if (count > 0) onTurn(count);
+}
+
+/** How many of the loop's events wait to be counted now (tests look). */
+export function readsWaiting(): number {
+  return FLAGS[FLAG_WAITING];
+}
+
 const NO_TARGET = Buffer.alloc(0);
 
 /** While a big argument comes in, its next bytes are read straight into its Buffer (the parser's readTarget). */
@@ -231,6 +251,8 @@ export class NativeReads {
   release(client: Client): void {
     const slot = client.readSlot;
     if (slot < 0) return;
+    // Events of the slot still waiting are its client's, not the next one's.
+    settleReads();
     client.readSlot = -1;
     if (slot < MAX_BATCH_SLOTS) FLAGS[FLAG_HEADER + slot * FLAG_FIELDS] = 0;
     engine.io.readsRemove(client.fd, slot);

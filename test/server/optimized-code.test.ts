@@ -50,9 +50,14 @@ describe("optimized code after every client has gone", () => {
         prepare(onLoopBatch);
         expect(await conns[0].call("GET", "oc:1")).toBe("$1\r\nv\r\n");
         optimizeOnNextCall(onLoopBatch);
-        const ran = loop();
-        expect(await conns[0].call("GET", "oc:2")).toBe("$1\r\nv\r\n");
-        expect(loop()).toBe(ran + 1);
+        // Compiled on its next call, or by a concurrent job V8 began on its own (installed on a later call).
+        for (let i = 0; i < 100 && (status(onLoopBatch) & TURBOFANNED) === 0; i++) {
+          const ran = loop();
+          expect(await conns[0].call("GET", "oc:2")).toBe("$1\r\nv\r\n");
+          // The loop's accounting of it (it may wait in the loop: native/src/api/reads.rs Carry).
+          expect(loop()).toBe(ran + 1);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
         expect(status(onLoopBatch) & TURBOFANNED).toBe(TURBOFANNED);
       }
       for (const c of conns) c.close();
