@@ -1,7 +1,8 @@
 /**
  * Client sockets read by the addon (native/src/api/reads.rs) instead of Node's
  * stream layer: one JavaScript call per event-loop turn carries every read of
- * the turn, where Node makes one C++-to-JS callback per read. Node keeps the
+ * the turn, where Node makes one C++-to-JS callback per read (and a turn whose
+ * reads all ran whole in the loop makes none: settleReads). Node keeps the
  * socket for everything else (writes, 'drain', close); it just never reads it.
  *
  * A turn's reads land in one shared arena, valid only during the call: the

@@ -11,7 +11,8 @@
 //! nested wake-up per ready socket. Reading in the check phase, after every
 //! poll callback, keeps a turn's reads, the batches run on them and their
 //! accounting in JavaScript together: no JavaScript of another handle runs
-//! between them.
+//! between them. A quiet turn's accounting waits for a later call (Carry);
+//! JavaScript settles it first wherever it reads what that counts.
 //!
 //! Sockets are added by their descriptor and a slot number JavaScript chooses
 //! (its index for the client); Node keeps owning them (writes, close) but
