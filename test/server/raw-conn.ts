@@ -131,3 +131,18 @@ export class RawConn {
     this.sock.destroy();
   }
 }
+
+/** A connection whose reads the server's read loop may run: its first command, through TypeScript, marks it. */
+export async function markedConn(port: number): Promise<RawConn> {
+  const c = await RawConn.open(port);
+  const pong = await c.call("PING");
+  if (pong !== "+PONG\r\n") throw new Error(`PING answered ${JSON.stringify(pong)}`);
+  return c;
+}
+
+/** A field of INFO `section` (as text), or undefined. */
+export async function infoField(c: RawConn, section: string, field: string): Promise<string | undefined> {
+  const text = await c.call("INFO", section);
+  const line = text.split("\r\n").find((l) => l.startsWith(field + ":"));
+  return line?.slice(field.length + 1);
+}

@@ -9,26 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { readsWaiting } from "../../src/server/native-reads.js";
-import { RawConn } from "./raw-conn.js";
+import { infoField, markedConn, RawConn } from "./raw-conn.js";
 import { waitFor } from "../helpers/wait.js";
-
-/** A field of INFO `section` (as text), or undefined. */
-async function infoField(c: RawConn, section: string, field: string): Promise<string | undefined> {
-  const text = await c.call("INFO", section);
-  const line = text.split("\r\n").find((l) => l.startsWith(field + ":"));
-  return line?.slice(field.length + 1);
-}
 
 describe("batches of quiet turns waiting in the read loop", () => {
   let srv: RunningServer;
   let admin: RawConn;
   const loop = () => srv.server.batchPath.loopCommands;
-  /** A connection whose reads the loop may run (its first command, through TypeScript, marks it). */
-  const marked = async () => {
-    const c = await RawConn.open(srv.port);
-    expect(await c.call("PING")).toBe("+PONG\r\n");
-    return c;
-  };
+  const marked = () => markedConn(srv.port);
   const calls = async () => Number(/cmdstat_incr:calls=(\d+)/.exec(await admin.call("INFO", "commandstats"))?.[1] ?? 0);
 
   beforeAll(async () => {

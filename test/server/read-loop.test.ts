@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodis } from "../helpers/nodis.js";
 import { encodeCommand } from "../diff/resp.js";
 import type { RunningServer } from "../../src/index.js";
-import { RawConn } from "./raw-conn.js";
+import { infoField, markedConn, RawConn } from "./raw-conn.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 
 const cmds = (...list: (string | Buffer)[][]) => Buffer.concat(list.map(encodeCommand));
@@ -23,23 +23,11 @@ async function replies(c: RawConn, n: number): Promise<string[]> {
   return out;
 }
 
-/** A field of INFO `section` (as text), or undefined. */
-async function infoField(c: RawConn, section: string, field: string): Promise<string | undefined> {
-  const text = await c.call("INFO", section);
-  const line = text.split("\r\n").find((l) => l.startsWith(field + ":"));
-  return line?.slice(field.length + 1);
-}
-
 describe("the batch path in the read loop", () => {
   let srv: RunningServer;
   let admin: RawConn;
   const loop = () => srv.server.batchPath.loopCommands;
-  /** A connection whose reads the loop may run (its first command, through TypeScript, marks it). */
-  const marked = async () => {
-    const c = await RawConn.open(srv.port);
-    expect(await c.call("PING")).toBe("+PONG\r\n");
-    return c;
-  };
+  const marked = () => markedConn(srv.port);
 
   beforeAll(async () => {
     srv = await startNodis({});
