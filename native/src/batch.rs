@@ -413,8 +413,6 @@ fn run_one(ks: &mut Keyspace, db: usize, e: &Entry, argv: &[&[u8]], out: &mut Ou
     true
 }
 
-/// Logs the `n`-th command of the batch: what ran, its time in stamps, its bytes, its reply's offset.
-#[inline]
 /// A batch's log header before anything ran: its input starts at `from`, its replies at `pos`.
 fn log_begin(log: &mut [f64], from: usize, pos: usize) {
     log[LOG_COUNT] = 0.0;
@@ -430,6 +428,8 @@ fn measured_rate(clock0: Option<Instant>, stamps: u64) -> f64 {
     clock0.map_or(0.0, |c| c.elapsed().as_nanos() as f64 / 1000.0 / stamps.max(1) as f64)
 }
 
+/// Logs the `n`-th command of the batch: what ran, its time in stamps, its bytes, its reply's offset.
+#[inline]
 fn log_entry(log: &mut [f64], n: usize, e: &Entry, stamps: u64, start: usize, end: usize, reply_at: usize) {
     let at = LOG_HEADER + n * LOG_FIELDS;
     log[at] = e.index as f64;

@@ -21,7 +21,7 @@ import { countError } from "./call.js";
 import { refusingCommands } from "./dispatch.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
-import { settleReads } from "./native-reads.js";
+import { EVB_HELD, EVB_WAITED, settleReads, type LoopBatch } from "./native-reads.js";
 
 const NO_ARGV: Buffer[] = [];
 
@@ -43,8 +43,7 @@ export class BatchPath {
   }
   private ran = 0;
   private ranInLoop = 0;
-  /** Counted by the server as the loop's held commands are accounted for. */
-  ranHeld = 0;
+  private ranHeld = 0;
   /** Held commands the loop could not run when whole, run the usual way. */
   heldTaken = 0;
   /** The registered commands, by their index in the engine's batch table; null until first used. */
@@ -108,15 +107,18 @@ export class BatchPath {
   private aofOn: boolean | null = null;
 
   /**
-   * Accounts for a batch the read loop ran for `client` over `input`: `n`
-   * commands logged in `log` from `logAt` (batch.rs's header and entries),
-   * replies in `r` (its pos at their end); `ownsRecords`: the change records
-   * waiting are its last command's; `mayPropagate` false: it ran while nothing propagated.
+   * Accounts for a batch `b` the read loop ran for `client` (its commands
+   * logged in b.log from b.logAt: batch.rs's header and entries; its replies
+   * in b.reply, whose pos is at their end); `ownsRecords`: the change records
+   * waiting are its last command's.
    */
-  accountLoop(client: Client, input: Buffer, r: Reply, log: Float64Array, logAt: number, ownsRecords: boolean, mayPropagate: boolean): void {
-    const n = log[logAt];
+  accountLoop(client: Client, b: LoopBatch, ownsRecords: boolean): void {
+    if ((b.bits & EVB_HELD) !== 0) this.ranHeld++;
+    const n = b.log[b.logAt];
     this.ranInLoop += n;
-    if (n > 0) this.account(client, (this.specs ??= this.register()), input, r, n, log, logAt, ownsRecords, mayPropagate);
+    // A batch that waited (reads.rs Carry) ran while nothing propagated, whatever does now.
+    const mayPropagate = (b.bits & EVB_WAITED) === 0;
+    if (n > 0) this.account(client, (this.specs ??= this.register()), b.input, b.reply, n, b.log, b.logAt, ownsRecords, mayPropagate);
   }
 
   /**

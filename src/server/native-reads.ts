@@ -248,12 +248,10 @@ export class NativeReads {
     return true;
   }
 
-  /** Stops reading `client` (closed, or its socket about to be). */
+  /** Stops reading `client` (closed, or its socket about to be); the caller settled the loop's waiting events (closeClient): none of them may reach the slot's next client. */
   release(client: Client): void {
     const slot = client.readSlot;
     if (slot < 0) return;
-    // Events of the slot still waiting are its client's, not the next one's.
-    settleReads();
     client.readSlot = -1;
     if (slot < MAX_BATCH_SLOTS) FLAGS[FLAG_HEADER + slot * FLAG_FIELDS] = 0;
     engine.io.readsRemove(client.fd, slot);

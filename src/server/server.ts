@@ -31,7 +31,7 @@ import { REPLY_BUFFER_BYTES, countedReplyBytes } from "./reply-accounting.js";
 import { noteReplies, replyBufferCron } from "./reply-buffer.js";
 import { BIG_ARG, queryBufferBeforeRun, queryBufferCron, queryBufferHeld, queryBufferRead } from "./query-buffer.js";
 import { sendTo } from "./socket-write.js";
-import { EVB_HELD, EVB_PANICKED, EVB_RECORDS, EVB_SPILLED, EVB_WAITED, NativeReads, settleReads, type LoopBatch } from "./native-reads.js";
+import { EVB_PANICKED, EVB_RECORDS, EVB_SPILLED, NativeReads, settleReads, type LoopBatch } from "./native-reads.js";
 import { aclRules } from "../acl/user.js";
 import { land } from "../engine/land.js";
 import { Code } from "../engine/codes.js";
@@ -422,7 +422,6 @@ export class Server {
     if (client.closed) return;
     // A command the loop held ran (or nothing was held).
     if (client.heldBulk >= 0) queryBufferHeld(client, 0, -1, 0);
-    if ((b.bits & EVB_HELD) !== 0) this.batchPath.ranHeld++;
     this.stats.netInputBytes += b.consumed;
     client.lastInteraction = b.now;
     if ((b.bits & EVB_PANICKED) !== 0) this.log.warning("Batch of commands failed: a native panic in the read loop");
@@ -434,8 +433,7 @@ export class Server {
     const prev = this.current;
     this.current = client;
     try {
-      // A batch that waited (reads.rs Carry) ran while nothing propagated, whatever does now.
-      this.batchPath.accountLoop(client, b.input, r, b.log, b.logAt, owns, (b.bits & EVB_WAITED) === 0);
+      this.batchPath.accountLoop(client, b, owns);
       // Not propagating: what the last command recorded is drained as the next call() would.
       if (owns && this.writePath.hasRecords()) this.writePath.drain(client);
     } finally {

@@ -453,15 +453,20 @@ extern "C" fn on_check(_handle: *mut c_void) {
     unsafe { call_js(env, callback, context, count) };
 }
 
+/// Sets the events waiting for JavaScript (None: none), and their count where JavaScript looks (FLAG_WAITING).
+fn wait(r: &mut Reader, carry: Option<Carry>) {
+    r.carry = carry;
+    if let Some(b) = r.batching.as_ref() {
+        // reads_batching checked that the flag block has its header.
+        unsafe { *b.flags.add(FLAG_WAITING) = carry.map_or(0, |c| c.count as i32) };
+    }
+}
+
 /// Takes the events waiting for JavaScript (the caller gives them to it now): how many.
 fn take_carry(r: &mut Reader) -> usize {
-    let Some(c) = r.carry.take() else { return 0 };
-    if let Some(b) = r.batching.as_ref() {
-        if b.flags_len > FLAG_WAITING {
-            unsafe { *b.flags.add(FLAG_WAITING) = 0 };
-        }
-    }
-    c.count
+    let count = r.carry.map_or(0, |c| c.count);
+    wait(r, None);
+    count
 }
 
 /// JavaScript is about to read what the waiting events count (see Carry):
@@ -603,11 +608,11 @@ fn fill(r: &mut Reader) -> usize {
         t.end();
     }
     // Quiet, with room left for more turns: the events wait (Carry).
+    let mut carry = None;
     if let Some(b) = r.batching.as_ref() {
-        let word = unsafe { *b.flags };
         let fresh = unsafe { std::slice::from_raw_parts_mut(r.events.add(carried.count * EV_FIELDS), (count - carried.count) * EV_FIELDS) };
         if !full
-            && word & WORD_HOLD != 0
+            && unsafe { *b.flags } & WORD_HOLD != 0
             // Set as a consumer registers (the word follows later): what ran is propagated from the log now.
             && crate::keyspace::ks().shared.listen() & crate::state::LISTEN_PROPAGATE == 0
             && count * EV_FIELDS * 4 <= CARRY_BYTES
@@ -620,12 +625,10 @@ fn fill(r: &mut Reader) -> usize {
             for e in fresh.chunks_exact_mut(EV_FIELDS) {
                 e[9] |= EVB_WAITED;
             }
-            r.carry = Some(Carry { count, used, out_used, log_used });
-            unsafe { *b.flags.add(FLAG_WAITING) = count as i32 };
-        } else {
-            unsafe { *b.flags.add(FLAG_WAITING) = 0 };
+            carry = Some(Carry { count, used, out_used, log_used });
         }
     }
+    wait(r, carry);
     count
 }
 
@@ -871,10 +874,11 @@ impl Turn {
         let log_at = self.log_used;
         self.log_used += LOG_HEADER + n * LOG_FIELDS;
         self.out_used = out_end;
+        let fields = |end: usize, sent: usize, bits: u32| Some([consumed as u32, log_at as u32, out_start as u32, end as u32, sent as u32, bits]);
         // TypeScript marks a client eligible only while nothing of its output waits in Node: this goes first.
         let Some((p, len)) = tail.filter(|_| bits & (EVB_SPILLED | EVB_PANICKED) == 0) else {
             let sent = if bits & (EVB_SPILLED | EVB_PANICKED) != 0 { 0 } else { super::io::write_fd(fd as u32, &out[out_start..out_end]).max(0) as usize };
-            return Some([consumed as u32, log_at as u32, out_start as u32, out_end as u32, sent as u32, bits]);
+            return fields(out_end, sent, bits);
         };
         let bytes = unsafe { std::slice::from_raw_parts(p, len) };
         let sent = super::io::write_fd_parts(fd as u32, &[&out[out_start..out_end], bytes, b"\r\n"]).max(0) as usize;
@@ -882,7 +886,7 @@ impl Turn {
         let end = out_end + len + 2;
         let from = out_start + sent;
         if from >= end {
-            return Some([consumed as u32, log_at as u32, out_start as u32, end as u32, sent as u32, bits]);
+            return fields(end, sent, bits);
         }
         let mut rest = Vec::new();
         if from < out_end + len {
@@ -893,13 +897,12 @@ impl Turn {
             let at = from.max(out_end);
             out[at..end].copy_from_slice(&rest);
             self.out_used = end;
-            return Some([consumed as u32, log_at as u32, out_start as u32, end as u32, sent as u32, bits]);
+            return fields(end, sent, bits);
         }
         // No room: the unsent part of the bulk waits as a spilled reply does (JavaScript sends it after the arena's).
         crate::reply::set_pending(rest);
         self.on = false;
-        let sent = sent.min(out_end - out_start);
-        Some([consumed as u32, log_at as u32, out_start as u32, out_end as u32, sent as u32, bits | EVB_SPILLED])
+        fields(out_end, sent.min(out_end - out_start), bits | EVB_SPILLED)
     }
 
     /// Puts back the engine state JavaScript left.
