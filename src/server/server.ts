@@ -49,6 +49,13 @@ export type CommandObserver = (client: Client, spec: CommandSpec, argv: Buffer[]
 
 /** With no hard limit for its class, reading from a client pauses while this much of its output is unsent. */
 const OUTPUT_PAUSE_BYTES = 16 * 1024 * 1024;
+/**
+ * A pipeline of commands the batch path does not run (PUBLISH, EVALSHA...)
+ * would pay a native call that runs nothing before each of them: from the
+ * third such call in a row, twice as many commands go the usual way before the
+ * next try (1, 3, 7... up to this many). Any batch that runs resets it.
+ */
+const BATCH_SKIP_MAX = 63;
 /** readArrivedInput's read buffer (Redis's PROTO_IOBUF_LEN). */
 const READ_AHEAD = Buffer.allocUnsafeSlow(16 * 1024);
 
@@ -544,16 +551,24 @@ export class Server {
       }
       // After a native batch the next command is one it left to the usual way.
       let tryBatch = true;
+      // Batches in a row that ran nothing, and commands still to run the usual way before the next try (see BATCH_SKIP_MAX).
+      let misses = 0;
+      let skip = 0;
       // A batch stops once its replies are big: the rest waits until the client reads them.
       while (!client.closeAfterReply && !client.closed && !client.blocked) {
         if (r.pos >= OUTPUT_PAUSE_BYTES) {
           client.outputWait = true;
           break;
         }
-        if (tryBatch && this.batchPath.allowed(client) && this.runBatch(client, r) > 0) {
-          if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r, r.pos - REPLY_BUFFER_BYTES)) break;
-          tryBatch = engine.batch.mayGoOn();
-          continue;
+        if (tryBatch && skip > 0) skip--;
+        else if (tryBatch && this.batchPath.allowed(client)) {
+          if (this.runBatch(client, r) > 0) {
+            misses = 0;
+            if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r, r.pos - REPLY_BUFFER_BYTES)) break;
+            tryBatch = engine.batch.mayGoOn();
+            continue;
+          }
+          skip = ++misses < 3 ? 0 : Math.min(2 ** (misses - 2) - 1, BATCH_SKIP_MAX);
         }
         tryBatch = true;
         const argv = parser.next();

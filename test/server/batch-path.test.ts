@@ -137,6 +137,26 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     await both([["HELLO", "2"]]);
   });
 
+  it("takes a pipeline back after a long run of commands it leaves (PUBLISH), and answers runs of both as redis-server does", async () => {
+    await both([["FLUSHALL"]]);
+    // 300 commands the path leaves: its tries back off to one in 64 commands.
+    const run: Arg[][] = [];
+    for (let i = 0; i < 300; i++) run.push(["PUBLISH", "ch", String(i)]);
+    for (let i = 0; i < 100; i++) run.push(["INCR", "n"]);
+    // Then the two alternating, and runs of three: each left command is followed by ones the path takes.
+    for (let i = 0; i < 60; i++) run.push(i % 2 ? ["PUBLISH", "ch", "x"] : ["INCR", "n"]);
+    for (let i = 0; i < 60; i++) run.push(i % 4 < 3 ? ["ECHO", String(i)] : ["GET", "n"]);
+    const incrCalls = async () => Number(/^calls=(\d+),/.exec(infoField(await mine.call("INFO", "commandstats"), "cmdstat_incr") ?? "")?.[1] ?? 0);
+    const calls = await incrCalls();
+    const before = nodis.server.batchPath.commands;
+    const [a, b] = await both(run);
+    const ran = nodis.server.batchPath.commands - before;
+    expect(a.map(String)).toEqual(b.map(String));
+    // The 100 INCRs after the run: at most 63 go the usual way before a try runs the rest.
+    expect(ran, "commands run on the batch path").toBeGreaterThanOrEqual(37);
+    expect((await incrCalls()) - calls).toBe(130);
+  });
+
   it("answers the same when the pipeline arrives cut at every few bytes", async () => {
     const bytes = Buffer.concat(mixed.slice(1).map(encodeCommand));
     await theirs.call("FLUSHALL");
