@@ -45,11 +45,12 @@ const ARGS_MAX: usize = 64;
 pub const KIND_COMMAND: u32 = 0;
 pub const KIND_MULTI: u32 = 1;
 pub const KIND_EXEC: u32 = 2;
-/// An engine command that serves now or would block (XREAD, XREADGROUP): run
-/// here while nothing propagates (XREADGROUP propagates XCLAIMs instead of
-/// itself), never inside a transaction here; when it would block, TypeScript
-/// runs it again (what it did before saying so, creating XREADGROUP's
-/// consumer, is not done twice).
+/// An engine command run here only while nothing propagates, never inside a
+/// transaction here: one that serves now or would block (XREAD, XREADGROUP,
+/// which propagates XCLAIMs instead of itself; when it would block,
+/// TypeScript runs it again, and what it did before saying so, creating
+/// XREADGROUP's consumer, is not done twice), or one whose handler rewrites
+/// what it propagates (the EXPIRE family: PEXPIREAT).
 pub const KIND_SERVE_OR_BLOCK: u32 = 3;
 
 struct Entry {

@@ -1,9 +1,10 @@
 //! The generic key commands a script runs most (DEL, UNLINK, EXISTS, TYPE,
 //! the EXPIRE family without options, the TTL family, PERSIST) as engine
 //! commands over the same keyspace functions their TypeScript handlers call
-//! (src/commands/keys.ts, expire.ts). Only a script's redis.call runs them
-//! this way (lua/direct.rs, while nothing propagates: EXPIRE's propagation is
-//! rewritten by TypeScript); clients' commands keep their handlers.
+//! (src/commands/keys.ts, expire.ts). A script's redis.call runs them this
+//! way (lua/direct.rs, while nothing propagates: EXPIRE's propagation is
+//! rewritten by TypeScript), and so does the batch path for clients'
+//! pipelines (batch.rs; the EXPIRE family only while nothing propagates).
 use crate::command::Cmd;
 use crate::expire::expire_cmd_name;
 use crate::keyspace::Keyspace;

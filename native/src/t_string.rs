@@ -610,6 +610,7 @@ pub const COMMANDS: &[Cmd] = &[
     // `SET key value` only: SET with options is TypeScript's (src/commands/strings.ts).
     Cmd { name: "set", f: set_plain_cmd },
     Cmd { name: "mset", f: mset_cmd },
+    Cmd { name: "mget", f: mget_cmd },
     Cmd { name: "incr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", false, out) },
     Cmd { name: "decr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", true, out) },
     Cmd { name: "incrby", f: |ks, db, argv, out| incr_by(ks, db, argv[1], argv[2], false, out) },
@@ -624,6 +625,17 @@ fn set_plain_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], _out: &mut Out) -
     assert_eq!(argv.len(), 3, "the engine's SET is the plain form");
     set_plain(ks, db, argv[1], argv[2]);
     code::OK
+}
+
+/// MGET: each key's bulk, or a null for a missing key or another type.
+fn mget_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    out.array(argv.len() - 1);
+    for key in &argv[1..] {
+        if mget_one(ks, db, key, out) != code::WRITTEN {
+            out.null();
+        }
+    }
+    code::WRITTEN
 }
 
 fn mset_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
@@ -668,6 +680,17 @@ mod tests {
         assert_eq!(run(|o| incr_by(&mut k, 0, b"a", b"1", false, o)).1, b"-ERR value is not an integer or out of range\r\n");
         assert_eq!(run(|o| set(&mut k, 0, b"a", b"v", SET_NX | SET_GET, b"", o)), (0, b"$3\r\n7xy\r\n".to_vec()));
         assert_eq!(run(|o| incr_by(&mut k, 0, b"a", b"-9223372036854775808", true, o)).1, b"-ERR decrement would overflow\r\n");
+    }
+
+    #[test]
+    fn mget_answers_a_null_for_a_missing_key_or_another_type() {
+        let mut k = ks();
+        set_plain(&mut k, 0, b"a", b"1");
+        set_plain(&mut k, 0, b"b", b"two");
+        let rpush = crate::t_list::COMMANDS.iter().find(|c| c.name == "rpush").unwrap();
+        run(|o| (rpush.f)(&mut k, 0, &[b"rpush", b"l", b"x"], o));
+        let argv: [&[u8]; 5] = [b"mget", b"a", b"nokey", b"l", b"b"];
+        assert_eq!(run(|o| mget_cmd(&mut k, 0, &argv, o)), (code::WRITTEN, b"*4\r\n$1\r\n1\r\n$-1\r\n$-1\r\n$3\r\ntwo\r\n".to_vec()));
     }
 
     #[test]

@@ -65,6 +65,8 @@ export function serveOrBlockFormOf(handler: Handler): number | undefined {
  * here, a rewrite for propagation) and whose engine command `name`, for
  * exactly `arity` arguments (null: all), a script's redis.call may run
  * without crossing back while nothing propagates (src/scripting/bridge.ts).
+ * The batch path runs it too (src/server/batch.ts): one that rewrites its
+ * propagation only while nothing propagates.
  */
 const SCRIPT_FORMS = new WeakMap<Handler, { id: number; arity: number | null; rewritesPropagation?: boolean }>();
 

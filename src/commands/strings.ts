@@ -200,11 +200,7 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "RO access",
     tips: "request_policy:multi_shard",
     acl: "read string fast",
-    handler: (c) => {
-      const { argv, r, db } = c;
-      r.array(argv.length - 1);
-      for (let i = 1; i < argv.length; i++) if (strings.mgetOne(db, argv[i], r) !== 0) r.nil();
-    },
+    handler: engineHandler("mget"),
   },
   {
     name: "mset",

@@ -13,7 +13,7 @@
  * errors, latency, slowlog, CLIENT LIST's cmd=) is done here from the batch's log.
  */
 import { batch, evict } from "../engine/index.js";
-import { engineFormOf, serveOrBlockFormOf } from "../commands/engine-command.js";
+import { scriptFormOf, serveOrBlockFormOf } from "../commands/engine-command.js";
 import type { CommandSpec } from "../commands/types.js";
 import { parseCommand, type RequestParser } from "../protocol/parser.js";
 import type { Reply } from "../protocol/reply.js";
@@ -207,14 +207,16 @@ export class BatchPath {
       if (name.length > 32 || name !== name.toLowerCase()) continue;
       // MULTI ... EXEC with only engine commands between runs there whole (nothing is watched: WATCH listens on the write path).
       const kind = spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : batch.KIND_COMMAND;
-      const form = spec.subcommands ? undefined : engineFormOf(spec.handler);
+      // The engine form; else the script form (DEL, EXISTS, TYPE, the TTL and EXPIRE families, PERSIST: keys_cmd.rs).
+      const form = spec.subcommands ? undefined : scriptFormOf(spec.handler);
       // XREAD, XREADGROUP: served there, or left to their handler when they would block (or propagate).
-      const serveOrBlock = spec.subcommands ? undefined : serveOrBlockFormOf(spec.handler);
+      // EXPIRE and friends too, as their handler rewrites what they propagate (PEXPIREAT): there while nothing propagates.
+      const serveOrBlock = spec.subcommands ? undefined : (serveOrBlockFormOf(spec.handler) ?? (form?.rewritesPropagation ? form.id : undefined));
       if (kind === batch.KIND_COMMAND && serveOrBlock === undefined && (form === undefined || spec.flags.includes("blocking"))) continue;
       specs.push(spec);
       names.push(name);
       ids.push(serveOrBlock ?? form?.id ?? 0);
-      // A command whose engine form takes one arity only (SET) leaves the others to its handler.
+      // A command whose engine form takes one arity only (SET, EXPIRE without options) leaves the others to its handler.
       arities.push(form?.arity ?? spec.arity);
       kinds.push(serveOrBlock !== undefined ? batch.KIND_SERVE_OR_BLOCK : kind);
     }

@@ -157,6 +157,48 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect((await incrCalls()) - calls).toBe(130);
   });
 
+  it("runs MGET and the key commands scripts run in the engine (DEL, EXISTS, TYPE, the TTL and EXPIRE families, PERSIST), byte for byte", async () => {
+    const keyTraffic: Arg[][] = [
+      ["FLUSHALL"],
+      ["SET", "k", "v"],
+      ["RPUSH", "l", "a"],
+      ["HSET", "h", "f", "v"],
+      ["EXISTS", "k", "l", "k", "nokey"],
+      ["MGET", "k", "l", "nokey", "k"],
+      ["TYPE", "k"],
+      ["type", "h"],
+      ["TYPE", "nokey"],
+      ["TTL", "k"],
+      ["PTTL", "nokey"],
+      ["EXPIRE", "k", "100"],
+      ["TTL", "k"],
+      ["EXPIREAT", "l", "4000000000"],
+      ["EXPIRETIME", "l"],
+      ["PEXPIRETIME", "l"],
+      ["PEXPIREAT", "h", "4000000000123"],
+      ["PEXPIRETIME", "h"],
+      ["EXPIRE", "k", "soon"], // not an integer
+      ["EXPIRE", "k", "99999999999999999"], // invalid expire time
+      ["EXPIRE", "nokey", "10"],
+      ["EXPIRE", "k", "50", "GT"], // an option: the usual way
+      ["TTL", "k"],
+      ["PERSIST", "k"],
+      ["PERSIST", "k"],
+      ["TTL", "k"],
+      ["EXPIRE", "k", "-1"], // in the past: the key goes
+      ["EXISTS", "k"],
+      ["DEL", "l", "h", "nokey"],
+      ["UNLINK", "nokey"],
+      ["EXISTS", "l", "h"],
+      ["TTL"], // wrong arity: the usual way answers
+      ["EXPIRE", "k"],
+    ];
+    const before = nodis.server.batchPath.commands;
+    const [a, b] = await both(keyTraffic);
+    expect(a.map(String)).toEqual(b.map(String));
+    expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(25);
+  });
+
   it("answers the same when the pipeline arrives cut at every few bytes", async () => {
     const bytes = Buffer.concat(mixed.slice(1).map(encodeCommand));
     await theirs.call("FLUSHALL");
@@ -249,6 +291,11 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
         ["SET", "k3", "v"],
         ["RPOP", "missing"], // changes nothing
         ["SELECT", "0"],
+        ["DEL", "a", "nokey"],
+        ["EXPIREAT", "n", "4000000000"], // propagated as PEXPIREAT (the usual way: it rewrites)
+        ["EXISTS", "n", "l", "nokey"],
+        ["PERSIST", "n"],
+        ["UNLINK", "b"],
       ]);
       return { replies: replies.map(String), units: [...units] };
     };
@@ -270,6 +317,8 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       expect(batched.replies).toEqual(usual.replies);
       expect(batched.units).toEqual(usual.units);
       expect(batched.units).toContain("0:DEL gone");
+      expect(batched.units).toContain("0:PEXPIREAT n 4000000000000");
+      expect(batched.units).toContain("0:PERSIST n");
       expect(batched.units.some((u) => u.includes("HSET h f 1.75"))).toBe(true);
     } finally {
       stop();
