@@ -611,6 +611,9 @@ pub const COMMANDS: &[Cmd] = &[
     Cmd { name: "set", f: set_plain_cmd },
     Cmd { name: "mset", f: mset_cmd },
     Cmd { name: "mget", f: mget_cmd },
+    Cmd { name: "setnx", f: setnx_cmd },
+    Cmd { name: "append", f: |ks, db, argv, out| append(ks, db, argv[1], argv[2], crate::config::get().proto_max_bulk_len.max(0) as u64, out) },
+    Cmd { name: "strlen", f: |ks, db, argv, out| strlen(ks, db, argv[1], out) },
     Cmd { name: "incr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", false, out) },
     Cmd { name: "decr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", true, out) },
     Cmd { name: "incrby", f: |ks, db, argv, out| incr_by(ks, db, argv[1], argv[2], false, out) },
@@ -625,6 +628,16 @@ fn set_plain_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], _out: &mut Out) -
     assert_eq!(argv.len(), 3, "the engine's SET is the plain form");
     set_plain(ks, db, argv[1], argv[2]);
     code::OK
+}
+
+/// SETNX: SET NX answered 1 (set) or 0 (the key exists, whatever its type).
+fn setnx_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    match set(ks, db, argv[1], argv[2], SET_NX, b"", out) {
+        code::OK => out.int(1),
+        code::NIL => out.int(0),
+        other => return other,
+    }
+    code::WRITTEN
 }
 
 /// MGET: each key's bulk, or a null for a missing key or another type.
@@ -683,12 +696,15 @@ mod tests {
     }
 
     #[test]
-    fn mget_answers_a_null_for_a_missing_key_or_another_type() {
+    fn setnx_and_mget_as_redis() {
         let mut k = ks();
         set_plain(&mut k, 0, b"a", b"1");
-        set_plain(&mut k, 0, b"b", b"two");
         let rpush = crate::t_list::COMMANDS.iter().find(|c| c.name == "rpush").unwrap();
         run(|o| (rpush.f)(&mut k, 0, &[b"rpush", b"l", b"x"], o));
+        let setnx: [&[u8]; 3] = [b"setnx", b"l", b"v"];
+        assert_eq!(run(|o| setnx_cmd(&mut k, 0, &setnx, o)), (code::WRITTEN, b":0\r\n".to_vec()));
+        let setnx: [&[u8]; 3] = [b"setnx", b"b", b"two"];
+        assert_eq!(run(|o| setnx_cmd(&mut k, 0, &setnx, o)), (code::WRITTEN, b":1\r\n".to_vec()));
         let argv: [&[u8]; 5] = [b"mget", b"a", b"nokey", b"l", b"b"];
         assert_eq!(run(|o| mget_cmd(&mut k, 0, &argv, o)), (code::WRITTEN, b"*4\r\n$1\r\n1\r\n$-1\r\n$-1\r\n$3\r\ntwo\r\n".to_vec()));
     }

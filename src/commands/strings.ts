@@ -128,12 +128,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "OW insert",
     acl: "write string fast",
-    handler: (c) => {
-      const code = strings.set(c.db, c.argv[1], c.argv[2], strings.SET_NX, null, c.r);
-      if (code === Code.OK) c.r.int(1);
-      else if (code === Code.NIL) c.r.int(0);
-      else answer(c.r, code);
-    },
+    handler: engineHandler("setnx"),
   },
   {
     name: "setex",
@@ -234,7 +229,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW insert",
     acl: "write string fast",
-    handler: (c) => answer(c.r, strings.append(c.db, c.argv[1], c.argv[2], maxBulkLen(c), c.r)),
+    handler: engineHandler("append"),
   },
   {
     name: "strlen",
@@ -243,7 +238,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RO",
     acl: "read string fast",
-    handler: (c) => answer(c.r, strings.strlen(c.db, c.argv[1], c.r)),
+    handler: engineHandler("strlen"),
   },
   {
     name: "incr",

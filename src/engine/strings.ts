@@ -66,16 +66,6 @@ export function incrByFloat(db: number, key: Uint8Array, incr: Uint8Array, r: Re
   return land(r, native.strIncrByFloat(db, key, incr, r.buf, r.pos));
 }
 
-/** STRLEN: writes the length. */
-export function strlen(db: number, key: Uint8Array, r: Reply): number {
-  return land(r, native.strStrlen(db, key, r.buf, r.pos));
-}
-
-/** APPEND: writes the new length. */
-export function append(db: number, key: Uint8Array, suffix: Uint8Array, maxLen: number, r: Reply): number {
-  return land(r, native.strAppend(db, key, suffix, maxLen, r.buf, r.pos));
-}
-
 export function getrange(db: number, key: Uint8Array, start: Uint8Array, end: Uint8Array, r: Reply): number {
   return land(r, native.strGetrange(db, key, start, end, r.buf, r.pos));
 }

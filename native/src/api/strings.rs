@@ -102,22 +102,6 @@ pub fn str_incr_by_float(db: u32, key: &[u8], incr: &[u8], mut buf: BufferSlice,
     finish(out, c)
 }
 
-/// STRLEN: writes the length or the error.
-#[napi(catch_unwind)]
-pub fn str_strlen(db: u32, key: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
-    let mut out = Out::new(&mut buf, pos as usize);
-    let c = t_string::strlen(ks(), db as usize, key, &mut out);
-    finish(out, c)
-}
-
-/// APPEND: writes the new length or the error.
-#[napi(catch_unwind)]
-pub fn str_append(db: u32, key: &[u8], suffix: &[u8], max_len: f64, mut buf: BufferSlice, pos: u32) -> i64 {
-    let mut out = Out::new(&mut buf, pos as usize);
-    let c = t_string::append(ks(), db as usize, key, suffix, max_len as u64, &mut out);
-    finish(out, c)
-}
-
 #[napi(catch_unwind)]
 pub fn str_getrange(db: u32, key: &[u8], start: &[u8], end: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
