@@ -614,6 +614,10 @@ pub const COMMANDS: &[Cmd] = &[
     Cmd { name: "setnx", f: setnx_cmd },
     Cmd { name: "append", f: |ks, db, argv, out| append(ks, db, argv[1], argv[2], crate::config::get().proto_max_bulk_len.max(0) as u64, out) },
     Cmd { name: "strlen", f: |ks, db, argv, out| strlen(ks, db, argv[1], out) },
+    // Their handlers rewrite what they propagate (SET, DEL): the batch path runs them while nothing propagates.
+    Cmd { name: "getset", f: |ks, db, argv, out| getset(ks, db, argv[1], argv[2], out) },
+    Cmd { name: "getdel", f: |ks, db, argv, out| getdel(ks, db, argv[1], out) },
+    Cmd { name: "incrbyfloat", f: |ks, db, argv, out| incr_by_float(ks, db, argv[1], argv[2], out) },
     Cmd { name: "incr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", false, out) },
     Cmd { name: "decr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", true, out) },
     Cmd { name: "incrby", f: |ks, db, argv, out| incr_by(ks, db, argv[1], argv[2], false, out) },

@@ -6,7 +6,7 @@
 import { strings, keys, answer, Code } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
-import { engineFormOr, engineHandler } from "./engine-command.js";
+import { engineFormOr, engineHandler, withScriptForm } from "./engine-command.js";
 import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
 import { asDel, asSet, getexPersistRewrite, getexRewrite, incrByFloatRewrite, setexPxatRewrite, setPxatRewrite, withoutGet } from "./propagation.js";
 
@@ -155,10 +155,15 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    handler: (c) => {
-      answer(c.r, strings.getset(c.db, c.argv[1], c.argv[2], c.r));
-      c.propagate = asSet;
-    },
+    handler: withScriptForm(
+      (c) => {
+        answer(c.r, strings.getset(c.db, c.argv[1], c.argv[2], c.r));
+        c.propagate = asSet;
+      },
+      "getset",
+      3,
+      true,
+    ),
   },
   {
     name: "getdel",
@@ -167,10 +172,15 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access delete",
     acl: "write string fast",
-    handler: (c) => {
-      answer(c.r, strings.getdel(c.db, c.argv[1], c.r));
-      c.propagate = asDel;
-    },
+    handler: withScriptForm(
+      (c) => {
+        answer(c.r, strings.getdel(c.db, c.argv[1], c.r));
+        c.propagate = asDel;
+      },
+      "getdel",
+      2,
+      true,
+    ),
   },
   {
     name: "getex",
@@ -283,10 +293,15 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    handler: (c) => {
-      answer(c.r, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r));
-      c.propagate = incrByFloatRewrite; // used only after a change: the reply is then the new value
-    },
+    handler: withScriptForm(
+      (c) => {
+        answer(c.r, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r));
+        c.propagate = incrByFloatRewrite; // used only after a change: the reply is then the new value
+      },
+      "incrbyfloat",
+      3,
+      true,
+    ),
   },
   {
     name: "getrange",

@@ -157,7 +157,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect((await incrCalls()) - calls).toBe(130);
   });
 
-  it("runs MGET, SETNX, APPEND, STRLEN and the key commands scripts run in the engine (DEL, EXISTS, TYPE, the TTL and EXPIRE families, PERSIST), byte for byte", async () => {
+  it("runs MGET, SETNX, APPEND, STRLEN, INCRBYFLOAT, GETSET, GETDEL and the key commands scripts run in the engine (DEL, EXISTS, TYPE, the TTL and EXPIRE families, PERSIST), byte for byte", async () => {
     const keyTraffic: Arg[][] = [
       ["FLUSHALL"],
       ["SET", "k", "v"],
@@ -173,6 +173,13 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       ["STRLEN", "s"],
       ["STRLEN", "l"],
       ["STRLEN", "nokey"],
+      ["INCRBYFLOAT", "f", "1.5"],
+      ["INCRBYFLOAT", "f", "1e3"],
+      ["INCRBYFLOAT", "s", "1"], // not a float
+      ["GETSET", "f", "10"],
+      ["GETSET", "l", "10"], // WRONGTYPE
+      ["GETDEL", "f"],
+      ["GETDEL", "f"],
       ["TYPE", "k"],
       ["type", "h"],
       ["TYPE", "nokey"],
@@ -204,7 +211,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     const before = nodis.server.batchPath.commands;
     const [a, b] = await both(keyTraffic);
     expect(a.map(String)).toEqual(b.map(String));
-    expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(32);
+    expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(39);
   });
 
   it("answers the same when the pipeline arrives cut at every few bytes", async () => {
@@ -304,6 +311,9 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
         ["EXISTS", "n", "l", "nokey"],
         ["PERSIST", "n"],
         ["UNLINK", "b"],
+        ["INCRBYFLOAT", "f", "1.5"], // propagated as SET (the usual way: these rewrite)
+        ["GETSET", "f", "3"],
+        ["GETDEL", "f"],
       ]);
       return { replies: replies.map(String), units: [...units] };
     };
@@ -327,6 +337,9 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       expect(batched.units).toContain("0:DEL gone");
       expect(batched.units).toContain("0:PEXPIREAT n 4000000000000");
       expect(batched.units).toContain("0:PERSIST n");
+      expect(batched.units).toContain("0:SET f 1.5 KEEPTTL");
+      expect(batched.units).toContain("0:SET f 3");
+      expect(batched.units).toContain("0:DEL f");
       expect(batched.units.some((u) => u.includes("HSET h f 1.75"))).toBe(true);
     } finally {
       stop();
