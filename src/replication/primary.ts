@@ -24,7 +24,7 @@ import { ByteBuffer, catOp, catSelect } from "../persistence/aof/encode.js";
 import type { Ctx } from "../commands/types.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
-import type { PropagatedOp } from "../server/write-path.js";
+import { PROPAGATE_REPL, propagatesTo, type PropagatedOp } from "../server/write-path.js";
 import { Backlog } from "./backlog.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { FullSync } from "./full-sync.js";
@@ -363,6 +363,7 @@ export class Primary {
     const out = this.out;
     out.clear();
     for (const op of ops) {
+      if (!propagatesTo(op, PROPAGATE_REPL)) continue;
       if (op.db >= 0 && op.db !== this.streamDb) {
         catSelect(out, op.db);
         this.streamDb = op.db;
@@ -371,6 +372,7 @@ export class Primary {
     }
     // The replicas' output and a full sync's stream keep the bytes after this returns:
     // they get a copy. The backlog alone copies them itself.
+    if (out.length === 0) return;
     const kept = this.replicas.size > 0 || this.fullSync.size > 0;
     this.send(kept ? Buffer.from(out.view()) : out.view());
   }

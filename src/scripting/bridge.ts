@@ -182,13 +182,13 @@ function drainDirect(run: ScriptRun): void {
   log[Direct.ARGV_END] = 0;
 }
 
-/** Propagates a direct command's argv in `db` (nothing under redis.set_repl(redis.REPL_NONE)). */
+/** Propagates a direct command's argv in `db` where redis.set_repl says (nowhere under redis.REPL_NONE). */
 function propagateDirect(run: ScriptRun, db: number, argv: Buffer[]): void {
   const wp = run.server.writePath;
-  const muted = wp.muted;
-  wp.muted = run.replFlags === 0;
+  const targets = wp.targets;
+  wp.targets = run.replFlags;
   wp.propagate(db, argv);
-  wp.muted = muted;
+  wp.targets = targets;
 }
 
 const NO_ARGV: Buffer[] = [];
@@ -222,10 +222,10 @@ function accountOp(run: ScriptRun, argv: Buffer[]): void {
   const cmdArgv = argv.slice(0, -1);
   // As call(): what the engine recorded first (an expired key's DEL, a rewrite), then argv unless rewritten.
   wp.rewritten = false;
-  const muted = wp.muted;
-  wp.muted = run.replFlags === 0;
+  const targets = wp.targets;
+  wp.targets = run.replFlags;
   if (wp.hasRecords()) wp.drain(run.client);
-  wp.muted = muted;
+  wp.targets = targets;
   if (wp.rewritten) wp.rewritten = false;
   else if (log[Direct.LAST_CHANGED] !== 0) propagateDirect(run, run.db, cmdArgv.map((a) => Buffer.from(a)));
   accountDirect(run, directSpecs![log[Direct.LAST_INDEX]], log[Direct.LAST_USEC], cmdArgv, argv[argv.length - 1]);
@@ -265,8 +265,8 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | num
   engineServer.setResp(resp as 2 | 3);
   client.db = run.db;
   const wp = run.server.writePath;
-  const muted = wp.muted;
-  wp.muted = run.replFlags === 0;
+  const targets = wp.targets;
+  wp.targets = run.replFlags;
   try {
     call(run.server, client, spec, argv, r);
   } catch (e) {
@@ -275,7 +275,7 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | num
     run.server.log.warning(`Command '${argv[0].toString("latin1")}' failed in a script: ${e instanceof Error ? e.stack : what}`);
     r.error(`ERR internal error: ${what}`);
   } finally {
-    wp.muted = muted;
+    wp.targets = targets;
   }
   if (run.db !== client.db) directLog[Direct.DB] = run.db = client.db;
   return r.buf === replyArena ? r.pos : r.buf.subarray(0, r.pos);

@@ -36,6 +36,18 @@ export interface PropagatedOp {
   argv: Buffer[];
   /** The command's multibulk encoding as catCommand writes it, when known (the batch path's input): written as is. */
   raw?: Buffer;
+  /** Where it goes (PROPAGATE_AOF, PROPAGATE_REPL) when not everywhere: a script's redis.set_repl narrowed it. */
+  targets?: number;
+}
+
+/** Propagation targets (Redis's PROPAGATE_AOF, PROPAGATE_REPL; a script's redis.REPL_* values). */
+export const PROPAGATE_AOF = 1;
+export const PROPAGATE_REPL = 2;
+export const PROPAGATE_ALL = PROPAGATE_AOF | PROPAGATE_REPL;
+
+/** Whether `op` goes to `target` (PROPAGATE_AOF or PROPAGATE_REPL). */
+export function propagatesTo(op: PropagatedOp, target: number): boolean {
+  return op.targets === undefined || (op.targets & target) !== 0;
 }
 
 /** A command propagated by its multibulk bytes; argv is parsed from them only if a consumer asks. */
@@ -44,6 +56,7 @@ class RawOp implements PropagatedOp {
   constructor(
     readonly db: number,
     readonly raw: Buffer,
+    readonly targets: number | undefined,
   ) {}
   get argv(): Buffer[] {
     return (this.args ??= parseCommand(this.raw));
@@ -79,8 +92,8 @@ export class WritePath {
     state.setListen((record ? state.LISTEN_RECORD : 0) | (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0) | (l.propagation > 0 ? state.LISTEN_PROPAGATE : 0));
   }
 
-  /** Set while a script's commands must not propagate (redis.set_repl(redis.REPL_NONE)). */
-  muted = false;
+  /** Where what propagates now goes: all, unless a script's redis.set_repl narrowed it (none: nothing propagates). */
+  targets = PROPAGATE_ALL;
   /** Whether some feature needs every change (keys, events, keymiss), so the engine records them all. */
   recording = false;
 
@@ -164,14 +177,14 @@ export class WritePath {
    * cron after its expiry).
    */
   propagate(db: number, argv: Buffer[]): void {
-    if (!this.propagating() || this.suppressed !== 0 || this.muted) return;
-    this.ops.push({ db, argv });
+    if (!this.propagating() || this.suppressed !== 0 || this.targets === 0) return;
+    this.ops.push(this.targets === PROPAGATE_ALL ? { db, argv } : { db, argv, targets: this.targets });
   }
 
   /** propagate() for a command given by its exact multibulk bytes (the batch path's input), kept by the op. */
   propagateRaw(db: number, raw: Buffer): void {
-    if (!this.propagating() || this.suppressed !== 0 || this.muted) return;
-    this.ops.push(new RawOp(db, raw));
+    if (!this.propagating() || this.suppressed !== 0 || this.targets === 0) return;
+    this.ops.push(new RawOp(db, raw, this.targets === PROPAGATE_ALL ? undefined : this.targets));
   }
 
   /**

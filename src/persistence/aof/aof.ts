@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Server } from "../../server/server.js";
-import type { PropagatedOp } from "../../server/write-path.js";
+import { PROPAGATE_AOF, propagatesTo, type PropagatedOp } from "../../server/write-path.js";
 import { strerror } from "../../config/special.js";
 import { ByteBuffer, catOp, catSelect } from "./encode.js";
 import { Manifest, ManifestError, fsyncDir, manifestName, writeManifest } from "./manifest.js";
@@ -312,7 +312,10 @@ export class Aof {
     if (this.loading) return;
     if (!(this.state === "on" || (this.state === "wait_rewrite" && this.child !== null))) return;
     const out = this.buf;
+    let fed = 0;
     for (const op of ops) {
+      if (!propagatesTo(op, PROPAGATE_AOF)) continue;
+      fed++;
       if (this.timestamps) {
         const now = unixtime();
         if (this.curTimestamp < now) {
@@ -326,7 +329,7 @@ export class Aof {
       }
       catOp(out, op);
     }
-    aofReplication.fed(this.server, ops.length);
+    if (fed !== 0) aofReplication.fed(this.server, fed);
   }
 
   /**
