@@ -59,6 +59,7 @@ const UNKNOWN = errorReply("ERR Unknown Redis command called from script");
 const ARITY = errorReply("ERR Wrong number of args calling Redis command from script");
 const NOSCRIPT = errorReply("ERR This Redis command is not allowed from script");
 const READONLY = errorReply("ERR Write commands are not allowed from read-only scripts.");
+const STALE = errorReply("ERR Can not execute the command on a stale replica");
 const NOT_RUNNING = errorReply("ERR redis.call is only available while a script runs");
 const ONE = Buffer.from(":1\r\n");
 const ZERO = Buffer.from(":0\r\n");
@@ -236,6 +237,8 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | num
   if (!spec) return refuse(run, undefined, UNKNOWN);
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return refuse(run, spec, ARITY);
   if (!debugFlags.disableDenyScripts && spec.flags.includes("noscript")) return refuse(run, spec, NOSCRIPT);
+  // An allow-stale script on a stale replica runs only commands allowed stale (Redis's scriptVerifyAllowStale; the gate answers GET so then).
+  if (!spec.flags.includes("stale") && run.server.replicationGate?.(run.client, run.server.commands.get("get")!)?.startsWith("MASTERDOWN")) return refuse(run, spec, STALE);
   if (!run.client.user.unrestricted) {
     const why = run.server.auth.refusal(run.client, spec, argv, "lua");
     if (why !== null) return refuse(run, spec, errorReply("ERR ACL failure in script: " + why));
