@@ -3,10 +3,10 @@
  * function flagged allow-stale runs, but only the commands allowed stale (INFO,
  * not GET), as redis-server answers them, byte for byte, statistics included.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
-import { RespConnection, type Arg } from "../diff/resp.js";
-import type { RunningServer } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { haveRedisServer } from "../helpers/nodis.js";
+import { useServerPair } from "../helpers/pair.js";
+import type { Arg } from "../diff/resp.js";
 
 const LIBRARY = `#!lua name=stale
 redis.register_function{function_name='hello', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}
@@ -16,23 +16,7 @@ redis.register_function{function_name='info', callback=function() return redis.c
 redis.register_function{function_name='plain', callback=function() return 'no' end, flags={'no-writes'}}`;
 
 describe.skipIf(!haveRedisServer())("scripts on a stale replica", () => {
-  let nodis: RunningServer;
-  let oracle: { port: number; stop(): Promise<void> };
-  let mine: RespConnection;
-  let theirs: RespConnection;
-
-  beforeAll(async () => {
-    oracle = await startRedis();
-    nodis = await startNodis();
-    mine = await RespConnection.connect(nodis.port);
-    theirs = await RespConnection.connect(oracle.port);
-  });
-  afterAll(async () => {
-    mine?.close();
-    theirs?.close();
-    await nodis?.close();
-    await oracle?.stop();
-  });
+  const pair = useServerPair({ events: false });
 
   it("runs only the commands allowed stale, refusing the others as redis-server does", async () => {
     // Port 1: nothing listens there, so the link stays down.
@@ -46,13 +30,14 @@ describe.skipIf(!haveRedisServer())("scripts on a stale replica", () => {
       ["INFO", "errorstats"],
     ];
     try {
+      const { mine, theirs } = pair;
       const [a, b] = [await mine.send([...setup, ...calls]), await theirs.send([...setup, ...calls])];
       expect(a.map(String)).toEqual(b.map(String));
       expect(String(a[setup.length + 1])).toMatch(/^-ERR Can not execute the command on a stale replica script: get/);
       const getStats = async (c: RespConnection) => /^cmdstat_get:.*$/m.exec(String(await c.call("INFO", "commandstats")))?.[0];
       expect(await getStats(mine)).toBe(await getStats(theirs));
     } finally {
-      for (const c of [mine, theirs]) await c.send([["REPLICAOF", "NO", "ONE"], ["CONFIG", "SET", "replica-serve-stale-data", "yes"]]);
+      for (const c of [pair.mine, pair.theirs]) await c.send([["REPLICAOF", "NO", "ONE"], ["CONFIG", "SET", "replica-serve-stale-data", "yes"]]);
     }
   });
 });
