@@ -370,9 +370,10 @@ export class Primary {
       }
       catOp(out, op);
     }
+    // Nothing for the replicas (a script's redis.set_repl sent it all to the AOF alone).
+    if (out.length === 0) return;
     // The replicas' output and a full sync's stream keep the bytes after this returns:
     // they get a copy. The backlog alone copies them itself.
-    if (out.length === 0) return;
     const kept = this.replicas.size > 0 || this.fullSync.size > 0;
     this.send(kept ? Buffer.from(out.view()) : out.view());
   }
