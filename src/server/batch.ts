@@ -209,16 +209,16 @@ export class BatchPath {
       const kind = spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : batch.KIND_COMMAND;
       // The engine form; else the script form (DEL, EXISTS, TYPE, the TTL and EXPIRE families, PERSIST: keys_cmd.rs).
       const form = spec.subcommands ? undefined : scriptFormOf(spec.handler);
-      // XREAD, XREADGROUP: served there, or left to their handler when they would block (or propagate).
-      // EXPIRE and friends too, as their handler rewrites what they propagate (PEXPIREAT): there while nothing propagates.
-      const serveOrBlock = spec.subcommands ? undefined : (serveOrBlockFormOf(spec.handler) ?? (form?.rewritesPropagation ? form.id : undefined));
-      if (kind === batch.KIND_COMMAND && serveOrBlock === undefined && (form === undefined || spec.flags.includes("blocking"))) continue;
+      // Run there only while nothing propagates: XREAD, XREADGROUP (left to their handler when they would block),
+      // and forms whose handler rewrites what they propagate (EXPIRE's PEXPIREAT, GETSET's SET...).
+      const unpropagated = spec.subcommands ? undefined : (serveOrBlockFormOf(spec.handler) ?? (form?.rewritesPropagation ? form.id : undefined));
+      if (kind === batch.KIND_COMMAND && unpropagated === undefined && (form === undefined || spec.flags.includes("blocking"))) continue;
       specs.push(spec);
       names.push(name);
-      ids.push(serveOrBlock ?? form?.id ?? 0);
+      ids.push(unpropagated ?? form?.id ?? 0);
       // A command whose engine form takes one arity only (SET, EXPIRE without options) leaves the others to its handler.
       arities.push(form?.arity ?? spec.arity);
-      kinds.push(serveOrBlock !== undefined ? batch.KIND_SERVE_OR_BLOCK : kind);
+      kinds.push(unpropagated !== undefined ? batch.KIND_UNPROPAGATED : kind);
     }
     batch.setTable(names, ids, arities, kinds);
     return specs;
