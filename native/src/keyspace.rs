@@ -127,6 +127,12 @@ impl Keyspace {
         self.shared.set_i64(state::LAST_EXPIRE, when);
     }
 
+    /// What the last `note_last_expire` said.
+    #[inline]
+    pub fn last_expire(&self) -> i64 {
+        self.shared.get_i64(state::LAST_EXPIRE)
+    }
+
     /// The dirty count (changes since start).
     pub fn dirty(&self) -> u64 {
         self.shared.get(state::DIRTY) as u64

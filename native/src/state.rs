@@ -85,6 +85,12 @@ impl Shared {
         self.set(slot, f64::from_bits(v as u64));
     }
 
+    /// The i64 a slot holds (set_i64).
+    #[inline]
+    pub fn get_i64(&self, slot: usize) -> i64 {
+        self.get(slot).to_bits() as i64
+    }
+
     #[inline]
     pub fn listen(&self) -> u32 {
         self.get(LISTEN) as u32

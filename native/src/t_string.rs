@@ -10,7 +10,7 @@ use crate::expire::BadExpire;
 use crate::reply::{code, err, Out};
 use crate::sbytes::SBytes;
 use crate::t_string_float as ld;
-use crate::util::{fmt_i64, parse_i64};
+use crate::util::{cstr, fmt_i64, i64_to_vec, parse_i64};
 
 /// A string value as SET stores it: `int` when it is a canonical integer of at
 /// most 20 characters, otherwise the bytes (Redis's tryObjectEncoding).
@@ -194,6 +194,52 @@ pub const SET_FROM_SETEX: u32 = 512;
 pub const SET_FROM_PSETEX: u32 = 1024;
 const EXPIRE_UNITS: u32 = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
 
+/// The expire unit an option names (EX, PX, EXAT, PXAT), or 0.
+fn expire_unit(opt: &[u8]) -> u32 {
+    match opt.len() {
+        2 if opt.eq_ignore_ascii_case(b"EX") => SET_EX,
+        2 if opt.eq_ignore_ascii_case(b"PX") => SET_PX,
+        4 if opt.eq_ignore_ascii_case(b"EXAT") => SET_EXAT,
+        4 if opt.eq_ignore_ascii_case(b"PXAT") => SET_PXAT,
+        _ => 0,
+    }
+}
+
+/// Redis's parseExtendedStringArgumentsOrReply for SET (`for_set`) or GETEX,
+/// over argv from `from`: the SET_* flags and the expire argument (empty when
+/// none), or None after a syntax error. Options are matched as Redis's
+/// strcasecmp does (an argument ends at a NUL byte); each one refuses those it
+/// conflicts with, and the same one may repeat.
+pub fn parse_extended<'a>(argv: &[&'a [u8]], from: usize, for_set: bool) -> Option<(u32, &'a [u8])> {
+    let (mut flags, mut expire): (u32, &[u8]) = (0, &[]);
+    let mut j = from;
+    while j < argv.len() {
+        let opt = cstr(argv[j]);
+        let has_next = j + 1 < argv.len();
+        let unit = expire_unit(opt);
+        let ttl_set = flags & (EXPIRE_UNITS | SET_KEEPTTL | GETEX_PERSIST);
+        if for_set && opt.eq_ignore_ascii_case(b"NX") && flags & SET_XX == 0 {
+            flags |= SET_NX;
+        } else if for_set && opt.eq_ignore_ascii_case(b"XX") && flags & SET_NX == 0 {
+            flags |= SET_XX;
+        } else if for_set && opt.eq_ignore_ascii_case(b"GET") {
+            flags |= SET_GET;
+        } else if for_set && opt.eq_ignore_ascii_case(b"KEEPTTL") && ttl_set & !SET_KEEPTTL == 0 {
+            flags |= SET_KEEPTTL;
+        } else if !for_set && opt.eq_ignore_ascii_case(b"PERSIST") && ttl_set & !GETEX_PERSIST == 0 {
+            flags |= GETEX_PERSIST;
+        } else if unit != 0 && has_next && ttl_set & !unit == 0 {
+            flags |= unit;
+            j += 1;
+            expire = argv[j];
+        } else {
+            return None;
+        }
+        j += 1;
+    }
+    Some((flags, expire))
+}
+
 /// An expire argument as an absolute time in ms, checked as Redis's
 /// getExpireMillisecondsOrReply: not an integer, or invalid when not positive
 /// or when the conversion overflows.
@@ -298,6 +344,59 @@ pub fn set(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8], flags: u32, exp
     } else {
         code::OK
     }
+}
+
+/// SET, SETEX, PSETEX (`val` is `argv[val_at]`): `set`, then what Redis
+/// propagates in place of argv when it changed the key. With EX/PX/EXAT:
+/// `SET key value PXAT ms`; with GET and no expire: argv without its GETs.
+fn set_propagated(ks: &mut Keyspace, db: usize, argv: &[&[u8]], val_at: usize, flags: u32, expire: &[u8], out: &mut Out) -> i64 {
+    let dirty = ks.dirty();
+    let res = set(ks, db, argv[1], argv[val_at], flags, expire, out);
+    if !ks.propagating() || ks.dirty() == dirty {
+        return res;
+    }
+    if flags & (SET_EX | SET_PX | SET_EXAT) != 0 {
+        let ms = i64_to_vec(ks.last_expire());
+        ks.also_propagate(db, &[b"SET", argv[1], argv[val_at], b"PXAT", &ms]);
+    } else if flags & SET_GET != 0 && flags & SET_PXAT == 0 {
+        let kept: Vec<&[u8]> = argv.iter().enumerate().filter(|(j, a)| *j < 3 || !cstr(a).eq_ignore_ascii_case(b"GET")).map(|(_, a)| *a).collect();
+        ks.also_propagate(db, &kept);
+    }
+    res
+}
+
+/// SET with or without options.
+fn set_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    if argv.len() == 3 {
+        set_plain(ks, db, argv[1], argv[2]);
+        return code::OK;
+    }
+    match parse_extended(argv, 3, true) {
+        Some((flags, expire)) => set_propagated(ks, db, argv, 2, flags, expire, out),
+        None => out.error(err::SYNTAX),
+    }
+}
+
+/// GETEX: parsed as Redis does, then `getex`; propagates as Redis 7.2 rewrites
+/// it: PEXPIREAT key ms (PXAT too), DEL or UNLINK (lazyfree-lazy-expire) when
+/// an absolute time had passed, PERSIST key.
+fn getex_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    let Some((flags, expire)) = parse_extended(argv, 2, false) else { return out.error(err::SYNTAX) };
+    let dirty = ks.dirty();
+    let res = getex(ks, db, argv[1], flags, expire, out);
+    if !ks.propagating() || ks.dirty() == dirty {
+        return res;
+    }
+    let when = ks.last_expire();
+    if flags & GETEX_PERSIST != 0 {
+        ks.also_propagate(db, &[b"PERSIST", argv[1]]);
+    } else if when == crate::state::EXPIRE_DELETED {
+        let del: &[u8] = if ks.lazy.expire { b"UNLINK" } else { b"DEL" };
+        ks.also_propagate(db, &[del, argv[1]]);
+    } else {
+        ks.also_propagate(db, &[b"PEXPIREAT", argv[1], &i64_to_vec(when)]);
+    }
+    res
 }
 
 /// GETSET: the old value (or NIL), then SET without options.
@@ -603,12 +702,14 @@ pub fn lcs(ks: &mut Keyspace, db: usize, k1: &[u8], k2: &[u8], mode: u32, min_ma
 }
 
 /// The string commands the engine runs whole from argv (the command table:
-/// command.rs): the plain forms of the hot ones. The others parse their
-/// options in TypeScript and call the functions above.
+/// command.rs). The others parse their options in TypeScript and call the
+/// functions above.
 pub const COMMANDS: &[Cmd] = &[
     Cmd { name: "get", f: get_cmd },
-    // `SET key value` only: SET with options is TypeScript's (src/commands/strings.ts).
-    Cmd { name: "set", f: set_plain_cmd },
+    Cmd { name: "set", f: set_cmd },
+    Cmd { name: "setex", f: |ks, db, argv, out| set_propagated(ks, db, argv, 3, SET_EX | SET_FROM_SETEX, argv[2], out) },
+    Cmd { name: "psetex", f: |ks, db, argv, out| set_propagated(ks, db, argv, 3, SET_PX | SET_FROM_PSETEX, argv[2], out) },
+    Cmd { name: "getex", f: getex_cmd },
     Cmd { name: "mset", f: mset_cmd },
     Cmd { name: "mget", f: mget_cmd },
     Cmd { name: "setnx", f: setnx_cmd },
@@ -626,12 +727,6 @@ pub const COMMANDS: &[Cmd] = &[
 
 fn get_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     get(ks, db, argv[1], out)
-}
-
-fn set_plain_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], _out: &mut Out) -> i64 {
-    assert_eq!(argv.len(), 3, "the engine's SET is the plain form");
-    set_plain(ks, db, argv[1], argv[2]);
-    code::OK
 }
 
 /// SETNX: SET NX answered 1 (set) or 0 (the key exists, whatever its type).
@@ -742,6 +837,26 @@ mod tests {
         assert_eq!(run(|o| setrange(&mut k, 0, b"s", b"5", b"2", 100, o)).1, b":6\r\n");
         assert_eq!(enc(&mut k, b"s"), "raw");
         assert_eq!(run(|o| get(&mut k, 0, b"s", o)).1, b"$6\r\n1234\x002\r\n");
+    }
+
+    #[test]
+    fn extended_options_as_redis_parses_them() {
+        fn p<'a>(args: &[&'a [u8]], for_set: bool) -> Option<(u32, &'a [u8])> {
+            parse_extended(args, 0, for_set)
+        }
+        assert_eq!(p(&[b"nx", b"GET", b"Ex", b"10"], true), Some((SET_NX | SET_GET | SET_EX, &b"10"[..])));
+        // Repeats are fine; conflicts, a missing expire and the other command's options are not.
+        assert_eq!(p(&[b"EX", b"1", b"ex", b"2"], true), Some((SET_EX, &b"2"[..])));
+        assert_eq!(p(&[b"NX", b"XX"], true), None);
+        assert_eq!(p(&[b"EX", b"1", b"PX", b"2"], true), None);
+        assert_eq!(p(&[b"KEEPTTL", b"PXAT", b"2"], true), None);
+        assert_eq!(p(&[b"EX"], true), None);
+        assert_eq!(p(&[b"PERSIST"], true), None);
+        assert_eq!(p(&[b"GET"], false), None);
+        assert_eq!(p(&[b"persist", b"PERSIST"], false), Some((GETEX_PERSIST, &b""[..])));
+        assert_eq!(p(&[b"PERSIST", b"EX", b"1"], false), None);
+        // An option ends at a NUL byte, as Redis's strcasecmp sees it.
+        assert_eq!(p(&[b"xx\0junk", b"keepttl"], true), Some((SET_XX | SET_KEEPTTL, &b""[..])));
     }
 
     #[test]

@@ -7,8 +7,8 @@ import { blockOrAnswer } from "../server/blocking.js";
 import type { Handler } from "./types.js";
 
 /**
- * The engine command each engineHandler runs, and the only arity it runs it for
- * (null: every call): the batch path runs these the same way (src/server/batch.ts).
+ * The engine command each engineHandler runs, for every call (arity null, as
+ * script forms say "all"): the batch path runs these the same way (src/server/batch.ts).
  */
 const ENGINE_FORMS = new WeakMap<Handler, { id: number; arity: number | null }>();
 
@@ -22,18 +22,6 @@ export function engineHandler(name: string): Handler {
     answer(c.r, code);
   };
   ENGINE_FORMS.set(handler, { id, arity: null });
-  return handler;
-}
-
-/**
- * A handler that runs engine command `name` for calls of exactly `arity`
- * arguments and `other` for the rest (SET: its plain form is the engine's,
- * its options are parsed here).
- */
-export function engineFormOr(name: string, arity: number, other: Handler): Handler {
-  const engine = engineHandler(name);
-  const handler: Handler = (c) => (c.argv.length === arity ? engine(c) : other(c));
-  ENGINE_FORMS.set(handler, { id: ENGINE_FORMS.get(engine)!.id, arity });
   return handler;
 }
 

@@ -11,9 +11,7 @@ import type { Ctx, Rewrite } from "./types.js";
 const SET = Buffer.from("SET");
 const DEL = Buffer.from("DEL");
 const UNLINK = Buffer.from("UNLINK");
-const PXAT = Buffer.from("PXAT");
 const PEXPIREAT = Buffer.from("PEXPIREAT");
-const PERSIST = Buffer.from("PERSIST");
 const KEEPTTL = Buffer.from("KEEPTTL");
 
 /** The absolute expire the command just set, as a decimal argument. */
@@ -32,23 +30,6 @@ export const expireRewrite: Rewrite = (c) => {
   if (c.argv[0].length === 9 && c.argv[0].toString("latin1").toLowerCase() === "pexpireat") return undefined;
   return [PEXPIREAT, c.argv[1], lastExpireArg(), ...c.argv.slice(3)];
 };
-
-/** GETEX with an expire: PEXPIREAT key ms, or the DEL when an absolute time had passed. */
-export const getexRewrite: Rewrite = (c) =>
-  state.lastExpire() === state.EXPIRE_DELETED ? expiredDel(c, c.argv[1]) : [PEXPIREAT, c.argv[1], lastExpireArg()];
-
-/** GETEX PERSIST: PERSIST key. */
-export const getexPersistRewrite: Rewrite = (c) => [PERSIST, c.argv[1]];
-
-/** SET with EX/PX/EXAT: SET key value PXAT ms. */
-export const setPxatRewrite: Rewrite = (c) => [SET, c.argv[1], c.argv[2], PXAT, lastExpireArg()];
-
-/** SETEX, PSETEX (value third): SET key value PXAT ms. */
-export const setexPxatRewrite: Rewrite = (c) => [SET, c.argv[1], c.argv[3], PXAT, lastExpireArg()];
-
-/** SET ... GET without an expire: the same SET without its GET arguments. */
-export const withoutGet: Rewrite = (c) =>
-  c.argv.filter((a, j) => j < 3 || !(a.length === 3 && (a[0] | 0x20) === 0x67 && (a[1] | 0x20) === 0x65 && (a[2] | 0x20) === 0x74));
 
 /** GETSET key value: SET key value. */
 export const asSet: Rewrite = (c) => [SET, c.argv[1], c.argv[2]];

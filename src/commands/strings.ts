@@ -6,9 +6,9 @@
 import { strings, keys, answer, Code } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
-import { engineFormOr, engineHandler, withScriptForm } from "./engine-command.js";
+import { engineHandler, withScriptForm } from "./engine-command.js";
 import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
-import { asDel, asSet, getexPersistRewrite, getexRewrite, incrByFloatRewrite, setexPxatRewrite, setPxatRewrite, withoutGet } from "./propagation.js";
+import { asDel, asSet, incrByFloatRewrite } from "./propagation.js";
 
 
 /**
@@ -20,52 +20,6 @@ function isOpt(arg: Buffer, word: string): boolean {
   if (arg.length < n || (arg.length > n && arg[n] !== 0)) return false;
   for (let i = 0; i < n; i++) if ((arg[i] & 0xdf) !== word.charCodeAt(i)) return false;
   return true;
-}
-
-/** The expire unit an option names (EX/PX/EXAT/PXAT), or 0. */
-function expireUnit(arg: Buffer): number {
-  if (isOpt(arg, "EX")) return strings.SET_EX;
-  if (isOpt(arg, "PX")) return strings.SET_PX;
-  if (isOpt(arg, "EXAT")) return strings.SET_EXAT;
-  if (isOpt(arg, "PXAT")) return strings.SET_PXAT;
-  return 0;
-}
-
-/**
- * Redis's parseExtendedStringArgumentsOrReply for SET (`forSet`) or GETEX:
- * the flags and the expire argument, or null after a syntax error. Each
- * option refuses the ones it conflicts with; the same option may repeat.
- */
-let parsedExpire: Buffer | null = null;
-function parseExtended(argv: Buffer[], from: number, forSet: boolean): number | null {
-  let flags = 0;
-  parsedExpire = null;
-  for (let j = from; j < argv.length; j++) {
-    const opt = argv[j];
-    const hasNext = j + 1 < argv.length;
-    const unit = expireUnit(opt);
-    const ttlSet = flags & (strings.EXPIRE_UNITS | strings.SET_KEEPTTL | strings.GETEX_PERSIST);
-    if (forSet && isOpt(opt, "NX") && !(flags & strings.SET_XX)) flags |= strings.SET_NX;
-    else if (forSet && isOpt(opt, "XX") && !(flags & strings.SET_NX)) flags |= strings.SET_XX;
-    else if (forSet && isOpt(opt, "GET")) flags |= strings.SET_GET;
-    else if (forSet && isOpt(opt, "KEEPTTL") && !(ttlSet & ~strings.SET_KEEPTTL)) flags |= strings.SET_KEEPTTL;
-    else if (!forSet && isOpt(opt, "PERSIST") && !(ttlSet & ~strings.GETEX_PERSIST)) flags |= strings.GETEX_PERSIST;
-    else if (unit && hasNext && !(ttlSet & ~unit)) {
-      flags |= unit;
-      parsedExpire = argv[++j];
-    } else return null;
-  }
-  return flags;
-}
-
-/**
- * SET, SETEX, PSETEX: native SET with flags (SET_FROM_* names the command in
- * the expire error). Propagates as Redis rewrites them.
- */
-function setWith(c: Ctx, flags: number, expire: Buffer | null, val: Buffer): void {
-  answer(c.r, strings.set(c.db, c.argv[1], val, flags, expire, c.r));
-  if (flags & (strings.SET_EX | strings.SET_PX | strings.SET_EXAT)) c.propagate = val === c.argv[2] ? setPxatRewrite : setexPxatRewrite;
-  else if (flags & strings.SET_GET && !(flags & strings.SET_PXAT)) c.propagate = withoutGet;
 }
 
 /** Parses LCS's options into a mode and a minimum match length, or an error text. */
@@ -114,12 +68,8 @@ export const stringCommands: CommandDef[] = [
     keyFlagsOf: (argv) =>
       argv.slice(3).some((a) => a.length === 3 && a.toString("latin1").toLowerCase() === "get") ? ["RW", "access", "update"] : ["OW", "update"],
     acl: "write string slow",
-    // `SET key value` is the engine's; the options are parsed here.
-    handler: engineFormOr("set", 3, (c) => {
-      const flags = parseExtended(c.argv, 3, true);
-      if (flags === null) return c.r.error(SYNTAX);
-      setWith(c, flags, parsedExpire, c.argv[2]);
-    }),
+    // Options and their propagated rewrite (SET ... PXAT, without GET) are the engine's (t_string.rs).
+    handler: engineHandler("set"),
   },
   {
     name: "setnx",
@@ -137,7 +87,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "OW update",
     acl: "write string slow",
-    handler: (c) => setWith(c, strings.SET_EX | strings.SET_FROM_SETEX, c.argv[2], c.argv[3]),
+    handler: engineHandler("setex"),
   },
   {
     name: "psetex",
@@ -146,7 +96,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "OW update",
     acl: "write string slow",
-    handler: (c) => setWith(c, strings.SET_PX | strings.SET_FROM_PSETEX, c.argv[2], c.argv[3]),
+    handler: engineHandler("psetex"),
   },
   {
     name: "getset",
@@ -190,12 +140,8 @@ export const stringCommands: CommandDef[] = [
     keyFlags: "RW access update",
     keyNotes: "RW and UPDATE because it changes the TTL",
     acl: "write string fast",
-    handler: (c) => {
-      const flags = c.argv.length === 2 ? 0 : parseExtended(c.argv, 2, false);
-      if (flags === null) return c.r.error(SYNTAX);
-      answer(c.r, strings.getex(c.db, c.argv[1], flags, flags ? parsedExpire : null, c.r));
-      c.propagate = flags & strings.GETEX_PERSIST ? getexPersistRewrite : getexRewrite;
-    },
+    // Its rewrites (PEXPIREAT, DEL, PERSIST) are the engine's.
+    handler: engineHandler("getex"),
   },
   {
     name: "mget",

@@ -3,7 +3,7 @@ import { native } from "./addon.js";
 import { land } from "./land.js";
 import type { Reply } from "../protocol/reply.js";
 
-/** SET/GETEX flags (t_string::SET_*, read from the addon). */
+/** SET flags (t_string::SET_*, read from the addon). */
 export const SET_NX = native.STR_SET_NX;
 export const SET_XX = native.STR_SET_XX;
 export const SET_GET = native.STR_SET_GET;
@@ -13,11 +13,6 @@ export const SET_EX = native.STR_SET_EX;
 export const SET_PX = native.STR_SET_PX;
 export const SET_EXAT = native.STR_SET_EXAT;
 export const SET_PXAT = native.STR_SET_PXAT;
-export const GETEX_PERSIST = native.STR_GETEX_PERSIST;
-/** The command is SETEX / PSETEX (the expire error names it). */
-export const SET_FROM_SETEX = native.STR_SET_FROM_SETEX;
-export const SET_FROM_PSETEX = native.STR_SET_FROM_PSETEX;
-export const EXPIRE_UNITS = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
 
 /** LCS modes (t_string::LCS_*). */
 export const LCS_LEN = native.STR_LCS_LEN;
@@ -54,11 +49,6 @@ export function getset(db: number, key: Uint8Array, val: Uint8Array, r: Reply): 
 
 export function getdel(db: number, key: Uint8Array, r: Reply): number {
   return land(r, native.strGetdel(db, key, r.buf, r.pos));
-}
-
-/** GETEX with SET_EX/PX/EXAT/PXAT (and `expire`) or GETEX_PERSIST. */
-export function getex(db: number, key: Uint8Array, flags: number, expire: Uint8Array | null, r: Reply): number {
-  return land(r, native.strGetex(db, key, flags, expire ?? EMPTY, r.buf, r.pos));
 }
 
 /** INCRBYFLOAT in long double arithmetic, as Redis. */

@@ -216,7 +216,7 @@ export class BatchPath {
       specs.push(spec);
       names.push(name);
       ids.push(unpropagated ?? form?.id ?? 0);
-      // A command whose engine form takes one arity only (SET, EXPIRE without options) leaves the others to its handler.
+      // A command whose engine form takes one arity only (EXPIRE without options) leaves the others to its handler.
       arities.push(form?.arity ?? spec.arity);
       kinds.push(unpropagated !== undefined ? batch.KIND_UNPROPAGATED : kind);
     }

@@ -71,7 +71,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     return [await mine.send(cmds), await theirs.send(cmds)];
   }
 
-  /** A pipeline that mixes commands the path takes with ones it leaves (MULTI, SET with options, errors, arity errors). */
+  /** A pipeline that mixes commands the path takes with ones it leaves (MULTI, errors, arity errors). */
   const mixed: Arg[][] = [
     ["FLUSHALL"],
     ["LPUSH", "l", "a", "b", "c"],
@@ -110,7 +110,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     ["EXEC"],
     ["MULTI"],
     ["INCR", "s"],
-    ["SET", "s", "5", "PX", "100000"], // not the engine's form: the whole transaction goes the usual way
+    ["SET", "s", "5", "PX", "100000"],
     ["EXEC"],
     ["MULTI"],
     ["LLEN"], // a wrong arity: EXECABORT
@@ -282,6 +282,68 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     }
   });
 
+  it("runs SET with its options, SETEX, PSETEX and GETEX, errors included, byte for byte", async () => {
+    const setTraffic: Arg[][] = [
+      ["FLUSHALL"],
+      ["RPUSH", "l", "a"],
+      ["SET", "a", "1", "EX", "100"],
+      ["TTL", "a"],
+      ["SET", "a", "2", "px", "200000", "GET"],
+      ["TTL", "a"],
+      ["SET", "a", "3", "KEEPTTL"],
+      ["TTL", "a"],
+      ["SET", "a", "4", "EXAT", "4000000000", "XX"],
+      ["EXPIRETIME", "a"],
+      ["SET", "a", "5", "PXAT", "4000000000123", "NX"], // exists: nil
+      ["SET", "b", "5", "NX", "GET"], // missing: set, nil
+      ["SET", "b", "6", "XX", "GET", "get"],
+      ["SET", "c", "1", "XX"],
+      ["SET", "l", "x", "GET"], // WRONGTYPE, nothing set
+      ["SET", "l", "x", "NX"], // exists: nil
+      ["SET", "a", "1", "NX", "XX"], // syntax errors
+      ["SET", "a", "1", "EX", "10", "PX", "10"],
+      ["SET", "a", "1", "KEEPTTL", "EX", "10"],
+      ["SET", "a", "1", "EX"],
+      ["SET", "a", "1", "PERSIST"],
+      ["SET", "a", "1", "EX", "0"], // invalid expire time
+      ["SET", "a", "1", "EX", "ten"], // not an integer
+      ["SET", "a", "1", "PX", "-5"],
+      ["SET", "a", "1", "EX", "9223372036854775807"],
+      ["SET", "a", Buffer.from("1"), Buffer.from("ex\0junk"), "100"], // an option ends at NUL, as in C
+      ["TTL", "a"],
+      ["SETEX", "s", "100", "v"],
+      ["TTL", "s"],
+      ["SETEX", "s", "0", "v"],
+      ["SETEX", "s", "x", "v"],
+      ["PSETEX", "p", "100000", "v"],
+      ["TTL", "p"],
+      ["PSETEX", "p", "-1", "v"],
+      ["GETEX", "s"],
+      ["GETEX", "s", "EX", "300"],
+      ["TTL", "s"],
+      ["GETEX", "s", "PERSIST"],
+      ["TTL", "s"],
+      ["GETEX", "s", "EXAT", "4000000000"],
+      ["EXPIRETIME", "s"],
+      ["GETEX", "s", "PXAT", "1"], // a time already past: the key goes
+      ["EXISTS", "s"],
+      ["GETEX", "nokey", "EX", "bad"], // missing: nil before the expire is read
+      ["GETEX", "a", "EX", "bad"],
+      ["GETEX", "a", "EX", "10", "PERSIST"],
+      ["GETEX", "a", "KEEPTTL"],
+      ["GETEX", "l"],
+      ["MULTI"], // a transaction of them runs on the path too
+      ["SET", "t", "1", "EX", "100"],
+      ["SET", "t", "2", "GET"],
+      ["EXEC"],
+      ["TTL", "t"],
+    ];
+    const before = nodis.server.batchPath.commands;
+    const [a, b] = await both(setTraffic);
+    expect(a.map(String)).toEqual(b.map(String));
+    expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(50);
+  });
+
   it("propagates (AOF, replicas) what the usual path propagates: argv, rewrites, expired keys' DELs, one unit per command", async () => {
     const units: string[] = [];
     const wp = nodis.server.writePath;
@@ -314,6 +376,11 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
         ["INCRBYFLOAT", "f", "1.5"], // propagated as SET (the usual way: these rewrite)
         ["GETSET", "f", "3"],
         ["GETDEL", "f"],
+        ["SET", "e", "v", "EX", "100"], // propagated as SET ... PXAT
+        ["SET", "e", "w", "GET"], // propagated without GET
+        ["SET", "e", "x", "NX"], // changes nothing
+        ["SETEX", "e", "100", "y"],
+        ["GETEX", "e", "PERSIST"],
       ]);
       return { replies: replies.map(String), units: [...units] };
     };
@@ -333,7 +400,9 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
         wp.listen("keys", false);
       }
       expect(batched.replies).toEqual(usual.replies);
-      expect(batched.units).toEqual(usual.units);
+      // SET EX and SETEX propagate the time each run computed.
+      const norm = (units: string[]) => units.map((u) => u.replace(/^(0:SET e \w PXAT )\d{13}$/, "$1T"));
+      expect(norm(batched.units)).toEqual(norm(usual.units));
       expect(batched.units).toContain("0:DEL gone");
       expect(batched.units).toContain("0:PEXPIREAT n 4000000000000");
       expect(batched.units).toContain("0:PERSIST n");
@@ -341,6 +410,9 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       expect(batched.units).toContain("0:SET f 3");
       expect(batched.units).toContain("0:DEL f");
       expect(batched.units.some((u) => u.includes("HSET h f 1.75"))).toBe(true);
+      expect(batched.units.filter((u) => /^0:SET e [vy] PXAT \d{13}$/.test(u))).toHaveLength(2);
+      expect(batched.units).toContain("0:SET e w");
+      expect(batched.units).toContain("0:PERSIST e");
     } finally {
       stop();
       await mine.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");

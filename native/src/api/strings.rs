@@ -24,12 +24,6 @@ pub const STR_SET_EXAT: u32 = t_string::SET_EXAT;
 #[napi]
 pub const STR_SET_PXAT: u32 = t_string::SET_PXAT;
 #[napi]
-pub const STR_GETEX_PERSIST: u32 = t_string::GETEX_PERSIST;
-#[napi]
-pub const STR_SET_FROM_SETEX: u32 = t_string::SET_FROM_SETEX;
-#[napi]
-pub const STR_SET_FROM_PSETEX: u32 = t_string::SET_FROM_PSETEX;
-#[napi]
 pub const STR_LCS_LEN: u32 = t_string::LCS_LEN;
 #[napi]
 pub const STR_LCS_IDX: u32 = t_string::LCS_IDX;
@@ -85,13 +79,6 @@ pub fn str_getset(db: u32, key: &[u8], val: &[u8], mut buf: BufferSlice, pos: u3
 pub fn str_getdel(db: u32, key: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
     let mut out = Out::new(&mut buf, pos as usize);
     let c = t_string::getdel(ks(), db as usize, key, &mut out);
-    finish(out, c)
-}
-
-#[napi(catch_unwind)]
-pub fn str_getex(db: u32, key: &[u8], flags: u32, expire: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
-    let mut out = Out::new(&mut buf, pos as usize);
-    let c = t_string::getex(ks(), db as usize, key, flags, expire, &mut out);
     finish(out, c)
 }
 
