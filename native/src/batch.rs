@@ -49,8 +49,7 @@ pub const KIND_EXEC: u32 = 2;
 /// handler runs it), never inside a transaction here: one that serves now or
 /// would block (XREAD, XREADGROUP, which propagates XCLAIMs instead of itself;
 /// when it would block, TypeScript runs it again, and what it did before
-/// saying so, creating XREADGROUP's consumer, is not done twice), or one whose
-/// handler rewrites what it propagates (EXPIRE's PEXPIREAT, GETSET's SET...).
+/// saying so, creating XREADGROUP's consumer, is not done twice).
 pub const KIND_UNPROPAGATED: u32 = 3;
 
 struct Entry {

@@ -1,12 +1,12 @@
 //! The generic key commands a script runs most (DEL, UNLINK, EXISTS, TYPE,
-//! the EXPIRE family without options, the TTL family, PERSIST) as engine
-//! commands over the same keyspace functions their TypeScript handlers call
-//! (src/commands/keys.ts, expire.ts). A script's redis.call runs them this
-//! way (lua/direct.rs, while nothing propagates: EXPIRE's propagation is
-//! rewritten by TypeScript), and so does the batch path for clients'
-//! pipelines (batch.rs; the EXPIRE family only while nothing propagates).
+//! the EXPIRE and TTL families, PERSIST) as engine commands over the same
+//! keyspace functions their TypeScript handlers call (src/commands/keys.ts;
+//! the EXPIRE family's handler is this one, src/commands/expire.ts). A
+//! script's redis.call runs them this way (lua/direct.rs), and so does the
+//! batch path for clients' pipelines (batch.rs).
 use crate::command::Cmd;
-use crate::expire::expire_cmd_name;
+use crate::expire::{expire_cmd_name, EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX};
+use crate::util::{cstr, i64_to_vec};
 use crate::keyspace::Keyspace;
 use crate::reply::{code, Out};
 
@@ -23,11 +23,55 @@ fn exists(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     code::WRITTEN
 }
 
-/// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT of exactly `cmd key time` (options are TypeScript's).
+/// EXPIRE's NX/XX/GT/LT after the time argument (Redis's
+/// parseExtendedExpireArgumentsOrReply: matched up to a NUL byte, as C's
+/// strcasecmp): the EXPIRE_* flags, or Err after writing the error.
+fn expire_options(argv: &[&[u8]], out: &mut Out) -> Result<u32, i64> {
+    let mut flags = 0;
+    for &a in &argv[3..] {
+        flags |= match cstr(a) {
+            o if o.eq_ignore_ascii_case(b"nx") => EXPIRE_NX,
+            o if o.eq_ignore_ascii_case(b"xx") => EXPIRE_XX,
+            o if o.eq_ignore_ascii_case(b"gt") => EXPIRE_GT,
+            o if o.eq_ignore_ascii_case(b"lt") => EXPIRE_LT,
+            o => return Err(out.error_format(&[b"ERR Unsupported option ", o])),
+        };
+    }
+    if flags & EXPIRE_NX != 0 && flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT) != 0 {
+        return Err(out.error("ERR NX and XX, GT or LT options at the same time are not compatible"));
+    }
+    if flags & EXPIRE_GT != 0 && flags & EXPIRE_LT != 0 {
+        return Err(out.error("ERR GT and LT options at the same time are not compatible"));
+    }
+    Ok(flags)
+}
+
+/// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT with their options. What changed
+/// propagates as Redis rewrites it: PEXPIREAT key ms [options] (PEXPIREAT as
+/// sent), or DEL / UNLINK (lazyfree-lazy-expire) when the time had passed.
 fn expire(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, unit_seconds: bool, relative: bool) -> i64 {
-    match ks.expire_cmd(db, argv[1], argv[2], unit_seconds, relative, 0, true) {
+    let flags = match expire_options(argv, out) {
+        Ok(f) => f,
+        Err(c) => return c,
+    };
+    // A replica keeps keys whose time has passed: its primary sends the DEL.
+    let may_delete = crate::state::replica_expiry() == 0;
+    let dirty = ks.dirty();
+    match ks.expire_cmd(db, argv[1], argv[2], unit_seconds, relative, flags, may_delete) {
         Ok(n) => out.int(n),
         Err(bad) => return bad.reply(out, expire_cmd_name(unit_seconds, relative)),
+    }
+    if ks.propagating() && ks.dirty() != dirty {
+        let when = ks.last_expire();
+        if when == crate::state::EXPIRE_DELETED {
+            let del: &[u8] = if ks.lazy.expire { b"UNLINK" } else { b"DEL" };
+            ks.also_propagate(db, &[del, argv[1]]);
+        } else if unit_seconds || relative {
+            let ms = i64_to_vec(when);
+            let mut rewrite: Vec<&[u8]> = vec![b"PEXPIREAT", argv[1], &ms];
+            rewrite.extend_from_slice(&argv[3..]);
+            ks.also_propagate(db, &rewrite);
+        }
     }
     code::WRITTEN
 }

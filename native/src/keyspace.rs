@@ -39,6 +39,8 @@ pub struct Keyspace {
     /// CLIENT NO-TOUCH of the client whose command runs: lookups leave the
     /// LRU/LFU data alone (TOUCH itself still touches).
     pub no_touch: bool,
+    /// The absolute expire (unix ms) the last command set, or state::EXPIRE_DELETED: its propagated rewrite uses it.
+    last_expire: i64,
     /// What commands changed, while someone listens (changes.rs); drained by TypeScript.
     pub changes: Vec<Change>,
     /// The block shared with JavaScript: clock, NO-TOUCH, dirty count, what to record.
@@ -83,6 +85,7 @@ impl Keyspace {
             stats: Stats::default(),
             lfu: Lfu { enabled: false, log_factor: 10, decay_time: 1 },
             no_touch: false,
+            last_expire: 0,
             changes: Vec::new(),
             shared: Shared::new(),
             cycle_start: None,
@@ -120,17 +123,17 @@ impl Keyspace {
         self.shared.set(state::DIRTY, d + n as f64);
     }
 
-    /// Tells TypeScript the absolute expire (ms) the command set, or
-    /// state::EXPIRE_DELETED: the propagated rewrite (PEXPIREAT, SET ... PXAT, DEL) uses it.
+    /// Notes the absolute expire (ms) the command set, or state::EXPIRE_DELETED:
+    /// its propagated rewrite (PEXPIREAT, SET ... PXAT, DEL) uses it.
     #[inline]
     pub fn note_last_expire(&mut self, when: i64) {
-        self.shared.set_i64(state::LAST_EXPIRE, when);
+        self.last_expire = when;
     }
 
     /// What the last `note_last_expire` said.
     #[inline]
     pub fn last_expire(&self) -> i64 {
-        self.shared.get_i64(state::LAST_EXPIRE)
+        self.last_expire
     }
 
     /// The dirty count (changes since start).

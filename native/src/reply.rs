@@ -223,6 +223,16 @@ impl<'a> Out<'a> {
         code::WRITTEN
     }
 
+    /// Redis's addReplyErrorFormat over `parts` (a client's arguments among
+    /// them, as sent): CR and LF at the very end trimmed, the others spaces.
+    pub fn error_format(&mut self, parts: &[&[u8]]) -> i64 {
+        let mut text = parts.concat();
+        while text.last().is_some_and(|&b| b == b'\r' || b == b'\n') {
+            text.pop();
+        }
+        self.error_bytes(&text)
+    }
+
     /// Ends the call: the new position, or NOSPACE with the reply in the overflow area.
     pub fn finish(mut self) -> i64 {
         self.settle_tail();

@@ -16,9 +16,7 @@ pub const RECORDS: usize = 2;
 pub const LISTEN: usize = 3;
 /// CLIENT NO-TOUCH of the client whose command runs, 0 or 1 (JavaScript writes).
 pub const NO_TOUCH: usize = 4;
-/// The absolute expire (unix ms, as i64 bits: JavaScript reads it through a
-/// BigInt64Array) the last command set, for its propagated rewrite; or EXPIRE_DELETED.
-pub const LAST_EXPIRE: usize = 5;
+// Slot 5 is free.
 /// The RESP version of the client whose command runs, 2 or 3 (JavaScript writes): replies take their shapes from it.
 pub const RESP: usize = 6;
 /// 1 while the running command comes from a client the server must obey (the
@@ -34,7 +32,7 @@ pub const REPLICA_EXPIRY: usize = 8;
 /// loop (JavaScript writes; 0: no cap): its output limit would close it (Redis's
 /// CLIENT_CLOSE_ASAP checked inside HRANDFIELD, SRANDMEMBER, ZRANDMEMBER, KEYS).
 pub const REPLY_CAP: usize = 9;
-/// LAST_EXPIRE when the command deleted the key instead (a time already past).
+/// Keyspace::last_expire when the command deleted the key instead (a time already past).
 pub const EXPIRE_DELETED: i64 = i64::MIN;
 
 /// Record key changes and keyspace events.
@@ -77,18 +75,6 @@ impl Shared {
     pub fn set(&mut self, slot: usize, v: f64) {
         debug_assert!(slot < SLOTS);
         unsafe { *self.ptr.add(slot) = v }
-    }
-
-    /// A slot holding an i64's bits.
-    #[inline]
-    pub fn set_i64(&mut self, slot: usize, v: i64) {
-        self.set(slot, f64::from_bits(v as u64));
-    }
-
-    /// The i64 a slot holds (set_i64).
-    #[inline]
-    pub fn get_i64(&self, slot: usize) -> i64 {
-        self.get(slot).to_bits() as i64
     }
 
     #[inline]

@@ -702,8 +702,8 @@ pub fn lcs(ks: &mut Keyspace, db: usize, k1: &[u8], k2: &[u8], mode: u32, min_ma
 }
 
 /// The string commands the engine runs whole from argv (the command table:
-/// command.rs). The others parse their options in TypeScript and call the
-/// functions above.
+/// command.rs), their propagated rewrites included. The others parse their
+/// options in TypeScript and call the functions above.
 pub const COMMANDS: &[Cmd] = &[
     Cmd { name: "get", f: get_cmd },
     Cmd { name: "set", f: set_cmd },
@@ -715,10 +715,9 @@ pub const COMMANDS: &[Cmd] = &[
     Cmd { name: "setnx", f: setnx_cmd },
     Cmd { name: "append", f: |ks, db, argv, out| append(ks, db, argv[1], argv[2], crate::config::get().proto_max_bulk_len.max(0) as u64, out) },
     Cmd { name: "strlen", f: |ks, db, argv, out| strlen(ks, db, argv[1], out) },
-    // Their handlers rewrite what they propagate (SET, DEL): the batch path runs them while nothing propagates.
-    Cmd { name: "getset", f: |ks, db, argv, out| getset(ks, db, argv[1], argv[2], out) },
-    Cmd { name: "getdel", f: |ks, db, argv, out| getdel(ks, db, argv[1], out) },
-    Cmd { name: "incrbyfloat", f: |ks, db, argv, out| incr_by_float(ks, db, argv[1], argv[2], out) },
+    Cmd { name: "getset", f: getset_cmd },
+    Cmd { name: "getdel", f: getdel_cmd },
+    Cmd { name: "incrbyfloat", f: incrbyfloat_cmd },
     Cmd { name: "incr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", false, out) },
     Cmd { name: "decr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", true, out) },
     Cmd { name: "incrby", f: |ks, db, argv, out| incr_by(ks, db, argv[1], argv[2], false, out) },
@@ -737,6 +736,38 @@ fn setnx_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64
         other => return other,
     }
     code::WRITTEN
+}
+
+/// GETSET, propagated as `SET key value`.
+fn getset_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    let dirty = ks.dirty();
+    let res = getset(ks, db, argv[1], argv[2], out);
+    if ks.propagating() && ks.dirty() != dirty {
+        ks.also_propagate(db, &[b"SET", argv[1], argv[2]]);
+    }
+    res
+}
+
+/// GETDEL, propagated as `DEL key`.
+fn getdel_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    let dirty = ks.dirty();
+    let res = getdel(ks, db, argv[1], out);
+    if ks.propagating() && ks.dirty() != dirty {
+        ks.also_propagate(db, &[b"DEL", argv[1]]);
+    }
+    res
+}
+
+/// INCRBYFLOAT, propagated as `SET key <the new value> KEEPTTL`: a replay
+/// never formats the float differently.
+fn incrbyfloat_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    let dirty = ks.dirty();
+    let res = incr_by_float(ks, db, argv[1], argv[2], out);
+    if ks.propagating() && ks.dirty() != dirty {
+        let value = ks.peek(db, argv[1]).map(|e| to_vec(&e.value)).unwrap_or_default();
+        ks.also_propagate(db, &[b"SET", argv[1], &value, b"KEEPTTL"]);
+    }
+    res
 }
 
 /// MGET: each key's bulk, or a null for a missing key or another type.

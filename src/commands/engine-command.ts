@@ -6,11 +6,8 @@ import { commands, answer, Code } from "../engine/index.js";
 import { blockOrAnswer } from "../server/blocking.js";
 import type { Handler } from "./types.js";
 
-/**
- * The engine command each engineHandler runs, for every call (arity null, as
- * script forms say "all"): the batch path runs these the same way (src/server/batch.ts).
- */
-const ENGINE_FORMS = new WeakMap<Handler, { id: number; arity: number | null }>();
+/** The engine command each engineHandler runs: the batch path runs these the same way (src/server/batch.ts). */
+const ENGINE_FORMS = new WeakMap<Handler, number>();
 
 /** The handler of engine command `name` (lowercase, as command.rs names it). */
 export function engineHandler(name: string): Handler {
@@ -21,12 +18,12 @@ export function engineHandler(name: string): Handler {
     if (code === Code.BLOCK) return blockOrAnswer(c);
     answer(c.r, code);
   };
-  ENGINE_FORMS.set(handler, { id, arity: null });
+  ENGINE_FORMS.set(handler, id);
   return handler;
 }
 
-/** The engine command a handler made here runs, and for which arity only (null: all); undefined for other handlers. */
-export function engineFormOf(handler: Handler): { id: number; arity: number | null } | undefined {
+/** The engine command a handler made here runs; undefined for other handlers. */
+export function engineFormOf(handler: Handler): number | undefined {
   return ENGINE_FORMS.get(handler);
 }
 
@@ -49,26 +46,20 @@ export function serveOrBlockFormOf(handler: Handler): number | undefined {
 }
 
 /**
- * Handlers that do more than the engine call for clients (options parsed
- * here, a rewrite for propagation) and whose engine command `name`, for
- * exactly `arity` arguments (null: all), a script's redis.call may run
- * without crossing back while nothing propagates (src/scripting/bridge.ts).
- * The batch path runs it too (src/server/batch.ts): one that rewrites its
- * propagation only while nothing propagates.
+ * Handlers that do more than the engine call for clients (DEL's counting
+ * through the keyspace, TTL's reply...) whose engine command `name` a
+ * script's redis.call may run without crossing back (src/scripting/bridge.ts);
+ * the batch path runs it too (src/server/batch.ts).
  */
-const SCRIPT_FORMS = new WeakMap<Handler, { id: number; arity: number | null; rewritesPropagation?: boolean }>();
+const SCRIPT_FORMS = new WeakMap<Handler, number>();
 
-/**
- * Marks `handler` as having engine command `name` as its script form (see
- * SCRIPT_FORMS); `rewritesPropagation`: the handler propagates a rewrite of
- * argv (EXPIRE's PEXPIREAT), so scripts cross for it while something propagates.
- */
-export function withScriptForm(handler: Handler, name: string, arity: number | null = null, rewritesPropagation = false): Handler {
-  SCRIPT_FORMS.set(handler, { id: commands.id(name), arity, rewritesPropagation });
+/** Marks `handler` as having engine command `name` as its script form (see SCRIPT_FORMS). */
+export function withScriptForm(handler: Handler, name: string): Handler {
+  SCRIPT_FORMS.set(handler, commands.id(name));
   return handler;
 }
 
 /** The engine command a script may run for a handler: its engine form, else its script form. */
-export function scriptFormOf(handler: Handler): { id: number; arity: number | null; rewritesPropagation?: boolean } | undefined {
+export function scriptFormOf(handler: Handler): number | undefined {
   return ENGINE_FORMS.get(handler) ?? SCRIPT_FORMS.get(handler);
 }

@@ -6,9 +6,8 @@
 import { strings, keys, answer, Code } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
-import { engineHandler, withScriptForm } from "./engine-command.js";
+import { engineHandler } from "./engine-command.js";
 import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
-import { asDel, asSet, incrByFloatRewrite } from "./propagation.js";
 
 
 /**
@@ -105,15 +104,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    handler: withScriptForm(
-      (c) => {
-        answer(c.r, strings.getset(c.db, c.argv[1], c.argv[2], c.r));
-        c.propagate = asSet;
-      },
-      "getset",
-      3,
-      true,
-    ),
+    handler: engineHandler("getset"),
   },
   {
     name: "getdel",
@@ -122,15 +113,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access delete",
     acl: "write string fast",
-    handler: withScriptForm(
-      (c) => {
-        answer(c.r, strings.getdel(c.db, c.argv[1], c.r));
-        c.propagate = asDel;
-      },
-      "getdel",
-      2,
-      true,
-    ),
+    handler: engineHandler("getdel"),
   },
   {
     name: "getex",
@@ -239,15 +222,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "write string fast",
-    handler: withScriptForm(
-      (c) => {
-        answer(c.r, strings.incrByFloat(c.db, c.argv[1], c.argv[2], c.r));
-        c.propagate = incrByFloatRewrite; // used only after a change: the reply is then the new value
-      },
-      "incrbyfloat",
-      3,
-      true,
-    ),
+    handler: engineHandler("incrbyfloat"),
   },
   {
     name: "getrange",

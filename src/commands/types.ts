@@ -17,12 +17,12 @@ export interface Ctx {
   db: number;
   /**
    * What to propagate when the command changed something (see server/call.ts):
-   * undefined propagates argv as it is; a handler names its deterministic
-   * rewrite (SET ... EX to SET ... PXAT, commands/propagation.ts), run only when
-   * something consumes propagation; null propagates nothing itself (EXEC: the
+   * undefined propagates argv as it is, or what the engine recorded in its
+   * place (its deterministic rewrites: SET ... EX as SET ... PXAT,
+   * native/src/t_string.rs); null propagates nothing itself (EXEC: the
    * commands it ran propagated themselves).
    */
-  propagate: Rewrite | null | undefined;
+  propagate: null | undefined;
   /** Propagate even without a change (Redis's forceCommandPropagation: FLUSHDB of an empty db). */
   forcePropagate: boolean;
   /** The error reply was counted already, by the command a script ran (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE). */
@@ -30,9 +30,6 @@ export interface Ctx {
 }
 
 export type Handler = (ctx: Ctx) => void;
-
-/** A command's argv as propagated, built after it ran (`replyStart`: where its reply begins); undefined: argv as sent. */
-export type Rewrite = (ctx: Ctx, replyStart: number) => Buffer[] | undefined;
 
 /** `CommandSpec.bits`: the flags dispatch, MULTI, CLIENT PAUSE and the observers test per command. */
 export const CMD_WRITE = 1;

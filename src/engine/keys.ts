@@ -3,11 +3,7 @@ import { native } from "./addon.js";
 import { land } from "./land.js";
 import type { Reply } from "../protocol/reply.js";
 
-/** EXPIRE's NX/XX/GT/LT (expire::EXPIRE_*) and OBJECT's subcommands (generic::OBJ_*), read from the addon. */
-export const EXPIRE_NX = native.KEY_EXPIRE_NX;
-export const EXPIRE_XX = native.KEY_EXPIRE_XX;
-export const EXPIRE_GT = native.KEY_EXPIRE_GT;
-export const EXPIRE_LT = native.KEY_EXPIRE_LT;
+/** OBJECT's subcommands (generic::OBJ_*), read from the addon. */
 
 export const OBJ_ENCODING = native.KEY_OBJ_ENCODING;
 export const OBJ_REFCOUNT = native.KEY_OBJ_REFCOUNT;
@@ -80,13 +76,6 @@ export function swapdb(a: number, b: number): void {
   native.keySwapdb(a, b);
 }
 
-/**
- * The EXPIRE family: `when` as the client sent it; writes 1/0 or the error.
- * `mayDelete` false keeps past-due keys (replicas).
- */
-export function expire(db: number, key: Uint8Array, when: Uint8Array, unitSeconds: boolean, relative: boolean, flags: number, mayDelete: boolean, r: Reply): number {
-  return land(r, native.keyExpire(db, key, when, unitSeconds, relative, flags, mayDelete, r.buf, r.pos));
-}
 /** TTL/PTTL/EXPIRETIME/PEXPIRETIME: writes the integer reply. */
 export function ttl(db: number, key: Uint8Array, ms: boolean, absolute: boolean, r: Reply): number {
   return land(r, native.keyTtl(db, key, ms, absolute, r.buf, r.pos));

@@ -36,9 +36,8 @@ export const directArgv = Buffer.allocUnsafeSlow(256 * 1024);
 // Registered once for the life of the process; neither is ever released.
 native.scriptRegisterDirectLog(Buffer.from(directLog.buffer), directArgv);
 
-/** direct.rs's flags: a command refused in read-only scripts; one whose propagation TypeScript rewrites. */
+/** direct.rs's flag for a command refused in read-only scripts. */
 export const DIRECT_DENY_READONLY: number = native.SCRIPT_DIRECT_DENY_READONLY;
-export const DIRECT_TS_PROPAGATION: number = native.SCRIPT_DIRECT_TS_PROPAGATION;
 
 /** The `argc` packed arguments at `at` in `buf`, copied out. */
 export function unpackArgsAt(buf: Buffer, at: number, argc: number): Buffer[] {

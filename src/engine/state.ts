@@ -12,7 +12,6 @@ const DIRTY = 1;
 const RECORDS = 2;
 const LISTEN = 3;
 const NO_TOUCH = 4;
-const LAST_EXPIRE = 5;
 const RESP = 6;
 const OBEY = 7;
 const REPLICA_EXPIRY = 8;
@@ -23,11 +22,7 @@ export const LISTEN_RECORD = 1;
 export const LISTEN_KEYMISS = 2;
 export const LISTEN_PROPAGATE = 4;
 
-/** LAST_EXPIRE when the command deleted the key (a time already past) instead of setting it. */
-export const EXPIRE_DELETED = -(2n ** 63n);
-
 const slots = new Float64Array(SLOTS);
-const slots64 = new BigInt64Array(slots.buffer);
 // Registered once for the life of the process; `slots` is never released.
 native.engineRegisterState(Buffer.from(slots.buffer));
 
@@ -94,10 +89,6 @@ export function hasRecords(): boolean {
 /** What the engine must record (LISTEN_* bits). */
 export function setListen(bits: number): void {
   slots[LISTEN] = bits;
-}
-/** The absolute expire (unix ms) the last expire-setting command set, or EXPIRE_DELETED. */
-export function lastExpire(): bigint {
-  return slots64[LAST_EXPIRE];
 }
 
 /** A keyspace event as Redis names it, with its notify-keyspace-events class letter. */

@@ -14,7 +14,7 @@ import { CMD_WRITE, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../comm
 import { CommandNames } from "../server/command-names.js";
 import { debugFlags } from "../commands/debug.js";
 import { checkCommand } from "../acl/check.js";
-import { BridgeOp, Direct, DIRECT_DENY_READONLY, DIRECT_TS_PROPAGATION, directArgv, directLog, setDirectTable, unpackArgs, unpackArgsAt } from "../engine/scripting.js";
+import { BridgeOp, Direct, DIRECT_DENY_READONLY, directArgv, directLog, setDirectTable, unpackArgs, unpackArgsAt } from "../engine/scripting.js";
 import { scriptFormOf } from "../commands/engine-command.js";
 import { introspection } from "../commands/introspection.js";
 import { scriptCaller } from "./caller.js";
@@ -130,9 +130,9 @@ function registerDirect(server: Server): CommandSpec[] {
     if (form === undefined || spec.flags.includes("blocking") || spec.flags.includes("noscript") || SPECIAL.has(spec.name)) continue;
     specs.push(spec);
     names.push(name);
-    ids.push(form.id);
-    arities.push(form.arity ?? spec.arity);
-    flags.push(((spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0 ? DIRECT_DENY_READONLY : 0) | (form.rewritesPropagation ? DIRECT_TS_PROPAGATION : 0));
+    ids.push(form);
+    arities.push(spec.arity);
+    flags.push((spec.bits & CMD_WRITE_OR_MAY_REPLICATE) !== 0 ? DIRECT_DENY_READONLY : 0);
   }
   setDirectTable(names, ids, arities, flags);
   return specs;

@@ -207,17 +207,15 @@ export class BatchPath {
       if (name.length > 32 || name !== name.toLowerCase()) continue;
       // MULTI ... EXEC with only engine commands between runs there whole (nothing is watched: WATCH listens on the write path).
       const kind = spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : batch.KIND_COMMAND;
-      // The engine form; else the script form (DEL, EXISTS, TYPE, the TTL and EXPIRE families, PERSIST: keys_cmd.rs).
+      // The engine form; else the script form (DEL, EXISTS, TYPE, the TTL family, PERSIST: keys_cmd.rs).
       const form = spec.subcommands ? undefined : scriptFormOf(spec.handler);
-      // Run there only while nothing propagates: XREAD, XREADGROUP (left to their handler when they would block),
-      // and forms whose handler rewrites what they propagate (EXPIRE's PEXPIREAT, GETSET's SET...).
-      const unpropagated = spec.subcommands ? undefined : (serveOrBlockFormOf(spec.handler) ?? (form?.rewritesPropagation ? form.id : undefined));
+      // Run there only while nothing propagates: XREAD, XREADGROUP (left to their handler when they would block).
+      const unpropagated = spec.subcommands ? undefined : serveOrBlockFormOf(spec.handler);
       if (kind === batch.KIND_COMMAND && unpropagated === undefined && (form === undefined || spec.flags.includes("blocking"))) continue;
       specs.push(spec);
       names.push(name);
-      ids.push(unpropagated ?? form?.id ?? 0);
-      // A command whose engine form takes one arity only (EXPIRE without options) leaves the others to its handler.
-      arities.push(form?.arity ?? spec.arity);
+      ids.push(unpropagated ?? form ?? 0);
+      arities.push(spec.arity);
       kinds.push(unpropagated !== undefined ? batch.KIND_UNPROPAGATED : kind);
     }
     batch.setTable(names, ids, arities, kinds);

@@ -70,11 +70,10 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
       if (!ctx.noErrorStats) countError(server, r, start);
     }
   }
-  // A change propagates argv, or the handler's rewrite of it (built only when someone consumes it).
-  const prop = ctx.propagate;
+  // A change propagates argv, unless the engine recorded what goes in its place (drained already).
   if (wp.rewritten) wp.rewritten = false;
-  else if (prop !== null && wp.propagating() && (wp.dirty() !== dirty || ctx.forcePropagate)) {
-    wp.propagate(ctx.db, (prop === undefined ? undefined : prop(ctx, start)) ?? argv);
+  else if (ctx.propagate !== null && wp.propagating() && (wp.dirty() !== dirty || ctx.forcePropagate)) {
+    wp.propagate(ctx.db, argv);
   }
   server.afterCommand(client, spec, argv, usec);
   if (wp.depth === 0) {

@@ -641,8 +641,7 @@ export class Server {
     if (queued || client.blocked || client.postponed || argv.length < 2) return;
     const spec = this.commandNames?.get(argv[0]);
     if (!spec || spec.subcommands || spec.flags.includes("blocking")) return;
-    const form = engineFormOf(spec.handler);
-    if (form === undefined || (form.arity !== null && form.arity !== argv.length)) return;
+    if (engineFormOf(spec.handler) === undefined) return;
     const keys = commandKeys(spec, argv);
     if (keys === null || keys.some((k) => k.pos === at)) return;
     giveArgBuffer(buf);

@@ -157,7 +157,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect((await incrCalls()) - calls).toBe(130);
   });
 
-  it("runs MGET, SETNX, APPEND, STRLEN, INCRBYFLOAT, GETSET, GETDEL and the key commands scripts run in the engine (DEL, EXISTS, TYPE, the TTL and EXPIRE families, PERSIST), byte for byte", async () => {
+  it("runs MGET, SETNX, APPEND, STRLEN, INCRBYFLOAT, GETSET, GETDEL and the key commands (DEL, EXISTS, TYPE, the TTL and EXPIRE families with their options, PERSIST), byte for byte", async () => {
     const keyTraffic: Arg[][] = [
       ["FLUSHALL"],
       ["SET", "k", "v"],
@@ -195,7 +195,15 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       ["EXPIRE", "k", "soon"], // not an integer
       ["EXPIRE", "k", "99999999999999999"], // invalid expire time
       ["EXPIRE", "nokey", "10"],
-      ["EXPIRE", "k", "50", "GT"], // an option: the usual way
+      ["EXPIRE", "k", "50", "GT"],
+      ["TTL", "k"],
+      ["PEXPIRE", "k", "500000", "gt", "XX"],
+      ["TTL", "k"],
+      ["EXPIRE", "k", "10", "NX", "XX"], // option errors, as Redis words them
+      ["EXPIRE", "k", "10", "GT", "LT"],
+      ["EXPIRE", "k", "10", "sooner\r\n"],
+      ["EXPIRE", "k", "10", Buffer.from("lt\0junk")], // an option ends at NUL, as in C
+      ["EXPIRE", "k", "soon", "bogus"], // the options are read first
       ["TTL", "k"],
       ["PERSIST", "k"],
       ["PERSIST", "k"],
@@ -211,7 +219,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     const before = nodis.server.batchPath.commands;
     const [a, b] = await both(keyTraffic);
     expect(a.map(String)).toEqual(b.map(String));
-    expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(39);
+    expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(52);
   });
 
   it("answers the same when the pipeline arrives cut at every few bytes", async () => {
@@ -369,11 +377,14 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
         ["RPOP", "missing"], // changes nothing
         ["SELECT", "0"],
         ["DEL", "a", "nokey"],
-        ["EXPIREAT", "n", "4000000000"], // propagated as PEXPIREAT (the usual way: it rewrites)
+        ["EXPIREAT", "n", "4000000000"], // propagated as PEXPIREAT
         ["EXISTS", "n", "l", "nokey"],
         ["PERSIST", "n"],
         ["UNLINK", "b"],
-        ["INCRBYFLOAT", "f", "1.5"], // propagated as SET (the usual way: these rewrite)
+        ["EXPIRE", "n", "100", "LT"], // PEXPIREAT with its option
+        ["PEXPIREAT", "n", "4000000000999"], // as sent
+        ["EXPIRE", "l", "-1"], // past: DEL
+        ["INCRBYFLOAT", "f", "1.5"], // propagated as SET ... KEEPTTL
         ["GETSET", "f", "3"],
         ["GETDEL", "f"],
         ["SET", "e", "v", "EX", "100"], // propagated as SET ... PXAT
@@ -388,7 +399,8 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       const path = nodis.server.batchPath;
       const before = path.commands;
       const batched = await play();
-      expect(path.commands - before).toBeGreaterThanOrEqual(9);
+      // The rewriting commands run there too: the engine records their rewrites.
+      expect(path.commands - before).toBeGreaterThanOrEqual(22);
       // The same with a key listener: the batch path is off, everything goes through call().
       wp.listen("keys", true);
       let usual;
@@ -400,11 +412,14 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
         wp.listen("keys", false);
       }
       expect(batched.replies).toEqual(usual.replies);
-      // SET EX and SETEX propagate the time each run computed.
-      const norm = (units: string[]) => units.map((u) => u.replace(/^(0:SET e \w PXAT )\d{13}$/, "$1T"));
+      // SET EX, SETEX and EXPIRE propagate the time each run computed.
+      const norm = (units: string[]) => units.map((u) => u.replace(/^(0:SET e \w PXAT |0:PEXPIREAT n )\d{13}( LT)?$/, "$1T$2"));
       expect(norm(batched.units)).toEqual(norm(usual.units));
       expect(batched.units).toContain("0:DEL gone");
       expect(batched.units).toContain("0:PEXPIREAT n 4000000000000");
+      expect(batched.units.some((u) => /^0:PEXPIREAT n \d{13} LT$/.test(u))).toBe(true);
+      expect(batched.units).toContain("0:PEXPIREAT n 4000000000999");
+      expect(batched.units).toContain("0:DEL l");
       expect(batched.units).toContain("0:PERSIST n");
       expect(batched.units).toContain("0:SET f 1.5 KEEPTTL");
       expect(batched.units).toContain("0:SET f 3");

@@ -4,15 +4,7 @@ use crate::reply::{code, Out};
 use napi::bindgen_prelude::BufferSlice;
 use napi_derive::napi;
 
-// The flags TypeScript passes (expire::EXPIRE_*, generic::OBJ_*), exported so they are defined once.
-#[napi]
-pub const KEY_EXPIRE_NX: u32 = crate::expire::EXPIRE_NX;
-#[napi]
-pub const KEY_EXPIRE_XX: u32 = crate::expire::EXPIRE_XX;
-#[napi]
-pub const KEY_EXPIRE_GT: u32 = crate::expire::EXPIRE_GT;
-#[napi]
-pub const KEY_EXPIRE_LT: u32 = crate::expire::EXPIRE_LT;
+// The flags TypeScript passes (generic::OBJ_*), exported so they are defined once.
 #[napi]
 pub const KEY_OBJ_ENCODING: u32 = crate::generic::OBJ_ENCODING;
 #[napi]
@@ -112,20 +104,6 @@ fn int_reply(buf: &mut [u8], pos: u32, res: Result<i64, &'static str>) -> i64 {
         Ok(n) => out.int(n),
         Err(e) => {
             out.error(e);
-        }
-    }
-    out.finish()
-}
-
-/// EXPIRE family: writes 1/0 or the error. `flags`: NX=1 XX=2 GT=4 LT=8.
-#[napi(catch_unwind)]
-#[allow(clippy::too_many_arguments)]
-pub fn key_expire(db: u32, key: &[u8], when: &[u8], unit_seconds: bool, relative: bool, flags: u32, may_delete: bool, mut buf: BufferSlice, pos: u32) -> i64 {
-    let mut out = Out::new(&mut buf, pos as usize);
-    match ks().expire_cmd(db as usize, key, when, unit_seconds, relative, flags, may_delete) {
-        Ok(n) => out.int(n),
-        Err(bad) => {
-            bad.reply(&mut out, crate::expire::expire_cmd_name(unit_seconds, relative));
         }
     }
     out.finish()

@@ -286,6 +286,3 @@ pub fn script_register_direct_log(mut block: napi::bindgen_prelude::BufferSlice,
 /// direct.rs's flag for a write command (refused in read-only scripts).
 #[napi]
 pub const SCRIPT_DIRECT_DENY_READONLY: u32 = crate::lua::direct::F_DENY_READONLY;
-/// direct.rs's flag for a command whose propagation TypeScript rewrites.
-#[napi]
-pub const SCRIPT_DIRECT_TS_PROPAGATION: u32 = crate::lua::direct::F_TS_PROPAGATION;

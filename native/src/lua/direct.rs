@@ -50,8 +50,6 @@ pub const MODE_READONLY: f64 = 2.0;
 
 /// Registration flags: a write command (refused in read-only scripts: TypeScript answers).
 pub const F_DENY_READONLY: u32 = 1;
-/// TypeScript rewrites what it propagates (EXPIRE's PEXPIREAT): it crosses while propagating.
-pub const F_TS_PROPAGATION: u32 = 2;
 
 const NAME_MAX: usize = 32;
 pub const ARGS_MAX: usize = 64;
@@ -150,7 +148,7 @@ pub fn run<R>(argv: &[&[u8]], packed: &[u8], resp: u32, take: impl FnOnce(&[u8])
     for (d, s) in lower.iter_mut().zip(argv[0]) {
         *d = s.to_ascii_lowercase();
     }
-    let (cmd, index, flags) = TABLE.with(|t| {
+    let (cmd, index) = TABLE.with(|t| {
         let t = t.borrow();
         let e = t.get(&lower[..argv[0].len()])?;
         let argc = argv.len() as i32;
@@ -158,14 +156,11 @@ pub fn run<R>(argv: &[&[u8]], packed: &[u8], resp: u32, take: impl FnOnce(&[u8])
         if !arity_ok || (mode == MODE_READONLY && e.flags & F_DENY_READONLY != 0) {
             return None;
         }
-        Some((e.cmd, e.index, e.flags))
+        Some((e.cmd, e.index))
     })?;
     let db = log[H_DB] as usize;
     let ks = ks();
     let propagating = ks.propagating();
-    if propagating && flags & F_TS_PROPAGATION != 0 {
-        return None;
-    }
     let dirty = ks.dirty();
     ks.shared.set(crate::state::RESP, resp as f64);
     OUT.with(|o| {
