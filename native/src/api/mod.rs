@@ -9,6 +9,7 @@
 pub mod aof;
 pub mod commands;
 pub mod debug;
+pub mod doze;
 pub mod evict;
 pub mod held;
 pub mod io;

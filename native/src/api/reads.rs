@@ -23,6 +23,7 @@ use napi::sys;
 use napi_derive::napi;
 use std::cell::RefCell;
 use std::os::raw::{c_int, c_void};
+use super::doze::Doze;
 use super::held::Held;
 
 extern "C" {
@@ -36,7 +37,7 @@ extern "C" {
 }
 const UV_READABLE: c_int = 1;
 /// u64 words reserved for a libuv handle (uv_poll_t and uv_check_t are smaller).
-const HANDLE_WORDS: usize = 64;
+pub(super) const HANDLE_WORDS: usize = 64;
 
 /// One read per socket per turn, at most this much (Redis's PROTO_IOBUF_LEN).
 const READ_LEN: usize = 16 * 1024;
@@ -135,6 +136,8 @@ struct Conn {
     failed: bool,
     /// A command whose big last argument is coming straight into its own buffer (held.rs).
     held: Option<Box<Held>>,
+    /// The doze's window this socket was last counted in (doze.rs).
+    seen: u32,
 }
 
 /// Where the turn's buffers (events, read arena, reply arena, log) are filled
@@ -173,6 +176,8 @@ struct Reader {
     batching: Option<Batching>,
     /// Events waiting for JavaScript (see Carry).
     carry: Option<Carry>,
+    /// What decides a doze before the next poll (doze.rs).
+    doze: Doze,
 }
 
 thread_local! {
@@ -217,6 +222,10 @@ pub fn reads_start(env: Env, mut arena: BufferSlice, mut events: BufferSlice, ca
             return Err(Error::from_reason("uv_check for the reads failed"));
         }
         uv_unref(handle);
+        let mut doze = Doze::off();
+        if std::env::var_os("NODIS_DOZE").is_none_or(|v| v != "off") && !super::doze::start(lp as *mut c_void, &mut doze) {
+            return Err(Error::from_reason("uv_prepare for the doze failed"));
+        }
         READER.with(|r| {
             *r.borrow_mut() = Some(Reader {
                 env: raw_env,
@@ -231,6 +240,7 @@ pub fn reads_start(env: Env, mut arena: BufferSlice, mut events: BufferSlice, ca
                 ready: Vec::new(),
                 batching: None,
                 carry: None,
+                doze,
             })
         });
     }
@@ -310,7 +320,7 @@ pub fn reads_add(fd: u32, slot: u32) -> bool {
         if r.conns.len() <= i {
             r.conns.resize_with(i + 1, || None);
         }
-        r.conns[i] = Some(Conn { fd: fd as c_int, dup, poll, queued: false, paused: false, stopped: false, target: (std::ptr::null_mut(), 0), read_len: READ_LEN, failed: false, held: None });
+        r.conns[i] = Some(Conn { fd: fd as c_int, dup, poll, queued: false, paused: false, stopped: false, target: (std::ptr::null_mut(), 0), read_len: READ_LEN, failed: false, held: None, seen: 0 });
         true
     })
 }
@@ -476,6 +486,11 @@ pub fn reads_settle() -> u32 {
     READER.with(|r| r.borrow_mut().as_mut().map_or(0, |r| take_carry(r) as u32))
 }
 
+/// Runs `f` on the reader's doze state (None before reads_start).
+pub(super) fn with_doze<R>(f: impl FnOnce(&mut Doze) -> R) -> Option<R> {
+    READER.with(|r| r.borrow_mut().as_mut().map(|r| f(&mut r.doze)))
+}
+
 /// Whether `events` are all quiet batches (nothing for JavaScript to do now but count: see Carry).
 fn quiet(events: &[u32]) -> bool {
     events.chunks_exact(EV_FIELDS).all(|e| e[1] == EV_BATCH && e[9] == 0 && e[4] == e[3] && e[8] == e[7] - e[6])
@@ -490,6 +505,7 @@ fn fill(r: &mut Reader) -> usize {
     let mut count = carried.count;
     let mut turn = r.batching.as_ref().and_then(|b| Turn::start(b, carried.out_used, carried.log_used));
     let ready = std::mem::take(&mut r.ready);
+    let mut reads = 0;
     let mut full = false;
     for &slot in &ready {
         let Some(Some(c)) = r.conns.get_mut(slot as usize) else { continue };
@@ -527,6 +543,10 @@ fn fill(r: &mut Reader) -> usize {
         } else {
             unsafe { libc::read(fd, target.0 as *mut c_void, target.1) }
         };
+        if got > 0 {
+            reads += 1;
+            r.doze.note_read(&mut c.seen);
+        }
         if got < 0 && !target.0.is_null() {
             // Nothing read: the target stays for the next read.
             c.target = target;
@@ -597,6 +617,7 @@ fn fill(r: &mut Reader) -> usize {
         };
         ev([slot, kind, a, b, 0, 0, 0, 0, 0, 0]);
     }
+    r.doze.note_turn(reads, turn.as_ref().map_or(0, |t| t.commands));
     // The list's allocation is kept for the next turn.
     let mut ready = ready;
     ready.clear();
@@ -676,6 +697,8 @@ struct Turn {
     saved: Option<(f64, f64)>,
     /// The time-stamp counter's rate (µs per stamp) measured across turns, once known.
     usec_per_stamp: Option<f64>,
+    /// Commands the turn's batches ran.
+    commands: u32,
 }
 
 thread_local! {
@@ -719,7 +742,7 @@ impl Turn {
         if crate::keyspace::ks().shared.listen() & (crate::state::LISTEN_RECORD | crate::state::LISTEN_KEYMISS) != 0 {
             return None;
         }
-        Some(Turn { out_used, log_used, on: true, saved: None, usec_per_stamp: None })
+        Some(Turn { out_used, log_used, on: true, saved: None, usec_per_stamp: None, commands: 0 })
     }
 
     /// Whether a command of client `slot` may be held (held.rs) now: it would run here, holding is allowed.
@@ -745,6 +768,7 @@ impl Turn {
         let mut shared = crate::batch::Shared { min: SHARED_MIN, tail: None };
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp, &mut shared)));
         let tail = if ran.is_ok() { shared.tail } else { None };
+        self.commands += *ran.as_ref().unwrap_or(&0) as u32;
         let mut fields = self.leave(b, fd, ran.is_err(), tail)?;
         fields[0] -= from as u32;
         Some(fields)
