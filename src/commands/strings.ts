@@ -1,7 +1,8 @@
 /**
- * The string family (Redis 7.2's "string" group). Argument syntax is checked
- * here; values, expiry arithmetic and replies are native (native/src/t_string.rs),
- * one native call per key.
+ * The string family (Redis 7.2's "string" group). Most are engine commands
+ * (native/src/t_string.rs: SET's and GETEX's options, their propagated
+ * rewrites, values, expiry arithmetic and replies); the rest check their
+ * arguments here and make one native call per key.
  */
 import { strings, keys, answer, Code } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";
