@@ -14,13 +14,13 @@
 //!
 //! It is taken only where it pays: the turn just done ran pipelines (at least
 //! PIPELINED commands per read, in the read loop's batches), many clients are
-//! sending (ACTIVE_MIN sockets read in the last window), and nothing is ready
+//! sending (ACTIVE_MIN sockets read within the last window of turns), and nothing is ready
 //! now (an epoll_wait of zero timeout on libuv's own descriptor: level
 //! triggered, so libuv still sees what it reports). A busy server never dozes
 //! (something is always ready), nor does one with a few clients waiting on
 //! their replies, where a doze would only add to each round trip.
 use std::os::raw::{c_int, c_void};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 extern "C" {
     fn uv_prepare_init(lp: *mut c_void, handle: *mut c_void) -> c_int;
@@ -35,16 +35,17 @@ const DOZE: Duration = Duration::from_micros(30);
 const PIPELINED: u32 = 4;
 /// Sockets read within the last window that make many clients.
 const ACTIVE_MIN: u32 = 16;
-/// The window over which sending clients are counted.
-const WINDOW: Duration = Duration::from_millis(1);
+/// The window over which sending clients are counted, in turns with reads
+/// (counted in turns, not time: no clock read per turn).
+const WINDOW_TURNS: u32 = 64;
 
 /// What the read loop tells the doze (kept in the reader).
 pub struct Doze {
     /// libuv's epoll descriptor (-1: dozing is off).
     backend: c_int,
-    /// The window being counted: its number (sockets remember the last one they were counted in) and start.
+    /// The window being counted: its number (sockets remember the last one they were counted in) and its turns so far.
     window: u32,
-    window_start: Instant,
+    window_turns: u32,
     /// Sockets read in this window, and in the one before.
     active: u32,
     active_before: u32,
@@ -55,7 +56,7 @@ pub struct Doze {
 
 impl Doze {
     pub fn off() -> Doze {
-        Doze { backend: -1, window: 1, window_start: Instant::now(), active: 0, active_before: 0, reads: 0, commands: 0 }
+        Doze { backend: -1, window: 1, window_turns: 0, active: 0, active_before: 0, reads: 0, commands: 0 }
     }
 
     /// A socket was read this turn; `seen` is its own note of the window it was last counted in.
@@ -71,10 +72,10 @@ impl Doze {
     pub fn note_turn(&mut self, reads: u32, commands: u32) {
         self.reads = reads;
         self.commands = commands;
-        let now = Instant::now();
-        if now.duration_since(self.window_start) >= WINDOW {
+        self.window_turns += 1;
+        if self.window_turns >= WINDOW_TURNS {
             self.window = self.window.wrapping_add(1).max(1);
-            self.window_start = now;
+            self.window_turns = 0;
             self.active_before = self.active;
             self.active = 0;
         }
@@ -158,6 +159,11 @@ mod tests {
         let mut more = [0u32; 12];
         turn(&mut d, &mut more, 16);
         assert!(d.wanted());
+        // Two windows later the twelve are forgotten.
+        for _ in 0..2 * WINDOW_TURNS {
+            turn(&mut d, &mut few, 16);
+        }
+        assert!(!d.wanted());
 
         // Not started (NODIS_DOZE=off): never.
         let mut d = Doze::off();
