@@ -519,12 +519,7 @@ fn geoadd_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i6
     let Some(zadd) = *ZADD.get_or_init(|| crate::command::table().iter().find(|c| c.name == "zadd").map(|c| c.f)) else {
         return out.error("ERR ZADD is not available");
     };
-    let dirty = ks.dirty();
-    let c = zadd(ks, db, &zargv, out);
-    if ks.dirty() != dirty && ks.propagating() {
-        ks.also_propagate(db, &zargv);
-    }
-    c
+    ks.rewriting(|ks| zadd(ks, db, &zargv, out), |ks| ks.also_propagate(db, &zargv))
 }
 
 /// GEOPOS key [member ...]

@@ -56,24 +56,26 @@ fn expire(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, unit_seco
     };
     // A replica keeps keys whose time has passed: its primary sends the DEL.
     let may_delete = crate::state::replica_expiry() == 0;
-    let dirty = ks.dirty();
-    match ks.expire_cmd(db, argv[1], argv[2], unit_seconds, relative, flags, may_delete) {
-        Ok(n) => out.int(n),
-        Err(bad) => return bad.reply(out, expire_cmd_name(unit_seconds, relative)),
-    }
-    if ks.propagating() && ks.dirty() != dirty {
-        let when = ks.last_expire();
-        if when == crate::state::EXPIRE_DELETED {
-            let del: &[u8] = if ks.lazy.expire { b"UNLINK" } else { b"DEL" };
-            ks.also_propagate(db, &[del, argv[1]]);
-        } else if unit_seconds || relative {
-            let ms = i64_to_vec(when);
-            let mut rewrite: Vec<&[u8]> = vec![b"PEXPIREAT", argv[1], &ms];
-            rewrite.extend_from_slice(&argv[3..]);
-            ks.also_propagate(db, &rewrite);
-        }
-    }
-    code::WRITTEN
+    ks.rewriting(
+        |ks| match ks.expire_cmd(db, argv[1], argv[2], unit_seconds, relative, flags, may_delete) {
+            Ok(n) => {
+                out.int(n);
+                code::WRITTEN
+            }
+            Err(bad) => bad.reply(out, expire_cmd_name(unit_seconds, relative)),
+        },
+        |ks| {
+            let when = ks.last_expire();
+            if when == crate::state::EXPIRE_DELETED {
+                ks.propagate_past_expire(db, argv[1]);
+            } else if unit_seconds || relative {
+                let ms = i64_to_vec(when);
+                let mut rewrite: Vec<&[u8]> = vec![b"PEXPIREAT", argv[1], &ms];
+                rewrite.extend_from_slice(&argv[3..]);
+                ks.also_propagate(db, &rewrite);
+            }
+        },
+    )
 }
 
 fn ttl(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, ms: bool, absolute: bool) -> i64 {

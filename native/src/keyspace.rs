@@ -196,6 +196,27 @@ impl Keyspace {
         }
     }
 
+    /// Runs a command that propagates something else in place of its argv
+    /// (Redis's rewriteClientCommandVector): `run`, then, when it changed
+    /// something and something consumes propagation, `rewrite` records what
+    /// goes out instead (with `also_propagate`).
+    #[inline]
+    pub fn rewriting<R>(&mut self, run: impl FnOnce(&mut Keyspace) -> R, rewrite: impl FnOnce(&mut Keyspace)) -> R {
+        let dirty = self.dirty();
+        let res = run(self);
+        if self.propagating() && self.dirty() != dirty {
+            rewrite(self);
+        }
+        res
+    }
+
+    /// Records the DEL (UNLINK under lazyfree-lazy-expire) that EXPIRE or GETEX
+    /// propagates when the time it was given had already passed.
+    pub fn propagate_past_expire(&mut self, db: usize, key: &[u8]) {
+        let del: &[u8] = if self.lazy.expire { b"UNLINK" } else { b"DEL" };
+        self.also_propagate(db, &[del, key]);
+    }
+
     /// Whether `also_propagate` records anything now (to skip building its argv).
     #[inline]
     pub fn propagating(&self) -> bool {

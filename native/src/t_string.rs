@@ -350,19 +350,18 @@ pub fn set(ks: &mut Keyspace, db: usize, key: &[u8], val: &[u8], flags: u32, exp
 /// propagates in place of argv when it changed the key. With EX/PX/EXAT:
 /// `SET key value PXAT ms`; with GET and no expire: argv without its GETs.
 fn set_propagated(ks: &mut Keyspace, db: usize, argv: &[&[u8]], val_at: usize, flags: u32, expire: &[u8], out: &mut Out) -> i64 {
-    let dirty = ks.dirty();
-    let res = set(ks, db, argv[1], argv[val_at], flags, expire, out);
-    if !ks.propagating() || ks.dirty() == dirty {
-        return res;
-    }
-    if flags & (SET_EX | SET_PX | SET_EXAT) != 0 {
-        let ms = i64_to_vec(ks.last_expire());
-        ks.also_propagate(db, &[b"SET", argv[1], argv[val_at], b"PXAT", &ms]);
-    } else if flags & SET_GET != 0 && flags & SET_PXAT == 0 {
-        let kept: Vec<&[u8]> = argv.iter().enumerate().filter(|(j, a)| *j < 3 || !cstr(a).eq_ignore_ascii_case(b"GET")).map(|(_, a)| *a).collect();
-        ks.also_propagate(db, &kept);
-    }
-    res
+    ks.rewriting(
+        |ks| set(ks, db, argv[1], argv[val_at], flags, expire, out),
+        |ks| {
+            if flags & (SET_EX | SET_PX | SET_EXAT) != 0 {
+                let ms = i64_to_vec(ks.last_expire());
+                ks.also_propagate(db, &[b"SET", argv[1], argv[val_at], b"PXAT", &ms]);
+            } else if flags & SET_GET != 0 && flags & SET_PXAT == 0 {
+                let kept: Vec<&[u8]> = argv.iter().enumerate().filter(|(j, a)| *j < 3 || !cstr(a).eq_ignore_ascii_case(b"GET")).map(|(_, a)| *a).collect();
+                ks.also_propagate(db, &kept);
+            }
+        },
+    )
 }
 
 /// SET with or without options.
@@ -382,21 +381,19 @@ fn set_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
 /// an absolute time had passed, PERSIST key.
 fn getex_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     let Some((flags, expire)) = parse_extended(argv, 2, false) else { return out.error(err::SYNTAX) };
-    let dirty = ks.dirty();
-    let res = getex(ks, db, argv[1], flags, expire, out);
-    if !ks.propagating() || ks.dirty() == dirty {
-        return res;
-    }
-    let when = ks.last_expire();
-    if flags & GETEX_PERSIST != 0 {
-        ks.also_propagate(db, &[b"PERSIST", argv[1]]);
-    } else if when == crate::state::EXPIRE_DELETED {
-        let del: &[u8] = if ks.lazy.expire { b"UNLINK" } else { b"DEL" };
-        ks.also_propagate(db, &[del, argv[1]]);
-    } else {
-        ks.also_propagate(db, &[b"PEXPIREAT", argv[1], &i64_to_vec(when)]);
-    }
-    res
+    ks.rewriting(
+        |ks| getex(ks, db, argv[1], flags, expire, out),
+        |ks| {
+            let when = ks.last_expire();
+            if flags & GETEX_PERSIST != 0 {
+                ks.also_propagate(db, &[b"PERSIST", argv[1]]);
+            } else if when == crate::state::EXPIRE_DELETED {
+                ks.propagate_past_expire(db, argv[1]);
+            } else {
+                ks.also_propagate(db, &[b"PEXPIREAT", argv[1], &i64_to_vec(when)]);
+            }
+        },
+    )
 }
 
 /// GETSET: the old value (or NIL), then SET without options.
@@ -740,34 +737,24 @@ fn setnx_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64
 
 /// GETSET, propagated as `SET key value`.
 fn getset_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
-    let dirty = ks.dirty();
-    let res = getset(ks, db, argv[1], argv[2], out);
-    if ks.propagating() && ks.dirty() != dirty {
-        ks.also_propagate(db, &[b"SET", argv[1], argv[2]]);
-    }
-    res
+    ks.rewriting(|ks| getset(ks, db, argv[1], argv[2], out), |ks| ks.also_propagate(db, &[b"SET", argv[1], argv[2]]))
 }
 
 /// GETDEL, propagated as `DEL key`.
 fn getdel_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
-    let dirty = ks.dirty();
-    let res = getdel(ks, db, argv[1], out);
-    if ks.propagating() && ks.dirty() != dirty {
-        ks.also_propagate(db, &[b"DEL", argv[1]]);
-    }
-    res
+    ks.rewriting(|ks| getdel(ks, db, argv[1], out), |ks| ks.also_propagate(db, &[b"DEL", argv[1]]))
 }
 
 /// INCRBYFLOAT, propagated as `SET key <the new value> KEEPTTL`: a replay
 /// never formats the float differently.
 fn incrbyfloat_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
-    let dirty = ks.dirty();
-    let res = incr_by_float(ks, db, argv[1], argv[2], out);
-    if ks.propagating() && ks.dirty() != dirty {
-        let value = ks.peek(db, argv[1]).map(|e| to_vec(&e.value)).unwrap_or_default();
-        ks.also_propagate(db, &[b"SET", argv[1], &value, b"KEEPTTL"]);
-    }
-    res
+    ks.rewriting(
+        |ks| incr_by_float(ks, db, argv[1], argv[2], out),
+        |ks| {
+            let value = ks.peek(db, argv[1]).map(|e| to_vec(&e.value)).unwrap_or_default();
+            ks.also_propagate(db, &[b"SET", argv[1], &value, b"KEEPTTL"]);
+        },
+    )
 }
 
 /// MGET: each key's bulk, or a null for a missing key or another type.
