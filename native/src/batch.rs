@@ -45,12 +45,12 @@ const ARGS_MAX: usize = 64;
 pub const KIND_COMMAND: u32 = 0;
 pub const KIND_MULTI: u32 = 1;
 pub const KIND_EXEC: u32 = 2;
-/// An engine command run here only while nothing propagates (else its
-/// handler runs it), never inside a transaction here: one that serves now or
-/// would block (XREAD, XREADGROUP, which propagates XCLAIMs instead of itself;
-/// when it would block, TypeScript runs it again, and what it did before
-/// saying so, creating XREADGROUP's consumer, is not done twice).
-pub const KIND_UNPROPAGATED: u32 = 3;
+/// An engine command that serves now or would block (XREAD, XREADGROUP): run
+/// here while nothing propagates (XREADGROUP propagates XCLAIMs instead of
+/// itself), never inside a transaction here; when it would block, TypeScript
+/// runs it again (what it did before saying so, creating XREADGROUP's
+/// consumer, is not done twice).
+pub const KIND_SERVE_OR_BLOCK: u32 = 3;
 
 struct Entry {
     cmd: u32,
@@ -102,7 +102,7 @@ pub fn set_table(names: &[String], cmds: &[u32], arities: &[i32], kinds: &[u32])
         if name.len() > NAME_MAX || name.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(format!("name '{name}' is not lowercase or too long"));
         }
-        if kind > KIND_UNPROPAGATED || ((kind == KIND_COMMAND || kind == KIND_UNPROPAGATED) && cmd as usize >= table().len()) {
+        if kind > KIND_SERVE_OR_BLOCK || ((kind == KIND_COMMAND || kind == KIND_SERVE_OR_BLOCK) && cmd as usize >= table().len()) {
             return Err(format!("no engine command {cmd} (kind {kind})"));
         }
         map.insert(name.as_bytes().to_vec(), Entry { cmd, arity, kind, index: i as u32 });
@@ -247,12 +247,12 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
             log[LOG_OUT] = outp as f64;
         }
         let res = match e.kind {
-            KIND_UNPROPAGATED if ks.propagating() => break,
-            KIND_COMMAND | KIND_UNPROPAGATED => {
+            KIND_SERVE_OR_BLOCK if ks.propagating() => break,
+            KIND_COMMAND | KIND_SERVE_OR_BLOCK => {
                 let mut out = Out::new(buf, outp);
                 out.share_from(shared.min);
                 let dirty = ks.dirty();
-                // Would block: nothing written; TypeScript runs it (only KIND_UNPROPAGATED commands may).
+                // Would block: nothing written; TypeScript runs it (only KIND_SERVE_OR_BLOCK commands may).
                 if !run_one(ks, db, e, &args[..argc], &mut out) {
                     break;
                 }
@@ -713,7 +713,7 @@ mod tests {
         let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         let logbuf = setup(
             16,
-            &[("xadd", -5, KIND_COMMAND), ("xgroup", -2, KIND_COMMAND), ("xreadgroup", -7, KIND_UNPROPAGATED), ("multi", 1, KIND_MULTI), ("exec", 1, KIND_EXEC)],
+            &[("xadd", -5, KIND_COMMAND), ("xgroup", -2, KIND_COMMAND), ("xreadgroup", -7, KIND_SERVE_OR_BLOCK), ("multi", 1, KIND_MULTI), ("exec", 1, KIND_EXEC)],
         );
         let mut ks = Keyspace::new(1);
         let mut input = Vec::new();

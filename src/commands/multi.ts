@@ -26,7 +26,7 @@ function exec(c: Ctx): void {
     return tx.discard(client);
   }
   // The commands propagate themselves; call() wraps them in MULTI/EXEC.
-  c.propagate = null;
+  c.propagate = false;
   const st = client.multiState!;
   const n = client.multiCount;
   if (tx.watch.size() > 0) tx.watch.unwatchAll(client);

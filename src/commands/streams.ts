@@ -24,7 +24,7 @@ function def(name: string, arity: number, flags: string, keyFlags: string, tips?
 function unpropagated(name: string): (c: Ctx) => void {
   const h = engineHandler(name);
   return (c) => {
-    c.propagate = null;
+    c.propagate = false;
     h(c);
   };
 }
@@ -47,7 +47,7 @@ function xreadHandler(name: string): (c: Ctx) => void {
   const id = commands.id(name);
   const group = name === "xreadgroup";
   return withServeOrBlockForm((c) => {
-    c.propagate = null;
+    c.propagate = false;
     const code = commands.run(id, c.db, c.argv, c.r);
     if (code === 0) return;
     if (code !== Code.BLOCK) return answer(c.r, code);

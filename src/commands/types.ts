@@ -16,13 +16,12 @@ export interface Ctx {
   /** The database the client has selected. */
   db: number;
   /**
-   * What to propagate when the command changed something (see server/call.ts):
-   * undefined propagates argv as it is, or what the engine recorded in its
-   * place (its deterministic rewrites: SET ... EX as SET ... PXAT,
-   * native/src/t_string.rs); null propagates nothing itself (EXEC: the
-   * commands it ran propagated themselves).
+   * Whether the command propagates when it changed something (see
+   * server/call.ts): its argv, or what the engine recorded in its place (its
+   * deterministic rewrites: SET ... EX as SET ... PXAT, native/src/t_string.rs).
+   * False: nothing of its own (EXEC: the commands it ran propagated themselves).
    */
-  propagate: null | undefined;
+  propagate: boolean;
   /** Propagate even without a change (Redis's forceCommandPropagation: FLUSHDB of an empty db). */
   forcePropagate: boolean;
   /** The error reply was counted already, by the command a script ran (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE). */

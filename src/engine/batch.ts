@@ -34,8 +34,8 @@ export function entry(i: number): number {
 export const KIND_COMMAND: number = native.BATCH_KIND_COMMAND;
 export const KIND_MULTI: number = native.BATCH_KIND_MULTI;
 export const KIND_EXEC: number = native.BATCH_KIND_EXEC;
-/** An engine command run there only while nothing propagates, else by its handler: XREAD, XREADGROUP (serve or block), the EXPIRE family (rewrites). */
-export const KIND_UNPROPAGATED: number = native.BATCH_KIND_UNPROPAGATED;
+/** An engine command that serves now or would block (XREAD, XREADGROUP): run there while nothing propagates, else by its handler. */
+export const KIND_SERVE_OR_BLOCK: number = native.BATCH_KIND_SERVE_OR_BLOCK;
 
 /** Registers what the batch path may run: the names clients use, engine command ids (0 for MULTI/EXEC), arities, kinds. */
 export function setTable(names: string[], ids: number[], arities: number[], kinds: number[]): void {

@@ -63,7 +63,7 @@ function scriptRefusal(c: Ctx, flags: number, compat: boolean, ro: boolean): str
  * its flag (engine/scripting.ts run).
  */
 export function runChecked(c: Ctx, flags: number, ro: boolean, name: string, exec: (busyMs: number) => number): void {
-  c.propagate = null; // the script's commands propagate themselves
+  c.propagate = false; // the script's commands propagate themselves
   const compat = (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0;
   if (runningScript() !== null) return c.r.error("ERR This Redis command is not allowed from script");
   const refusal = scriptRefusal(c, flags, compat, ro);

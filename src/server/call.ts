@@ -31,7 +31,7 @@ export function endedWithNestedCall(): void {
 export function call(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply): void {
   const wp = server.writePath;
   const start = r.pos;
-  const ctx: Ctx = { client, argv, r, server, db: client.db, propagate: undefined, forcePropagate: false, noErrorStats: false };
+  const ctx: Ctx = { client, argv, r, server, db: client.db, propagate: true, forcePropagate: false, noErrorStats: false };
   const dirty = wp.dirty();
   // One clock read per command: it starts where the previous one of the batch
   // ended (processInput sets the clock at the batch's start), so a command's time
@@ -72,7 +72,7 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
   }
   // A change propagates argv, unless the engine recorded what goes in its place (drained already).
   if (wp.rewritten) wp.rewritten = false;
-  else if (ctx.propagate !== null && wp.propagating() && (wp.dirty() !== dirty || ctx.forcePropagate)) {
+  else if (ctx.propagate && wp.propagating() && (wp.dirty() !== dirty || ctx.forcePropagate)) {
     wp.propagate(ctx.db, argv);
   }
   server.afterCommand(client, spec, argv, usec);

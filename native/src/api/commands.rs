@@ -56,7 +56,7 @@ pub const BATCH_KIND_MULTI: u32 = crate::batch::KIND_MULTI;
 #[napi]
 pub const BATCH_KIND_EXEC: u32 = crate::batch::KIND_EXEC;
 #[napi]
-pub const BATCH_KIND_UNPROPAGATED: u32 = crate::batch::KIND_UNPROPAGATED;
+pub const BATCH_KIND_SERVE_OR_BLOCK: u32 = crate::batch::KIND_SERVE_OR_BLOCK;
 
 /// Registers the Buffer the batch path logs into (f64s; JavaScript keeps it
 /// referenced for the life of the process).

@@ -72,7 +72,7 @@ function installAof(server: Server): Aof {
   };
 
   debugHooks.loadaof = (c) => {
-    c.propagate = null;
+    c.propagate = false;
     const emptyData = () => {
       aof.loadManifest();
       aof.deleteHistory();
