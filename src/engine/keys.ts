@@ -4,7 +4,6 @@ import { land } from "./land.js";
 import type { Reply } from "../protocol/reply.js";
 
 /** OBJECT's subcommands (generic::OBJ_*), read from the addon. */
-
 export const OBJ_ENCODING = native.KEY_OBJ_ENCODING;
 export const OBJ_REFCOUNT = native.KEY_OBJ_REFCOUNT;
 export const OBJ_IDLETIME = native.KEY_OBJ_IDLETIME;

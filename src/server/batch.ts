@@ -209,14 +209,14 @@ export class BatchPath {
       const kind = spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : batch.KIND_COMMAND;
       // The engine form; else the script form (DEL, EXISTS, TYPE, the TTL family, PERSIST: keys_cmd.rs).
       const form = spec.subcommands ? undefined : scriptFormOf(spec.handler);
-      // Run there only while nothing propagates: XREAD, XREADGROUP (left to their handler when they would block).
-      const unpropagated = spec.subcommands ? undefined : serveOrBlockFormOf(spec.handler);
-      if (kind === batch.KIND_COMMAND && unpropagated === undefined && (form === undefined || spec.flags.includes("blocking"))) continue;
+      // XREAD, XREADGROUP: served there, or left to their handler when they would block (or propagate).
+      const serveOrBlock = spec.subcommands ? undefined : serveOrBlockFormOf(spec.handler);
+      if (kind === batch.KIND_COMMAND && serveOrBlock === undefined && (form === undefined || spec.flags.includes("blocking"))) continue;
       specs.push(spec);
       names.push(name);
-      ids.push(unpropagated ?? form ?? 0);
+      ids.push(serveOrBlock ?? form ?? 0);
       arities.push(spec.arity);
-      kinds.push(unpropagated !== undefined ? batch.KIND_UNPROPAGATED : kind);
+      kinds.push(serveOrBlock !== undefined ? batch.KIND_SERVE_OR_BLOCK : kind);
     }
     batch.setTable(names, ids, arities, kinds);
     return specs;
