@@ -192,32 +192,15 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
     let cap = LOG_CAP.load(Ordering::Relaxed);
     assert!(!log_ptr.is_null(), "batch log not registered");
     let log = unsafe { std::slice::from_raw_parts_mut(log_ptr, LOG_HEADER + cap * LOG_FIELDS) };
-    run_logged(ks, db, input, from, buf, pos, limit, log, None, &mut Shared::off())
-}
-
-/// Big bulks a batch may leave where they are (Out::bulk_shared) instead of
-/// copying them into its replies: the read loop's batches, which send them
-/// right after (reads.rs). The last reply's, when it ends with one.
-pub struct Shared {
-    /// Bulks this long or more (0: never).
-    pub min: usize,
-    /// The big bulk the batch's replies end with (its bytes, its length; its CRLF follows).
-    pub tail: Option<(*const u8, usize)>,
-}
-
-impl Shared {
-    pub fn off() -> Shared {
-        Shared { min: 0, tail: None }
-    }
+    run_logged(ks, db, input, from, buf, pos, limit, log, None)
 }
 
 /// `run` with its own log: a header and as many entries as `log` holds (the
 /// read loop's batches log into one turn log, one such segment each), and
 /// the time-stamp counter's µs per stamp when the caller knows it (else the
-/// clock is read at the batch's start and end to measure it). `shared`: big
-/// bulks the batch may leave where they are, the one its replies end with.
+/// clock is read at the batch's start and end to measure it).
 #[allow(clippy::too_many_arguments)]
-pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u8], pos: usize, limit: usize, log: &mut [f64], usec_per_stamp: Option<f64>, shared: &mut Shared) -> usize {
+pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u8], pos: usize, limit: usize, log: &mut [f64], usec_per_stamp: Option<f64>) -> usize {
     let cap = (log.len() - LOG_HEADER) / LOG_FIELDS;
     let guard = TABLE.read().unwrap();
     let map = guard.as_ref().expect("batch table not registered");
@@ -235,29 +218,16 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
         if !e.arity_ok(argc) {
             break;
         }
-        // The last reply ended with a bulk left in place: copied in before anything can change it (or the batch ends here).
-        if let Some((p, n)) = shared.tail {
-            if outp + n + 2 > limit.min(buf.len()) {
-                break;
-            }
-            buf[outp..outp + n].copy_from_slice(unsafe { std::slice::from_raw_parts(p, n) });
-            buf[outp + n..outp + n + 2].copy_from_slice(b"\r\n");
-            outp += n + 2;
-            shared.tail = None;
-            log[LOG_OUT] = outp as f64;
-        }
         let res = match e.kind {
             KIND_SERVE_OR_BLOCK if ks.propagating() => break,
             KIND_COMMAND | KIND_SERVE_OR_BLOCK => {
                 let mut out = Out::new(buf, outp);
-                out.share_from(shared.min);
                 let dirty = ks.dirty();
                 // Would block: nothing written; TypeScript runs it (only KIND_SERVE_OR_BLOCK commands may).
                 if !run_one(ks, db, e, &args[..argc], &mut out) {
                     break;
                 }
-                let (res, tail) = out.finish_shared();
-                shared.tail = tail;
+                let res = out.finish();
                 let t1 = stamp();
                 log_entry(log, n, e, t1.wrapping_sub(t0), inp, end, outp);
                 log[LOG_HEADER + n * LOG_FIELDS + 5] = (ks.dirty() - dirty) as f64;

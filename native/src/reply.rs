@@ -51,55 +51,15 @@ pub struct Out<'a> {
     pos: usize,
     spilled: Option<Vec<u8>>,
     pub resp3: bool,
-    /// A big bulk the reply ends with, left where it is (bulk_shared): its bytes, then its CRLF.
-    tail: Option<(*const u8, usize)>,
-    /// Bulks this long or more may be left where they are (0: never; the read loop's batches allow it).
-    shared_min: usize,
 }
 
 impl<'a> Out<'a> {
     pub fn new(buf: &'a mut [u8], pos: usize) -> Out<'a> {
-        Out { buf, start: pos, pos, spilled: None, resp3: crate::state::resp3(), tail: None, shared_min: 0 }
-    }
-
-    /// Lets bulks of `min` bytes or more be left where they are (bulk_shared):
-    /// the caller sends them from there (finish_shared) before anything can change them.
-    pub fn share_from(&mut self, min: usize) {
-        self.shared_min = min;
-    }
-
-    /// A bulk whose bytes the command leaves unchanged: when the caller allows
-    /// it (share_from), not copied but left where they are, sent from there
-    /// after the command (the read loop's GET of a big value: the kernel's
-    /// copy is the only one). Written as `bulk` otherwise.
-    #[inline]
-    pub fn bulk_shared(&mut self, s: &[u8]) {
-        if self.shared_min == 0 || s.len() < self.shared_min || self.spilled.is_some() || self.tail.is_some() {
-            return self.bulk(s);
-        }
-        self.header(b'$', s.len() as i64);
-        if self.spilled.is_none() {
-            self.tail = Some((s.as_ptr(), s.len()));
-        } else {
-            self.raw(s);
-            self.raw(b"\r\n");
-        }
-    }
-
-    /// Copies a bulk left in place into the reply (more follows it).
-    #[cold]
-    fn settle_tail(&mut self) {
-        if let Some((p, n)) = self.tail.take() {
-            self.raw(unsafe { std::slice::from_raw_parts(p, n) });
-            self.raw(b"\r\n");
-        }
+        Out { buf, start: pos, pos, spilled: None, resp3: crate::state::resp3() }
     }
 
     #[inline]
     pub fn raw(&mut self, bytes: &[u8]) {
-        if self.tail.is_some() {
-            self.settle_tail();
-        }
         if let Some(v) = self.spilled.as_mut() {
             v.extend_from_slice(bytes);
             return;
@@ -234,20 +194,7 @@ impl<'a> Out<'a> {
     }
 
     /// Ends the call: the new position, or NOSPACE with the reply in the overflow area.
-    pub fn finish(mut self) -> i64 {
-        self.settle_tail();
-        self.end()
-    }
-
-    /// `finish`, and the big bulk the reply ends with when it was left where
-    /// it is (its bytes and length; its CRLF follows): the caller sends it
-    /// before the value can change (the reply in the buffer stops before it).
-    pub fn finish_shared(mut self) -> (i64, Option<(*const u8, usize)>) {
-        let tail = self.tail.take();
-        (self.end(), tail)
-    }
-
-    fn end(self) -> i64 {
+    pub fn finish(self) -> i64 {
         match self.spilled {
             None => self.pos as i64,
             Some(v) => {
@@ -285,31 +232,6 @@ pub fn take_pending(buf: &mut [u8], pos: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[test]
-    fn leaves_big_shared_bulks_in_place_when_allowed() {
-        let big = vec![7u8; 64];
-        let mut buf = [0u8; 128];
-        let mut o = Out::new(&mut buf, 0);
-        o.bulk_shared(&big);
-        assert_eq!(o.finish(), 5 + 64 + 2, "not allowed: copied");
-        let mut o = Out::new(&mut buf, 0);
-        o.share_from(32);
-        o.bulk_shared(&big);
-        let (pos, tail) = o.finish_shared();
-        assert_eq!(pos, 5);
-        assert_eq!(&buf[..5], b"$64\r\n");
-        assert_eq!(tail, Some((big.as_ptr(), 64)));
-        // More after it: copied in place first, in order.
-        let mut o = Out::new(&mut buf, 0);
-        o.share_from(32);
-        o.array(2);
-        o.bulk_shared(&big);
-        o.int(1);
-        let (pos, tail) = o.finish_shared();
-        assert_eq!((pos, tail), (4 + 5 + 64 + 2 + 4, None));
-        assert_eq!(&buf[73..79], b"\r\n:1\r\n");
-    }
-
     #[test]
     fn spills_whole_reply_when_full() {
         let mut buf = [0u8; 8];

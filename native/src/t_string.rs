@@ -262,13 +262,8 @@ pub fn get(ks: &mut Keyspace, db: usize, key: &[u8], out: &mut Out) -> i64 {
     match ks.lookup_read(db, key) {
         None => code::NIL,
         Some(e) if !is_string(&e.value) => out.error(err::WRONGTYPE),
-        // GET changes nothing: a big value's bytes may be sent from where they are (Out::bulk_shared).
         Some(e) => {
-            match &e.value {
-                Value::Str(s) => out.bulk_shared(s.as_slice()),
-                Value::Raw(r) => out.bulk_shared(r),
-                v => reply_value(out, v),
-            }
+            reply_value(out, &e.value);
             0
         }
     }

@@ -248,7 +248,7 @@ describe("big last arguments held by the read loop", () => {
     }
   });
 
-  it("sends big GET replies from the value, whole, also when the client reads slowly", async () => {
+  it("sends big GET replies whole and in order, also when the client reads slowly", async () => {
     const c = await marked();
     const v = value(300 * 1024, 700);
     await writeInPieces([c], cmds(["SET", "h:get", v]), [1000]);

@@ -3,18 +3,6 @@
 //! WriteWrap object and a completion tick per write). TypeScript calls it only
 //! when Node holds nothing queued for the socket, so bytes stay in order.
 
-/// `write_fd` of several parts in one call (sendmsg with their iovecs): bytes sent, 0 when the socket is full, -errno.
-pub fn write_fd_parts(fd: u32, parts: &[&[u8]]) -> i64 {
-    let iov: Vec<libc::iovec> = parts.iter().filter(|p| !p.is_empty()).map(|p| libc::iovec { iov_base: p.as_ptr() as *mut libc::c_void, iov_len: p.len() }).collect();
-    if iov.is_empty() {
-        return 0;
-    }
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = iov.as_ptr() as *mut libc::iovec;
-    msg.msg_iovlen = iov.len() as _;
-    sent(|| unsafe { libc::sendmsg(fd as i32, &msg, libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) })
-}
-
 /// What a send that does not block gave: bytes sent, 0 when the socket is full, -errno (an interrupted one is tried again).
 fn sent(mut send: impl FnMut() -> isize) -> i64 {
     loop {
