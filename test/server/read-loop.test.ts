@@ -369,6 +369,41 @@ describe("the batch path in the read loop", () => {
     expect(await admin.call("LLEN", "rl:reset0")).toBe(":1\r\n");
   });
 
+  it("sends big GET replies of one turn whole when a later client of the turn changes or deletes the value", async () => {
+    // Written in one tick, so the server reads all four sockets in one turn (in this order): the
+    // GETs' replies are sent at the turn's end, after the writer's commands ran, and must still be
+    // the value the GETs saw (a reply left pointing into the value would not be).
+    const big = Buffer.alloc(100 * 1024, "a");
+    big.write("head", 0);
+    const reply = `$${big.length}\r\n${big.toString("latin1")}\r\n`;
+    const readers = [await marked(), await marked(), await marked()];
+    const writer = await marked();
+    const other = Buffer.alloc(big.length, "z");
+    // Each write is followed by a SET of another key with a value of the same size, which takes the
+    // memory a freed value left (jemalloc hands it out again): a reply sent from freed memory shows it.
+    const reuse = ["SET", "rl:other", other];
+    const writes: [(string | Buffer)[][], string[]][] = [
+      [[["DEL", "rl:big"], reuse], [":1\r\n", "+OK\r\n"]],
+      [[["SET", "rl:big", other], reuse], ["+OK\r\n", "+OK\r\n"]],
+      [[["APPEND", "rl:big", "tail"], reuse], [`:${big.length + 4}\r\n`, "+OK\r\n"]],
+      [[["GETDEL", "rl:big"], reuse], [reply, "+OK\r\n"]],
+      [[["MULTI"], ["DEL", "rl:big"], ["EXEC"], reuse], ["+OK\r\n", "+QUEUED\r\n", "*1\r\n:1\r\n", "+OK\r\n"]],
+      // Read-only commands after them.
+      [[["STRLEN", "rl:big"], ["GET", "rl:big"]], [`:${big.length}\r\n`, reply]],
+    ];
+    for (const [write, answers] of writes) {
+      expect(await admin.call("SET", "rl:big", big)).toBe("+OK\r\n");
+      const before = loop();
+      for (const r of readers) r.write(cmds(["GET", "rl:big"]));
+      writer.write(cmds(...write));
+      for (const r of readers) expect(await r.reply()).toBe(reply);
+      expect(await replies(writer, answers.length)).toEqual(answers);
+      // Every command ran in the loop (MULTI and EXEC count as commands there; no replica yet, so transactions run there).
+      expect([write[0][0], loop() - before]).toEqual([write[0][0], readers.length + write.length]);
+    }
+    for (const c of [...readers, writer]) c.close();
+  });
+
   it("moves the client's replication offset: WAIT waits for what the loop ran", async () => {
     // A replica that acknowledges the stream as it stands now, and nothing later.
     await admin.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
