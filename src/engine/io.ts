@@ -6,6 +6,11 @@ export function writeFd(fd: number, data: Uint8Array): number {
   return native.rawWriteFd(fd, data) as number;
 }
 
+/** TCP keepalive on socket `fd` as Redis sets it (tcp-keepalive `interval` seconds, probes every interval / 3, three of them): false when the socket refused it. */
+export function socketKeepAlive(fd: number, interval: number): boolean {
+  return native.socketKeepAlive(fd, interval);
+}
+
 /** Starts the addon's reading of client sockets (native/src/api/reads.rs). */
 export function readsStart(arena: Buffer, events: Buffer, onTurn: (count: number) => void): void {
   native.readsStart(arena, events, onTurn);

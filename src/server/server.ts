@@ -291,7 +291,8 @@ export class Server {
     client.user = this.auth.defaultUser;
     this.clients.set(client.id, client);
     const keepalive = this.config.int("tcp-keepalive");
-    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
+    // Probes as Redis's anetKeepAlive sets them (Node's own: every second, ten times).
+    if (keepalive > 0 && !(client.fd >= 0 && engine.io.socketKeepAlive(client.fd, keepalive))) socket.setKeepAlive(true, keepalive * 1000);
     if (readsDirect(socket)) {
       if (!this.nativeReads?.adopt(client)) {
         const parser = client.parser;
