@@ -570,8 +570,9 @@ fn fill(r: &mut Reader) -> usize {
                 let fields = t.batch(b, slot, input, at);
                 // What the batch left may be a big argument's head: held, read on into its own buffer.
                 let consumed = fields.map_or(0, |f| f[0] as usize);
-                let all_sent = fields.is_none_or(|f| f[5] == 0 && (f[4] == DEFERRED || f[4] == f[3] - f[2]));
-                let held = if consumed < got as usize && all_sent && t.holds(b, slot) { Held::start(&input[at + consumed..]) } else { None };
+                // Nothing spilled or panicked: its replies go out at the turn's end, before the held command's.
+                let in_order = fields.is_none_or(|f| f[5] == 0);
+                let held = if consumed < got as usize && in_order && t.holds(b, slot) { Held::start(&input[at + consumed..]) } else { None };
                 let rest = held.is_some();
                 if let Some(h) = held {
                     c.held = Some(h);
