@@ -12,15 +12,22 @@
 //! pipelines arrive without waking anyone (nobody waits on the sockets), and
 //! the turn after it reads them together.
 //!
-//! It is taken only where it pays: the turn just done ran pipelines (at least
-//! PIPELINED commands per read, in the read loop's batches), many clients are
-//! sending (ACTIVE_MIN sockets read within the last window of turns), and nothing is ready
-//! now (an epoll_wait of zero timeout on libuv's own descriptor: level
-//! triggered, so libuv still sees what it reports). A busy server never dozes
-//! (something is always ready), nor does one with a few clients waiting on
-//! their replies, where a doze would only add to each round trip.
+//! The same holds at -P 1 with many clients: each sends one request per round
+//! trip, and a server that sleeps between them is woken by nearly every one.
+//!
+//! It is taken only where it pays: many clients are sending (ACTIVE_MIN
+//! sockets read within the last window of turns), nothing is ready now (an
+//! epoll_wait of zero timeout on libuv's own descriptor: level triggered, so
+//! libuv still sees what it reports), and the turn just done had reads and
+//! either ran pipelines (at least PIPELINED commands per read, in the read
+//! loop's batches) or the requests come fast enough for a doze to gather
+//! GATHER of them (socket reads over the window before, timed once per
+//! window). A lightly loaded server, its requests coming one at a time, does
+//! not add a doze to its replies. A busy server never dozes (something is
+//! always ready), nor does one with a few clients waiting on their replies,
+//! where a doze would only add to each round trip.
 use std::os::raw::{c_int, c_void};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 extern "C" {
     fn uv_prepare_init(lp: *mut c_void, handle: *mut c_void) -> c_int;
@@ -38,6 +45,9 @@ const ACTIVE_MIN: u32 = 16;
 /// The window over which sending clients are counted, in turns with reads
 /// (counted in turns, not time: no clock read per turn).
 const WINDOW_TURNS: u32 = 64;
+/// Socket reads a doze is to gather, at the rate of the window before, for
+/// requests of one command to be worth one.
+const GATHER: u32 = 2;
 
 /// What the read loop tells the doze (kept in the reader).
 pub struct Doze {
@@ -49,6 +59,11 @@ pub struct Doze {
     /// Sockets read in this window, and in the one before.
     active: u32,
     active_before: u32,
+    /// Reads in this window, and when it began (None: not yet timed).
+    window_reads: u32,
+    window_start: Option<Instant>,
+    /// The window before read fast enough for a doze to gather GATHER reads.
+    fast: bool,
     /// The last turn: reads and the commands its batches ran.
     reads: u32,
     commands: u32,
@@ -56,7 +71,7 @@ pub struct Doze {
 
 impl Doze {
     pub fn off() -> Doze {
-        Doze { backend: -1, window: 1, window_turns: 0, active: 0, active_before: 0, reads: 0, commands: 0 }
+        Doze { backend: -1, window: 1, window_turns: 0, active: 0, active_before: 0, window_reads: 0, window_start: None, fast: false, reads: 0, commands: 0 }
     }
 
     /// A socket was read this turn; `seen` is its own note of the window it was last counted in.
@@ -72,19 +87,28 @@ impl Doze {
     pub fn note_turn(&mut self, reads: u32, commands: u32) {
         self.reads = reads;
         self.commands = commands;
+        self.window_reads += reads;
         self.window_turns += 1;
         if self.window_turns >= WINDOW_TURNS {
-            self.window = self.window.wrapping_add(1).max(1);
-            self.window_turns = 0;
-            self.active_before = self.active;
-            self.active = 0;
+            self.end_window(Instant::now());
         }
+    }
+
+    /// Closes the window at `now`: its rate of reads decides `fast` for the next one.
+    fn end_window(&mut self, now: Instant) {
+        let reads = std::mem::take(&mut self.window_reads);
+        self.fast = self.window_start.is_some_and(|start| DOZE * reads >= (now - start) * GATHER);
+        self.window_start = Some(now);
+        self.window = self.window.wrapping_add(1).max(1);
+        self.window_turns = 0;
+        self.active_before = self.active;
+        self.active = 0;
     }
 
     /// Whether to doze before the next poll (the last turn is consumed).
     fn wanted(&mut self) -> bool {
         let (reads, commands) = (std::mem::take(&mut self.reads), std::mem::take(&mut self.commands));
-        self.backend >= 0 && reads > 0 && commands >= PIPELINED * reads && self.active.max(self.active_before) >= ACTIVE_MIN
+        self.backend >= 0 && reads > 0 && (self.fast || commands >= PIPELINED * reads) && self.active.max(self.active_before) >= ACTIVE_MIN
     }
 }
 
@@ -142,7 +166,7 @@ mod tests {
         assert!(d.wanted());
         // Each turn is asked about once.
         assert!(!d.wanted());
-        // -P 1: one command a read.
+        // -P 1: one command a read, the requests not yet known to come fast.
         turn(&mut d, &mut clients, 1);
         assert!(!d.wanted());
         turn(&mut d, &mut clients[..1], 16);
@@ -165,9 +189,59 @@ mod tests {
         }
         assert!(!d.wanted());
 
-        // Not started (NODIS_DOZE=off): never.
+        // Not started (NODIS_DOZE=off): never (fast or not).
         let mut d = Doze::off();
         turn(&mut d, &mut clients, 16);
+        assert!(!d.wanted());
+        d.fast = true;
+        turn(&mut d, &mut clients, 1);
+        assert!(!d.wanted());
+    }
+
+    #[test]
+    fn dozes_at_one_command_a_read_when_requests_come_fast() {
+        let mut d = started();
+        let mut clients = [0u32; 50];
+        let start = Instant::now();
+        // Not timed yet: the first window only starts the clock.
+        d.window_reads = 1000;
+        d.end_window(start);
+        assert!(!d.fast);
+        turn(&mut d, &mut clients, 1);
+        assert!(!d.wanted());
+
+        // 120k reads a second: a doze of 30 µs gathers 3.6.
+        d.window_reads = 120;
+        d.end_window(start + Duration::from_millis(1));
+        assert!(d.fast);
+        turn(&mut d, &mut clients, 1);
+        assert!(d.wanted(), "one command a read, many clients, requests coming fast");
+        // A turn without reads is not followed by a doze.
+        d.note_turn(0, 0);
+        assert!(!d.wanted());
+
+        // 15k reads a second: under one request per doze; no doze at one command a read, still after pipelines.
+        d.window_reads = 15;
+        d.end_window(start + Duration::from_millis(2));
+        assert!(!d.fast);
+        turn(&mut d, &mut clients, 1);
+        assert!(!d.wanted());
+        turn(&mut d, &mut clients, 16);
+        assert!(d.wanted());
+
+        // The rate is GATHER reads per doze, exactly.
+        d.window_reads = GATHER;
+        d.end_window(start + Duration::from_millis(2) + DOZE);
+        assert!(d.fast);
+        d.window_reads = GATHER - 1;
+        d.end_window(start + Duration::from_millis(2) + DOZE * 2);
+        assert!(!d.fast);
+
+        // A few clients, however fast: never.
+        let mut d = started();
+        d.fast = true;
+        let mut few = [0u32; 4];
+        turn(&mut d, &mut few, 1);
         assert!(!d.wanted());
     }
 }
