@@ -8,8 +8,8 @@
 //! the complete RESP commands at the start of the input, runs each one that is
 //! registered through the same `Cmd` function the TypeScript handler calls,
 //! writes its reply, and stops at the first command it must leave to
-//! TypeScript (not registered, a wrong arity, an inline or malformed or
-//! incomplete command) without touching it. Each command it ran is logged
+//! TypeScript (not registered, a wrong arity, a quoted inline command, a
+//! malformed or incomplete one) without touching it. Each command it ran is logged
 //! (which, how long, where its bytes and its reply are) for TypeScript to
 //! account as call() does: statistics, errors, latency, slowlog.
 use crate::command::table;
@@ -121,19 +121,51 @@ pub unsafe fn register_log(ptr: *mut f64, len: usize) {
     LOG.store(ptr, Ordering::Relaxed);
 }
 
-/// Where one complete RESP multibulk command ends; its arguments go to `args`.
-/// None when the command must go to TypeScript: not a multibulk, a header
-/// that is not plain digits, too many arguments, a bulk over `max_bulk`, or
-/// bytes still to come.
+/// Where one complete command ends, a RESP multibulk or a plain inline line;
+/// its arguments go to `args`. None when the command must go to TypeScript: a
+/// header that is not plain digits, too many arguments, a bulk over
+/// `max_bulk`, an inline line `inline` leaves, or bytes still to come.
 fn parse<'a>(input: &'a [u8], pos: usize, max_bulk: u64, args: &mut [&'a [u8]; ARGS_MAX]) -> Option<(usize, usize)> {
-    if input.get(pos) != Some(&b'*') {
-        return None;
+    match input.get(pos) {
+        Some(&b'*') => {}
+        Some(_) => return inline(input, pos, args),
+        None => return None,
     }
     let (count, next) = header(input, pos + 1)?;
     if count == 0 || count > ARGS_MAX as u64 {
         return None;
     }
     Some((count as usize, bulks(input, next, &mut args[..count as usize], max_bulk)?))
+}
+
+/// An inline command line at `pos` (Redis's processInlineBuffer), ended by
+/// "\n" or "\r\n", when it is plain: arguments of bytes other than quotes and
+/// control bytes, split by spaces and tabs, where sdssplitargs and
+/// src/protocol/inline.ts split the same way. Its argument count and where the
+/// line ends; None for a line with quotes, other control bytes, no argument
+/// or no newline yet, or too many arguments (TypeScript's parser takes those,
+/// with their errors).
+fn inline<'a>(input: &'a [u8], pos: usize, args: &mut [&'a [u8]; ARGS_MAX]) -> Option<(usize, usize)> {
+    let nl = pos + input[pos..].iter().position(|&c| c == b'\n')?;
+    let end = if nl > pos && input[nl - 1] == b'\r' { nl - 1 } else { nl };
+    let line = &input[pos..end];
+    let (mut argc, mut i) = (0, 0);
+    while i < line.len() {
+        if line[i] == b' ' || line[i] == b'\t' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < line.len() && line[i] != b' ' && line[i] != b'\t' {
+            if line[i] < 0x20 || line[i] == b'"' || line[i] == b'\'' {
+                return None;
+            }
+            i += 1;
+        }
+        *args.get_mut(argc)? = &line[start..i];
+        argc += 1;
+    }
+    (argc > 0).then_some((argc, nl + 1))
 }
 
 /// Parses complete bulks from `pos` into each of `args`: where they end.
@@ -557,11 +589,30 @@ mod tests {
         for cut in 0..c.len() {
             assert_eq!(parse(&c[..cut], 0, 1 << 20, &mut args), None, "cut at {cut}");
         }
-        // Not plain: signs, leading zeros, inline commands, a bulk over the limit.
-        for bad in [&b"*+1\r\n$1\r\na\r\n"[..], b"*01\r\n$1\r\na\r\n", b"PING\r\n", b"*1\r\n$01\r\na\r\n", b"*0\r\n"] {
+        // Not plain: signs, leading zeros, a bulk over the limit.
+        for bad in [&b"*+1\r\n$1\r\na\r\n"[..], b"*01\r\n$1\r\na\r\n", b"*1\r\n$01\r\na\r\n", b"*0\r\n"] {
             assert_eq!(parse(bad, 0, 1 << 20, &mut args), None, "{:?}", String::from_utf8_lossy(bad));
         }
         assert_eq!(parse(&cmd(&["GET", "abcdef"]), 0, 5, &mut args), None);
+    }
+
+    #[test]
+    fn parses_plain_inline_lines_and_leaves_the_others() {
+        let mut args: [&[u8]; ARGS_MAX] = [&[]; ARGS_MAX];
+        let input = b"x\r\n  SET\tk  v\xff \r\nPING\nget k";
+        assert_eq!(parse(input, 3, 0, &mut args), Some((3, 17)));
+        assert_eq!(&args[..3], &[&b"SET"[..], b"k", b"v\xff"]);
+        assert_eq!(parse(input, 17, 0, &mut args), Some((1, 22)), "a bare LF ends a line too");
+        assert_eq!(args[0], b"PING");
+        assert_eq!(parse(input, 22, 0, &mut args), None, "no newline yet");
+        // Quotes (sdssplitargs unquotes them), other control bytes, no argument: TypeScript's.
+        for bad in [&b"set k \"a b\"\r\n"[..], b"set k 'v'\r\n", b"set k a\"b\n", b"ping a\rb\r\n", b"ping \x0b\n", b"ping\0\n", b"\r\n", b"  \n"] {
+            assert_eq!(parse(bad, 0, 1 << 20, &mut args), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+        let many = format!("{}\n", "a ".repeat(ARGS_MAX));
+        assert_eq!(parse(many.as_bytes(), 0, 0, &mut args), Some((ARGS_MAX, many.len())));
+        let too_many = format!("{}\n", "a ".repeat(ARGS_MAX + 1));
+        assert_eq!(parse(too_many.as_bytes(), 0, 0, &mut args), None);
     }
 
     /// The table and the log are the process's: tests that set them run one at a time.

@@ -1,4 +1,5 @@
-//! The engine's command table: the data-type commands whose whole semantics
+//! The engine's command table: the data-type commands (and PING,
+//! connection.rs) whose whole semantics
 //! (argument parsing included) live in Rust, each a function over the client's
 //! argv (argv[0] is the command name, as in Redis's C). TypeScript holds the
 //! table's metadata (arity, flags, keys, docs) in src/commands/<family>.ts and
@@ -39,6 +40,7 @@ pub fn table() -> &'static [Cmd] {
             crate::rdb::dump::COMMANDS,
             crate::keys_cmd::COMMANDS,
             crate::rdb::migrate::COMMANDS,
+            crate::connection::COMMANDS,
         ];
         families.iter().flat_map(|f| f.iter()).map(|c| Cmd { name: c.name, f: c.f }).collect()
     })

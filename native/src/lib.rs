@@ -11,6 +11,7 @@ pub mod bitops;
 pub mod changes;
 pub mod command;
 pub mod config;
+pub mod connection;
 pub mod db;
 pub mod dict;
 pub mod digest;

@@ -6,11 +6,13 @@ import { parseI64 } from "../protocol/numbers.js";
 import { REDIS_VERSION } from "../config/load.js";
 import { validClientAttr } from "../server/client.js";
 import { clientCommand, INVALID_NAME } from "./client.js";
+import { engineHandler, withScriptForm } from "./engine-command.js";
 
 const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 const PONG = Buffer.from("pong");
 const NO_CLUSTER = "ERR This instance has cluster support disabled";
 const EMPTY = Buffer.alloc(0);
+const enginePing = engineHandler("ping");
 
 /** Logs `user` in with `password`; replies with the error and returns false when refused. */
 function authenticate(c: Ctx, user: Buffer, password: Buffer): boolean {
@@ -85,16 +87,15 @@ export const connectionCommands: CommandDef[] = [
     flags: "fast",
     acl: "fast connection",
     tips: "request_policy:all_shards response_policy:all_succeeded",
-    handler: (c) => {
-      if (c.argv.length > 2) return c.r.error("ERR wrong number of arguments for 'ping' command");
-      if (c.client.resp === 2 && c.client.flags.size !== 0 && c.client.flags.has("pubsub")) {
+    // The engine's PING (native/src/connection.rs), which the batch path runs in pipelines too.
+    handler: withScriptForm((c) => {
+      if (c.argv.length <= 2 && c.client.resp === 2 && c.client.flags.size !== 0 && c.client.flags.has("pubsub")) {
         // RESP2 subscribers get an array, as a pushed message would be.
         c.r.array(2);
         c.r.bulk(PONG);
         c.r.bulk(c.argv.length === 2 ? c.argv[1] : EMPTY);
-      } else if (c.argv.length === 2) c.r.bulk(c.argv[1]);
-      else c.r.simple("PONG");
-    },
+      } else enginePing(c);
+    }, "ping"),
   },
   {
     name: "echo",

@@ -188,8 +188,11 @@ export class BatchPath {
       wp.rewritten = false;
       if (last && wp.hasRecords()) wp.drain(client);
       if (wp.rewritten) wp.rewritten = false;
-      // The batch path runs only exact multibulk commands (batch.rs): their bytes are what catCommand would write.
-      else if (changed) wp.propagateRaw(client.db, input.subarray(start, end));
+      // Exact multibulk commands' bytes are what catCommand would write (batch.rs); inline ones are written as multibulk.
+      else if (changed) {
+        if (input[start] === 42 /* '*' */) wp.propagateRaw(client.db, input.subarray(start, end));
+        else wp.propagate(client.db, argvOf(input, start, end));
+      }
     } finally {
       wp.depth--;
     }

@@ -614,8 +614,10 @@ export class Server {
     engine.server.setResp(client.resp);
     engine.server.setNoTouch(client.noTouch);
     let n = 0;
+    // A batch stops once its replies pass the client's hard output limit: the commands after it do not run (Redis's CLOSE_ASAP).
+    const cap = this.replyCapOf(client);
     try {
-      n = this.batchPath.run(client, client.parser, r, OUTPUT_PAUSE_BYTES);
+      n = this.batchPath.run(client, client.parser, r, cap > 0 && cap < OUTPUT_PAUSE_BYTES ? cap : OUTPUT_PAUSE_BYTES);
     } catch (e) {
       // A native panic: the commands before it ran and are answered; the usual way runs the rest (and answers the error).
       this.log.warning(`Batch of commands failed: ${e instanceof Error ? e.stack : String(e)}`);

@@ -14,8 +14,9 @@ import type { RunningServer } from "../../src/index.js";
 import type { PropagatedOp } from "../../src/server/write-path.js";
 import { waitFor } from "../helpers/wait.js";
 
-/** Sends `bytes` in the given pieces (each its own write, waiting a little between) and returns the reply bytes once `want` have come. */
-function sendInPieces(port: number, pieces: Buffer[], want: number): Promise<Buffer> {
+/** Sends `bytes` in the given pieces (each its own write, waiting a little between) and returns the reply bytes once `want` have come (or they end with `want`). */
+function sendInPieces(port: number, pieces: Buffer[], want: number | string): Promise<Buffer> {
+  const done = typeof want === "number" ? (got: Buffer[], have: number) => have >= want : (got: Buffer[]) => Buffer.concat(got).toString("latin1").endsWith(want);
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, "127.0.0.1");
     sock.setNoDelay(true);
@@ -28,7 +29,7 @@ function sendInPieces(port: number, pieces: Buffer[], want: number): Promise<Buf
     sock.on("data", (d) => {
       got.push(d);
       have += d.length;
-      if (have >= want) {
+      if (done(got, have)) {
         clearTimeout(timer);
         sock.destroy();
         resolve(Buffer.concat(got));
@@ -433,6 +434,91 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       await mine.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
     }
   });
+  /** Inline commands as telnet or redis-benchmark's PING_INLINE send them: plain ones run on the path, quoted ones go the usual way. */
+  const inlineTraffic = [
+    "FLUSHALL",
+    "PING",
+    "PING hello",
+    "ping a b", // PING's own arity error
+    "SET k v",
+    "GET k",
+    "  incr   n\t ",
+    "INCR n\n", // a bare LF ends a line too
+    'SET q "a b"', // quoted: the usual path unquotes it
+    "GET q",
+    "SET q 'x y' ",
+    "GET q",
+    "", // an empty line: skipped
+    "LPUSH l a b c",
+    "LRANGE l 0 -1",
+    "MULTI",
+    "INCR n",
+    "LPUSH l d",
+    "EXEC",
+    "GET k extra", // a wrong arity: the usual path answers
+    "NOSUCH x",
+    "*1\r\n$4\r\nPING", // multibulk between inline lines
+    'ECHO "x\\ty"',
+    "GET \xff\xfe",
+    "PING",
+  ]
+    .map((l) => (l.endsWith("\n") ? l : `${l}\r\n`))
+    .join("");
+
+  it("runs PING and plain inline commands, leaves quoted ones to the usual path, and answers as redis-server does, byte for byte", async () => {
+    // The last line's reply marks the end of the answer.
+    const bytes = Buffer.from(`${inlineTraffic}ECHO end-of-traffic\r\n`, "latin1");
+    const end = "$14\r\nend-of-traffic\r\n";
+    const redisReply = await sendInPieces(oracle.port, [bytes], end);
+    const path = nodis.server.batchPath;
+    for (const step of [bytes.length, 5]) {
+      const before = path.commands;
+      const pieces: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += step) pieces.push(bytes.subarray(i, i + step));
+      const got = await sendInPieces(nodis.port, pieces, end);
+      expect(got.toString("latin1"), `cut every ${step} bytes`).toBe(redisReply.toString("latin1"));
+      expect(path.commands - before, `cut every ${step} bytes: commands run on the batch path`).toBeGreaterThanOrEqual(step === 5 ? 1 : 15);
+    }
+  });
+
+  it("propagates inline commands it runs as multibulk commands, as the usual path does", async () => {
+    const units: string[] = [];
+    const wp = nodis.server.writePath;
+    const path = nodis.server.batchPath;
+    // What the AOF and replicas would be sent as is: never an inline line.
+    const notMultibulk: string[] = [];
+    const stop = wp.onPropagate((ops: PropagatedOp[]) => {
+      for (const o of ops) if (o.raw && o.raw[0] !== 42) notMultibulk.push(o.raw.toString());
+      units.push(ops.map((o) => `${o.db}:${o.argv.map(String).join(" ")}`).join(" | "));
+    });
+    const lines = "SET pk v\r\nINCR pn\r\nGET pk\r\nMULTI\r\nINCR pn\r\nLPUSH pl a\r\nEXEC\r\nDEL pk\r\n";
+    const play = async () => {
+      await mine.send([["FLUSHALL"]]);
+      units.length = 0;
+      const reply = await sendInPieces(nodis.port, [Buffer.from(lines)], 45);
+      return { reply: reply.toString(), units: [...units] };
+    };
+    try {
+      const before = path.commands;
+      const batched = await play();
+      // All but the transaction (while something propagates, transactions go the usual way).
+      expect(path.commands - before, "commands run on the batch path").toBe(4);
+      wp.listen("keys", true);
+      let usual;
+      try {
+        usual = await play();
+      } finally {
+        wp.listen("keys", false);
+      }
+      expect(batched).toEqual(usual);
+      expect(batched.reply).toBe("+OK\r\n:1\r\n$1\r\nv\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:2\r\n:1\r\n:1\r\n");
+      expect(notMultibulk).toEqual([]);
+      expect(batched.units).toEqual(["0:SET pk v", "0:INCR pn", "-1:MULTI | 0:INCR pn | 0:LPUSH pl a | -1:EXEC", "0:DEL pk"]);
+    } finally {
+      stop();
+    }
+  });
+
   /** A consumer group's traffic: XREADGROUP and XREAD served at once, errors, history, NOACK, acks. */
   const streamTraffic: Arg[][] = [
     ["FLUSHALL"],

@@ -144,6 +144,12 @@ describe("query buffer and output limits, as Redis", () => {
       sock2.write(cmds);
       expect((await got2).length).toBe(0);
       expect((await admin.call("EXISTS", "after0")).toString()).toBe(":0\r\n");
+      // The same as multibulk commands.
+      const sock2m = await namedSocket(port, "pipem");
+      const got2m = received(sock2m);
+      sock2m.write(Buffer.concat([0, 1, 2].flatMap((i) => [encodeCommand(["LRANGE", "mylist", "0", "-1"]), encodeCommand(["SET", `afterm${i}`, "1"])])));
+      expect((await got2m).length).toBe(0);
+      expect((await admin.call("EXISTS", "afterm0")).toString()).toBe(":0\r\n");
       // A transaction runs whole even though its replies go over the limit.
       const sock3 = await namedSocket(port, "tx");
       const got3 = received(sock3);
