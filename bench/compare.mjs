@@ -10,7 +10,7 @@ import { caseName } from "./e2e.mjs";
 /** Higher is better for rates; lower for times, CPU and memory (said beside each ratio). */
 export function compareFigures(result) {
   const f = {};
-  for (const r of result.e2e ?? []) {
+  for (const r of [...(result.e2eFresh ?? []), ...(result.e2e ?? [])]) {
     const name = caseName(r);
     for (const kind of ["nodis", "redis"]) {
       if (r[kind] === undefined) continue;

@@ -72,7 +72,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
         runs[kind].push(res);
       }
     }
-    const row = { test, pipeline, clients, size: size ?? 3, requests, rounds, cpuBusyBeforePct: load.cpuBusyPct, busyBefore: load.busy };
+    const row = { test, pipeline, clients, size: size ?? 3, requests, rounds, cpuBusyBeforePct: load.cpuBusyPct, busyBefore: load.busy, ...(c.label ? { label: c.label } : {}) };
     for (const kind of kinds) {
       const rs = runs[kind];
       row[kind] = median(rs.map((x) => x.rps));
@@ -97,8 +97,9 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
   return rows;
 }
 
-/** "get -P 16", "set -P 1 -c 1000", "get -P 1 -d 102400". */
-export function caseName({ test, pipeline, clients = 50, size }) {
+/** "get -P 16", "set -P 1 -c 1000", "get -P 1 -d 102400" (or the case's own label). */
+export function caseName({ test, pipeline, clients = 50, size, label }) {
+  if (label) return label;
   return `${test} -P ${pipeline}${clients !== 50 ? ` -c ${clients}` : ""}${size && size !== 3 ? ` -d ${size}` : ""}`;
 }
 
