@@ -13,6 +13,7 @@ import { RespConnection, encodeCommand, type Arg } from "../diff/resp.js";
 import type { RunningServer } from "../../src/index.js";
 import type { PropagatedOp } from "../../src/server/write-path.js";
 import { waitFor } from "../helpers/wait.js";
+import { Prng } from "../diff/prng.js";
 
 /** Sends `bytes` in the given pieces (each its own write, waiting a little between) and returns the reply bytes once `want` have come (or they end with `want`). */
 function sendInPieces(port: number, pieces: Buffer[], want: number | string): Promise<Buffer> {
@@ -478,6 +479,71 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       const got = await sendInPieces(nodis.port, pieces, end);
       expect(got.toString("latin1"), `cut every ${step} bytes`).toBe(redisReply.toString("latin1"));
       expect(path.commands - before, `cut every ${step} bytes: commands run on the batch path`).toBeGreaterThanOrEqual(step === 5 ? 1 : 15);
+    }
+  });
+
+  /** A seeded stream of inline lines: the commands the path runs and others, spacing, case, quotes, empty lines, both line ends. */
+  function inlineStream(rng: Prng, lines: number): string {
+    const keys = ["k1", "k2", "l1", "h1", "s1", "n1"];
+    const word = (): string =>
+      rng.weighted<() => string>([
+        [6, () => rng.pick(["a", "bb", "10", "-3", "x y", "3.5", "\xe9t\xe9", "v\x01w"]).replace(" ", "_")],
+        [1, () => `"${rng.pick(["a b", "tab\\there", "hex\\x41\\x42", 'q\\"uote', ""])}"`],
+        [1, () => `'${rng.pick(["s p", "it\\'s", ""])}'`],
+      ])();
+    const key = () => rng.pick(keys);
+    const templates: (() => string[])[] = [
+      () => ["PING"],
+      () => ["PING", word()],
+      () => ["PING", word(), word()],
+      () => ["ECHO", word()],
+      () => ["SET", key(), word()],
+      () => ["GET", key()],
+      () => ["GET"],
+      () => ["INCR", key()],
+      () => ["DEL", key(), key()],
+      () => ["LPUSH", key(), word(), word()],
+      () => ["LRANGE", key(), "0", "-1"],
+      () => ["HSET", key(), word(), word()],
+      () => ["HGETALL", key()],
+      () => ["SADD", key(), word()],
+      () => ["SCARD", key()],
+      () => ["MGET", key(), key()],
+      () => ["EXISTS", key(), key()],
+      () => ["NOSUCH", word()],
+    ];
+    const space = () => rng.pick([" ", " ", " ", "  ", "\t", " \t"]);
+    let out = "";
+    for (let i = 0; i < lines; i++) {
+      if (rng.chance(0.05)) {
+        out += rng.pick(["\r\n", "\n", "   \r\n"]);
+        continue;
+      }
+      if (rng.chance(0.05)) {
+        out += encodeCommand(["INCR", key()]).toString("latin1");
+        continue;
+      }
+      const argv = rng.pick(templates)();
+      argv[0] = rng.chance(0.3) ? argv[0].toLowerCase() : argv[0];
+      out += (rng.chance(0.1) ? space() : "") + argv.join(space()) + (rng.chance(0.1) ? space() : "") + (rng.chance(0.2) ? "\n" : "\r\n");
+    }
+    return out;
+  }
+
+  it("answers seeded streams of inline commands as redis-server does, byte for byte, whole and cut at random", async () => {
+    const end = "$14\r\nend-of-traffic\r\n";
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const rng = new Prng(seed);
+      const bytes = Buffer.from(`FLUSHALL\r\n${inlineStream(rng, 400)}ECHO end-of-traffic\r\n`, "latin1");
+      const expected = await sendInPieces(oracle.port, [bytes], end);
+      const pieces: Buffer[] = [];
+      for (let i = 0; i < bytes.length; ) {
+        const n = seed % 2 ? bytes.length : rng.range(1, 300);
+        pieces.push(bytes.subarray(i, i + n));
+        i += n;
+      }
+      const got = await sendInPieces(nodis.port, pieces, end);
+      expect(got.toString("latin1"), `seed ${seed}`).toBe(expected.toString("latin1"));
     }
   });
 
