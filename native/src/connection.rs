@@ -1,9 +1,10 @@
-//! PING as an engine command, so that the batch path runs it in clients'
-//! pipelines (batch.rs) as it runs the data-type commands: redis-benchmark's
-//! PING_MBULK and PING_INLINE are the first figures its users see. Its
-//! TypeScript handler (src/commands/connection.ts) calls this one, and answers
-//! itself only for RESP2 subscribers, whose PONG is an array (those clients
-//! never take the batch path).
+//! PING and ECHO as engine commands, so that the batch path runs them in
+//! clients' pipelines (batch.rs) as it runs the data-type commands:
+//! redis-benchmark's PING_MBULK and PING_INLINE are the first figures its users
+//! see, and clients check their connections with either. Their TypeScript
+//! handlers (src/commands/connection.ts) call these; PING's answers itself
+//! only for RESP2 subscribers, whose PONG is an array (those clients never
+//! take the batch path).
 use crate::command::Cmd;
 use crate::keyspace::Keyspace;
 use crate::reply::{code, Out};
@@ -17,21 +18,40 @@ fn ping(_ks: &mut Keyspace, _db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     code::WRITTEN
 }
 
-pub const COMMANDS: &[Cmd] = &[Cmd { name: "ping", f: ping }];
+pub const COMMANDS: &[Cmd] = &[
+    Cmd { name: "ping", f: ping },
+    Cmd {
+        name: "echo",
+        f: |_ks, _db, argv, out| {
+            out.bulk(argv[1]);
+            code::WRITTEN
+        },
+    },
+];
 
 #[cfg(test)]
 mod tests {
     use crate::keyspace::Keyspace;
     use crate::reply::{code, Out};
 
-    fn ping(argv: &[&str]) -> String {
+    fn run(which: usize, argv: &[&str]) -> String {
         let mut k = Keyspace::new(1);
         let args: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
         let mut buf = vec![0u8; 256];
         let mut o = Out::new(&mut buf, 0);
-        assert_eq!((super::COMMANDS[0].f)(&mut k, 0, &args, &mut o), code::WRITTEN);
+        assert_eq!((super::COMMANDS[which].f)(&mut k, 0, &args, &mut o), code::WRITTEN);
         let end = o.finish() as usize;
         String::from_utf8_lossy(&buf[..end]).into_owned()
+    }
+
+    fn ping(argv: &[&str]) -> String {
+        run(0, argv)
+    }
+
+    #[test]
+    fn echo_answers_its_argument() {
+        assert_eq!(run(1, &["echo", "hi there"]), "$8\r\nhi there\r\n");
+        assert_eq!(run(1, &["ECHO", ""]), "$0\r\n\r\n");
     }
 
     #[test]

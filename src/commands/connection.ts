@@ -102,7 +102,8 @@ export const connectionCommands: CommandDef[] = [
     arity: 2,
     flags: "loading stale fast",
     acl: "fast connection",
-    handler: (c) => c.r.bulk(c.argv[1]),
+    // The engine's ECHO (native/src/connection.rs), which the batch path runs in pipelines too.
+    handler: engineHandler("echo"),
   },
   {
     name: "select",
