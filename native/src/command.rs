@@ -1,4 +1,4 @@
-//! The engine's command table: the data-type commands (and PING,
+//! The engine's command table: the data-type commands (and PING and ECHO,
 //! connection.rs) whose whole semantics
 //! (argument parsing included) live in Rust, each a function over the client's
 //! argv (argv[0] is the command name, as in Redis's C). TypeScript holds the

@@ -538,7 +538,10 @@ export class Server {
     const parser = client.parser;
     this.current = client;
     // Commands replying in a loop stop past the client's output limit (it is closed, the reply dropped).
-    engine.server.setReplyCap(this.replyCapOf(client));
+    const cap = this.replyCapOf(client);
+    engine.server.setReplyCap(cap);
+    // A batch stops once its replies pass that limit: the commands after it do not run (Redis's CLOSE_ASAP).
+    const batchLimit = cap > 0 && cap < OUTPUT_PAUSE_BYTES ? cap : OUTPUT_PAUSE_BYTES;
     try {
       const held = client.postponed;
       if (held) {
@@ -563,7 +566,7 @@ export class Server {
         }
         if (tryBatch && skip > 0) skip--;
         else if (tryBatch && this.batchPath.allowed(client)) {
-          if (this.runBatch(client, r) > 0) {
+          if (this.runBatch(client, r, batchLimit) > 0) {
             misses = 0;
             if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r, r.pos - REPLY_BUFFER_BYTES)) break;
             tryBatch = engine.batch.mayGoOn();
@@ -608,16 +611,14 @@ export class Server {
     this.flush(client);
   }
 
-  /** The batch path over `client`'s input (see batch.ts): how many commands ran. */
-  private runBatch(client: Client, r: Reply): number {
+  /** The batch path over `client`'s input (see batch.ts), replying up to `limit` bytes: how many commands ran. */
+  private runBatch(client: Client, r: Reply, limit: number): number {
     r.resp = client.resp;
     engine.server.setResp(client.resp);
     engine.server.setNoTouch(client.noTouch);
     let n = 0;
-    // A batch stops once its replies pass the client's hard output limit: the commands after it do not run (Redis's CLOSE_ASAP).
-    const cap = this.replyCapOf(client);
     try {
-      n = this.batchPath.run(client, client.parser, r, cap > 0 && cap < OUTPUT_PAUSE_BYTES ? cap : OUTPUT_PAUSE_BYTES);
+      n = this.batchPath.run(client, client.parser, r, limit);
     } catch (e) {
       // A native panic: the commands before it ran and are answered; the usual way runs the rest (and answers the error).
       this.log.warning(`Batch of commands failed: ${e instanceof Error ? e.stack : String(e)}`);
