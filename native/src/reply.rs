@@ -2,7 +2,7 @@
 //! reply arena). If a reply does not fit, the whole reply of this call moves to
 //! a native overflow area and the call returns `NOSPACE`; JavaScript grows its
 //! buffer and copies it in with `takePending`. No Buffer is created in native code.
-use crate::util::fmt_i64;
+use crate::util::{fmt_i64, fmt_i64_before};
 use std::cell::RefCell;
 
 /// Status codes returned instead of a position (all negative): only the
@@ -39,6 +39,17 @@ pub mod err {
     pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
     pub const NOT_FLOAT: &str = "ERR value is not a valid float";
     pub const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+}
+
+/// `prefix`, `n` in decimal and CRLF, at the end of `tmp`: returns where it starts.
+/// Built right to left, so a reply header is copied out once.
+#[inline]
+fn header_into(tmp: &mut [u8; 24], prefix: u8, n: i64) -> usize {
+    tmp[22] = b'\r';
+    tmp[23] = b'\n';
+    let at = fmt_i64_before(n, tmp, 22) - 1;
+    tmp[at] = prefix;
+    at
 }
 
 thread_local! {
@@ -78,20 +89,28 @@ impl<'a> Out<'a> {
 
     fn header(&mut self, prefix: u8, n: i64) {
         let mut tmp = [0u8; 24];
-        tmp[0] = prefix;
-        let mut digits = [0u8; 20];
-        let len = fmt_i64(n, &mut digits);
-        tmp[1..1 + len].copy_from_slice(&digits[..len]);
-        tmp[1 + len] = b'\r';
-        tmp[2 + len] = b'\n';
-        self.raw(&tmp[..3 + len]);
+        let at = header_into(&mut tmp, prefix, n);
+        self.raw(&tmp[at..]);
     }
 
     #[inline]
     pub fn bulk(&mut self, s: &[u8]) {
-        self.header(b'$', s.len() as i64);
-        self.raw(s);
-        self.raw(b"\r\n");
+        let mut tmp = [0u8; 24];
+        let at = header_into(&mut tmp, b'$', s.len() as i64);
+        let head = &tmp[at..];
+        let (p, end) = (self.pos, self.pos + head.len() + s.len() + 2);
+        // The usual case, whole in the buffer: one bounds check for the three parts.
+        if self.spilled.is_none() && end <= self.buf.len() {
+            self.buf[p..p + head.len()].copy_from_slice(head);
+            self.buf[p + head.len()..end - 2].copy_from_slice(s);
+            self.buf[end - 2] = b'\r';
+            self.buf[end - 1] = b'\n';
+            self.pos = end;
+        } else {
+            self.raw(head);
+            self.raw(s);
+            self.raw(b"\r\n");
+        }
     }
     pub fn int(&mut self, v: i64) {
         self.header(b':', v);
