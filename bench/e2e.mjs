@@ -6,8 +6,18 @@
  * request (the scheduler's count for its threads around the run; the steadier figure on a
  * shared machine) and redis-benchmark's p50/p99 latency.
  */
+import fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { cpuMicros, machineLoad } from "./servers.mjs";
+
+/**
+ * CPU microseconds of the children this process has waited for (/proc/self/stat
+ * cutime + cstime, 10 ms ticks): what redis-benchmark used, once spawnSync returns.
+ */
+function childrenCpuMicros() {
+  const f = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  return (Number(f[13]) + Number(f[14])) * 10000;
+}
 
 /** Runs redis-benchmark once; returns requests per second and the latency percentiles (ms). */
 export function redisBenchmark(port, test, requests, pipeline, clients = 50, { size, pid, command, row: rowName } = {}) {
@@ -17,10 +27,12 @@ export function redisBenchmark(port, test, requests, pipeline, clients = 50, { s
   if (size) args.push("-d", String(size));
   if (command) args.push(...command);
   const cpu0 = pid ? cpuMicros(pid) : 0;
+  const client0 = childrenCpuMicros();
   const t0 = Date.now();
   const res = spawnSync("redis-benchmark", args, { encoding: "utf8", timeout: 300000, maxBuffer: 1 << 24 });
   const seconds = (Date.now() - t0) / 1000;
   const cpu = pid ? cpuMicros(pid) - cpu0 : NaN;
+  const client = childrenCpuMicros() - client0;
   // --csv: a header line ("test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",
   // "p99_latency_ms","max_latency_ms"), then one row per test. LRANGE_* runs an LPUSH first to fill
   // the list and prints its row too: the test's own row is the one named after it.
@@ -31,7 +43,8 @@ export function redisBenchmark(port, test, requests, pipeline, clients = 50, { s
   const f = JSON.parse(`[${row}]`);
   // The fill's requests (LRANGE_*) are in the server's CPU time too: counted as requests.
   const served = test.startsWith("lrange") ? requests * 2 : requests;
-  return { rps: Number(f[1]), p50: Number(f[4]), p99: Number(f[6]), cpuUs: cpu / served, seconds };
+  // The client's share of one core over the run: near 100%, redis-benchmark itself is what bounds the rate.
+  return { rps: Number(f[1]), p50: Number(f[4]), p99: Number(f[6]), cpuUs: cpu / served, seconds, clientBusyPct: (100 * client) / (seconds * 1e6) };
 }
 
 const median = (xs) => {
@@ -79,6 +92,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
       row[`${kind}CpuUs`] = median(rs.map((x) => x.cpuUs));
       row[`${kind}P50`] = median(rs.map((x) => x.p50));
       row[`${kind}P99`] = median(rs.map((x) => x.p99));
+      row[`${kind}ClientBusyPct`] = median(rs.map((x) => x.clientBusyPct));
       row[`${kind}Runs`] = rs;
     }
     if (row.redis) {
@@ -90,7 +104,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
     log(
       `  ${caseName(c).padEnd(24)} ${row.redis ? `${one("redis")}  ` : ""}${one("nodis")}` +
         (row.redis ? `  x${row.ratio.toFixed(2)} (cpu x${row.cpuRatio.toFixed(2)})` : "") +
-        `   (load ${load.cpuBusyPct}%)`,
+        `   (load ${load.cpuBusyPct}%; client busy ${(row.redis ? ["redis", "nodis"] : kinds).map((k) => `${Math.round(row[`${k}ClientBusyPct`])}%`).join("/")})`,
     );
     rows.push(row);
   }

@@ -101,7 +101,7 @@ if (only.has("micro")) {
 }
 
 if (only.has("e2e") && haveBenchmark) {
-  log(`\n(b) redis-benchmark -c 50, alternating servers, median of ${rounds} rounds: ops/s, server CPU µs per request, p50/p99 at -P 1:`);
+  log(`\n(b) redis-benchmark -c 50, alternating servers, median of ${rounds} rounds: ops/s, server CPU µs per request, p50/p99 at -P 1; redis-benchmark's own CPU over the run, redis/nodis:`);
   const servers = { nodis: await startServer("nodis") };
   if (haveRedis) servers.redis = await startServer("redis");
   try {
