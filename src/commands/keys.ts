@@ -14,6 +14,7 @@ import { expireCommands } from "./expire.js";
 import { scanCommands } from "./scan.js";
 import { objectCommands, trackEvictionPolicy } from "./object.js";
 import { withScriptForm } from "./engine-command.js";
+import { PROPAGATE_ALL } from "../server/write-path.js";
 
 const SAME_OBJECT = "ERR source and destination objects are the same";
 
@@ -184,7 +185,7 @@ const genericCommands: CommandDef[] = [
       if (lazy === null) return c.r.error(SYNTAX);
       trackEvictionPolicy(c.server);
       keys.flushdb(c.db, lazy);
-      c.forcePropagate = true; // even an empty db's FLUSHDB replicates, as Redis
+      c.forcePropagate = PROPAGATE_ALL; // even an empty db's FLUSHDB replicates, as Redis
       c.r.ok();
     },
   },
@@ -200,7 +201,7 @@ const genericCommands: CommandDef[] = [
       trackEvictionPolicy(c.server);
       keys.flushall(lazy);
       afterFlushAll(c.server); // a running BGSAVE is killed; with save rules the empty dataset is saved
-      c.forcePropagate = true;
+      c.forcePropagate = PROPAGATE_ALL;
       c.r.ok();
     },
   },

@@ -4,6 +4,7 @@ import { globMatch } from "../engine/keys.js";
 import { pubsubOf, type Kind } from "../pubsub/index.js";
 import type { Registry } from "../pubsub/registry.js";
 import { replyHelp, subcommandSyntaxError } from "./help.js";
+import { PROPAGATE_REPL } from "../server/write-path.js";
 
 const META = { group: "pubsub", since: "2.0.0" };
 const SUBSCRIBER_FLAGS = "pubsub noscript loading stale sentinel";
@@ -36,11 +37,11 @@ function unsubscribe(kind: Kind) {
   return (c: Ctx) => pubsubOf(c.server).unsubscribe(c.client, kind, c.argv.length > 1 ? c.argv.slice(1) : null, c.r);
 }
 
-/** PUBLISH / SPUBLISH: the receivers' count; propagated to replicas though nothing changed (Redis's forceCommandPropagation). */
+/** PUBLISH / SPUBLISH: the receivers' count; propagated to replicas (not the AOF) though nothing changed (Redis's forceCommandPropagation). */
 function publish(shard: boolean) {
   return (c: Ctx) => {
     c.r.int(pubsubOf(c.server).publish(c.argv[1], c.argv[2], shard));
-    c.forcePropagate = true;
+    c.forcePropagate = PROPAGATE_REPL;
   };
 }
 

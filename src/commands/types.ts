@@ -22,8 +22,12 @@ export interface Ctx {
    * False: nothing of its own (EXEC: the commands it ran propagated themselves).
    */
   propagate: boolean;
-  /** Propagate even without a change (Redis's forceCommandPropagation: FLUSHDB of an empty db). */
-  forcePropagate: boolean;
+  /**
+   * Where it propagates even without a change (Redis's forceCommandPropagation):
+   * PROPAGATE_AOF | PROPAGATE_REPL for FLUSHDB of an empty db, PROPAGATE_REPL for
+   * PUBLISH (replicas only); 0: only a change propagates it.
+   */
+  forcePropagate: number;
   /** The error reply was counted already, by the command a script ran (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE). */
   noErrorStats: boolean;
 }

@@ -12,7 +12,7 @@ import type { CommandSpec, Ctx } from "../commands/types.js";
 import type { Reply } from "../protocol/reply.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
-import { WritePath } from "./write-path.js";
+import { PROPAGATE_ALL, WritePath } from "./write-path.js";
 
 export { WritePath };
 
@@ -31,7 +31,7 @@ export function endedWithNestedCall(): void {
 export function call(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], r: Reply): void {
   const wp = server.writePath;
   const start = r.pos;
-  const ctx: Ctx = { client, argv, r, server, db: client.db, propagate: true, forcePropagate: false, noErrorStats: false };
+  const ctx: Ctx = { client, argv, r, server, db: client.db, propagate: true, forcePropagate: 0, noErrorStats: false };
   const dirty = wp.dirty();
   // One clock read per command: it starts where the previous one of the batch
   // ended (processInput sets the clock at the batch's start), so a command's time
@@ -72,8 +72,9 @@ export function call(server: Server, client: Client, spec: CommandSpec, argv: Bu
   }
   // A change propagates argv, unless the engine recorded what goes in its place (drained already).
   if (wp.rewritten) wp.rewritten = false;
-  else if (ctx.propagate && wp.propagating() && (wp.dirty() !== dirty || ctx.forcePropagate)) {
-    wp.propagate(ctx.db, argv);
+  else if (ctx.propagate && wp.propagating()) {
+    const to = (wp.dirty() !== dirty ? PROPAGATE_ALL : 0) | ctx.forcePropagate;
+    if (to !== 0) wp.propagate(ctx.db, argv, to);
   }
   server.afterCommand(client, spec, argv, usec);
   if (wp.depth === 0) {

@@ -176,15 +176,17 @@ export class WritePath {
    * flushPropagation(), which call() does when the outermost command ends (and the
    * cron after its expiry).
    */
-  propagate(db: number, argv: Buffer[]): void {
-    if (!this.propagating() || this.suppressed !== 0 || this.targets === 0) return;
-    this.ops.push(this.targets === PROPAGATE_ALL ? { db, argv } : { db, argv, targets: this.targets });
+  propagate(db: number, argv: Buffer[], only = PROPAGATE_ALL): void {
+    const targets = this.targets & only;
+    if (!this.propagating() || this.suppressed !== 0 || targets === 0) return;
+    this.ops.push(targets === PROPAGATE_ALL ? { db, argv } : { db, argv, targets });
   }
 
   /** propagate() for a command given by its exact multibulk bytes (the batch path's input), kept by the op. */
-  propagateRaw(db: number, raw: Buffer): void {
-    if (!this.propagating() || this.suppressed !== 0 || this.targets === 0) return;
-    this.ops.push(new RawOp(db, raw, this.targets === PROPAGATE_ALL ? undefined : this.targets));
+  propagateRaw(db: number, raw: Buffer, only = PROPAGATE_ALL): void {
+    const targets = this.targets & only;
+    if (!this.propagating() || this.suppressed !== 0 || targets === 0) return;
+    this.ops.push(new RawOp(db, raw, targets === PROPAGATE_ALL ? undefined : targets));
   }
 
   /**

@@ -361,7 +361,8 @@ describe("delivery", () => {
 
   it("propagates PUBLISH and SPUBLISH (to replicas) though they change nothing", async () => {
     const seen: string[] = [];
-    const hook = (ops: { argv: Buffer[] }[]) => seen.push(...ops.map((o) => o.argv.map(String).join(" ")));
+    // To replicas only (targets 2: PROPAGATE_REPL), as Redis's forceCommandPropagation(c, PROPAGATE_REPL): never the AOF.
+    const hook = (ops: { argv: Buffer[]; targets?: number }[]) => seen.push(...ops.map((o) => `${o.argv.map(String).join(" ")} @${o.targets}`));
     srv.server.writePath.propagated.push(hook);
     try {
       await r.publish("prop", "m");
@@ -369,6 +370,6 @@ describe("delivery", () => {
     } finally {
       srv.server.writePath.propagated.splice(srv.server.writePath.propagated.indexOf(hook), 1);
     }
-    expect(seen).toEqual(["publish prop m", "spublish sprop m"]);
+    expect(seen).toEqual(["publish prop m @2", "spublish sprop m @2"]);
   });
 });

@@ -127,6 +127,20 @@ describe("AOF", () => {
     await a.kill9();
   });
 
+  it("keeps PUBLISH out of the file (Redis sends it to replicas only), pipelined or not", async () => {
+    const dir = freshDir();
+    const a = await startIn(dir, AOF);
+    const c = a.client();
+    await c.set("a", "1");
+    await c.publish("ch", "m1");
+    await c.multi().set("b", "2").publish("ch", "m2").exec();
+    await Promise.all([c.publish("ch", "m3"), c.set("c", "3"), c.publish("ch", "m4")]);
+    await a.shutdown();
+    const incr = fs.readFileSync(path.join(dir, "appendonlydir", "appendonly.aof.1.incr.aof"), "latin1");
+    expect(incr).toContain("$1\r\nc\r\n$1\r\n3\r\n");
+    expect(incr.toLowerCase()).not.toContain("publish");
+  });
+
   it("replays an approximate trim with LIMIT as it was rewritten (= and the length reached, LIMIT kept)", async () => {
     const a = await startIn(freshDir(), [...AOF, "--enable-debug-command", "yes", "--stream-node-max-entries", "10"]);
     const c = a.client();
