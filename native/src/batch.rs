@@ -51,6 +51,10 @@ pub const KIND_EXEC: u32 = 2;
 /// runs it again (what it did before saying so, creating XREADGROUP's
 /// consumer, is not done twice).
 pub const KIND_SERVE_OR_BLOCK: u32 = 3;
+/// PUBLISH: answered here with its receivers' count (pubsub.rs) while no
+/// pattern is subscribed; TypeScript delivers the message (and propagates it
+/// to replicas) from the log. Never inside a transaction here.
+pub const KIND_PUBLISH: u32 = 4;
 
 struct Entry {
     cmd: u32,
@@ -102,7 +106,7 @@ pub fn set_table(names: &[String], cmds: &[u32], arities: &[i32], kinds: &[u32])
         if name.len() > NAME_MAX || name.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(format!("name '{name}' is not lowercase or too long"));
         }
-        if kind > KIND_SERVE_OR_BLOCK || ((kind == KIND_COMMAND || kind == KIND_SERVE_OR_BLOCK) && cmd as usize >= table().len()) {
+        if kind > KIND_PUBLISH || ((kind == KIND_COMMAND || kind == KIND_SERVE_OR_BLOCK) && cmd as usize >= table().len()) {
             return Err(format!("no engine command {cmd} (kind {kind})"));
         }
         map.insert(name.as_bytes().to_vec(), Entry { cmd, arity, kind, index: i as u32 });
@@ -271,6 +275,19 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
                 if !ks.changes.is_empty() {
                     stop_after = true;
                 }
+                res
+            }
+            // TypeScript propagates it to replicas from the log, as any command.
+            KIND_PUBLISH => {
+                let Some(receivers) = crate::pubsub::receivers(args[1]) else { break };
+                let mut out = Out::new(buf, outp);
+                out.int(receivers as i64);
+                let res = out.finish();
+                let t1 = stamp();
+                log_entry(log, n, e, t1.wrapping_sub(t0), inp, end, outp);
+                t0 = t1;
+                n += 1;
+                inp = end;
                 res
             }
             // While propagation is recorded, transactions go the usual way (their
@@ -650,6 +667,31 @@ mod tests {
         assert_eq!(&input[stop..stop + 4], b"*1\r\n");
         assert_eq!(logbuf[LOG_HEADER + LOG_FIELDS], 1.0); // the second entry is llen
         assert_eq!(logbuf[LOG_HEADER + LOG_FIELDS + 4], 4.0); // its reply starts after ":2\r\n"
+    }
+
+    #[test]
+    fn publish_answers_its_receivers_and_leaves_patterns_and_transactions() {
+        let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let logbuf = setup(4, &[("publish", 3, KIND_PUBLISH), ("multi", 1, KIND_MULTI), ("exec", 1, KIND_EXEC)]);
+        let mut ks = Keyspace::new(1);
+        crate::pubsub::reset();
+        crate::pubsub::set_channel(b"ch", 2);
+        let mut input = Vec::new();
+        input.extend(cmd(&["PUBLISH", "ch", "hello"]));
+        input.extend(cmd(&["publish", "other", "x"]));
+        input.extend(cmd(&["MULTI"]));
+        input.extend(cmd(&["PUBLISH", "ch", "x"]));
+        input.extend(cmd(&["EXEC"]));
+        let mut out = vec![0u8; 64];
+        let n = run(&mut ks, 0, &input, 0, &mut out, 0, 64);
+        assert_eq!(n, 2, "a transaction with PUBLISH is TypeScript's");
+        assert_eq!(&out[..logbuf[LOG_OUT] as usize], b":2\r\n:0\r\n");
+        let first = cmd(&["PUBLISH", "ch", "hello"]).len();
+        assert_eq!(logbuf[LOG_HEADER + 2], 0.0);
+        assert_eq!(logbuf[LOG_HEADER + 3], first as f64, "its bytes are logged for the delivery");
+        crate::pubsub::set_patterns(1);
+        assert_eq!(run(&mut ks, 0, &input, 0, &mut out, 0, 64), 0, "a pattern is subscribed: the count needs matching");
+        crate::pubsub::reset();
     }
 
     #[test]

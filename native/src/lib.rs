@@ -32,6 +32,7 @@ pub mod listpack;
 pub mod lpbuf;
 pub mod lzf;
 pub mod object;
+pub mod pubsub;
 pub mod quicklist;
 pub mod rax;
 pub mod rdb;

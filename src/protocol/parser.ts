@@ -477,9 +477,67 @@ function copyOf(b: Buffer): Buffer {
   return c;
 }
 
-/** The arguments of one complete multibulk command given as its bytes (the batch path's input, a propagated command). */
+/** The arguments of one complete command given as its bytes (the batch path's input, a propagated command). */
 export function parseCommand(bytes: Buffer): Buffer[] {
+  // The usual case, a well-formed multibulk command: views of its arguments, read off at once.
+  const argv = multibulkArgs(bytes);
+  if (argv !== null) return argv;
   const p = new RequestParser({ maxBulkLen: Number.MAX_SAFE_INTEGER });
   p.feed(bytes);
   return p.next() ?? [];
+}
+
+/** `*N` then N `$len` bulks, all of `bytes` and nothing else: their views, else null (the parser takes it). */
+function multibulkArgs(bytes: Buffer): Buffer[] | null {
+  const count = multibulkBounds(bytes, 0, bytes.length, argBounds);
+  if (count < 0) return null;
+  const argv = new Array<Buffer>(count);
+  for (let i = 0; i < count; i++) argv[i] = bytes.subarray(argBounds[2 * i], argBounds[2 * i + 1]);
+  return argv;
+}
+
+/** The most arguments multibulkBounds records for parseCommand (longer commands: the parser's). */
+const ARG_BOUNDS_MAX = 64;
+const argBounds = new Int32Array(2 * ARG_BOUNDS_MAX);
+
+/**
+ * Where the arguments of the multibulk command at bytes[from, to) are (`*N`
+ * then N `$len` bulks, exactly filling it): argument i at [bounds[2i],
+ * bounds[2i + 1]). Returns N, or -1 when it is not such a command or has more
+ * arguments than `bounds` holds.
+ */
+export function multibulkBounds(bytes: Buffer, from: number, to: number, bounds: Int32Array): number {
+  if (bytes[from] !== 0x2a /* '*' */) return -1;
+  const count = decimalLine(bytes, from + 1, to);
+  if (count < 0 || 2 * count > bounds.length) return -1;
+  let p = decimalEnd + 2;
+  for (let i = 0; i < count; i++) {
+    if (bytes[p] !== 0x24 /* '$' */) return -1;
+    const len = decimalLine(bytes, p + 1, to);
+    if (len < 0) return -1;
+    p = decimalEnd + 2;
+    if (p + len + 2 > to || bytes[p + len] !== 13 || bytes[p + len + 1] !== 10) return -1;
+    bounds[2 * i] = p;
+    bounds[2 * i + 1] = p + len;
+    p += len + 2;
+  }
+  return p === to ? count : -1;
+}
+
+/** Where the last decimalLine's digits ended (at its '\r'). */
+let decimalEnd = 0;
+
+/** The unsigned decimal at `pos` ending a line (CRLF) before `to`, else -1; sets decimalEnd. */
+function decimalLine(bytes: Buffer, pos: number, to: number): number {
+  let n = 0;
+  let p = pos;
+  for (; p < to && p - pos < 16; p++) {
+    const c = bytes[p];
+    if (c === 13) break;
+    if (c < 0x30 || c > 0x39) return -1;
+    n = n * 10 + c - 0x30;
+  }
+  if (p === pos || p + 1 >= to || bytes[p] !== 13 || bytes[p + 1] !== 10) return -1;
+  decimalEnd = p;
+  return n;
 }

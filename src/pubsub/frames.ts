@@ -45,7 +45,7 @@ export function frameHead(kind: Buffer, name: Buffer): Buffer {
   out[1] = pattern ? 0x34 : 0x33;
   out[2] = 13;
   out[3] = 10;
-  putBulk(out, put(out, 4, kind), name);
+  putBulk(out, put(out, 4, kind), name, 0, name.length);
   return out;
 }
 
@@ -58,29 +58,35 @@ export function frameHead(kind: Buffer, name: Buffer): Buffer {
  * needs it.
  */
 export function sendMessage(out: FrameOutput, head: Buffer, channel: Buffer | null, message: Buffer, clients: Set<Client>): number {
-  const size = head.length + (channel ? bulkSize(channel.length) : 0) + bulkSize(message.length);
+  return sendMessageOf(out, head, channel, message, 0, message.length, clients);
+}
+
+/** sendMessage() of the message at src[start, end) (the batch path's input: no Buffer made for it). */
+export function sendMessageOf(out: FrameOutput, head: Buffer, channel: Buffer | null, src: Buffer, start: number, end: number, clients: Set<Client>): number {
+  const mlen = end - start;
+  const size = head.length + (channel ? bulkSize(channel.length) : 0) + bulkSize(mlen);
   let buf: Buffer;
-  let start = 0;
+  let at = 0;
   if (size < COPIED_OUTPUT_MAX) {
-    start = out.outputSpace(size);
+    at = out.outputSpace(size);
     buf = out.outputArena();
   } else buf = Buffer.allocUnsafe(size);
-  buf.set(head, start);
-  let pos = start + head.length;
-  if (channel) pos = putBulk(buf, pos, channel);
-  putBulk(buf, pos, message);
+  buf.set(head, at);
+  let pos = at + head.length;
+  if (channel) pos = putBulk(buf, pos, channel, 0, channel.length);
+  putBulk(buf, pos, src, start, end);
   let push: Buffer | null = null;
   let pushStart = 0;
   let n = 0;
   for (const c of clients) {
-    if (c.resp === 2) out.writeTo(c, buf, start, start + size);
+    if (c.resp === 2) out.writeTo(c, buf, at, at + size);
     else {
       if (push === null) {
         if (size < COPIED_OUTPUT_MAX) {
           pushStart = out.outputSpace(size);
           push = out.outputArena();
         } else push = Buffer.allocUnsafe(size);
-        buf.copy(push, pushStart, start, start + size);
+        buf.copy(push, pushStart, at, at + size);
         push[pushStart] = 0x3e; // '>'
       }
       out.writeTo(c, push, pushStart, pushStart + size);
@@ -104,26 +110,27 @@ function bulkSize(len: number): number {
   return 1 + digits(len) + 2 + len + 2;
 }
 
-/** Copies `src` at `pos` (a loop for short ones: cheaper than a native copy call). */
-function put(out: Buffer, pos: number, src: Uint8Array): number {
-  const n = src.length;
-  if (n > 32) out.set(src, pos);
-  else for (let i = 0; i < n; i++) out[pos + i] = src[i];
+/** Copies src[start, end) at `pos` (a loop for short ones: cheaper than a native copy call). */
+function put(out: Buffer, pos: number, src: Buffer, start = 0, end = src.length): number {
+  const n = end - start;
+  if (n > 32) src.copy(out, pos, start, end);
+  else for (let i = 0; i < n; i++) out[pos + i] = src[start + i];
   return pos + n;
 }
 
-function putBulk(out: Buffer, pos: number, body: Buffer): number {
+/** `$<len>\r\n`, body[start, end), `\r\n` at `pos`. */
+function putBulk(out: Buffer, pos: number, body: Buffer, start: number, end: number): number {
   out[pos++] = 0x24; // '$'
-  let len = body.length;
-  const end = pos + digits(len);
-  for (let i = end - 1; i >= pos; i--) {
+  let len = end - start;
+  const digitsEnd = pos + digits(len);
+  for (let i = digitsEnd - 1; i >= pos; i--) {
     out[i] = 0x30 + (len % 10);
     len = Math.floor(len / 10);
   }
-  pos = end;
+  pos = digitsEnd;
   out[pos++] = 13;
   out[pos++] = 10;
-  pos = put(out, pos, body);
+  pos = put(out, pos, body, start, end);
   out[pos++] = 13;
   out[pos++] = 10;
   return pos;

@@ -19,8 +19,15 @@ export interface Subscribed {
 }
 
 export class Registry {
-  /** `kind`: the first element of the frames of messages for these names (message, pmessage, smessage). */
-  constructor(private readonly kind: Buffer) {}
+  /**
+   * `kind`: the first element of the frames of messages for these names
+   * (message, pmessage, smessage); `counted`, when given, hears each name's
+   * subscriber count as it changes (0: nobody listens to it any more).
+   */
+  constructor(
+    private readonly kind: Buffer,
+    private readonly counted?: (name: Buffer, clients: number, names: number) => void,
+  ) {}
 
   /** Names (as latin1 strings, one char per byte) with at least one subscriber. */
   readonly names = new Map<string, Subscribed>();
@@ -40,7 +47,7 @@ export class Registry {
     if (!entry) {
       entry = { name: Buffer.from(name), clients: new Set(), head: frameHead(this.kind, name) };
       this.names.set(key, entry);
-      const h = hashBytes(name);
+      const h = hashBytes(name, 0, name.length);
       const same = this.byHash.get(h);
       if (same) same.push(entry);
       else this.byHash.set(h, [entry]);
@@ -48,6 +55,7 @@ export class Registry {
     entry.clients.add(client);
     if (!mine) this.ofClient.set(client, (mine = new Map()));
     mine.set(key, entry);
+    this.counted?.(entry.name, entry.clients.size, this.names.size);
     return true;
   }
 
@@ -65,11 +73,12 @@ export class Registry {
     entry.clients.delete(client);
     if (entry.clients.size === 0) {
       this.names.delete(key);
-      const h = hashBytes(entry.name);
+      const h = hashBytes(entry.name, 0, entry.name.length);
       const same = this.byHash.get(h)!;
       if (same.length === 1) this.byHash.delete(h);
       else same.splice(same.indexOf(entry), 1);
     }
+    this.counted?.(entry.name, entry.clients.size, this.names.size);
     return true;
   }
 
@@ -86,9 +95,14 @@ export class Registry {
 
   /** The subscribers of `name`, or undefined when nobody listens to it. */
   get(name: Buffer): Subscribed | undefined {
-    const same = this.byHash.get(hashBytes(name));
+    return this.getIn(name, 0, name.length);
+  }
+
+  /** get() of the name at src[start, end) (the batch path's input: no Buffer made for it). */
+  getIn(src: Buffer, start: number, end: number): Subscribed | undefined {
+    const same = this.byHash.get(hashBytes(src, start, end));
     if (same === undefined) return undefined;
-    for (let i = 0; i < same.length; i++) if (sameBytes(same[i].name, name)) return same[i];
+    for (let i = 0; i < same.length; i++) if (sameBytes(same[i].name, src, start, end)) return same[i];
     return undefined;
   }
 
@@ -100,17 +114,18 @@ export class Registry {
   }
 }
 
-/** FNV-1a of the bytes, kept to 30 bits (a small integer V8 hashes as it is). */
-function hashBytes(b: Uint8Array): number {
+/** FNV-1a of b[start, end), kept to 30 bits (a small integer V8 hashes as it is). */
+function hashBytes(b: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
   return h & 0x3fffffff;
 }
 
-function sameBytes(a: Buffer, b: Buffer): boolean {
+/** Whether `a` holds the bytes of b[start, end). */
+function sameBytes(a: Buffer, b: Buffer, start: number, end: number): boolean {
   const n = a.length;
-  if (n !== b.length) return false;
-  if (n > 32) return a.equals(b);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  if (n !== end - start) return false;
+  if (n > 32) return a.compare(b, start, end) === 0;
+  for (let i = 0; i < n; i++) if (a[i] !== b[start + i]) return false;
   return true;
 }

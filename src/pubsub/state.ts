@@ -4,10 +4,11 @@
  * unsubscribing a client (with the confirmations), publishing, and forgetting
  * a client on RESET or when it disconnects.
  */
+import { batch } from "../engine/index.js";
 import { Reply } from "../protocol/reply.js";
 import { REPLY_OFF, REPLY_SKIP, type Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
-import { KIND, sendMessage, writeConfirmation } from "./frames.js";
+import { KIND, sendMessage, sendMessageOf, writeConfirmation } from "./frames.js";
 import { forEachMatch } from "./patterns.js";
 import { Registry } from "./registry.js";
 
@@ -18,8 +19,9 @@ const SUBSCRIBE_KIND = { channel: KIND.subscribe, pattern: KIND.psubscribe, shar
 const UNSUBSCRIBE_KIND = { channel: KIND.unsubscribe, pattern: KIND.punsubscribe, shard: KIND.sunsubscribe };
 
 export class PubSub {
-  readonly channels = new Registry(KIND.message);
-  readonly patterns = new Registry(KIND.pmessage);
+  // The batch path answers PUBLISH with the channel's count while no pattern is subscribed (src/server/batch.ts).
+  readonly channels = new Registry(KIND.message, (name, clients) => batch.setChannelSubscribers(name, clients));
+  readonly patterns = new Registry(KIND.pmessage, (_name, _clients, names) => batch.setSubscribedPatterns(names));
   readonly shard = new Registry(KIND.smessage);
 
   constructor(private readonly server: Server) {
@@ -79,6 +81,17 @@ export class PubSub {
       });
     }
     return receivers;
+  }
+
+  /**
+   * publish() to the channel at src[chanStart, chanEnd) of the message at
+   * src[msgStart, msgEnd) (a PUBLISH the batch path ran: no Buffer is made
+   * for either while no pattern is subscribed).
+   */
+  publishIn(src: Buffer, chanStart: number, chanEnd: number, msgStart: number, msgEnd: number): number {
+    if (this.patterns.names.size !== 0) return this.publish(src.subarray(chanStart, chanEnd), src.subarray(msgStart, msgEnd), false);
+    const subs = this.channels.names.size !== 0 ? this.channels.getIn(src, chanStart, chanEnd) : undefined;
+    return subs ? sendMessageOf(this.server, subs.head, null, src, msgStart, msgEnd, subs.clients) : 0;
   }
 
   /** Drops every subscription of `client` without confirmations (RESET, disconnection). */

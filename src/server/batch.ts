@@ -4,7 +4,9 @@
  * call each. It takes only what would run exactly as through execute() and
  * call(): engine commands whose handler is the bare engine call
  * (engineHandler), not blocking ones, and whole MULTI ... EXEC transactions of
- * them (replies and statistics as EXEC gives them), for a client with nothing that changes
+ * them (replies and statistics as EXEC gives them), and PUBLISH while no pattern is
+ * subscribed (answered there with the channel's count; the message is
+ * delivered here from the log), for a client with nothing that changes
  * how a command runs (MULTI, CLIENT REPLY, subscribed, unauthenticated), while
  * nothing needs to see each command as it runs (no keyspace events, WATCH,
  * tracking or blocked clients listening on the write path, no MONITOR, no
@@ -15,9 +17,11 @@
 import { batch, evict } from "../engine/index.js";
 import { scriptFormOf, serveOrBlockFormOf } from "../commands/engine-command.js";
 import type { CommandSpec } from "../commands/types.js";
-import { parseCommand, type RequestParser } from "../protocol/parser.js";
+import { multibulkBounds, parseCommand, type RequestParser } from "../protocol/parser.js";
 import type { Reply } from "../protocol/reply.js";
+import { pubsubOf } from "../pubsub/index.js";
 import { countError } from "./call.js";
+import { PROPAGATE_ALL, PROPAGATE_REPL } from "./write-path.js";
 import { refusingCommands } from "./dispatch.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
@@ -156,7 +160,10 @@ export class BatchPath {
       const at = logAt + batch.entry(i);
       spec = specs[log[at]];
       const usec = log[at + 1];
-      if (propagating) this.propagate(client, spec, input, log[at + 2], log[at + 3], log[at + 5] !== 0, ownsRecords && i === n - 1);
+      // PUBLISH changes nothing and goes to the replicas all the same (Redis's forceCommandPropagation).
+      const publish = spec.name === "publish";
+      if (publish) deliver(s, input, log[at + 2], log[at + 3]);
+      if (propagating) this.propagate(client, spec, input, log[at + 2], log[at + 3], publish ? PROPAGATE_REPL : log[at + 5] !== 0 ? PROPAGATE_ALL : 0, ownsRecords && i === n - 1);
       const st = (spec.stat ??= s.stats.command(spec.name));
       st.calls++;
       st.usec += usec;
@@ -179,9 +186,10 @@ export class BatchPath {
   /**
    * What call() propagates for a command of the batch (AOF, replicas): what it
    * recorded (the last one of a batch may have: an expired key's DEL, a rewrite
-   * of its argv), else its argv when it changed something; one unit per command.
+   * of its argv), else its argv to the targets `to` (PROPAGATE_*; 0: it changed
+   * nothing); one unit per command.
    */
-  private propagate(client: Client, spec: CommandSpec, input: Buffer, start: number, end: number, changed: boolean, last: boolean): void {
+  private propagate(client: Client, spec: CommandSpec, input: Buffer, start: number, end: number, to: number, last: boolean): void {
     const wp = this.server.writePath;
     wp.depth++;
     try {
@@ -189,9 +197,9 @@ export class BatchPath {
       if (last && wp.hasRecords()) wp.drain(client);
       if (wp.rewritten) wp.rewritten = false;
       // Exact multibulk commands' bytes are what catCommand would write (batch.rs); inline ones are written as multibulk.
-      else if (changed) {
-        if (input[start] === 42 /* '*' */) wp.propagateRaw(client.db, input.subarray(start, end));
-        else wp.propagate(client.db, argvOf(input, start, end));
+      else if (to !== 0) {
+        if (input[start] === 42 /* '*' */) wp.propagateRaw(client.db, input.subarray(start, end), to);
+        else wp.propagate(client.db, argvOf(input, start, end), to);
       }
     } finally {
       wp.depth--;
@@ -209,7 +217,8 @@ export class BatchPath {
     for (const [name, spec] of this.server.commands) {
       if (name.length > 32 || name !== name.toLowerCase()) continue;
       // MULTI ... EXEC with only engine commands between runs there whole (nothing is watched: WATCH listens on the write path).
-      const kind = spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : batch.KIND_COMMAND;
+      const kind =
+        spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : spec.name === "publish" ? batch.KIND_PUBLISH : batch.KIND_COMMAND;
       // The engine form; else the script form (DEL, EXISTS, TYPE, the TTL family, PERSIST: keys_cmd.rs).
       const form = spec.subcommands ? undefined : scriptFormOf(spec.handler);
       // XREAD, XREADGROUP: served there, or left to their handler when they would block (or propagate).
@@ -225,6 +234,21 @@ export class BatchPath {
     return specs;
   }
 }
+
+/**
+ * The message of a PUBLISH the batch ran (answered there with its receivers'
+ * count: the channel's subscribers, no pattern being subscribed), delivered as
+ * its handler would.
+ */
+function deliver(server: Server, input: Buffer, start: number, end: number): void {
+  const pubsub = pubsubOf(server);
+  if (multibulkBounds(input, start, end, publishBounds) === 3) pubsub.publishIn(input, publishBounds[2], publishBounds[3], publishBounds[4], publishBounds[5]);
+  else {
+    const argv = argvOf(input, start, end); // inline
+    pubsub.publish(argv[1], argv[2], false);
+  }
+}
+const publishBounds = new Int32Array(6);
 
 /** The arguments of the command at input[start, end) (complete: the engine parsed it). */
 function argvOf(input: Buffer, start: number, end: number): Buffer[] {

@@ -12,7 +12,7 @@ import { haveRedisServer, startNodis, startRedis } from "../helpers/nodis.js";
 import { RespConnection, encodeCommand, type Arg } from "../diff/resp.js";
 import type { RunningServer } from "../../src/index.js";
 import type { PropagatedOp } from "../../src/server/write-path.js";
-import { waitFor } from "../helpers/wait.js";
+import { until, waitFor } from "../helpers/wait.js";
 import { Prng } from "../diff/prng.js";
 
 /** Sends `bytes` in the given pieces (each its own write, waiting a little between) and returns the reply bytes once `want` have come (or they end with `want`). */
@@ -139,14 +139,14 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     await both([["HELLO", "2"]]);
   });
 
-  it("takes a pipeline back after a long run of commands it leaves (PUBLISH), and answers runs of both as redis-server does", async () => {
+  it("takes a pipeline back after a long run of commands it leaves (TOUCH), and answers runs of both as redis-server does", async () => {
     await both([["FLUSHALL"]]);
     // 300 commands the path leaves: its tries back off to one in 64 commands.
     const run: Arg[][] = [];
-    for (let i = 0; i < 300; i++) run.push(["PUBLISH", "ch", String(i)]);
+    for (let i = 0; i < 300; i++) run.push(["TOUCH", "n", String(i)]);
     for (let i = 0; i < 100; i++) run.push(["INCR", "n"]);
     // Then the two alternating, and runs of three: each left command is followed by ones the path takes.
-    for (let i = 0; i < 60; i++) run.push(i % 2 ? ["PUBLISH", "ch", "x"] : ["INCR", "n"]);
+    for (let i = 0; i < 60; i++) run.push(i % 2 ? ["TOUCH", "n"] : ["INCR", "n"]);
     for (let i = 0; i < 60; i++) run.push(i % 4 < 3 ? ["GETRANGE", "n", "0", String(i)] : ["GET", "n"]);
     const incrCalls = async () => Number(/^calls=(\d+),/.exec(infoField(await mine.call("INFO", "commandstats"), "cmdstat_incr") ?? "")?.[1] ?? 0);
     const calls = await incrCalls();
@@ -671,6 +671,96 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       ]);
     } finally {
       stop();
+    }
+  });
+  /** A raw connection that sends `setup` and keeps every byte the server sends it. */
+  function listener(port: number, setup: Arg[][]): Promise<{ bytes: () => Buffer; close: () => void }> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect(port, "127.0.0.1");
+      const got: Buffer[] = [];
+      sock.on("data", (d) => got.push(d));
+      sock.on("error", reject);
+      sock.on("connect", () => {
+        sock.write(Buffer.concat(setup.map(encodeCommand)));
+        resolve({ bytes: () => Buffer.concat(got), close: () => sock.destroy() });
+      });
+    });
+  }
+
+  it("answers PUBLISH with its receivers, delivers its messages as redis-server does and propagates it to replicas only; leaves it to its handler with a pattern subscribed and in MULTI", async () => {
+    await both([["FLUSHALL"]]);
+    const setups: Arg[][][] = [[["SUBSCRIBE", "ch", "other"]], [["HELLO", "3"], ["SUBSCRIBE", "ch"]]];
+    const subs = { mine: await Promise.all(setups.map((c) => listener(nodis.port, c))), theirs: await Promise.all(setups.map((c) => listener(oracle.port, c))) };
+    // What each heard after its subscriptions were confirmed (HELLO's reply differs: version, id).
+    const from = { mine: [0, 0], theirs: [0, 0] };
+    const heard = (which: "mine" | "theirs") => subs[which].map((l, i) => l.bytes().toString("latin1", from[which][i]));
+    try {
+      const ready = async (which: "mine" | "theirs") => {
+        const h = await until(() => heard(which), (h) => h[0].split("subscribe").length === 3 && h[1].includes("subscribe"));
+        from[which] = h.map((x) => x.length);
+      };
+      await ready("mine");
+      await ready("theirs");
+      const run: Arg[][] = [];
+      for (let i = 0; i < 200; i++) run.push(["PUBLISH", i % 5 === 4 ? "other" : "ch", `m${i}`.repeat(1 + (i % 7))]);
+      run.push(["publish", "nobody", "x"], ["PUBLISH", "ch", Buffer.alloc(40000, "b")], ["INCR", "n"], ["PUBLISH", "ch", ""], ["PUBLISH", "ch"]);
+      const before = nodis.server.batchPath.commands;
+      const [a, b] = await both(run);
+      expect(a.map(String)).toEqual(b.map(String));
+      expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(200);
+      // What each subscriber heard, in order, byte for byte.
+      const same = async () => {
+        const theirs = await until(() => heard("theirs"), (h) => h.join("").includes("$0\r\n\r\n"));
+        const mine = await until(() => heard("mine"), (h) => h.map((x) => x.length).join() === theirs.map((x) => x.length).join());
+        expect(mine).toEqual(theirs);
+      };
+      await same();
+      // Inline PUBLISH too.
+      const inline = Buffer.from("PUBLISH ch inline1\r\nPUBLISH other inline2\r\n");
+      const replies = await Promise.all([nodis.port, oracle.port].map((port) => sendInPieces(port, [inline], 8)));
+      expect(replies[0].toString()).toBe(replies[1].toString());
+      await until(() => heard("theirs"), (h) => h[0].includes("inline2"));
+      await until(() => heard("mine"), (h) => h[0].includes("inline2"));
+      expect(heard("mine")).toEqual(heard("theirs"));
+
+      // A pattern subscribed: the count needs matching, so the handler runs PUBLISH.
+      const pattern = await listener(nodis.port, [["PSUBSCRIBE", "c*"]]);
+      await until(() => pattern.bytes().length, (n) => n > 0);
+      const mark = nodis.server.batchPath.commands;
+      expect((await mine.send([["PUBLISH", "ch", "p1"], ["PUBLISH", "cx", "p2"]])).map(String)).toEqual([":3\r\n", ":1\r\n"]);
+      expect(nodis.server.batchPath.commands).toBe(mark);
+      pattern.close();
+      await until(() => mine.call("PUBSUB", "NUMPAT").then(String), (n) => n === "0");
+      // A subscriber gone: counted no more.
+      subs.mine[0].close();
+      await until(() => mine.call("PUBSUB", "NUMSUB", "ch").then((r) => r.toString()), (r) => r.endsWith(":1\r\n"));
+      const back = nodis.server.batchPath.commands;
+      expect((await mine.send([["PUBLISH", "ch", "q"], ["PUBLISH", "other", "q"]])).map(String)).toEqual([":1\r\n", ":0\r\n"]);
+      expect(nodis.server.batchPath.commands - back).toBe(2);
+
+      // Propagating: replicas get PUBLISH (though it changes nothing), the AOF does not (targets 2: PROPAGATE_REPL).
+      const units: string[] = [];
+      const stop = nodis.server.writePath.onPropagate((ops: PropagatedOp[]) =>
+        units.push(ops.map((o) => o.argv.map(String).join(" ") + (o.targets ? ` @${o.targets}` : "")).join(" | ")),
+      );
+      try {
+        const mark = nodis.server.batchPath.commands;
+        const replies = await mine.send([["PUBLISH", "ch", "r1"], ["INCR", "n"], ["PUBLISH", "nobody", "r2"]]);
+        expect(replies.map(String)).toEqual([":1\r\n", ":2\r\n", ":0\r\n"]);
+        expect(nodis.server.batchPath.commands - mark).toBe(3);
+        expect(units).toEqual(["PUBLISH ch r1 @2", "INCR n", "PUBLISH nobody r2 @2"]);
+        // The same from the handler (inside MULTI).
+        units.length = 0;
+        await mine.send([["MULTI"], ["PUBLISH", "ch", "r3"], ["EXEC"]]);
+        expect(units.join(" | ")).toContain("PUBLISH ch r3 @2");
+      } finally {
+        stop();
+      }
+      // In MULTI: the usual way, replies as EXEC gives them.
+      const [c, d] = await both([["MULTI"], ["PUBLISH", "nobody", "t"], ["INCR", "tx"], ["EXEC"]]);
+      expect(c.map(String)).toEqual(d.map(String));
+    } finally {
+      for (const l of [...subs.mine, ...subs.theirs]) l.close();
     }
   });
 });

@@ -57,6 +57,20 @@ pub const BATCH_KIND_MULTI: u32 = crate::batch::KIND_MULTI;
 pub const BATCH_KIND_EXEC: u32 = crate::batch::KIND_EXEC;
 #[napi]
 pub const BATCH_KIND_SERVE_OR_BLOCK: u32 = crate::batch::KIND_SERVE_OR_BLOCK;
+#[napi]
+pub const BATCH_KIND_PUBLISH: u32 = crate::batch::KIND_PUBLISH;
+
+/// `channel` has `clients` subscribers now (pubsub.rs; 0: none).
+#[napi(catch_unwind)]
+pub fn engine_pubsub_channel(channel: napi::bindgen_prelude::BufferSlice, clients: u32) {
+    crate::pubsub::set_channel(&channel, clients);
+}
+
+/// `n` patterns have subscribers now (pubsub.rs).
+#[napi(catch_unwind)]
+pub fn engine_pubsub_patterns(n: u32) {
+    crate::pubsub::set_patterns(n);
+}
 
 /// Registers the Buffer the batch path logs into (f64s; JavaScript keeps it
 /// referenced for the life of the process).

@@ -22,6 +22,8 @@ pub const CODE_NIL_ARRAY: i64 = reply::code::NIL_ARRAY;
 #[napi(catch_unwind)]
 pub fn engine_init(databases: u32) {
     keyspace::init(databases as usize);
+    // A new server has no subscribers yet (what PUBLISH on the batch path counts).
+    crate::pubsub::reset();
 }
 
 /// The hash tables' own cost in db `db`: [main table, expires table] (INFO used_memory_overhead, MEMORY STATS).
