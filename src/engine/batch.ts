@@ -37,7 +37,7 @@ export const KIND_EXEC: number = native.BATCH_KIND_EXEC;
 /** An engine command that serves now or would block (XREAD, XREADGROUP): run there while nothing propagates, else by its handler. */
 export const KIND_SERVE_OR_BLOCK: number = native.BATCH_KIND_SERVE_OR_BLOCK;
 
-/** PUBLISH: answered there with its receivers' count while no pattern is subscribed; the message is delivered (and propagated) from the log. */
+/** PUBLISH: answered there with its receivers' count (channel and patterns); the message is delivered (and propagated) from the log. */
 export const KIND_PUBLISH: number = native.BATCH_KIND_PUBLISH;
 
 /** What PUBLISH on the batch path counts (native/src/pubsub.rs): `channel` has `clients` subscribers now (0: none). */
@@ -45,9 +45,9 @@ export function setChannelSubscribers(channel: Buffer, clients: number): void {
   native.enginePubsubChannel(channel, clients);
 }
 
-/** `n` patterns have subscribers now (with any, PUBLISH goes the usual way). */
-export function setSubscribedPatterns(n: number): void {
-  native.enginePubsubPatterns(n);
+/** What PUBLISH on the batch path counts: `pattern` has `clients` subscribers now (0: none). */
+export function setPatternSubscribers(pattern: Buffer, clients: number): void {
+  native.enginePubsubPattern(pattern, clients);
 }
 
 /** Registers what the batch path may run: the names clients use, engine command ids (0 for MULTI/EXEC), arities, kinds. */

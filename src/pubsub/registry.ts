@@ -26,7 +26,7 @@ export class Registry {
    */
   constructor(
     private readonly kind: Buffer,
-    private readonly counted?: (name: Buffer, clients: number, names: number) => void,
+    private readonly counted?: (name: Buffer, clients: number) => void,
   ) {}
 
   /** Names (as latin1 strings, one char per byte) with at least one subscriber. */
@@ -55,7 +55,7 @@ export class Registry {
     entry.clients.add(client);
     if (!mine) this.ofClient.set(client, (mine = new Map()));
     mine.set(key, entry);
-    this.counted?.(entry.name, entry.clients.size, this.names.size);
+    this.counted?.(entry.name, entry.clients.size);
     return true;
   }
 
@@ -78,7 +78,7 @@ export class Registry {
       if (same.length === 1) this.byHash.delete(h);
       else same.splice(same.indexOf(entry), 1);
     }
-    this.counted?.(entry.name, entry.clients.size, this.names.size);
+    this.counted?.(entry.name, entry.clients.size);
     return true;
   }
 

@@ -19,9 +19,9 @@ const SUBSCRIBE_KIND = { channel: KIND.subscribe, pattern: KIND.psubscribe, shar
 const UNSUBSCRIBE_KIND = { channel: KIND.unsubscribe, pattern: KIND.punsubscribe, shard: KIND.sunsubscribe };
 
 export class PubSub {
-  // The batch path answers PUBLISH with the channel's count while no pattern is subscribed (src/server/batch.ts).
+  // The batch path answers PUBLISH with these counts (src/server/batch.ts).
   readonly channels = new Registry(KIND.message, (name, clients) => batch.setChannelSubscribers(name, clients));
-  readonly patterns = new Registry(KIND.pmessage, (_name, _clients, names) => batch.setSubscribedPatterns(names));
+  readonly patterns = new Registry(KIND.pmessage, (name, clients) => batch.setPatternSubscribers(name, clients));
   readonly shard = new Registry(KIND.smessage);
 
   constructor(private readonly server: Server) {
@@ -86,7 +86,7 @@ export class PubSub {
   /**
    * publish() to the channel at src[chanStart, chanEnd) of the message at
    * src[msgStart, msgEnd) (a PUBLISH the batch path ran: no Buffer is made
-   * for either while no pattern is subscribed).
+   * for either unless a pattern is subscribed).
    */
   publishIn(src: Buffer, chanStart: number, chanEnd: number, msgStart: number, msgEnd: number): number {
     if (this.patterns.names.size !== 0) return this.publish(src.subarray(chanStart, chanEnd), src.subarray(msgStart, msgEnd), false);

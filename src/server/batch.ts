@@ -4,9 +4,9 @@
  * call each. It takes only what would run exactly as through execute() and
  * call(): engine commands whose handler is the bare engine call
  * (engineHandler), not blocking ones, and whole MULTI ... EXEC transactions of
- * them (replies and statistics as EXEC gives them), and PUBLISH while no pattern is
- * subscribed (answered there with the channel's count; the message is
- * delivered here from the log), for a client with nothing that changes
+ * them (replies and statistics as EXEC gives them), and PUBLISH (answered there
+ * with its receivers' count; the message is delivered here from the log), for a
+ * client with nothing that changes
  * how a command runs (MULTI, CLIENT REPLY, subscribed, unauthenticated), while
  * nothing needs to see each command as it runs (no keyspace events, WATCH,
  * tracking or blocked clients listening on the write path, no MONITOR, no
@@ -235,11 +235,7 @@ export class BatchPath {
   }
 }
 
-/**
- * The message of a PUBLISH the batch ran (answered there with its receivers'
- * count: the channel's subscribers, no pattern being subscribed), delivered as
- * its handler would.
- */
+/** The message of a PUBLISH the batch ran (answered there with its receivers' count), delivered as its handler would. */
 function deliver(server: Server, input: Buffer, start: number, end: number): void {
   const pubsub = pubsubOf(server);
   if (multibulkBounds(input, start, end, publishBounds) === 3) pubsub.publishIn(input, publishBounds[2], publishBounds[3], publishBounds[4], publishBounds[5]);

@@ -66,10 +66,10 @@ pub fn engine_pubsub_channel(channel: napi::bindgen_prelude::BufferSlice, client
     crate::pubsub::set_channel(&channel, clients);
 }
 
-/// `n` patterns have subscribers now (pubsub.rs).
+/// `pattern` has `clients` subscribers now (pubsub.rs; 0: none).
 #[napi(catch_unwind)]
-pub fn engine_pubsub_patterns(n: u32) {
-    crate::pubsub::set_patterns(n);
+pub fn engine_pubsub_pattern(pattern: napi::bindgen_prelude::BufferSlice, clients: u32) {
+    crate::pubsub::set_pattern(&pattern, clients);
 }
 
 /// Registers the Buffer the batch path logs into (f64s; JavaScript keeps it

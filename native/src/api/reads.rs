@@ -79,6 +79,8 @@ pub const EVB_PANICKED: u32 = 4;
 pub const EVB_HELD: u32 = 8;
 /// The batch waited for JavaScript (Carry): it ran while nothing propagated.
 pub const EVB_WAITED: u32 = 16;
+/// The batch ran a PUBLISH: never quiet, JavaScript delivers its messages this turn.
+pub const EVB_PUBLISHED: u32 = 32;
 
 /// The flag block: the server's word (WORD_* bits), the slow log's threshold
 /// (µs, -1: none; a held command's bytes are kept for an entry that slow),
@@ -891,6 +893,9 @@ impl Turn {
             bits |= EVB_RECORDS;
             self.on = false;
         }
+        if crate::pubsub::published() {
+            bits |= EVB_PUBLISHED;
+        }
         let log_at = self.log_used;
         self.log_used += LOG_HEADER + n * LOG_FIELDS;
         self.out_used = out_end;
@@ -1072,10 +1077,10 @@ mod tests {
         assert!(quiet(&[]));
         assert!(quiet(&batch(30, 30, 5, 5, 0)));
         assert!(quiet(&[batch(30, 30, 5, 5, 0), batch(64, 64, 12, 12, 0)].concat()));
-        // What JavaScript must do now: the read's rest, replies not sent, a spilled or held batch, records.
+        // What JavaScript must do now: the read's rest, replies not sent, a spilled or held batch, records, messages to deliver.
         assert!(!quiet(&batch(30, 20, 5, 5, 0)));
         assert!(!quiet(&batch(30, 30, 5, 3, 0)));
-        for bits in [EVB_SPILLED, EVB_RECORDS, EVB_PANICKED, EVB_HELD] {
+        for bits in [EVB_SPILLED, EVB_RECORDS, EVB_PANICKED, EVB_HELD, EVB_PUBLISHED] {
             assert!(!quiet(&batch(30, 30, 5, 5, bits)));
         }
         // Any other event in the turn.
