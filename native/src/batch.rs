@@ -257,11 +257,13 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
         }
         let res = match e.kind {
             KIND_SERVE_OR_BLOCK if ks.propagating() => break,
-            KIND_COMMAND | KIND_SERVE_OR_BLOCK => {
+            KIND_COMMAND | KIND_SERVE_OR_BLOCK | KIND_PUBLISH => {
                 let mut out = Out::new(buf, outp);
                 let dirty = ks.dirty();
-                // Would block: nothing written; TypeScript runs it (only KIND_SERVE_OR_BLOCK commands may).
-                if !run_one(ks, db, e, &args[..argc], &mut out) {
+                // Would block (only KIND_SERVE_OR_BLOCK commands may), or PUBLISH past the
+                // patterns counted here: nothing written; TypeScript runs it.
+                let ran = if e.kind == KIND_PUBLISH { publish(args[1], &mut out) } else { run_one(ks, db, e, &args[..argc], &mut out) };
+                if !ran {
                     break;
                 }
                 let res = out.finish();
@@ -276,20 +278,6 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
                 if !ks.changes.is_empty() {
                     stop_after = true;
                 }
-                res
-            }
-            // TypeScript propagates it to replicas from the log, as any command.
-            KIND_PUBLISH => {
-                let Some(receivers) = crate::pubsub::receivers(args[1]) else { break };
-                crate::pubsub::set_published(true);
-                let mut out = Out::new(buf, outp);
-                out.int(receivers as i64);
-                let res = out.finish();
-                let t1 = stamp();
-                log_entry(log, n, e, t1.wrapping_sub(t0), inp, end, outp);
-                t0 = t1;
-                n += 1;
-                inp = end;
                 res
             }
             // While propagation is recorded, transactions go the usual way (their
@@ -431,6 +419,16 @@ fn run_one(ks: &mut Keyspace, db: usize, e: &Entry, argv: &[&[u8]], out: &mut Ou
         code::BLOCK => return false,
         other => panic!("engine command {} returned status {other}, which the batch path cannot answer", cmd.name),
     }
+    true
+}
+
+/// PUBLISH to `channel`: its receivers' count, the message left to TypeScript
+/// (which delivers it, and propagates it to replicas, from the log); false
+/// when the count is not known here (pubsub.rs `receivers`).
+fn publish(channel: &[u8], out: &mut Out) -> bool {
+    let Some(receivers) = crate::pubsub::receivers(channel) else { return false };
+    crate::pubsub::set_published(true);
+    out.int(receivers as i64);
     true
 }
 

@@ -52,6 +52,8 @@ export class BatchPath {
   heldTaken = 0;
   /** The registered commands, by their index in the engine's batch table; null until first used. */
   private specs: CommandSpec[] | null = null;
+  /** PUBLISH's spec, registered with the table (its log entries are delivered as they are accounted for). */
+  private publishSpec: CommandSpec | null = null;
 
   constructor(private readonly server: Server) {}
 
@@ -161,7 +163,7 @@ export class BatchPath {
       spec = specs[log[at]];
       const usec = log[at + 1];
       // PUBLISH changes nothing and goes to the replicas all the same (Redis's forceCommandPropagation).
-      const publish = spec.name === "publish";
+      const publish = spec === this.publishSpec;
       if (publish) deliver(s, input, log[at + 2], log[at + 3]);
       if (propagating) this.propagate(client, spec, input, log[at + 2], log[at + 3], publish ? PROPAGATE_REPL : log[at + 5] !== 0 ? PROPAGATE_ALL : 0, ownsRecords && i === n - 1);
       const st = (spec.stat ??= s.stats.command(spec.name));
@@ -219,6 +221,7 @@ export class BatchPath {
       // MULTI ... EXEC with only engine commands between runs there whole (nothing is watched: WATCH listens on the write path).
       const kind =
         spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : spec.name === "publish" ? batch.KIND_PUBLISH : batch.KIND_COMMAND;
+      if (kind === batch.KIND_PUBLISH) this.publishSpec = spec;
       // The engine form; else the script form (DEL, EXISTS, TYPE, the TTL family, PERSIST: keys_cmd.rs).
       const form = spec.subcommands ? undefined : scriptFormOf(spec.handler);
       // XREAD, XREADGROUP: served there, or left to their handler when they would block (or propagate).
