@@ -77,7 +77,7 @@ impl<'a> Out<'a> {
         }
         let end = self.pos + bytes.len();
         if end <= self.buf.len() {
-            self.buf[self.pos..end].copy_from_slice(bytes);
+            crate::util::copy::copy_bytes(&mut self.buf[self.pos..end], bytes);
             self.pos = end;
         } else {
             let mut v = Vec::with_capacity((self.pos - self.start) + bytes.len() + 64);
@@ -102,7 +102,7 @@ impl<'a> Out<'a> {
         // The usual case, whole in the buffer: one bounds check for the three parts.
         if self.spilled.is_none() && end <= self.buf.len() {
             self.buf[p..p + head.len()].copy_from_slice(head);
-            self.buf[p + head.len()..end - 2].copy_from_slice(s);
+            crate::util::copy::copy_bytes(&mut self.buf[p + head.len()..end - 2], s);
             self.buf[end - 2] = b'\r';
             self.buf[end - 1] = b'\n';
             self.pos = end;

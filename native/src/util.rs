@@ -4,6 +4,8 @@
 pub mod dtoa;
 /// glibc's strtod, Redis's string2d, "%.17g".
 pub mod strtod;
+/// Big copies without the `rep movsb` 4 KB-aliasing cliff.
+pub mod copy;
 
 /// Redis's `string2ll`: optional '-', no '+', no spaces, no leading zeros
 /// (except "0" itself), must fit in i64.
