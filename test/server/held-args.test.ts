@@ -120,6 +120,20 @@ describe("big last arguments held by the read loop", () => {
     c.close();
   });
 
+  it("reads big values back whole at every offset of the turn's reply buffer (reply.rs's copy, util/copy.rs)", async () => {
+    // Sizes 100 KB + k: each reply's header and CRLF move the next one's bytes by a few more, so the
+    // 64 replies of one pipeline meet every distance to their page-aligned values, the vector copy's window included.
+    const c = await marked();
+    const values = Array.from({ length: 64 }, (_, k) => value(100 * 1024 + k, 600 + k));
+    for (const [k, v] of values.entries()) expect(await c.call("SET", `h:back${k}`, v)).toBe("+OK\r\n");
+    c.write(cmds(...values.map((_, k) => ["GET", `h:back${k}`])));
+    const got = await replies(c, values.length);
+    for (const [k, v] of values.entries()) expect(got[k] === `$${v.length}\r\n${v.toString("latin1")}\r\n`, `value ${k}`).toBe(true);
+    // One at a time too: each reply first in its turn.
+    for (const k of [0, 9, 33]) expect((await c.call("GET", `h:back${k}`)) === `$${values[k].length}\r\n${values[k].toString("latin1")}\r\n`).toBe(true);
+    c.close();
+  });
+
   it("keeps values intact when a big value is set, overwritten, appended to and replaced", async () => {
     const c = await marked();
     const sizes = [100 * 1024, 40 * 1024, 500 * 1024, 100 * 1024 + 1, 32 * 1024];

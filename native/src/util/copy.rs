@@ -4,10 +4,11 @@
 //! CPUs (FSRM), that instruction runs 15-35 times slower when the
 //! destination lies 1-31 bytes after the source modulo 4 KB, and about 1.4
 //! times up to 63 (measured here on an EPYC: 100 KB in 34-36 µs against 2.1;
-//! 3,000 bytes in 1.0 µs against 0.04). A big value is page-aligned (jemalloc's large classes) and its reply
-//! starts a few bytes into a buffer (`$102400\r\n` after a 16-byte offset),
-//! so a 100 KB GET hit that window every time. There an explicit vector loop,
-//! which the cliff does not touch, does the copy.
+//! 3,000 bytes in 1.0 µs against 0.04). A big value is page-aligned
+//! (jemalloc's large classes) and its reply starts a few bytes into a buffer
+//! (`$102400\r\n` after a 16-byte offset), so a 100 KB GET hit that window
+//! every time. There an explicit vector loop, which the cliff does not touch,
+//! does the copy.
 
 /// Copies `src` into `dst` (the same length), as `copy_from_slice` does.
 #[inline]
