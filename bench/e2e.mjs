@@ -4,7 +4,8 @@
  * hits both alike. Each figure is the median of `rounds` runs per server
  * (the order flips every round). Beside ops/s: the server's own CPU time per
  * request (the scheduler's count for its threads around the run; the steadier figure on a
- * shared machine) and redis-benchmark's p50/p99 latency.
+ * shared machine) and redis-benchmark's p50/p99 latency. Beside the ratio of the medians, the
+ * median of each round's own ratio (the two servers' runs of one round are back to back).
  */
 import fs from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -98,12 +99,18 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
     if (row.redis) {
       row.ratio = row.nodis / row.redis;
       row.cpuRatio = row.redisCpuUs / row.nodisCpuUs;
+      // Each round runs the two servers back to back, so a round's pair shares the machine's
+      // state; the median of the rounds' own ratios is steadier than the ratio of the medians
+      // when a slow stretch of the machine covers one server's run and not the other's.
+      const paired = (f) => median(runs.nodis.map((n, i) => f(n, runs.redis[i])));
+      row.pairedRatio = paired((n, r) => n.rps / r.rps);
+      row.pairedCpuRatio = paired((n, r) => r.cpuUs / n.cpuUs);
     }
     const one = (k) =>
       `${k} ${fmt(row[k])} ${row[`${k}CpuUs`].toFixed(2).padStart(6)} µs` + (pipeline === 1 ? ` p50 ${row[`${k}P50`].toFixed(3)} p99 ${row[`${k}P99`].toFixed(3)} ms` : "");
     log(
       `  ${caseName(c).padEnd(24)} ${row.redis ? `${one("redis")}  ` : ""}${one("nodis")}` +
-        (row.redis ? `  x${row.ratio.toFixed(2)} (cpu x${row.cpuRatio.toFixed(2)})` : "") +
+        (row.redis ? `  x${row.ratio.toFixed(2)} (cpu x${row.cpuRatio.toFixed(2)}; paired x${row.pairedRatio.toFixed(2)}, cpu x${row.pairedCpuRatio.toFixed(2)})` : "") +
         `   (load ${load.cpuBusyPct}%; client busy ${(row.redis ? ["redis", "nodis"] : kinds).map((k) => `${Math.round(row[`${k}ClientBusyPct`])}%`).join("/")})`,
     );
     rows.push(row);
