@@ -45,7 +45,8 @@ engine_config! {
     stream_node_max_bytes = "stream-node-max-bytes", 4096;
     stream_node_max_entries = "stream-node-max-entries", 100;
     proto_max_bulk_len = "proto-max-bulk-len", 512 * 1024 * 1024;
-    // A yes/no parameter: 1 or 0.
+    // yes/no parameters: 1 or 0.
+    cluster_enabled = "cluster-enabled", 0;
     lazyfree_lazy_server_del = "lazyfree-lazy-server-del", 0;
     rdbcompression = "rdbcompression", 1;
     rdbchecksum = "rdbchecksum", 1;

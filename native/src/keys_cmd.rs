@@ -1,12 +1,13 @@
-//! The generic key commands a script runs most (DEL, UNLINK, EXISTS, TYPE,
-//! the EXPIRE and TTL families, PERSIST) as engine commands over the same
-//! keyspace functions their TypeScript handlers call (src/commands/keys.ts;
-//! the EXPIRE family's handler is this one, src/commands/expire.ts). A
-//! script's redis.call runs them this way (lua/direct.rs), and so does the
-//! batch path for clients' pipelines (batch.rs).
+//! The generic key commands as engine commands: DEL, UNLINK, EXISTS and TYPE
+//! (whose TypeScript handlers count through the keyspace, src/commands/keys.ts),
+//! and TOUCH, RANDOMKEY, RENAME(NX), MOVE, COPY, DBSIZE, the EXPIRE and TTL
+//! families and PERSIST (whose handlers are these; the EXPIRE family's,
+//! src/commands/expire.ts). A script's redis.call runs them this way
+//! (lua/direct.rs), and so does the batch path for clients' pipelines (batch.rs).
 use crate::command::Cmd;
 use crate::expire::{expire_cmd_name, EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX};
-use crate::util::{cstr, i64_to_vec};
+use crate::generic::SAME_OBJECT;
+use crate::util::{cstr, i64_to_vec, parse_i64};
 use crate::keyspace::Keyspace;
 use crate::reply::{code, Out};
 
@@ -78,6 +79,81 @@ fn expire(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, unit_seco
     )
 }
 
+/// A DB index argument as Redis's getIntFromObjectOrReply and selectDb check
+/// it (src/commands/keys.ts parseDbIndex): the index, or Err after writing the error.
+fn db_index(ks: &Keyspace, arg: &[u8], out: &mut Out) -> Result<usize, i64> {
+    match parse_i64(arg) {
+        None => Err(out.error(crate::reply::err::NOT_INT)),
+        Some(n) if n < i32::MIN as i64 || n > i32::MAX as i64 => Err(out.error("ERR value is out of range, value must between -2147483648 and 2147483647")),
+        Some(n) if n < 0 || n as usize >= ks.dbs.len() => Err(out.error("ERR DB index is out of range")),
+        Some(n) => Ok(n as usize),
+    }
+}
+
+fn cluster_enabled() -> bool {
+    crate::config::get().cluster_enabled != 0
+}
+
+/// RENAME (OK) and RENAMENX (1 or 0), or Redis's error.
+fn rename(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, nx: bool) -> i64 {
+    match ks.rename_cmd(db, argv[1], argv[2], nx) {
+        Ok(code::OK) => code::OK,
+        Ok(n) => {
+            out.int(n);
+            code::WRITTEN
+        }
+        Err(e) => out.error(e),
+    }
+}
+
+/// MOVE key db: 1 if moved.
+fn move_key(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    if cluster_enabled() {
+        return out.error("ERR MOVE is not allowed in cluster mode");
+    }
+    let dst = match db_index(ks, argv[2], out) {
+        Ok(d) => d,
+        Err(c) => return c,
+    };
+    if dst == db {
+        return out.error(SAME_OBJECT);
+    }
+    out.int(ks.move_cmd(db, argv[1], dst) as i64);
+    code::WRITTEN
+}
+
+/// COPY source destination [DB n] [REPLACE]: 1 if copied, else 0.
+fn copy(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    let mut dst_db = db;
+    let mut replace = false;
+    let mut i = 3;
+    while i < argv.len() {
+        let opt = cstr(argv[i]);
+        if opt.eq_ignore_ascii_case(b"replace") {
+            replace = true;
+        } else if opt.eq_ignore_ascii_case(b"db") && i + 1 < argv.len() {
+            i += 1;
+            dst_db = match db_index(ks, argv[i], out) {
+                Ok(d) => d,
+                Err(c) => return c,
+            };
+        } else {
+            return out.error(crate::reply::err::SYNTAX);
+        }
+        i += 1;
+    }
+    if cluster_enabled() && (db != 0 || dst_db != 0) {
+        return out.error("ERR Copying to another database is not allowed in cluster mode");
+    }
+    match ks.copy_cmd(db, argv[1], dst_db, argv[2], replace) {
+        Ok(n) => {
+            out.int(n);
+            code::WRITTEN
+        }
+        Err(e) => out.error(e),
+    }
+}
+
 fn ttl(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, ms: bool, absolute: bool) -> i64 {
     ks.ttl_cmd(db, argv[1], ms, absolute, out);
     code::WRITTEN
@@ -102,6 +178,25 @@ pub const COMMANDS: &[Cmd] = &[
     Cmd { name: "pttl", f: |ks, db, argv, out| ttl(ks, db, argv, out, true, false) },
     Cmd { name: "expiretime", f: |ks, db, argv, out| ttl(ks, db, argv, out, false, true) },
     Cmd { name: "pexpiretime", f: |ks, db, argv, out| ttl(ks, db, argv, out, true, true) },
+    Cmd {
+        name: "touch",
+        f: |ks, db, argv, out| {
+            out.int(argv[1..].iter().filter(|k| ks.touch_cmd(db, k)).count() as i64);
+            code::WRITTEN
+        },
+    },
+    Cmd { name: "randomkey", f: |ks, db, _, out| ks.randomkey_cmd(db, out) },
+    Cmd { name: "rename", f: |ks, db, argv, out| rename(ks, db, argv, out, false) },
+    Cmd { name: "renamenx", f: |ks, db, argv, out| rename(ks, db, argv, out, true) },
+    Cmd { name: "move", f: move_key },
+    Cmd { name: "copy", f: copy },
+    Cmd {
+        name: "dbsize",
+        f: |ks, db, _, out| {
+            out.int(ks.dbs[db].dict.len() as i64);
+            code::WRITTEN
+        },
+    },
     Cmd {
         name: "persist",
         f: |ks, db, argv, out| {

@@ -710,6 +710,13 @@ pub const COMMANDS: &[Cmd] = &[
     Cmd { name: "getset", f: getset_cmd },
     Cmd { name: "getdel", f: getdel_cmd },
     Cmd { name: "incrbyfloat", f: incrbyfloat_cmd },
+    Cmd { name: "getrange", f: |ks, db, argv, out| getrange(ks, db, argv[1], argv[2], argv[3], out) },
+    Cmd { name: "substr", f: |ks, db, argv, out| getrange(ks, db, argv[1], argv[2], argv[3], out) },
+    Cmd {
+        name: "setrange",
+        f: |ks, db, argv, out| setrange(ks, db, argv[1], argv[2], argv[3], crate::config::get().proto_max_bulk_len.max(0) as u64, out),
+    },
+    Cmd { name: "msetnx", f: msetnx_cmd },
     Cmd { name: "incr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", false, out) },
     Cmd { name: "decr", f: |ks, db, argv, out| incr_by(ks, db, argv[1], b"1", true, out) },
     Cmd { name: "incrby", f: |ks, db, argv, out| incr_by(ks, db, argv[1], argv[2], false, out) },
@@ -771,6 +778,22 @@ fn mset_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 
         set_plain(ks, db, pair[0], pair[1]);
     }
     code::OK
+}
+
+/// MSETNX: every pair set and 1, or 0 and nothing set when any of the keys exists.
+fn msetnx_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    if argv.len() % 2 == 0 {
+        return out.error("ERR wrong number of arguments for 'msetnx' command");
+    }
+    if argv[1..].chunks_exact(2).any(|pair| ks.exists(db, pair[0])) {
+        out.int(0);
+        return code::WRITTEN;
+    }
+    for pair in argv[1..].chunks_exact(2) {
+        set_plain(ks, db, pair[0], pair[1]);
+    }
+    out.int(1);
+    code::WRITTEN
 }
 
 #[cfg(test)]

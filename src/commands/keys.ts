@@ -13,10 +13,8 @@ import { DB_RANGE, NOT_INT, SYNTAX } from "./errors.js";
 import { expireCommands } from "./expire.js";
 import { scanCommands } from "./scan.js";
 import { objectCommands, trackEvictionPolicy } from "./object.js";
-import { withScriptForm } from "./engine-command.js";
+import { engineHandler, withScriptForm } from "./engine-command.js";
 import { PROPAGATE_ALL } from "../server/write-path.js";
-
-const SAME_OBJECT = "ERR source and destination objects are the same";
 
 /**
  * A DB index argument as Redis's getIntFromObjectOrReply + selectDb check it:
@@ -72,7 +70,7 @@ const renameDef = (name: string, nx: boolean): CommandDef => ({
   keys: [1, 2, 1],
   keySpecs: [rangeKeySpec("RW access delete", [1, 1, 1]), rangeKeySpec(nx ? "OW insert" : "OW update", [2, 2, 1])],
   acl: nx ? "keyspace write fast" : "keyspace write slow",
-  handler: (c) => answer(c.r, keys.rename(c.db, c.argv[1], c.argv[2], nx, c.r)),
+  handler: engineHandler(name),
 });
 
 const genericCommands: CommandDef[] = [
@@ -96,7 +94,7 @@ const genericCommands: CommandDef[] = [
     keyFlags: "RO",
     acl: "keyspace read fast",
     tips: "request_policy:multi_shard response_policy:agg_sum",
-    handler: (c) => countKeys(c, keys.touch),
+    handler: engineHandler("touch"),
   },
   {
     name: "type",
@@ -121,7 +119,7 @@ const genericCommands: CommandDef[] = [
     flags: "readonly touches_arbitrary_keys",
     acl: "keyspace read slow",
     tips: "request_policy:all_shards response_policy:special nondeterministic_output",
-    handler: (c) => answer(c.r, keys.randomkey(c.db, c.r)),
+    handler: engineHandler("randomkey"),
   },
   renameDef("rename", false),
   renameDef("renamenx", true),
@@ -132,13 +130,7 @@ const genericCommands: CommandDef[] = [
     keys: [1, 1, 1],
     keyFlags: "RW access update",
     acl: "keyspace write fast",
-    handler: (c) => {
-      if (clusterEnabled(c)) return c.r.error("ERR MOVE is not allowed in cluster mode");
-      const dst = parseDbIndex(c, c.argv[2]);
-      if (typeof dst === "string") return c.r.error(dst);
-      if (dst === c.db) return c.r.error(SAME_OBJECT);
-      c.r.int(keys.move(c.db, c.argv[1], dst) ? 1 : 0);
-    },
+    handler: engineHandler("move"),
   },
   {
     name: "copy",
@@ -147,24 +139,7 @@ const genericCommands: CommandDef[] = [
     keys: [1, 2, 1],
     keySpecs: [rangeKeySpec("RO access", [1, 1, 1]), rangeKeySpec("OW update", [2, 2, 1])],
     acl: "keyspace write slow",
-    handler: (c) => {
-      const { argv } = c;
-      let dstDb = c.db;
-      let replace = false;
-      for (let i = 3; i < argv.length; i++) {
-        const opt = argv[i].toString("latin1").toLowerCase();
-        if (opt === "replace") replace = true;
-        else if (opt === "db" && i + 1 < argv.length) {
-          const db = parseDbIndex(c, argv[++i]);
-          if (typeof db === "string") return c.r.error(db);
-          dstDb = db;
-        } else return c.r.error(SYNTAX);
-      }
-      if (clusterEnabled(c) && (c.db !== 0 || dstDb !== 0)) {
-        return c.r.error("ERR Copying to another database is not allowed in cluster mode");
-      }
-      answer(c.r, keys.copy(c.db, argv[1], dstDb, argv[2], replace, c.r));
-    },
+    handler: engineHandler("copy"),
   },
   {
     name: "dbsize",
@@ -172,7 +147,7 @@ const genericCommands: CommandDef[] = [
     flags: "readonly fast",
     acl: "keyspace read fast",
     tips: "request_policy:all_shards response_policy:agg_sum",
-    handler: (c) => c.r.int(keys.dbsize(c.db)),
+    handler: engineHandler("dbsize"),
   },
   {
     name: "flushdb",

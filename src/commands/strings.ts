@@ -4,12 +4,11 @@
  * rewrites, values, expiry arithmetic and replies); the rest check their
  * arguments here and make one native call per key.
  */
-import { strings, keys, answer, Code } from "../engine/index.js";
+import { strings, answer, Code } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";
 import type { CommandDef, Ctx } from "./types.js";
 import { engineHandler } from "./engine-command.js";
-import { NOT_INT, SYNTAX, wrongArity } from "./errors.js";
-
+import { NOT_INT, SYNTAX } from "./errors.js";
 
 /**
  * Is `arg` the option `word` (uppercase ASCII), ignoring case? Like Redis's
@@ -38,10 +37,6 @@ function parseLcs(argv: Buffer[]): { mode: number; min: number; error: string | 
     } else return { mode, min, error: SYNTAX };
   }
   return { mode, min, error: null };
-}
-
-function getrange(c: Ctx): void {
-  answer(c.r, strings.getrange(c.db, c.argv[1], c.argv[2], c.argv[3], c.r));
 }
 
 function maxBulkLen(c: Ctx): number {
@@ -154,13 +149,7 @@ export const stringCommands: CommandDef[] = [
     keys: [1, -1, 2],
     keyFlags: "OW insert",
     acl: "write string slow",
-    handler: (c) => {
-      const { argv, db } = c;
-      if (argv.length % 2 === 0) return c.r.error(wrongArity("msetnx"));
-      for (let i = 1; i < argv.length; i += 2) if (keys.exists(db, argv[i])) return c.r.int(0);
-      for (let i = 1; i < argv.length; i += 2) strings.setPlain(db, argv[i], argv[i + 1]);
-      c.r.int(1);
-    },
+    handler: engineHandler("msetnx"),
   },
   {
     name: "append",
@@ -231,7 +220,7 @@ export const stringCommands: CommandDef[] = [
     flags: "readonly",
     keys: [1, 1, 1],
     acl: "read string slow",
-    handler: getrange,
+    handler: engineHandler("getrange"),
   },
   {
     name: "substr",
@@ -239,7 +228,7 @@ export const stringCommands: CommandDef[] = [
     flags: "readonly",
     keys: [1, 1, 1],
     acl: "read string slow",
-    handler: getrange,
+    handler: engineHandler("substr"),
   },
   {
     name: "setrange",
@@ -247,7 +236,7 @@ export const stringCommands: CommandDef[] = [
     flags: "write denyoom",
     keys: [1, 1, 1],
     acl: "write string slow",
-    handler: (c) => answer(c.r, strings.setrange(c.db, c.argv[1], c.argv[2], c.argv[3], maxBulkLen(c), c.r)),
+    handler: engineHandler("setrange"),
   },
   {
     name: "lcs",

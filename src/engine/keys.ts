@@ -41,10 +41,6 @@ export function watchState(db: number, key: Uint8Array): number {
 export function existsRead(db: number, key: Uint8Array): boolean {
   return native.keyExistsRead(db, key);
 }
-/** TOUCH of one key: true if it exists; records the access. */
-export function touch(db: number, key: Uint8Array): boolean {
-  return native.keyTouch(db, key);
-}
 /** The type name of a live key, without expiring, counting or touching it ("none" when missing or expired). */
 export function liveType(db: number, key: Uint8Array): string {
   return native.keyLiveType(db, key);
@@ -95,21 +91,6 @@ const NONE = Buffer.alloc(0);
 /** SCAN with a valid cursor: writes [next cursor, keys]. */
 export function scan(db: number, cursor: Uint8Array, count: number, pattern: Uint8Array | null, typeName: Uint8Array | null, r: Reply): number {
   return land(r, native.keyScan(db, cursor, count, pattern !== null, pattern ?? NONE, typeName ?? NONE, typeName !== null, r.buf, r.pos));
-}
-/** RANDOMKEY: writes a bulk, or returns Code.NIL. */
-export function randomkey(db: number, r: Reply): number {
-  return land(r, native.keyRandomkey(db, r.buf, r.pos));
-}
-/** RENAME/RENAMENX: returns Code.OK, or writes 1/0 (RENAMENX) or the error. */
-export function rename(db: number, src: Uint8Array, dst: Uint8Array, nx: boolean, r: Reply): number {
-  return land(r, native.keyRename(db, src, dst, nx, r.buf, r.pos));
-}
-export function move(db: number, key: Uint8Array, dst: number): boolean {
-  return native.keyMove(db, key, dst);
-}
-/** COPY: writes 1/0 or the error. */
-export function copy(db: number, src: Uint8Array, dstDb: number, dst: Uint8Array, replace: boolean, r: Reply): number {
-  return land(r, native.keyCopy(db, src, dstDb, dst, replace, r.buf, r.pos));
 }
 /** OBJECT ENCODING/REFCOUNT/IDLETIME/FREQ (OBJ_*): writes the reply, or returns Code.NIL. */
 export function object(db: number, key: Uint8Array, what: number, r: Reply): number {

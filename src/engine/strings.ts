@@ -56,15 +56,6 @@ export function incrByFloat(db: number, key: Uint8Array, incr: Uint8Array, r: Re
   return land(r, native.strIncrByFloat(db, key, incr, r.buf, r.pos));
 }
 
-export function getrange(db: number, key: Uint8Array, start: Uint8Array, end: Uint8Array, r: Reply): number {
-  return land(r, native.strGetrange(db, key, start, end, r.buf, r.pos));
-}
-
-/** SETRANGE: writes the new length. */
-export function setrange(db: number, key: Uint8Array, offset: Uint8Array, val: Uint8Array, maxLen: number, r: Reply): number {
-  return land(r, native.strSetrange(db, key, offset, val, maxLen, r.buf, r.pos));
-}
-
 /**
  * LCS with LCS_* `mode`; `maxTable` bounds the DP table (proto-max-bulk-len).
  * With LCS_BAD_OPTIONS it only checks the keys' types, then returns Code.CALLER.

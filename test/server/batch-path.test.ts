@@ -140,15 +140,15 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     await both([["HELLO", "2"]]);
   });
 
-  it("takes a pipeline back after a long run of commands it leaves (TOUCH), and answers runs of both as redis-server does", async () => {
+  it("takes a pipeline back after a long run of commands it leaves (OBJECT), and answers runs of both as redis-server does", async () => {
     await both([["FLUSHALL"]]);
     // 300 commands the path leaves: its tries back off to one in 64 commands.
     const run: Arg[][] = [];
-    for (let i = 0; i < 300; i++) run.push(["TOUCH", "n", String(i)]);
+    for (let i = 0; i < 300; i++) run.push(["OBJECT", "ENCODING", i % 2 ? "n" : String(i)]);
     for (let i = 0; i < 100; i++) run.push(["INCR", "n"]);
     // Then the two alternating, and runs of three: each left command is followed by ones the path takes.
-    for (let i = 0; i < 60; i++) run.push(i % 2 ? ["TOUCH", "n"] : ["INCR", "n"]);
-    for (let i = 0; i < 60; i++) run.push(i % 4 < 3 ? ["GETRANGE", "n", "0", String(i)] : ["GET", "n"]);
+    for (let i = 0; i < 60; i++) run.push(i % 2 ? ["OBJECT", "ENCODING", "n"] : ["INCR", "n"]);
+    for (let i = 0; i < 60; i++) run.push(i % 4 < 3 ? ["OBJECT", "FREQ", String(i)] : ["GET", "n"]);
     const incrCalls = async () => Number(/^calls=(\d+),/.exec(infoField(await mine.call("INFO", "commandstats"), "cmdstat_incr") ?? "")?.[1] ?? 0);
     const calls = await incrCalls();
     const before = nodis.server.batchPath.commands;
@@ -223,6 +223,74 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     const [a, b] = await both(keyTraffic);
     expect(a.map(String)).toEqual(b.map(String));
     expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(52);
+  });
+
+  it("runs GETRANGE, SUBSTR, SETRANGE, MSETNX and the key commands RENAME(NX), MOVE, COPY, TOUCH, DBSIZE and RANDOMKEY, errors included, byte for byte", async () => {
+    const traffic: Arg[][] = [
+      ["FLUSHALL"],
+      ["SET", "s", "hello world"],
+      ["RPUSH", "l", "a"],
+      ["RANDOMKEY"], // two keys: which one is random; it is answered here to run on the path, and compared below
+      ["GETRANGE", "s", "0", "4"],
+      ["GETRANGE", "s", "-5", "-1"],
+      ["GETRANGE", "s", "7", "2"],
+      ["GETRANGE", "s", "x", "2"], // not an integer
+      ["GETRANGE", "nokey", "0", "-1"],
+      ["GETRANGE", "l", "0", "1"], // WRONGTYPE
+      ["SUBSTR", "s", "6", "100"],
+      ["SETRANGE", "s", "6", "there"],
+      ["SETRANGE", "s", "-1", "x"], // offset out of range
+      ["SETRANGE", "s", "536870911", "xy"], // past proto-max-bulk-len
+      ["SETRANGE", "new", "0", ""], // nothing made
+      ["EXISTS", "new"],
+      ["SETRANGE", "new", "3", "ab"],
+      ["GET", "new"],
+      ["SETRANGE", "l", "0", "x"],
+      ["MSETNX", "m1", "1", "m2", "2"],
+      ["MSETNX", "m1", "x", "m3", "3"], // m1 exists: nothing set
+      ["MSETNX", "m4"], // wrong number of arguments
+      ["MGET", "m1", "m2", "m3"],
+      ["RENAME", "m1", "r1"],
+      ["RENAME", "nokey", "r1"],
+      ["RENAME", "r1", "r1"],
+      ["RENAMENX", "r1", "m2"],
+      ["RENAMENX", "r1", "r2"],
+      ["RENAMENX", "r2", "r2"],
+      ["MOVE", "r2", "1"],
+      ["MOVE", "r2", "1"],
+      ["MOVE", "m2", "0"], // the same db
+      ["MOVE", "m2", "16"], // out of range
+      ["MOVE", "m2", "x"],
+      ["MOVE", "m2", "3000000000"],
+      ["COPY", "m2", "m2"],
+      ["COPY", "m2", "c1"],
+      ["COPY", "m2", "c1"],
+      ["COPY", "m2", "c1", "REPLACE"],
+      ["COPY", "m2", "c2", "DB", "1"],
+      ["COPY", "m2", "c2", "db", "1"],
+      ["COPY", "m2", "c2", "DB", "x"],
+      ["COPY", "m2", "c2", "DB", "99"],
+      ["COPY", "m2", "c2", "REPLACE", "DB"], // DB without its index
+      ["COPY", "m2", "c2", "bogus"],
+      ["COPY", "m2", "c3", Buffer.from("replace\0junk")], // an option ends at NUL, as in C
+      ["COPY", "nokey", "c4"],
+      ["TOUCH", "s", "l", "nokey", "s"],
+      ["DBSIZE"],
+      ["SELECT", "1"],
+      ["DBSIZE"],
+      ["GET", "c2"],
+      ["FLUSHDB"],
+      ["RANDOMKEY"], // an empty db
+      ["SET", "only", "v"],
+      ["RANDOMKEY"],
+      ["SELECT", "0"],
+      ["GETRANGE", "s"], // wrong arity: the usual way answers
+    ];
+    const before = nodis.server.batchPath.commands;
+    const [a, b] = await both(traffic);
+    expect(String(a[3])).toMatch(/^\$1\r\n[sl]\r\n$/);
+    expect(a.map(String).filter((_, i) => i !== 3)).toEqual(b.map(String).filter((_, i) => i !== 3));
+    expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(50);
   });
 
   it("answers the same when the pipeline arrives cut at every few bytes", async () => {
@@ -395,6 +463,17 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
         ["SET", "e", "x", "NX"], // changes nothing
         ["SETEX", "e", "100", "y"],
         ["GETEX", "e", "PERSIST"],
+        ["SETRANGE", "e", "1", "zz"],
+        ["SETRANGE", "none", "0", ""], // changes nothing
+        ["MSETNX", "x1", "1", "x2", "2"],
+        ["MSETNX", "x1", "1", "x3", "2"], // changes nothing
+        ["RENAME", "x1", "x4"],
+        ["RENAMENX", "x4", "x2"], // changes nothing
+        ["MOVE", "x4", "2"],
+        ["COPY", "x2", "x5", "DB", "2"],
+        ["TOUCH", "x2", "e"],
+        ["GETRANGE", "e", "0", "1"],
+        ["DBSIZE"],
       ]);
       return { replies: replies.map(String), units: [...units] };
     };
@@ -403,7 +482,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       const before = path.commands;
       const batched = await play();
       // The rewriting commands run there too: the engine records their rewrites.
-      expect(path.commands - before).toBeGreaterThanOrEqual(22);
+      expect(path.commands - before).toBeGreaterThanOrEqual(33);
       // The same with a key listener: the batch path is off, everything goes through call().
       wp.listen("keys", true);
       let usual;
@@ -431,6 +510,12 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       expect(batched.units.filter((u) => /^0:SET e [vy] PXAT \d{13}$/.test(u))).toHaveLength(2);
       expect(batched.units).toContain("0:SET e w");
       expect(batched.units).toContain("0:PERSIST e");
+      expect(batched.units).toContain("0:SETRANGE e 1 zz");
+      expect(batched.units).toContain("0:MSETNX x1 1 x2 2");
+      expect(batched.units).toContain("0:RENAME x1 x4");
+      expect(batched.units).toContain("0:MOVE x4 2");
+      expect(batched.units).toContain("0:COPY x2 x5 DB 2");
+      expect(batched.units.some((u) => /TOUCH|GETRANGE|DBSIZE|RENAMENX|x3/.test(u))).toBe(false);
     } finally {
       stop();
       await mine.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");

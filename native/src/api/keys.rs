@@ -55,12 +55,6 @@ pub fn key_exists_read(db: u32, key: &[u8]) -> bool {
     ks().exists_cmd(db as usize, key)
 }
 
-/// TOUCH of one key: true if it exists.
-#[napi(catch_unwind)]
-pub fn key_touch(db: u32, key: &[u8]) -> bool {
-    ks().touch_cmd(db as usize, key)
-}
-
 /// The type of a live key without any effect (no expiry, stats or touch:
 /// Redis's LOOKUP_NOEFFECTS): "none" when missing or past its expire time.
 /// Blocked clients are served only when their key has the type they wait for.
@@ -95,18 +89,6 @@ pub fn key_flushdb(db: u32, lazy: Option<bool>) {
 #[napi(catch_unwind)]
 pub fn key_flushall(lazy: Option<bool>) {
     ks().flush_all(lazy.unwrap_or(false));
-}
-
-/// An integer reply, or Redis's error text, as a written reply.
-fn int_reply(buf: &mut [u8], pos: u32, res: Result<i64, &'static str>) -> i64 {
-    let mut out = Out::new(buf, pos as usize);
-    match res {
-        Ok(n) => out.int(n),
-        Err(e) => {
-            out.error(e);
-        }
-    }
-    out.finish()
 }
 
 /// TTL / PTTL / EXPIRETIME / PEXPIRETIME: writes the integer reply.
@@ -149,34 +131,6 @@ pub fn key_scan(db: u32, cursor: &[u8], count: f64, use_pattern: bool, pattern: 
     let type_name = if use_type { Some(type_name) } else { None };
     ks().scan_cmd(db as usize, cursor, count as u64, pattern, type_name, &mut out);
     out.finish()
-}
-
-#[napi(catch_unwind)]
-pub fn key_randomkey(db: u32, mut buf: BufferSlice, pos: u32) -> i64 {
-    let mut out = Out::new(&mut buf, pos as usize);
-    let res = ks().randomkey_cmd(db as usize, &mut out);
-    finish(out, res)
-}
-
-/// RENAME / RENAMENX: OK, or writes 1/0 (RENAMENX) or the error.
-#[napi(catch_unwind)]
-pub fn key_rename(db: u32, src: &[u8], dst: &[u8], nx: bool, mut buf: BufferSlice, pos: u32) -> i64 {
-    match ks().rename_cmd(db as usize, src, dst, nx) {
-        Ok(code::OK) => code::OK,
-        res => int_reply(&mut buf, pos, res),
-    }
-}
-
-#[napi(catch_unwind)]
-pub fn key_move(db: u32, key: &[u8], dst: u32) -> bool {
-    ks().move_cmd(db as usize, key, dst as usize)
-}
-
-/// COPY: writes 1/0 or the error.
-#[napi(catch_unwind)]
-#[allow(clippy::too_many_arguments)]
-pub fn key_copy(db: u32, src: &[u8], dst_db: u32, dst: &[u8], replace: bool, mut buf: BufferSlice, pos: u32) -> i64 {
-    int_reply(&mut buf, pos, ks().copy_cmd(db as usize, src, dst_db as usize, dst, replace))
 }
 
 /// OBJECT ENCODING (0) / REFCOUNT (1) / IDLETIME (2) / FREQ (3): writes the reply or NIL.

@@ -89,22 +89,6 @@ pub fn str_incr_by_float(db: u32, key: &[u8], incr: &[u8], mut buf: BufferSlice,
     finish(out, c)
 }
 
-#[napi(catch_unwind)]
-pub fn str_getrange(db: u32, key: &[u8], start: &[u8], end: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
-    let mut out = Out::new(&mut buf, pos as usize);
-    let c = t_string::getrange(ks(), db as usize, key, start, end, &mut out);
-    finish(out, c)
-}
-
-/// SETRANGE: writes the new length or the error.
-#[napi(catch_unwind)]
-#[allow(clippy::too_many_arguments)]
-pub fn str_setrange(db: u32, key: &[u8], offset: &[u8], val: &[u8], max_len: f64, mut buf: BufferSlice, pos: u32) -> i64 {
-    let mut out = Out::new(&mut buf, pos as usize);
-    let c = t_string::setrange(ks(), db as usize, key, offset, val, max_len as u64, &mut out);
-    finish(out, c)
-}
-
 /// LCS with `mode` (t_string::LCS_*); `max_table` is proto-max-bulk-len. RESP3 (IDX's map) from the state block.
 #[napi(catch_unwind)]
 #[allow(clippy::too_many_arguments)]
