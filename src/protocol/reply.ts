@@ -70,8 +70,17 @@ export class Reply {
   }
 
   private ascii(s: string): void {
-    this.ensure(s.length);
-    this.pos += this.buf.write(s, this.pos, "latin1");
+    const n = s.length;
+    this.ensure(n);
+    // Short ones byte by byte (a store keeps the low byte, as latin1 does): Buffer#write's call into C++ costs more.
+    if (n > 32) {
+      this.pos += this.buf.write(s, this.pos, "latin1");
+      return;
+    }
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
+    this.pos = pos;
   }
 
   raw(b: Uint8Array): void {
@@ -141,6 +150,7 @@ export class Reply {
     buf[this.pos++] = 10;
   }
   int(n: number | bigint): void {
+    if (typeof n === "number" && n >= 10 && (n | 0) === n) return this.header(58, n);
     if (typeof n === "number" && n >= 0 && n < 10 && (n | 0) === n) {
       // 0-9 (counts, booleans) without building a string.
       this.ensure(4);
