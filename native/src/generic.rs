@@ -20,6 +20,40 @@ const SHARED_REFCOUNT: i64 = i32::MAX as i64;
 /// Integers below this are shared objects in Redis (OBJ_SHARED_INTEGERS).
 const SHARED_INTEGERS: i64 = 10_000;
 
+/// SCAN's options after the cursor, as Redis's scanGenericCommand reads them:
+/// COUNT (at least 1), MATCH (None when absent or "*"), and TYPE for the
+/// keyspace's SCAN alone (`with_type`); each with its value, names compared
+/// as C strings. Err after writing the error.
+pub struct ScanOptions<'a> {
+    pub count: u64,
+    pub pattern: Option<&'a [u8]>,
+    pub type_name: Option<&'a [u8]>,
+}
+
+pub fn scan_options<'a>(argv: &[&'a [u8]], from: usize, with_type: bool, out: &mut Out) -> Result<ScanOptions<'a>, i64> {
+    let mut o = ScanOptions { count: 10, pattern: None, type_name: None };
+    let mut i = from;
+    while i < argv.len() {
+        let more = argv.len() - i >= 2;
+        let opt = crate::util::cstr(argv[i]);
+        if more && opt.eq_ignore_ascii_case(b"count") {
+            match crate::util::parse_i64(argv[i + 1]) {
+                None => return Err(out.error(err::NOT_INT)),
+                Some(n) if n < 1 => return Err(out.error(err::SYNTAX)),
+                Some(n) => o.count = n as u64,
+            }
+        } else if more && opt.eq_ignore_ascii_case(b"match") {
+            o.pattern = Some(argv[i + 1]).filter(|p| *p != b"*");
+        } else if more && with_type && opt.eq_ignore_ascii_case(b"type") {
+            o.type_name = Some(argv[i + 1]);
+        } else {
+            return Err(out.error(err::SYNTAX));
+        }
+        i += 2;
+    }
+    Ok(o)
+}
+
 /// Redis's SCAN cursor parsing (strtoul base 10): an optional sign, digits,
 /// nothing else; "-1" wraps around; "" is 0; leading space or overflow fails.
 pub fn parse_cursor(s: &[u8]) -> Option<u64> {

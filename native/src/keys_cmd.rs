@@ -1,8 +1,8 @@
 //! The generic key commands as engine commands: DEL, UNLINK, EXISTS and TYPE
 //! (whose TypeScript handlers count through the keyspace, src/commands/keys.ts),
-//! and TOUCH, RANDOMKEY, RENAME(NX), MOVE, COPY, DBSIZE, the EXPIRE and TTL
-//! families and PERSIST (whose handlers are these; the EXPIRE family's,
-//! src/commands/expire.ts). A script's redis.call runs them this way
+//! and TOUCH, RANDOMKEY, RENAME(NX), MOVE, COPY, DBSIZE, KEYS, SCAN, the EXPIRE
+//! and TTL families and PERSIST (whose handlers are these; the EXPIRE family's,
+//! src/commands/expire.ts; SCAN's, src/commands/scan.ts). A script's redis.call runs them this way
 //! (lua/direct.rs), and so does the batch path for clients' pipelines (batch.rs).
 use crate::command::Cmd;
 use crate::expire::{expire_cmd_name, EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX};
@@ -154,6 +154,18 @@ fn copy(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     }
 }
 
+/// SCAN cursor [MATCH pattern] [COUNT n] [TYPE type].
+fn scan(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
+    let Some(cursor) = crate::generic::parse_cursor(argv[1]) else {
+        return out.error("ERR invalid cursor");
+    };
+    match crate::generic::scan_options(argv, 2, true, out) {
+        Ok(o) => ks.scan_cmd(db, cursor, o.count, o.pattern, o.type_name, out),
+        Err(c) => return c,
+    }
+    code::WRITTEN
+}
+
 fn ttl(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, ms: bool, absolute: bool) -> i64 {
     ks.ttl_cmd(db, argv[1], ms, absolute, out);
     code::WRITTEN
@@ -190,6 +202,14 @@ pub const COMMANDS: &[Cmd] = &[
     Cmd { name: "renamenx", f: |ks, db, argv, out| rename(ks, db, argv, out, true) },
     Cmd { name: "move", f: move_key },
     Cmd { name: "copy", f: copy },
+    Cmd {
+        name: "keys",
+        f: |ks, db, argv, out| {
+            ks.keys_cmd(db, argv[1], out);
+            code::WRITTEN
+        },
+    },
+    Cmd { name: "scan", f: scan },
     Cmd {
         name: "dbsize",
         f: |ks, db, _, out| {

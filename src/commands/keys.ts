@@ -5,7 +5,7 @@
  * Semantics in native/src/{keyspace,generic,expire}.rs.
  */
 import { afterFlushAll } from "../persistence/index.js";
-import { keys, answer } from "../engine/index.js";
+import { keys } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { rangeKeySpec } from "./types.js";
 import type { CommandDef, Ctx } from "./types.js";
@@ -111,7 +111,7 @@ const genericCommands: CommandDef[] = [
     flags: "readonly",
     acl: "keyspace read slow dangerous",
     tips: "request_policy:all_shards nondeterministic_output_order",
-    handler: (c) => answer(c.r, keys.keys(c.db, c.argv[1], c.r)),
+    handler: engineHandler("keys"),
   },
   {
     name: "randomkey",

@@ -79,19 +79,6 @@ export function persist(db: number, key: Uint8Array): boolean {
   return native.keyPersist(db, key);
 }
 
-/** KEYS pattern: writes the array of matching live keys. */
-export function keys(db: number, pattern: Uint8Array, r: Reply): number {
-  return land(r, native.keyKeys(db, pattern, r.buf, r.pos));
-}
-/** Whether a SCAN cursor parses as Redis's strtoul would ("-1" wraps, "" is 0). */
-export function scanCursorValid(cursor: Uint8Array): boolean {
-  return native.keyScanCursorValid(cursor);
-}
-const NONE = Buffer.alloc(0);
-/** SCAN with a valid cursor: writes [next cursor, keys]. */
-export function scan(db: number, cursor: Uint8Array, count: number, pattern: Uint8Array | null, typeName: Uint8Array | null, r: Reply): number {
-  return land(r, native.keyScan(db, cursor, count, pattern !== null, pattern ?? NONE, typeName ?? NONE, typeName !== null, r.buf, r.pos));
-}
 /** OBJECT ENCODING/REFCOUNT/IDLETIME/FREQ (OBJ_*): writes the reply, or returns Code.NIL. */
 export function object(db: number, key: Uint8Array, what: number, r: Reply): number {
   return land(r, native.keyObject(db, key, what, r.buf, r.pos));

@@ -225,7 +225,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(52);
   });
 
-  it("runs GETRANGE, SUBSTR, SETRANGE, MSETNX and the key commands RENAME(NX), MOVE, COPY, TOUCH, DBSIZE and RANDOMKEY, errors included, byte for byte", async () => {
+  it("runs GETRANGE, SUBSTR, SETRANGE, MSETNX and the key commands RENAME(NX), MOVE, COPY, TOUCH, DBSIZE, RANDOMKEY, KEYS and SCAN, errors included, byte for byte", async () => {
     const traffic: Arg[][] = [
       ["FLUSHALL"],
       ["SET", "s", "hello world"],
@@ -276,6 +276,17 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       ["COPY", "nokey", "c4"],
       ["TOUCH", "s", "l", "nokey", "s"],
       ["DBSIZE"],
+      // One key matches each pattern: the order of several is the hash table's.
+      ["KEYS", "s"],
+      ["KEYS", "nomatch*"],
+      ["SCAN", "0", "MATCH", "c[1]", "COUNT", "1000"],
+      ["SCAN", "0", "count", "1000", "TYPE", "list"],
+      ["SCAN", "0", "COUNT", "0"],
+      ["SCAN", "0", "COUNT", "x"],
+      ["SCAN", "0", "MATCH"],
+      ["SCAN", "0", "bogus", "1"],
+      ["SCAN", "x"],
+      ["SCAN", "18446744073709551616"], // past u64
       ["SELECT", "1"],
       ["DBSIZE"],
       ["GET", "c2"],
@@ -290,7 +301,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     const [a, b] = await both(traffic);
     expect(String(a[3])).toMatch(/^\$1\r\n[sl]\r\n$/);
     expect(a.map(String).filter((_, i) => i !== 3)).toEqual(b.map(String).filter((_, i) => i !== 3));
-    expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(50);
+    expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(60);
   });
 
   it("answers the same when the pipeline arrives cut at every few bytes", async () => {

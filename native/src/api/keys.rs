@@ -104,35 +104,6 @@ pub fn key_persist(db: u32, key: &[u8]) -> bool {
     ks().persist(db as usize, key)
 }
 
-#[napi(catch_unwind)]
-pub fn key_keys(db: u32, pattern: &[u8], mut buf: BufferSlice, pos: u32) -> i64 {
-    let mut out = Out::new(&mut buf, pos as usize);
-    ks().keys_cmd(db as usize, pattern, &mut out);
-    out.finish()
-}
-
-/// Whether a SCAN cursor parses as Redis's (strtoul) would.
-#[napi(catch_unwind)]
-pub fn key_scan_cursor_valid(cursor: &[u8]) -> bool {
-    crate::generic::parse_cursor(cursor).is_some()
-}
-
-/// SCAN: `cursor` as the client sent it (validated with keyScanCursorValid),
-/// `count` >= 1; an empty `type_name` means no TYPE filter.
-#[napi(catch_unwind)]
-#[allow(clippy::too_many_arguments)]
-pub fn key_scan(db: u32, cursor: &[u8], count: f64, use_pattern: bool, pattern: &[u8], type_name: &[u8], use_type: bool, mut buf: BufferSlice, pos: u32) -> i64 {
-    let mut out = Out::new(&mut buf, pos as usize);
-    let Some(cursor) = crate::generic::parse_cursor(cursor) else {
-        out.error("ERR invalid cursor");
-        return out.finish();
-    };
-    let pattern = if use_pattern { Some(pattern) } else { None };
-    let type_name = if use_type { Some(type_name) } else { None };
-    ks().scan_cmd(db as usize, cursor, count as u64, pattern, type_name, &mut out);
-    out.finish()
-}
-
 /// OBJECT ENCODING (0) / REFCOUNT (1) / IDLETIME (2) / FREQ (3): writes the reply or NIL.
 #[napi(catch_unwind)]
 pub fn key_object(db: u32, key: &[u8], what: u32, mut buf: BufferSlice, pos: u32) -> i64 {

@@ -501,24 +501,10 @@ pub(super) fn hscan_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut 
         }
         Ok(Some(h)) => h,
     };
-    let mut count: u64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < argv.len() {
-        let more = argv.len() - i >= 2;
-        if more && argv[i].eq_ignore_ascii_case(b"count") {
-            match parse_i64(argv[i + 1]) {
-                None => return out.error(err::NOT_INT),
-                Some(n) if n < 1 => return out.error(err::SYNTAX),
-                Some(n) => count = n as u64,
-            }
-        } else if more && argv[i].eq_ignore_ascii_case(b"match") {
-            pattern = Some(argv[i + 1]).filter(|p| *p != b"*");
-        } else {
-            return out.error(err::SYNTAX);
-        }
-        i += 2;
-    }
+    let (count, pattern) = match crate::generic::scan_options(argv, 3, false, out) {
+        Ok(o) => (o.count, o.pattern),
+        Err(c) => return c,
+    };
     let now = ks.now_ms;
     let live = |t: i64| t == NO_TTL || t >= now;
     let mut found: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();

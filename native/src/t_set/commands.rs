@@ -6,7 +6,7 @@ use super::{Elem, Set};
 use crate::changes::Event;
 use crate::command::Cmd;
 use crate::dict::Dict;
-use crate::generic::parse_cursor;
+use crate::generic::{parse_cursor, scan_options, ScanOptions};
 use crate::glob;
 use crate::keyspace::{Detached, Entry, Keyspace, Value};
 use crate::listpack::LpEntry;
@@ -578,38 +578,10 @@ fn sdiffstore_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -
     sunion_diff(ks, db, &argv[2..], Some(argv[1]), true, out)
 }
 
-/// SCAN's options over a collection (Redis's scanGenericCommand for a key):
-/// COUNT (at least 1) and MATCH; anything else is a syntax error.
-struct ScanOpts<'a> {
-    count: usize,
-    /// None when absent or "*".
-    pattern: Option<&'a [u8]>,
-}
-
-fn parse_scan_opts<'a>(argv: &[&'a [u8]], mut i: usize) -> Result<ScanOpts<'a>, String> {
-    let mut o = ScanOpts { count: 10, pattern: None };
-    while i < argv.len() {
-        let more = argv.len() - i;
-        if argv[i].eq_ignore_ascii_case(b"count") && more >= 2 {
-            let c = parse_i64(argv[i + 1]).ok_or_else(|| err::NOT_INT.to_string())?;
-            if c < 1 {
-                return Err(err::SYNTAX.to_string());
-            }
-            o.count = c as usize;
-        } else if argv[i].eq_ignore_ascii_case(b"match") && more >= 2 {
-            o.pattern = Some(argv[i + 1]).filter(|p| *p != b"*");
-        } else {
-            return Err(err::SYNTAX.to_string());
-        }
-        i += 2;
-    }
-    Ok(o)
-}
-
 /// One step of SCAN over a collection's hash table: at most `count`
 /// elements looked at (and at most 10*count buckets), as Redis's dictScan loop.
-fn scan_table<V>(d: &Dict<V>, mut cursor: u64, o: &ScanOpts, mut f: impl FnMut(&[u8], &V)) -> u64 {
-    let mut sampled = 0usize;
+fn scan_table<V>(d: &Dict<V>, mut cursor: u64, o: &ScanOptions, mut f: impl FnMut(&[u8], &V)) -> u64 {
+    let mut sampled = 0u64;
     let mut iterations = o.count.saturating_mul(10);
     loop {
         cursor = d.scan_bucket(cursor, |k, v| {
@@ -638,9 +610,9 @@ fn sscan_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64
         }
         Ok(Some(s)) => s,
     };
-    let o = match parse_scan_opts(argv, 3) {
+    let o = match scan_options(argv, 3, false, out) {
         Ok(o) => o,
-        Err(e) => return out.error(&e),
+        Err(c) => return c,
     };
     let mut found: Vec<Vec<u8>> = Vec::new();
     let next = match &*set {

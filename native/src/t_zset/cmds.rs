@@ -589,25 +589,10 @@ fn zscan_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64
         }
         Ok(Some(z)) => z,
     };
-    let mut count = 10u64;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < argv.len() {
-        let left = argv.len() - i;
-        if is(argv[i], "count") && left >= 2 {
-            match parse_long(argv[i + 1]) {
-                Err(e) => return out.error(e),
-                Ok(c) if c < 1 => return out.error(err::SYNTAX),
-                Ok(c) => count = c as u64,
-            }
-            i += 2;
-        } else if is(argv[i], "match") && left >= 2 {
-            pattern = Some(argv[i + 1]).filter(|p| *p != b"*");
-            i += 2;
-        } else {
-            return out.error(err::SYNTAX);
-        }
-    }
+    let (count, pattern) = match crate::generic::scan_options(argv, 3, false, out) {
+        Ok(o) => (o.count, o.pattern),
+        Err(c) => return c,
+    };
     let (next, found) = z.scan(cursor, count, |m| pattern.is_none_or(|p| glob::matches(p, m, false)));
     out.array(2);
     out.bulk_i64(next as i64);
