@@ -90,6 +90,47 @@ export function load(sha: string, body: Buffer): string | null {
   return native.scriptLoad(sha, body);
 }
 
+/** Where run() packs a script's key, name, keys and arguments (grown as needed). */
+let packed = Buffer.allocUnsafeSlow(16 * 1024);
+/** The key and name packed last (only run() writes `packed`). */
+let packedKey: Uint8Array | null = null;
+let packedName: Uint8Array | null = null;
+
+/**
+ * Packs `key`, `name` and argv[first..] into `packed` as the addon reads them
+ * (native/src/api/scripting.rs unpack_run): their count, then each as a u32
+ * length (little endian) and its bytes.
+ */
+function packRun(key: Uint8Array, name: Uint8Array, argv: Uint8Array[], first: number): void {
+  let size = 4 + 8 + key.length + name.length;
+  for (let i = first; i < argv.length; i++) size += 4 + argv[i].length;
+  if (size > packed.length) {
+    packed = Buffer.allocUnsafeSlow(Math.max(size, 2 * packed.length));
+    packedKey = packedName = null;
+  }
+  const buf = packed;
+  buf.writeUInt32LE(2 + argv.length - first, 0);
+  let p: number;
+  // The same script as last time: its key and name are in place already.
+  if (key === packedKey && name === packedName) p = 12 + key.length + name.length;
+  else {
+    p = putArg(buf, putArg(buf, 4, key), name);
+    packedKey = key;
+    packedName = name;
+  }
+  for (let i = first; i < argv.length; i++) p = putArg(buf, p, argv[i]);
+}
+
+function putArg(buf: Buffer, p: number, a: Uint8Array): number {
+  const n = a.length;
+  buf.writeUInt32LE(n, p);
+  p += 4;
+  // Short ones byte by byte: TypedArray#set costs more than the copy.
+  if (n <= 16) for (let i = 0; i < n; i++) buf[p + i] = a[i];
+  else buf.set(a, p);
+  return p + n;
+}
+
 /**
  * Runs loaded script `key` ("f_<sha>", as bytes), or function `key` (`fn`),
  * named `name` in its errors: keys are argv[first,
@@ -99,11 +140,18 @@ export function load(sha: string, body: Buffer): string | null {
  * (busy-reply-threshold, 0: never) and goes on with resume().
  */
 export function run(key: Buffer, name: Buffer, fn: boolean, argv: Buffer[], first: number, numkeys: number, resp: number, busyMs: number, r: Reply): number {
-  const n = native.rawScriptRun(key, name, fn, argv, first, numkeys, resp, busyMs);
+  packRun(key, name, argv, first);
+  const n = native.rawScriptRun(packed, fn, numkeys, resp, busyMs, r.buf, r.pos);
+  // The reply's length times 8, 4 when it was written into r, and the flag.
   const flag = n % 4;
   if (flag === SUSPENDED) return flag;
-  r.ensure((n - flag) / 4);
-  r.pos = native.rawScriptTake(r.buf, r.pos);
+  const len = Math.floor(n / 8);
+  // (Arithmetic, not bit operators: a reply past 256 MB makes n exceed 32 bits.)
+  if (Math.floor(n / 4) % 2 === 1) r.pos += len;
+  else {
+    r.ensure(len);
+    r.pos = native.rawScriptTake(r.buf, r.pos);
+  }
   return flag;
 }
 

@@ -9,7 +9,7 @@ import { NOT_INT } from "../commands/errors.js";
 import { replyHelp } from "../commands/help.js";
 import { parseI64 } from "../protocol/numbers.js";
 import { scripting } from "../engine/index.js";
-import { cached, createScript, flushScripts, type CachedScript } from "./cache.js";
+import { cached, cachedFor, createScript, flushScripts, type CachedScript } from "./cache.js";
 import { SCRIPT_FLAG_ALLOW_OOM, SCRIPT_FLAG_ALLOW_STALE, SCRIPT_FLAG_EVAL_COMPAT_MODE, SCRIPT_FLAG_NO_WRITES } from "./shebang.js";
 import { MISCONF } from "../persistence/index.js";
 import { SCRIPT_OOM } from "../server/eviction.js";
@@ -104,10 +104,9 @@ function evalGeneric(c: Ctx, evalsha: boolean, ro: boolean): void {
   let sha: string;
   let script: CachedScript | undefined;
   if (evalsha) {
-    sha = argv[1].toString("latin1");
-    // Clients send the sha in lowercase nearly always: one lookup then.
-    script = cached(sha) ?? cached((sha = sha.toLowerCase()));
+    script = cachedFor(argv[1]);
     if (!script) return c.r.error(NOSCRIPT);
+    sha = script.shaText;
   } else {
     const made = createScript(argv[1]);
     if (typeof made === "string") return c.r.error(made);

@@ -62,6 +62,11 @@ const CONVERSIONS: Arg[][] = [
   ev("return redis.debug('x')"),
   ev("return _VERSION"),
   ev("return string.rep('x', 3)"),
+  // Replies that fill the reply buffer part way, then outgrow what is left of it (copied in by a second call).
+  ev("return string.rep('ab', 15000)"),
+  ev("return string.rep('cd', 15000)"),
+  ev("return {string.rep('e', 40000), 'f'}"),
+  ev("return string.rep('g', 70000)"),
   ev("return select('#', 1, 2, 3)"),
   ev("local t = {} t[1] = 'a' t[3] = 'c' return t"),
 ];

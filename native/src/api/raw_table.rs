@@ -30,12 +30,13 @@ raw_bindings! {
     /// the number run; the batch log tells where input and output stopped.
     rawRunBatch(db: u32, input: &[u8], from: u32, buf: &mut [u8], pos: u32, limit: u32) -> i64 = crate::api::commands::run_batch;
 
-    /// EVAL / EVALSHA of loaded script `key` ("f_<sha>"), or FCALL of function `key`
-    /// (`is_function`), named `name` in errors: keys argv[first..first+numkeys], arguments
-    /// the rest; its reply's length and flag (api/scripting.rs), the reply kept for rawScriptTake.
-    rawScriptRun(key: &[u8], name: &[u8], is_function: bool, argv: Argv, first: u32, numkeys: u32, resp: u32, busy_ms: f64) -> i64 = crate::api::scripting::run_raw;
+    /// EVAL / EVALSHA of a loaded script, or FCALL of a function (`is_function`):
+    /// its key, name, `numkeys` keys and arguments packed in `packed`; its reply
+    /// written into `buf` at `pos` when it fits, else kept for rawScriptTake
+    /// (api/scripting.rs run_raw: the reply's length, whether written, its flag).
+    rawScriptRun(packed: &[u8], is_function: bool, numkeys: u32, resp: u32, busy_ms: f64, buf: &mut [u8], pos: u32) -> i64 = crate::api::scripting::run_raw;
 
-    /// Copies the last outcome of rawScriptRun into `buf` at `pos`: the new position.
+    /// Copies the reply rawScriptRun kept into `buf` at `pos`: the new position.
     rawScriptTake(buf: &mut [u8], pos: u32) -> i64 = crate::api::scripting::take_raw;
 
     /// maxmemory's check before a command (Redis's performEvictions): evicts

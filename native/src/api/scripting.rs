@@ -151,18 +151,38 @@ thread_local! {
     static OUTCOME: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// rawScriptRun: as script_run (the key is "f_<sha>"), through a raw callback
-/// (no per-call conversions); the outcome waits in OUTCOME. Returns the
-/// reply's length times 4 plus its flag (0; 1: an error already counted; 2:
-/// suspended, no reply).
-#[allow(clippy::too_many_arguments)]
-pub fn run_raw(key: &[u8], name: &[u8], is_function: bool, argv: super::raw_types::Argv, first: u32, numkeys: u32, resp: u32, busy_ms: f64) -> i64 {
-    let views = argv.0;
-    let first = (first as usize).min(views.len());
-    let split = (first + numkeys as usize).min(views.len());
+/// The script's key, its name, its keys and its arguments, packed by
+/// JavaScript (src/engine/scripting.ts packRun): their count (u32, little
+/// endian), then each as its length (u32) and its bytes. None when malformed.
+fn unpack_run(packed: &[u8]) -> Option<Vec<&[u8]>> {
+    let word = |at: usize| packed.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let n = word(0)?;
+    let mut views = Vec::with_capacity(n);
+    let mut at = 4;
+    for _ in 0..n {
+        let len = word(at)?;
+        views.push(packed.get(at + 4..at + 4 + len)?);
+        at += 4 + len;
+    }
+    Some(views)
+}
+
+/// rawScriptRun: runs loaded script or function `views[0]` (its key: "f_<sha>"
+/// for a script), named `views[1]` in errors, with `numkeys` keys and then its
+/// arguments (unpack_run). The reply goes into `buf` at `pos` when it fits,
+/// else it waits in OUTCOME for rawScriptTake. Returns the reply's length
+/// times 8, plus 4 when it was written, plus its flag (0; 1: an error already
+/// counted; 2: suspended, no reply).
+pub fn run_raw(packed: &[u8], is_function: bool, numkeys: u32, resp: u32, busy_ms: f64, buf: &mut [u8], pos: u32) -> i64 {
+    let Some(views) = unpack_run(packed).filter(|v| v.len() >= 2) else {
+        let out = b"\0-ERR internal error: malformed script arguments\r\n".to_vec();
+        return keep_outcome(out);
+    };
+    let (key, name) = (views[0], views[1]);
+    let split = (2 + numkeys as usize).min(views.len());
     let mode = if is_function { RunMode::Function } else { RunMode::Eval };
     let start = |e: &mut Engine| {
-        let o = bridge::with_registered_env(|| e.start(key, name, &views[first..split], &views[split..], resp, mode, busy_ms));
+        let o = bridge::with_registered_env(|| e.start(key, name, &views[2..split], &views[split..], resp, mode, busy_ms));
         match o {
             Outcome::Done(b) => {
                 SUSPENDED.with(|s| s.set(std::ptr::null_mut()));
@@ -175,14 +195,25 @@ pub fn run_raw(key: &[u8], name: &[u8], is_function: bool, argv: super::raw_type
         }
     };
     let out = if is_function { with_func(start) } else { with_eval(start) };
-    // The reply's length times 4, plus its flag (0, 1: an error already counted, 2: suspended).
-    let n = ((out.len().saturating_sub(1)) as i64) * 4 + *out.first().unwrap_or(&0) as i64;
+    let flag = *out.first().unwrap_or(&0) as i64;
+    let body = out.get(1..).unwrap_or_default();
+    let pos = pos as usize;
+    if flag != 2 && pos + body.len() <= buf.len() {
+        crate::util::copy::copy_bytes(&mut buf[pos..pos + body.len()], body);
+        return body.len() as i64 * 8 + 4 + flag;
+    }
+    keep_outcome(out)
+}
+
+/// Keeps an outcome (its flag byte, then its reply) for rawScriptTake: as run_raw returns it, not written.
+fn keep_outcome(out: Vec<u8>) -> i64 {
+    let n = (out.len().saturating_sub(1)) as i64 * 8 + *out.first().unwrap_or(&0) as i64;
     OUTCOME.with(|o| *o.borrow_mut() = out);
     n
 }
 
-/// rawScriptTake: copies the outcome's reply (after its flag byte) into `buf`
-/// at `pos` (the caller made room): the new position.
+/// rawScriptTake: copies the kept outcome's reply (after its flag byte) into
+/// `buf` at `pos` (the caller made room): the new position.
 pub fn take_raw(buf: &mut [u8], pos: u32) -> i64 {
     OUTCOME.with(|o| {
         let o = o.borrow();
@@ -192,7 +223,7 @@ pub fn take_raw(buf: &mut [u8], pos: u32) -> i64 {
         if end > buf.len() {
             return crate::reply::code::NOSPACE;
         }
-        buf[pos..end].copy_from_slice(o);
+        crate::util::copy::copy_bytes(&mut buf[pos..end], o);
         end as i64
     })
 }

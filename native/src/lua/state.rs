@@ -254,7 +254,8 @@ impl Engine {
         // The conversion runs outside any protected call: it must not meet the cap.
         let limit = (*self.account).limit;
         (*self.account).limit = usize::MAX;
-        let mut out = to_resp::Out { buf: vec![0], client_resp, script_resp: RUN.with(|r| r.get().resp) };
+        let mut out = to_resp::Out { buf: Vec::with_capacity(64), client_resp, script_resp: RUN.with(|r| r.get().resp) };
+        out.buf.push(0);
         if status == 0 {
             // The first value the script returned, or nil.
             if ffi::lua_gettop(co) == 0 {
