@@ -288,6 +288,10 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
                 let res = tx.run(ks, db, e, input, inp, buf, outp, log, n, &mut t0);
                 n += tx.commands.len() + 2;
                 inp = tx.end;
+                // A waited key it changed: its blocked clients are served after EXEC, before what follows.
+                if !ks.changes.is_empty() {
+                    stop_after = true;
+                }
                 res
             }
             // EXEC without MULTI: TypeScript answers.

@@ -54,6 +54,9 @@ pub struct Keyspace {
     pub(crate) rng: u64,
     /// Which deletions free big values on the lazyfree thread (lazyfree-lazy-* configs).
     pub lazy: LazyFree,
+    /// Per db, the keys clients are blocked on (TypeScript keeps it): under
+    /// LISTEN_WAITED their changes are recorded, no other key's.
+    pub waited: Vec<ahash::AHashSet<Vec<u8>>>,
 }
 
 /// lazyfree-lazy-server-del (implicit deletes and overwrites), -expire (expired keys), -user-del (DEL).
@@ -93,6 +96,7 @@ impl Keyspace {
             cycle_capped: false,
             rng: 0x9E37_79B9_7F4A_7C15 ^ (now_ms() as u64),
             lazy: LazyFree::default(),
+            waited: Vec::new(),
         }
     }
 
@@ -114,6 +118,32 @@ impl Keyspace {
     #[inline]
     pub fn recording(&self) -> bool {
         self.shared.listen() & state::LISTEN_RECORD != 0
+    }
+
+    /// Whether a change of `key` is recorded: every key's while someone listens
+    /// (LISTEN_RECORD), else a waited one's (LISTEN_WAITED).
+    #[inline]
+    fn records_key(&self, db: usize, key: &[u8]) -> bool {
+        let l = self.shared.listen();
+        l & state::LISTEN_RECORD != 0 || (l & state::LISTEN_WAITED != 0 && self.waited.get(db).is_some_and(|w| w.contains(key)))
+    }
+
+    /// Whether flushes and swaps are recorded (someone listens, or waits on keys).
+    #[inline]
+    fn records_dbs(&self) -> bool {
+        self.shared.listen() & (state::LISTEN_RECORD | state::LISTEN_WAITED) != 0
+    }
+
+    /// Adds (`on`) or removes a key clients are blocked on.
+    pub fn set_waited(&mut self, db: usize, key: &[u8], on: bool) {
+        if self.waited.len() <= db {
+            self.waited.resize_with(db + 1, Default::default);
+        }
+        if on {
+            self.waited[db].insert(key.to_vec());
+        } else {
+            self.waited[db].remove(key);
+        }
     }
 
     /// Counts `n` changes (Redis's server.dirty += n).
@@ -153,7 +183,7 @@ impl Keyspace {
     #[inline]
     pub fn changed(&mut self, db: usize, key: &[u8], ev: Event) {
         self.add_dirty(1);
-        if self.recording() {
+        if self.records_key(db, key) {
             self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: true });
         }
     }
@@ -169,19 +199,19 @@ impl Keyspace {
     /// A modified key without an event of its own (Redis's signalModifiedKey alone).
     #[inline]
     pub fn signal(&mut self, db: usize, key: &[u8]) {
-        if self.recording() {
+        if self.records_key(db, key) {
             self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: NO_EVENT, modified: true });
         }
     }
 
     /// A db emptied (-1: all), or two swapped: WATCH and tracking hear of it.
     pub fn signal_flushed(&mut self, db: i32) {
-        if self.recording() {
+        if self.records_dbs() {
             self.record(Change::Flushed { db });
         }
     }
     pub fn signal_swapped(&mut self, a: usize, b: usize) {
-        if self.recording() {
+        if self.records_dbs() {
             self.record(Change::Swapped { a: a as u32, b: b as u32 });
         }
     }
@@ -235,7 +265,7 @@ impl Keyspace {
     #[inline]
     pub fn log_expired(&mut self, db: usize, key: &[u8]) {
         // Also when only propagation is recorded: the DEL goes out from the record.
-        if self.recording() || self.propagating() {
+        if self.records_key(db, key) || self.propagating() {
             self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Expired as u8, modified: true });
         }
     }
@@ -243,7 +273,7 @@ impl Keyspace {
     /// A key evicted under maxmemory (evict.rs): `evicted` is fired, the key
     /// signalled, and TypeScript propagates its DEL (or UNLINK).
     pub fn log_evicted(&mut self, db: usize, key: &[u8]) {
-        if self.recording() || self.propagating() {
+        if self.records_key(db, key) || self.propagating() {
             self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Evicted as u8, modified: true });
         }
     }

@@ -41,6 +41,9 @@ pub const LISTEN_RECORD: u32 = 1;
 pub const LISTEN_KEYMISS: u32 = 2;
 /// Also record what commands propagate in place of their argv (`Keyspace::also_propagate`).
 pub const LISTEN_PROPAGATE: u32 = 4;
+/// Without LISTEN_RECORD: record the changes of the keys in `Keyspace::waited`
+/// alone (and flushes and swaps), for clients blocked on them.
+pub const LISTEN_WAITED: u32 = 8;
 
 /// The block JavaScript registered, if any.
 static JS_BLOCK: AtomicPtr<f64> = AtomicPtr::new(std::ptr::null_mut());

@@ -41,6 +41,10 @@ export function watchState(db: number, key: Uint8Array): number {
 export function existsRead(db: number, key: Uint8Array): boolean {
   return native.keyExistsRead(db, key);
 }
+/** Adds (`on`) or removes a key blocked clients wait on: its changes are recorded while the write path listens for "waited". */
+export function setWaited(db: number, key: Uint8Array, on: boolean): void {
+  native.keySetWaited(db, key, on);
+}
 /** The type name of a live key, without expiring, counting or touching it ("none" when missing or expired). */
 export function liveType(db: number, key: Uint8Array): string {
   return native.keyLiveType(db, key);

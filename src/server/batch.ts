@@ -8,11 +8,12 @@
  * with its receivers' count; the message is delivered here from the log), for a
  * client with nothing that changes
  * how a command runs (MULTI, CLIENT REPLY, subscribed, unauthenticated), while
- * nothing needs to see each command as it runs (no keyspace events, WATCH,
- * tracking or blocked clients listening on the write path, no MONITOR, no
- * pause; propagation to the AOF and replicas is done from the log). Anything
+ * nothing needs to see each command as it runs (no keyspace events, WATCH
+ * or tracking listening on the write path, no MONITOR, no pause; propagation to the AOF and replicas is done from the log). Anything
  * else, and the first command it cannot take, goes the usual way. What call() does after a command (its statistics,
- * errors, latency, slowlog, CLIENT LIST's cmd=) is done here from the batch's log.
+ * errors, latency, slowlog, CLIENT LIST's cmd=, serving clients blocked on a key
+ * it changed: the engine records those keys' changes alone, and a batch stops
+ * after one) is done here from the batch's log.
  */
 import { batch, evict } from "../engine/index.js";
 import { scriptFormOf, serveOrBlockFormOf } from "../commands/engine-command.js";
@@ -21,6 +22,7 @@ import { multibulkBounds, parseCommand, type RequestParser } from "../protocol/p
 import type { Reply } from "../protocol/reply.js";
 import { pubsubOf } from "../pubsub/index.js";
 import { countError } from "./call.js";
+import { countedReplyBytes, REPLY_BUFFER_BYTES } from "./reply-accounting.js";
 import { PROPAGATE_ALL, PROPAGATE_REPL } from "./write-path.js";
 import { refusingCommands } from "./dispatch.js";
 import type { Client } from "./client.js";
@@ -149,6 +151,22 @@ export class BatchPath {
     return batch.ran();
   }
 
+  /**
+   * The reply bytes in `r` the last batch of run() leaves counted against the
+   * client's output limits (reply-accounting.ts): past Redis's static buffer,
+   * or from the start of its first reply whose length Redis writes after it (KEYS...).
+   */
+  countedBytes(r: Reply): number {
+    const specs = this.specs!;
+    const log = batch.log;
+    let counted = r.pos - REPLY_BUFFER_BYTES;
+    for (let i = 0, n = batch.ran(); i < n; i++) {
+      const at = batch.entry(i);
+      counted = Math.max(counted, countedReplyBytes(specs[log[at]].name, log[at + 4], r.pos));
+    }
+    return counted;
+  }
+
   /** What call() does after each command, for the `n` commands of the last batch. */
   private account(client: Client, specs: CommandSpec[], input: Buffer, r: Reply, n: number, log: Float64Array, logAt: number, ownsRecords: boolean, mayPropagate: boolean): void {
     const s = this.server;
@@ -183,6 +201,11 @@ export class BatchPath {
     s.stats.totalCommands += n;
     this.ran += n;
     if (spec) client.lastCommand = spec.name;
+    // What the last command recorded that propagation did not take (a change of a key
+    // blocked clients wait on) is drained as call() would; then the clients it made
+    // ready are served, as call() does after each command.
+    if (ownsRecords && wp.hasRecords()) wp.drain(client);
+    if (s.blocking.hasReady) s.blocking.serveReady();
   }
 
   /**

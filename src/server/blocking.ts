@@ -15,7 +15,10 @@
  * Inside MULTI (and scripts: `client.denyBlocking`) nothing blocks: the
  * command answers as on a timeout.
  * The write path's keyModified/dbFlushed/dbsSwapped hooks are listened to only
- * while some client is blocked, so other commands pay nothing.
+ * while some client is blocked, and the engine records the changes of the
+ * waited keys alone (and flushes and swaps): other commands pay nothing, and
+ * the batch path runs on, stopping after a command that changed a waited key
+ * (batch.ts drains its record and serves the ready keys, as call() does).
  *
  * Engine commands block through `blockOrAnswer` (engineHandler, on Code.BLOCK):
  * the keys are those the command's key specs mark "access", the type follows
@@ -198,7 +201,10 @@ export class Blocking {
     for (const k of keys) {
       const line = perDb.get(k);
       if (line) line.push(client);
-      else perDb.set(k, [client]);
+      else {
+        perDb.set(k, [client]);
+        engine.keys.setWaited(db, Buffer.from(k, "latin1"), true);
+      }
       if (w.nokey) {
         let m = this.nokey.get(db);
         if (!m) this.nokey.set(db, (m = new Map()));
@@ -224,6 +230,7 @@ export class Blocking {
         if (i >= 0) line.splice(i, 1);
         if (line.length === 0) {
           perDb!.delete(k);
+          engine.keys.setWaited(w.db, Buffer.from(k, "latin1"), false);
           nk?.delete(k);
           continue;
         }
@@ -260,7 +267,8 @@ export class Blocking {
       remove(wp.dbFlushed, this.dbFlushed);
       remove(wp.dbsSwapped, this.dbsSwapped);
     }
-    wp.listen("keys", on);
+    // The engine records the changes of the waited keys alone (setWaited), and the batch path stays on.
+    wp.listen("waited", on);
   }
 
   /** Redis's signalKeyAsReady: a key somebody waits on changed; it is served after the running command. */

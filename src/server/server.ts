@@ -441,9 +441,8 @@ export class Server {
     const prev = this.current;
     this.current = client;
     try {
+      // What the last command recorded is drained there, propagating or not.
       this.batchPath.accountLoop(client, b, owns);
-      // Not propagating: what the last command recorded is drained as the next call() would.
-      if (owns && this.writePath.hasRecords()) this.writePath.drain(client);
     } finally {
       this.current = prev;
     }
@@ -568,7 +567,7 @@ export class Server {
         else if (tryBatch && this.batchPath.allowed(client)) {
           if (this.runBatch(client, r, batchLimit) > 0) {
             misses = 0;
-            if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r, r.pos - REPLY_BUFFER_BYTES)) break;
+            if (r.pos > REPLY_BUFFER_BYTES && this.replyOverLimit(client, r, this.batchPath.countedBytes(r))) break;
             tryBatch = engine.batch.mayGoOn();
             continue;
           }

@@ -27,9 +27,10 @@ export type PropagatedHook = (ops: PropagatedOp[]) => void;
  * What a feature needs the engine to record: "keys" (modified keys: WATCH,
  * tracking), "events" (keyspace events: notifications), "keymiss" (the `m`
  * class: every missed lookup of a read), "propagation" (a consumer of propagated
- * commands: replicas, the AOF).
+ * commands: replicas, the AOF), "waited" (the changes of the keys blocked
+ * clients wait on alone, engine keys.setWaited: the batch path stays on).
  */
-export type ListenKind = "keys" | "events" | "keymiss" | "propagation";
+export type ListenKind = "keys" | "events" | "keymiss" | "propagation" | "waited";
 
 export interface PropagatedOp {
   db: number;
@@ -76,7 +77,7 @@ export class WritePath {
   readonly dbsSwapped: DbsSwappedHook[] = [];
   readonly keyspaceEvent: KeyspaceEventHook[] = [];
   readonly propagated: PropagatedHook[] = [];
-  private readonly listening: Record<ListenKind, number> = { keys: 0, events: 0, keymiss: 0, propagation: 0 };
+  private readonly listening: Record<ListenKind, number> = { keys: 0, events: 0, keymiss: 0, propagation: 0, waited: 0 };
 
   /**
    * A feature starts (`on`) or stops listening for `kind`; calls nest (one
@@ -89,7 +90,12 @@ export class WritePath {
     // goes out in place of argv (also_propagate) and expired keys' DELs for it.
     const record = l.keys + l.events + l.keymiss > 0;
     this.recording = record;
-    state.setListen((record ? state.LISTEN_RECORD : 0) | (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0) | (l.propagation > 0 ? state.LISTEN_PROPAGATE : 0));
+    state.setListen(
+      (record ? state.LISTEN_RECORD : 0) |
+        (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0) |
+        (l.propagation > 0 ? state.LISTEN_PROPAGATE : 0) |
+        (l.waited > 0 ? state.LISTEN_WAITED : 0),
+    );
   }
 
   /** Where what propagates now goes: all, unless a script's redis.set_repl narrowed it (none: nothing propagates). */

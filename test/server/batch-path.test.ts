@@ -304,6 +304,53 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect(nodis.server.batchPath.commands - before, "commands run on the batch path").toBeGreaterThanOrEqual(60);
   });
 
+  it("stays on while clients are blocked, serving each after the command that feeds its key (a transaction's after EXEC), as redis-server does", async () => {
+    const run = async (port: number, conn: RespConnection) => {
+      const popper = await RespConnection.connect(port);
+      const mover = await RespConnection.connect(port);
+      const idle = await RespConnection.connect(port);
+      try {
+        await conn.send([["FLUSHALL"], ["SET", "n", "0"]]);
+        const idleId = String(await idle.call("CLIENT", "ID")).slice(1, -2);
+        const popped = popper.call("BLPOP", "q", "0");
+        const moved = mover.call("BLMOVE", "q2", "out", "LEFT", "RIGHT", "0");
+        // Blocked on keys the pipeline below does not touch: served by nothing here.
+        const waiting = idle.call("BLPOP", "never", "0");
+        await waitFor(async () => /blocked_clients:3\r/.test(String(await conn.call("INFO", "clients"))), "three blocked clients");
+        const before = port === nodis.port ? nodis.server.batchPath.commands : 0;
+        const traffic: Arg[][] = [];
+        for (let i = 0; i < 200; i++) traffic.push(["INCR", "n"], ["SET", `k${i}`, "v"]);
+        traffic.push(
+          ["LPUSH", "q", "a"], // served to the BLPOP before the next LPUSH: it gets "a"
+          ["LPUSH", "q", "b"],
+          ["MULTI"],
+          ["RPUSH", "q2", "x"],
+          ["RPUSH", "q2", "y"],
+          ["EXEC"], // BLMOVE served after EXEC: it moves "x"
+          ["LRANGE", "q", "0", "-1"],
+          ["LRANGE", "q2", "0", "-1"],
+          ["LRANGE", "out", "0", "-1"],
+          ["GET", "n"],
+        );
+        const replies = (await conn.send(traffic)).map(String);
+        const ran = port === nodis.port ? nodis.server.batchPath.commands - before : 0;
+        const served = [String(await popped), String(await moved)];
+        await conn.call("CLIENT", "UNBLOCK", idleId);
+        return { replies, served, ran, unblocked: String(await waiting) };
+      } finally {
+        for (const c of [popper, mover, idle]) c.close();
+      }
+    };
+    const a = await run(nodis.port, mine);
+    const b = await run(oracle.port, theirs);
+    expect(a.replies).toEqual(b.replies);
+    expect(a.served).toEqual(b.served);
+    expect(a.served).toEqual(["*2\r\n$1\r\nq\r\n$1\r\na\r\n", "$1\r\nx\r\n"]);
+    expect(a.unblocked).toBe(b.unblocked);
+    // The 400 commands before the first LPUSH, and most after it, ran on the path.
+    expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(400);
+  });
+
   it("answers the same when the pipeline arrives cut at every few bytes", async () => {
     const bytes = Buffer.concat(mixed.slice(1).map(encodeCommand));
     await theirs.call("FLUSHALL");
