@@ -518,6 +518,34 @@ pub fn ks() -> &'static mut Keyspace {
 mod tests {
     use super::*;
     #[test]
+    fn records_the_waited_keys_alone_under_listen_waited() {
+        let mut k = Keyspace::new(2);
+        let keys = |k: &mut Keyspace| -> Vec<String> {
+            k.take_changes()
+                .into_iter()
+                .map(|c| match c {
+                    Change::Key { db, key, .. } => format!("{db}:{}", String::from_utf8_lossy(key.as_slice())),
+                    Change::Flushed { db } => format!("flushed {db}"),
+                    _ => "other".into(),
+                })
+                .collect()
+        };
+        k.shared.set(state::LISTEN, state::LISTEN_WAITED as f64);
+        k.set_waited(1, b"q", true);
+        k.changed(0, b"q", Event::Set); // another db
+        k.changed(1, b"other", Event::Set);
+        k.changed(1, b"q", Event::Set);
+        k.signal_flushed(0);
+        assert_eq!(keys(&mut k), ["1:q", "flushed 0"]);
+        k.set_waited(1, b"q", false);
+        k.changed(1, b"q", Event::Set);
+        assert!(keys(&mut k).is_empty());
+        // LISTEN_RECORD still records every key.
+        k.shared.set(state::LISTEN, state::LISTEN_RECORD as f64);
+        k.changed(0, b"x", Event::Set);
+        assert_eq!(keys(&mut k), ["0:x"]);
+    }
+    #[test]
     fn lazy_and_active_expiry() {
         let mut k = Keyspace::new(2);
         k.now_ms = 1000;
