@@ -54,9 +54,10 @@ pub struct Keyspace {
     pub(crate) rng: u64,
     /// Which deletions free big values on the lazyfree thread (lazyfree-lazy-* configs).
     pub lazy: LazyFree,
-    /// Per db, the keys clients are blocked on (TypeScript keeps it): under
-    /// LISTEN_WAITED their changes are recorded, no other key's.
-    pub waited: Vec<ahash::AHashSet<Vec<u8>>>,
+    /// Per db, the keys clients are blocked on or WATCH, with how many of
+    /// those two features want each (TypeScript keeps it): under LISTEN_WAITED
+    /// their changes are recorded, no other key's.
+    pub waited: Vec<ahash::AHashMap<Vec<u8>, u32>>,
 }
 
 /// lazyfree-lazy-server-del (implicit deletes and overwrites), -expire (expired keys), -user-del (DEL).
@@ -125,7 +126,7 @@ impl Keyspace {
     #[inline]
     fn records_key(&self, db: usize, key: &[u8]) -> bool {
         let l = self.shared.listen();
-        l & state::LISTEN_RECORD != 0 || (l & state::LISTEN_WAITED != 0 && self.waited.get(db).is_some_and(|w| w.contains(key)))
+        l & state::LISTEN_RECORD != 0 || (l & state::LISTEN_WAITED != 0 && self.waited.get(db).is_some_and(|w| w.contains_key(key)))
     }
 
     /// Whether flushes and swaps are recorded (someone listens, or waits on keys).
@@ -134,15 +135,19 @@ impl Keyspace {
         self.shared.listen() & (state::LISTEN_RECORD | state::LISTEN_WAITED) != 0
     }
 
-    /// Adds (`on`) or removes a key clients are blocked on.
+    /// A feature starts (`on`) or stops waiting on a key (blocked clients, WATCH: one call each per key).
     pub fn set_waited(&mut self, db: usize, key: &[u8], on: bool) {
         if self.waited.len() <= db {
             self.waited.resize_with(db + 1, Default::default);
         }
+        let w = &mut self.waited[db];
         if on {
-            self.waited[db].insert(key.to_vec());
-        } else {
-            self.waited[db].remove(key);
+            *w.entry(key.to_vec()).or_insert(0) += 1;
+        } else if let Some(n) = w.get_mut(key) {
+            *n -= 1;
+            if *n == 0 {
+                w.remove(key);
+            }
         }
     }
 
@@ -537,6 +542,11 @@ mod tests {
         k.changed(1, b"q", Event::Set);
         k.signal_flushed(0);
         assert_eq!(keys(&mut k), ["1:q", "flushed 0"]);
+        // Two features on one key: recorded until both stop.
+        k.set_waited(1, b"q", true);
+        k.set_waited(1, b"q", false);
+        k.changed(1, b"q", Event::Set);
+        assert_eq!(keys(&mut k), ["1:q"]);
         k.set_waited(1, b"q", false);
         k.changed(1, b"q", Event::Set);
         assert!(keys(&mut k).is_empty());

@@ -42,7 +42,7 @@ pub const LISTEN_KEYMISS: u32 = 2;
 /// Also record what commands propagate in place of their argv (`Keyspace::also_propagate`).
 pub const LISTEN_PROPAGATE: u32 = 4;
 /// Without LISTEN_RECORD: record the changes of the keys in `Keyspace::waited`
-/// alone (and flushes and swaps), for clients blocked on them.
+/// alone (and flushes and swaps), for the clients blocked on them or WATCHing them.
 pub const LISTEN_WAITED: u32 = 8;
 
 /// The block JavaScript registered, if any.

@@ -41,7 +41,7 @@ export function watchState(db: number, key: Uint8Array): number {
 export function existsRead(db: number, key: Uint8Array): boolean {
   return native.keyExistsRead(db, key);
 }
-/** Adds (`on`) or removes a key blocked clients wait on: its changes are recorded while the write path listens for "waited". */
+/** A feature (blocked clients, WATCH) starts (`on`) or stops waiting on a key, once each: its changes are recorded while the write path listens for "waited". */
 export function setWaited(db: number, key: Uint8Array, on: boolean): void {
   native.keySetWaited(db, key, on);
 }

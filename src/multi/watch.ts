@@ -5,7 +5,10 @@
  * were already expired (but still stored) when watched are remembered as
  * such: their deletion is no logical change, as Redis 7.2 treats them.
  *
- * The write path reports changes after the command that made them, so a
+ * The engine records the changes of watched keys alone (keys.setWaited, the
+ * write path's "waited"), so the batch path stays on for the other clients and
+ * stops after a command that changed one. The write path reports changes after
+ * the command that made them, so a
  * flush arrives when the keys are gone. Redis touches only watched keys that
  * were stored before the flush; each watched key therefore carries whether
  * it is stored, read at WATCH and again after every change reported for it
@@ -40,7 +43,7 @@ export class WatchTable {
   private readonly byDb = new Map<number, Map<string, KeyWatch>>();
   /** client -> the keys it watches, in WATCH order. */
   private readonly byClient = new Map<Client, WatchedKey[]>();
-  /** All watched (client, key) pairs: the engine records modified keys only while this is above 0. */
+  /** All watched (client, key) pairs: the engine records the watched keys' changes (keys.setWaited) only while this is above 0. */
   private count = 0;
 
   constructor(private readonly writePath: WritePath) {}
@@ -58,13 +61,15 @@ export class WatchTable {
       // A copy: the argument is a view into the client's input.
       kw = { key: Buffer.from(key), watchers: [], stored: state !== KEY_ABSENT };
       keysOfDb.set(id, kw);
+      keys.setWaited(db, kw.key, true);
     }
     const wk: WatchedKey = { db, key: kw.key, client, expired: state === KEY_EXPIRED };
     kw.watchers.push(wk);
     let mine = this.byClient.get(client);
     if (!mine) this.byClient.set(client, (mine = []));
     mine.push(wk);
-    if (this.count++ === 0) this.writePath.listen("keys", true);
+    client.watching++;
+    if (this.count++ === 0) this.writePath.listen("waited", true);
   }
 
   /** Forgets every key `client` watches (the dirty flag is the caller's to clear). */
@@ -77,10 +82,14 @@ export class WatchTable {
       const id = wk.key.toString("latin1");
       const watchers = keysOfDb.get(id)!.watchers;
       watchers.splice(watchers.indexOf(wk), 1);
-      if (watchers.length === 0) keysOfDb.delete(id);
+      if (watchers.length === 0) {
+        keysOfDb.delete(id);
+        keys.setWaited(wk.db, wk.key, false);
+      }
     }
+    client.watching = 0;
     this.count -= mine.length;
-    if (this.count === 0) this.writePath.listen("keys", false);
+    if (this.count === 0) this.writePath.listen("waited", false);
   }
 
   /** Whether a key `client` watches has expired since it was watched (Redis's isWatchedKeyExpired). */

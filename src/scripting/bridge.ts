@@ -144,7 +144,7 @@ const SPECIAL = new Set(["sort", "sort_ro", "xread", "xreadgroup"]);
  * Whether the running script's engine commands may run without crossing
  * back, and how (Direct.ON, READONLY; 0: every command crosses): only while
  * nothing must see each command as it runs: what keeps the batch path off
- * (keyspace events, WATCH, tracking, MONITOR, and what other
+ * (keyspace events, tracking, MONITOR, and what other
  * features add to BatchPath.allowed()). Propagation (the AOF, replicas) is
  * done from the log.
  */

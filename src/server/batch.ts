@@ -8,12 +8,12 @@
  * with its receivers' count; the message is delivered here from the log), for a
  * client with nothing that changes
  * how a command runs (MULTI, CLIENT REPLY, subscribed, unauthenticated), while
- * nothing needs to see each command as it runs (no keyspace events, WATCH
- * or tracking listening on the write path, no MONITOR, no pause; propagation to the AOF and replicas is done from the log). Anything
+ * nothing needs to see each command as it runs (no keyspace events or
+ * tracking listening on the write path, no MONITOR, no pause; propagation to the AOF and replicas is done from the log). Anything
  * else, and the first command it cannot take, goes the usual way. What call() does after a command (its statistics,
  * errors, latency, slowlog, CLIENT LIST's cmd=, serving clients blocked on a key
- * it changed: the engine records those keys' changes alone, and a batch stops
- * after one) is done here from the batch's log.
+ * it changed, marking the clients that WATCH it: the engine records those keys'
+ * changes alone, and a batch stops after one) is done here from the batch's log.
  */
 import { batch, evict } from "../engine/index.js";
 import { scriptFormOf, serveOrBlockFormOf } from "../commands/engine-command.js";
@@ -74,6 +74,8 @@ export class BatchPath {
   clientAllows(client: Client): boolean {
     return (
       client.multiCount < 0 &&
+      // WATCHed keys: its EXEC must check them (the batch's transactions do not).
+      client.watching === 0 &&
       client.replyFlags === 0 &&
       client.flags.size === 0 &&
       client.authenticated &&
@@ -241,7 +243,7 @@ export class BatchPath {
     const kinds: number[] = [];
     for (const [name, spec] of this.server.commands) {
       if (name.length > 32 || name !== name.toLowerCase()) continue;
-      // MULTI ... EXEC with only engine commands between runs there whole (nothing is watched: WATCH listens on the write path).
+      // MULTI ... EXEC with only engine commands between runs there whole (a client that WATCHes keys goes the usual way: clientAllows).
       const kind =
         spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : spec.name === "publish" ? batch.KIND_PUBLISH : batch.KIND_COMMAND;
       if (kind === batch.KIND_PUBLISH) this.publishSpec = spec;

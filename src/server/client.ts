@@ -74,6 +74,8 @@ export class Client {
   ssub = 0;
   /** Commands queued in MULTI, or -1 outside one (kept by MULTI/EXEC); CLIENT LIST flag x while >= 0. */
   multiCount = -1;
+  /** Keys this client WATCHes (kept by multi/watch.ts): its transactions go the usual way, which checks them. */
+  watching = 0;
   /**
    * Set while EXEC runs the client's commands (Redis's CLIENT_DENY_BLOCKING): commands
    * that need a reply of their own (MONITOR, blocking ones, SUBSCRIBE outside MULTI) refuse.

@@ -351,6 +351,36 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(400);
   });
 
+  it("stays on while a client WATCHes keys: another client's change of one, run there, fails its EXEC, as redis-server does", async () => {
+    const run = async (port: number, conn: RespConnection) => {
+      const watcher = await RespConnection.connect(port);
+      try {
+        await conn.send([["FLUSHALL"], ["SET", "w1", "0"], ["SET", "w2", "0"]]);
+        await watcher.send([["WATCH", "w1"]]);
+        const before = port === nodis.port ? nodis.server.batchPath.commands : 0;
+        const traffic: Arg[][] = [];
+        for (let i = 0; i < 100; i++) traffic.push(["INCR", "n"], ["SET", `k${i}`, "v"]);
+        traffic.push(["INCR", "w2"], ["GET", "n"]);
+        const untouched = (await conn.send(traffic)).map(String);
+        // Its watched key unchanged: its transaction runs (the usual way: it WATCHes).
+        const first = (await watcher.send([["MULTI"], ["INCR", "w1"], ["EXEC"]])).map(String);
+        await watcher.send([["WATCH", "w1"]]);
+        const touched = (await conn.send([["INCR", "n"], ["INCR", "w1"], ["INCR", "n"]])).map(String);
+        const second = (await watcher.send([["MULTI"], ["INCR", "w1"], ["EXEC"]])).map(String);
+        const ran = port === nodis.port ? nodis.server.batchPath.commands - before : 0;
+        return { untouched, first, touched, second, ran };
+      } finally {
+        watcher.close();
+      }
+    };
+    const a = await run(nodis.port, mine);
+    const b = await run(oracle.port, theirs);
+    expect({ ...a, ran: 0 }).toEqual({ ...b, ran: 0 });
+    expect(a.first[2]).toBe("*1\r\n:1\r\n");
+    expect(a.second[2]).toBe("*-1\r\n");
+    expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(200);
+  });
+
   it("answers the same when the pipeline arrives cut at every few bytes", async () => {
     const bytes = Buffer.concat(mixed.slice(1).map(encodeCommand));
     await theirs.call("FLUSHALL");

@@ -99,7 +99,7 @@ pub fn key_ttl(db: u32, key: &[u8], ms: bool, absolute: bool, mut buf: BufferSli
     out.finish()
 }
 
-/// Adds (`on`) or removes a key clients are blocked on (recorded under LISTEN_WAITED).
+/// A feature (blocked clients, WATCH) starts (`on`) or stops waiting on a key (recorded under LISTEN_WAITED).
 #[napi(catch_unwind)]
 pub fn key_set_waited(db: u32, key: &[u8], on: bool) {
     ks().set_waited(db as usize, key, on);

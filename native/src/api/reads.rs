@@ -741,8 +741,8 @@ impl Turn {
         if b.flags_len < FLAG_HEADER || unsafe { *b.flags } & WORD_BATCH == 0 {
             return None;
         }
-        // Someone needs every change (keyspace events, WATCH, tracking): the engine's own
-        // listen bits say so at once, whoever turned them on. (Blocked clients need their
+        // Someone needs every change (keyspace events, tracking): the engine's own
+        // listen bits say so at once, whoever turned them on. (Blocked clients and WATCH need their
         // keys' changes alone, LISTEN_WAITED: a batch stops after one, its records drained.)
         if crate::keyspace::ks().shared.listen() & (crate::state::LISTEN_RECORD | crate::state::LISTEN_KEYMISS) != 0 {
             return None;
