@@ -195,6 +195,35 @@ fn bulks<'a>(input: &'a [u8], mut pos: usize, args: &mut [&'a [u8]], max_bulk: u
     Some(pos)
 }
 
+/// Whether `input` starts with a command TypeScript could run as it is (a
+/// whole multibulk, a line, or bytes its parser answers with an error): false
+/// only for the start of a multibulk command whose bytes are still to come.
+pub fn starts_with_whole_command(input: &[u8]) -> bool {
+    match input.first() {
+        None => false,
+        Some(&b'*') => {
+            let Some((count, mut pos)) = header(input, 1) else {
+                // A header not plain digits, or an unfinished one: whole only with its line.
+                return input.contains(&b'\n');
+            };
+            for _ in 0..count {
+                if pos >= input.len() {
+                    return false;
+                }
+                if input[pos] != b'$' {
+                    return true; // a protocol error
+                }
+                match header(input, pos + 1) {
+                    Some((len, next)) => pos = next.saturating_add(len as usize).saturating_add(2),
+                    None => return input[pos..].contains(&b'\n'),
+                }
+            }
+            pos <= input.len()
+        }
+        Some(_) => input.contains(&b'\n'),
+    }
+}
+
 /// A header's number (plain digits, 1 to 9 of them, no leading zero but "0"
 /// itself, then CRLF) and where its line ends; None for anything else or an unfinished line.
 #[inline]
@@ -585,6 +614,24 @@ pub(crate) fn stamp() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tells_a_whole_command_from_the_start_of_one() {
+        let whole = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+        assert!(starts_with_whole_command(whole));
+        assert!(starts_with_whole_command(&[&whole[..], b"*1\r\n"].concat()));
+        for cut in 0..whole.len() {
+            assert!(!starts_with_whole_command(&whole[..cut]), "cut at {cut}");
+        }
+        // A line, a protocol error, a bad header (TypeScript answers them).
+        assert!(starts_with_whole_command(b"PING\r\n"));
+        assert!(!starts_with_whole_command(b"PIN"));
+        assert!(starts_with_whole_command(b"*1\r\nPING\r\n"));
+        assert!(starts_with_whole_command(b"*x\r\n"));
+        assert!(!starts_with_whole_command(b"*12"));
+        // A big bulk still coming.
+        assert!(!starts_with_whole_command(b"*2\r\n$3\r\nSET\r\n$100000\r\nabc"));
+    }
 
     fn cmd_bytes(parts: &[&[u8]]) -> Vec<u8> {
         let mut v = format!("*{}\r\n", parts.len()).into_bytes();

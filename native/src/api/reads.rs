@@ -555,6 +555,10 @@ fn fill(r: &mut Reader) -> usize {
             ev(held_event(&mut turn, r.batching.as_ref(), slot, c, &arena, &mut used, got as u32));
             continue;
         } else if got > 0 && !target.0.is_null() {
+            // A big argument's rest: its command runs in JavaScript once whole, before later reads' (see below).
+            if let Some(t) = turn.as_mut() {
+                t.on = false;
+            }
             // The rest of a big argument: the client's next reads take about its size at once (the head read 16 KB of it).
             let big = target.1 + READ_LEN + GREEDY_SLACK;
             c.read_len = if big <= GREEDY_MAX { c.read_len.max(big) } else { READ_LEN };
@@ -579,6 +583,11 @@ fn fill(r: &mut Reader) -> usize {
                 if let Some(h) = held {
                     c.held = Some(h);
                     c.read_len = READ_LEN;
+                } else if crate::batch::starts_with_whole_command(&input[at + consumed..]) {
+                    // JavaScript runs a command of this read (it was not batched here, or the
+                    // batch stopped before it): Redis runs a turn's reads in order, so the
+                    // later reads of this turn go to JavaScript too.
+                    t.on = false;
                 }
                 if let Some(mut fields) = fields {
                     if rest {
@@ -695,7 +704,8 @@ fn held_event(turn: &mut Option<Turn>, b: Option<&Batching>, slot: u32, c: &mut 
 struct Turn {
     out_used: usize,
     log_used: usize,
-    /// Still batching this turn (a batch that left records, spilled or panicked stops it).
+    /// Still batching this turn (a batch that left records, spilled or panicked
+    /// stops it, and so does a read JavaScript runs a command of).
     on: bool,
     /// RESP and NO-TOUCH as JavaScript left them; the clock set once.
     saved: Option<(f64, f64)>,
