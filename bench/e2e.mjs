@@ -8,6 +8,8 @@
  * median of each round's own ratio (the two servers' runs of one round are back to back).
  */
 import fs from "node:fs";
+import net from "node:net";
+import { once as onceEvent } from "node:events";
 import { spawnSync } from "node:child_process";
 import { cpuMicros, machineLoad } from "./servers.mjs";
 
@@ -55,7 +57,21 @@ const median = (xs) => {
 };
 
 /**
- * Runs each case ({ test, pipeline, clients, size, requests }) against each of
+ * A client blocked in BLPOP on a key nothing pushes to, on the server at
+ * `port`, for cases that measure the others meanwhile (a queue's consumer
+ * waiting beside the traffic): its socket, to destroy after.
+ */
+async function blockedClient(port) {
+  const sock = net.connect(port, "127.0.0.1");
+  await onceEvent(sock, "connect");
+  sock.write("*3\r\n$5\r\nBLPOP\r\n$16\r\nbench:never:list\r\n$1\r\n0\r\n");
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return sock;
+}
+
+/**
+ * Runs each case ({ test, pipeline, clients, size, requests; `blocked`: with a
+ * client blocked in BLPOP meanwhile }) against each of
  * `servers` ({ redis, nodis }, or nodis alone), `rounds` times alternating.
  * A row per case: per server the medians (ops/s, CPU µs per request, p50, p99 ms).
  */
@@ -73,6 +89,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
       for (const kind of order) {
         const once = () => redisBenchmark(servers[kind].port, test, requests, pipeline, clients, { size, pid: servers[kind].pid, command, row: rowName });
         let res;
+        const blocked = c.blocked ? await blockedClient(servers[kind].port) : null;
         try {
           res = once();
         } catch (e) {
@@ -83,6 +100,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
           servers[kind] = await servers[kind].restart();
           res = once();
         }
+        blocked?.destroy();
         runs[kind].push(res);
       }
     }
