@@ -269,8 +269,8 @@ impl Keyspace {
     /// its DEL. Not a dirty change, as in Redis.
     #[inline]
     pub fn log_expired(&mut self, db: usize, key: &[u8]) {
-        // Also when only propagation is recorded: the DEL goes out from the record.
-        if self.records_key(db, key) || self.propagating() {
+        // Also when only propagation (the DEL goes out from the record) or expiry events are recorded.
+        if self.records_key(db, key) || self.shared.listen() & (state::LISTEN_PROPAGATE | state::LISTEN_EXPIRY) != 0 {
             self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Expired as u8, modified: true });
         }
     }
@@ -278,7 +278,7 @@ impl Keyspace {
     /// A key evicted under maxmemory (evict.rs): `evicted` is fired, the key
     /// signalled, and TypeScript propagates its DEL (or UNLINK).
     pub fn log_evicted(&mut self, db: usize, key: &[u8]) {
-        if self.records_key(db, key) || self.propagating() {
+        if self.records_key(db, key) || self.shared.listen() & (state::LISTEN_PROPAGATE | state::LISTEN_EXPIRY) != 0 {
             self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Evicted as u8, modified: true });
         }
     }

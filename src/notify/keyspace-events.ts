@@ -2,7 +2,8 @@
  * Keyspace notifications (Redis's notify.c): each event the write path
  * delivers is published on `__keyspace@<db>__:<key>` (message: the event) and
  * `__keyevent@<db>__:<event>` (message: the key), as `notify-keyspace-events`
- * asks. The engine records events only while some class is on.
+ * asks. The engine records events only while some class is on; with only
+ * the expired and evicted classes on, it records those keys alone.
  */
 import type { Server } from "../server/server.js";
 
@@ -36,11 +37,16 @@ const SEP = Buffer.from("__:");
 export function installKeyspaceNotifications(server: Server, publish: Publish): void {
   let s = parseNotifyFlags("");
   let listeningEvents = false;
+  let listeningExpiry = false;
   let listeningMiss = false;
   const apply = (value: string) => {
     s = parseNotifyFlags(value);
     const on = s.classes.size > 0 && (s.keyspace || s.keyevent);
-    if (on !== listeningEvents) server.writePath.listen("events", (listeningEvents = on));
+    // Expired and evicted events alone (`Ex`, `Ee`): the engine records those keys only, and the batch path stays on.
+    const expiryOnly = on && [...s.classes].every((c) => c === "x" || c === "e");
+    const events = on && !expiryOnly;
+    if (events !== listeningEvents) server.writePath.listen("events", (listeningEvents = events));
+    if (expiryOnly !== listeningExpiry) server.writePath.listen("expiry", (listeningExpiry = expiryOnly));
     const miss = on && s.classes.has("m");
     if (miss !== listeningMiss) server.writePath.listen("keymiss", (listeningMiss = miss));
   };

@@ -28,9 +28,11 @@ export type PropagatedHook = (ops: PropagatedOp[]) => void;
  * tracking), "events" (keyspace events: notifications), "keymiss" (the `m`
  * class: every missed lookup of a read), "propagation" (a consumer of propagated
  * commands: replicas, the AOF), "waited" (the changes of the keys blocked
- * clients wait on alone, engine keys.setWaited: the batch path stays on).
+ * clients wait on alone, engine keys.setWaited: the batch path stays on),
+ * "expiry" (expired and evicted keys alone, for their keyspace events: the
+ * batch path stays on).
  */
-export type ListenKind = "keys" | "events" | "keymiss" | "propagation" | "waited";
+export type ListenKind = "keys" | "events" | "keymiss" | "propagation" | "waited" | "expiry";
 
 export interface PropagatedOp {
   db: number;
@@ -77,7 +79,7 @@ export class WritePath {
   readonly dbsSwapped: DbsSwappedHook[] = [];
   readonly keyspaceEvent: KeyspaceEventHook[] = [];
   readonly propagated: PropagatedHook[] = [];
-  private readonly listening: Record<ListenKind, number> = { keys: 0, events: 0, keymiss: 0, propagation: 0, waited: 0 };
+  private readonly listening: Record<ListenKind, number> = { keys: 0, events: 0, keymiss: 0, propagation: 0, waited: 0, expiry: 0 };
 
   /**
    * A feature starts (`on`) or stops listening for `kind`; calls nest (one
@@ -94,7 +96,8 @@ export class WritePath {
       (record ? state.LISTEN_RECORD : 0) |
         (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0) |
         (l.propagation > 0 ? state.LISTEN_PROPAGATE : 0) |
-        (l.waited > 0 ? state.LISTEN_WAITED : 0),
+        (l.waited > 0 ? state.LISTEN_WAITED : 0) |
+        (l.expiry > 0 ? state.LISTEN_EXPIRY : 0),
     );
   }
 

@@ -381,6 +381,38 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(200);
   });
 
+  it("stays on with only expired events configured (notify-keyspace-events Ex), publishing the keys its commands expire, as redis-server does", async () => {
+    const run = async (port: number, conn: RespConnection) => {
+      const sub = await RespConnection.connect(port);
+      try {
+        await conn.send([["FLUSHALL"], ["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["CONFIG", "SET", "notify-keyspace-events", "Ex"]]);
+        await sub.call("SUBSCRIBE", "__keyevent@0__:expired");
+        await conn.send([["SET", "gone1", "v", "PX", "1"], ["SET", "gone2", "v", "PX", "1"], ["SET", "kept", "v"]]);
+        await new Promise((r) => setTimeout(r, 20));
+        const before = port === nodis.port ? nodis.server.batchPath.commands : 0;
+        const traffic: Arg[][] = [];
+        for (let i = 0; i < 100; i++) traffic.push(["INCR", "n"], ["GET", "kept"]);
+        traffic.push(["GET", "gone1"], ["INCR", "n"], ["EXISTS", "gone2"], ["GET", "n"]);
+        const replies = (await conn.send(traffic)).map(String);
+        const ran = port === nodis.port ? nodis.server.batchPath.commands - before : 0;
+        // Read in order: the two expired events, then the first PING's reply (nothing came between).
+        const got = (await sub.send([["PING"], ["PING"], ["PING"]])).map(String);
+        return { replies, ran, got };
+      } finally {
+        sub.close();
+        await conn.send([["CONFIG", "SET", "notify-keyspace-events", ""], ["DEBUG", "SET-ACTIVE-EXPIRE", "1"]]);
+      }
+    };
+    const a = await run(nodis.port, mine);
+    const b = await run(oracle.port, theirs);
+    expect(a.replies).toEqual(b.replies);
+    expect(a.got).toEqual(b.got);
+    expect(a.got[0]).toContain("gone1");
+    expect(a.got[1]).toContain("gone2");
+    expect(a.got[2]).toContain("pong");
+    expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(200);
+  });
+
   it("answers the same when the pipeline arrives cut at every few bytes", async () => {
     const bytes = Buffer.concat(mixed.slice(1).map(encodeCommand));
     await theirs.call("FLUSHALL");
