@@ -7,7 +7,7 @@
 use crate::command::Cmd;
 use crate::expire::{expire_cmd_name, EXPIRE_GT, EXPIRE_LT, EXPIRE_NX, EXPIRE_XX};
 use crate::generic::SAME_OBJECT;
-use crate::util::{cstr, i64_to_vec, parse_i64};
+use crate::util::{cstr, i64_to_vec, parse_range};
 use crate::keyspace::Keyspace;
 use crate::reply::{code, Out};
 
@@ -82,12 +82,11 @@ fn expire(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out, unit_seco
 /// A DB index argument as Redis's getIntFromObjectOrReply and selectDb check
 /// it (src/commands/keys.ts parseDbIndex): the index, or Err after writing the error.
 fn db_index(ks: &Keyspace, arg: &[u8], out: &mut Out) -> Result<usize, i64> {
-    match parse_i64(arg) {
-        None => Err(out.error(crate::reply::err::NOT_INT)),
-        Some(n) if n < i32::MIN as i64 || n > i32::MAX as i64 => Err(out.error("ERR value is out of range, value must between -2147483648 and 2147483647")),
-        Some(n) if n < 0 || n as usize >= ks.dbs.len() => Err(out.error("ERR DB index is out of range")),
-        Some(n) => Ok(n as usize),
+    let n = parse_range(arg, i32::MIN as i64, i32::MAX as i64, None, out)?;
+    if n < 0 || n as usize >= ks.dbs.len() {
+        return Err(out.error("ERR DB index is out of range"));
     }
+    Ok(n as usize)
 }
 
 fn cluster_enabled() -> bool {

@@ -129,6 +129,14 @@ impl Keyspace {
         l & state::LISTEN_RECORD != 0 || (l & state::LISTEN_WAITED != 0 && self.waited.get(db).is_some_and(|w| w.contains_key(key)))
     }
 
+    /// Whether an expired or evicted key is recorded: as any change of it, and
+    /// also when only propagation (its DEL goes out from the record) or expiry
+    /// events (LISTEN_EXPIRY) are.
+    #[inline]
+    fn records_gone(&self, db: usize, key: &[u8]) -> bool {
+        self.records_key(db, key) || self.shared.listen() & (state::LISTEN_PROPAGATE | state::LISTEN_EXPIRY) != 0
+    }
+
     /// Whether flushes and swaps are recorded (someone listens, or waits on keys).
     #[inline]
     fn records_dbs(&self) -> bool {
@@ -269,8 +277,7 @@ impl Keyspace {
     /// its DEL. Not a dirty change, as in Redis.
     #[inline]
     pub fn log_expired(&mut self, db: usize, key: &[u8]) {
-        // Also when only propagation (the DEL goes out from the record) or expiry events are recorded.
-        if self.records_key(db, key) || self.shared.listen() & (state::LISTEN_PROPAGATE | state::LISTEN_EXPIRY) != 0 {
+        if self.records_gone(db, key) {
             self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Expired as u8, modified: true });
         }
     }
@@ -278,7 +285,7 @@ impl Keyspace {
     /// A key evicted under maxmemory (evict.rs): `evicted` is fired, the key
     /// signalled, and TypeScript propagates its DEL (or UNLINK).
     pub fn log_evicted(&mut self, db: usize, key: &[u8]) {
-        if self.records_key(db, key) || self.shared.listen() & (state::LISTEN_PROPAGATE | state::LISTEN_EXPIRY) != 0 {
+        if self.records_gone(db, key) {
             self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Evicted as u8, modified: true });
         }
     }

@@ -12,7 +12,7 @@ use crate::listpack::{Listpack, LpEntry};
 use crate::quicklist::{self, exceeds_limit, node_limit, Elem, Quicklist};
 use crate::reply::{code, err, Out};
 use crate::t_string_float;
-use crate::util::{parse_f64, parse_i64};
+use crate::util::{parse_f64, parse_i64, parse_range};
 /// list-max-listpack-size (config.rs; CONFIG SET reaches it).
 pub(crate) fn fill() -> i32 {
     crate::config::get().list_max_listpack_size.clamp(i32::MIN as i64, i32::MAX as i64) as i32
@@ -340,20 +340,6 @@ fn bytes_of(args: &[&[u8]]) -> usize {
 
 fn parse_long(a: &[u8], out: &mut Out) -> Result<i64, i64> {
     parse_i64(a).ok_or_else(|| out.error(err::NOT_INT))
-}
-
-/// getRangeLongFromObjectOrReply with `msg` (None: Redis's default texts).
-fn parse_range(a: &[u8], min: i64, max: i64, msg: Option<&str>, out: &mut Out) -> Result<i64, i64> {
-    let Some(v) = parse_i64(a) else {
-        return Err(out.error(msg.unwrap_or(err::NOT_INT)));
-    };
-    if v < min || v > max {
-        return Err(match msg {
-            Some(m) => out.error(m),
-            None => out.error(&format!("ERR value is out of range, value must between {min} and {max}")),
-        });
-    }
-    Ok(v)
 }
 
 /// getPositiveLongFromObjectOrReply.

@@ -7,8 +7,6 @@ pub mod strtod;
 /// Big copies without the `rep movsb` 4 KB-aliasing cliff.
 pub mod copy;
 
-/// Redis's `string2ll`: optional '-', no '+', no spaces, no leading zeros
-/// (except "0" itself), must fit in i64.
 /// A C string view of bytes: what Redis's strcasecmp or a "%s" format sees,
 /// which stop at a NUL byte.
 pub fn cstr(a: &[u8]) -> &[u8] {
@@ -18,6 +16,24 @@ pub fn cstr(a: &[u8]) -> &[u8] {
     }
 }
 
+/// Redis's getRangeLongFromObjectOrReply: an integer argument within [min,
+/// max], or Err after writing the error (`msg` for both kinds when given,
+/// else Redis's default texts).
+pub fn parse_range(a: &[u8], min: i64, max: i64, msg: Option<&str>, out: &mut crate::reply::Out) -> Result<i64, i64> {
+    let Some(v) = parse_i64(a) else {
+        return Err(out.error(msg.unwrap_or(crate::reply::err::NOT_INT)));
+    };
+    if v < min || v > max {
+        return Err(match msg {
+            Some(m) => out.error(m),
+            None => out.error(&format!("ERR value is out of range, value must between {min} and {max}")),
+        });
+    }
+    Ok(v)
+}
+
+/// Redis's `string2ll`: optional '-', no '+', no spaces, no leading zeros
+/// (except "0" itself), must fit in i64.
 pub fn parse_i64(s: &[u8]) -> Option<i64> {
     if s.is_empty() || s.len() > 20 {
         return None;

@@ -1,8 +1,8 @@
 /**
- * The string family (Redis 7.2's "string" group). Most are engine commands
- * (native/src/t_string.rs: SET's and GETEX's options, their propagated
- * rewrites, values, expiry arithmetic and replies); the rest check their
- * arguments here and make one native call per key.
+ * The string family (Redis 7.2's "string" group). All but LCS are engine
+ * commands (native/src/t_string.rs: SET's and GETEX's options, their
+ * propagated rewrites, values, expiry arithmetic and replies); LCS checks its
+ * options here and makes one native call.
  */
 import { strings, answer, Code } from "../engine/index.js";
 import { parseI64 } from "../protocol/numbers.js";

@@ -583,7 +583,7 @@ fn fill(r: &mut Reader) -> usize {
                 if let Some(h) = held {
                     c.held = Some(h);
                     c.read_len = READ_LEN;
-                } else if crate::batch::starts_with_whole_command(&input[at + consumed..]) {
+                } else if t.on && crate::batch::starts_with_whole_command(&input[at + consumed..]) {
                     // JavaScript runs a command of this read (it was not batched here, or the
                     // batch stopped before it): Redis runs a turn's reads in order, so the
                     // later reads of this turn go to JavaScript too.

@@ -11,7 +11,7 @@ use crate::glob;
 use crate::keyspace::{Detached, Entry, Keyspace, Value};
 use crate::listpack::LpEntry;
 use crate::reply::{code, err, Out};
-use crate::util::parse_i64;
+use crate::util::parse_range;
 
 /// The set in a looked-up entry: Ok(None) when missing, Err when of another type.
 fn as_set(e: Option<&mut Entry>) -> Result<Option<&mut Set>, ()> {
@@ -69,18 +69,6 @@ fn store(ks: &mut Keyspace, db: usize, key: &[u8], set: Set, ev: Event) {
         ks.notify(db, key, Event::New);
     }
     ks.changed(db, key, ev);
-}
-
-/// Redis's getLongFromObjectOrReply with a range: the value, or the error text.
-fn parse_long(arg: &[u8], min: i64, max: i64, msg: Option<&'static str>) -> Result<i64, String> {
-    match parse_i64(arg) {
-        None => Err(msg.unwrap_or(err::NOT_INT).to_string()),
-        Some(v) if v < min || v > max => Err(match msg {
-            Some(m) => m.to_string(),
-            None => format!("ERR value is out of range, value must between {min} and {max}"),
-        }),
-        Some(v) => Ok(v),
-    }
 }
 
 const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
@@ -249,9 +237,9 @@ const SPOP_PROPAGATE_BATCH: usize = 1024;
 /// Both propagate SREMs of up to 1024 members.
 fn spop_count(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     let key = argv[1];
-    let count = match parse_long(argv[2], 0, i64::MAX, Some(MUST_BE_POSITIVE)) {
+    let count = match parse_range(argv[2], 0, i64::MAX, Some(MUST_BE_POSITIVE), out) {
         Ok(v) => v as usize,
-        Err(e) => return out.error(&e),
+        Err(c) => return c,
     };
     match as_set(ks.lookup(db, key)) {
         Err(()) => return out.error(err::WRONGTYPE),
@@ -349,9 +337,9 @@ const SRANDMEMBER_SUB_STRATEGY_MUL: usize = 3;
 /// or by drawing until enough distinct members.
 fn srandmember_count(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
     let key = argv[1];
-    let l = match parse_long(argv[2], -i64::MAX, i64::MAX, None) {
+    let l = match parse_range(argv[2], -i64::MAX, i64::MAX, None, out) {
         Ok(v) => v,
-        Err(e) => return out.error(&e),
+        Err(c) => return c,
     };
     let (count, unique) = (l.unsigned_abs() as usize, l >= 0);
     match as_set(ks.lookup_read(db, key)) {
@@ -517,9 +505,9 @@ fn sinterstore_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) 
 
 /// SINTERCARD numkeys key [key ...] [LIMIT limit]
 fn sintercard_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -> i64 {
-    let numkeys = match parse_long(argv[1], 1, i64::MAX, Some("ERR numkeys should be greater than 0")) {
+    let numkeys = match parse_range(argv[1], 1, i64::MAX, Some("ERR numkeys should be greater than 0"), out) {
         Ok(n) => n as usize,
-        Err(e) => return out.error(&e),
+        Err(c) => return c,
     };
     if numkeys > argv.len() - 2 {
         return out.error("ERR Number of keys can't be greater than number of args");
@@ -530,9 +518,9 @@ fn sintercard_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: &mut Out) -
         let more = argv.len() - 1 - j;
         if argv[j].eq_ignore_ascii_case(b"LIMIT") && more > 0 {
             j += 1;
-            match parse_long(argv[j], 0, i64::MAX, Some("ERR LIMIT can't be negative")) {
+            match parse_range(argv[j], 0, i64::MAX, Some("ERR LIMIT can't be negative"), out) {
                 Ok(v) => limit = v as usize,
-                Err(e) => return out.error(&e),
+                Err(c) => return c,
             }
         } else {
             return out.error(err::SYNTAX);
