@@ -286,6 +286,8 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
         }
         let res = match e.kind {
             KIND_SERVE_OR_BLOCK if ks.propagating() => break,
+            // Keyspace events recorded before it are published first (TypeScript drains them, then runs it).
+            KIND_PUBLISH if !ks.changes.is_empty() => break,
             KIND_COMMAND | KIND_SERVE_OR_BLOCK | KIND_PUBLISH => {
                 let mut out = Out::new(buf, outp);
                 let dirty = ks.dirty();
@@ -302,9 +304,10 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
                 t0 = t1;
                 n += 1;
                 inp = end;
-                // What it recorded (an expired key's DEL, a rewrite of what it propagates)
-                // is drained with its own propagation: TypeScript takes over after it.
-                if !ks.changes.is_empty() {
+                // What it recorded (an expired key's DEL, a rewrite of what it propagates,
+                // a waited key's change) is drained with its own propagation: TypeScript
+                // takes over after it. Keyspace events alone are published after the batch.
+                if ks.urgent_records() {
                     stop_after = true;
                 }
                 res
@@ -318,7 +321,7 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
                 n += tx.commands.len() + 2;
                 inp = tx.end;
                 // A waited key it changed: its blocked clients are served after EXEC, before what follows.
-                if !ks.changes.is_empty() {
+                if ks.urgent_records() {
                     stop_after = true;
                 }
                 res

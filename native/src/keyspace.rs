@@ -2,7 +2,7 @@
 //! LRU/LFU access data, keyspace statistics, and the change record of the
 //! write path (changes.rs). Values of each type live in their own module
 //! (`t_string.rs`, ...); the value model is object.rs.
-use crate::changes::{Change, Event, MAX_RECORDS, NO_EVENT};
+use crate::changes::{Change, Event, EVENTS, MAX_RECORDS, NO_EVENT};
 pub use crate::db::{Db, Detached, Entry};
 pub use crate::object::{Kind, Value};
 use crate::sbytes::SBytes;
@@ -58,7 +58,19 @@ pub struct Keyspace {
     /// those two features want each (TypeScript keeps it): under LISTEN_WAITED
     /// their changes are recorded, no other key's.
     pub waited: Vec<ahash::AHashMap<Vec<u8>, u32>>,
+    /// The keys client-side caching tracks (in any db, as Redis's tracking
+    /// table): recorded under LISTEN_WAITED as the waited ones.
+    tracked: ahash::AHashSet<Vec<u8>>,
+    /// Under LISTEN_EVENTS, the events recorded (bit `Event as u32`): those of
+    /// the notify-keyspace-events classes on (`set_event_classes`).
+    event_mask: u128,
+    /// A record waits that TypeScript must act on before the next command
+    /// runs (a waited key's change, propagation, a flush): a batch stops after
+    /// its command. Notifications' events alone wait for the batch's end.
+    urgent: bool,
 }
+
+const _: () = assert!(EVENTS.len() <= 128, "Keyspace::event_mask has a bit per event");
 
 /// lazyfree-lazy-server-del (implicit deletes and overwrites), -expire (expired keys), -user-del (DEL).
 #[derive(Default, Clone, Copy)]
@@ -98,6 +110,9 @@ impl Keyspace {
             rng: 0x9E37_79B9_7F4A_7C15 ^ (now_ms() as u64),
             lazy: LazyFree::default(),
             waited: Vec::new(),
+            tracked: Default::default(),
+            event_mask: 0,
+            urgent: false,
         }
     }
 
@@ -126,15 +141,32 @@ impl Keyspace {
     #[inline]
     fn records_key(&self, db: usize, key: &[u8]) -> bool {
         let l = self.shared.listen();
-        l & state::LISTEN_RECORD != 0 || (l & state::LISTEN_WAITED != 0 && self.waited.get(db).is_some_and(|w| w.contains_key(key)))
+        l & state::LISTEN_RECORD != 0
+            || (l & state::LISTEN_WAITED != 0
+                && (self.waited.get(db).is_some_and(|w| w.contains_key(key)) || (!self.tracked.is_empty() && self.tracked.contains(key))))
     }
 
-    /// Whether an expired or evicted key is recorded: as any change of it, and
-    /// also when only propagation (its DEL goes out from the record) or expiry
-    /// events (LISTEN_EXPIRY) are.
+    /// Whether event `ev` is recorded for its class alone (LISTEN_EVENTS: notifications).
     #[inline]
-    fn records_gone(&self, db: usize, key: &[u8]) -> bool {
-        self.records_key(db, key) || self.shared.listen() & (state::LISTEN_PROPAGATE | state::LISTEN_EXPIRY) != 0
+    fn records_event(&self, ev: Event) -> bool {
+        self.shared.listen() & state::LISTEN_EVENTS != 0 && (self.event_mask >> ev as u32) & 1 != 0
+    }
+
+    /// The notify-keyspace-events classes (their letters) whose events LISTEN_EVENTS records.
+    pub fn set_event_classes(&mut self, classes: &[u8]) {
+        self.event_mask = EVENTS.iter().enumerate().filter(|(_, (_, class))| classes.contains(class)).fold(0, |m, (i, _)| m | 1 << i);
+    }
+
+    /// Records an expired or evicted key (`ev`): as any change of it, and also
+    /// when only propagation is recorded (its DEL goes out from the record) or its event's class.
+    #[inline]
+    fn record_gone(&mut self, db: usize, key: &[u8], ev: Event) {
+        let c = || Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: true };
+        if self.records_key(db, key) || self.shared.listen() & state::LISTEN_PROPAGATE != 0 {
+            self.record(c());
+        } else if self.records_event(ev) {
+            self.record_event(c());
+        }
     }
 
     /// Whether flushes and swaps are recorded (someone listens, or waits on keys).
@@ -157,6 +189,20 @@ impl Keyspace {
                 w.remove(key);
             }
         }
+    }
+
+    /// Client-side caching starts (`on`) or stops tracking `key`, in every db.
+    pub fn set_tracked(&mut self, key: &[u8], on: bool) {
+        if on {
+            self.tracked.insert(key.to_vec());
+        } else {
+            self.tracked.remove(key);
+        }
+    }
+
+    /// Client-side caching tracks no key any more.
+    pub fn clear_tracked(&mut self) {
+        self.tracked = Default::default();
     }
 
     /// Counts `n` changes (Redis's server.dirty += n).
@@ -185,10 +231,22 @@ impl Keyspace {
     }
 
     fn record(&mut self, c: Change) {
+        self.urgent = true;
+        self.record_event(c);
+    }
+
+    /// Records what only notifications want (its event's class is on): a batch goes on after it.
+    fn record_event(&mut self, c: Change) {
         if self.changes.len() < MAX_RECORDS {
             self.changes.push(c);
             self.shared.set(state::RECORDS, self.changes.len() as f64);
         }
+    }
+
+    /// Whether a record waits that must be acted on before the next command (see `urgent`).
+    #[inline]
+    pub fn urgent_records(&self) -> bool {
+        self.urgent
     }
 
     /// A command changed `key` and Redis fires `ev` for it: one dirty change, the
@@ -196,16 +254,22 @@ impl Keyspace {
     #[inline]
     pub fn changed(&mut self, db: usize, key: &[u8], ev: Event) {
         self.add_dirty(1);
+        let c = || Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: true };
         if self.records_key(db, key) {
-            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: true });
+            self.record(c());
+        } else if self.records_event(ev) {
+            self.record_event(c());
         }
     }
 
     /// An event alone (no dirty count, no signal): `new`, a second event of one change.
     #[inline]
     pub fn notify(&mut self, db: usize, key: &[u8], ev: Event) {
+        let c = || Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: false };
         if self.recording() {
-            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: false });
+            self.record(c());
+        } else if self.records_event(ev) {
+            self.record_event(c());
         }
     }
 
@@ -269,6 +333,7 @@ impl Keyspace {
     /// Hands the waiting records over (TypeScript drains them after each command).
     pub fn take_changes(&mut self) -> Vec<Change> {
         self.shared.set(state::RECORDS, 0.0);
+        self.urgent = false;
         std::mem::take(&mut self.changes)
     }
 
@@ -277,17 +342,13 @@ impl Keyspace {
     /// its DEL. Not a dirty change, as in Redis.
     #[inline]
     pub fn log_expired(&mut self, db: usize, key: &[u8]) {
-        if self.records_gone(db, key) {
-            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Expired as u8, modified: true });
-        }
+        self.record_gone(db, key, Event::Expired);
     }
 
     /// A key evicted under maxmemory (evict.rs): `evicted` is fired, the key
     /// signalled, and TypeScript propagates its DEL (or UNLINK).
     pub fn log_evicted(&mut self, db: usize, key: &[u8]) {
-        if self.records_gone(db, key) {
-            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::Evicted as u8, modified: true });
-        }
+        self.record_gone(db, key, Event::Evicted);
     }
 
     /// The `lru` field of a fresh object: the LRU clock, or under LFU the
@@ -557,11 +618,66 @@ mod tests {
         k.set_waited(1, b"q", false);
         k.changed(1, b"q", Event::Set);
         assert!(keys(&mut k).is_empty());
+        // Tracked keys (client-side caching) in every db.
+        k.set_tracked(b"t", true);
+        k.changed(0, b"t", Event::Set);
+        k.changed(1, b"t", Event::Set);
+        k.changed(1, b"u", Event::Set);
+        assert_eq!(keys(&mut k), ["0:t", "1:t"]);
+        k.set_tracked(b"t", false);
+        k.set_tracked(b"u", true);
+        k.changed(1, b"t", Event::Set);
+        assert!(keys(&mut k).is_empty());
+        k.clear_tracked();
+        k.changed(1, b"u", Event::Set);
+        assert!(keys(&mut k).is_empty());
         // LISTEN_RECORD still records every key.
         k.shared.set(state::LISTEN, state::LISTEN_RECORD as f64);
         k.changed(0, b"x", Event::Set);
         assert_eq!(keys(&mut k), ["0:x"]);
     }
+    #[test]
+    fn records_the_configured_classes_events_alone_under_listen_events() {
+        let mut k = Keyspace::new(1);
+        let events = |k: &mut Keyspace| -> Vec<String> {
+            k.take_changes()
+                .into_iter()
+                .map(|c| match c {
+                    Change::Key { key, event, .. } => format!("{}:{}", crate::changes::EVENTS[event as usize].0, String::from_utf8_lossy(key.as_slice())),
+                    _ => "other".into(),
+                })
+                .collect()
+        };
+        k.set_event_classes(b"gx");
+        k.shared.set(state::LISTEN, state::LISTEN_EVENTS as f64);
+        k.changed(0, b"a", Event::Set); // `$`: off
+        k.changed(0, b"a", Event::Del);
+        k.notify(0, b"a", Event::New); // `n`: off
+        k.log_expired(0, b"b");
+        k.signal(0, b"c"); // no event, not waited
+        assert!(!k.urgent_records(), "events alone let a batch go on");
+        assert_eq!(events(&mut k), ["del:a", "expired:b"]);
+        // A waited key's change, or propagation, must be acted on at once.
+        k.shared.set(state::LISTEN, (state::LISTEN_EVENTS | state::LISTEN_WAITED) as f64);
+        k.set_waited(0, b"w", true);
+        k.changed(0, b"a", Event::Del);
+        assert!(!k.urgent_records());
+        k.changed(0, b"w", Event::Set);
+        assert!(k.urgent_records());
+        assert_eq!(events(&mut k), ["del:a", "set:w"]);
+        assert!(!k.urgent_records(), "taken with the records");
+        k.shared.set(state::LISTEN, (state::LISTEN_EVENTS | state::LISTEN_PROPAGATE) as f64);
+        k.log_expired(0, b"b");
+        assert!(k.urgent_records());
+        assert_eq!(events(&mut k), ["expired:b"]);
+        // Classes change with the config.
+        k.set_event_classes(b"$");
+        k.shared.set(state::LISTEN, state::LISTEN_EVENTS as f64);
+        k.changed(0, b"a", Event::Set);
+        k.changed(0, b"a", Event::Del);
+        assert_eq!(events(&mut k), ["set:a"]);
+    }
+
     #[test]
     fn lazy_and_active_expiry() {
         let mut k = Keyspace::new(2);

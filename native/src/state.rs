@@ -44,8 +44,9 @@ pub const LISTEN_PROPAGATE: u32 = 4;
 /// Without LISTEN_RECORD: record the changes of the keys in `Keyspace::waited`
 /// alone (and flushes and swaps), for the clients blocked on them or WATCHing them.
 pub const LISTEN_WAITED: u32 = 8;
-/// Record expired and evicted keys (their keyspace events: `notify-keyspace-events Ex`).
-pub const LISTEN_EXPIRY: u32 = 16;
+/// Record the keyspace events of the classes notify-keyspace-events turns on
+/// alone (`Keyspace::set_event_classes`), with their keys' changes.
+pub const LISTEN_EVENTS: u32 = 16;
 
 /// The block JavaScript registered, if any.
 static JS_BLOCK: AtomicPtr<f64> = AtomicPtr::new(std::ptr::null_mut());

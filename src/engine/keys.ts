@@ -45,6 +45,18 @@ export function existsRead(db: number, key: Uint8Array): boolean {
 export function setWaited(db: number, key: Uint8Array, on: boolean): void {
   native.keySetWaited(db, key, on);
 }
+/** Client-side caching starts (`on`) or stops tracking `key`, in every db: its changes are recorded while the write path listens for "waited". */
+export function setTracked(key: Uint8Array, on: boolean): void {
+  native.keySetTracked(key, on);
+}
+/** Client-side caching tracks no key any more. */
+export function clearTracked(): void {
+  native.keyClearTracked();
+}
+/** The notify-keyspace-events classes (their letters, as "g$x") whose events the engine records while the write path listens for "events". */
+export function setEventClasses(classes: string): void {
+  native.keySetEventClasses(classes);
+}
 /** The type name of a live key, without expiring, counting or touching it ("none" when missing or expired). */
 export function liveType(db: number, key: Uint8Array): string {
   return native.keyLiveType(db, key);

@@ -23,8 +23,8 @@ export const LISTEN_KEYMISS = 2;
 export const LISTEN_PROPAGATE = 4;
 /** Without LISTEN_RECORD: the changes of the keys blocked clients wait on alone (keys.setWaited), and flushes and swaps. */
 export const LISTEN_WAITED = 8;
-/** Expired and evicted keys' records alone (their keyspace events: `notify-keyspace-events Ex`). */
-export const LISTEN_EXPIRY = 16;
+/** The events of the notify-keyspace-events classes on alone (keys.setEventClasses), with their keys' changes. */
+export const LISTEN_EVENTS = 16;
 
 const slots = new Float64Array(SLOTS);
 // Registered once for the life of the process; `slots` is never released.

@@ -2,13 +2,20 @@
  * Keyspace notifications (Redis's notify.c): each event the write path
  * delivers is published on `__keyspace@<db>__:<key>` (message: the event) and
  * `__keyevent@<db>__:<event>` (message: the key), as `notify-keyspace-events`
- * asks. The engine records events only while some class is on; with only
- * the expired and evicted classes on, it records those keys alone.
+ * asks. The engine records the events of the classes on alone.
  */
+import { keys } from "../engine/index.js";
 import type { Server } from "../server/server.js";
 
-/** Publishes a message; returns the number of receivers (pub/sub's publish). */
-export type Publish = (channel: Buffer, message: Buffer) => number;
+/** Pub/sub as notifications use it. */
+export interface Publisher {
+  /** Publishes a message; returns the number of receivers. */
+  publish(channel: Buffer, message: Buffer): number;
+  /** publish() of the channel at src[chanStart, chanEnd) and the message at src[msgStart, msgEnd), read at once. */
+  publishIn(src: Buffer, chanStart: number, chanEnd: number, msgStart: number, msgEnd: number): number;
+  /** Whether anyone is subscribed to a channel or pattern (else nothing need be built). */
+  anyone(): boolean;
+}
 
 /** The classes `A` stands for (every class but `m` key-miss and `n` new). */
 const ALL = "g$lshzxetd";
@@ -29,24 +36,18 @@ export function parseNotifyFlags(value: string): Settings {
   return { classes, keyspace: value.includes("K"), keyevent: value.includes("E") };
 }
 
-const KEYSPACE = Buffer.from("__keyspace@");
-const KEYEVENT = Buffer.from("__keyevent@");
-const SEP = Buffer.from("__:");
 
 /** Starts publishing keyspace events for `server`, following notify-keyspace-events as it changes. */
-export function installKeyspaceNotifications(server: Server, publish: Publish): void {
+export function installKeyspaceNotifications(server: Server, pubsub: Publisher): void {
   let s = parseNotifyFlags("");
   let listeningEvents = false;
-  let listeningExpiry = false;
   let listeningMiss = false;
   const apply = (value: string) => {
     s = parseNotifyFlags(value);
     const on = s.classes.size > 0 && (s.keyspace || s.keyevent);
-    // Expired and evicted events alone (`Ex`, `Ee`): the engine records those keys only, and the batch path stays on.
-    const expiryOnly = on && [...s.classes].every((c) => c === "x" || c === "e");
-    const events = on && !expiryOnly;
+    keys.setEventClasses(on ? [...s.classes].join("") : "");
+    const events = on && [...s.classes].some((c) => c !== "m");
     if (events !== listeningEvents) server.writePath.listen("events", (listeningEvents = events));
-    if (expiryOnly !== listeningExpiry) server.writePath.listen("expiry", (listeningExpiry = expiryOnly));
     const miss = on && s.classes.has("m");
     if (miss !== listeningMiss) server.writePath.listen("keymiss", (listeningMiss = miss));
   };
@@ -54,12 +55,31 @@ export function installKeyspaceNotifications(server: Server, publish: Publish): 
   server.config.onChange((name, value) => {
     if (name === "notify-keyspace-events") apply(value);
   });
-  const dbNames: Buffer[] = [];
+  // Per db, `__keyspace@<db>__:` and each event's `__keyevent@<db>__:<event>`; each event's name.
+  const spacePrefixes: Buffer[] = [];
+  const eventChannels: Map<string, Buffer>[] = [];
+  const names = new Map<string, Buffer>();
+  // A keyspace event's channel and message are written here, then published at once.
+  let scratch = Buffer.allocUnsafe(256);
   server.writePath.keyspaceEvent.push((type, event, db, key) => {
-    if (!s.classes.has(type)) return;
-    const dbName = (dbNames[db] ??= Buffer.from(String(db)));
-    const ev = Buffer.from(event);
-    if (s.keyspace) publish(Buffer.concat([KEYSPACE, dbName, SEP, key]), ev);
-    if (s.keyevent) publish(Buffer.concat([KEYEVENT, dbName, SEP, ev]), key);
+    if (!s.classes.has(type) || !pubsub.anyone()) return;
+    if (s.keyspace) {
+      const prefix = (spacePrefixes[db] ??= Buffer.from(`__keyspace@${db}__:`));
+      let name = names.get(event);
+      if (name === undefined) names.set(event, (name = Buffer.from(event)));
+      const chanEnd = prefix.length + key.length;
+      const end = chanEnd + name.length;
+      if (scratch.length < end) scratch = Buffer.allocUnsafe(Math.max(end, 2 * scratch.length));
+      scratch.set(prefix, 0);
+      scratch.set(key, prefix.length);
+      scratch.set(name, chanEnd);
+      pubsub.publishIn(scratch, 0, chanEnd, chanEnd, end);
+    }
+    if (s.keyevent) {
+      const channels = (eventChannels[db] ??= new Map());
+      let channel = channels.get(event);
+      if (channel === undefined) channels.set(event, (channel = Buffer.from(`__keyevent@${db}__:${event}`)));
+      pubsub.publish(channel, key);
+    }
   });
 }

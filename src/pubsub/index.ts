@@ -37,6 +37,18 @@ export function publish(server: Server, channel: Buffer, message: Buffer): numbe
   return st ? st.publish(channel, message, false) : 0;
 }
 
+/** publish() of the channel at src[chanStart, chanEnd) and the message at src[msgStart, msgEnd): no Buffer made for either unless a pattern is subscribed. */
+export function publishIn(server: Server, src: Buffer, chanStart: number, chanEnd: number, msgStart: number, msgEnd: number): number {
+  const st = server === last?.server ? last.state : states.get(server);
+  return st ? st.publishIn(src, chanStart, chanEnd, msgStart, msgEnd) : 0;
+}
+
+/** Whether anyone is subscribed to a channel or a pattern (else a PUBLISH reaches nobody). */
+export function anySubscribers(server: Server): boolean {
+  const st = server === last?.server ? last.state : states.get(server);
+  return st !== undefined && st.channels.names.size + st.patterns.names.size !== 0;
+}
+
 /** SPUBLISH: sends `message` to the subscribers of shard channel `channel`; returns the receivers. */
 export function spublish(server: Server, channel: Buffer, message: Buffer): number {
   const st = states.get(server);

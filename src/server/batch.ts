@@ -8,12 +8,13 @@
  * with its receivers' count; the message is delivered here from the log), for a
  * client with nothing that changes
  * how a command runs (MULTI, CLIENT REPLY, subscribed, unauthenticated), while
- * nothing needs to see each command as it runs (no keyspace events or
- * tracking listening on the write path, no MONITOR, no pause; propagation to the AOF and replicas is done from the log). Anything
+ * nothing needs to see each command as it runs (no tracking or `keymiss`
+ * events listening on the write path, no MONITOR, no pause; propagation to the AOF and replicas is done from the log). Anything
  * else, and the first command it cannot take, goes the usual way. What call() does after a command (its statistics,
  * errors, latency, slowlog, CLIENT LIST's cmd=, serving clients blocked on a key
- * it changed, marking the clients that WATCH it: the engine records those keys'
- * changes alone, and a batch stops after one) is done here from the batch's log.
+ * it changed, marking the clients that WATCH it, publishing its keyspace events:
+ * the engine records those keys' changes and those events alone, and a batch
+ * stops after a command that recorded) is done here from the batch's log.
  */
 import { batch, evict } from "../engine/index.js";
 import { scriptFormOf, serveOrBlockFormOf } from "../commands/engine-command.js";

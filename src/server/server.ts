@@ -39,7 +39,7 @@ import { giveArgBuffer } from "../protocol/arg-pool.js";
 import { engineFormOf } from "../commands/engine-command.js";
 import { commandKeys } from "../commands/command.js";
 import { installKeyspaceNotifications } from "../notify/keyspace-events.js";
-import { publish } from "../pubsub/index.js";
+import { anySubscribers, publish, publishIn } from "../pubsub/index.js";
 
 /** The Redis version Nodis answers as (HELLO, INFO); defined once in the config loader. */
 export { REDIS_VERSION } from "../config/load.js";
@@ -200,7 +200,11 @@ export class Server {
     trackLazyfree(this); // which deletions free big values on the lazyfree thread
     installEviction(this, this.eviction); // maxmemory, the eviction policy, INFO's eviction fields
     installIntrospection(this); // INFO, SLOWLOG, LATENCY, MONITOR
-    installKeyspaceNotifications(this, (channel, message) => publish(this, channel, message));
+    installKeyspaceNotifications(this, {
+      publish: (channel, message) => publish(this, channel, message),
+      publishIn: (src, chanStart, chanEnd, msgStart, msgEnd) => publishIn(this, src, chanStart, chanEnd, msgStart, msgEnd),
+      anyone: () => anySubscribers(this),
+    });
     this.closeHooks.push((c) => this.blocking.clientClosed(c));
     installPersistence(this); // RDB snapshots: save rules, BGSAVE's child, INFO persistence
   }

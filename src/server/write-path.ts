@@ -24,15 +24,15 @@ export type KeyspaceEventHook = (type: string, event: string, db: number, key: B
 export type PropagatedHook = (ops: PropagatedOp[]) => void;
 
 /**
- * What a feature needs the engine to record: "keys" (modified keys: WATCH,
- * tracking), "events" (keyspace events: notifications), "keymiss" (the `m`
+ * What a feature needs the engine to record: "keys" (every modified key:
+ * WATCH... tracking), "events" (the keyspace events of the classes
+ * notifications want, engine keys.setEventClasses), "keymiss" (the `m`
  * class: every missed lookup of a read), "propagation" (a consumer of propagated
  * commands: replicas, the AOF), "waited" (the changes of the keys blocked
- * clients wait on alone, engine keys.setWaited: the batch path stays on),
- * "expiry" (expired and evicted keys alone, for their keyspace events: the
- * batch path stays on).
+ * clients wait on alone, engine keys.setWaited). The batch path stays on but
+ * for "keys" and "keymiss": a batch stops after a command that recorded.
  */
-export type ListenKind = "keys" | "events" | "keymiss" | "propagation" | "waited" | "expiry";
+export type ListenKind = "keys" | "events" | "keymiss" | "propagation" | "waited";
 
 export interface PropagatedOp {
   db: number;
@@ -79,7 +79,7 @@ export class WritePath {
   readonly dbsSwapped: DbsSwappedHook[] = [];
   readonly keyspaceEvent: KeyspaceEventHook[] = [];
   readonly propagated: PropagatedHook[] = [];
-  private readonly listening: Record<ListenKind, number> = { keys: 0, events: 0, keymiss: 0, propagation: 0, waited: 0, expiry: 0 };
+  private readonly listening: Record<ListenKind, number> = { keys: 0, events: 0, keymiss: 0, propagation: 0, waited: 0 };
 
   /**
    * A feature starts (`on`) or stops listening for `kind`; calls nest (one
@@ -90,20 +90,20 @@ export class WritePath {
     l[kind] = Math.max(0, l[kind] + (on ? 1 : -1));
     // Propagation alone needs no record of every change: the engine records what
     // goes out in place of argv (also_propagate) and expired keys' DELs for it.
-    const record = l.keys + l.events + l.keymiss > 0;
+    const record = l.keys + l.keymiss > 0;
     this.recording = record;
     state.setListen(
       (record ? state.LISTEN_RECORD : 0) |
         (l.keymiss > 0 ? state.LISTEN_KEYMISS : 0) |
         (l.propagation > 0 ? state.LISTEN_PROPAGATE : 0) |
         (l.waited > 0 ? state.LISTEN_WAITED : 0) |
-        (l.expiry > 0 ? state.LISTEN_EXPIRY : 0),
+        (l.events > 0 ? state.LISTEN_EVENTS : 0),
     );
   }
 
   /** Where what propagates now goes: all, unless a script's redis.set_repl narrowed it (none: nothing propagates). */
   targets = PROPAGATE_ALL;
-  /** Whether some feature needs every change (keys, events, keymiss), so the engine records them all. */
+  /** Whether some feature needs every change (keys, keymiss), so the engine records them all. */
   recording = false;
 
   /** The running command recorded its own propagation (call() then propagates no argv for it). */

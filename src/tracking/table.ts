@@ -7,8 +7,11 @@
  *     under it modified in the current event-loop turn (with their last modifier,
  *     for NOLOOP).
  * Keys and prefixes are kept as latin1 strings: one char per byte, so JS string
- * order is byte order (the order of Redis's radix trees).
+ * order is byte order (the order of Redis's radix trees). The engine is told of
+ * each tracked key (keys.setTracked): it records their changes alone, and the
+ * batch path stays on for the clients that do not track.
  */
+import { keys as engineKeys } from "../engine/index.js";
 import type { Client } from "../server/client.js";
 
 /** One BCAST prefix: its clients and the keys under it modified since the last broadcast. */
@@ -44,6 +47,7 @@ export class TrackingTable {
     if (!ids) {
       this.keys.set(key, (ids = new Set()));
       this.bytes += key.length + KEY_COST;
+      engineKeys.setTracked(Buffer.from(key, "latin1"), true);
     }
     if (!ids.has(id)) {
       ids.add(id);
@@ -57,6 +61,7 @@ export class TrackingTable {
     const ids = this.keys.get(key);
     if (!ids) return undefined;
     this.keys.delete(key);
+    engineKeys.setTracked(Buffer.from(key, "latin1"), false);
     this.totalItems -= ids.size;
     this.bytes -= key.length + KEY_COST + ids.size * ID_COST;
     return ids;
@@ -70,6 +75,7 @@ export class TrackingTable {
 
   /** Forgets every tracked key (FLUSHDB/FLUSHALL, nobody tracking any more). */
   clearKeys(): void {
+    if (this.keys.size !== 0) engineKeys.clearTracked();
     this.keys.clear();
     this.totalItems = 0;
     this.bytes = 0;

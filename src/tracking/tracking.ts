@@ -5,7 +5,9 @@
  * One `Tracking` per server, made on the first CLIENT TRACKING. While at least
  * one client tracks it listens: after every command (server.observers) it
  * remembers the keys of read-only commands, and the write path tells it of
- * every modified key and flushed db. When no client tracks any more it stops
+ * the changes of those keys (the engine records them alone: the batch path
+ * stays on for other clients), of every modified key while a BCAST client
+ * needs them all, and of flushed dbs. When no client tracks any more it stops
  * listening, so commands pay nothing for the feature when nobody uses it.
  */
 import { commandKeys } from "../commands/command.js";
@@ -61,6 +63,8 @@ export class Tracking {
   readonly table = new TrackingTable();
   /** Clients with tracking on (INFO tracking_clients). */
   clients = 0;
+  /** Of those, BCAST ones: every modified key is recorded for their prefixes. */
+  private bcastClients = 0;
   private readonly state = new WeakMap<Client, ClientTracking>();
   private broadcastScheduled = false;
   /** Rounds in a row the tracking table stayed over tracking-table-max-keys (the eviction effort grows with it). */
@@ -94,12 +98,12 @@ export class Tracking {
       c.flags.add("tracking");
     }
     c.flags.delete("tracking-broken-redir");
-    c.flags.delete("tracking-bcast");
+    this.setBcast(c, false);
     let st = this.state.get(c);
     if (!st) this.state.set(c, (st = { optin: false, optout: false, noloop: false, caching: false, prefixes: null }));
     c.trackingRedirect = redirect;
     if (opts.bcast) {
-      c.flags.add("tracking-bcast");
+      this.setBcast(c, true);
       for (const p of prefixes.length === 0 ? [""] : prefixes) {
         if (this.table.addPrefixClient(p, c)) (st.prefixes ??= new Set()).add(p);
       }
@@ -118,11 +122,20 @@ export class Tracking {
     }
     if (!c.flags.has("tracking")) return;
     c.flags.delete("tracking");
-    c.flags.delete("tracking-bcast");
+    this.setBcast(c, false);
     c.flags.delete("tracking-broken-redir");
     c.trackingRedirect = -1;
     if (st) st.optin = st.optout = st.noloop = st.caching = false;
     if (--this.clients === 0) this.listen(false);
+  }
+
+  /** Sets or clears `c`'s BCAST mode (flag B): the first BCAST client has every modified key recorded, the last one stops it. */
+  private setBcast(c: Client, on: boolean): void {
+    if (c.flags.has("tracking-bcast") === on) return;
+    if (on) c.flags.add("tracking-bcast");
+    else c.flags.delete("tracking-bcast");
+    this.bcastClients += on ? 1 : -1;
+    if (this.bcastClients === (on ? 1 : 0)) this.server.writePath.listen("keys", on);
   }
 
   /**
@@ -132,7 +145,7 @@ export class Tracking {
    */
   private listen(on: boolean): void {
     const s = this.server;
-    s.writePath.listen("keys", on);
+    s.writePath.listen("waited", on);
     if (on) {
       s.observers.push(this.afterCommand);
       s.writePath.keyModified.push(this.keyModified);

@@ -2,9 +2,9 @@
  * A script's engine commands run without crossing back to JavaScript
  * (native/src/lua/direct.rs) while nothing must see each command: the same
  * replies, errors, statistics, slowlog and MONITOR lines as redis-server, with
- * the path taken (its counter grows) and not taken (keyspace events on).
- * Differential; the servers run without keyspace events (with them the path
- * is off, as the other scripting tests run).
+ * the path taken (its counter grows) and not taken (keymiss events on: every
+ * lookup must be seen). Differential; the servers run without keyspace events
+ * (the other scripting tests run with them).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { haveRedisServer } from "../helpers/nodis.js";
@@ -152,7 +152,8 @@ describe.runIf(haveRedisServer())("scripting: engine commands without a crossing
     ];
     const units = async (events: boolean) => {
       await mine.call("FLUSHALL");
-      await mine.call("CONFIG", "SET", "notify-keyspace-events", events ? "KEA" : "");
+      // keymiss events turn the path off (every read's lookup is recorded).
+      await mine.call("CONFIG", "SET", "notify-keyspace-events", events ? "KEAm" : "");
       // A key past its time when the script reads it (active expiry off): its DEL goes out with the script.
       await mine.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
       await mine.call("SET", "gone", "1", "PX", "5");
@@ -178,11 +179,33 @@ describe.runIf(haveRedisServer())("scripting: engine commands without a crossing
     await mine.call("CONFIG", "SET", "notify-keyspace-events", "");
   });
 
-  it("leaves the path while keyspace events listen (and the replies are the same)", async () => {
+  it("stays on while keyspace events listen, publishing the same events in the same order as redis-server", async () => {
+    const events = async (conn: RespConnection, port: number) => {
+      const sub = await RespConnection.connect(port);
+      try {
+        await sub.call("PSUBSCRIBE", "__key*__:*");
+        await conn.send([ev("return redis.call('publish', '__keyevent@0__:mine', 'first')"), ...SCRIPTS.slice(0, 14), ev("redis.call('set', 'p', 1) redis.call('publish', '__keyevent@0__:mine', 'between') return redis.call('del', 'p')")]);
+        const got: string[] = [];
+        for (;;) {
+          const [m] = (await sub.send([["PING"]])).map(String);
+          if (m.includes("pong")) break;
+          got.push(m);
+        }
+        return got;
+      } finally {
+        sub.close();
+      }
+    };
     await both([["FLUSHALL"], ["CONFIG", "SET", "notify-keyspace-events", "KEA"]]);
     const before = directStats.commands;
+    const [a, b] = await Promise.all([events(mine, nodis.port), events(theirs, pair.oracle.port)]);
+    expect(directStats.commands - before).toBeGreaterThan(20);
+    expect(a).toEqual(b);
+    expect(a.filter((m) => m.includes("mine"))).toHaveLength(2);
+    await both([["CONFIG", "SET", "notify-keyspace-events", "KEm"]]);
+    const quiet = directStats.commands;
     await both(SCRIPTS.slice(0, 12));
-    expect(directStats.commands).toBe(before);
+    expect(directStats.commands, "keymiss events: the path is off").toBe(quiet);
     await both([["CONFIG", "SET", "notify-keyspace-events", ""]]);
   });
 });

@@ -413,6 +413,100 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(200);
   });
 
+  it("stays on with keyspace events of every class configured (KEA), publishing each command's events in order, as redis-server does", async () => {
+    const rng = new Prng(7);
+    const traffic: Arg[][] = [["SET", "gone", "v", "PX", "1"]];
+    const pick = () => `k${rng.int(4)}`;
+    for (let i = 0; i < 150; i++) {
+      const k = pick();
+      const shapes: Arg[][] = [
+        ["GET", `s${k}`],
+        ["SET", `s${k}`, String(i)],
+        ["INCR", `n${k}`],
+        ["LPUSH", `l${k}`, String(i)],
+        ["RPOP", `l${k}`],
+        ["SADD", `t${k}`, String(i % 5)],
+        ["HSET", `h${k}`, "f", String(i)],
+        ["ZADD", `z${k}`, String(i), "m"],
+        ["EXPIRE", `s${k}`, "100"],
+        ["DEL", `t${k}`],
+        ["EXISTS", `h${k}`],
+        ["ZSCORE", `z${k}`, "m"],
+      ];
+      traffic.push(shapes[rng.int(shapes.length)]);
+      if (i === 75) traffic.push(["MULTI"], ["INCR", "tx"], ["GET", "gone"], ["SADD", "txs", "a"], ["EXEC"]);
+      // A message published between events reaches the subscriber between them.
+      if (i % 50 === 10) traffic.push(["PUBLISH", "__keyevent@0__:mine", String(i)]);
+    }
+    const run = async (port: number, conn: RespConnection) => {
+      const sub = await RespConnection.connect(port);
+      try {
+        await conn.send([["FLUSHALL"], ["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["CONFIG", "SET", "notify-keyspace-events", "KEA"]]);
+        await sub.call("PSUBSCRIBE", "__key*__:*");
+        await conn.send(traffic.slice(0, 1));
+        await new Promise((r) => setTimeout(r, 20));
+        const before = port === nodis.port ? nodis.server.batchPath.commands : 0;
+        const replies = (await conn.send(traffic.slice(1))).map(String);
+        const ran = port === nodis.port ? nodis.server.batchPath.commands - before : 0;
+        // Every message published, in order, up to the first PING's reply.
+        const got: string[] = [];
+        for (;;) {
+          const [m] = (await sub.send([["PING"]])).map(String);
+          if (m.includes("pong")) break;
+          got.push(m);
+        }
+        return { replies, ran, got };
+      } finally {
+        sub.close();
+        await conn.send([["CONFIG", "SET", "notify-keyspace-events", ""], ["DEBUG", "SET-ACTIVE-EXPIRE", "1"]]);
+      }
+    };
+    const a = await run(nodis.port, mine);
+    const b = await run(oracle.port, theirs);
+    expect(a.replies).toEqual(b.replies);
+    expect(a.got).toEqual(b.got);
+    expect(a.got.length, "events published").toBeGreaterThan(150);
+    expect(a.got.some((m) => m.includes("expired"))).toBe(true);
+    expect(a.got.filter((m) => m.includes("mine"))).toHaveLength(3);
+    expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(150);
+  });
+
+  it("stays on beside a client-side caching client, which is told of the tracked keys the batch changed, as redis-server tells it", async () => {
+    const run = async (port: number, conn: RespConnection) => {
+      const tracker = await RespConnection.connect(port);
+      try {
+        await conn.send([["FLUSHALL"], ["SET", "t1", "a"], ["SET", "t2", "b"]]);
+        await tracker.send([["HELLO", "3"], ["CLIENT", "TRACKING", "on"], ["GET", "t1"], ["MGET", "t2", "t3"]]);
+        const before = port === nodis.port ? nodis.server.batchPath.commands : 0;
+        const traffic: Arg[][] = [];
+        for (let i = 0; i < 100; i++) traffic.push(["SET", `u${i % 7}`, String(i)], ["GET", "t1"]);
+        // A tracked key changed twice (told once), another in another db (tracking ignores dbs), and t3, read while missing.
+        traffic.push(["APPEND", "t1", "x"], ["INCR", "n"], ["SET", "t1", "y"], ["PEXPIRE", "t3", "1"]);
+        for (let i = 0; i < 100; i++) traffic.push(["INCR", "n"]);
+        traffic.push(["SELECT", "1"], ["SET", "t2", "other db"], ["SELECT", "0"], ["SET", "t3", "v", "PX", "1"]);
+        const replies = (await conn.send(traffic)).map(String);
+        const ran = port === nodis.port ? nodis.server.batchPath.commands - before : 0;
+        // Every push, up to the first PING's reply.
+        const got: string[] = [];
+        for (;;) {
+          const [m] = (await tracker.send([["PING"]])).map(String);
+          if (m.includes("PONG")) break;
+          got.push(m);
+        }
+        return { replies, ran, got };
+      } finally {
+        tracker.close();
+      }
+    };
+    const a = await run(nodis.port, mine);
+    const b = await run(oracle.port, theirs);
+    expect(a.replies).toEqual(b.replies);
+    expect(a.got).toEqual(b.got);
+    expect(a.got.join("")).toContain("t1");
+    expect(a.got.join("")).toContain("t2");
+    expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(300);
+  });
+
   it("answers the same when the pipeline arrives cut at every few bytes", async () => {
     const bytes = Buffer.concat(mixed.slice(1).map(encodeCommand));
     await theirs.call("FLUSHALL");

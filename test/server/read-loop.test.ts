@@ -105,17 +105,25 @@ describe("the batch path in the read loop", () => {
     c.close();
   });
 
-  it("sees keyspace events turned on by another client", async () => {
+  it("publishes keyspace events of the commands it runs, and stops at once for keymiss events turned on by another client", async () => {
     const sub = await RawConn.open(srv.port);
     await sub.call("PSUBSCRIBE", "__keyevent@0__:*");
     const c = await marked();
     expect(await c.call("SET", "rl:ev", "1")).toBe("+OK\r\n");
     await admin.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
     try {
-      const before = loop();
+      // The engine records the classes' events alone: the loop runs the SET, and its event is published.
+      await c.call("PING");
+      let before = loop();
       expect(await c.call("SET", "rl:ev", "2")).toBe("+OK\r\n");
-      expect(loop()).toBe(before);
+      expect(loop() - before).toBe(1);
       expect(await sub.reply()).toBe("*4\r\n$8\r\npmessage\r\n$16\r\n__keyevent@0__:*\r\n$18\r\n__keyevent@0__:set\r\n$5\r\nrl:ev\r\n");
+      // keymiss events need every read's lookup: the loop leaves the client's next read at once.
+      await admin.call("CONFIG", "SET", "notify-keyspace-events", "KEm");
+      before = loop();
+      expect(await c.call("GET", "rl:none")).toBe("$-1\r\n");
+      expect(loop()).toBe(before);
+      expect(await sub.reply()).toBe("*4\r\n$8\r\npmessage\r\n$16\r\n__keyevent@0__:*\r\n$22\r\n__keyevent@0__:keymiss\r\n$7\r\nrl:none\r\n");
     } finally {
       await admin.call("CONFIG", "SET", "notify-keyspace-events", "");
     }
@@ -402,6 +410,44 @@ describe("the batch path in the read loop", () => {
       expect([write[0][0], loop() - before]).toEqual([write[0][0], readers.length + write.length]);
     }
     for (const c of [...readers, writer]) c.close();
+  });
+
+  it("runs the turn's clients with keyspace events on, publishing their events and PUBLISH messages in the order they ran", async () => {
+    const sub = await RawConn.open(srv.port);
+    await sub.call("PSUBSCRIBE", "*");
+    await admin.call("CONFIG", "SET", "notify-keyspace-events", "KE$");
+    try {
+      const a = await marked();
+      const b = await marked();
+      const c = await marked();
+      const before = loop();
+      // Written in one tick: the server reads the three sockets in one turn, in this order.
+      a.write(cmds(["SET", "rl:e1", "1"], ["SET", "rl:e2", "1"]));
+      b.write(cmds(["SET", "rl:e3", "1"], ["PUBLISH", "rl:chan", "m"], ["SET", "rl:e4", "1"]));
+      c.write(cmds(["GET", "rl:e1"], ["SET", "rl:e5", "1"]));
+      expect(await replies(a, 2)).toEqual(["+OK\r\n", "+OK\r\n"]);
+      expect(await replies(b, 3)).toEqual(["+OK\r\n", ":1\r\n", "+OK\r\n"]);
+      expect(await replies(c, 2)).toEqual(["$1\r\n1\r\n", "+OK\r\n"]);
+      // The loop ran a's commands and b's first SET at least (a PUBLISH after an event goes to TypeScript).
+      expect(loop() - before).toBeGreaterThanOrEqual(3);
+      // Each SET's two events (keyspace, keyevent), and b's message between its SETs' events.
+      const got: string[] = [];
+      for (let i = 0; i < 11; i++) {
+        const m = await sub.reply();
+        got.push(m.includes("__keyevent@0__:set") ? `ev:${m.split("\r\n")[8]}` : m.includes("__keyspace@0__:") ? `ks:${m.split("\r\n")[6].slice(15)}` : m.split("\r\n")[6]);
+      }
+      const at = (x: string) => got.indexOf(x);
+      for (const k of ["rl:e1", "rl:e2", "rl:e3", "rl:e4", "rl:e5"]) expect(at(`ks:${k}`), k).toBe(at(`ev:${k}`) - 1);
+      expect(at("ev:rl:e1")).toBeLessThan(at("ks:rl:e2"));
+      expect(at("ev:rl:e3")).toBeLessThan(at("rl:chan"));
+      expect(at("rl:chan")).toBeLessThan(at("ks:rl:e4"));
+      a.close();
+      b.close();
+      c.close();
+    } finally {
+      await admin.call("CONFIG", "SET", "notify-keyspace-events", "");
+      sub.close();
+    }
   });
 
   it("moves the client's replication offset: WAIT waits for what the loop ran", async () => {

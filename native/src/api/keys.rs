@@ -105,6 +105,24 @@ pub fn key_set_waited(db: u32, key: &[u8], on: bool) {
     ks().set_waited(db as usize, key, on);
 }
 
+/// Client-side caching starts (`on`) or stops tracking `key` (in every db): its changes are recorded under LISTEN_WAITED.
+#[napi(catch_unwind)]
+pub fn key_set_tracked(key: &[u8], on: bool) {
+    ks().set_tracked(key, on);
+}
+
+/// Client-side caching tracks no key any more.
+#[napi(catch_unwind)]
+pub fn key_clear_tracked() {
+    ks().clear_tracked();
+}
+
+/// The notify-keyspace-events classes (their letters) whose events are recorded under LISTEN_EVENTS.
+#[napi(catch_unwind)]
+pub fn key_set_event_classes(classes: String) {
+    ks().set_event_classes(classes.as_bytes());
+}
+
 #[napi(catch_unwind)]
 pub fn key_persist(db: u32, key: &[u8]) -> bool {
     ks().persist(db as usize, key)

@@ -70,7 +70,8 @@ pub const EV_HELD_TAKE: u32 = 6;
 /// replies [start, end) in the reply arena, bytes of them sent, EVB_* bits.
 pub const EV_FIELDS: usize = 10;
 /// EV_BATCH bits: the last reply waits in the overflow area (nothing was sent);
-/// the batch left change records (the last command's, drained by JavaScript);
+/// the batch left change records (drained by JavaScript: the last command's, or
+/// keyspace events alone, which may be earlier batches' of the turn too);
 /// the batch panicked (the log counts the commands before it).
 pub const EVB_SPILLED: u32 = 1;
 pub const EVB_RECORDS: u32 = 2;
@@ -751,9 +752,10 @@ impl Turn {
         if b.flags_len < FLAG_HEADER || unsafe { *b.flags } & WORD_BATCH == 0 {
             return None;
         }
-        // Someone needs every change (keyspace events, tracking): the engine's own
+        // Someone needs every change (tracking, keymiss events): the engine's own
         // listen bits say so at once, whoever turned them on. (Blocked clients and WATCH need their
-        // keys' changes alone, LISTEN_WAITED: a batch stops after one, its records drained.)
+        // keys' changes alone, LISTEN_WAITED, notifications their classes' events, LISTEN_EVENTS:
+        // a batch stops after one, its records drained.)
         if crate::keyspace::ks().shared.listen() & (crate::state::LISTEN_RECORD | crate::state::LISTEN_KEYMISS) != 0 {
             return None;
         }
@@ -859,8 +861,9 @@ impl Turn {
             return None;
         }
         let ks = crate::keyspace::ks();
-        // Records waiting belong to a command JavaScript has not accounted for yet.
-        if !ks.changes.is_empty() {
+        // Records waiting belong to a command JavaScript has not accounted for yet
+        // (keyspace events alone are published in order when it accounts for the turn).
+        if ks.urgent_records() {
             self.on = false;
             return None;
         }
@@ -902,7 +905,9 @@ impl Turn {
         }
         if !ks.changes.is_empty() {
             bits |= EVB_RECORDS;
-            self.on = false;
+            if ks.urgent_records() {
+                self.on = false;
+            }
         }
         if crate::pubsub::published() {
             bits |= EVB_PUBLISHED;

@@ -5,8 +5,8 @@
 //! EXPIRE, TTL...: keys_cmd.rs), runs here (src/scripting/bridge.ts registers
 //! the table, without `noscript` commands, blocking ones and SORT)
 //! with the same `Cmd` function, while TypeScript says nothing needs to see
-//! each command as it runs (no keyspace events, WATCH, tracking, MONITOR,
-//! propagation; src/scripting/bridge.ts `directMode`). TypeScript keeps every
+//! each command as it runs (the batch path's rule: no tracking, MONITOR...;
+//! src/scripting/bridge.ts `directMode`). TypeScript keeps every
 //! rule it applies to a script's command: anything this module is not sure of
 //! (an unknown name, a wrong arity, a write in a read-only script, a command
 //! that would block) goes the usual way, untouched.
@@ -18,7 +18,7 @@
 //! propagates it with the script's unit); drained when the script ends or
 //! crosses to JavaScript. A command TypeScript must see whole (an error reply:
 //! errorstats; slower than the slowlog or latency threshold: its argv; a
-//! record to drain: an expired key's DEL, a rewrite) is accounted at once with
+//! record to drain: an expired key's DEL, a rewrite, a keyspace event) is accounted at once with
 //! a crossing that carries its argv and its reply's first line.
 use crate::keyspace::{ks, Keyspace};
 use crate::reply::{code, Out};
