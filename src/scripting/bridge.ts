@@ -295,6 +295,8 @@ function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array |
   drainDirect(run);
   switch (op) {
     case BridgeOp.COMMAND:
+      // Keyspace events the direct commands recorded are published before this command runs (a PUBLISH, say).
+      if (run.server.writePath.hasRecords()) run.server.writePath.drain(run.client);
       return command(run, argv, resp);
     case BridgeOp.ACCOUNT:
       accountOp(run, argv);

@@ -18,7 +18,7 @@
 //! propagates it with the script's unit); drained when the script ends or
 //! crosses to JavaScript. A command TypeScript must see whole (an error reply:
 //! errorstats; slower than the slowlog or latency threshold: its argv; a
-//! record to drain: an expired key's DEL, a rewrite, a keyspace event) is accounted at once with
+//! record to act on: an expired key's DEL, a rewrite, a waited key's change) is accounted at once with
 //! a crossing that carries its argv and its reply's first line.
 use crate::keyspace::{ks, Keyspace};
 use crate::reply::{code, Out};
@@ -210,7 +210,8 @@ struct Logged {
 /// Logs a command that ran (or hands it to TypeScript at once).
 fn after(ks: &Keyspace, log: &mut [f64], e: &Logged, error: bool) -> After {
     let slow = log[H_SLOW_US];
-    if error || (slow >= 0.0 && e.usec >= slow) || !ks.changes.is_empty() || e.argv_at == -2.0 {
+    // Keyspace events alone wait: they are published at the next crossing or the script's end.
+    if error || (slow >= 0.0 && e.usec >= slow) || ks.urgent_records() || e.argv_at == -2.0 {
         log[H_LAST_INDEX] = e.index as f64;
         log[H_LAST_USEC] = e.usec;
         log[H_LAST_CHANGED] = if e.changed && ks.propagating() { 1.0 } else { 0.0 };
