@@ -468,7 +468,8 @@ impl Keyspace {
     fn miss(&mut self, db: usize, key: &[u8]) {
         self.stats.keyspace_misses += 1;
         if self.shared.listen() & state::LISTEN_KEYMISS != 0 {
-            self.record(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::KeyMiss as u8, modified: false });
+            // An event alone: a batch goes on after it.
+            self.record_event(Change::Key { db: db as u32, key: SBytes::new(key), event: Event::KeyMiss as u8, modified: false });
         }
     }
 

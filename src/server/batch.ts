@@ -8,8 +8,8 @@
  * with its receivers' count; the message is delivered here from the log), for a
  * client with nothing that changes
  * how a command runs (MULTI, CLIENT REPLY, subscribed, unauthenticated), while
- * nothing needs to see each command as it runs (no tracking or `keymiss`
- * events listening on the write path, no MONITOR, no pause; propagation to the AOF and replicas is done from the log). Anything
+ * nothing needs to see each command as it runs (no BCAST tracking or
+ * replica listening for every change on the write path, no MONITOR, no pause; propagation to the AOF and replicas is done from the log). Anything
  * else, and the first command it cannot take, goes the usual way. What call() does after a command (its statistics,
  * errors, latency, slowlog, CLIENT LIST's cmd=, serving clients blocked on a key
  * it changed, marking the clients that WATCH it, publishing its keyspace events:

@@ -30,7 +30,7 @@ export type PropagatedHook = (ops: PropagatedOp[]) => void;
  * class: every missed lookup of a read), "propagation" (a consumer of propagated
  * commands: replicas, the AOF), "waited" (the changes of the keys blocked
  * clients wait on alone, engine keys.setWaited). The batch path stays on but
- * for "keys" and "keymiss": a batch stops after a command that recorded.
+ * for "keys".
  */
 export type ListenKind = "keys" | "events" | "keymiss" | "propagation" | "waited";
 
@@ -90,7 +90,7 @@ export class WritePath {
     l[kind] = Math.max(0, l[kind] + (on ? 1 : -1));
     // Propagation alone needs no record of every change: the engine records what
     // goes out in place of argv (also_propagate) and expired keys' DELs for it.
-    const record = l.keys + l.keymiss > 0;
+    const record = l.keys > 0;
     this.recording = record;
     state.setListen(
       (record ? state.LISTEN_RECORD : 0) |
@@ -103,7 +103,7 @@ export class WritePath {
 
   /** Where what propagates now goes: all, unless a script's redis.set_repl narrowed it (none: nothing propagates). */
   targets = PROPAGATE_ALL;
-  /** Whether some feature needs every change (keys, keymiss), so the engine records them all. */
+  /** Whether some feature needs every change ("keys"), so the engine records them all. */
   recording = false;
 
   /** The running command recorded its own propagation (call() then propagates no argv for it). */

@@ -413,7 +413,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(200);
   });
 
-  it("stays on with keyspace events of every class configured (KEA), publishing each command's events in order, as redis-server does", async () => {
+  it("stays on with keyspace events of every class configured (KEA, and keymiss), publishing each command's events in order, as redis-server does", async () => {
     const rng = new Prng(7);
     const traffic: Arg[][] = [["SET", "gone", "v", "PX", "1"]];
     const pick = () => `k${rng.int(4)}`;
@@ -441,7 +441,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     const run = async (port: number, conn: RespConnection) => {
       const sub = await RespConnection.connect(port);
       try {
-        await conn.send([["FLUSHALL"], ["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["CONFIG", "SET", "notify-keyspace-events", "KEA"]]);
+        await conn.send([["FLUSHALL"], ["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["CONFIG", "SET", "notify-keyspace-events", "KEAm"]]);
         await sub.call("PSUBSCRIBE", "__key*__:*");
         await conn.send(traffic.slice(0, 1));
         await new Promise((r) => setTimeout(r, 20));
@@ -467,6 +467,7 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect(a.got).toEqual(b.got);
     expect(a.got.length, "events published").toBeGreaterThan(150);
     expect(a.got.some((m) => m.includes("expired"))).toBe(true);
+    expect(a.got.some((m) => m.includes("keymiss"))).toBe(true);
     expect(a.got.filter((m) => m.includes("mine"))).toHaveLength(3);
     expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(150);
   });

@@ -105,7 +105,7 @@ describe("the batch path in the read loop", () => {
     c.close();
   });
 
-  it("publishes keyspace events of the commands it runs, and stops at once for keymiss events turned on by another client", async () => {
+  it("publishes keyspace events of the commands it runs, keymiss ones too, and stops at once for BCAST tracking turned on by another client", async () => {
     const sub = await RawConn.open(srv.port);
     await sub.call("PSUBSCRIBE", "__keyevent@0__:*");
     const c = await marked();
@@ -118,13 +118,19 @@ describe("the batch path in the read loop", () => {
       expect(await c.call("SET", "rl:ev", "2")).toBe("+OK\r\n");
       expect(loop() - before).toBe(1);
       expect(await sub.reply()).toBe("*4\r\n$8\r\npmessage\r\n$16\r\n__keyevent@0__:*\r\n$18\r\n__keyevent@0__:set\r\n$5\r\nrl:ev\r\n");
-      // keymiss events need every read's lookup: the loop leaves the client's next read at once.
       await admin.call("CONFIG", "SET", "notify-keyspace-events", "KEm");
+      before = loop();
+      expect(await c.call("GET", "rl:none")).toBe("$-1\r\n");
+      expect(loop() - before).toBe(1);
+      expect(await sub.reply()).toBe("*4\r\n$8\r\npmessage\r\n$16\r\n__keyevent@0__:*\r\n$22\r\n__keyevent@0__:keymiss\r\n$7\r\nrl:none\r\n");
+      // BCAST tracking needs every change: the loop leaves the client's next read at once.
+      await admin.call("CLIENT", "TRACKING", "on", "BCAST");
       before = loop();
       expect(await c.call("GET", "rl:none")).toBe("$-1\r\n");
       expect(loop()).toBe(before);
       expect(await sub.reply()).toBe("*4\r\n$8\r\npmessage\r\n$16\r\n__keyevent@0__:*\r\n$22\r\n__keyevent@0__:keymiss\r\n$7\r\nrl:none\r\n");
     } finally {
+      await admin.call("CLIENT", "TRACKING", "off");
       await admin.call("CONFIG", "SET", "notify-keyspace-events", "");
     }
     // Off again: the loop takes the client's reads again (once TypeScript has marked it).

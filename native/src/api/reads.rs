@@ -752,11 +752,11 @@ impl Turn {
         if b.flags_len < FLAG_HEADER || unsafe { *b.flags } & WORD_BATCH == 0 {
             return None;
         }
-        // Someone needs every change (tracking, keymiss events): the engine's own
-        // listen bits say so at once, whoever turned them on. (Blocked clients and WATCH need their
-        // keys' changes alone, LISTEN_WAITED, notifications their classes' events, LISTEN_EVENTS:
-        // a batch stops after one, its records drained.)
-        if crate::keyspace::ks().shared.listen() & (crate::state::LISTEN_RECORD | crate::state::LISTEN_KEYMISS) != 0 {
+        // Someone needs every change (BCAST tracking, a replica's keys): the engine's own
+        // listen bits say so at once, whoever turned them on. (Blocked clients, WATCH and
+        // tracking need their keys' changes alone, LISTEN_WAITED: a batch stops after one, its
+        // records drained; notifications their classes' events, LISTEN_EVENTS and LISTEN_KEYMISS.)
+        if crate::keyspace::ks().shared.listen() & crate::state::LISTEN_RECORD != 0 {
             return None;
         }
         Some(Turn { out_used, log_used, on: true, saved: None, usec_per_stamp: None, commands: 0 })
