@@ -33,7 +33,7 @@ export class TrackingTable {
   private readonly keys = new Map<string, Set<number>>();
   /** Ids stored over all keys (INFO tracking_total_items). */
   totalItems = 0;
-  /** The table's memory as Redis's would be (used_memory counts it). */
+  /** The table's memory as Redis's would be, but the keys' names (used_memory counts it; the engine's copy of the names counts there too). */
   bytes = 0;
   readonly prefixes = new Map<string, PrefixState>();
 
@@ -46,7 +46,8 @@ export class TrackingTable {
     let ids = this.keys.get(key);
     if (!ids) {
       this.keys.set(key, (ids = new Set()));
-      this.bytes += key.length + KEY_COST;
+      // Its name counts where the engine keeps it (keys.setTracked): used_memory sees that copy.
+      this.bytes += KEY_COST;
       engineKeys.setTracked(Buffer.from(key, "latin1"), true);
     }
     if (!ids.has(id)) {
@@ -63,7 +64,7 @@ export class TrackingTable {
     this.keys.delete(key);
     engineKeys.setTracked(Buffer.from(key, "latin1"), false);
     this.totalItems -= ids.size;
-    this.bytes -= key.length + KEY_COST + ids.size * ID_COST;
+    this.bytes -= KEY_COST + ids.size * ID_COST;
     return ids;
   }
 
