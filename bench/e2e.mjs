@@ -56,22 +56,40 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+const resp = (...args) => args.map((a) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(String(x))}\r\n${x}\r\n`).join("")}`).join("");
+
 /**
- * A client blocked in BLPOP on a key nothing pushes to, on the server at
- * `port`, for cases that measure the others meanwhile (a queue's consumer
- * waiting beside the traffic): its socket, to destroy after.
+ * What runs beside a case's traffic on the server at `port`, for cases that
+ * measure the others meanwhile; returns what undoes it.
+ *   - "blpop": a client blocked in BLPOP on a key nothing pushes to (a queue's consumer waiting);
+ *   - "notify": notify-keyspace-events KEA, with a client subscribed to expired events;
+ *   - "tracking": a RESP3 client-side caching client that read 100 of the benchmark's keys.
  */
-async function blockedClient(port) {
+async function besideClient(what, port) {
   const sock = net.connect(port, "127.0.0.1");
   await onceEvent(sock, "connect");
-  sock.write("*3\r\n$5\r\nBLPOP\r\n$16\r\nbench:never:list\r\n$1\r\n0\r\n");
+  const key = (i) => `key:${String(i).padStart(12, "0")}`;
+  if (what === "blpop") sock.write(resp(["BLPOP", "bench:never:list", "0"]));
+  else if (what === "notify") sock.write(resp(["CONFIG", "SET", "notify-keyspace-events", "KEA"], ["SUBSCRIBE", "__keyevent@0__:expired"]));
+  else if (what === "tracking") sock.write(resp(["HELLO", "3"], ["CLIENT", "TRACKING", "on"], ...Array.from({ length: 100 }, (_, i) => ["GET", key(i * 997)])));
+  else throw new Error(`unknown beside: ${what}`);
+  sock.on("data", () => {});
   await new Promise((resolve) => setTimeout(resolve, 100));
-  return sock;
+  return async () => {
+    if (what === "notify") {
+      const admin = net.connect(port, "127.0.0.1");
+      await onceEvent(admin, "connect");
+      admin.write(resp(["CONFIG", "SET", "notify-keyspace-events", ""]));
+      await onceEvent(admin, "data");
+      admin.destroy();
+    }
+    sock.destroy();
+  };
 }
 
 /**
- * Runs each case ({ test, pipeline, clients, size, requests; `blocked`: with a
- * client blocked in BLPOP meanwhile }) against each of
+ * Runs each case ({ test, pipeline, clients, size, requests; `beside`: what
+ * runs beside the traffic, see besideClient }) against each of
  * `servers` ({ redis, nodis }, or nodis alone), `rounds` times alternating.
  * A row per case: per server the medians (ops/s, CPU µs per request, p50, p99 ms).
  */
@@ -89,7 +107,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
       for (const kind of order) {
         const once = () => redisBenchmark(servers[kind].port, test, requests, pipeline, clients, { size, pid: servers[kind].pid, command, row: rowName });
         let res;
-        const blocked = c.blocked ? await blockedClient(servers[kind].port) : null;
+        const undo = c.beside ? await besideClient(c.beside, servers[kind].port) : null;
         try {
           res = once();
         } catch (e) {
@@ -100,7 +118,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
           servers[kind] = await servers[kind].restart();
           res = once();
         }
-        blocked?.destroy();
+        await undo?.();
         runs[kind].push(res);
       }
     }

@@ -119,8 +119,11 @@ if (only.has("e2e") && haveBenchmark) {
       // Streams: redis-benchmark has no -t for XADD, so it runs as a command (one stream, generated IDs).
       cases.push({ test: "xadd", pipeline, requests: n("xadd", pipeline), command: ["XADD", "bench:stream", "*", "f", "v"] });
     }
-    // With a client blocked in BLPOP meanwhile (a queue's consumer waiting beside the traffic).
-    for (const pipeline of [1, 16]) cases.push({ test: "set", pipeline, requests: n("set", pipeline), blocked: true, label: `set -P ${pipeline}, a client blocked in BLPOP` });
+    // With a client blocked in BLPOP meanwhile (a queue's consumer waiting beside the traffic),
+    // with keyspace notifications on (and a subscriber), with a client-side caching client.
+    for (const pipeline of [1, 16]) cases.push({ test: "set", pipeline, requests: n("set", pipeline), beside: "blpop", label: `set -P ${pipeline}, a client blocked in BLPOP` });
+    for (const test of ["set", "get"]) cases.push({ test, pipeline: 16, requests: n(test, 16), beside: "notify", label: `${test} -P 16, notify-keyspace-events KEA and a subscriber` });
+    for (const test of ["set", "get"]) cases.push({ test, pipeline: 16, requests: n(test, 16), beside: "tracking", label: `${test} -P 16, a client tracking keys (RESP3)` });
     // 1,000 connections; 100 KB values (no extra copies of large replies).
     for (const test of ["set", "get"]) cases.push({ test, pipeline: 1, clients: 1000, requests: n(test, 1) });
     for (const test of ["set", "get"]) cases.push({ test, pipeline: 1, size: 102400, requests: n(test, 1, 10) });
