@@ -61,6 +61,9 @@ pub struct Keyspace {
     /// The keys client-side caching tracks (in any db, as Redis's tracking
     /// table): recorded under LISTEN_WAITED as the waited ones.
     tracked: ahash::AHashSet<Vec<u8>>,
+    /// The prefixes of client-side caching's BCAST clients (not the empty
+    /// one: that needs every change): keys under them are recorded as the waited ones.
+    tracked_prefixes: Vec<Vec<u8>>,
     /// Under LISTEN_EVENTS, the events recorded (bit `Event as u32`): those of
     /// the notify-keyspace-events classes on (`set_event_classes`).
     event_mask: u128,
@@ -111,6 +114,7 @@ impl Keyspace {
             lazy: LazyFree::default(),
             waited: Vec::new(),
             tracked: Default::default(),
+            tracked_prefixes: Vec::new(),
             event_mask: 0,
             urgent: false,
         }
@@ -143,7 +147,9 @@ impl Keyspace {
         let l = self.shared.listen();
         l & state::LISTEN_RECORD != 0
             || (l & state::LISTEN_WAITED != 0
-                && (self.waited.get(db).is_some_and(|w| w.contains_key(key)) || (!self.tracked.is_empty() && self.tracked.contains(key))))
+                && (self.waited.get(db).is_some_and(|w| w.contains_key(key))
+                    || (!self.tracked.is_empty() && self.tracked.contains(key))
+                    || self.tracked_prefixes.iter().any(|p| key.starts_with(p))))
     }
 
     /// Whether event `ev` is recorded for its class alone (LISTEN_EVENTS: notifications).
@@ -197,6 +203,14 @@ impl Keyspace {
             self.tracked.insert(key.to_vec());
         } else {
             self.tracked.remove(key);
+        }
+    }
+
+    /// A BCAST prefix of client-side caching comes (`on`) or goes.
+    pub fn set_tracked_prefix(&mut self, prefix: &[u8], on: bool) {
+        self.tracked_prefixes.retain(|p| p != prefix);
+        if on {
+            self.tracked_prefixes.push(prefix.to_vec());
         }
     }
 
@@ -631,6 +645,15 @@ mod tests {
         assert!(keys(&mut k).is_empty());
         k.clear_tracked();
         k.changed(1, b"u", Event::Set);
+        assert!(keys(&mut k).is_empty());
+        // BCAST prefixes.
+        k.set_tracked_prefix(b"user:", true);
+        k.changed(0, b"user:1", Event::Set);
+        k.changed(0, b"use", Event::Set);
+        k.changed(1, b"user:", Event::Set);
+        assert_eq!(keys(&mut k), ["0:user:1", "1:user:"]);
+        k.set_tracked_prefix(b"user:", false);
+        k.changed(0, b"user:1", Event::Set);
         assert!(keys(&mut k).is_empty());
         // LISTEN_RECORD still records every key.
         k.shared.set(state::LISTEN, state::LISTEN_RECORD as f64);

@@ -49,6 +49,10 @@ export function setWaited(db: number, key: Uint8Array, on: boolean): void {
 export function setTracked(key: Uint8Array, on: boolean): void {
   native.keySetTracked(key, on);
 }
+/** A BCAST prefix (not the empty one) comes (`on`) or goes: keys under it are recorded while the write path listens for "waited". */
+export function setTrackedPrefix(prefix: Uint8Array, on: boolean): void {
+  native.keySetTrackedPrefix(prefix, on);
+}
 /** Client-side caching tracks no key any more. */
 export function clearTracked(): void {
   native.keyClearTracked();

@@ -5,9 +5,9 @@
  * One `Tracking` per server, made on the first CLIENT TRACKING. While at least
  * one client tracks it listens: after every command (server.observers) it
  * remembers the keys of read-only commands, and the write path tells it of
- * the changes of those keys (the engine records them alone: the batch path
- * stays on for other clients), of every modified key while a BCAST client
- * needs them all, and of flushed dbs. When no client tracks any more it stops
+ * the changes of those keys and of the keys under BCAST prefixes (the engine
+ * records them alone: the batch path stays on for other clients; BCAST
+ * without a prefix needs every change), and of flushed dbs. When no client tracks any more it stops
  * listening, so commands pay nothing for the feature when nobody uses it.
  */
 import { commandKeys } from "../commands/command.js";
@@ -18,6 +18,7 @@ import type { CommandObserver, Server } from "../server/server.js";
 import type { DbFlushedHook, KeyModifiedHook } from "../server/write-path.js";
 import { keysValue, nullValue, oneKeyValue, PUBSUB_HEAD, PUSH_HEAD, redirBroken } from "./messages.js";
 import { TrackingTable } from "./table.js";
+import { keys as engineKeys } from "../engine/index.js";
 
 /** A tracking client's modes (the CLIENT LIST flags t, B, R live in `client.flags`). */
 export interface ClientTracking {
@@ -63,8 +64,6 @@ export class Tracking {
   readonly table = new TrackingTable();
   /** Clients with tracking on (INFO tracking_clients). */
   clients = 0;
-  /** Of those, BCAST ones: every modified key is recorded for their prefixes. */
-  private bcastClients = 0;
   private readonly state = new WeakMap<Client, ClientTracking>();
   private broadcastScheduled = false;
   /** Rounds in a row the tracking table stayed over tracking-table-max-keys (the eviction effort grows with it). */
@@ -98,14 +97,16 @@ export class Tracking {
       c.flags.add("tracking");
     }
     c.flags.delete("tracking-broken-redir");
-    this.setBcast(c, false);
+    c.flags.delete("tracking-bcast");
     let st = this.state.get(c);
     if (!st) this.state.set(c, (st = { optin: false, optout: false, noloop: false, caching: false, prefixes: null }));
     c.trackingRedirect = redirect;
     if (opts.bcast) {
-      this.setBcast(c, true);
+      c.flags.add("tracking-bcast");
       for (const p of prefixes.length === 0 ? [""] : prefixes) {
+        const fresh = !this.table.prefixes.has(p);
         if (this.table.addPrefixClient(p, c)) (st.prefixes ??= new Set()).add(p);
+        if (fresh) this.recordPrefix(p, true);
       }
     }
     st.optin = opts.optin;
@@ -117,25 +118,29 @@ export class Tracking {
   disable(c: Client): void {
     const st = this.state.get(c);
     if (c.flags.has("tracking-bcast") && st?.prefixes) {
-      for (const p of st.prefixes) this.table.removePrefixClient(p, c);
+      for (const p of st.prefixes) {
+        this.table.removePrefixClient(p, c);
+        if (!this.table.prefixes.has(p)) this.recordPrefix(p, false);
+      }
       st.prefixes = null;
     }
     if (!c.flags.has("tracking")) return;
     c.flags.delete("tracking");
-    this.setBcast(c, false);
+    c.flags.delete("tracking-bcast");
     c.flags.delete("tracking-broken-redir");
     c.trackingRedirect = -1;
     if (st) st.optin = st.optout = st.noloop = st.caching = false;
     if (--this.clients === 0) this.listen(false);
   }
 
-  /** Sets or clears `c`'s BCAST mode (flag B): the first BCAST client has every modified key recorded, the last one stops it. */
-  private setBcast(c: Client, on: boolean): void {
-    if (c.flags.has("tracking-bcast") === on) return;
-    if (on) c.flags.add("tracking-bcast");
-    else c.flags.delete("tracking-bcast");
-    this.bcastClients += on ? 1 : -1;
-    if (this.bcastClients === (on ? 1 : 0)) this.server.writePath.listen("keys", on);
+  /**
+   * A BCAST prefix gets its first client (`on`) or loses its last: the engine
+   * records the changes of the keys under it, or, for the empty prefix (every
+   * key), every change.
+   */
+  private recordPrefix(prefix: string, on: boolean): void {
+    if (prefix === "") this.server.writePath.listen("keys", on);
+    else engineKeys.setTrackedPrefix(Buffer.from(prefix, "latin1"), on);
   }
 
   /**

@@ -508,6 +508,39 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(300);
   });
 
+  it("stays on beside a BCAST client with prefixes, which is told of the keys under them the batch changed, as redis-server tells it", async () => {
+    const run = async (port: number, conn: RespConnection) => {
+      const tracker = await RespConnection.connect(port);
+      try {
+        await conn.send([["FLUSHALL"]]);
+        await tracker.send([["HELLO", "3"], ["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "t:", "PREFIX", "w:"]]);
+        const before = port === nodis.port ? nodis.server.batchPath.commands : 0;
+        const traffic: Arg[][] = [];
+        for (let i = 0; i < 150; i++) traffic.push(["SET", `u${i % 7}`, String(i)], ["GET", "t:1"]);
+        traffic.push(["SET", "t:1", "x"], ["INCR", "w:n"], ["APPEND", "t:2", "y"], ["DEL", "t:1"], ["SET", "tx", "not under t:"]);
+        const replies = (await conn.send(traffic)).map(String);
+        const ran = port === nodis.port ? nodis.server.batchPath.commands - before : 0;
+        // The pushes (one per event-loop turn, both servers read the pipeline at once), up to the first PING's reply.
+        const got: string[] = [];
+        for (;;) {
+          const [m] = (await tracker.send([["PING"]])).map(String);
+          if (m.includes("PONG")) break;
+          got.push(m);
+        }
+        return { replies, ran, got };
+      } finally {
+        tracker.close();
+      }
+    };
+    const a = await run(nodis.port, mine);
+    const b = await run(oracle.port, theirs);
+    expect(a.replies).toEqual(b.replies);
+    expect(a.got).toEqual(b.got);
+    expect(a.got.join("")).toContain("w:n");
+    expect(a.got.join("")).not.toContain("tx");
+    expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(300);
+  });
+
   it("answers the same when the pipeline arrives cut at every few bytes", async () => {
     const bytes = Buffer.concat(mixed.slice(1).map(encodeCommand));
     await theirs.call("FLUSHALL");

@@ -111,6 +111,12 @@ pub fn key_set_tracked(key: &[u8], on: bool) {
     ks().set_tracked(key, on);
 }
 
+/// A BCAST prefix of client-side caching comes (`on`) or goes: keys under it are recorded under LISTEN_WAITED.
+#[napi(catch_unwind)]
+pub fn key_set_tracked_prefix(prefix: &[u8], on: bool) {
+    ks().set_tracked_prefix(prefix, on);
+}
+
 /// Client-side caching tracks no key any more.
 #[napi(catch_unwind)]
 pub fn key_clear_tracked() {
