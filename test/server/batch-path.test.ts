@@ -413,6 +413,32 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
     expect(a.ran, "commands run on the batch path").toBeGreaterThanOrEqual(200);
   });
 
+  /**
+   * Runs `traffic` from `conn` with another client of the same server beside
+   * it (made ready by `setup`; `teardown` after): the replies, what the client
+   * beside received (messages, pushes) in order up to its PING's reply, and the
+   * commands the batch path ran (Nodis).
+   */
+  const beside = async (port: number, conn: RespConnection, traffic: Arg[][], setup: (other: RespConnection) => Promise<void>, teardown?: () => Promise<void>) => {
+    const other = await RespConnection.connect(port);
+    try {
+      await setup(other);
+      const before = port === nodis.port ? nodis.server.batchPath.commands : 0;
+      const replies = (await conn.send(traffic)).map(String);
+      const ran = port === nodis.port ? nodis.server.batchPath.commands - before : 0;
+      const got: string[] = [];
+      for (;;) {
+        const [m] = (await other.send([["PING"]])).map(String);
+        if (/pong/i.test(m)) break;
+        got.push(m);
+      }
+      return { replies, ran, got };
+    } finally {
+      other.close();
+      await teardown?.();
+    }
+  };
+
   it("stays on with keyspace events of every class configured (KEA, and keymiss), publishing each command's events in order, as redis-server does", async () => {
     const rng = new Prng(7);
     const traffic: Arg[][] = [["SET", "gone", "v", "PX", "1"]];
@@ -438,29 +464,20 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
       // A message published between events reaches the subscriber between them.
       if (i % 50 === 10) traffic.push(["PUBLISH", "__keyevent@0__:mine", String(i)]);
     }
-    const run = async (port: number, conn: RespConnection) => {
-      const sub = await RespConnection.connect(port);
-      try {
-        await conn.send([["FLUSHALL"], ["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["CONFIG", "SET", "notify-keyspace-events", "KEAm"]]);
-        await sub.call("PSUBSCRIBE", "__key*__:*");
-        await conn.send(traffic.slice(0, 1));
-        await new Promise((r) => setTimeout(r, 20));
-        const before = port === nodis.port ? nodis.server.batchPath.commands : 0;
-        const replies = (await conn.send(traffic.slice(1))).map(String);
-        const ran = port === nodis.port ? nodis.server.batchPath.commands - before : 0;
-        // Every message published, in order, up to the first PING's reply.
-        const got: string[] = [];
-        for (;;) {
-          const [m] = (await sub.send([["PING"]])).map(String);
-          if (m.includes("pong")) break;
-          got.push(m);
-        }
-        return { replies, ran, got };
-      } finally {
-        sub.close();
-        await conn.send([["CONFIG", "SET", "notify-keyspace-events", ""], ["DEBUG", "SET-ACTIVE-EXPIRE", "1"]]);
-      }
-    };
+    // A subscriber to every keyspace event beside the traffic.
+    const run = (port: number, conn: RespConnection) =>
+      beside(
+        port,
+        conn,
+        traffic.slice(1),
+        async (sub) => {
+          await conn.send([["FLUSHALL"], ["DEBUG", "SET-ACTIVE-EXPIRE", "0"], ["CONFIG", "SET", "notify-keyspace-events", "KEAm"]]);
+          await sub.call("PSUBSCRIBE", "__key*__:*");
+          await conn.send(traffic.slice(0, 1));
+          await new Promise((r) => setTimeout(r, 20));
+        },
+        async () => void (await conn.send([["CONFIG", "SET", "notify-keyspace-events", ""], ["DEBUG", "SET-ACTIVE-EXPIRE", "1"]])),
+      );
     const a = await run(nodis.port, mine);
     const b = await run(oracle.port, theirs);
     expect(a.replies).toEqual(b.replies);
@@ -473,32 +490,17 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
   });
 
   it("stays on beside a client-side caching client, which is told of the tracked keys the batch changed, as redis-server tells it", async () => {
-    const run = async (port: number, conn: RespConnection) => {
-      const tracker = await RespConnection.connect(port);
-      try {
+    const traffic: Arg[][] = [];
+    for (let i = 0; i < 100; i++) traffic.push(["SET", `u${i % 7}`, String(i)], ["GET", "t1"]);
+    // A tracked key changed twice (told once), another in another db (tracking ignores dbs), and t3, read while missing.
+    traffic.push(["APPEND", "t1", "x"], ["INCR", "n"], ["SET", "t1", "y"], ["PEXPIRE", "t3", "1"]);
+    for (let i = 0; i < 100; i++) traffic.push(["INCR", "n"]);
+    traffic.push(["SELECT", "1"], ["SET", "t2", "other db"], ["SELECT", "0"], ["SET", "t3", "v", "PX", "1"]);
+    const run = (port: number, conn: RespConnection) =>
+      beside(port, conn, traffic, async (tracker) => {
         await conn.send([["FLUSHALL"], ["SET", "t1", "a"], ["SET", "t2", "b"]]);
         await tracker.send([["HELLO", "3"], ["CLIENT", "TRACKING", "on"], ["GET", "t1"], ["MGET", "t2", "t3"]]);
-        const before = port === nodis.port ? nodis.server.batchPath.commands : 0;
-        const traffic: Arg[][] = [];
-        for (let i = 0; i < 100; i++) traffic.push(["SET", `u${i % 7}`, String(i)], ["GET", "t1"]);
-        // A tracked key changed twice (told once), another in another db (tracking ignores dbs), and t3, read while missing.
-        traffic.push(["APPEND", "t1", "x"], ["INCR", "n"], ["SET", "t1", "y"], ["PEXPIRE", "t3", "1"]);
-        for (let i = 0; i < 100; i++) traffic.push(["INCR", "n"]);
-        traffic.push(["SELECT", "1"], ["SET", "t2", "other db"], ["SELECT", "0"], ["SET", "t3", "v", "PX", "1"]);
-        const replies = (await conn.send(traffic)).map(String);
-        const ran = port === nodis.port ? nodis.server.batchPath.commands - before : 0;
-        // Every push, up to the first PING's reply.
-        const got: string[] = [];
-        for (;;) {
-          const [m] = (await tracker.send([["PING"]])).map(String);
-          if (m.includes("PONG")) break;
-          got.push(m);
-        }
-        return { replies, ran, got };
-      } finally {
-        tracker.close();
-      }
-    };
+      });
     const a = await run(nodis.port, mine);
     const b = await run(oracle.port, theirs);
     expect(a.replies).toEqual(b.replies);
@@ -509,29 +511,15 @@ describe.skipIf(!haveRedisServer())("the batch path", () => {
   });
 
   it("stays on beside a BCAST client with prefixes, which is told of the keys under them the batch changed, as redis-server tells it", async () => {
-    const run = async (port: number, conn: RespConnection) => {
-      const tracker = await RespConnection.connect(port);
-      try {
+    const traffic: Arg[][] = [];
+    for (let i = 0; i < 150; i++) traffic.push(["SET", `u${i % 7}`, String(i)], ["GET", "t:1"]);
+    traffic.push(["SET", "t:1", "x"], ["INCR", "w:n"], ["APPEND", "t:2", "y"], ["DEL", "t:1"], ["SET", "tx", "not under t:"]);
+    // The pushes come one per event-loop turn: both servers read the pipeline at once.
+    const run = (port: number, conn: RespConnection) =>
+      beside(port, conn, traffic, async (tracker) => {
         await conn.send([["FLUSHALL"]]);
         await tracker.send([["HELLO", "3"], ["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "t:", "PREFIX", "w:"]]);
-        const before = port === nodis.port ? nodis.server.batchPath.commands : 0;
-        const traffic: Arg[][] = [];
-        for (let i = 0; i < 150; i++) traffic.push(["SET", `u${i % 7}`, String(i)], ["GET", "t:1"]);
-        traffic.push(["SET", "t:1", "x"], ["INCR", "w:n"], ["APPEND", "t:2", "y"], ["DEL", "t:1"], ["SET", "tx", "not under t:"]);
-        const replies = (await conn.send(traffic)).map(String);
-        const ran = port === nodis.port ? nodis.server.batchPath.commands - before : 0;
-        // The pushes (one per event-loop turn, both servers read the pipeline at once), up to the first PING's reply.
-        const got: string[] = [];
-        for (;;) {
-          const [m] = (await tracker.send([["PING"]])).map(String);
-          if (m.includes("PONG")) break;
-          got.push(m);
-        }
-        return { replies, ran, got };
-      } finally {
-        tracker.close();
-      }
-    };
+      });
     const a = await run(nodis.port, mine);
     const b = await run(oracle.port, theirs);
     expect(a.replies).toEqual(b.replies);
