@@ -163,16 +163,26 @@ impl Keyspace {
         self.event_mask = EVENTS.iter().enumerate().filter(|(_, (_, class))| classes.contains(class)).fold(0, |m, (i, _)| m | 1 << i);
     }
 
+    /// Records `ev` on `key` (`modified`: the key changed): as a record to act
+    /// on before the next command when `urgent`, else as an event alone when its class is on.
+    #[inline]
+    fn record_key(&mut self, urgent: bool, db: usize, key: &[u8], ev: Event, modified: bool) {
+        if urgent || self.records_event(ev) {
+            let c = Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified };
+            if urgent {
+                self.record(c);
+            } else {
+                self.record_event(c);
+            }
+        }
+    }
+
     /// Records an expired or evicted key (`ev`): as any change of it, and also
     /// when only propagation is recorded (its DEL goes out from the record) or its event's class.
     #[inline]
     fn record_gone(&mut self, db: usize, key: &[u8], ev: Event) {
-        let c = || Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: true };
-        if self.records_key(db, key) || self.shared.listen() & state::LISTEN_PROPAGATE != 0 {
-            self.record(c());
-        } else if self.records_event(ev) {
-            self.record_event(c());
-        }
+        let urgent = self.records_key(db, key) || self.shared.listen() & state::LISTEN_PROPAGATE != 0;
+        self.record_key(urgent, db, key, ev, true);
     }
 
     /// Whether flushes and swaps are recorded (someone listens, or waits on keys).
@@ -268,23 +278,13 @@ impl Keyspace {
     #[inline]
     pub fn changed(&mut self, db: usize, key: &[u8], ev: Event) {
         self.add_dirty(1);
-        let c = || Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: true };
-        if self.records_key(db, key) {
-            self.record(c());
-        } else if self.records_event(ev) {
-            self.record_event(c());
-        }
+        self.record_key(self.records_key(db, key), db, key, ev, true);
     }
 
     /// An event alone (no dirty count, no signal): `new`, a second event of one change.
     #[inline]
     pub fn notify(&mut self, db: usize, key: &[u8], ev: Event) {
-        let c = || Change::Key { db: db as u32, key: SBytes::new(key), event: ev as u8, modified: false };
-        if self.recording() {
-            self.record(c());
-        } else if self.records_event(ev) {
-            self.record_event(c());
-        }
+        self.record_key(self.recording(), db, key, ev, false);
     }
 
     /// A modified key without an event of its own (Redis's signalModifiedKey alone).

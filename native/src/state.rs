@@ -42,7 +42,8 @@ pub const LISTEN_KEYMISS: u32 = 2;
 /// Also record what commands propagate in place of their argv (`Keyspace::also_propagate`).
 pub const LISTEN_PROPAGATE: u32 = 4;
 /// Without LISTEN_RECORD: record the changes of the keys in `Keyspace::waited`
-/// alone (and flushes and swaps), for the clients blocked on them or WATCHing them.
+/// alone (and flushes and swaps), for the clients blocked on them or WATCHing
+/// them, and of the keys client-side caching tracks (by key or BCAST prefix).
 pub const LISTEN_WAITED: u32 = 8;
 /// Record the keyspace events of the classes notify-keyspace-events turns on
 /// alone (`Keyspace::set_event_classes`), with their keys' changes.

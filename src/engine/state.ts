@@ -21,7 +21,7 @@ const REPLY_CAP = 9;
 export const LISTEN_RECORD = 1;
 export const LISTEN_KEYMISS = 2;
 export const LISTEN_PROPAGATE = 4;
-/** Without LISTEN_RECORD: the changes of the keys blocked clients wait on alone (keys.setWaited), and flushes and swaps. */
+/** Without LISTEN_RECORD: the changes of the keys blocked clients and WATCH wait on (keys.setWaited) and tracking tracks (keys.setTracked, setTrackedPrefix) alone, and flushes and swaps. */
 export const LISTEN_WAITED = 8;
 /** The events of the notify-keyspace-events classes on alone (keys.setEventClasses), with their keys' changes. */
 export const LISTEN_EVENTS = 16;

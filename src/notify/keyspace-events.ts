@@ -36,7 +36,6 @@ export function parseNotifyFlags(value: string): Settings {
   return { classes, keyspace: value.includes("K"), keyevent: value.includes("E") };
 }
 
-
 /** Starts publishing keyspace events for `server`, following notify-keyspace-events as it changes. */
 export function installKeyspaceNotifications(server: Server, pubsub: Publisher): void {
   let s = parseNotifyFlags("");

@@ -144,9 +144,9 @@ const SPECIAL = new Set(["sort", "sort_ro", "xread", "xreadgroup"]);
  * Whether the running script's engine commands may run without crossing
  * back, and how (Direct.ON, READONLY; 0: every command crosses): only while
  * nothing must see each command as it runs: what keeps the batch path off
- * (keyspace events, tracking, MONITOR, and what other
- * features add to BatchPath.allowed()). Propagation (the AOF, replicas) is
- * done from the log.
+ * (BCAST tracking without a prefix, MONITOR, and what other features add to
+ * BatchPath.allowed()). Propagation (the AOF, replicas) is done from the log;
+ * keyspace events are published at the next crossing or the script's end.
  */
 function directMode(run: ScriptRun): number {
   const server = run.server;

@@ -205,8 +205,8 @@ export class BatchPath {
     this.ran += n;
     if (spec) client.lastCommand = spec.name;
     // What the last command recorded that propagation did not take (a change of a key
-    // blocked clients wait on) is drained as call() would; then the clients it made
-    // ready are served, as call() does after each command.
+    // blocked clients wait on), and the batch's keyspace events, are drained as call()
+    // would; then the clients it made ready are served, as call() does after each command.
     if (ownsRecords && wp.hasRecords()) wp.drain(client);
     if (s.blocking.hasReady) s.blocking.serveReady();
   }

@@ -25,12 +25,12 @@ export type PropagatedHook = (ops: PropagatedOp[]) => void;
 
 /**
  * What a feature needs the engine to record: "keys" (every modified key:
- * WATCH... tracking), "events" (the keyspace events of the classes
- * notifications want, engine keys.setEventClasses), "keymiss" (the `m`
- * class: every missed lookup of a read), "propagation" (a consumer of propagated
- * commands: replicas, the AOF), "waited" (the changes of the keys blocked
- * clients wait on alone, engine keys.setWaited). The batch path stays on but
- * for "keys".
+ * BCAST tracking without a prefix, a replica's keys), "events" (the keyspace
+ * events of the classes notifications want, engine keys.setEventClasses),
+ * "keymiss" (the `m` class: every missed lookup of a read), "propagation" (a
+ * consumer of propagated commands: replicas, the AOF), "waited" (the changes of
+ * the keys blocked clients, WATCH and tracking wait on alone, engine
+ * keys.setWaited, setTracked, setTrackedPrefix). The batch path stays on but for "keys".
  */
 export type ListenKind = "keys" | "events" | "keymiss" | "propagation" | "waited";
 
