@@ -28,11 +28,18 @@ pub const LOG_SPILLED: usize = 3;
 /// 1 when the batch stopped before a command it could have run (a record to
 /// drain, a spilled reply, a full log, the output limit): TypeScript may call again.
 pub const LOG_AGAIN: usize = 4;
-pub const LOG_HEADER: usize = 5;
+/// 1 + where a script's command starts in the input when the batch ended
+/// with it suspended (it passed busy-reply-threshold; LOG_IN is where it
+/// ends): TypeScript takes it over as a busy script. 0 otherwise.
+pub const LOG_SUSPENDED: usize = 5;
+pub const LOG_HEADER: usize = 6;
 /// Per command: its registration index, its run time (µs; for the commands
 /// before a panic it stays in time-stamp counter units), the offsets of its
 /// bytes in the input [start, end), where its reply starts in the output, and
-/// the changes it made (the dirty count's growth: TypeScript propagates it).
+/// the changes it made (the dirty count's growth: TypeScript propagates it;
+/// for a script, which runs only while nothing propagates: where its commands
+/// end in the scripts' direct log times 2, plus 1 when its error reply was
+/// counted already by the command that failed).
 pub const LOG_FIELDS: usize = 6;
 
 /// The longest command name the table can hold (names are matched lowercase).
@@ -55,6 +62,13 @@ pub const KIND_SERVE_OR_BLOCK: u32 = 3;
 /// delivers the message (and propagates it to replicas) from the log. Never
 /// inside a transaction here.
 pub const KIND_PUBLISH: u32 = 4;
+/// EVALSHA, EVALSHA_RO, FCALL, FCALL_RO (their id: api/scripting.rs BATCH_*):
+/// a script TypeScript registered runs here while the state block's SCRIPTS
+/// slot says scripts may (and nothing propagates); its redis.call runs engine
+/// commands without crossing (lua/direct.rs) and crosses to JavaScript for the
+/// others, as the usual way does. Only in batches TypeScript starts (not the
+/// read loop's), never inside a transaction here.
+pub const KIND_SCRIPT: u32 = 5;
 
 struct Entry {
     cmd: u32,
@@ -106,7 +120,10 @@ pub fn set_table(names: &[String], cmds: &[u32], arities: &[i32], kinds: &[u32])
         if name.len() > NAME_MAX || name.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(format!("name '{name}' is not lowercase or too long"));
         }
-        if kind > KIND_PUBLISH || ((kind == KIND_COMMAND || kind == KIND_SERVE_OR_BLOCK) && cmd as usize >= table().len()) {
+        if kind > KIND_SCRIPT
+            || ((kind == KIND_COMMAND || kind == KIND_SERVE_OR_BLOCK) && cmd as usize >= table().len())
+            || (kind == KIND_SCRIPT && cmd > crate::api::scripting::BATCH_FCALL_RO)
+        {
             return Err(format!("no engine command {cmd} (kind {kind})"));
         }
         map.insert(name.as_bytes().to_vec(), Entry { cmd, arity, kind, index: i as u32 });
@@ -257,15 +274,16 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
     let cap = LOG_CAP.load(Ordering::Relaxed);
     assert!(!log_ptr.is_null(), "batch log not registered");
     let log = unsafe { std::slice::from_raw_parts_mut(log_ptr, LOG_HEADER + cap * LOG_FIELDS) };
-    run_logged(ks, db, input, from, buf, pos, limit, log, None)
+    run_logged(ks, db, input, from, buf, pos, limit, log, None, true)
 }
 
 /// `run` with its own log: a header and as many entries as `log` holds (the
 /// read loop's batches log into one turn log, one such segment each), and
 /// the time-stamp counter's µs per stamp when the caller knows it (else the
-/// clock is read at the batch's start and end to measure it).
+/// clock is read at the batch's start and end to measure it); `scripts`:
+/// whether KIND_SCRIPT commands may run (not in the read loop's batches).
 #[allow(clippy::too_many_arguments)]
-pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u8], pos: usize, limit: usize, log: &mut [f64], usec_per_stamp: Option<f64>) -> usize {
+pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u8], pos: usize, limit: usize, log: &mut [f64], usec_per_stamp: Option<f64>, scripts: bool) -> usize {
     let cap = (log.len() - LOG_HEADER) / LOG_FIELDS;
     let guard = TABLE.read().unwrap();
     let map = guard.as_ref().expect("batch table not registered");
@@ -325,6 +343,44 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
                     stop_after = true;
                 }
                 res
+            }
+            KIND_SCRIPT => {
+                let busy = ks.shared.get(crate::state::SCRIPTS);
+                if !scripts || busy <= 0.0 || ks.propagating() {
+                    break;
+                }
+                let Some(numkeys) = script_numkeys(args[2], argc) else { break };
+                let resp = if ks.shared.get(crate::state::RESP) == 3.0 { 3 } else { 2 };
+                let (keys, rest) = args[3..argc].split_at(numkeys);
+                let ran = crate::api::scripting::run_for_batch(ks, e.cmd, args[1], keys, rest, db, resp, busy - 1.0);
+                match ran {
+                    None => break,
+                    Some(crate::api::scripting::BatchRun::Suspended) => {
+                        log[LOG_SUSPENDED] = (inp + 1) as f64;
+                        inp = end;
+                        log[LOG_COUNT] = n as f64;
+                        log[LOG_IN] = inp as f64;
+                        log[LOG_OUT] = outp as f64;
+                        break;
+                    }
+                    Some(crate::api::scripting::BatchRun::Done(reply, direct_end, crossed)) => {
+                        let mut out = Out::new(buf, outp);
+                        out.raw(&reply[1..]);
+                        let res = out.finish();
+                        let t1 = stamp();
+                        log_entry(log, n, e, t1.wrapping_sub(t0), inp, end, outp);
+                        log[LOG_HEADER + n * LOG_FIELDS + 5] = (direct_end * 2 + (reply[0] == 1) as usize) as f64;
+                        t0 = t1;
+                        n += 1;
+                        inp = end;
+                        // A waited key it changed (recorded, or drained by a crossing): the
+                        // clients blocked on it are served before what follows.
+                        if crossed || ks.urgent_records() {
+                            stop_after = true;
+                        }
+                        res
+                    }
+                }
             }
             // EXEC without MULTI: TypeScript answers.
             _ => break,
@@ -471,6 +527,7 @@ fn publish(channel: &[u8], out: &mut Out) -> bool {
 /// A batch's log header before anything ran: its input starts at `from`, its replies at `pos`.
 fn log_begin(log: &mut [f64], from: usize, pos: usize) {
     log[LOG_COUNT] = 0.0;
+    log[LOG_SUSPENDED] = 0.0;
     log[LOG_IN] = from as f64;
     log[LOG_OUT] = pos as f64;
     log[LOG_SPILLED] = 0.0;
@@ -597,6 +654,17 @@ impl<'t> Transaction<'t> {
             }
         })
     }
+}
+
+/// A script command's key count (its third argument) when it is one the
+/// usual way accepts: plain digits, at most the arguments after it. None:
+/// TypeScript answers (its errors).
+fn script_numkeys(arg: &[u8], argc: usize) -> Option<usize> {
+    if arg.is_empty() || arg.len() > 9 || !arg.iter().all(u8::is_ascii_digit) || (arg.len() > 1 && arg[0] == b'0') {
+        return None;
+    }
+    let n = arg.iter().fold(0usize, |v, &c| v * 10 + (c - b'0') as usize);
+    (n <= argc - 3).then_some(n)
 }
 
 /// A cheap monotonic stamp: the CPU's time-stamp counter where there is one, else nanoseconds.

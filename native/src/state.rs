@@ -16,7 +16,10 @@ pub const RECORDS: usize = 2;
 pub const LISTEN: usize = 3;
 /// CLIENT NO-TOUCH of the client whose command runs, 0 or 1 (JavaScript writes).
 pub const NO_TOUCH: usize = 4;
-// Slot 5 is free.
+/// Scripts on the batch path (JavaScript writes): 1 + busy-reply-threshold in
+/// ms while EVALSHA and FCALL may run there (nothing refuses a script now:
+/// not a replica, no -BUSY, -MISCONF, -LOADING...), 0 while they may not.
+pub const SCRIPTS: usize = 5;
 /// The RESP version of the client whose command runs, 2 or 3 (JavaScript writes): replies take their shapes from it.
 pub const RESP: usize = 6;
 /// 1 while the running command comes from a client the server must obey (the

@@ -21,6 +21,8 @@ function fcall(c: Ctx, ro: boolean): void {
   if (numkeys === null) return c.r.error("ERR Bad number of keys provided");
   if (numkeys > c.argv.length - 3) return c.r.error("ERR Number of keys can't be greater than number of args");
   if (numkeys < 0) return c.r.error("ERR Number of keys can't be negative");
+  // From now on the batch path may run it (server/batch.ts), found by its name in lowercase as findFunction does.
+  scripting.batchRegisterOnce(true, f, () => Buffer.from(f.name.toLowerCase(), "latin1"), f.keyBytes, f.nameBytes, f.flags);
   runChecked(c, f.flags, ro, f.name, (busyMs) => scripting.run(f.keyBytes, f.nameBytes, true, c.argv, 3, numkeys, c.client.resp, busyMs, c.r));
 }
 

@@ -10,14 +10,19 @@ import type { Reply } from "../protocol/reply.js";
 
 /** Commands one call may run (and log) at most. */
 const LOG_CAP = 512;
-/** Header slots (batch.rs LOG_*): commands run, where input and output stopped, a spilled reply, may go on. */
+/** Header slots (batch.rs LOG_*): commands run, where input and output stopped, a spilled reply, may go on, a suspended script. */
 const COUNT = 0;
 const IN = 1;
 const OUT = 2;
 const SPILLED = 3;
 const AGAIN = 4;
-const LOG_HEADER = 5;
-/** Per command: registration index, µs, input start, input end, reply start, changes made. */
+const SUSPENDED = 5;
+const LOG_HEADER = 6;
+/**
+ * Per command: registration index, µs, input start, input end, reply start,
+ * changes made (for a script: where its commands end in the direct log times
+ * 2, plus 1 when its error reply was counted already).
+ */
 export const LOG_FIELDS = 6;
 
 /** The log; entry i of the last batch starts at `LOG_HEADER + i * LOG_FIELDS`. */
@@ -39,6 +44,17 @@ export const KIND_SERVE_OR_BLOCK: number = native.BATCH_KIND_SERVE_OR_BLOCK;
 
 /** PUBLISH: answered there with its receivers' count (channel and patterns); the message is delivered (and propagated) from the log. */
 export const KIND_PUBLISH: number = native.BATCH_KIND_PUBLISH;
+
+/**
+ * EVALSHA, EVALSHA_RO, FCALL, FCALL_RO (ids SCRIPT_*): scripts registered with
+ * scripting.batchRegister run there while the state block says scripts may
+ * (state.setBatchScripts); not in the read loop's batches.
+ */
+export const KIND_SCRIPT: number = native.BATCH_KIND_SCRIPT;
+export const SCRIPT_EVALSHA: number = native.BATCH_SCRIPT_EVALSHA;
+export const SCRIPT_EVALSHA_RO: number = native.BATCH_SCRIPT_EVALSHA_RO;
+export const SCRIPT_FCALL: number = native.BATCH_SCRIPT_FCALL;
+export const SCRIPT_FCALL_RO: number = native.BATCH_SCRIPT_FCALL_RO;
 
 /** What PUBLISH on the batch path counts (native/src/pubsub.rs): `channel` has `clients` subscribers now (0: none). */
 export function setChannelSubscribers(channel: Buffer, clients: number): void {
@@ -79,6 +95,11 @@ export function ran(): number {
 /** The input offset where the last batch stopped. */
 export function stoppedAt(): number {
   return log[IN];
+}
+
+/** Where the script command the last batch ended with, suspended past busy-reply-threshold, starts in the input (it ends at stoppedAt()); -1: none. */
+export function suspendedAt(): number {
+  return log[SUSPENDED] - 1;
 }
 
 /** Whether the last batch stopped before a command it could run (the next call may go on at once). */

@@ -7,13 +7,16 @@ import { native } from "./addon.js";
 import type { Reply } from "../protocol/reply.js";
 
 /** What redis.* asks of the bridge (native/src/lua/redis_api.rs `op`). */
-export const BridgeOp = { COMMAND: 0, SET_REPL: 1, LOG: 2, ACL_CHECK: 3, ACCOUNT: 4 } as const;
+export const BridgeOp = { COMMAND: 0, SET_REPL: 1, LOG: 2, ACL_CHECK: 3, ACCOUNT: 4, END: 5 } as const;
 
 /**
  * The log of the engine commands a script ran without crossing back
  * (native/src/lua/direct.rs): header slots, then per command its index in the
  * direct table and its time (µs). TypeScript sets MODE, DB and SLOW_US for the
- * running script and zeroes COUNT when it has accounted for the commands.
+ * running script and zeroes COUNT when it has accounted for the commands. For
+ * a script the batch path runs, the engine sets MODE, DB, SEGMENT (where its
+ * commands start: those of the batch's scripts before it come first) and
+ * FLAGS (its script flags).
  */
 export const Direct = {
   COUNT: 0,
@@ -24,7 +27,9 @@ export const Direct = {
   LAST_USEC: 5,
   LAST_CHANGED: 6,
   ARGV_END: 7,
-  HEADER: 8,
+  SEGMENT: 8,
+  FLAGS: 9,
+  HEADER: 10,
   /** Per command: index, µs, db, where its argv is in directArgv (-1: nothing to propagate), its count. */
   FIELDS: 5,
   ON: 1,
@@ -83,6 +88,27 @@ export function unpackArgs(scratch: Buffer, argc: number): Buffer[] {
     p += 4 + n;
   }
   return out;
+}
+
+/**
+ * Lets the batch path run a script (`lookup`: EVALSHA's lowercase sha) or
+ * function (`lookup`: its lowercase name): its engine key, its name in errors,
+ * its flags. Forgotten when the scripts (flush) or the libraries change.
+ */
+export function batchRegister(isFunction: boolean, lookup: Buffer, key: Buffer, name: Buffer, flags: number): void {
+  native.scriptBatchRegister(isFunction, lookup, key, name, flags);
+}
+
+/** The scripts and functions (their cache entries) registered with batchRegister since the engine last forgot them. */
+let batchScripts = new WeakSet<object>();
+let batchFunctions = new WeakSet<object>();
+
+/** batchRegister, once for cache entry `owner` (a CachedScript or a LibraryFunction); `lookup` made only then. */
+export function batchRegisterOnce(isFunction: boolean, owner: object, lookup: () => Buffer, key: Buffer, name: Buffer, flags: number): void {
+  const set = isFunction ? batchFunctions : batchScripts;
+  if (set.has(owner)) return;
+  set.add(owner);
+  batchRegister(isFunction, lookup(), key, name, flags);
 }
 
 /** Compiles a script body (its shebang line blanked out) as `sha`: null, or Lua's compile error. */
@@ -175,6 +201,7 @@ export function runningMs(): number {
 
 /** Drops every script: a fresh interpreter. */
 export function flush(): void {
+  batchScripts = new WeakSet();
   native.scriptFlush();
 }
 
@@ -187,17 +214,22 @@ export type RegisteredFunction = ReturnType<typeof native.functionLoad>["functio
 
 /** Runs a library's code (after its shebang line): its functions, or the error text. */
 export function loadLibrary(code: Buffer, timeoutMs: number): { error: string | null; functions: RegisteredFunction[] } {
+  // The engine forgets the functions the batch path knew at any change of the libraries.
+  batchFunctions = new WeakSet();
   const r = native.functionLoad(code, timeoutMs);
   return { error: r.error ?? null, functions: r.functions };
 }
 
 /** Forgets functions by their engine keys. */
 export function dropFunctions(keys: string[]): void {
-  if (keys.length > 0) native.functionDrop(keys);
+  if (keys.length === 0) return;
+  batchFunctions = new WeakSet();
+  native.functionDrop(keys);
 }
 
 /** FUNCTION FLUSH: a fresh function interpreter. */
 export function flushFunctions(): void {
+  batchFunctions = new WeakSet();
   native.functionFlush();
 }
 

@@ -2,7 +2,7 @@
 import { native } from "./addon.js";
 import { setNoTouch } from "./state.js";
 
-export { replyCap, setClock, setExpiryPaused, setNoTouch, setObey, setReplicaExpiry, setReplyCap, setResp } from "./state.js";
+export { replyCap, setBatchScripts, setClock, setExpiryPaused, setNoTouch, setObey, setReplicaExpiry, setReplyCap, setResp } from "./state.js";
 
 export function init(databases: number): void {
   native.engineInit(databases);

@@ -12,6 +12,7 @@ const DIRTY = 1;
 const RECORDS = 2;
 const LISTEN = 3;
 const NO_TOUCH = 4;
+const SCRIPTS = 5;
 const RESP = 6;
 const OBEY = 7;
 const REPLICA_EXPIRY = 8;
@@ -37,6 +38,13 @@ export function setClock(nowMs: number): void {
 /** CLIENT NO-TOUCH of the client about to run a command. */
 export function setNoTouch(on: boolean): void {
   slots[NO_TOUCH] = on ? 1 : 0;
+}
+/**
+ * Whether the batch path may run scripts (EVALSHA, FCALL) now, and
+ * busy-reply-threshold (ms) for them (native/src/state.rs SCRIPTS).
+ */
+export function setBatchScripts(on: boolean, busyMs: number): void {
+  slots[SCRIPTS] = on ? 1 + busyMs : 0;
 }
 /** Whether the commands about to run come from a client the server must obey (the AOF being loaded). */
 export function setObey(on: boolean): void {

@@ -16,7 +16,6 @@ import { debugFlags } from "../commands/debug.js";
 import { checkCommand } from "../acl/check.js";
 import { BridgeOp, Direct, DIRECT_DENY_READONLY, directArgv, directLog, setDirectTable, unpackArgs, unpackArgsAt } from "../engine/scripting.js";
 import { scriptFormOf } from "../commands/engine-command.js";
-import { introspection } from "../commands/introspection.js";
 import { scriptCaller } from "./caller.js";
 import { keys, server as engineServer, scripting } from "../engine/index.js";
 import type { Client } from "../server/client.js";
@@ -25,6 +24,7 @@ import type { Level } from "../server/log.js";
 import { REDIS_VERSION } from "../version.js";
 import { AOF_CLIENT_ID } from "../server/client.js";
 import { OOM } from "../server/eviction.js";
+import { SCRIPT_FLAG_ALLOW_OOM, SCRIPT_FLAG_EVAL_COMPAT_MODE } from "./shebang.js";
 
 /** A script being run: who runs it and what it has done so far. */
 export interface ScriptRun {
@@ -161,24 +161,35 @@ function startDirect(run: ScriptRun): void {
   const log = directLog;
   log[Direct.MODE] = directMode(run);
   log[Direct.DB] = run.db;
-  const st = introspection(run.server);
-  const slow = st.slowerThan;
-  const latency = st.latencyThreshold > 0 ? st.latencyThreshold * 1000 : -1;
-  log[Direct.SLOW_US] = slow < 0 ? latency : latency < 0 ? slow : Math.min(slow, latency);
+  log[Direct.SEGMENT] = 0;
+  log[Direct.SLOW_US] = directSlowUs(run.server);
 }
 
-/** What call() does after each command, for the direct commands logged so far (Redis counts a script's commands as it runs them). */
+/** The time from which a direct command goes to TypeScript at once (its argv for the slowlog or latency monitor; -1: never). */
+function directSlowUs(server: Server): number {
+  const st = server.intro;
+  const slow = st.slowerThan;
+  const latency = st.latencyThreshold > 0 ? st.latencyThreshold * 1000 : -1;
+  return slow < 0 ? latency : latency < 0 ? slow : Math.min(slow, latency);
+}
+
+/**
+ * What call() does after each command, for the direct commands the running
+ * script logged so far (Redis counts a script's commands as it runs them):
+ * those from the log's SEGMENT on (earlier ones are the batch's scripts before it).
+ */
 function drainDirect(run: ScriptRun): void {
   const log = directLog;
+  const from = log[Direct.SEGMENT];
   const n = log[Direct.COUNT];
-  if (n === 0) return;
-  log[Direct.COUNT] = 0;
+  if (n <= from) return;
+  log[Direct.COUNT] = from;
   const specs = directSpecs!;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     const at = Direct.HEADER + i * Direct.FIELDS;
     // What it changed goes out with the script's unit, as call() propagates a nested command.
     if (log[at + 3] >= 0) propagateDirect(run, log[at + 2], unpackArgsAt(directArgv, log[at + 3], log[at + 4]));
-    accountDirect(run, specs[log[at]], log[at + 1], NO_ARGV, null);
+    if (accountDirect(run.server, run.client, specs[log[at]], log[at + 1], NO_ARGV, null)) run.writeDirty = true;
   }
   log[Direct.ARGV_END] = 0;
 }
@@ -197,21 +208,35 @@ const NO_ARGV: Buffer[] = [];
 /** Commands scripts ran without crossing back (tests check that the path is taken). */
 export const directStats = { commands: 0 };
 
-function accountDirect(run: ScriptRun, spec: CommandSpec, usec: number, argv: Buffer[], errorLine: Buffer | null): void {
-  const server = run.server;
+/** What call() does after a direct command of `client`'s script (`errorLine`: its error reply's first line, or null): whether it was a write. */
+function accountDirect(server: Server, client: Client, spec: CommandSpec, usec: number, argv: Buffer[], errorLine: Buffer | null): boolean {
   const st = (spec.stat ??= server.stats.command(spec.name));
   st.calls++;
   st.usec += usec;
   server.stats.totalCommands++;
   directStats.commands++;
-  if ((spec.bits & CMD_WRITE) !== 0) run.writeDirty = true;
   if (errorLine !== null && errorLine[0] === 45 /* '-' */) {
     st.failed++;
     scratch.pos = 0;
     scratch.raw(errorLine);
     countError(server, scratch, 0);
   }
-  server.afterCommand(run.client, spec, argv, usec);
+  server.afterCommand(client, spec, argv, usec);
+  return (spec.bits & CMD_WRITE) !== 0;
+}
+
+/**
+ * What call() does after each direct command of a script the batch path ran
+ * for `client`: those at [from, to) in the log (server/batch.ts accounts a
+ * batch's scripts in order, each after its commands; it zeroes the log after).
+ */
+export function accountBatchDirect(server: Server, client: Client, from: number, to: number): void {
+  const log = directLog;
+  const specs = directSpecs!;
+  for (let i = from; i < to; i++) {
+    const at = Direct.HEADER + i * Direct.FIELDS;
+    accountDirect(server, client, specs[log[at]], log[at + 1], NO_ARGV, null);
+  }
 }
 
 /** BridgeOp.ACCOUNT: the log, then (with arguments) the direct command they are, its reply's first line last. */
@@ -229,7 +254,7 @@ function accountOp(run: ScriptRun, argv: Buffer[]): void {
   wp.targets = targets;
   if (wp.rewritten) wp.rewritten = false;
   else if (log[Direct.LAST_CHANGED] !== 0) propagateDirect(run, run.db, cmdArgv.map((a) => Buffer.from(a)));
-  accountDirect(run, directSpecs![log[Direct.LAST_INDEX]], log[Direct.LAST_USEC], cmdArgv, argv[argv.length - 1]);
+  if (accountDirect(run.server, run.client, directSpecs![log[Direct.LAST_INDEX]], log[Direct.LAST_USEC], cmdArgv, argv[argv.length - 1])) run.writeDirty = true;
 }
 
 function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | number {
@@ -288,7 +313,8 @@ function command(run: ScriptRun, argv: Buffer[], resp: number): Uint8Array | num
 const argScratch = Buffer.allocUnsafeSlow(64 * 1024);
 
 function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array | number | undefined {
-  const run = running;
+  // A script the batch path runs has a run from its first crossing on.
+  const run = running ?? (batchScripts.client !== null ? beginBatchRun(batchScripts.server!, batchScripts.client) : null);
   if (run === null) return NOT_RUNNING;
   const argv = typeof args === "number" ? unpackArgs(argScratch, args) : args;
   // What ran without crossing is accounted first, in order.
@@ -307,6 +333,9 @@ function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array |
     case BridgeOp.LOG:
       run.server.log.log(LEVELS[resp] ?? "warning", argv[0].toString("latin1"));
       return undefined;
+    case BridgeOp.END:
+      endBatchRun(run);
+      return undefined;
     case BridgeOp.ACL_CHECK: {
       // redis.acl_check_cmd: the caller's permissions, no arity check, nothing logged.
       const spec = lookup(run.server, argv);
@@ -315,6 +344,84 @@ function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array |
     }
   }
   return undefined;
+}
+
+/**
+ * The client whose batch (server/batch.ts) may run scripts, while it runs:
+ * such a script gets a run (for its crossings) only when it first crosses.
+ */
+export const batchScripts: { server: Server | null; client: Client | null } = { server: null, client: null };
+/** The caller's db and blocking state while a run the batch path made is open. */
+let batchSaved: { db: number; denyBlocking: boolean } | null = null;
+
+/**
+ * Whether the batch path may run scripts for `server` now (beside what it
+ * asks for any command): not on a replica (its scripts' commands cross) or
+ * while a script runs; it registers the direct commands' table.
+ */
+export function batchMayRunScripts(server: Server): boolean {
+  if (debugFlags.disableDenyScripts || server.isReplica || running !== null) return false;
+  directSpecs ??= registerDirect(server);
+  directLog[Direct.SLOW_US] = directSlowUs(server);
+  return true;
+}
+
+/**
+ * The run of a script the batch path runs for `client`, made at its first
+ * crossing as withScript makes one (the engine set the direct log's MODE, DB
+ * and FLAGS), inside the script's call as call() would have it.
+ */
+function beginBatchRun(server: Server, client: Client): ScriptRun {
+  const flags = directLog[Direct.FLAGS];
+  const compat = (flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) !== 0;
+  const run: ScriptRun = {
+    server,
+    client,
+    db: directLog[Direct.DB],
+    readonly: directLog[Direct.MODE] === Direct.READONLY,
+    writeDirty: false,
+    allowOom: !compat && (flags & SCRIPT_FLAG_ALLOW_OOM) !== 0,
+    replFlags: 3,
+  };
+  batchSaved = { db: client.db, denyBlocking: client.denyBlocking };
+  running = run;
+  scriptCaller.client = client;
+  client.denyBlocking = true;
+  scriptTime.us = Math.floor((performance.timeOrigin + server.commandClock) * 1000);
+  // The batch path runs only after eviction brought memory under the limit (BatchPath.allowed).
+  server.eviction.preCommandOom = false;
+  // Its commands are nested calls (the script's own call() would be around them).
+  server.writePath.depth++;
+  return run;
+}
+
+/** BridgeOp.END: a script the batch path ran, which crossed, ended. */
+function endBatchRun(run: ScriptRun): void {
+  drainDirect(run);
+  run.server.writePath.depth--;
+  endScript(run, batchSaved!);
+  batchSaved = null;
+}
+
+/** After a batch: a run it made that did not end (the engine failed) is ended. */
+export function settleBatchRun(): void {
+  if (batchSaved !== null && busy.script === null && running !== null) endBatchRun(running);
+}
+
+/**
+ * A script the batch path started ran past busy-reply-threshold: it goes on
+ * as a busy script (suspend), its caller waiting, as withScript leaves one.
+ */
+export function suspendBatchScript(server: Server, client: Client, spec: CommandSpec, argv: Buffer[], isEval: boolean, name: string): void {
+  const run = running ?? beginBatchRun(server, client);
+  drainDirect(run);
+  directLog[Direct.COUNT] = 0;
+  directLog[Direct.SEGMENT] = 0;
+  // suspend() counts the script's call itself.
+  server.writePath.depth--;
+  restoreLater = batchSaved;
+  batchSaved = null;
+  suspend({ run, isEval, name, spec, argv });
 }
 
 /** The bridge is registered with the interpreter once per process, with the version scripts see. */

@@ -113,6 +113,8 @@ function evalGeneric(c: Ctx, evalsha: boolean, ro: boolean): void {
     sha = made.sha;
     script = made.script;
   }
+  // From now on the batch path may run it (server/batch.ts).
+  scripting.batchRegisterOnce(false, script, () => script.sha, script.key, script.sha, script.flags);
   runChecked(c, script.flags, ro, sha, (busyMs) => scripting.run(script.key, script.sha, false, c.argv, 3, numkeys, c.client.resp, busyMs, c.r));
 }
 

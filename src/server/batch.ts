@@ -16,7 +16,10 @@
  * the engine records those keys' changes and those events alone, and a batch
  * stops after a command that recorded) is done here from the batch's log.
  */
-import { batch, evict } from "../engine/index.js";
+import { batch, evict, server as engineServer } from "../engine/index.js";
+import { Direct, directLog } from "../engine/scripting.js";
+import { accountBatchDirect, batchMayRunScripts, batchScripts, settleBatchRun, suspendBatchScript } from "../scripting/bridge.js";
+import { findFunction } from "../scripting/library.js";
 import { scriptFormOf, serveOrBlockFormOf } from "../commands/engine-command.js";
 import type { CommandSpec } from "../commands/types.js";
 import { multibulkBounds, parseCommand, type RequestParser } from "../protocol/parser.js";
@@ -57,6 +60,11 @@ export class BatchPath {
   private specs: CommandSpec[] | null = null;
   /** PUBLISH's spec, registered with the table (its log entries are delivered as they are accounted for). */
   private publishSpec: CommandSpec | null = null;
+
+  /** By registration index: 1 for the script commands (EVALSHA, FCALL and their _RO forms). */
+  private isScript = new Uint8Array(0);
+  /** Whether any is registered (not renamed away). */
+  private hasScripts = false;
 
   constructor(private readonly server: Server) {}
 
@@ -141,18 +149,55 @@ export class BatchPath {
     const input = parser.idleInput();
     if (input === null) return 0;
     const specs = (this.specs ??= this.register());
+    const scripts = this.hasScripts && batchMayRunScripts(this.server);
+    if (scripts) {
+      batchScripts.server = this.server;
+      batchScripts.client = client;
+    }
+    engineServer.setBatchScripts(scripts, this.busyMs());
+    let suspended = false;
     try {
       batch.run(client.db, input, parser.offset, r, limit);
     } finally {
+      batchScripts.client = null;
       // Also after a native panic: the commands before it ran.
       const n = batch.ran();
-      if (n > 0) {
-        parser.consumedTo(batch.stoppedAt());
-        this.account(client, specs, input, r, n, batch.log, 0, true, true);
+      const at = batch.suspendedAt();
+      if (n > 0 || at >= 0) parser.consumedTo(batch.stoppedAt());
+      if (n > 0) this.account(client, specs, input, r, n, batch.log, 0, true, true);
+      if (scripts) {
+        if (at >= 0) {
+          this.suspendScript(client, argvOf(input, at, batch.stoppedAt()));
+          suspended = true;
+        } else settleBatchRun();
+        directLog[Direct.COUNT] = 0;
       }
     }
-    return batch.ran();
+    // A suspended script counts as a command run: its client now waits for it.
+    return batch.ran() + (suspended ? 1 : 0);
   }
+
+  /** A script of the batch ran past busy-reply-threshold: it goes on as a busy script (scripting/bridge.ts). */
+  private suspendScript(client: Client, argv: Buffer[]): void {
+    const s = this.server;
+    const spec = s.commands.get(argv[0].toString("latin1").toLowerCase())!;
+    const isEval = spec.name.startsWith("eval");
+    const name = isEval ? argv[1].toString("latin1").toLowerCase() : findFunction(argv[1].toString("latin1"))!.name;
+    suspendBatchScript(s, client, spec, argv, isEval, name);
+  }
+
+  /** busy-reply-threshold (ms), kept as it changes. */
+  private busyMs(): number {
+    if (this.busyThreshold < 0) {
+      const config = this.server.config;
+      this.busyThreshold = config.int("busy-reply-threshold");
+      config.onChange((name) => {
+        if (name === "busy-reply-threshold" || name === "lua-time-limit") this.busyThreshold = config.int("busy-reply-threshold");
+      });
+    }
+    return this.busyThreshold;
+  }
+  private busyThreshold = -1;
 
   /**
    * The reply bytes in `r` the last batch of run() leaves counted against the
@@ -179,10 +224,21 @@ export class BatchPath {
     const wp = s.writePath;
     const propagating = mayPropagate && wp.propagating();
     let spec: CommandSpec | null = null;
+    // Where the next script's direct commands start in their log.
+    let directFrom = 0;
     for (let i = 0; i < n; i++) {
       const at = logAt + batch.entry(i);
-      spec = specs[log[at]];
+      const index = log[at];
+      spec = specs[index];
       const usec = log[at + 1];
+      let counted = false;
+      if (this.isScript[index] === 1) {
+        // A script: its commands first (each as call() after it), then itself.
+        const directEnd = Math.floor(log[at + 5] / 2);
+        counted = log[at + 5] % 2 === 1;
+        if (directEnd > directFrom) accountBatchDirect(s, client, directFrom, directEnd);
+        directFrom = directEnd;
+      }
       // PUBLISH changes nothing and goes to the replicas all the same (Redis's forceCommandPropagation).
       const publish = spec === this.publishSpec;
       if (publish) deliver(s, input, log[at + 2], log[at + 3]);
@@ -193,7 +249,8 @@ export class BatchPath {
       const replyAt = log[at + 4];
       if (r.buf[replyAt] === 45 /* '-' */) {
         st.failed++;
-        countError(s, r, replyAt);
+        // A script's error from a command it ran was counted by that command.
+        if (!counted) countError(s, r, replyAt);
       }
       if (observed) {
         // A command the read loop held has no bytes here unless its entry is slow enough (reads.rs run_held).
@@ -245,8 +302,17 @@ export class BatchPath {
     for (const [name, spec] of this.server.commands) {
       if (name.length > 32 || name !== name.toLowerCase()) continue;
       // MULTI ... EXEC with only engine commands between runs there whole (a client that WATCHes keys goes the usual way: clientAllows).
+      const script = SCRIPT_IDS.get(spec.name);
       const kind =
-        spec.name === "multi" ? batch.KIND_MULTI : spec.name === "exec" ? batch.KIND_EXEC : spec.name === "publish" ? batch.KIND_PUBLISH : batch.KIND_COMMAND;
+        script !== undefined
+          ? batch.KIND_SCRIPT
+          : spec.name === "multi"
+            ? batch.KIND_MULTI
+            : spec.name === "exec"
+              ? batch.KIND_EXEC
+              : spec.name === "publish"
+                ? batch.KIND_PUBLISH
+                : batch.KIND_COMMAND;
       if (kind === batch.KIND_PUBLISH) this.publishSpec = spec;
       // The engine form; else the script form (DEL, EXISTS, TYPE, the TTL family, PERSIST: keys_cmd.rs).
       const form = spec.subcommands ? undefined : scriptFormOf(spec.handler);
@@ -255,14 +321,24 @@ export class BatchPath {
       if (kind === batch.KIND_COMMAND && serveOrBlock === undefined && (form === undefined || spec.flags.includes("blocking"))) continue;
       specs.push(spec);
       names.push(name);
-      ids.push(serveOrBlock ?? form ?? 0);
+      ids.push(script ?? serveOrBlock ?? form ?? 0);
       arities.push(spec.arity);
       kinds.push(serveOrBlock !== undefined ? batch.KIND_SERVE_OR_BLOCK : kind);
+      if (script !== undefined) this.hasScripts = true;
     }
+    this.isScript = Uint8Array.from(kinds, (k) => (k === batch.KIND_SCRIPT ? 1 : 0));
     batch.setTable(names, ids, arities, kinds);
     return specs;
   }
 }
+
+/** The script commands the batch path runs (batch.rs KIND_SCRIPT), by name, with their ids. */
+const SCRIPT_IDS = new Map<string, number>([
+  ["evalsha", batch.SCRIPT_EVALSHA],
+  ["evalsha_ro", batch.SCRIPT_EVALSHA_RO],
+  ["fcall", batch.SCRIPT_FCALL],
+  ["fcall_ro", batch.SCRIPT_FCALL_RO],
+]);
 
 /** The message of a PUBLISH the batch ran (answered there with its receivers' count), delivered as its handler would. */
 function deliver(server: Server, input: Buffer, start: number, end: number): void {

@@ -59,6 +59,17 @@ pub const BATCH_KIND_EXEC: u32 = crate::batch::KIND_EXEC;
 pub const BATCH_KIND_SERVE_OR_BLOCK: u32 = crate::batch::KIND_SERVE_OR_BLOCK;
 #[napi]
 pub const BATCH_KIND_PUBLISH: u32 = crate::batch::KIND_PUBLISH;
+#[napi]
+pub const BATCH_KIND_SCRIPT: u32 = crate::batch::KIND_SCRIPT;
+/// The ids of the script commands of kind BATCH_KIND_SCRIPT (api/scripting.rs BATCH_*).
+#[napi]
+pub const BATCH_SCRIPT_EVALSHA: u32 = crate::api::scripting::BATCH_EVALSHA;
+#[napi]
+pub const BATCH_SCRIPT_EVALSHA_RO: u32 = crate::api::scripting::BATCH_EVALSHA_RO;
+#[napi]
+pub const BATCH_SCRIPT_FCALL: u32 = crate::api::scripting::BATCH_FCALL;
+#[napi]
+pub const BATCH_SCRIPT_FCALL_RO: u32 = crate::api::scripting::BATCH_FCALL_RO;
 
 /// `channel` has `clients` subscribers now (pubsub.rs; 0: none).
 #[napi(catch_unwind)]

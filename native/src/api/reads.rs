@@ -782,7 +782,7 @@ impl Turn {
         let out = unsafe { std::slice::from_raw_parts_mut(b.out, b.out_len) };
         let log = unsafe { std::slice::from_raw_parts_mut(b.log.add(self.log_used), b.log_len - self.log_used) };
         let (out_start, limit) = (self.out_used, b.out_len - OUT_ROOM_MIN / 2);
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp)));
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp, false)));
         self.commands += *ran.as_ref().unwrap_or(&0) as u32;
         let mut fields = self.leave(b, ran.is_err())?;
         fields[0] -= from as u32;

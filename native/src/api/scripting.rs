@@ -6,6 +6,7 @@ use napi::bindgen_prelude::{Buffer, Env, Unknown};
 use napi::JsValue;
 use napi_derive::napi;
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 thread_local! {
     /// The EVAL interpreter (made by scriptInit, replaced by SCRIPT FLUSH).
@@ -16,6 +17,111 @@ thread_local! {
     /// The engine of the suspended script, if any (a run holds no RefCell
     /// borrow: its commands re-enter the addon).
     static SUSPENDED: Cell<*mut Engine> = const { Cell::new(std::ptr::null_mut()) };
+    /// The scripts (by lowercase sha) and functions (by lowercase name) the
+    /// batch path may run, registered by JavaScript once it ran one the usual
+    /// way; forgotten when the scripts or the libraries change.
+    static BATCH_EVAL: RefCell<ahash::AHashMap<Vec<u8>, Rc<BatchScript>>> = RefCell::new(ahash::AHashMap::new());
+    static BATCH_FUNC: RefCell<ahash::AHashMap<Vec<u8>, Rc<BatchScript>>> = RefCell::new(ahash::AHashMap::new());
+}
+
+/// A script or function as the batch path runs it: where the engine keeps it,
+/// how errors name it, its flags (src/scripting/shebang.ts numbering).
+pub struct BatchScript {
+    key: Vec<u8>,
+    name: Vec<u8>,
+    flags: u32,
+}
+
+/// shebang.ts's flags the batch path reads.
+const FLAG_NO_WRITES: u32 = 1;
+const FLAG_EVAL_COMPAT_MODE: u32 = 1 << 4;
+
+/// Registers script `lookup` (EVALSHA's lowercase sha, or a function's
+/// lowercase name) for the batch path: its engine key, its name in errors, its flags.
+#[napi(catch_unwind)]
+pub fn script_batch_register(is_function: bool, lookup: &[u8], key: &[u8], name: &[u8], flags: u32) {
+    let s = Rc::new(BatchScript { key: key.to_vec(), name: name.to_vec(), flags });
+    let table = if is_function { &BATCH_FUNC } else { &BATCH_EVAL };
+    table.with(|t| t.borrow_mut().insert(lookup.to_vec(), s));
+}
+
+/// Which script command the batch path runs (batch.rs KIND_SCRIPT's ids).
+pub const BATCH_EVALSHA: u32 = 0;
+pub const BATCH_EVALSHA_RO: u32 = 1;
+pub const BATCH_FCALL: u32 = 2;
+pub const BATCH_FCALL_RO: u32 = 3;
+
+/// How a script the batch path ran ended.
+pub enum BatchRun {
+    /// Its reply, after a flag byte (1: an error already counted), where its
+    /// commands end in the direct log, and whether it crossed to JavaScript
+    /// (which may have left work for after the command: blocked clients to serve).
+    Done(Vec<u8>, usize, bool),
+    /// It passed busy-reply-threshold: suspended (script_resume goes on).
+    Suspended,
+}
+
+/// Runs registered script or function `which` for command `id` (BATCH_*) in
+/// `db` with `keys` and `args`, for a client speaking `resp`; None when the
+/// batch path may not (not registered, a write script from a *_RO command,
+/// no room in the direct log): TypeScript runs the command. `ks` is the
+/// batch's keyspace, which the script's commands change.
+#[allow(clippy::too_many_arguments)]
+pub fn run_for_batch(ks: &mut crate::keyspace::Keyspace, id: u32, which: &[u8], keys: &[&[u8]], args: &[&[u8]], db: usize, resp: u32, busy_ms: f64) -> Option<BatchRun> {
+    use crate::state::{REPLY_CAP, RESP};
+    let is_function = id >= BATCH_FCALL;
+    let ro = id == BATCH_EVALSHA_RO || id == BATCH_FCALL_RO;
+    if !is_function && which.len() != 40 {
+        return None;
+    }
+    let table = if is_function { &BATCH_FUNC } else { &BATCH_EVAL };
+    let script = table.with(|t| {
+        let t = t.borrow();
+        if which.iter().any(|b| b.is_ascii_uppercase()) {
+            t.get(&which.to_ascii_lowercase()).cloned()
+        } else {
+            t.get(which).cloned()
+        }
+    })?;
+    let compat = script.flags & FLAG_EVAL_COMPAT_MODE != 0;
+    let no_writes = !compat && script.flags & FLAG_NO_WRITES != 0;
+    // A script that may write, from EVALSHA_RO / FCALL_RO: TypeScript's error.
+    if ro && !compat && !no_writes {
+        return None;
+    }
+    if !crate::lua::direct::begin_batch_script(db, ro || no_writes, script.flags) {
+        return None;
+    }
+    // As withScript: the script's own calls have no output cap; the caller's protocol is put back after.
+    let (cap, saved_resp) = (ks.shared.get(REPLY_CAP), ks.shared.get(RESP));
+    ks.shared.set(REPLY_CAP, 0.0);
+    bridge::take_crossed();
+    let mode = if is_function { RunMode::Function } else { RunMode::Eval };
+    let start = |e: &mut Engine| match bridge::with_registered_env(|| e.start(&script.key, &script.name, keys, args, resp, mode, busy_ms)) {
+        Outcome::Done(b) => {
+            SUSPENDED.with(|s| s.set(std::ptr::null_mut()));
+            Some(b)
+        }
+        Outcome::Suspended => {
+            SUSPENDED.with(|s| s.set(e as *mut Engine));
+            None
+        }
+    };
+    let out = if is_function { with_func(start) } else { with_eval(start) };
+    let crossed = bridge::take_crossed();
+    let ks = std::hint::black_box(ks);
+    ks.shared.set(REPLY_CAP, cap);
+    let Some(out) = out else {
+        // TypeScript takes the run over (its log, its caller) as a suspended script's.
+        return Some(BatchRun::Suspended);
+    };
+    if crossed {
+        // JavaScript made the run for the crossing: it ends it as withScript would (and accounts its commands).
+        let _ = bridge::with_registered_env(|| bridge::call(&[], 0, resp, crate::lua::redis_api::op::END, |_| ()));
+    }
+    let direct_end = crate::lua::direct::end_batch_script();
+    ks.shared.set(RESP, saved_resp);
+    Some(BatchRun::Done(out, direct_end, crossed))
 }
 
 /// Runs `f` on the EVAL interpreter (made on first use).
@@ -67,6 +173,7 @@ pub struct LibraryLoad {
 /// `timeout_ms` (0: none): the functions it registered, or the error.
 #[napi(catch_unwind)]
 pub fn function_load(env: Env, code: &[u8], timeout_ms: f64) -> LibraryLoad {
+    BATCH_FUNC.with(|t| t.borrow_mut().clear());
     let r = with_func(|e| bridge::with_env(env.raw(), || functions::load(e, code, std::time::Duration::from_millis(timeout_ms.max(0.0) as u64))));
     match r {
         Ok(regs) => LibraryLoad {
@@ -83,6 +190,7 @@ pub fn function_load(env: Env, code: &[u8], timeout_ms: f64) -> LibraryLoad {
 /// Forgets functions (their library was deleted, replaced or refused).
 #[napi(catch_unwind)]
 pub fn function_drop(keys: Vec<String>) {
+    BATCH_FUNC.with(|t| t.borrow_mut().clear());
     with_func(|e| {
         let regs: Vec<functions::Registered> = keys.into_iter().map(|k| functions::Registered { name: Vec::new(), desc: None, flags: 0, key: k.into_bytes() }).collect();
         functions::drop_functions(e, &regs)
@@ -92,6 +200,7 @@ pub fn function_drop(keys: Vec<String>) {
 /// FUNCTION FLUSH: a fresh function interpreter.
 #[napi(catch_unwind)]
 pub fn function_flush() {
+    BATCH_FUNC.with(|t| t.borrow_mut().clear());
     let old = FUNC.with(|e| e.borrow_mut().take());
     drop(old);
 }
@@ -261,6 +370,7 @@ pub fn script_running_ms() -> f64 {
 /// SCRIPT FLUSH: a fresh interpreter without scripts.
 #[napi(catch_unwind)]
 pub fn script_flush() {
+    BATCH_EVAL.with(|t| t.borrow_mut().clear());
     let old = EVAL.with(|e| e.borrow_mut().take());
     drop(old);
 }

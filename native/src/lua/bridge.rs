@@ -18,6 +18,14 @@ thread_local! {
     static SCRATCH: Cell<(sys::napi_ref, *mut u8, usize)> = const { Cell::new((null_mut(), null_mut(), 0)) };
     /// The Buffer the function writes replies into: it returns a reply's length when the reply is there.
     static REPLY: Cell<(sys::napi_ref, *mut u8, usize)> = const { Cell::new((null_mut(), null_mut(), 0)) };
+    /// Whether the function was called since `take_crossed` (a script the batch
+    /// path runs tells TypeScript its end only when it crossed).
+    static CROSSED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a crossing happened since the last call (and forgets it).
+pub fn take_crossed() -> bool {
+    CROSSED.with(|c| c.replace(false))
 }
 
 /// Keeps `buf` (a Buffer) referenced in `slot`, dropping the reference it held.
@@ -114,6 +122,7 @@ pub fn call<R>(packed: &[u8], argc: usize, resp: u32, op: u32, take: impl FnOnce
     if env.is_null() || func.is_null() {
         return Err("redis.call is not available here".into());
     }
+    CROSSED.with(|c| c.set(true));
     unsafe {
         let mut scope = null_mut();
         if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {

@@ -31,7 +31,10 @@ use std::time::Instant;
 /// command goes to TypeScript at once (-1: never); LAST_INDEX / LAST_USEC: the
 /// command an ACCOUNT crossing carries, and LAST_CHANGED whether it changed
 /// something; ARGV_END: where the argv buffer's next argv goes (TypeScript
-/// zeroes it with COUNT).
+/// zeroes it with COUNT); SEGMENT: where the running script's commands start
+/// (a script run by the batch path follows those of the batch's scripts before
+/// it, which TypeScript accounts with their own commands; 0 otherwise), and
+/// FLAGS its script flags (set for a script the batch path runs).
 pub const H_COUNT: usize = 0;
 pub const H_MODE: usize = 1;
 pub const H_DB: usize = 2;
@@ -40,7 +43,9 @@ pub const H_LAST_INDEX: usize = 4;
 pub const H_LAST_USEC: usize = 5;
 pub const H_LAST_CHANGED: usize = 6;
 pub const H_ARGV_END: usize = 7;
-pub const HEADER: usize = 8;
+pub const H_SEGMENT: usize = 8;
+pub const H_FLAGS: usize = 9;
+pub const HEADER: usize = 10;
 /// Per command: its registration index, its time (µs), its db, and where its
 /// packed argv (bridge::pack) starts in the argv buffer and its count (-1, 0: none).
 pub const FIELDS: usize = 5;
@@ -123,6 +128,31 @@ fn log() -> Option<&'static mut [f64]> {
         return None;
     }
     Some(unsafe { std::slice::from_raw_parts_mut(p, len) })
+}
+
+/// Starts the log for a script the batch path runs in `db` (`readonly`: write
+/// commands go to TypeScript, which refuses them) with script `flags`: its
+/// commands are logged after those already there. False when the log is not
+/// registered or has too little room left (TypeScript drains it first).
+pub fn begin_batch_script(db: usize, readonly: bool, flags: u32) -> bool {
+    let Some(log) = log() else { return false };
+    let count = log[H_COUNT] as usize;
+    if HEADER + (count + 64) * FIELDS > log.len() {
+        return false;
+    }
+    log[H_MODE] = if readonly { MODE_READONLY } else { MODE_ON };
+    log[H_DB] = db as f64;
+    log[H_SEGMENT] = count as f64;
+    log[H_FLAGS] = flags as f64;
+    true
+}
+
+/// Ends a script the batch path ran: where its logged commands end.
+pub fn end_batch_script() -> usize {
+    let Some(log) = log() else { return 0 };
+    log[H_MODE] = 0.0;
+    log[H_SEGMENT] = 0.0;
+    log[H_COUNT] as usize
 }
 
 /// What a command run here asks of TypeScript after it.

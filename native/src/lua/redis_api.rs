@@ -22,6 +22,8 @@ pub mod op {
     /// Account for the engine commands run without a crossing (direct.rs's log); with
     /// arguments, also for the one they are (the last argument: its reply's first line).
     pub const ACCOUNT: u32 = 4;
+    /// A script the batch path ran ended after it crossed (TypeScript ends the run it made then).
+    pub const END: u32 = 5;
 }
 
 pub const PROPAGATE_AOF: u32 = 1;
