@@ -111,6 +111,8 @@ export interface ReadOwner {
   onEnd(client: Client): void;
   /** Reading failed (ECONNRESET...). */
   onReadError(client: Client): void;
+  /** The turn's reads are being handed on (true), or all were (false): replies may wait for the turn's end. */
+  onTurnReads(handing: boolean): void;
 }
 
 interface ReadableHandle {
@@ -155,6 +157,17 @@ function onTurn(count: number): void {
   }
   // Every read of the turn ran whole on the batch path (the usual turn under load): nothing else to hand on.
   if (!rests && !others) return;
+  for (const o of owners) o.turnReads(true);
+  try {
+    handOn(count, rests);
+  } finally {
+    for (const o of owners) o.turnReads(false);
+  }
+}
+
+/** The turn's reads the loop did not run whole, to their owners (onTurn's second pass). */
+function handOn(count: number, rests: boolean): void {
+  const ev = EVENTS;
   for (let i = 0; i < count; i++) {
     const at = i * EVENT_FIELDS;
     const slot = ev[at];
@@ -286,6 +299,11 @@ export class NativeReads {
     this.hold = hold;
     this.slowFrom = slowFrom;
     setWord();
+  }
+
+  /** The turn's reads are handed to the owners (true), then all were (false). */
+  turnReads(handing: boolean): void {
+    this.owner.onTurnReads(handing);
   }
 
   /** The owner is gone (a closed server): its needs no longer count. */
