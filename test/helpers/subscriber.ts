@@ -1,6 +1,6 @@
 /** A connection in subscribed mode that keeps every message it receives (keyspace notification tests). */
 import net from "node:net";
-import { ReplyReader, encodeCommand, type Arg } from "../diff/resp.js";
+import { ReplyReader, RespConnection, encodeCommand, type Arg } from "../diff/resp.js";
 
 export class Subscriber {
   readonly messages: Buffer[] = [];
@@ -36,5 +36,27 @@ export class Subscriber {
   }
   close(): void {
     this.sock.destroy();
+  }
+}
+
+/**
+ * What a client subscribed to `patterns` (PSUBSCRIBE, one each) on `port`
+ * receives while `traffic` runs, up to the reply to a PING sent after it:
+ * each message as its RESP text.
+ */
+export async function messagesDuring(port: number, patterns: string[], traffic: () => Promise<unknown>): Promise<string[]> {
+  const sub = await RespConnection.connect(port);
+  try {
+    for (const p of patterns) await sub.call("PSUBSCRIBE", p);
+    await traffic();
+    const got: string[] = [];
+    for (;;) {
+      const [m] = (await sub.send([["PING"]])).map(String);
+      if (m.includes("pong")) break;
+      got.push(m);
+    }
+    return got;
+  } finally {
+    sub.close();
   }
 }

@@ -9,6 +9,8 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callStats, slowlogShape } from "../helpers/script-stats.js";
+import { messagesDuring } from "../helpers/subscriber.js";
 import { haveRedisServer, startNodis } from "../helpers/nodis.js";
 import { useServerPair } from "../helpers/pair.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
@@ -107,32 +109,22 @@ function pipeline(round: number): Arg[][] {
 
 describe.runIf(haveRedisServer())("scripting: EVALSHA and FCALL on the batch path", () => {
   const pair = useServerPair({ events: false });
-  let nodis: RunningServer;
-  let mine: RespConnection;
-  let theirs: RespConnection;
-
-  beforeAll(() => {
-    ({ nodis, mine, theirs } = pair);
-  });
 
   async function load(): Promise<void> {
-    for (const c of [mine, theirs]) {
+    for (const c of [pair.mine, pair.theirs]) {
       await c.call("SCRIPT", "FLUSH");
       for (const body of Object.values(BODIES)) await c.call("SCRIPT", "LOAD", body);
       await c.call("FUNCTION", "LOAD", "REPLACE", LIBRARY);
     }
   }
 
-  async function both(cmds: Arg[][]): Promise<void> {
-    const [a, b] = await Promise.all([mine.send(cmds), theirs.send(cmds)]);
-    cmds.forEach((argv, i) => expect(show(a[i]), `${i}: ${argv.map(String).join(" ").slice(0, 120)}`).toBe(show(b[i])));
-  }
+  const both = (cmds: Arg[][]) => pair.same(cmds);
 
-  const batched = () => nodis.server.batchPath.commands;
+  const batched = () => pair.nodis.server.batchPath.commands;
 
   for (const resp of ["2", "3"]) {
     it(`gives Redis's replies and errors over RESP${resp}, scripts after their first run taking the path`, async () => {
-      await Promise.all([mine.call("HELLO", resp), theirs.call("HELLO", resp)]);
+      await Promise.all([pair.mine.call("HELLO", resp), pair.theirs.call("HELLO", resp)]);
       await pair.reset();
       await load();
       await both(pipeline(0));
@@ -141,7 +133,7 @@ describe.runIf(haveRedisServer())("scripting: EVALSHA and FCALL on the batch pat
       // Of its 42 commands, those the usual way need not answer ran on the path.
       expect(batched() - before).toBeGreaterThan(25);
       await both([["GET", "in2"], ["SELECT", "2"], ["GET", "in2"], ["SELECT", "0"], ["SCARD", "st"], ["SCARD", "big"], ["GET", "fk"], ["GET", "upper"]]);
-      await Promise.all([mine.call("HELLO", "2"), theirs.call("HELLO", "2")]);
+      await Promise.all([pair.mine.call("HELLO", "2"), pair.theirs.call("HELLO", "2")]);
     });
   }
 
@@ -151,16 +143,7 @@ describe.runIf(haveRedisServer())("scripting: EVALSHA and FCALL on the batch pat
     await both([["CONFIG", "RESETSTAT"]]);
     await both(pipeline(0));
     await both(pipeline(1));
-    const stats = async (c: RespConnection) => {
-      const text = (await c.call("INFO", "commandstats")).toString() + (await c.call("INFO", "errorstats")).toString();
-      return text
-        .split("\r\n")
-        .filter((l) => l.startsWith("cmdstat_") || l.startsWith("errorstat_"))
-        .filter((l) => !l.startsWith("cmdstat_info") && !l.startsWith("cmdstat_config"))
-        .map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, ""))
-        .sort();
-    };
-    expect(await stats(mine)).toEqual(await stats(theirs));
+    expect(await callStats(pair.mine)).toEqual(await callStats(pair.theirs));
   });
 
   it("logs the scripts and their commands in the slowlog as Redis does", async () => {
@@ -172,36 +155,18 @@ describe.runIf(haveRedisServer())("scripting: EVALSHA and FCALL on the batch pat
       await c.send([evalsha("setget", ["sk"], ["1"]), ["FCALL", "bset", "1", "sk", "2"], evalsha("pcallErr", ["sk"])]);
       const log = await c.call("SLOWLOG", "GET", "20");
       await c.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
-      return log
-        .toString("latin1")
-        .replace(/\$3\r\n\?:0\r\n/g, "$0\r\n\r\n")
-        .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT")
-        .replace(/:\d+\r\n/g, ":N\r\n");
+      return slowlogShape(log);
     };
-    expect(await slow(mine)).toBe(await slow(theirs));
+    expect(await slow(pair.mine)).toBe(await slow(pair.theirs));
   });
 
   it("publishes the scripts' keyspace events and messages in the order they ran", async () => {
     await load();
-    const events = async (conn: RespConnection, port: number) => {
-      const sub = await RespConnection.connect(port);
-      try {
-        await sub.call("PSUBSCRIBE", "__key*__:*", "chan");
-        await conn.send([evalsha("setget", ["e1"], ["v"]), evalsha("publish", ["e2"], ["first"]), ["SET", "plain", "1"], evalsha("many", ["e3"]), evalsha("publish", ["e4"], ["second"]), ["PUBLISH", "chan", "third"], evalsha("incr", ["e5"])]);
-        const got: string[] = [];
-        for (;;) {
-          const [m] = (await sub.send([["PING"]])).map(String);
-          if (m.includes("pong")) break;
-          got.push(m);
-        }
-        return got;
-      } finally {
-        sub.close();
-      }
-    };
+    const traffic = [evalsha("setget", ["e1"], ["v"]), evalsha("publish", ["e2"], ["first"]), ["SET", "plain", "1"], evalsha("many", ["e3"]), evalsha("publish", ["e4"], ["second"]), ["PUBLISH", "chan", "third"], evalsha("incr", ["e5"])];
+    const events = (conn: RespConnection, port: number) => messagesDuring(port, ["__key*__:*", "chan"], () => conn.send(traffic));
     await both([["CONFIG", "SET", "notify-keyspace-events", "KEA"]]);
     try {
-      const [a, b] = await Promise.all([events(mine, nodis.port), events(theirs, pair.oracle.port)]);
+      const [a, b] = await Promise.all([events(pair.mine, pair.nodis.port), events(pair.theirs, pair.oracle.port)]);
       expect(a.length).toBeGreaterThan(300);
       expect(a).toEqual(b);
     } finally {
@@ -229,7 +194,7 @@ describe.runIf(haveRedisServer())("scripting: EVALSHA and FCALL on the batch pat
     // A first run of the script registers it for the path.
     await both([evalsha("list", ["warm"], ["x"])]);
     const before = batched();
-    const [a, b] = await Promise.all([run(mine, nodis.port), run(theirs, pair.oracle.port)]);
+    const [a, b] = await Promise.all([run(pair.mine, pair.nodis.port), run(pair.theirs, pair.oracle.port)]);
     expect(a).toEqual(b);
     expect(batched() - before).toBeGreaterThanOrEqual(2);
   });
