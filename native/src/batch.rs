@@ -352,7 +352,8 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
                 let Some(numkeys) = script_numkeys(args[2], argc) else { break };
                 let resp = if ks.shared.get(crate::state::RESP) == 3.0 { 3 } else { 2 };
                 let (keys, rest) = args[3..argc].split_at(numkeys);
-                let ran = crate::api::scripting::run_for_batch(ks, e.cmd, args[1], keys, rest, db, resp, busy - 1.0);
+                let mut out = Out::new(buf, outp);
+                let ran = crate::api::scripting::run_for_batch(ks, e.cmd, args[1], keys, rest, db, resp, busy - 1.0, &mut out);
                 match ran {
                     None => break,
                     Some(crate::api::scripting::BatchRun::Suspended) => {
@@ -363,13 +364,11 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
                         log[LOG_OUT] = outp as f64;
                         break;
                     }
-                    Some(crate::api::scripting::BatchRun::Done(reply, direct_end, crossed)) => {
-                        let mut out = Out::new(buf, outp);
-                        out.raw(&reply[1..]);
+                    Some(crate::api::scripting::BatchRun::Done(counted, direct_end, crossed)) => {
                         let res = out.finish();
                         let t1 = stamp();
                         log_entry(log, n, e, t1.wrapping_sub(t0), inp, end, outp);
-                        log[LOG_HEADER + n * LOG_FIELDS + 5] = (direct_end * 2 + (reply[0] == 1) as usize) as f64;
+                        log[LOG_HEADER + n * LOG_FIELDS + 5] = (direct_end * 2 + counted as usize) as f64;
                         t0 = t1;
                         n += 1;
                         inp = end;

@@ -53,21 +53,22 @@ pub const BATCH_FCALL_RO: u32 = 3;
 
 /// How a script the batch path ran ended.
 pub enum BatchRun {
-    /// Its reply, after a flag byte (1: an error already counted), where its
+    /// Its reply written: whether it is an error already counted, where its
     /// commands end in the direct log, and whether it crossed to JavaScript
     /// (which may have left work for after the command: blocked clients to serve).
-    Done(Vec<u8>, usize, bool),
+    Done(bool, usize, bool),
     /// It passed busy-reply-threshold: suspended (script_resume goes on).
     Suspended,
 }
 
 /// Runs registered script or function `which` for command `id` (BATCH_*) in
-/// `db` with `keys` and `args`, for a client speaking `resp`; None when the
+/// `db` with `keys` and `args`, for a client speaking `resp`, its reply into
+/// `out` (nothing written when it did not end: suspended); None when the
 /// batch path may not (not registered, a write script from a *_RO command,
 /// no room in the direct log): TypeScript runs the command. `ks` is the
 /// batch's keyspace, which the script's commands change.
 #[allow(clippy::too_many_arguments)]
-pub fn run_for_batch(ks: &mut crate::keyspace::Keyspace, id: u32, which: &[u8], keys: &[&[u8]], args: &[&[u8]], db: usize, resp: u32, busy_ms: f64) -> Option<BatchRun> {
+pub fn run_for_batch(ks: &mut crate::keyspace::Keyspace, id: u32, which: &[u8], keys: &[&[u8]], args: &[&[u8]], db: usize, resp: u32, busy_ms: f64, out: &mut crate::reply::Out) -> Option<BatchRun> {
     use crate::state::{REPLY_CAP, RESP};
     let is_function = id >= BATCH_FCALL;
     let ro = id == BATCH_EVALSHA_RO || id == BATCH_FCALL_RO;
@@ -100,18 +101,21 @@ pub fn run_for_batch(ks: &mut crate::keyspace::Keyspace, id: u32, which: &[u8], 
     let start = |e: &mut Engine| match bridge::with_registered_env(|| e.start(&script.key, &script.name, keys, args, resp, mode, busy_ms)) {
         Outcome::Done(b) => {
             SUSPENDED.with(|s| s.set(std::ptr::null_mut()));
-            Some(b)
+            out.raw(&b[1..]);
+            let counted = b[0] == 1;
+            e.recycle(b);
+            Some(counted)
         }
         Outcome::Suspended => {
             SUSPENDED.with(|s| s.set(e as *mut Engine));
             None
         }
     };
-    let out = if is_function { with_func(start) } else { with_eval(start) };
+    let counted = if is_function { with_func(start) } else { with_eval(start) };
     let crossed = bridge::take_crossed();
     let ks = std::hint::black_box(ks);
     ks.shared.set(REPLY_CAP, cap);
-    let Some(out) = out else {
+    let Some(counted) = counted else {
         // TypeScript takes the run over (its log, its caller) as a suspended script's.
         return Some(BatchRun::Suspended);
     };
@@ -121,7 +125,7 @@ pub fn run_for_batch(ks: &mut crate::keyspace::Keyspace, id: u32, which: &[u8], 
     }
     let direct_end = crate::lua::direct::end_batch_script();
     ks.shared.set(RESP, saved_resp);
-    Some(BatchRun::Done(out, direct_end, crossed))
+    Some(BatchRun::Done(counted, direct_end, crossed))
 }
 
 /// Runs `f` on the EVAL interpreter (made on first use).
@@ -293,25 +297,30 @@ pub fn run_raw(packed: &[u8], is_function: bool, numkeys: u32, resp: u32, busy_m
     let start = |e: &mut Engine| {
         let o = bridge::with_registered_env(|| e.start(key, name, &views[2..split], &views[split..], resp, mode, busy_ms));
         match o {
-            Outcome::Done(b) => {
+            Outcome::Done(out) => {
                 SUSPENDED.with(|s| s.set(std::ptr::null_mut()));
-                b
+                let flag = *out.first().unwrap_or(&0) as i64;
+                let body = out.get(1..).unwrap_or_default();
+                let pos = pos as usize;
+                if pos + body.len() > buf.len() {
+                    return keep_outcome(out);
+                }
+                crate::util::copy::copy_bytes(&mut buf[pos..pos + body.len()], body);
+                let written = body.len() as i64 * 8 + 4 + flag;
+                e.recycle(out);
+                written
             }
             Outcome::Suspended => {
                 SUSPENDED.with(|s| s.set(e as *mut Engine));
-                vec![2u8]
+                keep_outcome(vec![2u8])
             }
         }
     };
-    let out = if is_function { with_func(start) } else { with_eval(start) };
-    let flag = *out.first().unwrap_or(&0) as i64;
-    let body = out.get(1..).unwrap_or_default();
-    let pos = pos as usize;
-    if flag != 2 && pos + body.len() <= buf.len() {
-        crate::util::copy::copy_bytes(&mut buf[pos..pos + body.len()], body);
-        return body.len() as i64 * 8 + 4 + flag;
+    if is_function {
+        with_func(start)
+    } else {
+        with_eval(start)
     }
-    keep_outcome(out)
 }
 
 /// Keeps an outcome (its flag byte, then its reply) for rawScriptTake: as run_raw returns it, not written.

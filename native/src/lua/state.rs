@@ -76,13 +76,12 @@ pub struct Engine {
     runs: u32,
     /// The coroutine scripts run in (anchored in the registry), null until needed.
     co: *mut lua_State,
-    /// The script started and not finished (it may be suspended).
-    pending: Option<Pending>,
-}
-
-struct Pending {
+    /// The script started and not finished (it may be suspended): its client's RESP version.
+    pending: Option<u32>,
+    /// How errors name that script (kept: no allocation per run).
     name: Vec<u8>,
-    client_resp: u32,
+    /// A reply buffer given back (recycle): the next reply is built in it.
+    spare: Vec<u8>,
 }
 
 /// Where a started script is.
@@ -112,7 +111,7 @@ impl Engine {
             super::structlib::register(l);
             extra(l);
             sandbox::lock_globals(l);
-            Engine { l, account, runs: 0, co: std::ptr::null_mut(), pending: None }
+            Engine { l, account, runs: 0, co: std::ptr::null_mut(), pending: None, name: Vec::new(), spare: Vec::new() }
         }
     }
 
@@ -202,8 +201,17 @@ impl Engine {
             } else {
                 ffi::lua_sethook(co, None, 0, 0);
             }
-            self.pending = Some(Pending { name: name.to_vec(), client_resp });
+            self.name.clear();
+            self.name.extend_from_slice(name);
+            self.pending = Some(client_resp);
             self.step(nargs)
+        }
+    }
+
+    /// Gives a Done outcome's buffer back once its reply was copied out: the next reply is built in it.
+    pub fn recycle(&mut self, v: Vec<u8>) {
+        if v.capacity() <= 64 * 1024 {
+            self.spare = v;
         }
     }
 
@@ -250,12 +258,14 @@ impl Engine {
         if status == ffi::LUA_YIELD && yielded {
             return Outcome::Suspended;
         }
-        let Pending { name, client_resp } = self.pending.take().unwrap_or(Pending { name: Vec::new(), client_resp: 2 });
+        let client_resp = self.pending.take().unwrap_or(2);
         // The conversion runs outside any protected call: it must not meet the cap.
         let limit = (*self.account).limit;
         (*self.account).limit = usize::MAX;
-        let mut out = to_resp::Out { buf: Vec::with_capacity(64), client_resp, script_resp: RUN.with(|r| r.get().resp) };
-        out.buf.push(0);
+        let mut buf = std::mem::take(&mut self.spare);
+        buf.clear();
+        buf.push(0);
+        let mut out = to_resp::Out { buf, client_resp, script_resp: RUN.with(|r| r.get().resp) };
         if status == 0 {
             // The first value the script returned, or nil.
             if ffi::lua_gettop(co) == 0 {
@@ -274,7 +284,7 @@ impl Engine {
                 sandbox::decorate_error(co, co, 0);
             }
             mark_counted(co, &mut out);
-            error_reply(co, &name, &mut out);
+            error_reply(co, &self.name, &mut out);
             // The coroutine is dead: the next script gets a new one.
             ffi::lua_pushnil(self.l);
             ffi::lua_setfield(self.l, ffi::LUA_REGISTRYINDEX, REG_COROUTINE.as_ptr());
