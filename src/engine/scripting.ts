@@ -100,12 +100,12 @@ export function batchRegister(isFunction: boolean, lookup: Buffer, key: Buffer, 
 }
 
 /** The scripts and functions (their cache entries) registered with batchRegister since the engine last forgot them. */
-let batchScripts = new WeakSet<object>();
-let batchFunctions = new WeakSet<object>();
+let registeredScripts = new WeakSet<object>();
+let registeredFunctions = new WeakSet<object>();
 
 /** batchRegister, once for cache entry `owner` (a CachedScript or a LibraryFunction); `lookup` made only then. */
 export function batchRegisterOnce(isFunction: boolean, owner: object, lookup: () => Buffer, key: Buffer, name: Buffer, flags: number): void {
-  const set = isFunction ? batchFunctions : batchScripts;
+  const set = isFunction ? registeredFunctions : registeredScripts;
   if (set.has(owner)) return;
   set.add(owner);
   batchRegister(isFunction, lookup(), key, name, flags);
@@ -201,7 +201,7 @@ export function runningMs(): number {
 
 /** Drops every script: a fresh interpreter. */
 export function flush(): void {
-  batchScripts = new WeakSet();
+  registeredScripts = new WeakSet();
   native.scriptFlush();
 }
 
@@ -215,7 +215,7 @@ export type RegisteredFunction = ReturnType<typeof native.functionLoad>["functio
 /** Runs a library's code (after its shebang line): its functions, or the error text. */
 export function loadLibrary(code: Buffer, timeoutMs: number): { error: string | null; functions: RegisteredFunction[] } {
   // The engine forgets the functions the batch path knew at any change of the libraries.
-  batchFunctions = new WeakSet();
+  registeredFunctions = new WeakSet();
   const r = native.functionLoad(code, timeoutMs);
   return { error: r.error ?? null, functions: r.functions };
 }
@@ -223,13 +223,13 @@ export function loadLibrary(code: Buffer, timeoutMs: number): { error: string | 
 /** Forgets functions by their engine keys. */
 export function dropFunctions(keys: string[]): void {
   if (keys.length === 0) return;
-  batchFunctions = new WeakSet();
+  registeredFunctions = new WeakSet();
   native.functionDrop(keys);
 }
 
 /** FUNCTION FLUSH: a fresh function interpreter. */
 export function flushFunctions(): void {
-  batchFunctions = new WeakSet();
+  registeredFunctions = new WeakSet();
   native.functionFlush();
 }
 

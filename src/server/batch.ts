@@ -4,9 +4,11 @@
  * call each. It takes only what would run exactly as through execute() and
  * call(): engine commands whose handler is the bare engine call
  * (engineHandler), not blocking ones, and whole MULTI ... EXEC transactions of
- * them (replies and statistics as EXEC gives them), and PUBLISH (answered there
- * with its receivers' count; the message is delivered here from the log), for a
- * client with nothing that changes
+ * them (replies and statistics as EXEC gives them), PUBLISH (answered there
+ * with its receivers' count; the message is delivered here from the log), and
+ * EVALSHA and FCALL (and their _RO forms) of scripts that ran once the usual
+ * way, while nothing propagates (their other commands cross to
+ * scripting/bridge.ts as on the usual way), for a client with nothing that changes
  * how a command runs (MULTI, CLIENT REPLY, subscribed, unauthenticated), while
  * nothing needs to see each command as it runs (no BCAST tracking or
  * replica listening for every change on the write path, no MONITOR, no pause; propagation to the AOF and replicas is done from the log). Anything
