@@ -88,8 +88,14 @@ export class Server {
   current: Client | null = null;
   /** Output for `current` made while its command runs: it follows the command's reply (run() appends it). */
   readonly deferredPushes: Buffer[] = [];
-  /** Clients with output written outside their own batch, flushed once per event-loop turn. */
-  private readonly pendingClients = new Set<Client>();
+  /**
+   * Clients with output written outside their own batch, flushed once per
+   * event-loop turn: the first `pendingCount` (a client whose pending output went
+   * out meanwhile, or that closed, has none left and is passed over). An array
+   * reused turn after turn: a Set cleared each turn rehashed as it refilled.
+   */
+  private readonly pendingClients: (Client | null)[] = [];
+  private pendingCount = 0;
   private pendingFlushScheduled = false;
   /** The bytes of pending output (server/output.ts). */
   private readonly arena = new OutputArena();
@@ -341,7 +347,7 @@ export class Server {
           onReadError: (client) => this.closeClient(client),
           onTurnReads: (handing) => {
             this.turnReplies = handing;
-            if (!handing && this.pendingClients.size > 0) this.flushPending();
+            if (!handing && this.pendingCount > 0) this.flushPending();
           },
         });
 
@@ -543,7 +549,8 @@ export class Server {
   /** Runs every complete command buffered for `client`, then sends the replies in one write. */
   private processInput(client: Client): void {
     this.runInput(client);
-    this.markForLoop(client);
+    // With replies pending (they wait for the turn's end) the loop leaves it alone already; flushPendingOf marks it.
+    if (client.pendingBytes === 0) this.markForLoop(client);
   }
 
   private runInput(client: Client): void {
@@ -828,7 +835,7 @@ export class Server {
     const after = before + n;
     client.pendingBytes = after;
     if (before === 0) {
-      this.pendingClients.add(client);
+      this.pendingClients[this.pendingCount++] = client;
       if (!this.pendingFlushScheduled) {
         this.pendingFlushScheduled = true;
         setImmediate(this.endOfTurn);
@@ -868,8 +875,14 @@ export class Server {
   private flushPending(): void {
     this.pendingFlushScheduled = false;
     if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
-    for (const c of this.pendingClients) this.flushPendingOf(c);
-    this.pendingClients.clear();
+    const list = this.pendingClients;
+    // Flushing one may add others (output limits): they are flushed in the same pass.
+    for (let i = 0; i < this.pendingCount; i++) {
+      const c = list[i]!;
+      list[i] = null;
+      this.flushPendingOf(c);
+    }
+    this.pendingCount = 0;
   }
 
   /** Once per event-loop turn with pending output (Redis's handleClientsWithPendingWrites). */
@@ -879,7 +892,6 @@ export class Server {
   };
 
   private flushPendingOf(client: Client): void {
-    this.pendingClients.delete(client);
     const n = client.pendingBytes;
     if (client.closed || n === 0) return;
     client.pendingBytes = 0;
@@ -974,7 +986,6 @@ export class Server {
     client.closed = true;
     if (client.readSlot >= 0) this.nativeReads!.release(client);
     this.clients.delete(client.id);
-    this.pendingClients.delete(client);
     client.pendingOut = null;
     client.pendingBytes = 0;
     client.parser.clear();
