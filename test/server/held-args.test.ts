@@ -291,9 +291,14 @@ describe("big last arguments held by the read loop", () => {
     try {
       expect(await waitFor(async () => (await replica.call("INFO", "replication")).includes("master_link_status:up"))).toBe(true);
       const c = await marked();
+      await c.call("CLIENT", "SETNAME", "held-rep");
       const before = held();
       for (let i = 0; i < 5; i++) {
-        await writeInPieces([c], cmds(["SET", `h:rep:${i}`, value(60 * 1024 + i, 600 + i)]), [2000]);
+        const cmd = cmds(["SET", `h:rep:${i}`, value(60 * 1024 + i, 600 + i)]);
+        c.write(cmd.subarray(0, 2000));
+        // The rest only once the loop holds the head (sent at once, a loaded machine may read it whole: no hold).
+        expect(await waitFor(async () => Number((await clientFields(admin, "held-rep"))?.qbuf) > 0)).toBe(true);
+        c.write(cmd.subarray(2000));
         expect(await c.reply()).toBe("+OK\r\n");
       }
       expect(held()).toBe(before + 5);
