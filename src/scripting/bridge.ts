@@ -184,14 +184,25 @@ function drainDirect(run: ScriptRun): void {
   const n = log[Direct.COUNT];
   if (n <= from) return;
   log[Direct.COUNT] = from;
-  const specs = directSpecs!;
-  for (let i = from; i < n; i++) {
-    const at = Direct.HEADER + i * Direct.FIELDS;
-    // What it changed goes out with the script's unit, as call() propagates a nested command.
-    if (log[at + 3] >= 0) propagateDirect(run, log[at + 2], unpackArgsAt(directArgv, log[at + 3], log[at + 4]));
-    if (accountDirect(run.server, run.client, specs[log[at]], log[at + 1], NO_ARGV, null)) run.writeDirty = true;
-  }
+  if (accountLogged(run.server, run.client, from, n, run)) run.writeDirty = true;
   log[Direct.ARGV_END] = 0;
+}
+
+/**
+ * What call() does after each direct command logged at [from, to) for
+ * `client`'s script; with its `run`, what one changed goes out with the
+ * script's unit, as call() propagates a nested command. Whether one was a write.
+ */
+function accountLogged(server: Server, client: Client, from: number, to: number, run: ScriptRun | null): boolean {
+  const log = directLog;
+  const specs = directSpecs!;
+  let wrote = false;
+  for (let i = from; i < to; i++) {
+    const at = Direct.HEADER + i * Direct.FIELDS;
+    if (run !== null && log[at + 3] >= 0) propagateDirect(run, log[at + 2], unpackArgsAt(directArgv, log[at + 3], log[at + 4]));
+    if (accountDirect(server, client, specs[log[at]], log[at + 1], NO_ARGV, null)) wrote = true;
+  }
+  return wrote;
 }
 
 /** Propagates a direct command's argv in `db` where redis.set_repl says (nowhere under redis.REPL_NONE). */
@@ -231,12 +242,7 @@ function accountDirect(server: Server, client: Client, spec: CommandSpec, usec: 
  * batch's scripts in order, each after its commands; it zeroes the log after).
  */
 export function accountBatchDirect(server: Server, client: Client, from: number, to: number): void {
-  const log = directLog;
-  const specs = directSpecs!;
-  for (let i = from; i < to; i++) {
-    const at = Direct.HEADER + i * Direct.FIELDS;
-    accountDirect(server, client, specs[log[at]], log[at + 1], NO_ARGV, null);
-  }
+  accountLogged(server, client, from, to, null);
 }
 
 /** BridgeOp.ACCOUNT: the log, then (with arguments) the direct command they are, its reply's first line last. */

@@ -98,18 +98,13 @@ pub fn run_for_batch(ks: &mut crate::keyspace::Keyspace, id: u32, which: &[u8], 
     ks.shared.set(REPLY_CAP, 0.0);
     bridge::take_crossed();
     let mode = if is_function { RunMode::Function } else { RunMode::Eval };
-    let start = |e: &mut Engine| match bridge::with_registered_env(|| e.start(&script.key, &script.name, keys, args, resp, mode, busy_ms)) {
-        Outcome::Done(b) => {
-            SUSPENDED.with(|s| s.set(std::ptr::null_mut()));
-            out.raw(&b[1..]);
-            let counted = b[0] == 1;
-            e.recycle(b);
-            Some(counted)
-        }
-        Outcome::Suspended => {
-            SUSPENDED.with(|s| s.set(e as *mut Engine));
-            None
-        }
+    let start = |e: &mut Engine| {
+        let o = bridge::with_registered_env(|| e.start(&script.key, &script.name, keys, args, resp, mode, busy_ms));
+        let b = settle(e, o)?;
+        out.raw(&b[1..]);
+        let counted = b[0] == 1;
+        e.recycle(b);
+        Some(counted)
     };
     let counted = if is_function { with_func(start) } else { with_eval(start) };
     let crossed = bridge::take_crossed();
@@ -247,16 +242,18 @@ pub fn script_exists(sha: String) -> bool {
 /// flag byte (0, or 1: an error already counted), or the single byte 2: the
 /// script passed busy-reply-threshold and is suspended (scriptResume goes on).
 fn outcome(e: *mut Engine, o: Outcome) -> Buffer {
-    match o {
-        Outcome::Done(b) => {
-            SUSPENDED.with(|s| s.set(std::ptr::null_mut()));
-            b.into()
-        }
-        Outcome::Suspended => {
-            SUSPENDED.with(|s| s.set(e));
-            vec![2u8].into()
-        }
-    }
+    settle(e, o).unwrap_or_else(|| vec![2u8]).into()
+}
+
+/// Notes which engine holds a suspended script (SCRIPT KILL, script_resume)
+/// after `e` ran one: its reply (flag byte first) when it ended, None when suspended.
+fn settle(e: *mut Engine, o: Outcome) -> Option<Vec<u8>> {
+    let (suspended, reply) = match o {
+        Outcome::Done(b) => (std::ptr::null_mut(), Some(b)),
+        Outcome::Suspended => (e, None),
+    };
+    SUSPENDED.with(|s| s.set(suspended));
+    reply
 }
 
 thread_local! {
@@ -296,25 +293,17 @@ pub fn run_raw(packed: &[u8], is_function: bool, numkeys: u32, resp: u32, busy_m
     let mode = if is_function { RunMode::Function } else { RunMode::Eval };
     let start = |e: &mut Engine| {
         let o = bridge::with_registered_env(|| e.start(key, name, &views[2..split], &views[split..], resp, mode, busy_ms));
-        match o {
-            Outcome::Done(out) => {
-                SUSPENDED.with(|s| s.set(std::ptr::null_mut()));
-                let flag = *out.first().unwrap_or(&0) as i64;
-                let body = out.get(1..).unwrap_or_default();
-                let pos = pos as usize;
-                if pos + body.len() > buf.len() {
-                    return keep_outcome(out);
-                }
-                crate::util::copy::copy_bytes(&mut buf[pos..pos + body.len()], body);
-                let written = body.len() as i64 * 8 + 4 + flag;
-                e.recycle(out);
-                written
-            }
-            Outcome::Suspended => {
-                SUSPENDED.with(|s| s.set(e as *mut Engine));
-                keep_outcome(vec![2u8])
-            }
+        let Some(out) = settle(e, o) else { return keep_outcome(vec![2u8]) };
+        let flag = *out.first().unwrap_or(&0) as i64;
+        let body = out.get(1..).unwrap_or_default();
+        let pos = pos as usize;
+        if pos + body.len() > buf.len() {
+            return keep_outcome(out);
         }
+        crate::util::copy::copy_bytes(&mut buf[pos..pos + body.len()], body);
+        let written = body.len() as i64 * 8 + 4 + flag;
+        e.recycle(out);
+        written
     };
     if is_function {
         with_func(start)
