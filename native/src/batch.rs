@@ -66,9 +66,34 @@ pub const KIND_PUBLISH: u32 = 4;
 /// a script TypeScript registered runs here while the state block's SCRIPTS
 /// slot says scripts may (and nothing propagates); its redis.call runs engine
 /// commands without crossing (lua/direct.rs) and crosses to JavaScript for the
-/// others, as the usual way does. Only in batches TypeScript starts (not the
-/// read loop's), never inside a transaction here.
+/// others, as the usual way does. Never inside a transaction here; in the
+/// read loop's batches only as a read's one command (Scripts::Whole).
 pub const KIND_SCRIPT: u32 = 5;
+
+/// Which KIND_SCRIPT commands a batch may run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scripts {
+    None,
+    /// Any (a batch TypeScript starts).
+    All,
+    /// A script command that is the whole input (a read of the read loop),
+    /// while no change record waits from an earlier batch of the turn: a
+    /// crossing runs JavaScript in the middle of the loop's turn, so nothing
+    /// of the turn may be waiting for it there but the earlier batches'
+    /// statistics (their replies go to clients a crossing never writes to:
+    /// subscribers, MONITORs and tracking clients do not run in the loop).
+    Whole,
+}
+
+thread_local! {
+    /// Set when a script the batch ran crossed to JavaScript (the read loop ends its batching for the turn).
+    static SCRIPT_CROSSED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a script a batch ran since the last call crossed to JavaScript (and clears it).
+pub fn take_script_crossed() -> bool {
+    SCRIPT_CROSSED.with(|c| c.replace(false))
+}
 
 struct Entry {
     cmd: u32,
@@ -274,16 +299,16 @@ pub fn run(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u
     let cap = LOG_CAP.load(Ordering::Relaxed);
     assert!(!log_ptr.is_null(), "batch log not registered");
     let log = unsafe { std::slice::from_raw_parts_mut(log_ptr, LOG_HEADER + cap * LOG_FIELDS) };
-    run_logged(ks, db, input, from, buf, pos, limit, log, None, true)
+    run_logged(ks, db, input, from, buf, pos, limit, log, None, Scripts::All)
 }
 
 /// `run` with its own log: a header and as many entries as `log` holds (the
 /// read loop's batches log into one turn log, one such segment each), and
 /// the time-stamp counter's µs per stamp when the caller knows it (else the
 /// clock is read at the batch's start and end to measure it); `scripts`:
-/// whether KIND_SCRIPT commands may run (not in the read loop's batches).
+/// which KIND_SCRIPT commands may run.
 #[allow(clippy::too_many_arguments)]
-pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u8], pos: usize, limit: usize, log: &mut [f64], usec_per_stamp: Option<f64>, scripts: bool) -> usize {
+pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: &mut [u8], pos: usize, limit: usize, log: &mut [f64], usec_per_stamp: Option<f64>, scripts: Scripts) -> usize {
     let cap = (log.len() - LOG_HEADER) / LOG_FIELDS;
     let guard = TABLE.read().unwrap();
     let map = guard.as_ref().expect("batch table not registered");
@@ -292,6 +317,7 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
     let (mut inp, mut outp, mut n, mut spilled, mut stop_after) = (from, pos, 0usize, false, false);
     log_begin(log, from, pos);
     crate::pubsub::set_published(false);
+    SCRIPT_CROSSED.with(|c| c.set(false));
     // Per command one time-stamp counter read (a few ns; the clock costs ~25 ns
     // a read), turned into time with the ratio the clock gives over the whole batch.
     let (clock0, stamp0) = (if usec_per_stamp.is_none() { Some(Instant::now()) } else { None }, stamp());
@@ -346,7 +372,8 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
             }
             KIND_SCRIPT => {
                 let busy = ks.shared.get(crate::state::SCRIPTS);
-                if !scripts || busy <= 0.0 || ks.propagating() {
+                let whole = n == 0 && end == input.len() && ks.changes.is_empty();
+                if scripts == Scripts::None || (scripts == Scripts::Whole && !whole) || busy <= 0.0 || ks.propagating() {
                     break;
                 }
                 let Some(numkeys) = script_numkeys(args[2], argc) else { break };
@@ -374,6 +401,9 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
                         inp = end;
                         // A waited key it changed (recorded, or drained by a crossing): the
                         // clients blocked on it are served before what follows.
+                        if crossed {
+                            SCRIPT_CROSSED.with(|c| c.set(true));
+                        }
                         if crossed || ks.urgent_records() {
                             stop_after = true;
                         }

@@ -48,7 +48,8 @@ export const KIND_PUBLISH: number = native.BATCH_KIND_PUBLISH;
 /**
  * EVALSHA, EVALSHA_RO, FCALL, FCALL_RO (ids SCRIPT_*): scripts registered with
  * scripting.batchRegister run there while the state block says scripts may
- * (state.setBatchScripts); not in the read loop's batches.
+ * (state.setBatchScripts); in the read loop's batches only as a read's one
+ * command, while its word allows (native-reads.ts WORD_SCRIPTS).
  */
 export const KIND_SCRIPT: number = native.BATCH_KIND_SCRIPT;
 export const SCRIPT_EVALSHA: number = native.BATCH_SCRIPT_EVALSHA;
@@ -100,6 +101,11 @@ export function stoppedAt(): number {
 /** Where the script command the last batch ended with, suspended past busy-reply-threshold, starts in the input (it ends at stoppedAt()); -1: none. */
 export function suspendedAt(): number {
   return log[SUSPENDED] - 1;
+}
+
+/** A log segment at `at` of the read loop's turn log whose script was suspended: where its command is in the turn's reads [start, end); null if none was. */
+export function suspendedIn(turnLog: Float64Array, at: number): [number, number] | null {
+  return turnLog[at + SUSPENDED] > 0 ? [turnLog[at + SUSPENDED] - 1, turnLog[at + IN]] : null;
 }
 
 /** Whether the last batch stopped before a command it could run (the next call may go on at once). */

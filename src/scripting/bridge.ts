@@ -117,6 +117,15 @@ function sortForScript(db: number, argv: Buffer[]): Buffer[] {
  * commands command() treats specially. Indexed as registered; null until first used.
  */
 let directSpecs: CommandSpec[] | null = null;
+/** The server whose commands directSpecs are (their statistics are its own): a later server in the process registers its own. */
+let directServer: Server | null = null;
+
+/** Registers `server`'s direct table unless it is registered already. */
+function registerDirectFor(server: Server): void {
+  if (directServer === server) return;
+  directSpecs = registerDirect(server);
+  directServer = server;
+}
 
 function registerDirect(server: Server): CommandSpec[] {
   const specs: CommandSpec[] = [];
@@ -152,7 +161,7 @@ function directMode(run: ScriptRun): number {
   const server = run.server;
   // A replica keeps keys past their expire time (EXPIRE's handler knows): its scripts cross.
   if (debugFlags.disableDenyScripts || server.isReplica || !server.batchPath.allowed(run.client)) return 0;
-  directSpecs ??= registerDirect(server);
+  registerDirectFor(server);
   return run.readonly ? Direct.READONLY : Direct.ON;
 }
 
@@ -320,7 +329,7 @@ const argScratch = Buffer.allocUnsafeSlow(64 * 1024);
 
 function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array | number | undefined {
   // A script the batch path runs has a run from its first crossing on.
-  const run = running ?? (batchScripts.client !== null ? beginBatchRun(batchScripts.server!, batchScripts.client) : null);
+  const run = running ?? batchRun();
   if (run === null) return NOT_RUNNING;
   const argv = typeof args === "number" ? unpackArgs(argScratch, args) : args;
   // What ran without crossing is accounted first, in order.
@@ -341,6 +350,7 @@ function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array |
       return undefined;
     case BridgeOp.END:
       endBatchRun(run);
+      if (batchScripts.fromLoopRun) endLoopRun();
       return undefined;
     case BridgeOp.ACL_CHECK: {
       // redis.acl_check_cmd: the caller's permissions, no arity check, nothing logged.
@@ -356,7 +366,30 @@ function bridge(args: Buffer[] | number, resp: number, op: number): Uint8Array |
  * The client whose batch (server/batch.ts) may run scripts, while it runs:
  * such a script gets a run (for its crossings) only when it first crosses.
  */
-export const batchScripts: { server: Server | null; client: Client | null } = { server: null, client: null };
+export const batchScripts: {
+  server: Server | null;
+  client: Client | null;
+  /** Asked when no batch TypeScript started runs: the read loop's script, if one runs, sets server and client (server/native-reads.ts loopCrossing). */
+  fromLoop: (() => boolean) | null;
+  /** server and client are the read loop's script's, set at its first crossing. */
+  fromLoopRun: boolean;
+} = { server: null, client: null, fromLoop: null, fromLoopRun: false };
+
+/** The run of the script a batch runs, made at its first crossing; null when no batch runs one. */
+function batchRun(): ScriptRun | null {
+  if (batchScripts.client === null) {
+    if (batchScripts.fromLoop === null || !batchScripts.fromLoop()) return null;
+    batchScripts.fromLoopRun = true;
+  }
+  return beginBatchRun(batchScripts.server!, batchScripts.client!);
+}
+
+/** The read loop's script that crossed is done (ended, or suspended as a busy script). */
+export function endLoopRun(): void {
+  batchScripts.server = null;
+  batchScripts.client = null;
+  batchScripts.fromLoopRun = false;
+}
 /** The caller's db and blocking state while a run the batch path made is open. */
 let batchSaved: { db: number; denyBlocking: boolean } | null = null;
 
@@ -367,7 +400,7 @@ let batchSaved: { db: number; denyBlocking: boolean } | null = null;
  */
 export function batchMayRunScripts(server: Server): boolean {
   if (debugFlags.disableDenyScripts || server.isReplica || running !== null) return false;
-  directSpecs ??= registerDirect(server);
+  registerDirectFor(server);
   directLog[Direct.SLOW_US] = directSlowUs(server);
   return true;
 }

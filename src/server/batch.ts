@@ -8,7 +8,9 @@
  * with its receivers' count; the message is delivered here from the log), and
  * EVALSHA and FCALL (and their _RO forms) of scripts that ran once the usual
  * way, while nothing propagates (their other commands cross to
- * scripting/bridge.ts as on the usual way), for a client with nothing that changes
+ * scripting/bridge.ts as on the usual way; the read loop runs a read that is
+ * one of them, its crossings made in the loop's turn: accountLoop,
+ * endLoopTurn, loopScripts), for a client with nothing that changes
  * how a command runs (MULTI, CLIENT REPLY, subscribed, unauthenticated), while
  * nothing needs to see each command as it runs (no BCAST tracking or
  * replica listening for every change on the write path, no MONITOR, no pause; propagation to the AOF and replicas is done from the log). Anything
@@ -20,7 +22,7 @@
  */
 import { batch, evict, server as engineServer } from "../engine/index.js";
 import { Direct, directLog } from "../engine/scripting.js";
-import { accountBatchDirect, batchMayRunScripts, batchScripts, settleBatchRun, suspendBatchScript } from "../scripting/bridge.js";
+import { accountBatchDirect, batchMayRunScripts, batchScripts, endLoopRun, settleBatchRun, suspendBatchScript } from "../scripting/bridge.js";
 import { findFunction } from "../scripting/library.js";
 import { scriptFormOf, serveOrBlockFormOf } from "../commands/engine-command.js";
 import type { CommandSpec } from "../commands/types.js";
@@ -33,7 +35,9 @@ import { PROPAGATE_ALL, PROPAGATE_REPL } from "./write-path.js";
 import { refusingCommands } from "./dispatch.js";
 import type { Client } from "./client.js";
 import type { Server } from "./server.js";
-import { EVB_HELD, EVB_WAITED, settleReads, type LoopBatch } from "./native-reads.js";
+import { EVB_HELD, EVB_SUSPENDED, EVB_WAITED, loopCrossing, settleReads, type LoopBatch } from "./native-reads.js";
+
+batchScripts.fromLoop = loopCrossing;
 
 const NO_ARGV: Buffer[] = [];
 
@@ -56,6 +60,8 @@ export class BatchPath {
   private ran = 0;
   private ranInLoop = 0;
   private ranHeld = 0;
+  /** Scripts the loop started that passed busy-reply-threshold and went on as busy scripts (tests check the path). */
+  suspendedInLoop = 0;
   /** Held commands the loop could not run when whole, run the usual way. */
   heldTaken = 0;
   /** The registered commands, by their index in the engine's batch table; null until first used. */
@@ -139,7 +145,43 @@ export class BatchPath {
     this.ranInLoop += n;
     // A batch that waited (reads.rs Carry) ran while nothing propagated, whatever does now.
     const mayPropagate = (b.bits & EVB_WAITED) === 0;
-    if (n > 0) this.account(client, (this.specs ??= this.register()), b.input, b.reply, n, b.log, b.logAt, ownsRecords, mayPropagate);
+    if (n > 0) this.loopDirectFrom = this.account(client, (this.specs ??= this.register()), b.input, b.reply, n, b.log, b.logAt, ownsRecords, mayPropagate, this.loopDirectFrom);
+    if ((b.bits & EVB_SUSPENDED) !== 0) {
+      this.suspendedInLoop++;
+      const [start, end] = batch.suspendedIn(b.log, b.logAt)!;
+      this.suspendScript(client, argvOf(b.input, start, end));
+      // suspendBatchScript emptied the scripts' direct log (the turn's batches before it were accounted).
+      this.loopDirectFrom = 0;
+      if (batchScripts.fromLoopRun) endLoopRun();
+    }
+  }
+
+  /**
+   * The read loop's batches of a turn are accounted: their scripts' direct
+   * log is done with, and a run one of them made that did not end (the
+   * engine failed) is ended.
+   */
+  endLoopTurn(): void {
+    if (batchScripts.fromLoopRun) {
+      settleBatchRun();
+      endLoopRun();
+    }
+    if (this.loopDirectFrom === 0) return;
+    this.loopDirectFrom = 0;
+    directLog[Direct.COUNT] = 0;
+  }
+  private loopDirectFrom = 0;
+
+  /**
+   * Whether the read loop may run scripts for this server now (reads.rs
+   * WORD_SCRIPTS): what run() asks before a batch, with the state block's
+   * SCRIPTS slot set for them.
+   */
+  loopScripts(): boolean {
+    this.specs ??= this.register();
+    if (!this.hasScripts || !batchMayRunScripts(this.server)) return false;
+    engineServer.setBatchScripts(true, this.busyMs());
+    return true;
   }
 
   /**
@@ -218,7 +260,7 @@ export class BatchPath {
   }
 
   /** What call() does after each command, for the `n` commands of the last batch. */
-  private account(client: Client, specs: CommandSpec[], input: Buffer, r: Reply, n: number, log: Float64Array, logAt: number, ownsRecords: boolean, mayPropagate: boolean): void {
+  private account(client: Client, specs: CommandSpec[], input: Buffer, r: Reply, n: number, log: Float64Array, logAt: number, ownsRecords: boolean, mayPropagate: boolean, directStart = 0): number {
     const s = this.server;
     const observed = s.observers.length > 0;
     // Observers get argv only where they use it (slowlog); MONITOR and tracking keep commands off this path.
@@ -227,7 +269,7 @@ export class BatchPath {
     const propagating = mayPropagate && wp.propagating();
     let spec: CommandSpec | null = null;
     // Where the next script's direct commands start in their log.
-    let directFrom = 0;
+    let directFrom = directStart;
     for (let i = 0; i < n; i++) {
       const at = logAt + batch.entry(i);
       const index = log[at];
@@ -268,6 +310,7 @@ export class BatchPath {
     // would; then the clients it made ready are served, as call() does after each command.
     if (ownsRecords && wp.hasRecords()) wp.drain(client);
     if (s.blocking.hasReady) s.blocking.serveReady();
+    return directFrom;
   }
 
   /**

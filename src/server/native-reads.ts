@@ -32,12 +32,16 @@ const EV_HELD_TAKE = 6;
  * Kept current when they change (NativeReads.mark / serverAllows /
  * serverNeeds), never asked per read.
  */
-const FLAG_HEADER = 3;
+const FLAG_HEADER = 4;
 const FLAG_WAITING = 2;
+/** The slot whose batch the loop runs now, plus 1 (0: none): a script's crossing asks whose it is. */
+const FLAG_RUNNING = 3;
 /** The word's bits (reads.rs WORD_*): batches may run; commands propagate; big arguments may be held (held.rs). */
 const WORD_BATCH = 1;
 const WORD_PROPAGATING = 2;
 const WORD_HOLD = 4;
+/** A read that is one EVALSHA or FCALL may run its script in the loop (every owner lets the batch path run scripts). */
+const WORD_SCRIPTS = 8;
 const FLAG_FIELDS = 4;
 const MAX_BATCH_SLOTS = 16 * 1024;
 const FLAGS = new Int32Array(FLAG_HEADER + MAX_BATCH_SLOTS * FLAG_FIELDS);
@@ -56,6 +60,8 @@ export const EVB_RECORDS = 2;
 export const EVB_PANICKED = 4;
 export const EVB_HELD = 8;
 export const EVB_WAITED = 16;
+/** The batch's script passed busy-reply-threshold: suspended, the owner takes it over (batch.ts accountLoop). */
+export const EVB_SUSPENDED = 64;
 /** Owners (servers) whose state refuses the loop's batches now: the process's word has WORD_BATCH only with none. */
 let refusing = 0;
 /** Every owner, for what the word says of them all (serverNeeds). */
@@ -66,11 +72,14 @@ function setWord(): void {
   let word = refusing === 0 ? WORD_BATCH : 0;
   let hold = true;
   let slowFrom = -1;
+  let scripts = owners.size > 0;
   for (const o of owners) {
+    if (!o.scripts) scripts = false;
     if (o.propagating) word |= WORD_PROPAGATING;
     if (!o.hold) hold = false;
     if (o.slowFrom >= 0 && (slowFrom < 0 || o.slowFrom < slowFrom)) slowFrom = o.slowFrom;
   }
+  if (scripts) word |= WORD_SCRIPTS;
   FLAGS[0] = hold ? word | WORD_HOLD : word;
   FLAGS[1] = slowFrom;
 }
@@ -99,6 +108,10 @@ const loopBatch: LoopBatch = { input: ARENA, at: 0, length: 0, consumed: 0, log:
 export interface ReadOwner {
   /** A read the loop's batch path ran (the first `b.consumed` bytes): accounting, unsent replies. */
   onBatch(client: Client, b: LoopBatch): void;
+  /** The turn's loop batches were all accounted (onBatch). */
+  loopBatchesDone(): void;
+  /** A script the loop runs for `client` crosses to JavaScript for the first time (scripting/bridge.ts makes its run). */
+  onLoopCrossing(client: Client): void;
   /** The rest of a read the loop's batch path began (after every batch of the turn was accounted for). */
   onBatchRest(client: Client, rest: Buffer, nread: number): void;
   /** `nread` bytes of a command the loop holds (reads.rs, held.rs) came: the read's accounting; its big argument has `have` of its `bulk` bytes (and CRLF), the other arguments `argv` bytes. */
@@ -155,6 +168,7 @@ function onTurn(count: number): void {
     entry.owner.onBatch(entry.client, b);
     if (b.consumed < b.length) rests = true;
   }
+  for (const o of owners) o.loopBatchesDone();
   // Every read of the turn ran whole on the batch path (the usual turn under load): nothing else to hand on.
   if (!rests && !others) return;
   for (const o of owners) o.turnReads(true);
@@ -207,6 +221,17 @@ export function settleReads(): void {
   if (FLAGS[FLAG_WAITING] === 0) return;
   const count = engine.io.readsSettle();
   if (count > 0) onTurn(count);
+}
+
+/**
+ * A script the loop runs crosses to JavaScript (in the middle of the turn):
+ * its client's owner is told (onLoopCrossing). False when no loop batch runs.
+ */
+export function loopCrossing(): boolean {
+  const entry = slots[FLAGS[FLAG_RUNNING] - 1];
+  if (entry === undefined) return false;
+  entry.owner.onLoopCrossing(entry.client);
+  return true;
 }
 
 /** How many of the loop's events wait to be counted now (tests look). */
@@ -293,17 +318,25 @@ export class NativeReads {
   propagating = false;
   hold = true;
   slowFrom = -1;
-  serverNeeds(propagating: boolean, hold: boolean, slowFrom: number): void {
-    if (propagating === this.propagating && hold === this.hold && slowFrom === this.slowFrom) return;
+  /** Whether the owner lets the batch path run scripts now (batch.ts loopScripts). */
+  scripts = false;
+  serverNeeds(propagating: boolean, hold: boolean, slowFrom: number, scripts: boolean): void {
+    if (propagating === this.propagating && hold === this.hold && slowFrom === this.slowFrom && scripts === this.scripts) return;
     this.propagating = propagating;
     this.hold = hold;
     this.slowFrom = slowFrom;
+    this.scripts = scripts;
     setWord();
   }
 
   /** The turn's reads are handed to the owners (true), then all were (false). */
   turnReads(handing: boolean): void {
     this.owner.onTurnReads(handing);
+  }
+
+  /** The turn's loop batches were all accounted. */
+  loopBatchesDone(): void {
+    this.owner.loopBatchesDone();
   }
 
   /** The owner is gone (a closed server): its needs no longer count. */

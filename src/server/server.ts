@@ -5,6 +5,7 @@ import net from "node:net";
 import { Acl } from "../acl/acl.js";
 import { CMD_NO_AUTH, CMD_WRITE_OR_MAY_REPLICATE, type CommandSpec } from "../commands/types.js";
 import { effectiveSpec } from "../scripting/command-flags.js";
+import { batchScripts } from "../scripting/bridge.js";
 import { buildCommandTable } from "../commands/index.js";
 import { installIntrospection, introspection, type Introspection } from "../commands/introspection.js";
 import { addLatencySample } from "../commands/latency.js";
@@ -31,7 +32,7 @@ import { REPLY_BUFFER_BYTES, countedReplyBytes } from "./reply-accounting.js";
 import { noteReplies, replyBufferCron } from "./reply-buffer.js";
 import { BIG_ARG, queryBufferBeforeRun, queryBufferCron, queryBufferHeld, queryBufferRead } from "./query-buffer.js";
 import { sendTo } from "./socket-write.js";
-import { EVB_PANICKED, EVB_RECORDS, EVB_SPILLED, NativeReads, settleReads, type LoopBatch } from "./native-reads.js";
+import { EVB_PANICKED, EVB_RECORDS, EVB_SPILLED, EVB_SUSPENDED, NativeReads, settleReads, type LoopBatch } from "./native-reads.js";
 import { aclRules } from "../acl/user.js";
 import { land } from "../engine/land.js";
 import { Code } from "../engine/codes.js";
@@ -333,6 +334,11 @@ export class Server {
       ? null
       : new NativeReads({
           onBatch: (client, b) => this.onLoopBatch(client, b),
+          loopBatchesDone: () => this.batchPath.endLoopTurn(),
+          onLoopCrossing: (client) => {
+            batchScripts.server = this;
+            batchScripts.client = client;
+          },
           onBatchRest: (client, rest, nread) => this.onData(client, rest, true, true, nread),
           onHeld: (client, nread, have, bulk, argv) => this.onHeldRead(client, nread, have, bulk, argv),
           // Its earlier reads were counted as they came (onHeld).
@@ -469,6 +475,11 @@ export class Server {
     } finally {
       this.current = prev;
     }
+    // Its script goes on as a busy script: its client waits for it, and the loop stops while others get -BUSY.
+    if ((b.bits & EVB_SUSPENDED) !== 0) {
+      this.unmarkForLoop(client);
+      this.loopState();
+    }
     const bytes = b.outEnd - b.outStart;
     client.lastBatchBytes = bytes;
     this.stats.netOutputBytes += bytes;
@@ -535,7 +546,7 @@ export class Server {
     }
     const on = this.batchPath.loopAllows();
     nr.serverAllows(on);
-    nr.serverNeeds(this.writePath.propagating(), this.eviction.clientsLimit === 0, this.intro.slowerThan);
+    nr.serverNeeds(this.writePath.propagating(), this.eviction.clientsLimit === 0, this.intro.slowerThan, on && this.batchPath.loopScripts());
     return on;
   }
   private aclSeen = -1;

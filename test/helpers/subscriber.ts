@@ -34,6 +34,11 @@ export class Subscriber {
       return [parts[6], parts[8]];
     });
   }
+  /** Stops reading its socket (what the server sends backs up), or reads again. */
+  reading(on: boolean): void {
+    if (on) this.sock.resume();
+    else this.sock.pause();
+  }
   close(): void {
     this.sock.destroy();
   }

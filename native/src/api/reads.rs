@@ -16,6 +16,13 @@
 //! turn's accounting waits for a later call (Carry);
 //! JavaScript settles it first wherever it reads what that counts.
 //!
+//! A read that is one EVALSHA or FCALL runs its script here too (WORD_SCRIPTS,
+//! batch.rs Scripts::Whole). Its crossings to JavaScript then happen in the
+//! middle of the turn: what JavaScript asks of the reader meanwhile (a client
+//! it pauses or closes) waits until the loop lets go of it (PENDING_OPS), a
+//! crossing finds its client by FLAG_RUNNING, and a script that crossed or
+//! was suspended as a busy one ends the turn's batching.
+//!
 //! Sockets are added by their descriptor and a slot number JavaScript chooses
 //! (its index for the client); Node keeps owning them (writes, close) but
 //! never reads them. JavaScript removes a socket before closing it (its
@@ -27,6 +34,7 @@ use std::cell::RefCell;
 use std::os::raw::{c_int, c_void};
 use super::doze::Doze;
 use super::held::Held;
+use crate::batch::Scripts;
 
 extern "C" {
     fn uv_poll_init(lp: *mut c_void, handle: *mut c_void, fd: c_int) -> c_int;
@@ -82,13 +90,21 @@ pub const EVB_HELD: u32 = 8;
 pub const EVB_WAITED: u32 = 16;
 /// The batch ran a PUBLISH: never quiet, JavaScript delivers its messages this turn.
 pub const EVB_PUBLISHED: u32 = 32;
+/// The batch's script ran past busy-reply-threshold and was suspended
+/// (batch.rs LOG_SUSPENDED): JavaScript takes it over as a busy script.
+pub const EVB_SUSPENDED: u32 = 64;
+/// The batch's script crossed to JavaScript: never quiet (clients the crossing made ready are served this turn).
+pub const EVB_CROSSED: u32 = 128;
 
 /// The flag block: the server's word (WORD_* bits), the slow log's threshold
 /// (µs, -1: none; a held command's bytes are kept for an entry that slow),
-/// the events waiting for JavaScript (FLAG_WAITING, written here), then per
-/// slot: eligible (1), db, RESP version, NO-TOUCH.
-pub const FLAG_HEADER: usize = 3;
+/// the events waiting for JavaScript (FLAG_WAITING, written here), the slot
+/// whose batch runs now plus 1 (FLAG_RUNNING, written here: a script's
+/// crossing asks whose it is), then per slot: eligible (1), db, RESP
+/// version, NO-TOUCH.
+pub const FLAG_HEADER: usize = 4;
 pub const FLAG_WAITING: usize = 2;
+pub const FLAG_RUNNING: usize = 3;
 /// Events of quiet turns wait while each buffer they fill holds at most this
 /// many bytes (see Carry): the turns reuse cache-warm memory.
 const CARRY_BYTES: usize = 32 * 1024;
@@ -98,6 +114,9 @@ pub const WORD_BATCH: i32 = 1;
 pub const WORD_PROPAGATING: i32 = 2;
 /// Big arguments may be held (nothing weighs client memory: maxmemory-clients is off).
 pub const WORD_HOLD: i32 = 4;
+/// A read that is one EVALSHA or FCALL (or their _RO forms) may run its script
+/// here (batch.rs Scripts::Whole): the server lets the batch path run scripts.
+pub const WORD_SCRIPTS: i32 = 8;
 pub const FLAG_FIELDS: usize = 4;
 /// Batching in the loop stops for the turn when less than this is left of the
 /// reply arena (bytes) or of the turn log (f64s).
@@ -183,6 +202,35 @@ struct Reader {
 
 thread_local! {
     static READER: RefCell<Option<Reader>> = const { RefCell::new(None) };
+    /// What JavaScript asked of the reader while the loop held it (a script's
+    /// crossing in the middle of a turn: a client paused or closed by what the
+    /// crossing wrote), done as soon as the loop lets go of the socket it reads.
+    static PENDING_OPS: RefCell<Vec<Box<dyn FnOnce(&mut Reader)>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on the reader now, or once the loop's turn lets go of it (see PENDING_OPS).
+fn with_reader(f: impl FnOnce(&mut Reader) + 'static) {
+    READER.with(|r| match r.try_borrow_mut() {
+        Ok(mut r) => {
+            if let Some(r) = r.as_mut() {
+                f(r);
+            }
+        }
+        Err(_) => PENDING_OPS.with(|d| d.borrow_mut().push(Box::new(f))),
+    })
+}
+
+/// Does what was deferred while the turn held the reader.
+fn apply_deferred(r: &mut Reader) {
+    loop {
+        let ops = PENDING_OPS.with(|d| std::mem::take(&mut *d.borrow_mut()));
+        if ops.is_empty() {
+            return;
+        }
+        for op in ops {
+            op(r);
+        }
+    }
 }
 
 /// A zeroed block for a libuv handle, freed by `free_handle` (its close callback).
@@ -345,10 +393,11 @@ fn conn_of(r: &mut Reader, fd: u32, slot: u32) -> Option<&mut Conn> {
 /// until the read is reported (the parser holds it) or the socket is removed.
 #[napi(catch_unwind)]
 pub fn reads_target(fd: u32, slot: u32, mut target: BufferSlice) {
-    READER.with(|r| {
-        if let Some(c) = r.borrow_mut().as_mut().and_then(|r| conn_of(r, fd, slot)) {
-            // An empty target takes back the one set before (its bytes came another way).
-            c.target = if target.is_empty() { (std::ptr::null_mut(), 0) } else { (target.as_mut_ptr(), target.len()) };
+    // An empty target takes back the one set before (its bytes came another way).
+    let (ptr, len) = if target.is_empty() { (0usize, 0) } else { (target.as_mut_ptr() as usize, target.len()) };
+    with_reader(move |r| {
+        if let Some(c) = conn_of(r, fd, slot) {
+            c.target = (ptr as *mut u8, len);
         }
     })
 }
@@ -359,7 +408,7 @@ pub fn reads_target(fd: u32, slot: u32, mut target: BufferSlice) {
 #[napi(catch_unwind)]
 pub fn reads_take_held(fd: u32, slot: u32) -> Option<Buffer> {
     READER.with(|r| {
-        let mut r = r.borrow_mut();
+        let mut r = r.try_borrow_mut().ok()?;
         let c = r.as_mut().and_then(|r| conn_of(r, fd, slot))?;
         if !c.held.as_ref().is_some_and(|h| h.whole()) {
             return None;
@@ -371,14 +420,14 @@ pub fn reads_take_held(fd: u32, slot: u32) -> Option<Buffer> {
 /// Whether part of a command of socket `fd` (client `slot`) is held by the loop (held.rs): none of its later bytes may be read elsewhere.
 #[napi(catch_unwind)]
 pub fn reads_holding(fd: u32, slot: u32) -> bool {
-    READER.with(|r| r.borrow_mut().as_mut().and_then(|r| conn_of(r, fd, slot)).is_some_and(|c| c.held.is_some()))
+    READER.with(|r| r.try_borrow_mut().ok().and_then(|mut r| r.as_mut().and_then(|r| conn_of(r, fd, slot)).map(|c| c.held.is_some())).unwrap_or(false))
 }
 
 /// Stops or restarts reading socket `fd` of client `slot` (a client whose output backs up, then drains).
 #[napi(catch_unwind)]
 pub fn reads_pause(fd: u32, slot: u32, paused: bool) {
-    READER.with(|r| {
-        if let Some(c) = r.borrow_mut().as_mut().and_then(|r| conn_of(r, fd, slot)) {
+    with_reader(move |r| {
+        if let Some(c) = conn_of(r, fd, slot) {
             if c.paused == paused || c.stopped {
                 c.paused = paused;
                 return;
@@ -399,9 +448,7 @@ pub fn reads_pause(fd: u32, slot: u32, paused: bool) {
 /// poll is closed and its duplicate descriptor with it.
 #[napi(catch_unwind)]
 pub fn reads_remove(fd: u32, slot: u32) {
-    READER.with(|r| {
-        let mut r = r.borrow_mut();
-        let Some(r) = r.as_mut() else { return };
+    with_reader(move |r| {
         if conn_of(r, fd, slot).is_none() {
             return;
         }
@@ -484,12 +531,13 @@ fn take_carry(r: &mut Reader) -> usize {
 /// how many there are, given to it now (its own call handles them).
 #[napi(catch_unwind)]
 pub fn reads_settle() -> u32 {
-    READER.with(|r| r.borrow_mut().as_mut().map_or(0, |r| take_carry(r) as u32))
+    // During a turn (a script's crossing): the turn's own call gets them.
+    READER.with(|r| r.try_borrow_mut().ok().and_then(|mut r| r.as_mut().map(|r| take_carry(r) as u32)).unwrap_or(0))
 }
 
 /// Runs `f` on the reader's doze state (None before reads_start).
 pub(super) fn with_doze<R>(f: impl FnOnce(&mut Doze) -> R) -> Option<R> {
-    READER.with(|r| r.borrow_mut().as_mut().map(|r| f(&mut r.doze)))
+    READER.with(|r| r.try_borrow_mut().ok()?.as_mut().map(|r| f(&mut r.doze)))
 }
 
 /// Whether `events` are all quiet batches (nothing for JavaScript to do now but count: see Carry).
@@ -502,6 +550,8 @@ fn quiet(events: &[u32]) -> bool {
 /// noted again by the next poll (level-triggered).
 fn fill(r: &mut Reader) -> usize {
     let carried = r.carry.take().unwrap_or_default();
+    // Given to JavaScript with this turn's: nothing waits for reads_settle meanwhile.
+    wait(r, None);
     let mut used = carried.used;
     let mut count = carried.count;
     let mut turn = r.batching.as_ref().and_then(|b| Turn::start(b, carried.out_used, carried.log_used));
@@ -509,6 +559,7 @@ fn fill(r: &mut Reader) -> usize {
     let mut reads = 0;
     let mut full = false;
     for &slot in &ready {
+        apply_deferred(r);
         let Some(Some(c)) = r.conns.get_mut(slot as usize) else { continue };
         c.queued = false;
         if full || c.paused || c.stopped {
@@ -628,6 +679,7 @@ fn fill(r: &mut Reader) -> usize {
         };
         ev([slot, kind, a, b, 0, 0, 0, 0, 0, 0]);
     }
+    apply_deferred(r);
     if let Some(b) = r.batching.as_ref() {
         send_deferred(&r.conns, b, unsafe { std::slice::from_raw_parts_mut(r.events.add(carried.count * EV_FIELDS), (count - carried.count) * EV_FIELDS) });
     }
@@ -714,6 +766,8 @@ struct Turn {
     usec_per_stamp: Option<f64>,
     /// Commands the turn's batches ran.
     commands: u32,
+    /// A batch of the turn ran a PUBLISH (no script runs after it: see Turn::batch).
+    published: bool,
 }
 
 thread_local! {
@@ -759,7 +813,7 @@ impl Turn {
         if crate::keyspace::ks().shared.listen() & crate::state::LISTEN_RECORD != 0 {
             return None;
         }
-        Some(Turn { out_used, log_used, on: true, saved: None, usec_per_stamp: None, commands: 0 })
+        Some(Turn { out_used, log_used, on: true, saved: None, usec_per_stamp: None, commands: 0, published: false })
     }
 
     /// Whether a command of client `slot` may be held (held.rs) now: it would run here, holding is allowed.
@@ -782,7 +836,11 @@ impl Turn {
         let out = unsafe { std::slice::from_raw_parts_mut(b.out, b.out_len) };
         let log = unsafe { std::slice::from_raw_parts_mut(b.log.add(self.log_used), b.log_len - self.log_used) };
         let (out_start, limit) = (self.out_used, b.out_len - OUT_ROOM_MIN / 2);
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp, false)));
+        // A script may run after no PUBLISH of the turn (its message is delivered when JavaScript accounts for the turn).
+        let scripts = if unsafe { *b.flags } & WORD_SCRIPTS != 0 && !self.published { Scripts::Whole } else { Scripts::None };
+        unsafe { *b.flags.add(FLAG_RUNNING) = slot as i32 + 1 };
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::batch::run_logged(ks, db, input, from, out, out_start, limit, &mut *log, self.usec_per_stamp, scripts)));
+        unsafe { *b.flags.add(FLAG_RUNNING) = 0 };
         self.commands += *ran.as_ref().unwrap_or(&0) as u32;
         let mut fields = self.leave(b, ran.is_err())?;
         fields[0] -= from as u32;
@@ -886,7 +944,7 @@ impl Turn {
     /// TypeScript marks a client eligible only while nothing of its output
     /// waits in Node, and no JavaScript runs before then.
     fn leave(&mut self, b: &Batching, panicked: bool) -> Option<[u32; 6]> {
-        use crate::batch::{LOG_COUNT, LOG_FIELDS, LOG_HEADER, LOG_IN, LOG_OUT, LOG_SPILLED};
+        use crate::batch::{LOG_COUNT, LOG_FIELDS, LOG_HEADER, LOG_IN, LOG_OUT, LOG_SPILLED, LOG_SUSPENDED};
         let log = unsafe { std::slice::from_raw_parts(b.log.add(self.log_used), b.log_len - self.log_used) };
         let n = log[LOG_COUNT] as usize;
         let mut bits = 0;
@@ -894,7 +952,16 @@ impl Turn {
             bits |= EVB_PANICKED;
             self.on = false;
         }
-        if n == 0 {
+        // A script that crossed (JavaScript ran in the turn, clients it made ready are served
+        // before anything else runs) or was suspended (a busy script: others get -BUSY) ends the turn's batching.
+        if crate::batch::take_script_crossed() {
+            bits |= EVB_CROSSED;
+            self.on = false;
+        }
+        if !panicked && log[LOG_SUSPENDED] != 0.0 {
+            bits |= EVB_SUSPENDED;
+            self.on = false;
+        } else if n == 0 {
             return None;
         }
         let ks = crate::keyspace::ks();
@@ -911,6 +978,7 @@ impl Turn {
         }
         if crate::pubsub::published() {
             bits |= EVB_PUBLISHED;
+            self.published = true;
         }
         let log_at = self.log_used;
         self.log_used += LOG_HEADER + n * LOG_FIELDS;
