@@ -166,7 +166,8 @@ export class BatchPath {
       settleBatchRun();
       endLoopRun();
     }
-    if (this.loopDirectFrom === 0) return;
+    // Also when no batch accounted them (their client was closed in the turn): the log is the turn's alone here.
+    if (this.loopDirectFrom === 0 && directLog[Direct.COUNT] === 0) return;
     this.loopDirectFrom = 0;
     directLog[Direct.COUNT] = 0;
   }
