@@ -37,6 +37,7 @@ import type { Client } from "./client.js";
 import type { Server } from "./server.js";
 import { EVB_HELD, EVB_SUSPENDED, EVB_WAITED, loopCrossing, settleReads, type LoopBatch } from "./native-reads.js";
 
+// A script the read loop runs finds its server and client at its first crossing through the loop's running slot.
 batchScripts.fromLoop = loopCrossing;
 
 const NO_ARGV: Buffer[] = [];
