@@ -85,16 +85,6 @@ pub enum Scripts {
     Whole,
 }
 
-thread_local! {
-    /// Set when a script the batch ran crossed to JavaScript (the read loop ends its batching for the turn).
-    static SCRIPT_CROSSED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Whether a script a batch ran since the last call crossed to JavaScript (and clears it).
-pub fn take_script_crossed() -> bool {
-    SCRIPT_CROSSED.with(|c| c.replace(false))
-}
-
 struct Entry {
     cmd: u32,
     arity: i32,
@@ -317,7 +307,6 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
     let (mut inp, mut outp, mut n, mut spilled, mut stop_after) = (from, pos, 0usize, false, false);
     log_begin(log, from, pos);
     crate::pubsub::set_published(false);
-    SCRIPT_CROSSED.with(|c| c.set(false));
     // Per command one time-stamp counter read (a few ns; the clock costs ~25 ns
     // a read), turned into time with the ratio the clock gives over the whole batch.
     let (clock0, stamp0) = (if usec_per_stamp.is_none() { Some(Instant::now()) } else { None }, stamp());
@@ -372,8 +361,8 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
             }
             KIND_SCRIPT => {
                 let busy = ks.shared.get(crate::state::SCRIPTS);
-                let whole = n == 0 && end == input.len() && ks.changes.is_empty();
-                if scripts == Scripts::None || (scripts == Scripts::Whole && !whole) || busy <= 0.0 || ks.propagating() {
+                let whole = || n == 0 && end == input.len() && ks.changes.is_empty();
+                if scripts == Scripts::None || (scripts == Scripts::Whole && !whole()) || busy <= 0.0 || ks.propagating() {
                     break;
                 }
                 let Some(numkeys) = script_numkeys(args[2], argc) else { break };
@@ -401,9 +390,6 @@ pub fn run_logged(ks: &mut Keyspace, db: usize, input: &[u8], from: usize, buf: 
                         inp = end;
                         // A waited key it changed (recorded, or drained by a crossing): the
                         // clients blocked on it are served before what follows.
-                        if crossed {
-                            SCRIPT_CROSSED.with(|c| c.set(true));
-                        }
                         if crossed || ks.urgent_records() {
                             stop_after = true;
                         }

@@ -150,10 +150,8 @@ export class BatchPath {
     if ((b.bits & EVB_SUSPENDED) !== 0) {
       this.suspendedInLoop++;
       const [start, end] = batch.suspendedIn(b.log, b.logAt)!;
+      // No batch of the turn runs after it: endLoopTurn lets go of its run and the direct log.
       this.suspendScript(client, argvOf(b.input, start, end));
-      // suspendBatchScript emptied the scripts' direct log (the turn's batches before it were accounted).
-      this.loopDirectFrom = 0;
-      if (batchScripts.fromLoopRun) endLoopRun();
     }
   }
 

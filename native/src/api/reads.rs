@@ -918,6 +918,8 @@ impl Turn {
             self.on = false;
             return None;
         }
+        // What leave asks: whether JavaScript ran during this batch (a script's crossing).
+        crate::lua::bridge::take_crossed();
         let ks = crate::keyspace::ks();
         // Records waiting belong to a command JavaScript has not accounted for yet
         // (keyspace events alone are published in order when it accounts for the turn).
@@ -954,7 +956,8 @@ impl Turn {
         }
         // A script that crossed (JavaScript ran in the turn, clients it made ready are served
         // before anything else runs) or was suspended (a busy script: others get -BUSY) ends the turn's batching.
-        if crate::batch::take_script_crossed() {
+        // The bridge notes every crossing; a script that crossed is ended by one too (scripting.rs run_for_batch).
+        if crate::lua::bridge::take_crossed() {
             bits |= EVB_CROSSED;
             self.on = false;
         }
