@@ -23,11 +23,13 @@ function childrenCpuMicros() {
 }
 
 /** Runs redis-benchmark once; returns requests per second and the latency percentiles (ms). */
-export function redisBenchmark(port, test, requests, pipeline, clients = 50, { size, pid, command, row: rowName } = {}) {
+export function redisBenchmark(port, test, requests, pipeline, clients = 50, { size, pid, command, row: rowName, reconnect } = {}) {
   // A test redis-benchmark has no -t for (XADD) runs as a command of its own.
   const what = command ? [] : ["-t", test];
   const args = ["-h", "127.0.0.1", "-p", String(port), "-c", String(clients), "-n", String(requests), "-P", String(pipeline), ...what, "--csv"];
   if (size) args.push("-d", String(size));
+  // -k 0: a new connection for every request (what a client without a connection pool does).
+  if (reconnect) args.push("-k", "0");
   if (command) args.push(...command);
   const cpu0 = pid ? cpuMicros(pid) : 0;
   const client0 = childrenCpuMicros();
@@ -97,7 +99,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
   const rows = [];
   let turn = 0;
   for (const c of cases) {
-    const { test, pipeline, clients = 50, size, requests, command, row: rowName } = c;
+    const { test, pipeline, clients = 50, size, requests, command, row: rowName, reconnect } = c;
     const kinds = Object.keys(servers);
     // What the rest of the machine is doing just before.
     const load = machineLoad(Object.values(servers).map((s) => s.pid));
@@ -105,7 +107,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
     for (let r = 0; r < rounds; r++) {
       const order = turn++ % 2 === 0 ? kinds : [...kinds].reverse();
       for (const kind of order) {
-        const once = () => redisBenchmark(servers[kind].port, test, requests, pipeline, clients, { size, pid: servers[kind].pid, command, row: rowName });
+        const once = () => redisBenchmark(servers[kind].port, test, requests, pipeline, clients, { size, pid: servers[kind].pid, command, row: rowName, reconnect });
         let res;
         const undo = c.beside ? await besideClient(c.beside, servers[kind].port) : null;
         try {

@@ -127,6 +127,8 @@ if (only.has("e2e") && haveBenchmark) {
     // 1,000 connections; 100 KB values (no extra copies of large replies).
     for (const test of ["set", "get"]) cases.push({ test, pipeline: 1, clients: 1000, requests: n(test, 1) });
     for (const test of ["set", "get"]) cases.push({ test, pipeline: 1, size: 102400, requests: n(test, 1, 10) });
+    // A new connection for every request (-k 0): what accepting and closing a connection costs.
+    cases.push({ test: "ping_mbulk", pipeline: 1, requests: n("ping_mbulk", 1, 15), reconnect: true, label: "ping_mbulk -P 1, a connection per request (-k 0)" });
     // The servers' first run, on their own line and out of the medians: a fresh Nodis runs its
     // first requests before V8 has optimized the request path (and compiles beside the client on
     // two cores); every measured case after it meets warm servers, as Redis's always are.

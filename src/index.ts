@@ -72,6 +72,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     (socket) => server.accept(socket),
     () => config.int("tcp-backlog"),
     (msg) => server.log.warning(msg),
+    server.readsNatively,
   );
   const addrs = () => config.get("bind").split(" ").filter(Boolean);
   // As redis-server, a given port 0 means no TCP listener (a free port is for library use).

@@ -1,4 +1,4 @@
-import type net from "node:net";
+import type { ClientSocket } from "./lite-socket.js";
 import { RequestParser } from "../protocol/parser.js";
 import type { MultiState } from "../multi/transactions.js";
 import type { PendingRanges } from "./output.js";
@@ -131,7 +131,7 @@ export class Client {
   lastBatchBytes = 0;
   readonly parser: RequestParser;
   readonly addr: string;
-  readonly laddr: string;
+  private localAddr: string | null = null;
   readonly fd: number;
   /** The client's slot in the addon's socket reading (src/server/native-reads.ts), -1 while Node reads its socket. */
   readSlot = -1;
@@ -142,7 +142,7 @@ export class Client {
 
   constructor(
     readonly id: number,
-    readonly socket: net.Socket,
+    readonly socket: ClientSocket,
     opts: { limits: { maxBulkLen: number }; authRequired: boolean; unixSocket?: string | null },
   ) {
     this.authenticated = !opts.authRequired;
@@ -150,9 +150,13 @@ export class Client {
     // Unix socket clients show the socket's path with port 0, as in Redis.
     this.unixSocket = opts.unixSocket != null;
     this.addr = this.unixSocket ? `${opts.unixSocket}:0` : formatAddr(socket.remoteAddress, socket.remotePort);
-    this.laddr = this.unixSocket ? this.addr : formatAddr(socket.localAddress, socket.localPort);
     const handle = (socket as unknown as { _handle?: { fd?: number } })._handle;
     this.fd = typeof handle?.fd === "number" ? handle.fd : -1;
+  }
+
+  /** The local address (CLIENT LIST laddr=), asked of the socket the first time it is wanted. */
+  get laddr(): string {
+    return (this.localAddr ??= this.unixSocket ? this.addr : formatAddr(this.socket.localAddress, this.socket.localPort));
   }
 
   /** Whether reading the client's socket is stopped (its output backs up). */

@@ -17,6 +17,7 @@
  */
 import net from "node:net";
 import { Buffer } from "node:buffer";
+import { LiteSocket, type ClientSocket, type TcpHandle } from "./lite-socket.js";
 
 const READER = Symbol("nodis.reader");
 const TARGET = Symbol("nodis.readTarget");
@@ -29,9 +30,9 @@ function onRead(this: DirectSocket, n: number, buf: Buffer): void {
   this[READER]?.(buf.subarray(0, n));
 }
 
-/** Whether `socket` reads directly (made by acceptDirect): its bytes go to setReader's function, never to 'data'. */
-export function readsDirect(socket: net.Socket): boolean {
-  return READER in socket;
+/** Whether `socket` reads directly (made by acceptDirect): its bytes go to the addon's reads or setReader's function, never to 'data'. */
+export function readsDirect(socket: ClientSocket): boolean {
+  return socket instanceof LiteSocket || READER in socket;
 }
 
 /**
@@ -50,11 +51,35 @@ interface ServerInternals {
   allowHalfOpen?: boolean;
 }
 
+/** A direct-read socket on accepted `handle` (no delay set, counted by `srv` as Node's own): reading unless `paused`. */
+function directSocket(srv: net.Server, handle: unknown, paused: boolean): net.Socket {
+  const s = srv as unknown as ServerInternals;
+  // Not yet made when Node first asks for a read buffer (inside the constructor).
+  let socket: DirectSocket | undefined = undefined;
+  socket = new net.Socket({
+    handle,
+    allowHalfOpen: s.allowHalfOpen ?? false,
+    readable: true,
+    writable: true,
+    noDelay: true,
+    pauseOnCreate: paused,
+    // Asked for a buffer before each read (Node calls it after the previous one).
+    onread: { buffer: () => socket?.[TARGET]?.() ?? SHARED, callback: onRead },
+  } as net.SocketConstructorOpts) as DirectSocket;
+  socket[READER] = undefined;
+  // What Node's own accept does, so server.close() waits for these connections as for its own.
+  (socket as unknown as { server: net.Server; _server: net.Server }).server = srv;
+  (socket as unknown as { server: net.Server; _server: net.Server })._server = srv;
+  return socket;
+}
+
 /**
- * After `srv` listens: its connections become direct-read sockets (no delay set,
- * as net.createServer({ noDelay: true }) does), emitted as 'connection'.
+ * After `srv` listens: its connections are emitted as 'connection' with no
+ * delay set, as LiteSockets (no net.Socket until one is needed; their
+ * `upgrade(true)` is a direct-read socket), or with `lite` false as
+ * direct-read sockets.
  */
-export function acceptDirect(srv: net.Server): void {
+export function acceptDirect(srv: net.Server, lite: boolean): void {
   const s = srv as unknown as ServerInternals;
   if (!s._handle || typeof s._handle.onconnection !== "function") return; // not a Node we know: keep its own accept
   s._handle.onconnection = (err: number, clientHandle: unknown) => {
@@ -63,23 +88,12 @@ export function acceptDirect(srv: net.Server): void {
       srv.emit("error", e);
       return;
     }
-    // Not yet made when Node first asks for a read buffer (inside the constructor).
-    let socket: DirectSocket | undefined = undefined;
-    socket = new net.Socket({
-      handle: clientHandle,
-      allowHalfOpen: s.allowHalfOpen ?? false,
-      readable: true,
-      writable: true,
-      noDelay: true,
-      // Asked for a buffer before each read (Node calls it after the previous one).
-      onread: { buffer: () => socket?.[TARGET]?.() ?? SHARED, callback: onRead },
-    } as net.SocketConstructorOpts) as DirectSocket;
-    socket[READER] = undefined;
     (clientHandle as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-    // What Node's own accept does, so server.close() waits for these connections as for its own.
+    if (lite) {
+      srv.emit("connection", new LiteSocket(clientHandle as TcpHandle, s, (reading) => directSocket(srv, clientHandle, !reading)));
+      return;
+    }
     s._connections++;
-    (socket as unknown as { server: net.Server; _server: net.Server }).server = srv;
-    (socket as unknown as { server: net.Server; _server: net.Server })._server = srv;
-    srv.emit("connection", socket);
+    srv.emit("connection", directSocket(srv, clientHandle, false));
   };
 }

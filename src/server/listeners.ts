@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import { acceptDirect } from "./direct-read.js";
+import type { ClientSocket } from "./lite-socket.js";
 
 /**
  * net.Server's own synchronous bind+listen step. listen() with a host resolves
@@ -42,9 +43,11 @@ export class Listeners {
   port = 0;
 
   constructor(
-    private readonly accept: (socket: net.Socket) => void,
+    private readonly accept: (socket: ClientSocket) => void,
     private readonly backlog: () => number,
     private readonly warn: (msg: string) => void = () => {},
+    /** TCP connections come as LiteSockets (for a server whose addon reads and writes them). */
+    private readonly lite = false,
   ) {}
 
   /** The first address listened on, as clients would reach it. */
@@ -97,7 +100,7 @@ export class Listeners {
         this.closeAll(fresh);
         return `Failed listening on port ${port} (tcp)`;
       }
-      acceptDirect(srv);
+      acceptDirect(srv, this.lite);
       if (actual === 0) actual = (srv.address() as net.AddressInfo).port;
       fresh.push({ addr, srv });
     }

@@ -131,6 +131,8 @@ export interface ReadOwner {
 interface ReadableHandle {
   readStop?: () => number;
   readStart?: () => number;
+  /** Set by net.Socket when it starts the handle's reading (a LiteSocket's handle was never started). */
+  reading?: boolean;
 }
 
 /** The addon reads for the whole process (one epoll set); each server owns its clients' slots. */
@@ -272,9 +274,10 @@ export class NativeReads {
       started = true;
     }
     const slot = free.pop() ?? slots.length;
-    handle.readStop();
+    const reading = handle.reading === true;
+    if (reading) handle.readStop();
     if (!engine.io.readsAdd(client.fd, slot)) {
-      handle.readStart();
+      if (reading) handle.readStart();
       if (slot === slots.length) slots.push(undefined);
       free.push(slot);
       return false;

@@ -3,7 +3,7 @@
  * unix socket clients may connect; others get Redis's explanation and are closed
  * (networking.c clientAcceptHandler).
  */
-import type net from "node:net";
+import type { ClientSocket } from "./lite-socket.js";
 
 export const DENIED =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
@@ -19,14 +19,15 @@ export const DENIED =
   "NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
 /** Loopback or unix socket (Redis's connIsLocal). */
-export function isLocalSocket(socket: net.Socket): boolean {
+export function isLocalSocket(socket: ClientSocket): boolean {
   const a = socket.remoteAddress;
   return a === undefined || a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.");
 }
 
-/** Refuses the connection when protected mode says so; true when it was refused. */
-export function refuseIfProtected(socket: net.Socket, protectedMode: boolean, noPassword: boolean): boolean {
+/** Refuses the connection when protected mode says so (on the socket `refused()` gives); true when it was refused. */
+export function refuseIfProtected(socket: ClientSocket, refused: () => ClientSocket, protectedMode: boolean, noPassword: boolean): boolean {
   if (!protectedMode || !noPassword || isLocalSocket(socket)) return false;
-  socket.end(DENIED, () => socket.destroy());
+  const s = refused();
+  s.end(DENIED, () => s.destroy());
   return true;
 }

@@ -32,6 +32,7 @@ import { REPLY_BUFFER_BYTES, countedReplyBytes } from "./reply-accounting.js";
 import { noteReplies, replyBufferCron } from "./reply-buffer.js";
 import { BIG_ARG, queryBufferBeforeRun, queryBufferCron, queryBufferHeld, queryBufferRead } from "./query-buffer.js";
 import { sendTo } from "./socket-write.js";
+import { LiteSocket, type ClientSocket } from "./lite-socket.js";
 import { EVB_PANICKED, EVB_RECORDS, EVB_SPILLED, EVB_SUSPENDED, NativeReads, settleReads, type LoopBatch } from "./native-reads.js";
 import { aclRules } from "../acl/user.js";
 import { land } from "../engine/land.js";
@@ -281,15 +282,17 @@ export class Server {
   activeExpire = true;
 
   /** Takes a connection from a listener (src/server/listeners.ts). */
-  accept(socket: net.Socket): void {
+  accept(socket: ClientSocket): void {
+    // A connection refused here is Node's to read until it closes.
+    const refused = (): ClientSocket => (socket instanceof LiteSocket ? socket.upgrade(true) : socket);
     const maxclients = this.config.int("maxclients");
     if (this.clients.size >= maxclients) {
       this.stats.rejectedConnections++;
-      socket.end("-ERR max number of clients reached\r\n");
+      refused().end("-ERR max number of clients reached\r\n");
       return;
     }
     // Without a password for the default user, protected mode serves the loopback interface only.
-    if (refuseIfProtected(socket, this.config.bool("protected-mode"), this.auth.defaultNoPass())) {
+    if (refuseIfProtected(socket, refused, this.config.bool("protected-mode"), this.auth.defaultNoPass())) {
       this.stats.rejectedConnections++;
       return;
     }
@@ -304,13 +307,15 @@ export class Server {
     const keepalive = this.config.int("tcp-keepalive");
     // Probes as Redis's anetKeepAlive sets them (Node's own: every second, ten times).
     if (keepalive > 0 && !(client.fd >= 0 && engine.io.socketKeepAlive(client.fd, keepalive))) socket.setKeepAlive(true, keepalive * 1000);
-    if (readsDirect(socket)) {
-      if (!this.nativeReads?.adopt(client)) {
+    if (!readsDirect(socket) || !this.nativeReads?.adopt(client)) {
+      // Node reads it: directly into the parser where it can.
+      const node = socket instanceof LiteSocket ? socket.upgrade(true) : (socket as net.Socket);
+      if (readsDirect(node)) {
         const parser = client.parser;
-        setReader(socket, (view) => this.onData(client, view, true), () => parser.readTarget());
+        setReader(node, (view) => this.onData(client, view, true), () => parser.readTarget());
       }
+      else node.on("data", (chunk: Buffer) => this.onData(client, chunk, false));
     }
-    else socket.on("data", (chunk: Buffer) => this.onData(client, chunk, false));
     socket.on("drain", () => {
       if (client.closed) return;
       if (client.readSlot >= 0) this.nativeReads!.pause(client, false);
@@ -329,6 +334,11 @@ export class Server {
    * Client sockets read by the addon, one JavaScript call per loop turn (native-reads.ts);
    * null when NODIS_READS=node asks for Node's own reading (comparisons).
    */
+  /** Whether the addon reads client sockets (else Node does): listeners then make LiteSockets. */
+  get readsNatively(): boolean {
+    return this.nativeReads !== null;
+  }
+
   private readonly nativeReads: NativeReads | null =
     process.env.NODIS_READS === "node"
       ? null

@@ -7,7 +7,7 @@
  * through socket.write, which then queues it, emits 'drain' and reports errors
  * as usual. Bytes stay in order: nothing is sent directly while Node has some queued.
  */
-import type net from "node:net";
+import type { ClientSocket } from "./lite-socket.js";
 import * as engine from "../engine/index.js";
 
 let socketWrites = 0;
@@ -18,7 +18,7 @@ export function socketWriteCount(): number {
 }
 
 /** Writes `out` to `socket` (whose descriptor is `fd`, -1 if unknown): socket.write's answer, false once backed up. */
-export function sendTo(socket: net.Socket, fd: number, out: Buffer): boolean {
+export function sendTo(socket: ClientSocket, fd: number, out: Buffer): boolean {
   socketWrites++;
   if (fd >= 0 && socket.writableLength === 0 && socket.writable) {
     const n = engine.io.writeFd(fd, out);
