@@ -102,7 +102,9 @@ export class Replica {
     this.step = "pong";
     this.inbuf = Buffer.alloc(0);
     this.lastIo = Date.now();
-    const sock = net.connect({ host: this.host, port: this.port });
+    // bind-source-addr: the address the link goes out from (else the kernel's choice).
+    const source = this.server.config.get("bind-source-addr");
+    const sock = net.connect({ host: this.host, port: this.port, ...(source !== "" ? { localAddress: source } : {}) });
     this.socket = sock;
     sock.setNoDelay(!this.server.config.bool("repl-disable-tcp-nodelay"));
     sock.on("connect", () => {

@@ -42,8 +42,10 @@ export function reconnect(s: Sentinel, ri: Instance): void {
     if (typeof again !== "string") ri.addr = again;
   }
   const host = ri.addr.ip || ri.addr.hostname;
+  // bind-source-addr: the links go out from that address, as the replication link's do.
+  const source = s.server?.config.get("bind-source-addr") || undefined;
   if (link.cc === null) {
-    const cc = new RespLink(host, ri.addr.port, () => {});
+    const cc = new RespLink(host, ri.addr.port, () => {}, source);
     cc.onClose = () => {
       if (link.cc !== cc) return;
       link.cc = null;
@@ -59,7 +61,7 @@ export function reconnect(s: Sentinel, ri: Instance): void {
     sendPing(s, ri);
   }
   if (ri.flags & (SRI_MASTER | SRI_SLAVE) && link.pc === null) {
-    const pc = new RespLink(host, ri.addr.port, () => {});
+    const pc = new RespLink(host, ri.addr.port, () => {}, source);
     pc.onClose = () => {
       if (link.pc !== pc) return;
       link.pc = null;

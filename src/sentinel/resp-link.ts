@@ -28,8 +28,9 @@ export class RespLink {
   onPush: ((reply: RespValue) => void) | null = null;
   onClose: (() => void) | null = null;
 
-  constructor(host: string, port: number, onConnect: () => void) {
-    this.socket = net.connect({ host, port });
+  /** `localAddress`: the address the link goes out from (bind-source-addr). */
+  constructor(host: string, port: number, onConnect: () => void, localAddress?: string) {
+    this.socket = net.connect({ host, port, ...(localAddress !== undefined ? { localAddress } : {}) });
     this.socket.setNoDelay(true);
     this.socket.on("connect", onConnect);
     this.socket.on("data", (d) => this.read(d));

@@ -75,6 +75,17 @@ describe.skipIf(!haveRedisServer())("replication: Nodis replicas", () => {
     }
   }, 60000);
 
+  it("bind-source-addr: the link goes out from that address, as the primary's INFO shows (redis-server and Nodis primaries)", async () => {
+    for (const bin of ["redis-server", "nodis"]) {
+      // Redis 7.0 (Debian's) serves only 127.0.0.1 in protected mode; 7.2 and Nodis all of 127/8.
+      const m = await start(["--protected-mode", "no"], bin);
+      const r = await start(["--bind-source-addr", "127.0.0.2", "--replicaof", "127.0.0.1", String(m.port)]);
+      await linkUp(r.client());
+      const slave0 = await until(() => info(m.client()), (t) => field(t, "slave0") !== undefined);
+      expect(field(slave0, "slave0"), bin).toMatch(/^ip=127\.0\.0\.2,/);
+    }
+  });
+
   it("a short disconnection resyncs partially; REPLICAOF NO ONE promotes with the old ID as replid2", async () => {
     const m = await start([], "redis-server");
     const mc = m.client();
