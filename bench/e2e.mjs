@@ -104,7 +104,9 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
     // What the rest of the machine is doing just before.
     const load = machineLoad(Object.values(servers).map((s) => s.pid));
     const runs = Object.fromEntries(kinds.map((k) => [k, []]));
-    for (let r = 0; r < rounds; r++) {
+    // A case may ask for more rounds than the others (`rounds`): its runs spread wider.
+    const caseRounds = Math.max(rounds, c.rounds ?? 0);
+    for (let r = 0; r < caseRounds; r++) {
       const order = turn++ % 2 === 0 ? kinds : [...kinds].reverse();
       for (const kind of order) {
         const once = () => redisBenchmark(servers[kind].port, test, requests, pipeline, clients, { size, pid: servers[kind].pid, command, row: rowName, reconnect });
@@ -124,7 +126,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
         runs[kind].push(res);
       }
     }
-    const row = { test, pipeline, clients, size: size ?? 3, requests, rounds, cpuBusyBeforePct: load.cpuBusyPct, busyBefore: load.busy, ...(c.label ? { label: c.label } : {}) };
+    const row = { test, pipeline, clients, size: size ?? 3, requests, rounds: caseRounds, cpuBusyBeforePct: load.cpuBusyPct, busyBefore: load.busy, ...(c.label ? { label: c.label } : {}) };
     for (const kind of kinds) {
       const rs = runs[kind];
       row[kind] = median(rs.map((x) => x.rps));
