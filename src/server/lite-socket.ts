@@ -55,6 +55,12 @@ interface ServerCount {
   _emitCloseIfDrained?: () => void;
 }
 
+/** What `get` fills in, or null when it fails. */
+function sockAddr(get: (out: SockAddr) => number): SockAddr | null {
+  const out: SockAddr = {};
+  return get(out) === 0 ? out : null;
+}
+
 const FORWARDED = ["drain", "error", "close", "finish", "end"] as const;
 
 export class LiteSocket extends EventEmitter implements ClientSocket {
@@ -110,36 +116,29 @@ export class LiteSocket extends EventEmitter implements ClientSocket {
   }
 
   get remoteAddress(): string | undefined {
-    return this.peerAddr().address;
+    return this.peerAddr()?.address;
   }
 
   get remotePort(): number | undefined {
-    return this.peerAddr().port;
+    return this.peerAddr()?.port;
   }
 
   get localAddress(): string | undefined {
-    return this.localAddr().address;
+    return this.localAddr()?.address;
   }
 
   get localPort(): number | undefined {
-    return this.localAddr().port;
+    return this.localAddr()?.port;
   }
 
-  private peerAddr(): SockAddr {
-    if (!this.peer) {
-      const out: SockAddr = {};
-      if (!this.closed && this._handle.getpeername(out) === 0) this.peer = out;
-      else return {};
-    }
+  /** The peer's address, asked of the handle once (none once closed). */
+  private peerAddr(): SockAddr | null {
+    if (!this.peer && !this.closed) this.peer = sockAddr((out) => this._handle.getpeername(out));
     return this.peer;
   }
 
-  private localAddr(): SockAddr {
-    if (!this.local) {
-      const out: SockAddr = {};
-      if (!this.closed && this._handle.getsockname(out) === 0) this.local = out;
-      else return {};
-    }
+  private localAddr(): SockAddr | null {
+    if (!this.local && !this.closed) this.local = sockAddr((out) => this._handle.getsockname(out));
     return this.local;
   }
 
