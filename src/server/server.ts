@@ -68,6 +68,12 @@ interface OutputLimit {
   softSeconds: number;
 }
 
+/** The class whose client-output-buffer-limit applies to `client` (a primary's link counts as normal). */
+function limitClassOf(client: Client): ClientType {
+  const t = client.type();
+  return t === "master" ? "normal" : t;
+}
+
 export class Server {
   readonly config: Config;
   readonly log = new Logger();
@@ -831,6 +837,15 @@ export class Server {
       return;
     }
     if (n >= COPIED_OUTPUT_MAX) {
+      // Redis counts what the client's reply buffer (rbs, 1-16 KB) does not take before writing
+      // anything (all of it once some output waits in its reply list): over the hard limit the
+      // client is closed and gets none of it.
+      const counted = client.socket.writableLength > 0 ? client.socket.writableLength + client.pendingBytes + n : client.pendingBytes + n - client.rbSize;
+      const hard = this.hardLimitOf(client);
+      if (hard > 0 && counted >= hard) {
+        this.closeOverLimit(client, true);
+        return;
+      }
       if (this.beforeOutputHooks.length !== 0) this.beforeOutput();
       if (client.pendingBytes > 0) this.flushPendingOf(client);
       if (client.closed) return;
@@ -946,8 +961,7 @@ export class Server {
 
   /** The reply size past which `client`'s hard output limit closes it (0: no hard limit). */
   private replyCapOf(client: Client): number {
-    const cls = client.type();
-    const hard = this.outputLimits.get(cls === "master" ? "normal" : cls)?.hard ?? 0;
+    const hard = this.outputLimits.get(limitClassOf(client))?.hard ?? 0;
     return hard > 0 ? hard + REPLY_BUFFER_BYTES : 0;
   }
 
@@ -958,6 +972,22 @@ export class Server {
       const cls = (words[i] === "replica" ? "slave" : words[i]) as ClientType;
       this.outputLimits.set(cls, { hard: Number(words[i + 1]), soft: Number(words[i + 2]), softSeconds: Number(words[i + 3]) });
     }
+  }
+
+  /** The hard output limit of `client`'s class (0: none). A replica's is never under repl-backlog-size: a partial sync would succeed and then cut it (Redis ignores such a limit). */
+  private hardLimitOf(client: Client): number {
+    const cls = limitClassOf(client);
+    const hard = this.outputLimits.get(cls)?.hard ?? 0;
+    return cls === "slave" && hard > 0 ? Math.max(hard, this.config.int("repl-backlog-size")) : hard;
+  }
+
+  /** Closes `client` for its output over the limits, with Redis's log line. */
+  private closeOverLimit(client: Client, fromWrite: boolean): void {
+    const what = fromWrite ? "scheduled to be closed ASAP" : "closed";
+    this.log.warning(`Client ${client.info(Date.now(), false)} ${what} for overcoming of output buffer limits.`);
+    this.outputLimitDisconnections++;
+    client.closeAsap = true;
+    this.closeClient(client);
   }
 
   /**
@@ -972,13 +1002,10 @@ export class Server {
       client.softLimitSince = 0;
       return;
     }
-    let cls = client.type();
-    if (cls === "master") cls = "normal";
-    const lim = this.outputLimits.get(cls);
+    const lim = this.outputLimits.get(limitClassOf(client));
     let over = false;
     if (lim) {
-      // A replica's hard limit is never under repl-backlog-size: a partial sync would succeed and then cut it (Redis ignores such a limit).
-      const hard = cls === "slave" && lim.hard > 0 ? Math.max(lim.hard, this.config.int("repl-backlog-size")) : lim.hard;
+      const hard = this.hardLimitOf(client);
       if (hard > 0 && used >= hard) over = true;
       if (lim.soft > 0 && used >= lim.soft) {
         const now = Date.now();
@@ -987,11 +1014,7 @@ export class Server {
       } else client.softLimitSince = 0;
     }
     if (over) {
-      const what = fromWrite ? "scheduled to be closed ASAP" : "closed";
-      this.log.warning(`Client ${client.info(Date.now(), false)} ${what} for overcoming of output buffer limits.`);
-      this.outputLimitDisconnections++;
-      client.closeAsap = true;
-      this.closeClient(client);
+      this.closeOverLimit(client, fromWrite);
       return;
     }
     if ((queued > OUTPUT_PAUSE_BYTES || client.outputWait) && !client.readingPaused()) {

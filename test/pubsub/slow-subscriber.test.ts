@@ -99,4 +99,38 @@ describe("client-output-buffer-limit pubsub", () => {
       await redis.stop();
     }
   });
+
+  it("closes a reading subscriber at once for one message over the hard limit, as redis-server does", async (ctx) => {
+    if (!haveRedisServer()) return ctx.skip();
+    const redis = await startRedis();
+    try {
+      const seen: Record<string, unknown> = {};
+      for (const [name, port] of [["redis", redis.port], ["nodis", srv.port]] as const) {
+        const admin = await RawConn.open(port);
+        expect(await admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32kb 0 0")).toBe("+OK\r\n");
+        const sub = await RawConn.open(port);
+        expect(await sub.call("SUBSCRIBE", "big")).toBe("*3\r\n$9\r\nsubscribe\r\n$3\r\nbig\r\n:1\r\n");
+        // 20 KB: what the subscriber's reply buffer (1-16 KB) does not take is under the limit.
+        const small = "s".repeat(20 * 1024);
+        expect(await admin.call("PUBLISH", "big", small)).toBe(":1\r\n");
+        expect(await sub.reply()).toBe(`*3\r\n$7\r\nmessage\r\n$3\r\nbig\r\n$${small.length}\r\n${small}\r\n`);
+        // 100 KB: over it before anything is written; the subscriber still counts as a receiver.
+        const published = await admin.call("PUBLISH", "big", "b".repeat(100 * 1024));
+        let got = "";
+        try {
+          got = await sub.reply(2000);
+        } catch {
+          // closed without a reply
+        }
+        seen[name] = { published, got: got.length, closed: sub.closed, after: await admin.call("PUBLISH", "big", "x") };
+        expect(await admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60")).toBe("+OK\r\n");
+        sub.close();
+        admin.close();
+      }
+      expect(seen.redis).toEqual({ published: ":1\r\n", got: 0, closed: true, after: ":0\r\n" });
+      expect(seen.nodis).toEqual(seen.redis);
+    } finally {
+      await redis.stop();
+    }
+  });
 });
