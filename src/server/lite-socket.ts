@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from "node:events";
 import type net from "node:net";
-import * as engine from "../engine/index.js";
+import { sendNow } from "./socket-write.js";
 
 /** What the server does with a client's socket: a net.Socket, or a LiteSocket standing in for one. */
 export interface ClientSocket extends EventEmitter {
@@ -61,7 +61,8 @@ function sockAddr(get: (out: SockAddr) => number): SockAddr | null {
   return get(out) === 0 ? out : null;
 }
 
-const FORWARDED = ["drain", "error", "close", "finish", "end"] as const;
+/** The net.Socket's events the server listens to. */
+const FORWARDED = ["drain", "error", "close", "finish"] as const;
 
 export class LiteSocket extends EventEmitter implements ClientSocket {
   /** The net.Socket everything goes to once made (`upgrade`). */
@@ -96,11 +97,6 @@ export class LiteSocket extends EventEmitter implements ClientSocket {
     this.inner = s;
     for (const ev of FORWARDED) s.on(ev, (...args: unknown[]) => this.emit(ev, ...args));
     return s;
-  }
-
-  /** Whether the net.Socket was made. */
-  get upgraded(): boolean {
-    return this.inner !== null;
   }
 
   get writableLength(): number {
@@ -148,13 +144,9 @@ export class LiteSocket extends EventEmitter implements ClientSocket {
     if (this.closed || this.ended) return false;
     const buf = typeof data === "string" ? Buffer.from(data) : data;
     if (buf.length === 0) return true;
-    const n = engine.io.writeFd(this._handle.fd, buf);
-    if (n === buf.length) {
-      this.sent += n;
-      return true;
-    }
-    if (n > 0) this.sent += n;
-    return this.upgrade(false).write(n > 0 ? buf.subarray(n) : buf);
+    const rest = sendNow(this._handle.fd, buf);
+    this.sent += buf.length - (rest?.length ?? 0);
+    return rest === null || this.upgrade(false).write(rest);
   }
 
   /** Sends `data` if any, then 'finish' (the caller destroys the socket then, as the server does). */

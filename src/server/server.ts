@@ -287,18 +287,23 @@ export class Server {
   /** DEBUG SET-ACTIVE-EXPIRE. */
   activeExpire = true;
 
+  /** Whether the addon reads client sockets (else Node does): listeners then make LiteSockets. */
+  get readsNatively(): boolean {
+    return this.nativeReads !== null;
+  }
+
   /** Takes a connection from a listener (src/server/listeners.ts). */
   accept(socket: ClientSocket): void {
-    // A connection refused here is Node's to read until it closes.
-    const refused = (): ClientSocket => (socket instanceof LiteSocket ? socket.upgrade(true) : socket);
+    // The socket when Node is to read it: a connection refused here (until it closes), or one the addon cannot read.
+    const nodeReading = (): net.Socket => (socket instanceof LiteSocket ? socket.upgrade(true) : (socket as net.Socket));
     const maxclients = this.config.int("maxclients");
     if (this.clients.size >= maxclients) {
       this.stats.rejectedConnections++;
-      refused().end("-ERR max number of clients reached\r\n");
+      nodeReading().end("-ERR max number of clients reached\r\n");
       return;
     }
     // Without a password for the default user, protected mode serves the loopback interface only.
-    if (refuseIfProtected(socket, refused, this.config.bool("protected-mode"), this.auth.defaultNoPass())) {
+    if (refuseIfProtected(socket, nodeReading, this.config.bool("protected-mode"), this.auth.defaultNoPass())) {
       this.stats.rejectedConnections++;
       return;
     }
@@ -315,7 +320,7 @@ export class Server {
     if (keepalive > 0 && !(client.fd >= 0 && engine.io.socketKeepAlive(client.fd, keepalive))) socket.setKeepAlive(true, keepalive * 1000);
     if (!readsDirect(socket) || !this.nativeReads?.adopt(client)) {
       // Node reads it: directly into the parser where it can.
-      const node = socket instanceof LiteSocket ? socket.upgrade(true) : (socket as net.Socket);
+      const node = nodeReading();
       if (readsDirect(node)) {
         const parser = client.parser;
         setReader(node, (view) => this.onData(client, view, true), () => parser.readTarget());
@@ -340,11 +345,6 @@ export class Server {
    * Client sockets read by the addon, one JavaScript call per loop turn (native-reads.ts);
    * null when NODIS_READS=node asks for Node's own reading (comparisons).
    */
-  /** Whether the addon reads client sockets (else Node does): listeners then make LiteSockets. */
-  get readsNatively(): boolean {
-    return this.nativeReads !== null;
-  }
-
   private readonly nativeReads: NativeReads | null =
     process.env.NODIS_READS === "node"
       ? null
@@ -841,7 +841,8 @@ export class Server {
       // anything (all of it once some output waits in its reply list): over the hard limit the
       // client is closed and gets none of it.
       const counted = client.socket.writableLength > 0 ? client.socket.writableLength + client.pendingBytes + n : client.pendingBytes + n - client.rbSize;
-      const hard = this.hardLimitOf(client);
+      const cls = limitClassOf(client);
+      const hard = this.hardLimit(cls, this.outputLimits.get(cls));
       if (hard > 0 && counted >= hard) {
         this.closeOverLimit(client, true);
         return;
@@ -974,10 +975,9 @@ export class Server {
     }
   }
 
-  /** The hard output limit of `client`'s class (0: none). A replica's is never under repl-backlog-size: a partial sync would succeed and then cut it (Redis ignores such a limit). */
-  private hardLimitOf(client: Client): number {
-    const cls = limitClassOf(client);
-    const hard = this.outputLimits.get(cls)?.hard ?? 0;
+  /** The hard output limit of class `cls` with limits `lim` (0: none). A replica's is never under repl-backlog-size: a partial sync would succeed and then cut it (Redis ignores such a limit). */
+  private hardLimit(cls: ClientType, lim: OutputLimit | undefined): number {
+    const hard = lim?.hard ?? 0;
     return cls === "slave" && hard > 0 ? Math.max(hard, this.config.int("repl-backlog-size")) : hard;
   }
 
@@ -1002,10 +1002,11 @@ export class Server {
       client.softLimitSince = 0;
       return;
     }
-    const lim = this.outputLimits.get(limitClassOf(client));
+    const cls = limitClassOf(client);
+    const lim = this.outputLimits.get(cls);
     let over = false;
     if (lim) {
-      const hard = this.hardLimitOf(client);
+      const hard = this.hardLimit(cls, lim);
       if (hard > 0 && used >= hard) over = true;
       if (lim.soft > 0 && used >= lim.soft) {
         const now = Date.now();

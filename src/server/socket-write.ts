@@ -21,9 +21,16 @@ export function socketWriteCount(): number {
 export function sendTo(socket: ClientSocket, fd: number, out: Buffer): boolean {
   socketWrites++;
   if (fd >= 0 && socket.writableLength === 0 && socket.writable) {
-    const n = engine.io.writeFd(fd, out);
-    if (n === out.length) return true;
-    if (n > 0) out = out.subarray(n);
+    const rest = sendNow(fd, out);
+    if (rest === null) return true;
+    out = rest;
   }
   return socket.write(out);
+}
+
+/** One send(2) of `out` on `fd` without blocking: null when all of it went, else what is left (all of it after an error). */
+export function sendNow(fd: number, out: Buffer): Buffer | null {
+  const n = engine.io.writeFd(fd, out);
+  if (n === out.length) return null;
+  return n > 0 ? out.subarray(n) : out;
 }
