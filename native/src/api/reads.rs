@@ -347,7 +347,7 @@ pub fn reads_add(fd: u32, slot: u32) -> bool {
         }
         // Half the descriptors at most go to sockets and their duplicates: past that, Node reads
         // the client (a duplicate per client would otherwise halve how many can connect).
-        if dup as u64 >= fd_limit() / 2 {
+        if !below_half_limit(dup as u64) {
             unsafe { libc::close(dup) };
             return false;
         }
@@ -372,6 +372,22 @@ pub fn reads_add(fd: u32, slot: u32) -> bool {
         r.conns[i] = Some(Conn { fd: fd as c_int, dup, poll, queued: false, paused: false, stopped: false, target: (std::ptr::null_mut(), 0), read_len: READ_LEN, failed: false, held: None, seen: 0 });
         true
     })
+}
+
+/// Whether descriptor `fd` is below half the process's descriptor limit. The
+/// limit is read once and again only when `fd` reaches half of it (it rises
+/// only if another process raises it): a read per connection was one system
+/// call in every accept.
+fn below_half_limit(fd: u64) -> bool {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LIMIT: AtomicU64 = AtomicU64::new(0);
+    let known = LIMIT.load(Ordering::Relaxed);
+    if known != 0 && fd < known / 2 {
+        return true;
+    }
+    let limit = fd_limit();
+    LIMIT.store(limit, Ordering::Relaxed);
+    fd < limit / 2
 }
 
 /// The process's descriptor limit (RLIMIT_NOFILE's soft limit; Node raises it to the hard one at start).
