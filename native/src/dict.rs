@@ -58,6 +58,8 @@ fn avoid_resize() -> bool {
 }
 /// Buckets moved by each write while rehashing (and how many empty ones it may skip per move).
 const STEP_BUCKETS: usize = 1;
+/// Entries a fair random draw samples (Redis's GETFAIR_NUM_ENTRIES).
+pub const FAIR_SAMPLE: usize = 20;
 const EMPTY_VISITS: usize = 10;
 
 impl<V> Default for Dict<V> {
@@ -160,6 +162,15 @@ impl<V> Dict<V> {
     /// Buckets of the table being filled, 0 when not rehashing (DEBUG HTSTATS).
     pub fn rehash_target(&self) -> usize {
         self.t1.len()
+    }
+    /// The chain length of each bucket of table `t` (0: the main table, 1: the
+    /// one being filled while rehashing), in bucket order (DEBUG HTSTATS).
+    pub fn chain_lengths(&self, t: usize, mut f: impl FnMut(usize)) {
+        for b in if t == 0 { &self.t0 } else { &self.t1 } {
+            let mut n = 0;
+            for_each_in(b.as_deref(), &mut |_, _| n += 1);
+            f(n);
+        }
     }
     #[inline]
     pub fn is_rehashing(&self) -> bool {
@@ -463,7 +474,11 @@ impl<V> Dict<V> {
     }
 
     /// A random key (RANDOMKEY, eviction and expiry sampling); `rand` yields random u64s.
-    pub fn random_key(&self, mut rand: impl FnMut() -> u64) -> Option<&SBytes> {
+    pub fn random_key(&self, rand: impl FnMut() -> u64) -> Option<&SBytes> {
+        self.random_entry(rand).map(|(k, _)| k)
+    }
+
+    fn random_entry(&self, mut rand: impl FnMut() -> u64) -> Option<(&SBytes, &V)> {
         if self.len == 0 {
             return None;
         }
@@ -482,30 +497,51 @@ impl<V> Dict<V> {
                     cur = cur.next.as_deref().unwrap();
                     k -= 1;
                 }
-                return Some(&cur.key);
+                return Some((&cur.key, &cur.val));
             }
+        }
+    }
+
+    /// The rehash work Redis does before drawing `want` random entries
+    /// (dictGetSomeKeys): a step per entry wanted while a resize runs, so
+    /// random reads (SRANDMEMBER, HRANDFIELD, ZRANDMEMBER) move it on as writes do.
+    pub fn rehash_for_draw(&mut self, want: usize) {
+        for _ in 0..want.min(self.len) {
+            if !self.is_rehashing() {
+                break;
+            }
+            self.rehash(STEP_BUCKETS);
         }
     }
 
     /// A random key drawn fairly (SRANDMEMBER, SPOP; Redis's
     /// dictGetFairRandomKey): `random_key` favours keys in short chains, so
     /// this gathers up to 20 keys with `some_entries` and picks one of them.
-    pub fn fair_random_key(&self, mut rand: impl FnMut() -> u64) -> Option<&SBytes> {
+    /// Like Redis's, the draw first moves an ongoing resize on.
+    pub fn fair_random_key(&mut self, rand: impl FnMut() -> u64) -> Option<&SBytes> {
+        self.fair_random_entry(rand).map(|(k, _)| k)
+    }
+
+    /// `fair_random_key`'s entry, its value with it.
+    pub fn fair_random_entry(&mut self, mut rand: impl FnMut() -> u64) -> Option<(&SBytes, &V)> {
         if self.len == 0 {
             return None;
         }
-        let mut sample = Vec::with_capacity(20);
-        self.some_entries(self.len.min(20), &mut rand, &mut sample);
+        self.rehash_for_draw(FAIR_SAMPLE);
+        let mut sample = Vec::with_capacity(FAIR_SAMPLE);
+        self.some_entries(self.len.min(FAIR_SAMPLE), &mut rand, &mut sample);
         if sample.is_empty() {
-            return self.random_key(rand);
+            // dictGetRandomKey (without its own rehash step: the sample's borrow is still held here).
+            return self.random_entry(rand);
         }
         let n = sample.len();
-        Some(sample[rand() as usize % n].0)
+        Some(sample[rand() as usize % n])
     }
 
     /// Up to `want` entries from consecutive buckets at a random place (whole
     /// chains, both tables while rehashing; Redis's dictGetSomeKeys): the
-    /// samples of SPOP's fair draw and of eviction's pool.
+    /// samples of SPOP's fair draw and of eviction's pool. Redis's rehash
+    /// steps before the sample are the caller's (`rehash_for_draw`).
     pub fn some_entries<'a>(&'a self, want: usize, rand: &mut impl FnMut() -> u64, sample: &mut Vec<(&'a SBytes, &'a V)>) {
         if self.len == 0 || want == 0 {
             return;
@@ -515,6 +551,8 @@ impl<V> Dict<V> {
         let big = self.t0.len().max(self.t1.len());
         let mut i = rand() as usize & (big - 1);
         let mut empty_run = 0;
+        // Entries met so far (the sample holds `want` of them at most).
+        let mut seen = 0usize;
         for _ in 0..want * 10 {
             for t in 0..2 {
                 // t0's buckets below the rehash index are empty: they moved to t1.
@@ -536,8 +574,7 @@ impl<V> Dict<V> {
                         // sample is the whole dict, where a jump could only
                         // draw keys already taken (while rehashing, both
                         // tables' empty buckets count, so a dense small dict
-                        // jumps too, and Redis's rehash steps first are not
-                        // open to a shared borrow).
+                        // jumps too).
                         if empty_run >= 5 && empty_run > want && want < self.len {
                             i = rand() as usize & (big - 1);
                             empty_run = 0;
@@ -545,13 +582,24 @@ impl<V> Dict<V> {
                     }
                     Some(head) => {
                         empty_run = 0;
+                        // The whole chain is sampled: past `want` entries by
+                        // reservoir sampling, as Redis 7.2's, so the end of a
+                        // long chain can be drawn too.
                         let mut cur = Some(head);
                         while let Some(n) = cur {
-                            sample.push((&n.key, &n.val));
-                            if sample.len() - start == want {
-                                return;
+                            if seen < want {
+                                sample.push((&n.key, &n.val));
+                            } else {
+                                let r = (rand() % (seen as u64 + 1)) as usize;
+                                if r < want {
+                                    sample[start + r] = (&n.key, &n.val);
+                                }
                             }
+                            seen += 1;
                             cur = n.next.as_deref();
+                        }
+                        if seen >= want {
+                            return;
                         }
                     }
                 }
@@ -944,5 +992,56 @@ mod tests {
         d.retain(|_, v| *v % 2 == 0);
         assert_eq!(d.len(), 50);
         assert_eq!(d.iter().count(), 50);
+    }
+
+    /// Keys in one long chain: a draw samples the whole chain (reservoir
+    /// sampling, as Redis 7.2's dictGetSomeKeys), so its end is drawn too,
+    /// and random draws move a resize on.
+    #[test]
+    fn draws_reach_the_end_of_a_long_chain() {
+        let mut d = Dict::new();
+        let mut i = 0;
+        let mut kept = Vec::new();
+        // 60 keys whose low 7 hash bits are all ones: once the table shrinks to
+        // 128 buckets or fewer, they share one bucket.
+        while kept.len() < 60 {
+            let k = key(i);
+            if d.key_hash(&k) & 127 == 127 {
+                kept.push(k.clone());
+            }
+            d.insert(&k, i);
+            i += 1;
+        }
+        for j in 0..i {
+            let k = key(j);
+            if d.key_hash(&k) & 127 != 127 {
+                d.remove(&k);
+            }
+        }
+        assert!(d.is_rehashing() || d.bucket_count() <= 128);
+        // Draws alone finish the shrink.
+        let mut s = 7u64;
+        let mut rng = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        let mut draws = 0;
+        while d.is_rehashing() {
+            d.fair_random_key(&mut rng);
+            draws += 1;
+            assert!(draws < 10_000, "draws did not finish the resize");
+        }
+        assert!(d.bucket_count() <= 128);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..2000 {
+            let mut sample = Vec::new();
+            // (A sample may miss the one full bucket, as Redis's may: then it is empty.)
+            d.some_entries(20, &mut rng, &mut sample);
+            assert!(sample.is_empty() || sample.len() == 20);
+            seen.extend(sample.iter().map(|(k, _)| k.as_slice().to_vec()));
+        }
+        assert_eq!(seen.len(), 60, "every key of the chain is drawn");
     }
 }

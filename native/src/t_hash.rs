@@ -504,6 +504,14 @@ impl Hash {
         }
     }
 
+    /// The table, for HRANDFIELD's draws (which move an ongoing resize on).
+    fn table_mut(&mut self) -> Option<&mut Table> {
+        match &mut self.enc {
+            Enc::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+
     /// Mixes the contents into `digest` as Redis's xorObjectDigest does (7.4:
     /// a field with a TTL adds "!!hexpire!!" to its own digest).
     pub fn digest(&self, digest: &mut Digest) {

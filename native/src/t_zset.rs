@@ -740,8 +740,10 @@ impl ZSet {
         n
     }
 
-    /// A random member and its score (the set must not be empty).
-    pub fn random_member(&self, rand: &mut impl FnMut() -> u64) -> (Vec<u8>, f64) {
+    /// A random member and its score (the set must not be empty). A skiplist's
+    /// draw moves an ongoing resize of its member table on, as Redis's
+    /// dictGetFairRandomKey does.
+    pub fn random_member(&mut self, rand: &mut impl FnMut() -> u64) -> (Vec<u8>, f64) {
         match self {
             ZSet::Listpack(lp) => {
                 let i = (rand() % (lp.len() / 2) as u64) as i64;
@@ -749,6 +751,7 @@ impl ZSet {
                 (lp.get(ep).to_vec(), lp_score(lp, lp.next(ep).expect("zset listpack pair")))
             }
             ZSet::Skiplist(s) => {
+                s.dict.rehash_for_draw(crate::dict::FAIR_SAMPLE);
                 // A uniform rank: as fair as Redis's dictGetFairRandomKey, in O(log n).
                 let rank = (rand() % s.zsl.len() as u64) as usize + 1;
                 let id = s.zsl.by_rank(rank).expect("zset member");

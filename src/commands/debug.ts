@@ -321,6 +321,13 @@ function debug(c: Ctx): void {
       const full = argc >= 4 && argv[3].toString("latin1").toLowerCase() === "full";
       return c.r.verbatim(engine.debug.htstats(db, full));
     }
+    case sub === "htstats-key" && argc >= 3: {
+      const full = argc >= 4 && argv[3].toString("latin1").toLowerCase() === "full";
+      const stats = engine.debug.htstatsKey(c.db, argv[2], full);
+      if (!stats.found) return c.r.error(NO_KEY);
+      if (stats.text === null) return c.r.error("ERR The value stored at the specified key is not represented using an hash table");
+      return c.r.verbatim(stats.text);
+    }
     case (sub === "mallctl" || sub === "mallctl-str") && argc >= 3: {
       // The allocator's settings, as Redis built with jemalloc: an integer (or a string) read, written when a value follows.
       const res = engine.server.mallctl(argv[2], argv[3], sub === "mallctl-str");

@@ -22,6 +22,15 @@ export function htstats(db: number, full: boolean): string {
   return native.debugHtstats(db, full);
 }
 /**
+ * DEBUG HTSTATS-KEY: the statistics of the hash table a set, hash or sorted set
+ * is kept in; `found` false when the key does not exist, `text` null when its
+ * value is not kept in a hash table.
+ */
+export function htstatsKey(db: number, key: Uint8Array, full: boolean): { found: boolean; text: string | null } {
+  const r = native.debugHtstatsKey(db, key, full);
+  return { found: r.found, text: r.text ?? null };
+}
+/**
  * Test hook (DEBUG NATIVE-PANIC-TEST): makes the addon panic with `message`
  * inside a raw callback or a `#[napi]` function. The boundary turns the panic
  * into a thrown Error; nothing else about the engine changes.

@@ -1,9 +1,10 @@
 /** DEBUG: gating, DIGEST/DIGEST-VALUE (differential against redis-server), OBJECT, POPULATE, SLEEP, PROTOCOL. */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Redis from "ioredis";
-import { haveRedisServer, useNodis, startRedis } from "../helpers/nodis.js";
+import { haveRedisServer, oracleBinary, useNodis, startRedis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
+import { waitFor } from "../helpers/wait.js";
 
 let srv: RunningServer;
 let r: Redis;
@@ -103,6 +104,12 @@ describe("DEBUG", () => {
     );
     await r.call("debug", "populate", "100");
     await r.expire("key:1", 100);
+    // A growth may still be under way: the second table is shown then, until the cron's rehashing ends it.
+    const growing = (await r.call("debug", "htstats", "0")) as string;
+    if (growing.includes("rehashing target")) {
+      expect(growing).toMatch(/^\[Dictionary HT\]\nHash table 0 stats \(main hash table\):\n[^[]*Hash table 1 stats \(rehashing target\):\n/);
+    }
+    await waitFor(async () => !((await r.call("debug", "htstats", "0")) as string).includes("rehashing target"));
     const text = (await r.call("debug", "htstats", "0")) as string;
     expect(text).toMatch(/^\[Dictionary HT\]\nHash table 0 stats \(main hash table\):\n table size: \d+\n number of elements: 100\n\[Expires HT\]\n/);
     expect(text).toContain(" number of elements: 1\n");
@@ -113,6 +120,96 @@ describe("DEBUG", () => {
     expect(dist.filter(([len]) => len > 0).reduce((a, [len, n]) => a + len * n, 0)).toBe(101);
     expect(dist.filter(([len]) => len > 0).reduce((a, [, n]) => a + n, 0)).toBe(slots + 1);
     await expect(r.call("debug", "htstats", "99")).rejects.toThrow("ERR Out of range database");
+  });
+
+  describe("HTSTATS-KEY", () => {
+    /** The same writes on Nodis and, when there is one, a redis-server. */
+    async function both(o: Redis | null, f: (c: Redis) => Promise<unknown>): Promise<void> {
+      await f(r);
+      if (o) await f(o);
+    }
+    /** The reply or the error text. */
+    async function answer(c: Redis, args: string[]): Promise<unknown> {
+      try {
+        return await c.call(args[0], ...args.slice(1));
+      } catch (e) {
+        return `error: ${(e as Error).message}`;
+      }
+    }
+    let oracle: Awaited<ReturnType<typeof startRedis>> | null = null;
+    let o: Redis | null = null;
+    // Redis 7.0 always prints the full statistics (7.2 added FULL): the texts are compared with a 7.2 only, errors with either.
+    let is72 = false;
+    beforeAll(async () => {
+      const bin = oracleBinary();
+      if (bin) {
+        oracle = await startRedis([], bin.bin);
+        o = new Redis({ port: oracle.port, host: "127.0.0.1", enableReadyCheck: false });
+        is72 = bin.is72;
+      }
+    });
+    afterAll(async () => {
+      o?.disconnect();
+      await oracle?.stop();
+    });
+
+    it("describes a set's, a hash's and a sorted set's table as redis-server does", async (ctx) => {
+      await both(o, async (c) => {
+        await c.flushall();
+        // 1000 entries: the growth to 1024 buckets has long finished on both servers.
+        const members = Array.from({ length: 1000 }, (_, i) => `m:${i}`);
+        await c.sadd("s", ...members);
+        await c.hset("h", ...members.flatMap((m) => [m, "v"]));
+        await c.zadd("z", ...members.flatMap((m, i) => [i, m]));
+        await c.sadd("small", "1", "2"); // an intset (7.0 kept small sets of strings in a table)
+        await c.set("str", "x");
+      });
+      for (const key of ["s", "h", "z"]) {
+        expect(await r.call("debug", "htstats-key", key)).toBe("Hash table 0 stats (main hash table):\n table size: 1024\n number of elements: 1000\n");
+      }
+      const notTable = "error: ERR The value stored at the specified key is not represented using an hash table";
+      expect(await answer(r, ["debug", "htstats-key", "small"])).toBe(notTable);
+      expect(await answer(r, ["debug", "htstats-key", "str"])).toBe(notTable);
+      expect(await answer(r, ["debug", "htstats-key", "missing"])).toBe("error: ERR no such key");
+      if (!o) return ctx.skip();
+      const errors = [["small"], ["str"], ["missing"], []];
+      for (const args of is72 ? [["s"], ["h"], ["z"], ["s", "notfull"], ...errors] : errors) {
+        const c = ["debug", "htstats-key", ...args];
+        expect([c, await answer(r, c)]).toEqual([c, await answer(o, c)]);
+      }
+    });
+
+    it("shows both tables while a set shrinks; random reads finish the resize, as in Redis", async () => {
+      await both(o, async (c) => {
+        await c.del("s");
+        await c.sadd("s", ...Array.from({ length: 1000 }, (_, i) => `m:${i}`));
+        // Under 10% full, the last removal starts a shrink to 128 buckets (Redis's htNeedsResize).
+        await c.srem("s", ...Array.from({ length: 898 }, (_, i) => `m:${i}`));
+      });
+      const started =
+        "Hash table 0 stats (main hash table):\n table size: 1024\n number of elements: 102\n" +
+        "Hash table 1 stats (rehashing target):\nNo stats available for empty dictionaries\n";
+      expect(await r.call("debug", "htstats-key", "s")).toBe(started);
+      if (o && is72) expect(await o.call("debug", "htstats-key", "s")).toBe(started);
+      // One draw moves 20 buckets' worth (dictGetFairRandomKey's steps): both tables hold some of the set then.
+      await r.srandmember("s");
+      const during = (await r.call("debug", "htstats-key", "s", "full")) as string;
+      expect(during).toMatch(/^Hash table 0 stats \(main hash table\):\n table size: 1024\n number of elements: \d+\n different slots/);
+      expect(during).toContain("Hash table 1 stats (rehashing target):\n table size: 128\n");
+      // Both tables' counts and chain-length distributions account for the whole set.
+      const counts = [...during.matchAll(/number of elements: (\d+)/g)].map((m) => Number(m[1]));
+      expect(counts.length).toBe(2);
+      expect(counts[0] + counts[1]).toBe(102);
+      const chains = [...during.matchAll(/^ {3}(\d+): (\d+) \(/gm)].reduce((a, m) => a + Number(m[1]) * Number(m[2]), 0);
+      expect(chains).toBe(102);
+      let draws = 0;
+      while (((await r.call("debug", "htstats-key", "s")) as string).includes("rehashing target") && draws < 200) {
+        await r.srandmember("s", 1);
+        draws++;
+      }
+      expect(await r.call("debug", "htstats-key", "s")).toBe("Hash table 0 stats (main hash table):\n table size: 128\n number of elements: 102\n");
+      expect((await r.smembers("s")).length).toBe(102);
+    });
   });
 
   it("blocks the server: SLEEP", async () => {

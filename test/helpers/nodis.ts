@@ -2,7 +2,7 @@
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll } from "vitest";
 import Redis from "ioredis";
@@ -52,6 +52,17 @@ export function rawExchange(
 
 export function haveRedisServer(): boolean {
   return spawnSync("redis-server", ["--version"]).status === 0;
+}
+
+/**
+ * The oracle a test of 7.2's exact texts should use: a Redis 7.2 built where
+ * REDIS72 says (default /tmp/redis72/src/redis-server) when there is one,
+ * else Debian's redis-server (7.0; its help texts and a few replies differ), else null.
+ */
+export function oracleBinary(): { bin: string; is72: boolean } | null {
+  const r72 = process.env.REDIS72 ?? "/tmp/redis72/src/redis-server";
+  if (existsSync(r72)) return { bin: r72, is72: true };
+  return haveRedisServer() ? { bin: "redis-server", is72: false } : null;
 }
 
 export async function freePort(): Promise<number> {

@@ -192,40 +192,35 @@ pub fn debug_populate(db: u32, count: f64, prefix: &[u8], size: f64) {
     }
 }
 
-/// Redis's dictGetStats text for the main table. While a resize runs, the chains
-/// the SCAN cursor visits include the target table's (Redis prints it separately).
-fn ht_stats<V>(d: &crate::dict::Dict<V>, full: bool) -> String {
+/// Redis's _dictGetStatsHt text for table `t` of `d` (0: the main table, 1:
+/// the rehashing target).
+fn ht_stats_table<V>(d: &crate::dict::Dict<V>, t: usize, full: bool) -> String {
     const VECTLEN: usize = 50;
-    let used = d.len();
-    if used == 0 {
-        return "Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n".to_string();
-    }
-    let size = d.bucket_count();
-    let mut s = format!("Hash table 0 stats (main hash table):\n table size: {}\n number of elements: {}\n", size, used);
-    if !full {
-        return s;
-    }
+    let name = if t == 0 { "main hash table" } else { "rehashing target" };
     let mut clvector = [0usize; VECTLEN];
-    let (mut slots, mut maxchain, mut totchain) = (0usize, 0usize, 0usize);
-    let mut cursor = 0u64;
-    loop {
-        let mut chain = 0usize;
-        cursor = d.scan_bucket(cursor, |_, _| chain += 1);
+    let (mut size, mut slots, mut maxchain, mut used) = (0usize, 0usize, 0usize, 0usize);
+    d.chain_lengths(t, |chain| {
+        size += 1;
         clvector[chain.min(VECTLEN - 1)] += 1;
         if chain > 0 {
             slots += 1;
             maxchain = maxchain.max(chain);
-            totchain += chain;
+            used += chain;
         }
-        if cursor == 0 {
-            break;
-        }
+    });
+    if used == 0 {
+        return format!("Hash table {} stats ({}):\nNo stats available for empty dictionaries\n", t, name);
     }
+    let mut s = format!("Hash table {} stats ({}):\n table size: {}\n number of elements: {}\n", t, name, size, used);
+    if !full {
+        return s;
+    }
+    // Redis counts the chains' total and the table's count apart; both are `used` here.
     s.push_str(&format!(
         " different slots: {}\n max chain length: {}\n avg chain length (counted): {:.2}\n avg chain length (computed): {:.2}\n Chain length distribution:\n",
         slots,
         maxchain,
-        totchain as f32 / slots as f32,
+        used as f32 / slots as f32,
         used as f32 / slots as f32
     ));
     for (i, &n) in clvector.iter().enumerate().take(VECTLEN - 1) {
@@ -236,11 +231,46 @@ fn ht_stats<V>(d: &crate::dict::Dict<V>, full: bool) -> String {
     s
 }
 
+/// Redis's dictGetStats: the main table's, then the rehashing target's while a resize runs.
+fn ht_stats<V>(d: &crate::dict::Dict<V>, full: bool) -> String {
+    let mut s = ht_stats_table(d, 0, full);
+    if d.is_rehashing() {
+        s.push_str(&ht_stats_table(d, 1, full));
+    }
+    s
+}
+
 /// DEBUG HTSTATS: the keys and expires tables of `db`.
 #[napi(catch_unwind)]
 pub fn debug_htstats(db: u32, full: bool) -> String {
     let d = &ks().dbs[db as usize];
     format!("[Dictionary HT]\n{}[Expires HT]\n{}", ht_stats(&d.dict, full), ht_stats(&d.expires, full))
+}
+
+/// What DEBUG HTSTATS-KEY found at a key.
+#[napi(object)]
+pub struct KeyHtstats {
+    /// False when the key does not exist.
+    pub found: bool,
+    /// The statistics of the value's hash table; None when the value is not kept in one.
+    pub text: Option<String>,
+}
+
+/// DEBUG HTSTATS-KEY: the statistics of the hash table a set, hash or sorted set is kept in
+/// (looked up as OBJECT does: an expired key is gone, its access time is kept).
+#[napi(catch_unwind)]
+pub fn debug_htstats_key(db: u32, key: &[u8], full: bool) -> KeyHtstats {
+    let Some(e) = ks().lookup_with(db as usize, key, false, true) else { return KeyHtstats { found: false, text: None } };
+    let text = match &e.value {
+        Value::Set(s) => match &**s {
+            crate::t_set::Set::Table(d) => Some(ht_stats(d, full)),
+            _ => None,
+        },
+        Value::Hash(h) => h.layout().1.map(|t| ht_stats(t.map(), full)),
+        Value::ZSet(crate::t_zset::ZSet::Skiplist(z)) => Some(ht_stats(z.parts().1, full)),
+        _ => None,
+    };
+    KeyHtstats { found: true, text }
 }
 
 /// Test hook of DEBUG NATIVE-PANIC-TEST RAW (`rawDebugPanicTest` in

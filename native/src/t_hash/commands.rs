@@ -379,7 +379,7 @@ pub(super) fn hrandfield_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: 
         }
         let mut rng = ks.rand();
         let i = (rng % h.len() as u64) as usize;
-        match h.table() {
+        match h.table_mut() {
             Some(t) => reply_value(out, FieldValue::Str(t.random(|| next_rand(&mut rng)).unwrap().0)),
             None => reply_value(out, h.lp_pair(i).unwrap().0),
         }
@@ -417,7 +417,7 @@ pub(super) fn hrandfield_cmd(ks: &mut Keyspace, db: usize, argv: &[&[u8]], out: 
     let mut seed = ks.rand();
     let mut rand = move || next_rand(&mut seed);
     let header = |out: &mut Out, n: usize| out.array(if withvalues && !out.resp3 { n * 2 } else { n });
-    if let Some(t) = h.table() {
+    if let Some(t) = h.table_mut() {
         if !uniq || count == 1 {
             // CASE 1 of a table: fair draws, repetitions allowed.
             header(out, count);

@@ -177,10 +177,10 @@ impl Table {
         self.map.scan_bucket(cursor, |k, v| f(k.as_slice(), v.as_slice(), self.ttl(k.as_slice())))
     }
 
-    /// A random field (HRANDFIELD), every one equally likely, with its value.
-    pub fn random(&self, rand: impl FnMut() -> u64) -> Option<(&[u8], &[u8])> {
-        let k = self.map.fair_random_key(rand)?;
-        let v = self.map.get(k.as_slice())?;
+    /// A random field (HRANDFIELD), every one equally likely, with its value
+    /// (the draw moves an ongoing resize on, as Redis's).
+    pub fn random(&mut self, rand: impl FnMut() -> u64) -> Option<(&[u8], &[u8])> {
+        let (k, v) = self.map.fair_random_entry(rand)?;
         Some((k.as_slice(), v.as_slice()))
     }
 }

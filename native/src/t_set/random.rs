@@ -30,8 +30,8 @@ pub(super) fn ordered_sample(rng: &mut u64, n: usize, k: usize) -> Vec<usize> {
 }
 
 impl Set {
-    /// A random element (setTypeRandomElement).
-    pub fn random_elem(&self, rng: &mut u64) -> Elem<'_> {
+    /// A random element (setTypeRandomElement; a table's draw moves an ongoing resize on).
+    pub fn random_elem(&mut self, rng: &mut u64) -> Elem<'_> {
         match self {
             Set::Intset(is) => LpEntry::Int(is.get(below(rng, is.len()))),
             Set::Listpack(lp) => {

@@ -511,7 +511,7 @@ fn zrandmember_count(ks: &mut Keyspace, db: usize, key: &[u8], l: i64, withscore
             out.array(0);
             return code::WRITTEN;
         }
-        Ok(Some(z)) => &*z,
+        Ok(Some(z)) => z,
     };
     let size = z.len();
     let (count, uniq) = if l >= 0 { (l as u64, true) } else { (l.unsigned_abs(), false) };
