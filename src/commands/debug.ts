@@ -1,11 +1,11 @@
 /** DEBUG: Redis's debugging subcommands that tests and tools rely on (debug.c). */
 import { randomHex } from "../server/node-builtins.js";
 import type { CommandDef, Ctx } from "./types.js";
-import type { Server } from "../server/server.js";
 import { NOT_INT, NO_KEY, SYNTAX } from "./errors.js";
 import { parseI64 } from "../protocol/numbers.js";
 import * as engine from "../engine/index.js";
 import { introspection } from "./introspection.js";
+import { protectedRefusal } from "./protected-commands.js";
 import { replyHelp, subcommandSyntaxError } from "./help.js";
 import { rewriteConfig } from "../config/rewrite.js";
 import { strerror } from "../config/special.js";
@@ -138,16 +138,6 @@ function atoi(b: Buffer): number {
   return m ? parseInt(m[0], 10) : 0;
 }
 
-function isLocal(c: Ctx): boolean {
-  const a = c.client.addr;
-  return a.startsWith("127.") || a.startsWith("[::1]") || a.startsWith("/") || a.startsWith("unix");
-}
-
-function allowed(server: Server, c: Ctx): boolean {
-  const v = server.config.get("enable-debug-command");
-  return v === "yes" || (v === "local" && isLocal(c));
-}
-
 function protocol(c: Ctx, name: string): void {
   const r = c.r;
   switch (name) {
@@ -209,11 +199,8 @@ function protocol(c: Ctx, name: string): void {
 }
 
 function debug(c: Ctx): void {
-  if (!allowed(c.server, c)) {
-    return c.r.error(
-      'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
-    );
-  }
+  const refusal = protectedRefusal(c, "DEBUG");
+  if (refusal) return c.r.error(refusal);
   const argv = c.argv;
   const argc = argv.length;
   const sub = argv[1].toString("latin1").toLowerCase();

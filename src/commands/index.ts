@@ -8,6 +8,7 @@ import { serverCommands } from "./server.js";
 import { infoCommands } from "./info.js";
 import { commandCommands } from "./command.js";
 import { debugCommands } from "./debug.js";
+import { moduleCommands } from "./module.js";
 import { slowlogCommands } from "./slowlog.js";
 import { latencyCommands } from "./latency.js";
 import { monitorCommands } from "./monitor.js";
@@ -33,7 +34,7 @@ import { evalCommands } from "../scripting/eval.js";
 
 /** Every command family's definitions; the command table is built from these. */
 export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, stringCommands, serverCommands, configCommands, aclCommands,
-  infoCommands, commandCommands, debugCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
+  infoCommands, commandCommands, debugCommands, moduleCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
   multiCommands, pubsubCommands, listCommands, hashCommands, setCommands, zsetCommands, bitmapCommands,
   hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, persistenceCommands, aofCommands,
   replicationCommands, evalCommands, clusterCommands];
