@@ -90,7 +90,7 @@ export class Replica {
 
   /** The primary's stream bytes received so far (slave_read_repl_offset). */
   get readOffset(): number {
-    return this.primary.offset + this.raw.length;
+    return this.primary.offset + this.raw.length + this.waitingBytes;
   }
 
   /** Starts a connection attempt (connectWithMaster). */
@@ -151,6 +151,9 @@ export class Replica {
     this.server.replLoading = null;
     this.bulkParts = [];
     this.raw = Buffer.alloc(0);
+    this.waiting = [];
+    this.waitingBytes = 0;
+    this.server.unpauseWaiters.delete(this.resumeApply);
     this.held = [];
     const m = this.master;
     this.master = null;
@@ -458,6 +461,17 @@ export class Replica {
     m.lastInteraction = Date.now();
     engineServer.setClock(m.lastInteraction);
     server.stats.netInputBytes += d.length;
+    if (server.unpauseWaiters.has(this.resumeApply)) {
+      // Applying waits for the end of a pause: what comes meanwhile is joined once, then.
+      this.waiting.push(d);
+      this.waitingBytes += d.length;
+      return;
+    }
+    if (this.waiting.length > 0) {
+      d = Buffer.concat([...this.waiting, d]);
+      this.waiting = [];
+      this.waitingBytes = 0;
+    }
     this.raw = this.raw.length === 0 ? d : Buffer.concat([this.raw, d]);
     const raw = this.raw;
     const parser = m.parser;
@@ -470,6 +484,12 @@ export class Replica {
         // While a script is busy the primary's commands wait (Redis's processInputBuffer): retried soon.
         if (busy.script !== null) {
           this.retryApply();
+          break;
+        }
+        // While writes are paused (CLIENT PAUSE, FAILOVER, a shutdown waiting for replicas) they
+        // wait too, read but not applied (Redis's PAUSE_ACTION_REPLICA): applied at the unpause.
+        if (server.isPaused()) {
+          server.unpauseWaiters.add(this.resumeApply);
           break;
         }
         const end = commandEnd(raw, at);
@@ -511,6 +531,12 @@ export class Replica {
       this.raw = at >= raw.length ? Buffer.alloc(0) : raw.subarray(at);
     }
   }
+
+  /** Applies what waited in the stream (the end of a pause). */
+  private readonly resumeApply = (): void => this.applyStream(Buffer.alloc(0));
+  /** What the primary sent while applying waited for a pause to end. */
+  private waiting: Buffer[] = [];
+  private waitingBytes = 0;
 
   private retryTimer: NodeJS.Timeout | null = null;
   private retryApply(): void {

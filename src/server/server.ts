@@ -1144,6 +1144,9 @@ export class Server {
     }, Math.max(0, this.clientPauseEnd - Date.now()) + 1);
   }
 
+  /** What runs once when a pause ends: a replica's link applying the primary's commands it held. */
+  readonly unpauseWaiters = new Set<() => void>();
+
   /** CLIENT UNPAUSE (and the end of a pause): held clients run their commands, in order. */
   unpause(): void {
     this.setPauseEnd(this.writesHeld ? Number.MAX_SAFE_INTEGER : 0);
@@ -1152,6 +1155,13 @@ export class Server {
     if (this.pauseTimer) {
       clearTimeout(this.pauseTimer);
       this.pauseTimer = null;
+    }
+    if (this.unpauseWaiters.size > 0) {
+      const waiters = [...this.unpauseWaiters];
+      this.unpauseWaiters.clear();
+      setImmediate(() => {
+        for (const w of waiters) w();
+      });
     }
     if (this.postponedClients.length === 0) return;
     const held = this.postponedClients.splice(0);

@@ -86,6 +86,31 @@ describe.skipIf(!haveRedisServer())("replication: Nodis replicas", () => {
     }
   });
 
+  it("a paused replica reads the stream but applies it only at the unpause, as redis-server's (PAUSE_ACTION_REPLICA)", async () => {
+    for (const bin of ["nodis", "redis-server"]) {
+      const m = await start(["--repl-ping-replica-period", "3600"], "redis-server");
+      const mc = m.client();
+      const r = await start(["--replicaof", "127.0.0.1", String(m.port)], bin);
+      const rc = r.client();
+      await linkUp(rc);
+      await mc.set("foo", "bar");
+      const before = field(await info(mc), "master_repl_offset");
+      await until(() => info(rc), (t) => field(t, "slave_repl_offset") === before);
+      await rc.call("CLIENT", "PAUSE", "100000", "WRITE");
+      await mc.set("foo2", "bar2");
+      await mc.lpush("list", ...Array.from({ length: 2000 }, (_, i) => `e${i}`));
+      const after = field(await info(mc), "master_repl_offset");
+      const t = await until(() => info(rc), (t) => field(t, "slave_read_repl_offset") === after);
+      expect(field(t, "slave_repl_offset"), bin).toBe(before);
+      expect(await rc.get("foo2"), bin).toBeNull();
+      await rc.call("CLIENT", "UNPAUSE");
+      await until(() => info(rc), (t) => field(t, "slave_repl_offset") === after);
+      expect(await rc.get("foo2"), bin).toBe("bar2");
+      expect(await rc.llen("list"), bin).toBe(2000);
+      await converge(mc, rc);
+    }
+  });
+
   it("a short disconnection resyncs partially; REPLICAOF NO ONE promotes with the old ID as replid2", async () => {
     const m = await start([], "redis-server");
     const mc = m.client();
