@@ -104,8 +104,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   };
   config.onApply("port", rebind("Unable to listen on this port. Check server logs."));
   config.onApply("bind", rebind("Failed to bind to specified addresses."));
-  const oom = new OomScore(config, (msg) => server.log.warning(msg));
+  const oom = new OomScore(config, (msg) => server.log.warning(msg), () => server.isReplica);
   config.onApply("oom-score-adj", () => oom.apply());
+  server.oom = oom;
   oom.apply();
   server.startTimer();
   installReplication(server); // INFO replication; `replicaof` from the config connects at the first cron tick

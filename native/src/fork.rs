@@ -125,6 +125,23 @@ fn close_inherited_fds(keep: i32, also: Option<i32>) {
     }
 }
 
+/// The OOM killer score a child sets for itself (oom-score-adj's background
+/// child class, Redis's CONFIG_OOM_BGCHILD); i32::MIN: leave the parent's.
+static CHILD_OOM_SCORE: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(i32::MIN);
+
+/// Sets (or with None clears) the score the next children write to their /proc/self/oom_score_adj.
+pub fn set_child_oom_score(score: Option<i32>) {
+    CHILD_OOM_SCORE.store(score.unwrap_or(i32::MIN), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The child's own score, as Redis's child calls setOOMScoreAdj(CONFIG_OOM_BGCHILD).
+fn apply_child_oom_score() {
+    let score = CHILD_OOM_SCORE.load(std::sync::atomic::Ordering::Relaxed);
+    if score != i32::MIN {
+        let _ = std::fs::write("/proc/self/oom_score_adj", format!("{}\n", score));
+    }
+}
+
 /// The pid of the running child, if any.
 pub fn running() -> Option<i32> {
     CHILD.lock().unwrap().as_ref().map(|c| c.pid)
@@ -176,6 +193,7 @@ pub fn fork_child_keeping(keep: Option<i32>, job: impl FnOnce() -> JobResult) ->
         }
         let _ = parent;
         close_inherited_fds(fds[1], keep);
+        apply_child_oom_score();
         // The parent's lock is held by the thread that forked, which is this
         // one's copy: the child side has its own.
         if let Ok(mut side) = CHILD_SIDE.try_lock() {

@@ -51,6 +51,10 @@ export function syncFork(aux: string[], saveLru: boolean, functions: Buffer[] = 
 export function childPoll(): ChildDone | null {
   return native.childPoll();
 }
+/** The OOM killer score forked children give themselves; null: they keep the parent's. */
+export function childSetOomScore(score: number | null): void {
+  native.childSetOomScore(score ?? undefined);
+}
 /** The running child's pid, or null. */
 export function childPid(): number | null {
   return native.childPid();

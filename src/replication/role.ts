@@ -74,6 +74,7 @@ export class Replication {
     if (!wasPrimary) link.streamDb = streamDb;
     this.link = link;
     server.isReplica = true;
+    server.oom?.apply();
     server.config.setWords(findParam("replicaof")!, [host, String(port)]);
     this.primary.proxying = true;
     this.updateGate();
@@ -87,6 +88,7 @@ export class Replication {
     this.link = null;
     link.drop();
     this.server.isReplica = false;
+    this.server.oom?.apply();
     this.server.config.setWords(findParam("replicaof")!, ["no", "one"]);
     this.primary.proxying = false;
     engineServer.setReplicaExpiry(0);

@@ -1,11 +1,13 @@
 /**
  * oom-score-adj / oom-score-adj-values: this process's Linux OOM killer score,
- * as Redis's setOOMScoreAdj (the master's value; "relative" adds it to the
- * score the process had before, which is restored when turned off).
+ * as Redis's setOOMScoreAdj: the master's value, the replica's while this
+ * server replicates, the background child's in forked children; "relative"
+ * adds it to the score the process had before, which is restored when turned off.
  */
 import fs from "node:fs";
 import type { Config } from "../config/config.js";
 import { strerror } from "../config/special.js";
+import { persistence } from "../engine/index.js";
 
 const FILE = "/proc/self/oom_score_adj";
 
@@ -15,21 +17,29 @@ export class OomScore {
   constructor(
     private readonly config: Config,
     private readonly warn: (msg: string) => void,
+    private readonly isReplica: () => boolean,
   ) {}
 
-  /** Writes the configured score; an error text (CONFIG SET's) when the kernel refuses. */
+  /** The score of class `i` (0 master, 1 replica, 2 background child) once enabled. */
+  private score(i: number): number {
+    let val = Number(this.config.get("oom-score-adj-values").split(" ")[i]);
+    if (this.config.get("oom-score-adj") === "yes") val += this.base ?? 0; // "relative" shows as "yes"
+    return Math.max(-1000, Math.min(1000, val));
+  }
+
+  /** Writes the configured score (again when the role changes); an error text (CONFIG SET's) when the kernel refuses. */
   apply(): string | null {
     const mode = this.config.get("oom-score-adj");
     let val: number;
     try {
       if (mode !== "no") {
         this.base ??= parseInt(fs.readFileSync(FILE, "utf8"), 10) || 0;
-        val = Number(this.config.get("oom-score-adj-values").split(" ")[0]);
-        if (mode === "yes") val += this.base; // "relative" shows as "yes"
-        val = Math.max(-1000, Math.min(1000, val));
+        val = this.score(this.isReplica() ? 1 : 0);
+        persistence.childSetOomScore(this.score(2));
       } else if (this.base !== null) {
         val = this.base;
         this.base = null;
+        persistence.childSetOomScore(null);
       } else {
         return null;
       }

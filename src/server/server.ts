@@ -146,6 +146,8 @@ export class Server {
   auth: Acl;
   /** Set by replication while this server is a replica (HELLO's role). */
   isReplica = false;
+  /** oom-score-adj, written again when the role changes (Redis's setOOMScoreAdj(-1) in replicationSetMaster). */
+  oom: { apply(): string | null } | null = null;
   /** Running as a sentinel (src/sentinel): its own command table, no dataset. */
   sentinelMode = false;
   /**

@@ -8,6 +8,8 @@ import Redis from "ioredis";
 import { startServer, type RunningServer } from "../../src/index.js";
 import { loadFromArgv } from "../../src/config/load.js";
 import { freePort, rawExchange } from "../helpers/nodis.js";
+import { until } from "../helpers/wait.js";
+import { persistence } from "../../src/engine/index.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nodis-config-"));
 const confFile = path.join(tmp, "redis.conf");
@@ -149,6 +151,24 @@ describe("CONFIG SET", () => {
     expect(fs.readFileSync(file, "utf8").trim()).toBe("345");
     expect(await r.call("config", "set", "oom-score-adj-values", "456 500 800")).toBe("OK");
     expect(fs.readFileSync(file, "utf8").trim()).toBe("456");
+    // A replica takes the second value, the primary the first again (Redis's setOOMScoreAdj(-1)).
+    expect(await r.call("replicaof", "127.0.0.1", String(await freePort()))).toBe("OK");
+    expect(fs.readFileSync(file, "utf8").trim()).toBe("500");
+    expect(await r.call("replicaof", "no", "one")).toBe("OK");
+    expect(fs.readFileSync(file, "utf8").trim()).toBe("456");
+    // A background child gives itself the third.
+    await r.set("oom:key", "v");
+    await r.call("config", "set", "rdb-key-save-delay", "300000");
+    try {
+      expect(await r.call("bgsave")).toBe("Background saving started");
+      const child = persistence.childPid();
+      expect(child).not.toBeNull();
+      expect(await until(() => fs.readFileSync(`/proc/${child}/oom_score_adj`, "utf8").trim(), (v) => v === "800")).toBe("800");
+    } finally {
+      await r.call("config", "set", "rdb-key-save-delay", "0");
+      await until(() => r.info("persistence"), (t) => t.includes("rdb_bgsave_in_progress:0"));
+      await r.del("oom:key");
+    }
     // A failed CONFIG SET puts the old score back along with the old values.
     await expect(r.call("config", "set", "oom-score-adj-values", "567 600 800", "maxmemory", "x")).rejects.toThrow("maxmemory");
     expect(fs.readFileSync(file, "utf8").trim()).toBe("456");

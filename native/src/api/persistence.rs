@@ -145,6 +145,12 @@ pub fn child_progress() -> Option<ChildProgress> {
     crate::fork::progress().map(|(cow, n, age)| ChildProgress { cow_bytes: cow as f64, count: n as f64, age_sec: age as f64 })
 }
 
+/// The OOM killer score forked children give themselves (None: the parent's).
+#[napi(catch_unwind)]
+pub fn child_set_oom_score(score: Option<i32>) {
+    crate::fork::set_child_oom_score(score);
+}
+
 /// The running child's pid, if any.
 #[napi(catch_unwind)]
 pub fn child_pid() -> Option<i32> {
