@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** nodis-server: redis-server's command line, start-up and shutdown over startServer() (started by cli.ts). */
+import { reportAbort } from "./server/crash-report.js";
 import fs from "node:fs";
 import { nodeChildProcess } from "./server/node-builtins.js";
 import { ConfigFileError, loadFromArgv, type CommandLine } from "./config/load.js";
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   process.on("SIGINT", () => onSignal("SIGINT"));
+  reportAbort(log);
   // The logo when asked for, or when logging to a terminal (Redis's rule).
   if (config.bool("always-show-logo") || (config.get("logfile") === "" && process.stdout.isTTY)) {
     log.raw("notice", logo(running.port));

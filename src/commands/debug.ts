@@ -6,6 +6,7 @@ import { parseI64 } from "../protocol/numbers.js";
 import * as engine from "../engine/index.js";
 import { introspection } from "./introspection.js";
 import { protectedRefusal } from "./protected-commands.js";
+import { reportCrash } from "../server/crash-report.js";
 import { replyHelp, subcommandSyntaxError } from "./help.js";
 import { rewriteConfig } from "../config/rewrite.js";
 import { strerror } from "../config/special.js";
@@ -308,6 +309,10 @@ function debug(c: Ctx): void {
       const full = argc >= 4 && argv[3].toString("latin1").toLowerCase() === "full";
       return c.r.verbatim(engine.debug.htstats(db, full));
     }
+    case sub === "segfault":
+      // The report Redis's SIGSEGV handler writes (si_code SEGV_ACCERR), then the fault itself.
+      reportCrash(c.server.log, 11, 2);
+      return engine.debug.segfault();
     case sub === "htstats-key" && argc >= 3: {
       const full = argc >= 4 && argv[3].toString("latin1").toLowerCase() === "full";
       const stats = engine.debug.htstatsKey(c.db, argv[2], full);

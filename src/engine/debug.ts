@@ -30,6 +30,10 @@ export function htstatsKey(db: number, key: Uint8Array, full: boolean): { found:
   const r = native.debugHtstatsKey(db, key, full);
   return { found: r.found, text: r.text ?? null };
 }
+/** DEBUG SEGFAULT: the process dies by SIGSEGV (a write to a read-only page). */
+export function segfault(): void {
+  native.debugSegfault();
+}
 /**
  * Test hook (DEBUG NATIVE-PANIC-TEST): makes the addon panic with `message`
  * inside a raw callback or a `#[napi]` function. The boundary turns the panic

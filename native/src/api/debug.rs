@@ -273,6 +273,16 @@ pub fn debug_htstats_key(db: u32, key: &[u8], full: bool) -> KeyHtstats {
     KeyHtstats { found: true, text }
 }
 
+/// DEBUG SEGFAULT: a write to a read-only page, as Redis's: the process dies by SIGSEGV.
+#[napi(catch_unwind)]
+pub fn debug_segfault() {
+    // SAFETY: none; the point is the fault (V8's trap handler passes a fault outside wasm code on).
+    unsafe {
+        let p = libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0) as *mut u8;
+        std::ptr::write_volatile(p, b'x');
+    }
+}
+
 /// Test hook of DEBUG NATIVE-PANIC-TEST RAW (`rawDebugPanicTest` in
 /// raw_table.rs): panics inside a raw callback, to prove the boundary holds.
 pub fn panic_test(message: &[u8]) {
