@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** nodis-server: redis-server's command line, start-up and shutdown over startServer() (started by cli.ts). */
-import { reportAbort } from "./server/crash-report.js";
 import fs from "node:fs";
 import { nodeChildProcess } from "./server/node-builtins.js";
+import { reportAbort } from "./server/crash-report.js";
 import { ConfigFileError, loadFromArgv, type CommandLine } from "./config/load.js";
 import { NODIS_VERSION, REDIS_VERSION } from "./version.js";
 import { server as engineServer } from "./engine/index.js";

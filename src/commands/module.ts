@@ -36,12 +36,13 @@ function unload(c: Ctx): void {
   c.r.error(`ERR Error unloading module: ${why}`);
 }
 
-const loading = (name: string): CommandDef => ({
+/** LOAD, LOADEX and UNLOAD: protected admin subcommands (enable-module-command). */
+const changing = (name: string, arity: number, handler: (c: Ctx) => void): CommandDef => ({
   name,
-  arity: -3,
+  arity,
   flags: "no_async_loading admin noscript protected",
   acl: "admin slow dangerous",
-  handler: load,
+  handler,
 });
 
 export const moduleCommands: CommandDef[] = [
@@ -59,9 +60,9 @@ export const moduleCommands: CommandDef[] = [
         tips: "nondeterministic_output_order",
         handler: (c) => c.r.array(0),
       },
-      loading("load"),
-      loading("loadex"),
-      { name: "unload", arity: 3, flags: "no_async_loading admin noscript protected", acl: "admin slow dangerous", handler: unload },
+      changing("load", -3, load),
+      changing("loadex", -3, load),
+      changing("unload", 3, unload),
     ],
   },
 ];

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { haveRedisServer, startRedis, useNodis } from "../helpers/nodis.js";
+import { REDIS72, haveRedisServer, startRedis, useNodis } from "../helpers/nodis.js";
 import { RawConn } from "../server/raw-conn.js";
 import type { RunningServer } from "../../src/index.js";
 import type { CommandDef, DocArg } from "../../src/commands/types.js";
@@ -21,7 +21,6 @@ let srv: RunningServer;
 useNodis({}, {}, (f) => ({ srv } = f));
 
 /** A local Redis 7.2.6 build, the exact oracle (absent in CI, where Debian's 7.0 is). */
-const REDIS72 = "/tmp/redis72/src/redis-server";
 const REDIS72_CLI = "/tmp/redis72/src/redis-cli";
 const have72 = () => existsSync(REDIS72);
 

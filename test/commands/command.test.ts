@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import type Redis from "ioredis";
 import { describe, expect, it } from "vitest";
-import { haveRedisServer, useNodis, startRedis } from "../helpers/nodis.js";
+import { REDIS72, haveRedisServer, useNodis, startRedis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
 import { RawConn } from "../server/raw-conn.js";
 
@@ -106,9 +106,8 @@ describe("COMMAND", () => {
   });
 
   it("matches Redis 7.2.6's COMMAND INFO bytes for every command and subcommand (with a 7.2 built in /tmp)", async (ctx) => {
-    const redis72 = "/tmp/redis72/src/redis-server";
-    if (!existsSync(redis72)) return ctx.skip();
-    const redis = await startRedis([], redis72);
+    if (!existsSync(REDIS72)) return ctx.skip();
+    const redis = await startRedis([], REDIS72);
     try {
       for (const resp of ["2", "3"]) {
         const a = await RawConn.open(srv.port);

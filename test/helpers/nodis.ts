@@ -54,14 +54,16 @@ export function haveRedisServer(): boolean {
   return spawnSync("redis-server", ["--version"]).status === 0;
 }
 
+/** Where a Redis 7.2 built from source is looked for (the exact oracle; tests that need one skip without it). */
+export const REDIS72 = process.env.REDIS72 ?? "/tmp/redis72/src/redis-server";
+
 /**
- * The oracle a test of 7.2's exact texts should use: a Redis 7.2 built where
- * REDIS72 says (default /tmp/redis72/src/redis-server) when there is one,
- * else Debian's redis-server (7.0; its help texts and a few replies differ), else null.
+ * The oracle a test of 7.2's exact texts should use: the Redis 7.2 at REDIS72
+ * when there is one, else Debian's redis-server (7.0; its help texts and a few
+ * replies differ), else null.
  */
 export function oracleBinary(): { bin: string; is72: boolean } | null {
-  const r72 = process.env.REDIS72 ?? "/tmp/redis72/src/redis-server";
-  if (existsSync(r72)) return { bin: r72, is72: true };
+  if (existsSync(REDIS72)) return { bin: REDIS72, is72: true };
   return haveRedisServer() ? { bin: "redis-server", is72: false } : null;
 }
 

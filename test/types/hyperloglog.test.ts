@@ -6,14 +6,13 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
-import { haveRedisServer, startRedis } from "../helpers/nodis.js";
+import { REDIS72, haveRedisServer, startRedis } from "../helpers/nodis.js";
 import { Prng, seedsFromEnv } from "../diff/prng.js";
 import { RespConnection, type Arg } from "../diff/resp.js";
 import { flushBoth, propagatedBy, sameDigest, sameEvents, sameReplies, usePair, type Pair } from "./bits-diff.js";
 
 const SEEDS = seedsFromEnv([3, 99, 2026]);
 /** Redis 7.2.6, built in /tmp (see the brief); the tests that need its exact behaviour skip without it. */
-const REDIS72 = "/tmp/redis72/src/redis-server";
 const range = (from: number, n: number, prefix = "e") => Array.from({ length: n }, (_, i) => `${prefix}${from + i}`);
 
 describe.skipIf(!haveRedisServer())("hyperloglog against redis-server", () => {

@@ -10,7 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { haveRedisServer, startNodis, startRedis, useNodis } from "../helpers/nodis.js";
+import { REDIS72, haveRedisServer, startNodis, startRedis, useNodis } from "../helpers/nodis.js";
 import { expectSameReplies } from "../helpers/oracle.js";
 import { RespConnection, show, type Arg } from "../diff/resp.js";
 import { Subscriber } from "../helpers/subscriber.js";
@@ -18,7 +18,6 @@ import { Prng, seedsFromEnv } from "../diff/prng.js";
 import type { RunningServer } from "../../src/index.js";
 import type { PropagatedOp } from "../../src/server/write-path.js";
 
-const REDIS72 = process.env.REDIS72 ?? "/tmp/redis72/src/redis-server";
 const SEEDS = seedsFromEnv([1, 7, 42, 2024]);
 
 /** Two servers and a connection to each, for a describe block. */
