@@ -28,6 +28,9 @@
  *
  * NODIS_BENCH_ONLY=micro,e2e,scripting,memory,multi,pubsub,startup,streams,evict,bgsave picks parts (npm run bench:multi,
  * bench:pubsub: one part only); NODIS_BENCH_REDIS=/path/to/redis-server picks the reference.
+ * NODIS_BENCH_E2E_CASES=regex keeps the (b) cases whose name matches ("-P 1$": the -P 1 ones).
+ * NODIS_BENCH_NODE_FLAGS="--trace-gc" starts every Nodis with those Node options, and
+ * NODIS_BENCH_STDOUT=file appends what a Nodis prints there.
  * `--compare bench/results/some.json` prints, after the run, this run's figures over that
  * run's (`node bench/compare.mjs old.json new.json` compares two saved runs without running).
  */
@@ -134,8 +137,10 @@ if (only.has("e2e") && haveBenchmark) {
     // first requests before V8 has optimized the request path (and compiles beside the client on
     // two cores); every measured case after it meets warm servers, as Redis's always are.
     const fresh = [{ test: "ping_inline", pipeline: 1, requests: n("ping_inline", 1), label: "first run, fresh servers: ping_inline -P 1" }];
+    // NODIS_BENCH_E2E_CASES=regex: only the cases whose name matches (e.g. "-P 1$" for the nine at -P 1).
+    const pick = process.env.NODIS_BENCH_E2E_CASES ? new RegExp(process.env.NODIS_BENCH_E2E_CASES) : null;
     result.e2eFresh = await runE2E(servers, { cases: fresh, rounds: 1, log, note });
-    result.e2e = await runE2E(servers, { cases, rounds, log, note });
+    result.e2e = await runE2E(servers, { cases: pick ? cases.filter((c) => pick.test(caseName(c))) : cases, rounds, log, note });
   } finally {
     for (const s of Object.values(servers)) await s.stop();
   }

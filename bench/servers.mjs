@@ -90,11 +90,14 @@ function spawnServer(kind, port, extra = [], nodeFlags = []) {
       });
 }
 
+/** NODIS_BENCH_NODE_FLAGS="--trace-gc ...": Node's options for every Nodis the bench starts (with NODIS_BENCH_STDOUT). */
+const BENCH_NODE_FLAGS = (process.env.NODIS_BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+
 /**
  * Starts `kind` ("redis", "redis-jemalloc" or "nodis") without persistence on a free port; `extra` arguments go last.
  * `nodeFlags`: Node/V8 options for a Nodis (experiments with V8's flags).
  */
-export async function startServer(kind, extra = [], nodeFlags = []) {
+export async function startServer(kind, extra = [], nodeFlags = BENCH_NODE_FLAGS) {
   const port = await freePort();
   const proc = spawnServer(kind, port, extra, nodeFlags);
   await waitForPort(port, proc, kind);
@@ -217,6 +220,55 @@ export async function call(port, ...argv) {
     });
     sock.on("error", reject);
   });
+}
+
+/**
+ * The machine's CPU counters (/proc/stat's first line, ticks): what `machineDelta` compares
+ * around a run.
+ */
+export function machineTicks() {
+  const f = fs.readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+  return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
+}
+
+/**
+ * What the machine did between two `machineTicks()`: the share of its CPU time stolen by the
+ * hypervisor (`stealPct`: the vCPUs waited for a physical one), and the CPU time the processes
+ * other than the run's own used, in percent of one CPU over `seconds` (`othersPct`: the machine's
+ * busy time less `ownMicros`, the server's and the client's).
+ */
+export function machineDelta(before, after, seconds, ownMicros) {
+  const tick = 1e6 / 100;
+  const busy = after.busy - before.busy;
+  const all = busy + after.idle - before.idle + after.steal - before.steal;
+  return {
+    stealPct: all > 0 ? Math.round((1000 * (after.steal - before.steal)) / all) / 10 : 0,
+    othersPct: Math.round((busy * tick - ownMicros) / (seconds * 1e4)),
+  };
+}
+
+/**
+ * The threads of a process apart (`/proc/PID/task`): CPU microseconds of the main thread
+ * and of the rest (V8's GC and compiler helpers, libuv's pool), and the main thread's
+ * involuntary context switches (taken off the CPU while it could run).
+ */
+export function threadCpu(pid) {
+  let main = 0;
+  let others = 0;
+  let preempted = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      if (Number(tid) === pid) {
+        main = ns / 1000;
+        preempted = Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8"))?.[1] ?? 0);
+      } else others += ns / 1000;
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return { main, others, preempted };
 }
 
 /**
