@@ -2,7 +2,8 @@
  * Replication's commands (src/replication): SYNC and PSYNC (a primary's side),
  * REPLCONF as replicas send it, REPLICAOF / SLAVEOF, ROLE, WAIT.
  */
-import { primaryOf } from "../replication/primary.js";
+import { primaryOf, SNAPSHOT_EXCLUDE_DATA, SNAPSHOT_EXCLUDE_FUNCTIONS } from "../replication/primary.js";
+import { splitArgs } from "../protocol/inline.js";
 import { replicationOf } from "../replication/role.js";
 import { waitCommand, waitaofCommand } from "../replication/wait.js";
 import { failingOver, failoverCommand } from "../replication/failover.js";
@@ -40,6 +41,21 @@ function replconf(c: Ctx): void {
       primary.linkOf(client).listeningPort = port;
     } else if (opt === "ip-address") {
       primary.linkOf(client).ip = value.toString("latin1");
+    } else if (opt === "rdb-only") {
+      const on = parseI64(value);
+      if (on === null) return r.error("ERR value is not an integer or out of range");
+      if (on < 0 || on > 1) return r.error("ERR value is out of range, value must between 0 and 1");
+      primary.linkOf(client).rdbOnly = on === 1;
+    } else if (opt === "rdb-filter-only") {
+      // Include filters (only "functions" exists): everything else is left out.
+      const filters = splitArgs(value.toString("latin1"));
+      if (filters === null) return r.error("ERR Missing rdb-filter-only values");
+      const link = primary.linkOf(client);
+      link.exclude |= SNAPSHOT_EXCLUDE_DATA | SNAPSHOT_EXCLUDE_FUNCTIONS;
+      for (const f of filters) {
+        if (f.toString("latin1").toLowerCase() !== "functions") return r.error(`ERR Unsupported rdb-filter-only option: ${f.toString("latin1")}`);
+        link.exclude &= ~SNAPSHOT_EXCLUDE_FUNCTIONS;
+      }
     } else if (opt === "capa") {
       const capa = value.toString("latin1").toLowerCase();
       if (capa === "eof") primary.linkOf(client).capaEof = true;

@@ -43,9 +43,9 @@ export function save(path: string, aux: string[], saveLru: boolean, functions: B
 export function bgsave(path: string, aux: string[], saveLru: boolean, functions: Buffer[] = [], checksum?: boolean): ForkResult {
   return native.rdbBgsave(path, aux, saveLru, functions, checksum);
 }
-/** Forks a child writing the dataset as an RDB into a pipe (a diskless full sync); `fd` is the pipe's read end. */
-export function syncFork(aux: string[], saveLru: boolean, functions: Buffer[] = []): ForkResult & { fd: number } {
-  return native.rdbSyncFork(aux, saveLru, functions);
+/** Forks a child writing the dataset as an RDB into a pipe (a diskless full sync); `fd` is the pipe's read end. `excludeData`: no keys. */
+export function syncFork(aux: string[], saveLru: boolean, functions: Buffer[] = [], excludeData = false): ForkResult & { fd: number } {
+  return native.rdbSyncFork(aux, saveLru, functions, excludeData);
 }
 /** The background child if it has ended (reaped), else null. */
 export function childPoll(): ChildDone | null {

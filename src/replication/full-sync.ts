@@ -20,7 +20,7 @@ import { rdbOf } from "../persistence/index.js";
 import { functionHooks } from "../persistence/rdb.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
-import type { Primary, ReplicaLink } from "./primary.js";
+import { SNAPSHOT_EXCLUDE_DATA, SNAPSHOT_EXCLUDE_FUNCTIONS, type Primary, type ReplicaLink } from "./primary.js";
 
 /** A replica asking for a full resynchronisation. */
 export interface SyncingReplica {
@@ -127,30 +127,36 @@ export class FullSync {
     return all.subarray(from - first);
   }
 
-  /** replicationCron's part: start a snapshot for the waiting replicas when no child runs and the delay passed. */
+  /**
+   * replicationCron's part: start a snapshot for the waiting replicas when no child runs and the delay passed.
+   * One snapshot serves the replicas that want what the first waiting one wants (REPLCONF rdb-filter-only);
+   * the others wait for the next. A filtered snapshot is always diskless (they all read the EOF form).
+   */
   maybeStart(): void {
     if (this.waiting.size === 0 || this.transfer !== null) return;
     if (rdbOf(this.server).child.active()) return;
     const cfg = this.server.config;
-    const diskless = cfg.bool("repl-diskless-sync") && [...this.waiting.values()].every((w) => w.info.capaEof);
-    if (diskless) {
+    const exclude = this.waiting.values().next().value!.info.exclude;
+    const group = [...this.waiting].filter(([, w]) => w.info.exclude === exclude);
+    const disklessSync = cfg.bool("repl-diskless-sync");
+    const diskless = (disklessSync || exclude !== 0) && group.every(([, w]) => w.info.capaEof);
+    if (disklessSync && diskless) {
       const max = cfg.int("repl-diskless-sync-max-replicas");
       const delay = cfg.int("repl-diskless-sync-delay") * 1000;
-      const full = max > 0 && this.waiting.size >= max;
+      const full = max > 0 && group.length >= max;
       if (delay > 0 && !full && Date.now() - this.waitingSince < delay) {
         // Checked again by the cron; a timer keeps the delay close to what was asked.
         setTimeout(() => this.maybeStart(), Math.max(0, delay - (Date.now() - this.waitingSince)) + 1).unref();
         return;
       }
     }
-    this.start(diskless);
+    for (const [c] of group) this.waiting.delete(c);
+    this.start(diskless, new Map(group), exclude);
   }
 
-  private start(diskless: boolean): void {
+  private start(diskless: boolean, replicas: Map<Client, SyncingReplica>, exclude: number): void {
     const server = this.server;
     const log = server.log;
-    const replicas = new Map(this.waiting);
-    this.waiting.clear();
     for (const c of [...replicas.keys()]) if (c.closed) replicas.delete(c);
     if (replicas.size === 0) return;
     log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? "replicas sockets" : "disk"}`);
@@ -162,7 +168,8 @@ export class FullSync {
         rdb.child.start(
           "rdb",
           () => {
-            const r = native.syncFork(this.primary.auxFields(), rdb.saveLru(), functionHooks.dump?.() ?? []);
+            const functions = exclude & SNAPSHOT_EXCLUDE_FUNCTIONS ? [] : (functionHooks.dump?.() ?? []);
+            const r = native.syncFork(this.primary.auxFields(), rdb.saveLru(), functions, (exclude & SNAPSHOT_EXCLUDE_DATA) !== 0);
             fd = r.fd;
             return r;
           },
@@ -266,6 +273,7 @@ export class FullSync {
       for (const [c, w] of t.replicas) {
         if (c.closed) continue;
         this.write(c, mark);
+        if (this.rdbOnlyDone(c, w)) continue;
         this.primary.attach(c, w.info);
         // It reads the RDB up to the mark and nothing after it: the stream waits for its first ACK.
         w.info.held = [...t.stream];
@@ -273,6 +281,14 @@ export class FullSync {
       }
     } else this.sendFile(t);
     this.maybeStart();
+  }
+
+  /** A replica that asked for the snapshot only (REPLCONF rdb-only 1) has it: closed once it is sent (true), never streamed to. */
+  private rdbOnlyDone(c: Client, w: SyncingReplica): boolean {
+    if (!w.info.rdbOnly) return false;
+    this.server.log.notice(`RDB transfer completed, rdb only replica (${c.addr}) should be disconnected asap`);
+    this.server.closeWhenSent(c);
+    return true;
   }
 
   /** From disk: the RDB file as a bulk (no trailing CRLF), then the stream since the fork; the replica is online. */
@@ -292,6 +308,7 @@ export class FullSync {
       if (c.closed) continue;
       this.write(c, head);
       this.write(c, data);
+      if (this.rdbOnlyDone(c, w)) continue;
       for (const b of t.stream) this.write(c, b);
       this.primary.attach(c, w.info);
       server.log.notice(`Synchronization with replica ${c.addr} succeeded`);

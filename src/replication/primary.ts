@@ -52,7 +52,15 @@ export interface ReplicaLink {
    * and nothing after it), kept here meanwhile; null once it flows.
    */
   held: Buffer[] | null;
+  /** REPLCONF rdb-only 1: the snapshot only, no stream; closed once it has it (redis-cli --rdb). */
+  rdbOnly: boolean;
+  /** REPLCONF rdb-filter-only: what the snapshot leaves out (SNAPSHOT_EXCLUDE_* bits; 0: nothing). */
+  exclude: number;
 }
+
+/** What a replica's snapshot leaves out (Redis's SLAVE_REQ_RDB_EXCLUDE_*): the keys, the functions. */
+export const SNAPSHOT_EXCLUDE_DATA = 1;
+export const SNAPSHOT_EXCLUDE_FUNCTIONS = 2;
 
 export class Primary {
   readonly replicas = new Map<Client, ReplicaLink>();
@@ -158,7 +166,11 @@ export class Primary {
     if (this.failoverState !== "no-failover") return r.error("NOMASTERLINK Can't SYNC while failing over");
     const link = this.linkState?.();
     if (link !== undefined && link !== "connected") return r.error("NOMASTERLINK Can't SYNC while not connected with my master");
+    // The snapshot must be the first thing the link gets: nothing may be waiting to go out before it.
+    if (r.pos > 0 || client.pendingBytes > 0 || client.socket.writableLength > 0) return r.error("ERR SYNC and PSYNC are invalid with pending output");
     const info = this.linkOf(client);
+    // A filtered snapshot is only ever sent diskless (never written over the RDB file).
+    if (info.exclude !== 0 && !info.capaEof) return r.error("ERR Filtered replica requires EOF capability");
     if (psync) {
       const replid = c.argv[1].toString("latin1");
       const offset = parseI64(c.argv[2]);
@@ -260,7 +272,7 @@ export class Primary {
   linkOf(client: Client): ReplicaLink {
     let l = this.replicas.get(client) ?? this.pending.get(client);
     if (!l) {
-      l = { listeningPort: 0, ip: null, capaEof: false, capaPsync2: false, ackOffset: 0, ackTime: Date.now(), aofOffset: 0, held: null };
+      l = { listeningPort: 0, ip: null, capaEof: false, capaPsync2: false, ackOffset: 0, ackTime: Date.now(), aofOffset: 0, held: null, rdbOnly: false, exclude: 0 };
       this.pending.set(client, l);
     }
     return l;

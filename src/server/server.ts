@@ -809,12 +809,18 @@ export class Server {
     } else {
       r.pos = 0;
     }
-    if (client.closeAfterReply && !client.closed) {
-      const socket = client.socket;
-      this.closeClient(client, false);
-      socket.end();
-      socket.once("finish", () => socket.destroy());
-    }
+    if (client.closeAfterReply && !client.closed) this.closeWhenSent(client);
+  }
+
+  /** Closes `client` once what was written to its socket has gone out (Redis's CLIENT_CLOSE_AFTER_REPLY). */
+  closeWhenSent(client: Client): void {
+    // Output still pending for this turn goes to the socket first (closing drops what is pending).
+    if (client.pendingBytes > 0) this.flushPendingOf(client);
+    if (client.closed) return;
+    const socket = client.socket;
+    this.closeClient(client, false);
+    socket.end();
+    socket.once("finish", () => socket.destroy());
   }
 
   /**

@@ -19,6 +19,7 @@ fn save_options(aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> Sav
         functions: functions.into_iter().map(|b| b.to_vec()).collect(),
         key_delay_us: cfg.rdb_key_save_delay.max(0) as u64,
         progress: None,
+        exclude_data: false,
     }
 }
 
@@ -81,10 +82,12 @@ pub struct SyncForkResult {
 /// A full sync's snapshot for replicas (Redis's rdbSaveToSlavesSockets): forks a
 /// child that writes the dataset as an RDB into a pipe and exits; the parent
 /// gets the pipe's read end and passes what it reads on to the replicas.
+/// `excludeData`: no keys, for replicas that asked for functions only (or nothing).
 #[napi(catch_unwind)]
-pub fn rdb_sync_fork(aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>) -> napi::Result<SyncForkResult> {
+pub fn rdb_sync_fork(aux: Vec<String>, save_lru: bool, functions: Vec<Buffer>, exclude_data: Option<bool>) -> napi::Result<SyncForkResult> {
     use std::os::unix::io::FromRawFd;
     let mut opts = save_options(aux, save_lru, functions);
+    opts.exclude_data = exclude_data == Some(true);
     opts.progress = Some(crate::fork::report_progress);
     let mut fds = [0i32; 2];
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {

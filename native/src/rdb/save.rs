@@ -31,6 +31,8 @@ pub struct SaveOptions {
     pub key_delay_us: u64,
     /// Told the keys written so far, every 1024 keys (a forked child reports its progress).
     pub progress: Option<fn(u64)>,
+    /// No keys: the header, AUX fields and functions only (a replica's REPLCONF rdb-filter-only).
+    pub exclude_data: bool,
 }
 
 /// Whether a hash has a field with a TTL (it then needs RDB 12's types).
@@ -302,7 +304,7 @@ pub fn write_dataset(w: &mut Writer, ks: &Keyspace, opts: &SaveOptions) -> IoRes
     }
     let mut keys = 0u64;
     for (i, db) in ks.dbs.iter().enumerate() {
-        if db.dict.len() == 0 {
+        if db.dict.len() == 0 || opts.exclude_data {
             continue;
         }
         w.byte(OP_SELECTDB)?;
