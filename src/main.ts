@@ -104,7 +104,13 @@ async function main(): Promise<void> {
   }
   if (config.bool("set-proc-title")) {
     const setTitle = () => {
-      process.title = procTitle(config.get("proc-title-template"), config.get("bind"), running.port, config.file);
+      process.title = procTitle(config.get("proc-title-template"), {
+        bind: config.get("bind"),
+        port: server.port,
+        unixsocket: config.get("unixsocket"),
+        sentinel: sentinelMode,
+        file: config.file,
+      });
       return null;
     };
     setTitle();
@@ -202,15 +208,17 @@ function logo(port: number): string {
 }
 
 /** proc-title-template expanded as Redis does ({{ is a literal brace). */
-function procTitle(template: string, bind: string, port: number, file: string | null): string {
+function procTitle(template: string, at: { bind: string; port: number; unixsocket: string; sentinel: boolean; file: string | null }): string {
+  const { bind, port, unixsocket, file } = at;
   const vars: Record<string, string> = {
     title: "nodis-server",
-    "listen-addr": `${bind.split(" ")[0] || "*"}:${port}`,
-    "server-mode": "",
+    // Without a TCP port, the unix socket (Redis's "unixsocket:<path>").
+    "listen-addr": port ? `${bind.split(" ")[0] || "*"}:${port}` : `unixsocket:${unixsocket}`,
+    "server-mode": at.sentinel ? "[sentinel]" : "",
     "config-file": file ?? "-",
     port: String(port),
     "tls-port": "0",
-    unixsocket: "",
+    unixsocket,
   };
   return template
     .replace(/\{\{|\{([^}]*)\}/g, (m, name: string | undefined) => (m === "{{" ? "{" : (vars[name!] ?? "")))
