@@ -11,7 +11,7 @@ import fs from "node:fs";
 import net from "node:net";
 import { once as onceEvent } from "node:events";
 import { spawnSync } from "node:child_process";
-import { cpuMicros, machineDelta, machineLoad, machineTicks, threadCpu } from "./servers.mjs";
+import { machineDelta, machineLoad, machineTicks, threadCpu } from "./servers.mjs";
 
 /**
  * CPU microseconds of the children this process has waited for (/proc/self/stat
@@ -31,15 +31,14 @@ export function redisBenchmark(port, test, requests, pipeline, clients = 50, { s
   // -k 0: a new connection for every request (what a client without a connection pool does).
   if (reconnect) args.push("-k", "0");
   if (command) args.push(...command);
-  const cpu0 = pid ? cpuMicros(pid) : 0;
   const threads0 = pid ? threadCpu(pid) : null;
   const client0 = childrenCpuMicros();
   const machine0 = machineTicks();
   const t0 = Date.now();
   const res = spawnSync("redis-benchmark", args, { encoding: "utf8", timeout: 300000, maxBuffer: 1 << 24 });
   const seconds = (Date.now() - t0) / 1000;
-  const cpu = pid ? cpuMicros(pid) - cpu0 : NaN;
   const threads1 = pid ? threadCpu(pid) : null;
+  const cpu = threads1 ? threads1.main + threads1.others - threads0.main - threads0.others : NaN;
   const client = childrenCpuMicros() - client0;
   // What else took the machine during the run (a slow round: the hypervisor, another process?),
   // and how the server's CPU split between its main thread and its helpers (GC, compiler).

@@ -39,15 +39,8 @@ export const REDIS_JEMALLOC_SERVER =
  * (and `perf stat`) counted, for redis-server about all of it.
  */
 export function cpuMicros(pid) {
-  let ns = 0;
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return ns / 1000;
+  const t = threadCpu(pid);
+  return t.main + t.others;
 }
 
 export function freePort() {
