@@ -2,7 +2,8 @@
  * Replication's commands (src/replication): SYNC and PSYNC (a primary's side),
  * REPLCONF as replicas send it, REPLICAOF / SLAVEOF, ROLE, WAIT.
  */
-import { primaryOf, SNAPSHOT_EXCLUDE_DATA, SNAPSHOT_EXCLUDE_FUNCTIONS } from "../replication/primary.js";
+import { primaryOf } from "../replication/primary.js";
+import { SNAPSHOT_EXCLUDE_DATA, SNAPSHOT_EXCLUDE_FUNCTIONS } from "../replication/full-sync.js";
 import { splitArgs } from "../protocol/inline.js";
 import { replicationOf } from "../replication/role.js";
 import { waitCommand, waitaofCommand } from "../replication/wait.js";

@@ -20,7 +20,11 @@ import { rdbOf } from "../persistence/index.js";
 import { functionHooks } from "../persistence/rdb.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
-import { SNAPSHOT_EXCLUDE_DATA, SNAPSHOT_EXCLUDE_FUNCTIONS, type Primary, type ReplicaLink } from "./primary.js";
+import type { Primary, ReplicaLink } from "./primary.js";
+
+/** What a replica's snapshot leaves out (Redis's SLAVE_REQ_RDB_EXCLUDE_*, set by REPLCONF rdb-filter-only): the keys, the functions. */
+export const SNAPSHOT_EXCLUDE_DATA = 1;
+export const SNAPSHOT_EXCLUDE_FUNCTIONS = 2;
 
 /** A replica asking for a full resynchronisation. */
 export interface SyncingReplica {

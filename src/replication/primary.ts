@@ -54,13 +54,9 @@ export interface ReplicaLink {
   held: Buffer[] | null;
   /** REPLCONF rdb-only 1: the snapshot only, no stream; closed once it has it (redis-cli --rdb). */
   rdbOnly: boolean;
-  /** REPLCONF rdb-filter-only: what the snapshot leaves out (SNAPSHOT_EXCLUDE_* bits; 0: nothing). */
+  /** REPLCONF rdb-filter-only: what the snapshot leaves out (full-sync.ts SNAPSHOT_EXCLUDE_* bits; 0: nothing). */
   exclude: number;
 }
-
-/** What a replica's snapshot leaves out (Redis's SLAVE_REQ_RDB_EXCLUDE_*): the keys, the functions. */
-export const SNAPSHOT_EXCLUDE_DATA = 1;
-export const SNAPSHOT_EXCLUDE_FUNCTIONS = 2;
 
 export class Primary {
   readonly replicas = new Map<Client, ReplicaLink>();

@@ -27,7 +27,10 @@ async function fakeReplica(port: number): Promise<{ sock: net.Socket; stream: ()
   const sock = net.connect(port, "127.0.0.1");
   let data = Buffer.alloc(0);
   sock.on("data", (d) => (data = Buffer.concat([data, d])));
-  sock.write("REPLCONF listening-port 7777\r\nREPLCONF capa psync2\r\nPSYNC ? -1\r\n");
+  sock.write("REPLCONF listening-port 7777\r\nREPLCONF capa psync2\r\n");
+  // PSYNC once those replies are read: behind replies not yet sent it is refused, as by Redis.
+  await until(() => data.length, (n) => n >= "+OK\r\n+OK\r\n".length);
+  sock.write("PSYNC ? -1\r\n");
   // +OK +OK +FULLRESYNC <id> <offset>, then the snapshot as one bulk.
   const m = await until(
     () => /^\+OK\r\n\+OK\r\n\+FULLRESYNC \S+ \d+\r\n\$(\d+)\r\n/.exec(data.toString("latin1")),
