@@ -1,5 +1,6 @@
 /** Redis 7.2's common error texts, built where a command name is part of them. */
 import { cstr, type ErrorText } from "../protocol/reply.js";
+import { parseI64 } from "../protocol/numbers.js";
 
 export const SYNTAX = "ERR syntax error";
 export const NOT_INT = "ERR value is not an integer or out of range";
@@ -7,6 +8,13 @@ export const NOT_FLOAT = "ERR value is not a valid float";
 export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
 export const NO_KEY = "ERR no such key";
 export const DB_RANGE = "ERR DB index is out of range";
+
+/** An integer argument within [min, max] as Redis's getRangeLongFromObjectOrReply checks it: the value, or the error text. */
+export function rangedInt(arg: Uint8Array, min: number, max: number): number | string {
+  const n = parseI64(arg);
+  if (n === null) return NOT_INT;
+  return n < min || n > max ? `ERR value is out of range, value must between ${min} and ${max}` : n;
+}
 
 export function wrongArity(name: string): string {
   return `ERR wrong number of arguments for '${name}' command`;

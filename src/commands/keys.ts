@@ -6,10 +6,9 @@
  */
 import { afterFlushAll } from "../persistence/index.js";
 import { keys } from "../engine/index.js";
-import { parseI64 } from "../protocol/numbers.js";
 import { rangeKeySpec } from "./types.js";
 import type { CommandDef, Ctx } from "./types.js";
-import { DB_RANGE, NOT_INT, SYNTAX } from "./errors.js";
+import { DB_RANGE, rangedInt, SYNTAX } from "./errors.js";
 import { expireCommands } from "./expire.js";
 import { scanCommands } from "./scan.js";
 import { objectCommands, trackEvictionPolicy } from "./object.js";
@@ -21,9 +20,8 @@ import { PROPAGATE_ALL } from "../server/write-path.js";
  * the index or the error text. `msg` replaces both integer errors (SWAPDB).
  */
 export function parseDbIndex(c: Ctx, arg: Buffer, msg?: string): number | string {
-  const n = parseI64(arg);
-  if (n === null) return msg ?? NOT_INT;
-  if (n < -2147483648 || n > 2147483647) return msg ?? "ERR value is out of range, value must between -2147483648 and 2147483647";
+  const n = rangedInt(arg, -2147483648, 2147483647);
+  if (typeof n === "string") return msg ?? n;
   if (n < 0 || n >= c.server.config.int("databases")) return DB_RANGE;
   return n;
 }

@@ -5,6 +5,7 @@
 import { primaryOf } from "../replication/primary.js";
 import { SNAPSHOT_EXCLUDE_DATA, SNAPSHOT_EXCLUDE_FUNCTIONS } from "../replication/full-sync.js";
 import { splitArgs } from "../protocol/inline.js";
+import { rangedInt } from "./errors.js";
 import { replicationOf } from "../replication/role.js";
 import { waitCommand, waitaofCommand } from "../replication/wait.js";
 import { failingOver, failoverCommand } from "../replication/failover.js";
@@ -43,9 +44,8 @@ function replconf(c: Ctx): void {
     } else if (opt === "ip-address") {
       primary.linkOf(client).ip = value.toString("latin1");
     } else if (opt === "rdb-only") {
-      const on = parseI64(value);
-      if (on === null) return r.error("ERR value is not an integer or out of range");
-      if (on < 0 || on > 1) return r.error("ERR value is out of range, value must between 0 and 1");
+      const on = rangedInt(value, 0, 1);
+      if (typeof on === "string") return r.error(on);
       primary.linkOf(client).rdbOnly = on === 1;
     } else if (opt === "rdb-filter-only") {
       // Include filters (only "functions" exists): everything else is left out.

@@ -10,6 +10,7 @@
  */
 import { parseI64 } from "../protocol/numbers.js";
 import type { Ctx } from "../commands/types.js";
+import { rangedInt } from "../commands/errors.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import { aofOf } from "../persistence/aof/index.js";
@@ -75,8 +76,8 @@ class Waits {
 
   waitaof(c: Ctx): void {
     const { client, argv, r, server } = c;
-    const numlocal = parseI64(argv[1]);
-    if (numlocal === null || numlocal < 0 || numlocal > 1) return r.error(numlocal === null ? NOT_INTEGER : "ERR value is out of range, value must between 0 and 1");
+    const numlocal = rangedInt(argv[1], 0, 1);
+    if (typeof numlocal === "string") return r.error(numlocal);
     const want = parseI64(argv[2]);
     if (want === null || want < 0) return r.error(want === null ? NOT_INTEGER : "ERR value is out of range, must be positive");
     const ms = this.timeout(c, argv[3]);

@@ -367,7 +367,8 @@ export class Server {
             this.onData(client, command, false, true, nread);
           },
           onData: (client, chunk, transient) => this.onData(client, chunk, transient),
-          onEnd: (client) => this.onPeerEnd(client),
+          // The peer closed its side: as Node does without allowHalfOpen, what is queued still goes out, then the socket closes.
+          onEnd: (client) => this.closeWhenSent(client),
           onReadError: (client) => this.closeClient(client),
           onTurnReads: (handing) => {
             this.turnReplies = handing;
@@ -390,15 +391,6 @@ export class Server {
     this.stats.netInputBytes += nread;
     client.lastInteraction = Date.now();
     queryBufferHeld(client, have, bulk, argv);
-  }
-
-  /** The peer closed its side: as Node does without allowHalfOpen, what is queued still goes out, then the socket closes. */
-  private onPeerEnd(client: Client): void {
-    if (client.pendingBytes > 0) this.flushPendingOf(client);
-    const socket = client.socket;
-    this.closeClient(client, false);
-    socket.end();
-    socket.once("finish", () => socket.destroy());
   }
 
   /**
