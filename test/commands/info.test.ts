@@ -127,11 +127,21 @@ describe("INFO", () => {
     for (let i = 0; i < 50; i++) await r.set(`el${i}`, "v");
     const before = await stats();
     expect(num(before, "eventloop_duration_sum")).toBeGreaterThan(0);
-    const later = await until(stats, (f) => num(f, "eventloop_duration_sum") > num(before, "eventloop_duration_sum"));
-    expect(num(later, "eventloop_duration_sum")).toBeGreaterThan(num(before, "eventloop_duration_sum"));
+    // Busy for a while (pipelines, 200 ms of loop time or more), so that a sum RESETSTAT left alone is larger than any wait below.
+    const busy = async () => {
+      const pipe = r.pipeline();
+      for (let i = 0; i < 2000; i++) pipe.set(`el${i % 50}`, "v");
+      await pipe.exec();
+      return stats();
+    };
+    const later = await until(busy, (f) => num(f, "eventloop_duration_sum") >= num(before, "eventloop_duration_sum") + 200_000, { everyMs: 0 });
+    expect(num(later, "eventloop_duration_sum")).toBeGreaterThanOrEqual(num(before, "eventloop_duration_sum") + 200_000);
+    // Busy time cannot exceed the wall time since the reset: a bound a loaded machine only loosens.
+    const sent = performance.now();
     await r.call("config", "resetstat");
     const reset = await stats();
-    expect(num(reset, "eventloop_duration_sum")).toBeLessThan(num(later, "eventloop_duration_sum"));
+    const wallUsec = (performance.now() - sent) * 1000;
+    expect(num(reset, "eventloop_duration_sum")).toBeLessThanOrEqual(wallUsec);
     // The average per turn comes from cron samples (every 100 ms at hz 10).
     const avg = await until(stats, (f) => num(f, "instantaneous_eventloop_duration_usec") > 0);
     expect(num(avg, "instantaneous_eventloop_duration_usec")).toBeGreaterThan(0);
