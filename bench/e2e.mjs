@@ -176,6 +176,9 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
       // when a slow stretch of the machine covers one server's run and not the other's.
       const paired = (f) => median(runs.nodis.map((n, i) => f(n, runs.redis[i])));
       row.pairedRatio = paired((n, r) => n.rps / r.rps);
+      // The rounds' own ratios, lowest and highest: how far one round can say either way at parity.
+      const own = runs.nodis.map((n, i) => n.rps / runs.redis[i].rps);
+      row.pairedSpread = [Math.min(...own), Math.max(...own)];
       row.pairedCpuRatio = paired((n, r) => r.cpuUs / n.cpuUs);
     }
     const allRuns = kinds.flatMap((k) => runs[k]);
@@ -183,7 +186,7 @@ export async function runE2E(servers, { cases, rounds = 3, log, note }) {
       `${k} ${fmt(row[k])} ${row[`${k}CpuUs`].toFixed(2).padStart(6)} µs` + (pipeline === 1 ? ` p50 ${row[`${k}P50`].toFixed(3)} p99 ${row[`${k}P99`].toFixed(3)} ms` : "");
     log(
       `  ${caseName(c).padEnd(24)} ${row.redis ? `${one("redis")}  ` : ""}${one("nodis")}` +
-        (row.redis ? `  x${row.ratio.toFixed(2)} (cpu x${row.cpuRatio.toFixed(2)}; paired x${row.pairedRatio.toFixed(2)}, cpu x${row.pairedCpuRatio.toFixed(2)})` : "") +
+        (row.redis ? `  x${row.ratio.toFixed(2)} (cpu x${row.cpuRatio.toFixed(2)}; paired x${row.pairedRatio.toFixed(2)} [${row.pairedSpread.map((x) => x.toFixed(2)).join("-")}], cpu x${row.pairedCpuRatio.toFixed(2)})` : "") +
         `   (load ${load.cpuBusyPct}%; client busy ${(row.redis ? ["redis", "nodis"] : kinds).map((k) => `${Math.round(row[`${k}ClientBusyPct`])}%`).join("/")}` +
         `; during the runs at most: steal ${Math.max(...allRuns.map((x) => x.stealPct))}%, others ${Math.max(...allRuns.map((x) => x.othersPct))}% of a CPU` +
         `${redone.length ? `; ${redone.length} round${redone.length > 1 ? "s" : ""} run again (steal, others)` : ""})`,
