@@ -4,7 +4,8 @@
  * strings, errors, hashes, lists, sets, sorted sets, streams and a consumer
  * group, pipelines, MULTI/EXEC, WATCH, scripts, SCAN, pub/sub, a BLPOP served
  * by another connection) over RESP2 and RESP3, printing what their API gave
- * back a line per step. The two servers' outputs must be the same, line for line.
+ * back a line per step; over RESP3 the Go program also runs rueidis with
+ * client-side caching (a cached read, a hit, the invalidation after a write). The two servers' outputs must be the same, line for line.
  * prepare.mjs fetches the clients (PyPI, the Go module proxy, Maven Central).
  */
 import { execFile } from "node:child_process";

@@ -1,6 +1,7 @@
-// A session with go-redis (github.com/redis/go-redis/v9), printed a line per
-// step: the languages test (test/clients/languages.test.ts) runs it against
-// Nodis and against redis-server and compares the two outputs line for line.
+// A session with go-redis (github.com/redis/go-redis/v9), and over RESP3 one
+// with rueidis, printed a line per step: the languages test
+// (test/clients/languages.test.ts) runs it against Nodis and against
+// redis-server and compares the two outputs line for line.
 //
 //	go run . PORT PROTOCOL      (PROTOCOL: 2 or 3; go-redis speaks RESP3 unless told 2)
 package main
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 )
 
 var ctx = context.Background()
@@ -172,5 +174,41 @@ func main() {
 	show("blpop served", ss, err)
 	n, err = r.DBSize(ctx).Result()
 	show("dbsize", n, err)
+	if protocol == 3 {
+		rueidisSession(port)
+	}
 	fmt.Println("done")
+}
+
+// rueidis (github.com/redis/rueidis) speaks RESP3 only, with client-side caching
+// (CLIENT TRACKING): a cached read, a hit, and the server's invalidation after a write.
+func rueidisSession(port string) {
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{"127.0.0.1:" + port}})
+	if err != nil {
+		show("rueidis connect", nil, err)
+		return
+	}
+	defer c.Close()
+	v, err := c.Do(ctx, c.B().Set().Key("rue:k").Value("v1").Build()).ToString()
+	show("rueidis set", v, err)
+	v, err = c.DoCache(ctx, c.B().Get().Key("rue:k").Cache(), time.Minute).ToString()
+	show("rueidis cached get", v, err)
+	hit := c.DoCache(ctx, c.B().Get().Key("rue:k").Cache(), time.Minute)
+	v, err = hit.ToString()
+	show("rueidis cache hit", fmt.Sprint(v, " ", hit.IsCacheHit()), err)
+	c.Do(ctx, c.B().Set().Key("rue:k").Value("v2").Build())
+	// The invalidation arrives on its own: poll until the cached value is dropped.
+	for i := 0; i < 200; i++ {
+		if v, _ = c.DoCache(ctx, c.B().Get().Key("rue:k").Cache(), time.Minute).ToString(); v == "v2" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	show("rueidis after write", v, nil)
+	m, err := c.DoCache(ctx, c.B().Hgetall().Key("rue:h").Cache(), time.Minute).AsStrMap()
+	show("rueidis cached hgetall of no key", m, err)
+	for _, resp := range c.DoMulti(ctx, c.B().Incr().Key("rue:n").Build(), c.B().Incr().Key("rue:n").Build()) {
+		n, err := resp.AsInt64()
+		show("rueidis incr", n, err)
+	}
 }
