@@ -104,9 +104,9 @@ show("del", r.delete("py:a", "py:none"))
 # Pub/sub: a subscriber on its own connection receives a message published after it subscribed.
 ps = r.pubsub()
 ps.subscribe("py:chan")
-show("subscribe", ps.get_message(timeout=2))
+show("subscribe", ps.get_message(timeout=10))
 show("publish", r.publish("py:chan", "hello"))
-show("message", ps.get_message(timeout=2))
+show("message", ps.get_message(timeout=10))
 ps.close()
 
 # A blocked BLPOP served by a push from another connection.
@@ -116,6 +116,6 @@ def push_later():
 
 
 threading.Thread(target=push_later).start()
-show("blpop served", r.blpop(["py:q"], timeout=5))
+show("blpop served", r.blpop(["py:q"], timeout=10))
 show("dbsize", r.dbsize())
 print("done", flush=True)

@@ -170,7 +170,7 @@ func main() {
 		time.Sleep(200 * time.Millisecond)
 		other.RPush(ctx, "go:q", "job")
 	}()
-	ss, err = r.BLPop(ctx, 5*time.Second, "go:q").Result()
+	ss, err = r.BLPop(ctx, 10*time.Second, "go:q").Result()
 	show("blpop served", ss, err)
 	n, err = r.DBSize(ctx).Result()
 	show("dbsize", n, err)
@@ -198,7 +198,7 @@ func rueidisSession(port string) {
 	show("rueidis cache hit", fmt.Sprint(v, " ", hit.IsCacheHit()), err)
 	c.Do(ctx, c.B().Set().Key("rue:k").Value("v2").Build())
 	// The invalidation arrives on its own: poll until the cached value is dropped.
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 500; i++ {
 		if v, _ = c.DoCache(ctx, c.B().Get().Key("rue:k").Cache(), time.Minute).ToString(); v == "v2" {
 			break
 		}

@@ -137,7 +137,7 @@ public class Smoke {
         other.rpush("j:q", "job");
       });
       pusher.start();
-      show("blpop served", r.blpop(5, "j:q"));
+      show("blpop served", r.blpop(10, "j:q"));
       pusher.join();
       show("dbsize", r.dbSize());
       System.out.println("done");
