@@ -5,7 +5,8 @@
  * group, pipelines, MULTI/EXEC, WATCH, scripts, SCAN, pub/sub, a BLPOP served
  * by another connection) over RESP2 and RESP3, printing what their API gave
  * back a line per step; over RESP3 the Go program also runs rueidis with
- * client-side caching (a cached read, a hit, the invalidation after a write). The two servers' outputs must be the same, line for line.
+ * client-side caching (a cached read, a hit, the invalidation after a write),
+ * and the Java program runs Lettuce after Jedis. The two servers' outputs must be the same, line for line.
  * prepare.mjs fetches the clients (PyPI, the Go module proxy, Maven Central).
  */
 import { execFile } from "node:child_process";
@@ -26,7 +27,7 @@ const CLIENTS: Record<string, (port: number, protocol: number) => { cmd: string;
     env: { ...process.env, PYTHONPATH: paths.pythonPath },
   }),
   "go-redis": (port, protocol) => ({ cmd: paths.goBinary, args: [String(port), String(protocol)] }),
-  jedis: (port, protocol) => ({
+  "jedis, then lettuce": (port, protocol) => ({
     cmd: "java",
     args: ["-cp", path.join(paths.jars, "*"), path.join(PROGRAMS, "java", "Smoke.java"), String(port), String(protocol)],
   }),

@@ -3,7 +3,7 @@
  * Gets the other languages' Redis clients for test/clients/languages.test.ts,
  * into target/clients (ignored by git): redis-py from PyPI (pip --target, the
  * machine's Python left alone), the go-redis program built from the Go module
- * proxy, Jedis's jars from Maven Central. Each step is skipped when done
+ * proxy, Jedis's and Lettuce's jars from Maven Central. Each step is skipped when done
  * before, so the test runs it too; .ci/run runs it ahead of the suite so the
  * builds do not share the machine with timing-sensitive tests.
  *
@@ -38,8 +38,8 @@ export function prepare() {
   }
   // go build is incremental: quick when nothing changed.
   run("go", ["build", "-o", paths.goBinary, "."], { cwd: path.join(PROGRAMS, "go") });
-  const jedis = path.join(paths.jars, "jedis-8.0.2.jar");
-  if (!fs.existsSync(jedis)) {
+  // The pom's two clients (their dependencies come with them).
+  if (!["jedis-8.0.2.jar", "lettuce-core-7.7.0.RELEASE.jar"].every((jar) => fs.existsSync(path.join(paths.jars, jar)))) {
     run("mvn", ["-q", "-B", "-f", path.join(PROGRAMS, "java", "pom.xml"), "dependency:copy-dependencies", `-DoutputDirectory=${paths.jars}`]);
   }
 }

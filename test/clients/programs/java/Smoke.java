@@ -1,9 +1,11 @@
-// A session with Jedis (redis.clients:jedis), printed a line per step: the
-// languages test (test/clients/languages.test.ts) runs it against Nodis and
-// against redis-server and compares the two outputs line for line.
+// A session with Jedis (redis.clients:jedis), then one with Lettuce
+// (io.lettuce:lettuce-core), printed a line per step: the languages test
+// (test/clients/languages.test.ts) runs it against Nodis and against
+// redis-server and compares the two outputs line for line.
 //
 //   java -cp 'target/dependency/*' Smoke.java PORT PROTOCOL      (PROTOCOL: 2 or 3)
 import java.util.*;
+import java.util.concurrent.*;
 import java.util.function.Supplier;
 import redis.clients.jedis.*;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -140,7 +142,56 @@ public class Smoke {
       show("blpop served", r.blpop(10, "j:q"));
       pusher.join();
       show("dbsize", r.dbSize());
-      System.out.println("done");
+    }
+    lettuceSession(port, args[1].equals("3"));
+    System.out.println("done");
+  }
+
+  // Lettuce (io.lettuce:lettuce-core, Spring Data Redis's default client): Netty, RESP3 unless told 2.
+  // Its names are written in full: Jedis has a RedisClient too.
+  static void lettuceSession(int port, boolean resp3) throws Exception {
+    var pv = resp3 ? io.lettuce.core.protocol.ProtocolVersion.RESP3 : io.lettuce.core.protocol.ProtocolVersion.RESP2;
+    var client = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.create("127.0.0.1", port));
+    client.setOptions(io.lettuce.core.ClientOptions.builder().protocolVersion(pv).build());
+    try (var conn = client.connect()) {
+      var c = conn.sync();
+      show("lettuce set", c.set("lt:k", "v"));
+      show("lettuce get", c.get("lt:k"));
+      show("lettuce hset", c.hset("lt:h", Map.of("a", "1")));
+      show("lettuce hgetall", new TreeMap<>(c.hgetall("lt:h")));
+      show("lettuce zadd", c.zadd("lt:z", 1.5, "m"));
+      show("lettuce zrange withscores", c.zrangeWithScores("lt:z", 0, -1));
+      try {
+        c.incr("lt:k");
+      } catch (io.lettuce.core.RedisCommandExecutionException e) {
+        show("lettuce error", e.getMessage());
+      }
+      c.multi();
+      c.incr("lt:n");
+      c.incr("lt:n");
+      show("lettuce multi/exec", c.exec().stream().toList());
+      show("lettuce eval", c.eval("return {KEYS[1], 7}", io.lettuce.core.ScriptOutputType.MULTI, "lt:e"));
+      // Pipelining: commands queued without a flush, then sent together.
+      conn.setAutoFlushCommands(false);
+      var a = conn.async();
+      var f1 = a.incr("lt:p");
+      var f2 = a.incr("lt:p");
+      conn.flushCommands();
+      conn.setAutoFlushCommands(true);
+      show("lettuce pipeline", List.of(f1.get(10, TimeUnit.SECONDS), f2.get(10, TimeUnit.SECONDS)));
+      try (var sub = client.connectPubSub()) {
+        BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        sub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<String, String>() {
+          @Override public void message(String channel, String message) {
+            got.add(channel + " " + message);
+          }
+        });
+        sub.sync().subscribe("lt:chan");
+        show("lettuce publish", c.publish("lt:chan", "hi"));
+        show("lettuce message", got.poll(10, TimeUnit.SECONDS));
+      }
+    } finally {
+      client.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(2));
     }
   }
 }
