@@ -10,7 +10,7 @@
  */
 import { parseI64 } from "../protocol/numbers.js";
 import type { Ctx } from "../commands/types.js";
-import { rangedInt } from "../commands/errors.js";
+import { NOT_INT, rangedInt } from "../commands/errors.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import { aofOf } from "../persistence/aof/index.js";
@@ -31,7 +31,6 @@ const WAIT_ON_REPLICA =
 const WAITAOF_ON_REPLICA =
   "ERR WAITAOF cannot be used with replica instances. Please also note that writes to replicas are just local and are not propagated.";
 const WAITAOF_NO_AOF = "ERR WAITAOF cannot be used when numlocal is set but appendonly is disabled.";
-const NOT_INTEGER = "ERR value is not an integer or out of range";
 const UNBLOCKED_ROLE = "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n";
 
 class Waits {
@@ -66,7 +65,7 @@ class Waits {
     const { client, argv, r, server } = c;
     if (server.isReplica) return r.error(WAIT_ON_REPLICA);
     const want = parseI64(argv[1]);
-    if (want === null) return r.error(NOT_INTEGER);
+    if (want === null) return r.error(NOT_INT);
     const ms = this.timeout(c, argv[2]);
     if (ms === null) return;
     const acked = this.primary.acked(client.woff);
@@ -79,7 +78,7 @@ class Waits {
     const numlocal = rangedInt(argv[1], 0, 1);
     if (typeof numlocal === "string") return r.error(numlocal);
     const want = parseI64(argv[2]);
-    if (want === null || want < 0) return r.error(want === null ? NOT_INTEGER : "ERR value is out of range, must be positive");
+    if (want === null || want < 0) return r.error(want === null ? NOT_INT : "ERR value is out of range, must be positive");
     const ms = this.timeout(c, argv[3]);
     if (ms === null) return;
     if (server.isReplica) return r.error(WAITAOF_ON_REPLICA);

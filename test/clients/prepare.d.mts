@@ -1,5 +1,4 @@
 /** Types of prepare.mjs (a plain script, also run by .ci/run). */
-export const OUT: string;
 export const PROGRAMS: string;
 export const paths: { pythonPath: string; goBinary: string; jars: string };
 export function prepare(): void;

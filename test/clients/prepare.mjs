@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
-export const OUT = path.join(root, "target", "clients");
+const OUT = path.join(root, "target", "clients");
 export const PROGRAMS = path.join(here, "programs");
 /** redis-py's version: the one the outputs were checked with. */
 const REDIS_PY = "redis==8.1.0";

@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type Redis from "ioredis";
 import { haveRedisServer, rawExchange } from "../helpers/nodis.js";
 import { until } from "../helpers/wait.js";
+import { encodeCommand } from "../diff/resp.js";
 import { dataDirs, startIn, type ServerProcess } from "../persistence/process.js";
 
 const dirs = dataDirs("nodis-rdbfilter-");
 const LIBRARY = "#!lua name=filterlib\nredis.register_function('filterfn', function() return 1 end)";
-const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
 
 interface Sync {
   /** What came before the snapshot (the REPLCONF replies, then the SYNC's). */
@@ -32,7 +32,7 @@ interface Sync {
  * (with them still unread, the server refuses it: "pending output").
  */
 async function syncWith(port: number, conf: string[][]): Promise<Sync> {
-  const { data, closed } = await rawExchange(port, [...conf.map((c) => resp("REPLCONF", ...c)), resp("SYNC")], (d) => d.includes("-ERR"), 1500);
+  const { data, closed } = await rawExchange(port, [...conf.map((c) => encodeCommand(["REPLCONF", ...c])), encodeCommand(["SYNC"])], (d) => d.includes("-ERR"), 1500);
   const m = /\$EOF:(.{40})\r\n/s.exec(data);
   if (!m) return { head: data, rdb: null, closed };
   const body = data.slice(m.index + m[0].length);
@@ -86,7 +86,7 @@ describe.skipIf(!haveRedisServer())("snapshots cut down for what a replica asks"
       expect(s.head, kind).toBe("+OK\r\n-ERR Filtered replica requires EOF capability\r\n");
       expect(s.rdb).toBeNull();
       // In one read with the command before it, whose reply has not gone out yet.
-      const { data } = await rawExchange(servers[kind].port, resp("PING") + resp("SYNC"), (d) => d.includes("output"), 3000);
+      const { data } = await rawExchange(servers[kind].port, Buffer.concat([encodeCommand(["PING"]), encodeCommand(["SYNC"])]), (d) => d.includes("output"), 3000);
       expect(data, kind).toBe("+PONG\r\n-ERR SYNC and PSYNC are invalid with pending output\r\n");
     }
   });

@@ -11,18 +11,10 @@ import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { useNodis } from "../helpers/nodis.js";
 import type { RunningServer } from "../../src/index.js";
+import { encodeCommand } from "../diff/resp.js";
 
 let srv: RunningServer;
 useNodis({}, {}, (f) => ({ srv } = f));
-
-function resp(args: (string | Buffer)[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const a of args) {
-    const b = Buffer.isBuffer(a) ? a : Buffer.from(a);
-    parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from("\r\n"));
-  }
-  return Buffer.concat(parts);
-}
 
 /** A connection that keeps every byte it receives. */
 class Collector {
@@ -83,14 +75,14 @@ async function connect(protocol: 2 | 3, subscribe: string[][]): Promise<Collecto
   const c = await Collector.open(srv.port);
   opened.push(c);
   if (protocol === 3) {
-    c.sock.write(resp(["HELLO", "3"]));
+    c.sock.write(encodeCommand(["HELLO", "3"]));
     const hello = await c.until(1);
     // The HELLO map ends with the modules array: read until it.
     let got = hello;
     while (!got.toString("latin1").endsWith("$7\r\nmodules\r\n*0\r\n")) got = Buffer.concat([got, await c.until(1)]);
   }
   for (const cmd of subscribe) {
-    c.sock.write(resp(cmd));
+    c.sock.write(encodeCommand(cmd));
     const name = cmd[1];
     const kind = cmd[0].toLowerCase();
     const want = `${protocol === 3 ? ">" : "*"}3\r\n$${kind.length}\r\n${kind}\r\n$${name.length}\r\n${name}\r\n:`;
@@ -141,7 +133,7 @@ describe("pending output", () => {
     // One write: all of it runs in one batch, so one turn holds short ones (arena), long ones (written as they are) and their order.
     const sizes = [5, 70000, 17, 65536, 65535, 65400, 3, 200, 0, 131072];
     const messages = sizes.map((n, i) => payload(i, n));
-    pub.sock.write(Buffer.concat(messages.map((m) => resp(["PUBLISH", "mix", m]))));
+    pub.sock.write(Buffer.concat(messages.map((m) => encodeCommand(["PUBLISH", "mix", m]))));
     expect((await pub.until(4 * sizes.length)).toString()).toBe(":4\r\n".repeat(sizes.length));
     for (const [i, s] of subs.entries()) {
       const want = Buffer.concat(messages.map((m) => frames(i === 0 ? 2 : 3, "mix", m, "m?x")));
@@ -154,7 +146,7 @@ describe("pending output", () => {
     const pub = await Collector.open(srv.port);
     opened.push(pub);
     const messages = Array.from({ length: 3000 }, (_, i) => payload(i, 100 + (i % 7)));
-    pub.sock.write(Buffer.concat(messages.map((m) => resp(["PUBLISH", "big", m]))));
+    pub.sock.write(Buffer.concat(messages.map((m) => encodeCommand(["PUBLISH", "big", m]))));
     expect((await pub.until(4 * messages.length)).toString()).toBe(":2\r\n".repeat(messages.length));
     for (const [i, s] of subs.entries()) {
       const want = Buffer.concat(messages.map((m) => frames(i === 0 ? 2 : 3, "big", m, null)));
@@ -172,7 +164,7 @@ describe("pending output", () => {
     const messages = Array.from({ length: 40000 }, (_, i) => payload(i, 150 + (i % 100)));
     const want = Buffer.concat(messages.map((m) => frames(2, "late", m, null)));
     for (let i = 0; i < messages.length; i += 500) {
-      pub.sock.write(Buffer.concat(messages.slice(i, i + 500).map((m) => resp(["PUBLISH", "late", m]))));
+      pub.sock.write(Buffer.concat(messages.slice(i, i + 500).map((m) => encodeCommand(["PUBLISH", "late", m]))));
       expect((await pub.until(4 * 500)).toString()).toBe(":2\r\n".repeat(500));
     }
     expectSameBytes(await fast.until(want.length), want);
