@@ -11,7 +11,7 @@ import fs from "node:fs";
 import net from "node:net";
 import { once as onceEvent } from "node:events";
 import { spawnSync } from "node:child_process";
-import { machineDelta, machineLoad, machineTicks, threadCpu } from "./servers.mjs";
+import { machineDelta, machineLoad, machineTicks, pinnedClient, threadCpu } from "./servers.mjs";
 
 /**
  * CPU microseconds of the children this process has waited for (/proc/self/stat
@@ -35,7 +35,7 @@ export function redisBenchmark(port, test, requests, pipeline, clients = 50, { s
   const client0 = childrenCpuMicros();
   const machine0 = machineTicks();
   const t0 = Date.now();
-  const res = spawnSync("redis-benchmark", args, { encoding: "utf8", timeout: 300000, maxBuffer: 1 << 24 });
+  const res = spawnSync(...pinnedClient("redis-benchmark", args), { encoding: "utf8", timeout: 300000, maxBuffer: 1 << 24 });
   const seconds = (Date.now() - t0) / 1000;
   const threads1 = pid ? threadCpu(pid) : null;
   const cpu = threads1 ? threads1.main + threads1.others - threads0.main - threads0.others : NaN;

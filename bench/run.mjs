@@ -30,7 +30,8 @@
  * bench:pubsub: one part only); NODIS_BENCH_REDIS=/path/to/redis-server picks the reference.
  * NODIS_BENCH_E2E_CASES=regex keeps the (b) cases whose name matches ("-P 1$": the -P 1 ones).
  * NODIS_BENCH_NODE_FLAGS="--trace-gc" starts every Nodis with those Node options, and
- * NODIS_BENCH_STDOUT=file appends what a Nodis prints there.
+ * NODIS_BENCH_STDOUT=file appends what a Nodis prints there. NODIS_BENCH_PIN="1,0" pins every
+ * server to CPU 1 and redis-benchmark to CPU 0 (taskset).
  * `--compare bench/results/some.json` prints, after the run, this run's figures over that
  * run's (`node bench/compare.mjs old.json new.json` compares two saved runs without running).
  */
@@ -76,6 +77,8 @@ const result = {
     node: process.version,
     redisServer: haveRedis ? spawnSync(REDIS_SERVER, ["--version"], { encoding: "utf8" }).stdout.trim() : null,
     loadBefore: machineLoad(),
+    // The servers' CPU and redis-benchmark's when NODIS_BENCH_PIN set them.
+    pin: process.env.NODIS_BENCH_PIN || null,
   },
   notes: [],
 };

@@ -83,6 +83,21 @@ function spawnServer(kind, port, extra = [], nodeFlags = []) {
       });
 }
 
+/**
+ * NODIS_BENCH_PIN="1,0": every server the bench starts (all its threads) runs on CPU 1 only, and
+ * redis-benchmark on CPU 0 (`pinnedClient`), so neither migrates nor shares a core with the other.
+ */
+const PIN = (process.env.NODIS_BENCH_PIN ?? "").split(",").filter(Boolean);
+
+/** The command line that runs `cmd args` where the client is pinned (as given when not). */
+export function pinnedClient(cmd, args) {
+  return PIN.length > 1 ? ["taskset", ["-c", PIN[1], cmd, ...args]] : [cmd, args];
+}
+
+function pinServer(pid) {
+  if (PIN.length && spawnSync("taskset", ["-a", "-p", "-c", PIN[0], String(pid)]).status !== 0) throw new Error(`taskset could not pin ${pid}`);
+}
+
 /** NODIS_BENCH_NODE_FLAGS="--trace-gc ...": Node's options for every Nodis the bench starts (with NODIS_BENCH_STDOUT). */
 const BENCH_NODE_FLAGS = (process.env.NODIS_BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 
@@ -94,6 +109,7 @@ export async function startServer(kind, extra = [], nodeFlags = BENCH_NODE_FLAGS
   const port = await freePort();
   const proc = spawnServer(kind, port, extra, nodeFlags);
   await waitForPort(port, proc, kind);
+  pinServer(proc.pid);
   const srv = {
     kind,
     port,

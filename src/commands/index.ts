@@ -30,6 +30,7 @@ import { aofCommands } from "./aof.js";
 import { persistenceCommands } from "./persistence.js";
 import { replicationCommands } from "./replication.js";
 import { clusterCommands } from "./cluster.js";
+import { lolwutCommands } from "./lolwut.js";
 import { evalCommands } from "../scripting/eval.js";
 
 /** Every command family's definitions; the command table is built from these. */
@@ -37,7 +38,7 @@ export const FAMILIES: CommandDef[][] = [connectionCommands, keyCommands, string
   infoCommands, commandCommands, debugCommands, moduleCommands, slowlogCommands, latencyCommands, monitorCommands, functionCommands,
   multiCommands, pubsubCommands, listCommands, hashCommands, setCommands, zsetCommands, bitmapCommands,
   hyperloglogCommands, geoCommands, sortCommands, memoryCommands, streamCommands, persistenceCommands, aofCommands,
-  replicationCommands, evalCommands, clusterCommands];
+  replicationCommands, evalCommands, clusterCommands, lolwutCommands];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();
