@@ -182,7 +182,25 @@ describe.skipIf(!haveRedisServer())("geo against redis-server", () => {
         );
       }
       expect((await sameEvents(p, cmds)).filter((e) => e.includes("geosearchstore") || e.includes("georadiusstore")).length).toBeGreaterThan(3);
-      await sameDigest(p);
+      await sameStored(keys);
     });
+  }
+
+  /**
+   * The keys' members and scores equal as numbers, then DEBUG DIGEST. Redis 7.0 (Debian's, the
+   * oracle in CI) prints a stored distance with %.17g where 7.2 and Nodis print the shortest text
+   * that reads back (569.63174641999808 against 569.6317464199981, the same double), and digests
+   * that text: the digest is compared only with a 7.2.
+   */
+  async function sameStored(keys: string[]): Promise<void> {
+    const pairs = (b: Buffer) => {
+      const lines = b.toString().split("\r\n").filter((l, i) => i > 0 && !l.startsWith("$") && l !== "");
+      return lines.map((l, i) => (i % 2 ? Number(l) : l));
+    };
+    for (const k of keys) {
+      const [a, b] = await Promise.all([p.nodis.call("ZRANGE", k, "0", "-1", "WITHSCORES"), p.redis.call("ZRANGE", k, "0", "-1", "WITHSCORES")]);
+      expect(pairs(a), k).toEqual(pairs(b));
+    }
+    if ((await p.redis.call("INFO", "server")).toString().includes("redis_version:7.2.")) await sameDigest(p);
   }
 });

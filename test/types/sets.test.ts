@@ -314,7 +314,8 @@ describe.skipIf(!haveRedisServer())("sets against redis-server", () => {
       }
     });
   }
-  it.skipIf(SEEDS.length < 3)("the sequences ended in every encoding", () => {
+  // A check of the default seeds' coverage: seeds of one's own (NODIS_DIFF_SEED) need not reach all three.
+  it.skipIf(Boolean(process.env.NODIS_DIFF_SEED))("the sequences ended in every encoding", () => {
     expect([...seenEncodings].sort()).toEqual(["hashtable", "intset", "listpack"]);
   });
 });
