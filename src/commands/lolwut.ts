@@ -3,9 +3,10 @@
  * it. Without VERSION (or with one other than 5 and 6) it is the bare
  * "Redis ver. 7.2.4" line; VERSION 5 is Georg Nees's "Schotter" in braille
  * dots, VERSION 6 a city skyline in the terminal's four grays. Both are
- * random, as in Redis (its rand(), seeded at start-up), so only the shape of
- * the output can match; the drawing follows Redis's arithmetic (its float
- * stores, C's truncating conversions and round()) step for step.
+ * random, as in Redis (its rand(), seeded at start-up), except Schotter's
+ * first two rows of squares; the drawing follows Redis's arithmetic (its
+ * float stores, C's truncating conversions and round()) step for step, so
+ * those rows match Redis's bytes.
  */
 import type { CommandDef, Ctx } from "./types.js";
 import { NOT_INT } from "./errors.js";
@@ -171,8 +172,8 @@ function skyscraper(canvas: Canvas, s: Skyscraper): void {
   }
 }
 
-/** C's `rand() % n / 2` (left to right), for n > 0; 0 for n = 0 would divide by zero in C. */
-const randModHalf = (n: number, d: number): number => Math.trunc((rand() % n) / d);
+/** C's `rand() % n / d`, evaluated left to right as C does (n, the canvas height, is at least 1). */
+const randModDiv = (n: number, d: number): number => Math.trunc((rand() % n) / d);
 
 function skyline(canvas: Canvas): void {
   const h = canvas.height;
@@ -181,7 +182,7 @@ function skyline(canvas: Canvas): void {
     for (let offset = -10; offset < canvas.width; ) {
       offset += rand() % 8;
       const width = 10 + (rand() % 9);
-      const height = Math.trunc(h / 2) + (color === 2 ? randModHalf(h, 2) : randModHalf(h, 3));
+      const height = Math.trunc(h / 2) + (color === 2 ? randModDiv(h, 2) : randModDiv(h, 3));
       skyscraper(canvas, { xoff: offset, width, height, windows: false, color });
       offset += color === 2 ? Math.trunc(width / 2) : width + 1;
     }
@@ -191,7 +192,7 @@ function skyline(canvas: Canvas): void {
     offset += rand() % 8;
     let width = 5 + (rand() % 14);
     if (width % 4) width += width % 3;
-    const height = Math.trunc(h / 3) + randModHalf(h, 2);
+    const height = Math.trunc(h / 3) + randModDiv(h, 2);
     skyscraper(canvas, { xoff: offset, width, height, windows: true, color: 0 });
     offset += width + 5;
   }

@@ -188,9 +188,9 @@ describe.skipIf(!haveRedisServer())("geo against redis-server", () => {
 
   /**
    * The keys' members and scores equal as numbers, then DEBUG DIGEST. Redis 7.0 (Debian's, the
-   * oracle in CI) prints a stored distance with %.17g where 7.2 and Nodis print the shortest text
-   * that reads back (569.63174641999808 against 569.6317464199981, the same double), and digests
-   * that text: the digest is compared only with a 7.2.
+   * oracle in CI) prints a stored distance with %.17g where 7.2 and Nodis print fpconv's Grisu2
+   * text, mostly the shortest that reads back (569.63174641999808 against 569.6317464199981, the
+   * same double), and digests that text: the digest is compared only with a 7.2.
    */
   async function sameStored(keys: string[]): Promise<void> {
     const pairs = (b: Buffer) => {
