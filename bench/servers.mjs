@@ -103,10 +103,10 @@ const BENCH_NODE_FLAGS = (process.env.NODIS_BENCH_NODE_FLAGS ?? "").split(" ").f
 
 /**
  * Starts `kind` ("redis", "redis-jemalloc" or "nodis") without persistence on a free port; `extra` arguments go last.
- * `nodeFlags`: Node/V8 options for a Nodis (experiments with V8's flags).
+ * `nodeFlags`: Node/V8 options for a Nodis (experiments with V8's flags); `port`: that port instead of a free one.
  */
-export async function startServer(kind, extra = [], nodeFlags = BENCH_NODE_FLAGS) {
-  const port = await freePort();
+export async function startServer(kind, extra = [], nodeFlags = BENCH_NODE_FLAGS, { port: fixedPort } = {}) {
+  const port = fixedPort ?? (await freePort());
   const proc = spawnServer(kind, port, extra, nodeFlags);
   await waitForPort(port, proc, kind);
   pinServer(proc.pid);
@@ -116,7 +116,7 @@ export async function startServer(kind, extra = [], nodeFlags = BENCH_NODE_FLAGS
     pid: proc.pid,
     /** How it ended, when it did: "code 1" or "signal SIGTERM". */
     exited: null,
-    restart: () => startServer(kind, extra, nodeFlags),
+    restart: () => startServer(kind, extra, nodeFlags, { port: fixedPort }),
     stop: () =>
       new Promise((resolve) => {
         if (proc.exitCode !== null) return resolve();

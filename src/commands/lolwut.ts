@@ -103,24 +103,17 @@ function schotter(cols: number, perRow: number, perCol: number): Canvas {
   return canvas;
 }
 
+/** Each braille dot's pixel (x, y offsets in its 2x4 cell), by bit: 0 3 / 1 4 / 2 5 / 6 7. */
+const BRAILLE_DOTS = [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2], [0, 3], [1, 3]];
+
 /** The canvas as braille characters, each 2x4 pixels. */
 function brailleText(canvas: Canvas): string {
   let text = "";
   for (let y = 0; y < canvas.height; y += 4) {
     for (let x = 0; x < canvas.width; x += 2) {
-      const bits = [
-        [x, y],
-        [x, y + 1],
-        [x, y + 2],
-        [x + 1, y],
-        [x + 1, y + 1],
-        [x + 1, y + 2],
-        [x, y + 3],
-        [x + 1, y + 3],
-      ];
       let byte = 0;
-      bits.forEach(([px, py], bit) => {
-        if (canvas.get(px, py)) byte |= 1 << bit;
+      BRAILLE_DOTS.forEach(([dx, dy], bit) => {
+        if (canvas.get(x + dx, y + dy)) byte |= 1 << bit;
       });
       text += String.fromCharCode(0x2800 + byte);
     }

@@ -19,7 +19,10 @@ const root = path.resolve(here, "../..");
 const OUT = path.join(root, "target", "clients");
 export const PROGRAMS = path.join(here, "programs");
 /** redis-py's version: the one the outputs were checked with. */
-const REDIS_PY = "redis==8.1.0";
+export const REDIS_PY_VERSION = "8.1.0";
+const REDIS_PY = `redis==${REDIS_PY_VERSION}`;
+/** Go, where the Debian image and go.dev's tarball put it, when it is not on PATH. */
+export const GO = fs.existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : "go";
 
 export const paths = {
   pythonPath: path.join(OUT, "py"),
@@ -27,7 +30,7 @@ export const paths = {
   jars: path.join(OUT, "jars"),
 };
 
-const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], ...opts });
+export const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], ...opts });
 
 export function prepare() {
   fs.mkdirSync(OUT, { recursive: true });
@@ -37,7 +40,7 @@ export function prepare() {
     fs.writeFileSync(pyMarker, "");
   }
   // go build is incremental: quick when nothing changed.
-  run("go", ["build", "-o", paths.goBinary, "."], { cwd: path.join(PROGRAMS, "go") });
+  run(GO, ["build", "-o", paths.goBinary, "."], { cwd: path.join(PROGRAMS, "go") });
   // The pom's two clients (their dependencies come with them).
   if (!["jedis-8.0.2.jar", "lettuce-core-7.7.0.RELEASE.jar"].every((jar) => fs.existsSync(path.join(paths.jars, jar)))) {
     run("mvn", ["-q", "-B", "-f", path.join(PROGRAMS, "java", "pom.xml"), "dependency:copy-dependencies", `-DoutputDirectory=${paths.jars}`]);

@@ -10,28 +10,25 @@
  *   npm run test:client-suites            # both suites
  *   CLIENT_SUITES=py node test/clients/suites.mjs
  *
- * REDIS_SERVER picks the reference (default: a Redis 7.2 built in
- * /tmp/redis72 when there is one, else redis-server). Downloads, builds and
+ * NODIS_BENCH_REDIS picks the reference, as for the bench (default: a Redis 7.2
+ * built in /tmp/redis72 when there is one, else redis-server). Downloads, builds and
  * each run's JUnit report go to target/client-suites. Exits 1 when a test
  * passes against one server and fails against the other.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startServer } from "../../bench/servers.mjs";
+import { GO, REDIS_PY_VERSION as REDIS_PY, run } from "./prepare.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const OUT = path.join(root, "target", "client-suites");
 const PORT = 6379;
-/** The versions the languages test uses (test/clients/prepare.mjs, programs/go/go.mod). */
-const REDIS_PY = "8.1.0";
+/** go-redis's version: the one the languages test's program uses (programs/go/go.mod). */
 const GO_REDIS = "v9.23.0";
-const REDIS_SERVER = process.env.REDIS_SERVER ?? (fs.existsSync("/tmp/redis72/src/redis-server") ? "/tmp/redis72/src/redis-server" : "redis-server");
-const GO = fs.existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : "go";
-
-const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], ...opts });
 
 /** Whether something answers on `port`. */
 function answers(port) {
@@ -39,19 +36,6 @@ function answers(port) {
     const s = net.connect(port, "127.0.0.1", () => (s.destroy(), resolve(true)));
     s.on("error", () => resolve(false));
   });
-}
-
-/** Starts `kind` on PORT (DEBUG allowed, no persistence) and waits until it listens; returns its stop. */
-async function startServer(kind) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `client-suites-${kind}-`));
-  const args = ["--port", String(PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--enable-debug-command", "yes"];
-  const proc = kind === "redis" ? spawn(REDIS_SERVER, args, { stdio: "ignore" }) : spawn(process.execPath, [path.join(root, "dist/cli.js"), ...args], { stdio: "ignore" });
-  for (let i = 0; i < 100 && !(await answers(PORT)); i++) await new Promise((r) => setTimeout(r, 100));
-  return () =>
-    new Promise((resolve) => {
-      proc.once("exit", () => resolve());
-      proc.kill("SIGKILL");
-    });
 }
 
 /** A JUnit report's test cases: "class::name" -> pass, fail or skip (pytest's and Ginkgo's forms). */
@@ -125,14 +109,14 @@ async function main() {
     for (const kind of ["redis", "nodis"]) {
       const report = path.join(OUT, `${key}-${kind}.xml`);
       fs.rmSync(report, { force: true });
-      const stop = await startServer(kind);
+      const server = await startServer(kind, ["--enable-debug-command", "yes"], [], { port: PORT });
       const t0 = Date.now();
       try {
         runSuite(report);
       } catch {
         // A suite exits non-zero when any test fails: the report says which.
       } finally {
-        await stop();
+        await server.stop();
       }
       if (!fs.existsSync(report)) throw new Error(`${suite.name} against ${kind} wrote no report`);
       outcomes[kind] = junitOutcomes(fs.readFileSync(report, "utf8"));
